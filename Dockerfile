@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# credential-marketplace: one image for the API (default), the Temporal worker
+# and the one-shot database migration; docker-compose.yml picks the command.
+
+############################ build ############################
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+
+# Dependencies first, so source edits reuse this layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY . .
+RUN npx tsc -p tsconfig.build.json \
+ # migrate.js looks for its SQL files next to itself (dist/db/migrations).
+ && cp -R db/migrations dist/db/migrations \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+############################ runtime ############################
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+
+# DATA_DIR holds uploads and certificate PDFs; compose mounts a named volume
+# here, which takes this owner on first use, so the `node` user can write it.
+RUN mkdir -p /data && chown node:node /data
+
+# Application files stay owned by root: the app can read them, not change them.
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/server.js"]

@@ -1,0 +1,51 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { renderCertificatePdf } from '../services/certificate-pdf';
+import type { ActivityDeps } from './deps';
+import { loadEnrollmentContext } from './deps';
+
+// Crockford's base32 without look-alikes (no I, L, O, U): easy to read aloud and type from paper.
+const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function newVerificationCode(): string {
+  const bytes = randomBytes(12);
+  const chars = Array.from(bytes, (b) => CODE_ALPHABET[b % 32]).join('');
+  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}`;
+}
+
+export const certificateFileKey = (certificateId: string) => `certificates/${certificateId}.pdf`;
+export const verifyUrl = (publicBaseUrl: string, code: string) => `${publicBaseUrl}/verify/${code}`;
+
+export function createCertificateActivities({ db, files, publicBaseUrl }: ActivityDeps) {
+  return {
+    /**
+     * Issues the enrollment's one certificate: the row is claimed first (unique per enrollment), then the PDF is
+     * (re)written under a key fixed by that row, so a retry after a crash finishes the same certificate.
+     */
+    async issueCertificate(r: { enrollmentId: string; completedAt: string; partnerCertificateUrl?: string }) {
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO certificates (id, enrollment_id, verification_code, file_key, completed_at, partner_certificate_url)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING`,
+        [id, r.enrollmentId, newVerificationCode(), certificateFileKey(id), r.completedAt, r.partnerCertificateUrl ?? null],
+      );
+      const { rows } = await db.query(
+        'SELECT id, verification_code, file_key, completed_at, issued_at FROM certificates WHERE enrollment_id = $1',
+        [r.enrollmentId],
+      );
+      const cert = rows[0];
+      const ctx = await loadEnrollmentContext(db, r.enrollmentId);
+      const pdf = await renderCertificatePdf({
+        studentName: ctx.studentName,
+        programTitle: ctx.programTitle,
+        partnerName: ctx.partnerName,
+        credentialType: ctx.credentialType,
+        completedAt: cert.completed_at,
+        issuedAt: cert.issued_at,
+        verificationCode: cert.verification_code,
+        verifyUrl: verifyUrl(publicBaseUrl, cert.verification_code),
+      });
+      await files.put(cert.file_key, pdf);
+      return { id: cert.id as string, verificationCode: cert.verification_code as string };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Db } from '../db/pool';
+import type { FileStore } from '../services/file-store';
+import type { Mailer } from '../services/mailer';
+import type { PaymentProvider } from '../services/payment-provider';
+
+/** What activities reach the outside world through; tests pass fakes or stand-ins to the same factory. */
+export interface ActivityDeps {
+  db: Db;
+  files: FileStore;
+  payments: PaymentProvider;
+  mailer: Mailer;
+  publicBaseUrl: string;
+}
+
+/** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */
+export interface EnrollmentContext {
+  enrollmentId: string;
+  studentId: string;
+  studentName: string;
+  studentEmail: string | null;
+  fundingSource: string;
+  createdAt: Date;
+  launchedAt: Date | null;
+  programId: string;
+  programTitle: string;
+  credentialType: string;
+  holderId: string;
+  bps: { platform: number; holder: number; partner: number };
+  partnerId: string;
+  partnerName: string;
+  partnerCourseId: string;
+  launchUrlTemplate: string;
+}
+
+export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promise<EnrollmentContext> {
+  const { rows } = await db.query(
+    `SELECT e.id, e.student_id, e.student_name, e.student_email, e.funding_source, e.created_at, e.launched_at,
+            p.id AS program_id, p.title, p.credential_type, p.holder_id, p.platform_bps, p.holder_bps, p.partner_bps,
+            p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template
+       FROM enrollments e JOIN programs p ON p.id = e.program_id JOIN partners pa ON pa.id = p.partner_id
+      WHERE e.id = $1`,
+    [enrollmentId],
+  );
+  const r = rows[0];
+  if (!r) throw new Error(`enrollment ${enrollmentId} is not in the database`);
+  return {
+    enrollmentId: r.id,
+    studentId: r.student_id,
+    studentName: r.student_name ?? 'Student',
+    studentEmail: r.student_email,
+    fundingSource: r.funding_source,
+    createdAt: r.created_at,
+    launchedAt: r.launched_at,
+    programId: r.program_id,
+    programTitle: r.title,
+    credentialType: r.credential_type,
+    holderId: r.holder_id,
+    bps: { platform: r.platform_bps, holder: r.holder_bps, partner: r.partner_bps },
+    partnerId: r.partner_id,
+    partnerName: r.partner_name,
+    partnerCourseId: r.partner_course_id ?? r.program_id,
+    launchUrlTemplate: r.launch_url_template,
+  };
+}

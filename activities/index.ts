@@ -1,0 +1,27 @@
+import { createCertificateActivities } from './certificates';
+import type { ActivityDeps } from './deps';
+import { createEnrollmentActivities } from './enrollments';
+import { createNotificationActivities } from './notifications';
+import { createPartnerActivities } from './partners';
+import { createPaymentActivities } from './payments';
+import { createRevenueShareActivities } from './revenueShare';
+import { createSubmissionActivities } from './submissions';
+import { createWioaActivities } from './wioa';
+
+export type { ActivityDeps } from './deps';
+
+/** Every activity of the enrollment workflow, bound to its dependencies. The workflow proxies this type. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createEnrollmentActivities(deps),
+    ...createPaymentActivities(deps),
+    ...createPartnerActivities(deps),
+    ...createSubmissionActivities(deps),
+    ...createCertificateActivities(deps),
+    ...createNotificationActivities(deps),
+    ...createWioaActivities(deps),
+    ...createRevenueShareActivities(deps),
+  };
+}
+
+export type EnrollmentActivities = ReturnType<typeof createActivities>;

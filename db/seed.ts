@@ -1,0 +1,61 @@
+import { loadConfig } from '../lib/config';
+import { createPool, type Db } from './pool';
+
+/** The demo program holder that `npm run token -- program_holder` signs in as. */
+export const DEMO_HOLDER_ID = '5e1f7a3c-0d1b-4c55-9a0e-6f1d2b3c4d01';
+
+export const SEEDED_PARTNERS = [
+  { id: 'certiport', name: 'Certiport', launchUrlTemplate: 'https://www.certiport.com/portal?course={courseId}&registration={enrollmentId}' },
+  { id: 'milady', name: 'Milady', launchUrlTemplate: 'https://www.miladytraining.com/?course={courseId}&registration={enrollmentId}' },
+  { id: 'nrf', name: 'NRF Foundation RISE Up', launchUrlTemplate: 'https://riseup.nrffoundation.org/?course={courseId}&registration={enrollmentId}' },
+  // A local stand-in served by the API itself, so the whole lifecycle runs without any outside service.
+  { id: 'demo', name: 'Demo Partner (local stand-in)', launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}' },
+] as const;
+
+export const SEEDED_PROGRAMS = [
+  {
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b01', title: 'IC3 Digital Literacy Certification', partnerId: 'certiport', partnerCourseId: 'ic3-gs6',
+    priceCents: 14900, credentialType: 'occupational_certification', bps: [2000, 6000, 2000], deadlineDays: 180,
+  },
+  {
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b02', title: 'Barbering Fundamentals', partnerId: 'milady', partnerCourseId: 'barber-101',
+    priceCents: 49900, credentialType: 'occupational_licensure', bps: [1500, 7000, 1500], deadlineDays: 365,
+  },
+  {
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b03', title: 'RISE Up Customer Service and Sales', partnerId: 'nrf', partnerCourseId: 'riseup-css',
+    priceCents: 9900, credentialType: 'occupational_certificate', bps: [2500, 5000, 2500], deadlineDays: 120,
+  },
+  {
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04', title: 'Demo Workplace Safety Course', partnerId: 'demo', partnerCourseId: 'safety-1',
+    priceCents: 2999, credentialType: 'other', bps: [3333, 3334, 3333], deadlineDays: 90,
+  },
+] as const;
+
+/** Partners and demo programs; safe to run at every start (existing rows are left as they are). */
+export async function seed(db: Db): Promise<void> {
+  for (const p of SEEDED_PARTNERS) {
+    await db.query(
+      'INSERT INTO partners (id, name, launch_url_template) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+      [p.id, p.name, p.launchUrlTemplate],
+    );
+  }
+  for (const p of SEEDED_PROGRAMS) {
+    await db.query(
+      `INSERT INTO programs (id, title, partner_id, partner_course_id, price_cents, currency, holder_id,
+                             platform_bps, holder_bps, partner_bps, credential_type, deadline_days)
+       VALUES ($1, $2, $3, $4, $5, 'usd', $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+      [p.id, p.title, p.partnerId, p.partnerCourseId, p.priceCents, DEMO_HOLDER_ID, ...p.bps, p.credentialType, p.deadlineDays],
+    );
+  }
+}
+
+if (require.main === module) {
+  const db = createPool(loadConfig().databaseUrl, 1);
+  seed(db)
+    .then(() => console.log('[db] partners and demo programs seeded'))
+    .catch((err) => {
+      console.error(`[db] seed failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+    })
+    .finally(() => db.end());
+}

@@ -1,0 +1,24 @@
+/**
+ * Splits an amount of integer cents by basis points (summing to 10,000) with the largest-remainder method:
+ * every share is the floor of its exact value, and the cents left over go one each to the largest remainders
+ * (ties to the earlier party), so the shares always sum exactly to the amount.
+ */
+export function splitByBasisPoints<K extends string>(amountCents: number, bps: Record<K, number>): Record<K, number> {
+  if (!Number.isSafeInteger(amountCents) || amountCents < 0) throw new RangeError(`amount must be non-negative integer cents, got ${amountCents}`);
+  const parties = Object.keys(bps) as K[];
+  const total = parties.reduce((sum, p) => sum + bps[p], 0);
+  if (total !== 10_000 || parties.some((p) => !Number.isInteger(bps[p]) || bps[p] < 0)) {
+    throw new RangeError(`basis points must be non-negative integers summing to 10000, got ${total}`);
+  }
+  const shares = parties.map((party, index) => {
+    const exact = amountCents * bps[party];
+    return { party, index, cents: Math.floor(exact / 10_000), remainder: exact % 10_000 };
+  });
+  let left = amountCents - shares.reduce((sum, s) => sum + s.cents, 0);
+  for (const s of [...shares].sort((a, b) => b.remainder - a.remainder || a.index - b.index)) {
+    if (left === 0) break;
+    s.cents += 1;
+    left -= 1;
+  }
+  return Object.fromEntries(shares.map((s) => [s.party, s.cents])) as Record<K, number>;
+}

@@ -1,0 +1,77 @@
+import Stripe from 'stripe';
+
+export interface CheckoutRequest {
+  enrollmentId: string;
+  amountCents: number;
+  currency: string;
+  description: string;
+  successUrl: string;
+  cancelUrl: string;
+  /** When the checkout stops accepting payment (the enrollment's payment window). */
+  expiresAt: Date;
+}
+
+export interface Checkout {
+  providerRef: string;
+  checkoutUrl: string;
+}
+
+/** Takes a student's payment for an enrollment. Confirmation comes back separately (webhook or simulated page). */
+export interface PaymentProvider {
+  readonly name: 'stripe' | 'simulated';
+  createCheckout(request: CheckoutRequest): Promise<Checkout>;
+}
+
+export interface StripeSettings {
+  secretKey: string;
+  /** Points the client at a stand-in on loopback (tests, benchmarks). */
+  apiBase?: string;
+}
+
+export function createStripeClient({ secretKey, apiBase }: StripeSettings): Stripe {
+  const base = apiBase ? new URL(apiBase) : undefined;
+  return new Stripe(secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    telemetry: false,
+    ...(base && { host: base.hostname, port: base.port || undefined, protocol: base.protocol.replace(':', '') as 'http' | 'https' }),
+  });
+}
+
+// Stripe keeps a Checkout Session open for at most 24 hours and at least 30 minutes.
+const STRIPE_MIN_EXPIRY_MS = 31 * 60_000;
+const STRIPE_MAX_EXPIRY_MS = 23.5 * 3_600_000;
+
+/** Stripe Checkout: one Session per enrollment, made at most once thanks to the idempotency key. */
+export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
+  return {
+    name: 'stripe',
+    async createCheckout(r) {
+      const ms = Math.min(Math.max(r.expiresAt.getTime() - Date.now(), STRIPE_MIN_EXPIRY_MS), STRIPE_MAX_EXPIRY_MS);
+      const session = await stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          client_reference_id: r.enrollmentId,
+          metadata: { enrollmentId: r.enrollmentId },
+          line_items: [{ quantity: 1, price_data: { currency: r.currency, unit_amount: r.amountCents, product_data: { name: r.description } } }],
+          success_url: r.successUrl,
+          cancel_url: r.cancelUrl,
+          expires_at: Math.floor((Date.now() + ms) / 1000),
+        },
+        { idempotencyKey: `checkout-session:${r.enrollmentId}` },
+      );
+      if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
+      return { providerRef: session.id, checkoutUrl: session.url };
+    },
+  };
+}
+
+/** With no Stripe key: a local page, clearly labelled as simulated, whose button confirms the payment. */
+export function createSimulatedPaymentProvider(publicBaseUrl: string): PaymentProvider {
+  return {
+    name: 'simulated',
+    async createCheckout(r) {
+      return { providerRef: `simulated_${r.enrollmentId}`, checkoutUrl: `${publicBaseUrl}/checkout/simulated/${r.enrollmentId}` };
+    },
+  };
+}

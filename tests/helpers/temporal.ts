@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { temporalCli, temporalTestServer } from '../../lib/temporal-binaries';
+import { searchAttributes } from '../../workflows/messages';
+import { WORKFLOW_BUNDLE_PATH } from './global-setup';
+
+export const workflowBundle = { codePath: WORKFLOW_BUNDLE_PATH };
+
+export async function createTimeSkippingEnv() {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServer() } },
+  });
+  // The test server takes no --search-attribute flag; it registers them through the operator service.
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((k) => [k.name, keyword])),
+  });
+  return env;
+}
+
+export function createDevServerEnv() {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli() },
+      searchAttributes: Object.values(searchAttributes),
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
+
+/** A worker on a fresh task queue with the prebuilt bundle; the caller runs its test inside `worker.runUntil`. */
+export async function createTestWorker(env: TestWorkflowEnvironment, activities: WorkerOptions['activities']) {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  return { worker, taskQueue };
+}
