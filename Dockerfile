@@ -12,8 +12,6 @@ RUN npm ci --no-audit --no-fund
 
 COPY . .
 RUN npx tsc -p tsconfig.build.json \
- # migrate.js looks for its SQL files next to itself (dist/db/migrations).
- && cp -R db/migrations dist/db/migrations \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
@@ -32,6 +30,8 @@ RUN mkdir -p /data && chown node:node /data
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The migration runner reads its SQL files from db/migrations under the project root.
+COPY --from=build /app/db/migrations ./db/migrations
 
 USER node
 EXPOSE 3000

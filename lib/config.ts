@@ -27,6 +27,9 @@ const schema = z
     TEMPORAL_ADDRESS: optionalString,
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('enrollments'),
+    /** Ports of the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
+    TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+    TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalUrl,
     STRIPE_SECRET_KEY: optionalString,
@@ -70,7 +73,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    temporal: { address: e.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_DEV_PORT}`,
+      /** Whether `npm start` runs its own dev server (no TEMPORAL_ADDRESS given). */
+      embedded: !e.TEMPORAL_ADDRESS,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+    },
     jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },

@@ -7,6 +7,7 @@ export interface FileStore {
   put(key: string, data: Buffer): Promise<void>;
   /** The file's bytes, or undefined when there is none under that key. */
   get(key: string): Promise<Buffer | undefined>;
+  delete(key: string): Promise<void>;
 }
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]*$/i;
@@ -33,6 +34,9 @@ export function createLocalFileStore(root: string): FileStore {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
       }
+    },
+    async delete(key) {
+      await fs.rm(resolve(key), { force: true });
     },
   };
 }

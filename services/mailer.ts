@@ -33,7 +33,7 @@ export function createOutboxMailer(outboxDir: string, from: string): Mailer {
     async send(email) {
       const info = await transport.sendMail({ from, ...email });
       await fs.mkdir(outboxDir, { recursive: true });
-      const name = email.messageId.replace(/[^a-zA-Z0-9.@_-]/g, '_');
+      const name = email.messageId.replace(/^<|>$/g, '').replace(/[^a-zA-Z0-9.@_-]/g, '_');
       await fs.writeFile(path.join(outboxDir, `${name}.eml`), info.message as Buffer);
     },
   };

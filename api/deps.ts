@@ -1,0 +1,15 @@
+import type { Db } from '../db/pool';
+import type { Config } from '../lib/config';
+import type { FileStore } from '../services/file-store';
+import type { Authenticator } from './auth';
+import type { EnrollmentClient } from './enrollment-client';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  files: FileStore;
+  enrollments: EnrollmentClient;
+  authenticate: Authenticator;
+  /** Resolves when the Temporal service answers; for /readyz. */
+  temporalHealth: () => Promise<unknown>;
+}

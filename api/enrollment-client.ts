@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { type Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { enrollmentWorkflow } from '../workflows/enrollment';
+import {
+  approveSubmissionUpdate,
+  enrollmentWorkflowId,
+  type EnrollmentWorkflowInput,
+  type EvidenceSubmission,
+  FailureType,
+  launchUpdate,
+  markCompleteUpdate,
+  type MarkComplete,
+  openCheckoutUpdate,
+  type PaymentConfirmation,
+  paymentConfirmedSignal,
+  rejectSubmissionUpdate,
+  searchAttributes,
+  statusQuery,
+  submitEvidenceUpdate,
+} from '../workflows/messages';
+import { problems } from './problems';
+
+/** Maps a workflow's refusal (an update validator, a closed workflow) to the problem the caller gets. */
+function toProblem(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const { type, message } = err.cause;
+    if (type === FailureType.conflict) return problems.conflict(message);
+    if (type === FailureType.notFound) return problems.notFound(message.replace(/ is not part of this enrollment$/, ''));
+    if (type === FailureType.invalid) return problems.badRequest(message);
+    if (type === FailureType.partnerUnavailable) return problems.unavailable(message);
+  }
+  if (err instanceof WorkflowNotFoundError) return problems.conflict('the enrollment is no longer open for changes');
+  return err;
+}
+
+async function mapped<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toProblem(err);
+  }
+}
+
+/** The API's only way into enrollment workflows: start, signal, update, query. */
+export function createEnrollmentClient(client: Client, taskQueue: string) {
+  const handle = (enrollmentId: string) => client.workflow.getHandle<typeof enrollmentWorkflow>(enrollmentWorkflowId(enrollmentId));
+  const updateId = (idempotencyKey: string | undefined, fallback: string) => idempotencyKey ?? fallback;
+
+  return {
+    /** Starts the workflow and, in the same round trip, gets the checkout URL (update-with-start). */
+    start(input: EnrollmentWorkflowInput) {
+      const operation = new WithStartWorkflowOperation<typeof enrollmentWorkflow>('enrollmentWorkflow', {
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: searchAttributes.programId, value: input.programId },
+          { key: searchAttributes.partnerId, value: input.partnerId },
+          { key: searchAttributes.fundingSource, value: input.fundingSource },
+        ],
+        staticSummary: `Enrollment ${input.enrollmentId}`,
+        staticDetails: `program ${input.programId} · partner ${input.partnerId} · funding ${input.fundingSource} · price ${input.priceCents} ${input.currency}`,
+      });
+      return mapped(() => client.workflow.executeUpdateWithStart(openCheckoutUpdate, { startWorkflowOperation: operation }));
+    },
+    confirmPayment: (enrollmentId: string, payment: PaymentConfirmation) =>
+      mapped(() => handle(enrollmentId).signal(paymentConfirmedSignal, payment)),
+    launch: (enrollmentId: string) => mapped(() => handle(enrollmentId).executeUpdate(launchUpdate, { updateId: randomUUID() })),
+    submitEvidence: (enrollmentId: string, submission: EvidenceSubmission, idempotencyKey?: string) =>
+      mapped(() => handle(enrollmentId).executeUpdate(submitEvidenceUpdate, { args: [submission], updateId: updateId(idempotencyKey, submission.submissionId) })),
+    approve: (enrollmentId: string, submissionId: string, reviewerId: string, idempotencyKey?: string) =>
+      mapped(() => handle(enrollmentId).executeUpdate(approveSubmissionUpdate, {
+        args: [{ submissionId, reviewerId }], updateId: updateId(idempotencyKey, `approve:${submissionId}`),
+      })),
+    reject: (enrollmentId: string, submissionId: string, reviewerId: string, reason: string, idempotencyKey?: string) =>
+      mapped(() => handle(enrollmentId).executeUpdate(rejectSubmissionUpdate, {
+        args: [{ submissionId, reviewerId, reason }], updateId: updateId(idempotencyKey, `reject:${submissionId}`),
+      })),
+    markComplete: (enrollmentId: string, mark: MarkComplete, idempotencyKey?: string) =>
+      mapped(() => handle(enrollmentId).executeUpdate(markCompleteUpdate, { args: [mark], updateId: updateId(idempotencyKey, randomUUID()) })),
+    status: (enrollmentId: string) => mapped(() => handle(enrollmentId).query(statusQuery)),
+  };
+}
+
+export type EnrollmentClient = ReturnType<typeof createEnrollmentClient>;

@@ -1,0 +1,60 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { z } from 'zod';
+
+/** An RFC 9457 problem: every error the API answers with is one of these. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const problems = {
+  badRequest: (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'bad-request', 'Bad request', detail, extra),
+  unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'Authentication required', detail),
+  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Not allowed', detail),
+  notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist or is not visible to you`),
+  conflict: (detail: string) => new HttpProblem(409, 'conflict', 'Not allowed in the current state', detail),
+  tooLarge: (detail: string) => new HttpProblem(413, 'too-large', 'Payload too large', detail),
+  unsupportedType: (detail: string) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported file type', detail),
+  unprocessable: (detail: string) => new HttpProblem(422, 'unprocessable', 'Request cannot be processed', detail),
+  unavailable: (detail: string) => new HttpProblem(503, 'unavailable', 'Service unavailable', detail),
+};
+
+export function sendProblem(res: Response, p: HttpProblem): void {
+  res
+    .status(p.status)
+    .type('application/problem+json')
+    .json({ type: `/problems/${p.slug}`, title: p.title, status: p.status, ...(p.detail && { detail: p.detail }), ...p.extra });
+}
+
+/** zod issues as the `errors` array of a 400 problem: one entry per bad field. */
+export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'path'): HttpProblem {
+  const errors = error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
+  return problems.badRequest(`${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`, { errors });
+}
+
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationProblem(result.error, where);
+  return result.data;
+}
+
+/** Maps what route handlers throw to problems; anything unexpected is a logged 500 without internals. */
+export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) return;
+  if (err instanceof HttpProblem) return sendProblem(res, err);
+  const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+  const type = (err as { type?: string }).type;
+  // Body-parser failures: malformed JSON, too large a body, an unsupported charset.
+  if (type === 'entity.parse.failed') return sendProblem(res, problems.badRequest('the body is not valid JSON'));
+  if (type === 'entity.too.large') return sendProblem(res, problems.tooLarge('the request body is too large'));
+  if (status && status >= 400 && status < 500) return sendProblem(res, new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message));
+  console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
+  sendProblem(res, new HttpProblem(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged'));
+};

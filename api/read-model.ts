@@ -1,0 +1,88 @@
+import type { Db } from '../db/pool';
+import type { Actor } from './auth';
+import { problems } from './problems';
+
+export interface EnrollmentRow {
+  id: string;
+  program_id: string;
+  partner_id: string;
+  holder_id: string;
+  student_id: string;
+  funding_source: string;
+  status: string;
+  price_cents: number;
+  currency: string;
+}
+
+export async function findEnrollment(db: Db, enrollmentId: string): Promise<EnrollmentRow | undefined> {
+  const { rows } = await db.query<EnrollmentRow>(
+    `SELECT e.id, e.program_id, p.partner_id, p.holder_id, e.student_id, e.funding_source, e.status, e.price_cents, e.currency
+       FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1`,
+    [enrollmentId],
+  );
+  return rows[0];
+}
+
+/**
+ * Who may see or act on an enrollment: its student, its program's holder, an admin. A student never learns
+ * that someone else's enrollment exists (404); a holder is told it is not theirs (403).
+ */
+export function authorizeEnrollment(actor: Actor, e: EnrollmentRow | undefined, allowed: readonly Actor['role'][]): EnrollmentRow {
+  if (!e || (actor.role === 'student' && e.student_id !== actor.id)) throw problems.notFound(`enrollment`);
+  if (!allowed.includes(actor.role)) throw problems.forbidden(`a ${actor.role} cannot do this`);
+  if (actor.role === 'program_holder' && e.holder_id !== actor.id) throw problems.forbidden('this enrollment belongs to another program holder');
+  return e;
+}
+
+export async function loadAuthorizedEnrollment(db: Db, actor: Actor, enrollmentId: string, allowed: readonly Actor['role'][]) {
+  return authorizeEnrollment(actor, await findEnrollment(db, enrollmentId), allowed);
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The enrollment as the contract shows it, from the read model the workflow keeps. */
+export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl: string) {
+  const [enrollment, submissions, history, certificate] = await Promise.all([
+    db.query(
+      `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
+              completed_at, completion_method, closed_at, created_at
+         FROM enrollments WHERE id = $1`, [enrollmentId]),
+    db.query(
+      `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
+        WHERE enrollment_id = $1 ORDER BY submitted_at, id`, [enrollmentId]),
+    db.query('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
+    db.query('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
+  ]);
+  const e = enrollment.rows[0];
+  if (!e) throw problems.notFound('enrollment');
+  const cert = certificate.rows[0];
+  return {
+    enrollmentId: e.id,
+    programId: e.program_id,
+    studentId: e.student_id,
+    status: e.status,
+    fundingSource: e.funding_source,
+    price: { amountCents: e.price_cents, currency: e.currency },
+    checkoutUrl: e.status === 'pending_payment' ? e.checkout_url : null,
+    paidAt: iso(e.paid_at),
+    launchedAt: iso(e.launched_at),
+    completedAt: iso(e.completed_at),
+    completionMethod: e.completion_method,
+    closedAt: iso(e.closed_at),
+    createdAt: iso(e.created_at),
+    certificate: cert
+      ? { id: cert.id, verificationCode: cert.verification_code, revoked: cert.revoked_at !== null,
+        pdfUrl: `${publicBaseUrl}/api/certificates/${cert.id}.pdf`, verifyUrl: `${publicBaseUrl}/verify/${cert.verification_code}` }
+      : null,
+    submissions: submissions.rows.map((s) => ({
+      id: s.id, status: s.status, completedAt: iso(s.completed_at), submittedAt: iso(s.submitted_at),
+      reviewedAt: iso(s.reviewed_at), reason: s.reason, fileUrl: `${publicBaseUrl}/api/submissions/${s.id}/file`,
+    })),
+    history: history.rows.map((h) => ({ status: h.status, at: iso(h.at) })),
+  };
+}
+
+export async function audit(db: Db, actor: { id: string; role: string }, action: string, target: { type: string; id: string }, details: object = {}) {
+  await db.query('INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)',
+    [actor.id, actor.role, action, target.type, target.id, JSON.stringify(details)]);
+}

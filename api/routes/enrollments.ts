@@ -1,0 +1,139 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import multer from 'multer';
+import { actorOf, requireRole } from '../auth';
+import type { ApiDeps } from '../deps';
+import { parse, problems } from '../problems';
+import { audit, enrollmentView, loadAuthorizedEnrollment } from '../read-model';
+import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields } from '../schemas';
+
+/** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
+const EVIDENCE_TYPES = [
+  { contentType: 'application/pdf', ext: 'pdf', magic: Buffer.from('%PDF-') },
+  { contentType: 'image/png', ext: 'png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  { contentType: 'image/jpeg', ext: 'jpg', magic: Buffer.from([0xff, 0xd8, 0xff]) },
+];
+export const sniffEvidenceType = (data: Buffer) => EVIDENCE_TYPES.find((t) => data.subarray(0, t.magic.length).equals(t.magic));
+
+const OPEN_STATUSES = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
+
+export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): Router {
+  const router = Router();
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 10 } });
+
+  router.post('/api/enrollments', requireRole('student'), async (req, res) => {
+    const student = actorOf(req);
+    const body = parse(createEnrollmentBody, req.body, 'body');
+    if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
+    const { rows: [program] } = await db.query('SELECT id, partner_id, price_cents, currency FROM programs WHERE id = $1', [body.programId]);
+    if (!program) throw problems.notFound(`program ${body.programId}`);
+    const open = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)',
+      [student.id, program.id, OPEN_STATUSES]);
+    if (open.rowCount) throw problems.conflict(`you already have an open enrollment in this program: ${open.rows[0].id}`);
+
+    const enrollmentId = randomUUID();
+    const initialStatus = body.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch';
+    await db.query(
+      `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
+                                price_cents, currency, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [enrollmentId, program.id, student.id, student.email, student.name ?? student.email, body.fundingSource,
+        body.voucherNumber ?? null, program.price_cents, program.currency, initialStatus],
+    );
+    try {
+      const started = await enrollments.start({
+        enrollmentId, programId: program.id, partnerId: program.partner_id, fundingSource: body.fundingSource,
+        priceCents: program.price_cents, currency: program.currency, voucherNumber: body.voucherNumber,
+        paymentWindowMs: config.paymentWindowMs,
+      });
+      await audit(db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: body.fundingSource });
+      res.status(201).location(`/api/enrollments/${enrollmentId}`).json({ enrollmentId, status: started.status, checkoutUrl: started.checkoutUrl });
+    } catch (err) {
+      // No workflow, no enrollment: the row goes, so the student can simply try again.
+      await db.query('DELETE FROM enrollments WHERE id = $1 AND status_seq = 0', [enrollmentId]);
+      throw err;
+    }
+  });
+
+  router.get('/api/enrollments', requireRole('program_holder', 'admin'), async (req, res) => {
+    const actor = actorOf(req);
+    const q = parse(listEnrollmentsQuery, req.query, 'query');
+    const { rows } = await db.query(
+      `SELECT e.id, e.program_id, e.funding_source, e.status, e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.created_at
+         FROM enrollments e JOIN programs p ON p.id = e.program_id
+        WHERE ($1::text IS NULL OR p.holder_id = $1) AND ($2::text IS NULL OR e.status = $2) AND ($3::uuid IS NULL OR e.program_id = $3)
+        ORDER BY e.created_at DESC, e.id LIMIT $4 OFFSET $5`,
+      [actor.role === 'program_holder' ? actor.id : null, q.status ?? null, q.programId ?? null, q.limit, q.offset],
+    );
+    res.json({
+      enrollments: rows.map((e) => ({
+        enrollmentId: e.id, programId: e.program_id, fundingSource: e.funding_source, status: e.status, paidAt: e.paid_at,
+        launchedAt: e.launched_at, completedAt: e.completed_at, completionMethod: e.completion_method, createdAt: e.created_at,
+      })),
+      limit: q.limit,
+      offset: q.offset,
+    });
+  });
+
+  router.get('/api/enrollments/:enrollmentId', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
+    await loadAuthorizedEnrollment(db, actorOf(req), enrollmentId, ['student', 'program_holder', 'admin']);
+    res.json(await enrollmentView(db, enrollmentId, config.publicBaseUrl));
+  });
+
+  router.get('/api/enrollments/:enrollmentId/launch', requireRole('student'), async (req, res) => {
+    const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
+    await loadAuthorizedEnrollment(db, actorOf(req), enrollmentId, ['student']);
+    const { launchUrl } = await enrollments.launch(enrollmentId);
+    res.redirect(302, launchUrl);
+  });
+
+  router.post('/api/enrollments/:enrollmentId/completion-submissions', requireRole('student'), async (req, res) => {
+    const student = actorOf(req);
+    const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
+    await loadAuthorizedEnrollment(db, student, enrollmentId, ['student']);
+    await new Promise<void>((resolve, reject) =>
+      upload.single('file')(req, res, (err: unknown) => {
+        if (!err) return resolve();
+        if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
+          return reject(problems.tooLarge(`the file is larger than ${config.uploadMaxBytes} bytes`));
+        }
+        reject(err instanceof multer.MulterError ? problems.badRequest(`upload rejected: ${err.message}`) : err);
+      }),
+    );
+    if (!req.is('multipart/form-data') || !req.file) {
+      throw problems.badRequest('send multipart/form-data with a "file" field', { errors: [{ field: 'body.file', message: 'required' }] });
+    }
+    const fields = parse(submissionFields, req.body, 'body');
+    const type = sniffEvidenceType(req.file.buffer);
+    if (!type) throw problems.unsupportedType('the file must be a PDF, PNG or JPEG (checked by its content, not its name)');
+
+    const submissionId = randomUUID();
+    const fileKey = `submissions/${enrollmentId}/${submissionId}.${type.ext}`;
+    await files.put(fileKey, req.file.buffer);
+    try {
+      const submission = await enrollments.submitEvidence(enrollmentId, {
+        submissionId, fileKey, contentType: type.contentType, sizeBytes: req.file.size,
+        sha256: createHash('sha256').update(req.file.buffer).digest('hex'), completedAt: fields.completedAt, studentId: student.id,
+      }, req.get('idempotency-key'));
+      await audit(db, student, 'submission.create', { type: 'enrollment', id: enrollmentId }, { submissionId: submission.id });
+      res.status(202).json({ submissionId: submission.id, status: 'awaiting_review' });
+    } catch (err) {
+      await files.delete(fileKey); // the workflow refused it: keep no orphan file
+      throw err;
+    }
+  });
+
+  router.get('/api/submissions/:submissionId/file', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const { submissionId } = parse(idParam('submissionId'), req.params, 'path');
+    const { rows: [s] } = await db.query('SELECT enrollment_id, file_key, content_type FROM completion_submissions WHERE id = $1', [submissionId]);
+    if (!s) throw problems.notFound(`submission ${submissionId}`);
+    await loadAuthorizedEnrollment(db, actorOf(req), s.enrollment_id, ['student', 'program_holder', 'admin']);
+    const data = await files.get(s.file_key);
+    if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
+    res.type(s.content_type).set('Content-Disposition', `inline; filename="${submissionId}.${s.file_key.split('.').pop()}"`).send(data);
+  });
+
+  return router;
+}
+

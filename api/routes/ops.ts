@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import client from 'prom-client';
+import type { ApiDeps } from '../deps';
+import { escapeHtml, page } from '../html';
+import { openApiDocument } from '../openapi';
+
+export const metricsRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: metricsRegistry });
+export const httpDuration = new client.Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration by method, route and status',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [metricsRegistry],
+});
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
+
+export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
+
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, temporal] = await Promise.allSettled([withTimeout(db.query('SELECT 1'), 2000), withTimeout(temporalHealth(), 2000)]);
+    const checks = {
+      postgres: postgres.status === 'fulfilled' ? 'ok' : `down: ${postgres.reason.message}`,
+      temporal: temporal.status === 'fulfilled' ? 'ok' : `down: ${temporal.reason.message}`,
+    };
+    const ready = postgres.status === 'fulfilled' && temporal.status === 'fulfilled';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+
+  router.get('/openapi.json', (_req, res) => res.json(openApiDocument(config.publicBaseUrl)));
+
+  // The local `demo` partner: where a launched student lands when no real partner platform is involved.
+  router.get('/partners/demo/launch', (req, res) => {
+    res.type('html').send(page('Demo partner course', `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
+      <div class="card"><h1>Course ${escapeHtml(req.query.courseId)}</h1><p>Registration (enrollment) <code>${escapeHtml(req.query.enrollmentId)}</code>.</p>
+      <p>Take the course here; your program holder, your upload or the partner then reports your completion.</p></div>`));
+  });
+
+  return router;
+}

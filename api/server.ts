@@ -1,0 +1,39 @@
+import { Client, Connection } from '@temporalio/client';
+import { createPool } from '../db/pool';
+import { loadConfig } from '../lib/config';
+import { createLocalFileStore } from '../services/file-store';
+import { createApp } from './app';
+import { createAuthenticator } from './auth';
+import { createEnrollmentClient } from './enrollment-client';
+
+async function main() {
+  const config = loadConfig();
+  const db = createPool(config.databaseUrl, config.databasePoolSize);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = createApp({
+    config,
+    db,
+    files: createLocalFileStore(config.filesDir),
+    enrollments: createEnrollmentClient(client, config.temporal.taskQueue),
+    authenticate: createAuthenticator(config.jwt),
+    temporalHealth: () => connection.healthService.check({}),
+  });
+  const server = app.listen(config.port, () => {
+    console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);
+  });
+  const stop = () => {
+    server.close(async () => {
+      await Promise.allSettled([connection.close(), db.end()]);
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[api] could not start:', err);
+  process.exit(1);
+});

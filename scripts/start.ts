@@ -1,0 +1,135 @@
+/**
+ * `npm start`: the whole system on one machine. Starts the Temporal dev server (unless TEMPORAL_ADDRESS is set),
+ * migrates and seeds PostgreSQL, then runs the worker and the API until Ctrl-C, which stops everything.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { ensureDatabase, migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { DEMO_HOLDER_ID, seed } from '../db/seed';
+import { loadConfig } from '../lib/config';
+import { PROJECT_ROOT } from '../lib/paths';
+import { temporalCli } from '../lib/temporal-binaries';
+import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/messages';
+
+const config = loadConfig();
+const children: { name: string; child: ChildProcess }[] = [];
+let stopping = false;
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) out.write(`${name.padEnd(8)}| ${line}\n`);
+    });
+  };
+  prefix(child.stdout!, process.stdout);
+  prefix(child.stderr!, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
+      void stop(1);
+    }
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function stop(exitCode = 0) {
+  if (stopping) return;
+  stopping = true;
+  // The API and the worker first (the worker finishes its in-flight tasks), the Temporal server last.
+  for (const group of [children.filter((c) => c.name !== 'temporal'), children.filter((c) => c.name === 'temporal')]) {
+    await Promise.all(group.map(({ child }) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+    })));
+  }
+  process.exit(exitCode);
+}
+
+async function waitForTemporal(address: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.healthService.check({});
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal did not answer at ${address}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+async function main() {
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  if (config.temporal.embedded) {
+    run('temporal', temporalCli(), [
+      'server', 'start-dev',
+      '--db-filename', path.join(config.dataDir, 'temporal.db'),
+      '--sqlite-pragma', 'journal_mode=WAL',
+      '--sqlite-pragma', 'synchronous=NORMAL',
+      '--ip', '127.0.0.1',
+      '--port', String(config.temporal.devPort),
+      '--ui-port', String(config.temporal.uiPort),
+      '--namespace', config.temporal.namespace,
+      '--log-level', 'warn',
+      ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ]);
+  }
+  await waitForTemporal(config.temporal.address, 60_000);
+
+  await ensureDatabase(config.databaseUrl);
+  const applied = await migrate(config.databaseUrl);
+  console.log(`[start] database ${applied.length ? `migrated (${applied.join(', ')})` : 'schema up to date'}`);
+  const db = createPool(config.databaseUrl, 1);
+  await seed(db);
+  await db.end();
+
+  const env = { TEMPORAL_ADDRESS: config.temporal.address };
+  run('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env);
+  run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env);
+
+  await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000);
+  console.log([
+    '',
+    'credential-marketplace is running:',
+    `  API              ${config.publicBaseUrl}   (OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
+    ...(config.temporal.embedded ? [`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`] : []),
+    `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+    `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
+    `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
+    '',
+    'Development tokens: npm run token -- student | program_holder | admin',
+    `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'));
+}
+
+async function waitForHttp(url: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (!stopping) throw new Error(`${url} did not become ready`);
+}
+
+main().catch((err) => {
+  console.error(`[start] ${(err as Error).message}`);
+  void stop(1);
+});
