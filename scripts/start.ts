@@ -5,14 +5,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEMO_HOLDER_ID, seed } from '../db/seed';
 import { loadConfig } from '../lib/config';
+import { devServerArgs } from '../lib/dev-server';
 import { PROJECT_ROOT } from '../lib/paths';
 import { temporalCli } from '../lib/temporal-binaries';
-import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/messages';
+import { waitForHttp, waitForTemporal } from '../lib/wait';
 
 const config = loadConfig();
 const children: { name: string; child: ChildProcess }[] = [];
@@ -55,39 +55,18 @@ async function stop(exitCode = 0) {
   process.exit(exitCode);
 }
 
-async function waitForTemporal(address: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      await connection.healthService.check({});
-      await connection.close();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal did not answer at ${address}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
-
 async function main() {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   if (config.temporal.embedded) {
-    run('temporal', temporalCli(), [
-      'server', 'start-dev',
-      '--db-filename', path.join(config.dataDir, 'temporal.db'),
-      '--sqlite-pragma', 'journal_mode=WAL',
-      '--sqlite-pragma', 'synchronous=NORMAL',
-      '--ip', '127.0.0.1',
-      '--port', String(config.temporal.devPort),
-      '--ui-port', String(config.temporal.uiPort),
-      '--namespace', config.temporal.namespace,
-      '--log-level', 'warn',
-      ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
-    ]);
+    run('temporal', temporalCli(), devServerArgs({
+      dbFilename: path.join(config.dataDir, 'temporal.db'),
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+    }));
   }
   await waitForTemporal(config.temporal.address, 60_000);
 
@@ -102,7 +81,7 @@ async function main() {
   run('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env);
   run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env);
 
-  await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000);
+  await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000, () => !stopping);
   console.log([
     '',
     'credential-marketplace is running:',
@@ -117,16 +96,6 @@ async function main() {
     'Ctrl-C stops everything.',
     '',
   ].join('\n'));
-}
-
-async function waitForHttp(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !stopping) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  if (!stopping) throw new Error(`${url} did not become ready`);
 }
 
 main().catch((err) => {

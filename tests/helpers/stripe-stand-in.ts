@@ -1,0 +1,61 @@
+import http from 'node:http';
+import Stripe from 'stripe';
+import { freePort } from './ports';
+
+export interface RecordedSession {
+  id: string;
+  idempotencyKey?: string;
+  params: URLSearchParams;
+}
+
+/**
+ * A Stripe stand-in on loopback: the real `stripe` client talks to it over HTTP (STRIPE_API_BASE). It answers
+ * Checkout Session creation like Stripe, replaying the first answer for a repeated Idempotency-Key.
+ */
+export async function startStripeStandIn() {
+  const sessions: RecordedSession[] = [];
+  const byKey = new Map<string, string>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions') {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no stand-in for ${req.method} ${req.url}` } }));
+        return;
+      }
+      const key = req.headers['idempotency-key'] as string | undefined;
+      const replay = key && byKey.get(key);
+      if (replay) {
+        res.writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': 'true' }).end(replay);
+        return;
+      }
+      const params = new URLSearchParams(body);
+      const id = `cs_test_${sessions.length + 1}_${Date.now()}`;
+      sessions.push({ id, idempotencyKey: key, params });
+      const json = JSON.stringify({
+        id, object: 'checkout.session', mode: 'payment', status: 'open', payment_status: 'unpaid',
+        client_reference_id: params.get('client_reference_id'), metadata: { enrollmentId: params.get('metadata[enrollmentId]') },
+        amount_total: Number(params.get('line_items[0][price_data][unit_amount]')), currency: params.get('line_items[0][price_data][currency]'),
+        url: `https://checkout.stripe.test/c/pay/${id}`,
+      });
+      if (key) byKey.set(key, json);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(json);
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { apiBase: `http://127.0.0.1:${port}`, sessions, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** A `checkout.session.completed` event for a session, signed the way Stripe signs webhooks. */
+export function signedCheckoutCompleted(secret: string, session: { id: string; enrollmentId: string; amountTotal: number; currency: string }) {
+  const payload = JSON.stringify({
+    id: `evt_${session.id}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
+    data: { object: {
+      id: session.id, object: 'checkout.session', payment_status: 'paid', status: 'complete', client_reference_id: session.enrollmentId,
+      metadata: { enrollmentId: session.enrollmentId }, amount_total: session.amountTotal, currency: session.currency,
+    } },
+  });
+  const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret });
+  return { payload, signature };
+}

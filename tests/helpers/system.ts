@@ -1,0 +1,153 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Actor, type Role, signDevelopmentToken } from '../../api/auth';
+import { devServerArgs } from '../../lib/dev-server';
+import { PROJECT_ROOT } from '../../lib/paths';
+import { temporalCli } from '../../lib/temporal-binaries';
+import { waitForHttp, waitForTemporal } from '../../lib/wait';
+import { createTestDatabase } from './db';
+import { freePort } from './ports';
+import { startSmtpServer } from './smtp';
+import { startStripeStandIn } from './stripe-stand-in';
+
+export const JWT_SECRET = 'test-secret-for-the-end-to-end-system';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_test_end_to_end';
+const LOG_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'logs');
+
+/**
+ * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker and the
+ * API from dist/, against a database of its own, a real SMTP server and a Stripe stand-in, all on loopback.
+ */
+export async function startSystem(options: { smtpDelayMs?: number } = {}) {
+  const id = randomUUID().slice(0, 8);
+  const database = await createTestDatabase();
+  const smtp = await startSmtpServer({ delayMs: options.smtpDelayMs });
+  const stripe = await startStripeStandIn();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-e2e-'));
+  const [temporalPort, apiPort] = [await freePort(), await freePort()];
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    PORT: String(apiPort),
+    PUBLIC_BASE_URL: baseUrl,
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '5',
+    TEMPORAL_ADDRESS: temporalAddress,
+    JWT_SECRET,
+    STRIPE_SECRET_KEY: 'sk_test_stand_in',
+    STRIPE_WEBHOOK_SECRET,
+    STRIPE_API_BASE: stripe.apiBase,
+    SMTP_URL: smtp.url,
+    DATA_DIR: dataDir,
+    UPLOAD_MAX_BYTES: String(1024 * 1024),
+  };
+  const processes = new Map<string, ChildProcess>();
+  const launch = (name: string, command: string, args: string[]) => {
+    const log = fs.openSync(path.join(LOG_DIR, `${id}-${name}.log`), 'a');
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', log, log] });
+    processes.set(name, child);
+    return child;
+  };
+  const exited = (child: ChildProcess) =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
+
+  launch('temporal', temporalCli(), devServerArgs({ dbFilename: path.join(dataDir, 'temporal.db'), port: temporalPort, namespace: 'default' }));
+  await waitForTemporal(temporalAddress, 60_000);
+  const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
+  startWorker();
+  launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
+  await waitForHttp(`${baseUrl}/readyz`, 60_000);
+
+  const tokens = new Map<string, string>();
+  return {
+    baseUrl,
+    db: database.db,
+    smtp,
+    stripe,
+    dataDir,
+    temporalAddress,
+    logPrefix: path.join(LOG_DIR, id),
+    /** A signed token for a role; the same user id gives the same token. */
+    async token(role: Role, user: Partial<Actor> = {}) {
+      const actor: Actor = { id: user.id ?? randomUUID(), role, email: user.email ?? `${role}-${randomUUID().slice(0, 6)}@example.com`, name: user.name ?? `Test ${role}` };
+      const key = JSON.stringify(actor);
+      if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, actor));
+      return { token: tokens.get(key)!, actor };
+    },
+    /** Kills the worker with SIGKILL (no chance to finish anything) and waits for it to be gone. */
+    async killWorker() {
+      const worker = processes.get('worker')!;
+      worker.kill('SIGKILL');
+      await exited(worker);
+    },
+    startWorker,
+    async stop() {
+      for (const name of ['api', 'worker', 'temporal']) {
+        const child = processes.get(name);
+        if (!child) continue;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited(child);
+        clearTimeout(timer);
+      }
+      await Promise.allSettled([smtp.close(), stripe.close()]);
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type System = Awaited<ReturnType<typeof startSystem>>;
+
+/** A tiny HTTP client for tests: JSON in, status and JSON (or text) out, never following redirects. */
+export function httpClient(baseUrl: string) {
+  return async function request(method: string, urlPath: string, options: { token?: string; json?: unknown; body?: FormData | string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.json !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${urlPath}`, {
+      method, headers, redirect: 'manual', body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+    });
+    const type = res.headers.get('content-type') ?? '';
+    const body = type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text();
+    return { status: res.status, headers: res.headers, body: body as any };
+  };
+}
+
+/** Polls an enrollment until it reaches `status` (the read model is written by the workflow's activities). */
+export async function waitForStatus(system: System, token: string, enrollmentId: string, status: string, timeoutMs = 60_000) {
+  const request = httpClient(system.baseUrl);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await request('GET', `/api/enrollments/${enrollmentId}`, { token });
+    if (res.body?.status === status) return res.body;
+    if (Date.now() > deadline) throw new Error(`enrollment ${enrollmentId} is ${res.body?.status}, not ${status}, after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** A small but real PDF (made by pdfkit), as a student's evidence would be. */
+export async function samplePdf(text = 'Certificate of completion from the partner'): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
+  const doc = new PDFDocument();
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((r) => doc.on('end', () => r(Buffer.concat(chunks))));
+  doc.text(text);
+  doc.end();
+  return done;
+}
+
+export function evidenceForm(file: Buffer, filename: string, completedAt: string, contentType = 'application/pdf'): FormData {
+  const form = new FormData();
+  form.set('completedAt', completedAt);
+  form.set('file', new Blob([new Uint8Array(file)], { type: contentType }), filename);
+  return form;
+}
