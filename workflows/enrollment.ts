@@ -103,6 +103,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(statusQuery, () => state);
 
   // ── pay ──────────────────────────────────────────────────────────────────────────────────────────────
+  // The checkout is opened once, by whichever asks first (the update sent with the start, or the main flow),
+  // and the read model shows its URL before the student is answered.
   let checkout: Promise<void> | undefined;
   const openCheckout = () =>
     (checkout ??= acts
@@ -112,6 +114,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       })
       .then(({ checkoutUrl }) => {
         state.checkoutUrl = checkoutUrl;
+        return moveTo('pending_payment');
       }));
 
   setHandler(openCheckoutUpdate, async () => {
@@ -232,7 +235,6 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   );
 
   // ── the lifecycle ────────────────────────────────────────────────────────────────────────────────────
-  await moveTo(state.status);
   if (input.fundingSource === 'self_pay') {
     await openCheckout();
     const paid = await condition(() => payment !== undefined, input.paymentWindowMs);
@@ -245,14 +247,16 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     await acts.recordPayment({ enrollmentId, ...payment!, status: 'accepted' });
     await moveTo('ready_to_launch');
   } else {
-    // A WIOA voucher or a sponsor funds the program's price; there is no checkout.
+    // A WIOA voucher or a sponsor funds the program's price: no checkout, ready to launch from the start.
     state.paidAt = workflowInfo().startTime.toISOString();
     state.amountCents = input.priceCents;
-    await acts.recordPayment({
-      enrollmentId, provider: input.fundingSource, providerRef: input.voucherNumber ?? enrollmentId,
-      amountCents: input.priceCents, currency: input.currency, paidAt: state.paidAt, status: 'accepted',
-    });
-    await moveTo(state.status); // projects paidAt with the status the enrollment already has
+    await Promise.all([
+      moveTo('ready_to_launch'),
+      acts.recordPayment({
+        enrollmentId, provider: input.fundingSource, providerRef: input.voucherNumber ?? enrollmentId,
+        amountCents: input.priceCents, currency: input.currency, paidAt: state.paidAt, status: 'accepted',
+      }),
+    ]);
   }
 
   await condition(() => completion !== undefined);
