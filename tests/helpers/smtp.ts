@@ -2,17 +2,22 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './ports';
 
-/** A real SMTP server on loopback that keeps every message it accepts, parsed. */
-export async function startSmtpServer(options: { delayMs?: number } = {}) {
+/**
+ * A real SMTP server on loopback that keeps every message it accepts, parsed. `mailFromDelayMs` holds each
+ * session at MAIL FROM, before any of the message is sent: a window in which to kill a sender mid-activity.
+ */
+export async function startSmtpServer(options: { mailFromDelayMs?: number } = {}) {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      setTimeout(() => callback(), options.mailFromDelayMs ?? 0);
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then(async (mail) => {
-          if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+        .then((mail) => {
           messages.push(mail);
           callback();
         })

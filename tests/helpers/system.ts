@@ -21,10 +21,10 @@ const LOG_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'logs');
  * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker and the
  * API from dist/, against a database of its own, a real SMTP server and a Stripe stand-in, all on loopback.
  */
-export async function startSystem(options: { smtpDelayMs?: number } = {}) {
+export async function startSystem(options: { smtpMailFromDelayMs?: number } = {}) {
   const id = randomUUID().slice(0, 8);
   const database = await createTestDatabase();
-  const smtp = await startSmtpServer({ delayMs: options.smtpDelayMs });
+  const smtp = await startSmtpServer({ mailFromDelayMs: options.smtpMailFromDelayMs });
   const stripe = await startStripeStandIn();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-e2e-'));
   const [temporalPort, apiPort] = [await freePort(), await freePort()];
@@ -122,7 +122,7 @@ export function httpClient(baseUrl: string) {
 }
 
 /** Polls an enrollment until it reaches `status` (the read model is written by the workflow's activities). */
-export async function waitForStatus(system: System, token: string, enrollmentId: string, status: string, timeoutMs = 60_000) {
+export async function waitForStatus(system: { baseUrl: string }, token: string, enrollmentId: string, status: string, timeoutMs = 60_000) {
   const request = httpClient(system.baseUrl);
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,0 +1,93 @@
+/**
+ * `npm start`'s program (dist/scripts/start.js) as a user runs it: it starts everything, Ctrl-C (SIGINT) stops
+ * everything, and a second start finds the enrollment where it was, with its workflow still able to go on.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { signDevelopmentToken } from '../api/auth';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { PROJECT_ROOT } from '../lib/paths';
+import { waitForHttp } from '../lib/wait';
+import { freePort } from './helpers/ports';
+import { httpClient, waitForStatus } from './helpers/system';
+
+const SERVER_URL = 'postgres://postgres@127.0.0.1:5432';
+const dbName = `cm_test_start_${randomUUID().slice(0, 8)}`;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-start-'));
+const secret = 'start-test-secret';
+let env: NodeJS.ProcessEnv;
+let output = '';
+
+function start(): ChildProcess {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  return child;
+}
+
+const stopWithCtrlC = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+
+beforeAll(async () => {
+  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  env = {
+    ...process.env, NODE_ENV: 'development', PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `${SERVER_URL}/${dbName}`, DATA_DIR: dataDir, JWT_SECRET: secret,
+    TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_ADDRESS: '', STRIPE_SECRET_KEY: '', SMTP_URL: '',
+  };
+});
+
+afterAll(async () => {
+  const admin = new Client({ connectionString: `${SERVER_URL}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await admin.end();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('start, Ctrl-C, start again: the enrollment is where it was and goes on to closed', async () => {
+  const baseUrl = env.PUBLIC_BASE_URL!;
+  const request = httpClient(baseUrl);
+  const student = await signDevelopmentToken(secret, { id: randomUUID(), role: 'student', email: 's@example.com', name: 'Mary Jackson' });
+  const holder = await signDevelopmentToken(secret, { id: DEMO_HOLDER_ID, role: 'program_holder' });
+  const program = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
+
+  let system = start();
+  await waitForHttp(`${baseUrl}/readyz`, 90_000);
+  await waitForHttp(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`, 30_000); // the Temporal Web UI
+  expect((await request('GET', '/api/partners')).body.partners.map((p: { id: string }) => p.id)).toEqual(['certiport', 'demo', 'milady', 'nrf']);
+
+  // Self-pay with no Stripe key: the clearly labelled simulated checkout.
+  const created = await request('POST', '/api/enrollments', { token: student, json: { programId: program.id, fundingSource: 'self_pay' } });
+  expect(created.status).toBe(201);
+  const { enrollmentId, checkoutUrl } = created.body;
+  expect(checkoutUrl).toBe(`${baseUrl}/checkout/simulated/${enrollmentId}`);
+  const checkoutPage = await request('GET', `/checkout/simulated/${enrollmentId}`);
+  expect(checkoutPage.body).toContain('SIMULATED CHECKOUT');
+  expect((await request('POST', `/checkout/simulated/${enrollmentId}/pay`, { headers: { accept: 'application/json' } })).status).toBe(202);
+  await waitForStatus({ baseUrl }, student, enrollmentId, 'ready_to_launch');
+  expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student })).status).toBe(302);
+
+  expect(await stopWithCtrlC(system)).toBe(0);
+  await expect(fetch(`${baseUrl}/healthz`)).rejects.toThrow();
+
+  system = start();
+  await waitForHttp(`${baseUrl}/readyz`, 90_000);
+  const after = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student });
+  expect(after.body).toEqual(expect.objectContaining({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }));
+  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: '2026-11-24' } });
+  expect(marked.status).toBe(200);
+  await waitForStatus({ baseUrl }, student, enrollmentId, 'closed');
+  // Without SMTP_URL the completion email is an .eml file in the outbox.
+  const outbox = fs.readdirSync(path.join(dataDir, 'outbox'));
+  expect(outbox).toEqual([`completion.${enrollmentId}@credential-marketplace.eml`]);
+  expect(await stopWithCtrlC(system)).toBe(0);
+}, 240_000);
