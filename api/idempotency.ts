@@ -35,22 +35,28 @@ export function idempotency(db: Db): RequestHandler {
     } catch (err) {
       return next(err);
     }
-    let body: unknown = null;
-    const json = res.json.bind(res);
-    res.json = (value: unknown) => {
-      body = value;
-      return json(value);
-    };
-    res.on('finish', () => {
-      const keep = res.statusCode < 500;
+    // The answer is stored before it is sent, so a retry that follows at once already finds it.
+    const record = (statusCode: number, body: unknown) => {
       const headers = Object.fromEntries(
         ['content-type', 'location'].flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])),
       );
-      const done = keep
+      return statusCode < 500
         ? db.query('UPDATE idempotency_keys SET status_code = $3, response_body = $4, headers = $5 WHERE actor_id = $1 AND key = $2',
-          [actorId, key, res.statusCode, JSON.stringify(body), JSON.stringify(headers)])
+          [actorId, key, statusCode, JSON.stringify(body ?? null), JSON.stringify(headers)])
         : db.query('DELETE FROM idempotency_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);
-      done.catch((err) => console.error('[api] could not record idempotency key:', err.message));
+    };
+    let recorded = false;
+    const json = res.json.bind(res);
+    res.json = (value: unknown) => {
+      recorded = true;
+      record(res.statusCode, value)
+        .catch((err) => console.error('[api] could not record idempotency key:', err.message))
+        .finally(() => json(value));
+      return res;
+    };
+    // Answers without a JSON body (204, redirects) are recorded once sent.
+    res.on('finish', () => {
+      if (!recorded) record(res.statusCode, null).catch((err) => console.error('[api] could not record idempotency key:', err.message));
     });
     next();
   };

@@ -40,7 +40,8 @@ export function validationProblem(error: z.ZodError, where: 'body' | 'query' | '
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
-  const result = schema.safeParse(value);
+  // A request without a body is read as an empty object, so `errors` names each missing field.
+  const result = schema.safeParse(value ?? {});
   if (!result.success) throw validationProblem(result.error, where);
   return result.data;
 }
@@ -54,7 +55,10 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   // Body-parser failures: malformed JSON, too large a body, an unsupported charset.
   if (type === 'entity.parse.failed') return sendProblem(res, problems.badRequest('the body is not valid JSON'));
   if (type === 'entity.too.large') return sendProblem(res, problems.tooLarge('the request body is too large'));
-  if (status && status >= 400 && status < 500) return sendProblem(res, new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message));
+  if (status && status >= 400 && status < 500) {
+    const known = { 413: problems.tooLarge, 415: problems.unsupportedType }[status as 413 | 415];
+    return sendProblem(res, known ? known((err as Error).message) : new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message));
+  }
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
   sendProblem(res, new HttpProblem(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged'));
 };

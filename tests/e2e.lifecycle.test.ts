@@ -98,7 +98,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: session.id, enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' });
   const webhook = await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } });
   expect(webhook.status).toBe(200);
-  expect(webhook.body).toEqual({ received: true, applied: true });
+  expect(webhook.body).toEqual(expect.objectContaining({ received: true, applied: true }));
   // Stripe redelivers: nothing happens twice.
   expect((await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })).status).toBe(200);
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');

@@ -98,7 +98,8 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
         if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') {
           return reject(problems.tooLarge(`the file is larger than ${config.uploadMaxBytes} bytes`));
         }
-        reject(err instanceof multer.MulterError ? problems.badRequest(`upload rejected: ${err.message}`) : err);
+        // Anything else the multipart parser refuses (a truncated body, no boundary, an extra file) is bad input.
+        reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
       }),
     );
     if (!req.is('multipart/form-data') || !req.file) {

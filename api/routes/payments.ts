@@ -25,7 +25,8 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
       throw problems.badRequest('the Stripe signature does not match this body');
     }
     if (!PAID_EVENTS.has(event.type)) return res.json({ received: true, applied: false, reason: `${event.type} is not handled` });
-    const session = event.data.object as Stripe.Checkout.Session;
+    const session = event.data?.object as Stripe.Checkout.Session | undefined;
+    if (!session || typeof session !== 'object') throw problems.badRequest(`event ${event.id} carries no Checkout Session`);
     if (session.payment_status !== 'paid') return res.json({ received: true, applied: false, reason: 'the session is not paid yet' });
     const enrollmentId = id.safeParse(session.client_reference_id ?? session.metadata?.enrollmentId);
     const enrollment = enrollmentId.success ? await findEnrollment(db, enrollmentId.data) : undefined;
@@ -45,7 +46,8 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
       return res.json({ received: true, applied: false, reason: 'the enrollment no longer takes payments; logged for refund' });
     }
     await audit(db, STRIPE_ACTOR, 'payment.confirm', { type: 'enrollment', id: enrollment.id }, { eventId: event.id, sessionId: session.id });
-    res.json({ received: true, applied: true });
+    // The workflow checks the amount and currency against the price: a mismatch is kept as a rejected payment.
+    res.json({ received: true, applied: true, check: 'the enrollment accepts it when amount and currency match its price' });
   });
 
   // ── the local checkout used when no Stripe key is configured ─────────────────────────────────────────
