@@ -10,6 +10,7 @@ export interface PaymentRecord {
   paidAt: string;
   status: 'accepted' | 'rejected';
   reason?: string;
+  voucherNumber?: string;
 }
 
 export function createPaymentActivities({ db, payments, publicBaseUrl }: ActivityDeps) {
@@ -32,9 +33,9 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
     /** Keeps every payment the workflow saw: the accepted one, and rejected ones (wrong amount, too late) for refunds. */
     async recordPayment(p: PaymentRecord): Promise<void> {
       await db.query(
-        `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, reason, paid_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (provider, provider_ref) DO NOTHING`,
-        [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt],
+        `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, reason, paid_at, voucher_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, provider_ref) DO NOTHING`,
+        [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt, p.voucherNumber ?? null],
       );
     },
   };

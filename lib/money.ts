@@ -3,8 +3,13 @@
  * every share is the floor of its exact value, and the cents left over go one each to the largest remainders
  * (ties to the earlier party), so the shares always sum exactly to the amount.
  */
+export const MAX_SPLIT_CENTS = Math.floor(Number.MAX_SAFE_INTEGER / 10_000);
+
 export function splitByBasisPoints<K extends string>(amountCents: number, bps: Record<K, number>): Record<K, number> {
-  if (!Number.isSafeInteger(amountCents) || amountCents < 0) throw new RangeError(`amount must be non-negative integer cents, got ${amountCents}`);
+  // amount × 10,000 must stay an exact integer in a double.
+  if (!Number.isInteger(amountCents) || amountCents < 0 || amountCents > MAX_SPLIT_CENTS) {
+    throw new RangeError(`amount must be integer cents from 0 to ${MAX_SPLIT_CENTS}, got ${amountCents}`);
+  }
   const parties = Object.keys(bps) as K[];
   const total = parties.reduce((sum, p) => sum + bps[p], 0);
   if (total !== 10_000 || parties.some((p) => !Number.isInteger(bps[p]) || bps[p] < 0)) {

@@ -154,6 +154,12 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   expect(created.status).toBe(201);
   expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'ready_to_launch' });
   const { enrollmentId } = created.body;
+  // An ITA voucher funds one open enrollment at a time.
+  const other = await system.token('student');
+  const voucherBody = { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ita-2026-00017' };
+  const reused = await request('POST', '/api/enrollments', { token: other.token, json: voucherBody });
+  expect(reused.status).toBe(409);
+  expect(reused.body.detail).toBe('voucher ita-2026-00017 already funds an open enrollment');
   expect(system.stripe.sessions.some((s) => s.params.get('client_reference_id') === enrollmentId)).toBe(false);
 
   const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
@@ -169,6 +175,8 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   const view = await checkOutcomes(enrollmentId, student, NRF);
   expect(view.completionMethod).toBe('manual');
   expect(view.history.map((h: { status: string }) => h.status)).toEqual(['ready_to_launch', 'in_progress', 'completed', 'closed']);
-  const payments = await system.db.query('SELECT provider, provider_ref, amount_cents FROM payments WHERE enrollment_id = $1', [enrollmentId]);
-  expect(payments.rows).toEqual([{ provider: 'wioa_ita', provider_ref: 'ITA-2026-00017', amount_cents: NRF.priceCents }]);
+  const payments = await system.db.query('SELECT provider, provider_ref, voucher_number, amount_cents FROM payments WHERE enrollment_id = $1', [enrollmentId]);
+  expect(payments.rows).toEqual([{ provider: 'wioa_ita', provider_ref: enrollmentId, voucher_number: 'ITA-2026-00017', amount_cents: NRF.priceCents }]);
+  // Once that enrollment is closed, the voucher no longer blocks another.
+  expect((await request('POST', '/api/enrollments', { token: other.token, json: voucherBody })).status).toBe(201);
 });

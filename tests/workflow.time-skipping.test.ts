@@ -46,8 +46,9 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
     await env.sleep('71h');
     const paidAt = new Date().toISOString();
     await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
-    // A redelivered webhook changes nothing.
+    // A redelivered webhook changes nothing; a second, different payment is kept as rejected for a refund.
     await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
+    await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_2', amountCents: 14_900, currency: 'usd', paidAt });
     await env.sleep('30d'); // a paid enrollment waits for the student without a payment deadline
     const launch = await handle.executeUpdate(launchUpdate);
     expect(launch.launchUrl).toBe(`https://partner.test/launch/${input.enrollmentId}`);
@@ -55,7 +56,11 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
     expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
   });
   expect(statusesProjected(fake)).toEqual(['pending_payment', 'ready_to_launch', 'in_progress', 'completed', 'closed']);
-  expect(fake.callsOf('recordPayment')).toEqual([expect.objectContaining({ providerRef: 'cs_1', status: 'accepted', amountCents: 14_900 })]);
+  expect(fake.callsOf('recordPayment')).toEqual(expect.arrayContaining([
+    expect.objectContaining({ providerRef: 'cs_1', status: 'accepted', amountCents: 14_900 }),
+    expect.objectContaining({ providerRef: 'cs_2', status: 'rejected', reason: 'the enrollment was already paid by cs_1' }),
+  ]));
+  expect(fake.callsOf('recordPayment')).toHaveLength(2);
   for (const once of ['issueCertificate', 'sendCompletionEmail', 'recordWioaOutcome', 'recordRevenueShare'] as const) {
     expect(fake.callsOf(once)).toHaveLength(1);
   }
@@ -88,6 +93,6 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
   });
   expect(fake.callsOf('openCheckout')).toHaveLength(0);
   expect(fake.callsOf('recordPayment')).toEqual([
-    expect.objectContaining({ provider: 'wioa_ita', providerRef: 'ITA-2026-0042', amountCents: 14_900, status: 'accepted' }),
+    expect.objectContaining({ provider: 'wioa_ita', providerRef: input.enrollmentId, voucherNumber: 'ITA-2026-0042', amountCents: 14_900, status: 'accepted' }),
   ]);
 });

@@ -125,7 +125,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(paymentConfirmedSignal, (p) => {
     if (payment?.providerRef === p.providerRef) return; // a redelivered webhook
     const problem =
-      state.status !== 'pending_payment' ? `payment arrived while the enrollment was ${state.status}`
+      payment ? `the enrollment was already paid by ${payment.providerRef}`
+      : state.status !== 'pending_payment' ? `payment arrived while the enrollment was ${state.status}`
       : p.amountCents !== input.priceCents || p.currency !== input.currency
         ? `paid ${p.amountCents} ${p.currency}, the price is ${input.priceCents} ${input.currency}`
         : undefined;
@@ -187,6 +188,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     const s = state.submissions.find((x) => x.id === submissionId);
     if (!s) throw notFound(`submission ${submissionId} is not part of this enrollment`);
     if (s.status !== 'pending') throw conflict(`submission ${submissionId} was already ${s.status}`);
+    // Another channel may have completed the enrollment meanwhile: the evidence is no longer reviewed.
+    if (state.status !== 'awaiting_review') throw conflict(`the enrollment is already ${state.status}`);
     return s;
   };
 
@@ -253,7 +256,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     await Promise.all([
       moveTo('ready_to_launch'),
       acts.recordPayment({
-        enrollmentId, provider: input.fundingSource, providerRef: input.voucherNumber ?? enrollmentId,
+        enrollmentId, provider: input.fundingSource, providerRef: enrollmentId, voucherNumber: input.voucherNumber,
         amountCents: input.priceCents, currency: input.currency, paidAt: state.paidAt, status: 'accepted',
       }),
     ]);

@@ -30,6 +30,12 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const open = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)',
       [student.id, program.id, OPEN_STATUSES]);
     if (open.rowCount) throw problems.conflict(`you already have an open enrollment in this program: ${open.rows[0].id}`);
+    if (body.fundingSource === 'wioa_ita') {
+      // An Individual Training Account voucher funds one participant's training at a time.
+      const used = await db.query(`SELECT 1 FROM enrollments WHERE funding_source = 'wioa_ita' AND lower(voucher_number) = lower($1) AND status = ANY($2)`,
+        [body.voucherNumber, OPEN_STATUSES]);
+      if (used.rowCount) throw problems.conflict(`voucher ${body.voucherNumber} already funds an open enrollment`);
+    }
 
     const enrollmentId = randomUUID();
     const initialStatus = body.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch';

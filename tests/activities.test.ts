@@ -1,0 +1,377 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities, type EnrollmentActivities } from '../activities';
+import { certificateFileKey } from '../activities/certificates';
+import type { Db } from '../db/pool';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { MAX_SPLIT_CENTS, splitByBasisPoints } from '../lib/money';
+import { createLocalFileStore } from '../services/file-store';
+import { createSmtpMailer } from '../services/mailer';
+import { createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { startSmtpServer } from './helpers/smtp';
+import { startStripeStandIn } from './helpers/stripe-stand-in';
+
+const PUBLIC_BASE_URL = 'https://marketplace.test';
+const MAIL_FROM = 'Credential Marketplace <no-reply@marketplace.test>';
+const [IC3, BARBERING, , DEMO] = SEEDED_PROGRAMS;
+
+let database: TestDatabase;
+let db: Db;
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+let stripe: Awaited<ReturnType<typeof startStripeStandIn>>;
+let filesRoot: string;
+let acts: EnrollmentActivities;
+
+beforeAll(async () => {
+  [database, smtp, stripe] = await Promise.all([createTestDatabase(), startSmtpServer(), startStripeStandIn()]);
+  db = database.db;
+  filesRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-activities-'));
+  acts = createActivities({
+    db,
+    files: createLocalFileStore(filesRoot),
+    payments: createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase })),
+    mailer: createSmtpMailer(smtp.url, MAIL_FROM),
+    publicBaseUrl: PUBLIC_BASE_URL,
+  });
+});
+
+afterAll(async () => {
+  await Promise.allSettled([smtp?.close(), stripe?.close()]);
+  await database?.drop();
+  if (filesRoot) fs.rmSync(filesRoot, { recursive: true, force: true });
+});
+
+interface EnrollmentRow {
+  id: string;
+  programId: string;
+  studentName: string;
+  studentEmail: string;
+  fundingSource: 'self_pay' | 'wioa_ita' | 'sponsor';
+}
+
+/** One enrollment row, inserted the way the API inserts it before starting the workflow. */
+async function insertEnrollment(options: Partial<EnrollmentRow> & { program?: (typeof SEEDED_PROGRAMS)[number]; launchedAt?: string } = {}) {
+  const program = options.program ?? IC3;
+  const id = options.id ?? randomUUID();
+  const row: EnrollmentRow = {
+    id,
+    programId: program.id,
+    studentName: options.studentName ?? `Grace Hopper ${id.slice(0, 4)}`,
+    studentEmail: options.studentEmail ?? `student-${id.slice(0, 8)}@example.com`,
+    fundingSource: options.fundingSource ?? 'self_pay',
+  };
+  await db.query(
+    `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
+                              price_cents, currency, status, launched_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'usd', $9, $10)`,
+    [row.id, row.programId, `student-${id.slice(0, 8)}`, row.studentEmail, row.studentName, row.fundingSource,
+      row.fundingSource === 'wioa_ita' ? `ITA-${id.slice(0, 6)}` : null, program.priceCents,
+      row.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch', options.launchedAt ?? null],
+  );
+  return { ...row, program };
+}
+
+const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params)).rows[0].n);
+
+describe('recordEnrollmentStatus', () => {
+  test('is monotonic: an older change arriving late does not roll the status back, and history rows stay unique', async () => {
+    const e = await insertEnrollment();
+    const paidAt = '2026-03-01T10:00:00.000Z';
+    const launchedAt = '2026-03-02T09:00:00.000Z';
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 1, status: 'pending_payment', at: '2026-03-01T09:00:00.000Z', checkoutUrl: 'https://checkout.test/a' });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 2, status: 'ready_to_launch', at: paidAt, checkoutUrl: 'https://checkout.test/a', paidAt });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'in_progress', at: launchedAt, paidAt, launchedAt });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'in_progress', at: launchedAt, paidAt, launchedAt }); // a retry
+    // Retries of seq 2 and seq 1 arriving last (with different facts) must change nothing.
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 2, status: 'ready_to_launch', at: '2026-03-05T00:00:00.000Z', paidAt: '2026-03-05T00:00:00.000Z' });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 1, status: 'pending_payment', at: '2026-03-05T00:00:00.000Z' });
+
+    const { rows: [row] } = await db.query('SELECT status, status_seq, checkout_url, paid_at, launched_at, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    expect(row).toEqual({
+      status: 'in_progress', status_seq: 3, checkout_url: 'https://checkout.test/a',
+      paid_at: new Date(paidAt), launched_at: new Date(launchedAt), closed_at: null,
+    });
+    const history = await db.query('SELECT seq, status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [e.id]);
+    expect(history.rows).toEqual([
+      { seq: 1, status: 'pending_payment', at: new Date('2026-03-01T09:00:00.000Z') },
+      { seq: 2, status: 'ready_to_launch', at: new Date(paidAt) },
+      { seq: 3, status: 'in_progress', at: new Date(launchedAt) },
+    ]);
+  });
+
+  test('closing sets closed_at once; a late "completed" (older seq) fills its facts but leaves the enrollment closed', async () => {
+    const e = await insertEnrollment({ fundingSource: 'wioa_ita' });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 1, status: 'ready_to_launch', at: '2026-04-01T00:00:00.000Z' });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'closed', at: '2026-04-03T00:00:00.000Z' });
+    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'closed', at: '2026-04-09T00:00:00.000Z' }); // a retry
+    await acts.recordEnrollmentStatus({
+      enrollmentId: e.id, seq: 2, status: 'completed', at: '2026-04-02T00:00:00.000Z',
+      completedAt: '2026-04-02T00:00:00.000Z', completionMethod: 'manual',
+    });
+
+    const { rows: [row] } = await db.query(
+      'SELECT status, status_seq, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    expect(row).toEqual({
+      status: 'closed', status_seq: 3, completed_at: new Date('2026-04-02T00:00:00.000Z'),
+      completion_method: 'manual', closed_at: new Date('2026-04-03T00:00:00.000Z'),
+    });
+    expect(await count('SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1', [e.id])).toBe(3);
+  });
+});
+
+describe('payments', () => {
+  test('recordPayment with the same provider_ref twice keeps one row', async () => {
+    const e = await insertEnrollment();
+    const payment = {
+      enrollmentId: e.id, provider: 'stripe', providerRef: `cs_test_${e.id}`, amountCents: IC3.priceCents, currency: 'usd',
+      paidAt: '2026-05-01T12:00:00.000Z', status: 'accepted' as const,
+    };
+    await acts.recordPayment(payment);
+    await acts.recordPayment(payment);
+    const { rows } = await db.query('SELECT provider, provider_ref, amount_cents, currency, status, reason, paid_at FROM payments WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{
+      provider: 'stripe', provider_ref: `cs_test_${e.id}`, amount_cents: 14_900, currency: 'usd', status: 'accepted', reason: null,
+      paid_at: new Date('2026-05-01T12:00:00.000Z'),
+    }]);
+  });
+
+  test('a rejected payment is kept with its reason next to the accepted one', async () => {
+    const e = await insertEnrollment();
+    const base = { enrollmentId: e.id, provider: 'stripe', currency: 'usd', paidAt: '2026-05-01T12:00:00.000Z' };
+    await acts.recordPayment({ ...base, providerRef: `cs_ok_${e.id}`, amountCents: 14_900, status: 'accepted' });
+    for (let i = 0; i < 2; i++) {
+      await acts.recordPayment({ ...base, providerRef: `cs_low_${e.id}`, amountCents: 100, status: 'rejected', reason: 'paid 100 usd, the price is 14900 usd' });
+    }
+    const { rows } = await db.query('SELECT provider_ref, status, reason FROM payments WHERE enrollment_id = $1 ORDER BY status', [e.id]);
+    expect(rows).toEqual([
+      { provider_ref: `cs_ok_${e.id}`, status: 'accepted', reason: null },
+      { provider_ref: `cs_low_${e.id}`, status: 'rejected', reason: 'paid 100 usd, the price is 14900 usd' },
+    ]);
+  });
+
+  test('openCheckout twice opens one Stripe Checkout Session (same idempotency key, same URL)', async () => {
+    const e = await insertEnrollment();
+    const request = { enrollmentId: e.id, amountCents: 14_900, currency: 'usd', expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const first = await acts.openCheckout(request);
+    const second = await acts.openCheckout(request);
+    expect(second).toEqual(first);
+    expect(first.checkoutUrl).toBe(`https://checkout.stripe.test/c/pay/${first.providerRef}`);
+    const mine = stripe.sessions.filter((s) => s.params.get('client_reference_id') === e.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].idempotencyKey).toBe(`checkout-session:${e.id}`);
+    expect(mine[0].params.get('line_items[0][price_data][unit_amount]')).toBe('14900');
+    expect(mine[0].params.get('line_items[0][price_data][product_data][name]')).toBe(IC3.title);
+  });
+});
+
+describe('submissions', () => {
+  test('recordSubmission twice keeps one pending row; reviews are applied once and never overwrite a decision', async () => {
+    const e = await insertEnrollment();
+    const approvedId = randomUUID();
+    const rejectedId = randomUUID();
+    const submission = (submissionId: string) => ({
+      submissionId, enrollmentId: e.id, studentId: `student-${e.id.slice(0, 8)}`, fileKey: `evidence/${submissionId}.pdf`,
+      contentType: 'application/pdf', sizeBytes: 1234, sha256: 'a'.repeat(64), completedAt: '2026-06-01T00:00:00.000Z',
+      submittedAt: '2026-06-02T00:00:00.000Z',
+    });
+    await acts.recordSubmission(submission(rejectedId));
+    await acts.recordSubmission(submission(rejectedId));
+    expect((await db.query('SELECT id, status, size_bytes, file_key FROM completion_submissions WHERE enrollment_id = $1', [e.id])).rows)
+      .toEqual([{ id: rejectedId, status: 'pending', size_bytes: 1234, file_key: `evidence/${rejectedId}.pdf` }]);
+
+    const rejection = { submissionId: rejectedId, status: 'rejected' as const, reviewerId: 'holder-1', reason: 'the scan is unreadable', reviewedAt: '2026-06-03T00:00:00.000Z' };
+    await acts.recordSubmissionReview(rejection);
+    await acts.recordSubmissionReview({ ...rejection, reason: 'a retry with other words', reviewedAt: '2026-06-04T00:00:00.000Z' });
+
+    await acts.recordSubmission(submission(approvedId));
+    const approval = { submissionId: approvedId, status: 'approved' as const, reviewerId: 'holder-2', reviewedAt: '2026-06-05T00:00:00.000Z' };
+    await acts.recordSubmissionReview(approval);
+    await acts.recordSubmissionReview(approval);
+    // A late, contradicting review of an approved submission changes nothing.
+    await acts.recordSubmissionReview({ ...approval, status: 'rejected', reason: 'too late', reviewerId: 'holder-3' });
+
+    const { rows } = await db.query(
+      'SELECT id, status, reason, reviewed_by, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY reviewed_at', [e.id]);
+    expect(rows).toEqual([
+      { id: rejectedId, status: 'rejected', reason: 'the scan is unreadable', reviewed_by: 'holder-1', reviewed_at: new Date('2026-06-03T00:00:00.000Z') },
+      { id: approvedId, status: 'approved', reason: null, reviewed_by: 'holder-2', reviewed_at: new Date('2026-06-05T00:00:00.000Z') },
+    ]);
+  });
+});
+
+describe('certificates and emails', () => {
+  test('issueCertificate twice returns the same certificate, keeps one row and writes a PDF naming student, program and code', async () => {
+    const e = await insertEnrollment({ studentName: 'Katherine Johnson' });
+    const request = { enrollmentId: e.id, completedAt: '2026-07-04T15:00:00.000Z', partnerCertificateUrl: 'https://partner.test/cert/1' };
+    const first = await acts.issueCertificate(request);
+    const second = await acts.issueCertificate({ ...request, completedAt: '2026-07-09T15:00:00.000Z' });
+    expect(second).toEqual(first);
+    expect(first.verificationCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+
+    const { rows } = await db.query('SELECT id, verification_code, file_key, completed_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{
+      id: first.id, verification_code: first.verificationCode, file_key: certificateFileKey(first.id),
+      completed_at: new Date('2026-07-04T15:00:00.000Z'), partner_certificate_url: 'https://partner.test/cert/1',
+    }]);
+    const pdfPath = path.join(filesRoot, certificateFileKey(first.id));
+    expect(fs.readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(fs.readdirSync(path.dirname(pdfPath)).filter((f) => f.startsWith(first.id))).toEqual([`${first.id}.pdf`]);
+    const text = execFileSync('pdftotext', [pdfPath, '-'], { encoding: 'utf8' });
+    expect(text).toContain('Katherine Johnson');
+    expect(text).toContain(IC3.title);
+    expect(text).toContain(`Verification code: ${first.verificationCode}`);
+    expect(text).toContain('Completed on July 4, 2026');
+    expect(text).toContain(`${PUBLIC_BASE_URL}/verify/${first.verificationCode}`);
+  });
+
+  test('sendCompletionEmail twice delivers one message with the certificate and records one sent email', async () => {
+    const e = await insertEnrollment({ studentName: 'Dorothy Vaughan' });
+    const cert = await acts.issueCertificate({ enrollmentId: e.id, completedAt: '2026-07-04T15:00:00.000Z' });
+    const request = { enrollmentId: e.id, certificateId: cert.id, verificationCode: cert.verificationCode };
+    expect(await acts.sendCompletionEmail(request)).toBe('sent');
+    expect(await acts.sendCompletionEmail(request)).toBe('already_sent');
+
+    const messages = smtp.to(e.studentEmail);
+    expect(messages).toHaveLength(1);
+    const [mail] = messages;
+    expect(mail.subject).toBe(`Congratulations: you completed ${IC3.title}`);
+    expect(mail.from?.value).toEqual([{ name: 'Credential Marketplace', address: 'no-reply@marketplace.test' }]);
+    expect(mail.messageId).toBe(`<completion.${e.id}@credential-marketplace>`);
+    expect(mail.text).toContain('Hello Dorothy Vaughan,');
+    expect(mail.text).toContain(`${PUBLIC_BASE_URL}/verify/${cert.verificationCode} (code ${cert.verificationCode})`);
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`certificate-${cert.verificationCode}.pdf`, 'application/pdf']]);
+    expect(mail.attachments[0].content.equals(fs.readFileSync(path.join(filesRoot, certificateFileKey(cert.id))))).toBe(true);
+
+    const { rows } = await db.query('SELECT kind, dedupe_key, to_address, status, sent_at IS NOT NULL AS sent FROM emails_sent WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{ kind: 'completion', dedupe_key: `completion:${e.id}`, to_address: e.studentEmail, status: 'sent', sent: true }]);
+  });
+
+  test('sendSubmissionRejectedEmail tells the student the reason, once per submission', async () => {
+    const e = await insertEnrollment({ studentName: 'Mary Jackson' });
+    const submissionId = randomUUID();
+    const request = { enrollmentId: e.id, submissionId, reason: 'The certificate shows a different name (page 2).' };
+    expect(await acts.sendSubmissionRejectedEmail(request)).toBe('sent');
+    expect(await acts.sendSubmissionRejectedEmail(request)).toBe('already_sent');
+
+    const messages = smtp.to(e.studentEmail);
+    expect(messages).toHaveLength(1);
+    expect(messages[0].subject).toBe(`Your completion evidence for ${IC3.title} needs another look`);
+    expect(messages[0].text).toContain('Hello Mary Jackson,');
+    expect(messages[0].text).toContain('  The certificate shows a different name (page 2).');
+    const { rows } = await db.query('SELECT kind, dedupe_key, status FROM emails_sent WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{ kind: 'submission_rejected', dedupe_key: `submission-rejected:${submissionId}`, status: 'sent' }]);
+  });
+});
+
+describe('outcomes', () => {
+  test('recordWioaOutcome twice keeps one row: training completed and the program’s credential type', async () => {
+    const e = await insertEnrollment({ program: BARBERING, fundingSource: 'wioa_ita', launchedAt: '2026-02-10T12:00:00.000Z' });
+    await acts.recordWioaOutcome({ enrollmentId: e.id, completedAt: '2026-08-15T12:00:00.000Z' });
+    await acts.recordWioaOutcome({ enrollmentId: e.id, completedAt: '2026-08-20T12:00:00.000Z' });
+    const { rows } = await db.query(
+      `SELECT program_id, funding_source, program_entry_date::text AS entry, exit_date::text AS exit, training_completed,
+              completion_date::text AS completion, credential_type, credential_date::text AS credential
+         FROM wioa_outcomes WHERE enrollment_id = $1`, [e.id]);
+    expect(rows).toEqual([{
+      program_id: BARBERING.id, funding_source: 'wioa_ita', entry: '2026-02-10', exit: '2026-08-15', training_completed: true,
+      completion: '2026-08-15', credential_type: 'occupational_licensure', credential: '2026-08-15',
+    }]);
+  });
+
+  test('recordRevenueShare twice writes exactly three ledger rows summing to the basis (2999 cents at 3333/3334/3333 bps)', async () => {
+    const e = await insertEnrollment({ program: DEMO });
+    const request = { enrollmentId: e.id, basisCents: 2999, currency: 'usd' };
+    const expected = { platform: 1000, holder: 1000, partner: 999 };
+    expect(await acts.recordRevenueShare(request)).toEqual(expected);
+    expect(await acts.recordRevenueShare(request)).toEqual(expected);
+
+    const { rows } = await db.query(
+      `SELECT party, party_id, entry_type, basis_cents, bps, amount_cents, currency, program_id
+         FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party`, [e.id]);
+    expect(rows).toEqual([
+      { party: 'holder', party_id: DEMO_HOLDER_ID, entry_type: 'share', basis_cents: 2999, bps: 3334, amount_cents: 1000, currency: 'usd', program_id: DEMO.id },
+      { party: 'partner', party_id: 'demo', entry_type: 'share', basis_cents: 2999, bps: 3333, amount_cents: 999, currency: 'usd', program_id: DEMO.id },
+      { party: 'platform', party_id: 'platform', entry_type: 'share', basis_cents: 2999, bps: 3333, amount_cents: 1000, currency: 'usd', program_id: DEMO.id },
+    ]);
+    expect(rows.reduce((sum, r) => sum + r.amount_cents, 0)).toBe(2999);
+  });
+});
+
+describe('splitByBasisPoints', () => {
+  /** A small seeded generator (mulberry32), so a failure names the case that reproduces it. */
+  function random(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+  }
+
+  test('shares are non-negative integers, sum exactly to the amount and are each within a cent of exact (5000 random cases)', () => {
+    const rand = random(20_260_101);
+    const int = (max: number) => Math.floor(rand() * (max + 1));
+    const failures: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      // Mostly everyday prices, some tiny amounts, some up to $100M.
+      const amount = i % 5 === 0 ? int(10) : i % 5 === 1 ? int(10_000_000_000) : int(200_000);
+      const [x, y] = [int(10_000), int(10_000)];
+      const [lo, hi] = [Math.min(x, y), Math.max(x, y)];
+      const bps = { platform: lo, holder: hi - lo, partner: 10_000 - hi };
+      const shares = splitByBasisPoints(amount, bps);
+      const parties = Object.keys(bps) as (keyof typeof bps)[];
+      const ok =
+        Object.keys(shares).join() === 'platform,holder,partner' &&
+        parties.every((p) => Number.isInteger(shares[p]) && shares[p] >= 0 && Math.abs(shares[p] - (amount * bps[p]) / 10_000) < 1) &&
+        parties.reduce((sum, p) => sum + shares[p], 0) === amount;
+      if (!ok) failures.push(JSON.stringify({ amount, bps, shares }));
+    }
+    expect(failures).toEqual([]);
+  });
+
+  test('known splits: leftover cents go to the largest remainders, ties to the earlier party', () => {
+    expect(splitByBasisPoints(2999, { platform: 3333, holder: 3334, partner: 3333 })).toEqual({ platform: 1000, holder: 1000, partner: 999 });
+    expect(splitByBasisPoints(1, { platform: 3333, holder: 3334, partner: 3333 })).toEqual({ platform: 0, holder: 1, partner: 0 });
+    expect(splitByBasisPoints(1, { a: 5000, b: 5000 })).toEqual({ a: 1, b: 0 });
+    expect(splitByBasisPoints(0, { platform: 2000, holder: 6000, partner: 2000 })).toEqual({ platform: 0, holder: 0, partner: 0 });
+    expect(splitByBasisPoints(14_900, { platform: 2000, holder: 6000, partner: 2000 })).toEqual({ platform: 2980, holder: 8940, partner: 2980 });
+    expect(splitByBasisPoints(7, { platform: 0, holder: 10_000, partner: 0 })).toEqual({ platform: 0, holder: 7, partner: 0 });
+  });
+
+  test.each([
+    ['a negative amount', -1],
+    ['fractional cents', 10.5],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['an unsafe integer', 2 ** 53],
+    ['one cent above the exact limit', MAX_SPLIT_CENTS + 1],
+  ])('rejects %s with a RangeError', (_name, amount) => {
+    expect(() => splitByBasisPoints(amount, { platform: 2000, holder: 6000, partner: 2000 })).toThrow(
+      new RangeError(`amount must be integer cents from 0 to ${MAX_SPLIT_CENTS}, got ${amount}`),
+    );
+  });
+
+  test('splits exactly up to the limit', () => {
+    const shares = splitByBasisPoints(MAX_SPLIT_CENTS, { platform: 3333, holder: 3334, partner: 3333 });
+    expect(shares.platform + shares.holder + shares.partner).toBe(MAX_SPLIT_CENTS);
+    expect(Math.abs(shares.holder - (MAX_SPLIT_CENTS * 3334) / 10_000)).toBeLessThanOrEqual(1);
+  });
+
+  test.each([
+    ['summing to 9999', { platform: 3333, holder: 3333, partner: 3333 }, 9999],
+    ['summing to 10001', { platform: 3334, holder: 3334, partner: 3333 }, 10_001],
+    ['with a negative share', { platform: -1, holder: 5001, partner: 5000 }, 10_000],
+    ['with a fractional share', { platform: 3333.5, holder: 3333.5, partner: 3333 }, 10_000],
+    ['empty', {}, 0],
+  ])('rejects basis points %s with a RangeError', (_name, bps, total) => {
+    expect(() => splitByBasisPoints(100, bps as Record<string, number>)).toThrow(
+      new RangeError(`basis points must be non-negative integers summing to 10000, got ${total}`),
+    );
+  });
+});
