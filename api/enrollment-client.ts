@@ -28,7 +28,7 @@ function toProblem(err: unknown): unknown {
     if (type === FailureType.conflict) return problems.conflict(message);
     if (type === FailureType.notFound) return problems.notFound(message.replace(/ is not part of this enrollment$/, ''));
     if (type === FailureType.invalid) return problems.badRequest(message);
-    if (type === FailureType.partnerUnavailable) return problems.unavailable(message);
+    if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return problems.unavailable(message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.conflict('the enrollment is no longer open for changes');
   return err;
@@ -63,7 +63,16 @@ export function createEnrollmentClient(client: Client, taskQueue: string) {
         staticSummary: `Enrollment ${input.enrollmentId}`,
         staticDetails: `program ${input.programId} · partner ${input.partnerId} · funding ${input.fundingSource} · price ${input.priceCents} ${input.currency}`,
       });
-      return mapped(() => client.workflow.executeUpdateWithStart(openCheckoutUpdate, { startWorkflowOperation: operation }));
+      return mapped(async () => {
+        try {
+          return await client.workflow.executeUpdateWithStart(openCheckoutUpdate, { startWorkflowOperation: operation });
+        } catch (err) {
+          // An enrollment that could not be opened is not left running: the caller removes its record too.
+          await operation.workflowHandle().then((h) => h.terminate(`enrollment could not be opened: ${(err as Error).message}`), () => undefined)
+            .catch(() => undefined);
+          throw err;
+        }
+      });
     },
     confirmPayment: (enrollmentId: string, payment: PaymentConfirmation) =>
       mapped(() => handle(enrollmentId).signal(paymentConfirmedSignal, payment)),

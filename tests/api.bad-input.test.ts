@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import { signDevelopmentToken } from '../api/auth';
@@ -743,6 +744,42 @@ describe('the Stripe webhook', () => {
 });
 
 // ── Idempotency-Key ────────────────────────────────────────────────────────────────────────────────────
+
+describe('a Stripe outage while enrolling', () => {
+  test('POST /api/enrollments → 503 problem after a few tries; no enrollment row and no workflow left running', async () => {
+    const s = await student();
+    system.stripe.setDown(true);
+    try {
+      const before = system.stripe.requestCount();
+      const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } });
+      expectProblem(res, 503);
+      expect(res.body.detail).toMatch(/^the payment provider did not answer/);
+      expect(system.stripe.requestCount() - before).toBeGreaterThanOrEqual(3); // retried, then gave up
+    } finally {
+      system.stripe.setDown(false);
+    }
+    expect(await count('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [s.actor.id])).toBe(0);
+    // Its workflow stopped (failed with the provider's error, or terminated by the API), not left waiting for a payment.
+    const connection = await Connection.connect({ address: system.temporalAddress });
+    try {
+      const client = new Client({ connection });
+      let stopped: string[] = [];
+      for (let i = 0; i < 50 && stopped.length === 0; i++) {
+        stopped = [];
+        for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated'` })) stopped.push(wf.workflowId);
+        if (!stopped.length) await sleep(100);
+      }
+      expect(stopped).toHaveLength(1);
+      expect(stopped[0]).toMatch(/^enrollment:/);
+    } finally {
+      await connection.close();
+    }
+    // With Stripe back, the student simply enrolls again.
+    const again = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } });
+    expect(again.status).toBe(201);
+    expect(again.body.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.test\//);
+  }, 90_000);
+});
 
 describe('Idempotency-Key', () => {
   test('the same key and body twice → the same enrollmentId, one row, one checkout', async () => {

@@ -38,8 +38,9 @@ import {
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
 const acts = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '30s', retry: RETRY });
-// A student waits on the launch answer, so a partner that does not answer fails the request instead of hanging it.
-const launchActs = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } });
+// A student waits on these answers, so a partner or payment provider that does not answer fails the request
+// after a few tries instead of hanging it.
+const interactiveActs = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } });
 
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
 const notFound = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.notFound);
@@ -104,18 +105,24 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
 
   // ── pay ──────────────────────────────────────────────────────────────────────────────────────────────
   // The checkout is opened once, by whichever asks first (the update sent with the start, or the main flow),
-  // and the read model shows its URL before the student is answered.
+  // and the read model shows its URL before the student is answered. If the provider does not answer, the
+  // enrollment fails here and the API, which started it, answers 503 and removes it.
   let checkout: Promise<void> | undefined;
   const openCheckout = () =>
-    (checkout ??= acts
+    (checkout ??= interactiveActs
       .openCheckout({
         enrollmentId, amountCents: input.priceCents, currency: input.currency,
         expiresAt: new Date(Date.now() + input.paymentWindowMs).toISOString(),
       })
-      .then(({ checkoutUrl }) => {
-        state.checkoutUrl = checkoutUrl;
-        return moveTo('pending_payment');
-      }));
+      .then(
+        ({ checkoutUrl }) => {
+          state.checkoutUrl = checkoutUrl;
+          return moveTo('pending_payment');
+        },
+        (err) => {
+          throw ApplicationFailure.nonRetryable(`the payment provider did not answer: ${err.message}`, FailureType.paymentProviderUnavailable);
+        },
+      ));
 
   setHandler(openCheckoutUpdate, async () => {
     if (input.fundingSource === 'self_pay' && state.status === 'pending_payment') await openCheckout();
@@ -140,7 +147,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(
     launchUpdate,
     async () => {
-      launching ??= launchActs.launchAtPartner({ enrollmentId }).then(
+      launching ??= interactiveActs.launchAtPartner({ enrollmentId }).then(
         async ({ launchUrl }) => {
           state.launchUrl = launchUrl;
           state.launchedAt = nowIso();

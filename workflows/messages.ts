@@ -38,6 +38,7 @@ export const FailureType = {
   notFound: 'EnrollmentItemNotFound',
   invalid: 'EnrollmentInvalidRequest',
   partnerUnavailable: 'PartnerUnavailable',
+  paymentProviderUnavailable: 'PaymentProviderUnavailable',
 } as const;
 
 export interface EnrollmentWorkflowInput {

@@ -55,8 +55,9 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
       await audit(db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: body.fundingSource });
       res.status(201).location(`/api/enrollments/${enrollmentId}`).json({ enrollmentId, status: started.status, checkoutUrl: started.checkoutUrl });
     } catch (err) {
-      // No workflow, no enrollment: the row goes, so the student can simply try again.
-      await db.query('DELETE FROM enrollments WHERE id = $1 AND status_seq = 0', [enrollmentId]);
+      // No workflow, no enrollment: the row (and any status the workflow projected before it stopped) goes, so
+      // the student can simply try again.
+      await db.query(`WITH h AS (DELETE FROM enrollment_status_history WHERE enrollment_id = $1) DELETE FROM enrollments WHERE id = $1`, [enrollmentId]);
       throw err;
     }
   });

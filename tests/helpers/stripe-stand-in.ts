@@ -15,7 +15,13 @@ export interface RecordedSession {
 export async function startStripeStandIn() {
   const sessions: RecordedSession[] = [];
   const byKey = new Map<string, string>();
+  const state = { down: false, requests: 0 };
   const server = http.createServer((req, res) => {
+    state.requests += 1;
+    if (state.down) {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: 'stand-in is down' } }));
+      return;
+    }
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
@@ -44,7 +50,13 @@ export async function startStripeStandIn() {
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { apiBase: `http://127.0.0.1:${port}`, sessions, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    apiBase: `http://127.0.0.1:${port}`,
+    sessions,
+    /** While down, every request is answered 503, as during a Stripe outage. */
+    setDown: (down: boolean) => void (state.down = down),
+    requestCount: () => state.requests,
+    close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** A `checkout.session.completed` event for a session, signed the way Stripe signs webhooks. */
