@@ -4,6 +4,7 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   approveSubmissionUpdate,
+  type CompletionReport,
   enrollmentWorkflowId,
   type EnrollmentWorkflowInput,
   type EvidenceSubmission,
@@ -15,9 +16,12 @@ import {
   type PaymentConfirmation,
   paymentConfirmedSignal,
   rejectSubmissionUpdate,
+  reportCompletionUpdate,
   searchAttributes,
   statusQuery,
   submitEvidenceUpdate,
+  withdrawUpdate,
+  type WithdrawRequest,
 } from '../workflows/messages';
 import { problems } from './problems';
 
@@ -89,6 +93,11 @@ export function createEnrollmentClient(client: Client, taskQueue: string) {
       })),
     markComplete: (enrollmentId: string, mark: MarkComplete, idempotencyKey?: string) =>
       mapped(() => handle(enrollmentId).executeUpdate(markCompleteUpdate, { args: [mark], updateId: updateId(idempotencyKey, randomUUID()) })),
+    /** A partner's or an import's completion report; a repeat of the same report (same id) is answered the same way. */
+    reportCompletion: (enrollmentId: string, report: CompletionReport) =>
+      mapped(() => handle(enrollmentId).executeUpdate(reportCompletionUpdate, { args: [report], updateId: `report:${report.method}:${report.reportId}` })),
+    withdraw: (enrollmentId: string, request: WithdrawRequest, idempotencyKey?: string) =>
+      mapped(() => handle(enrollmentId).executeUpdate(withdrawUpdate, { args: [request], updateId: updateId(idempotencyKey, `withdraw:${enrollmentId}`) })),
     status: (enrollmentId: string) => mapped(() => handle(enrollmentId).query(statusQuery)),
   };
 }

@@ -38,8 +38,20 @@ export const FailureType = {
   notFound: 'EnrollmentItemNotFound',
   invalid: 'EnrollmentInvalidRequest',
   partnerUnavailable: 'PartnerUnavailable',
+  /** A partner's answer that cannot be read; the workflow retries later, like an outage. */
+  partnerGarbage: 'PartnerAnswerUnreadable',
   paymentProviderUnavailable: 'PaymentProviderUnavailable',
 } as const;
+
+/** The task queue of a partner's API calls; its workers cap the rate at the partner's limit. */
+export const partnerTaskQueue = (partnerId: string): string => `partner-${partnerId}`;
+
+export interface PartnerPolling {
+  taskQueue: string;
+  intervalMs: number;
+  /** After failed polls the interval doubles up to this. */
+  maxIntervalMs: number;
+}
 
 export interface EnrollmentWorkflowInput {
   enrollmentId: string;
@@ -51,6 +63,16 @@ export interface EnrollmentWorkflowInput {
   currency: string;
   voucherNumber?: string;
   paymentWindowMs: number;
+  /** Days from the start of the wait for completion (payment or funding) until the enrollment expires. */
+  deadlineDays?: number;
+  /** Days from the start of the wait at which the student is reminded, while no completion has arrived. */
+  nudgeDays?: number[];
+  /** Share of the payment refunded on a withdrawal after launch (before launch: all of it). */
+  refundAfterLaunchBps?: number;
+  /** Absent when the partner has no completion API. */
+  polling?: PartnerPolling;
+  /** Present when the workflow continues as new: everything it had learned so far. */
+  carried?: CarriedState;
 }
 
 export interface PaymentConfirmation {
@@ -124,6 +146,43 @@ export interface EnrollmentState {
   history: StatusChange[];
 }
 
+/** A completion reported by a partner (poll, push, xAPI) or an import; the first valid one is applied. */
+export interface CompletionReport {
+  method: Extract<CompletionMethod, 'partner_api' | 'partner_push' | 'xapi' | 'csv_import'>;
+  /** The channel's own id of the report (push id, statement id, CSV file and line): a retry is the same report. */
+  reportId: string;
+  completedAt: string;
+  reportedBy: string;
+  score?: number;
+  evidenceUrl?: string;
+}
+
+export interface ReportOutcome {
+  outcome: 'applied' | 'already_complete';
+  status: EnrollmentStatus;
+}
+
+export interface WithdrawRequest {
+  requestedBy: string;
+  reason?: string;
+}
+
+export interface WithdrawResult {
+  status: EnrollmentStatus;
+  refundCents: number;
+  currency: string;
+}
+
+/** What a workflow that continues as new carries over. */
+export interface CarriedState {
+  state: EnrollmentState;
+  payment?: PaymentConfirmation;
+  /** When the wait for completion began (ISO): deadline and nudges count from it. */
+  waitStartedAt: string;
+  nudgesSent: number[];
+  pollIntervalMs?: number;
+}
+
 export interface CheckoutResult {
   status: EnrollmentStatus;
   checkoutUrl?: string;
@@ -143,6 +202,9 @@ export const submitEvidenceUpdate = defineUpdate<SubmissionView, [EvidenceSubmis
 export const approveSubmissionUpdate = defineUpdate<EnrollmentState, [SubmissionReview]>('approveSubmission');
 export const rejectSubmissionUpdate = defineUpdate<EnrollmentState, [SubmissionReview & { reason: string }]>('rejectSubmission');
 export const markCompleteUpdate = defineUpdate<EnrollmentState, [MarkComplete]>('markComplete');
+/** Partner push, xAPI and CSV import: applied when first, kept as evidence when the enrollment is already complete. */
+export const reportCompletionUpdate = defineUpdate<ReportOutcome, [CompletionReport]>('reportCompletion');
+export const withdrawUpdate = defineUpdate<WithdrawResult, [WithdrawRequest]>('withdraw');
 
 export const statusQuery = defineQuery<EnrollmentState>('status');
 
