@@ -1,4 +1,5 @@
 import { createCertificateActivities } from './certificates';
+import { createCompletionActivities } from './completions';
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollments';
 import { createNotificationActivities } from './notifications';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps),
     ...createPartnerActivities(deps),
     ...createSubmissionActivities(deps),
+    ...createCompletionActivities(deps),
     ...createCertificateActivities(deps),
     ...createNotificationActivities(deps),
     ...createWioaActivities(deps),

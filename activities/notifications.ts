@@ -54,6 +54,22 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl 
       });
     },
 
+    /** A reminder while no completion has arrived; one per scheduled day. */
+    async sendNudgeEmail(r: { enrollmentId: string; day: number }) {
+      const ctx = await loadEnrollmentContext(db, r.enrollmentId);
+      return sendOnce(db, mailer, { dedupeKey: `nudge:${r.enrollmentId}:${r.day}`, kind: 'nudge', enrollmentId: r.enrollmentId }, {
+        to: recipient(ctx),
+        subject: `How is ${ctx.programTitle} going?`,
+        text: [
+          `Hello ${ctx.studentName},`,
+          '',
+          `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
+          'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
+          'your program holder will confirm your completion with the partner.',
+        ].join('\n'),
+      });
+    },
+
     async sendSubmissionRejectedEmail(r: { enrollmentId: string; submissionId: string; reason: string }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
       return sendOnce(db, mailer, { dedupeKey: `submission-rejected:${r.submissionId}`, kind: 'submission_rejected', enrollmentId: r.enrollmentId }, {

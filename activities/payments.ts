@@ -14,6 +14,7 @@ export interface PaymentRecord {
 }
 
 export function createPaymentActivities({ db, payments, publicBaseUrl }: ActivityDeps) {
+  const CHECKOUT_PROVIDERS = new Set(['stripe', 'simulated']);
   return {
     /** Opens the provider's checkout for the enrollment; the provider's idempotency key makes retries return the same one. */
     async openCheckout(r: { enrollmentId: string; amountCents: number; currency: string; expiresAt: string }) {
@@ -37,6 +38,28 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, provider_ref) DO NOTHING`,
         [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt, p.voucherNumber ?? null],
       );
+    },
+
+    /**
+     * Refunds a withdrawn enrollment's accepted payment, once: the provider's idempotency key covers a retry
+     * before the row is written, the row every retry after. Voucher and sponsor funds are returned to the funder,
+     * which the row records.
+     */
+    async refundPayment(r: { enrollmentId: string; amountCents: number; reason?: string }) {
+      const existing = await db.query('SELECT provider_ref, amount_cents FROM refunds WHERE enrollment_id = $1', [r.enrollmentId]);
+      if (existing.rowCount) return { refundRef: existing.rows[0].provider_ref as string | null, amountCents: existing.rows[0].amount_cents as number };
+      const { rows: [paid] } = await db.query(
+        `SELECT provider, provider_ref, currency FROM payments WHERE enrollment_id = $1 AND status = 'accepted'`, [r.enrollmentId]);
+      if (!paid) throw new Error(`enrollment ${r.enrollmentId} has no accepted payment to refund`);
+      const refundRef = CHECKOUT_PROVIDERS.has(paid.provider) && r.amountCents > 0
+        ? (await payments.refund({ enrollmentId: r.enrollmentId, providerRef: paid.provider_ref, amountCents: r.amountCents })).refundRef
+        : null;
+      await db.query(
+        `INSERT INTO refunds (enrollment_id, provider, provider_ref, amount_cents, currency, reason)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING`,
+        [r.enrollmentId, paid.provider, refundRef, r.amountCents, paid.currency, r.reason ?? null],
+      );
+      return { refundRef, amountCents: r.amountCents };
     },
   };
 }

@@ -24,5 +24,17 @@ export function createRevenueShareActivities({ db }: ActivityDeps) {
       );
       return shares;
     },
+
+    /** On a refund: each share entry of the enrollment gets its opposite, once. Nothing to do before shares exist. */
+    async reverseRevenueShare({ enrollmentId }: { enrollmentId: string }): Promise<number> {
+      const { rowCount } = await db.query(
+        `INSERT INTO ledger_entries (enrollment_id, program_id, party, party_id, entry_type, basis_cents, bps, amount_cents, currency)
+         SELECT enrollment_id, program_id, party, party_id, 'reversal', basis_cents, bps, -amount_cents, currency
+           FROM ledger_entries WHERE enrollment_id = $1 AND entry_type = 'share'
+         ON CONFLICT (enrollment_id, party, entry_type) DO NOTHING`,
+        [enrollmentId],
+      );
+      return rowCount ?? 0;
+    },
   };
 }

@@ -15,5 +15,16 @@ export function createWioaActivities({ db }: ActivityDeps) {
         [r.enrollmentId, r.completedAt],
       );
     },
+
+    /** An exit without the training completed (withdrawn, or the program's deadline passed): no credential. */
+    async recordWioaExit(r: { enrollmentId: string; exitDate: string }): Promise<void> {
+      await db.query(
+        `INSERT INTO wioa_outcomes (enrollment_id, program_id, funding_source, program_entry_date, exit_date, training_completed)
+         SELECT e.id, e.program_id, e.funding_source, COALESCE(e.launched_at, e.paid_at, e.created_at)::date, $2::date, false
+           FROM enrollments e WHERE e.id = $1
+         ON CONFLICT (enrollment_id) DO NOTHING`,
+        [r.enrollmentId, r.exitDate],
+      );
+    },
   };
 }

@@ -16,10 +16,19 @@ export interface Checkout {
   checkoutUrl: string;
 }
 
+export interface RefundRequest {
+  enrollmentId: string;
+  /** The checkout the payment came from. */
+  providerRef: string;
+  amountCents: number;
+}
+
 /** Takes a student's payment for an enrollment. Confirmation comes back separately (webhook or simulated page). */
 export interface PaymentProvider {
   readonly name: 'stripe' | 'simulated';
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
+  /** Returns money to the student, at most once per enrollment. */
+  refund(request: RefundRequest): Promise<{ refundRef: string }>;
 }
 
 export interface StripeSettings {
@@ -63,6 +72,16 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
       if (!session.url) throw new Error(`Stripe returned Checkout Session ${session.id} without a URL`);
       return { providerRef: session.id, checkoutUrl: session.url };
     },
+    async refund(r) {
+      const session = await stripe.checkout.sessions.retrieve(r.providerRef);
+      const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+      if (!paymentIntent) throw new Error(`Checkout Session ${r.providerRef} has no payment to refund`);
+      const refund = await stripe.refunds.create(
+        { payment_intent: paymentIntent, amount: r.amountCents, metadata: { enrollmentId: r.enrollmentId } },
+        { idempotencyKey: `refund:${r.enrollmentId}` },
+      );
+      return { refundRef: refund.id };
+    },
   };
 }
 
@@ -72,6 +91,9 @@ export function createSimulatedPaymentProvider(publicBaseUrl: string): PaymentPr
     name: 'simulated',
     async createCheckout(r) {
       return { providerRef: `simulated_${r.enrollmentId}`, checkoutUrl: `${publicBaseUrl}/checkout/simulated/${r.enrollmentId}` };
+    },
+    async refund(r) {
+      return { refundRef: `simulated_refund_${r.enrollmentId}` };
     },
   };
 }

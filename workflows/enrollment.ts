@@ -6,7 +6,9 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   proxyActivities,
+  uuid4,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -16,6 +18,7 @@ import type { EnrollmentActivities } from '../activities';
 import {
   approveSubmissionUpdate,
   type Completion,
+  type CompletionReport,
   type EnrollmentState,
   type EnrollmentStatus,
   type EnrollmentWorkflowInput,
@@ -28,11 +31,18 @@ import {
   MAX_SUBMISSIONS,
   openCheckoutUpdate,
   type PaymentConfirmation,
+  type PartnerCompletionCheck,
   paymentConfirmedSignal,
   rejectSubmissionUpdate,
+  REPORTABLE_STATUSES,
+  reportCompletionUpdate,
+  type ReportOutcome,
   searchAttributes,
   statusQuery,
   submitEvidenceUpdate,
+  WITHDRAWABLE_STATUSES,
+  type WithdrawRequest,
+  withdrawUpdate,
 } from './messages';
 
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
@@ -45,6 +55,11 @@ const interactiveActs = proxyActivities<EnrollmentActivities>({ startToCloseTime
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
 const notFound = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.notFound);
 const nowIso = () => new Date().toISOString();
+const DAY_MS = 86_400_000;
+/** A run continues as new well before this many events, so even a year of daily polls keeps each history small. */
+const CONTINUE_AS_NEW_AFTER_EVENTS = 1_000;
+/** Statuses in which the partner is asked whether the student finished (the course has been launched). */
+const POLLED_STATUSES: readonly EnrollmentStatus[] = ['in_progress', 'awaiting_review'];
 
 const WAITING_FOR: Partial<Record<EnrollmentStatus, string>> = {
   pending_payment: 'the student to pay at checkout',
@@ -60,8 +75,8 @@ export interface EnrollmentOutcome {
 }
 
 export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promise<EnrollmentOutcome> {
-  const { enrollmentId } = input;
-  const state: EnrollmentState = {
+  const { enrollmentId, carried } = input;
+  const state: EnrollmentState = carried?.state ?? {
     enrollmentId,
     status: input.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch',
     fundingSource: input.fundingSource,
@@ -69,8 +84,15 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     submissions: [],
     history: [],
   };
-  let payment: PaymentConfirmation | undefined;
+  let payment: PaymentConfirmation | undefined = carried?.payment;
   let completion: Completion | undefined;
+  let withdrawal: WithdrawRequest | undefined;
+  /** The wait for completion: deadline and reminders count from its start (payment or funding). */
+  let waitStartedAt = carried ? Date.parse(carried.waitStartedAt) : undefined;
+  const nudgesSent = new Set(carried?.nudgesSent ?? []);
+  let pollIntervalMs = carried?.pollIntervalMs ?? input.polling?.intervalMs;
+  let nextPollAt = carried?.nextPollAt ? Date.parse(carried.nextPollAt) : undefined;
+  let waitingUntil: string | undefined;
   /** Work started by handlers that the workflow must see finished before it closes (emails, records). */
   const background: Promise<unknown>[] = [];
 
@@ -81,8 +103,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     state.status = status;
     state.history.push({ status, at });
     upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
-    const waiting = WAITING_FOR[status];
-    setCurrentDetails(`**${status}** since ${at}${waiting ? `\n\nWaiting for ${waiting}.` : ''}`);
+    describe();
     const change = {
       enrollmentId, seq: state.history.length, status, at,
       checkoutUrl: state.checkoutUrl, paidAt: state.paidAt, launchedAt: state.launchedAt,
@@ -92,13 +113,40 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     return projection;
   }
 
-  /** The first valid completion wins; the status moves at once so any later report finds the enrollment completed. */
-  function complete(c: Completion): Promise<void> {
+  /** The Web UI's current details: the status, what the workflow waits for, and until when. */
+  function describe() {
+    const last = state.history[state.history.length - 1];
+    const waiting = WAITING_FOR[state.status];
+    setCurrentDetails([
+      `**${state.status}** since ${last?.at ?? nowIso()}`,
+      ...(waiting ? [`Waiting for ${waiting}.`] : []),
+      ...(waitingUntil && waiting ? [waitingUntil] : []),
+    ].join('\n\n'));
+  }
+
+  /**
+   * The first valid completion wins; the status moves at once so any later report finds the enrollment
+   * completed. Every completion, applied or not, is kept as evidence.
+   */
+  function complete(c: Completion & { reportId: string; score?: number; evidenceUrl?: string }): Promise<void> {
     completion = c;
     state.completedAt = c.completedAt;
     state.completionMethod = c.method;
     upsertSearchAttributes([{ key: searchAttributes.completionMethod, value: c.method }]);
+    background.push(acts.recordCompletionEvidence({
+      enrollmentId, method: c.method, reportId: c.reportId, completedAt: c.completedAt, reportedBy: c.reportedBy,
+      score: c.score, evidenceUrl: c.evidenceUrl ?? c.certificateUrl, outcome: 'applied',
+    }));
     return moveTo('completed');
+  }
+
+  async function applyReport(r: CompletionReport): Promise<ReportOutcome> {
+    if (completion) {
+      await acts.recordCompletionEvidence({ enrollmentId, ...r, outcome: 'already_complete' });
+      return { outcome: 'already_complete', status: state.status };
+    }
+    await complete(r);
+    return { outcome: 'applied', status: state.status };
   }
 
   setHandler(statusQuery, () => state);
@@ -117,7 +165,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       .then(
         ({ checkoutUrl }) => {
           state.checkoutUrl = checkoutUrl;
-          return moveTo('pending_payment');
+          // A withdrawal while the checkout was opening has the last word.
+          return state.status === 'pending_payment' ? moveTo('pending_payment') : undefined;
         },
         (err) => {
           throw ApplicationFailure.nonRetryable(`the payment provider did not answer: ${err.message}`, FailureType.paymentProviderUnavailable);
@@ -147,6 +196,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(
     launchUpdate,
     async () => {
+      if (!launching && state.launchUrl) return { launchUrl: state.launchUrl, launchedAt: state.launchedAt! };
       launching ??= interactiveActs.launchAtPartner({ enrollmentId }).then(
         async ({ launchUrl }) => {
           state.launchUrl = launchUrl;
@@ -207,7 +257,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       s.status = 'approved';
       await Promise.all([
         acts.recordSubmissionReview({ submissionId, status: 'approved', reviewerId, reviewedAt: nowIso() }),
-        complete({ method: 'student_upload', completedAt: s.completedAt, submissionId, reportedBy: reviewerId }),
+        complete({ method: 'student_upload', reportId: submissionId, completedAt: s.completedAt, submissionId, reportedBy: reviewerId }),
       ]);
       return state;
     },
@@ -233,7 +283,10 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(
     markCompleteUpdate,
     async (m) => {
-      await complete({ method: 'manual', completedAt: m.completedAt, certificateUrl: m.certificateUrl, notes: m.notes, reportedBy: m.markedBy });
+      await complete({
+        method: 'manual', reportId: `mark:${uuid4()}`, completedAt: m.completedAt, certificateUrl: m.certificateUrl, notes: m.notes,
+        reportedBy: m.markedBy,
+      });
       return state;
     },
     {
@@ -244,11 +297,46 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     },
   );
 
+  setHandler(reportCompletionUpdate, (r) => applyReport(r), {
+    validator: (_r: CompletionReport) => {
+      if (state.status === 'pending_payment') throw conflict('the enrollment is not paid yet');
+      if (!REPORTABLE_STATUSES.includes(state.status)) throw conflict(`the enrollment is ${state.status}`);
+    },
+  });
+
+  // ── withdrawal: the refund follows the program's policy ─────────────────────────────────────────────
+  setHandler(
+    withdrawUpdate,
+    async (w) => {
+      withdrawal = w;
+      const paidCents = state.paidAt ? state.amountCents ?? 0 : 0;
+      const refundCents = state.launchedAt ? Math.floor((paidCents * (input.refundAfterLaunchBps ?? 0)) / 10_000) : paidCents;
+      const entered = state.paidAt !== undefined;
+      await Promise.all([
+        moveTo('withdrawn'),
+        ...(entered ? [
+          acts.refundPayment({ enrollmentId, amountCents: refundCents, reason: w.reason }),
+          acts.reverseRevenueShare({ enrollmentId }),
+          acts.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
+        ] : []),
+      ]);
+      return { status: state.status, refundCents, currency: input.currency };
+    },
+    {
+      validator: (_w: WithdrawRequest) => {
+        if (!WITHDRAWABLE_STATUSES.includes(state.status)) throw conflict(`the enrollment is already ${state.status}`);
+      },
+    },
+  );
+
   // ── the lifecycle ────────────────────────────────────────────────────────────────────────────────────
-  if (input.fundingSource === 'self_pay') {
+  if (carried) {
+    // A continued run: paid and waiting for completion already.
+  } else if (input.fundingSource === 'self_pay') {
     await openCheckout();
-    const paid = await condition(() => payment !== undefined, input.paymentWindowMs);
-    if (!paid) {
+    const settled = await condition(() => payment !== undefined || withdrawal !== undefined, input.paymentWindowMs);
+    if (withdrawal) return finish();
+    if (!settled) {
       await moveTo('payment_expired');
       return finish();
     }
@@ -269,7 +357,19 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     ]);
   }
 
-  await condition(() => completion !== undefined);
+  waitStartedAt ??= Date.now();
+
+  const waited = await awaitCompletion();
+  if (waited === 'continue') {
+    return continueAsNew<typeof enrollmentWorkflow>({
+      ...input,
+      carried: {
+        state, payment, waitStartedAt: new Date(waitStartedAt).toISOString(), nudgesSent: [...nudgesSent], pollIntervalMs,
+        nextPollAt: nextPollAt === undefined ? undefined : new Date(nextPollAt).toISOString(),
+      },
+    });
+  }
+  if (waited !== 'completed') return finish();
   const done = completion!;
   const certificate = await acts.issueCertificate({
     enrollmentId, completedAt: done.completedAt, partnerCertificateUrl: done.certificateUrl,
@@ -282,6 +382,84 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   ]);
   await moveTo('closed');
   return finish();
+
+  /**
+   * Waits for the first completion, a withdrawal or the program's deadline; meanwhile asks the partner on a durable
+   * timer (backing off while it fails) and reminds the student on the program's schedule.
+   */
+  async function awaitCompletion(): Promise<'completed' | 'withdrawn' | 'expired' | 'continue'> {
+    const started = waitStartedAt!;
+    const deadlineAt = input.deadlineDays ? started + input.deadlineDays * DAY_MS : undefined;
+    const nudgeDays = [...(input.nudgeDays ?? [])].sort((a, b) => a - b);
+    const nudgeAt = (day: number) => started + day * DAY_MS;
+    const polling = input.polling;
+    const partner = polling && proxyActivities<{ checkPartnerCompletion(r: { enrollmentId: string }): Promise<PartnerCompletionCheck> }>({
+      taskQueue: polling.taskQueue, startToCloseTimeout: '30s', retry: { ...RETRY, maximumAttempts: 2 },
+    });
+    const pollingNow = () => partner !== undefined && POLLED_STATUSES.includes(state.status);
+
+    for (;;) {
+      if (withdrawal) return 'withdrawn';
+      if (completion) return 'completed';
+      const now = Date.now();
+      if (deadlineAt !== undefined && now >= deadlineAt) {
+        await moveTo('expired');
+        await acts.recordWioaExit({ enrollmentId, exitDate: nowIso() });
+        return 'expired';
+      }
+      const dueNudge = nudgeDays.find((day) => !nudgesSent.has(day) && nudgeAt(day) <= now);
+      if (dueNudge !== undefined) {
+        nudgesSent.add(dueNudge);
+        // A student whose evidence waits for review has done their part: no reminder.
+        if (state.status !== 'awaiting_review') await acts.sendNudgeEmail({ enrollmentId, day: dueNudge });
+        continue;
+      }
+      if (pollingNow()) {
+        nextPollAt ??= now + pollIntervalMs!;
+        if (now >= nextPollAt) {
+          try {
+            const check = await partner!.checkPartnerCompletion({ enrollmentId });
+            pollIntervalMs = polling!.intervalMs;
+            if (check.completed && !completion && !withdrawal) {
+              await applyReport({
+                method: 'partner_api', reportId: `poll:${check.completedAt}`, completedAt: check.completedAt,
+                reportedBy: `partner:${input.partnerId}`, score: check.score,
+              });
+            }
+          } catch {
+            // A partner that is down or answers garbage delays completion; it never fails the enrollment.
+            pollIntervalMs = Math.min(pollIntervalMs! * 2, polling!.maxIntervalMs);
+          }
+          nextPollAt = Date.now() + pollIntervalMs!;
+          continue;
+        }
+      }
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength >= CONTINUE_AS_NEW_AFTER_EVENTS) {
+        await condition(allHandlersFinished);
+        await Promise.all(background);
+        await projection;
+        if (!completion && !withdrawal) return 'continue';
+        continue;
+      }
+
+      const wakeAt = Math.min(
+        deadlineAt ?? Infinity,
+        ...nudgeDays.filter((day) => !nudgesSent.has(day)).map(nudgeAt),
+        pollingNow() ? nextPollAt! : Infinity,
+      );
+      const untilLines = [
+        deadlineAt !== undefined ? `Deadline ${new Date(deadlineAt).toISOString()}.` : '',
+        pollingNow() ? `Next partner check ${new Date(nextPollAt!).toISOString()}.` : '',
+      ].filter(Boolean);
+      waitingUntil = untilLines.join(' ');
+      describe();
+      const polledBefore = pollingNow();
+      const wake = () => completion !== undefined || withdrawal !== undefined || pollingNow() !== polledBefore;
+      if (wakeAt === Infinity) await condition(wake);
+      else await condition(wake, Math.max(1, wakeAt - Date.now()));
+    }
+  }
 
   async function finish(): Promise<EnrollmentOutcome> {
     await Promise.all(background);

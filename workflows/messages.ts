@@ -181,7 +181,15 @@ export interface CarriedState {
   waitStartedAt: string;
   nudgesSent: number[];
   pollIntervalMs?: number;
+  nextPollAt?: string;
 }
+
+/** What a partner's completion API says about one enrollment. */
+export type PartnerCompletionCheck = { completed: false } | { completed: true; completedAt: string; score?: number };
+
+/** Statuses in which a withdrawal is possible, and those in which a completion report is taken. */
+export const WITHDRAWABLE_STATUSES: readonly EnrollmentStatus[] = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'];
+export const REPORTABLE_STATUSES: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review', 'completed', 'closed'];
 
 export interface CheckoutResult {
   status: EnrollmentStatus;

@@ -16,6 +16,7 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
     openCheckout: async (r) => ({ providerRef: `cs_test_${r.enrollmentId}`, checkoutUrl: `https://checkout.test/${r.enrollmentId}` }),
     recordPayment: async () => undefined,
     launchAtPartner: async ({ enrollmentId }) => ({ launchUrl: `https://partner.test/launch/${enrollmentId}` }),
+    checkPartnerCompletion: async () => ({ completed: false as const }),
     recordSubmission: async () => undefined,
     recordSubmissionReview: async () => undefined,
     issueCertificate: async ({ enrollmentId }) => ({ id: `cert-${enrollmentId}`, verificationCode: 'TEST-CODE-0001' }),
@@ -23,6 +24,11 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
     sendSubmissionRejectedEmail: async () => 'sent' as const,
     recordWioaOutcome: async () => undefined,
     recordRevenueShare: async ({ basisCents }) => ({ platform: basisCents, holder: 0, partner: 0 }),
+    reverseRevenueShare: async () => 0,
+    recordCompletionEvidence: async () => undefined,
+    sendNudgeEmail: async () => 'sent' as const,
+    recordWioaExit: async () => undefined,
+    refundPayment: async ({ amountCents }) => ({ refundRef: 'refund-test', amountCents }),
     ...overrides,
   };
   const recorded = Object.fromEntries(
