@@ -32,6 +32,8 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
            completed_at      = COALESCE(completed_at, $8),
            completion_method = COALESCE(completion_method, $9),
            closed_at         = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $4) ELSE closed_at END,
+           withdrawn_at      = CASE WHEN $3 = 'withdrawn' THEN COALESCE(withdrawn_at, $4) ELSE withdrawn_at END,
+           expired_at        = CASE WHEN $3 = 'expired' THEN COALESCE(expired_at, $4) ELSE expired_at END,
            updated_at        = now()
          WHERE id = $1`,
         [p.enrollmentId, p.seq, p.status, p.at, p.checkoutUrl ?? null, p.paidAt ?? null, p.launchedAt ?? null,

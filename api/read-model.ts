@@ -42,16 +42,20 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The enrollment as the contract shows it, from the read model the workflow keeps. */
 export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl: string) {
-  const [enrollment, submissions, history, certificate] = await Promise.all([
+  const [enrollment, submissions, history, certificate, evidence, refund] = await Promise.all([
     db.query(
       `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
-              completed_at, completion_method, closed_at, created_at
+              completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at
          FROM enrollments WHERE id = $1`, [enrollmentId]),
     db.query(
       `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
         WHERE enrollment_id = $1 ORDER BY submitted_at, id`, [enrollmentId]),
     db.query('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
     db.query('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
+    db.query(
+      `SELECT method, completed_at, reported_by, score, evidence_url, outcome, received_at FROM completion_evidence
+        WHERE enrollment_id = $1 ORDER BY received_at, id`, [enrollmentId]),
+    db.query('SELECT amount_cents, currency, created_at FROM refunds WHERE enrollment_id = $1', [enrollmentId]),
   ]);
   const e = enrollment.rows[0];
   if (!e) throw problems.notFound('enrollment');
@@ -69,6 +73,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     completedAt: iso(e.completed_at),
     completionMethod: e.completion_method,
     closedAt: iso(e.closed_at),
+    withdrawnAt: iso(e.withdrawn_at),
+    expiredAt: iso(e.expired_at),
+    refund: refund.rows[0] ? { amountCents: refund.rows[0].amount_cents, currency: refund.rows[0].currency, at: iso(refund.rows[0].created_at) } : null,
     createdAt: iso(e.created_at),
     certificate: cert
       ? { id: cert.id, verificationCode: cert.verification_code, revoked: cert.revoked_at !== null,
@@ -79,6 +86,11 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       reviewedAt: iso(s.reviewed_at), reason: s.reason, fileUrl: `${publicBaseUrl}/api/submissions/${s.id}/file`,
     })),
     history: history.rows.map((h) => ({ status: h.status, at: iso(h.at) })),
+    /** Every completion report from every channel: the one applied, and those kept after it. */
+    completionEvidence: evidence.rows.map((c) => ({
+      method: c.method, outcome: c.outcome, completedAt: iso(c.completed_at), reportedBy: c.reported_by, score: c.score,
+      evidenceUrl: c.evidence_url, receivedAt: iso(c.received_at),
+    })),
   };
 }
 

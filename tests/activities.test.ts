@@ -301,6 +301,69 @@ describe('outcomes', () => {
   });
 });
 
+describe('waiting and withdrawal', () => {
+  test('refundPayment twice: one Stripe refund of the session\'s payment intent, one refunds row', async () => {
+    const e = await insertEnrollment({ program: DEMO });
+    const { checkoutUrl } = await acts.openCheckout({ enrollmentId: e.id, amountCents: DEMO.priceCents, currency: 'usd', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const sessionId = checkoutUrl.split('/').pop()!;
+    await acts.recordPayment({ enrollmentId: e.id, provider: 'stripe', providerRef: sessionId, amountCents: DEMO.priceCents, currency: 'usd', paidAt: new Date().toISOString(), status: 'accepted' });
+    const before = stripe.refunds.length;
+    const first = await acts.refundPayment({ enrollmentId: e.id, amountCents: 1_500, reason: 'withdrew' });
+    const second = await acts.refundPayment({ enrollmentId: e.id, amountCents: 1_500, reason: 'withdrew' });
+    expect(second).toEqual(first);
+    expect(stripe.refunds.slice(before)).toEqual([{ id: first.refundRef, idempotencyKey: `refund:${e.id}`, paymentIntent: `pi_${sessionId}`, amount: 1_500 }]);
+    const { rows } = await db.query('SELECT provider, provider_ref, amount_cents, reason FROM refunds WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{ provider: 'stripe', provider_ref: first.refundRef, amount_cents: 1_500, reason: 'withdrew' }]);
+  });
+
+  test('a voucher-funded refund goes back to the funder: a row, no Stripe call', async () => {
+    const e = await insertEnrollment({ program: DEMO, fundingSource: 'wioa_ita' });
+    await acts.recordPayment({ enrollmentId: e.id, provider: 'wioa_ita', providerRef: e.id, voucherNumber: 'ITA-9', amountCents: DEMO.priceCents, currency: 'usd', paidAt: new Date().toISOString(), status: 'accepted' });
+    const before = stripe.refunds.length;
+    expect(await acts.refundPayment({ enrollmentId: e.id, amountCents: DEMO.priceCents })).toEqual({ refundRef: null, amountCents: DEMO.priceCents });
+    expect(stripe.refunds.length).toBe(before);
+    expect(await count('SELECT count(*) AS n FROM refunds WHERE enrollment_id = $1 AND provider = $2', [e.id, 'wioa_ita'])).toBe(1);
+  });
+
+  test('reverseRevenueShare twice: one opposite entry per share, so the ledger nets to zero', async () => {
+    const e = await insertEnrollment({ program: DEMO });
+    expect(await acts.reverseRevenueShare({ enrollmentId: e.id })).toBe(0); // nothing to reverse before shares exist
+    await acts.recordRevenueShare({ enrollmentId: e.id, basisCents: 2_999, currency: 'usd' });
+    expect(await acts.reverseRevenueShare({ enrollmentId: e.id })).toBe(3);
+    expect(await acts.reverseRevenueShare({ enrollmentId: e.id })).toBe(0);
+    const { rows } = await db.query(`SELECT entry_type, sum(amount_cents)::int AS total FROM ledger_entries WHERE enrollment_id = $1 GROUP BY entry_type ORDER BY entry_type`, [e.id]);
+    expect(rows).toEqual([{ entry_type: 'reversal', total: -2_999 }, { entry_type: 'share', total: 2_999 }]);
+  });
+
+  test('recordWioaExit twice: one row, training not completed, no credential', async () => {
+    const e = await insertEnrollment({ program: BARBERING, fundingSource: 'wioa_ita', launchedAt: '2026-01-10T09:00:00Z' });
+    await acts.recordWioaExit({ enrollmentId: e.id, exitDate: '2026-07-01T00:00:00Z' });
+    await acts.recordWioaExit({ enrollmentId: e.id, exitDate: '2026-08-01T00:00:00Z' });
+    const { rows } = await db.query('SELECT training_completed, credential_type, credential_date, to_char(program_entry_date, \'YYYY-MM-DD\') AS entry, to_char(exit_date, \'YYYY-MM-DD\') AS exit FROM wioa_outcomes WHERE enrollment_id = $1', [e.id]);
+    expect(rows).toEqual([{ training_completed: false, credential_type: null, credential_date: null, entry: '2026-01-10', exit: '2026-07-01' }]);
+  });
+
+  test('sendNudgeEmail sends each scheduled reminder once', async () => {
+    const e = await insertEnrollment({ program: DEMO });
+    expect(await acts.sendNudgeEmail({ enrollmentId: e.id, day: 7 })).toBe('sent');
+    expect(await acts.sendNudgeEmail({ enrollmentId: e.id, day: 7 })).toBe('already_sent');
+    expect(await acts.sendNudgeEmail({ enrollmentId: e.id, day: 21 })).toBe('sent');
+    const mails = smtp.to(e.studentEmail);
+    expect(mails.map((m) => m.subject)).toEqual([`How is ${DEMO.title} going?`, `How is ${DEMO.title} going?`]);
+    expect(mails.map((m) => m.text?.match(/It has been (\d+) days/)?.[1])).toEqual(['7', '21']);
+  });
+
+  test('recordCompletionEvidence keeps each report once, applied or not', async () => {
+    const e = await insertEnrollment({ program: DEMO });
+    const report = { enrollmentId: e.id, method: 'xapi' as const, reportId: 'stmt-1', completedAt: '2026-11-01T00:00:00Z', reportedBy: 'partner:demo', score: 88 };
+    await acts.recordCompletionEvidence({ ...report, outcome: 'applied' });
+    await acts.recordCompletionEvidence({ ...report, outcome: 'applied' });
+    await acts.recordCompletionEvidence({ ...report, method: 'csv_import', reportId: 'row-2', outcome: 'already_complete' });
+    const { rows } = await db.query('SELECT method, outcome, score FROM completion_evidence WHERE enrollment_id = $1 ORDER BY received_at, method', [e.id]);
+    expect(rows).toEqual([{ method: 'xapi', outcome: 'applied', score: 88 }, { method: 'csv_import', outcome: 'already_complete', score: 88 }]);
+  });
+});
+
 describe('splitByBasisPoints', () => {
   /** A small seeded generator (mulberry32), so a failure names the case that reproduces it. */
   function random(seed: number) {

@@ -17,6 +17,8 @@ export function programHolderRoutes({ db, enrollments, config }: ApiDeps): Route
       `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id
          FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
         WHERE s.status = $1 AND ($2::text IS NULL OR p.holder_id = $2)
+          -- Evidence of an enrollment that another channel completed (or that ended) is no longer waiting for review.
+          AND (s.status <> 'pending' OR e.status = 'awaiting_review')
         ORDER BY s.submitted_at, s.id LIMIT $3 OFFSET $4`,
       [q.status, actor.role === 'program_holder' ? actor.id : null, q.limit, q.offset],
     );

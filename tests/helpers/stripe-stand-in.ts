@@ -15,6 +15,8 @@ export interface RecordedSession {
 export async function startStripeStandIn() {
   const sessions: RecordedSession[] = [];
   const byKey = new Map<string, string>();
+  /** Refunds made, one per idempotency key, as Stripe keeps them. */
+  const refunds: { id: string; idempotencyKey?: string; paymentIntent: string | null; amount: number }[] = [];
   const state = { down: false, requests: 0 };
   const server = http.createServer((req, res) => {
     state.requests += 1;
@@ -25,6 +27,23 @@ export async function startStripeStandIn() {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      const sessionMatch = req.method === 'GET' && /^\/v1\/checkout\/sessions\/([\w-]+)/.exec(req.url ?? '');
+      if (sessionMatch) {
+        const session = sessions.find((x) => x.id === sessionMatch[1]);
+        res.writeHead(session ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(session
+          ? { id: session.id, object: 'checkout.session', payment_intent: `pi_${session.id}`, client_reference_id: session.params.get('client_reference_id') }
+          : { error: { type: 'invalid_request_error', message: `No such checkout.session: ${sessionMatch[1]}` } }));
+        return;
+      }
+      if (req.method === 'POST' && req.url === '/v1/refunds') {
+        const key = req.headers['idempotency-key'] as string | undefined;
+        const earlier = refunds.find((r) => key && r.idempotencyKey === key);
+        const params = new URLSearchParams(body);
+        const refund = earlier ?? { id: `re_${refunds.length + 1}`, idempotencyKey: key, paymentIntent: params.get('payment_intent'), amount: Number(params.get('amount')) };
+        if (!earlier) refunds.push(refund);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: refund.id, object: 'refund', amount: refund.amount, payment_intent: refund.paymentIntent, status: 'succeeded' }));
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions') {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no stand-in for ${req.method} ${req.url}` } }));
         return;
@@ -53,6 +72,7 @@ export async function startStripeStandIn() {
   return {
     apiBase: `http://127.0.0.1:${port}`,
     sessions,
+    refunds,
     /** While down, every request is answered 503, as during a Stripe outage. */
     setDown: (down: boolean) => void (state.down = down),
     requestCount: () => state.requests,
