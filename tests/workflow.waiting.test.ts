@@ -142,6 +142,11 @@ test('the deadline passes with no completion: expired, with a WIOA exit and no o
     await handle.executeUpdate(launchUpdate);
     await env.sleep('89d');
     expect((await handle.query(statusQuery)).status).toBe('in_progress');
+    // What the Web UI shows as the workflow's current details: what it waits for, and until when.
+    const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain('**in_progress**');
+    expect(metadata.currentDetails).toContain('Waiting for completion');
+    expect(metadata.currentDetails).toMatch(/Deadline \d{4}-\d\d-\d\dT/);
     return handle.result();
   });
   expect(result).toEqual({ status: 'expired' });

@@ -448,11 +448,12 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
         ...nudgeDays.filter((day) => !nudgesSent.has(day)).map(nudgeAt),
         pollingNow() ? nextPollAt! : Infinity,
       );
-      const untilLines = [
+      const nextNudge = nudgeDays.find((day) => !nudgesSent.has(day));
+      waitingUntil = [
         deadlineAt !== undefined ? `Deadline ${new Date(deadlineAt).toISOString()}.` : '',
         pollingNow() ? `Next partner check ${new Date(nextPollAt!).toISOString()}.` : '',
-      ].filter(Boolean);
-      waitingUntil = untilLines.join(' ');
+        nextNudge !== undefined ? `Next reminder (day ${nextNudge}) ${new Date(nudgeAt(nextNudge)).toISOString()}.` : '',
+      ].filter(Boolean).join(' ');
       describe();
       const polledBefore = pollingNow();
       const wake = () => completion !== undefined || withdrawal !== undefined || pollingNow() !== polledBefore;
