@@ -2,13 +2,17 @@ import express from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { idempotency } from './idempotency';
+import { partnerAuthentication } from './partner-auth';
 import { problemHandler, problems } from './problems';
 import { catalogRoutes } from './routes/catalog';
 import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
 import { httpDuration, opsRoutes } from './routes/ops';
+import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
+import { xapiRoutes } from './routes/xapi';
+import { createDemoPartner } from '../services/demo-partner';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -23,9 +27,17 @@ export function createApp(deps: ApiDeps): express.Express {
 
   // The Stripe webhook reads its raw body for the signature, so it is mounted before the JSON parser.
   app.use(paymentRoutes(deps));
+  // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
+  // comes before the JSON parser and the bearer-token reader.
+  app.use(xapiRoutes(deps));
+  // The `demo` partner's completion API (a stand-in with its own parsers and bearer check, not the platform's auth);
+  // anyone may finish a demo course there, so production does not serve it.
+  if (deps.config.env !== 'production') app.use('/demo-partner', createDemoPartner().router);
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(authenticate(deps.authenticate));
+  // A partner's X-Api-Key is checked before Idempotency-Keys are claimed, so they are kept per partner.
+  app.use(partnerAuthentication(deps.db));
   app.use(idempotency(deps.db));
 
   app.use(opsRoutes(deps));
@@ -33,6 +45,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(enrollmentRoutes(deps));
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
+  app.use(partnerRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);

@@ -97,7 +97,7 @@ export function createEnrollmentClient(client: Client, taskQueue: string) {
     reportCompletion: (enrollmentId: string, report: CompletionReport) =>
       mapped(() => handle(enrollmentId).executeUpdate(reportCompletionUpdate, { args: [report], updateId: `report:${report.method}:${report.reportId}` })),
     withdraw: (enrollmentId: string, request: WithdrawRequest, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(withdrawUpdate, { args: [request], updateId: updateId(idempotencyKey, `withdraw:${enrollmentId}`) })),
+      mapped(() => handle(enrollmentId).executeUpdate(withdrawUpdate, { args: [request], updateId: updateId(idempotencyKey, randomUUID()) })),
     status: (enrollmentId: string) => mapped(() => handle(enrollmentId).query(statusQuery)),
   };
 }

@@ -6,6 +6,11 @@ import {
   markCompleteBody,
   rejectBody,
   reviewQueueQuery,
+  csvImportQuery,
+  partnerCompletionBody,
+  withdrawBody,
+  xapiPutQuery,
+  xapiStatement,
 } from './schemas';
 
 interface Operation {
@@ -16,6 +21,10 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   multipart?: boolean;
+  /** A request body of another type than JSON, described in words (e.g. text/csv). */
+  rawBody?: { contentType: string; description: string };
+  /** Partners authenticate with an API key (`X-Api-Key`) or, for xAPI, HTTP Basic; everyone else with a bearer JWT. */
+  auth?: 'apiKey' | 'basic';
   responses: Record<number, string>;
 }
 
@@ -41,6 +50,13 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/healthz', summary: 'Alive', who: 'anyone', responses: { 200: 'OK' } },
   { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL reachable', who: 'anyone', responses: { 200: 'Ready', 503: 'Not ready' } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: 'anyone', responses: { 200: 'Metrics' } },
+  { method: 'post', path: '/api/enrollments/{enrollmentId}/withdraw', summary: 'Withdraw: the refund follows the program’s policy (all before launch), the ledger is reversed', who: 'its student, admin', body: withdrawBody, responses: { 200: '`{ enrollmentId, status: "withdrawn", refundCents, currency }`', ...ERRORS, 409: 'Completed, closed, already withdrawn, expired or never paid', 503: 'Payment provider unavailable' } },
+  { method: 'post', path: '/api/partners/{partnerId}/api-keys', summary: 'Create a partner API key: `{ id, partnerId, apiKey, createdAt }`; the key is shown once and stored as its SHA-256 only; the answer is not kept for Idempotency-Key replays (a replay is 201 with the key’s Location and no body)', who: 'admin', responses: { 201: 'The key, once', ...ERRORS } },
+  { method: 'delete', path: '/api/partners/{partnerId}/api-keys/{id}', summary: 'Revoke a partner API key (again: 204, unchanged)', who: 'admin', responses: { 204: 'Revoked', ...ERRORS, 404: 'Unknown key, or a key of another partner' } },
+  { method: 'post', path: '/api/partners/{partnerId}/completions', summary: 'A partner reports a completion by `enrollmentId` or its own `externalId`; `reportId` (else derived from partner, enrollment and date) makes retries the same report. First completion wins; later ones are kept as evidence (`outcome: "already_complete"`)', who: 'the partner', auth: 'apiKey', body: partnerCompletionBody, responses: { 202: '`{ enrollmentId, reportId, outcome: "applied" | "already_complete", status }`', 400: 'Bad input (problem details with `errors`)', 401: 'No X-Api-Key, or an unknown or revoked one', 403: 'A valid key of another partner', 404: 'Unknown enrollment, or one of another partner’s programs', 409: 'The enrollment cannot be completed in its state (not paid, withdrawn, expired), or the externalId is ambiguous' } },
+  { method: 'post', path: '/api/partners/{partnerId}/completions/import', summary: 'Import a partner’s completion report (CSV). Each row: `matched` (completes the enrollment), `already_complete` (complete already, or by an earlier row: kept as evidence), `unknown` (no enrollment of this partner’s programs the caller may see: another holder’s enrollment is unknown too), `invalid` (a bad value, a wrong field count, or an enrollment that cannot be completed in its state). Applying twice changes nothing', who: 'program holder (own programs), admin', query: csvImportQuery, rawBody: { contentType: 'text/csv', description: 'UTF-8, RFC 4180; a header row with `enrollmentId` or `externalId`, and `completedAt` (optional `score`, `evidenceUrl`; other columns ignored); at most 5000 rows and 1 MB' }, responses: { 200: '`{ partnerId, dryRun, rows: [{ line, outcome, message, enrollmentId? }], summary }`', 400: 'Not a valid CSV, or no header with the needed columns', 401: 'No or bad credentials', 403: 'Not a program holder or admin', 404: 'Unknown partner', 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv, or binary content' } },
+  { method: 'post', path: '/xapi/statements', summary: 'xAPI 1.0.3: store one statement or an array (all or none); ids make retries idempotent. `context.registration` (required) is the enrollment id; `completed` / `passed` complete it under the program’s moveOn rule, `failed` is recorded. Header `X-Experience-API-Version: 1.0.x` required; answers carry 1.0.3', who: 'the partner', auth: 'basic', body: xapiStatement, responses: { 200: 'The statement ids, in order', 400: 'Missing version header, or a malformed statement (problem details with `errors`)', 401: 'No Basic credentials, or a partner id and key that do not match a live key', 404: 'A registration that is not an enrollment of this partner’s programs', 409: 'A statement id stored before with other content', 415: 'Not application/json' } },
+  { method: 'put', path: '/xapi/statements', summary: 'xAPI 1.0.3: store one statement under `statementId` (the body’s `id`, when present, must match)', who: 'the partner', auth: 'basic', query: xapiPutQuery, body: xapiStatement, responses: { 204: 'Stored (or stored before with the same content)', 400: 'Missing version header, statementId, or a malformed statement', 401: 'No Basic credentials, or a partner id and key that do not match a live key', 404: 'A registration that is not an enrollment of this partner’s programs', 409: 'A statement id stored before with other content', 415: 'Not application/json' } },
 ];
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -60,15 +76,22 @@ export function openApiDocument(serverUrl: string) {
       ...(op.multipart && {
         requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file', 'completedAt'], properties: { file: { type: 'string', format: 'binary' }, completedAt: { type: 'string' } } } } } },
       }),
+      ...(op.rawBody && { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.contentType]: { schema: { type: 'string' } } } } }),
       responses: Object.fromEntries(Object.entries(op.responses).map(([code, description]) => [code, { description }])),
-      ...(op.who !== 'anyone' && op.who !== 'Stripe' && { security: [{ bearer: [] }] }),
+      ...(op.auth ? { security: [{ [op.auth]: [] }] } : op.who !== 'anyone' && op.who !== 'Stripe' && { security: [{ bearer: [] }] }),
     };
   }
   return {
     openapi: '3.1.0',
     info: { title: 'credential-marketplace', version: '0.1.0', description: 'Enrollment lifecycle API: every enrollment is a Temporal workflow.' },
     servers: [{ url: serverUrl }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A partner API key; valid only for its own partner (another partner’s path: 403) and until revoked (401)' },
+        basic: { type: 'http', scheme: 'basic', description: 'xAPI: the partner id as user name and one of its API keys as password' },
+      },
+    },
     paths,
   };
 }

@@ -4,13 +4,28 @@ import { createPool, type Db } from './pool';
 /** The demo program holder that `npm run token -- program_holder` signs in as. */
 export const DEMO_HOLDER_ID = '5e1f7a3c-0d1b-4c55-9a0e-6f1d2b3c4d01';
 
-export const SEEDED_PARTNERS = [
+/** A partner's completion API, as its row configures it (see services/partner-adapter.ts). */
+export interface SeededPartnerApi {
+  /** `{publicBaseUrl}` is filled in when the adapter is built. */
+  baseUrl: string;
+  /** Name of the environment variable with the bearer credential; the secret is never stored. */
+  credentialEnv: string | null;
+  fieldMap: Record<string, string>;
+  pollIntervalSeconds: number;
+  rateLimitPerSecond: number;
+}
+
+export const SEEDED_PARTNERS: readonly { id: string; name: string; launchUrlTemplate: string; api?: SeededPartnerApi }[] = [
   { id: 'certiport', name: 'Certiport', launchUrlTemplate: 'https://www.certiport.com/portal?course={courseId}&registration={enrollmentId}' },
   { id: 'milady', name: 'Milady', launchUrlTemplate: 'https://www.miladytraining.com/?course={courseId}&registration={enrollmentId}' },
   { id: 'nrf', name: 'NRF Foundation RISE Up', launchUrlTemplate: 'https://riseup.nrffoundation.org/?course={courseId}&registration={enrollmentId}' },
   // A local stand-in served by the API itself, so the whole lifecycle runs without any outside service.
-  { id: 'demo', name: 'Demo Partner (local stand-in)', launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}' },
-] as const;
+  // Its completion API is the stand-in of services/demo-partner.ts, mounted by the API under /demo-partner.
+  {
+    id: 'demo', name: 'Demo Partner (local stand-in)', launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}',
+    api: { baseUrl: '{publicBaseUrl}/demo-partner', credentialEnv: null, fieldMap: {}, pollIntervalSeconds: 60, rateLimitPerSecond: 5 },
+  },
+];
 
 export const SEEDED_PROGRAMS = [
   {
@@ -31,12 +46,21 @@ export const SEEDED_PROGRAMS = [
   },
 ] as const;
 
-/** Partners and demo programs; safe to run at every start (existing rows are left as they are). */
+/**
+ * Partners and demo programs; safe to run at every start. Existing rows are left as they are, except that a seeded
+ * partner's API settings are filled in once on a row that has none yet (a database seeded before partner APIs).
+ */
 export async function seed(db: Db): Promise<void> {
   for (const p of SEEDED_PARTNERS) {
     await db.query(
-      'INSERT INTO partners (id, name, launch_url_template) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
-      [p.id, p.name, p.launchUrlTemplate],
+      `INSERT INTO partners (id, name, launch_url_template, api_base_url, api_credential_env, field_map, poll_interval_seconds, rate_limit_per_second)
+       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::integer, 86400), COALESCE($8::double precision, 5))
+       ON CONFLICT (id) DO UPDATE
+         SET api_base_url = EXCLUDED.api_base_url, api_credential_env = EXCLUDED.api_credential_env, field_map = EXCLUDED.field_map,
+             poll_interval_seconds = EXCLUDED.poll_interval_seconds, rate_limit_per_second = EXCLUDED.rate_limit_per_second
+         WHERE partners.api_base_url IS NULL AND EXCLUDED.api_base_url IS NOT NULL`,
+      [p.id, p.name, p.launchUrlTemplate, p.api?.baseUrl ?? null, p.api?.credentialEnv ?? null, JSON.stringify(p.api?.fieldMap ?? {}),
+        p.api?.pollIntervalSeconds ?? null, p.api?.rateLimitPerSecond ?? null],
     );
   }
   for (const p of SEEDED_PROGRAMS) {

@@ -90,6 +90,7 @@ async function main() {
     `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
     `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
     `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
+    `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,
     '',
     'Development tokens: npm run token -- student | program_holder | admin',
     `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,

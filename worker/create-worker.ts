@@ -1,6 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createPartnerActivities, listPolledPartners, type PartnerActivityOptions, type PartnerRow } from '../activities/partners';
 import type { Config } from '../lib/config';
+import { partnerTaskQueue } from '../workflows/messages';
 
 export interface EnrollmentWorkerOptions {
   config: Config;
@@ -20,4 +22,76 @@ export async function createEnrollmentWorker({ config, deps, connection, workflo
     activities: createActivities(deps),
   });
   return { worker, connection: conn, ownsConnection: !connection };
+}
+
+export interface PartnerWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  deps: ActivityDeps;
+  partner: Pick<PartnerRow, 'id' | 'rateLimitPerSecond'>;
+  /** Defaults to the partner's own queue (`partnerTaskQueue(partner.id)`). */
+  taskQueue?: string;
+  activityOptions?: PartnerActivityOptions;
+}
+
+/**
+ * The worker of one partner's task queue: only the partner activities, at most the partner's rate limit.
+ * `maxTaskQueueActivitiesPerSecond` is enforced by the Temporal server for the whole task queue, so any number of
+ * worker replicas together stay under it (the last poller's value is the one the server applies).
+ */
+export function createPartnerWorker({ connection, namespace, deps, partner, taskQueue, activityOptions }: PartnerWorkerOptions) {
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: taskQueue ?? partnerTaskQueue(partner.id),
+    activities: createPartnerActivities(deps, activityOptions),
+    maxTaskQueueActivitiesPerSecond: partner.rateLimitPerSecond,
+    // The server's limit is a token bucket per task queue partition and lets short bursts through (see the report
+    // in tests/partners.polling.test.ts); each replica also spaces its own calls evenly at most at the same rate.
+    maxActivitiesPerSecond: partner.rateLimitPerSecond,
+    // More in flight than the rate lets through would only wait; a slow partner (10 s timeout) still has room.
+    maxConcurrentActivityTaskExecutions: Math.max(10, Math.ceil(partner.rateLimitPerSecond * 10)),
+  });
+}
+
+export interface WorkerSet {
+  workers: { name: string; taskQueue: string; worker: Worker }[];
+  connection: NativeConnection;
+  ownsConnection: boolean;
+}
+
+/**
+ * Every worker of the process: the enrollment worker (workflows and activities) and, for each partner with an API
+ * (read from the database now; a partner added later needs a restart), a worker on that partner's task queue.
+ */
+export async function createWorkers(options: EnrollmentWorkerOptions): Promise<WorkerSet> {
+  const { worker, connection, ownsConnection } = await createEnrollmentWorker(options);
+  const workers: WorkerSet['workers'] = [{ name: 'enrollments', taskQueue: options.config.temporal.taskQueue, worker }];
+  for (const partner of await listPolledPartners(options.deps.db)) {
+    const taskQueue = partnerTaskQueue(partner.id);
+    const partnerWorker = await createPartnerWorker({ connection, namespace: options.config.temporal.namespace, deps: options.deps, partner, taskQueue });
+    workers.push({ name: `partner ${partner.id} (${partner.rateLimitPerSecond}/s)`, taskQueue, worker: partnerWorker });
+  }
+  return { workers, connection, ownsConnection };
+}
+
+/**
+ * Runs the workers together until all have stopped. SIGINT/SIGTERM shut every one down (the SDK's runtime
+ * handles those signals for all workers; each finishes its in-flight tasks). If one worker fails, the others are
+ * shut down too and the failure is rethrown.
+ */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  const shutdownOthers = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  const results = await Promise.allSettled(
+    workers.map((w) =>
+      w.run().catch((err) => {
+        shutdownOthers();
+        throw err;
+      }),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -2,12 +2,12 @@ import { createPool } from '../db/pool';
 import { loadConfig } from '../lib/config';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
-import { createEnrollmentWorker } from './create-worker';
+import { createWorkers, runWorkers } from './create-worker';
 
 async function main() {
   const config = loadConfig();
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const { worker, connection } = await createEnrollmentWorker({
+  const { workers, connection } = await createWorkers({
     config,
     deps: {
       db,
@@ -17,9 +17,11 @@ async function main() {
       publicBaseUrl: config.publicBaseUrl,
     },
   });
-  console.log(`[worker] polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
-  // SIGINT/SIGTERM make run() return after in-flight tasks finish (the SDK installs those handlers).
-  await worker.run();
+  for (const { name, taskQueue } of workers) {
+    console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
+  }
+  // SIGINT/SIGTERM stop every worker after its in-flight tasks finish (the SDK installs those handlers).
+  await runWorkers(workers.map((w) => w.worker));
   await connection.close();
   await db.end();
 }

@@ -5,7 +5,8 @@ import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
 import { audit, enrollmentView, loadAuthorizedEnrollment } from '../read-model';
-import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields } from '../schemas';
+import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
+import { partnerTaskQueue, WITHDRAWABLE_STATUSES } from '../../workflows/messages';
 
 /** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
 const EVIDENCE_TYPES = [
@@ -25,7 +26,10 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const student = actorOf(req);
     const body = parse(createEnrollmentBody, req.body, 'body');
     if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
-    const { rows: [program] } = await db.query('SELECT id, partner_id, price_cents, currency FROM programs WHERE id = $1', [body.programId]);
+    const { rows: [program] } = await db.query(
+      `SELECT p.id, p.partner_id, p.price_cents, p.currency, p.deadline_days, p.nudge_days, p.refund_after_launch_bps,
+              pa.api_base_url, pa.poll_interval_seconds
+         FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`, [body.programId]);
     if (!program) throw problems.notFound(`program ${body.programId}`);
     const open = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)',
       [student.id, program.id, OPEN_STATUSES]);
@@ -51,6 +55,12 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
         enrollmentId, programId: program.id, partnerId: program.partner_id, fundingSource: body.fundingSource,
         priceCents: program.price_cents, currency: program.currency, voucherNumber: body.voucherNumber,
         paymentWindowMs: config.paymentWindowMs,
+        deadlineDays: program.deadline_days, nudgeDays: program.nudge_days, refundAfterLaunchBps: program.refund_after_launch_bps,
+        // A partner with a completion API is asked on a durable timer; failures back off to a day, or the interval if longer.
+        polling: program.api_base_url ? {
+          taskQueue: partnerTaskQueue(program.partner_id), intervalMs: program.poll_interval_seconds * 1000,
+          maxIntervalMs: Math.max(program.poll_interval_seconds * 1000, 86_400_000),
+        } : undefined,
       });
       await audit(db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: body.fundingSource });
       res.status(201).location(`/api/enrollments/${enrollmentId}`).json({ enrollmentId, status: started.status, checkoutUrl: started.checkoutUrl });
@@ -130,6 +140,19 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
       await files.delete(fileKey); // the workflow refused it: keep no orphan file
       throw err;
     }
+  });
+
+  router.post('/api/enrollments/:enrollmentId/withdraw', requireRole('student', 'admin'), async (req, res) => {
+    const actor = actorOf(req);
+    const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
+    const enrollment = await loadAuthorizedEnrollment(db, actor, enrollmentId, ['student', 'admin']);
+    const { reason } = parse(withdrawBody, req.body, 'body');
+    // A second withdrawal is refused (a retry with the same Idempotency-Key gets the first answer instead); the
+    // workflow would otherwise answer a repeat of its update id with the first result.
+    if (!(WITHDRAWABLE_STATUSES as readonly string[]).includes(enrollment.status)) throw problems.conflict(`the enrollment is already ${enrollment.status}`);
+    const result = await enrollments.withdraw(enrollmentId, { requestedBy: actor.id, reason }, req.get('idempotency-key'));
+    await audit(db, actor, 'enrollment.withdraw', { type: 'enrollment', id: enrollmentId }, { reason, refundCents: result.refundCents, currency: result.currency });
+    res.json({ enrollmentId, status: result.status, refundCents: result.refundCents, currency: result.currency });
   });
 
   router.get('/api/submissions/:submissionId/file', requireRole('student', 'program_holder', 'admin'), async (req, res) => {

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { CompletionReport, EnrollmentStatus, ReportOutcome } from '../workflows/messages';
+import type { ApiDeps } from './deps';
+
+/** Statuses in which a completion report can still be applied (the workflow decides; this is for previews). */
+export const OPEN_FOR_COMPLETION: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review'];
+export const ALREADY_COMPLETE: readonly EnrollmentStatus[] = ['completed', 'closed'];
+
+/** A report's id when the channel gives none: the same partner, enrollment and date are the same report. */
+export const derivedReportId = (partnerId: string, enrollmentId: string, completedAt: string) =>
+  createHash('sha256').update(`${partnerId}\n${enrollmentId.toLowerCase()}\n${completedAt}`).digest('hex');
+
+const readStatus = async (db: ApiDeps['db'], enrollmentId: string): Promise<string | undefined> =>
+  (await db.query('SELECT status FROM enrollments WHERE id = $1', [enrollmentId])).rows[0]?.status;
+
+/**
+ * Every channel's way to report a completion (push, xAPI, CSV import). The workflow applies the first and keeps
+ * the others as evidence. A `closed` enrollment's workflow has finished, so its evidence is written here: the
+ * report is kept (once per channel and report id) and answered as the first time it was seen.
+ */
+export async function reportCompletion({ db, enrollments }: Pick<ApiDeps, 'db' | 'enrollments'>, enrollmentId: string,
+  report: CompletionReport): Promise<ReportOutcome> {
+  if ((await readStatus(db, enrollmentId)) === 'closed') return keepAsEvidence(db, enrollmentId, report);
+  try {
+    return await enrollments.reportCompletion(enrollmentId, report);
+  } catch (err) {
+    // The workflow may have closed between the look and the update: then the answer is the same as above.
+    if ((await readStatus(db, enrollmentId)) === 'closed') return keepAsEvidence(db, enrollmentId, report);
+    throw err;
+  }
+}
+
+async function keepAsEvidence(db: ApiDeps['db'], enrollmentId: string, r: CompletionReport): Promise<ReportOutcome> {
+  const { rows } = await db.query(
+    `WITH kept AS (
+       INSERT INTO completion_evidence (enrollment_id, method, report_id, completed_at, reported_by, score, evidence_url, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'already_complete')
+       ON CONFLICT (enrollment_id, method, report_id) DO NOTHING RETURNING outcome)
+     SELECT outcome FROM kept
+     UNION ALL
+     SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3`,
+    [enrollmentId, r.method, r.reportId, r.completedAt, r.reportedBy, r.score ?? null, r.evidenceUrl ?? null],
+  );
+  return { outcome: rows[0]?.outcome === 'applied' ? 'applied' : 'already_complete', status: 'closed' };
+}

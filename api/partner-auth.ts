@@ -1,0 +1,109 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { type Request, type RequestHandler, Router } from 'express';
+import type { Db } from '../db/pool';
+import type { Role } from './auth';
+import { problems } from './problems';
+
+/**
+ * Partners authenticate with per-partner API keys: `X-Api-Key` on the REST endpoints, HTTP Basic (user = partner
+ * id, password = key) on xAPI. Only a key's SHA-256 is stored. The rule, the same everywhere:
+ * - no key, an unknown key or a revoked key → 401;
+ * - a valid key used on another partner's REST path (`/api/partners/<other>/…`) → 403;
+ * - for HTTP Basic the partner id is half of the credential, so a key with another partner's id → 401.
+ */
+export interface PartnerCaller {
+  partnerId: string;
+  keyId: string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    partner?: PartnerCaller;
+  }
+}
+
+/**
+ * The role a partner has as `req.actor`: deliberately not one of the JWT roles, so `requireRole` refuses it on
+ * every bearer-token endpoint. It is set so the Idempotency-Key middleware and the audit log key by the partner.
+ */
+export const PARTNER_ROLE = 'partner';
+export const partnerActorId = (partnerId: string) => `partner:${partnerId}`;
+
+const KEY_PREFIX = 'cmk_';
+const MAX_KEY_LENGTH = 256;
+
+export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey, 'utf8').digest('hex');
+
+/** A new key: shown once to the admin who creates it; only its hash is kept. */
+export async function createApiKey(db: Db, partnerId: string, createdBy: string): Promise<{ id: string; apiKey: string; createdAt: string }> {
+  const id = randomUUID();
+  const apiKey = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const { rows } = await db.query('INSERT INTO partner_api_keys (id, partner_id, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
+    [id, partnerId, hashApiKey(apiKey), createdBy]);
+  return { id, apiKey, createdAt: (rows[0].created_at as Date).toISOString() };
+}
+
+/** The live key with this value, or undefined (unknown, revoked, or not a plausible key at all). */
+async function findLiveKey(db: Db, apiKey: string): Promise<{ id: string; partner_id: string } | undefined> {
+  if (!apiKey || apiKey.length > MAX_KEY_LENGTH) return undefined;
+  const { rows } = await db.query('SELECT id, partner_id FROM partner_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(apiKey)]);
+  return rows[0];
+}
+
+function becomePartner(req: Request, caller: PartnerCaller) {
+  req.partner = caller;
+  // A partner is the caller whatever bearer token came along, so Idempotency-Keys and audit entries are theirs.
+  req.actor = { id: partnerActorId(caller.partnerId), role: PARTNER_ROLE as unknown as Role };
+}
+
+/** `X-Api-Key` for the partner named in the path (`:partnerId`). */
+export function apiKeyAuth(db: Db): RequestHandler {
+  return async (req, _res, next) => {
+    const presented = req.get('x-api-key');
+    if (!presented) return next(problems.unauthorized('this endpoint needs the partner’s X-Api-Key header'));
+    const key = await findLiveKey(db, presented.trim());
+    if (!key) return next(problems.unauthorized('the API key is unknown or revoked'));
+    const pathPartner = String(req.params.partnerId ?? '');
+    if (key.partner_id !== pathPartner) return next(problems.forbidden(`this API key belongs to another partner, not ${pathPartner}`));
+    becomePartner(req, { partnerId: key.partner_id, keyId: key.id });
+    next();
+  };
+}
+
+/** HTTP Basic with the partner id as user name and an API key of that partner as password (xAPI). */
+export function basicAuth(db: Db): RequestHandler {
+  return async (req, res, next) => {
+    res.set('WWW-Authenticate', 'Basic realm="xAPI", charset="UTF-8"');
+    const header = req.get('authorization');
+    if (!header) return next(problems.unauthorized('xAPI needs HTTP Basic credentials: the partner id and an API key'));
+    const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+    const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) return next(problems.unauthorized('the Authorization header must be "Basic base64(partnerId:apiKey)"'));
+    const partnerId = decoded.slice(0, colon);
+    const key = await findLiveKey(db, decoded.slice(colon + 1));
+    if (!key || key.partner_id !== partnerId) return next(problems.unauthorized('the partner id and API key do not match a live key'));
+    res.removeHeader('WWW-Authenticate');
+    becomePartner(req, { partnerId: key.partner_id, keyId: key.id });
+    next();
+  };
+}
+
+/**
+ * Mounted before the Idempotency-Key middleware: on the partner push endpoint the partner (not an anonymous
+ * address) is the caller, and a request without a valid key is refused before anything is recorded.
+ */
+export function partnerAuthentication(db: Db): Router {
+  const router = Router();
+  router.post('/api/partners/:partnerId/completions', apiKeyAuth(db));
+  return router;
+}
+
+/** The authenticated partner; only for routes behind `apiKeyAuth` / `basicAuth`. */
+export function partnerOf(req: Request): PartnerCaller {
+  if (!req.partner) throw problems.unauthorized('this endpoint needs partner credentials');
+  return req.partner;
+}
+
+/** The partner as the audit log records it. */
+export const partnerAuditActor = (p: PartnerCaller) => ({ id: partnerActorId(p.partnerId), role: PARTNER_ROLE });

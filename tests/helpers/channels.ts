@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+
+/** Helpers for the completion-channel tests: problems, partner credentials, xAPI statements, CSV bodies. */
+
+export { expectProblem, type Res } from './problems';
+
+export const basicAuth = (partnerId: string, apiKey: string) => `Basic ${Buffer.from(`${partnerId}:${apiKey}`).toString('base64')}`;
+
+export const VERBS = {
+  completed: 'http://adlnet.gov/expapi/verbs/completed',
+  passed: 'http://adlnet.gov/expapi/verbs/passed',
+  failed: 'http://adlnet.gov/expapi/verbs/failed',
+  experienced: 'http://adlnet.gov/expapi/verbs/experienced',
+} as const;
+
+/** A well-formed xAPI 1.0.3 statement about one registration (enrollment). */
+export function statement(registration: string, verb: string, extra: Record<string, unknown> = {}): Record<string, any> {
+  return {
+    actor: { objectType: 'Agent', name: 'Test Learner', account: { homePage: 'https://partner.example.com', name: `learner-${registration.slice(0, 8)}` } },
+    verb: { id: verb, display: { 'en-US': verb.split('/').pop() } },
+    object: { objectType: 'Activity', id: 'https://partner.example.com/courses/safety-1', definition: { name: { 'en-US': 'Course' } } },
+    context: { registration },
+    timestamp: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+export const xapiHeaders = (partnerId: string, apiKey: string, version: string | null = '1.0.3'): Record<string, string> => ({
+  authorization: basicAuth(partnerId, apiKey),
+  ...(version !== null && { 'x-experience-api-version': version }),
+});
+
+export const csvHeaders = (token: string, contentType = 'text/csv'): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': contentType });
+
+export const voucher = () => `ITA-${randomUUID().slice(0, 8)}`;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(150);
+  }
+}
