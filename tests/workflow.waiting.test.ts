@@ -114,17 +114,21 @@ test('a year of daily partner polls: every day asked, reminders once each, and n
   expect(summary.state.history.map((h) => h.status)).toEqual(['ready_to_launch', 'in_progress']);
 }, 300_000);
 
-test('reminders on days 7 and 21, none after the completion on day 30, and none while evidence awaits review', async () => {
-  const fake = fakeActivities();
+test('reminders count from the launch: days 7 and 21 sent, day 3 skipped while evidence awaits review, day 45 not after the completion', async () => {
+  const nudgedAt: number[] = [];
+  const fake = fakeActivities({ sendNudgeEmail: async () => (nudgedAt.push(await env.currentTimeMs()), 'sent') });
   const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'S-1', deadlineDays: 120, nudgeDays: [45, 7, 21, 3] });
+  let launchedAt = 0;
   await run(fake, undefined, async (taskQueue) => {
     const handle = await start(taskQueue, input);
+    await env.sleep('1d'); // the student launches a day after the sponsor funded the enrollment
     await handle.executeUpdate(launchUpdate);
+    launchedAt = Date.parse((await handle.query(statusQuery)).launchedAt!);
     await env.sleep('2d');
     await handle.executeUpdate((await import('../workflows/messages')).submitEvidenceUpdate, {
       args: [{ submissionId: randomUUID(), fileKey: 'k', contentType: 'application/pdf', sizeBytes: 1, sha256: 'x', completedAt: new Date().toISOString(), studentId: 's' }],
     });
-    await env.sleep('2d'); // day 4: the day-3 reminder was skipped, the student is waiting for review
+    await env.sleep('2d'); // day 4 after launch: the student is waiting for review, so no reminder now
     const { submissions } = await handle.query(statusQuery);
     await handle.executeUpdate((await import('../workflows/messages')).rejectSubmissionUpdate, { args: [{ submissionId: submissions[0].id, reviewerId: 'h', reason: 'blurry' }] });
     await env.sleep('26d'); // day 30
@@ -132,6 +136,7 @@ test('reminders on days 7 and 21, none after the completion on day 30, and none 
     expect((await handle.result()).status).toBe('closed');
   });
   expect(fake.callsOf('sendNudgeEmail').map((c) => c.day)).toEqual([7, 21]);
+  expect(nudgedAt.map((t) => Math.round((t - launchedAt) / DAY))).toEqual([7, 21]);
 });
 
 test('the deadline passes with no completion: expired, with a WIOA exit and no outcomes', async () => {

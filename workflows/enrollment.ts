@@ -391,7 +391,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     const started = waitStartedAt!;
     const deadlineAt = input.deadlineDays ? started + input.deadlineDays * DAY_MS : undefined;
     const nudgeDays = [...(input.nudgeDays ?? [])].sort((a, b) => a - b);
-    const nudgeAt = (day: number) => started + day * DAY_MS;
+    // Reminders count from the launch (from the start of the wait while the student has not launched yet).
+    const nudgeAt = (day: number) => (state.launchedAt ? Date.parse(state.launchedAt) : started) + day * DAY_MS;
     const polling = input.polling;
     const partner = polling && proxyActivities<{ checkPartnerCompletion(r: { enrollmentId: string }): Promise<PartnerCompletionCheck> }>({
       taskQueue: polling.taskQueue, startToCloseTimeout: '30s', retry: { ...RETRY, maximumAttempts: 2 },
