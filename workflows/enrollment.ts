@@ -390,6 +390,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   async function awaitCompletion(): Promise<'completed' | 'withdrawn' | 'expired' | 'continue'> {
     const started = waitStartedAt!;
     const deadlineAt = input.deadlineDays ? started + input.deadlineDays * DAY_MS : undefined;
+    if (deadlineAt !== undefined) state.deadlineAt = new Date(deadlineAt).toISOString();
     const nudgeDays = [...(input.nudgeDays ?? [])].sort((a, b) => a - b);
     // Reminders count from the launch (from the start of the wait while the student has not launched yet).
     const nudgeAt = (day: number) => (state.launchedAt ? Date.parse(state.launchedAt) : started) + day * DAY_MS;

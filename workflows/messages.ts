@@ -142,6 +142,8 @@ export interface EnrollmentState {
   completedAt?: string;
   completionMethod?: CompletionMethod;
   certificate?: { id: string; verificationCode: string };
+  /** When the enrollment expires without a completion (set once the wait for completion starts). */
+  deadlineAt?: string;
   submissions: SubmissionView[];
   history: StatusChange[];
 }
