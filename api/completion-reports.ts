@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CompletionReport, EnrollmentStatus, ReportOutcome } from '../workflows/messages';
+import { insertCompletionEvidence } from '../activities/completions';
 import type { ApiDeps } from './deps';
 
 /** Statuses in which a completion report can still be applied (the workflow decides; this is for previews). */
@@ -31,15 +32,8 @@ export async function reportCompletion({ db, enrollments }: Pick<ApiDeps, 'db' |
 }
 
 async function keepAsEvidence(db: ApiDeps['db'], enrollmentId: string, r: CompletionReport): Promise<ReportOutcome> {
+  await insertCompletionEvidence(db, { enrollmentId, ...r, outcome: 'already_complete' });
   const { rows } = await db.query(
-    `WITH kept AS (
-       INSERT INTO completion_evidence (enrollment_id, method, report_id, completed_at, reported_by, score, evidence_url, outcome)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'already_complete')
-       ON CONFLICT (enrollment_id, method, report_id) DO NOTHING RETURNING outcome)
-     SELECT outcome FROM kept
-     UNION ALL
-     SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3`,
-    [enrollmentId, r.method, r.reportId, r.completedAt, r.reportedBy, r.score ?? null, r.evidenceUrl ?? null],
-  );
+    'SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3', [enrollmentId, r.method, r.reportId]);
   return { outcome: rows[0]?.outcome === 'applied' ? 'applied' : 'already_complete', status: 'closed' };
 }
