@@ -32,6 +32,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The migration runner reads its SQL files from db/migrations under the project root.
 COPY --from=build /app/db/migrations ./db/migrations
+# The tutor widget is served as written, not compiled.
+COPY --from=build /app/api/widget ./api/widget
 
 USER node
 EXPOSE 3000

@@ -2,6 +2,7 @@ import type { Db } from '../db/pool';
 import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
+import type { TutorModel } from '../services/tutor-model';
 
 /** What activities reach the outside world through; tests pass fakes or stand-ins to the same factory. */
 export interface ActivityDeps {
@@ -10,6 +11,10 @@ export interface ActivityDeps {
   payments: PaymentProvider;
   mailer: Mailer;
   publicBaseUrl: string;
+  /** The AI tutor writes the nudges when present; without it (or when it fails) they use a fixed template. */
+  tutor?: TutorModel;
+  /** How long a nudge waits for the tutor before using the template (default 15 s). */
+  tutorTimeoutMs?: number;
 }
 
 /** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */

@@ -1,6 +1,8 @@
 import type { Db } from '../db/pool';
 import type { Email, Mailer } from '../services/mailer';
 import { certificateFileKey, verifyUrl } from './certificates';
+import { describeEnrollment, type EnrollmentFacts } from '../services/tutor-prompt';
+import type { TutorModel } from '../services/tutor-model';
 import type { ActivityDeps, EnrollmentContext } from './deps';
 import { loadEnrollmentContext } from './deps';
 
@@ -32,7 +34,49 @@ function recipient(ctx: EnrollmentContext): string {
   return ctx.studentEmail;
 }
 
-export function createNotificationActivities({ db, mailer, files, publicBaseUrl }: ActivityDeps) {
+/** The enrollment's stage from the read model, as the tutor is told it (no ids, no personal data). */
+async function nudgeFacts(db: Db, enrollmentId: string): Promise<EnrollmentFacts> {
+  const [e, rejected] = await Promise.all([
+    db.query('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
+    db.query(`SELECT reason FROM completion_submissions WHERE enrollment_id = $1 AND status = 'rejected' ORDER BY reviewed_at DESC NULLS LAST LIMIT 1`, [enrollmentId]),
+  ]);
+  return {
+    status: e.rows[0]?.status ?? 'in_progress',
+    launchedAt: e.rows[0]?.launched_at?.toISOString(),
+    completedAt: e.rows[0]?.completed_at?.toISOString(),
+    lastRejection: rejected.rows[0]?.reason ? { reason: rejected.rows[0].reason } : undefined,
+    source: 'read_model',
+  };
+}
+
+/** A short encouraging paragraph written by the tutor for this program and stage; `undefined` to use the template. */
+async function tutorNudge(tutor: TutorModel, timeoutMs: number, ctx: EnrollmentContext, facts: EnrollmentFacts, day: number): Promise<string | undefined> {
+  try {
+    const { text } = await tutor.complete([
+      {
+        role: 'system',
+        content: 'You are the AI tutor of a workforce-training marketplace. Write one short, warm, encouraging paragraph (at most 90 words) '
+          + 'for a reminder email to a student who has not finished their course yet, suited to where they stand. Plain text only: '
+          + 'no greeting, no sign-off, no links, no placeholders. Do not invent dates, grades or decisions.',
+      },
+      {
+        role: 'user',
+        content: [
+          `Program: ${ctx.programTitle}, delivered by the training partner ${ctx.partnerName} (credential type: ${ctx.credentialType.replace(/_/g, ' ')}).`,
+          `This reminder goes out ${day} days after the student started.`,
+          ...describeEnrollment(facts),
+        ].join('\n'),
+      },
+    ], { signal: AbortSignal.timeout(timeoutMs) });
+    const paragraph = text.trim();
+    return paragraph && paragraph.length <= 2_000 ? paragraph : undefined;
+  } catch (err) {
+    console.warn(`[worker] the tutor could not write the nudge for enrollment ${ctx.enrollmentId}; using the template: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+export function createNotificationActivities({ db, mailer, files, publicBaseUrl, tutor, tutorTimeoutMs = 15_000 }: ActivityDeps) {
   return {
     async sendCompletionEmail(r: { enrollmentId: string; certificateId: string; verificationCode: string }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
@@ -57,16 +101,30 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl 
     /** A reminder while no completion has arrived; one per scheduled day. */
     async sendNudgeEmail(r: { enrollmentId: string; day: number }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
-      return sendOnce(db, mailer, { dedupeKey: `nudge:${r.enrollmentId}:${r.day}`, kind: 'nudge', enrollmentId: r.enrollmentId }, {
+      const dedupeKey = `nudge:${r.enrollmentId}:${r.day}`;
+      // A nudge sent before is not written again (nor is the model asked).
+      const earlier = await db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [dedupeKey]);
+      if (earlier.rowCount) return 'already_sent' as const;
+      const written = tutor ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day) : undefined;
+      return sendOnce(db, mailer, { dedupeKey, kind: 'nudge', enrollmentId: r.enrollmentId }, {
         to: recipient(ctx),
         subject: `How is ${ctx.programTitle} going?`,
-        text: [
-          `Hello ${ctx.studentName},`,
-          '',
-          `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
-          'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
-          'your program holder will confirm your completion with the partner.',
-        ].join('\n'),
+        text: written
+          ? [
+            `Hello ${ctx.studentName},`,
+            '',
+            written,
+            '',
+            'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
+            'your program holder will confirm your completion with the partner.',
+          ].join('\n')
+          : [
+            `Hello ${ctx.studentName},`,
+            '',
+            `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
+            'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
+            'your program holder will confirm your completion with the partner.',
+          ].join('\n'),
       });
     },
 

@@ -11,6 +11,8 @@ import { httpDuration, opsRoutes } from './routes/ops';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
+import { widgetRoutes } from './routes/widget';
+import { tutorRoutes } from './routes/tutor';
 import { xapiRoutes } from './routes/xapi';
 import { createDemoPartner } from '../services/demo-partner';
 
@@ -46,6 +48,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));
+  // The <ai-tutor> widget script, and (outside production) the demo student page that embeds it.
+  app.use(widgetRoutes(deps));
+  app.use(tutorRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);

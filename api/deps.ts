@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { Config } from '../lib/config';
 import type { FileStore } from '../services/file-store';
+import type { TutorModel } from '../services/tutor-model';
 import type { Authenticator } from './auth';
 import type { EnrollmentClient } from './enrollment-client';
 
@@ -12,4 +13,6 @@ export interface ApiDeps {
   authenticate: Authenticator;
   /** Resolves when the Temporal service answers; for /readyz. */
   temporalHealth: () => Promise<unknown>;
+  /** The AI tutor's model; absent when none is configured (no OPENAI_API_KEY): the tutor answers 503. */
+  tutor?: TutorModel;
 }

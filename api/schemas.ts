@@ -153,3 +153,14 @@ export type XapiStatement = z.output<typeof xapiStatement>;
 export const MAX_STATEMENTS_PER_REQUEST = 500;
 export const xapiStatementBatch = z.array(xapiStatement).min(1, 'at least one statement').max(MAX_STATEMENTS_PER_REQUEST);
 export const xapiPutQuery = z.object({ statementId: xapiUuid });
+
+/** The AI tutor: a question about one program (`courseId`) or one of the student's enrollments (`enrollmentId`). */
+export const TUTOR_MESSAGE_MAX = 4000;
+export const tutorChatBody = z
+  .object({
+    message: z.string({ error: 'required, a string' }).trim().min(1, 'must not be empty').max(TUTOR_MESSAGE_MAX, `at most ${TUTOR_MESSAGE_MAX} characters`),
+    courseId: id.optional(),
+    enrollmentId: id.optional(),
+    conversationId: id.optional(),
+  })
+  .refine((b) => b.courseId || b.enrollmentId, { path: ['courseId'], message: 'courseId or enrollmentId is required' });

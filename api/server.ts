@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../db/pool';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
+import { tutorModelFromConfig } from '../services/tutor-model';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
 import { createEnrollmentClient } from './enrollment-client';
@@ -18,6 +19,7 @@ async function main() {
     enrollments: createEnrollmentClient(client, config.temporal.taskQueue),
     authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => connection.healthService.check({}),
+    tutor: tutorModelFromConfig(config.openai, config.tutor),
   });
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);

@@ -41,6 +41,15 @@ const schema = z
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+    /** The AI tutor's guardrails: chat requests per student per minute, tokens per student per day. */
+    TUTOR_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    TUTOR_DAILY_TOKENS: z.coerce.number().int().min(1).default(20_000),
+    /** How much saved history goes back to the model with each question (estimated tokens). */
+    TUTOR_HISTORY_TOKENS: z.coerce.number().int().min(0).default(3_000),
+    /** Per model request (a stream: the longest silence); retried once. Nudges wait at most TUTOR_NUDGE_TIMEOUT. */
+    TUTOR_TIMEOUT: durationMs.default(30_000),
+    TUTOR_MAX_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+    TUTOR_NUDGE_TIMEOUT: durationMs.default(15_000),
     DATA_DIR: z.string().default('.data'),
     PAYMENT_WINDOW: durationMs.default(72 * 3_600_000),
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
@@ -86,6 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    tutor: {
+      ratePerMinute: e.TUTOR_RATE_PER_MINUTE,
+      dailyTokens: e.TUTOR_DAILY_TOKENS,
+      historyTokens: e.TUTOR_HISTORY_TOKENS,
+      timeoutMs: e.TUTOR_TIMEOUT,
+      maxRetries: e.TUTOR_MAX_RETRIES,
+      nudgeTimeoutMs: e.TUTOR_NUDGE_TIMEOUT,
+    },
     dataDir,
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,

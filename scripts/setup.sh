@@ -35,5 +35,5 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h "${PGHOST:-127.0.0.1}"
 fi
 
 if $for_tests; then
-  bash scripts/ensure-debian-packages.sh poppler-utils docker-compose
+  bash scripts/ensure-debian-packages.sh poppler-utils docker-compose chromium
 fi

@@ -2,6 +2,7 @@ import { createPool } from '../db/pool';
 import { loadConfig } from '../lib/config';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
+import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWorkers, runWorkers } from './create-worker';
 
 async function main() {
@@ -15,6 +16,9 @@ async function main() {
       payments: createPaymentProvider(config),
       mailer: createMailer(config),
       publicBaseUrl: config.publicBaseUrl,
+      // With OPENAI_API_KEY the tutor writes the nudges; without it they use the fixed template.
+      tutor: tutorModelFromConfig(config.openai, config.tutor),
+      tutorTimeoutMs: config.tutor.nudgeTimeoutMs,
     },
   });
   for (const { name, taskQueue } of workers) {

@@ -21,7 +21,7 @@ const LOG_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'logs');
  * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker and the
  * API from dist/, against a database of its own, a real SMTP server and a Stripe stand-in, all on loopback.
  */
-export async function startSystem(options: { smtpMailFromDelayMs?: number } = {}) {
+export async function startSystem(options: { smtpMailFromDelayMs?: number; /** Extra environment for the worker and API (e.g. OPENAI_API_KEY, OPENAI_BASE_URL). */ env?: NodeJS.ProcessEnv } = {}) {
   const id = randomUUID().slice(0, 8);
   const database = await createTestDatabase();
   const smtp = await startSmtpServer({ mailFromDelayMs: options.smtpMailFromDelayMs });
@@ -47,6 +47,10 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number } = {}
     SMTP_URL: smtp.url,
     DATA_DIR: dataDir,
     UPLOAD_MAX_BYTES: String(1024 * 1024),
+    // No model unless a test gives one: a key in the developer's environment must not reach a real provider.
+    OPENAI_API_KEY: '',
+    OPENAI_BASE_URL: '',
+    ...options.env,
   };
   const processes = new Map<string, ChildProcess>();
   const launch = (name: string, command: string, args: string[]) => {

@@ -1,0 +1,303 @@
+/*
+ * <ai-tutor> — the course tutor as a dependency-free web component.
+ *
+ *   <script src="/widget/ai-tutor.js" defer></script>
+ *   <ai-tutor token="<student JWT>" course-id="<program id>" enrollment-id="<enrollment id>" api-base="https://…"></ai-tutor>
+ *
+ * A round button at the bottom right opens a chat panel. Replies stream from POST /api/ai-tutor/chat
+ * (server-sent events read with fetch + ReadableStream, since EventSource cannot POST). The conversation id is
+ * kept in localStorage per student and course/enrollment, and the history is fetched again on the next page load.
+ * Text from the student or the model is only ever set with textContent.
+ */
+(() => {
+  'use strict';
+  if (typeof customElements === 'undefined' || customElements.get('ai-tutor')) return;
+
+  const STYLE = `
+:host { all: initial; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 15px; color: #1b1b1b; }
+* { box-sizing: border-box; }
+.launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%; border: none;
+  background: #2353c7; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); cursor: pointer; z-index: 2147483000;
+  display: flex; align-items: center; justify-content: center; }
+.launcher:hover { background: #1a43a8; }
+.launcher:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #f0b429; outline-offset: 2px; }
+.launcher svg { width: 28px; height: 28px; }
+.panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(520px, calc(100vh - 120px));
+  background: #fff; border: 1px solid #d0d4dc; border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.2);
+  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483000; }
+.panel[hidden] { display: none; }
+header { display: flex; align-items: center; justify-content: space-between; padding: 10px 14px; background: #2353c7; color: #fff; }
+header h2 { margin: 0; font-size: 16px; font-weight: 600; }
+header button { background: transparent; border: none; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 6px; }
+.messages { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; margin: 0; list-style: none; }
+.msg { max-width: 85%; padding: 8px 11px; border-radius: 10px; white-space: pre-wrap; word-wrap: break-word; line-height: 1.4; }
+.msg.user { align-self: flex-end; background: #2353c7; color: #fff; border-bottom-right-radius: 3px; }
+.msg.assistant { align-self: flex-start; background: #eef1f6; border-bottom-left-radius: 3px; }
+.msg.assistant.pending::after { content: "▍"; animation: blink 1s steps(2) infinite; }
+@keyframes blink { 50% { opacity: 0; } }
+.empty { color: #5f6673; font-size: 14px; text-align: center; margin: auto 0; }
+.error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #8a1c12; font-size: 14px; }
+.error[hidden] { display: none; }
+form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e3e6ec; }
+textarea { flex: 1; resize: none; font: inherit; padding: 8px; border: 1px solid #c3c8d2; border-radius: 8px; min-height: 42px; max-height: 120px; }
+form button { background: #2353c7; color: #fff; border: none; border-radius: 8px; padding: 0 14px; font: inherit; cursor: pointer; }
+form button:disabled { background: #9aa6c4; cursor: default; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;
+
+  const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
+
+  /** The `sub` of a JWT, only to keep one student's conversations apart from another's in the same browser. */
+  function subjectOf(token) {
+    try {
+      const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(part + '==='.slice((part.length + 3) % 4))).sub || '';
+    } catch {
+      return '';
+    }
+  }
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  class AiTutor extends HTMLElement {
+    static get observedAttributes() { return ['token', 'course-id', 'enrollment-id', 'api-base']; }
+
+    constructor() {
+      super();
+      this.busy = false;
+      this.loadedFor = null;
+      const root = this.attachShadow({ mode: 'open' });
+      const style = el('style');
+      style.textContent = STYLE;
+
+      this.launcher = el('button', { class: 'launcher', type: 'button', part: 'launcher', 'aria-label': 'Ask the AI tutor', title: 'Ask the AI tutor', 'aria-haspopup': 'dialog', 'aria-expanded': 'false', 'aria-controls': 'panel' });
+      this.launcher.innerHTML = ICON; // a constant, never user or model text
+
+      this.panel = el('section', { class: 'panel', id: 'panel', role: 'dialog', 'aria-label': 'AI tutor chat', part: 'panel' });
+      this.panel.hidden = true;
+      const header = el('header');
+      header.append(el('h2', { id: 'title' }, 'AI tutor'));
+      this.closeButton = el('button', { type: 'button', 'aria-label': 'Close the AI tutor' }, '×');
+      header.append(this.closeButton);
+
+      this.list = el('ol', { class: 'messages', 'aria-label': 'Conversation', 'aria-live': 'polite', 'aria-relevant': 'additions text' });
+      this.emptyNote = el('p', { class: 'empty' }, 'Ask anything about your course, your enrollment or what to do next.');
+      this.errorBox = el('p', { class: 'error', role: 'alert' });
+      this.errorBox.hidden = true;
+      this.status = el('p', { class: 'sr-only', 'aria-live': 'polite' });
+
+      this.form = el('form', { 'aria-label': 'Ask the tutor' });
+      const label = el('label', { class: 'sr-only', for: 'message' }, 'Your question (Enter sends, Shift+Enter adds a line)');
+      this.input = el('textarea', { id: 'message', name: 'message', rows: '2', maxlength: '4000', placeholder: 'Ask the tutor…', autocomplete: 'off' });
+      this.sendButton = el('button', { type: 'submit' }, 'Send');
+      this.form.append(label, this.input, this.sendButton);
+
+      this.panel.append(header, this.list, this.errorBox, this.status, this.form);
+      root.append(style, this.launcher, this.panel);
+      this.list.append(this.emptyNote);
+
+      this.launcher.addEventListener('click', () => this.toggle());
+      this.closeButton.addEventListener('click', () => this.toggle(false));
+      this.panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.toggle(false); });
+      this.input.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          this.form.requestSubmit();
+        }
+      });
+      this.form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        this.send(this.input.value);
+      });
+    }
+
+    connectedCallback() { this.loadHistory(); }
+    attributeChangedCallback() { if (this.isConnected) this.loadHistory(); }
+
+    get token() { return this.getAttribute('token') || ''; }
+    get courseId() { return this.getAttribute('course-id') || ''; }
+    get enrollmentId() { return this.getAttribute('enrollment-id') || ''; }
+    get apiBase() { return (this.getAttribute('api-base') || '').replace(/\/$/, ''); }
+    get storageKey() {
+      return `ai-tutor:conversation:${subjectOf(this.token)}:${this.enrollmentId ? `enrollment:${this.enrollmentId}` : `course:${this.courseId}`}`;
+    }
+    get conversationId() {
+      try { return localStorage.getItem(this.storageKey) || ''; } catch { return ''; }
+    }
+    set conversationId(id) {
+      try { id ? localStorage.setItem(this.storageKey, id) : localStorage.removeItem(this.storageKey); } catch { /* storage off: no memory */ }
+    }
+
+    toggle(open = this.panel.hidden) {
+      this.panel.hidden = !open;
+      this.launcher.setAttribute('aria-expanded', String(open));
+      if (open) {
+        this.input.focus();
+        this.scrollToEnd();
+      } else {
+        this.launcher.focus();
+      }
+    }
+
+    headers(extra) {
+      return { Authorization: `Bearer ${this.token}`, ...extra };
+    }
+
+    showError(message) {
+      this.errorBox.textContent = message || '';
+      this.errorBox.hidden = !message;
+    }
+
+    addMessage(role, text) {
+      this.emptyNote.remove();
+      const item = el('li', { class: `msg ${role === 'user' ? 'user' : 'assistant'}`, 'data-role': role === 'user' ? 'user' : 'assistant' });
+      item.append(el('span', { class: 'sr-only' }, role === 'user' ? 'You: ' : 'Tutor: '));
+      const body = el('span', { class: 'text' }, text);
+      item.append(body);
+      this.list.append(item);
+      this.scrollToEnd();
+      return { item, body };
+    }
+
+    scrollToEnd() { this.list.scrollTop = this.list.scrollHeight; }
+
+    /** The problem detail of a failed answer, or a plain sentence when it is not problem JSON. */
+    async problemMessage(res) {
+      let detail = '';
+      try {
+        const body = await res.json();
+        detail = body && (body.detail || body.title);
+      } catch { /* not JSON */ }
+      if (res.status === 429) {
+        const retry = res.headers.get('Retry-After');
+        const wait = retry && /^\d+$/.test(retry) ? ` Try again in ${retry} s.` : '';
+        return `${detail || 'Too many questions for now.'}${detail && wait ? wait : ''}`;
+      }
+      if (res.status === 503) return detail || 'The tutor is not available right now.';
+      if (res.status === 401) return detail || 'Your session has expired; sign in again.';
+      return detail || `The tutor could not answer (HTTP ${res.status}).`;
+    }
+
+    async loadHistory() {
+      const key = this.storageKey;
+      if (!this.token || this.loadedFor === key) return;
+      this.loadedFor = key;
+      const id = this.conversationId;
+      if (!id) return;
+      try {
+        const res = await fetch(`${this.apiBase}/api/ai-tutor/conversations/${encodeURIComponent(id)}`, { headers: this.headers({ Accept: 'application/json' }) });
+        if (res.status === 404 || res.status === 403) { this.conversationId = ''; return; }
+        if (!res.ok) { this.showError(await this.problemMessage(res)); return; }
+        const conversation = await res.json();
+        if (this.loadedFor !== key) return;
+        for (const m of conversation.messages || []) {
+          if (m && (m.role === 'user' || m.role === 'assistant') && typeof m.content === 'string') this.addMessage(m.role, m.content);
+        }
+      } catch {
+        this.showError('The earlier conversation could not be loaded.');
+      }
+    }
+
+    setBusy(busy) {
+      this.busy = busy;
+      this.sendButton.disabled = busy;
+      this.input.setAttribute('aria-busy', String(busy));
+      this.panel.setAttribute('aria-busy', String(busy));
+    }
+
+    async send(raw) {
+      const message = (raw || '').trim();
+      if (!message || this.busy) return;
+      if (!this.token) { this.showError('The tutor needs you to be signed in.'); return; }
+      this.showError('');
+      this.setBusy(true);
+      this.input.value = '';
+      this.addMessage('user', message);
+      const reply = this.addMessage('assistant', '');
+      reply.item.classList.add('pending');
+      this.status.textContent = 'The tutor is answering…';
+      const body = { message };
+      if (this.enrollmentId) body.enrollmentId = this.enrollmentId;
+      else if (this.courseId) body.courseId = this.courseId;
+      if (this.conversationId) body.conversationId = this.conversationId;
+
+      let text = '';
+      let failed = '';
+      try {
+        const res = await fetch(`${this.apiBase}/api/ai-tutor/chat`, {
+          method: 'POST',
+          headers: this.headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+          body: JSON.stringify(body),
+        });
+        const type = res.headers.get('Content-Type') || '';
+        if (!res.ok) {
+          failed = await this.problemMessage(res);
+        } else if (type.includes('text/event-stream') && res.body) {
+          await this.readEvents(res.body, (event) => {
+            if (event.type === 'delta' && typeof event.text === 'string') {
+              text += event.text;
+              reply.body.textContent = text;
+              this.scrollToEnd();
+            } else if (event.type === 'done') {
+              if (event.conversationId) this.conversationId = event.conversationId;
+              if (typeof event.reply === 'string') text = event.reply;
+              reply.body.textContent = text;
+            } else if (event.type === 'error') {
+              failed = event.detail || 'The tutor stopped before finishing its answer.';
+            }
+          });
+        } else {
+          const json = await res.json();
+          if (json.conversationId) this.conversationId = json.conversationId;
+          text = json.reply || '';
+          reply.body.textContent = text;
+        }
+      } catch {
+        failed = 'The tutor could not be reached. Check your connection and try again.';
+      }
+      reply.item.classList.remove('pending');
+      if (failed) {
+        if (!text) reply.item.remove();
+        this.showError(failed);
+        this.status.textContent = '';
+        if (!this.input.value) this.input.value = message;
+      } else {
+        this.status.textContent = 'The tutor answered.';
+        this.dispatchEvent(new CustomEvent('ai-tutor:reply', { detail: { conversationId: this.conversationId }, bubbles: true, composed: true }));
+      }
+      this.setBusy(false);
+      this.input.focus();
+    }
+
+    /** Reads server-sent events from a stream and calls `onEvent` with each event's JSON data. */
+    async readEvents(stream, onEvent) {
+      const reader = stream.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      const dispatch = (block) => {
+        const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+        if (!data) return;
+        try { onEvent(JSON.parse(data)); } catch { /* not JSON: ignored */ }
+      };
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let match;
+        while ((match = /\r?\n\r?\n/.exec(buffer))) {
+          dispatch(buffer.slice(0, match.index));
+          buffer = buffer.slice(match.index + match[0].length);
+        }
+      }
+      buffer += decoder.decode();
+      if (buffer.trim()) dispatch(buffer);
+    }
+  }
+
+  customElements.define('ai-tutor', AiTutor);
+})();
