@@ -29,7 +29,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
         [id, r.enrollmentId, newVerificationCode(), certificateFileKey(id), r.completedAt, r.partnerCertificateUrl ?? null],
       );
       const { rows } = await db.query(
-        'SELECT id, verification_code, file_key, completed_at, issued_at FROM certificates WHERE enrollment_id = $1',
+        'SELECT id, verification_code, file_key, completed_at, issued_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1',
         [r.enrollmentId],
       );
       const cert = rows[0];
@@ -43,6 +43,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
         issuedAt: cert.issued_at,
         verificationCode: cert.verification_code,
         verifyUrl: verifyUrl(publicBaseUrl, cert.verification_code),
+        partnerCertificateUrl: cert.partner_certificate_url,
       });
       await files.put(cert.file_key, pdf);
       return { id: cert.id as string, verificationCode: cert.verification_code as string };

@@ -11,8 +11,10 @@ import { httpDuration, opsRoutes } from './routes/ops';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
+import { revenueReportRoutes } from './routes/reports-revenue';
 import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
+import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
 import { createDemoPartner } from '../services/demo-partner';
 
@@ -48,9 +50,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));
+  app.use(revenueReportRoutes(deps));
   // The <ai-tutor> widget script, and (outside production) the demo student page that embeds it.
   app.use(widgetRoutes(deps));
   app.use(tutorRoutes(deps));
+  app.use(wioaReportRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);

@@ -13,6 +13,8 @@ import {
   xapiStatement,
   tutorChatBody,
 } from './schemas';
+import { etpReportQuery, wioaReportQuery } from './routes/reports-wioa';
+import { revenueShareQuery } from './routes/reports-revenue';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -48,6 +50,10 @@ const OPERATIONS: Operation[] = [
   { method: 'post', path: '/api/webhooks/stripe', summary: 'Stripe events (signed)', who: 'Stripe', responses: { 200: 'Received', 400: 'Bad signature', 503: 'Not configured' } },
   { method: 'get', path: '/api/certificates/{certificateId}.pdf', summary: 'Certificate PDF', who: 'its student, its holder, admin', responses: { 200: 'PDF', ...ERRORS } },
   { method: 'get', path: '/verify/{code}', summary: 'Public certificate verification (HTML or JSON)', who: 'anyone', responses: { 200: 'Valid or revoked', 404: 'Unknown code' } },
+  { method: 'get', path: '/api/certificates/{certificateId}/credential', summary: 'The certificate as a signed Open Badges 3.0 credential: a VC-JWT (compact JWS, `typ: vc+jwt`, ES256 or EdDSA, `kid` in /.well-known/jwks.json), `Content-Type: application/vc+jwt`', who: 'its student, its holder, admin', responses: { 200: 'The VC-JWT', ...ERRORS } },
+  { method: 'post', path: '/api/certificates/{certificateId}/revoke', summary: 'Revoke a certificate (body `reason`, required): its verification page and its Bitstring Status List bit show it; audited', who: 'admin', responses: { 200: '`{ certificateId, verificationCode, status: "revoked", revokedAt, revocationReason, credentialStatus }`', ...ERRORS, 409: 'Revoked already' } },
+  { method: 'get', path: '/.well-known/jwks.json', summary: 'The platform’s public credential signing keys (JWKS)', who: 'anyone', responses: { 200: '`{ keys }`' } },
+  { method: 'get', path: '/credentials/status/{listId}', summary: 'A Bitstring Status List credential (VC-JWT, `statusPurpose: revocation`, 131,072 entries, `encodedList` = multibase base64url of the GZIP bitstring)', who: 'anyone', responses: { 200: 'The VC-JWT', 404: 'No such list' } },
   { method: 'get', path: '/healthz', summary: 'Alive', who: 'anyone', responses: { 200: 'OK' } },
   { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL reachable', who: 'anyone', responses: { 200: 'Ready', 503: 'Not ready' } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: 'anyone', responses: { 200: 'Metrics' } },
@@ -62,6 +68,9 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/ai-tutor/conversations/{conversationId}', summary: 'A saved conversation: `{ conversationId, courseId, enrollmentId, messages: [{ role, content, createdAt }] }`', who: 'its student, admin', responses: { 200: 'The conversation', ...ERRORS } },
   { method: 'get', path: '/widget/ai-tutor.js', summary: 'The `<ai-tutor token course-id enrollment-id api-base>` web component (plain JavaScript, no dependencies): a floating button that opens a chat panel, streams replies from `POST /api/ai-tutor/chat` and keeps the conversation (its id in localStorage) across page loads. Cacheable for an hour, ETag', who: 'anyone', responses: { 200: 'application/javascript', 304: 'Not modified' } },
   { method: 'get', path: '/demo/student', summary: 'Development only (not served in production): a student page for `?token=<student JWT>&enrollmentId=<id>` with the enrollment’s status, a launch button, the completion upload and the embedded tutor', who: 'anyone', responses: { 200: 'HTML', 400: 'No token or enrollmentId', 401: 'Bad token', 403: 'Not a student token', 404: 'Not an enrollment of this student' } },
+  { method: 'get', path: '/api/reports/revenue-share', summary: 'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs', who: 'admin, program holder (own programs)', query: revenueShareQuery, responses: { 200: 'The report (JSON or CSV)', 400: 'Missing or bad dates, or from after to (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not an admin or program holder' } },
+  { method: 'get', path: '/api/reports/wioa', summary: 'WIOA participant records shaped after the PIRL (ETA-9172) as CSV (`text/csv`, attachment), streamed: one row per participant whose program entry or exit falls in `from`..`to` (inclusive, YYYY-MM-DD). Header cells carry the PIRL number and name (e.g. `PIRL 900 Date of Program Entry (WIOA)`); dates YYYYMMDD. Every row is reported: trailing `edit_check_status` (`pass`/`fail`) and `edit_check_errors`', who: 'admin', query: wioaReportQuery, responses: { 200: 'text/csv', 400: 'Bad or missing from/to, or to before from (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not an admin' } },
+  { method: 'get', path: '/api/reports/etp', summary: 'ETA-9171-style counts per program for students entering in `year`: `{ year, programs: [{ programId, programTitle, allStudents: { enrolled, completed, credentialAttained }, wioaFunded: { … } }] }` (WIOA-funded: funding source `wioa_ita`)', who: 'admin', query: etpReportQuery, responses: { 200: 'The counts', 400: 'Bad or missing year', 401: 'No or bad credentials', 403: 'Not an admin' } },
 ];
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });

@@ -53,6 +53,10 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     PAYMENT_WINDOW: durationMs.default(72 * 3_600_000),
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    /** The private JWK (JSON: EC P-256 for ES256, or OKP Ed25519 for EdDSA) that signs Open Badges credentials and status lists. */
+    CREDENTIAL_SIGNING_JWK: optionalString,
+    /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
+    CREDENTIAL_ISSUER_NAME: z.string().default('Credential Marketplace'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
@@ -61,7 +65,29 @@ const schema = z
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'required when STRIPE_SECRET_KEY is set' });
     }
+    if (env.NODE_ENV === 'production' && !env.CREDENTIAL_SIGNING_JWK) {
+      ctx.addIssue({ code: 'custom', path: ['CREDENTIAL_SIGNING_JWK'], message: 'a private signing JWK (EC P-256 or Ed25519) is required in production' });
+    }
+    if (env.CREDENTIAL_SIGNING_JWK) {
+      const problem = signingJwkProblem(env.CREDENTIAL_SIGNING_JWK);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['CREDENTIAL_SIGNING_JWK'], message: problem });
+    }
   });
+
+/** Why a CREDENTIAL_SIGNING_JWK value cannot sign credentials, or undefined when it can. */
+function signingJwkProblem(value: string): string | undefined {
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = JSON.parse(value);
+  } catch {
+    return 'must be a JSON Web Key (JSON)';
+  }
+  if (!jwk || typeof jwk !== 'object') return 'must be a JSON Web Key (JSON object)';
+  const supported = (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
+  if (!supported) return 'must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
+  if (typeof jwk.d !== 'string') return 'must be a private key (with "d")';
+  return undefined;
+}
 
 /** The development secret is only ever used outside production (the schema refuses production without one). */
 const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
@@ -107,5 +133,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    credentials: {
+      signingJwk: e.CREDENTIAL_SIGNING_JWK ? (JSON.parse(e.CREDENTIAL_SIGNING_JWK) as Record<string, unknown>) : undefined,
+      issuerName: e.CREDENTIAL_ISSUER_NAME,
+      /** Where development keeps the key it generates when none is configured. */
+      devKeyFile: path.join(dataDir, 'keys', 'credential-signing.jwk'),
+    },
   };
 }

@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
 
 export interface CertificateContent {
   studentName: string;
@@ -9,6 +10,8 @@ export interface CertificateContent {
   issuedAt: Date;
   verificationCode: string;
   verifyUrl: string;
+  /** The partner's own certificate, when the program holder gave its link. */
+  partnerCertificateUrl?: string | null;
 }
 
 const CREDENTIAL_LABELS: Record<string, string> = {
@@ -20,8 +23,14 @@ const CREDENTIAL_LABELS: Record<string, string> = {
 
 const formatDate = (d: Date) => d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
 
-/** A one-page landscape certificate. Fixed metadata dates keep the same content rendering to the same bytes. */
-export function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
+const QR_SIZE = 96;
+
+/**
+ * A one-page landscape certificate with a QR code to its public verification page. Fixed metadata dates (and a
+ * deterministic QR image) keep the same content rendering to the same bytes.
+ */
+export async function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
+  const qr = await QRCode.toBuffer(c.verifyUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 288 });
   const doc = new PDFDocument({
     size: 'LETTER',
     layout: 'landscape',
@@ -37,19 +46,31 @@ export function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
 
   const width = doc.page.width - 108;
   doc.lineWidth(3).rect(30, 30, doc.page.width - 60, doc.page.height - 60).stroke('#1f3a5f');
-  doc.moveDown(1.5).font('Helvetica-Bold').fontSize(30).fillColor('#1f3a5f').text('Certificate of Completion', { align: 'center', width });
-  doc.moveDown(1).font('Helvetica').fontSize(14).fillColor('#333333').text('This certifies that', { align: 'center', width });
-  doc.moveDown(0.5).font('Helvetica-Bold').fontSize(26).fillColor('#000000').text(c.studentName, { align: 'center', width });
-  doc.moveDown(0.5).font('Helvetica').fontSize(14).fillColor('#333333').text('has completed', { align: 'center', width });
-  doc.moveDown(0.5).font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(c.programTitle, { align: 'center', width });
-  doc.moveDown(0.5).font('Helvetica').fontSize(13).fillColor('#333333')
+  doc.moveDown(1).font('Helvetica-Bold').fontSize(30).fillColor('#1f3a5f').text('Certificate of Completion', { align: 'center', width });
+  doc.moveDown(0.8).font('Helvetica').fontSize(14).fillColor('#333333').text('This certifies that', { align: 'center', width });
+  doc.moveDown(0.4).font('Helvetica-Bold').fontSize(26).fillColor('#000000').text(c.studentName, { align: 'center', width });
+  doc.moveDown(0.4).font('Helvetica').fontSize(14).fillColor('#333333').text('has completed', { align: 'center', width });
+  doc.moveDown(0.4).font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(c.programTitle, { align: 'center', width });
+  doc.moveDown(0.4).font('Helvetica').fontSize(13).fillColor('#333333')
     .text(`offered with ${c.partnerName}`, { align: 'center', width })
     .text(`Credential: ${CREDENTIAL_LABELS[c.credentialType] ?? c.credentialType}`, { align: 'center', width })
     .text(`Completed on ${formatDate(c.completedAt)}`, { align: 'center', width });
-  doc.moveDown(2).fontSize(11).fillColor('#555555')
-    .text(`Verification code: ${c.verificationCode}`, { align: 'center', width })
-    .text(`Verify at ${c.verifyUrl}`, { align: 'center', width, link: c.verifyUrl })
-    .text(`Issued ${formatDate(c.issuedAt)}`, { align: 'center', width });
+
+  // The verification block sits at the bottom, left of the QR code and level with it, so the two never overlap.
+  const textWidth = width - QR_SIZE - 24;
+  const qrX = doc.page.width - 54 - QR_SIZE;
+  const qrY = doc.page.height - 54 - QR_SIZE - 20;
+  doc.fontSize(11).fillColor('#555555')
+    .text(`Verification code: ${c.verificationCode}`, 54, Math.max(doc.y + 18, qrY + 8), { width: textWidth })
+    .text(`Verify at ${c.verifyUrl}`, { width: textWidth, link: c.verifyUrl })
+    .text(`Issued ${formatDate(c.issuedAt)}`, { width: textWidth });
+  if (c.partnerCertificateUrl) {
+    doc.fontSize(10)
+      .text(`${c.partnerName} certificate: ${c.partnerCertificateUrl}`, { width: textWidth, link: c.partnerCertificateUrl });
+  }
+  doc.image(qr, qrX, qrY, { width: QR_SIZE, height: QR_SIZE });
+  doc.link(qrX, qrY, QR_SIZE, QR_SIZE, c.verifyUrl);
+  doc.fontSize(7).fillColor('#555555').text('Scan to verify', qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
   doc.end();
   return done;
 }

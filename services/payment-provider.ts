@@ -23,12 +23,39 @@ export interface RefundRequest {
   amountCents: number;
 }
 
+export type TransferParty = 'holder' | 'partner';
+
+/** A party's share of an enrollment, paid to its Stripe Connect account (separate charges and transfers). */
+export interface TransferRequest {
+  enrollmentId: string;
+  party: TransferParty;
+  partyId: string;
+  /** The connected account, `acct_…`. */
+  destination: string;
+  amountCents: number;
+  currency: string;
+}
+
+export interface TransferReversalRequest {
+  enrollmentId: string;
+  party: TransferParty;
+  transferId: string;
+  amountCents: number;
+}
+
 /** Takes a student's payment for an enrollment. Confirmation comes back separately (webhook or simulated page). */
 export interface PaymentProvider {
   readonly name: 'stripe' | 'simulated';
   createCheckout(request: CheckoutRequest): Promise<Checkout>;
   /** Returns money to the student, at most once per enrollment. */
   refund(request: RefundRequest): Promise<{ refundRef: string }>;
+  /**
+   * Pays a party's share to its connected account, at most once per enrollment and party (idempotency key
+   * `transfer:<enrollmentId>:<party>`). Null when the provider cannot transfer (simulated): nothing was paid.
+   */
+  createTransfer(request: TransferRequest): Promise<{ transferId: string } | null>;
+  /** Takes a transfer back (on refund), once per enrollment and party. Null when the provider cannot (simulated). */
+  reverseTransfer(request: TransferReversalRequest): Promise<{ reversalId: string } | null>;
 }
 
 export interface StripeSettings {
@@ -82,6 +109,27 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
       );
       return { refundRef: refund.id };
     },
+    async createTransfer(r) {
+      const transfer = await stripe.transfers.create(
+        {
+          amount: r.amountCents,
+          currency: r.currency,
+          destination: r.destination,
+          transfer_group: r.enrollmentId,
+          metadata: { enrollmentId: r.enrollmentId, party: r.party, partyId: r.partyId },
+        },
+        { idempotencyKey: `transfer:${r.enrollmentId}:${r.party}` },
+      );
+      return { transferId: transfer.id };
+    },
+    async reverseTransfer(r) {
+      const reversal = await stripe.transfers.createReversal(
+        r.transferId,
+        { amount: r.amountCents, metadata: { enrollmentId: r.enrollmentId, party: r.party } },
+        { idempotencyKey: `transfer-reversal:${r.enrollmentId}:${r.party}` },
+      );
+      return { reversalId: reversal.id };
+    },
   };
 }
 
@@ -94,6 +142,13 @@ export function createSimulatedPaymentProvider(publicBaseUrl: string): PaymentPr
     },
     async refund(r) {
       return { refundRef: `simulated_refund_${r.enrollmentId}` };
+    },
+    // The simulated checkout moves no money, so there is nothing to pay out or take back.
+    async createTransfer() {
+      return null;
+    },
+    async reverseTransfer() {
+      return null;
     },
   };
 }

@@ -50,11 +50,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
 /** The environment compose sees: this process's, minus anything that could satisfy or change what is tested. */
 function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  if (!('JWT_SECRET' in extra)) delete env.JWT_SECRET;
+  for (const secret of REQUIRED_SECRETS) if (!(secret in extra)) delete env[secret];
   delete env.COMPOSE_FILE;
   delete env.COMPOSE_PROFILES;
   return env;
 }
+
+/** Production secrets compose must refuse to run without. */
+const REQUIRED_SECRETS = ['JWT_SECRET', 'CREDENTIAL_SIGNING_JWK'] as const;
+const SECRETS = { JWT_SECRET: 'dummy-secret-for-config-test', CREDENTIAL_SIGNING_JWK: '{"kty":"OKP","crv":"Ed25519","x":"dummy","d":"dummy"}' };
 
 let majorVersion = 0;
 let emptyEnvFile = '';
@@ -68,7 +72,7 @@ function config(extraEnv: Record<string, string>, json: boolean): RunResult {
 
 function loadConfig(): Json {
   const supportsJson = majorVersion >= 2;
-  const result = config({ JWT_SECRET: 'dummy-secret-for-config-test' }, supportsJson);
+  const result = config(SECRETS, supportsJson);
   if (result.status !== 0) {
     throw new Error(`docker-compose config failed (exit ${result.status}): ${result.stderr}`);
   }
@@ -188,9 +192,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('refuses the configuration when JWT_SECRET is not set', () => {
-    const result = config({}, false);
+  it.each(REQUIRED_SECRETS)('refuses the configuration when %s is not set', (secret) => {
+    const { [secret]: _left, ...others } = SECRETS;
+    const result = config(others, false);
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('JWT_SECRET');
+    expect(result.stderr).toContain(secret);
   });
 });

@@ -317,6 +317,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
         ...(entered ? [
           acts.refundPayment({ enrollmentId, amountCents: refundCents, reason: w.reason }),
           acts.reverseRevenueShare({ enrollmentId }),
+          acts.reverseTransfers({ enrollmentId }),
           acts.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
         ] : []),
       ]);
@@ -378,7 +379,9 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   await Promise.all([
     acts.sendCompletionEmail({ enrollmentId, certificateId: certificate.id, verificationCode: certificate.verificationCode }),
     acts.recordWioaOutcome({ enrollmentId, completedAt: done.completedAt }),
-    acts.recordRevenueShare({ enrollmentId, basisCents: state.amountCents!, currency: input.currency }),
+    // The shares are written first; then holders and partners with a Stripe Connect account are paid theirs.
+    acts.recordRevenueShare({ enrollmentId, basisCents: state.amountCents!, currency: input.currency })
+      .then(() => acts.transferShares({ enrollmentId })),
   ]);
   await moveTo('closed');
   return finish();

@@ -8,6 +8,23 @@ export interface RecordedSession {
   params: URLSearchParams;
 }
 
+export interface RecordedTransfer {
+  id: string;
+  idempotencyKey?: string;
+  amount: number;
+  currency: string | null;
+  destination: string | null;
+  transferGroup: string | null;
+  metadata: Record<string, string>;
+}
+
+export interface RecordedTransferReversal {
+  id: string;
+  idempotencyKey?: string;
+  transferId: string;
+  amount: number;
+}
+
 /**
  * A Stripe stand-in on loopback: the real `stripe` client talks to it over HTTP (STRIPE_API_BASE). It answers
  * Checkout Session creation like Stripe, replaying the first answer for a repeated Idempotency-Key.
@@ -17,6 +34,12 @@ export async function startStripeStandIn() {
   const byKey = new Map<string, string>();
   /** Refunds made, one per idempotency key, as Stripe keeps them. */
   const refunds: { id: string; idempotencyKey?: string; paymentIntent: string | null; amount: number }[] = [];
+  /** Transfers made (Connect), one per idempotency key, as Stripe keeps them. */
+  const transfers: RecordedTransfer[] = [];
+  /** Transfer reversals made, one per idempotency key. */
+  const transferReversals: RecordedTransferReversal[] = [];
+  /** Every request that reached the stand-in (replays included), with its Idempotency-Key. */
+  const calls: { method: string; path: string; idempotencyKey?: string }[] = [];
   const state = { down: false, requests: 0 };
   const server = http.createServer((req, res) => {
     state.requests += 1;
@@ -27,6 +50,42 @@ export async function startStripeStandIn() {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
+      const key = req.headers['idempotency-key'] as string | undefined;
+      calls.push({ method: req.method ?? '', path: req.url ?? '', idempotencyKey: key });
+      if (req.method === 'POST' && req.url === '/v1/transfers') {
+        const params = new URLSearchParams(body);
+        const earlier = transfers.find((t) => key && t.idempotencyKey === key);
+        const transfer: RecordedTransfer = earlier ?? {
+          id: `tr_${transfers.length + 1}_${Date.now()}`, idempotencyKey: key, amount: Number(params.get('amount')),
+          currency: params.get('currency'), destination: params.get('destination'), transferGroup: params.get('transfer_group'),
+          metadata: Object.fromEntries([...params].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v])),
+        };
+        if (!earlier) transfers.push(transfer);
+        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(JSON.stringify({
+          id: transfer.id, object: 'transfer', amount: transfer.amount, currency: transfer.currency, destination: transfer.destination,
+          transfer_group: transfer.transferGroup, metadata: transfer.metadata, reversed: false, amount_reversed: 0,
+        }));
+        return;
+      }
+      const reversalMatch = req.method === 'POST' && /^\/v1\/transfers\/([\w-]+)\/reversals$/.exec(req.url ?? '');
+      if (reversalMatch) {
+        const transfer = transfers.find((t) => t.id === reversalMatch[1]);
+        if (!transfer) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `No such transfer: ${reversalMatch[1]}` } }));
+          return;
+        }
+        const params = new URLSearchParams(body);
+        const earlier = transferReversals.find((r) => key && r.idempotencyKey === key);
+        const reversal: RecordedTransferReversal = earlier ?? {
+          id: `trr_${transferReversals.length + 1}_${Date.now()}`, idempotencyKey: key, transferId: transfer.id,
+          amount: params.has('amount') ? Number(params.get('amount')) : transfer.amount,
+        };
+        if (!earlier) transferReversals.push(reversal);
+        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(JSON.stringify({
+          id: reversal.id, object: 'transfer_reversal', amount: reversal.amount, currency: transfer.currency, transfer: transfer.id,
+        }));
+        return;
+      }
       const sessionMatch = req.method === 'GET' && /^\/v1\/checkout\/sessions\/([\w-]+)/.exec(req.url ?? '');
       if (sessionMatch) {
         const session = sessions.find((x) => x.id === sessionMatch[1]);
@@ -36,7 +95,6 @@ export async function startStripeStandIn() {
         return;
       }
       if (req.method === 'POST' && req.url === '/v1/refunds') {
-        const key = req.headers['idempotency-key'] as string | undefined;
         const earlier = refunds.find((r) => key && r.idempotencyKey === key);
         const params = new URLSearchParams(body);
         const refund = earlier ?? { id: `re_${refunds.length + 1}`, idempotencyKey: key, paymentIntent: params.get('payment_intent'), amount: Number(params.get('amount')) };
@@ -48,7 +106,6 @@ export async function startStripeStandIn() {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no stand-in for ${req.method} ${req.url}` } }));
         return;
       }
-      const key = req.headers['idempotency-key'] as string | undefined;
       const replay = key && byKey.get(key);
       if (replay) {
         res.writeHead(200, { 'content-type': 'application/json', 'idempotent-replayed': 'true' }).end(replay);
@@ -73,6 +130,9 @@ export async function startStripeStandIn() {
     apiBase: `http://127.0.0.1:${port}`,
     sessions,
     refunds,
+    transfers,
+    transferReversals,
+    calls,
     /** While down, every request is answered 503, as during a Stripe outage. */
     setDown: (down: boolean) => void (state.down = down),
     requestCount: () => state.requests,

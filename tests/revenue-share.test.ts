@@ -1,0 +1,327 @@
+/**
+ * The revenue-share report (against PostgreSQL and the Express app on an ephemeral port) and Stripe Connect
+ * payouts (the real `stripe` client against the Stripe stand-in on loopback).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import type http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities, type EnrollmentActivities } from '../activities';
+import { createApp } from '../api/app';
+import { createAuthenticator, signDevelopmentToken, type Role } from '../api/auth';
+import { parseCsv } from '../api/csv';
+import type { EnrollmentClient } from '../api/enrollment-client';
+import type { Db } from '../db/pool';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { loadConfig } from '../lib/config';
+import { createLocalFileStore } from '../services/file-store';
+import { createOutboxMailer } from '../services/mailer';
+import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
+import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { startStripeStandIn } from './helpers/stripe-stand-in';
+
+const JWT_SECRET = 'revenue-share-test-secret';
+const [IC3, BARBERING, , DEMO] = SEEDED_PROGRAMS;
+const OTHER_HOLDER = 'holder-other-0001';
+
+let database: TestDatabase;
+let db: Db;
+let stripe: Awaited<ReturnType<typeof startStripeStandIn>>;
+let filesRoot: string;
+let acts: EnrollmentActivities;
+let server: http.Server;
+let baseUrl: string;
+let otherProgramId: string;
+let euroProgramId: string;
+
+beforeAll(async () => {
+  [database, stripe] = await Promise.all([createTestDatabase(), startStripeStandIn()]);
+  db = database.db;
+  filesRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-revenue-'));
+  acts = createActivities({
+    db,
+    files: createLocalFileStore(filesRoot),
+    payments: createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase })),
+    mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'),
+    publicBaseUrl: 'https://marketplace.test',
+  });
+  otherProgramId = await insertProgram({ holderId: OTHER_HOLDER, bps: [1000, 4500, 4500], currency: 'usd', title: 'Other holder, Inc. course' });
+  euroProgramId = await insertProgram({ holderId: DEMO_HOLDER_ID, bps: [3333, 3333, 3334], currency: 'eur', title: 'Euro course' });
+  const app = createApp({
+    config: loadConfig({ NODE_ENV: 'test', JWT_SECRET, DATA_DIR: filesRoot }),
+    db,
+    files: createLocalFileStore(filesRoot),
+    enrollments: {} as EnrollmentClient,
+    authenticate: createAuthenticator({ secret: JWT_SECRET }),
+    temporalHealth: async () => ({}),
+  });
+  server = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  await Promise.allSettled([stripe?.close(), new Promise((r) => (server ? server.close(r) : r(undefined)))]);
+  await database?.drop();
+  if (filesRoot) fs.rmSync(filesRoot, { recursive: true, force: true });
+});
+
+// ── helpers ────────────────────────────────────────────────────────────────────────────────────────────
+
+async function insertProgram(p: { holderId: string; bps: [number, number, number]; currency: string; title: string }) {
+  const id = randomUUID();
+  await db.query(
+    `INSERT INTO programs (id, title, partner_id, price_cents, currency, holder_id, platform_bps, holder_bps, partner_bps, credential_type, deadline_days)
+     VALUES ($1, $2, 'demo', 1000, $3, $4, $5, $6, $7, 'other', 30)`,
+    [id, p.title, p.currency, p.holderId, ...p.bps],
+  );
+  return id;
+}
+
+type Funding = 'self_pay' | 'wioa_ita';
+
+/** An enrollment with its accepted payment of `amountCents` and its shares, recorded on `day`. */
+async function paidEnrollment(programId: string, amountCents: number, day: string, options: { currency?: string; funding?: Funding; basisCents?: number } = {}) {
+  const id = randomUUID();
+  const currency = options.currency ?? 'usd';
+  const funding = options.funding ?? 'self_pay';
+  await db.query(
+    `INSERT INTO enrollments (id, program_id, student_id, funding_source, price_cents, currency, status)
+     VALUES ($1, $2, $3, $4, $5, $6, 'closed')`,
+    [id, programId, `student-${id.slice(0, 8)}`, funding, amountCents, currency],
+  );
+  await acts.recordPayment({
+    enrollmentId: id, provider: funding === 'self_pay' ? 'stripe' : funding, providerRef: funding === 'self_pay' ? `cs_test_${id}` : id,
+    amountCents, currency, paidAt: new Date().toISOString(), status: 'accepted', ...(funding !== 'self_pay' && { voucherNumber: `ITA-${id.slice(0, 6)}` }),
+  });
+  await acts.recordRevenueShare({ enrollmentId: id, basisCents: options.basisCents ?? amountCents, currency });
+  await db.query(`UPDATE ledger_entries SET created_at = $2::date + time '12:00' WHERE enrollment_id = $1`, [id, day]);
+  return id;
+}
+
+const tokens = new Map<string, string>();
+async function token(role: Role, id: string = `${role}-1`) {
+  const key = `${role}:${id}`;
+  if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, { id, role }));
+  return tokens.get(key)!;
+}
+
+async function report(query: string, role: Role = 'admin', id?: string, accept = 'application/json') {
+  const res = await fetch(`${baseUrl}/api/reports/revenue-share?${query}`, { headers: { authorization: `Bearer ${await token(role, id)}`, accept } });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+async function reportJson(query: string, role: Role = 'admin', id?: string) {
+  const r = await report(query, role, id);
+  expect(r.status).toBe(200);
+  return JSON.parse(r.text);
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+// ── the report ─────────────────────────────────────────────────────────────────────────────────────────
+
+describe('GET /api/reports/revenue-share', () => {
+  test('awkward amounts in two currencies: every share entry listed, totals reconcile per currency and per program', async () => {
+    const day = '2030-01-15';
+    const usd = [[DEMO.id, 2_999], [DEMO.id, 1], [DEMO.id, 7], [DEMO.id, 100_001], [IC3.id, 14_903], [BARBERING.id, 49_901], [otherProgramId, 333]] as const;
+    const ids: string[] = [];
+    for (const [program, amount] of usd) ids.push(await paidEnrollment(program, amount, day));
+    const euroIds = [await paidEnrollment(euroProgramId, 1_003, day, { currency: 'eur' }), await paidEnrollment(euroProgramId, 2, day, { currency: 'eur' })];
+    await paidEnrollment(DEMO.id, 5_000, '2030-01-16'); // the next day: outside the period
+
+    const body = await reportJson(`from=${day}&to=${day}`);
+    expect(body.reconciled).toBe(true);
+    expect(body.reconciliation).toMatch(/^reconciled/);
+    expect(body.entries).toHaveLength(3 * (ids.length + euroIds.length));
+    expect(new Set(body.entries.map((e: { enrollmentId: string }) => e.enrollmentId))).toEqual(new Set([...ids, ...euroIds]));
+    for (const e of body.entries) {
+      expect(e).toEqual(expect.objectContaining({ party: expect.stringMatching(/^(platform|holder|partner)$/), amountCents: expect.any(Number), currency: expect.stringMatching(/^(usd|eur)$/) }));
+      expect(Number.isInteger(e.amountCents) && e.amountCents >= 0).toBe(true);
+    }
+    // Each enrollment's shares sum exactly to its payment.
+    for (const [i, [, amount]] of usd.entries()) {
+      expect(sum(body.entries.filter((e: { enrollmentId: string }) => e.enrollmentId === ids[i]).map((e: { amountCents: number }) => e.amountCents))).toBe(amount);
+    }
+    const usdCollected = sum(usd.map(([, a]) => a));
+    expect(body.totals.usd).toEqual(expect.objectContaining({ collectedCents: usdCollected, paidCents: usdCollected, refundedCents: 0, sharesCents: usdCollected, differenceCents: 0, reconciled: true }));
+    expect(sum(Object.values(body.totals.usd.byParty) as number[])).toBe(usdCollected);
+    expect(body.totals.eur).toEqual(expect.objectContaining({ collectedCents: 1_005, sharesCents: 1_005, reconciled: true }));
+    expect(body.totals.usd.byProgram.map((p: { programId: string }) => p.programId).sort()).toEqual([DEMO.id, IC3.id, BARBERING.id, otherProgramId].sort());
+    for (const p of [...body.totals.usd.byProgram, ...body.totals.eur.byProgram]) {
+      expect(p.reconciled).toBe(true);
+      expect(sum(Object.values(p.byParty) as number[])).toBe(p.collectedCents);
+    }
+    expect(body.totals.usd.byProgram.find((p: { programId: string }) => p.programId === IC3.id)).toEqual(expect.objectContaining({
+      collectedCents: 14_903, sharesCents: 14_903, byParty: { platform: 2_981, holder: 8_942, partner: 2_980 },
+    }));
+  });
+
+  test('a refund and its reversal keep it reconciled; shares that do not match the payment are reported as not reconciled', async () => {
+    const day = '2030-02-01';
+    const refunded = await paidEnrollment(DEMO.id, 2_999, day, { funding: 'wioa_ita' });
+    const kept = await paidEnrollment(DEMO.id, 1_234, day);
+    expect(await acts.refundPayment({ enrollmentId: refunded, amountCents: 2_999, reason: 'withdrew' })).toEqual({ refundRef: null, amountCents: 2_999 });
+    expect(await acts.reverseRevenueShare({ enrollmentId: refunded })).toBe(3);
+
+    const body = await reportJson(`from=${day}&to=${day}`);
+    expect(body.entries.filter((e: { entryType: string }) => e.entryType === 'reversal')).toHaveLength(3);
+    expect(body.entries.filter((e: { enrollmentId: string }) => e.enrollmentId === kept)).toHaveLength(3);
+    expect(body.totals.usd).toEqual(expect.objectContaining({ paidCents: 2_999 + 1_234, refundedCents: 2_999, collectedCents: 1_234, sharesCents: 1_234, reconciled: true }));
+    expect(body.reconciled).toBe(true);
+
+    // Shares split from a wrong basis: one cent short of what was collected. The report must say so.
+    const badDay = '2030-02-02';
+    await paidEnrollment(DEMO.id, 1_000, badDay, { basisCents: 999 });
+    const bad = await reportJson(`from=${badDay}&to=${badDay}`);
+    expect(bad.reconciled).toBe(false);
+    expect(bad.totals.usd).toEqual(expect.objectContaining({ collectedCents: 1_000, sharesCents: 999, differenceCents: -1, reconciled: false }));
+    expect(bad.reconciliation).toContain('usd shares 999 ≠ collected 1000');
+    expect((await report(`from=${badDay}&to=${badDay}`)).headers.get('revenue-share-reconciled')).toBe('false');
+  });
+
+  test('a program holder sees only its own programs\' entries; an admin sees all', async () => {
+    const day = '2030-03-03';
+    const mine = await paidEnrollment(DEMO.id, 777, day);
+    const theirs = await paidEnrollment(otherProgramId, 555, day);
+    const enrollmentsOf = (body: { entries: { enrollmentId: string }[] }) => [...new Set(body.entries.map((e) => e.enrollmentId))].sort();
+
+    const demoHolder = await reportJson(`from=${day}&to=${day}`, 'program_holder', DEMO_HOLDER_ID);
+    expect(enrollmentsOf(demoHolder)).toEqual([mine]);
+    expect(demoHolder.totals.usd).toEqual(expect.objectContaining({ collectedCents: 777, sharesCents: 777, reconciled: true }));
+    const other = await reportJson(`from=${day}&to=${day}`, 'program_holder', OTHER_HOLDER);
+    expect(enrollmentsOf(other)).toEqual([theirs]);
+    expect(other.entries.map((e: { party: string }) => e.party).sort()).toEqual(['holder', 'partner', 'platform']);
+    const nobody = await reportJson(`from=${day}&to=${day}`, 'program_holder', 'holder-without-programs');
+    expect(nobody).toEqual(expect.objectContaining({ entries: [], totals: {}, reconciled: true }));
+    const admin = await reportJson(`from=${day}&to=${day}`);
+    expect(enrollmentsOf(admin)).toEqual([mine, theirs].sort());
+    expect(admin.totals.usd.collectedCents).toBe(777 + 555);
+  });
+
+  test('CSV with Accept: text/csv', async () => {
+    const day = '2030-04-04';
+    const id = await paidEnrollment(DEMO.id, 2_999, day);
+    const r = await report(`from=${day}&to=${day}`, 'admin', undefined, 'text/csv');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(r.headers.get('content-disposition')).toContain(`revenue-share-${day}-${day}.csv`);
+    expect(r.headers.get('revenue-share-reconciled')).toBe('true');
+    const [header, ...rows] = parseCsv(r.text).map((rec) => rec.fields);
+    expect(header).toEqual(['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt']);
+    expect(rows.map((f) => [f[0], f[2], f[4], Number(f[5]), f[6]])).toEqual([
+      [id, 'platform', 'share', 1_000, 'usd'], [id, 'holder', 'share', 1_000, 'usd'], [id, 'partner', 'share', 999, 'usd'],
+    ]);
+  });
+
+  test('bad dates are 400 naming the field; students 403; no token 401', async () => {
+    for (const [query, field] of [['from=2030-13-01&to=2030-12-31', 'query.from'], ['from=2030-01-01', 'query.to'], ['from=yesterday&to=2030-01-01', 'query.from'],
+      ['from=2030-02-01&to=2030-01-01', 'query.to'], ['', 'query.from']] as const) {
+      const r = await report(query);
+      expect(r.status).toBe(400);
+      expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(r.text).errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+    expect((await report('from=2030-01-01&to=2030-01-02', 'student')).status).toBe(403);
+    expect((await fetch(`${baseUrl}/api/reports/revenue-share?from=2030-01-01&to=2030-01-02`)).status).toBe(401);
+  });
+});
+
+// ── Stripe Connect ─────────────────────────────────────────────────────────────────────────────────────
+
+describe('Stripe Connect transfers', () => {
+  const HOLDER_ACCOUNT = 'acct_1HolderDemo';
+  const DEMO_PARTNER_ACCOUNT = 'acct_1PartnerDemo';
+  beforeAll(async () => {
+    await db.query(
+      `INSERT INTO connect_accounts (party, party_id, stripe_account_id) VALUES ('holder', $1, $2), ('partner', 'demo', $3)`,
+      [DEMO_HOLDER_ID, HOLDER_ACCOUNT, DEMO_PARTNER_ACCOUNT],
+    );
+  });
+  const transferCalls = () => stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length;
+  const reversalCalls = () => stripe.calls.filter((c) => c.method === 'POST' && /^\/v1\/transfers\/[^/]+\/reversals$/.test(c.path)).length;
+
+  test('transferShares pays holder and partner once (transfer_group, idempotency keys); a repeated attempt makes no second transfer; reverseTransfers reverses once', async () => {
+    const id = await paidEnrollment(DEMO.id, 2_999, '2030-05-05');
+    const before = { transfers: stripe.transfers.length, calls: transferCalls() };
+
+    const first = await acts.transferShares({ enrollmentId: id });
+    expect(first.skipped).toEqual([]);
+    expect(first.transfers.map((t) => [t.party, t.destination, t.amountCents, t.currency])).toEqual([
+      ['holder', HOLDER_ACCOUNT, 1_000, 'usd'], ['partner', DEMO_PARTNER_ACCOUNT, 999, 'usd'],
+    ]);
+    const made = stripe.transfers.slice(before.transfers);
+    expect(made).toEqual([
+      { id: first.transfers[0].transferId, idempotencyKey: `transfer:${id}:holder`, amount: 1_000, currency: 'usd', destination: HOLDER_ACCOUNT, transferGroup: id, metadata: { enrollmentId: id, party: 'holder', partyId: DEMO_HOLDER_ID } },
+      { id: first.transfers[1].transferId, idempotencyKey: `transfer:${id}:partner`, amount: 999, currency: 'usd', destination: DEMO_PARTNER_ACCOUNT, transferGroup: id, metadata: { enrollmentId: id, party: 'partner', partyId: 'demo' } },
+    ]);
+    expect(transferCalls()).toBe(before.calls + 2);
+
+    // The activity retried (or run again): the recorded transfers are answered, Stripe is not asked again.
+    expect(await acts.transferShares({ enrollmentId: id })).toEqual(first);
+    expect(transferCalls()).toBe(before.calls + 2);
+    const { rows } = await db.query(`SELECT party, stripe_transfer_id, amount_cents, status FROM transfers WHERE enrollment_id = $1 ORDER BY party`, [id]);
+    expect(rows).toEqual([
+      { party: 'holder', stripe_transfer_id: first.transfers[0].transferId, amount_cents: 1_000, status: 'created' },
+      { party: 'partner', stripe_transfer_id: first.transfers[1].transferId, amount_cents: 999, status: 'created' },
+    ]);
+
+    // An attempt that died after Stripe answered but before the rows were written: the idempotency key makes Stripe
+    // answer with the same transfers, so no money moves twice.
+    await db.query('DELETE FROM transfers WHERE enrollment_id = $1', [id]);
+    expect(await acts.transferShares({ enrollmentId: id })).toEqual(first);
+    expect(transferCalls()).toBe(before.calls + 4);
+    expect(stripe.transfers.length).toBe(before.transfers + 2);
+
+    // Refund: each transfer reversed in full, once.
+    const reversalsBefore = { made: stripe.transferReversals.length, calls: reversalCalls() };
+    const reversed = await acts.reverseTransfers({ enrollmentId: id });
+    expect(reversed.map((r) => [r.party, r.transferId, r.amountCents])).toEqual([
+      ['holder', first.transfers[0].transferId, 1_000], ['partner', first.transfers[1].transferId, 999],
+    ]);
+    expect(stripe.transferReversals.slice(reversalsBefore.made)).toEqual([
+      { id: reversed[0].reversalId, idempotencyKey: `transfer-reversal:${id}:holder`, transferId: first.transfers[0].transferId, amount: 1_000 },
+      { id: reversed[1].reversalId, idempotencyKey: `transfer-reversal:${id}:partner`, transferId: first.transfers[1].transferId, amount: 999 },
+    ]);
+    expect(await acts.reverseTransfers({ enrollmentId: id })).toEqual(reversed);
+    expect(reversalCalls()).toBe(reversalsBefore.calls + 2);
+    expect((await db.query(`SELECT status, reversed_cents FROM transfers WHERE enrollment_id = $1 ORDER BY party`, [id])).rows)
+      .toEqual([{ status: 'reversed', reversed_cents: 1_000 }, { status: 'reversed', reversed_cents: 999 }]);
+    // After the refund, no transfer is made again.
+    await db.query(`INSERT INTO refunds (enrollment_id, provider, amount_cents, currency) VALUES ($1, 'stripe', 2999, 'usd')`, [id]);
+    await db.query('DELETE FROM transfers WHERE enrollment_id = $1', [id]);
+    const calls = transferCalls();
+    expect((await acts.transferShares({ enrollmentId: id })).skipped.map((s) => s.reason)).toEqual(['refunded', 'refunded']);
+    expect(transferCalls()).toBe(calls);
+  });
+
+  test('a party without a connected account is skipped (the platform is never paid out)', async () => {
+    const id = await paidEnrollment(IC3.id, 14_903, '2030-05-06'); // partner certiport has no account
+    const calls = transferCalls();
+    const result = await acts.transferShares({ enrollmentId: id });
+    expect(result.transfers.map((t) => [t.party, t.amountCents])).toEqual([['holder', 8_942]]);
+    expect(result.skipped).toEqual([{ party: 'partner', reason: 'no_account' }]);
+    expect(transferCalls()).toBe(calls + 1);
+    expect(stripe.transfers.at(-1)).toEqual(expect.objectContaining({ idempotencyKey: `transfer:${id}:holder`, transferGroup: id, destination: HOLDER_ACCOUNT }));
+  });
+
+  test('voucher-funded enrollments, the simulated provider, and enrollments without shares make no Stripe call', async () => {
+    const calls = stripe.calls.length;
+    const voucher = await paidEnrollment(DEMO.id, 2_999, '2030-05-07', { funding: 'wioa_ita' });
+    expect(await acts.transferShares({ enrollmentId: voucher })).toEqual({ transfers: [], skipped: [{ party: 'holder', reason: 'not_stripe_payment' }, { party: 'partner', reason: 'not_stripe_payment' }] });
+    expect(await acts.reverseTransfers({ enrollmentId: voucher })).toEqual([]);
+
+    const simulated = createActivities({
+      db, files: createLocalFileStore(filesRoot), payments: createSimulatedPaymentProvider('https://marketplace.test'),
+      mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'), publicBaseUrl: 'https://marketplace.test',
+    });
+    const stripePaid = await paidEnrollment(DEMO.id, 2_999, '2030-05-07');
+    expect((await simulated.transferShares({ enrollmentId: stripePaid })).transfers).toEqual([]);
+
+    const unshared = await paidEnrollment(DEMO.id, 500, '2030-05-07');
+    await db.query('DELETE FROM ledger_entries WHERE enrollment_id = $1', [unshared]);
+    expect((await acts.transferShares({ enrollmentId: unshared })).skipped.map((s) => s.reason)).toEqual(['no_shares', 'no_shares']);
+    expect(stripe.calls.length).toBe(calls);
+    expect(Number((await db.query('SELECT count(*) AS n FROM transfers WHERE enrollment_id = ANY($1::uuid[])', [[voucher, stripePaid, unshared]])).rows[0].n)).toBe(0);
+  });
+});
