@@ -1,0 +1,315 @@
+/**
+ * Benchmark (not a test) of the enrollment lifecycle against bare Temporal, on the same Temporal dev server:
+ *
+ * 1. The platform: the real system as `startSystem()` runs it for the end-to-end tests (dev server, worker and API
+ *    from dist/, a fresh database, real SMTP, a Stripe stand-in). N enrollments are driven over HTTP from creation
+ *    to `closed`, at most C in flight: WIOA-voucher ones (create, launch, mark complete as the demo holder) and a
+ *    share of self-paid ones (create, signed Stripe webhook, launch, mark complete). Time to close is measured from
+ *    just before the create request until the database shows `closed` (polled every BENCH_POLL_MS).
+ * 2. A bare skeleton workflow (bench/skeleton/workflows.ts) with the same number of activities, signals and updates
+ *    as one enrollment of each kind (counted from the histories of two warm-up enrollments), all doing nothing, run
+ *    by a worker in this process on its own task queue and driven directly with the Temporal client, the same N and C.
+ * 3. History size (events and encoded bytes) of one happy-path enrollment of each kind.
+ *
+ * Writes bench/results/lifecycle-<date>.json and .md.
+ *
+ *   npm run bench     (BENCH_ENROLLMENTS=200, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { PROJECT_ROOT } from '../lib/paths';
+import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
+import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System } from '../tests/helpers/system';
+import { enrollmentWorkflowId } from '../workflows/messages';
+import { type SkeletonInput, skeletonWorkflow, stepSignal, stepUpdate } from './skeleton/workflows';
+
+const N = Number(process.env.BENCH_ENROLLMENTS ?? 200);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const SELF_PAY_SHARE = Number(process.env.BENCH_SELF_PAY_SHARE ?? 0.25);
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
+const CLOSE_TIMEOUT_MS = 120_000;
+const SKELETON_QUEUE = 'bench-skeleton';
+const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
+
+type Kind = 'wioa_ita' | 'self_pay';
+const kindOf = (i: number): Kind => (SELF_PAY_SHARE > 0 && i % Math.round(1 / SELF_PAY_SHARE) === 0 ? 'self_pay' : 'wioa_ita');
+
+interface RunResult {
+  completed: number;
+  failed: number;
+  errors: string[];
+  wallMs: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Runs `count` jobs with at most `concurrency` in flight; each job returns its duration in ms. */
+async function runBounded(count: number, concurrency: number, job: (i: number) => Promise<number>): Promise<RunResult> {
+  const durations: number[] = [];
+  const errors: string[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    for (let i = next++; i < count; i = next++) {
+      try {
+        durations.push(await job(i));
+      } catch (err) {
+        errors.push(`#${i}: ${(err as Error).message}`);
+      }
+    }
+  }));
+  const wallMs = performance.now() - t0;
+  durations.sort((a, b) => a - b);
+  return {
+    completed: durations.length, failed: errors.length, errors: errors.slice(0, 10), wallMs: round(wallMs),
+    perSecond: round((durations.length / wallMs) * 1000, 2),
+    p50Ms: round(percentile(durations, 50)), p99Ms: round(percentile(durations, 99)),
+    meanMs: round(durations.reduce((s, d) => s + d, 0) / Math.max(1, durations.length)), maxMs: round(durations.at(-1) ?? NaN),
+  };
+}
+
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One poller for every enrollment in flight: a single query per tick, resolving the waiters whose row is closed. */
+function closeWatcher(system: System) {
+  const waiters = new Map<string, { resolve: (at: number) => void; reject: (e: Error) => void; deadline: number }>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      if (waiters.size > 0) {
+        const ids = [...waiters.keys()];
+        const { rows } = await system.db.query<{ id: string; status: string }>('SELECT id, status FROM enrollments WHERE id = ANY($1::uuid[])', [ids]);
+        const at = performance.now();
+        for (const row of rows) {
+          const w = waiters.get(row.id);
+          if (!w) continue;
+          if (row.status === 'closed') {
+            waiters.delete(row.id);
+            w.resolve(at);
+          } else if (at > w.deadline) {
+            waiters.delete(row.id);
+            w.reject(new Error(`enrollment ${row.id} is ${row.status}, not closed, after ${CLOSE_TIMEOUT_MS} ms`));
+          }
+        }
+      }
+      await sleep(POLL_MS);
+    }
+  })();
+  return {
+    closed: (id: string) => new Promise<number>((resolve, reject) => waiters.set(id, { resolve, reject, deadline: performance.now() + CLOSE_TIMEOUT_MS })),
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(`[bench] lifecycle: ${N} enrollments, ${CONCURRENCY} in flight, ${Math.round(SELF_PAY_SHARE * 100)}% self-paid`);
+  const tSystem = performance.now();
+  const system = await startSystem();
+  const systemStartMs = round(performance.now() - tSystem);
+  console.log(`[bench] system up in ${systemStartMs} ms (Temporal ${system.temporalAddress}, API ${system.baseUrl})`);
+  const connection = await Connection.connect({ address: system.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const request = httpClient(system.baseUrl);
+  const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
+  const watcher = closeWatcher(system);
+  let worker: Worker | undefined;
+  let nativeConnection: NativeConnection | undefined;
+
+  const expect = (what: string, res: { status: number; body: unknown }, ...statuses: number[]) => {
+    if (!statuses.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    return res;
+  };
+
+  /** One enrollment from creation to `closed`, over HTTP only; returns ms from create to the observed close. */
+  async function enrollment(i: number, tag: string): Promise<{ enrollmentId: string; ms: number }> {
+    const kind = kindOf(i);
+    const student = await system.token('student', { name: `Bench Student ${tag}-${i}` });
+    const t0 = performance.now();
+    const created = expect('create', await request('POST', '/api/enrollments', {
+      token: student.token,
+      json: kind === 'self_pay' ? { programId: DEMO.id, fundingSource: 'self_pay' } : { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-BENCH-${tag}-${i}` },
+    }), 201);
+    const { enrollmentId, checkoutUrl } = created.body as { enrollmentId: string; checkoutUrl?: string };
+    const closed = watcher.closed(enrollmentId);
+    closed.catch(() => undefined);
+    if (kind === 'self_pay') {
+      const sessionId = new URL(checkoutUrl!).pathname.split('/').at(-1)!;
+      const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: sessionId, enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' });
+      expect('webhook', await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } }), 200);
+    }
+    // Launch is refused (409) until the payment has reached the workflow; retry as a student's browser would.
+    for (let attempt = 0; ; attempt++) {
+      const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
+      if (launch.status === 302) break;
+      if (launch.status !== 409 || attempt > 200) expect('launch', launch, 302);
+      await sleep(POLL_MS);
+    }
+    expect('mark-complete', await request('POST', '/api/program-holder/mark-complete', {
+      token: holder.token, json: { enrollmentId, completedAt: '2026-11-23', notes: 'benchmark' },
+    }), 200);
+    return { enrollmentId, ms: (await closed) - t0 };
+  }
+
+  /** Events and encoded bytes of one workflow's history, with the counts the skeleton must match. */
+  async function historyOf(workflowId: string) {
+    const handle = client.workflow.getHandle(workflowId);
+    const history = await handle.fetchHistory();
+    const description = await handle.describe();
+    const events = history.events ?? [];
+    const count = (pick: (e: temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter((e) => pick(e) != null).length;
+    const messages = events
+      .filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes)
+      .map((e) => (e.workflowExecutionSignaledEventAttributes ? 's' : 'u')).join('');
+    return {
+      workflowId,
+      events: events.length,
+      bytes: temporal.api.history.v1.History.encode(history).finish().length,
+      historySizeBytesReported: description.historySize ?? null,
+      activities: count((e) => e.activityTaskScheduledEventAttributes),
+      signals: count((e) => e.workflowExecutionSignaledEventAttributes),
+      updates: count((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+      timers: count((e) => e.timerStartedEventAttributes),
+      workflowTasks: count((e) => e.workflowTaskCompletedEventAttributes),
+      searchAttributeUpserts: count((e) => e.upsertWorkflowSearchAttributesEventAttributes),
+      messages,
+    };
+  }
+
+  try {
+    // Warm-up, one of each kind, serially: their histories are the history-size figures and the skeleton's template.
+    const warmVoucher = await enrollment(1, 'warm');
+    const warmSelfPay = await enrollment(0, 'warm');
+    // Give the workflow a moment to finish after the read model shows `closed`.
+    const waitClosed = async (id: string) => {
+      const handle = client.workflow.getHandle(enrollmentWorkflowId(id));
+      await Promise.race([handle.result().catch(() => undefined), sleep(10_000)]);
+      return historyOf(enrollmentWorkflowId(id));
+    };
+    const history = { wioa_ita: await waitClosed(warmVoucher.enrollmentId), self_pay: await waitClosed(warmSelfPay.enrollmentId) };
+    console.log(`[bench] history of a voucher enrollment: ${history.wioa_ita.events} events, ${history.wioa_ita.bytes} bytes; self-paid: ${history.self_pay.events} events, ${history.self_pay.bytes} bytes`);
+
+    console.log('[bench] platform run…');
+    const platform = await runBounded(N, CONCURRENCY, async (i) => (await enrollment(i, 'run')).ms);
+    console.log(`[bench] platform: ${platform.perSecond}/s, p50 ${platform.p50Ms} ms, p99 ${platform.p99Ms} ms, ${platform.failed} failed`);
+    await watcher.stop();
+
+    // The skeleton, on the same server, with a worker of its own in this process.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const tBundle = performance.now();
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton/workflows'), logger: new DefaultLogger('WARN') });
+    const bundleMs = round(performance.now() - tBundle);
+    nativeConnection = await NativeConnection.connect({ address: system.temporalAddress });
+    worker = await Worker.create({
+      connection: nativeConnection, namespace: 'default', taskQueue: SKELETON_QUEUE, workflowBundle,
+      activities: { noop: async () => undefined },
+    });
+    const template = (kind: Kind): SkeletonInput => ({ activities: history[kind].activities, messages: history[kind].messages });
+    const skeletonOnce = async (i: number, tag: string): Promise<number> => {
+      const input = template(kindOf(i));
+      const t0 = performance.now();
+      const handle: WorkflowHandle<typeof skeletonWorkflow> = await client.workflow.start(skeletonWorkflow, {
+        taskQueue: SKELETON_QUEUE, workflowId: `bench-skeleton-${tag}-${i}-${Date.now()}`, args: [input],
+      });
+      for (let m = 0; m < input.messages.length; m++) {
+        if (input.messages[m] === 's') await handle.signal(stepSignal, m);
+        else await handle.executeUpdate(stepUpdate, { args: [m] });
+      }
+      await handle.result();
+      return performance.now() - t0;
+    };
+    const running = worker.run();
+    let skeleton: RunResult;
+    try {
+      await skeletonOnce(1, 'warm');
+      await skeletonOnce(0, 'warm');
+      console.log('[bench] skeleton run…');
+      skeleton = await runBounded(N, CONCURRENCY, (i) => skeletonOnce(i, 'run'));
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+    console.log(`[bench] skeleton: ${skeleton.perSecond}/s, p50 ${skeleton.p50Ms} ms, p99 ${skeleton.p99Ms} ms, ${skeleton.failed} failed`);
+
+    const ratio = {
+      throughput: round(platform.perSecond / skeleton.perSecond, 3),
+      p50: round(platform.p50Ms / skeleton.p50Ms, 1),
+      p99: round(platform.p99Ms / skeleton.p99Ms, 1),
+    };
+    const result = {
+      benchmark: 'lifecycle',
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      settings: { enrollments: N, concurrency: CONCURRENCY, selfPayShare: SELF_PAY_SHARE, pollMs: POLL_MS, program: DEMO.title },
+      systemStartMs,
+      skeletonBundleMs: bundleMs,
+      platform,
+      skeleton,
+      ratio,
+      history,
+    };
+    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `lifecycle-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(path.join(dir, `lifecycle-${date}.md`), markdown(result));
+    console.log(markdown(result));
+    console.log(`[bench] wrote bench/results/lifecycle-${date}.json and .md`);
+  } finally {
+    await watcher.stop().catch(() => undefined);
+    await nativeConnection?.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await system.stop();
+  }
+}
+
+function markdown(r: {
+  date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
+  platform: RunResult; skeleton: RunResult; ratio: { throughput: number; p50: number; p99: number };
+  history: Record<Kind, { events: number; bytes: number; activities: number; signals: number; updates: number; timers: number; workflowTasks: number }>;
+}): string {
+  const row = (name: string, x: RunResult) => `| ${name} | ${x.completed} | ${x.failed} | ${x.perSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} |`;
+  const h = (name: string, x: (typeof r.history)[Kind]) => `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
+  return [
+    `# Lifecycle benchmark, ${r.date.slice(0, 10)}`,
+    '',
+    `${r.settings.enrollments} enrollments, ${r.settings.concurrency} in flight, ${Math.round(r.settings.selfPayShare * 100)}% self-paid (Stripe webhook), the rest WIOA vouchers; ` +
+      `time from the create request to \`closed\` (database polled every ${r.settings.pollMs} ms). ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, Node ${r.machine.node}.`,
+    '',
+    '| run | closed | failed | enrollments/s | p50 ms | p99 ms | max ms |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('platform (HTTP, worker, API, Postgres)', r.platform),
+    row('bare Temporal skeleton (same activities/signals/updates)', r.skeleton),
+    '',
+    `Platform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.`,
+    '',
+    '## History of one happy-path enrollment',
+    '',
+    '| funding | events | bytes | activities | signals | updates | timers | workflow tasks |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    h('WIOA voucher', r.history.wioa_ita),
+    h('self-paid (Stripe)', r.history.self_pay),
+    '',
+  ].join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,34 @@
+/**
+ * The bare-Temporal skeleton the lifecycle benchmark compares the platform with: the same number of activities,
+ * signals and updates as one enrollment, every one doing nothing. Bundled by bench/lifecycle.ts.
+ */
+import { condition, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+
+export interface SkeletonInput {
+  activities: number;
+  /** Messages in the order the client sends them: 's' a signal, 'u' an update. */
+  messages: string;
+}
+
+export const stepSignal = defineSignal<[number]>('step');
+export const stepUpdate = defineUpdate<number, [number]>('step');
+
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
+
+export async function skeletonWorkflow(input: SkeletonInput): Promise<number> {
+  let received = 0;
+  setHandler(stepSignal, () => void (received += 1));
+  setHandler(stepUpdate, (n) => {
+    received += 1;
+    return n;
+  });
+  // The activities spread over the slots before the first message and after each message.
+  const messages = input.messages.length;
+  const slots = messages + 1;
+  for (let slot = 0; slot < slots; slot++) {
+    const n = Math.floor((input.activities * (slot + 1)) / slots) - Math.floor((input.activities * slot) / slots);
+    for (let i = 0; i < n; i++) await noop();
+    if (slot < messages) await condition(() => received > slot);
+  }
+  return received;
+}
