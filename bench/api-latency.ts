@@ -1,0 +1,288 @@
+/**
+ * Benchmark (not a test) of API latency at fixed request rates, each endpoint beside the bare Temporal client call it
+ * wraps, on the same Temporal dev server.
+ *
+ * The platform: the real system (`startSystem()`: dev server, worker and API from dist/, a fresh database, real SMTP,
+ * the Stripe stand-in). BENCH_RATE requests per second for BENCH_SECONDS go to each of the endpoints below, open loop
+ * (request i sent at i / BENCH_RATE s whatever is still in flight; latency from when it was due). BENCH_DRIVER=autocannon
+ * uses autocannon's `overallRate` instead, which caps connections at the rate and holds a request back while its
+ * connection waits, hiding slow answers once they take longer than connections / rate (see `cannon`).
+ *   - create:        POST /api/enrollments, WIOA voucher, a fresh student and voucher per request (update-with-start)
+ *   - status read:   GET /api/enrollments/:id as the demo holder (reads the database read model, no Temporal call)
+ *   - signal:        POST /api/webhooks/stripe, a signed checkout.session.completed for prepared pending self-paid
+ *                    enrollments, one per request (signal paymentConfirmed)
+ *   - update:        POST /api/program-holder/mark-complete on the enrollments the create run made, one per request
+ *                    (executeUpdate markComplete)
+ * The bare calls: a trivial workflow (bench/skeleton/latency.ts) on a worker in this process, driven at the same rate
+ * with @temporalio/client: executeUpdateWithStart, signal, executeUpdate, query. Their latency counts from the
+ * moment each call was due, so a stalled client cannot hide a slow answer.
+ *
+ * Writes bench/results/api-latency-<date>.json and .md.
+ *
+ *   node dist/bench/api-latency.js     (BENCH_RATE=50, BENCH_SECONDS=10, BENCH_DRIVER=open-loop|autocannon, BENCH_CONNECTIONS=300)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { PROJECT_ROOT } from '../lib/paths';
+import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
+import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
+import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
+
+const RATE = Number(process.env.BENCH_RATE ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 300);
+const COUNT = RATE * SECONDS;
+/** open-loop (default): each request sent when due, on its own connection if need be; autocannon: `overallRate`. */
+const DRIVER = process.env.BENCH_DRIVER ?? 'open-loop';
+const QUEUE = 'bench-latency';
+const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
+
+interface Latency {
+  requests: number;
+  ok: number;
+  failed: number;
+  achievedRate: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  firstError?: string;
+}
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** autocannon at a fixed overall rate, one request per entry of `bodies` (or of `paths`). */
+type MakeRequest = (i: number) => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
+
+/**
+ * The platform side at the fixed rate. autocannon caps `connections` at `overallRate` and each connection waits for
+ * its answer, so once an answer takes longer than connections / rate the next request is held back and its wait is
+ * not counted (coordinated omission). The default open-loop driver sends request i at i / RATE s whatever is still
+ * in flight, and counts from when it was due, like the bare calls.
+ */
+function cannon(base: string, name: string, make: MakeRequest): Promise<Latency> {
+  if (DRIVER === 'autocannon') return autocannonRun(base, name, make);
+  return fixedRate(name, async (i) => {
+    const r = make(i);
+    const res = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, redirect: 'manual' });
+    const text = await res.text();
+    if (res.status >= 400) throw new Error(`HTTP ${res.status} ${text.slice(0, 200)}`);
+  });
+}
+
+async function autocannonRun(base: string, name: string, make: MakeRequest): Promise<Latency> {
+  let i = 0;
+  const statuses: Record<string, number> = {};
+  let firstError: string | undefined;
+  const first = make(0);
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    overallRate: RATE,
+    amount: COUNT,
+    timeout: 30,
+    requests: [{
+      method: first.method,
+      path: first.path,
+      setupRequest: (req: any) => {
+        const r = make(i++ % COUNT);
+        return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
+      },
+      onResponse: (status: number, body: string) => {
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if ((status < 200 || status >= 400) && !firstError) firstError = `HTTP ${status} ${String(body).slice(0, 200)}`;
+      },
+    } as any],
+  } as any);
+  const ok = Object.entries(statuses).filter(([s]) => Number(s) < 400).reduce((s, [, n]) => s + n, 0);
+  const out: Latency = {
+    requests: result.requests.total, ok, failed: result.requests.total - ok + result.errors,
+    achievedRate: round(result.requests.total / (result.duration || 1), 1),
+    p50Ms: result.latency.p50, p90Ms: result.latency.p90, p99Ms: result.latency.p99, maxMs: result.latency.max, meanMs: round(result.latency.mean),
+    firstError: firstError ?? (result.errors ? `${result.errors} connection errors, ${result.timeouts} timeouts` : undefined),
+  };
+  console.log(`[bench] ${name}: ${JSON.stringify({ ...out, statuses })}`);
+  return out;
+}
+
+/** Open-loop fixed rate: call i is due at i / RATE s; its latency counts from when it was due. */
+async function fixedRate(name: string, call: (i: number) => Promise<unknown>): Promise<Latency> {
+  const interval = 1000 / RATE;
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < COUNT; i++) {
+    const due = t0 + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(call(i).then(() => void latencies.push(performance.now() - due), (err) => {
+      failed += 1;
+      firstError ??= (err as Error).message;
+    }));
+  }
+  await Promise.all(pending);
+  const wall = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const out: Latency = {
+    requests: COUNT, ok: latencies.length, failed, achievedRate: round(COUNT / wall, 1),
+    p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies.at(-1) ?? NaN), meanMs: round(latencies.reduce((s, d) => s + d, 0) / Math.max(1, latencies.length)), firstError,
+  };
+  console.log(`[bench] ${name}: ${JSON.stringify(out)}`);
+  return out;
+}
+
+async function main(): Promise<void> {
+  const date = new Date().toISOString().slice(0, 10);
+  const tRun = performance.now();
+  console.log(`[bench] api-latency: ${RATE} req/s for ${SECONDS} s per endpoint (${COUNT} requests), driver ${DRIVER}`);
+  const system = await startSystem();
+  const connection = await Connection.connect({ address: system.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+  const request = httpClient(system.baseUrl);
+  let nativeConnection: NativeConnection | undefined;
+  const tag = Date.now().toString(36);
+  try {
+    const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
+    const students = await Promise.all(Array.from({ length: COUNT }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
+    const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+    // Warm the API and worker: a few enrollments of each kind, serially.
+    for (let i = 0; i < 5; i++) {
+      const s = await system.token('student');
+      await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-WARM-${tag}-${i}` } });
+    }
+
+    // 1. create (update-with-start)
+    const create = await cannon(system.baseUrl, 'create', (i) => ({
+      method: 'POST', path: '/api/enrollments', headers: json(students[i].token),
+      body: JSON.stringify({ programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-LAT-${tag}-${i}` }),
+    }));
+    const { rows: created } = await system.db.query<{ id: string }>(`SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`, [`ITA-LAT-${tag}-%`]);
+    if (created.length === 0) throw new Error('the create run made no enrollments');
+    await sleep(2000);
+
+    // 2. status read (database read model)
+    const statusRead = await cannon(system.baseUrl, 'status read', (i) => ({
+      method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
+    }));
+
+    // 3. signal: prepare COUNT pending self-paid enrollments (20 at a time), then one signed webhook each.
+    const tPrep = performance.now();
+    const pendingPay: { enrollmentId: string; sessionId: string }[] = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      for (let i = next++; i < COUNT; i = next++) {
+        const s = await system.token('student', { name: `Latency Payer ${i}` });
+        const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
+        if (res.status !== 201) throw new Error(`prepare self-paid: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+        pendingPay.push({ enrollmentId: res.body.enrollmentId, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! });
+      }
+    }));
+    const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
+    const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
+    await sleep(2000);
+    const signal = await cannon(system.baseUrl, 'signal (Stripe webhook)', (i) => ({
+      method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
+    }));
+    await sleep(2000);
+
+    // 4. update: mark complete, one per enrollment the create run made
+    const update = await cannon(system.baseUrl, 'update (mark-complete)', (i) => ({
+      method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
+      body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
+    }));
+    const platformRunMs = round(performance.now() - tRun, 0);
+    await sleep(3000);
+
+    // The bare calls, against the same server, with a worker of their own in this process.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton/latency'), logger: new DefaultLogger('WARN') });
+    nativeConnection = await NativeConnection.connect({ address: system.temporalAddress });
+    const worker = await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue: QUEUE, workflowBundle });
+    const running = worker.run();
+    const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
+    const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
+    try {
+      const startOne = (id: string) => client.workflow.executeUpdateWithStart(openUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, { workflowId: id, taskQueue: QUEUE, workflowIdConflictPolicy: 'FAIL' }),
+      });
+      for (let i = 0; i < 5; i++) await startOne(`${workflowId(i)}-warm`);
+      bare.start = await fixedRate('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
+      await sleep(1000);
+      bare.query = await fixedRate('bare query', (i) => client.workflow.getHandle(workflowId(i)).query(stateQuery));
+      await sleep(1000);
+      bare.signal = await fixedRate('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
+      await sleep(1000);
+      bare.update = await fixedRate('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
+      await Promise.all(Array.from({ length: COUNT }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+
+    const rows = [
+      { endpoint: 'create enrollment', http: 'POST /api/enrollments (WIOA voucher)', call: 'executeUpdateWithStart', platform: create, bare: bare.start },
+      { endpoint: 'signal-backed', http: 'POST /api/webhooks/stripe (checkout.session.completed)', call: 'signal', platform: signal, bare: bare.signal },
+      { endpoint: 'update-backed', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
+      { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
+    ];
+    const result = {
+      benchmark: 'api-latency',
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+      settings: { ratePerSecond: RATE, seconds: SECONDS, requestsPerEndpoint: COUNT, driver: DRIVER, connections: DRIVER === 'autocannon' ? Math.min(CONNECTIONS, RATE) : 'one per request in flight' },
+      prepareSelfPaidMs,
+      platformRunMs,
+      totalRunMs: round(performance.now() - tRun, 0),
+      rows,
+    };
+    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `api-latency-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(path.join(dir, `api-latency-${date}.md`), markdown(result));
+    console.log(markdown(result));
+    console.log(`[bench] wrote bench/results/api-latency-${date}.json and .md`);
+  } finally {
+    await nativeConnection?.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    await system.stop();
+  }
+}
+
+function markdown(r: { date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { ratePerSecond: number; seconds: number; driver: string; connections: number | string }; totalRunMs: number;
+  rows: { endpoint: string; http: string; call: string; platform: Latency; bare: Latency }[] }): string {
+  return [
+    `# API latency at a fixed rate, ${r.date.slice(0, 10)}`,
+    '',
+    `${r.settings.ratePerSecond} requests/s for ${r.settings.seconds} s per endpoint (${r.settings.driver === 'autocannon' ? `autocannon \`overallRate\`, ${r.settings.connections} connections` : 'open loop: each request sent when due, latency from when it was due'}), ` +
+      `each beside the bare Temporal client call it wraps at the same rate on the same dev server (a trivial workflow; latency from when the call was due). ` +
+      `An achieved rate (answers per second until the last answer) below the set one means the endpoint could not keep up and requests queued. ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, Node ${r.machine.node}. Run took ${round(r.totalRunMs / 1000, 0)} s.`,
+    '',
+    '| endpoint | HTTP | ok / sent | achieved req/s | p50 ms | p99 ms | max ms | bare call | bare p50 ms | bare p99 ms | p50 × | p99 × |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+    ...r.rows.map((x) => `| ${x.endpoint} | ${x.http} | ${x.platform.ok} / ${x.platform.requests} | ${x.platform.achievedRate} | ${x.platform.p50Ms} | ${x.platform.p99Ms} | ${x.platform.maxMs} | ${x.call} | ${x.bare.p50Ms} | ${x.bare.p99Ms} | ` +
+      `${round(x.platform.p50Ms / x.bare.p50Ms)} | ${round(x.platform.p99Ms / x.bare.p99Ms)} |`),
+    '',
+    ...r.rows.filter((x) => x.platform.firstError || x.bare.firstError).map((x) => `- ${x.endpoint}: ${x.platform.firstError ?? ''} ${x.bare.firstError ?? ''}`),
+    '',
+  ].join('\n');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,130 @@
+/**
+ * Shared parts of the export benchmarks: a throw-away database (created, migrated, seeded, dropped), the real express
+ * app on a loopback port with an admin token, peak RSS / heap sampling, and writing bench/results/<name>-<date>.json.
+ * Used by bench/revenue-export.ts (bench/wioa-export.ts predates it and keeps its own copy of the same steps).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { Client, type Pool } from 'pg';
+import { createApp } from '../api/app';
+import { createAuthenticator, signDevelopmentToken } from '../api/auth';
+import type { EnrollmentClient } from '../api/enrollment-client';
+import { ensureDatabase, migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { seed } from '../db/seed';
+import { loadConfig } from '../lib/config';
+import { createLocalFileStore } from '../services/file-store';
+
+export const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const RESULTS_DIR = path.join(__dirname, '..', '..', 'bench', 'results');
+
+const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
+
+/** A database of its own, migrated and seeded, dropped afterwards whatever happens. */
+export async function withBenchDatabase<T>(fn: (db: Pool, url: string) => Promise<T>): Promise<T> {
+  const name = `cm_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const url = `${SERVER_URL}/${name}`;
+  await ensureDatabase(url);
+  const db = createPool(url, 5);
+  try {
+    await migrate(url);
+    await seed(db);
+    return await fn(db, url);
+  } finally {
+    await db.end();
+    const admin = new Client({ connectionString: `${SERVER_URL}/postgres` });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+export interface BenchApp {
+  baseUrl: string;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+/** The real express app (no Temporal: the report routes only read the database) on 127.0.0.1:<random port>. */
+export async function startApp(db: Pool): Promise<BenchApp> {
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `bench-${randomUUID()}`) });
+  const app = createApp({
+    config, db,
+    files: createLocalFileStore(path.join(config.dataDir, 'files')),
+    enrollments: {} as EnrollmentClient,
+    authenticate: createAuthenticator(config.jwt),
+    temporalHealth: async () => undefined,
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const adminToken = await signDevelopmentToken(config.jwt.secret, { id: 'bench-admin', role: 'admin' });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A full garbage collection, without needing `node --expose-gc` on the command line. */
+let gcFn: (() => void) | undefined;
+export function collectGarbage(): void {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
+export interface MemoryPeak {
+  rssBeforeMiB: number;
+  peakRssMiB: number;
+  heapBeforeMiB: number;
+  peakHeapUsedMiB: number;
+}
+
+/** Samples process.memoryUsage() every `everyMs` (after a full GC) until stop(). */
+export function sampleMemory(everyMs = 50): { stop(): MemoryPeak } {
+  collectGarbage();
+  const before = process.memoryUsage();
+  let peakRss = before.rss;
+  let peakHeap = before.heapUsed;
+  const take = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  };
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return { rssBeforeMiB: mib(before.rss), peakRssMiB: mib(peakRss), heapBeforeMiB: mib(before.heapUsed), peakHeapUsedMiB: mib(peakHeap) };
+    },
+  };
+}
+
+export function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+/** Writes bench/results/<name>-<YYYY-MM-DD of date>.json and returns its path. */
+export function writeResult(name: string, result: { date: string }): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${name}-${result.date.slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`written ${path.relative(process.cwd(), file)}`);
+  return file;
+}

@@ -1,0 +1,209 @@
+/**
+ * Summary of the latest benchmark run: reads every bench/results/<benchmark>-<date>.json of the latest date and writes
+ * bench/results/summary-<date>.md (one Markdown table per benchmark) and bench/results/summary-<date>.svg (a
+ * hand-written bar chart, no dependencies). Benchmarks it does not know (or whose results are missing) are shown
+ * generically or skipped.
+ *
+ *   node dist/bench/report.js        (last step of `npm run bench`)
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { RESULTS_DIR } from './harness';
+
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Leaf = [string, number | string | boolean];
+
+const FILE = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})\.json$/;
+
+function latestResults(): { date: string; results: Map<string, Json> } {
+  const files = readdirSync(RESULTS_DIR).map((f) => FILE.exec(f)).filter((m): m is RegExpExecArray => !!m && m[1] !== 'summary');
+  if (files.length === 0) throw new Error(`no results in ${RESULTS_DIR}`);
+  const date = files.map((m) => m[2]).sort().at(-1)!;
+  const results = new Map<string, Json>();
+  for (const m of files.filter((f) => f[2] === date).sort((a, b) => a[1].localeCompare(b[1]))) {
+    results.set(m[1], JSON.parse(readFileSync(path.join(RESULTS_DIR, m[0]), 'utf8')));
+  }
+  return { date, results };
+}
+
+function flatten(value: Json, prefix = ''): Leaf[] {
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => flatten(v, `${prefix}[${i}]`));
+  if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+  return [[prefix, value]];
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(+v.toFixed(3))) : v === undefined ? '–' : String(v));
+const row = (cells: unknown[]) => `| ${cells.map(fmt).join(' | ')} |`;
+const table = (head: string[], rows: unknown[][], align = head.map((_, i) => (i === 0 ? '---' : '---:'))) =>
+  [row(head), `| ${align.join(' | ')} |`, ...rows.map(row)].join('\n');
+
+// ---------- Markdown ----------
+
+function lifecycleMd(r: Json): string {
+  const runs = [['platform (HTTP, worker, API, Postgres)', r.platform], ['bare Temporal skeleton', r.skeleton]] as const;
+  const main = table(['run', 'closed', 'failed', 'enrollments/s', 'p50 ms', 'p99 ms', 'max ms'],
+    runs.map(([name, x]) => [name, x?.completed, x?.failed, x?.perSecond, x?.p50Ms, x?.p99Ms, x?.maxMs]));
+  const ratio = r.ratio ? `\n\nPlatform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.` : '';
+  const history = r.history
+    ? `\n\n${table(['history (one happy path)', 'events', 'bytes', 'activities', 'signals', 'updates', 'timers'],
+      Object.entries(r.history as Record<string, Json>).map(([k, h]) => [k, h.events, h.bytes, h.activities, h.signals, h.updates, h.timers]))}`
+    : '';
+  return `${r.settings?.enrollments ?? '?'} enrollments, ${r.settings?.concurrency ?? '?'} in flight.\n\n${main}${ratio}${history}`;
+}
+
+function exportsMd(results: Map<string, Json>): string | undefined {
+  const rows: unknown[][] = [];
+  const w = results.get('wioa-export');
+  if (w) rows.push(['WIOA PIRL (CSV, streamed)', w.generatedEnrollments, w.exportedRows, w.seconds, w.rowsPerSecond, '–', w.peakRssMiB, w.peakHeapUsedMiB]);
+  const r = results.get('revenue-export');
+  for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
+    rows.push([`revenue share (${x.format.toUpperCase()}, built in memory)`, r.generatedEnrollments, x.entries, x.seconds, x.entriesPerSecond, x.ttfbMs, x.peakRssMiB, x.peakHeapUsedMiB]);
+  }
+  if (rows.length === 0) return undefined;
+  return table(['export', 'enrollments', 'rows', 'seconds', 'rows/s', 'first byte ms', 'peak RSS MiB', 'peak heap MiB'], rows);
+}
+
+function genericMd(r: Json): string {
+  const leaves = flatten({ ...r, machine: undefined, date: undefined, benchmark: undefined }).filter(([, v]) => typeof v !== 'string' || v.length < 120);
+  return table(['measure', 'value'], leaves.map(([k, v]) => [k, v]), ['---', '---:']);
+}
+
+// ---------- SVG ----------
+
+interface Bar { label: string; value: number; color: string; text?: string }
+interface Panel { title: string; unit: string; bars: Bar[]; note?: string }
+
+const C = { platform: '#2f6fbf', bare: '#9aa5b1', p50: '#3c9d6b', p99: '#d9822b', rss: '#8e5bb5', heap: '#c2a0dc', a: '#2f6fbf', b: '#3c9d6b', c: '#d9822b' };
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function lifecyclePanels(r: Json): Panel[] {
+  const p = r.platform ?? {};
+  const s = r.skeleton ?? {};
+  const panels: Panel[] = [];
+  if (num(p.perSecond) !== undefined && num(s.perSecond) !== undefined) {
+    panels.push({
+      title: `Lifecycle throughput (${r.settings?.enrollments ?? '?'} enrollments to closed)`, unit: 'enrollments/s',
+      bars: [{ label: 'platform', value: p.perSecond, color: C.platform }, { label: 'bare Temporal', value: s.perSecond, color: C.bare }],
+      note: r.ratio ? `platform / bare: ×${r.ratio.throughput}` : undefined,
+    });
+  }
+  if (num(p.p50Ms) !== undefined) {
+    panels.push({
+      title: 'Time to close', unit: 'ms (lower is better)',
+      bars: [
+        { label: 'platform p50', value: p.p50Ms, color: C.p50 }, { label: 'bare Temporal p50', value: s.p50Ms, color: C.bare },
+        { label: 'platform p99', value: p.p99Ms, color: C.p99 }, { label: 'bare Temporal p99', value: s.p99Ms, color: C.bare },
+      ].filter((b) => num(b.value) !== undefined),
+    });
+  }
+  if (r.history) {
+    panels.push({
+      title: 'History of one happy-path enrollment', unit: 'events',
+      bars: Object.entries(r.history as Record<string, Json>).map(([k, h], i) => ({
+        label: k, value: h.events, color: [C.a, C.b, C.c][i % 3], text: `${h.events} events, ${(h.bytes / 1024).toFixed(1)} KiB`,
+      })),
+    });
+  }
+  return panels;
+}
+
+function exportPanels(results: Map<string, Json>): Panel[] {
+  const speed: Bar[] = [];
+  const memory: Bar[] = [];
+  const w = results.get('wioa-export');
+  if (w) {
+    speed.push({ label: 'WIOA PIRL CSV', value: w.rowsPerSecond, color: C.a });
+    memory.push({ label: 'WIOA PIRL CSV', value: w.peakRssMiB, color: C.rss, text: `${w.peakRssMiB} RSS / ${w.peakHeapUsedMiB} heap` });
+  }
+  const r = results.get('revenue-export');
+  for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
+    speed.push({ label: `revenue share ${x.format.toUpperCase()}`, value: x.entriesPerSecond, color: x.format === 'json' ? C.b : C.c });
+    memory.push({ label: `revenue share ${x.format.toUpperCase()}`, value: x.peakRssMiB, color: C.rss, text: `${x.peakRssMiB} RSS / ${x.peakHeapUsedMiB} heap` });
+  }
+  const n = w?.generatedEnrollments ?? r?.generatedEnrollments;
+  return [
+    ...(speed.length ? [{ title: `Report exports over ${fmt(n)} enrollments`, unit: 'rows/s', bars: speed }] : []),
+    ...(memory.length ? [{ title: 'Export peak memory (whole process)', unit: 'MiB peak RSS', bars: memory }] : []),
+  ];
+}
+
+/** Unknown schema: latency pairs (…p50… / …p99…) or memory figures (…rss…, …MiB…, …MB…), whichever are there. */
+function genericPanels(name: string, r: Json): Panel[] {
+  const leaves = flatten({ ...r, machine: undefined, settings: undefined }).filter((l): l is [string, number] => typeof l[1] === 'number');
+  const latency = leaves.filter(([k]) => /p(50|99)/i.test(k.split('.').at(-1)!));
+  if (latency.length) {
+    return [{ title: name, unit: 'ms', bars: latency.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: /p99/i.test(k) ? C.p99 : C.p50 })) }];
+  }
+  const memory = leaves.filter(([k]) => /rss|mib|mb\b|perworkflow/i.test(k));
+  if (memory.length) return [{ title: name, unit: 'MiB', bars: memory.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: C.rss })) }];
+  return [];
+}
+
+function svg(date: string, machine: Json, panels: Panel[]): string {
+  const W = 820;
+  const LABEL = 230;
+  const BAR = 400;
+  const ROW = 24;
+  const parts: string[] = [];
+  let y = 78;
+  for (const p of panels) {
+    const max = Math.max(...p.bars.map((b) => b.value), 1e-9);
+    parts.push(`<text x="24" y="${y}" class="h">${esc(p.title)}</text>`);
+    parts.push(`<text x="${W - 24}" y="${y}" class="u" text-anchor="end">${esc(p.unit)}</text>`);
+    y += 12;
+    for (const b of p.bars) {
+      const w = Math.max(1, (b.value / max) * BAR);
+      parts.push(`<text x="${LABEL - 8}" y="${y + 15}" class="l" text-anchor="end">${esc(b.label.length > 34 ? `…${b.label.slice(-33)}` : b.label)}</text>`);
+      parts.push(`<rect x="${LABEL}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 8}" rx="3" fill="${b.color}"/>`);
+      parts.push(`<text x="${(LABEL + w + 6).toFixed(1)}" y="${y + 15}" class="v">${esc(b.text ?? fmt(b.value))}</text>`);
+      y += ROW;
+    }
+    if (p.note) {
+      parts.push(`<text x="${LABEL}" y="${y + 12}" class="n">${esc(p.note)}</text>`);
+      y += 16;
+    }
+    y += 30;
+  }
+  const sub = machine ? `${machine.cpus} CPUs, Node ${machine.node} — figures from one run; other work on the machine disturbs them` : '';
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="Helvetica, Arial, sans-serif">
+<style>.t{font-size:20px;font-weight:bold;fill:#1f2933}.s{font-size:12px;fill:#616e7c}.h{font-size:15px;font-weight:bold;fill:#1f2933}.u{font-size:12px;fill:#7b8794}.l{font-size:13px;fill:#323f4b}.v{font-size:12px;fill:#1f2933}.n{font-size:12px;font-style:italic;fill:#52606d}</style>
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="24" y="28" class="t">Benchmarks, ${esc(date)}</text>
+<text x="24" y="44" class="s">${esc(sub)}</text>
+${parts.join('\n')}
+</svg>
+`;
+}
+
+function main(): void {
+  const { date, results } = latestResults();
+  const sections: string[] = [`# Benchmarks, ${date}`];
+  const panels: Panel[] = [];
+  const lifecycle = results.get('lifecycle');
+  const machine = lifecycle?.machine ?? results.get('revenue-export')?.machine;
+  if (machine) sections.push(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}. One run each; figures are disturbed by anything else running on the machine.`);
+  if (lifecycle) {
+    sections.push(`## Lifecycle: platform vs bare Temporal\n\n${lifecycleMd(lifecycle)}`);
+    panels.push(...lifecyclePanels(lifecycle));
+  }
+  const exp = exportsMd(results);
+  if (exp) {
+    sections.push(`## Report exports\n\n${exp}`);
+    panels.push(...exportPanels(results));
+  }
+  for (const [name, r] of results) {
+    if (['lifecycle', 'wioa-export', 'revenue-export'].includes(name)) continue;
+    sections.push(`## ${name}\n\n${genericMd(r)}`);
+    panels.push(...genericPanels(name, r));
+  }
+  const md = path.join(RESULTS_DIR, `summary-${date}.md`);
+  const chart = path.join(RESULTS_DIR, `summary-${date}.svg`);
+  writeFileSync(md, `${sections.join('\n\n')}\n\n![chart](summary-${date}.svg)\n`);
+  writeFileSync(chart, svg(date, machine, panels));
+  console.log(`written ${path.relative(process.cwd(), md)} and ${path.relative(process.cwd(), chart)} (${[...results.keys()].join(', ')})`);
+}
+
+main();
