@@ -1,7 +1,7 @@
 /**
  * Shared parts of the export benchmarks: a throw-away database (created, migrated, seeded, dropped), the real express
  * app on a loopback port with an admin token, peak RSS / heap sampling, and writing bench/results/<name>-<date>.json.
- * Used by bench/revenue-export.ts (bench/wioa-export.ts predates it and keeps its own copy of the same steps).
+ * Used by bench/wioa-export.ts and bench/revenue-export.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -5,33 +5,14 @@
  *
  *   npm run bench            (TEST_DATABASE_SERVER_URL, default postgres://postgres@127.0.0.1:5432; BENCH_ROWS)
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
-import { Client } from 'pg';
-import { createApp } from '../api/app';
-import { createAuthenticator, signDevelopmentToken } from '../api/auth';
-import type { EnrollmentClient } from '../api/enrollment-client';
-import { ensureDatabase, migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
-import { seed, SEEDED_PROGRAMS } from '../db/seed';
-import { loadConfig } from '../lib/config';
-import { createLocalFileStore } from '../services/file-store';
+import { SEEDED_PROGRAMS } from '../db/seed';
+import { sampleMemory, startApp, withBenchDatabase, writeResult } from './harness';
 
-const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 
 async function main(): Promise<void> {
-  const name = `cm_bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const url = `${SERVER_URL}/${name}`;
-  await ensureDatabase(url);
-  const db = createPool(url, 5);
-  let server: import('node:http').Server | undefined;
-  try {
-    await migrate(url);
-    await seed(db);
+  await withBenchDatabase(async (db) => {
     const programIds = SEEDED_PROGRAMS.map((p) => p.id);
     const t0 = performance.now();
     // Enrollments spread over 2025; two in three completed with a credential, the rest withdrawn or expired.
@@ -57,81 +38,50 @@ async function main(): Promise<void> {
     await db.query('ANALYZE enrollments; ANALYZE wioa_outcomes');
     const seedMs = performance.now() - t0;
 
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `wioa-bench-${randomUUID()}`) });
-    const app = createApp({
-      config, db,
-      files: createLocalFileStore(path.join(config.dataDir, 'files')),
-      enrollments: {} as EnrollmentClient,
-      authenticate: createAuthenticator(config.jwt),
-      temporalHealth: async () => undefined,
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server!.once('listening', resolve));
-    const port = (server.address() as AddressInfo).port;
-    const token = await signDevelopmentToken(config.jwt.secret, { id: 'bench-admin', role: 'admin' });
+    const app = await startApp(db);
+    try {
+      const sampler = sampleMemory();
+      const start = performance.now();
+      const res = await fetch(`${app.baseUrl}/api/reports/wioa?from=2025-01-01&to=2025-12-31`, { headers: { authorization: `Bearer ${app.adminToken}` } });
+      if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+      let lines = 0;
+      let bytes = 0;
+      let failing = 0;
+      let tail = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body) {
+        bytes += chunk.byteLength;
+        const text = tail + decoder.decode(chunk, { stream: true });
+        const parts = text.split('\r\n');
+        tail = parts.pop() ?? '';
+        lines += parts.length;
+        for (const p of parts) if (p.includes(',fail,')) failing += 1;
+      }
+      const seconds = (performance.now() - start) / 1000;
+      const memory = sampler.stop();
+      const rows = lines - 1;
 
-    global.gc?.();
-    const before = process.memoryUsage();
-    let peakRss = before.rss;
-    let peakHeap = before.heapUsed;
-    const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      peakRss = Math.max(peakRss, m.rss);
-      peakHeap = Math.max(peakHeap, m.heapUsed);
-    }, 50);
-
-    const start = performance.now();
-    const res = await fetch(`http://127.0.0.1:${port}/api/reports/wioa?from=2025-01-01&to=2025-12-31`, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
-    let lines = 0;
-    let bytes = 0;
-    let failing = 0;
-    let tail = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of res.body) {
-      bytes += chunk.byteLength;
-      const text = tail + decoder.decode(chunk, { stream: true });
-      const parts = text.split('\r\n');
-      tail = parts.pop() ?? '';
-      lines += parts.length;
-      for (const p of parts) if (p.includes(',fail,')) failing += 1;
+      const result = {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpus: os.cpus().length,
+        generatedEnrollments: ROWS,
+        seedSeconds: +(seedMs / 1000).toFixed(2),
+        exportedRows: rows,
+        failingEditChecks: failing,
+        bytes,
+        seconds: +seconds.toFixed(3),
+        rowsPerSecond: Math.round(rows / seconds),
+        ...memory,
+        note: 'client and server in one process on loopback; RSS and heap are of that process',
+      };
+      console.log(JSON.stringify(result, null, 2));
+      if (rows !== ROWS) throw new Error(`exported ${rows} rows, expected ${ROWS}`);
+      writeResult('wioa-export', result);
+    } finally {
+      await app.close();
     }
-    const seconds = (performance.now() - start) / 1000;
-    clearInterval(sampler);
-    const rows = lines - 1;
-
-    const result = {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpus: os.cpus().length,
-      generatedEnrollments: ROWS,
-      seedSeconds: +(seedMs / 1000).toFixed(2),
-      exportedRows: rows,
-      failingEditChecks: failing,
-      bytes,
-      seconds: +seconds.toFixed(3),
-      rowsPerSecond: Math.round(rows / seconds),
-      rssBeforeMiB: +(before.rss / 2 ** 20).toFixed(1),
-      peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
-      heapBeforeMiB: +(before.heapUsed / 2 ** 20).toFixed(1),
-      peakHeapUsedMiB: +(peakHeap / 2 ** 20).toFixed(1),
-      note: 'client and server in one process on loopback; RSS and heap are of that process',
-    };
-    console.log(JSON.stringify(result, null, 2));
-    if (rows !== ROWS) throw new Error(`exported ${rows} rows, expected ${ROWS}`);
-    const dir = path.join(__dirname, '..', '..', 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `wioa-export-${result.date.slice(0, 10)}.json`);
-    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`written ${path.relative(process.cwd(), file)}`);
-  } finally {
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    await db.end();
-    const admin = new Client({ connectionString: `${SERVER_URL}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  }
+  });
 }
 
 main().catch((err) => {
