@@ -30,6 +30,9 @@ const schema = z
     /** Ports of the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+    /** Unset: the dev server picks free ports for its HTTP API and metrics. */
+    TEMPORAL_DEV_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    TEMPORAL_DEV_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalUrl,
     STRIPE_SECRET_KEY: optionalString,
@@ -114,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       embedded: !e.TEMPORAL_ADDRESS,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      httpPort: e.TEMPORAL_DEV_HTTP_PORT,
+      metricsPort: e.TEMPORAL_DEV_METRICS_PORT,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
     },

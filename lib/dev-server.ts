@@ -5,6 +5,9 @@ export interface DevServerOptions {
   port: number;
   /** Undefined: no Web UI. */
   uiPort?: number;
+  /** The HTTP API and metrics ports; unset, the server picks free ones (which a caller's own free port could be). */
+  httpPort?: number;
+  metricsPort?: number;
   namespace: string;
 }
 
@@ -18,6 +21,8 @@ export function devServerArgs(o: DevServerOptions): string[] {
     '--ip', '127.0.0.1',
     '--port', String(o.port),
     ...(o.uiPort ? ['--ui-port', String(o.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    ...(o.httpPort ? ['--http-port', String(o.httpPort)] : []),
+    ...(o.metricsPort ? ['--metrics-port', String(o.metricsPort)] : []),
     '--namespace', o.namespace,
     '--log-level', 'warn',
     ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),

@@ -65,6 +65,8 @@ async function main() {
       dbFilename: path.join(config.dataDir, 'temporal.db'),
       port: config.temporal.devPort,
       uiPort: config.temporal.uiPort,
+      httpPort: config.temporal.httpPort,
+      metricsPort: config.temporal.metricsPort,
       namespace: config.temporal.namespace,
     }));
   }

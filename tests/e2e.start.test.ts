@@ -12,7 +12,7 @@ import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { waitForHttp } from '../lib/wait';
-import { freePort } from './helpers/ports';
+import { freePorts } from './helpers/ports';
 import { httpClient, waitForStatus } from './helpers/system';
 
 const SERVER_URL = 'postgres://postgres@127.0.0.1:5432';
@@ -36,11 +36,12 @@ const stopWithCtrlC = (child: ChildProcess) =>
   });
 
 beforeAll(async () => {
-  const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, temporalPort, uiPort, httpPort, metricsPort] = await freePorts(5);
   env = {
     ...process.env, NODE_ENV: 'development', PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: `${SERVER_URL}/${dbName}`, DATA_DIR: dataDir, JWT_SECRET: secret,
     TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_DEV_HTTP_PORT: String(httpPort), TEMPORAL_DEV_METRICS_PORT: String(metricsPort),
     TEMPORAL_ADDRESS: '', STRIPE_SECRET_KEY: '', SMTP_URL: '',
   };
 });

@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import { temporalCli } from '../../lib/temporal-binaries';
 import { waitForHttp, waitForTemporal } from '../../lib/wait';
 import { createTestDatabase } from './db';
-import { freePort } from './ports';
+import { freePorts } from './ports';
 import { startSmtpServer } from './smtp';
 import { startStripeStandIn } from './stripe-stand-in';
 
@@ -27,7 +27,9 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   const smtp = await startSmtpServer({ mailFromDelayMs: options.smtpMailFromDelayMs });
   const stripe = await startStripeStandIn();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-e2e-'));
-  const [temporalPort, apiPort] = [await freePort(), await freePort()];
+  // Every port the system listens on is chosen here, distinct, before anything starts: a dev server left to pick its
+  // own HTTP and metrics ports could take the one meant for the API.
+  const [temporalPort, temporalHttpPort, temporalMetricsPort, apiPort] = await freePorts(4);
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   fs.mkdirSync(LOG_DIR, { recursive: true });
@@ -62,7 +64,9 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
-  launch('temporal', temporalCli(), devServerArgs({ dbFilename: path.join(dataDir, 'temporal.db'), port: temporalPort, namespace: 'default' }));
+  launch('temporal', temporalCli(), devServerArgs({
+    dbFilename: path.join(dataDir, 'temporal.db'), port: temporalPort, httpPort: temporalHttpPort, metricsPort: temporalMetricsPort, namespace: 'default',
+  }));
   await waitForTemporal(temporalAddress, 60_000);
   const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
   startWorker();
