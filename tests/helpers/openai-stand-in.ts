@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { freePort } from './ports';
+import { listenOnFreePort } from './ports';
 
 export interface RecordedOpenAiRequest {
   method: string;
@@ -49,7 +49,6 @@ const chunksOf = (text: string) => text.match(/\S+\s*/g) ?? [text];
 export async function startOpenAiStandIn() {
   const requests: RecordedOpenAiRequest[] = [];
   const state = defaults();
-  const port = await freePort();
 
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -117,7 +116,7 @@ export async function startOpenAiStandIn() {
       res.end('data: [DONE]\n\n');
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const port = await listenOnFreePort(server);
 
   return {
     /** For OPENAI_BASE_URL. */

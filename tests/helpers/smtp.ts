@@ -1,6 +1,6 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { freePort } from './ports';
+import { listenOnFreePort } from './ports';
 
 /**
  * A real SMTP server on loopback that keeps every message it accepts, parsed. `mailFromDelayMs` holds each
@@ -24,8 +24,7 @@ export async function startSmtpServer(options: { mailFromDelayMs?: number } = {}
         .catch(callback);
     },
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const port = await listenOnFreePort(server.server);
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import Stripe from 'stripe';
-import { freePort } from './ports';
+import { listenOnFreePort } from './ports';
 
 export interface RecordedSession {
   id: string;
@@ -124,8 +124,7 @@ export async function startStripeStandIn() {
       res.writeHead(200, { 'content-type': 'application/json' }).end(json);
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const port = await listenOnFreePort(server);
   return {
     apiBase: `http://127.0.0.1:${port}`,
     sessions,
