@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Response, Router } from 'express';
-import type { Db } from '../../db/pool';
+import { type Db, inTransaction } from '../../db/pool';
 import { type TutorMessage, type TutorUsage, TutorUnavailableError } from '../../services/tutor-model';
 import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -77,9 +77,7 @@ async function checkBudget(db: Db, res: Response, studentId: string, dailyTokens
 
 /** The question and the answer together, with the usage, in one transaction: an exchange is saved whole or not at all. */
 async function saveExchange(db: Db, studentId: string, c: Conversation, question: string, reply: string, usage: TutorUsage) {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     if (c.isNew) {
       await client.query('INSERT INTO tutor_conversations (id, student_id, program_id, enrollment_id) VALUES ($1, $2, $3, $4)', [c.id, studentId, c.programId, c.enrollmentId]);
     } else {
@@ -93,13 +91,7 @@ async function saveExchange(db: Db, studentId: string, c: Conversation, question
       `INSERT INTO tutor_usage (student_id, day, requests, tokens) VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1, $2)
        ON CONFLICT (student_id, day) DO UPDATE SET requests = tutor_usage.requests + 1, tokens = tutor_usage.tokens + $2`,
       [studentId, usage.promptTokens + usage.completionTokens]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 const toProblem = (err: unknown) => (err instanceof TutorUnavailableError ? problems.unavailable(`${err.message}; please try again in a moment`) : err);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler, Router } from 'express';
-import type { Db } from '../../db/pool';
+import { type Db, inTransaction } from '../../db/pool';
 import { reportCompletion } from '../completion-reports';
 import type { ApiDeps } from '../deps';
 import { basicAuth, partnerActorId, partnerAuditActor, type PartnerCaller, partnerOf } from '../partner-auth';
@@ -111,10 +111,8 @@ async function store(db: Db, partner: PartnerCaller, prepared: Prepared[]): Prom
   const missing = registrations.find((r) => !known.has(r));
   if (missing) throw problems.notFound(`enrollment ${missing} (context.registration)`);
 
-  const client = await db.connect();
   const stored: string[] = [];
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     for (const p of prepared) {
       const inserted = await client.query(
         `INSERT INTO xapi_statements (id, partner_id, enrollment_id, verb, statement) VALUES ($1, $2, $3, $4, $5)
@@ -128,13 +126,7 @@ async function store(db: Db, partner: PartnerCaller, prepared: Prepared[]): Prom
         [p.id, JSON.stringify(p.statement)]);
       if (!existing?.same || existing.partner_id !== partner.partnerId) throw problems.conflict(`statement ${p.id} exists already with different content`);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   if (stored.length) {
     await audit(db, partnerAuditActor(partner), 'xapi.statements.store', { type: 'partner', id: partner.partnerId },
       { count: stored.length, statementIds: stored.slice(0, 50), registrations: registrations.slice(0, 50) });
