@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { CompletionReport, EnrollmentStatus, ReportOutcome } from '../workflows/messages';
+import { type CompletionReport, type EnrollmentStatus, REPORTABLE_STATUSES, type ReportOutcome } from '../workflows/messages';
 import { insertCompletionEvidence } from '../activities/completions';
 import type { ApiDeps } from './deps';
 
-/** Statuses in which a completion report can still be applied (the workflow decides; this is for previews). */
-export const OPEN_FOR_COMPLETION: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review'];
 export const ALREADY_COMPLETE: readonly EnrollmentStatus[] = ['completed', 'closed'];
+/** Statuses in which a completion report can still be applied (the workflow decides; this is for previews). */
+export const OPEN_FOR_COMPLETION: readonly EnrollmentStatus[] = REPORTABLE_STATUSES.filter((s) => !ALREADY_COMPLETE.includes(s));
 
 /** A report's id when the channel gives none: the same partner, enrollment and date are the same report. */
 export const derivedReportId = (partnerId: string, enrollmentId: string, completedAt: string) =>

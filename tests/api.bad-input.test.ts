@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { eventually, sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import {
@@ -49,17 +50,7 @@ afterAll(() => system?.stop(), 60_000);
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────────────────
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 async function count(sql: string, params: unknown[]): Promise<number> {
   const { rows } = await system.db.query(sql, params);

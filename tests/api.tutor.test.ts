@@ -12,6 +12,7 @@ import { createSmtpMailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
 import { createOpenAiTutorModel } from '../services/tutor-model';
 import { startOpenAiStandIn, type OpenAiStandIn } from './helpers/openai-stand-in';
+import { sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { evidenceForm, httpClient, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
 
@@ -26,7 +27,6 @@ type Session = Awaited<ReturnType<System['token']>>;
 let student: Session;
 let enrollmentId: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const countMessages = async () => Number((await system.db.query('SELECT count(*) AS n FROM tutor_messages')).rows[0].n);
 
 /** A chat request; with `stream`, the server-sent events parsed. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 /** Helpers for the completion-channel tests: problems, partner credentials, xAPI statements, CSV bodies. */
 
 export { expectProblem, type Res } from './problems';
+export { eventually, sleep } from './eventually';
 
 export const basicAuth = (partnerId: string, apiKey: string) => `Basic ${Buffer.from(`${partnerId}:${apiKey}`).toString('base64')}`;
 
@@ -34,14 +35,4 @@ export const csvHeaders = (token: string, contentType = 'text/csv'): Record<stri
 
 export const voucher = () => `ITA-${randomUUID().slice(0, 8)}`;
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}

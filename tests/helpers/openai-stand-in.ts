@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { sleep } from './eventually';
 import { listenOnFreePort } from './ports';
 
 export interface RecordedOpenAiRequest {
@@ -36,7 +37,6 @@ const defaults = (): OpenAiStandInState => ({
   moderation: 'ok',
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Splits a reply into word-sized chunks, as a model streams them. */
 const chunksOf = (text: string) => text.match(/\S+\s*/g) ?? [text];
