@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SEEDED_PROGRAMS } from '../db/seed';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import {
   evidenceForm,
@@ -79,7 +79,7 @@ async function checkOutcomes(enrollmentId: string, student: { token: string; act
 
 test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload, reject with reason, upload again, approve, closed', async () => {
   const student = await system.token('student', { name: 'Ada Lovelace' });
-  const holder = await system.token('program_holder', { id: (await import('../db/seed')).DEMO_HOLDER_ID });
+  const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
   const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
   expect(created.status).toBe(201);
@@ -148,7 +148,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
 
 test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks it complete, closed', async () => {
   const student = await system.token('student', { name: 'Grace Hopper' });
-  const holder = await system.token('program_holder', { id: (await import('../db/seed')).DEMO_HOLDER_ID });
+  const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
   const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-00017' } });
   expect(created.status).toBe(201);
