@@ -14,12 +14,18 @@
  *    "1302 Date Entered Training #1 (WIOA)", "1303 Type of Training Service #1 (WIOA)", "1307 Training Completed #1",
  *    "1308 Date Completed, or Withdrew from, Training #1", "1800 Type of Recognized Credential (WIOA)",
  *    "1802 Type of Recognized Credential #2 (WIOA)"), NOT by the DOL text itself. See each element's `confirmed`.
- *  - NOT CONFIRMED: "1801 Date Attained Recognized Credential (WIOA)" (only seen in one third-party layout, and implied
- *    by 1800/1802/1804 being the credential types #1/#2/#3); the code values of 1800 (only their order was seen in a
- *    third-party note: secondary school, AA/AS, BA/BS, occupational licensure, occupational certificate, occupational
- *    certification, other, none). The 1303 code values are as a third-party SQL implementation of the PIRL lists them.
- *    Check all of these against the current ETA-9172 on https://www.dol.gov/agencies/eta/performance before a state
- *    submission.
+ *  - 1800 and 1801 (second search, 2026-11-25): still not in any stored DOL text. Corroborated by two independent
+ *    state implementations: a Connecticut (CareerConneCT) PIRL validation pipeline whose header map lists
+ *    "1800 Type of Recognized Credential (WIOA)", "1801 Date Attained Recognized Credential (WIOA)",
+ *    "1802 Type of Recognized Credential #2 (WIOA)", "1803 Date Attained Recognized Credential #2 (WIOA)",
+ *    "1804 … #3", "1805 … #3" (and 1806/1807 as measurable skill gains dates, not credentials); and an Arkansas PIRL
+ *    extract, github.com/Coleridge-Data-For-Impact/ada_impact_2026 @ 1de6ab965f65566faa08d8d759dbde026cf1c377,
+ *    "data model scripts/FACT Person Outcome/DW RedShift - Load FACT Person Outcome - PIRL - Wagner Peyser.sql",
+ *    which decodes type_of_recognized_credential_wioa exactly as RECOGNIZED_CREDENTIAL_CODES below (1..7, 0 = none);
+ *    the same repository's Adult script decodes 1303 as TRAINING_SERVICE_CODES below. Sources that disagree were
+ *    discounted: a TypeScript exporter with 0–6 (it also misnumbers 1300/1303) and older drafts with 1–8.
+ *    1801's type DT 8 follows the layout's date convention (element 200, DOL text). Check all of these against the
+ *    current ETA-9172 on https://www.dol.gov/agencies/eta/performance before a state submission.
  *  - The brief that asked for this named "1332" for training completed; the sources above give 1307 (Training
  *    Completed #1) and 1308 (Date Completed, or Withdrew from, Training #1), which are used here.
  */
@@ -36,10 +42,10 @@ export interface PirlElement {
   /** Code values (code → meaning) for coded elements. */
   codes?: Readonly<Record<string, string>>;
   /** Whether the number and name were read in the DOL layout itself ('dol'), or only in third-party PIRL tooling. */
-  confirmed: 'dol' | 'third-party' | 'unconfirmed';
+  confirmed: 'dol' | 'third-party';
 }
 
-/** PIRL 1303 code values (third-party SQL implementation of the PIRL; not read in the DOL text here). */
+/** PIRL 1303 code values (two state implementations of the PIRL agree; not read in the DOL text here). */
 export const TRAINING_SERVICE_CODES = {
   '00': 'No Training Service',
   '01': 'On the Job Training (non-WIOA Youth)',
@@ -57,7 +63,7 @@ export const TRAINING_SERVICE_CODES = {
 } as const;
 export type TrainingServiceCode = keyof typeof TRAINING_SERVICE_CODES;
 
-/** PIRL 1800 code values: UNCONFIRMED (order from a third-party note); verify before a state submission. */
+/** PIRL 1800 code values, as a state's PIRL extract decodes them (see the sources above; not read in the DOL text here). */
 export const RECOGNIZED_CREDENTIAL_CODES = {
   '0': 'No recognized credential',
   '1': 'Secondary School Diploma/or equivalency',
@@ -82,7 +88,7 @@ export const PIRL = {
   trainingCompleted: { number: 1307, name: 'Training Completed #1', type: 'IN', length: 1, codes: YES_NO, confirmed: 'third-party' },
   trainingCompletedDate: { number: 1308, name: 'Date Completed, or Withdrew from, Training #1', type: 'DT', length: 8, confirmed: 'third-party' },
   credentialType: { number: 1800, name: 'Type of Recognized Credential (WIOA)', type: 'IN', length: 1, codes: RECOGNIZED_CREDENTIAL_CODES, confirmed: 'third-party' },
-  credentialDate: { number: 1801, name: 'Date Attained Recognized Credential (WIOA)', type: 'DT', length: 8, confirmed: 'unconfirmed' },
+  credentialDate: { number: 1801, name: 'Date Attained Recognized Credential (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
 } as const satisfies Record<string, PirlElement>;
 
 export type PirlField = keyof typeof PIRL;
