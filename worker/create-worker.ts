@@ -2,26 +2,28 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { createPartnerActivities, listPolledPartners, type PartnerActivityOptions, type PartnerRow } from '../activities/partners';
 import type { Config } from '../lib/config';
+import { workflowCodeOption } from './workflow-bundle';
 import { partnerTaskQueue } from '../workflows/messages';
 
 export interface EnrollmentWorkerOptions {
   config: Config;
   deps: ActivityDeps;
   connection?: NativeConnection;
-  /** A prebuilt bundle (tests build one per run); without it the worker bundles `workflows/` at start. */
+  /** A bundle to run (tests build one per run); without it, dist/workflow-bundle.js when current, else `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createEnrollmentWorker({ config, deps, connection, workflowBundle }: EnrollmentWorkerOptions) {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
+  const code = workflowBundle ? { option: { workflowBundle }, reason: 'the bundle given' } : workflowCodeOption();
   const worker = await Worker.create({
     connection: conn,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...code.option,
     activities: createActivities(deps),
   });
-  return { worker, connection: conn, ownsConnection: !connection };
+  return { worker, connection: conn, ownsConnection: !connection, workflowCode: code.reason };
 }
 
 export interface PartnerWorkerOptions {
@@ -58,6 +60,8 @@ export interface WorkerSet {
   workers: { name: string; taskQueue: string; worker: Worker }[];
   connection: NativeConnection;
   ownsConnection: boolean;
+  /** Where the workflow code came from: the prebuilt bundle, or bundled at start (and why). */
+  workflowCode: string;
 }
 
 /**
@@ -65,14 +69,14 @@ export interface WorkerSet {
  * (read from the database now; a partner added later needs a restart), a worker on that partner's task queue.
  */
 export async function createWorkers(options: EnrollmentWorkerOptions): Promise<WorkerSet> {
-  const { worker, connection, ownsConnection } = await createEnrollmentWorker(options);
+  const { worker, connection, ownsConnection, workflowCode } = await createEnrollmentWorker(options);
   const workers: WorkerSet['workers'] = [{ name: 'enrollments', taskQueue: options.config.temporal.taskQueue, worker }];
   for (const partner of await listPolledPartners(options.deps.db)) {
     const taskQueue = partnerTaskQueue(partner.id);
     const partnerWorker = await createPartnerWorker({ connection, namespace: options.config.temporal.namespace, deps: options.deps, partner, taskQueue });
     workers.push({ name: `partner ${partner.id} (${partner.rateLimitPerSecond}/s)`, taskQueue, worker: partnerWorker });
   }
-  return { workers, connection, ownsConnection };
+  return { workers, connection, ownsConnection, workflowCode };
 }
 
 /**

@@ -8,7 +8,7 @@ import { createWorkers, runWorkers } from './create-worker';
 async function main() {
   const config = loadConfig();
   const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const { workers, connection } = await createWorkers({
+  const { workers, connection, workflowCode } = await createWorkers({
     config,
     deps: {
       db,
@@ -24,6 +24,7 @@ async function main() {
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }
+  console.log(`[worker] ready ${Math.round(performance.now())} ms after the process started; ${workflowCode}`);
   // SIGINT/SIGTERM stop every worker after its in-flight tasks finish (the SDK installs those handlers).
   await runWorkers(workers.map((w) => w.worker));
   await connection.close();
