@@ -24,13 +24,37 @@ const CREDENTIAL_LABELS: Record<string, string> = {
 const formatDate = (d: Date) => d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
 
 const QR_SIZE = 96;
+/** White modules around the symbol, inside the QR_SIZE box. */
+const QR_QUIET_ZONE = 1;
+
+/**
+ * The QR code of `text` as vector paths in the `size`-pt square at (x, y): a white square (so it scans on any page
+ * colour), then each horizontal run of dark modules as one rectangle, all filled as one path. The rectangles are in
+ * module units (scaled by the transform) so their coordinates are small integers: a compact content stream, and no
+ * raster image to encode and then decode again.
+ */
+function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number, size: number): void {
+  const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const n = modules.size;
+  const unit = size / (n + 2 * QR_QUIET_ZONE);
+  doc.rect(x, y, size, size).fill('#ffffff');
+  doc.save().translate(x + QR_QUIET_ZONE * unit, y + QR_QUIET_ZONE * unit).scale(unit);
+  for (let row = 0; row < n; row++) {
+    for (let col = 0; col < n; col++) {
+      if (!modules.data[row * n + col]) continue;
+      const start = col;
+      while (col + 1 < n && modules.data[row * n + col + 1]) col++;
+      doc.rect(start, row, col + 1 - start, 1);
+    }
+  }
+  doc.fill('#000000').restore();
+}
 
 /**
  * A one-page landscape certificate with a QR code to its public verification page. Fixed metadata dates (and a
- * deterministic QR image) keep the same content rendering to the same bytes.
+ * deterministic QR code) keep the same content rendering to the same bytes.
  */
 export async function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
-  const qr = await QRCode.toBuffer(c.verifyUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, width: 288 });
   const doc = new PDFDocument({
     size: 'LETTER',
     layout: 'landscape',
@@ -68,7 +92,7 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
     doc.fontSize(10)
       .text(`${c.partnerName} certificate: ${c.partnerCertificateUrl}`, { width: textWidth, link: c.partnerCertificateUrl });
   }
-  doc.image(qr, qrX, qrY, { width: QR_SIZE, height: QR_SIZE });
+  drawQrCode(doc, c.verifyUrl, qrX, qrY, QR_SIZE);
   doc.link(qrX, qrY, QR_SIZE, QR_SIZE, c.verifyUrl);
   doc.fontSize(7).fillColor('#555555').text('Scan to verify', qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
   doc.end();

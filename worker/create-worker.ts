@@ -3,7 +3,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { createPartnerActivities, listPolledPartners, type PartnerActivityOptions, type PartnerRow } from '../activities/partners';
 import type { Config } from '../lib/config';
 import { workflowCodeOption } from './workflow-bundle';
-import { partnerTaskQueue } from '../workflows/messages';
+import { interactiveTaskQueue, partnerTaskQueue } from '../workflows/messages';
 
 export interface EnrollmentWorkerOptions {
   config: Config;
@@ -13,17 +13,28 @@ export interface EnrollmentWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
+/**
+ * The enrollment worker (workflows and every activity) and, on the same connection, the worker of the interactive
+ * queue (the activities someone waits on; see interactiveTaskQueue) with slots of its own.
+ */
 export async function createEnrollmentWorker({ config, deps, connection, workflowBundle }: EnrollmentWorkerOptions) {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const code = workflowBundle ? { option: { workflowBundle }, reason: 'the bundle given' } : workflowCodeOption();
+  const activities = createActivities(deps);
   const worker = await Worker.create({
     connection: conn,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...code.option,
-    activities: createActivities(deps),
+    activities,
   });
-  return { worker, connection: conn, ownsConnection: !connection, workflowCode: code.reason };
+  const interactiveWorker = await Worker.create({
+    connection: conn,
+    namespace: config.temporal.namespace,
+    taskQueue: interactiveTaskQueue(config.temporal.taskQueue),
+    activities,
+  });
+  return { worker, interactiveWorker, connection: conn, ownsConnection: !connection, workflowCode: code.reason };
 }
 
 export interface PartnerWorkerOptions {
@@ -69,12 +80,16 @@ export interface WorkerSet {
  * (read from the database now; a partner added later needs a restart), a worker on that partner's task queue.
  */
 export async function createWorkers(options: EnrollmentWorkerOptions): Promise<WorkerSet> {
-  const { worker, connection, ownsConnection, workflowCode } = await createEnrollmentWorker(options);
-  const workers: WorkerSet['workers'] = [{ name: 'enrollments', taskQueue: options.config.temporal.taskQueue, worker }];
+  const { worker, interactiveWorker, connection, ownsConnection, workflowCode } = await createEnrollmentWorker(options);
+  const { taskQueue } = options.config.temporal;
+  const workers: WorkerSet['workers'] = [
+    { name: 'enrollments', taskQueue, worker },
+    { name: 'interactive activities', taskQueue: interactiveTaskQueue(taskQueue), worker: interactiveWorker },
+  ];
   for (const partner of await listPolledPartners(options.deps.db)) {
-    const taskQueue = partnerTaskQueue(partner.id);
-    const partnerWorker = await createPartnerWorker({ connection, namespace: options.config.temporal.namespace, deps: options.deps, partner, taskQueue });
-    workers.push({ name: `partner ${partner.id} (${partner.rateLimitPerSecond}/s)`, taskQueue, worker: partnerWorker });
+    const partnerQueue = partnerTaskQueue(partner.id);
+    const partnerWorker = await createPartnerWorker({ connection, namespace: options.config.temporal.namespace, deps: options.deps, partner, taskQueue: partnerQueue });
+    workers.push({ name: `partner ${partner.id} (${partner.rateLimitPerSecond}/s)`, taskQueue: partnerQueue, worker: partnerWorker });
   }
   return { workers, connection, ownsConnection, workflowCode };
 }

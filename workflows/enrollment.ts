@@ -24,6 +24,7 @@ import {
   type EnrollmentWorkflowInput,
   type MarkComplete,
   FailureType,
+  interactiveTaskQueue,
   LAUNCHABLE_STATUSES,
   launchUpdate,
   MARKABLE_STATUSES,
@@ -48,9 +49,6 @@ import {
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
 const acts = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '30s', retry: RETRY });
-// A student waits on these answers, so a partner or payment provider that does not answer fails the request
-// after a few tries instead of hanging it.
-const interactiveActs = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } });
 
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
 const notFound = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.notFound);
@@ -76,6 +74,12 @@ export interface EnrollmentOutcome {
 
 export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promise<EnrollmentOutcome> {
   const { enrollmentId, carried } = input;
+  // What a caller waits on runs on the interactive queue (see interactiveTaskQueue), the rest on the workflow's own.
+  const taskQueue = interactiveTaskQueue(workflowInfo().taskQueue);
+  const answerActs = proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '30s', retry: RETRY });
+  // A student waits on these answers, so a partner or payment provider that does not answer fails the request
+  // after a few tries instead of hanging it.
+  const interactiveActs = proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } });
   const state: EnrollmentState = carried?.state ?? {
     enrollmentId,
     status: input.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch',
@@ -109,7 +113,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       checkoutUrl: state.checkoutUrl, paidAt: state.paidAt, launchedAt: state.launchedAt,
       completedAt: state.completedAt, completionMethod: state.completionMethod,
     };
-    projection = projection.then(() => acts.recordEnrollmentStatus(change));
+    projection = projection.then(() => answerActs.recordEnrollmentStatus(change));
     return projection;
   }
 
@@ -142,7 +146,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
 
   async function applyReport(r: CompletionReport): Promise<ReportOutcome> {
     if (completion) {
-      await acts.recordCompletionEvidence({ enrollmentId, ...r, outcome: 'already_complete' });
+      await answerActs.recordCompletionEvidence({ enrollmentId, ...r, outcome: 'already_complete' });
       return { outcome: 'already_complete', status: state.status };
     }
     await complete(r);
@@ -225,7 +229,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       const submittedAt = nowIso();
       const view = { id: s.submissionId, status: 'pending' as const, completedAt: s.completedAt, submittedAt };
       state.submissions.push(view);
-      await Promise.all([acts.recordSubmission({ ...s, enrollmentId, submittedAt }), moveTo('awaiting_review')]);
+      await Promise.all([answerActs.recordSubmission({ ...s, enrollmentId, submittedAt }), moveTo('awaiting_review')]);
       return view;
     },
     {
@@ -256,7 +260,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       const s = pendingSubmission(submissionId);
       s.status = 'approved';
       await Promise.all([
-        acts.recordSubmissionReview({ submissionId, status: 'approved', reviewerId, reviewedAt: nowIso() }),
+        answerActs.recordSubmissionReview({ submissionId, status: 'approved', reviewerId, reviewedAt: nowIso() }),
         complete({ method: 'student_upload', reportId: submissionId, completedAt: s.completedAt, submissionId, reportedBy: reviewerId }),
       ]);
       return state;
@@ -272,7 +276,7 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       s.reason = reason;
       background.push(acts.sendSubmissionRejectedEmail({ enrollmentId, submissionId, reason }));
       await Promise.all([
-        acts.recordSubmissionReview({ submissionId, status: 'rejected', reviewerId, reason, reviewedAt: nowIso() }),
+        answerActs.recordSubmissionReview({ submissionId, status: 'rejected', reviewerId, reason, reviewedAt: nowIso() }),
         moveTo('in_progress'),
       ]);
       return state;
@@ -315,10 +319,10 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       await Promise.all([
         moveTo('withdrawn'),
         ...(entered ? [
-          acts.refundPayment({ enrollmentId, amountCents: refundCents, reason: w.reason }),
-          acts.reverseRevenueShare({ enrollmentId }),
-          acts.reverseTransfers({ enrollmentId }),
-          acts.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
+          answerActs.refundPayment({ enrollmentId, amountCents: refundCents, reason: w.reason }),
+          answerActs.reverseRevenueShare({ enrollmentId }),
+          answerActs.reverseTransfers({ enrollmentId }),
+          answerActs.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
         ] : []),
       ]);
       return { status: state.status, refundCents, currency: input.currency };

@@ -43,6 +43,13 @@ export const FailureType = {
   paymentProviderUnavailable: 'PaymentProviderUnavailable',
 } as const;
 
+/**
+ * The task queue of the activities someone waits on (the status projection an update answers after, launch,
+ * checkout, recording evidence and reviews): its own queue and slots, so an answer never queues behind the closing
+ * work (certificates, emails, payouts) of other enrollments. The same worker process serves both queues.
+ */
+export const interactiveTaskQueue = (taskQueue: string): string => `${taskQueue}-interactive`;
+
 /** The task queue of a partner's API calls; its workers cap the rate at the partner's limit. */
 export const partnerTaskQueue = (partnerId: string): string => `partner-${partnerId}`;
 

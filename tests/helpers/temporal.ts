@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporalCli, temporalTestServer } from '../../lib/temporal-binaries';
-import { searchAttributes } from '../../workflows/messages';
+import { interactiveTaskQueue, searchAttributes } from '../../workflows/messages';
 import { WORKFLOW_BUNDLE_PATH } from './global-setup';
 
 export const workflowBundle = { codePath: WORKFLOW_BUNDLE_PATH };
@@ -31,9 +31,24 @@ export function createDevServerEnv() {
   });
 }
 
-/** A worker on a fresh task queue with the prebuilt bundle; the caller runs its test inside `worker.runUntil`. */
+/**
+ * A worker on a fresh task queue with the prebuilt bundle, and the activity worker of its interactive queue (see
+ * interactiveTaskQueue); the caller runs its test inside `worker.runUntil`, which runs both.
+ */
 export async function createTestWorker(env: TestWorkflowEnvironment, activities: WorkerOptions['activities']) {
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  const interactive = await Worker.create({ connection: env.nativeConnection, taskQueue: interactiveTaskQueue(taskQueue), activities });
+  const worker = {
+    async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+      const running = interactive.run();
+      try {
+        return await main.runUntil(fnOrPromise);
+      } finally {
+        interactive.shutdown();
+        await running;
+      }
+    },
+  };
   return { worker, taskQueue };
 }
