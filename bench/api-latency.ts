@@ -13,7 +13,7 @@
  *                    enrollments, one per request (signal paymentConfirmed)
  *   - update:        POST /api/program-holder/mark-complete on the enrollments the create run made, one per request
  *                    (executeUpdate markComplete)
- * The bare calls: a trivial workflow (bench/skeleton/latency.ts) on a worker in this process, driven at the same rate
+ * The bare calls: a trivial workflow (bench/skeleton/latency.ts) on a worker in a process of its own, driven at the same rate
  * with @temporalio/client: executeUpdateWithStart, signal, executeUpdate, query. Their latency counts from the
  * moment each call was due, so a stalled client cannot hide a slow answer.
  *
@@ -26,11 +26,11 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
+import { startSkeletonWorker } from './harness';
 import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
 
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -153,7 +153,6 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const request = httpClient(system.baseUrl);
-  let nativeConnection: NativeConnection | undefined;
   const tag = Date.now().toString(36);
   try {
     const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
@@ -208,12 +207,8 @@ async function main(): Promise<void> {
     const platformRunMs = round(performance.now() - tRun, 0);
     await sleep(3000);
 
-    // The bare calls, against the same server, with a worker of their own in this process.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton/latency'), logger: new DefaultLogger('WARN') });
-    nativeConnection = await NativeConnection.connect({ address: system.temporalAddress });
-    const worker = await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue: QUEUE, workflowBundle });
-    const running = worker.run();
+    // The bare calls, against the same server, with a worker of their own in another process.
+    const skeletonWorker = await startSkeletonWorker(system.temporalAddress, QUEUE, 'latency');
     const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
     const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
     try {
@@ -230,8 +225,7 @@ async function main(): Promise<void> {
       bare.update = await fixedRate('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
       await Promise.all(Array.from({ length: COUNT }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
     } finally {
-      worker.shutdown();
-      await running;
+      await skeletonWorker.stop();
     }
 
     const rows = [
@@ -257,7 +251,6 @@ async function main(): Promise<void> {
     console.log(markdown(result));
     console.log(`[bench] wrote bench/results/api-latency-${date}.json and .md`);
   } finally {
-    await nativeConnection?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await system.stop();
   }

@@ -3,6 +3,7 @@
  * app on a loopback port with an admin token, peak RSS / heap sampling, and writing bench/results/<name>-<date>.json.
  * Used by bench/wioa-export.ts and bench/revenue-export.ts.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -127,4 +128,25 @@ export function writeResult(name: string, result: { date: string }): string {
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`written ${path.relative(process.cwd(), file)}`);
   return file;
+}
+
+/** The bare skeleton's worker (bench/skeleton/worker.ts) as a child process; resolves once it polls. */
+export async function startSkeletonWorker(address: string, taskQueue: string, workflows: 'workflows' | 'latency'): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'skeleton', 'worker.js'), address, taskQueue, workflows], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the skeleton worker exited before it was ready: ${out}`)));
+  });
+  return {
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

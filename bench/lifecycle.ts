@@ -8,27 +8,28 @@
  *    just before the create request until the database shows `closed` (polled every BENCH_POLL_MS).
  * 2. A bare skeleton workflow (bench/skeleton/workflows.ts) with the same number of activities, signals and updates
  *    as one enrollment of each kind (counted from the histories of two warm-up enrollments), all doing nothing, run
- *    by a worker in this process on its own task queue and driven directly with the Temporal client, the same N and C.
+ *    by a worker in a process of its own (bench/skeleton/worker.ts) on its own task queue and driven directly with the
+ *    Temporal client, the same N and C.
  * 3. History size (events and encoded bytes) of one happy-path enrollment of each kind.
  *
  * Writes bench/results/lifecycle-<date>.json and .md.
  *
- *   npm run bench     (BENCH_ENROLLMENTS=200, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
+ *   npm run bench     (BENCH_ENROLLMENTS=500, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System } from '../tests/helpers/system';
 import { enrollmentWorkflowId } from '../workflows/messages';
+import { startSkeletonWorker } from './harness';
 import { type SkeletonInput, skeletonWorkflow, stepSignal, stepUpdate } from './skeleton/workflows';
 
-const N = Number(process.env.BENCH_ENROLLMENTS ?? 200);
+const N = Number(process.env.BENCH_ENROLLMENTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const SELF_PAY_SHARE = Number(process.env.BENCH_SELF_PAY_SHARE ?? 0.25);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
@@ -130,8 +131,6 @@ async function main(): Promise<void> {
   const request = httpClient(system.baseUrl);
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
   const watcher = closeWatcher(system);
-  let worker: Worker | undefined;
-  let nativeConnection: NativeConnection | undefined;
 
   const expect = (what: string, res: { status: number; body: unknown }, ...statuses: number[]) => {
     if (!statuses.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
@@ -211,16 +210,10 @@ async function main(): Promise<void> {
     console.log(`[bench] platform: ${platform.perSecond}/s, p50 ${platform.p50Ms} ms, p99 ${platform.p99Ms} ms, ${platform.failed} failed`);
     await watcher.stop();
 
-    // The skeleton, on the same server, with a worker of its own in this process.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    const tBundle = performance.now();
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton/workflows'), logger: new DefaultLogger('WARN') });
-    const bundleMs = round(performance.now() - tBundle);
-    nativeConnection = await NativeConnection.connect({ address: system.temporalAddress });
-    worker = await Worker.create({
-      connection: nativeConnection, namespace: 'default', taskQueue: SKELETON_QUEUE, workflowBundle,
-      activities: { noop: async () => undefined },
-    });
+    // The skeleton, on the same server, with a worker of its own in another process.
+    const tWorker = performance.now();
+    const skeletonWorker = await startSkeletonWorker(system.temporalAddress, SKELETON_QUEUE, 'workflows');
+    const skeletonWorkerStartMs = round(performance.now() - tWorker);
     const template = (kind: Kind): SkeletonInput => ({ activities: history[kind].activities, messages: history[kind].messages });
     const skeletonOnce = async (i: number, tag: string): Promise<number> => {
       const input = template(kindOf(i));
@@ -235,7 +228,6 @@ async function main(): Promise<void> {
       await handle.result();
       return performance.now() - t0;
     };
-    const running = worker.run();
     let skeleton: RunResult;
     try {
       await skeletonOnce(1, 'warm');
@@ -243,8 +235,7 @@ async function main(): Promise<void> {
       console.log('[bench] skeleton run…');
       skeleton = await runBounded(N, CONCURRENCY, (i) => skeletonOnce(i, 'run'));
     } finally {
-      worker.shutdown();
-      await running;
+      await skeletonWorker.stop();
     }
     console.log(`[bench] skeleton: ${skeleton.perSecond}/s, p50 ${skeleton.p50Ms} ms, p99 ${skeleton.p99Ms} ms, ${skeleton.failed} failed`);
 
@@ -259,7 +250,7 @@ async function main(): Promise<void> {
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.release()}` },
       settings: { enrollments: N, concurrency: CONCURRENCY, selfPayShare: SELF_PAY_SHARE, pollMs: POLL_MS, program: DEMO.title },
       systemStartMs,
-      skeletonBundleMs: bundleMs,
+      skeletonWorkerStartMs,
       platform,
       skeleton,
       ratio,
@@ -273,7 +264,6 @@ async function main(): Promise<void> {
     console.log(`[bench] wrote bench/results/lifecycle-${date}.json and .md`);
   } finally {
     await watcher.stop().catch(() => undefined);
-    await nativeConnection?.close().catch(() => undefined);
     await connection.close().catch(() => undefined);
     await system.stop();
   }

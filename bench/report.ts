@@ -1,7 +1,7 @@
 /**
  * Summary of the latest benchmark run: reads every bench/results/<benchmark>-<date>.json of the latest date and writes
- * bench/results/summary-<date>.md (one Markdown table per benchmark) and bench/results/summary-<date>.svg (a
- * hand-written bar chart, no dependencies). Benchmarks it does not know (or whose results are missing) are shown
+ * bench/results/<date>.json (all of them in one file), bench/results/summary-<date>.md (one Markdown table per
+ * benchmark) and bench/results/summary-<date>.svg (a hand-written bar chart, no dependencies). Benchmarks it does not know (or whose results are missing) are shown
  * generically or skipped.
  *
  *   node dist/bench/report.js        (last step of `npm run bench`)
@@ -199,11 +199,13 @@ function main(): void {
     sections.push(`## ${name}\n\n${genericMd(r)}`);
     panels.push(...genericPanels(name, r));
   }
+  const all = path.join(RESULTS_DIR, `${date}.json`);
+  writeFileSync(all, `${JSON.stringify({ date, machine, benchmarks: Object.fromEntries(results) }, null, 2)}\n`);
   const md = path.join(RESULTS_DIR, `summary-${date}.md`);
   const chart = path.join(RESULTS_DIR, `summary-${date}.svg`);
   writeFileSync(md, `${sections.join('\n\n')}\n\n![chart](summary-${date}.svg)\n`);
   writeFileSync(chart, svg(date, machine, panels));
-  console.log(`written ${path.relative(process.cwd(), md)} and ${path.relative(process.cwd(), chart)} (${[...results.keys()].join(', ')})`);
+  console.log(`written ${[all, md, chart].map((f) => path.relative(process.cwd(), f)).join(', ')} (${[...results.keys()].join(', ')})`);
 }
 
 main();
