@@ -44,9 +44,10 @@ export const FailureType = {
 } as const;
 
 /**
- * The task queue of the activities someone waits on (the status projection an update answers after, launch,
- * checkout, recording evidence and reviews): its own queue and slots, so an answer never queues behind the closing
- * work (certificates, emails, payouts) of other enrollments. The same worker process serves both queues.
+ * The task queue of the outside calls someone waits on (launch at the partner, checkout, a withdrawal's refund and
+ * transfer reversals): its own queue and slots, so an answer never queues behind the closing work (certificates,
+ * emails, payouts) of other enrollments. The same worker process serves both queues. (The database writes an answer
+ * waits for, such as the status projection, are local activities and need no queue.)
  */
 export const interactiveTaskQueue = (taskQueue: string): string => `${taskQueue}-interactive`;
 
