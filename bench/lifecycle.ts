@@ -6,7 +6,7 @@
  *    to `closed`, at most C in flight: WIOA-voucher ones (create, launch, mark complete as the demo holder) and a
  *    share of self-paid ones (create, signed Stripe webhook, launch, mark complete). Time to close is measured from
  *    just before the create request until the database shows `closed` (polled every BENCH_POLL_MS).
- * 2. A bare skeleton workflow (bench/skeleton/workflows.ts) with the same number of activities, signals and updates
+ * 2. A bare skeleton workflow (bench/skeleton/workflows.ts) with the same number of activities, local activities, signals and updates
  *    as one enrollment of each kind (counted from the histories of two warm-up enrollments), all doing nothing, run
  *    by a worker in a process of its own (bench/skeleton/worker.ts) on its own task queue and driven directly with the
  *    Temporal client, the same N and C.
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     const history = await handle.fetchHistory();
     const description = await handle.describe();
     const events = history.events ?? [];
-    const count = (pick: (e: temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter((e) => pick(e) != null).length;
+    const count = (pick: (e: temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter((e) => !!pick(e)).length;
     const messages = events
       .filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes)
       .map((e) => (e.workflowExecutionSignaledEventAttributes ? 's' : 'u')).join('');
@@ -183,6 +183,7 @@ async function main(): Promise<void> {
       bytes: temporal.api.history.v1.History.encode(history).finish().length,
       historySizeBytesReported: description.historySize ?? null,
       activities: count((e) => e.activityTaskScheduledEventAttributes),
+      localActivities: count((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
       signals: count((e) => e.workflowExecutionSignaledEventAttributes),
       updates: count((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
       timers: count((e) => e.timerStartedEventAttributes),
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
     const tWorker = performance.now();
     const skeletonWorker = await startSkeletonWorker(system.temporalAddress, SKELETON_QUEUE, 'workflows');
     const skeletonWorkerStartMs = round(performance.now() - tWorker);
-    const template = (kind: Kind): SkeletonInput => ({ activities: history[kind].activities, messages: history[kind].messages });
+    const template = (kind: Kind): SkeletonInput => ({ activities: history[kind].activities, localActivities: history[kind].localActivities, messages: history[kind].messages });
     const skeletonOnce = async (i: number, tag: string): Promise<number> => {
       const input = template(kindOf(i));
       const t0 = performance.now();
@@ -272,10 +273,10 @@ async function main(): Promise<void> {
 function markdown(r: {
   date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
   platform: RunResult; skeleton: RunResult; ratio: { throughput: number; p50: number; p99: number };
-  history: Record<Kind, { events: number; bytes: number; activities: number; signals: number; updates: number; timers: number; workflowTasks: number }>;
+  history: Record<Kind, { events: number; bytes: number; activities: number; localActivities: number; signals: number; updates: number; timers: number; workflowTasks: number }>;
 }): string {
   const row = (name: string, x: RunResult) => `| ${name} | ${x.completed} | ${x.failed} | ${x.perSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} |`;
-  const h = (name: string, x: (typeof r.history)[Kind]) => `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
+  const h = (name: string, x: (typeof r.history)[Kind]) => `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.localActivities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
   return [
     `# Lifecycle benchmark, ${r.date.slice(0, 10)}`,
     '',
@@ -285,14 +286,14 @@ function markdown(r: {
     '| run | closed | failed | enrollments/s | p50 ms | p99 ms | max ms |',
     '|---|---:|---:|---:|---:|---:|---:|',
     row('platform (HTTP, worker, API, Postgres)', r.platform),
-    row('bare Temporal skeleton (same activities/signals/updates)', r.skeleton),
+    row('bare Temporal skeleton (same activities, local activities, signals, updates)', r.skeleton),
     '',
     `Platform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.`,
     '',
     '## History of one happy-path enrollment',
     '',
-    '| funding | events | bytes | activities | signals | updates | timers | workflow tasks |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| funding | events | bytes | activities | local activities | signals | updates | timers | workflow tasks |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     h('WIOA voucher', r.history.wioa_ita),
     h('self-paid (Stripe)', r.history.self_pay),
     '',

@@ -47,8 +47,8 @@ function lifecycleMd(r: Json): string {
     runs.map(([name, x]) => [name, x?.completed, x?.failed, x?.perSecond, x?.p50Ms, x?.p99Ms, x?.maxMs]));
   const ratio = r.ratio ? `\n\nPlatform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.` : '';
   const history = r.history
-    ? `\n\n${table(['history (one happy path)', 'events', 'bytes', 'activities', 'signals', 'updates', 'timers'],
-      Object.entries(r.history as Record<string, Json>).map(([k, h]) => [k, h.events, h.bytes, h.activities, h.signals, h.updates, h.timers]))}`
+    ? `\n\n${table(['history (one happy path)', 'events', 'bytes', 'activities', 'local activities', 'signals', 'updates', 'timers'],
+      Object.entries(r.history as Record<string, Json>).map(([k, h]) => [k, h.events, h.bytes, h.activities, h.localActivities, h.signals, h.updates, h.timers]))}`
     : '';
   return `${r.settings?.enrollments ?? '?'} enrollments, ${r.settings?.concurrency ?? '?'} in flight.\n\n${main}${ratio}${history}`;
 }
