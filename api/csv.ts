@@ -1,7 +1,8 @@
 /**
  * A small RFC 4180 reader: comma-separated fields, double-quoted fields (which may hold commas, line breaks and
  * `""` for a quote), records ending in CRLF (LF and a lone CR are accepted as well). Blank lines are skipped.
- * Each record remembers the line it starts on, so a report can point at it.
+ * Each record remembers the line it starts on, so a report can point at it. The exports write CSV with
+ * csvCell and csvLine below.
  */
 export interface CsvRecord {
   /** 1-based line of the file where the record starts. */
@@ -97,6 +98,15 @@ export function parseCsv(text: string, options: { maxRecords?: number } = {}): C
   }
   return records;
 }
+
+/** One CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+export function csvCell(value: string | number): string {
+  const s = String(value);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV record, ending in CRLF. */
+export const csvLine = (cells: readonly (string | number)[]): string => `${cells.map(csvCell).join(',')}\r\n`;
 
 /**
  * Whether bytes are UTF-8 text rather than a binary file: valid UTF-8 with no control characters other than tab,

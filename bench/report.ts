@@ -59,7 +59,7 @@ function exportsMd(results: Map<string, Json>): string | undefined {
   if (w) rows.push(['WIOA PIRL (CSV, streamed)', w.generatedEnrollments, w.exportedRows, w.seconds, w.rowsPerSecond, '–', w.peakRssMiB, w.peakHeapUsedMiB]);
   const r = results.get('revenue-export');
   for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
-    rows.push([`revenue share (${x.format.toUpperCase()}, built in memory)`, r.generatedEnrollments, x.entries, x.seconds, x.entriesPerSecond, x.ttfbMs, x.peakRssMiB, x.peakHeapUsedMiB]);
+    rows.push([`revenue share (${x.format.toUpperCase()}, streamed)`, r.generatedEnrollments, x.entries, x.seconds, x.entriesPerSecond, x.ttfbMs, x.peakRssMiB, x.peakHeapUsedMiB]);
   }
   if (rows.length === 0) return undefined;
   return table(['export', 'enrollments', 'rows', 'seconds', 'rows/s', 'first byte ms', 'peak RSS MiB', 'peak heap MiB'], rows);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { PoolClient } from 'pg';
 import { createActivities, type EnrollmentActivities } from '../activities';
 import { createApp } from '../api/app';
 import { createAuthenticator, signDevelopmentToken, type Role } from '../api/auth';
@@ -19,6 +20,7 @@ import { createLocalFileStore } from '../services/file-store';
 import { createOutboxMailer } from '../services/mailer';
 import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { eventually, sleep } from './helpers/eventually';
 import { startStripeStandIn } from './helpers/stripe-stand-in';
 
 const JWT_SECRET = 'revenue-share-test-secret';
@@ -224,6 +226,267 @@ describe('GET /api/reports/revenue-share', () => {
     }
     expect((await report('from=2030-01-01&to=2030-01-02', 'student')).status).toBe(403);
     expect((await fetch(`${baseUrl}/api/reports/revenue-share?from=2030-01-01&to=2030-01-02`)).status).toBe(401);
+  });
+});
+
+// ── the report, streamed ───────────────────────────────────────────────────────────────────────────────
+
+describe('GET /api/reports/revenue-share, streamed over many rows', () => {
+  /** Generated enrollments: shares in 2031 Q1 (a day each), spread over five programs of two holders and two currencies. */
+  const MANY = 3_000;
+  const Q1 = 'from=2031-01-01&to=2031-03-31';
+  /** Of the generated enrollments: the partner's share one cent short; refunded (shares reversed after the period); shares before the period. */
+  const isShort = (i: number) => i % 101 === 7;
+  const isRefunded = (i: number) => i % 50 === 3;
+  const isOutside = (i: number) => i % 97 === 5;
+  let programs: string[];
+  /** Enrollment ids by generation index; the program holder of each program. */
+  const enrollmentOf = new Map<number, string>();
+  const holderOf = new Map<string, string>();
+
+  beforeAll(async () => {
+    programs = [DEMO.id, IC3.id, BARBERING.id, otherProgramId, euroProgramId];
+    for (const p of programs) holderOf.set(p, p === otherProgramId ? OTHER_HOLDER : DEMO_HOLDER_ID);
+    // Enrollment i: program i mod 5, an odd price, shares recorded on day i mod 90 of 2031 (or on 2030-12-31).
+    const { rows } = await db.query<{ id: string; i: number }>(
+      `INSERT INTO enrollments (id, program_id, student_id, funding_source, price_cents, currency, status, completed_at)
+       SELECT gen_random_uuid(), ($1::uuid[])[1 + i % 5], 'many-' || i, 'self_pay', 1000 + (i * 37) % 9000, p.currency, 'closed',
+              CASE WHEN i % 97 = 5 THEN timestamptz '2030-12-31 12:00Z'
+                   ELSE timestamptz '2031-01-01 08:00Z' + (i % 90) * interval '1 day' + (i % 3600) * interval '1 second' END
+         FROM generate_series(1, $2::int) AS i JOIN programs p ON p.id = ($1::uuid[])[1 + i % 5]
+       RETURNING id, split_part(student_id, '-', 2)::int AS i`,
+      [programs, MANY],
+    );
+    for (const r of rows) enrollmentOf.set(r.i, r.id);
+    const generated = `e.student_id LIKE 'many-%'`;
+    const index = `split_part(e.student_id, '-', 2)::int`;
+    await db.query(
+      `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, paid_at)
+       SELECT id, 'simulated', 'many-' || id, price_cents, currency, 'accepted', completed_at FROM enrollments e WHERE ${generated}
+       UNION ALL -- a rejected payment beside some: never counted
+       SELECT id, 'simulated', 'many-rejected-' || id, 1, currency, 'rejected', completed_at FROM enrollments e WHERE ${generated} AND ${index} % 13 = 0`,
+    );
+    // Platform and holder rounded down, the partner the rest (one cent less for the short ones).
+    await db.query(
+      `INSERT INTO ledger_entries (enrollment_id, program_id, party, party_id, entry_type, basis_cents, bps, amount_cents, currency, created_at)
+       SELECT e.id, e.program_id, s.party, s.party_id, 'share', e.price_cents, s.bps, s.amount, e.currency, e.completed_at
+         FROM enrollments e JOIN programs p ON p.id = e.program_id
+         CROSS JOIN LATERAL (VALUES
+           ('platform', 'platform', p.platform_bps, e.price_cents * p.platform_bps / 10000),
+           ('holder', p.holder_id, p.holder_bps, e.price_cents * p.holder_bps / 10000),
+           ('partner', p.partner_id, p.partner_bps, e.price_cents - e.price_cents * p.platform_bps / 10000 - e.price_cents * p.holder_bps / 10000
+              - CASE WHEN ${index} % 101 = 7 THEN 1 ELSE 0 END)
+         ) AS s(party, party_id, bps, amount)
+        WHERE ${generated}`,
+    );
+    await db.query(
+      `INSERT INTO refunds (enrollment_id, provider, amount_cents, currency)
+       SELECT e.id, 'simulated', e.price_cents, e.currency FROM enrollments e WHERE ${generated} AND ${index} % 50 = 3`,
+    );
+    await db.query(
+      `INSERT INTO ledger_entries (enrollment_id, program_id, party, party_id, entry_type, basis_cents, bps, amount_cents, currency, created_at)
+       SELECT l.enrollment_id, l.program_id, l.party, l.party_id, 'reversal', l.basis_cents, l.bps, -l.amount_cents, l.currency, timestamptz '2031-06-15 12:00Z'
+         FROM ledger_entries l JOIN enrollments e ON e.id = l.enrollment_id JOIN refunds r ON r.enrollment_id = e.id
+        WHERE ${generated} AND l.entry_type = 'share'`,
+    );
+  });
+
+  type Entry = { enrollmentId: string; programId: string; party: 'platform' | 'holder' | 'partner'; partyId: string; entryType: string; amountCents: number; currency: string; createdAt: string };
+
+  /** The generated enrollments a report should cover: shares in the period, in `holder`'s programs if given. */
+  function expectedEnrollments(holder?: string) {
+    const ids: string[] = [];
+    for (const [i, id] of enrollmentOf) if (!isOutside(i) && (!holder || holderOf.get(programs[i % 5]) === holder)) ids.push(id);
+    return ids.sort();
+  }
+
+  /**
+   * The totals as the report computed them before it streamed (kept here as the reference): every entry and every
+   * enrollment's payment and refund added up in memory.
+   */
+  async function totalsInMemory(entries: Entry[]) {
+    const { rows: collected } = await db.query(
+      `SELECT e.program_id, p.title, pay.amount_cents AS paid_cents, pay.currency, COALESCE(r.amount_cents, 0) AS refunded_cents
+         FROM enrollments e JOIN programs p ON p.id = e.program_id
+         JOIN payments pay ON pay.enrollment_id = e.id AND pay.status = 'accepted' LEFT JOIN refunds r ON r.enrollment_id = e.id
+        WHERE e.id = ANY($1::uuid[])`,
+      [[...new Set(entries.map((e) => e.enrollmentId))]],
+    );
+    const titles = new Map((await db.query('SELECT id, title FROM programs')).rows.map((p) => [p.id, p.title]));
+    type Parties = Record<Entry['party'], number>;
+    type Program = { programId: string; title: string; collectedCents: number; sharesCents: number; byParty: Parties; reconciled: boolean };
+    type Currency = { collectedCents: number; paidCents: number; refundedCents: number; sharesCents: number; differenceCents: number; reconciled: boolean; byParty: Parties; byProgram: Program[] };
+    const totals: Record<string, Currency> = {};
+    const programTotals = new Map<string, Program>();
+    const currency = (c: string) => (totals[c] ??= { collectedCents: 0, paidCents: 0, refundedCents: 0, sharesCents: 0, differenceCents: 0, reconciled: true, byParty: { platform: 0, holder: 0, partner: 0 }, byProgram: [] });
+    const program = (c: string, programId: string) => {
+      let p = programTotals.get(`${c}:${programId}`);
+      if (!p) {
+        p = { programId, title: titles.get(programId), collectedCents: 0, sharesCents: 0, byParty: { platform: 0, holder: 0, partner: 0 }, reconciled: true };
+        programTotals.set(`${c}:${programId}`, p);
+        currency(c).byProgram.push(p);
+      }
+      return p;
+    };
+    for (const c of collected) {
+      const t = currency(c.currency);
+      t.paidCents += c.paid_cents;
+      t.refundedCents += c.refunded_cents;
+      t.collectedCents += c.paid_cents - c.refunded_cents;
+      program(c.currency, c.program_id).collectedCents += c.paid_cents - c.refunded_cents;
+    }
+    for (const e of entries) {
+      const t = currency(e.currency);
+      t.sharesCents += e.amountCents;
+      t.byParty[e.party] += e.amountCents;
+      const p = program(e.currency, e.programId);
+      p.sharesCents += e.amountCents;
+      p.byParty[e.party] += e.amountCents;
+    }
+    for (const t of Object.values(totals)) {
+      t.differenceCents = t.sharesCents - t.collectedCents;
+      t.reconciled = t.differenceCents === 0;
+      for (const p of t.byProgram) p.reconciled = p.sharesCents === p.collectedCents;
+      t.byProgram.sort((a, b) => a.title.localeCompare(b.title) || a.programId.localeCompare(b.programId));
+    }
+    return totals;
+  }
+
+  test('every entry of the period, in order, JSON and CSV alike; the totals are what adding up the entries gives, not reconciled', async () => {
+    const body = await reportJson(Q1);
+    const entries: Entry[] = body.entries;
+    const ids = expectedEnrollments();
+    const refunded = [...enrollmentOf].filter(([i]) => !isOutside(i) && isRefunded(i)).length;
+    expect(entries).toHaveLength(3 * ids.length + 3 * refunded);
+    expect(entries.length).toBeGreaterThan(5_000); // several cursor batches
+    expect([...new Set(entries.map((e) => e.enrollmentId))].sort()).toEqual(ids);
+    // Ordered by time: the reversals (after the period) come last.
+    expect(entries.map((e) => e.createdAt)).toEqual(entries.map((e) => e.createdAt).sort());
+    expect(entries.slice(-3 * refunded).every((e) => e.entryType === 'reversal' && e.createdAt === '2031-06-15T12:00:00.000Z')).toBe(true);
+
+    expect(body.totals).toEqual(await totalsInMemory(entries));
+    // The short shares of enrollments not refunded leave each currency that many cents short.
+    const short = (c: string) => -[...enrollmentOf.keys()].filter((i) => !isOutside(i) && isShort(i) && !isRefunded(i) && (programs[i % 5] === euroProgramId ? 'eur' : 'usd') === c).length;
+    expect(short('usd')).toBeLessThan(0);
+    expect(body.totals.usd).toEqual(expect.objectContaining({ differenceCents: short('usd'), reconciled: false }));
+    expect(body.totals.eur).toEqual(expect.objectContaining({ differenceCents: short('eur'), reconciled: short('eur') === 0 }));
+    expect(body.reconciled).toBe(false);
+    expect(body.reconciliation).toContain(`usd shares ${body.totals.usd.sharesCents} ≠ collected ${body.totals.usd.collectedCents}`);
+    expect(Object.keys(body)).toEqual(['from', 'to', 'entries', 'totals', 'reconciled', 'reconciliation']);
+
+    const csv = await report(Q1, 'admin', undefined, 'text/csv');
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('revenue-share-reconciled')).toBe('false');
+    const [header, ...rows] = parseCsv(csv.text).map((r) => r.fields);
+    expect(rows).toEqual(entries.map((e) => header.map((h) => String(e[h as keyof Entry]))));
+  });
+
+  test('a program holder sees only its own programs\' entries, and totals of those alone', async () => {
+    const mine = await reportJson(Q1, 'program_holder', OTHER_HOLDER);
+    expect([...new Set(mine.entries.map((e: Entry) => e.enrollmentId))].sort()).toEqual(expectedEnrollments(OTHER_HOLDER));
+    expect(new Set(mine.entries.map((e: Entry) => e.programId))).toEqual(new Set([otherProgramId]));
+    expect(mine.totals).toEqual(await totalsInMemory(mine.entries));
+    expect(Object.keys(mine.totals)).toEqual(['usd']);
+
+    const demo = await reportJson(Q1, 'program_holder', DEMO_HOLDER_ID);
+    expect([...new Set(demo.entries.map((e: Entry) => e.enrollmentId))].sort()).toEqual(expectedEnrollments(DEMO_HOLDER_ID));
+    expect(demo.entries.some((e: Entry) => e.programId === otherProgramId)).toBe(false);
+    expect(demo.totals).toEqual(await totalsInMemory(demo.entries));
+    const csv = parseCsv((await report(Q1, 'program_holder', OTHER_HOLDER, 'text/csv')).text);
+    expect(csv).toHaveLength(1 + mine.entries.length);
+  });
+
+  /**
+   * Watches the database clients checked out while on: counts the report cursor's FETCHes (and can slow them, or fail
+   * the n-th), can fail a query matching `fail`, and counts the clients released. Each client is restored on release.
+   */
+  function watchClients(options: { fetchDelayMs?: number; failFetch?: number; fail?: RegExp } = {}) {
+    const watch = { fetches: 0, acquired: 0, released: 0, stop };
+    const originals = new Map<PoolClient, PoolClient['query']>();
+    function onAcquire(client: PoolClient) {
+      const query = client.query as (...args: unknown[]) => Promise<unknown>;
+      originals.set(client, client.query);
+      watch.acquired += 1;
+      const watched = async (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (options.fail?.test(text)) throw new Error('the query failed (test)');
+        if (!text.startsWith('FETCH')) return query.apply(client, args);
+        watch.fetches += 1;
+        if (watch.fetches === options.failFetch) throw new Error('the connection broke (test)');
+        const result = query.apply(client, args); // queued now, in order; answered late
+        if (options.fetchDelayMs) await sleep(options.fetchDelayMs);
+        return result;
+      };
+      Object.assign(client, { query: watched });
+    }
+    function onRelease(_err: Error | undefined, client: PoolClient) {
+      const query = originals.get(client);
+      if (!query) return;
+      originals.delete(client);
+      Object.assign(client, { query });
+      watch.released += 1;
+    }
+    function stop() {
+      db.off('acquire', onAcquire);
+      db.off('release', onRelease);
+    }
+    db.on('acquire', onAcquire);
+    db.on('release', onRelease);
+    return watch;
+  }
+
+  /** The pool is as it was: nothing checked out or waiting, no session of this database in a transaction. */
+  async function poolAtRest(watch: { acquired: number; released: number }) {
+    await eventually(async () => watch.released === watch.acquired && db.idleCount === db.totalCount, 'the report\'s client to go back', 10_000);
+    expect(db.waitingCount).toBe(0);
+    expect(db.totalCount).toBeLessThanOrEqual(5);
+    const { rows } = await db.query(
+      `SELECT state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
+    );
+    expect(rows).toEqual([]);
+  }
+
+  test('a client that goes away mid-stream stops the cursor, and the connection goes back to the pool', async () => {
+    const watch = watchClients({ fetchDelayMs: 50 });
+    try {
+      const aborted = new AbortController();
+      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, { headers: { authorization: `Bearer ${await token('admin')}` }, signal: aborted.signal });
+      expect(res.status).toBe(200);
+      const first = await res.body!.getReader().read();
+      expect(new TextDecoder().decode(first.value)).toMatch(/^\{"from":"2031-01-01","to":"2031-03-31","entries":\[/);
+      aborted.abort();
+      await poolAtRest(watch);
+      // ~9,000 entries are 10 batches: the cursor stopped after the first few.
+      expect(watch.fetches).toBeGreaterThanOrEqual(1);
+      expect(watch.fetches).toBeLessThanOrEqual(4);
+    } finally {
+      watch.stop();
+    }
+    expect((await reportJson(Q1)).entries.length).toBeGreaterThan(5_000);
+  });
+
+  test('a failure after the first byte cuts the connection (no valid-looking report); one before it is a problem', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const midStream = watchClients({ failFetch: 2 });
+      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, { headers: { authorization: `Bearer ${await token('admin')}`, accept: 'text/csv' } });
+      expect(res.status).toBe(200);
+      await expect(res.text()).rejects.toThrow();
+      await poolAtRest(midStream);
+      midStream.stop();
+      expect(logged).toHaveBeenCalledWith('[api] revenue-share report failed mid-stream:', expect.any(Error));
+
+      const before = watchClients({ fail: /paid_cents/ });
+      const problem = await report(Q1);
+      await poolAtRest(before);
+      before.stop();
+      expect(problem.status).toBe(500);
+      expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(problem.headers.get('revenue-share-reconciled')).toBeNull();
+      expect(JSON.parse(problem.text)).toEqual(expect.objectContaining({ status: 500, type: '/problems/internal' }));
+    } finally {
+      logged.mockRestore();
+    }
   });
 });
 

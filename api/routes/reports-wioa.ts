@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import {
   CREDENTIAL_TYPE_TO_PIRL,
@@ -11,8 +11,10 @@ import {
   type PirlRecord,
 } from '../../lib/pirl';
 import { requireRole } from '../auth';
+import { csvLine } from '../csv';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problems';
+import { streamCursor } from '../stream';
 
 function isCalendarDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
@@ -30,17 +32,9 @@ export const etpReportQuery = z.object({
   year: z.string().regex(/^\d{4}$/, 'a year YYYY').transform(Number).pipe(z.number().int().min(2000).max(2100)),
 });
 
-/** Rows fetched from the server-side cursor at a time. */
-const BATCH = 1000;
-
 /** The platform's own columns after the PIRL ones, then the outcome of the edit checks. */
 export const WIOA_TRAILING_COLUMNS = ['enrollment_id', 'program_id', 'funding_source', 'edit_check_status', 'edit_check_errors'] as const;
 export const WIOA_CSV_HEADER = [...PIRL_FIELDS.map(pirlHeader), ...WIOA_TRAILING_COLUMNS];
-
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-const csvLine = (cells: readonly string[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
 interface OutcomeRow {
   pirl_id: number;
@@ -86,19 +80,6 @@ const EXPORT_SQL = `
    WHERE w.exit_date BETWEEN $1::date AND $2::date OR w.program_entry_date BETWEEN $1::date AND $2::date
    ORDER BY w.pirl_id`;
 
-/** Resolves when the response can take more, or is gone. */
-function drained(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
 export function wioaReportRoutes({ db }: ApiDeps): Router {
   const router = Router();
 
@@ -108,26 +89,20 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
    */
   router.get('/api/reports/wioa', requireRole('admin'), async (req, res) => {
     const { from, to } = parse(wioaReportQuery, req.query, 'query');
-    const client = await db.connect();
-    let gone = false;
-    const onClose = () => {
-      gone = true;
-    };
-    res.on('close', onClose);
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query(`DECLARE wioa_export NO SCROLL CURSOR FOR ${EXPORT_SQL}`, [from, to]);
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="wioa-pirl-${from}-${to}.csv"`)
-        .set('Cache-Control', 'no-store');
-      res.write(csvLine(WIOA_CSV_HEADER));
-      const today = pirlDate(new Date());
-      while (!gone) {
-        const { rows } = await client.query<OutcomeRow>(`FETCH ${BATCH} FROM wioa_export`);
-        if (rows.length === 0) break;
+    const today = pirlDate(new Date());
+    await streamCursor<OutcomeRow>(db, res, {
+      label: 'WIOA export',
+      sql: EXPORT_SQL,
+      params: [from, to],
+      open: () => {
+        res
+          .status(200)
+          .type('text/csv; charset=utf-8')
+          .set('Content-Disposition', `attachment; filename="wioa-pirl-${from}-${to}.csv"`)
+          .set('Cache-Control', 'no-store');
+        return { head: csvLine(WIOA_CSV_HEADER) };
+      },
+      rows: (rows) => {
         let chunk = '';
         for (const row of rows) {
           const record = toPirlRecord(row);
@@ -141,21 +116,9 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
             formatEditCheckErrors(errors),
           ]);
         }
-        if (!res.write(chunk)) await drained(res);
-      }
-      await client.query('COMMIT');
-      if (!gone) res.end();
-    } catch (err) {
-      broken = err as Error;
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (!res.headersSent) throw err;
-      // Half a CSV must not look like a whole one: the connection is cut instead of ended.
-      console.error('[api] WIOA export failed mid-stream:', err);
-      res.destroy(broken);
-    } finally {
-      res.off('close', onClose);
-      client.release(broken);
-    }
+        return chunk;
+      },
+    });
   });
 
   /**
