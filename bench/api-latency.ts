@@ -3,8 +3,8 @@
  * wraps, on the same Temporal dev server.
  *
  * The platform: the real system (`startSystem()`: dev server, worker and API from dist/, a fresh database, real SMTP,
- * the Stripe stand-in). BENCH_RATE requests per second for BENCH_SECONDS go to each of the endpoints below, open loop
- * (request i sent at i / BENCH_RATE s whatever is still in flight; latency from when it was due). BENCH_DRIVER=autocannon
+ * the Stripe stand-in). For each of BENCH_RATES, that many requests per second for BENCH_SECONDS go to each of the
+ * endpoints below, open loop (request i sent at i / rate s whatever is still in flight; latency from when it was due). BENCH_DRIVER=autocannon
  * uses autocannon's `overallRate` instead, which caps connections at the rate and holds a request back while its
  * connection waits, hiding slow answers once they take longer than connections / rate (see `cannon`).
  *   - create:        POST /api/enrollments, WIOA voucher, a fresh student and voucher per request (update-with-start)
@@ -19,7 +19,7 @@
  *
  * Writes bench/results/api-latency-<date>.json and .md.
  *
- *   node dist/bench/api-latency.js     (BENCH_RATE=50, BENCH_SECONDS=10, BENCH_DRIVER=open-loop|autocannon, BENCH_CONNECTIONS=300)
+ *   node dist/bench/api-latency.js     (BENCH_RATES=10,50, BENCH_SECONDS=10, BENCH_DRIVER=open-loop|autocannon, BENCH_CONNECTIONS=300)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,10 +33,13 @@ import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers
 import { startSkeletonWorker } from './harness';
 import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
 
-const RATE = Number(process.env.BENCH_RATE ?? 50);
+/** Each rate is a run of its own over every endpoint: a rate the system sustains, and one beyond what it can close. */
+const RATES = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '10,50').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 300);
-const COUNT = RATE * SECONDS;
+// The rate of the run in progress (set by main for each of RATES) and its number of requests per endpoint.
+let RATE = RATES[0];
+let COUNT = RATE * SECONDS;
 /** open-loop (default): each request sent when due, on its own connection if need be; autocannon: `overallRate`. */
 const DRIVER = process.env.BENCH_DRIVER ?? 'open-loop';
 const QUEUE = 'bench-latency';
@@ -148,101 +151,107 @@ async function fixedRate(name: string, call: (i: number) => Promise<unknown>): P
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const tRun = performance.now();
-  console.log(`[bench] api-latency: ${RATE} req/s for ${SECONDS} s per endpoint (${COUNT} requests), driver ${DRIVER}`);
+  console.log(`[bench] api-latency: ${RATES.join(' and ')} req/s for ${SECONDS} s per endpoint, driver ${DRIVER}`);
   const system = await startSystem();
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const request = httpClient(system.baseUrl);
-  const tag = Date.now().toString(36);
+  const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; rows: Row[] }[] = [];
   try {
-    const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-    const students = await Promise.all(Array.from({ length: COUNT }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
-    const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    for (const rate of RATES) {
+      RATE = rate;
+      COUNT = rate * SECONDS;
+      const tag = `${Date.now().toString(36)}-${rate}`;
+      console.log(`[bench] ${RATE} req/s, ${COUNT} requests per endpoint`);
+      const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
+      const students = await Promise.all(Array.from({ length: COUNT }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
+      const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
-    // Warm the API and worker: a few enrollments of each kind, serially.
-    for (let i = 0; i < 5; i++) {
-      const s = await system.token('student');
-      await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-WARM-${tag}-${i}` } });
-    }
-
-    // 1. create (update-with-start)
-    const create = await cannon(system.baseUrl, 'create', (i) => ({
-      method: 'POST', path: '/api/enrollments', headers: json(students[i].token),
-      body: JSON.stringify({ programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-LAT-${tag}-${i}` }),
-    }));
-    const { rows: created } = await system.db.query<{ id: string }>(`SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`, [`ITA-LAT-${tag}-%`]);
-    if (created.length === 0) throw new Error('the create run made no enrollments');
-    await sleep(2000);
-
-    // 2. status read (database read model)
-    const statusRead = await cannon(system.baseUrl, 'status read', (i) => ({
-      method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
-    }));
-
-    // 3. signal: prepare COUNT pending self-paid enrollments (20 at a time), then one signed webhook each.
-    const tPrep = performance.now();
-    const pendingPay: { enrollmentId: string; sessionId: string }[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: 20 }, async () => {
-      for (let i = next++; i < COUNT; i = next++) {
-        const s = await system.token('student', { name: `Latency Payer ${i}` });
-        const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
-        if (res.status !== 201) throw new Error(`prepare self-paid: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-        pendingPay.push({ enrollmentId: res.body.enrollmentId, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! });
+      // Warm the API and worker: a few enrollments of each kind, serially.
+      for (let i = 0; i < 5; i++) {
+        const s = await system.token('student');
+        await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-WARM-${tag}-${i}` } });
       }
-    }));
-    const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
-    const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
-    await sleep(2000);
-    const signal = await cannon(system.baseUrl, 'signal (Stripe webhook)', (i) => ({
-      method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
-    }));
-    await sleep(2000);
 
-    // 4. update: mark complete, one per enrollment the create run made
-    const update = await cannon(system.baseUrl, 'update (mark-complete)', (i) => ({
-      method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
-      body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
-    }));
-    const platformRunMs = round(performance.now() - tRun, 0);
-    await sleep(3000);
+      // 1. create (update-with-start)
+      const create = await cannon(system.baseUrl, 'create', (i) => ({
+        method: 'POST', path: '/api/enrollments', headers: json(students[i].token),
+        body: JSON.stringify({ programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-LAT-${tag}-${i}` }),
+      }));
+      const { rows: created } = await system.db.query<{ id: string }>(`SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`, [`ITA-LAT-${tag}-%`]);
+      if (created.length === 0) throw new Error('the create run made no enrollments');
+      await sleep(2000);
 
-    // The bare calls, against the same server, with a worker of their own in another process.
-    const skeletonWorker = await startSkeletonWorker(system.temporalAddress, QUEUE, 'latency');
-    const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
-    const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
-    try {
-      const startOne = (id: string) => client.workflow.executeUpdateWithStart(openUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, { workflowId: id, taskQueue: QUEUE, workflowIdConflictPolicy: 'FAIL' }),
-      });
-      for (let i = 0; i < 5; i++) await startOne(`${workflowId(i)}-warm`);
-      bare.start = await fixedRate('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
-      await sleep(1000);
-      bare.query = await fixedRate('bare query', (i) => client.workflow.getHandle(workflowId(i)).query(stateQuery));
-      await sleep(1000);
-      bare.signal = await fixedRate('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
-      await sleep(1000);
-      bare.update = await fixedRate('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
-      await Promise.all(Array.from({ length: COUNT }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
-    } finally {
-      await skeletonWorker.stop();
+      // 2. status read (database read model)
+      const statusRead = await cannon(system.baseUrl, 'status read', (i) => ({
+        method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
+      }));
+
+      // 3. signal: prepare COUNT pending self-paid enrollments (20 at a time), then one signed webhook each.
+      const tPrep = performance.now();
+      const pendingPay: { enrollmentId: string; sessionId: string }[] = [];
+      let next = 0;
+      await Promise.all(Array.from({ length: 20 }, async () => {
+        for (let i = next++; i < COUNT; i = next++) {
+          const s = await system.token('student', { name: `Latency Payer ${i}` });
+          const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
+          if (res.status !== 201) throw new Error(`prepare self-paid: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+          pendingPay.push({ enrollmentId: res.body.enrollmentId, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! });
+        }
+      }));
+      const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
+      const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
+      await sleep(2000);
+      const signal = await cannon(system.baseUrl, 'signal (Stripe webhook)', (i) => ({
+        method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
+      }));
+      await sleep(2000);
+
+      // 4. update: mark complete, one per enrollment the create run made
+      const update = await cannon(system.baseUrl, 'update (mark-complete)', (i) => ({
+        method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
+        body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
+      }));
+      await sleep(3000);
+
+      // The bare calls, against the same server, with a worker of their own in another process.
+      const skeletonWorker = await startSkeletonWorker(system.temporalAddress, QUEUE, 'latency');
+      const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
+      const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
+      try {
+        const startOne = (id: string) => client.workflow.executeUpdateWithStart(openUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, { workflowId: id, taskQueue: QUEUE, workflowIdConflictPolicy: 'FAIL' }),
+        });
+        for (let i = 0; i < 5; i++) await startOne(`${workflowId(i)}-warm`);
+        bare.start = await fixedRate('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
+        await sleep(1000);
+        bare.query = await fixedRate('bare query', (i) => client.workflow.getHandle(workflowId(i)).query(stateQuery));
+        await sleep(1000);
+        bare.signal = await fixedRate('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
+        await sleep(1000);
+        bare.update = await fixedRate('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
+        await Promise.all(Array.from({ length: COUNT }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
+      } finally {
+        await skeletonWorker.stop();
+      }
+
+      const rows: Row[] = [
+        { endpoint: 'create enrollment', http: 'POST /api/enrollments (WIOA voucher)', call: 'executeUpdateWithStart', platform: create, bare: bare.start },
+        { endpoint: 'signal-backed', http: 'POST /api/webhooks/stripe (checkout.session.completed)', call: 'signal', platform: signal, bare: bare.signal },
+        { endpoint: 'update-backed', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
+        { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
+      ];
+      runs.push({ ratePerSecond: rate, requestsPerEndpoint: COUNT, prepareSelfPaidMs, rows });
+      // Let the closing work of this run's enrollments drain before the next rate.
+      await sleep(rate * 500);
     }
-
-    const rows = [
-      { endpoint: 'create enrollment', http: 'POST /api/enrollments (WIOA voucher)', call: 'executeUpdateWithStart', platform: create, bare: bare.start },
-      { endpoint: 'signal-backed', http: 'POST /api/webhooks/stripe (checkout.session.completed)', call: 'signal', platform: signal, bare: bare.signal },
-      { endpoint: 'update-backed', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
-      { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
-    ];
     const result = {
       benchmark: 'api-latency',
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
-      settings: { ratePerSecond: RATE, seconds: SECONDS, requestsPerEndpoint: COUNT, driver: DRIVER, connections: DRIVER === 'autocannon' ? Math.min(CONNECTIONS, RATE) : 'one per request in flight' },
-      prepareSelfPaidMs,
-      platformRunMs,
+      settings: { ratesPerSecond: RATES, seconds: SECONDS, driver: DRIVER, connections: DRIVER === 'autocannon' ? `min(${CONNECTIONS}, rate)` : 'one per request in flight' },
       totalRunMs: round(performance.now() - tRun, 0),
-      rows,
+      runs,
     };
     const dir = path.join(PROJECT_ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
@@ -256,21 +265,23 @@ async function main(): Promise<void> {
   }
 }
 
-function markdown(r: { date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { ratePerSecond: number; seconds: number; driver: string; connections: number | string }; totalRunMs: number;
-  rows: { endpoint: string; http: string; call: string; platform: Latency; bare: Latency }[] }): string {
+interface Row { endpoint: string; http: string; call: string; platform: Latency; bare: Latency }
+
+function markdown(r: { date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { seconds: number; driver: string; connections: number | string }; totalRunMs: number;
+  runs: { ratePerSecond: number; rows: Row[] }[] }): string {
   return [
-    `# API latency at a fixed rate, ${r.date.slice(0, 10)}`,
+    `# API latency at fixed rates, ${r.date.slice(0, 10)}`,
     '',
-    `${r.settings.ratePerSecond} requests/s for ${r.settings.seconds} s per endpoint (${r.settings.driver === 'autocannon' ? `autocannon \`overallRate\`, ${r.settings.connections} connections` : 'open loop: each request sent when due, latency from when it was due'}), ` +
+    `${r.runs.map((x) => x.ratePerSecond).join(' and ')} requests/s for ${r.settings.seconds} s per endpoint (${r.settings.driver === 'autocannon' ? `autocannon \`overallRate\`, ${r.settings.connections} connections` : 'open loop: each request sent when due, latency from when it was due'}), ` +
       `each beside the bare Temporal client call it wraps at the same rate on the same dev server (a trivial workflow; latency from when the call was due). ` +
       `An achieved rate (answers per second until the last answer) below the set one means the endpoint could not keep up and requests queued. ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, Node ${r.machine.node}. Run took ${round(r.totalRunMs / 1000, 0)} s.`,
     '',
-    '| endpoint | HTTP | ok / sent | achieved req/s | p50 ms | p99 ms | max ms | bare call | bare p50 ms | bare p99 ms | p50 × | p99 × |',
-    '|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
-    ...r.rows.map((x) => `| ${x.endpoint} | ${x.http} | ${x.platform.ok} / ${x.platform.requests} | ${x.platform.achievedRate} | ${x.platform.p50Ms} | ${x.platform.p99Ms} | ${x.platform.maxMs} | ${x.call} | ${x.bare.p50Ms} | ${x.bare.p99Ms} | ` +
-      `${round(x.platform.p50Ms / x.bare.p50Ms)} | ${round(x.platform.p99Ms / x.bare.p99Ms)} |`),
+    '| rate /s | endpoint | HTTP | ok / sent | achieved req/s | p50 ms | p99 ms | max ms | bare call | bare p50 ms | bare p99 ms | p50 × | p99 × |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+    ...r.runs.flatMap((run) => run.rows.map((x) => `| ${run.ratePerSecond} | ${x.endpoint} | ${x.http} | ${x.platform.ok} / ${x.platform.requests} | ${x.platform.achievedRate} | ${x.platform.p50Ms} | ${x.platform.p99Ms} | ${x.platform.maxMs} | ${x.call} | ${x.bare.p50Ms} | ${x.bare.p99Ms} | ` +
+      `${round(x.platform.p50Ms / x.bare.p50Ms)} | ${round(x.platform.p99Ms / x.bare.p99Ms)} |`)),
     '',
-    ...r.rows.filter((x) => x.platform.firstError || x.bare.firstError).map((x) => `- ${x.endpoint}: ${x.platform.firstError ?? ''} ${x.bare.firstError ?? ''}`),
+    ...r.runs.flatMap((run) => run.rows.filter((x) => x.platform.firstError || x.bare.firstError).map((x) => `- ${run.ratePerSecond}/s ${x.endpoint}: ${x.platform.firstError ?? ''} ${x.bare.firstError ?? ''}`)),
     '',
   ].join('\n');
 }

@@ -65,6 +65,23 @@ function exportsMd(results: Map<string, Json>): string | undefined {
   return table(['export', 'enrollments', 'rows', 'seconds', 'rows/s', 'first byte ms', 'peak RSS MiB', 'peak heap MiB'], rows);
 }
 
+function apiLatencyMd(r: Json): string {
+  const rows = (r.runs ?? []).flatMap((run: Json) => (run.rows ?? []).map((x: Json) => [
+    `${x.endpoint} @ ${run.ratePerSecond}/s`, x.platform.achievedRate, x.platform.p50Ms, x.platform.p99Ms, x.call, x.bare.p50Ms, x.bare.p99Ms,
+  ]));
+  return `Open loop, latency from when each request was due.\n\n${table(['endpoint @ set rate', 'achieved /s', 'p50 ms', 'p99 ms', 'bare call', 'bare p50 ms', 'bare p99 ms'], rows)}`;
+}
+
+function apiLatencyPanels(r: Json): Panel[] {
+  return (r.runs ?? []).map((run: Json) => ({
+    title: `API latency at ${run.ratePerSecond} requests/s (open loop)`, unit: 'ms p50 / p99 (lower is better)',
+    bars: (run.rows ?? []).flatMap((x: Json) => [
+      { label: `${x.endpoint} p50`, value: x.platform.p50Ms, color: C.p50, text: `${fmt(x.platform.p50Ms)} (bare ${fmt(x.bare.p50Ms)})` },
+      { label: `${x.endpoint} p99`, value: x.platform.p99Ms, color: C.p99, text: `${fmt(x.platform.p99Ms)} (bare ${fmt(x.bare.p99Ms)})` },
+    ]),
+  }));
+}
+
 function genericMd(r: Json): string {
   const leaves = flatten({ ...r, machine: undefined, date: undefined, benchmark: undefined }).filter(([, v]) => typeof v !== 'string' || v.length < 120);
   return table(['measure', 'value'], leaves.map(([k, v]) => [k, v]), ['---', '---:']);
@@ -194,8 +211,13 @@ function main(): void {
     sections.push(`## Report exports\n\n${exp}`);
     panels.push(...exportPanels(results));
   }
+  const latency = results.get('api-latency');
+  if (latency?.runs) {
+    sections.push(`## API latency\n\n${apiLatencyMd(latency)}`);
+    panels.push(...apiLatencyPanels(latency));
+  }
   for (const [name, r] of results) {
-    if (['lifecycle', 'wioa-export', 'revenue-export'].includes(name)) continue;
+    if (['lifecycle', 'wioa-export', 'revenue-export'].includes(name) || (name === 'api-latency' && r.runs)) continue;
     sections.push(`## ${name}\n\n${genericMd(r)}`);
     panels.push(...genericPanels(name, r));
   }
