@@ -37,9 +37,6 @@ import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stat
 const RATES = (process.env.BENCH_RATES ?? process.env.BENCH_RATE ?? '10,50').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 300);
-// The rate of the run in progress (set by main for each of RATES) and its number of requests per endpoint.
-let RATE = RATES[0];
-let COUNT = RATE * SECONDS;
 /** open-loop (default): each request sent when due, on its own connection if need be; autocannon: `overallRate`. */
 const DRIVER = process.env.BENCH_DRIVER ?? 'open-loop';
 const QUEUE = 'bench-latency';
@@ -71,12 +68,12 @@ type MakeRequest = (i: number) => { method: 'GET' | 'POST'; path: string; header
 /**
  * The platform side at the fixed rate. autocannon caps `connections` at `overallRate` and each connection waits for
  * its answer, so once an answer takes longer than connections / rate the next request is held back and its wait is
- * not counted (coordinated omission). The default open-loop driver sends request i at i / RATE s whatever is still
+ * not counted (coordinated omission). The default open-loop driver sends request i at i / rate s whatever is still
  * in flight, and counts from when it was due, like the bare calls.
  */
-function cannon(base: string, name: string, make: MakeRequest): Promise<Latency> {
-  if (DRIVER === 'autocannon') return autocannonRun(base, name, make);
-  return fixedRate(name, async (i) => {
+function cannon(base: string, name: string, make: MakeRequest, rate: number): Promise<Latency> {
+  if (DRIVER === 'autocannon') return autocannonRun(base, name, make, rate);
+  return fixedRate(name, rate, async (i) => {
     const r = make(i);
     const res = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body, redirect: 'manual' });
     const text = await res.text();
@@ -84,7 +81,8 @@ function cannon(base: string, name: string, make: MakeRequest): Promise<Latency>
   });
 }
 
-async function autocannonRun(base: string, name: string, make: MakeRequest): Promise<Latency> {
+async function autocannonRun(base: string, name: string, make: MakeRequest, rate: number): Promise<Latency> {
+  const count = rate * SECONDS;
   let i = 0;
   const statuses: Record<string, number> = {};
   let firstError: string | undefined;
@@ -92,14 +90,14 @@ async function autocannonRun(base: string, name: string, make: MakeRequest): Pro
   const result = await autocannon({
     url: base,
     connections: CONNECTIONS,
-    overallRate: RATE,
-    amount: COUNT,
+    overallRate: rate,
+    amount: count,
     timeout: 30,
     requests: [{
       method: first.method,
       path: first.path,
       setupRequest: (req: any) => {
-        const r = make(i++ % COUNT);
+        const r = make(i++ % count);
         return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
       },
       onResponse: (status: number, body: string) => {
@@ -119,15 +117,16 @@ async function autocannonRun(base: string, name: string, make: MakeRequest): Pro
   return out;
 }
 
-/** Open-loop fixed rate: call i is due at i / RATE s; its latency counts from when it was due. */
-async function fixedRate(name: string, call: (i: number) => Promise<unknown>): Promise<Latency> {
-  const interval = 1000 / RATE;
+/** Open-loop fixed rate: call i is due at i / rate s; its latency counts from when it was due. */
+async function fixedRate(name: string, rate: number, call: (i: number) => Promise<unknown>): Promise<Latency> {
+  const count = rate * SECONDS;
+  const interval = 1000 / rate;
   const latencies: number[] = [];
   let failed = 0;
   let firstError: string | undefined;
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     const due = t0 + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
@@ -140,7 +139,7 @@ async function fixedRate(name: string, call: (i: number) => Promise<unknown>): P
   const wall = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const out: Latency = {
-    requests: COUNT, ok: latencies.length, failed, achievedRate: round(COUNT / wall, 1),
+    requests: count, ok: latencies.length, failed, achievedRate: round(count / wall, 1),
     p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)),
     maxMs: round(latencies.at(-1) ?? NaN), meanMs: round(latencies.reduce((s, d) => s + d, 0) / Math.max(1, latencies.length)), firstError,
   };
@@ -159,12 +158,13 @@ async function main(): Promise<void> {
   const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; rows: Row[] }[] = [];
   try {
     for (const rate of RATES) {
-      RATE = rate;
-      COUNT = rate * SECONDS;
+      const count = rate * SECONDS;
+      const load = (name: string, make: MakeRequest) => cannon(system.baseUrl, name, make, rate);
+      const bareAt = (name: string, call: (i: number) => Promise<unknown>) => fixedRate(name, rate, call);
       const tag = `${Date.now().toString(36)}-${rate}`;
-      console.log(`[bench] ${RATE} req/s, ${COUNT} requests per endpoint`);
+      console.log(`[bench] ${rate} req/s, ${count} requests per endpoint`);
       const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-      const students = await Promise.all(Array.from({ length: COUNT }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
+      const students = await Promise.all(Array.from({ length: count }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
       const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
       // Warm the API and worker: a few enrollments of each kind, serially.
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
       }
 
       // 1. create (update-with-start)
-      const create = await cannon(system.baseUrl, 'create', (i) => ({
+      const create = await load('create', (i) => ({
         method: 'POST', path: '/api/enrollments', headers: json(students[i].token),
         body: JSON.stringify({ programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-LAT-${tag}-${i}` }),
       }));
@@ -183,16 +183,16 @@ async function main(): Promise<void> {
       await sleep(2000);
 
       // 2. status read (database read model)
-      const statusRead = await cannon(system.baseUrl, 'status read', (i) => ({
+      const statusRead = await load('status read', (i) => ({
         method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
       }));
 
-      // 3. signal: prepare COUNT pending self-paid enrollments (20 at a time), then one signed webhook each.
+      // 3. signal: prepare `count` pending self-paid enrollments (20 at a time), then one signed webhook each.
       const tPrep = performance.now();
       const pendingPay: { enrollmentId: string; sessionId: string }[] = [];
       let next = 0;
       await Promise.all(Array.from({ length: 20 }, async () => {
-        for (let i = next++; i < COUNT; i = next++) {
+        for (let i = next++; i < count; i = next++) {
           const s = await system.token('student', { name: `Latency Payer ${i}` });
           const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
           if (res.status !== 201) throw new Error(`prepare self-paid: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
@@ -202,13 +202,13 @@ async function main(): Promise<void> {
       const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
       const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
       await sleep(2000);
-      const signal = await cannon(system.baseUrl, 'signal (Stripe webhook)', (i) => ({
+      const signal = await load('signal (Stripe webhook)', (i) => ({
         method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
       }));
       await sleep(2000);
 
       // 4. update: mark complete, one per enrollment the create run made
-      const update = await cannon(system.baseUrl, 'update (mark-complete)', (i) => ({
+      const update = await load('update (mark-complete)', (i) => ({
         method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
         body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
       }));
@@ -223,14 +223,14 @@ async function main(): Promise<void> {
           startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, { workflowId: id, taskQueue: QUEUE, workflowIdConflictPolicy: 'FAIL' }),
         });
         for (let i = 0; i < 5; i++) await startOne(`${workflowId(i)}-warm`);
-        bare.start = await fixedRate('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
+        bare.start = await bareAt('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
         await sleep(1000);
-        bare.query = await fixedRate('bare query', (i) => client.workflow.getHandle(workflowId(i)).query(stateQuery));
+        bare.query = await bareAt('bare query', (i) => client.workflow.getHandle(workflowId(i)).query(stateQuery));
         await sleep(1000);
-        bare.signal = await fixedRate('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
+        bare.signal = await bareAt('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
         await sleep(1000);
-        bare.update = await fixedRate('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
-        await Promise.all(Array.from({ length: COUNT }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
+        bare.update = await bareAt('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
+        await Promise.all(Array.from({ length: count }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
       } finally {
         await skeletonWorker.stop();
       }
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
         { endpoint: 'update-backed', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
         { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
       ];
-      runs.push({ ratePerSecond: rate, requestsPerEndpoint: COUNT, prepareSelfPaidMs, rows });
+      runs.push({ ratePerSecond: rate, requestsPerEndpoint: count, prepareSelfPaidMs, rows });
       // Let the closing work of this run's enrollments drain before the next rate.
       await sleep(rate * 500);
     }

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -109,6 +109,12 @@ export function sampleMemory(everyMs = 50): { stop(): MemoryPeak } {
       return { rssBeforeMiB: mib(before.rss), peakRssMiB: mib(peakRss), heapBeforeMiB: mib(before.heapUsed), peakHeapUsedMiB: mib(peakHeap) };
     },
   };
+}
+
+/** A process's resident set (VmRSS from /proc/<pid>/status) in MB. */
+export function rssMbOf(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
 }
 
 export function machine() {

@@ -13,6 +13,7 @@
  *
  *   npm run bench            (TEST_DATABASE_SERVER_URL, default postgres://postgres@127.0.0.1:5432; BENCH_ROWS = enrollments)
  */
+import { insertShareLedgerSql } from '../tests/helpers/ledger-fixtures';
 import { machine, sampleMemory, startApp, withBenchDatabase, writeResult, type BenchApp } from './harness';
 
 const ENROLLMENTS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -86,17 +87,7 @@ async function main(): Promise<void> {
        SELECT id, 'simulated', 'bench-' || id, price_cents, currency, 'accepted', paid_at FROM enrollments`,
     );
     // Three shares per enrollment: platform and holder rounded down, the partner gets the rest, so they sum to the payment.
-    await db.query(
-      `INSERT INTO ledger_entries (enrollment_id, program_id, party, party_id, entry_type, basis_cents, bps, amount_cents, currency, created_at)
-       SELECT e.id, e.program_id, s.party, s.party_id, 'share', e.price_cents, s.bps, s.amount, e.currency, e.completed_at
-         FROM enrollments e JOIN programs p ON p.id = e.program_id
-         CROSS JOIN LATERAL (VALUES
-           ('platform', 'platform', p.platform_bps, e.price_cents * p.platform_bps / 10000),
-           ('holder', p.holder_id, p.holder_bps, e.price_cents * p.holder_bps / 10000),
-           ('partner', p.partner_id, p.partner_bps,
-              e.price_cents - e.price_cents * p.platform_bps / 10000 - e.price_cents * p.holder_bps / 10000)
-         ) AS s(party, party_id, bps, amount)`,
-    );
+    await db.query(insertShareLedgerSql());
     await db.query('ANALYZE enrollments; ANALYZE payments; ANALYZE ledger_entries');
     const seedMs = performance.now() - t0;
     const { rows: [{ n: ledgerRows }] } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries');

@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -24,6 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { startSystem } from '../tests/helpers/system';
+import { rssMbOf } from './harness';
 import { enrollmentWorkflowId, type EnrollmentWorkflowInput, partnerTaskQueue, searchAttributes } from '../workflows/messages';
 
 const STEPS = (process.env.BENCH_MEMORY_STEPS ?? '0,1000,10000').split(',').map(Number);
@@ -34,11 +35,6 @@ const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
-  return Number(line.split(/\s+/)[1]) / 1024;
-}
 
 /** The worker startSystem spawned: a child of this process running dist/worker/main.js. */
 function workerPid(): number {
@@ -53,7 +49,7 @@ async function settledRss(pid: number): Promise<{ rssMb: number; samples: number
   const samples: number[] = [];
   const deadline = Date.now() + 15_000;
   for (;;) {
-    samples.push(round(rssMb(pid)));
+    samples.push(round(rssMbOf(pid)));
     const last = samples.slice(-3);
     if ((last.length === 3 && Math.max(...last) - Math.min(...last) <= 2) || Date.now() > deadline) return { rssMb: samples.at(-1)!, samples };
     await sleep(500);

@@ -21,7 +21,7 @@ import { waitForTemporal } from '../lib/wait';
 import { createTestDatabase } from '../tests/helpers/db';
 import { freePorts } from '../tests/helpers/ports';
 import { bundlePaths } from '../worker/workflow-bundle';
-import { machine, writeResult } from './harness';
+import { machine, rssMbOf, writeResult } from './harness';
 
 const STARTS = Number(process.env.BENCH_WORKER_STARTS ?? 3);
 const { bundle: BUNDLE_PATH, manifest: MANIFEST } = bundlePaths();
@@ -37,10 +37,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function cpuMsOf(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S; // utime, stime (fields 14, 15)
-}
-function rssMbOf(pid: number): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
-  return round(Number(line.split(/\s+/)[1]) / 1024, 1);
 }
 
 async function startOnce(mode: Mode, env: NodeJS.ProcessEnv): Promise<Start> {
@@ -63,7 +59,7 @@ async function startOnce(mode: Mode, env: NodeJS.ProcessEnv): Promise<Start> {
       child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${output}`)));
     });
     const readyMs = performance.now() - t0;
-    const start = { mode, readyMs: round(readyMs), cpuMs: cpuMsOf(child.pid!), rssMb: rssMbOf(child.pid!), line: line.trim() };
+    const start = { mode, readyMs: round(readyMs), cpuMs: cpuMsOf(child.pid!), rssMb: round(rssMbOf(child.pid!), 1), line: line.trim() };
     console.log(`[bench] ${mode}: ready in ${start.readyMs} ms, ${start.cpuMs} ms CPU, RSS ${start.rssMb} MB`);
     return start;
   } finally {

@@ -21,6 +21,7 @@ import { createOutboxMailer } from '../services/mailer';
 import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/eventually';
+import { insertShareLedgerSql } from './helpers/ledger-fixtures';
 import { startStripeStandIn } from './helpers/stripe-stand-in';
 
 const JWT_SECRET = 'revenue-share-test-secret';
@@ -267,18 +268,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
        SELECT id, 'simulated', 'many-rejected-' || id, 1, currency, 'rejected', completed_at FROM enrollments e WHERE ${generated} AND ${index} % 13 = 0`,
     );
     // Platform and holder rounded down, the partner the rest (one cent less for the short ones).
-    await db.query(
-      `INSERT INTO ledger_entries (enrollment_id, program_id, party, party_id, entry_type, basis_cents, bps, amount_cents, currency, created_at)
-       SELECT e.id, e.program_id, s.party, s.party_id, 'share', e.price_cents, s.bps, s.amount, e.currency, e.completed_at
-         FROM enrollments e JOIN programs p ON p.id = e.program_id
-         CROSS JOIN LATERAL (VALUES
-           ('platform', 'platform', p.platform_bps, e.price_cents * p.platform_bps / 10000),
-           ('holder', p.holder_id, p.holder_bps, e.price_cents * p.holder_bps / 10000),
-           ('partner', p.partner_id, p.partner_bps, e.price_cents - e.price_cents * p.platform_bps / 10000 - e.price_cents * p.holder_bps / 10000
-              - CASE WHEN ${index} % 101 = 7 THEN 1 ELSE 0 END)
-         ) AS s(party, party_id, bps, amount)
-        WHERE ${generated}`,
-    );
+    await db.query(insertShareLedgerSql({ where: generated, partnerShortBy: `CASE WHEN ${index} % 101 = 7 THEN 1 ELSE 0 END` }));
     await db.query(
       `INSERT INTO refunds (enrollment_id, provider, amount_cents, currency)
        SELECT e.id, 'simulated', e.price_cents, e.currency FROM enrollments e WHERE ${generated} AND ${index} % 50 = 3`,
