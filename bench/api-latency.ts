@@ -11,8 +11,12 @@
  *   - status read:   GET /api/enrollments/:id as the demo holder (reads the database read model, no Temporal call)
  *   - signal:        POST /api/webhooks/stripe, a signed checkout.session.completed for prepared pending self-paid
  *                    enrollments, one per request (signal paymentConfirmed)
- *   - update:        POST /api/program-holder/mark-complete on the enrollments the create run made, one per request
+ *   - approve:       POST /api/program-holder/submissions/:id/approve, one per prepared enrollment whose student
+ *                    launched and uploaded evidence (executeUpdate approveSubmission)
+ *   - mark-complete: POST /api/program-holder/mark-complete on the enrollments the create run made, one per request
  *                    (executeUpdate markComplete)
+ * Both updates start an enrollment's closing work (certificate, email, WIOA, payouts); each waits until the previous
+ * run's closing work has drained.
  * The bare calls: a trivial workflow (bench/skeleton/latency.ts) on a worker in a process of its own, driven at the same rate
  * with @temporalio/client: executeUpdateWithStart, signal, executeUpdate, query. Their latency counts from the
  * moment each call was due, so a stalled client cannot hide a slow answer.
@@ -29,7 +33,7 @@ import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/clie
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
-import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
+import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
 import { startSkeletonWorker } from './harness';
 import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
 
@@ -147,6 +151,16 @@ async function fixedRate(name: string, rate: number, call: (i: number) => Promis
   return out;
 }
 
+/** `fn(0…count-1)`, 20 at a time, results in index order (preparing what a run needs). */
+async function prepareEach<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: 20 }, async () => {
+    for (let i = next++; i < count; i = next++) out[i] = await fn(i);
+  }));
+  return out;
+}
+
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const tRun = performance.now();
@@ -155,7 +169,21 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const request = httpClient(system.baseUrl);
-  const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; rows: Row[] }[] = [];
+  const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; prepareUploadsMs: number; rows: Row[] }[] = [];
+  const expectStatus = <R extends { status: number; body: any }>(what: string, res: R, status: number): R => {
+    if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    return res;
+  };
+  /** Waits until no enrollment is between `completed` and `closed`, so one run's closing work does not slow the next. */
+  const closingDrained = async () => {
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const { rows: [r] } = await system.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM enrollments WHERE status = 'completed'`);
+      if (r.n === 0) return;
+      await sleep(250);
+    }
+    console.warn('[bench] closing work still pending after 180 s');
+  };
   try {
     for (const rate of RATES) {
       const count = rate * SECONDS;
@@ -187,32 +215,47 @@ async function main(): Promise<void> {
         method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
       }));
 
-      // 3. signal: prepare `count` pending self-paid enrollments (20 at a time), then one signed webhook each.
+      // 3. signal: prepare `count` pending self-paid enrollments, then one signed webhook each.
       const tPrep = performance.now();
-      const pendingPay: { enrollmentId: string; sessionId: string }[] = [];
-      let next = 0;
-      await Promise.all(Array.from({ length: 20 }, async () => {
-        for (let i = next++; i < count; i = next++) {
-          const s = await system.token('student', { name: `Latency Payer ${i}` });
-          const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
-          if (res.status !== 201) throw new Error(`prepare self-paid: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-          pendingPay.push({ enrollmentId: res.body.enrollmentId, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! });
-        }
-      }));
+      const pendingPay = await prepareEach(count, async (i) => {
+        const s = await system.token('student', { name: `Latency Payer ${i}` });
+        const res = expectStatus('prepare self-paid', await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } }), 201);
+        return { enrollmentId: res.body.enrollmentId as string, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! };
+      });
       const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
       const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
       await sleep(2000);
       const signal = await load('signal (Stripe webhook)', (i) => ({
         method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
       }));
-      await sleep(2000);
 
-      // 4. update: mark complete, one per enrollment the create run made
+      // 4. update: approve, one per prepared enrollment whose student launched the course and uploaded evidence.
+      const evidence = await samplePdf('Partner certificate for the latency benchmark');
+      const tPrepApprove = performance.now();
+      const submissions = await prepareEach(count, async (i) => {
+        const s = await system.token('student', { name: `Latency Uploader ${i}` });
+        const made = expectStatus('prepare upload', await request('POST', '/api/enrollments', {
+          token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-UP-${tag}-${i}` },
+        }), 201);
+        expectStatus('launch', await request('GET', `/api/enrollments/${made.body.enrollmentId}/launch`, { token: s.token }), 302);
+        const uploaded = expectStatus('upload', await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {
+          token: s.token, body: evidenceForm(evidence, 'certificate.pdf', '2026-11-20'),
+        }), 202);
+        return uploaded.body.submissionId as string;
+      });
+      const prepareUploadsMs = round(performance.now() - tPrepApprove, 0);
+      await closingDrained();
+      const approve = await load('update (approve)', (i) => ({
+        method: 'POST', path: `/api/program-holder/submissions/${submissions[i]}/approve`, headers: { authorization: `Bearer ${holder.token}` },
+      }));
+      await closingDrained();
+
+      // 5. update: mark complete, one per enrollment the create run made
       const update = await load('update (mark-complete)', (i) => ({
         method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
         body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
       }));
-      await sleep(3000);
+      await closingDrained();
 
       // The bare calls, against the same server, with a worker of their own in another process.
       const skeletonWorker = await startSkeletonWorker(system.temporalAddress, QUEUE, 'latency');
@@ -238,12 +281,11 @@ async function main(): Promise<void> {
       const rows: Row[] = [
         { endpoint: 'create enrollment', http: 'POST /api/enrollments (WIOA voucher)', call: 'executeUpdateWithStart', platform: create, bare: bare.start },
         { endpoint: 'signal-backed', http: 'POST /api/webhooks/stripe (checkout.session.completed)', call: 'signal', platform: signal, bare: bare.signal },
-        { endpoint: 'update-backed', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
+        { endpoint: 'update-backed (approve)', http: 'POST /api/program-holder/submissions/:id/approve', call: 'executeUpdate', platform: approve, bare: bare.update },
+        { endpoint: 'update-backed (mark-complete)', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
         { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
       ];
-      runs.push({ ratePerSecond: rate, requestsPerEndpoint: count, prepareSelfPaidMs, rows });
-      // Let the closing work of this run's enrollments drain before the next rate.
-      await sleep(rate * 500);
+      runs.push({ ratePerSecond: rate, requestsPerEndpoint: count, prepareSelfPaidMs, prepareUploadsMs, rows });
     }
     const result = {
       benchmark: 'api-latency',
