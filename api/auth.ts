@@ -3,16 +3,20 @@ import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jo
 import { z } from 'zod';
 import { problems } from './problems';
 
-export const ROLES = ['student', 'program_holder', 'admin'] as const;
+export const ROLES = ['student', 'program_holder', 'funder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
-  role: z.enum(ROLES),
-  email: z.email().optional(),
-  name: z.string().min(1).max(200).optional(),
-});
-export type Actor = { id: string; role: Role; email?: string; name?: string };
+const claimsSchema = z
+  .object({
+    sub: z.string().min(1).max(200),
+    role: z.enum(ROLES),
+    email: z.email().optional(),
+    name: z.string().min(1).max(200).optional(),
+    /** The funding organization (a local workforce board or a sponsor) a funder works for. */
+    organizationId: z.string().min(1).max(200).optional(),
+  })
+  .refine((c) => c.role !== 'funder' || c.organizationId !== undefined, { message: 'a funder token needs an organizationId claim', path: ['organizationId'] });
+export type Actor = { id: string; role: Role; email?: string; name?: string; organizationId?: string };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -31,12 +35,17 @@ export function createAuthenticator({ secret, jwksUrl }: { secret: string; jwksU
       ? await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'] })
       : await jwtVerify(token, hmacKey, { algorithms: ['HS256'] });
     const claims = claimsSchema.parse(payload);
-    return { id: claims.sub, role: claims.role, email: claims.email, name: claims.name };
+    return { id: claims.sub, role: claims.role, email: claims.email, name: claims.name, organizationId: claims.organizationId };
   };
 }
 
 export function signDevelopmentToken(secret: string, actor: Actor, expiresIn = '12h'): Promise<string> {
-  return new SignJWT({ role: actor.role, ...(actor.email && { email: actor.email }), ...(actor.name && { name: actor.name }) })
+  return new SignJWT({
+    role: actor.role,
+    ...(actor.email && { email: actor.email }),
+    ...(actor.name && { name: actor.name }),
+    ...(actor.organizationId && { organizationId: actor.organizationId }),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(actor.id)
     .setIssuedAt()

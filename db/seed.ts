@@ -3,6 +3,9 @@ import { createPool, type Db } from './pool';
 
 /** The demo program holder that `npm run token -- program_holder` signs in as. */
 export const DEMO_HOLDER_ID = '5e1f7a3c-0d1b-4c55-9a0e-6f1d2b3c4d01';
+/** The demo funder (staff of a local workforce board) that `npm run token -- funder` signs in as, and its organization. */
+export const DEMO_FUNDER_ID = '3b7c9d1e-5f2a-4b6c-8d0e-1f2a3b4c5d01';
+export const DEMO_FUNDER_ORGANIZATION_ID = 'demo-workforce-board';
 
 /** A partner's completion API, as its row configures it (see services/partner-adapter.ts). */
 export interface SeededPartnerApi {

@@ -17,7 +17,7 @@ export async function waitFor(what: string, probe: () => Promise<unknown>, timeo
   }
 }
 
-export const waitForTemporal = (address: string, timeoutMs: number) =>
+export const waitForTemporal = (address: string, timeoutMs: number, stillWaiting?: () => boolean) =>
   waitFor(`Temporal answering at ${address}`, async () => {
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
@@ -26,7 +26,7 @@ export const waitForTemporal = (address: string, timeoutMs: number) =>
     } finally {
       await connection.close();
     }
-  }, timeoutMs);
+  }, timeoutMs, stillWaiting);
 
 export const waitForHttp = (url: string, timeoutMs: number, stillWaiting?: () => boolean) =>
   waitFor(`${url} answering 200`, () => fetch(url).then((r) => r.ok), timeoutMs, stillWaiting);

@@ -29,8 +29,7 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-e2e-'));
   // Every port the system listens on is chosen here, distinct, before anything starts: a dev server left to pick its
   // own HTTP and metrics ports could take the one meant for the API.
-  const [temporalPort, temporalHttpPort, temporalMetricsPort, apiPort] = await freePorts(4);
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  const [apiPort] = await freePorts(1);
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   fs.mkdirSync(LOG_DIR, { recursive: true });
 
@@ -41,7 +40,6 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     PUBLIC_BASE_URL: baseUrl,
     DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '5',
-    TEMPORAL_ADDRESS: temporalAddress,
     JWT_SECRET,
     STRIPE_SECRET_KEY: 'sk_test_stand_in',
     STRIPE_WEBHOOK_SECRET,
@@ -64,10 +62,22 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
-  launch('temporal', temporalCli(), devServerArgs({
-    dbFilename: path.join(dataDir, 'temporal.db'), port: temporalPort, httpPort: temporalHttpPort, metricsPort: temporalMetricsPort, namespace: 'default',
-  }));
-  await waitForTemporal(temporalAddress, 60_000);
+  // The dev server's inner services take ports of their own choosing; one of a dev server started at the same time by
+  // another test file can take a port chosen here, and this one then exits at once. It is started again on new ports.
+  let temporalAddress = '';
+  for (let attempt = 1; ; attempt++) {
+    const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
+    temporalAddress = `127.0.0.1:${temporalPort}`;
+    const temporal = launch('temporal', temporalCli(), devServerArgs({
+      dbFilename: path.join(dataDir, `temporal-${attempt}.db`), port: temporalPort, httpPort: temporalHttpPort, metricsPort: temporalMetricsPort,
+      namespace: 'default',
+    }));
+    const running = () => temporal.exitCode === null && temporal.signalCode === null;
+    await waitForTemporal(temporalAddress, 60_000, running);
+    if (running()) break;
+    if (attempt === 3) throw new Error(`the Temporal dev server exited at start ${attempt} times; see ${LOG_DIR}`);
+  }
+  env.TEMPORAL_ADDRESS = temporalAddress;
   const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
   startWorker();
   launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
