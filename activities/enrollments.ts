@@ -1,5 +1,20 @@
-import type { CompletionMethod, EnrollmentStatus } from '../workflows/messages';
+import { ApplicationFailure } from '@temporalio/common';
+import { inTransaction } from '../db/pool';
+import {
+  type CompletionMethod,
+  type EnrollmentStatus,
+  type EnrollmentWorkflowInput,
+  FailureType,
+  type OpenedEnrollment,
+} from '../workflows/messages';
 import type { ActivityDeps } from './deps';
+import { fundingSplit, voucherForEnrollment } from './funding';
+
+/** The unique indexes that keep one open enrollment per student and program, and one enrollment per voucher. */
+const UNIQUE_RULES: Record<string, string> = {
+  enrollments_one_open_per_program_idx: 'you already have an open enrollment in this program',
+  enrollments_one_per_voucher_idx: 'this voucher already funds an enrollment',
+};
 
 export interface StatusProjection {
   enrollmentId: string;
@@ -14,8 +29,67 @@ export interface StatusProjection {
   completionMethod?: CompletionMethod;
 }
 
+export type OpenEnrollmentRequest = Pick<
+  EnrollmentWorkflowInput, 'enrollmentId' | 'programId' | 'studentId' | 'fundingSource' | 'voucherNumber' | 'priceCents' | 'currency'
+> & {
+  /** When the workflow started (ISO): the record's creation time, and the day a voucher must still be valid on. */
+  openedAt: string;
+};
+
 export function createEnrollmentActivities({ db }: ActivityDeps) {
   return {
+    /**
+     * The enrollment's record, written by its own workflow as its first step, so the record and the workflow exist
+     * together or not at all. The database's unique indexes refuse a second open enrollment in the program and a second
+     * enrollment on one voucher, whoever races; the voucher is checked in the same transaction. A retry after a crash
+     * finds the row and answers what it says.
+     */
+    async openEnrollmentRecord(r: OpenEnrollmentRequest): Promise<OpenedEnrollment> {
+      try {
+        return await inTransaction(db, async (client) => {
+          const existing = await client.query(
+            'SELECT voucher_id, voucher_cents, amount_due_cents, funding_source FROM enrollments WHERE id = $1', [r.enrollmentId]);
+          const voucher = existing.rows[0]
+            ? undefined
+            : r.fundingSource !== 'self_pay'
+              ? await voucherForEnrollment(client, { ...r, voucherNumber: r.voucherNumber ?? '', today: r.openedAt.slice(0, 10) })
+              : undefined;
+          if (!existing.rows[0]) {
+            const split = fundingSplit(r.priceCents, voucher?.amount_cents ?? 0);
+            // Self-paid and co-paid enrollments wait for the checkout; one the voucher covers in full is ready at once.
+            const status = r.fundingSource === 'self_pay' || split.amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch';
+            await client.query(
+              `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
+                                        voucher_id, voucher_cents, amount_due_cents, price_cents, currency, status, created_at)
+               SELECT $1, $2, $3, s.email, COALESCE(s.name, s.email), $4, $5, $6, $7, $8, $9, $10, $11, $12
+                 FROM (VALUES (1)) AS one LEFT JOIN students s ON s.id = $3`,
+              [r.enrollmentId, r.programId, r.studentId, r.fundingSource, voucher?.number ?? null, voucher?.id ?? null,
+                split.voucherCents, split.amountDueCents, r.priceCents, r.currency, status, r.openedAt],
+            );
+            return { status, voucherId: voucher?.id, ...split };
+          }
+          const row = existing.rows[0];
+          const amountDueCents: number = row.amount_due_cents ?? r.priceCents;
+          return {
+            status: row.funding_source === 'self_pay' || amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch',
+            voucherId: row.voucher_id ?? undefined, voucherCents: row.voucher_cents, amountDueCents,
+          };
+        });
+      } catch (err) {
+        const rule = UNIQUE_RULES[(err as { constraint?: string }).constraint ?? ''];
+        if ((err as { code?: string }).code !== '23505' || !rule) throw err;
+        throw ApplicationFailure.nonRetryable(rule, FailureType.conflict);
+      }
+    },
+
+    /**
+     * Removes the record of an enrollment that could not be opened after all (its checkout could not be created),
+     * so the student may simply try again; only while nothing but the record exists (no status projected yet).
+     */
+    async discardEnrollmentRecord(r: { enrollmentId: string }): Promise<void> {
+      await db.query('DELETE FROM enrollments WHERE id = $1 AND status_seq = 0', [r.enrollmentId]);
+    },
+
     /** Projects one status change of the workflow into the read model and its history table. */
     async recordEnrollmentStatus(p: StatusProjection): Promise<void> {
       await db.query(

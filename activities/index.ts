@@ -2,6 +2,7 @@ import { createCertificateActivities } from './certificates';
 import { createCompletionActivities } from './completions';
 import type { ActivityDeps } from './deps';
 import { createEnrollmentActivities } from './enrollments';
+import { createFundingActivities } from './funding';
 import { createNotificationActivities } from './notifications';
 import { createPartnerActivities } from './partners';
 import { createPaymentActivities } from './payments';
@@ -15,6 +16,7 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEnrollmentActivities(deps),
+    ...createFundingActivities(deps),
     ...createPaymentActivities(deps),
     ...createPartnerActivities(deps),
     ...createSubmissionActivities(deps),

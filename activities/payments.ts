@@ -41,24 +41,35 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
     },
 
     /**
-     * Refunds a withdrawn enrollment's accepted payment, once: the provider's idempotency key covers a retry
-     * before the row is written, the row every retry after. Voucher and sponsor funds are returned to the funder,
-     * which the row records.
+     * Refunds a withdrawn enrollment's accepted payments, once each: the provider's idempotency key covers a retry
+     * before a row is written, the row every retry after. `amountCents` is the whole refund; `voucherCents` the part of
+     * it that goes back to the voucher's funder (recorded; no money moves), the rest goes back to the student's card.
      */
-    async refundPayment(r: { enrollmentId: string; amountCents: number; reason?: string }) {
-      const existing = await db.query('SELECT provider_ref, amount_cents FROM refunds WHERE enrollment_id = $1', [r.enrollmentId]);
-      if (existing.rowCount) return { refundRef: existing.rows[0].provider_ref as string | null, amountCents: existing.rows[0].amount_cents as number };
-      const { rows: [paid] } = await db.query(
-        `SELECT provider, provider_ref, currency FROM payments WHERE enrollment_id = $1 AND status = 'accepted'`, [r.enrollmentId]);
-      if (!paid) throw new Error(`enrollment ${r.enrollmentId} has no accepted payment to refund`);
-      const refundRef = CHECKOUT_PROVIDERS.has(paid.provider) && r.amountCents > 0
-        ? (await payments.refund({ enrollmentId: r.enrollmentId, providerRef: paid.provider_ref, amountCents: r.amountCents })).refundRef
-        : null;
-      await db.query(
-        `INSERT INTO refunds (enrollment_id, provider, provider_ref, amount_cents, currency, reason)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING`,
-        [r.enrollmentId, paid.provider, refundRef, r.amountCents, paid.currency, r.reason ?? null],
-      );
+    async refundPayment(r: { enrollmentId: string; amountCents: number; voucherCents?: number; reason?: string }) {
+      const { rows: paid } = await db.query(
+        `SELECT p.provider, p.provider_ref, p.currency, f.provider_ref AS refund_ref, f.amount_cents AS refunded_cents
+           FROM payments p LEFT JOIN refunds f ON f.enrollment_id = p.enrollment_id AND f.provider = p.provider
+          WHERE p.enrollment_id = $1 AND p.status = 'accepted' ORDER BY p.created_at`, [r.enrollmentId]);
+      if (!paid.length) throw new Error(`enrollment ${r.enrollmentId} has no accepted payment to refund`);
+      const byCheckout = paid.some((p) => CHECKOUT_PROVIDERS.has(p.provider));
+      const voucherCents = r.voucherCents ?? (byCheckout ? 0 : r.amountCents);
+      let refundRef: string | null = null;
+      for (const p of paid) {
+        const card = CHECKOUT_PROVIDERS.has(p.provider);
+        const amountCents = card ? r.amountCents - voucherCents : voucherCents;
+        let ref: string | null = p.refund_ref;
+        if (p.refunded_cents === null) {
+          ref = card && amountCents > 0
+            ? (await payments.refund({ enrollmentId: r.enrollmentId, providerRef: p.provider_ref, amountCents })).refundRef
+            : null;
+          await db.query(
+            `INSERT INTO refunds (enrollment_id, provider, provider_ref, amount_cents, currency, reason)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id, provider) DO NOTHING`,
+            [r.enrollmentId, p.provider, ref, amountCents, p.currency, r.reason ?? null],
+          );
+        }
+        if (card) refundRef = ref;
+      }
       return { refundRef, amountCents: r.amountCents };
     },
   };

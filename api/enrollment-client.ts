@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   approveSubmissionUpdate,
@@ -12,7 +12,8 @@ import {
   launchUpdate,
   markCompleteUpdate,
   type MarkComplete,
-  openCheckoutUpdate,
+  openEnrollmentUpdate,
+  openEnrollmentUpdateId,
   type PaymentConfirmation,
   paymentConfirmedSignal,
   rejectSubmissionUpdate,
@@ -32,9 +33,11 @@ function toProblem(err: unknown): unknown {
     if (type === FailureType.conflict) return problems.conflict(message);
     if (type === FailureType.notFound) return problems.notFound(message.replace(/ is not part of this enrollment$/, ''));
     if (type === FailureType.invalid) return problems.badRequest(message);
+    if (type === FailureType.voucherUnusable) return problems.unprocessable(message);
     if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return problems.unavailable(message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.conflict('the enrollment is no longer open for changes');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return problems.conflict('this enrollment was opened and has ended since');
   return err;
 }
 
@@ -52,13 +55,19 @@ export function createEnrollmentClient(client: Client, taskQueue: string) {
   const updateId = (idempotencyKey: string | undefined, fallback: string) => idempotencyKey ?? fallback;
 
   return {
-    /** Starts the workflow and, in the same round trip, gets the checkout URL (update-with-start). */
+    /**
+     * Starts the workflow, which writes the enrollment's record, and in the same round trip gets its answer: the
+     * status and the checkout URL, or the refusal (update-with-start). A retry with the same enrollment id (the API
+     * derives it from the Idempotency-Key) joins the same workflow and the same update; an id whose workflow has ended
+     * is never started again.
+     */
     start(input: EnrollmentWorkflowInput) {
       const operation = new WithStartWorkflowOperation<typeof enrollmentWorkflow>('enrollmentWorkflow', {
         workflowId: enrollmentWorkflowId(input.enrollmentId),
         taskQueue,
         args: [input],
-        workflowIdConflictPolicy: 'FAIL',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: [
           { key: searchAttributes.programId, value: input.programId },
           { key: searchAttributes.partnerId, value: input.partnerId },
@@ -67,16 +76,9 @@ export function createEnrollmentClient(client: Client, taskQueue: string) {
         staticSummary: `Enrollment ${input.enrollmentId}`,
         staticDetails: `program ${input.programId} · partner ${input.partnerId} · funding ${input.fundingSource} · price ${input.priceCents} ${input.currency}`,
       });
-      return mapped(async () => {
-        try {
-          return await client.workflow.executeUpdateWithStart(openCheckoutUpdate, { startWorkflowOperation: operation });
-        } catch (err) {
-          // An enrollment that could not be opened is not left running: the caller removes its record too.
-          await operation.workflowHandle().then((h) => h.terminate(`enrollment could not be opened: ${(err as Error).message}`), () => undefined)
-            .catch(() => undefined);
-          throw err;
-        }
-      });
+      return mapped(() => client.workflow.executeUpdateWithStart(openEnrollmentUpdate, {
+        startWorkflowOperation: operation, updateId: openEnrollmentUpdateId(input.enrollmentId),
+      }));
     },
     confirmPayment: (enrollmentId: string, payment: PaymentConfirmation) =>
       mapped(() => handle(enrollmentId).signal(paymentConfirmedSignal, payment)),

@@ -25,7 +25,8 @@ import { SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { startSystem } from '../tests/helpers/system';
 import { rssMbOf } from './harness';
-import { enrollmentWorkflowId, type EnrollmentWorkflowInput, partnerTaskQueue, searchAttributes } from '../workflows/messages';
+import { enrollmentWorkflowId, type EnrollmentWorkflowInput, searchAttributes } from '../workflows/messages';
+import { enrollmentWorkflowInput, programTerms } from '../api/commands/open-enrollment';
 
 const STEPS = (process.env.BENCH_MEMORY_STEPS ?? '0,1000,10000').split(',').map(Number);
 const BUDGET_MS = Number(process.env.BENCH_MEMORY_BUDGET_S ?? 200) * 1000;
@@ -68,18 +69,9 @@ async function main(): Promise<void> {
   const heapLimitMiB = v8.getHeapStatistics().heap_size_limit / 2 ** 20; // the worker runs the same node, no flags
   const defaultMaxCachedWorkflows = Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 600) / 1024), 10);
   try {
-    const { rows: [program] } = await system.db.query(
-      `SELECT p.id, p.partner_id, p.price_cents, p.currency, p.deadline_days, p.nudge_days, p.refund_after_launch_bps,
-              pa.api_base_url, pa.poll_interval_seconds
-         FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`, [DEMO.id]);
-    const inputFor = (enrollmentId: string, voucherNumber: string): EnrollmentWorkflowInput => ({
-      enrollmentId, programId: program.id, partnerId: program.partner_id, fundingSource: 'wioa_ita',
-      priceCents: program.price_cents, currency: program.currency, voucherNumber, paymentWindowMs: 72 * 3_600_000,
-      deadlineDays: program.deadline_days, nudgeDays: program.nudge_days, refundAfterLaunchBps: program.refund_after_launch_bps,
-      polling: program.api_base_url ? {
-        taskQueue: partnerTaskQueue(program.partner_id), intervalMs: program.poll_interval_seconds * 1000,
-        maxIntervalMs: Math.max(program.poll_interval_seconds * 1000, 86_400_000),
-      } : undefined,
+    const program = (await programTerms(system.db, DEMO.id))!;
+    const inputFor = (enrollmentId: string, voucherNumber: string): EnrollmentWorkflowInput => enrollmentWorkflowInput(program, {
+      enrollmentId, studentId: `bench-${enrollmentId}`, fundingSource: 'wioa_ita', voucherNumber, paymentWindowMs: 72 * 3_600_000,
     });
 
     const steps: { open: number; rssMb: number; samples: number[]; startMs: number; settleMs: number; startsPerSecond: number; note?: string }[] = [];
@@ -92,14 +84,14 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       let started = 0;
       if (ids.length > 0) {
-        // The rows the API would have inserted before starting each workflow, in bulk.
+        // Each student's voucher, in bulk, as a funder's CSV import would register them; each workflow writes its own row.
         for (let off = 0; off < ids.length; off += 2000) {
           const chunk = ids.slice(off, off + 2000);
           await system.db.query(
-            `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number, price_cents, currency, status)
-             SELECT u.id, $2, 'bench-' || u.id, 'bench-' || u.id || '@example.com', 'Bench Student', 'wioa_ita', u.voucher, $3, $4, 'ready_to_launch'
-               FROM unnest($1::uuid[], $5::text[]) AS u(id, voucher)`,
-            [chunk, program.id, program.price_cents, program.currency, chunk.map((_, i) => voucher(off + i))]);
+            `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
+             SELECT gen_random_uuid(), 'bench', u.voucher, 'wioa_ita', 'bench-' || u.id, $2, $3, current_date + 365, 'bench'
+               FROM unnest($1::uuid[], $4::text[]) AS u(id, voucher)`,
+            [chunk, program.price_cents, program.currency, chunk.map((_, i) => voucher(off + i))]);
         }
         let next = 0;
         await Promise.all(Array.from({ length: START_CONCURRENCY }, async () => {

@@ -1,12 +1,16 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   enrollmentWorkflowId,
+  FailureType,
   launchUpdate,
   markCompleteUpdate,
-  openCheckoutUpdate,
+  openEnrollmentUpdate,
   paymentConfirmedSignal,
   statusQuery,
+  withdrawUpdate,
 } from '../workflows/messages';
 import { fakeActivities } from './helpers/fake-activities';
 import { createTestWorker, createTimeSkippingEnv } from './helpers/temporal';
@@ -26,8 +30,8 @@ test('an unpaid self-pay enrollment expires when its payment window passes', asy
   const input = workflowInput({ paymentWindowMs: 48 * 3_600_000 });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
-    const checkout = await handle.executeUpdate(openCheckoutUpdate);
-    expect(checkout).toEqual({ status: 'pending_payment', checkoutUrl: `https://checkout.test/${input.enrollmentId}` });
+    const checkout = await handle.executeUpdate(openEnrollmentUpdate);
+    expect(checkout).toEqual({ status: 'pending_payment', checkoutUrl: `https://checkout.test/${input.enrollmentId}`, amountDueCents: 14_900 });
     await env.sleep('47h');
     expect((await handle.query(statusQuery)).status).toBe('pending_payment');
     expect(await handle.result()).toEqual({ status: 'payment_expired' });
@@ -87,7 +91,7 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
   const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-0042' });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
-    expect(await handle.executeUpdate(openCheckoutUpdate)).toEqual({ status: 'ready_to_launch' });
+    expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({ status: 'ready_to_launch', amountDueCents: 0 });
     await env.sleep('400d'); // no payment window applies
     expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
   });
@@ -95,4 +99,100 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
   expect(fake.callsOf('recordPayment')).toEqual([
     expect.objectContaining({ provider: 'wioa_ita', providerRef: input.enrollmentId, voucherNumber: 'ITA-2026-0042', amountCents: 14_900, status: 'accepted' }),
   ]);
+});
+
+describe('funding: the record the workflow opens decides the way in', () => {
+  const coPaid = () => fakeActivities({
+    openEnrollmentRecord: async (r) => ({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }),
+  });
+
+  test('a voucher that covers part of the price leaves a co-pay: the checkout asks for the rest, both parts are recorded', async () => {
+    const fake = coPaid();
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-1' });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({
+        status: 'pending_payment', checkoutUrl: `https://checkout.test/${input.enrollmentId}`, amountDueCents: 4_900,
+      });
+      // The whole price is not what is due: kept for a refund, not counted.
+      await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_full', amountCents: 14_900, currency: 'usd', paidAt: new Date().toISOString() });
+      await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_rest', amountCents: 4_900, currency: 'usd', paidAt: new Date().toISOString() });
+      await env.sleep('1h');
+      expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date().toISOString(), markedBy: 'holder-1' }] });
+      expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
+    });
+    expect(fake.callsOf('openCheckout')).toEqual([expect.objectContaining({ amountCents: 4_900 })]);
+    expect(fake.callsOf('recordPayment')).toEqual(expect.arrayContaining([
+      expect.objectContaining({ providerRef: 'cs_full', status: 'rejected', reason: 'paid 14900 usd, the amount due after the voucher is 4900 usd' }),
+      expect.objectContaining({ providerRef: 'cs_rest', status: 'accepted', amountCents: 4_900 }),
+      expect.objectContaining({ provider: 'sponsor', providerRef: input.enrollmentId, voucherNumber: 'SP-1', amountCents: 10_000, status: 'accepted' }),
+    ]));
+    expect(fake.callsOf('recordPayment')).toHaveLength(3);
+    // The revenue share is of everything collected: voucher and co-pay.
+    expect(fake.callsOf('recordRevenueShare')).toEqual([{ enrollmentId: input.enrollmentId, basisCents: 14_900, currency: 'usd' }]);
+  });
+
+  test('a co-pay never paid ends the enrollment and gives the voucher back', async () => {
+    const fake = coPaid();
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-2', paymentWindowMs: 3_600_000 });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      expect(await handle.result()).toEqual({ status: 'payment_expired' });
+    });
+    expect(fake.callsOf('releaseVoucher')).toEqual([expect.objectContaining({ enrollmentId: input.enrollmentId })]);
+    expect(fake.callsOf('recordPayment')).toHaveLength(0);
+  });
+
+  test('a withdrawal before launch gives the voucher back and returns the funding; after launch the voucher stays used', async () => {
+    for (const launched of [false, true]) {
+      const fake = fakeActivities();
+      const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+      const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-W', refundAfterLaunchBps: 5_000 });
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+        await handle.executeUpdate(openEnrollmentUpdate);
+        if (launched) await handle.executeUpdate(launchUpdate);
+        const result = await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] });
+        expect(result.refundCents).toBe(launched ? 7_450 : 14_900);
+        expect(await handle.result()).toEqual({ status: 'withdrawn' });
+      });
+      expect(fake.callsOf('releaseVoucher')).toHaveLength(launched ? 0 : 1);
+      expect(fake.callsOf('refundPayment')).toEqual([expect.objectContaining({ voucherCents: launched ? 7_450 : 14_900 })]);
+    }
+  });
+
+  test('a refused record (a second open enrollment, a used or unusable voucher) is the answer, and the workflow ends without an enrollment', async () => {
+    const fake = fakeActivities({
+      openEnrollmentRecord: async () => {
+        throw ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable);
+      },
+    });
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.voucherUnusable });
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    });
+    expect(fake.callsOf('recordEnrollmentStatus')).toHaveLength(0);
+    expect(fake.callsOf('recordPayment')).toHaveLength(0);
+  });
+
+  test('a checkout that cannot be opened removes the record, so the student can simply try again', async () => {
+    const fake = fakeActivities({ openCheckout: async () => { throw new Error('provider down'); } });
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput();
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
+      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.paymentProviderUnavailable });
+      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    });
+    expect(fake.callsOf('discardEnrollmentRecord')).toEqual([{ enrollmentId: input.enrollmentId }]);
+  });
 });

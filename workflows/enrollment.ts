@@ -3,6 +3,7 @@
  * The main function reads top to bottom like the lifecycle; message handlers record facts and move the status.
  */
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -31,7 +32,8 @@ import {
   MARKABLE_STATUSES,
   markCompleteUpdate,
   MAX_SUBMISSIONS,
-  openCheckoutUpdate,
+  type OpenedEnrollment,
+  openEnrollmentUpdate,
   type PaymentConfirmation,
   type PartnerCompletionCheck,
   paymentConfirmedSignal,
@@ -89,7 +91,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   const interactiveActs = proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } });
   const state: EnrollmentState = carried?.state ?? {
     enrollmentId,
-    status: input.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch',
+    // Until the record is written (the first step below), nothing but its opening and a withdrawal is possible.
+    status: 'pending_payment',
     fundingSource: input.fundingSource,
     currency: input.currency,
     submissions: [],
@@ -107,8 +110,33 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   /** Work started by handlers that the workflow must see finished before it closes (emails, records). */
   const background: Promise<unknown>[] = [];
 
-  // Status changes are projected to the read model one after another, in the order they happened.
-  let projection: Promise<void> = Promise.resolve();
+  // ── open: the enrollment's record is written by this workflow, so the two exist together or not at all ──────
+  // The database refuses a second open enrollment in the program and a used or unusable voucher; the refusal is the
+  // answer of the opening update, and this workflow then ends without an enrollment.
+  const opening: Promise<OpenedEnrollment> = carried
+    ? Promise.resolve({
+      status: 'ready_to_launch', voucherCents: carried.state.voucherCents ?? 0, amountDueCents: carried.state.amountDueCents ?? 0,
+    })
+    : records.openEnrollmentRecord({
+      enrollmentId, programId: input.programId, studentId: input.studentId, fundingSource: input.fundingSource,
+      voucherNumber: input.voucherNumber, priceCents: input.priceCents, currency: input.currency,
+      openedAt: workflowInfo().startTime.toISOString(),
+    }).then(
+      (opened) => {
+        state.status = opened.status;
+        state.voucherCents = opened.voucherCents;
+        state.amountDueCents = opened.amountDueCents;
+        return opened;
+      },
+      (err) => {
+        throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+      },
+    );
+  let opened = carried !== undefined;
+  void opening.then(() => (opened = true), () => undefined);
+
+  // Status changes are projected to the read model one after another, in the order they happened, once the record exists.
+  let projection: Promise<void> = opening.then(() => undefined, () => undefined);
   function moveTo(status: EnrollmentStatus): Promise<void> {
     const at = nowIso();
     state.status = status;
@@ -163,14 +191,15 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
   setHandler(statusQuery, () => state);
 
   // ── pay ──────────────────────────────────────────────────────────────────────────────────────────────
-  // The checkout is opened once, by whichever asks first (the update sent with the start, or the main flow),
-  // and the read model shows its URL before the student is answered. If the provider does not answer, the
-  // enrollment fails here and the API, which started it, answers 503 and removes it.
+  // The checkout (for the price, or the co-pay a voucher leaves) is opened once, by whichever asks first (the update
+  // sent with the start, or the main flow), and the read model shows its URL before the student is answered. If the
+  // provider does not answer, the record goes and the enrollment fails here: the API answers 503 and the student may
+  // simply try again.
   let checkout: Promise<void> | undefined;
   const openCheckout = () =>
     (checkout ??= interactiveActs
       .openCheckout({
-        enrollmentId, amountCents: input.priceCents, currency: input.currency,
+        enrollmentId, amountCents: state.amountDueCents!, currency: input.currency,
         expiresAt: new Date(Date.now() + input.paymentWindowMs).toISOString(),
       })
       .then(
@@ -179,14 +208,18 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
           // A withdrawal while the checkout was opening has the last word.
           return state.status === 'pending_payment' ? moveTo('pending_payment') : undefined;
         },
-        (err) => {
+        async (err) => {
+          await records.discardEnrollmentRecord({ enrollmentId });
           throw ApplicationFailure.nonRetryable(`the payment provider did not answer: ${err.message}`, FailureType.paymentProviderUnavailable);
         },
       ));
 
-  setHandler(openCheckoutUpdate, async () => {
-    if (input.fundingSource === 'self_pay' && state.status === 'pending_payment') await openCheckout();
-    return { status: state.status, checkoutUrl: state.status === 'pending_payment' ? state.checkoutUrl : undefined };
+  setHandler(openEnrollmentUpdate, async () => {
+    const { status } = await opening;
+    if (status === 'pending_payment' && state.status === 'pending_payment') await openCheckout();
+    return {
+      status: state.status, checkoutUrl: state.status === 'pending_payment' ? state.checkoutUrl : undefined, amountDueCents: state.amountDueCents!,
+    };
   });
 
   setHandler(paymentConfirmedSignal, (p) => {
@@ -194,8 +227,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     const problem =
       payment ? `the enrollment was already paid by ${payment.providerRef}`
       : state.status !== 'pending_payment' ? `payment arrived while the enrollment was ${state.status}`
-      : p.amountCents !== input.priceCents || p.currency !== input.currency
-        ? `paid ${p.amountCents} ${p.currency}, the price is ${input.priceCents} ${input.currency}`
+      : p.amountCents !== state.amountDueCents || p.currency !== input.currency
+        ? `paid ${p.amountCents} ${p.currency}, the ${state.voucherCents ? 'amount due after the voucher' : 'price'} is ${state.amountDueCents} ${input.currency}`
         : undefined;
     // A payment that cannot count is kept for ops to refund, never silently dropped.
     if (problem) background.push(records.recordPayment({ enrollmentId, ...p, status: 'rejected', reason: problem }));
@@ -320,13 +353,17 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     withdrawUpdate,
     async (w) => {
       withdrawal = w;
-      const paidCents = state.paidAt ? state.amountCents ?? 0 : 0;
-      const refundCents = state.launchedAt ? Math.floor((paidCents * (input.refundAfterLaunchBps ?? 0)) / 10_000) : paidCents;
+      // Before launch everything paid goes back; after it, the program's share of each part (voucher and checkout).
+      const refundOf = (cents: number) => (state.launchedAt ? Math.floor((cents * (input.refundAfterLaunchBps ?? 0)) / 10_000) : cents);
       const entered = state.paidAt !== undefined;
+      const voucherRefundCents = entered ? refundOf(state.voucherCents ?? 0) : 0;
+      const refundCents = entered ? voucherRefundCents + refundOf((state.amountCents ?? 0) - (state.voucherCents ?? 0)) : 0;
       await Promise.all([
         moveTo('withdrawn'),
+        // A voucher whose training never started goes back to the student, for another enrollment.
+        ...(state.voucherCents && !state.launchedAt ? [records.releaseVoucher({ enrollmentId, at: nowIso() })] : []),
         ...(entered ? [
-          answerActs.refundPayment({ enrollmentId, amountCents: refundCents, reason: w.reason }),
+          answerActs.refundPayment({ enrollmentId, amountCents: refundCents, voucherCents: voucherRefundCents, reason: w.reason }),
           records.reverseRevenueShare({ enrollmentId }),
           answerActs.reverseTransfers({ enrollmentId }),
           records.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
@@ -336,37 +373,43 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     },
     {
       validator: (_w: WithdrawRequest) => {
+        if (!opened) throw conflict('the enrollment is still being opened');
         if (!WITHDRAWABLE_STATUSES.includes(state.status)) throw conflict(`the enrollment is already ${state.status}`);
       },
     },
   );
 
   // ── the lifecycle ────────────────────────────────────────────────────────────────────────────────────
+  const voucherPayment = () => records.recordPayment({
+    enrollmentId, provider: input.fundingSource, providerRef: enrollmentId, voucherNumber: input.voucherNumber,
+    amountCents: state.voucherCents!, currency: input.currency, paidAt: state.paidAt!, status: 'accepted',
+  });
   if (carried) {
     // A continued run: paid and waiting for completion already.
-  } else if (input.fundingSource === 'self_pay') {
+  } else if ((await openedOrRefused()).status === 'pending_payment') {
+    // The price, or the co-pay a voucher leaves, is paid at checkout.
     await openCheckout();
     const settled = await condition(() => payment !== undefined || withdrawal !== undefined, input.paymentWindowMs);
     if (withdrawal) return finish();
     if (!settled) {
-      await moveTo('payment_expired');
+      await Promise.all([
+        moveTo('payment_expired'),
+        ...(state.voucherCents ? [records.releaseVoucher({ enrollmentId, at: nowIso() })] : []),
+      ]);
       return finish();
     }
     state.paidAt = payment!.paidAt;
-    state.amountCents = payment!.amountCents;
-    await records.recordPayment({ enrollmentId, ...payment!, status: 'accepted' });
+    state.amountCents = state.voucherCents! + payment!.amountCents;
+    await Promise.all([
+      records.recordPayment({ enrollmentId, ...payment!, status: 'accepted' }),
+      ...(state.voucherCents ? [voucherPayment()] : []),
+    ]);
     await moveTo('ready_to_launch');
   } else {
-    // A WIOA voucher or a sponsor funds the program's price: no checkout, ready to launch from the start.
+    // A WIOA voucher or a sponsor funds the whole price: no checkout, ready to launch from the start.
     state.paidAt = workflowInfo().startTime.toISOString();
-    state.amountCents = input.priceCents;
-    await Promise.all([
-      moveTo('ready_to_launch'),
-      records.recordPayment({
-        enrollmentId, provider: input.fundingSource, providerRef: enrollmentId, voucherNumber: input.voucherNumber,
-        amountCents: input.priceCents, currency: input.currency, paidAt: state.paidAt, status: 'accepted',
-      }),
-    ]);
+    state.amountCents = state.voucherCents;
+    await Promise.all([moveTo('ready_to_launch'), voucherPayment()]);
   }
 
   waitStartedAt ??= Date.now();
@@ -475,6 +518,16 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       const wake = () => completion !== undefined || withdrawal !== undefined || pollingNow() !== polledBefore;
       if (wakeAt === Infinity) await condition(wake);
       else await condition(wake, Math.max(1, wakeAt - Date.now()));
+    }
+  }
+
+  /** The opened record, or (refused) the end of this workflow: the refusal already answered the opening update. */
+  async function openedOrRefused(): Promise<OpenedEnrollment> {
+    try {
+      return await opening;
+    } catch (err) {
+      await condition(allHandlersFinished);
+      throw err;
     }
   }
 

@@ -26,6 +26,11 @@ export type FundingSource = (typeof FUNDING_SOURCES)[number];
 export const COMPLETION_METHODS = ['manual', 'student_upload', 'partner_api', 'partner_push', 'xapi', 'csv_import'] as const;
 export type CompletionMethod = (typeof COMPLETION_METHODS)[number];
 
+/**
+ * Statuses of an open enrollment: a student has at most one per program (a unique index in the database holds the same
+ * list, and a test checks that the two agree).
+ */
+export const OPEN_STATUSES: readonly EnrollmentStatus[] = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
 /** Statuses from which a student may open the partner's course. */
 export const LAUNCHABLE_STATUSES: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
 /** Statuses in which a program holder may mark the enrollment complete. */
@@ -37,6 +42,8 @@ export const FailureType = {
   conflict: 'EnrollmentStateConflict',
   notFound: 'EnrollmentItemNotFound',
   invalid: 'EnrollmentInvalidRequest',
+  /** A voucher that cannot fund this enrollment (unknown, another student's, expired, another program's). */
+  voucherUnusable: 'VoucherUnusable',
   partnerUnavailable: 'PartnerUnavailable',
   /** A partner's answer that cannot be read; the workflow retries later, like an outage. */
   partnerGarbage: 'PartnerAnswerUnreadable',
@@ -65,10 +72,13 @@ export interface EnrollmentWorkflowInput {
   enrollmentId: string;
   programId: string;
   partnerId: string;
+  /** The student's user id (their name and email stay in the database). */
+  studentId: string;
   fundingSource: FundingSource;
-  /** The program's price when the student enrolled: what a checkout must collect, or what a voucher funds. */
+  /** The program's price when the student enrolled: what the voucher and the checkout together must cover. */
   priceCents: number;
   currency: string;
+  /** A funded enrollment's voucher, as the student typed it; the workflow's first step checks it against the registry. */
   voucherNumber?: string;
   paymentWindowMs: number;
   /** Days from the start of the wait for completion (payment or funding) until the enrollment expires. */
@@ -141,6 +151,9 @@ export interface EnrollmentState {
   enrollmentId: string;
   status: EnrollmentStatus;
   fundingSource: FundingSource;
+  /** What the voucher covers of the price, and what the student pays at checkout (price minus voucher). */
+  voucherCents?: number;
+  amountDueCents?: number;
   checkoutUrl?: string;
   paidAt?: string;
   amountCents?: number;
@@ -201,9 +214,18 @@ export type PartnerCompletionCheck = { completed: false } | { completed: true; c
 export const WITHDRAWABLE_STATUSES: readonly EnrollmentStatus[] = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'];
 export const REPORTABLE_STATUSES: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review', 'completed', 'closed'];
 
-export interface CheckoutResult {
+/** What the enrollment's record says once it is written: how it is funded and what the student still pays. */
+export interface OpenedEnrollment {
+  status: Extract<EnrollmentStatus, 'pending_payment' | 'ready_to_launch'>;
+  voucherId?: string;
+  voucherCents: number;
+  amountDueCents: number;
+}
+
+export interface OpenResult {
   status: EnrollmentStatus;
   checkoutUrl?: string;
+  amountDueCents: number;
 }
 
 export interface LaunchResult {
@@ -213,8 +235,13 @@ export interface LaunchResult {
 
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmation]>('paymentConfirmed');
 
-/** Sent with the workflow's start (update-with-start) so the API can answer with the checkout URL. */
-export const openCheckoutUpdate = defineUpdate<CheckoutResult>('openCheckout');
+/**
+ * Sent with the workflow's start (update-with-start): answers once the enrollment's record is written (or refused:
+ * a second open enrollment, a used or unusable voucher) and its checkout, if anything is due, is open.
+ */
+export const openEnrollmentUpdate = defineUpdate<OpenResult>('openEnrollment');
+/** The update id of the opening update: a retried create of the same enrollment gets the same answer. */
+export const openEnrollmentUpdateId = (enrollmentId: string): string => `open:${enrollmentId}`;
 export const launchUpdate = defineUpdate<LaunchResult>('launch');
 export const submitEvidenceUpdate = defineUpdate<SubmissionView, [EvidenceSubmission]>('submitEvidence');
 export const approveSubmissionUpdate = defineUpdate<EnrollmentState, [SubmissionReview]>('approveSubmission');

@@ -6,7 +6,8 @@ import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
 import { audit, enrollmentView, loadAuthorizedEnrollment } from '../read-model';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
-import { partnerTaskQueue, WITHDRAWABLE_STATUSES } from '../../workflows/messages';
+import { WITHDRAWABLE_STATUSES } from '../../workflows/messages';
+import { openEnrollment } from '../commands/open-enrollment';
 
 /** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
 const EVIDENCE_TYPES = [
@@ -16,8 +17,6 @@ const EVIDENCE_TYPES = [
 ];
 export const sniffEvidenceType = (data: Buffer) => EVIDENCE_TYPES.find((t) => data.subarray(0, t.magic.length).equals(t.magic));
 
-const OPEN_STATUSES = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
-
 export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): Router {
   const router = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: config.uploadMaxBytes, files: 1, fields: 10 } });
@@ -26,50 +25,11 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const student = actorOf(req);
     const body = parse(createEnrollmentBody, req.body, 'body');
     if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
-    const { rows: [program] } = await db.query(
-      `SELECT p.id, p.partner_id, p.price_cents, p.currency, p.deadline_days, p.nudge_days, p.refund_after_launch_bps,
-              pa.api_base_url, pa.poll_interval_seconds
-         FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`, [body.programId]);
-    if (!program) throw problems.notFound(`program ${body.programId}`);
-    const open = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)',
-      [student.id, program.id, OPEN_STATUSES]);
-    if (open.rowCount) throw problems.conflict(`you already have an open enrollment in this program: ${open.rows[0].id}`);
-    if (body.fundingSource === 'wioa_ita') {
-      // An Individual Training Account voucher funds one participant's training at a time.
-      const used = await db.query(`SELECT 1 FROM enrollments WHERE funding_source = 'wioa_ita' AND lower(voucher_number) = lower($1) AND status = ANY($2)`,
-        [body.voucherNumber, OPEN_STATUSES]);
-      if (used.rowCount) throw problems.conflict(`voucher ${body.voucherNumber} already funds an open enrollment`);
-    }
-
-    const enrollmentId = randomUUID();
-    const initialStatus = body.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch';
-    await db.query(
-      `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
-                                price_cents, currency, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [enrollmentId, program.id, student.id, student.email, student.name ?? student.email, body.fundingSource,
-        body.voucherNumber ?? null, program.price_cents, program.currency, initialStatus],
-    );
-    try {
-      const started = await enrollments.start({
-        enrollmentId, programId: program.id, partnerId: program.partner_id, fundingSource: body.fundingSource,
-        priceCents: program.price_cents, currency: program.currency, voucherNumber: body.voucherNumber,
-        paymentWindowMs: config.paymentWindowMs,
-        deadlineDays: program.deadline_days, nudgeDays: program.nudge_days, refundAfterLaunchBps: program.refund_after_launch_bps,
-        // A partner with a completion API is asked on a durable timer; failures back off to a day, or the interval if longer.
-        polling: program.api_base_url ? {
-          taskQueue: partnerTaskQueue(program.partner_id), intervalMs: program.poll_interval_seconds * 1000,
-          maxIntervalMs: Math.max(program.poll_interval_seconds * 1000, 86_400_000),
-        } : undefined,
-      });
-      await audit(db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: body.fundingSource });
-      res.status(201).location(`/api/enrollments/${enrollmentId}`).json({ enrollmentId, status: started.status, checkoutUrl: started.checkoutUrl });
-    } catch (err) {
-      // No workflow, no enrollment: the row (and any status the workflow projected before it stopped) goes, so
-      // the student can simply try again.
-      await db.query(`WITH h AS (DELETE FROM enrollment_status_history WHERE enrollment_id = $1) DELETE FROM enrollments WHERE id = $1`, [enrollmentId]);
-      throw err;
-    }
+    const opened = await openEnrollment({ db, enrollments, config }, { ...student, email: student.email }, body, req.get('idempotency-key'));
+    await audit(db, student, 'enrollment.create', { type: 'enrollment', id: opened.enrollmentId }, { fundingSource: body.fundingSource });
+    res.status(201).location(`/api/enrollments/${opened.enrollmentId}`).json({
+      enrollmentId: opened.enrollmentId, status: opened.status, checkoutUrl: opened.checkoutUrl, amountDueCents: opened.amountDueCents,
+    });
   });
 
   router.get('/api/enrollments', requireRole('program_holder', 'admin'), async (req, res) => {

@@ -6,6 +6,7 @@ export function workflowInput(overrides: Partial<EnrollmentWorkflowInput> = {}):
     enrollmentId: randomUUID(),
     programId: randomUUID(),
     partnerId: 'demo',
+    studentId: randomUUID(),
     fundingSource: 'self_pay',
     priceCents: 14_900,
     currency: 'usd',
