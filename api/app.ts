@@ -7,6 +7,7 @@ import { problemHandler, problems } from './problems';
 import { catalogRoutes } from './routes/catalog';
 import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
+import { fundingRoutes } from './routes/funding';
 import { httpDuration, opsRoutes } from './routes/ops';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
@@ -47,6 +48,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(opsRoutes(deps));
   app.use(catalogRoutes(deps));
   app.use(enrollmentRoutes(deps));
+  app.use(fundingRoutes(deps));
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));

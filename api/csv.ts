@@ -1,3 +1,6 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { problems } from './problems';
+
 /**
  * A small RFC 4180 reader: comma-separated fields, double-quoted fields (which may hold commas, line breaks and
  * `""` for a quote), records ending in CRLF (LF and a lone CR are accepted as well). Blank lines are skipped.
@@ -121,4 +124,54 @@ export function decodeText(data: Buffer): string | undefined {
   }
   // eslint-disable-next-line no-control-regex
   return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(text) ? undefined : text;
+}
+
+/** A CSV file as a table: the known columns' positions in its header, and its data records. */
+export interface CsvTable<C extends string> {
+  header: Partial<Record<C, number>>;
+  width: number;
+  records: CsvRecord[];
+}
+
+/**
+ * Reads an uploaded CSV into a table, or answers the 4xx problem that says why it is not one: UTF-8 text, at most `maxRows` data rows, a header row whose names are matched to
+ * `columns` by their letters alone (case, spaces, `_` and `-` ignored); other columns are allowed and ignored.
+ */
+export function readCsvTable<C extends string>(data: Buffer, columns: Record<string, C>, maxRows: number): CsvTable<C> {
+  if (data.length === 0) throw problems.badRequest('the CSV is empty', { errors: [{ field: 'body', message: 'a header row and data rows are required' }] });
+  const text = decodeText(data);
+  if (text === undefined) throw problems.unsupportedType('the body is not text: a CSV is UTF-8 text without control characters');
+  let records;
+  try {
+    records = parseCsv(text, { maxRecords: maxRows + 1 });
+  } catch (err) {
+    if (err instanceof CsvTooManyRecordsError) throw problems.tooLarge(`at most ${maxRows} rows per import`);
+    if (err instanceof CsvSyntaxError) throw problems.badRequest(`not a valid CSV (RFC 4180): ${err.message}`, { errors: [{ field: 'body', message: err.message }] });
+    throw err;
+  }
+  const [first, ...rest] = records;
+  if (!first) throw problems.badRequest('the CSV has no header row', { errors: [{ field: 'body', message: 'a header row is required' }] });
+  const header: Partial<Record<C, number>> = {};
+  first.fields.forEach((name, index) => {
+    const column = columns[name.trim().replace(/[\s_-]/g, '').toLowerCase()];
+    if (!column) return;
+    if (header[column] !== undefined) {
+      throw problems.badRequest(`line 1: column ${column} appears twice`, { errors: [{ field: `body.header.${column}`, message: 'appears twice' }] });
+    }
+    header[column] = index;
+  });
+  return { header, width: first.fields.length, records: rest };
+}
+
+/** The middleware of a CSV upload: `text/csv` in UTF-8 (else 415), read whole up to `maxBytes` (else 413). */
+export function csvUpload(maxBytes: number): RequestHandler[] {
+  const requireCsv = (req: Request, _res: Response, next: NextFunction) => {
+    if (!req.is('text/csv')) {
+      return next(problems.unsupportedType(`send the file as text/csv, not ${req.get('content-type') ?? 'a body without a Content-Type'}`));
+    }
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (charset && !['utf-8', 'utf8', 'us-ascii'].includes(charset)) return next(problems.unsupportedType('the CSV must be UTF-8'));
+    next();
+  };
+  return [requireCsv, express.raw({ type: () => true, limit: maxBytes })];
 }

@@ -89,6 +89,36 @@ export const csvImportQuery = z.object({
   dryRun: z.enum(['true', 'false'], { error: 'true or false' }).default('false').transform((v) => v === 'true'),
 });
 
+/** A calendar day (YYYY-MM-DD) that exists. */
+export const calendarDay = z.iso.date('must be a date YYYY-MM-DD');
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A voucher as a funder issues it (JSON body or CSV row). */
+export const voucherFields = z
+  .object({
+    number: z.string().trim().min(1).max(100),
+    fundingSource: z.enum(['wioa_ita', 'sponsor']),
+    studentEmail: z.email().transform((e) => e.toLowerCase()).optional(),
+    studentId: z.string().trim().min(1).max(200).optional(),
+    amountCents: z.number().int().min(1).max(10_000_000),
+    currency: z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd').transform((c) => c.toLowerCase()),
+    expiresOn: calendarDay.refine((d) => d >= today(), 'is in the past'),
+    programId: id.optional(),
+    /** Only an admin names the organization; a funder's is its own. */
+    organizationId: z.string().trim().min(1).max(200).optional(),
+  })
+  .refine((v) => v.studentEmail !== undefined || v.studentId !== undefined, {
+    path: ['studentEmail'], message: 'studentEmail or studentId is required',
+  });
+export type VoucherFields = z.output<typeof voucherFields>;
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+  /** An admin may narrow to one organization. */
+  organizationId: z.string().trim().min(1).max(200).optional(),
+});
+
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
 // xAPI 1.0.3 statements (the parts this LRS reads; the statement is kept as it was sent).

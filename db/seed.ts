@@ -3,6 +3,8 @@ import { createPool, type Db } from './pool';
 
 /** The demo program holder that `npm run token -- program_holder` signs in as. */
 export const DEMO_HOLDER_ID = '5e1f7a3c-0d1b-4c55-9a0e-6f1d2b3c4d01';
+/** The demo student that `npm run token -- student` signs in as; the demo vouchers are issued to them. */
+export const DEMO_STUDENT_ID = '2c8a1b6e-4d3f-4a5b-8c7d-9e0f1a2b3c01';
 /** The demo funder (staff of a local workforce board) that `npm run token -- funder` signs in as, and its organization. */
 export const DEMO_FUNDER_ID = '3b7c9d1e-5f2a-4b6c-8d0e-1f2a3b4c5d01';
 export const DEMO_FUNDER_ORGANIZATION_ID = 'demo-workforce-board';
@@ -49,8 +51,14 @@ export const SEEDED_PROGRAMS = [
   },
 ] as const;
 
+/** Vouchers the demo funder has issued to the demo student: one covers any program, one leaves a co-pay on the demo course. */
+export const DEMO_VOUCHERS = [
+  { number: 'WIOA-DEMO-0001', fundingSource: 'wioa_ita', amountCents: 50_000, programId: null },
+  { number: 'SPONSOR-DEMO-0002', fundingSource: 'sponsor', amountCents: 2_000, programId: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04' },
+] as const;
+
 /**
- * Partners and demo programs; safe to run at every start. Existing rows are left as they are, except that a seeded
+ * Partners, demo programs and the demo vouchers; safe to run at every start. Existing rows are left as they are, except that a seeded
  * partner's API settings are filled in once on a row that has none yet (a database seeded before partner APIs).
  */
 export async function seed(db: Db): Promise<void> {
@@ -74,12 +82,19 @@ export async function seed(db: Db): Promise<void> {
       [p.id, p.title, p.partnerId, p.partnerCourseId, p.priceCents, DEMO_HOLDER_ID, ...p.bps, p.credentialType, p.deadlineDays],
     );
   }
+  for (const v of DEMO_VOUCHERS) {
+    await db.query(
+      `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, program_id, issued_by)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'usd', current_date + 365, $6, $7) ON CONFLICT DO NOTHING`,
+      [DEMO_FUNDER_ORGANIZATION_ID, v.number, v.fundingSource, DEMO_STUDENT_ID, v.amountCents, v.programId, DEMO_FUNDER_ID],
+    );
+  }
 }
 
 if (require.main === module) {
   const db = createPool(loadConfig().databaseUrl, 1);
   seed(db)
-    .then(() => console.log('[db] partners and demo programs seeded'))
+    .then(() => console.log('[db] partners, demo programs and demo vouchers seeded'))
     .catch((err) => {
       console.error(`[db] seed failed: ${(err as Error).message}`);
       process.exitCode = 1;

@@ -1,9 +1,9 @@
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db/pool';
 import { actorOf, requireRole } from '../auth';
 import { ALREADY_COMPLETE, derivedReportId, OPEN_FOR_COMPLETION, reportCompletion } from '../completion-reports';
-import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../csv';
+import { type CsvTable as Table, csvUpload, readCsvTable } from '../csv';
 import type { ApiDeps } from '../deps';
 import { createApiKey, partnerAuditActor, partnerOf } from '../partner-auth';
 import { HttpProblem, parse, problems } from '../problems';
@@ -84,23 +84,13 @@ export function partnerRoutes(deps: ApiDeps): Router {
   });
 
   // ── CSV import of a partner's completion report ──────────────────────────────────────────────────────
-  const csvBody = express.raw({ type: () => true, limit: CSV_MAX_BYTES });
-  const requireCsv = (req: Request, _res: Response, next: NextFunction) => {
-    if (!req.is('text/csv')) {
-      return next(problems.unsupportedType(`send the report as text/csv, not ${req.get('content-type') ?? 'a body without a Content-Type'}`));
-    }
-    const charset = /;\s*charset="?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
-    if (charset && !['utf-8', 'utf8', 'us-ascii'].includes(charset)) return next(problems.unsupportedType('the CSV must be UTF-8'));
-    next();
-  };
-
-  router.post('/api/partners/:partnerId/completions/import', requireRole('program_holder', 'admin'), requireCsv, csvBody, async (req, res) => {
+  router.post('/api/partners/:partnerId/completions/import', requireRole('program_holder', 'admin'), ...csvUpload(CSV_MAX_BYTES), async (req, res) => {
     const actor = actorOf(req);
     const { partnerId } = parse(partnerParams, req.params, 'path');
     const { dryRun } = parse(csvImportQuery, req.query, 'query');
     await requireKnownPartner(db, partnerId);
     const data: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const table = readCsvTable(data);
+    const table = readCompletionReport(data);
     const rows = await planImport(db, partnerId, actor, table);
     if (!dryRun) await applyImport(deps, partnerId, actor.id, rows);
 
@@ -132,43 +122,20 @@ async function findByExternalId(db: Db, partnerId: string, externalId: string): 
 const COLUMNS = { enrollmentid: 'enrollmentId', externalid: 'externalId', completedat: 'completedAt', score: 'score', evidenceurl: 'evidenceUrl' } as const;
 type Column = (typeof COLUMNS)[keyof typeof COLUMNS];
 
-interface CsvTable {
-  header: Partial<Record<Column, number>>;
-  width: number;
-  records: { line: number; fields: string[] }[];
-}
+type CsvTable = Table<Column>;
 
 /** The file as a table with the needed columns, or a 4xx problem saying why it is not a completion report. */
-function readCsvTable(data: Buffer): CsvTable {
-  if (data.length === 0) throw problems.badRequest('the CSV is empty', { errors: [{ field: 'body', message: 'a header row and data rows are required' }] });
-  const text = decodeText(data);
-  if (text === undefined) throw problems.unsupportedType('the body is not text: a CSV is UTF-8 text without control characters');
-  let records;
-  try {
-    records = parseCsv(text, { maxRecords: CSV_MAX_ROWS + 1 });
-  } catch (err) {
-    if (err instanceof CsvTooManyRecordsError) throw problems.tooLarge(`at most ${CSV_MAX_ROWS} rows per import`);
-    if (err instanceof CsvSyntaxError) throw problems.badRequest(`not a valid CSV (RFC 4180): ${err.message}`, { errors: [{ field: 'body', message: err.message }] });
-    throw err;
-  }
-  const [first, ...rest] = records;
-  if (!first) throw problems.badRequest('the CSV has no header row', { errors: [{ field: 'body', message: 'a header row is required' }] });
-  const header: CsvTable['header'] = {};
+function readCompletionReport(data: Buffer): CsvTable {
+  const table = readCsvTable(data, COLUMNS, CSV_MAX_ROWS);
   const errors: { field: string; message: string }[] = [];
-  first.fields.forEach((name, index) => {
-    const column = COLUMNS[name.trim().replace(/[\s_-]/g, '').toLowerCase() as keyof typeof COLUMNS];
-    if (!column) return; // other columns are allowed and ignored
-    if (header[column] !== undefined) errors.push({ field: `body.header.${column}`, message: 'appears twice' });
-    header[column] = index;
-  });
-  if (header.enrollmentId === undefined && header.externalId === undefined) {
+  if (table.header.enrollmentId === undefined && table.header.externalId === undefined) {
     errors.push({ field: 'body.header.enrollmentId', message: 'the header needs an enrollmentId or an externalId column' });
   }
-  if (header.completedAt === undefined) errors.push({ field: 'body.header.completedAt', message: 'the header needs a completedAt column' });
+  if (table.header.completedAt === undefined) errors.push({ field: 'body.header.completedAt', message: 'the header needs a completedAt column' });
   if (errors.length) {
     throw problems.badRequest(`line 1 is not a completion report header: ${errors.map((e) => e.message).join('; ')}`, { errors });
   }
-  return { header, width: first.fields.length, records: rest };
+  return table;
 }
 
 type RowOutcome = 'matched' | 'already_complete' | 'unknown' | 'invalid';
