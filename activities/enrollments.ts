@@ -6,6 +6,7 @@ import {
   type EnrollmentWorkflowInput,
   FailureType,
   type OpenedEnrollment,
+  OPEN_STATUSES,
 } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 import { fundingSplit, voucherForEnrollment } from './funding';
@@ -76,9 +77,14 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
           };
         });
       } catch (err) {
-        const rule = UNIQUE_RULES[(err as { constraint?: string }).constraint ?? ''];
-        if ((err as { code?: string }).code !== '23505' || !rule) throw err;
-        throw ApplicationFailure.nonRetryable(rule, FailureType.conflict);
+        const constraint = (err as { constraint?: string }).constraint ?? '';
+        if ((err as { code?: string }).code !== '23505' || !UNIQUE_RULES[constraint]) throw err;
+        // The student's own open enrollment is named, so a student whose first answer was lost finds it.
+        const { rows: [open] } = constraint === 'enrollments_one_open_per_program_idx'
+          ? await db.query(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`,
+            [r.studentId, r.programId, OPEN_STATUSES])
+          : { rows: [] };
+        throw ApplicationFailure.nonRetryable(`${UNIQUE_RULES[constraint]}${open ? `: ${open.id}` : ''}`, FailureType.conflict);
       }
     },
 

@@ -109,6 +109,8 @@ export const voucherFields = z
   })
   .refine((v) => v.studentEmail !== undefined || v.studentId !== undefined, {
     path: ['studentEmail'], message: 'studentEmail or studentId is required',
+    // Checked even when other fields are bad, so one answer names every missing field.
+    when: ({ value }) => typeof value === 'object' && value !== null,
   });
 export type VoucherFields = z.output<typeof voucherFields>;
 

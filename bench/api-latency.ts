@@ -34,7 +34,7 @@ import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
 import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
-import { startSkeletonWorker } from './harness';
+import { benchVouchers, startSkeletonWorker } from './harness';
 import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
 
 /** Each rate is a run of its own over every endpoint: a rate the system sustains, and one beyond what it can close. */
@@ -198,13 +198,14 @@ async function main(): Promise<void> {
       // Warm the API and worker: a few enrollments of each kind, serially.
       for (let i = 0; i < 5; i++) {
         const s = await system.token('student');
-        await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-WARM-${tag}-${i}` } });
+        const [body] = await benchVouchers(system.db, DEMO.id, [s.actor.id], `WARM-${tag}-${i}`);
+        await request('POST', '/api/enrollments', { token: s.token, json: body });
       }
 
       // 1. create (update-with-start)
+      const createBodies = await benchVouchers(system.db, DEMO.id, students.map((s) => s.actor.id), `LAT-${tag}`);
       const create = await load('create', (i) => ({
-        method: 'POST', path: '/api/enrollments', headers: json(students[i].token),
-        body: JSON.stringify({ programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-LAT-${tag}-${i}` }),
+        method: 'POST', path: '/api/enrollments', headers: json(students[i].token), body: JSON.stringify(createBodies[i]),
       }));
       const { rows: created } = await system.db.query<{ id: string }>(`SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`, [`ITA-LAT-${tag}-%`]);
       if (created.length === 0) throw new Error('the create run made no enrollments');
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
       const submissions = await prepareEach(count, async (i) => {
         const s = await system.token('student', { name: `Latency Uploader ${i}` });
         const made = expectStatus('prepare upload', await request('POST', '/api/enrollments', {
-          token: s.token, json: { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-UP-${tag}-${i}` },
+          token: s.token, json: (await benchVouchers(system.db, DEMO.id, [s.actor.id], `UP-${tag}-${i}`))[0],
         }), 201);
         expectStatus('launch', await request('GET', `/api/enrollments/${made.body.enrollmentId}/launch`, { token: s.token }), 302);
         const uploaded = expectStatus('upload', await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {

@@ -156,3 +156,17 @@ export async function startSkeletonWorker(address: string, taskQueue: string, wo
     },
   };
 }
+
+/**
+ * Registers WIOA vouchers that cover the price for benchmark students (straight into the registry: issuing them is
+ * not what is measured) and answers each student's enrollment body.
+ */
+export async function benchVouchers(db: Pool, programId: string, studentIds: string[], tag: string) {
+  const numbers = studentIds.map((_, i) => `ITA-${tag}-${i}`);
+  await db.query(
+    `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
+     SELECT gen_random_uuid(), 'bench', u.number, 'wioa_ita', u.student_id, 10000000, 'usd', current_date + 365, 'bench'
+       FROM unnest($1::text[], $2::text[]) AS u(student_id, number)`,
+    [studentIds, numbers]);
+  return numbers.map((voucherNumber) => ({ programId, fundingSource: 'wioa_ita', voucherNumber }));
+}

@@ -26,7 +26,7 @@ import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System } from '../tests/helpers/system';
 import { enrollmentWorkflowId } from '../workflows/messages';
-import { startSkeletonWorker } from './harness';
+import { benchVouchers, startSkeletonWorker } from './harness';
 import { type SkeletonInput, skeletonWorkflow, stepSignal, stepUpdate } from './skeleton/workflows';
 
 const N = Number(process.env.BENCH_ENROLLMENTS ?? 500);
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const created = expect('create', await request('POST', '/api/enrollments', {
       token: student.token,
-      json: kind === 'self_pay' ? { programId: DEMO.id, fundingSource: 'self_pay' } : { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: `ITA-BENCH-${tag}-${i}` },
+      json: kind === 'self_pay' ? { programId: DEMO.id, fundingSource: 'self_pay' } : (await benchVouchers(system.db, DEMO.id, [student.actor.id], `BENCH-${tag}-${i}`))[0],
     }), 201);
     const { enrollmentId, checkoutUrl } = created.body as { enrollmentId: string; checkoutUrl?: string };
     const closed = watcher.closed(enrollmentId);

@@ -15,12 +15,12 @@ import {
   expectProblem,
   statement,
   VERBS,
-  voucher,
   xapiHeaders,
 } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
 import { satisfyingStatement } from '../api/routes/xapi';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 let system: System;
 let request: ReturnType<typeof httpClient>;
@@ -78,7 +78,7 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 /** A voucher-funded enrollment of a new student: ready_to_launch, or launched (in_progress). */
 async function enrollment(programId: string, launch = true): Promise<{ id: string; student: Session }> {
   const student = await system.token('student');
-  const res = await request('POST', '/api/enrollments', { token: student.token, json: { programId, fundingSource: 'wioa_ita', voucherNumber: voucher() } });
+  const res = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, programId) });
   expect(res.status).toBe(201);
   const id: string = res.body.enrollmentId;
   await waitForStatus(system, student.token, id, 'ready_to_launch');

@@ -15,6 +15,7 @@ import { startOpenAiStandIn, type OpenAiStandIn } from './helpers/openai-stand-i
 import { sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { evidenceForm, httpClient, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.id === '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04')!;
 const OTHER = SEEDED_PROGRAMS.find((p) => p.id !== DEMO.id)!;
@@ -55,7 +56,7 @@ beforeAll(async () => {
   // A sponsored enrollment, launched, evidence uploaded and rejected with a reason: back to in_progress.
   student = await system.token('student', { name: 'Rosalind Quimby', email: 'rosalind.quimby@example.com' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO.id, fundingSource: 'sponsor', voucherNumber: 'SP-1' } });
+  const created = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, DEMO.id, { fundingSource: 'sponsor' }) });
   expect(created.status).toBe(201);
   enrollmentId = created.body.enrollmentId;
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');

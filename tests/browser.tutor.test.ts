@@ -19,6 +19,7 @@ import { PROJECT_ROOT } from '../lib/paths';
 import { SEEDED_PROGRAMS } from '../db/seed';
 import { type OpenAiStandIn, startOpenAiStandIn } from './helpers/openai-stand-in';
 import { type System, httpClient, samplePdf, startSystem, waitForStatus } from './helpers/system';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'tests', 'artifacts');
@@ -219,9 +220,9 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
 
   test('a student asks the tutor, sees the streamed answer, reloads, sees the history, launches and uploads', async () => {
     const request = httpClient(system.baseUrl);
-    const { token } = await system.token('student', { name: 'Ada Student' });
+    const { token, actor } = await system.token('student', { name: 'Ada Student' });
     const program = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
-    const created = await request('POST', '/api/enrollments', { token, json: { programId: program.id, fundingSource: 'sponsor', voucherNumber: `SP-${Date.now()}` } });
+    const created = await request('POST', '/api/enrollments', { token, json: await fundedEnrollmentBody(system, actor, program.id, { fundingSource: 'sponsor' }) });
     expect(created.status).toBe(201);
     const { enrollmentId } = created.body;
     await waitForStatus(system, token, enrollmentId, 'ready_to_launch');

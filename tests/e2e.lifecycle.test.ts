@@ -17,6 +17,7 @@ import {
   type System,
   waitForStatus,
 } from './helpers/system';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const NRF = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
@@ -83,7 +84,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
 
   const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
   expect(created.status).toBe(201);
-  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'pending_payment', checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
+  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'pending_payment', amountDueCents: DEMO.priceCents, checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
   const { enrollmentId } = created.body;
   // The read model already shows what the student was just told.
   const pending = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token });
@@ -150,16 +151,22 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   const student = await system.token('student', { name: 'Grace Hopper' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-00017' } });
+  const body = await fundedEnrollmentBody(system, student.actor, NRF.id, { number: 'ITA-2026-00017' });
+  const created = await request('POST', '/api/enrollments', { token: student.token, json: body });
   expect(created.status).toBe(201);
-  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'ready_to_launch' });
+  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 });
   const { enrollmentId } = created.body;
-  // An ITA voucher funds one open enrollment at a time.
+  // A voucher funds one enrollment: the student's own second try is told it is used; another student's try learns
+  // nothing about it (the same answer as for a number that does not exist).
+  const again = await request('POST', '/api/enrollments', {
+    token: student.token, json: { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ita-2026-00017' },
+  });
+  expect(again.status).toBe(409);
   const other = await system.token('student');
-  const voucherBody = { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ita-2026-00017' };
-  const reused = await request('POST', '/api/enrollments', { token: other.token, json: voucherBody });
-  expect(reused.status).toBe(409);
-  expect(reused.body.detail).toBe('voucher ita-2026-00017 already funds an open enrollment');
+  const stolen = await request('POST', '/api/enrollments', { token: other.token, json: { ...body, voucherNumber: 'ita-2026-00017' } });
+  const unknown = await request('POST', '/api/enrollments', { token: other.token, json: { ...body, voucherNumber: 'ITA-NEVER-ISSUED' } });
+  expect([stolen.status, unknown.status]).toEqual([422, 422]);
+  expect(stolen.body.detail).toBe(unknown.body.detail);
   expect(system.stripe.sessions.some((s) => s.params.get('client_reference_id') === enrollmentId)).toBe(false);
 
   const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
@@ -177,6 +184,6 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   expect(view.history.map((h: { status: string }) => h.status)).toEqual(['ready_to_launch', 'in_progress', 'completed', 'closed']);
   const payments = await system.db.query('SELECT provider, provider_ref, voucher_number, amount_cents FROM payments WHERE enrollment_id = $1', [enrollmentId]);
   expect(payments.rows).toEqual([{ provider: 'wioa_ita', provider_ref: enrollmentId, voucher_number: 'ITA-2026-00017', amount_cents: NRF.priceCents }]);
-  // Once that enrollment is closed, the voucher no longer blocks another.
-  expect((await request('POST', '/api/enrollments', { token: other.token, json: voucherBody })).status).toBe(201);
+  // Used once is used: a closed enrollment keeps its voucher.
+  expect((await request('POST', '/api/enrollments', { token: student.token, json: body })).status).toBe(409);
 });

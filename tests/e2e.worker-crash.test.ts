@@ -5,6 +5,7 @@
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { waitFor } from '../lib/wait';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'milady')!;
 
@@ -20,7 +21,7 @@ test('SIGKILL of the worker mid-lifecycle, then a restart: the enrollment closes
   const student = await system.token('student', { name: 'Katherine Johnson' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: PROGRAM.id, fundingSource: 'sponsor', voucherNumber: 'SPONSOR-ACME-9' } });
+  const created = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, PROGRAM.id, { fundingSource: 'sponsor' }) });
   expect(created.status).toBe(201);
   const { enrollmentId } = created.body;
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);

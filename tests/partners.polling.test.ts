@@ -34,6 +34,7 @@ import { fakeActivities } from './helpers/fake-activities';
 import { createDevServerEnv, createTestWorker } from './helpers/temporal';
 import { workflowInput } from './helpers/workflow-input';
 import { startWorkerProcess } from './helpers/worker-process';
+import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const DEMO_PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
@@ -402,7 +403,7 @@ describe('the running system: a learner finishes at the demo partner and a poll 
     const request = httpClient(system.baseUrl);
     const student = await system.token('student');
     const created = await request('POST', '/api/enrollments', {
-      token: student.token, json: { programId: DEMO_PROGRAM.id, fundingSource: 'wioa_ita', voucherNumber: 'ITA-POLL-0001' },
+      token: student.token, json: await fundedEnrollmentBody(system, student.actor, DEMO_PROGRAM.id),
     });
     expect(created.status).toBe(201);
     const { enrollmentId } = created.body;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 
 /** Helpers for the completion-channel tests: problems, partner credentials, xAPI statements, CSV bodies. */
 
@@ -33,6 +32,5 @@ export const xapiHeaders = (partnerId: string, apiKey: string, version: string |
 
 export const csvHeaders = (token: string, contentType = 'text/csv'): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': contentType });
 
-export const voucher = () => `ITA-${randomUUID().slice(0, 8)}`;
 
 

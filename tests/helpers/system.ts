@@ -80,8 +80,11 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   env.TEMPORAL_ADDRESS = temporalAddress;
   const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
   startWorker();
-  launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
-  await waitForHttp(`${baseUrl}/readyz`, 60_000);
+  const startApi = async () => {
+    launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
+    await waitForHttp(`${baseUrl}/readyz`, 60_000);
+  };
+  await startApi();
 
   const tokens = new Map<string, string>();
   return {
@@ -94,7 +97,10 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     logPrefix: path.join(LOG_DIR, id),
     /** A signed token for a role; the same user id gives the same token. */
     async token(role: Role, user: Partial<Actor> = {}) {
-      const actor: Actor = { id: user.id ?? randomUUID(), role, email: user.email ?? `${role}-${randomUUID().slice(0, 6)}@example.com`, name: user.name ?? `Test ${role}` };
+      const actor: Actor = {
+        id: user.id ?? randomUUID(), role, email: user.email ?? `${role}-${randomUUID().slice(0, 6)}@example.com`, name: user.name ?? `Test ${role}`,
+        ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
+      };
       const key = JSON.stringify(actor);
       if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, actor));
       return { token: tokens.get(key)!, actor };
@@ -106,6 +112,14 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       await exited(worker);
     },
     startWorker,
+    /** Kills the API with SIGKILL, in the middle of whatever it was doing, and waits for it to be gone. */
+    async killApi() {
+      const api = processes.get('api')!;
+      api.kill('SIGKILL');
+      await exited(api);
+    },
+    /** Starts the API again and waits until it is ready. */
+    startApi,
     async stop() {
       for (const name of ['api', 'worker', 'temporal']) {
         const child = processes.get(name);
