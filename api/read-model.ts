@@ -42,11 +42,13 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** The enrollment as the contract shows it, from the read model the workflow keeps. */
 export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl: string) {
-  const [enrollment, submissions, history, certificate, evidence, refund] = await Promise.all([
-    db.query(
-      `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
-              completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at
-         FROM enrollments WHERE id = $1`, [enrollmentId]),
+  // The row first: its status and the history row of that status are written by one statement, so every query
+  // started after this one sees at least the history the status says.
+  const enrollment = await db.query(
+    `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
+            completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at, voucher_cents, amount_due_cents
+       FROM enrollments WHERE id = $1`, [enrollmentId]);
+  const [submissions, history, certificate, evidence, refund] = await Promise.all([
     db.query(
       `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
         WHERE enrollment_id = $1 ORDER BY submitted_at, id`, [enrollmentId]),
@@ -55,7 +57,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     db.query(
       `SELECT method, completed_at, reported_by, score, evidence_url, outcome, received_at FROM completion_evidence
         WHERE enrollment_id = $1 ORDER BY received_at, id`, [enrollmentId]),
-    db.query('SELECT amount_cents, currency, created_at FROM refunds WHERE enrollment_id = $1', [enrollmentId]),
+    db.query(
+      `SELECT sum(amount_cents)::integer AS amount_cents, min(currency) AS currency, max(created_at) AS created_at
+         FROM refunds WHERE enrollment_id = $1 HAVING count(*) > 0`, [enrollmentId]),
   ]);
   const e = enrollment.rows[0];
   if (!e) throw problems.notFound('enrollment');
@@ -67,6 +71,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     status: e.status,
     fundingSource: e.funding_source,
     price: { amountCents: e.price_cents, currency: e.currency },
+    /** What the voucher covers, and what the student pays at checkout (null before the record says). */
+    voucherCents: e.voucher_cents,
+    amountDueCents: e.amount_due_cents,
     checkoutUrl: e.status === 'pending_payment' ? e.checkout_url : null,
     paidAt: iso(e.paid_at),
     launchedAt: iso(e.launched_at),

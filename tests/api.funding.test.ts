@@ -181,6 +181,11 @@ describe('funded enrollments', () => {
     const second = await enroll(student, body);
     expect(second.status).toBe(201);
     expect(second.body.enrollmentId).not.toBe(first.body.enrollmentId);
+    // The funder's WIOA export holds its participant (the withdrawal is their exit); another funder's does not.
+    const today = new Date().toISOString().slice(0, 10);
+    const exportOf = async (f: Session) => (await request('GET', `/api/reports/wioa?from=${today}&to=${today}`, { token: f.token })).body as string;
+    expect(await exportOf(await system.token('funder', { organizationId: 'test-workforce-board' }))).toContain(first.body.enrollmentId);
+    expect(await exportOf(await funder())).not.toContain(first.body.enrollmentId);
   });
 
   test('the demo student enrolls with the seeded demo vouchers (the README\'s "Try it")', async () => {

@@ -26,12 +26,11 @@ import {
   RegistrationUnknownError,
 } from '../services/partner-adapter';
 import { createPartnerWorker } from '../worker/create-worker';
-import { enrollmentWorkflow } from '../workflows/enrollment';
-import { enrollmentWorkflowId, FailureType, launchUpdate, partnerTaskQueue } from '../workflows/messages';
+import { FailureType, launchUpdate, partnerTaskQueue } from '../workflows/messages';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { fakeActivities } from './helpers/fake-activities';
-import { createDevServerEnv, createTestWorker } from './helpers/temporal';
+import { createDevServerEnv, createTestWorker, startEnrollment } from './helpers/temporal';
 import { workflowInput } from './helpers/workflow-input';
 import { startWorkerProcess } from './helpers/worker-process';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -494,8 +493,7 @@ describe('per-partner rate limit on the Temporal dev server', () => {
 
     const polls = await worker.runUntil(replica.runUntil(async () => {
       await waitForPollers(env, partnerTaskQueue('demo'), 2, replicaProcess!);
-      const handles = await Promise.all(inputs.map((input) =>
-        env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] })));
+      const handles = await Promise.all(inputs.map((input) => startEnrollment(env.client, taskQueue, input)));
       await Promise.all(handles.map((h) => h.executeUpdate(launchUpdate)));
       const since = Date.now();
       await new Promise((r) => setTimeout(r, MEASURE_MS));

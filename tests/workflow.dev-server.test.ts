@@ -21,7 +21,7 @@ import {
   submitEvidenceUpdate,
 } from '../workflows/messages';
 import { fakeActivities } from './helpers/fake-activities';
-import { createDevServerEnv, createTestWorker } from './helpers/temporal';
+import { createDevServerEnv, createTestWorker, startEnrollment } from './helpers/temporal';
 import { workflowInput } from './helpers/workflow-input';
 
 let env: TestWorkflowEnvironment;
@@ -35,9 +35,7 @@ type Fake = ReturnType<typeof fakeActivities>;
 
 const ONCE = ['issueCertificate', 'sendCompletionEmail', 'recordWioaOutcome', 'recordRevenueShare'] as const;
 
-function start(taskQueue: string, input: EnrollmentWorkflowInput): Promise<Handle> {
-  return env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
-}
+const start = (taskQueue: string, input: EnrollmentWorkflowInput): Promise<Handle> => startEnrollment(env.client, taskQueue, input);
 
 /** Polls the status query until `ready` holds (the main loop moves on after its activities, not when a message is sent). */
 async function waitFor(handle: Handle, what: string, ready: (state: EnrollmentState) => boolean, timeoutMs = 15_000) {
@@ -328,7 +326,7 @@ test('search attributes: a voucher enrollment started by the API client carries 
   const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-0077', programId: randomUUID(), partnerId: 'milady' });
   const enrollments = createEnrollmentClient(env.client, taskQueue);
   await worker.runUntil(async () => {
-    expect(await enrollments.start(input)).toEqual({ status: 'ready_to_launch' });
+    expect(await enrollments.start(input)).toEqual({ status: 'ready_to_launch', amountDueCents: 0 });
     const handle = env.client.workflow.getHandle<typeof enrollmentWorkflow>(enrollmentWorkflowId(input.enrollmentId));
     await waitForStatus(handle, 'ready_to_launch');
     const open = (await handle.describe()).typedSearchAttributes;

@@ -8,9 +8,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
-  enrollmentWorkflowId,
   type EnrollmentWorkflowInput,
   FailureType,
   launchUpdate,
@@ -22,7 +20,7 @@ import {
   withdrawUpdate,
 } from '../workflows/messages';
 import { fakeActivities } from './helpers/fake-activities';
-import { createTestWorker, createTimeSkippingEnv, workflowBundle } from './helpers/temporal';
+import { createTestWorker, createTimeSkippingEnv, startEnrollment, workflowBundle } from './helpers/temporal';
 import { workflowInput } from './helpers/workflow-input';
 
 const DAY = 86_400_000;
@@ -65,8 +63,7 @@ async function run<T>(fake: ReturnType<typeof fakeActivities>, partner: ReturnTy
   return worker.runUntil(partnerWorker.runUntil(body(taskQueue)));
 }
 
-const start = (taskQueue: string, input: EnrollmentWorkflowInput) =>
-  env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+const start = (taskQueue: string, input: EnrollmentWorkflowInput) => startEnrollment(env.client, taskQueue, input);
 
 /** Every run of a workflow that continued as new, newest first, with its history's event count. */
 async function runs(workflowId: string) {
@@ -218,7 +215,7 @@ describe('withdrawal', () => {
       return answer;
     });
     expect(answer).toEqual({ status: 'withdrawn', refundCents: 14_900, currency: 'usd' });
-    expect(fake.callsOf('refundPayment')).toEqual([{ enrollmentId: input.enrollmentId, amountCents: 14_900, reason: 'changed jobs' }]);
+    expect(fake.callsOf('refundPayment')).toEqual([{ enrollmentId: input.enrollmentId, amountCents: 14_900, voucherCents: 0, reason: 'changed jobs' }]);
     expect(fake.callsOf('recordWioaExit')).toHaveLength(1);
   });
 

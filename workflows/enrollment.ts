@@ -222,7 +222,9 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     };
   });
 
-  setHandler(paymentConfirmedSignal, (p) => {
+  setHandler(paymentConfirmedSignal, async (p) => {
+    // A payment is judged against what the record says is due; an enrollment that was never opened takes none.
+    if (!(await opening.then(() => true, () => false))) return;
     if (payment?.providerRef === p.providerRef) return; // a redelivered webhook
     const problem =
       payment ? `the enrollment was already paid by ${payment.providerRef}`

@@ -10,7 +10,7 @@ import {
   pirlParticipantId,
   type PirlRecord,
 } from '../../lib/pirl';
-import { requireRole } from '../auth';
+import { actorOf, requireRole } from '../auth';
 import { csvLine } from '../csv';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problems';
@@ -77,7 +77,10 @@ const EXPORT_SQL = `
          w.training_completed, to_char(w.completion_date, 'YYYYMMDD') AS completion,
          w.credential_type, to_char(w.credential_date, 'YYYYMMDD') AS credential
     FROM wioa_outcomes w
-   WHERE w.exit_date BETWEEN $1::date AND $2::date OR w.program_entry_date BETWEEN $1::date AND $2::date
+   WHERE (w.exit_date BETWEEN $1::date AND $2::date OR w.program_entry_date BETWEEN $1::date AND $2::date)
+     -- A funder's report holds the participants its organization's vouchers fund.
+     AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM enrollments e JOIN vouchers v ON v.id = e.voucher_id
+                                       WHERE e.id = w.enrollment_id AND v.organization_id = $3))
    ORDER BY w.pirl_id`;
 
 export function wioaReportRoutes({ db }: ApiDeps): Router {
@@ -87,13 +90,14 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
    * The PIRL-shaped CSV, streamed: a server-side cursor in one read-only snapshot, FETCHed 1000 rows at a time, each
    * batch written only once the socket has taken the previous one, so memory stays flat however many rows there are.
    */
-  router.get('/api/reports/wioa', requireRole('admin'), async (req, res) => {
+  router.get('/api/reports/wioa', requireRole('admin', 'funder'), async (req, res) => {
     const { from, to } = parse(wioaReportQuery, req.query, 'query');
+    const actor = actorOf(req);
     const today = pirlDate(new Date());
     await streamCursor<OutcomeRow>(db, res, {
       label: 'WIOA export',
       sql: EXPORT_SQL,
-      params: [from, to],
+      params: [from, to, actor.role === 'funder' ? actor.organizationId : null],
       open: () => {
         res
           .status(200)

@@ -3,7 +3,15 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporalCli, temporalTestServer } from '../../lib/temporal-binaries';
-import { interactiveTaskQueue, searchAttributes } from '../../workflows/messages';
+import type { Client } from '@temporalio/client';
+import { enrollmentWorkflow } from '../../workflows/enrollment';
+import {
+  enrollmentWorkflowId,
+  type EnrollmentWorkflowInput,
+  interactiveTaskQueue,
+  openEnrollmentUpdate,
+  searchAttributes,
+} from '../../workflows/messages';
 import { WORKFLOW_BUNDLE_PATH } from './global-setup';
 
 export const workflowBundle = { codePath: WORKFLOW_BUNDLE_PATH };
@@ -51,4 +59,14 @@ export async function createTestWorker(env: TestWorkflowEnvironment, activities:
     },
   };
   return { worker, taskQueue };
+}
+
+/**
+ * Starts an enrollment's workflow as the API does, with its opening update: answers the handle once the record is
+ * written (and, for a payment, the checkout is open), so the test's next message finds the enrollment open.
+ */
+export async function startEnrollment(client: Client, taskQueue: string, input: EnrollmentWorkflowInput) {
+  const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+  await handle.executeUpdate(openEnrollmentUpdate);
+  return handle;
 }
