@@ -53,7 +53,7 @@ interface EnrollmentRow {
   fundingSource: 'self_pay' | 'wioa_ita' | 'sponsor';
 }
 
-/** One enrollment row, inserted the way the API inserts it before starting the workflow. */
+/** One enrollment row, as the workflow's first activity writes it (the tests of outcomes need no voucher). */
 async function insertEnrollment(options: Partial<EnrollmentRow> & { program?: (typeof SEEDED_PROGRAMS)[number]; launchedAt?: string } = {}) {
   const program = options.program ?? IC3;
   const id = options.id ?? randomUUID();
@@ -436,5 +436,56 @@ describe('splitByBasisPoints', () => {
     expect(() => splitByBasisPoints(100, bps as Record<string, number>)).toThrow(
       new RangeError(`basis points must be non-negative integers summing to 10000, got ${total}`),
     );
+  });
+});
+
+describe('openEnrollmentRecord: the record the workflow writes first', () => {
+  const open = (o: { studentId: string; fundingSource?: 'self_pay' | 'wioa_ita' | 'sponsor'; voucherNumber?: string; program?: (typeof SEEDED_PROGRAMS)[number]; enrollmentId?: string }) =>
+    acts.openEnrollmentRecord({
+      enrollmentId: o.enrollmentId ?? randomUUID(), programId: (o.program ?? DEMO).id, studentId: o.studentId, fundingSource: o.fundingSource ?? 'self_pay',
+      voucherNumber: o.voucherNumber, priceCents: (o.program ?? DEMO).priceCents, currency: 'usd', openedAt: new Date().toISOString(),
+    });
+  const issue = async (studentId: string, number: string, amountCents: number, expiresOn = '2099-12-31') => {
+    await db.query(
+      `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
+       VALUES ($1, 'board', $2, 'sponsor', $3, $4, 'usd', $5, 'test')`, [randomUUID(), number, studentId, amountCents, expiresOn]);
+  };
+
+  test('copies the student from their profile, splits voucher and co-pay, and a retry answers the same without a second row', async () => {
+    const studentId = `student-${randomUUID()}`;
+    await db.query(`INSERT INTO students (id, email, name) VALUES ($1, 'ada@example.com', 'Ada Lovelace')`, [studentId]);
+    await issue(studentId, 'SP-COPAY', 1_000);
+    const enrollmentId = randomUUID();
+    const first = await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'sp-copay', enrollmentId });
+    expect(first).toEqual({ status: 'pending_payment', voucherId: expect.any(String), voucherCents: 1_000, amountDueCents: DEMO.priceCents - 1_000 });
+    expect(await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'sp-copay', enrollmentId })).toEqual(first);
+    const { rows } = await db.query('SELECT student_email, student_name, status, voucher_cents, amount_due_cents FROM enrollments WHERE student_id = $1', [studentId]);
+    expect(rows).toEqual([{ student_email: 'ada@example.com', student_name: 'Ada Lovelace', status: 'pending_payment', voucher_cents: 1_000, amount_due_cents: DEMO.priceCents - 1_000 }]);
+  });
+
+  test('refusals are non-retryable failures of the type the API maps: unusable (422), used or a second open enrollment (409)', async () => {
+    const studentId = `student-${randomUUID()}`;
+    await issue(studentId, 'SP-OLD', 100_000, '2020-01-01');
+    await issue(studentId, 'SP-OK', 100_000);
+    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OLD' })).rejects.toMatchObject({ type: 'VoucherUnusable', nonRetryable: true });
+    await expect(open({ studentId: 'someone-else', fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).rejects.toMatchObject({ type: 'VoucherUnusable' });
+    expect(await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).toMatchObject({ status: 'ready_to_launch', amountDueCents: 0 });
+    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK', program: IC3 })).rejects.toMatchObject({ type: 'EnrollmentStateConflict', message: 'voucher SP-OK already funds an enrollment' });
+    await expect(open({ studentId })).rejects.toMatchObject({ type: 'EnrollmentStateConflict', message: expect.stringMatching(/^you already have an open enrollment in this program: /) });
+  });
+
+  test('refundPayment of a co-paid enrollment: the card part back through Stripe, the voucher part recorded for the funder, each once', async () => {
+    const e = await insertEnrollment({ program: DEMO, fundingSource: 'sponsor' });
+    const { checkoutUrl } = await acts.openCheckout({ enrollmentId: e.id, amountCents: 999, currency: 'usd', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const sessionId = checkoutUrl.split('/').pop()!;
+    const paidAt = new Date().toISOString();
+    await acts.recordPayment({ enrollmentId: e.id, provider: 'stripe', providerRef: sessionId, amountCents: 999, currency: 'usd', paidAt, status: 'accepted' });
+    await acts.recordPayment({ enrollmentId: e.id, provider: 'sponsor', providerRef: e.id, amountCents: 2_000, currency: 'usd', paidAt, status: 'accepted' });
+    const before = stripe.refunds.length;
+    const first = await acts.refundPayment({ enrollmentId: e.id, amountCents: 2_999, voucherCents: 2_000 });
+    expect(await acts.refundPayment({ enrollmentId: e.id, amountCents: 2_999, voucherCents: 2_000 })).toEqual(first);
+    expect(stripe.refunds.slice(before)).toEqual([expect.objectContaining({ amount: 999 })]);
+    const { rows } = await db.query('SELECT provider, amount_cents FROM refunds WHERE enrollment_id = $1 ORDER BY provider', [e.id]);
+    expect(rows).toEqual([{ provider: 'sponsor', amount_cents: 2_000 }, { provider: 'stripe', amount_cents: 999 }]);
   });
 });
