@@ -45,7 +45,10 @@ function temporalOutage(err: unknown): boolean {
 
 /** Maps a workflow's refusal (an update validator, a closed workflow) to the problem the caller gets. */
 function toProblem(err: unknown): unknown {
-  if (temporalOutage(err)) return problems.unavailable('the enrollment service did not answer in time; try again shortly');
+  if (temporalOutage(err)) {
+    console.error('[api] Temporal unavailable or no worker answered in time:', (err as Error).message);
+    return problems.unavailable('the enrollment service did not answer in time; try again shortly');
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message } = err.cause;
     if (type === FailureType.conflict) return problems.conflict(message);

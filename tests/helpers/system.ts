@@ -106,6 +106,17 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       await exited(worker);
     },
     startWorker,
+    /** Kills one of the system's processes with SIGKILL (a crash) and waits for it to be gone. */
+    async kill(name: 'api' | 'temporal') {
+      const child = processes.get(name)!;
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    /** Starts the API again (after `kill('api')`) and waits until it is ready. */
+    async startApi() {
+      launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
+      await waitForHttp(`${baseUrl}/readyz`, 60_000);
+    },
     async stop() {
       for (const name of ['api', 'worker', 'temporal']) {
         const child = processes.get(name);
