@@ -5,20 +5,25 @@
  *   once the claim's lease has run out takes it over and gets the real answer; the update is applied once;
  * - a workflow update that no worker takes (the worker killed): 503 with Retry-After, and the retry applies it once;
  * - PostgreSQL stopped: business endpoints answer 503 with Retry-After, and recover when it is back, without a restart;
+ * - a partner API streaming 300 MB to the worker's poll: the poll fails as an unreadable answer, the worker's
+ *   memory stays flat and the enrollment keeps waiting;
  * - the Temporal service gone: 503 with Retry-After.
  */
 import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool, type Db } from '../db/pool';
+import { rssMbOf } from '../bench/harness';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS, seed } from '../db/seed';
-import { enrollmentWorkflowId } from '../workflows/messages';
+import { enrollmentWorkflowId, FailureType } from '../workflows/messages';
 import { eventually, sleep } from './helpers/eventually';
+import { MB, startFloodServer } from './helpers/flood-server';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres';
 import { expectProblem, type Res } from './helpers/problems';
 import { httpClient, startSystem, type System } from './helpers/system';
 
 const PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'milady')!;
+const DEMO_PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const LEASE_MS = 12_000;
 const CALL_TIMEOUT_MS = 6_000;
 
@@ -176,6 +181,43 @@ test('PostgreSQL stopped: 503 with Retry-After from business endpoints and /read
   const created = await enroll(other, `enroll-${other.actor.id}`);
   expect(created.status).toBe(201);
   expect((await request('GET', '/readyz')).status).toBe(200);
+}, 120_000);
+
+test('a partner API streaming 300 MB to the worker\'s poll: an unreadable answer, the worker\'s memory flat, the enrollment still waiting', async () => {
+  const flood = await startFloodServer(300 * MB);
+  try {
+    // Polled every second, registered at the demo stand-in by the launch, then polled at the flooding address.
+    await db.query(`UPDATE partners SET poll_interval_seconds = 1 WHERE id = 'demo'`);
+    const student = await system.token('student');
+    const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO_PROGRAM.id, fundingSource: 'sponsor', voucherNumber: 'SPONSOR-ACME-9' } });
+    expect(created.status).toBe(201);
+    const { enrollmentId } = created.body;
+    expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
+    await db.query(`UPDATE partners SET api_base_url = $1 WHERE id = 'demo'`, [flood.url]);
+
+    const worker = system.pid('worker');
+    const before = rssMbOf(worker);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMbOf(worker))), 50);
+    try {
+      // Polls back off after each failure (1 s, 2 s, 4 s): three polls, three floods refused.
+      await eventually(async () => flood.stats.closedEarly >= 3, 'three polls of the flooding partner', 60_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    const history = await temporal.workflow.getHandle(enrollmentWorkflowId(enrollmentId)).fetchHistory();
+    const failures = (history.events ?? []).flatMap((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type ?? []);
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(failures)).toEqual(new Set([FailureType.partnerGarbage]));
+    expect((await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body.status).toBe('in_progress');
+
+    const offered = flood.stats.requests * 300;
+    console.log(`worker under a partner flood: ${flood.stats.requests} polls, ${(flood.stats.bytesWritten / MB).toFixed(1)} MB sent of ${offered} MB offered; worker RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most`);
+    expect(flood.stats.bytesWritten).toBeLessThan(flood.stats.requests * 20 * MB);
+    expect(peak - before).toBeLessThan(100);
+  } finally {
+    await flood.close();
+  }
 }, 120_000);
 
 test('the Temporal service gone: 503 with Retry-After for calls that need it, and from /readyz', async () => {

@@ -106,6 +106,8 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       await exited(worker);
     },
     startWorker,
+    /** The process id of one of the system's processes, as it runs now (for its memory in /proc). */
+    pid: (name: 'api' | 'worker' | 'temporal') => processes.get(name)!.pid!,
     /** Kills one of the system's processes with SIGKILL (a crash) and waits for it to be gone. */
     async kill(name: 'api' | 'temporal') {
       const child = processes.get(name)!;
