@@ -23,7 +23,7 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
       .digest('hex');
     try {
       // One statement claims a new key or takes over an unanswered one whose lease ran out; of two retries at once,
-      // the row lock lets only the first see the old lease.
+      // the row lock lets only the first see the old lease. xmax is set on a row updated (taken over), not inserted.
       const claimed = await db.query(
         `INSERT INTO idempotency_keys (actor_id, key, request_hash, claimed_until) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
          ON CONFLICT (actor_id, key) DO UPDATE SET claimed_until = EXCLUDED.claimed_until

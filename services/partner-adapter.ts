@@ -61,7 +61,7 @@ export interface PartnerAdapterOptions {
 
 export const DEFAULT_TIMEOUTS = { registerMs: 5_000, checkMs: 10_000 };
 /** Answers larger than this are not a status answer. */
-export const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024;
+const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024;
 /** A completion dated further ahead than this (clock skew allowance) is not believable. */
 const MAX_FUTURE_SKEW_MS = 24 * 3_600_000;
 
