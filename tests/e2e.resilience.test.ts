@@ -24,7 +24,7 @@ import { httpClient, startSystem, type System } from './helpers/system';
 
 const PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'milady')!;
 const DEMO_PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
-const LEASE_MS = 12_000;
+const LEASE_MS = 20_000;
 const CALL_TIMEOUT_MS = 6_000;
 
 let pg: PrivatePostgres;
