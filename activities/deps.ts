@@ -15,6 +15,8 @@ export interface ActivityDeps {
   tutor?: TutorModel;
   /** How long a nudge waits for the tutor before using the template (default 15 s). */
   tutorTimeoutMs?: number;
+  /** The most of one partner API answer that is read (PARTNER_RESPONSE_MAX_BYTES). */
+  partnerAnswerMaxBytes?: number;
 }
 
 /** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */

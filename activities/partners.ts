@@ -77,9 +77,9 @@ function activitySignal(): AbortSignal | undefined {
   }
 }
 
-export function createPartnerActivities({ db, publicBaseUrl }: ActivityDeps, options: PartnerActivityOptions = {}) {
+export function createPartnerActivities({ db, publicBaseUrl, partnerAnswerMaxBytes }: ActivityDeps, options: PartnerActivityOptions = {}) {
   const adapterFor = (partner: PartnerRow): PartnerAdapter =>
-    createPartnerAdapter(partner, { publicBaseUrl, env: options.env, timeouts: options.timeouts });
+    createPartnerAdapter(partner, { publicBaseUrl, env: options.env, timeouts: options.timeouts, maxAnswerBytes: partnerAnswerMaxBytes });
 
   /** Registers the learner with a partner that has an API and keeps the partner's learner id (same id: no change). */
   async function register(e: PartnerEnrollment, adapter: PartnerAdapter) {

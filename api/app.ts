@@ -43,7 +43,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(authenticate(deps.authenticate));
   // A partner's X-Api-Key is checked before Idempotency-Keys are claimed, so they are kept per partner.
   app.use(partnerAuthentication(deps.db));
-  app.use(idempotency(deps.db));
+  app.use(idempotency(deps.db, deps.config.idempotencyLeaseMs));
 
   app.use(opsRoutes(deps));
   app.use(catalogRoutes(deps));

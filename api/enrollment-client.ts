@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Client, WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  isGrpcServiceError,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { enrollmentWorkflow } from '../workflows/enrollment';
 import {
@@ -26,8 +32,24 @@ import {
 } from '../workflows/messages';
 import { problems } from './problems';
 
+// gRPC codes of a Temporal service that is down, overloaded or did not answer before the call's deadline.
+const GRPC_OUTAGE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+
+/** Temporal cannot be reached, or no worker took the call in time (a worker down, a workflow task failing). */
+function temporalOutage(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e) && GRPC_OUTAGE_CODES.has(e.code)) return true;
+  }
+  return false;
+}
+
 /** Maps a workflow's refusal (an update validator, a closed workflow) to the problem the caller gets. */
 function toProblem(err: unknown): unknown {
+  if (temporalOutage(err)) {
+    console.error('[api] Temporal unavailable or no worker answered in time:', (err as Error).message);
+    return problems.unavailable('the enrollment service did not answer in time; try again shortly');
+  }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message } = err.cause;
     if (type === FailureType.conflict) return problems.conflict(message);
@@ -41,7 +63,7 @@ function toProblem(err: unknown): unknown {
   return err;
 }
 
-async function mapped<T>(call: () => Promise<T>): Promise<T> {
+async function mapProblems<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
@@ -50,7 +72,9 @@ async function mapped<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** The API's only way into enrollment workflows: start, signal, update, query. */
-export function createEnrollmentClient(client: Client, taskQueue: string) {
+export function createEnrollmentClient(client: Client, taskQueue: string, callTimeoutMs?: number) {
+  // Each call has a deadline, so an update that no worker takes answers 503 instead of holding the request open.
+  const mapped = <T>(call: () => Promise<T>) => mapProblems(() => (callTimeoutMs ? client.withDeadline(Date.now() + callTimeoutMs, call) : call()));
   const handle = (enrollmentId: string) => client.workflow.getHandle<typeof enrollmentWorkflow>(enrollmentWorkflowId(enrollmentId));
   const updateId = (idempotencyKey: string | undefined, fallback: string) => idempotencyKey ?? fallback;
 

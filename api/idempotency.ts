@@ -7,9 +7,12 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * A mutating request with an `Idempotency-Key` runs once per caller and key: a retry gets the first answer back.
- * Answers of 5xx are not kept, so a retry after a server failure runs again.
+ * Answers of 5xx are not kept, so a retry after a server failure runs again. A claim lasts `leaseMs`: a retry while
+ * the first request may still run answers 409 with Retry-After; a retry after a claim whose request died (its
+ * process killed, the database gone before the answer was stored) takes the claim over and runs the request again,
+ * which the workflow updates allow (their updateId is the key, so one already applied answers its first result).
  */
-export function idempotency(db: Db): RequestHandler {
+export function idempotency(db: Db, leaseMs: number): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
     if (!key || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
@@ -19,16 +22,24 @@ export function idempotency(db: Db): RequestHandler {
       .update(`${req.method} ${req.originalUrl}\n${req.is('application/json') ? JSON.stringify(req.body ?? null) : req.get('content-length') ?? ''}`)
       .digest('hex');
     try {
+      // One statement claims a new key or takes over an unanswered one whose lease ran out; of two retries at once,
+      // the row lock lets only the first see the old lease. xmax is set on a row updated (taken over), not inserted.
       const claimed = await db.query(
-        'INSERT INTO idempotency_keys (actor_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-        [actorId, key, hash],
+        `INSERT INTO idempotency_keys (actor_id, key, request_hash, claimed_until) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+         ON CONFLICT (actor_id, key) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
+          WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.claimed_until < now() AND idempotency_keys.request_hash = EXCLUDED.request_hash
+         RETURNING xmax <> 0 AS taken_over`,
+        [actorId, key, hash, leaseMs],
       );
+      if (claimed.rows[0]?.taken_over) console.warn(`[api] ${req.method} ${req.originalUrl}: Idempotency-Key taken over after its lease ran out; running it again`);
       if (!claimed.rowCount) {
-        const { rows } = await db.query('SELECT request_hash, status_code, response_body, headers FROM idempotency_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);
+        const { rows } = await db.query(
+          `SELECT request_hash, status_code, response_body, headers, greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after
+             FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [actorId, key]);
         const first = rows[0];
-        if (!first) return next(problems.conflict('a request with this Idempotency-Key just failed; retry it'));
+        if (!first) return next(problems.conflict('a request with this Idempotency-Key just failed; retry it', 1));
         if (first.request_hash !== hash) return next(problems.unprocessable('this Idempotency-Key was used for a different request'));
-        if (first.status_code === null) return next(problems.conflict('a request with this Idempotency-Key is still in progress'));
+        if (first.status_code === null) return next(problems.conflict('a request with this Idempotency-Key is still in progress', first.retry_after));
         res.set(first.headers ?? {}).set('Idempotent-Replayed', 'true').status(first.status_code);
         return first.response_body === null ? res.end() : res.json(first.response_body);
       }

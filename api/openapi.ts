@@ -33,7 +33,7 @@ interface Operation {
   responses: Record<number, string>;
 }
 
-const ERRORS = { 400: 'Bad input (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not yours', 404: 'Unknown', 409: 'Not allowed in the current state' };
+const ERRORS = { 400: 'Bad input (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not yours', 404: 'Unknown', 409: 'Not allowed in the current state', 503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds' };
 
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/programs', summary: 'The catalog', who: 'anyone', responses: { 200: 'Programs' } },

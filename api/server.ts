@@ -9,17 +9,17 @@ import { createEnrollmentClient } from './enrollment-client';
 
 async function main() {
   const config = loadConfig();
-  const db = createPool(config.databaseUrl, config.databasePoolSize);
+  const db = createPool(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeoutMs);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({
     config,
     db,
     files: createLocalFileStore(config.filesDir),
-    enrollments: createEnrollmentClient(client, config.temporal.taskQueue),
+    enrollments: createEnrollmentClient(client, config.temporal.taskQueue, config.temporal.callTimeoutMs),
     authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => connection.healthService.check({}),
-    tutor: tutorModelFromConfig(config.openai, config.tutor),
+    tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
   });
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);

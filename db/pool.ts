@@ -5,8 +5,9 @@ types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 
 export type Db = Pool;
 
-export function createPool(connectionString: string, max = 10): Db {
-  const pool = new Pool({ connectionString, max });
+/** `connectTimeoutMs`: how long a query waits for a connection; without one it waits as long as the server takes to refuse. */
+export function createPool(connectionString: string, max = 10, connectTimeoutMs?: number): Db {
+  const pool = new Pool({ connectionString, max, connectionTimeoutMillis: connectTimeoutMs });
   // An idle client's connection error must not crash the process; the next query reconnects.
   pool.on('error', (err) => console.error('[db] idle client error:', err.message));
   return pool;

@@ -24,9 +24,15 @@ const schema = z
     PUBLIC_BASE_URL: optionalUrl,
     DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/credential_marketplace'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    /** How long a request waits for a database connection before it answers 503 (PostgreSQL down or saturated). */
+    DATABASE_CONNECT_TIMEOUT: durationMs.default(5_000),
     TEMPORAL_ADDRESS: optionalString,
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('enrollments'),
+    /** How long the API waits on one workflow call (an update waits for a worker); then it answers 503. */
+    TEMPORAL_CALL_TIMEOUT: durationMs.default(20_000),
+    /** How long an Idempotency-Key stays claimed by a request without an answer; longer than TEMPORAL_CALL_TIMEOUT. */
+    IDEMPOTENCY_LEASE: durationMs.default(30_000),
     /** Ports of the dev server that `npm start` runs when TEMPORAL_ADDRESS is unset. */
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
@@ -56,6 +62,10 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     PAYMENT_WINDOW: durationMs.default(72 * 3_600_000),
     UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    /** The most of one answer read from a partner API, the tutor model and Stripe; a larger one is refused while it streams. */
+    PARTNER_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+    OPENAI_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
+    STRIPE_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
     /** The private JWK (JSON: EC P-256 for ES256, or OKP Ed25519 for EdDSA) that signs Open Badges credentials and status lists. */
     CREDENTIAL_SIGNING_JWK: optionalString,
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
@@ -67,6 +77,10 @@ const schema = z
     }
     if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'required when STRIPE_SECRET_KEY is set' });
+    }
+    if (env.IDEMPOTENCY_LEASE <= env.TEMPORAL_CALL_TIMEOUT) {
+      // A lease that ends while its request may still be waiting on the workflow would let a retry run it twice at once.
+      ctx.addIssue({ code: 'custom', path: ['IDEMPOTENCY_LEASE'], message: 'must be longer than TEMPORAL_CALL_TIMEOUT' });
     }
     if (env.NODE_ENV === 'production' && !env.CREDENTIAL_SIGNING_JWK) {
       ctx.addIssue({ code: 'custom', path: ['CREDENTIAL_SIGNING_JWK'], message: 'a private signing JWK (EC P-256 or Ed25519) is required in production' });
@@ -111,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
+    idempotencyLeaseMs: e.IDEMPOTENCY_LEASE,
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_DEV_PORT}`,
       /** Whether `npm start` runs its own dev server (no TEMPORAL_ADDRESS given). */
@@ -121,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       metricsPort: e.TEMPORAL_DEV_METRICS_PORT,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
     },
     jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
@@ -138,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    responseMaxBytes: { partner: e.PARTNER_RESPONSE_MAX_BYTES, openai: e.OPENAI_RESPONSE_MAX_BYTES, stripe: e.STRIPE_RESPONSE_MAX_BYTES },
     credentials: {
       signingJwk: e.CREDENTIAL_SIGNING_JWK ? (JSON.parse(e.CREDENTIAL_SIGNING_JWK) as Record<string, unknown>) : undefined,
       issuerName: e.CREDENTIAL_ISSUER_NAME,

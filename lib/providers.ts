@@ -11,7 +11,7 @@ import {
 export function createPaymentProvider(config: Config): PaymentProvider {
   const { secretKey, apiBase } = config.stripe;
   return secretKey
-    ? createStripePaymentProvider(createStripeClient({ secretKey, apiBase }))
+    ? createStripePaymentProvider(createStripeClient({ secretKey, apiBase, maxAnswerBytes: config.responseMaxBytes.stripe }))
     : createSimulatedPaymentProvider(config.publicBaseUrl);
 }
 

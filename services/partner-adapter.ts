@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { boundedFetch, ResponseTooLargeError } from '../lib/bounded-fetch';
 import { FailureType, type PartnerCompletionCheck } from '../workflows/messages';
 
 export type CompletionCheck = PartnerCompletionCheck;
@@ -54,11 +55,13 @@ export interface PartnerAdapterOptions {
   env?: NodeJS.ProcessEnv;
   /** Per-request time limits of the HTTP adapter. */
   timeouts?: { registerMs?: number; checkMs?: number };
+  /** The most of one answer that is read (PARTNER_RESPONSE_MAX_BYTES); a larger answer is unreadable. */
+  maxAnswerBytes?: number;
 }
 
 export const DEFAULT_TIMEOUTS = { registerMs: 5_000, checkMs: 10_000 };
 /** Answers larger than this are not a status answer. */
-const MAX_ANSWER_BYTES = 256 * 1024;
+const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024;
 /** A completion dated further ahead than this (clock skew allowance) is not believable. */
 const MAX_FUTURE_SKEW_MS = 24 * 3_600_000;
 
@@ -154,6 +157,8 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
   }
   const fields = parseFieldMap(partnerId, partner.fieldMap);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  const fetchBounded = boundedFetch(maxAnswerBytes);
   const template = createTemplatePartnerAdapter(partner, options.publicBaseUrl);
 
   function credential(): string | undefined {
@@ -175,7 +180,7 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
     let res: Response;
     let text: string;
     try {
-      res = await fetch(`${baseUrl}${path}`, {
+      res = await fetchBounded(`${baseUrl}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -184,6 +189,8 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
       });
       text = await res.text();
     } catch (err) {
+      // Read no further than the cap: a partner streaming hundreds of megabytes must not fill the worker's memory.
+      if (err instanceof ResponseTooLargeError) throw garbage(partnerId, `an answer larger than ${maxAnswerBytes} bytes to ${what}`);
       if (timeout.aborted) throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`);
       if (signal?.aborted) throw err;
       throw new Error(`partner ${partnerId} could not be reached (${what}): ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
@@ -200,7 +207,6 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
     if (res.status === 404) return null;
     if (res.status === 401 || res.status === 403) throw refused(partnerId, `refused our credential (${res.status}) for ${what}`);
     if (res.status < 200 || res.status >= 300) throw refused(partnerId, `answered ${res.status} to ${what}: ${text.slice(0, 200)}`);
-    if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) throw garbage(partnerId, `an answer of ${Buffer.byteLength(text)} bytes to ${what}`);
     let json: unknown;
     try {
       json = JSON.parse(text);

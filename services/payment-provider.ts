@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { boundedFetch } from '../lib/bounded-fetch';
 
 export interface CheckoutRequest {
   enrollmentId: string;
@@ -62,11 +63,14 @@ export interface StripeSettings {
   secretKey: string;
   /** Points the client at a stand-in on loopback (tests, benchmarks). */
   apiBase?: string;
+  /** The most of one answer that is read (STRIPE_RESPONSE_MAX_BYTES). */
+  maxAnswerBytes?: number;
 }
 
-export function createStripeClient({ secretKey, apiBase }: StripeSettings): Stripe {
+export function createStripeClient({ secretKey, apiBase, maxAnswerBytes = 2 * 1024 * 1024 }: StripeSettings): Stripe {
   const base = apiBase ? new URL(apiBase) : undefined;
   return new Stripe(secretKey, {
+    httpClient: Stripe.createFetchHttpClient(boundedFetch(maxAnswerBytes)),
     maxNetworkRetries: 2,
     timeout: 20_000,
     telemetry: false,

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { boundedFetch, responseTooLarge } from '../lib/bounded-fetch';
 
 /** One turn sent to the model. */
 export interface TutorMessage {
@@ -48,6 +49,8 @@ export class TutorUnavailableError extends Error {
 
 function unavailable(err: unknown): TutorUnavailableError {
   if (err instanceof TutorUnavailableError) return err;
+  const tooLarge = responseTooLarge(err);
+  if (tooLarge) return new TutorUnavailableError(`the tutor model's answer was larger than ${tooLarge.maxBytes} bytes`, err);
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new TutorUnavailableError('the tutor model did not answer in time', err);
   if (err instanceof OpenAI.APIUserAbortError) return new TutorUnavailableError('the tutor model request was cancelled or timed out', err);
   if (err instanceof OpenAI.APIError) return new TutorUnavailableError(err.status ? `the tutor model failed (${err.status})` : 'the tutor model could not be reached or did not answer', err);
@@ -83,11 +86,13 @@ export interface OpenAiTutorOptions {
   /** Per request (and, for streams, the longest silence between chunks). */
   timeoutMs?: number;
   maxRetries?: number;
+  /** The most of one answer (or stream) that is read (OPENAI_RESPONSE_MAX_BYTES). */
+  maxAnswerBytes?: number;
 }
 
 /** The tutor on the `openai` SDK: OpenAI itself or any OpenAI-compatible server (OPENAI_BASE_URL). */
-export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_000, maxRetries = 1 }: OpenAiTutorOptions): TutorModel {
-  const client = new OpenAI({ apiKey, baseURL: baseUrl, timeout: timeoutMs, maxRetries });
+export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_000, maxRetries = 1, maxAnswerBytes = 8 * 1024 * 1024 }: OpenAiTutorOptions): TutorModel {
+  const client = new OpenAI({ apiKey, baseURL: baseUrl, timeout: timeoutMs, maxRetries, fetch: boundedFetch(maxAnswerBytes) });
   let moderationMissing = false;
 
   return {
@@ -166,7 +171,7 @@ export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_
 }
 
 /** The tutor from the configuration, or `undefined` when no OPENAI_API_KEY is set. */
-export function tutorModelFromConfig(openai: { apiKey?: string; baseUrl?: string; model: string }, tutor: { timeoutMs: number; maxRetries: number }): TutorModel | undefined {
+export function tutorModelFromConfig(openai: { apiKey?: string; baseUrl?: string; model: string }, tutor: { timeoutMs: number; maxRetries: number }, maxAnswerBytes?: number): TutorModel | undefined {
   if (!openai.apiKey) return undefined;
-  return createOpenAiTutorModel({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, timeoutMs: tutor.timeoutMs, maxRetries: tutor.maxRetries });
+  return createOpenAiTutorModel({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, timeoutMs: tutor.timeoutMs, maxRetries: tutor.maxRetries, maxAnswerBytes });
 }

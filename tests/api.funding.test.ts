@@ -249,7 +249,7 @@ describe('the API killed while it opens an enrollment', () => {
       const json = i % 2 ? await fundedEnrollmentBody(system, student.actor, DEMO.id) : { programId: DEMO.id, fundingSource: 'self_pay' };
       const inFlight = enroll(student, json, { 'idempotency-key': key }).catch((err: unknown) => err);
       await sleep(delayMs);
-      await system.killApi();
+      await system.kill('api');
       await inFlight;
       await system.startApi();
 

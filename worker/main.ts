@@ -7,7 +7,7 @@ import { createWorkers, runWorkers } from './create-worker';
 
 async function main() {
   const config = loadConfig();
-  const db = createPool(config.databaseUrl, config.databasePoolSize);
+  const db = createPool(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeoutMs);
   const { workers, connection, workflowCode } = await createWorkers({
     config,
     deps: {
@@ -17,8 +17,9 @@ async function main() {
       mailer: createMailer(config),
       publicBaseUrl: config.publicBaseUrl,
       // With OPENAI_API_KEY the tutor writes the nudges; without it they use the fixed template.
-      tutor: tutorModelFromConfig(config.openai, config.tutor),
+      tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
       tutorTimeoutMs: config.tutor.nudgeTimeoutMs,
+      partnerAnswerMaxBytes: config.responseMaxBytes.partner,
     },
   });
   for (const { name, taskQueue } of workers) {

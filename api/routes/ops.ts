@@ -3,6 +3,7 @@ import client from 'prom-client';
 import type { ApiDeps } from '../deps';
 import { escapeHtml, page } from '../html';
 import { openApiDocument } from '../openapi';
+import { RETRY_AFTER_SECONDS } from '../problems';
 
 export const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
@@ -28,6 +29,7 @@ export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
       temporal: temporal.status === 'fulfilled' ? 'ok' : `down: ${temporal.reason.message}`,
     };
     const ready = postgres.status === 'fulfilled' && temporal.status === 'fulfilled';
+    if (!ready) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 

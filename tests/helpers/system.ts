@@ -112,13 +112,15 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       await exited(worker);
     },
     startWorker,
-    /** Kills the API with SIGKILL, in the middle of whatever it was doing, and waits for it to be gone. */
-    async killApi() {
-      const api = processes.get('api')!;
-      api.kill('SIGKILL');
-      await exited(api);
+    /** The process id of one of the system's processes, as it runs now (for its memory in /proc). */
+    pid: (name: 'api' | 'worker' | 'temporal') => processes.get(name)!.pid!,
+    /** Kills one of the system's processes with SIGKILL (a crash) and waits for it to be gone. */
+    async kill(name: 'api' | 'temporal') {
+      const child = processes.get(name)!;
+      child.kill('SIGKILL');
+      await exited(child);
     },
-    /** Starts the API again and waits until it is ready. */
+    /** Starts the API again (after `kill('api')`) and waits until it is ready. */
     startApi,
     async stop() {
       for (const name of ['api', 'worker', 'temporal']) {
