@@ -20,7 +20,8 @@ let system: System;
 let request: ReturnType<typeof httpClient>;
 let temporal: Client;
 beforeAll(async () => {
-  system = await startSystem();
+  // A short idempotency lease, so the crash test's retries take over a dead request's claim within seconds.
+  system = await startSystem({ env: { IDEMPOTENCY_LEASE: '6s', TEMPORAL_CALL_TIMEOUT: '5s' } });
   request = httpClient(system.baseUrl);
   temporal = new Client({ connection: await Connection.connect({ address: system.temporalAddress }) });
 }, 180_000);
