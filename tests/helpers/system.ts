@@ -50,6 +50,9 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     // No model unless a test gives one: a key in the developer's environment must not reach a real provider.
     OPENAI_API_KEY: '',
     OPENAI_BASE_URL: '',
+    // Tests and benchmarks drive hundreds of requests a second from one address; a test of the limits sets its own.
+    RATE_LIMIT_CLIENT: '1000000',
+    RATE_LIMIT_PARTNER: '1000000',
     ...options.env,
   };
   const processes = new Map<string, ChildProcess>();
