@@ -109,8 +109,21 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       await exited(worker);
     },
     startWorker,
+    /** Another API process (a replica) on a port of its own against the same database and Temporal, with `extra` env. */
+    async startApi(extra: NodeJS.ProcessEnv = {}) {
+      const [port] = await freePorts(1);
+      const log = fs.openSync(path.join(LOG_DIR, `${id}-api-${port}.log`), 'a');
+      const replica = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], {
+        cwd: PROJECT_ROOT, env: { ...env, PORT: String(port), ...extra }, stdio: ['ignore', log, log],
+      });
+      processes.set(`api-${port}`, replica);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/readyz`, 60_000);
+      return { baseUrl: url };
+    },
     async stop() {
-      for (const name of ['api', 'worker', 'temporal']) {
+      const replicas = [...processes.keys()].filter((name) => name.startsWith('api-'));
+      for (const name of [...replicas, 'api', 'worker', 'temporal']) {
         const child = processes.get(name);
         if (!child) continue;
         child.kill('SIGTERM');
