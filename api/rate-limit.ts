@@ -107,7 +107,8 @@ function limiter({ config, db }: Limits, prefix: string, who: string, options: P
 export function clientRateLimit(deps: Limits): RequestHandler {
   return limiter(deps, 'client', 'client', {
     limit: deps.config.rateLimit.client,
-    skip: (req) => req.partner !== undefined,
+    // Health checks come from the orchestrator's probes, often all from one address; they must never see a 429.
+    skip: (req) => req.partner !== undefined || req.path === '/healthz' || req.path === '/readyz',
     keyGenerator: (req) => (req.actor ? `user:${req.actor.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
   });
 }
