@@ -24,7 +24,7 @@ import { refuseUnstorableText } from './unstorable-text';
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
 
   app.use((req, res, next) => {
     const end = httpDuration.startTimer({ method: req.method });

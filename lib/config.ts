@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -72,6 +73,18 @@ const schema = z
     RATE_LIMIT_WINDOW: durationMs.default(60_000),
     RATE_LIMIT_CLIENT: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(1_200),
+    /**
+     * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
+     * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .refine((v) => /^\d+$/.test(v.trim()) || v.split(',').every((item) => {
+        const [address, bits, ...rest] = item.trim().split('/');
+        return rest.length === 0 && (['loopback', 'linklocal', 'uniquelocal'].includes(address) ? bits === undefined : isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
+      }), 'a hop count, or addresses / subnets / loopback, linklocal, uniquelocal separated by commas')
+      .transform((v) => (/^\d+$/.test(v.trim()) ? Number(v) : v)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -168,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       nudgeTimeoutMs: e.TUTOR_NUDGE_TIMEOUT,
     },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
+    trustProxy: e.TRUST_PROXY,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
     dataDir,
     filesDir: path.join(dataDir, 'files'),

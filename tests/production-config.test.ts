@@ -60,6 +60,15 @@ describe('loadConfig in production', () => {
   });
 });
 
+describe('TRUST_PROXY', () => {
+  test('takes a hop count or addresses, subnets and the named ranges; never "trust everyone"', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).toBe('loopback');
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, fd00::/8, loopback' }).trustProxy).toBe('10.0.0.0/8, fd00::/8, loopback');
+    for (const value of ['true', 'all', '*', '10.0.0.1/x', 'loopback/8']) expect(errorOf({ NODE_ENV: 'test', TRUST_PROXY: value })).toContain('TRUST_PROXY: ');
+  });
+});
+
 describe.each([
   ['the API', 'api/server.js', '[api] could not start: Invalid configuration'],
   ['the worker', 'worker/main.js', '[worker] stopped: Invalid configuration'],
