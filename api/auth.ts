@@ -45,7 +45,8 @@ function invalidToken(err: unknown): unknown {
 
 /**
  * HS256 with JWT_SECRET by default; JWT_JWKS_URL switches to the provider's asymmetric keys. `exp` is required;
- * `nbf` and `iat` are honoured; JWT_ISSUER / JWT_AUDIENCE are checked when configured. Failures are `InvalidToken`.
+ * `nbf` and `iat` are honoured; JWT_ISSUER / JWT_AUDIENCE are checked when configured. A refused token throws
+ * `InvalidToken`; anything else (the provider's keys out of reach) is thrown as it is.
  */
 export function createAuthenticator({ secret, jwksUrl, issuer, audience }: { secret: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
   const jwks: JWTVerifyGetKey | undefined = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
