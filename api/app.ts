@@ -8,7 +8,7 @@ import { catalogRoutes } from './routes/catalog';
 import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
 import { fundingRoutes } from './routes/funding';
-import { httpDuration, opsRoutes } from './routes/ops';
+import { httpDuration, metricsRoutes, opsRoutes } from './routes/ops';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
@@ -17,32 +17,42 @@ import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
 import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
-import { createDemoPartner } from '../services/demo-partner';
+import { demoRoutes } from './routes/demo';
+import { clientRateLimit } from './rate-limit';
+import { securityHeaders } from './security-headers';
+import { refuseUnstorableText } from './unstorable-text';
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
 
   app.use((req, res, next) => {
     const end = httpDuration.startTimer({ method: req.method });
     res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
+  app.use(securityHeaders(deps.config));
+  // The URL (path and query) now; bodies again below, once parsed.
+  app.use(refuseUnstorableText);
+  // Before the bearer-token reader: a scraper sends METRICS_TOKEN, not a JWT.
+  app.use(metricsRoutes(deps));
 
   // The Stripe webhook reads its raw body for the signature, so it is mounted before the JSON parser.
   app.use(paymentRoutes(deps));
   // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
   // comes before the JSON parser and the bearer-token reader.
   app.use(xapiRoutes(deps));
-  // The `demo` partner's completion API (a stand-in with its own parsers and bearer check, not the platform's auth);
-  // anyone may finish a demo course there, so production does not serve it.
-  if (deps.config.env !== 'production') app.use('/demo-partner', createDemoPartner().router);
+  // Production fails closed: no simulated checkout, demo partner or demo page there.
+  if (deps.config.env !== 'production') app.use(demoRoutes(deps));
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(refuseUnstorableText);
   app.use(authenticate(deps.authenticate));
   // A partner's X-Api-Key is checked before Idempotency-Keys are claimed, so they are kept per partner.
-  app.use(partnerAuthentication(deps.db));
+  app.use(partnerAuthentication(deps));
+  // Per user or address, after the credentials are known (partners count against their key instead).
+  app.use(clientRateLimit(deps));
   app.use(idempotency(deps.db, deps.config.idempotencyLeaseMs));
 
   app.use(opsRoutes(deps));

@@ -1,19 +1,21 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { problems } from './problems';
 
 export const ROLES = ['student', 'program_holder', 'funder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+// An identity provider may let users pick their own name; PostgreSQL text cannot hold NUL.
+const claimText = () => z.string().min(1).max(200).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
 const claimsSchema = z
   .object({
-    sub: z.string().min(1).max(200),
+    sub: claimText(),
     role: z.enum(ROLES),
     email: z.email().optional(),
-    name: z.string().min(1).max(200).optional(),
+    name: claimText().optional(),
     /** The funding organization (a local workforce board or a sponsor) a funder works for. */
-    organizationId: z.string().min(1).max(200).optional(),
+    organizationId: claimText().optional(),
   })
   .refine((c) => c.role !== 'funder' || c.organizationId !== undefined, { message: 'a funder token needs an organizationId claim', path: ['organizationId'] });
 export type Actor = { id: string; role: Role; email?: string; name?: string; organizationId?: string };
@@ -26,15 +28,44 @@ declare module 'express-serve-static-core' {
 
 export type Authenticator = (token: string) => Promise<Actor>;
 
-/** HS256 with JWT_SECRET by default; JWT_JWKS_URL switches to the provider's asymmetric keys. */
-export function createAuthenticator({ secret, jwksUrl }: { secret: string; jwksUrl?: string }): Authenticator {
+/** Clocks of the issuer and of this server may differ by this much (exp, nbf, iat). */
+const CLOCK_TOLERANCE_S = 30;
+
+/** Why a token was refused, safe to show the caller (the RFC 6750 `error_description`, so no quotes). */
+export class InvalidToken extends Error {}
+
+function invalidToken(err: unknown): unknown {
+  // The identity provider's keys not answering is an outage, not the caller's fault.
+  if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError || err instanceof z.ZodError)) return err;
+  if (err instanceof errors.JWTExpired) return new InvalidToken('the token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) return new InvalidToken(`the ${err.claim} claim is missing or not accepted`);
+  if (err instanceof z.ZodError) return new InvalidToken(`the token's claims are invalid: ${err.issues.map((i) => i.path.join('.') || 'claims').join(', ')}`);
+  return new InvalidToken('the token is malformed or its signature does not verify');
+}
+
+/**
+ * HS256 with JWT_SECRET by default; JWT_JWKS_URL switches to the provider's asymmetric keys. `exp` is required;
+ * `nbf` and `iat` are honoured; JWT_ISSUER / JWT_AUDIENCE are checked when configured. A refused token throws
+ * `InvalidToken`; anything else (the provider's keys out of reach) is thrown as it is.
+ */
+export function createAuthenticator({ secret, jwksUrl, issuer, audience }: { secret: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
   const jwks: JWTVerifyGetKey | undefined = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
   const hmacKey = new TextEncoder().encode(secret);
+  const checks = { requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_S, ...(issuer && { issuer }), ...(audience && { audience }) };
   return async (token) => {
-    const { payload } = jwks
-      ? await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'] })
-      : await jwtVerify(token, hmacKey, { algorithms: ['HS256'] });
-    const claims = claimsSchema.parse(payload);
+    let claims: z.infer<typeof claimsSchema>;
+    try {
+      const { payload } = jwks
+        ? await jwtVerify(token, jwks, { algorithms: ['RS256', 'ES256', 'EdDSA'], ...checks })
+        : await jwtVerify(token, hmacKey, { algorithms: ['HS256'], ...checks });
+      // jose checks `iat` only against a maximum age; a token issued in the future is refused here.
+      if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_S) {
+        throw new errors.JWTClaimValidationFailed('"iat" is in the future', payload, 'iat', 'check_failed');
+      }
+      claims = claimsSchema.parse(payload);
+    } catch (err) {
+      throw invalidToken(err);
+    }
     return { id: claims.sub, role: claims.role, email: claims.email, name: claims.name, organizationId: claims.organizationId };
   };
 }
@@ -53,25 +84,41 @@ export function signDevelopmentToken(secret: string, actor: Actor, expiresIn = '
     .sign(new TextEncoder().encode(secret));
 }
 
+/** The RFC 6750 challenge of a 401: without a token, just the realm; with a refused one, why. */
+export const BEARER_CHALLENGE = 'Bearer realm="credential-marketplace"';
+const refusedTokenChallenge = (description: string) => `${BEARER_CHALLENGE}, error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"`;
+
 /** Reads the bearer token when there is one; routes decide with `requireRole` whether one is needed. */
 export function authenticate(verify: Authenticator): RequestHandler {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) return next();
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) return next(problems.unauthorized('the Authorization header must be "Bearer <token>"'));
+    if (!match) {
+      res.set('WWW-Authenticate', BEARER_CHALLENGE);
+      return next(problems.unauthorized('the Authorization header must be "Bearer <token>"'));
+    }
     try {
       req.actor = await verify(match[1]);
       next();
-    } catch {
-      next(problems.unauthorized('the bearer token is invalid or expired'));
+    } catch (err) {
+      if (!(err instanceof InvalidToken)) {
+        console.error('[api] bearer token check failed:', err);
+        res.set('Retry-After', '5');
+        return next(problems.unavailable('the identity provider’s signing keys could not be fetched; try again shortly'));
+      }
+      res.set('WWW-Authenticate', refusedTokenChallenge(err.message));
+      next(problems.unauthorized(`the bearer token is refused: ${err.message}`));
     }
   };
 }
 
 export function requireRole(...roles: Role[]): RequestHandler {
-  return (req, _res, next) => {
-    if (!req.actor) return next(problems.unauthorized('this endpoint needs a bearer token'));
+  return (req, res, next) => {
+    if (!req.actor) {
+      res.set('WWW-Authenticate', BEARER_CHALLENGE);
+      return next(problems.unauthorized('this endpoint needs a bearer token'));
+    }
     if (!roles.includes(req.actor.role)) return next(problems.forbidden(`this endpoint is for ${roles.join(' or ')}, not ${req.actor.role}`));
     next();
   };

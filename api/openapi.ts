@@ -33,7 +33,7 @@ interface Operation {
   responses: Record<number, string>;
 }
 
-const ERRORS = { 400: 'Bad input (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not yours', 404: 'Unknown', 409: 'Not allowed in the current state', 503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds' };
+const ERRORS = { 400: 'Bad input (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not yours', 404: 'Unknown', 409: 'Not allowed in the current state', 503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds', 429: 'Rate limited (Retry-After)' };
 
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/programs', summary: 'The catalog', who: 'anyone', responses: { 200: 'Programs' } },
@@ -62,7 +62,7 @@ const OPERATIONS: Operation[] = [
   { method: 'get', path: '/credentials/status/{listId}', summary: 'A Bitstring Status List credential (VC-JWT, `statusPurpose: revocation`, 131,072 entries, `encodedList` = multibase base64url of the GZIP bitstring)', who: 'anyone', responses: { 200: 'The VC-JWT', 404: 'No such list' } },
   { method: 'get', path: '/healthz', summary: 'Alive', who: 'anyone', responses: { 200: 'OK' } },
   { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL reachable', who: 'anyone', responses: { 200: 'Ready', 503: 'Not ready' } },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', who: 'anyone', responses: { 200: 'Metrics' } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics; with METRICS_TOKEN it needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_PORT it is served on that port only', who: 'the metrics scraper (anyone outside production without a token)', responses: { 200: 'Metrics', 401: 'No or wrong metrics token' } },
   { method: 'post', path: '/api/enrollments/{enrollmentId}/withdraw', summary: 'Withdraw: the refund follows the program’s policy (all before launch), the ledger is reversed', who: 'its student, admin', body: withdrawBody, responses: { 200: '`{ enrollmentId, status: "withdrawn", refundCents, currency }`', ...ERRORS, 409: 'Completed, closed, already withdrawn, expired or never paid', 503: 'Payment provider unavailable' } },
   { method: 'post', path: '/api/partners/{partnerId}/api-keys', summary: 'Create a partner API key: `{ id, partnerId, apiKey, createdAt }`; the key is shown once and stored as its SHA-256 only; the answer is not kept for Idempotency-Key replays (a replay is 201 with the key’s Location and no body)', who: 'admin', responses: { 201: 'The key, once', ...ERRORS } },
   { method: 'delete', path: '/api/partners/{partnerId}/api-keys/{id}', summary: 'Revoke a partner API key (again: 204, unchanged)', who: 'admin', responses: { 204: 'Revoked', ...ERRORS, 404: 'Unknown key, or a key of another partner' } },

@@ -2,7 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type Request, type RequestHandler, Router } from 'express';
 import type { Db } from '../db/pool';
 import type { Role } from './auth';
+import type { ApiDeps } from './deps';
 import { problems } from './problems';
+import { partnerRateLimit } from './rate-limit';
 
 /**
  * Partners authenticate with per-partner API keys: `X-Api-Key` on the REST endpoints, HTTP Basic (user = partner
@@ -58,12 +60,15 @@ function becomePartner(req: Request, caller: PartnerCaller) {
 
 /** `X-Api-Key` for the partner named in the path (`:partnerId`). */
 export function apiKeyAuth(db: Db): RequestHandler {
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
+    // No registered scheme exists for an API key header; the challenge names the header to send.
+    res.set('WWW-Authenticate', 'ApiKey realm="credential-marketplace partners", header="X-Api-Key"');
     const presented = req.get('x-api-key');
     if (!presented) return next(problems.unauthorized('this endpoint needs the partner’s X-Api-Key header'));
     const key = await findLiveKey(db, presented.trim());
     if (!key) return next(problems.unauthorized('the API key is unknown or revoked'));
     const pathPartner = String(req.params.partnerId ?? '');
+    res.removeHeader('WWW-Authenticate');
     if (key.partner_id !== pathPartner) return next(problems.forbidden(`this API key belongs to another partner, not ${pathPartner}`));
     becomePartner(req, { partnerId: key.partner_id, keyId: key.id });
     next();
@@ -93,9 +98,9 @@ export function basicAuth(db: Db): RequestHandler {
  * Mounted before the Idempotency-Key middleware: on the partner push endpoint the partner (not an anonymous
  * address) is the caller, and a request without a valid key is refused before anything is recorded.
  */
-export function partnerAuthentication(db: Db): Router {
+export function partnerAuthentication(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
   const router = Router();
-  router.post('/api/partners/:partnerId/completions', apiKeyAuth(db));
+  router.post('/api/partners/:partnerId/completions', apiKeyAuth(deps.db), partnerRateLimit(deps));
   return router;
 }
 

@@ -33,6 +33,8 @@ export const problems = {
 };
 
 export function sendProblem(res: Response, p: HttpProblem): void {
+  // Every 401 names how to authenticate (RFC 9110); the auth middlewares set a more specific challenge first.
+  if (p.status === 401 && !res.get('WWW-Authenticate')) res.set('WWW-Authenticate', 'Bearer realm="credential-marketplace"');
   res
     .set(p.headers)
     .status(p.status)

@@ -1,11 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
+import express from 'express';
 import { createPool } from '../db/pool';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
 import { createEnrollmentClient } from './enrollment-client';
+import { problemHandler } from './problems';
+import { metricsHandler } from './routes/ops';
 
 async function main() {
   const config = loadConfig();
@@ -24,7 +27,13 @@ async function main() {
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);
   });
+  // Metrics on a port of their own: the scraper reaches it on the private network; the public port has no /metrics.
+  const metricsServer = config.metrics.port === undefined ? undefined : express()
+    .get('/metrics', metricsHandler({ config }))
+    .use(problemHandler)
+    .listen(config.metrics.port, () => console.log(`[api] metrics on port ${config.metrics.port}`));
   const stop = () => {
+    metricsServer?.close();
     server.close(async () => {
       await Promise.allSettled([connection.close(), db.end()]);
       process.exit(0);
@@ -36,6 +45,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('[api] could not start:', err);
+  console.error('[api] could not start:', err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -19,10 +20,12 @@ const optionalUrl = optionalString.pipe(z.url().optional());
 
 const schema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    // Unset means production, so a bare `node dist/api/server.js` fails closed; `npm start` sets development.
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_BASE_URL: optionalUrl,
-    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/credential_marketplace'),
+    /** Unset: the local development database (refused in production). */
+    DATABASE_URL: optionalString,
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     /** How long a request waits for a database connection before it answers 503 (PostgreSQL down or saturated). */
     DATABASE_CONNECT_TIMEOUT: durationMs.default(5_000),
@@ -41,6 +44,9 @@ const schema = z
     TEMPORAL_DEV_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalUrl,
+    /** When set, a token's `iss` / `aud` must match. */
+    JWT_ISSUER: optionalString,
+    JWT_AUDIENCE: optionalString,
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
     /** Where the `stripe` client sends its requests; only for local stand-ins (tests, benchmarks). */
@@ -70,12 +76,49 @@ const schema = z
     CREDENTIAL_SIGNING_JWK: optionalString,
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
     CREDENTIAL_ISSUER_NAME: z.string().default('Credential Marketplace'),
+    /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set; METRICS_PORT serves it on that port only. */
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Requests per fixed window (RATE_LIMIT_WINDOW) per client (user or IP) and per partner API key, over all replicas. */
+    RATE_LIMIT_WINDOW: durationMs.default(60_000),
+    RATE_LIMIT_CLIENT: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(1_200),
+    /**
+     * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
+     * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
+     */
+    TRUST_PROXY: z
+      .string()
+      .default('loopback')
+      .refine((v) => /^\d+$/.test(v.trim()) || v.split(',').every((item) => {
+        const [address, bits, ...rest] = item.trim().split('/');
+        return rest.length === 0 && (['loopback', 'linklocal', 'uniquelocal'].includes(address) ? bits === undefined : isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
+      }), 'a hop count, or addresses / subnets / loopback, linklocal, uniquelocal separated by commas')
+      .transform((v) => (/^\d+$/.test(v.trim()) ? Number(v) : v)),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_JWKS_URL is required in production' });
+    if (env.NODE_ENV === 'production') {
+      // Production fails closed: every development stand-in (local database and Temporal, simulated checkout, .eml
+      // outbox, development JWT secret, public metrics) needs its real counterpart instead.
+      const required: [keyof typeof env, string][] = [
+        ['DATABASE_URL', 'no local development database in production'],
+        ['TEMPORAL_ADDRESS', 'no embedded Temporal dev server in production'],
+        ['PUBLIC_BASE_URL', 'the public https address of the API'],
+        ['STRIPE_SECRET_KEY', 'no simulated checkout in production'],
+        ['STRIPE_WEBHOOK_SECRET', 'Stripe confirms payments through its signed webhook'],
+        ['SMTP_URL', 'no .eml outbox in production'],
+      ];
+      for (const [name, why] of required) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required in production (${why})` });
+      }
+      if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_JWKS_URL is required in production (no development secret)' });
+      }
+      if (!env.METRICS_TOKEN && env.METRICS_PORT === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN or METRICS_PORT is required in production (metrics are not public)' });
+      }
     }
-    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
+    if (env.NODE_ENV !== 'production' && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'required when STRIPE_SECRET_KEY is set' });
     }
     if (env.IDEMPOTENCY_LEASE <= env.TEMPORAL_CALL_TIMEOUT) {
@@ -111,11 +154,14 @@ const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** A configuration the process must not start with; `message` names each bad or missing variable. */
+export class ConfigError extends Error {}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new ConfigError(`Invalid configuration (NODE_ENV=${env.NODE_ENV || 'unset, so production'}): ${problems}`);
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -123,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     env: e.NODE_ENV,
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
-    databaseUrl: e.DATABASE_URL,
+    databaseUrl: e.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/credential_marketplace',
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE,
@@ -139,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
     },
-    jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL },
+    jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
@@ -151,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       maxRetries: e.TUTOR_MAX_RETRIES,
       nudgeTimeoutMs: e.TUTOR_NUDGE_TIMEOUT,
     },
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
+    trustProxy: e.TRUST_PROXY,
+    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
     dataDir,
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,

@@ -231,10 +231,20 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The page runs under the API's Content-Security-Policy (no inline script or style): Chromium reports any refusal.
+    const cspViolations: string[] = [];
+    page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && cspViolations.push(m.text())));
     const demoUrl = `${system.baseUrl}/demo/student?token=${encodeURIComponent(token)}&enrollmentId=${enrollmentId}`;
     const response = await page.goto(demoUrl);
     expect(response!.status()).toBe(200);
+    expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self';style-src 'self';/);
     expect(await page.locator('h1').textContent()).toBe(program.title);
+    // Styled all the same: the page by its stylesheet, the widget by its constructed one.
+    expect(await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).maxWidth)).toBe('704px');
+    expect(await page.evaluate(() => {
+      const g = globalThis as any;
+      return g.getComputedStyle(g.document.querySelector('ai-tutor').shadowRoot.querySelector('.launcher')).position;
+    })).toBe('fixed');
     expect(await page.getByTestId('status').textContent()).toBe('ready to launch');
     expect(await page.getByRole('button', { name: 'Launch the course' }).isVisible()).toBe(true);
     expect(await page.locator('form#upload input[type=file]').count()).toBe(1);
@@ -303,6 +313,7 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     await page.getByText('Received: waiting for the program holder’s review.').waitFor();
     await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-testid=status]').textContent === 'awaiting review', undefined, { timeout: 30_000 });
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
     await context.close();
   }, 120_000);
 });

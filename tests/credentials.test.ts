@@ -24,6 +24,7 @@ import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore, type FileStore } from '../services/file-store';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { PRODUCTION_STAND_INS } from './helpers/production-env';
 
 const SECRET = 'credentials-test-secret';
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!; // holder: DEMO_HOLDER_ID
@@ -330,7 +331,7 @@ describe('signing keys', () => {
 
   test('a configured Ed25519 key signs EdDSA credentials that verify with node:crypto', async () => {
     const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's', PUBLIC_BASE_URL: baseUrl, CREDENTIAL_SIGNING_JWK: JSON.stringify(jwk), DATA_DIR: dataDir });
+    const config = loadConfig({ ...PRODUCTION_STAND_INS, JWT_SECRET: 's', PUBLIC_BASE_URL: baseUrl, CREDENTIAL_SIGNING_JWK: JSON.stringify(jwk), DATA_DIR: dataDir });
     const app = createApp({ config, db, files, enrollments: {} as EnrollmentClient, authenticate: createAuthenticator({ secret: 's' }), temporalHealth: async () => ({}) });
     const other = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
     try {

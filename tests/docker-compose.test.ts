@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig as loadAppConfig } from '../lib/config';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -57,8 +58,18 @@ function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Production secrets compose must refuse to run without. */
-const REQUIRED_SECRETS = ['JWT_SECRET', 'CREDENTIAL_SIGNING_JWK'] as const;
-const SECRETS = { JWT_SECRET: 'dummy-secret-for-config-test', CREDENTIAL_SIGNING_JWK: '{"kty":"OKP","crv":"Ed25519","x":"dummy","d":"dummy"}' };
+const REQUIRED_SECRETS = [
+  'JWT_SECRET', 'CREDENTIAL_SIGNING_JWK', 'PUBLIC_BASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'METRICS_TOKEN',
+] as const;
+const SECRETS = {
+  JWT_SECRET: 'dummy-secret-for-config-test',
+  CREDENTIAL_SIGNING_JWK: '{"kty":"OKP","crv":"Ed25519","x":"dummy","d":"dummy"}',
+  PUBLIC_BASE_URL: 'https://marketplace.example',
+  STRIPE_SECRET_KEY: 'sk_live_dummy',
+  STRIPE_WEBHOOK_SECRET: 'whsec_dummy',
+  SMTP_URL: 'smtp://user:pass@smtp.example:587',
+  METRICS_TOKEN: 'dummy-metrics-token-for-config-test',
+};
 
 let majorVersion = 0;
 let emptyEnvFile = '';
@@ -189,6 +200,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       expect(environment(services[name]).JWT_SECRET).toBe('dummy-secret-for-config-test');
       expect(environment(services[name]).NODE_ENV).toBe('production');
+    }
+  });
+
+  it('gives api, worker and migrate every setting a production configuration requires', () => {
+    for (const name of ['api', 'worker', 'migrate']) {
+      const config = loadAppConfig(environment(services[name]));
+      expect({ service: name, env: config.env, metricsToken: config.metrics.token }).toEqual({
+        service: name, env: 'production', metricsToken: SECRETS.METRICS_TOKEN,
+      });
     }
   });
 

@@ -1,5 +1,5 @@
 import { createPool } from '../db/pool';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
@@ -33,6 +33,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('[worker] stopped:', err);
+  console.error('[worker] stopped:', err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

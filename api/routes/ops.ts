@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type RequestHandler, Router } from 'express';
 import client from 'prom-client';
 import type { ApiDeps } from '../deps';
-import { escapeHtml, page } from '../html';
+import { escapeHtml, page, PAGE_CSS } from '../html';
 import { openApiDocument } from '../openapi';
-import { RETRY_AFTER_SECONDS } from '../problems';
+import { problems, RETRY_AFTER_SECONDS } from '../problems';
 
 export const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
@@ -33,13 +34,40 @@ export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  router.get('/metrics', async (_req, res) => {
-    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
-
   router.get('/openapi.json', (_req, res) => res.json(openApiDocument(config.publicBaseUrl)));
+  router.get('/assets/page.css', (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(PAGE_CSS));
 
-  // The local `demo` partner: where a launched student lands when no real partner platform is involved.
+  return router;
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/**
+ * GET /metrics (Prometheus). With METRICS_TOKEN it needs `Authorization: Bearer <METRICS_TOKEN>`, compared in
+ * constant time (digests, so the lengths are equal too). Without one it is open: development and test, or
+ * production on METRICS_PORT, which serves nothing else and is not meant to be published.
+ */
+export function metricsHandler({ config }: Pick<ApiDeps, 'config'>): RequestHandler {
+  const expected = config.metrics.token === undefined ? undefined : digest(`Bearer ${config.metrics.token}`);
+  return async (req, res, next) => {
+    if (expected && !timingSafeEqual(digest(req.get('authorization') ?? ''), expected)) {
+      res.set('WWW-Authenticate', 'Bearer realm="credential-marketplace metrics"');
+      return next(problems.unauthorized('/metrics needs the metrics bearer token (METRICS_TOKEN)'));
+    }
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  };
+}
+
+/** /metrics on the API's own port, unless METRICS_PORT moves it to a port of its own (see api/server.ts). */
+export function metricsRoutes(deps: Pick<ApiDeps, 'config'>): Router {
+  const router = Router();
+  if (deps.config.metrics.port === undefined) router.get('/metrics', metricsHandler(deps));
+  return router;
+}
+
+/** The local `demo` partner's launch page: where a launched student lands; a demo route (see `demoRoutes`). */
+export function demoPartnerLaunchRoutes(): Router {
+  const router = Router();
   router.get('/partners/demo/launch', (req, res) => {
     res.type('html').send(page('Demo partner course', `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
       <div class="card"><h1>Course ${escapeHtml(req.query.courseId)}</h1><p>Registration (enrollment) <code>${escapeHtml(req.query.enrollmentId)}</code>.</p>

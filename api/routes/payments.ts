@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps';
 import { escapeHtml, page } from '../html';
 import { HttpProblem, parse, problems } from '../problems';
 import { audit, findEnrollment } from '../read-model';
+import { webhookFailureRateLimit } from '../rate-limit';
 import { id, idParam } from '../schemas';
 
 const PAID_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
@@ -13,7 +14,7 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
   const router = Router();
 
   /** Stripe's events, verified on the raw body; a paid Checkout Session confirms its enrollment's payment. */
-  router.post('/api/webhooks/stripe', express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
+  router.post('/api/webhooks/stripe', webhookFailureRateLimit({ config, db }), express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
     const secret = config.stripe.webhookSecret;
     if (!secret) throw problems.unavailable('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
     const signature = req.get('stripe-signature');
@@ -50,13 +51,20 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
     res.json({ received: true, applied: true, check: 'the enrollment accepts it when amount and currency match its price' });
   });
 
-  // ── the local checkout used when no Stripe key is configured ─────────────────────────────────────────
-  const simulated = () => {
-    if (config.stripe.secretKey) throw problems.notFound('simulated checkout (Stripe is configured)');
-  };
+  router.get('/checkout/return', (req, res) => {
+    const paid = req.query.result === 'paid';
+    res.type('html').send(page(paid ? 'Payment received' : 'Payment cancelled', `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
+      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p></div>`));
+  });
+
+  return router;
+}
+
+/** The local checkout used when no Stripe key is configured; a demo route (see `demoRoutes`), never in production. */
+export function simulatedCheckoutRoutes({ db, enrollments }: ApiDeps): Router {
+  const router = Router();
 
   router.get('/checkout/simulated/:enrollmentId', async (req, res) => {
-    simulated();
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
     const e = await findEnrollment(db, enrollmentId);
     if (!e) throw problems.notFound(`enrollment ${enrollmentId}`);
@@ -70,7 +78,6 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
   });
 
   router.post('/checkout/simulated/:enrollmentId/pay', async (req, res) => {
-    simulated();
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
     const e = await findEnrollment(db, enrollmentId);
     if (!e) throw problems.notFound(`enrollment ${enrollmentId}`);
@@ -81,12 +88,6 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
     await audit(db, { id: 'simulated-checkout', role: 'simulated' }, 'payment.confirm', { type: 'enrollment', id: e.id });
     if (req.accepts(['html', 'json']) === 'json') return res.status(202).json({ enrollmentId: e.id, paid: true, simulated: true });
     res.redirect(303, `/checkout/return?enrollmentId=${e.id}&result=paid`);
-  });
-
-  router.get('/checkout/return', (req, res) => {
-    const paid = req.query.result === 'paid';
-    res.type('html').send(page(paid ? 'Payment received' : 'Payment cancelled', `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
-      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p></div>`));
   });
 
   return router;

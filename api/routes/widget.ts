@@ -15,8 +15,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * GET /widget/ai-tutor.js: the <ai-tutor> web component (any origin may embed it; it calls the API with the
- * student's own bearer token). GET /demo/student: a small student page that embeds it next to the enrollment's
- * status, launch button and completion upload; a development aid, so production does not serve it.
+ * student's own bearer token).
  */
 export function widgetRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -44,9 +43,18 @@ export function widgetRoutes(deps: ApiDeps): Router {
     res.send(body);
   });
 
-  if (deps.config.env !== 'production') {
-    router.get('/demo/student', (req, res) => demoStudentPage(deps, req, res));
-  }
+  return router;
+}
+
+/**
+ * GET /demo/student: a small student page that embeds the widget next to the enrollment's status, launch button and
+ * completion upload; a demo route (see `demoRoutes`). Its script and styles are files, so the CSP needs no inline.
+ */
+export function demoStudentRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/demo/student', (req, res) => demoStudentPage(deps, req, res));
+  router.get('/demo/student.js', (_req, res) => void res.type('application/javascript').send(DEMO_SCRIPT));
+  router.get('/demo/student.css', (_req, res) => void res.type('text/css').send(DEMO_STYLE));
   return router;
 }
 
@@ -119,8 +127,11 @@ ${view.checkoutUrl ? `<p><a class="button" href="${escapeHtml(view.checkoutUrl)}
 </main>
 <script src="/widget/ai-tutor.js" defer></script>
 <ai-tutor token="${escapeHtml(token)}" course-id="${escapeHtml(view.programId)}" enrollment-id="${escapeHtml(view.enrollmentId)}" api-base=""></ai-tutor>
-<script>
-(() => {
+<script src="/demo/student.js" defer></script>`;
+}
+
+/** The page's behaviour; it reads everything it needs from the page (the enrollment id, the widget's token). */
+const DEMO_SCRIPT = `(() => {
   const tutor = document.querySelector('ai-tutor');
   const enrollmentId = document.getElementById('app').dataset.enrollmentId;
   const auth = { Authorization: 'Bearer ' + tutor.getAttribute('token') };
@@ -158,17 +169,19 @@ ${view.checkoutUrl ? `<p><a class="button" href="${escapeHtml(view.checkoutUrl)}
   });
   document.querySelector('input[name=completedAt]').max = new Date().toISOString().slice(0, 10);
 })();
-</script>`;
-}
+`;
 
 function demoHtml(title: string, body: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto 6rem;padding:0 1rem;color:#1b1b1b;line-height:1.5}
+<link rel="stylesheet" href="/demo/student.css"></head>
+<body>${body}</body></html>`;
+}
+
+const DEMO_STYLE = `body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto 6rem;padding:0 1rem;color:#1b1b1b;line-height:1.5}
 h1{margin:.2rem 0 1rem;font-size:1.6rem}.eyebrow{margin:0;color:#5f6673;font-size:.9rem}
 .card{border:1px solid #d0d4dc;border-radius:10px;padding:1rem 1.25rem;margin:1rem 0}.card h2{margin:0 0 .5rem;font-size:1.1rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0}dt{color:#5f6673}dd{margin:0}
 label{display:block;margin:.5rem 0}button,.button{font-size:1rem;padding:.45rem 1.1rem;border-radius:6px;border:1px solid #2353c7;background:#2353c7;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
-button:disabled{opacity:.5;cursor:default}.notice{background:#fff3cd;border:2px solid #c9a227;padding:.75rem 1rem}[role=status]:empty{display:none}</style></head>
-<body>${body}</body></html>`;
-}
+button:disabled{opacity:.5;cursor:default}.notice{background:#fff3cd;border:2px solid #c9a227;padding:.75rem 1rem}[role=status]:empty{display:none}
+`;

@@ -5,8 +5,10 @@ import { reportCompletion } from '../completion-reports';
 import type { ApiDeps } from '../deps';
 import { basicAuth, partnerActorId, partnerAuditActor, type PartnerCaller, partnerOf } from '../partner-auth';
 import { HttpProblem, parse, problems } from '../problems';
+import { partnerRateLimit } from '../rate-limit';
 import { audit } from '../read-model';
 import { type XapiStatement, xapiPutQuery, xapiStatement, xapiStatementBatch } from '../schemas';
+import { refuseUnstorableText } from '../unstorable-text';
 
 /**
  * A small xAPI 1.0.3 Learning Record Store for the partners' courses: statements are kept as they were sent, made
@@ -54,7 +56,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
     next();
   });
   const json = express.json({ limit: '1mb' });
-  const guards = [basicAuth(db), requireVersion, requireJson, json];
+  const guards = [basicAuth(db), partnerRateLimit(deps), requireVersion, requireJson, json, refuseUnstorableText];
 
   router.post('/xapi/statements', ...guards, async (req, res) => {
     const partner = partnerOf(req);

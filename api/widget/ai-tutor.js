@@ -72,8 +72,17 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       this.busy = false;
       this.loadedFor = null;
       const root = this.attachShadow({ mode: 'open' });
-      const style = el('style');
-      style.textContent = STYLE;
+      // A constructed stylesheet is not inline style, so a page whose CSP has no 'unsafe-inline' still styles the
+      // widget; browsers without constructable stylesheets get a <style> element.
+      let style = null;
+      if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
+        root.adoptedStyleSheets = [sheet];
+      } else {
+        style = el('style');
+        style.textContent = STYLE;
+      }
 
       this.launcher = el('button', { class: 'launcher', type: 'button', part: 'launcher', 'aria-label': 'Ask the AI tutor', title: 'Ask the AI tutor', 'aria-haspopup': 'dialog', 'aria-expanded': 'false', 'aria-controls': 'panel' });
       this.launcher.innerHTML = ICON; // a constant, never user or model text
@@ -98,7 +107,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       this.form.append(label, this.input, this.sendButton);
 
       this.panel.append(header, this.list, this.errorBox, this.status, this.form);
-      root.append(style, this.launcher, this.panel);
+      if (style) root.append(style);
+      root.append(this.launcher, this.panel);
       this.list.append(this.emptyNote);
 
       this.launcher.addEventListener('click', () => this.toggle());

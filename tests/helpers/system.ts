@@ -50,6 +50,9 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     // No model unless a test gives one: a key in the developer's environment must not reach a real provider.
     OPENAI_API_KEY: '',
     OPENAI_BASE_URL: '',
+    // Tests and benchmarks drive hundreds of requests a second from one address; a test of the limits sets its own.
+    RATE_LIMIT_CLIENT: '1000000',
+    RATE_LIMIT_PARTNER: '1000000',
     ...options.env,
   };
   const processes = new Map<string, ChildProcess>();
@@ -122,8 +125,21 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     },
     /** Starts the API again (after `kill('api')`) and waits until it is ready. */
     startApi,
+    /** Another API process (a replica) on a port of its own against the same database and Temporal, with `extra` env. */
+    async startApiReplica(extra: NodeJS.ProcessEnv = {}) {
+      const [port] = await freePorts(1);
+      const log = fs.openSync(path.join(LOG_DIR, `${id}-api-${port}.log`), 'a');
+      const replica = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], {
+        cwd: PROJECT_ROOT, env: { ...env, PORT: String(port), ...extra }, stdio: ['ignore', log, log],
+      });
+      processes.set(`api-${port}`, replica);
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/readyz`, 60_000);
+      return { baseUrl: url };
+    },
     async stop() {
-      for (const name of ['api', 'worker', 'temporal']) {
+      const replicas = [...processes.keys()].filter((name) => name.startsWith('api-'));
+      for (const name of [...replicas, 'api', 'worker', 'temporal']) {
         const child = processes.get(name);
         if (!child) continue;
         child.kill('SIGTERM');

@@ -1,0 +1,134 @@
+import type { RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import type { Db } from '../db/pool';
+import type { ApiDeps } from './deps';
+import { HttpProblem, problems } from './problems';
+
+/**
+ * express-rate-limit's counter store over PostgreSQL, so a limit holds across API replicas: fixed windows on the
+ * database's clock, one atomic upsert per request, one row per client (table `rate_limit_hits`).
+ */
+export class PostgresRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+  private lastCleanup = Date.now();
+
+  constructor(private readonly db: Db, readonly prefix: string) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const { rows: [row] } = await this.query(
+      `SELECT hits, window_start FROM rate_limit_hits WHERE key = $1 AND window_start > now() - make_interval(secs => $2 / 1000.0)`,
+      [this.prefix + key, this.windowMs]);
+    return row && this.info(row);
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    this.cleanUpNowAndThen();
+    // A request that reaches the database after another replica opened the next window counts in that window.
+    const { rows: [row] } = await this.query(
+      `INSERT INTO rate_limit_hits AS r (key, window_start, hits)
+       VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) * 1000 / $2) * $2 / 1000.0), 1)
+       ON CONFLICT (key) DO UPDATE SET
+         hits = CASE WHEN EXCLUDED.window_start > r.window_start THEN 1 ELSE r.hits + 1 END,
+         window_start = GREATEST(r.window_start, EXCLUDED.window_start)
+       RETURNING hits, window_start`,
+      [this.prefix + key, this.windowMs]);
+    return this.info(row);
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.query('UPDATE rate_limit_hits SET hits = hits - 1 WHERE key = $1 AND hits > 0', [this.prefix + key]);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.query('DELETE FROM rate_limit_hits WHERE key = $1', [this.prefix + key]);
+  }
+
+  private info(row: { hits: number; window_start: Date }): ClientRateLimitInfo {
+    return { totalHits: row.hits, resetTime: new Date(row.window_start.getTime() + this.windowMs) };
+  }
+
+  /** Rows of clients that stopped calling are deleted at most once a window per process, off the request's path. */
+  private cleanUpNowAndThen() {
+    if (Date.now() - this.lastCleanup < this.windowMs) return;
+    this.lastCleanup = Date.now();
+    this.db.query('DELETE FROM rate_limit_hits WHERE window_start < now() - make_interval(secs => $1 / 1000.0)', [2 * this.windowMs])
+      .catch((err) => console.warn('[api] rate limit cleanup failed:', (err as Error).message));
+  }
+
+  private async query(sql: string, params: unknown[]) {
+    try {
+      return await this.db.query(sql, params);
+    } catch (err) {
+      throw new StoreUnavailable(err);
+    }
+  }
+}
+
+class StoreUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`the rate limit store failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+type Limits = Pick<ApiDeps, 'config' | 'db'>;
+
+function limiter({ config, db }: Limits, prefix: string, who: string, options: Partial<Options> & Pick<Options, 'limit' | 'keyGenerator'>): RequestHandler {
+  const windowS = Math.round(config.rateLimit.windowMs / 1000);
+  const limit = rateLimit({
+    windowMs: config.rateLimit.windowMs,
+    // draft-7 `RateLimit` / `RateLimit-Policy` headers; the library sets Retry-After only with some headers on.
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store: new PostgresRateLimitStore(db, `${prefix}:`),
+    handler: (req, res, next) => {
+      const info = (req as unknown as { rateLimit: { limit: number } }).rateLimit;
+      next(new HttpProblem(429, 'rate-limited', 'Too many requests',
+        `at most ${info.limit} requests per ${windowS} s per ${who}; try again in ${res.get('Retry-After')} s`));
+    },
+    ...options,
+  });
+  return (req, res, next) => limit(req, res, (err?: unknown) => {
+    if (!(err instanceof StoreUnavailable)) return next(err);
+    console.error(`[api] ${err.message}`);
+    res.set('Retry-After', '5');
+    next(problems.unavailable('the request could not be counted against its rate limit; try again shortly'));
+  });
+}
+
+/**
+ * Per client: the authenticated user when a valid bearer token came with the request, else the address. Mounted
+ * after the token and partner-key checks; a partner's requests count against its key instead.
+ */
+export function clientRateLimit(deps: Limits): RequestHandler {
+  return limiter(deps, 'client', 'client', {
+    limit: deps.config.rateLimit.client,
+    // Health checks come from the orchestrator's probes, often all from one address; they must never see a 429.
+    skip: (req) => req.partner !== undefined || req.path === '/healthz' || req.path === '/readyz',
+    keyGenerator: (req) => (req.actor ? `user:${req.actor.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
+  });
+}
+
+/** Per partner API key (`X-Api-Key` or xAPI Basic); only after the key was verified. */
+export function partnerRateLimit(deps: Limits): RequestHandler {
+  return limiter(deps, 'partner-key', 'partner API key', {
+    limit: deps.config.rateLimit.partner,
+    keyGenerator: (req) => `key:${req.partner?.keyId}`,
+  });
+}
+
+/**
+ * The Stripe webhook counts only refused requests (bad or missing signature) per address: Stripe's own, correctly
+ * signed events are never throttled, while someone sending forged ones is.
+ */
+export function webhookFailureRateLimit(deps: Limits): RequestHandler {
+  return limiter(deps, 'webhook-failures', 'webhook sender', {
+    limit: deps.config.rateLimit.client,
+    skipSuccessfulRequests: true,
+    keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+  });
+}

@@ -1,0 +1,86 @@
+/**
+ * Production fails closed at start: `loadConfig` names every development stand-in that production lacks, and the
+ * API and the worker, started bare (no NODE_ENV: production), refuse to start with that message.
+ */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig } from '../lib/config';
+import { PROJECT_ROOT } from '../lib/paths';
+import { PRODUCTION_STAND_INS } from './helpers/production-env';
+
+const SIGNING_JWK = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
+const COMPLETE = { ...PRODUCTION_STAND_INS, JWT_SECRET: 'a-production-secret', CREDENTIAL_SIGNING_JWK: SIGNING_JWK };
+const REQUIRED = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'JWT_SECRET', 'METRICS_TOKEN', 'CREDENTIAL_SIGNING_JWK'];
+
+const errorOf = (env: NodeJS.ProcessEnv) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('the configuration loaded');
+};
+
+describe('loadConfig in production', () => {
+  test('an unset NODE_ENV is production and names every missing variable at once', () => {
+    const message = errorOf({});
+    expect(message).toContain('NODE_ENV=unset, so production');
+    for (const name of REQUIRED) expect(message).toMatch(new RegExp(`(^|; |: )${name}: `));
+  });
+
+  test.each(REQUIRED.filter((n) => n !== 'JWT_SECRET' && n !== 'METRICS_TOKEN'))('without %s it refuses, naming only that one', (name) => {
+    const { [name as keyof typeof COMPLETE]: _left, ...rest } = COMPLETE;
+    const message = errorOf(rest);
+    expect(message).toMatch(new RegExp(`: ${name}: `));
+    expect(message.split('; ')).toHaveLength(1);
+  });
+
+  test('JWT_JWKS_URL stands in for JWT_SECRET, METRICS_PORT for METRICS_TOKEN; neither development secret nor public metrics', () => {
+    const { JWT_SECRET: _s, METRICS_TOKEN: _t, ...rest } = COMPLETE;
+    const message = errorOf(rest);
+    expect(message).toContain('JWT_SECRET: JWT_SECRET or JWT_JWKS_URL is required in production');
+    expect(message).toContain('METRICS_TOKEN: METRICS_TOKEN or METRICS_PORT is required in production');
+    const config = loadConfig({ ...rest, JWT_JWKS_URL: 'https://id.example/.well-known/jwks.json', METRICS_PORT: '9464' });
+    expect({ env: config.env, jwks: config.jwt.jwksUrl, metrics: config.metrics }).toEqual({
+      env: 'production', jwks: 'https://id.example/.well-known/jwks.json', metrics: { token: undefined, port: 9464 },
+    });
+  });
+
+  test('a complete production configuration loads; a short metrics token does not', () => {
+    expect(loadConfig(COMPLETE).stripe.secretKey).toBe('sk_test_stand_in');
+    expect(errorOf({ ...COMPLETE, METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN: at least 16 characters');
+  });
+
+  test('development and test keep their local stand-ins and defaults', () => {
+    const config = loadConfig({ NODE_ENV: 'development' });
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/credential_marketplace');
+    expect(config.rateLimit).toEqual({ windowMs: 60_000, client: 600, partner: 1_200 });
+    expect(loadConfig({ NODE_ENV: 'test' }).metrics).toEqual({ token: undefined, port: undefined });
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  test('takes a hop count or addresses, subnets and the named ranges; never "trust everyone"', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).toBe('loopback');
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, fd00::/8, loopback' }).trustProxy).toBe('10.0.0.0/8, fd00::/8, loopback');
+    for (const value of ['true', 'all', '*', '10.0.0.1/x', 'loopback/8']) expect(errorOf({ NODE_ENV: 'test', TRUST_PROXY: value })).toContain('TRUST_PROXY: ');
+  });
+});
+
+describe.each([
+  ['the API', 'api/server.js', '[api] could not start: Invalid configuration'],
+  ['the worker', 'worker/main.js', '[worker] stopped: Invalid configuration'],
+])('%s started bare', (_name, file, prefix) => {
+  test('exits with 1 and names each missing variable on stderr, without a stack trace', () => {
+    const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', file)], {
+      cwd: PROJECT_ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(prefix);
+    expect(result.stderr).toContain('NODE_ENV=unset, so production');
+    for (const name of REQUIRED) expect(result.stderr).toContain(`${name}: `);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
