@@ -65,8 +65,8 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
       if (!(err instanceof HttpProblem && err.status === 409)) throw err;
       // The workflow has ended, so it cannot keep this payment for a refund as it does while it runs: kept here,
       // through the same function its activity uses, once per session.
-      const { rows: [now] } = await db.query('SELECT status FROM enrollments WHERE id = $1', [enrollment.id]);
-      const kept = await insertPayment(db, { enrollmentId: enrollment.id, ...payment, status: 'rejected', reason: `payment arrived after the enrollment was ${now?.status ?? 'closed'}` });
+      const { rows: [ended] } = await db.query('SELECT status FROM enrollments WHERE id = $1', [enrollment.id]);
+      const kept = await insertPayment(db, { enrollmentId: enrollment.id, ...payment, status: 'rejected', reason: `payment arrived after the enrollment was ${ended?.status ?? 'closed'}` });
       if ((await handled('rejected')) && kept) {
         await audit(db, STRIPE_ACTOR, 'payment.after_close', { type: 'enrollment', id: enrollment.id }, { eventId: event.id, sessionId: session.id, amountTotal: session.amount_total });
       }
