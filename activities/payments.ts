@@ -13,6 +13,19 @@ export interface PaymentRecord {
   voucherNumber?: string;
 }
 
+/**
+ * Keeps one payment, once per provider and provider ref; true when this call wrote it. The workflow's activity and the
+ * Stripe webhook (for a payment to an enrollment whose workflow has ended) both write through this.
+ */
+export async function insertPayment(db: ActivityDeps['db'], p: PaymentRecord): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, reason, paid_at, voucher_number)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, provider_ref) DO NOTHING`,
+    [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt, p.voucherNumber ?? null],
+  );
+  return rowCount === 1;
+}
+
 export function createPaymentActivities({ db, payments, publicBaseUrl }: ActivityDeps) {
   const CHECKOUT_PROVIDERS = new Set(['stripe', 'simulated']);
   return {
@@ -33,11 +46,7 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
 
     /** Keeps every payment the workflow saw: the accepted one, and rejected ones (wrong amount, too late) for refunds. */
     async recordPayment(p: PaymentRecord): Promise<void> {
-      await db.query(
-        `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, reason, paid_at, voucher_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, provider_ref) DO NOTHING`,
-        [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt, p.voucherNumber ?? null],
-      );
+      await insertPayment(db, p);
     },
 
     /**

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type CompletionReport, type EnrollmentStatus, REPORTABLE_STATUSES, type ReportOutcome } from '../workflows/messages';
 import { insertCompletionEvidence } from '../activities/completions';
+import { completionDateProblem } from '../workflows/completion-date';
 import type { ApiDeps } from './deps';
+import { problems } from './problems';
 
 export const ALREADY_COMPLETE: readonly EnrollmentStatus[] = ['completed', 'closed'];
 /** Statuses in which a completion report can still be applied (the workflow decides; this is for previews). */
@@ -10,6 +12,14 @@ export const OPEN_FOR_COMPLETION: readonly EnrollmentStatus[] = REPORTABLE_STATU
 /** A report's id when the channel gives none: the same partner, enrollment and date are the same report. */
 export const derivedReportId = (partnerId: string, enrollmentId: string, completedAt: string) =>
   createHash('sha256').update(`${partnerId}\n${enrollmentId.toLowerCase()}\n${completedAt}`).digest('hex');
+
+/**
+ * The completion-date rule with the read model's launch and start (the enrollment row is written just before its
+ * workflow starts), for the answers the API gives without the workflow: a closed enrollment, a CSV dry run, xAPI
+ * statements before they are stored.
+ */
+export const completionDateProblemOf = (e: { launched_at: Date | null; created_at: Date }, completedAt: string) =>
+  completionDateProblem(completedAt, { launchedAt: e.launched_at?.toISOString(), startedAt: e.created_at.toISOString(), now: Date.now() });
 
 const readStatus = async (db: ApiDeps['db'], enrollmentId: string): Promise<string | undefined> =>
   (await db.query('SELECT status FROM enrollments WHERE id = $1', [enrollmentId])).rows[0]?.status;
@@ -32,6 +42,10 @@ export async function reportCompletion({ db, enrollments }: Pick<ApiDeps, 'db' |
 }
 
 async function keepAsEvidence(db: ApiDeps['db'], enrollmentId: string, r: CompletionReport): Promise<ReportOutcome> {
+  // The workflow would refuse an impossible date even now that the enrollment is complete; so does this answer.
+  const { rows: [e] } = await db.query('SELECT launched_at, created_at FROM enrollments WHERE id = $1', [enrollmentId]);
+  const problem = e && completionDateProblemOf(e, r.completedAt);
+  if (problem) throw problems.badRequest(problem, { errors: [{ field: 'body.completedAt', message: problem }] });
   await insertCompletionEvidence(db, { enrollmentId, ...r, outcome: 'already_complete' });
   const { rows } = await db.query(
     'SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3', [enrollmentId, r.method, r.reportId]);

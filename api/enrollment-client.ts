@@ -54,7 +54,11 @@ function toProblem(err: unknown): unknown {
     const { type, message } = err.cause;
     if (type === FailureType.conflict) return problems.conflict(message);
     if (type === FailureType.notFound) return problems.notFound(message.replace(/ is not part of this enrollment$/, ''));
-    if (type === FailureType.invalid) return problems.badRequest(message);
+    if (type === FailureType.invalid) {
+      // The workflow names the bad field (e.g. completedAt), so the 400 names it as a validation failure does.
+      const field = (err.cause.details?.[0] as { field?: unknown } | undefined)?.field;
+      return problems.badRequest(message, typeof field === 'string' ? { errors: [{ field: `body.${field}`, message }] } : undefined);
+    }
     if (type === FailureType.voucherUnusable) return problems.unprocessable(message);
     if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return problems.unavailable(message);
   }

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES } from '../workflows/messages';
+import { completionDateProblem } from '../workflows/completion-date';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
 export const idParam = (name: string) => z.object({ [name]: id });
 
-/** A calendar date or an instant, not in the future (a completion cannot be reported ahead of time). */
+/** The completion-date rule's future half, at parse time: the launch half needs the enrollment (the workflow checks both). */
+const notInTheFuture = (v: string, ctx: z.RefinementCtx) => {
+  const problem = completionDateProblem(v, { now: Date.now() });
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+
+/**
+ * A calendar date or an instant, not in the future (a completion cannot be reported ahead of time). A date is kept as
+ * its 00:00 UTC, which the completion-date rule reads back as that calendar day.
+ */
 export const completedAt = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be an ISO 8601 date or date-time' })
   .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v).toISOString())
-  .refine((v) => new Date(v).getTime() <= Date.now() + 24 * 3_600_000, 'cannot be in the future');
+  .superRefine(notInTheFuture);
 
 export const createProgramBody = z.object({
   title: z.string().trim().min(1).max(200),
@@ -172,9 +182,10 @@ export const xapiStatement = z.strictObject({
     .optional(),
   // The cmi5 registration is the enrollment id: a statement without one cannot count for any enrollment.
   context: z.looseObject({ registration: xapiUuid }, { error: 'required, with registration (the enrollment id)' }),
+  // A completed or passed statement's timestamp is its completion's date: the same rule (the launch half in xapi.ts).
   timestamp: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' })
-    .refine((v) => new Date(v).getTime() <= Date.now() + 24 * 3_600_000, 'cannot be in the future')
+    .superRefine(notInTheFuture)
     .optional(),
   stored: z.unknown().optional(),
   authority: z.unknown().optional(),

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { boundedFetch, ResponseTooLargeError } from '../lib/bounded-fetch';
 import { FailureType, type PartnerCompletionCheck } from '../workflows/messages';
+import { completionDateProblem } from '../workflows/completion-date';
 
 export type CompletionCheck = PartnerCompletionCheck;
 
@@ -62,8 +63,6 @@ export interface PartnerAdapterOptions {
 export const DEFAULT_TIMEOUTS = { registerMs: 5_000, checkMs: 10_000 };
 /** Answers larger than this are not a status answer. */
 const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024;
-/** A completion dated further ahead than this (clock skew allowance) is not believable. */
-const MAX_FUTURE_SKEW_MS = 24 * 3_600_000;
 
 /** The partner's answer cannot be read: visible as its own failure type, not retried at once (the next poll asks again). */
 const garbage = (partnerId: string, what: string) =>
@@ -261,7 +260,9 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
       const at = pick(answer, fields.completedAt);
       const ms = typeof at === 'string' && ISO_DATE.test(at.trim()) ? Date.parse(at.trim()) : NaN;
       if (!Number.isFinite(ms)) throw garbage(partnerId, `${fields.completedAt} is ${JSON.stringify(at) ?? 'missing'}, not an ISO 8601 date`);
-      if (ms > Date.now() + MAX_FUTURE_SKEW_MS) throw garbage(partnerId, `${fields.completedAt} ${at} is in the future`);
+      // The completion-date rule's future half (the workflow checks the launch half): such an answer is not believable.
+      const future = completionDateProblem(new Date(ms).toISOString(), { now: Date.now() });
+      if (future) throw garbage(partnerId, `${fields.completedAt} ${at}: ${future}`);
       const score = pick(answer, fields.score);
       if (score !== undefined && score !== null && (typeof score !== 'number' || !Number.isFinite(score))) {
         throw garbage(partnerId, `${fields.score} is ${JSON.stringify(score)}, not a number`);

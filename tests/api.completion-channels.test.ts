@@ -109,6 +109,14 @@ async function snapshot(enrollmentId: string) {
   };
 }
 
+/**
+ * Completion dates the completion-date rule allows for an enrollment launched moments ago: today's date, and the
+ * current instant in whole seconds (as partners send it; a moment before the launch is inside the clock tolerance).
+ */
+const TODAY = new Date().toISOString().slice(0, 10);
+const nowSeconds = (offsetMs = 0) => `${new Date(Date.now() + offsetMs).toISOString().slice(0, 19)}Z`;
+const normalized = (at: string) => new Date(at).toISOString();
+
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const auditCount = (action: string) => count('SELECT count(*) AS n FROM audit_log WHERE action = $1', [action]);
 
@@ -203,14 +211,14 @@ describe('partner API keys', () => {
 describe('partner push', () => {
   test('by enrollment id: 202 applied, the enrollment closes once with method partner_push; a retry is answered the same and changes nothing', async () => {
     const { id, student } = await enrollment(programs.nrf);
-    const body = { enrollmentId: id, completedAt: '2024-06-01T10:00:00Z', score: 91.5, evidenceUrl: 'https://riseup.example.org/certificates/abc' };
+    const body = { enrollmentId: id, completedAt: nowSeconds(), score: 91.5, evidenceUrl: 'https://riseup.example.org/certificates/abc' };
     const res = await push('nrf', keys.nrf.apiKey, body);
     expect(res.status).toBe(202);
-    const reportId = createHash('sha256').update(`nrf\n${id}\n2024-06-01T10:00:00.000Z`).digest('hex');
+    const reportId = createHash('sha256').update(`nrf\n${id}\n${normalized(body.completedAt)}`).digest('hex');
     expect(res.body).toEqual({ enrollmentId: id, reportId, outcome: 'applied', status: 'completed' });
 
     const { view, snap } = await expectClosedOnce(id, student.token, 'partner_push');
-    expect(view.completedAt).toBe('2024-06-01T10:00:00.000Z');
+    expect(view.completedAt).toBe(normalized(body.completedAt));
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
     const { rows: [evidence] } = await system.db.query('SELECT method, report_id, outcome, reported_by, score, evidence_url FROM completion_evidence WHERE enrollment_id = $1', [id]);
     expect(evidence).toEqual({ method: 'partner_push', report_id: reportId, outcome: 'applied', reported_by: 'partner:nrf', score: 91.5, evidence_url: body.evidenceUrl });
@@ -226,7 +234,7 @@ describe('partner push', () => {
     expect(after.history).toEqual(snap.history);
 
     // A different report for the closed enrollment is kept as evidence, and changes nothing else.
-    const late = await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-06-03', reportId: 'late-report-1' });
+    const late = await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: TODAY, reportId: 'late-report-1' });
     expect(late.status).toBe(202);
     expect(late.body).toEqual({ enrollmentId: id, reportId: 'late-report-1', outcome: 'already_complete', status: 'closed' });
     const final = await snapshot(id);
@@ -243,7 +251,7 @@ describe('partner push', () => {
     const externalId = `RISE-${randomUUID().slice(0, 8)}`;
     await system.db.query('UPDATE enrollments SET partner_external_id = $2 WHERE id = $1', [id, externalId]);
     const key = `push-${randomUUID()}`;
-    const body = { externalId, completedAt: '2024-07-04', reportId: `nrf-report-${externalId}` };
+    const body = { externalId, completedAt: TODAY, reportId: `nrf-report-${externalId}` };
     const res = await push('nrf', keys.nrf.apiKey, body, { 'idempotency-key': key });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ enrollmentId: id, reportId: body.reportId, outcome: 'applied', status: 'completed' });
@@ -255,7 +263,7 @@ describe('partner push', () => {
     expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE actor_id = 'partner:nrf' AND key = $1`, [key])).toBe(1);
 
     const { view } = await expectClosedOnce(id, student.token, 'partner_push');
-    expect(view.completedAt).toBe('2024-07-04T00:00:00.000Z');
+    expect(view.completedAt).toBe(`${TODAY}T00:00:00.000Z`);
     expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'completion.push' AND target_id = $1`, [id])).toBe(1);
   });
 
@@ -328,7 +336,7 @@ describe('xAPI statements', () => {
     const { id, student } = await enrollment(programs.nrfAndPassed);
     const headers = xapiHeaders('nrf', keys.nrf.apiKey);
     const failed = statement(id, VERBS.failed, { id: randomUUID(), timestamp: '2024-08-01T09:00:00Z', result: { success: false, score: { scaled: 0.41 } } });
-    const completed = statement(id, VERBS.completed, { timestamp: '2024-08-01T10:00:00Z', result: { completion: true } });
+    const completed = statement(id, VERBS.completed, { timestamp: nowSeconds(), result: { completion: true } });
     const first = await xapiPost([failed, completed], headers);
     expect(first.status).toBe(200);
     expect(first.headers.get('x-experience-api-version')).toBe('1.0.3');
@@ -343,13 +351,13 @@ describe('xAPI statements', () => {
     expect(kept).toEqual({ partner_id: 'nrf', verb: VERBS.failed, statement: failed });
 
     const passedId = randomUUID();
-    const passed = statement(id, VERBS.passed, { timestamp: '2024-08-02T11:30:00Z', result: { success: true, score: { scaled: 0.87 } } });
+    const passed = statement(id, VERBS.passed, { timestamp: nowSeconds(1000), result: { success: true, score: { scaled: 0.87 } } });
     const put = await request('PUT', `/xapi/statements?statementId=${passedId}`, { json: passed, headers });
     expect(put.status).toBe(204);
     expect(put.headers.get('x-experience-api-version')).toBe('1.0.3');
 
     const { view } = await expectClosedOnce(id, student.token, 'xapi');
-    expect(view.completedAt).toBe('2024-08-02T11:30:00.000Z');
+    expect(view.completedAt).toBe(normalized(passed.timestamp));
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
     const { rows: [evidence] } = await system.db.query('SELECT method, report_id, outcome, score, reported_by FROM completion_evidence WHERE enrollment_id = $1', [id]);
     expect(evidence).toEqual({ method: 'xapi', report_id: passedId, outcome: 'applied', score: 87, reported_by: 'partner:nrf' });
@@ -367,11 +375,14 @@ describe('xAPI statements', () => {
 
   test('CompletedOrPassed: one completed statement completes the enrollment, dated by the statement', async () => {
     const { id, student } = await enrollment(programs.nrf);
-    const res = await xapiPost(statement(id, VERBS.completed, { timestamp: '2024-09-09T09:09:09+02:00' }), xapiHeaders('nrf', keys.nrf.apiKey, '1.0.0'));
+    // The current instant written in a zone two hours east of UTC.
+    const at = nowSeconds();
+    const inZone = `${new Date(Date.parse(at) + 2 * 3_600_000).toISOString().slice(0, 19)}+02:00`;
+    const res = await xapiPost(statement(id, VERBS.completed, { timestamp: inZone }), xapiHeaders('nrf', keys.nrf.apiKey, '1.0.0'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     const { view } = await expectClosedOnce(id, student.token, 'xapi');
-    expect(view.completedAt).toBe('2024-09-09T07:09:09.000Z');
+    expect(view.completedAt).toBe(normalized(at));
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
     expect((await snapshot(id)).evidence).toEqual([{ method: 'xapi', report_id: res.body[0], outcome: 'applied' }]);
   });
@@ -446,7 +457,7 @@ describe('xAPI statements', () => {
     const { id } = await enrollment(programs.nrfAndPassed);
     const headers = xapiHeaders('nrf', keys.nrf.apiKey);
     const statementId = randomUUID();
-    const original = statement(id, VERBS.completed, { id: statementId, timestamp: '2024-10-01T10:00:00Z' });
+    const original = statement(id, VERBS.completed, { id: statementId, timestamp: nowSeconds() });
     expect((await xapiPost(original, headers)).status).toBe(200);
     const changed = { ...original, verb: { id: VERBS.passed } };
     expectProblem(await xapiPost(changed, headers), 409);
@@ -468,7 +479,8 @@ describe('CSV import', () => {
     const b = await enrollment(programs.nrf);
     const externalId = `RISE-${randomUUID().slice(0, 8)}`;
     await system.db.query('UPDATE enrollments SET partner_external_id = $2 WHERE id = $1', [b.id, externalId]);
-    const csv = `enrollmentId,externalId,completedAt,score\r\n${a.id},,2024-05-01,88\r\n,${externalId},2024-05-02T15:00:00Z,\r\n`;
+    const instant = nowSeconds();
+    const csv = `enrollmentId,externalId,completedAt,score\r\n${a.id},,${TODAY},88\r\n,${externalId},${instant},\r\n`;
     const before = [await snapshot(a.id), await snapshot(b.id)];
 
     const dry = await importCsv('nrf', holder.token, csv, true);
@@ -492,8 +504,8 @@ describe('CSV import', () => {
     ]);
     const closedA = await expectClosedOnce(a.id, a.student.token, 'csv_import');
     const closedB = await expectClosedOnce(b.id, b.student.token, 'csv_import');
-    expect(closedA.view.completedAt).toBe('2024-05-01T00:00:00.000Z');
-    expect(closedB.view.completedAt).toBe('2024-05-02T15:00:00.000Z');
+    expect(closedA.view.completedAt).toBe(`${TODAY}T00:00:00.000Z`);
+    expect(closedB.view.completedAt).toBe(normalized(instant));
     expect(await auditCount('completion.import')).toBe(1);
 
     for (const e of [a, b]) await eventually(async () => (await snapshot(e.id)).evidence.length === 1, 'the applied evidence');
@@ -522,7 +534,7 @@ describe('CSV import', () => {
     const future = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const csv = [
       'Enrollment ID,Completed At,Notes',              // 1: header (spelling and an extra column tolerated)
-      `${good.id},2024-03-04,"finished, with honours"`, // 2: matched
+      `${good.id},${TODAY},"finished, with honours"`,   // 2: matched
       `${unknownId},2024-03-04,`,                       // 3: unknown
       'not-a-uuid,2024-03-04,',                         // 4: invalid id
       `${notLaunched.id},04/03/2024,`,                  // 5: invalid date
@@ -532,7 +544,7 @@ describe('CSV import', () => {
       `${otherHolders.id},2024-03-04,`,                 // 9: another holder's enrollment: unknown
       `${otherPartners.id},2024-03-04,`,                // 10: another partner's enrollment: unknown
       `${good.id},2024-03-04`,                          // 11: wrong field count
-      `${good.id},2024-03-05,"a second report,`,        // 12-13: a quoted field over two lines…
+      `${good.id},${nowSeconds()},"a second report,`,   // 12-13: a quoted field over two lines…
       'same row"',                                      //        …an earlier row completes the same enrollment
       '',
     ].join('\n');
@@ -572,7 +584,7 @@ describe('CSV import', () => {
     expect(await Promise.all(untouched.map((e) => snapshot(e.id)))).toEqual(before);
 
     // An admin sees every holder's enrollments of the partner; another partner's stay unknown.
-    const asAdmin = await importCsv('nrf', admin.token, `enrollmentId,completedAt\n${otherHolders.id},2024-03-04\n${otherPartners.id},2024-03-04\n`, true);
+    const asAdmin = await importCsv('nrf', admin.token, `enrollmentId,completedAt\n${otherHolders.id},${TODAY}\n${otherPartners.id},${TODAY}\n`, true);
     expect(asAdmin.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['matched', 'unknown']);
     // A withdrawn (or not yet paid) enrollment cannot take a completion: invalid.
     const wd = await request('POST', `/api/enrollments/${notLaunched.id}/withdraw`, { token: notLaunched.student.token, json: {} });
@@ -615,9 +627,10 @@ describe('CSV import', () => {
 describe('two channels at once', () => {
   test('a push and a CSV import racing: one applied, the other already_complete; one certificate, one email, one ledger set', async () => {
     const { id, student } = await enrollment(programs.nrf);
+    const [pushedAt, importedAt] = [nowSeconds(), nowSeconds(1000)];
     const [pushed, imported] = await Promise.all([
-      push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-04-01T08:00:00Z', reportId: `race-${id}` }),
-      importCsv('nrf', holder.token, `enrollmentId,completedAt\n${id},2024-04-02T08:00:00Z\n`),
+      push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: pushedAt, reportId: `race-${id}` }),
+      importCsv('nrf', holder.token, `enrollmentId,completedAt\n${id},${importedAt}\n`),
     ]);
     expect(pushed.status).toBe(202);
     expect(imported.status).toBe(200);
@@ -627,7 +640,7 @@ describe('two channels at once', () => {
 
     const winner = pushed.body.outcome === 'applied' ? 'partner_push' : 'csv_import';
     const { view } = await expectClosedOnce(id, student.token, winner);
-    expect(view.completedAt).toBe(winner === 'partner_push' ? '2024-04-01T08:00:00.000Z' : '2024-04-02T08:00:00.000Z');
+    expect(view.completedAt).toBe(normalized(winner === 'partner_push' ? pushedAt : importedAt));
     await eventually(async () => (await snapshot(id)).evidence.length === 2, 'both reports as evidence');
     const { rows } = await system.db.query('SELECT method, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method', [id]);
     expect(rows).toEqual([
@@ -667,7 +680,7 @@ describe('withdrawal', () => {
     expect(res.body).toEqual({ enrollmentId: id, status: 'withdrawn', refundCents: 0, currency: 'usd' });
 
     const done = await enrollment(programs.nrf);
-    expect((await push('nrf', keys.nrf.apiKey, { enrollmentId: done.id, completedAt: '2024-06-01' })).status).toBe(202);
+    expect((await push('nrf', keys.nrf.apiKey, { enrollmentId: done.id, completedAt: TODAY })).status).toBe(202);
     await waitForStatus(system, done.student.token, done.id, 'closed');
     expectProblem(await request('POST', `/api/enrollments/${done.id}/withdraw`, { token: done.student.token }), 409);
     expect((await snapshot(done.id)).enrollment.status).toBe('closed');

@@ -19,6 +19,9 @@ import {
 } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
+/** A completion date that is possible for an enrollment launched today (not before its launch, not in the future). */
+const TODAY = new Date().toISOString().slice(0, 10);
+
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const NRF = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
 
@@ -109,7 +112,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   expect(launch.headers.get('location')).toBe(`${system.baseUrl}/partners/demo/launch?enrollmentId=${enrollmentId}&courseId=${DEMO.partnerCourseId}`);
 
   const first = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-    token: student.token, body: evidenceForm(await samplePdf(), 'partner-certificate.pdf', '2026-11-20'),
+    token: student.token, body: evidenceForm(await samplePdf(), 'partner-certificate.pdf', TODAY),
   });
   expect(first.status).toBe(202);
   expect(first.body).toEqual({ submissionId: expect.any(String), status: 'awaiting_review' });
@@ -128,7 +131,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   await waitForStatus(system, student.token, enrollmentId, 'in_progress');
 
   const second = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-    token: student.token, body: evidenceForm(await samplePdf('Workplace Safety: passed'), 'safety.pdf', '2026-11-21'),
+    token: student.token, body: evidenceForm(await samplePdf('Workplace Safety: passed'), 'safety.pdf', TODAY),
   });
   expect(second.status).toBe(202);
   const approved = await request('POST', `/api/program-holder/submissions/${second.body.submissionId}/approve`, { token: holder.token });
@@ -136,7 +139,7 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   expect(approved.body.status).toBe('completed');
 
   const view = await checkOutcomes(enrollmentId, student, DEMO);
-  expect(view).toEqual(expect.objectContaining({ completionMethod: 'student_upload', completedAt: '2026-11-21T00:00:00.000Z', paidAt: expect.any(String), launchedAt: expect.any(String) }));
+  expect(view).toEqual(expect.objectContaining({ completionMethod: 'student_upload', completedAt: `${TODAY}T00:00:00.000Z`, paidAt: expect.any(String), launchedAt: expect.any(String) }));
   expect(view.submissions.map((s: { status: string; reason: string | null }) => [s.status, s.reason])).toEqual([['rejected', reason], ['approved', null]]);
   expect(view.history.map((h: { status: string }) => h.status)).toEqual(
     ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'in_progress', 'awaiting_review', 'completed', 'closed']);
@@ -174,10 +177,10 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   expect(launch.headers.get('location')).toBe(`https://riseup.nrffoundation.org/?course=${NRF.partnerCourseId}&registration=${enrollmentId}`);
 
   const marked = await request('POST', '/api/program-holder/mark-complete', {
-    token: holder.token, json: { enrollmentId, completedAt: '2026-11-23', notes: 'Confirmed by the partner by phone' },
+    token: holder.token, json: { enrollmentId, completedAt: TODAY, notes: 'Confirmed by the partner by phone' },
   });
   expect(marked.status).toBe(200);
-  expect(marked.body).toEqual({ enrollmentId, status: 'completed', completedAt: '2026-11-23T00:00:00.000Z', completionMethod: 'manual' });
+  expect(marked.body).toEqual({ enrollmentId, status: 'completed', completedAt: `${TODAY}T00:00:00.000Z`, completionMethod: 'manual' });
 
   const view = await checkOutcomes(enrollmentId, student, NRF);
   expect(view.completionMethod).toBe('manual');

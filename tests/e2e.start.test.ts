@@ -15,6 +15,9 @@ import { waitForHttp } from '../lib/wait';
 import { freePorts } from './helpers/ports';
 import { httpClient, waitForStatus } from './helpers/system';
 
+/** A completion date that is possible for an enrollment launched today (not before its launch, not in the future). */
+const TODAY = new Date().toISOString().slice(0, 10);
+
 const SERVER_URL = 'postgres://postgres@127.0.0.1:5432';
 const dbName = `cm_test_start_${randomUUID().slice(0, 8)}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-start-'));
@@ -84,7 +87,7 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
   const after = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student });
   expect(after.body).toEqual(expect.objectContaining({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }));
-  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: '2026-11-24' } });
+  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: TODAY } });
   expect(marked.status).toBe(200);
   await waitForStatus({ baseUrl }, student, enrollmentId, 'closed');
   // Without SMTP_URL the completion email is an .eml file in the outbox.

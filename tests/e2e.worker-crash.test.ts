@@ -7,6 +7,9 @@ import { waitFor } from '../lib/wait';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
+/** A completion date that is possible for an enrollment launched today (not before its launch, not in the future). */
+const TODAY = new Date().toISOString().slice(0, 10);
+
 const PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'milady')!;
 
 let system: System;
@@ -25,7 +28,7 @@ test('SIGKILL of the worker mid-lifecycle, then a restart: the enrollment closes
   expect(created.status).toBe(201);
   const { enrollmentId } = created.body;
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
-  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId, completedAt: '2026-11-24' } });
+  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId, completedAt: TODAY } });
   expect(marked.status).toBe(200);
 
   // The certificate is issued and the email activity has claimed its row: the worker is inside the SMTP exchange.

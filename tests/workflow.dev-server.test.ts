@@ -62,11 +62,14 @@ async function startInProgress(taskQueue: string, overrides: Partial<EnrollmentW
   return { input, handle };
 }
 
+/** Today as the API keeps a date (00:00 UTC): a completion date that is possible whenever the enrollment launched today. */
+const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
+
 function evidence(overrides: Partial<EvidenceSubmission> = {}): EvidenceSubmission {
   const submissionId = overrides.submissionId ?? randomUUID();
   return {
     submissionId, fileKey: `evidence/${submissionId}.pdf`, contentType: 'application/pdf', sizeBytes: 2048, sha256: 'b'.repeat(64),
-    completedAt: '2026-09-01T00:00:00.000Z', studentId: 'student-1', ...overrides,
+    completedAt: today(), studentId: 'student-1', ...overrides,
   };
 }
 
@@ -115,8 +118,9 @@ function fakeWithHeldCertificate() {
 test('upload, rejection with a reason, a second upload and its approval close the enrollment as a student upload', async () => {
   const { fake, release } = fakeWithHeldCertificate();
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
-  const first = evidence({ completedAt: '2026-09-01T00:00:00.000Z' });
-  const second = evidence({ completedAt: '2026-09-05T00:00:00.000Z' });
+  const first = evidence({ completedAt: today() });
+  // An instant a moment before the launch below: inside the completion-date rule's clock tolerance.
+  const second = evidence({ completedAt: new Date().toISOString() });
   const reason = 'The uploaded certificate belongs to someone else.';
   const { input, handle } = await worker.runUntil(() => releasing(release, async () => {
     const started = await startInProgress(taskQueue);
@@ -269,7 +273,7 @@ describe('two completions of one enrollment', () => {
       const { handle } = await startInProgress(taskQueue);
       await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
       const results = await Promise.allSettled([
-        handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-09-02T00:00:00.000Z', markedBy: 'holder-1' }] }),
+        handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] }),
         handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
       ]);
       const completed = await handle.query(statusQuery);
@@ -302,21 +306,21 @@ describe('two completions of one enrollment', () => {
     await worker.runUntil(() => releasing(release, async () => {
       const { handle } = await startInProgress(taskQueue);
       await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
-      const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-09-02T00:00:00.000Z', markedBy: 'holder-1' }] });
+      const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] });
       expect(marked).toMatchObject({ status: 'completed', completionMethod: 'manual' });
 
       const lateReject = await refusal(handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2', reason: 'no' }] }));
       expect(lateReject.type).toBe(FailureType.conflict);
       const lateApprove = await refusal(handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }));
       expect(lateApprove.type).toBe(FailureType.conflict);
-      expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: '2026-09-02T00:00:00.000Z' });
+      expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: today() });
       release.open();
       expect(await handle.result()).toMatchObject({ status: 'closed' });
     }));
     expect(fake.callsOf('recordSubmissionReview')).toHaveLength(0);
     expect(fake.callsOf('sendSubmissionRejectedEmail')).toHaveLength(0);
     expect(statusesProjected(fake).filter((s) => s === 'completed')).toHaveLength(1);
-    expect(fake.callsOf('issueCertificate')).toEqual([expect.objectContaining({ completedAt: '2026-09-02T00:00:00.000Z' })]);
+    expect(fake.callsOf('issueCertificate')).toEqual([expect.objectContaining({ completedAt: today() })]);
   });
 });
 
@@ -337,7 +341,7 @@ test('search attributes: a voucher enrollment started by the API client carries 
     expect(open.get(searchAttributes.completionMethod)).toBeUndefined();
 
     await enrollments.launch(input.enrollmentId);
-    await enrollments.markComplete(input.enrollmentId, { completedAt: '2026-10-01T00:00:00.000Z', markedBy: 'holder-1' });
+    await enrollments.markComplete(input.enrollmentId, { completedAt: today(), markedBy: 'holder-1' });
     expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
 
     const closed = (await handle.describe()).typedSearchAttributes;

@@ -56,7 +56,8 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
     await env.sleep('30d'); // a paid enrollment waits for the student without a payment deadline
     const launch = await handle.executeUpdate(launchUpdate);
     expect(launch.launchUrl).toBe(`https://partner.test/launch/${input.enrollmentId}`);
-    await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-11-20', markedBy: 'holder-1' }] });
+    // A date on the test server's clock, which has skipped ahead of the machine's: the launch day.
+    await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: launch.launchedAt.slice(0, 10), markedBy: 'holder-1' }] });
     expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
   });
   expect(statusesProjected(fake)).toEqual(['pending_payment', 'ready_to_launch', 'in_progress', 'completed', 'closed']);

@@ -123,13 +123,13 @@ test('reminders count from the launch: days 7 and 21 sent, day 3 skipped while e
     launchedAt = Date.parse((await handle.query(statusQuery)).launchedAt!);
     await env.sleep('2d');
     await handle.executeUpdate((await import('../workflows/messages')).submitEvidenceUpdate, {
-      args: [{ submissionId: randomUUID(), fileKey: 'k', contentType: 'application/pdf', sizeBytes: 1, sha256: 'x', completedAt: new Date().toISOString(), studentId: 's' }],
+      args: [{ submissionId: randomUUID(), fileKey: 'k', contentType: 'application/pdf', sizeBytes: 1, sha256: 'x', completedAt: new Date(await env.currentTimeMs()).toISOString(), studentId: 's' }],
     });
     await env.sleep('2d'); // day 4 after launch: the student is waiting for review, so no reminder now
     const { submissions } = await handle.query(statusQuery);
     await handle.executeUpdate((await import('../workflows/messages')).rejectSubmissionUpdate, { args: [{ submissionId: submissions[0].id, reviewerId: 'h', reason: 'blurry' }] });
     await env.sleep('26d'); // day 30
-    await handle.executeUpdate(reportCompletionUpdate, { args: [{ method: 'partner_push', reportId: 'push-1', completedAt: new Date().toISOString(), reportedBy: 'partner:demo' }] });
+    await handle.executeUpdate(reportCompletionUpdate, { args: [{ method: 'partner_push', reportId: 'push-1', completedAt: new Date(await env.currentTimeMs()).toISOString(), reportedBy: 'partner:demo' }] });
     expect((await handle.result()).status).toBe('closed');
   });
   expect(fake.callsOf('sendNudgeEmail').map((c) => c.day)).toEqual([7, 21]);
@@ -159,7 +159,8 @@ test('the deadline passes with no completion: expired, with a WIOA exit and no o
 
 test('a partner that is down for days, then answers garbage, then recovers: polls back off, then the completion closes the enrollment', async () => {
   const fake = fakeActivities();
-  const completedAt = '2026-03-01T12:00:00.000Z';
+  // Set at the launch: a completion the partner reports must not be dated before it (the test server's clock).
+  let completedAt = '';
   const partner = fakePartner((call) => (call <= 4 ? new Error('503 from partner') : call <= 6 ? new Error('unreadable answer') : { completed: true, completedAt, score: 91 }));
   const input = workflowInput({
     fundingSource: 'wioa_ita', voucherNumber: 'ITA-O', deadlineDays: 365, nudgeDays: [],
@@ -167,7 +168,7 @@ test('a partner that is down for days, then answers garbage, then recovers: poll
   });
   const result = await run(fake, partner, async (taskQueue) => {
     const handle = await start(taskQueue, input);
-    await handle.executeUpdate(launchUpdate);
+    completedAt = new Date(Date.parse((await handle.executeUpdate(launchUpdate)).launchedAt) + 3_600_000).toISOString();
     return handle.result();
   });
   expect(result.status).toBe('closed');
@@ -187,11 +188,12 @@ test('first completion wins: a second channel is kept as evidence, a repeated re
   await run(fake, undefined, async (taskQueue) => {
     const handle = await start(taskQueue, input);
     await handle.executeUpdate(launchUpdate);
-    const report = { method: 'xapi' as const, reportId: 'stmt-1', completedAt: '2026-11-01T00:00:00.000Z', reportedBy: 'partner:demo' };
+    const now = await env.currentTimeMs();
+    const report = { method: 'xapi' as const, reportId: 'stmt-1', completedAt: new Date(now).toISOString(), reportedBy: 'partner:demo' };
     expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({ outcome: 'applied', status: 'completed' });
     expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({ outcome: 'applied', status: 'completed' });
     expect(await handle.executeUpdate(reportCompletionUpdate, {
-      args: [{ method: 'csv_import', reportId: 'row-9', completedAt: '2026-11-02T00:00:00.000Z', reportedBy: 'holder-1' }],
+      args: [{ method: 'csv_import', reportId: 'row-9', completedAt: new Date(now + 60_000).toISOString(), reportedBy: 'holder-1' }],
     })).toEqual({ outcome: 'already_complete', status: expect.stringMatching(/^(completed|closed)$/) });
     const refused = await conflictOf(handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-11-03', markedBy: 'holder-1' }] }));
     expect(refused.type).toBe(FailureType.conflict);

@@ -48,6 +48,7 @@ import {
   type WithdrawRequest,
   withdrawUpdate,
 } from './messages';
+import { completionDateProblem } from './completion-date';
 
 const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } as const;
 
@@ -61,6 +62,8 @@ const records = proxyLocalActivities<EnrollmentActivities>({ startToCloseTimeout
 
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
 const notFound = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.notFound);
+/** A bad value in the request; the detail names the field, so the API's 400 can name it too. */
+const invalid = (message: string, field: string) => ApplicationFailure.nonRetryable(message, FailureType.invalid, { field });
 const nowIso = () => new Date().toISOString();
 const DAY_MS = 86_400_000;
 /** A run continues as new well before this many events, so even a year of daily polls keeps each history small. */
@@ -188,6 +191,20 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
     return { outcome: 'applied', status: state.status };
   }
 
+  /**
+   * Why a completion date is impossible for this enrollment (see completionDateProblem): the bound is the launch, or
+   * the start for channels that need no launch. The first status is carried over a continue-as-new; the run's start
+   * is not.
+   */
+  const completionDateProblemNow = (completedAt: string) => {
+    const started = [state.history[0]?.at, workflowInfo().startTime.toISOString()].filter((t): t is string => t !== undefined).sort()[0];
+    return completionDateProblem(completedAt, { launchedAt: state.launchedAt, startedAt: started, now: Date.now() });
+  };
+  const requirePossibleCompletionDate = (completedAt: string) => {
+    const problem = completionDateProblemNow(completedAt);
+    if (problem) throw invalid(problem, 'completedAt');
+  };
+
   setHandler(statusQuery, () => state);
 
   // ── pay ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -283,6 +300,8 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
         }
         if (state.submissions.some((x) => x.id === s.submissionId)) throw conflict(`submission ${s.submissionId} exists already`);
         if (state.submissions.length >= MAX_SUBMISSIONS) throw conflict(`at most ${MAX_SUBMISSIONS} submissions per enrollment`);
+        // Checked here, at submission: the holder's approval later takes the date as the student gave it.
+        requirePossibleCompletionDate(s.completedAt);
       },
     },
   );
@@ -336,17 +355,20 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
       return state;
     },
     {
-      validator: (_m: MarkComplete) => {
+      validator: (m: MarkComplete) => {
         if (state.status === 'pending_payment') throw conflict('the enrollment is not paid yet');
         if (!MARKABLE_STATUSES.includes(state.status)) throw conflict(`the enrollment is already ${state.status}`);
+        requirePossibleCompletionDate(m.completedAt);
       },
     },
   );
 
   setHandler(reportCompletionUpdate, (r) => applyReport(r), {
-    validator: (_r: CompletionReport) => {
+    validator: (r: CompletionReport) => {
       if (state.status === 'pending_payment') throw conflict('the enrollment is not paid yet');
       if (!REPORTABLE_STATUSES.includes(state.status)) throw conflict(`the enrollment is ${state.status}`);
+      // Also when already complete: an impossible date is bad input, not evidence.
+      requirePossibleCompletionDate(r.completedAt);
     },
   });
 
@@ -480,6 +502,9 @@ export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promis
         if (now >= nextPollAt) {
           try {
             const check = await partner!.checkPartnerCompletion({ enrollmentId });
+            // A date the enrollment cannot have is an unreadable answer: never applied, asked again later.
+            const dateProblem = check.completed ? completionDateProblemNow(check.completedAt) : undefined;
+            if (dateProblem) throw new Error(`the partner's answer is unreadable: ${dateProblem}`);
             pollIntervalMs = polling!.intervalMs;
             if (check.completed && !completion && !withdrawal) {
               await applyReport({

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db/pool';
 import { actorOf, requireRole } from '../auth';
-import { ALREADY_COMPLETE, derivedReportId, OPEN_FOR_COMPLETION, reportCompletion } from '../completion-reports';
+import { ALREADY_COMPLETE, completionDateProblemOf, derivedReportId, OPEN_FOR_COMPLETION, reportCompletion } from '../completion-reports';
 import { type CsvTable as Table, csvUpload, readCsvTable } from '../csv';
 import type { ApiDeps } from '../deps';
 import { createApiKey, partnerAuditActor, partnerOf } from '../partner-auth';
@@ -19,6 +19,7 @@ import {
   partnerCompletionBody,
   partnerParams,
 } from '../schemas';
+import { REPORTABLE_STATUSES } from '../../workflows/messages';
 
 export const CSV_MAX_BYTES = 1024 * 1024;
 export const CSV_MAX_ROWS = 5000;
@@ -174,7 +175,8 @@ async function planImport(db: Db, partnerId: string, actor: { id: string; role: 
     const rawDate = cell(fields, 'completedAt');
     if (!rawDate) return invalid('missing completedAt');
     const date = completedAtSchema.safeParse(rawDate);
-    if (!date.success) return invalid(`completedAt ${JSON.stringify(rawDate.slice(0, 80))} ${firstIssue(date)}`);
+    // The completion-date rule's messages name the value already; a format error is prefixed with it here.
+    if (!date.success) return invalid(firstIssue(date).startsWith('completedAt ') ? firstIssue(date) : `completedAt ${JSON.stringify(rawDate.slice(0, 80))} ${firstIssue(date)}`);
     const rawScore = cell(fields, 'score');
     const score = rawScore ? completionScore.safeParse(Number(rawScore)) : undefined;
     if (rawScore && (!/^\d+(\.\d+)?$/.test(rawScore) || !score!.success)) return invalid(`score ${JSON.stringify(rawScore.slice(0, 80))} must be a number from 0 to 100`);
@@ -193,11 +195,11 @@ async function planImport(db: Db, partnerId: string, actor: { id: string; role: 
   const externals = [...new Set(parsed.flatMap((r) => (r.by && !r.by.enrollmentId && r.by.externalId ? [r.by.externalId] : [])))];
   const { rows: found } = ids.length || externals.length
     ? await db.query(
-      `SELECT e.id, e.status, e.partner_external_id FROM enrollments e JOIN programs p ON p.id = e.program_id
+      `SELECT e.id, e.status, e.partner_external_id, e.launched_at, e.created_at FROM enrollments e JOIN programs p ON p.id = e.program_id
         WHERE p.partner_id = $1 AND ($2::text IS NULL OR p.holder_id = $2)
           AND (e.id = ANY($3::uuid[]) OR e.partner_external_id = ANY($4::text[]))`,
       [partnerId, actor.role === 'program_holder' ? actor.id : null, ids, externals])
-    : { rows: [] as { id: string; status: string; partner_external_id: string | null }[] };
+    : { rows: [] as { id: string; status: string; partner_external_id: string | null; launched_at: Date | null; created_at: Date }[] };
   const byId = new Map(found.map((e) => [e.id as string, e]));
   const byExternal = new Map<string, typeof found>();
   for (const e of found) if (e.partner_external_id) byExternal.set(e.partner_external_id, [...(byExternal.get(e.partner_external_id) ?? []), e]);
@@ -220,6 +222,9 @@ async function planImport(db: Db, partnerId: string, actor: { id: string; role: 
       if (!e) return unknown(`externalId ${JSON.stringify(by.externalId)}`);
     }
     const base = { ...row, enrollmentId: e.id as string };
+    // As the workflow does: a state that takes no completion first, then the date (whether or not it would apply).
+    const dateProblem = (REPORTABLE_STATUSES as readonly string[]).includes(e.status) ? completionDateProblemOf(e, row.completedAt!) : undefined;
+    if (dateProblem) return { ...base, outcome: 'invalid', message: dateProblem };
     const earlier = completedBy.get(e.id);
     if (earlier !== undefined) return { ...base, outcome: 'already_complete', message: `line ${earlier} already completes this enrollment; kept as evidence` };
     if (ALREADY_COMPLETE.includes(e.status)) {

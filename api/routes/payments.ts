@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import Stripe from 'stripe';
+import { insertPayment } from '../../activities/payments';
 import type { ApiDeps } from '../deps';
 import { escapeHtml, page } from '../html';
 import { HttpProblem, parse, problems } from '../problems';
@@ -36,17 +37,45 @@ export function paymentRoutes({ db, enrollments, config }: ApiDeps): Router {
       console.warn(`[api] Stripe event ${event.id}: session ${session.id} names no known enrollment`);
       return res.json({ received: true, applied: false, reason: 'no such enrollment' });
     }
+
+    // Each event is acted on once: recorded `received` before acting, `handled` after. A crash in between leaves it
+    // `received`, and Stripe's retry acts again, which is safe (see db/migrations/011_stripe_events.sql).
+    await db.query('INSERT INTO stripe_events (id, type, session_id, enrollment_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
+      [event.id, event.type, session.id, enrollment.id]);
+    const { rows: [seen] } = await db.query('SELECT state FROM stripe_events WHERE id = $1', [event.id]);
+    if (seen?.state === 'handled') return res.json({ received: true, applied: false, reason: `event ${event.id} was handled already` });
+    /** Marks the event handled; true for the one request that did (so its audit row is written once). */
+    const handled = async (outcome: 'applied' | 'same_payment' | 'rejected') => (await db.query(
+      `UPDATE stripe_events SET state = 'handled', outcome = $2, handled_at = now() WHERE id = $1 AND state = 'received'`,
+      [event.id, outcome])).rowCount === 1;
+
+    // One session paid is one payment, whichever event says so (Stripe sends checkout.session.completed and later
+    // checkout.session.async_payment_succeeded for the same session, under different event ids).
+    const { rows: [accepted] } = await db.query(`SELECT provider_ref FROM payments WHERE enrollment_id = $1 AND status = 'accepted' AND provider = 'stripe'`, [enrollment.id]);
+    if (accepted?.provider_ref === session.id) {
+      await handled('same_payment');
+      return res.json({ received: true, applied: false, reason: `session ${session.id} is this enrollment's payment already` });
+    }
+    const payment = {
+      provider: 'stripe' as const, providerRef: session.id, amountCents: session.amount_total ?? 0,
+      currency: session.currency ?? '', paidAt: new Date(event.created * 1000).toISOString(),
+    };
     try {
-      await enrollments.confirmPayment(enrollment.id, {
-        provider: 'stripe', providerRef: session.id, amountCents: session.amount_total ?? 0,
-        currency: session.currency ?? '', paidAt: new Date(event.created * 1000).toISOString(),
-      });
+      await enrollments.confirmPayment(enrollment.id, payment);
     } catch (err) {
       if (!(err instanceof HttpProblem && err.status === 409)) throw err;
-      await audit(db, STRIPE_ACTOR, 'payment.after_close', { type: 'enrollment', id: enrollment.id }, { sessionId: session.id, amountTotal: session.amount_total });
-      return res.json({ received: true, applied: false, reason: 'the enrollment no longer takes payments; logged for refund' });
+      // The workflow has ended, so it cannot keep this payment for a refund as it does while it runs: kept here,
+      // through the same function its activity uses, once per session.
+      const { rows: [ended] } = await db.query('SELECT status FROM enrollments WHERE id = $1', [enrollment.id]);
+      const kept = await insertPayment(db, { enrollmentId: enrollment.id, ...payment, status: 'rejected', reason: `payment arrived after the enrollment was ${ended?.status ?? 'closed'}` });
+      if ((await handled('rejected')) && kept) {
+        await audit(db, STRIPE_ACTOR, 'payment.after_close', { type: 'enrollment', id: enrollment.id }, { eventId: event.id, sessionId: session.id, amountTotal: session.amount_total });
+      }
+      return res.json({ received: true, applied: false, reason: 'the enrollment no longer takes payments; kept as a rejected payment for refund' });
     }
-    await audit(db, STRIPE_ACTOR, 'payment.confirm', { type: 'enrollment', id: enrollment.id }, { eventId: event.id, sessionId: session.id });
+    if (await handled('applied')) {
+      await audit(db, STRIPE_ACTOR, 'payment.confirm', { type: 'enrollment', id: enrollment.id }, { eventId: event.id, sessionId: session.id });
+    }
     // The workflow checks the amount and currency against the price: a mismatch is kept as a rejected payment.
     res.json({ received: true, applied: true, check: 'the enrollment accepts it when amount and currency match its price' });
   });

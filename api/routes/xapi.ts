@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler, Router } from 'express';
 import { type Db, inTransaction } from '../../db/pool';
-import { reportCompletion } from '../completion-reports';
+import { completionDateProblemOf, reportCompletion } from '../completion-reports';
 import type { ApiDeps } from '../deps';
 import { basicAuth, partnerActorId, partnerAuditActor, type PartnerCaller, partnerOf } from '../partner-auth';
 import { HttpProblem, parse, problems } from '../problems';
@@ -68,7 +68,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
       if (seen.has(p.id)) throw problems.badRequest(`statement id ${p.id} appears twice in this request`, { errors: [{ field: `body.${i}.id`, message: `same id as statement ${seen.get(p.id)}` }] });
       seen.set(p.id, i);
     });
-    await store(db, partner, prepared);
+    await store(db, partner, prepared, (i) => (Array.isArray(req.body) ? `body.${i}.timestamp` : 'body.timestamp'));
     await applyMoveOn(deps, partner, prepared);
     res.status(200).json(prepared.map((p) => p.id));
   });
@@ -82,7 +82,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
       throw problems.badRequest('the statement’s id differs from the statementId parameter', { errors: [{ field: 'body.id', message: 'must equal query.statementId' }] });
     }
     const prepared = [prepare(s, req.body, statementId)];
-    await store(db, partner, prepared);
+    await store(db, partner, prepared, () => 'body.timestamp');
     await applyMoveOn(deps, partner, prepared);
     res.status(204).end();
   });
@@ -102,16 +102,26 @@ function prepare(s: XapiStatement, raw: Record<string, unknown>, id: string): Pr
 
 /**
  * Keeps the statements, all or none: each registration must be an enrollment of one of this partner's programs
- * (else 404), and a statement id seen before must come with the same statement (else 409).
+ * (else 404), a completed or passed statement's timestamp must be a possible completion date (else 400, naming
+ * `timestampField(i)`), and a statement id seen before must come with the same statement (else 409).
  */
-async function store(db: Db, partner: PartnerCaller, prepared: Prepared[]): Promise<void> {
+async function store(db: Db, partner: PartnerCaller, prepared: Prepared[], timestampField: (i: number) => string): Promise<void> {
   const registrations = [...new Set(prepared.map((p) => p.registration))];
   const { rows } = await db.query(
-    'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = ANY($1::uuid[]) AND p.partner_id = $2',
+    `SELECT e.id, e.launched_at, e.created_at FROM enrollments e JOIN programs p ON p.id = e.program_id
+      WHERE e.id = ANY($1::uuid[]) AND p.partner_id = $2`,
     [registrations, partner.partnerId]);
-  const known = new Set(rows.map((r) => r.id as string));
+  const known = new Map(rows.map((r) => [r.id as string, r]));
   const missing = registrations.find((r) => !known.has(r));
   if (missing) throw problems.notFound(`enrollment ${missing} (context.registration)`);
+  // Such a timestamp becomes the completion's date (see applyMoveOn); refused before anything is kept.
+  const counting: string[] = [XAPI_VERBS.completed, XAPI_VERBS.passed];
+  const errors = prepared.flatMap((p, i) => {
+    const timestamp = p.statement.timestamp;
+    const problem = counting.includes(p.verb) && typeof timestamp === 'string' ? completionDateProblemOf(known.get(p.registration), timestamp) : undefined;
+    return problem ? [{ field: timestampField(i), message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
+  });
+  if (errors.length) throw problems.badRequest(errors.length === 1 ? errors[0]!.message : `${errors.length} statements have impossible completion dates`, { errors });
 
   const stored: string[] = [];
   await inTransaction(db, async (client) => {

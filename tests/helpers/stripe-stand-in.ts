@@ -138,10 +138,14 @@ export async function startStripeStandIn() {
     close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-/** A `checkout.session.completed` event for a session, signed the way Stripe signs webhooks. */
-export function signedCheckoutCompleted(secret: string, session: { id: string; enrollmentId: string; amountTotal: number; currency: string }) {
+/**
+ * A `checkout.session.completed` event for a session, signed the way Stripe signs webhooks. `event` gives another
+ * event id or type (Stripe sends checkout.session.async_payment_succeeded for the same session under a new id).
+ */
+export function signedCheckoutCompleted(secret: string, session: { id: string; enrollmentId: string; amountTotal: number; currency: string },
+  event: { id?: string; type?: string } = {}) {
   const payload = JSON.stringify({
-    id: `evt_${session.id}`, object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
+    id: event.id ?? `evt_${session.id}`, object: 'event', type: event.type ?? 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
     data: { object: {
       id: session.id, object: 'checkout.session', payment_status: 'paid', status: 'complete', client_reference_id: session.enrollmentId,
       metadata: { enrollmentId: session.enrollmentId }, amount_total: session.amountTotal, currency: session.currency,
