@@ -89,7 +89,7 @@ describe('which errors are an outage (503) rather than a fault (500)', () => {
 
 describe('settings that bound waiting and reading', () => {
   test('defaults', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ NODE_ENV: 'test' });
     expect(config.idempotencyLeaseMs).toBe(30_000);
     expect(config.temporal.callTimeoutMs).toBe(20_000);
     expect(config.databaseConnectTimeoutMs).toBe(5_000);
@@ -97,17 +97,17 @@ describe('settings that bound waiting and reading', () => {
   });
 
   test('an Idempotency-Key lease no longer than a workflow call is refused, naming the variable', () => {
-    expect(() => loadConfig({ IDEMPOTENCY_LEASE: '20s' })).toThrow(/IDEMPOTENCY_LEASE: must be longer than TEMPORAL_CALL_TIMEOUT/);
-    expect(() => loadConfig({ IDEMPOTENCY_LEASE: '10s', TEMPORAL_CALL_TIMEOUT: '5s' })).not.toThrow();
+    expect(() => loadConfig({ NODE_ENV: 'test', IDEMPOTENCY_LEASE: '20s' })).toThrow(/IDEMPOTENCY_LEASE: must be longer than TEMPORAL_CALL_TIMEOUT/);
+    expect(() => loadConfig({ NODE_ENV: 'test', IDEMPOTENCY_LEASE: '10s', TEMPORAL_CALL_TIMEOUT: '5s' })).not.toThrow();
   });
 
   test.each(['PARTNER_RESPONSE_MAX_BYTES', 'OPENAI_RESPONSE_MAX_BYTES', 'STRIPE_RESPONSE_MAX_BYTES'])('%s must be a positive whole number', (name) => {
-    expect(() => loadConfig({ [name]: '0' })).toThrow(new RegExp(name));
-    expect(() => loadConfig({ [name]: 'lots' })).toThrow(new RegExp(name));
+    expect(() => loadConfig({ NODE_ENV: 'test', [name]: '0' })).toThrow(new RegExp(name));
+    expect(() => loadConfig({ NODE_ENV: 'test', [name]: 'lots' })).toThrow(new RegExp(name));
   });
 
   test('durations are durations', () => {
-    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT: '5' })).toThrow(/DATABASE_CONNECT_TIMEOUT/);
-    expect(() => loadConfig({ TEMPORAL_CALL_TIMEOUT: 'soon' })).toThrow(/TEMPORAL_CALL_TIMEOUT/);
+    expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_CONNECT_TIMEOUT: '5' })).toThrow(/DATABASE_CONNECT_TIMEOUT/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TEMPORAL_CALL_TIMEOUT: 'soon' })).toThrow(/TEMPORAL_CALL_TIMEOUT/);
   });
 });

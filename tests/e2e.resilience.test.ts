@@ -68,9 +68,11 @@ async function enrollmentInProgress() {
   return { student, enrollmentId: enrollmentId as string };
 }
 
+/** A completion dated today: after the launch, not in the future. */
+const TODAY = new Date().toISOString().slice(0, 10);
 const markComplete = (enrollmentId: string, key?: string) =>
   request('POST', '/api/program-holder/mark-complete', {
-    token: holder.token, json: { enrollmentId, completedAt: '2026-11-20' }, headers: key ? { 'idempotency-key': key } : {},
+    token: holder.token, json: { enrollmentId, completedAt: TODAY }, headers: key ? { 'idempotency-key': key } : {},
   });
 
 /** How often the workflow accepted an update with this id (its history is the record of what was applied). */
@@ -119,7 +121,7 @@ test('an API killed mid-request: the retry hears "in progress", then takes the c
     expectProblem(other, 409);
     expect(other.body.detail).toMatch(/still in progress/);
   }
-  expect(answered[0].body).toEqual({ enrollmentId, status: 'completed', completedAt: expect.stringMatching(/^2026-11-20/), completionMethod: 'manual' });
+  expect(answered[0].body).toEqual({ enrollmentId, status: 'completed', completedAt: expect.stringMatching(new RegExp(`^${TODAY}`)), completionMethod: 'manual' });
   // Both API processes wrote to the same log: one takeover in all.
   expect(fs.readFileSync(`${system.logPrefix}-api.log`, 'utf8').match(/Idempotency-Key taken over/g)).toHaveLength(1);
 

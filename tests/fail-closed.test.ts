@@ -142,9 +142,15 @@ describe('security headers', () => {
     expectHardened(json);
 
     // A voucher-funded enrollment, marked complete by its holder: the workflow issues the certificate PDF.
-    const student = await token('student');
+    const studentId = randomUUID();
+    const student = await token('student', { sub: studentId });
     const holder = await token('program_holder', { sub: DEMO_HOLDER_ID });
-    const created = await request('POST', '/api/enrollments', { token: student, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber: `ITA-${randomUUID().slice(0, 8)}` } });
+    const voucherNumber = `ITA-${randomUUID().slice(0, 8)}`;
+    expect((await request('POST', '/api/vouchers', {
+      token: admin,
+      json: { number: voucherNumber, fundingSource: 'wioa_ita', studentId, amountCents: 1_000_000, currency: 'usd', expiresOn: '2099-12-31', organizationId: 'board' },
+    })).status).toBe(201);
+    const created = await request('POST', '/api/enrollments', { token: student, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber } });
     expect(created.status).toBe(201);
     const enrollmentId = created.body.enrollmentId;
     await waitForStatus(system, admin, enrollmentId, 'ready_to_launch');

@@ -121,7 +121,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
       await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_rest', amountCents: 4_900, currency: 'usd', paidAt: new Date().toISOString() });
       await env.sleep('1h');
       expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
-      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date().toISOString(), markedBy: 'holder-1' }] });
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date(await env.currentTimeMs()).toISOString(), markedBy: 'holder-1' }] });
       expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
     });
     expect(fake.callsOf('openCheckout')).toEqual([expect.objectContaining({ amountCents: 4_900 })]);
