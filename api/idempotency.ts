@@ -31,7 +31,11 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
          RETURNING xmax <> 0 AS taken_over`,
         [actorId, key, hash, leaseMs],
       );
-      if (claimed.rows[0]?.taken_over) console.warn(`[api] ${req.method} ${req.originalUrl}: Idempotency-Key taken over after its lease ran out; running it again`);
+      if (claimed.rows[0]?.taken_over) {
+        console.warn(`[api] ${req.method} ${req.originalUrl}: Idempotency-Key taken over after its lease ran out; running it again`);
+        // A route whose effect cannot be asked again of a workflow that has ended (a withdrawal) answers it from the record.
+        res.locals.idempotentRerun = true;
+      }
       if (!claimed.rowCount) {
         const { rows } = await db.query(
           `SELECT request_hash, status_code, response_body, headers, greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after

@@ -268,4 +268,25 @@ describe('the API killed while it opens an enrollment', () => {
       expect(withdrawn.status).toBe(200);
     }
   }, 300_000);
+
+  test('a withdrawal whose answer died with the API: the retry after the lease takes the claim over and answers what happened', async () => {
+    const student = await system.token('student');
+    const created = await enroll(student, await fundedEnrollmentBody(system, student.actor, DEMO.id));
+    await waitForStatus(system, student.token, created.body.enrollmentId, 'ready_to_launch');
+    const key = `withdraw-${randomUUID()}`;
+    const withdraw = () => request('POST', `/api/enrollments/${created.body.enrollmentId}/withdraw`, {
+      token: student.token, json: { reason: 'moved away' }, headers: { 'idempotency-key': key },
+    });
+    const first = await withdraw();
+    expect(first.status).toBe(200);
+    // As if the process had died after the workflow withdrew the enrollment and before the answer was stored.
+    await system.db.query(
+      `UPDATE idempotency_keys SET status_code = NULL, response_body = NULL, claimed_until = now() - interval '1 second'
+        WHERE actor_id = $1 AND key = $2`, [student.actor.id, key]);
+    const rerun = await withdraw();
+    expect({ status: rerun.status, body: rerun.body }).toEqual({ status: 200, body: first.body });
+    expect(rerun.headers.get('idempotent-replayed')).toBeNull();
+    // A new request (another key) is told the truth: it is withdrawn already.
+    expectProblem(await request('POST', `/api/enrollments/${created.body.enrollmentId}/withdraw`, { token: student.token, json: {} }), 409);
+  });
 });

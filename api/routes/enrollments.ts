@@ -109,6 +109,12 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const { reason } = parse(withdrawBody, req.body, 'body');
     // A second withdrawal is refused (a retry with the same Idempotency-Key gets the first answer instead); the
     // workflow would otherwise answer a repeat of its update id with the first result.
+    if (enrollment.status === 'withdrawn' && res.locals.idempotentRerun) {
+      // The same request, re-run after the process that ran it died: its withdrawal went through; answer it.
+      const { rows: [refund] } = await db.query(
+        'SELECT COALESCE(sum(amount_cents), 0)::integer AS cents FROM refunds WHERE enrollment_id = $1', [enrollmentId]);
+      return res.json({ enrollmentId, status: 'withdrawn', refundCents: refund.cents, currency: enrollment.currency });
+    }
     if (!(WITHDRAWABLE_STATUSES as readonly string[]).includes(enrollment.status)) throw problems.conflict(`the enrollment is already ${enrollment.status}`);
     const result = await enrollments.withdraw(enrollmentId, { requestedBy: actor.id, reason }, req.get('idempotency-key'));
     await audit(db, actor, 'enrollment.withdraw', { type: 'enrollment', id: enrollmentId }, { reason, refundCents: result.refundCents, currency: result.currency });
