@@ -94,7 +94,7 @@ async function main() {
     `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
     `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,
     '',
-    'Development tokens: npm run token -- student | program_holder | admin',
+    'Development tokens: npm run token -- student | program_holder | funder | admin',
     `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,
     'Ctrl-C stops everything.',
     '',
