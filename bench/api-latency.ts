@@ -240,7 +240,7 @@ async function main(): Promise<void> {
         }), 201);
         expectStatus('launch', await request('GET', `/api/enrollments/${made.body.enrollmentId}/launch`, { token: s.token }), 302);
         const uploaded = expectStatus('upload', await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {
-          token: s.token, body: evidenceForm(evidence, 'certificate.pdf', '2026-11-20'),
+          token: s.token, body: evidenceForm(evidence, 'certificate.pdf', new Date().toISOString().slice(0, 10)),
         }), 202);
         return uploaded.body.submissionId as string;
       });
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
       // 5. update: mark complete, one per enrollment the create run made
       const update = await load('update (mark-complete)', (i) => ({
         method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
-        body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: '2026-11-23', notes: 'latency benchmark' }),
+        body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: new Date().toISOString().slice(0, 10), notes: 'latency benchmark' }),
       }));
       await closingDrained();
 

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       await sleep(POLL_MS);
     }
     expect('mark-complete', await request('POST', '/api/program-holder/mark-complete', {
-      token: holder.token, json: { enrollmentId, completedAt: '2026-11-23', notes: 'benchmark' },
+      token: holder.token, json: { enrollmentId, completedAt: new Date().toISOString().slice(0, 10), notes: 'benchmark' },
     }), 200);
     return { enrollmentId, ms: (await closed) - t0 };
   }
