@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { problems, parse } from '../problems';
-import { audit } from '../read-model';
+import { audit } from '../read-model/enrollments';
 import { createProgramBody } from '../schemas';
 
 const programJson = (p: Record<string, any>) => ({

@@ -16,7 +16,7 @@ import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { escapeHtml, page } from '../html';
 import { parse, problems } from '../problems';
-import { audit, loadAuthorizedEnrollment } from '../read-model';
+import { audit, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { idParam } from '../schemas';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;

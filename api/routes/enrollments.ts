@@ -4,7 +4,7 @@ import multer from 'multer';
 import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
-import { audit, enrollmentView, loadAuthorizedEnrollment } from '../read-model';
+import { audit, enrollmentView, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
 import { WITHDRAWABLE_STATUSES } from '../../workflows/messages';
 import { openEnrollment } from '../commands/open-enrollment';

@@ -11,7 +11,7 @@ import {
 import { csvUpload } from '../csv';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problems';
-import { audit } from '../read-model';
+import { audit } from '../read-model/enrollments';
 import { csvImportQuery, listQuery, voucherFields } from '../schemas';
 
 /** Funders (a workforce board's or a sponsor's staff) and admins: vouchers, and the enrollments they fund. */

@@ -7,7 +7,7 @@ import { type CsvTable as Table, csvUpload, readCsvTable } from '../csv';
 import type { ApiDeps } from '../deps';
 import { createApiKey, partnerAuditActor, partnerOf } from '../partner-auth';
 import { HttpProblem, parse, problems } from '../problems';
-import { audit } from '../read-model';
+import { audit } from '../read-model/enrollments';
 import {
   apiKeyParams,
   completedAt as completedAtSchema,

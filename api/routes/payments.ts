@@ -4,7 +4,7 @@ import { insertPayment } from '../../activities/payments';
 import type { ApiDeps } from '../deps';
 import { escapeHtml, page } from '../html';
 import { HttpProblem, parse, problems } from '../problems';
-import { audit, findEnrollment } from '../read-model';
+import { audit, findEnrollment } from '../read-model/enrollments';
 import { webhookFailureRateLimit } from '../rate-limit';
 import { id, idParam } from '../schemas';
 

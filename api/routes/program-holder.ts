@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
-import { audit, loadAuthorizedEnrollment } from '../read-model';
+import { audit, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { idParam, markCompleteBody, rejectBody, reviewQueueQuery } from '../schemas';
 
 const REVIEWERS = ['program_holder', 'admin'] as const;

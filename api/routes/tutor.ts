@@ -5,7 +5,7 @@ import { type TutorMessage, type TutorUsage, TutorUnavailableError } from '../..
 import { actorOf, requireRole } from '../auth';
 import type { ApiDeps } from '../deps';
 import { HttpProblem, parse, problems } from '../problems';
-import { findEnrollment } from '../read-model';
+import { findEnrollment } from '../read-model/enrollments';
 import { idParam, tutorChatBody } from '../schemas';
 import { loadEnrollmentFacts, loadProgramFacts, systemPrompt, trimHistory } from '../tutor-context';
 

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import type { Actor } from '../auth';
 import type { ApiDeps } from '../deps';
 import { escapeHtml } from '../html';
-import { enrollmentView, loadAuthorizedEnrollment } from '../read-model';
+import { enrollmentView, loadAuthorizedEnrollment } from '../read-model/enrollments';
 
 /** The widget's source, served as is (plain JS, no build step); read from the project, not from dist/. */
 export const WIDGET_FILE = path.join(PROJECT_ROOT, 'api', 'widget', 'ai-tutor.js');

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps';
 import { basicAuth, partnerActorId, partnerAuditActor, type PartnerCaller, partnerOf } from '../partner-auth';
 import { HttpProblem, parse, problems } from '../problems';
 import { partnerRateLimit } from '../rate-limit';
-import { audit } from '../read-model';
+import { audit } from '../read-model/enrollments';
 import { type XapiStatement, xapiPutQuery, xapiStatement, xapiStatementBatch } from '../schemas';
 import { refuseUnstorableText } from '../unstorable-text';
 

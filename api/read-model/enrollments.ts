@@ -1,6 +1,6 @@
-import type { Db } from '../db/pool';
-import type { Actor } from './auth';
-import { problems } from './problems';
+import type { Db } from '../../db/pool';
+import type { Actor } from '../auth';
+import { problems } from '../problems';
 
 export interface EnrollmentRow {
   id: string;
