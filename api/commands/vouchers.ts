@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/pool';
 import { inTransaction } from '../../db/pool';
+import { day, iso } from '../../lib/dates';
 import type { Actor } from '../auth';
 import { readCsvTable } from '../csv';
 import { problems } from '../problems';
@@ -143,9 +144,6 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
 export function visibleOrganization(actor: Actor, requested: string | undefined): string | undefined {
   return actor.role === 'funder' ? actor.organizationId : requested;
 }
-
-const day = (d: Date | string | null) => (d === null ? null : typeof d === 'string' ? d : d.toISOString().slice(0, 10));
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * Vouchers with their status, derived from the enrollments that used them: `used` while one funds an enrollment,
