@@ -6,7 +6,7 @@ import { submitEvidence } from '../commands/submit-evidence';
 import { withdrawEnrollment } from '../commands/withdraw-enrollment';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
-import { audit, enrollmentView, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
+import { enrollmentView, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
 
 /** The multipart body's one `file`; 413 past `maxBytes`, 400 for anything else the parser refuses or a missing file. */
@@ -34,7 +34,6 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const body = parse(createEnrollmentBody, req.body, 'body');
     if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
     const opened = await openEnrollment({ db, enrollments, config }, { ...student, email: student.email }, body, req.get('idempotency-key'));
-    await audit(db, student, 'enrollment.create', { type: 'enrollment', id: opened.enrollmentId }, { fundingSource: body.fundingSource });
     res.status(201).location(`/api/enrollments/${opened.enrollmentId}`).json({
       enrollmentId: opened.enrollmentId, status: opened.status, checkoutUrl: opened.checkoutUrl, amountDueCents: opened.amountDueCents,
     });
