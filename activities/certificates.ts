@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { verificationUrl } from '../lib/certificate-links';
 import { renderCertificatePdf } from '../services/certificate-pdf';
 import type { ActivityDeps } from './deps';
 import { loadEnrollmentContext } from './deps';
@@ -13,7 +14,6 @@ export function newVerificationCode(): string {
 }
 
 export const certificateFileKey = (certificateId: string) => `certificates/${certificateId}.pdf`;
-export const verifyUrl = (publicBaseUrl: string, code: string) => `${publicBaseUrl}/verify/${code}`;
 
 export function createCertificateActivities({ db, files, publicBaseUrl }: ActivityDeps) {
   return {
@@ -42,7 +42,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
         completedAt: cert.completed_at,
         issuedAt: cert.issued_at,
         verificationCode: cert.verification_code,
-        verifyUrl: verifyUrl(publicBaseUrl, cert.verification_code),
+        verifyUrl: verificationUrl(publicBaseUrl, cert.verification_code),
         partnerCertificateUrl: cert.partner_certificate_url,
       });
       await files.put(cert.file_key, pdf);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { Email, Mailer } from '../services/mailer';
-import { certificateFileKey, verifyUrl } from './certificates';
+import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
+import { certificateFileKey } from './certificates';
 import { describeEnrollment, type EnrollmentFacts } from '../services/tutor-prompt';
 import type { TutorModel } from '../services/tutor-model';
 import type { ActivityDeps, EnrollmentContext } from './deps';
@@ -82,7 +83,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
       const pdf = await files.get(certificateFileKey(r.certificateId));
       if (!pdf) throw new Error(`certificate ${r.certificateId} has no PDF yet`);
-      const link = verifyUrl(publicBaseUrl, r.verificationCode);
+      const link = verificationUrl(publicBaseUrl, r.verificationCode);
       return sendOnce(db, mailer, { dedupeKey: `completion:${r.enrollmentId}`, kind: 'completion', enrollmentId: r.enrollmentId }, {
         to: recipient(ctx),
         subject: `Congratulations: you completed ${ctx.programTitle}`,
@@ -94,7 +95,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
           '',
           'Well done!',
         ].join('\n'),
-        attachments: [{ filename: `certificate-${r.verificationCode}.pdf`, content: pdf, contentType: 'application/pdf' }],
+        attachments: [{ filename: certificatePdfFilename(r.verificationCode), content: pdf, contentType: 'application/pdf' }],
       });
     },
 

@@ -14,9 +14,10 @@ import {
   xapiPutQuery,
   xapiStatement,
   tutorChatBody,
+  etpReportQuery,
+  wioaReportQuery,
+  revenueShareQuery,
 } from './schemas';
-import { etpReportQuery, wioaReportQuery } from './routes/reports-wioa';
-import { revenueShareQuery } from './routes/reports-revenue';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';

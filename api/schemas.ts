@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES } from '../workflows/messages';
+import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES, type SubmissionView } from '../workflows/messages';
 import { completionDateProblem } from '../workflows/completion-date';
+import { CREDENTIAL_TYPES } from '../lib/credential-types';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
@@ -31,7 +32,7 @@ export const createProgramBody = z.object({
   revenueShare: z
     .object({ platformBps: z.number().int().min(0), holderBps: z.number().int().min(0), partnerBps: z.number().int().min(0) })
     .refine((r) => r.platformBps + r.holderBps + r.partnerBps === 10_000, 'basis points must sum to 10000'),
-  credentialType: z.enum(['occupational_certification', 'occupational_certificate', 'occupational_licensure', 'other']),
+  credentialType: z.enum(CREDENTIAL_TYPES),
   deadlineDays: z.number().int().min(1).max(3650),
   moveOn: z.enum(['Completed', 'Passed', 'CompletedAndPassed', 'CompletedOrPassed']).default('CompletedOrPassed'),
 });
@@ -54,7 +55,7 @@ export const listEnrollmentsQuery = z.object({
 export const submissionFields = z.object({ completedAt });
 
 export const reviewQueueQuery = z.object({
-  status: z.enum(['pending', 'approved', 'rejected']).default('pending'),
+  status: z.enum(['pending', 'approved', 'rejected'] as const satisfies readonly SubmissionView['status'][]).default('pending'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -207,3 +208,32 @@ export const tutorChatBody = z
     conversationId: id.optional(),
   })
   .refine((b) => b.courseId || b.enrollmentId, { path: ['courseId'], message: 'courseId or enrollmentId is required' });
+
+// ── Certificates and reports ──────────────────────────────────────────────────────────────────────────
+
+export const revokeBody = z.object({ reason: z.string({ error: 'a reason is required' }).trim().min(1, 'a reason is required').max(2000) });
+export const listIdParam = z.object({ listId: z.string().regex(/^\d{1,9}$/, 'a status list number').transform(Number) });
+
+/** `from` and `to` are calendar days (UTC), both included. */
+export const revenueShareQuery = z
+  .object({
+    from: z.iso.date({ error: 'must be a date YYYY-MM-DD' }),
+    to: z.iso.date({ error: 'must be a date YYYY-MM-DD' }),
+  })
+  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must be on or after from' });
+
+function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+const calendarDate = z.string().refine(isCalendarDate, 'a calendar date YYYY-MM-DD');
+
+/** `from` and `to` (inclusive): a participant is reported when its program entry or exit falls in the range. */
+export const wioaReportQuery = z
+  .object({ from: calendarDate, to: calendarDate })
+  .refine((q) => !isCalendarDate(q.from) || !isCalendarDate(q.to) || q.to >= q.from, { message: 'must be on or after from', path: ['to'] });
+
+export const etpReportQuery = z.object({
+  year: z.string().regex(/^\d{4}$/, 'a year YYYY').transform(Number).pipe(z.number().int().min(2000).max(2100)),
+});

@@ -9,7 +9,7 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/certificate-render.js     (BENCH_CERTIFICATES=300)
  */
-import { verifyUrl } from '../activities/certificates';
+import { verificationUrl } from '../lib/certificate-links';
 import { SEEDED_PARTNERS, SEEDED_PROGRAMS } from '../db/seed';
 import { type CertificateContent, renderCertificatePdf } from '../services/certificate-pdf';
 import { machine, writeResult } from './harness';
@@ -46,7 +46,7 @@ function content(i: number): CertificateContent {
     completedAt: new Date(Date.UTC(2025, i % 12, 1 + (i % 28))),
     issuedAt: new Date(Date.UTC(2025, i % 12, 2 + (i % 28), 9, 30)),
     verificationCode,
-    verifyUrl: verifyUrl(BASE_URL, verificationCode),
+    verifyUrl: verificationUrl(BASE_URL, verificationCode),
     partnerCertificateUrl: i % 2 === 0 ? `https://${partner.id}.example/certificates/${verificationCode}` : null,
   };
 }

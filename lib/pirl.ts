@@ -29,6 +29,7 @@
  *  - The brief that asked for this named "1332" for training completed; the sources above give 1307 (Training
  *    Completed #1) and 1308 (Date Completed, or Withdrew from, Training #1), which are used here.
  */
+import type { CredentialType } from './credential-types';
 
 export type PirlDataType = 'AN' | 'DT' | 'IN';
 
@@ -104,7 +105,7 @@ export function pirlHeader(field: PirlField): string {
 }
 
 /** The platform's credential types (programs.credential_type) as PIRL 1800 codes. */
-export const CREDENTIAL_TYPE_TO_PIRL: Readonly<Record<string, RecognizedCredentialCode>> = {
+export const CREDENTIAL_TYPE_TO_PIRL: Readonly<Record<CredentialType, RecognizedCredentialCode>> = {
   occupational_licensure: '4',
   occupational_certificate: '5',
   occupational_certification: '6',

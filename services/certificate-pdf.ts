@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import type { CredentialType } from '../lib/credential-types';
 
 export interface CertificateContent {
   studentName: string;
@@ -14,7 +15,7 @@ export interface CertificateContent {
   partnerCertificateUrl?: string | null;
 }
 
-const CREDENTIAL_LABELS: Record<string, string> = {
+const CREDENTIAL_LABELS: Record<CredentialType, string> = {
   occupational_certification: 'Occupational certification',
   occupational_certificate: 'Occupational certificate',
   occupational_licensure: 'Occupational licensure',
@@ -77,7 +78,7 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   doc.moveDown(0.4).font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(c.programTitle, { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica').fontSize(13).fillColor('#333333')
     .text(`offered with ${c.partnerName}`, { align: 'center', width })
-    .text(`Credential: ${CREDENTIAL_LABELS[c.credentialType] ?? c.credentialType}`, { align: 'center', width })
+    .text(`Credential: ${CREDENTIAL_LABELS[c.credentialType as CredentialType] ?? c.credentialType}`, { align: 'center', width })
     .text(`Completed on ${formatDate(c.completedAt)}`, { align: 'center', width });
 
   // The verification block sits at the bottom, left of the QR code and level with it, so the two never overlap.

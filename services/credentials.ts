@@ -14,6 +14,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { calculateJwkThumbprint, CompactSign, type JWK } from 'jose';
+import { statusListUrl, verificationUrl } from '../lib/certificate-links';
+import type { CredentialType } from '../lib/credential-types';
 
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 export const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
@@ -92,11 +94,13 @@ export async function loadCredentialSigner(config: SigningKeyConfig): Promise<Cr
 
 /** The program's credential type as an Open Badges 3.0 AchievementType. */
 export function achievementTypeOf(credentialType: string): string {
-  return ({
+  const types: Record<CredentialType, string> = {
     occupational_certification: 'Certification',
     occupational_certificate: 'Certificate',
     occupational_licensure: 'License',
-  } as Record<string, string>)[credentialType] ?? 'CertificateOfCompletion';
+    other: 'CertificateOfCompletion',
+  };
+  return types[credentialType as CredentialType] ?? 'CertificateOfCompletion';
 }
 
 export interface CertificateFacts {
@@ -117,8 +121,6 @@ export interface IssuerFacts {
   issuerName: string;
 }
 
-export const verificationUrl = (publicBaseUrl: string, code: string) => `${publicBaseUrl}/verify/${code}`;
-export const statusListUrl = (publicBaseUrl: string, listId: number) => `${publicBaseUrl}/credentials/status/${listId}`;
 
 /** Where a certificate's bit lives: list `listId`, position `index` in it. */
 export function statusPosition(statusIndex: number): { listId: number; index: number } {

@@ -1,4 +1,5 @@
 /** The tutor's words: what it is told about a program and an enrollment, and how much history it keeps. Pure. */
+import type { CredentialType } from '../lib/credential-types';
 import { estimateTokens, type TutorMessage } from './tutor-model';
 
 /** What the tutor is told about the program: no ids, no personal data. */
@@ -20,7 +21,7 @@ export interface EnrollmentFacts {
   source: 'workflow' | 'read_model';
 }
 
-const CREDENTIALS: Record<string, string> = {
+const CREDENTIALS: Record<CredentialType, string> = {
   occupational_certification: 'an occupational certification',
   occupational_certificate: 'an occupational certificate',
   occupational_licensure: 'an occupational licensure',
@@ -68,7 +69,7 @@ export function systemPrompt(program: ProgramFacts, enrollment: EnrollmentFacts 
     'Use only the facts given here about the enrollment; if something is not known, say so and point to the enrollment page',
     'or the program holder. Never invent dates, grades or decisions.',
     '',
-    `Program: ${program.title}, delivered by the training partner ${program.partnerName}; it leads to ${CREDENTIALS[program.credentialType] ?? 'a credential'}.`,
+    `Program: ${program.title}, delivered by the training partner ${program.partnerName}; it leads to ${CREDENTIALS[program.credentialType as CredentialType] ?? 'a credential'}.`,
     ...(enrollment ? describeEnrollment(enrollment, now) : ['The student has no enrollment in this program yet; they can enroll from the catalog.']),
     `Today is ${now.toISOString().slice(0, 10)}.`,
   ].join('\n');

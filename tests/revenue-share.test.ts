@@ -291,53 +291,45 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
   }
 
   /**
-   * The totals as the report computed them before it streamed (kept here as the reference): every entry and every
-   * enrollment's payment and refund added up in memory.
+   * The totals the report should show, worked out here independently of the report's code: each figure is one filter
+   * and one sum, over the entries the report listed (the shares) and over each enrollment's accepted payments and
+   * refunds, summed apart in the database (what was collected).
    */
-  async function totalsInMemory(entries: Entry[]) {
-    const { rows: collected } = await db.query(
-      `SELECT e.program_id, p.title, pay.amount_cents AS paid_cents, pay.currency, COALESCE(r.amount_cents, 0) AS refunded_cents
-         FROM enrollments e JOIN programs p ON p.id = e.program_id
-         JOIN payments pay ON pay.enrollment_id = e.id AND pay.status = 'accepted' LEFT JOIN refunds r ON r.enrollment_id = e.id
+  async function expectedTotals(entries: Entry[]) {
+    const { rows: collected } = await db.query<{ program_id: string; currency: string; paid_cents: number; refunded_cents: number }>(
+      `SELECT e.program_id, pay.currency, pay.paid_cents, COALESCE(r.refunded_cents, 0) AS refunded_cents
+         FROM enrollments e
+         JOIN (SELECT enrollment_id, currency, sum(amount_cents) AS paid_cents FROM payments WHERE status = 'accepted'
+                GROUP BY enrollment_id, currency) pay ON pay.enrollment_id = e.id
+         LEFT JOIN (SELECT enrollment_id, sum(amount_cents) AS refunded_cents FROM refunds GROUP BY enrollment_id) r ON r.enrollment_id = e.id
         WHERE e.id = ANY($1::uuid[])`,
       [[...new Set(entries.map((e) => e.enrollmentId))]],
     );
     const titles = new Map((await db.query('SELECT id, title FROM programs')).rows.map((p) => [p.id, p.title]));
-    type Parties = Record<Entry['party'], number>;
-    type Program = { programId: string; title: string; collectedCents: number; sharesCents: number; byParty: Parties; reconciled: boolean };
-    type Currency = { collectedCents: number; paidCents: number; refundedCents: number; sharesCents: number; differenceCents: number; reconciled: boolean; byParty: Parties; byProgram: Program[] };
-    const totals: Record<string, Currency> = {};
-    const programTotals = new Map<string, Program>();
-    const currency = (c: string) => (totals[c] ??= { collectedCents: 0, paidCents: 0, refundedCents: 0, sharesCents: 0, differenceCents: 0, reconciled: true, byParty: { platform: 0, holder: 0, partner: 0 }, byProgram: [] });
-    const program = (c: string, programId: string) => {
-      let p = programTotals.get(`${c}:${programId}`);
-      if (!p) {
-        p = { programId, title: titles.get(programId), collectedCents: 0, sharesCents: 0, byParty: { platform: 0, holder: 0, partner: 0 }, reconciled: true };
-        programTotals.set(`${c}:${programId}`, p);
-        currency(c).byProgram.push(p);
-      }
-      return p;
-    };
-    for (const c of collected) {
-      const t = currency(c.currency);
-      t.paidCents += c.paid_cents;
-      t.refundedCents += c.refunded_cents;
-      t.collectedCents += c.paid_cents - c.refunded_cents;
-      program(c.currency, c.program_id).collectedCents += c.paid_cents - c.refunded_cents;
-    }
-    for (const e of entries) {
-      const t = currency(e.currency);
-      t.sharesCents += e.amountCents;
-      t.byParty[e.party] += e.amountCents;
-      const p = program(e.currency, e.programId);
-      p.sharesCents += e.amountCents;
-      p.byParty[e.party] += e.amountCents;
-    }
-    for (const t of Object.values(totals)) {
-      t.differenceCents = t.sharesCents - t.collectedCents;
-      t.reconciled = t.differenceCents === 0;
-      for (const p of t.byProgram) p.reconciled = p.sharesCents === p.collectedCents;
-      t.byProgram.sort((a, b) => a.title.localeCompare(b.title) || a.programId.localeCompare(b.programId));
+    const shares = (es: Entry[]) => sum(es.map((e) => e.amountCents));
+    const byParty = (es: Entry[]) => ({
+      platform: shares(es.filter((e) => e.party === 'platform')),
+      holder: shares(es.filter((e) => e.party === 'holder')),
+      partner: shares(es.filter((e) => e.party === 'partner')),
+    });
+    const totals: Record<string, unknown> = {};
+    for (const currency of new Set([...collected.map((c) => c.currency), ...entries.map((e) => e.currency)])) {
+      const inCurrency = entries.filter((e) => e.currency === currency);
+      const payments = collected.filter((c) => c.currency === currency);
+      const paidCents = sum(payments.map((c) => c.paid_cents));
+      const refundedCents = sum(payments.map((c) => c.refunded_cents));
+      const programIds = new Set([...payments.map((c) => c.program_id), ...inCurrency.map((e) => e.programId)]);
+      const byProgram = [...programIds].map((programId) => {
+        const ofProgram = inCurrency.filter((e) => e.programId === programId);
+        const collectedCents = sum(payments.filter((c) => c.program_id === programId).map((c) => c.paid_cents - c.refunded_cents));
+        return { programId, title: titles.get(programId), collectedCents, sharesCents: shares(ofProgram), byParty: byParty(ofProgram), reconciled: shares(ofProgram) === collectedCents };
+      });
+      byProgram.sort((a, b) => a.title.localeCompare(b.title) || a.programId.localeCompare(b.programId));
+      totals[currency] = {
+        collectedCents: paidCents - refundedCents, paidCents, refundedCents, sharesCents: shares(inCurrency),
+        differenceCents: shares(inCurrency) - (paidCents - refundedCents), reconciled: shares(inCurrency) === paidCents - refundedCents,
+        byParty: byParty(inCurrency), byProgram,
+      };
     }
     return totals;
   }
@@ -354,7 +346,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     expect(entries.map((e) => e.createdAt)).toEqual(entries.map((e) => e.createdAt).sort());
     expect(entries.slice(-3 * refunded).every((e) => e.entryType === 'reversal' && e.createdAt === '2031-06-15T12:00:00.000Z')).toBe(true);
 
-    expect(body.totals).toEqual(await totalsInMemory(entries));
+    expect(body.totals).toEqual(await expectedTotals(entries));
     // The short shares of enrollments not refunded leave each currency that many cents short.
     const short = (c: string) => -[...enrollmentOf.keys()].filter((i) => !isOutside(i) && isShort(i) && !isRefunded(i) && (programs[i % 5] === euroProgramId ? 'eur' : 'usd') === c).length;
     expect(short('usd')).toBeLessThan(0);
@@ -375,13 +367,13 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     const mine = await reportJson(Q1, 'program_holder', OTHER_HOLDER);
     expect([...new Set(mine.entries.map((e: Entry) => e.enrollmentId))].sort()).toEqual(expectedEnrollments(OTHER_HOLDER));
     expect(new Set(mine.entries.map((e: Entry) => e.programId))).toEqual(new Set([otherProgramId]));
-    expect(mine.totals).toEqual(await totalsInMemory(mine.entries));
+    expect(mine.totals).toEqual(await expectedTotals(mine.entries));
     expect(Object.keys(mine.totals)).toEqual(['usd']);
 
     const demo = await reportJson(Q1, 'program_holder', DEMO_HOLDER_ID);
     expect([...new Set(demo.entries.map((e: Entry) => e.enrollmentId))].sort()).toEqual(expectedEnrollments(DEMO_HOLDER_ID));
     expect(demo.entries.some((e: Entry) => e.programId === otherProgramId)).toBe(false);
-    expect(demo.totals).toEqual(await totalsInMemory(demo.entries));
+    expect(demo.totals).toEqual(await expectedTotals(demo.entries));
     const csv = parseCsv((await report(Q1, 'program_holder', OTHER_HOLDER, 'text/csv')).text);
     expect(csv).toHaveLength(1 + mine.entries.length);
   });

@@ -5,6 +5,7 @@ import { type EnrollmentWorkflowInput, type FundingSource, partnerTaskQueue } fr
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
 import { problems } from '../problems';
+import { audit } from '../read-model/enrollments';
 
 /** What a program's row says that an enrollment's workflow needs. */
 export interface ProgramTerms {
@@ -78,5 +79,6 @@ export async function openEnrollment(
     voucherNumber: request.fundingSource === 'self_pay' ? undefined : request.voucherNumber,
     paymentWindowMs: deps.config.paymentWindowMs,
   }));
+  await audit(deps.db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: request.fundingSource });
   return { enrollmentId, ...opened };
 }

@@ -4,6 +4,7 @@ import { inTransaction } from '../../db/pool';
 import type { Actor } from '../auth';
 import { readCsvTable } from '../csv';
 import { problems } from '../problems';
+import { audit } from '../read-model/enrollments';
 import { type VoucherFields, voucherFields } from '../schemas';
 
 export const VOUCHER_CSV_MAX_ROWS = 5000;
@@ -43,7 +44,7 @@ const insertValues = (id: string, organizationId: string, v: VoucherFields, issu
   v.programId ?? null, issuedBy,
 ];
 
-/** Issues one voucher; 409 when the organization issued this number already. */
+/** Issues one voucher (audited); 409 when the organization issued this number already. */
 export async function issueVoucher(db: Db, actor: Actor, v: VoucherFields): Promise<{ id: string; organizationId: string }> {
   const org = issuingOrganization(actor, v.organizationId);
   if ('refused' in org) {
@@ -59,6 +60,7 @@ export async function issueVoucher(db: Db, actor: Actor, v: VoucherFields): Prom
     if ((err as { code?: string }).code === '23505') throw problems.conflict(`voucher ${v.number} was already issued by ${org.organizationId}`);
     throw err;
   }
+  await audit(db, actor, 'voucher.issue', { type: 'voucher', id }, { organizationId: org.organizationId, fundingSource: v.fundingSource, amountCents: v.amountCents });
   return { id, organizationId: org.organizationId };
 }
 
@@ -73,9 +75,9 @@ export interface VoucherImportRow {
 /**
  * A funder's CSV of vouchers (the columns of POST /api/vouchers): each row `issued` (in a dry run: would be),
  * `already_issued` (the organization has this number, or an earlier row of the file issues it) or `invalid`. The
- * valid rows are issued together in one transaction; importing the same file again changes nothing.
+ * valid rows are issued together in one transaction (the import audited); importing the same file again changes nothing.
  */
-export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun: boolean): Promise<VoucherImportRow[]> {
+export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun: boolean) {
   const { header, width, records } = readCsvTable(data, COLUMNS, VOUCHER_CSV_MAX_ROWS);
   const missing = (['number', 'fundingSource', 'amountCents', 'currency', 'expiresOn'] as const).filter((c) => header[c] === undefined);
   if (header.studentEmail === undefined && header.studentId === undefined) missing.push('studentEmail or studentId' as never);
@@ -136,70 +138,9 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
       }
     });
   }
-  return planned.map(({ line, outcome, message, voucherId }) => ({ line, outcome, message, ...(voucherId && { voucherId }) }));
-}
-
-/** The organization whose records a caller sees: a funder's own; an admin's choice, or all (undefined). */
-export function visibleOrganization(actor: Actor, requested: string | undefined): string | undefined {
-  return actor.role === 'funder' ? actor.organizationId : requested;
-}
-
-const day = (d: Date | string | null) => (d === null ? null : typeof d === 'string' ? d : d.toISOString().slice(0, 10));
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/**
- * Vouchers with their status, derived from the enrollments that used them: `used` while one funds an enrollment,
- * `expired` past its last day, `released` when given back and still valid, `issued` otherwise.
- */
-export async function listVouchers(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
-  const { rows } = await db.query(
-    `SELECT v.id, v.organization_id, v.number, v.funding_source, v.student_id, v.student_email, v.amount_cents, v.currency,
-            to_char(v.expires_on, 'YYYY-MM-DD') AS expires_on, v.program_id, v.created_at, e.id AS enrollment_id,
-            CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
-                 WHEN v.expires_on < current_date THEN 'expired'
-                 WHEN e.id IS NOT NULL THEN 'released'
-                 ELSE 'issued' END AS status
-       FROM vouchers v
-       LEFT JOIN LATERAL (SELECT id, voucher_released_at FROM enrollments WHERE voucher_id = v.id
-                           ORDER BY voucher_released_at IS NULL DESC, created_at DESC LIMIT 1) e ON true
-      WHERE ($1::text IS NULL OR v.organization_id = $1)
-      ORDER BY v.created_at DESC, v.id LIMIT $2 OFFSET $3`,
-    [organizationId ?? null, page.limit, page.offset],
-  );
-  return rows.map((v) => ({
-    id: v.id, organizationId: v.organization_id, number: v.number, fundingSource: v.funding_source, studentId: v.student_id,
-    studentEmail: v.student_email, amountCents: v.amount_cents, currency: v.currency, expiresOn: v.expires_on, programId: v.program_id,
-    status: v.status, enrollmentId: v.status === 'used' ? v.enrollment_id : null, createdAt: iso(v.created_at),
-  }));
-}
-
-/** The enrollments an organization's vouchers fund, with what a case manager reports: status, completion, credential, exit. */
-export async function listFundedEnrollments(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
-  const { rows } = await db.query(
-    `SELECT e.id, e.status, e.funding_source, e.program_id, p.title, e.student_id, e.student_name, e.student_email,
-            v.id AS voucher_id, v.number, v.organization_id, e.voucher_cents, e.amount_due_cents, e.price_cents, e.currency,
-            e.created_at, e.launched_at, e.completed_at, e.completion_method, e.closed_at, e.withdrawn_at, e.expired_at,
-            e.voucher_released_at, c.id AS certificate_id, c.verification_code, c.issued_at, c.revoked_at,
-            w.exit_date, w.credential_type, w.credential_date
-       FROM enrollments e
-       JOIN vouchers v ON v.id = e.voucher_id
-       JOIN programs p ON p.id = e.program_id
-       LEFT JOIN certificates c ON c.enrollment_id = e.id
-       LEFT JOIN wioa_outcomes w ON w.enrollment_id = e.id
-      WHERE ($1::text IS NULL OR v.organization_id = $1)
-      ORDER BY e.created_at DESC, e.id LIMIT $2 OFFSET $3`,
-    [organizationId ?? null, page.limit, page.offset],
-  );
-  return rows.map((e) => ({
-    enrollmentId: e.id, status: e.status, fundingSource: e.funding_source, programId: e.program_id, programTitle: e.title,
-    student: { id: e.student_id, name: e.student_name, email: e.student_email },
-    voucher: { id: e.voucher_id, number: e.number, organizationId: e.organization_id, coveredCents: e.voucher_cents, released: e.voucher_released_at !== null },
-    price: { amountCents: e.price_cents, currency: e.currency }, coPayCents: e.amount_due_cents,
-    enrolledAt: iso(e.created_at), launchedAt: iso(e.launched_at), completedAt: iso(e.completed_at), completionMethod: e.completion_method,
-    closedAt: iso(e.closed_at), withdrawnAt: iso(e.withdrawn_at), expiredAt: iso(e.expired_at),
-    credential: e.certificate_id
-      ? { certificateId: e.certificate_id, verificationCode: e.verification_code, issuedAt: iso(e.issued_at), revoked: e.revoked_at !== null }
-      : null,
-    wioa: { exitDate: day(e.exit_date), credentialType: e.credential_type, credentialDate: day(e.credential_date) },
-  }));
+  const rows: VoucherImportRow[] = planned.map(({ line, outcome, message, voucherId }) => ({ line, outcome, message, ...(voucherId && { voucherId }) }));
+  const summary: Record<VoucherRowOutcome, number> = { issued: 0, already_issued: 0, invalid: 0 };
+  for (const r of rows) summary[r.outcome] += 1;
+  if (!dryRun) await audit(db, actor, 'voucher.import', { type: 'organization', id: actor.organizationId ?? 'admin' }, summary);
+  return { rows, summary };
 }

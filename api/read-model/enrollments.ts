@@ -1,4 +1,7 @@
 import type { Db } from '../../db/pool';
+import { certificatePdfUrl, verificationUrl } from '../../lib/certificate-links';
+import { iso } from '../../lib/dates';
+import type { EnrollmentStatus, SubmissionView } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
 
@@ -9,7 +12,7 @@ export interface EnrollmentRow {
   holder_id: string;
   student_id: string;
   funding_source: string;
-  status: string;
+  status: EnrollmentStatus;
   price_cents: number;
   currency: string;
 }
@@ -38,7 +41,66 @@ export async function loadAuthorizedEnrollment(db: Db, actor: Actor, enrollmentI
   return authorizeEnrollment(actor, await findEnrollment(db, enrollmentId), allowed);
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const submissionFileUrl = (publicBaseUrl: string, submissionId: string) => `${publicBaseUrl}/api/submissions/${submissionId}/file`;
+
+/** Enrollments newest first: a holder's own programs' (`holderId`), or all; by status and program when asked. */
+export async function listEnrollments(
+  db: Db,
+  filter: { holderId?: string; status?: EnrollmentStatus; programId?: string; limit: number; offset: number },
+) {
+  const { rows } = await db.query(
+    `SELECT e.id, e.program_id, e.funding_source, e.status, e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.created_at
+       FROM enrollments e JOIN programs p ON p.id = e.program_id
+      WHERE ($1::text IS NULL OR p.holder_id = $1) AND ($2::text IS NULL OR e.status = $2) AND ($3::uuid IS NULL OR e.program_id = $3)
+      ORDER BY e.created_at DESC, e.id LIMIT $4 OFFSET $5`,
+    [filter.holderId ?? null, filter.status ?? null, filter.programId ?? null, filter.limit, filter.offset],
+  );
+  return rows.map((e) => ({
+    enrollmentId: e.id, programId: e.program_id, fundingSource: e.funding_source, status: e.status, paidAt: iso(e.paid_at),
+    launchedAt: iso(e.launched_at), completedAt: iso(e.completed_at), completionMethod: e.completion_method, createdAt: iso(e.created_at),
+  }));
+}
+
+/** What was refunded on the enrollment, in its currency's cents (0 when nothing was). */
+export async function refundedCents(db: Db, enrollmentId: string): Promise<number> {
+  const { rows: [refund] } = await db.query<{ cents: number }>(
+    'SELECT COALESCE(sum(amount_cents), 0)::integer AS cents FROM refunds WHERE enrollment_id = $1', [enrollmentId]);
+  return refund.cents;
+}
+
+export interface SubmissionFile {
+  enrollment_id: string;
+  file_key: string;
+  content_type: string;
+}
+
+export async function findSubmission(db: Db, submissionId: string): Promise<SubmissionFile | undefined> {
+  const { rows } = await db.query<SubmissionFile>(
+    'SELECT enrollment_id, file_key, content_type FROM completion_submissions WHERE id = $1', [submissionId]);
+  return rows[0];
+}
+
+/** The evidence waiting for review (or reviewed: `status`), oldest first: a holder's own programs' (`holderId`), or all. */
+export async function reviewQueue(
+  db: Db,
+  filter: { holderId?: string; status: SubmissionView['status']; limit: number; offset: number },
+  publicBaseUrl: string,
+) {
+  const awaitingReview: EnrollmentStatus = 'awaiting_review';
+  const { rows } = await db.query(
+    `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id
+       FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
+      WHERE s.status = $1 AND ($2::text IS NULL OR p.holder_id = $2)
+        -- Evidence of an enrollment that another channel completed (or that ended) is no longer waiting for review.
+        AND (s.status <> 'pending' OR e.status = $5)
+      ORDER BY s.submitted_at, s.id LIMIT $3 OFFSET $4`,
+    [filter.status, filter.holderId ?? null, filter.limit, filter.offset, awaitingReview],
+  );
+  return rows.map((s) => ({
+    id: s.id, enrollmentId: s.enrollment_id, programId: s.program_id, status: s.status, completedAt: iso(s.completed_at),
+    submittedAt: iso(s.submitted_at), reason: s.reason, contentType: s.content_type, fileUrl: submissionFileUrl(publicBaseUrl, s.id),
+  }));
+}
 
 /** The enrollment as the contract shows it, from the read model the workflow keeps. */
 export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl: string) {
@@ -86,11 +148,11 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     createdAt: iso(e.created_at),
     certificate: cert
       ? { id: cert.id, verificationCode: cert.verification_code, revoked: cert.revoked_at !== null,
-        pdfUrl: `${publicBaseUrl}/api/certificates/${cert.id}.pdf`, verifyUrl: `${publicBaseUrl}/verify/${cert.verification_code}` }
+        pdfUrl: certificatePdfUrl(publicBaseUrl, cert.id), verifyUrl: verificationUrl(publicBaseUrl, cert.verification_code) }
       : null,
     submissions: submissions.rows.map((s) => ({
       id: s.id, status: s.status, completedAt: iso(s.completed_at), submittedAt: iso(s.submitted_at),
-      reviewedAt: iso(s.reviewed_at), reason: s.reason, fileUrl: `${publicBaseUrl}/api/submissions/${s.id}/file`,
+      reviewedAt: iso(s.reviewed_at), reason: s.reason, fileUrl: submissionFileUrl(publicBaseUrl, s.id),
     })),
     history: history.rows.map((h) => ({ status: h.status, at: iso(h.at) })),
     /** Every completion report from every channel: the one applied, and those kept after it. */

@@ -1,17 +1,10 @@
 import { Router } from 'express';
 import { actorOf, requireRole } from '../auth';
-import {
-  importVouchers,
-  issueVoucher,
-  listFundedEnrollments,
-  listVouchers,
-  VOUCHER_CSV_MAX_BYTES,
-  visibleOrganization,
-} from '../commands/vouchers';
+import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../commands/vouchers';
 import { csvUpload } from '../csv';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { listFundedEnrollments, listVouchers, visibleOrganization } from '../read-model/funding';
 import { csvImportQuery, listQuery, voucherFields } from '../schemas';
 
 /** Funders (a workforce board's or a sponsor's staff) and admins: vouchers, and the enrollments they fund. */
@@ -22,17 +15,13 @@ export function fundingRoutes({ db }: ApiDeps): Router {
     const actor = actorOf(req);
     const body = parse(voucherFields, req.body, 'body');
     const { id, organizationId } = await issueVoucher(db, actor, body);
-    await audit(db, actor, 'voucher.issue', { type: 'voucher', id }, { organizationId, fundingSource: body.fundingSource, amountCents: body.amountCents });
     res.status(201).location(`/api/vouchers/${id}`).json({ id, organizationId });
   });
 
   router.post('/api/vouchers/import', requireRole('funder', 'admin'), ...csvUpload(VOUCHER_CSV_MAX_BYTES), async (req, res) => {
     const actor = actorOf(req);
     const { dryRun } = parse(csvImportQuery, req.query, 'query');
-    const rows = await importVouchers(db, actor, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), dryRun);
-    const summary = { issued: 0, already_issued: 0, invalid: 0 };
-    for (const r of rows) summary[r.outcome] += 1;
-    if (!dryRun) await audit(db, actor, 'voucher.import', { type: 'organization', id: actor.organizationId ?? 'admin' }, summary);
+    const { rows, summary } = await importVouchers(db, actor, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), dryRun);
     res.json({ dryRun, rows, summary });
   });
 

@@ -1,0 +1,86 @@
+import type { Db } from '../../db/pool';
+import { verificationUrl } from '../../lib/certificate-links';
+import type { CredentialType } from '../../lib/credential-types';
+import { iso } from '../../lib/dates';
+import { type CertificateFacts, type IssuerFacts, linkedInAddToProfileUrl, STATUS_LIST_BITS } from '../../services/credentials';
+
+/** Everything a certificate shows, and what the routes need to authorize and serve it. */
+export interface CertificateRow {
+  id: string;
+  enrollment_id: string;
+  verification_code: string;
+  file_key: string;
+  completed_at: Date;
+  issued_at: Date;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  partner_certificate_url: string | null;
+  status_index: string;
+  student_name: string | null;
+  program_id: string;
+  title: string;
+  credential_type: CredentialType;
+  partner_name: string;
+}
+
+/** A certificate by its id or its verification code, joined once with what it shows. */
+export async function findCertificate(db: Db, by: { id: string } | { verificationCode: string }): Promise<CertificateRow | undefined> {
+  const [column, value] = 'id' in by ? ['c.id', by.id] : ['c.verification_code', by.verificationCode];
+  const { rows } = await db.query<CertificateRow>(
+    `SELECT c.id, c.enrollment_id, c.verification_code, c.file_key, c.completed_at, c.issued_at, c.revoked_at, c.revoked_reason,
+            c.partner_certificate_url, c.status_index, e.student_name, p.id AS program_id, p.title, p.credential_type,
+            pa.name AS partner_name
+       FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
+       JOIN partners pa ON pa.id = p.partner_id
+      WHERE ${column} = $1`,
+    [value],
+  );
+  return rows[0];
+}
+
+/** What the signed credential states. */
+export const certificateFacts = (c: CertificateRow): CertificateFacts => ({
+  certificateId: c.id, verificationCode: c.verification_code, studentName: c.student_name ?? 'Student', programId: c.program_id,
+  programTitle: c.title, partnerName: c.partner_name, credentialType: c.credential_type, completedAt: c.completed_at,
+  issuedAt: c.issued_at, statusIndex: Number(c.status_index),
+});
+
+/** The public verification answer: what the certificate shows, its status, and the LinkedIn link. */
+export const certificateVerification = (c: CertificateRow, issuer: IssuerFacts) => ({
+  status: c.revoked_at ? ('revoked' as const) : ('valid' as const),
+  verificationCode: c.verification_code,
+  holder: c.student_name ?? 'Student',
+  program: c.title,
+  partner: c.partner_name,
+  credentialType: c.credential_type as string,
+  completedAt: c.completed_at.toISOString().slice(0, 10),
+  issuedAt: c.issued_at.toISOString(),
+  ...(c.partner_certificate_url && { partnerCertificateUrl: c.partner_certificate_url }),
+  ...(c.revoked_at && { revokedAt: iso(c.revoked_at)!, revocationReason: c.revoked_reason as string }),
+  verifyUrl: verificationUrl(issuer.publicBaseUrl, c.verification_code),
+  // Offered while the certificate is valid: a revoked one should not be added to a profile.
+  ...(!c.revoked_at && {
+    linkedInAddToProfileUrl: linkedInAddToProfileUrl({ programTitle: c.title, verificationCode: c.verification_code, issuedAt: c.issued_at }, issuer),
+  }),
+});
+
+/** When the certificate was revoked: undefined for an unknown one, null for one still valid. */
+export async function revokedAt(db: Db, certificateId: string): Promise<Date | null | undefined> {
+  const { rows } = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM certificates WHERE id = $1', [certificateId]);
+  return rows[0]?.revoked_at;
+}
+
+/**
+ * The positions (within status list `listId`) of the revoked certificates, or undefined for a list no certificate is
+ * on yet.
+ */
+export async function revokedPositions(db: Db, listId: number): Promise<number[] | undefined> {
+  const from = listId * STATUS_LIST_BITS;
+  const range = [from, from + STATUS_LIST_BITS];
+  const { rows: [{ allocated }] } = await db.query(
+    'SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated', range);
+  if (!allocated) return undefined;
+  const { rows } = await db.query(
+    'SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2', range);
+  return rows.map((r) => Number(r.status_index) - from);
+}

@@ -1,0 +1,66 @@
+/** What funders see: their vouchers and the enrollments those fund. */
+import type { Db } from '../../db/pool';
+import { day, iso } from '../../lib/dates';
+import type { Actor } from '../auth';
+
+/** The organization whose records a caller sees: a funder's own; an admin's choice, or all (undefined). */
+export function visibleOrganization(actor: Actor, requested: string | undefined): string | undefined {
+  return actor.role === 'funder' ? actor.organizationId : requested;
+}
+
+/**
+ * Vouchers with their status, derived from the enrollments that used them: `used` while one funds an enrollment,
+ * `expired` past its last day, `released` when given back and still valid, `issued` otherwise.
+ */
+export async function listVouchers(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
+  const { rows } = await db.query(
+    `SELECT v.id, v.organization_id, v.number, v.funding_source, v.student_id, v.student_email, v.amount_cents, v.currency,
+            to_char(v.expires_on, 'YYYY-MM-DD') AS expires_on, v.program_id, v.created_at, e.id AS enrollment_id,
+            CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
+                 WHEN v.expires_on < current_date THEN 'expired'
+                 WHEN e.id IS NOT NULL THEN 'released'
+                 ELSE 'issued' END AS status
+       FROM vouchers v
+       LEFT JOIN LATERAL (SELECT id, voucher_released_at FROM enrollments WHERE voucher_id = v.id
+                           ORDER BY voucher_released_at IS NULL DESC, created_at DESC LIMIT 1) e ON true
+      WHERE ($1::text IS NULL OR v.organization_id = $1)
+      ORDER BY v.created_at DESC, v.id LIMIT $2 OFFSET $3`,
+    [organizationId ?? null, page.limit, page.offset],
+  );
+  return rows.map((v) => ({
+    id: v.id, organizationId: v.organization_id, number: v.number, fundingSource: v.funding_source, studentId: v.student_id,
+    studentEmail: v.student_email, amountCents: v.amount_cents, currency: v.currency, expiresOn: v.expires_on, programId: v.program_id,
+    status: v.status, enrollmentId: v.status === 'used' ? v.enrollment_id : null, createdAt: iso(v.created_at),
+  }));
+}
+
+/** The enrollments an organization's vouchers fund, with what a case manager reports: status, completion, credential, exit. */
+export async function listFundedEnrollments(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
+  const { rows } = await db.query(
+    `SELECT e.id, e.status, e.funding_source, e.program_id, p.title, e.student_id, e.student_name, e.student_email,
+            v.id AS voucher_id, v.number, v.organization_id, e.voucher_cents, e.amount_due_cents, e.price_cents, e.currency,
+            e.created_at, e.launched_at, e.completed_at, e.completion_method, e.closed_at, e.withdrawn_at, e.expired_at,
+            e.voucher_released_at, c.id AS certificate_id, c.verification_code, c.issued_at, c.revoked_at,
+            w.exit_date, w.credential_type, w.credential_date
+       FROM enrollments e
+       JOIN vouchers v ON v.id = e.voucher_id
+       JOIN programs p ON p.id = e.program_id
+       LEFT JOIN certificates c ON c.enrollment_id = e.id
+       LEFT JOIN wioa_outcomes w ON w.enrollment_id = e.id
+      WHERE ($1::text IS NULL OR v.organization_id = $1)
+      ORDER BY e.created_at DESC, e.id LIMIT $2 OFFSET $3`,
+    [organizationId ?? null, page.limit, page.offset],
+  );
+  return rows.map((e) => ({
+    enrollmentId: e.id, status: e.status, fundingSource: e.funding_source, programId: e.program_id, programTitle: e.title,
+    student: { id: e.student_id, name: e.student_name, email: e.student_email },
+    voucher: { id: e.voucher_id, number: e.number, organizationId: e.organization_id, coveredCents: e.voucher_cents, released: e.voucher_released_at !== null },
+    price: { amountCents: e.price_cents, currency: e.currency }, coPayCents: e.amount_due_cents,
+    enrolledAt: iso(e.created_at), launchedAt: iso(e.launched_at), completedAt: iso(e.completed_at), completionMethod: e.completion_method,
+    closedAt: iso(e.closed_at), withdrawnAt: iso(e.withdrawn_at), expiredAt: iso(e.expired_at),
+    credential: e.certificate_id
+      ? { certificateId: e.certificate_id, verificationCode: e.verification_code, issuedAt: iso(e.issued_at), revoked: e.revoked_at !== null }
+      : null,
+    wioa: { exitDate: day(e.exit_date), credentialType: e.credential_type, credentialDate: day(e.credential_date) },
+  }));
+}

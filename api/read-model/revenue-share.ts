@@ -1,0 +1,182 @@
+/**
+ * The revenue-share report's read model: the ledger entries of the enrollments whose shares were recorded in a period,
+ * and the totals that reconcile them, per currency and program, against what was collected.
+ */
+import type { PoolClient } from 'pg';
+
+const PARTIES = ['platform', 'holder', 'partner'] as const;
+type Party = (typeof PARTIES)[number];
+type ByParty = Record<Party, number>;
+
+export interface RevenueShareEntry {
+  enrollmentId: string;
+  programId: string;
+  party: Party;
+  partyId: string;
+  entryType: 'share' | 'reversal';
+  amountCents: number;
+  currency: string;
+  createdAt: string;
+}
+
+interface ProgramTotals {
+  programId: string;
+  title: string;
+  collectedCents: number;
+  sharesCents: number;
+  byParty: ByParty;
+  reconciled: boolean;
+}
+
+export interface CurrencyTotals {
+  /** Accepted payments minus refunds of the enrollments in the report. */
+  collectedCents: number;
+  paidCents: number;
+  refundedCents: number;
+  /** Shares and their reversals. */
+  sharesCents: number;
+  /** sharesCents − collectedCents: zero when reconciled. */
+  differenceCents: number;
+  reconciled: boolean;
+  byParty: ByParty;
+  byProgram: ProgramTotals[];
+}
+
+const zeroParties = (): ByParty => ({ platform: 0, holder: 0, partner: 0 });
+
+/**
+ * What the report sums, per currency and program: one row of what was collected (party null: the accepted payments
+ * and refunds of the enrollments, under the enrollment's program and the payment's currency), and one row per party of
+ * the shares (under the ledger entry's program and currency).
+ */
+interface SumRow {
+  currency: string;
+  program_id: string;
+  title: string;
+  party: Party | null;
+  paid_cents: number;
+  refunded_cents: number;
+  shares_cents: number;
+}
+
+export interface RevenueShareSummary {
+  totals: Record<string, CurrencyTotals>;
+  reconciled: boolean;
+  reconciliation: string;
+}
+
+/** The totals of the report, from its sums: the currencies in order, each one's programs by title. */
+function summarize(sums: readonly SumRow[]): RevenueShareSummary {
+  const totals: Record<string, CurrencyTotals> = {};
+  const programs = new Map<string, ProgramTotals>();
+  const currencyTotals = (currency: string) =>
+    (totals[currency] ??= { collectedCents: 0, paidCents: 0, refundedCents: 0, sharesCents: 0, differenceCents: 0, reconciled: true, byParty: zeroParties(), byProgram: [] });
+  const programTotals = (currency: string, programId: string, title: string) => {
+    const key = `${currency}:${programId}`;
+    let p = programs.get(key);
+    if (!p) {
+      p = { programId, title, collectedCents: 0, sharesCents: 0, byParty: zeroParties(), reconciled: true };
+      programs.set(key, p);
+      currencyTotals(currency).byProgram.push(p);
+    }
+    return p;
+  };
+
+  for (const s of sums) {
+    const t = currencyTotals(s.currency);
+    const p = programTotals(s.currency, s.program_id, s.title);
+    if (s.party === null) {
+      const net = s.paid_cents - s.refunded_cents;
+      t.paidCents += s.paid_cents;
+      t.refundedCents += s.refunded_cents;
+      t.collectedCents += net;
+      p.collectedCents += net;
+    } else {
+      t.sharesCents += s.shares_cents;
+      t.byParty[s.party] += s.shares_cents;
+      p.sharesCents += s.shares_cents;
+      p.byParty[s.party] += s.shares_cents;
+    }
+  }
+  for (const t of Object.values(totals)) {
+    t.differenceCents = t.sharesCents - t.collectedCents;
+    t.reconciled = t.differenceCents === 0;
+    for (const p of t.byProgram) p.reconciled = p.sharesCents === p.collectedCents;
+    t.byProgram.sort((a, b) => a.title.localeCompare(b.title) || a.programId.localeCompare(b.programId));
+  }
+  const currencies = Object.keys(totals).sort();
+  const unreconciled = currencies.filter((c) => !totals[c].reconciled);
+  const reconciled = unreconciled.length === 0;
+  const reconciliation = currencies.length === 0
+    ? 'no revenue-share entries in the period'
+    : reconciled
+      ? `reconciled: the shares equal what was collected in ${currencies.join(', ')}`
+      : `not reconciled: ${unreconciled.map((c) => `${c} shares ${totals[c].sharesCents} ≠ collected ${totals[c].collectedCents}`).join('; ')}`;
+  return { totals: Object.fromEntries(currencies.map((c) => [c, totals[c]])), reconciled, reconciliation };
+}
+
+/**
+ * The enrollments of the report: those with a share recorded in the period ($1 ≤ created_at < $2), in the holder's
+ * programs when $3 is a holder. Inlined where it is used (`IN (SELECT enrollment_id FROM scope)`), so the planner
+ * may run it as a (parallel) semi-join.
+ */
+const SCOPE = `
+  WITH scope AS NOT MATERIALIZED (
+    SELECT l.enrollment_id
+      FROM ledger_entries l JOIN programs p ON p.id = l.program_id
+     WHERE l.entry_type = 'share' AND l.created_at >= $1 AND l.created_at < $2 AND ($3::text IS NULL OR p.holder_id = $3)
+  )`;
+
+/** All the ledger entries (shares and reversals, whenever recorded) of the enrollments in scope: the streamed part. */
+export const REVENUE_SHARE_ENTRIES_SQL = `${SCOPE}
+  SELECT l.enrollment_id, l.program_id, l.party, l.party_id, l.entry_type, l.amount_cents, l.currency, l.created_at
+    FROM ledger_entries l
+   WHERE l.enrollment_id IN (SELECT enrollment_id FROM scope)
+   ORDER BY l.created_at, l.enrollment_id, l.entry_type DESC, array_position(ARRAY[${PARTIES.map((p) => `'${p}'`).join(', ')}], l.party)`;
+
+/** The sums behind the totals (a few rows per currency and program), see SumRow. */
+const SUMS_SQL = `${SCOPE}
+  SELECT c.currency, c.program_id, p.title, NULL::text AS party, c.paid_cents, c.refunded_cents, 0::bigint AS shares_cents
+    FROM (SELECT pay.currency, e.program_id, sum(pay.amount_cents) AS paid_cents, sum(COALESCE(r.amount_cents, 0)) AS refunded_cents
+            FROM enrollments e JOIN payments pay ON pay.enrollment_id = e.id AND pay.status = 'accepted'
+            LEFT JOIN refunds r ON r.enrollment_id = e.id
+           WHERE e.id IN (SELECT enrollment_id FROM scope)
+           GROUP BY pay.currency, e.program_id) c
+    JOIN programs p ON p.id = c.program_id
+  UNION ALL
+  SELECT s.currency, s.program_id, p.title, s.party, 0, 0, s.shares_cents
+    FROM (SELECT l.currency, l.program_id, l.party, sum(l.amount_cents) AS shares_cents
+            FROM ledger_entries l
+           WHERE l.enrollment_id IN (SELECT enrollment_id FROM scope)
+           GROUP BY l.currency, l.program_id, l.party) s
+    JOIN programs p ON p.id = s.program_id`;
+
+export interface RevenueShareEntryRow {
+  enrollment_id: string;
+  program_id: string;
+  party: Party;
+  party_id: string;
+  entry_type: 'share' | 'reversal';
+  amount_cents: number;
+  currency: string;
+  created_at: Date;
+}
+
+export const toEntry = (l: RevenueShareEntryRow): RevenueShareEntry => ({
+  enrollmentId: l.enrollment_id, programId: l.program_id, party: l.party, partyId: l.party_id, entryType: l.entry_type,
+  amountCents: l.amount_cents, currency: l.currency, createdAt: l.created_at.toISOString(),
+});
+
+export const REVENUE_SHARE_CSV_HEADER = ['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt'] as const;
+
+/** The report's parameters: the period's days as instants ($1 ≤ created_at < $2), and the holder it is narrowed to ($3). */
+export function revenueShareParams(period: { from: string; to: string }, holderId: string | undefined): unknown[] {
+  const start = `${period.from}T00:00:00Z`;
+  const end = new Date(Date.parse(`${period.to}T00:00:00Z`) + 86_400_000).toISOString();
+  return [start, end, holderId ?? null];
+}
+
+/** The report's totals, in the snapshot of `client` (the one the entries are streamed from). */
+export async function revenueShareSummary(client: PoolClient, params: unknown[]): Promise<RevenueShareSummary> {
+  return summarize((await client.query<SumRow>(SUMS_SQL, params)).rows);
+}
