@@ -1,4 +1,4 @@
-import type { CompletionMethod } from '../workflows/messages';
+import type { CompletionMethod, CompletionReport, PaymentConfirmation, ReportOutcome } from '../workflows/messages';
 import type { Db } from './pool';
 
 /*
@@ -6,16 +6,12 @@ import type { Db } from './pool';
  * whose workflow has ended): one statement each, idempotent, so either side may write first or twice.
  */
 
-export interface EvidenceRecord {
+/** A completion as kept: a channel's report, a holder's mark or an approved upload; the applied one or a later one. */
+export type EvidenceRecord = Omit<CompletionReport, 'method'> & {
   enrollmentId: string;
   method: CompletionMethod;
-  reportId: string;
-  completedAt: string;
-  reportedBy: string;
-  score?: number;
-  evidenceUrl?: string;
-  outcome: 'applied' | 'already_complete';
-}
+  outcome: ReportOutcome['outcome'];
+};
 
 /** Every completion report is kept: the applied one and each that came after it (first completion wins). */
 export async function insertCompletionEvidence(db: Db, e: EvidenceRecord): Promise<void> {
@@ -26,17 +22,14 @@ export async function insertCompletionEvidence(db: Db, e: EvidenceRecord): Promi
   );
 }
 
-export interface PaymentRecord {
+/** A payment as kept: a provider's confirmation (or a voucher's), accepted or rejected (for a refund). */
+export type PaymentRecord = Omit<PaymentConfirmation, 'provider'> & {
   enrollmentId: string;
   provider: string;
-  providerRef: string;
-  amountCents: number;
-  currency: string;
-  paidAt: string;
   status: 'accepted' | 'rejected';
   reason?: string;
   voucherNumber?: string;
-}
+};
 
 /**
  * Keeps one payment, once per provider and provider ref; true when this call wrote it. The workflow's activity and the

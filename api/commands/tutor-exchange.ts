@@ -11,6 +11,7 @@ import {
   conversationMessages,
   enrollmentFactsFromReadModel,
   findConversation,
+  latestSubmissions,
   loadProgramFacts,
   newestEnrollmentIn,
   programExists,
@@ -138,8 +139,7 @@ export async function saveExchange(db: Db, studentId: string, c: Conversation, q
 }
 
 function fromState(state: EnrollmentState): EnrollmentFacts {
-  const pending = [...state.submissions].reverse().find((s) => s.status === 'pending');
-  const rejected = [...state.submissions].reverse().find((s) => s.status === 'rejected');
+  const { pending, rejected } = latestSubmissions(state.submissions);
   return {
     status: state.status,
     launchedAt: state.launchedAt,

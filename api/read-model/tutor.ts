@@ -22,6 +22,12 @@ export async function newestEnrollmentIn(db: Db, studentId: string, programId: s
   return rows[0]?.id ?? null;
 }
 
+/** The newest pending and the newest rejected of an enrollment's submissions (given oldest first): what the tutor mentions. */
+export function latestSubmissions<S extends { status: string }>(oldestFirst: S[]): { pending?: S; rejected?: S } {
+  const newestFirst = [...oldestFirst].reverse();
+  return { pending: newestFirst.find((s) => s.status === 'pending'), rejected: newestFirst.find((s) => s.status === 'rejected') };
+}
+
 /** The enrollment's state as the read model has it (when its workflow does not answer). */
 export async function enrollmentFactsFromReadModel(db: Db, enrollmentId: string): Promise<EnrollmentFacts | undefined> {
   const [e, subs] = await Promise.all([
@@ -30,8 +36,7 @@ export async function enrollmentFactsFromReadModel(db: Db, enrollmentId: string)
   ]);
   const row = e.rows[0];
   if (!row) return undefined;
-  const pending = [...subs.rows].reverse().find((s) => s.status === 'pending');
-  const rejected = [...subs.rows].reverse().find((s) => s.status === 'rejected');
+  const { pending, rejected } = latestSubmissions(subs.rows);
   return {
     status: row.status,
     launchedAt: row.launched_at?.toISOString(),
