@@ -1,30 +1,6 @@
+import { insertPayment, type PaymentRecord } from '../db/records';
 import type { ActivityDeps } from './deps';
 import { loadEnrollmentContext } from './deps';
-
-export interface PaymentRecord {
-  enrollmentId: string;
-  provider: string;
-  providerRef: string;
-  amountCents: number;
-  currency: string;
-  paidAt: string;
-  status: 'accepted' | 'rejected';
-  reason?: string;
-  voucherNumber?: string;
-}
-
-/**
- * Keeps one payment, once per provider and provider ref; true when this call wrote it. The workflow's activity and the
- * Stripe webhook (for a payment to an enrollment whose workflow has ended) both write through this.
- */
-export async function insertPayment(db: ActivityDeps['db'], p: PaymentRecord): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO payments (enrollment_id, provider, provider_ref, amount_cents, currency, status, reason, paid_at, voucher_number)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, provider_ref) DO NOTHING`,
-    [p.enrollmentId, p.provider, p.providerRef, p.amountCents, p.currency, p.status, p.reason ?? null, p.paidAt, p.voucherNumber ?? null],
-  );
-  return rowCount === 1;
-}
 
 export function createPaymentActivities({ db, payments, publicBaseUrl }: ActivityDeps) {
   const CHECKOUT_PROVIDERS = new Set(['stripe', 'simulated']);

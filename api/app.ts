@@ -17,7 +17,6 @@ import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
 import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
-import { demoRoutes } from './routes/demo';
 import { clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
@@ -43,8 +42,11 @@ export function createApp(deps: ApiDeps): express.Express {
   // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
   // comes before the JSON parser and the bearer-token reader.
   app.use(xapiRoutes(deps));
-  // Production fails closed: no simulated checkout, demo partner or demo page there.
-  if (deps.config.env !== 'production') app.use(demoRoutes(deps));
+  // Production fails closed: the demo/ folder (simulated checkout, demo partner, demo page) is not even loaded there.
+  if (deps.config.env !== 'production') {
+    const { demoRoutes } = require('../demo/routes') as typeof import('../demo/routes');
+    app.use(demoRoutes(deps));
+  }
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(refuseUnstorableText);
@@ -63,7 +65,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));
   app.use(revenueReportRoutes(deps));
-  // The <ai-tutor> widget script, and (outside production) the demo student page that embeds it.
+  // The <ai-tutor> widget script.
   app.use(widgetRoutes(deps));
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));

@@ -44,6 +44,12 @@ function temporalOutage(err: unknown): boolean {
   return false;
 }
 
+/** What a workflow's refusal says for the API besides its message: the bad `field`, the missing `item`. */
+function failureDetail(failure: ApplicationFailure, key: 'field' | 'item'): string | undefined {
+  const value = (failure.details?.[0] as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Maps a workflow's refusal (an update validator, a closed workflow) to the problem the caller gets. */
 function toProblem(err: unknown): unknown {
   if (temporalOutage(err)) {
@@ -53,11 +59,12 @@ function toProblem(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message } = err.cause;
     if (type === FailureType.conflict) return problems.conflict(message);
-    if (type === FailureType.notFound) return problems.notFound(message.replace(/ is not part of this enrollment$/, ''));
+    // The message-text fallback goes once the workflow's notFound failure carries `{ item }` (issue 12).
+    if (type === FailureType.notFound) return problems.notFound(failureDetail(err.cause, 'item') ?? message.replace(/ is not part of this enrollment$/, ''));
     if (type === FailureType.invalid) {
       // The workflow names the bad field (e.g. completedAt), so the 400 names it as a validation failure does.
-      const field = (err.cause.details?.[0] as { field?: unknown } | undefined)?.field;
-      return problems.badRequest(message, typeof field === 'string' ? { errors: [{ field: `body.${field}`, message }] } : undefined);
+      const field = failureDetail(err.cause, 'field');
+      return problems.badRequest(message, field ? { errors: [{ field: `body.${field}`, message }] } : undefined);
     }
     if (type === FailureType.voucherUnusable) return problems.unprocessable(message);
     if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return problems.unavailable(message);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES, type SubmissionView } from '../workflows/messages';
 import { completionDateProblem } from '../workflows/completion-date';
-import { CREDENTIAL_TYPES } from '../lib/credential-types';
+import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../lib/program-rules';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
@@ -34,7 +34,7 @@ export const createProgramBody = z.object({
     .refine((r) => r.platformBps + r.holderBps + r.partnerBps === 10_000, 'basis points must sum to 10000'),
   credentialType: z.enum(CREDENTIAL_TYPES),
   deadlineDays: z.number().int().min(1).max(3650),
-  moveOn: z.enum(['Completed', 'Passed', 'CompletedAndPassed', 'CompletedOrPassed']).default('CompletedOrPassed'),
+  moveOn: z.enum(MOVE_ON_RULES).default(DEFAULT_MOVE_ON),
 });
 
 export const createEnrollmentBody = z

@@ -25,7 +25,7 @@ export const SEEDED_PARTNERS: readonly { id: string; name: string; launchUrlTemp
   { id: 'milady', name: 'Milady', launchUrlTemplate: 'https://www.miladytraining.com/?course={courseId}&registration={enrollmentId}' },
   { id: 'nrf', name: 'NRF Foundation RISE Up', launchUrlTemplate: 'https://riseup.nrffoundation.org/?course={courseId}&registration={enrollmentId}' },
   // A local stand-in served by the API itself, so the whole lifecycle runs without any outside service.
-  // Its completion API is the stand-in of services/demo-partner.ts, mounted by the API under /demo-partner.
+  // Its completion API is the stand-in of demo/partner.ts, mounted by the API under /demo-partner.
   {
     id: 'demo', name: 'Demo Partner (local stand-in)', launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}',
     api: { baseUrl: '{publicBaseUrl}/demo-partner', credentialEnv: null, fieldMap: {}, pollIntervalSeconds: 60, rateLimitPerSecond: 5 },

@@ -29,7 +29,7 @@
  *  - The brief that asked for this named "1332" for training completed; the sources above give 1307 (Training
  *    Completed #1) and 1308 (Date Completed, or Withdrew from, Training #1), which are used here.
  */
-import type { CredentialType } from './credential-types';
+import type { CredentialType } from './program-rules';
 
 export type PirlDataType = 'AN' | 'DT' | 'IN';
 

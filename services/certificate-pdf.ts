@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import type { CredentialType } from '../lib/credential-types';
+import type { CredentialType } from '../lib/program-rules';
 
 export interface CertificateContent {
   studentName: string;

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { calculateJwkThumbprint, CompactSign, type JWK } from 'jose';
 import { statusListUrl, verificationUrl } from '../lib/certificate-links';
-import type { CredentialType } from '../lib/credential-types';
+import type { CredentialType } from '../lib/program-rules';
 
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
 export const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';

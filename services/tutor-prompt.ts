@@ -1,5 +1,5 @@
 /** The tutor's words: what it is told about a program and an enrollment, and how much history it keeps. Pure. */
-import type { CredentialType } from '../lib/credential-types';
+import type { CredentialType } from '../lib/program-rules';
 import { estimateTokens, type TutorMessage } from './tutor-model';
 
 /** What the tutor is told about the program: no ids, no personal data. */

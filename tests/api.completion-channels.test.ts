@@ -19,7 +19,7 @@ import {
 } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
-import { satisfyingStatement } from '../api/routes/xapi';
+import { satisfyingStatement } from '../lib/program-rules';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 let system: System;

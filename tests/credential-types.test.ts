@@ -1,5 +1,5 @@
 /** The platform's credential types are listed once (lib/credential-types.ts); the database's check must agree. */
-import { CREDENTIAL_TYPES } from '../lib/credential-types';
+import { CREDENTIAL_TYPES } from '../lib/program-rules';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 let database: TestDatabase;

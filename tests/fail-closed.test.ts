@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import type { Role } from '../api/auth';
-import { XAPI_VERBS } from '../api/routes/xapi';
+import { XAPI_VERBS } from '../lib/program-rules';
 import { DEMO_HOLDER_ID } from '../db/seed';
 import { freePorts } from './helpers/ports';
 import { expectProblem } from './helpers/problems';

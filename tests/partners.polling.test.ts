@@ -17,7 +17,7 @@ import type { Db } from '../db/pool';
 import { SEEDED_PROGRAMS, seed } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
-import { demoLearnerId, startDemoPartner, type StartedDemoPartner } from '../services/demo-partner';
+import { demoLearnerId, startDemoPartner, type StartedDemoPartner } from '../demo/partner';
 import {
   createHttpPartnerAdapter,
   createPartnerAdapter,

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/pool';
-import type { CredentialType } from '../../lib/credential-types';
+import type { CredentialType } from '../../lib/program-rules';
 
 export interface ProgramRow {
   id: string;

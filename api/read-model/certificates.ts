@@ -1,6 +1,6 @@
 import type { Db } from '../../db/pool';
 import { verificationUrl } from '../../lib/certificate-links';
-import type { CredentialType } from '../../lib/credential-types';
+import type { CredentialType } from '../../lib/program-rules';
 import { iso } from '../../lib/dates';
 import { type CertificateFacts, type IssuerFacts, linkedInAddToProfileUrl, STATUS_LIST_BITS } from '../../services/credentials';
 

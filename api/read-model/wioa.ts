@@ -1,6 +1,6 @@
 /** The WIOA reports' read model (wioa_outcomes, kept by the workflow's activities): PIRL participant rows and ETP counts. */
 import type { Db } from '../../db/pool';
-import type { CredentialType } from '../../lib/credential-types';
+import type { CredentialType } from '../../lib/program-rules';
 import { CREDENTIAL_TYPE_TO_PIRL, type PirlRecord, pirlParticipantId } from '../../lib/pirl';
 import type { FundingSource } from '../../workflows/messages';
 

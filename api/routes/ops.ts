@@ -2,9 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { type RequestHandler, Router } from 'express';
 import client from 'prom-client';
 import type { ApiDeps } from '../deps';
-import { escapeHtml, page, PAGE_CSS } from '../html';
+import { PAGE_CSS } from '../html';
 import { openApiDocument } from '../openapi';
 import { problems, RETRY_AFTER_SECONDS } from '../problems';
+import { pingDatabase } from '../read-model/health';
 
 export const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
@@ -24,7 +25,7 @@ export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
   router.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
 
   router.get('/readyz', async (_req, res) => {
-    const [postgres, temporal] = await Promise.allSettled([withTimeout(db.query('SELECT 1'), 2000), withTimeout(temporalHealth(), 2000)]);
+    const [postgres, temporal] = await Promise.allSettled([withTimeout(pingDatabase(db), 2000), withTimeout(temporalHealth(), 2000)]);
     const checks = {
       postgres: postgres.status === 'fulfilled' ? 'ok' : `down: ${postgres.reason.message}`,
       temporal: temporal.status === 'fulfilled' ? 'ok' : `down: ${temporal.reason.message}`,
@@ -62,19 +63,5 @@ export function metricsHandler({ config }: Pick<ApiDeps, 'config'>): RequestHand
 export function metricsRoutes(deps: Pick<ApiDeps, 'config'>): Router {
   const router = Router();
   if (deps.config.metrics.port === undefined) router.get('/metrics', metricsHandler(deps));
-  return router;
-}
-
-/** The local `demo` partner's launch page: where a launched student lands; a demo route (see `demoRoutes`). */
-export function demoPartnerLaunchRoutes(): Router {
-  const router = Router();
-  router.get('/partners/demo/launch', (req, res) => {
-    res.type('html').send(page('Demo partner course', `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
-      <div class="card"><h1>Course ${escapeHtml(req.query.courseId)}</h1><p>Registration (enrollment) <code>${escapeHtml(req.query.enrollmentId)}</code>.</p>
-      <p>Take the course here; your program holder, your upload or the partner then reports your completion.</p>
-      <form method="post" action="/demo-partner/v1/registrations/${escapeHtml(encodeURIComponent(String(req.query.enrollmentId ?? '')))}/complete">
-      <button type="submit">Finish course</button> (the demo partner records it; the platform learns of it at its next poll)</form></div>`));
-  });
-
   return router;
 }
