@@ -53,6 +53,7 @@ const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: s
 const historyToJson = (history: History) => protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
 const historyFromJson = (json: unknown) => protojson.fromJson(historyType, json);
 const DAY = 86_400_000;
+const SUGGEST_CONTINUE_AS_NEW = 'limit.historyCount.suggestContinueAsNew';
 
 type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
 
@@ -83,6 +84,7 @@ const evidence = (): EvidenceSubmission => ({
 const ended = async (handle: Handle) => (await handle.result(), handle);
 
 const POLLED_PARTNER = `partner-replay-${randomUUID()}`;
+const CONTINUED_PARTNER = `partner-replay-${randomUUID()}`;
 
 const SCENARIOS: Record<string, Scenario> = {
   'self-pay-upload-rejected-then-approved': {
@@ -158,6 +160,26 @@ const SCENARIOS: Record<string, Scenario> = {
       return ended(handle);
     },
   },
+  'partner-polled-until-continued-as-new': {
+    partner: { taskQueue: CONTINUED_PARTNER, answer: () => ({ completed: false }) },
+    async play(client, taskQueue) {
+      // A poll a millisecond after the last fills the run's history to the server's suggestion (see the recorder).
+      const input = workflowInput({
+        fundingSource: 'wioa_ita', voucherNumber: 'ITA-LONG', deadlineDays: 400, nudgeDays: [30],
+        polling: { taskQueue: CONTINUED_PARTNER, intervalMs: 1, maxIntervalMs: 1_000 },
+      });
+      const handle = await startEnrollment(client, taskQueue, input);
+      await handle.executeUpdate(launchUpdate);
+      const latest = client.workflow.getHandle(handle.workflowId);
+      const deadline = Date.now() + 50_000;
+      while ((await latest.describe()).runId === handle.firstExecutionRunId) {
+        if (Date.now() > deadline) throw new Error(`the enrollment did not continue as new: ${(await latest.describe()).historyLength} events`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await latest.terminate('recorded');
+      return client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    },
+  },
   'voucher-refused-at-opening': {
     overrides: {
       openEnrollmentRecord: async () => {
@@ -198,7 +220,8 @@ if (process.env.RECORD_HISTORIES) {
   describe('recording the fixtures on a dev server', () => {
     let env: TestWorkflowEnvironment;
     beforeAll(async () => {
-      env = await createDevServerEnv();
+      // The server suggests continuing as new after 200 events (not thousands), so a continued run records in seconds.
+      env = await createDevServerEnv(['--dynamic-config-value', `${SUGGEST_CONTINUE_AS_NEW}=200`]);
     });
     afterAll(() => env?.teardown());
 
