@@ -49,7 +49,8 @@ const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [
   toJson(type: unknown, message: unknown): unknown;
   fromJson(type: unknown, json: unknown): History;
 };
-const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const protoRoot = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
+const historyType = protoRoot.lookupType('temporal.api.history.v1.History');
 const historyToJson = (history: History) => protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
 const historyFromJson = (json: unknown) => protojson.fromJson(historyType, json);
 const DAY = 86_400_000;
@@ -74,7 +75,9 @@ async function waitForStatus(handle: Handle, status: EnrollmentStatus) {
 }
 
 const pay = (handle: Handle, input: EnrollmentWorkflowInput, amountCents = input.priceCents, providerRef = `cs_${input.enrollmentId}`) =>
-  handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef, amountCents, currency: input.currency, paidAt: new Date().toISOString() });
+  handle.signal(paymentConfirmedSignal, {
+    provider: 'stripe', providerRef, amountCents, currency: input.currency, paidAt: new Date().toISOString(),
+  });
 
 const evidence = (): EvidenceSubmission => ({
   submissionId: randomUUID(), fileKey: 'evidence/e.pdf', contentType: 'application/pdf', sizeBytes: 2048, sha256: 'b'.repeat(64),
@@ -96,7 +99,9 @@ const SCENARIOS: Record<string, Scenario> = {
       await handle.executeUpdate(launchUpdate);
       const first = evidence();
       await handle.executeUpdate(submitEvidenceUpdate, { args: [first] });
-      await handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: first.submissionId, reviewerId: 'holder-1', reason: 'blurry' }] });
+      await handle.executeUpdate(rejectSubmissionUpdate, {
+        args: [{ submissionId: first.submissionId, reviewerId: 'holder-1', reason: 'blurry' }],
+      });
       const second = evidence();
       await handle.executeUpdate(submitEvidenceUpdate, { args: [second] });
       await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: second.submissionId, reviewerId: 'holder-1' }] });
@@ -112,7 +117,9 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   'co-paid-wrong-amount-then-due-amount': {
-    overrides: { openEnrollmentRecord: async (r) => ({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }) },
+    overrides: {
+      openEnrollmentRecord: async (r) => ({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }),
+    },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-REPLAY' });
       const handle = await startEnrollment(client, taskQueue, input);
@@ -141,6 +148,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'voucher-reminded-then-deadline-expired': {
     async play(client, taskQueue) {
+      // A reminder a second after the launch, the deadline four seconds after the start.
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-DEADLINE', nudgeDays: [1_000 / DAY], deadlineDays: 4_000 / DAY });
       const handle = await startEnrollment(client, taskQueue, input);
       await handle.executeUpdate(launchUpdate);
@@ -150,7 +158,10 @@ const SCENARIOS: Record<string, Scenario> = {
   'partner-poll-fails-then-completes': {
     partner: {
       taskQueue: POLLED_PARTNER,
-      answer: (call) => (call <= 2 ? new Error('503 from partner') : call === 3 ? { completed: false } : { completed: true, completedAt: new Date().toISOString(), score: 90 }),
+      // Down for one poll (two attempts), then not yet, then done.
+      answer: (call) => (call <= 2 ? new Error('503 from partner')
+        : call === 3 ? { completed: false }
+          : { completed: true, completedAt: new Date().toISOString(), score: 90 }),
     },
     async play(client, taskQueue) {
       const handle = await startEnrollment(client, taskQueue, workflowInput({
@@ -173,7 +184,7 @@ const SCENARIOS: Record<string, Scenario> = {
       const latest = client.workflow.getHandle(handle.workflowId);
       const deadline = Date.now() + 50_000;
       while ((await latest.describe()).runId === handle.firstExecutionRunId) {
-        if (Date.now() > deadline) throw new Error(`the enrollment did not continue as new: ${(await latest.describe()).historyLength} events`);
+        if (Date.now() > deadline) throw new Error(`no continue-as-new after ${(await latest.describe()).historyLength} events`);
         await new Promise((r) => setTimeout(r, 200));
       }
       await latest.terminate('recorded');
@@ -188,7 +199,8 @@ const SCENARIOS: Record<string, Scenario> = {
     },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
-      const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const workflowId = enrollmentWorkflowId(input.enrollmentId);
+      const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId, args: [input] });
       await handle.executeUpdate(openEnrollmentUpdate).catch(() => undefined);
       await handle.result().catch(() => undefined);
       return handle;
@@ -201,8 +213,9 @@ const SCENARIOS: Record<string, Scenario> = {
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-CARRIED', deadlineDays: 90, nudgeDays: [7] });
       input.carried = {
         state: {
-          enrollmentId: input.enrollmentId, status: 'in_progress', fundingSource: 'wioa_ita', currency: 'usd', voucherCents: 14_900, amountDueCents: 0,
-          paidAt: dayAgo, amountCents: 14_900, launchedAt: dayAgo, launchUrl: 'https://partner.test/launch', submissions: [],
+          enrollmentId: input.enrollmentId, status: 'in_progress', fundingSource: 'wioa_ita', currency: 'usd',
+          voucherCents: 14_900, amountDueCents: 0, paidAt: dayAgo, amountCents: 14_900,
+          launchedAt: dayAgo, launchUrl: 'https://partner.test/launch', submissions: [],
           history: [{ status: 'ready_to_launch', at: dayAgo }, { status: 'in_progress', at: dayAgo }],
         },
         waitStartedAt: dayAgo, nudgesSent: [],

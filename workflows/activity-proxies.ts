@@ -27,7 +27,9 @@ export function interactive(workflowTaskQueue: string) {
   const taskQueue = interactiveTaskQueue(workflowTaskQueue);
   return {
     waitedOn: proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '30s', retry: RETRY }),
-    waitedOnBriefly: proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 } }),
+    waitedOnBriefly: proxyActivities<EnrollmentActivities>({
+      taskQueue, startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 },
+    }),
   };
 }
 

@@ -29,7 +29,9 @@ export async function awaitCompletion(enrollment: Enrollment): Promise<WaitOutco
     const reminder = wait.takeDueReminder(now);
     if (reminder !== undefined) {
       // A student whose evidence waits for review has done their part: no reminder.
-      if (enrollment.state.status !== 'awaiting_review') await viaTaskQueue.sendNudgeEmail({ enrollmentId: enrollment.state.enrollmentId, day: reminder });
+      if (enrollment.state.status !== 'awaiting_review') {
+        await viaTaskQueue.sendNudgeEmail({ enrollmentId: enrollment.enrollmentId, day: reminder });
+      }
       continue;
     }
     if (wait.partnerCheckDue(now)) {
@@ -106,7 +108,7 @@ class CompletionWait {
     const { enrollment } = this;
     const polling = enrollment.input.polling!;
     try {
-      const check = await this.partner!.checkPartnerCompletion({ enrollmentId: enrollment.state.enrollmentId });
+      const check = await this.partner!.checkPartnerCompletion({ enrollmentId: enrollment.enrollmentId });
       // A date the enrollment cannot have is an unreadable answer: never applied, asked again later.
       const dateProblem = check.completed ? enrollment.completionDateProblemNow(check.completedAt) : undefined;
       if (dateProblem) throw new Error(`the partner's answer is unreadable: ${dateProblem}`);

@@ -86,7 +86,7 @@ export class Enrollment {
   /** Until when the wait for completion lasts, as the Web UI shows it (deadline, next partner check, next reminder). */
   waitingUntil: string | undefined;
 
-  private readonly enrollmentId: string;
+  readonly enrollmentId: string;
   private readonly opening: Promise<OpenedEnrollment>;
   private opened: boolean;
   /** Status changes are projected to the read model one after another, in the order they happened, once the record exists. */
@@ -151,8 +151,9 @@ export class Enrollment {
     setHandler(paymentConfirmedSignal, (p) => this.takePayment(p));
     setHandler(launchUpdate, () => this.launch(), { validator: () => this.mayLaunch() });
     setHandler(submitEvidenceUpdate, (s) => this.submitEvidence(s), { validator: (s) => this.maySubmitEvidence(s) });
-    setHandler(approveSubmissionUpdate, (r) => this.approveSubmission(r), { validator: ({ submissionId }) => void this.pendingSubmission(submissionId) });
-    setHandler(rejectSubmissionUpdate, (r) => this.rejectSubmission(r), { validator: ({ submissionId }) => void this.pendingSubmission(submissionId) });
+    const reviewable = ({ submissionId }: SubmissionReview) => void this.pendingSubmission(submissionId);
+    setHandler(approveSubmissionUpdate, (r) => this.approveSubmission(r), { validator: reviewable });
+    setHandler(rejectSubmissionUpdate, (r) => this.rejectSubmission(r), { validator: reviewable });
     setHandler(markCompleteUpdate, (m) => this.markComplete(m), { validator: (m) => this.mayMarkComplete(m) });
     setHandler(reportCompletionUpdate, (r) => this.applyReport(r), { validator: (r) => this.mayReport(r) });
     setHandler(withdrawUpdate, (w) => this.withdraw(w), { validator: (_w: WithdrawRequest) => this.mayWithdraw() });
@@ -204,7 +205,8 @@ export class Enrollment {
   }
 
   emailCertificate(certificate: { id: string; verificationCode: string }) {
-    return viaTaskQueue.sendCompletionEmail({ enrollmentId: this.enrollmentId, certificateId: certificate.id, verificationCode: certificate.verificationCode });
+    const { enrollmentId } = this;
+    return viaTaskQueue.sendCompletionEmail({ enrollmentId, certificateId: certificate.id, verificationCode: certificate.verificationCode });
   }
 
   recordWioaOutcome() {
@@ -227,8 +229,9 @@ export class Enrollment {
   /** Everything a run that continues as new must carry over. */
   carriedOver(): CarriedState {
     return {
-      state: this.state, payment: this.payment, waitStartedAt: new Date(this.waitStartedAt!).toISOString(), nudgesSent: [...this.nudgesSent],
-      pollIntervalMs: this.pollIntervalMs, nextPollAt: this.nextPollAt === undefined ? undefined : new Date(this.nextPollAt).toISOString(),
+      state: this.state, payment: this.payment, waitStartedAt: new Date(this.waitStartedAt!).toISOString(),
+      nudgesSent: [...this.nudgesSent], pollIntervalMs: this.pollIntervalMs,
+      nextPollAt: this.nextPollAt === undefined ? undefined : new Date(this.nextPollAt).toISOString(),
     };
   }
 
@@ -391,7 +394,8 @@ export class Enrollment {
   // ── launch ──────────────────────────────────────────────────────────────────────────────────────────
 
   private mayLaunch(): void {
-    if (!LAUNCHABLE_STATUSES.includes(this.state.status)) throw conflict(`the course cannot be launched while the enrollment is ${this.state.status}`);
+    const { status } = this.state;
+    if (!LAUNCHABLE_STATUSES.includes(status)) throw conflict(`the course cannot be launched while the enrollment is ${status}`);
   }
 
   private async launch(): Promise<LaunchResult> {
