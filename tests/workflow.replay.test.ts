@@ -79,6 +79,15 @@ const pay = (handle: Handle, input: EnrollmentWorkflowInput, amountCents = input
     provider: 'stripe', providerRef, amountCents, currency: input.currency, paidAt: new Date().toISOString(),
   });
 
+/** A self-pay enrollment, paid and launched: in_progress. */
+async function startPaidAndLaunched(client: Client, taskQueue: string, input: EnrollmentWorkflowInput) {
+  const handle = await startEnrollment(client, taskQueue, input);
+  await pay(handle, input);
+  await waitForStatus(handle, 'ready_to_launch');
+  await handle.executeUpdate(launchUpdate);
+  return handle;
+}
+
 const evidence = (): EvidenceSubmission => ({
   submissionId: randomUUID(), fileKey: 'evidence/e.pdf', contentType: 'application/pdf', sizeBytes: 2048, sha256: 'b'.repeat(64),
   completedAt: new Date().toISOString(), studentId: 'student-1',
@@ -93,10 +102,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'self-pay-upload-rejected-then-approved': {
     async play(client, taskQueue) {
       const input = workflowInput();
-      const handle = await startEnrollment(client, taskQueue, input);
-      await pay(handle, input);
-      await waitForStatus(handle, 'ready_to_launch');
-      await handle.executeUpdate(launchUpdate);
+      const handle = await startPaidAndLaunched(client, taskQueue, input);
       const first = evidence();
       await handle.executeUpdate(submitEvidenceUpdate, { args: [first] });
       await handle.executeUpdate(rejectSubmissionUpdate, {
@@ -133,10 +139,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'self-pay-withdrawn-after-launch': {
     async play(client, taskQueue) {
       const input = workflowInput({ refundAfterLaunchBps: 2_500 });
-      const handle = await startEnrollment(client, taskQueue, input);
-      await pay(handle, input);
-      await waitForStatus(handle, 'ready_to_launch');
-      await handle.executeUpdate(launchUpdate);
+      const handle = await startPaidAndLaunched(client, taskQueue, input);
       await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1', reason: 'changed jobs' }] });
       return ended(handle);
     },
