@@ -29,12 +29,13 @@ export async function createTimeSkippingEnv() {
   return env;
 }
 
-export function createDevServerEnv() {
+/** The Temporal CLI's dev server; `extraArgs` go to `temporal server start-dev` (e.g. `--dynamic-config-value`). */
+export function createDevServerEnv(extraArgs: string[] = []) {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli() },
       searchAttributes: Object.values(searchAttributes),
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...extraArgs],
     },
   });
 }
