@@ -59,8 +59,7 @@ function toProblem(err: unknown): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message } = err.cause;
     if (type === FailureType.conflict) return problems.conflict(message);
-    // The message-text fallback goes once the workflow's notFound failure carries `{ item }` (issue 12).
-    if (type === FailureType.notFound) return problems.notFound(failureDetail(err.cause, 'item') ?? message.replace(/ is not part of this enrollment$/, ''));
+    if (type === FailureType.notFound) return problems.notFound(failureDetail(err.cause, 'item') ?? 'the item');
     if (type === FailureType.invalid) {
       // The workflow names the bad field (e.g. completedAt), so the 400 names it as a validation failure does.
       const field = failureDetail(err.cause, 'field');

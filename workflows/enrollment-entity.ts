@@ -53,7 +53,8 @@ import {
 } from './messages';
 
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
-const notFound = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.notFound);
+/** Something the request names that this enrollment does not have; the detail names it for the API's 404. */
+const notFound = (item: string) => ApplicationFailure.nonRetryable(`${item} is not part of this enrollment`, FailureType.notFound, { item });
 /** A bad value in the request; the detail names the field, so the API's 400 can name it too. */
 const invalid = (message: string, field: string) => ApplicationFailure.nonRetryable(message, FailureType.invalid, { field });
 const nowIso = () => new Date().toISOString();
@@ -442,7 +443,7 @@ export class Enrollment {
   private pendingSubmission(submissionId: string): SubmissionView {
     const { state } = this;
     const s = state.submissions.find((x) => x.id === submissionId);
-    if (!s) throw notFound(`submission ${submissionId} is not part of this enrollment`);
+    if (!s) throw notFound(`submission ${submissionId}`);
     if (s.status !== 'pending') throw conflict(`submission ${submissionId} was already ${s.status}`);
     // Another channel may have completed the enrollment meanwhile: the evidence is no longer reviewed.
     if (state.status !== 'awaiting_review') throw conflict(`the enrollment is already ${state.status}`);
