@@ -47,6 +47,9 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
   server.on('request', createApp({
     config, db, files, enrollments, authenticate: createAuthenticator(config.jwt), temporalHealth: async () => ({}), tutor: undefined,
   }));
+  const request = httpClient(baseUrl);
+  // The first request pays for loading the routes' code and the first database connections; not any test's time.
+  await request('GET', '/readyz');
 
   return {
     baseUrl,
@@ -55,7 +58,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
     files,
     enrollments,
     activities,
-    request: httpClient(baseUrl),
+    request,
     /** A signed token for a role: a new user unless `user.id` says who; a student has a name and an email, a funder an organization. */
     async token(role: Role, user: Partial<Actor> = {}): Promise<Session> {
       const id = user.id ?? `${role}-${randomUUID()}`;
