@@ -1,0 +1,87 @@
+/**
+ * The API in-process for API-level tests: `createApp` as api/server.ts wires it, against a database of its own and
+ * the fake enrollment client instead of Temporal. No dev server, worker or API process: each test is a few requests.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { type Actor, createAuthenticator, type Role, signDevelopmentToken } from '../../api/auth';
+import { loadConfig } from '../../lib/config';
+import { createLocalFileStore } from '../../services/file-store';
+import { createOutboxMailer } from '../../services/mailer';
+import { createSimulatedPaymentProvider } from '../../services/payment-provider';
+import type { EnrollmentStatus } from '../../workflows/messages';
+import { createTestDatabase } from './db';
+import { createFakeEnrollmentClient } from './fake-enrollment-client';
+import { listenOnFreePort } from './ports';
+import { httpClient } from './system';
+
+const JWT_SECRET = 'api-level-test-secret';
+
+export type Session = { token: string; actor: Actor };
+
+export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
+  const database = await createTestDatabase();
+  const db = database.db;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-api-'));
+  const server = http.createServer();
+  const baseUrl = `http://127.0.0.1:${await listenOnFreePort(server)}`;
+  const config = loadConfig({
+    NODE_ENV: 'test', JWT_SECRET, DATA_DIR: dataDir, PUBLIC_BASE_URL: baseUrl,
+    // Tests send many requests a second from one address; a test of the limits sets its own.
+    RATE_LIMIT_CLIENT: '1000000', RATE_LIMIT_PARTNER: '1000000',
+    ...env,
+  });
+  const files = createLocalFileStore(config.filesDir);
+  // The workflow's real activities with the local payment provider and mailer: the fake opens enrollments with them,
+  // and tests write the read model through them as the workflow would.
+  const activities = createActivities({
+    db, files, payments: createSimulatedPaymentProvider(baseUrl), mailer: createOutboxMailer(config.mail.outboxDir, config.mail.from),
+    publicBaseUrl: baseUrl,
+  });
+  const enrollments = createFakeEnrollmentClient(activities);
+  server.on('request', createApp({
+    config, db, files, enrollments, authenticate: createAuthenticator(config.jwt), temporalHealth: async () => ({}), tutor: undefined,
+  }));
+  const request = httpClient(baseUrl);
+  // The first request pays for loading the routes' code and the first database connections; not any test's time.
+  await request('GET', '/readyz');
+
+  return {
+    baseUrl,
+    config,
+    db,
+    files,
+    enrollments,
+    activities,
+    request,
+    /** A signed token for a role: a new user unless `user.id` says who; a student has a name and an email, a funder an organization. */
+    async token(role: Role, user: Partial<Actor> = {}): Promise<Session> {
+      const id = user.id ?? `${role}-${randomUUID()}`;
+      const actor: Actor = {
+        id, role, email: user.email ?? `${id}@example.com`, name: user.name ?? `Test ${role}`,
+        ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
+      };
+      return { token: await signDevelopmentToken(JWT_SECRET, actor), actor };
+    },
+    /** Signs any claims with this app's secret (for tokens `token` would not make). */
+    jwtSecret: JWT_SECRET,
+    /** Projects the workflow's next status change into the read model (the real activity, the next `seq`). */
+    async advance(enrollmentId: string, status: EnrollmentStatus, facts: { paidAt?: string; launchedAt?: string; completedAt?: string; completionMethod?: 'manual' } = {}) {
+      const { rows: [e] } = await db.query('SELECT status_seq FROM enrollments WHERE id = $1', [enrollmentId]);
+      await activities.recordEnrollmentStatus({ enrollmentId, seq: e.status_seq + 1, status, at: new Date().toISOString(), ...facts });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await database.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ApiApp = Awaited<ReturnType<typeof startApiApp>>;
