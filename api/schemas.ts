@@ -215,24 +215,29 @@ export const revokeBody = z.object({ reason: z.string({ error: 'a reason is requ
 export const listIdParam = z.object({ listId: z.string().regex(/^\d{1,9}$/, 'a status list number').transform(Number) });
 
 /** `from` and `to` are calendar days (UTC), both included. */
-export const revenueShareQuery = z
-  .object({
-    from: z.iso.date({ error: 'must be a date YYYY-MM-DD' }),
-    to: z.iso.date({ error: 'must be a date YYYY-MM-DD' }),
-  })
-  .refine((q) => q.from <= q.to, { path: ['to'], message: 'must be on or after from' });
-
 function isCalendarDate(s: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 const calendarDate = z.string().refine(isCalendarDate, 'a calendar date YYYY-MM-DD');
+/** Before any enrollment: a report without `from` covers everything. */
+const EARLIEST_DAY = '1900-01-01';
 
-/** `from` and `to` (inclusive): a participant is reported when its program entry or exit falls in the range. */
-export const wioaReportQuery = z
-  .object({ from: calendarDate, to: calendarDate })
+/**
+ * A report's period, `from` and `to` (calendar days, both included); without them a report covers everything up to
+ * today (UTC).
+ */
+export const reportPeriodQuery = z
+  .object({
+    from: calendarDate.default(EARLIEST_DAY),
+    to: calendarDate.default(() => new Date().toISOString().slice(0, 10)),
+  })
   .refine((q) => !isCalendarDate(q.from) || !isCalendarDate(q.to) || q.to >= q.from, { message: 'must be on or after from', path: ['to'] });
+/** The revenue-share ledger of the enrollments whose shares were recorded in the period. */
+export const revenueShareQuery = reportPeriodQuery;
+/** A participant is reported when its program entry or exit falls in the period. */
+export const wioaReportQuery = reportPeriodQuery;
 
 export const etpReportQuery = z.object({
   year: z.string().regex(/^\d{4}$/, 'a year YYYY').transform(Number).pipe(z.number().int().min(2000).max(2100)),

@@ -215,9 +215,16 @@ describe('GET /api/reports/wioa', () => {
     expect(parseCsv(none.text)).toHaveLength(1);
   });
 
+  test('without from and to the export covers everything up to today (api.md: Reports)', async () => {
+    const all = rowsOf((await get('/api/reports/wioa', adminToken)).text).map((r) => r[ID]);
+    const explicit = rowsOf((await get(`/api/reports/wioa?from=1900-01-01&to=${new Date().toISOString().slice(0, 10)}`, adminToken)).text).map((r) => r[ID]);
+    expect(all.length).toBeGreaterThan(0);
+    expect(all).toEqual(explicit);
+    const since2025 = rowsOf((await get('/api/reports/wioa?from=2025-01-01', adminToken)).text).map((r) => r[ID]);
+    expect(since2025.length).toBeLessThan(all.length);
+  });
+
   test.each([
-    ['', ['query.from', 'query.to']],
-    ['?from=2025-01-01', ['query.to']],
     ['?from=20250101&to=2025-12-31', ['query.from']],
     ['?from=2025-02-30&to=2025-12-31', ['query.from']],
     ['?from=2025-12-31&to=2025-01-01', ['query.to']],

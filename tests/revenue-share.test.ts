@@ -218,13 +218,17 @@ describe('GET /api/reports/revenue-share', () => {
   });
 
   test('bad dates are 400 naming the field; students 403; no token 401', async () => {
-    for (const [query, field] of [['from=2030-13-01&to=2030-12-31', 'query.from'], ['from=2030-01-01', 'query.to'], ['from=yesterday&to=2030-01-01', 'query.from'],
-      ['from=2030-02-01&to=2030-01-01', 'query.to'], ['', 'query.from']] as const) {
+    // Without from or to the report covers everything up to today, so a `from` after today is after its `to`.
+    for (const [query, field] of [['from=2030-13-01&to=2030-12-31', 'query.from'], ['from=2099-01-01', 'query.to'], ['from=yesterday&to=2030-01-01', 'query.from'],
+      ['from=2030-02-01&to=2030-01-01', 'query.to']] as const) {
       const r = await report(query);
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(JSON.parse(r.text).errors.map((e: { field: string }) => e.field)).toContain(field);
     }
+    const everything = await report('');
+    expect(everything.status).toBe(200);
+    expect(JSON.parse(everything.text)).toMatchObject({ from: '1900-01-01', to: new Date().toISOString().slice(0, 10) });
     expect((await report('from=2030-01-01&to=2030-01-02', 'student')).status).toBe(403);
     expect((await fetch(`${baseUrl}/api/reports/revenue-share?from=2030-01-01&to=2030-01-02`)).status).toBe(401);
   });
