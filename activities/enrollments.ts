@@ -31,7 +31,8 @@ export interface StatusProjection {
 }
 
 export type OpenEnrollmentRequest = Pick<
-  EnrollmentWorkflowInput, 'enrollmentId' | 'programId' | 'studentId' | 'fundingSource' | 'voucherNumber' | 'priceCents' | 'currency'
+  EnrollmentWorkflowInput,
+  'enrollmentId' | 'programId' | 'studentId' | 'fundingSource' | 'voucherNumber' | 'priceCents' | 'currency'
 > & {
   /** When the workflow started (ISO): the record's creation time, and the day a voucher must still be valid on. */
   openedAt: string;
@@ -49,7 +50,9 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
       try {
         return await inTransaction(db, async (client) => {
           const existing = await client.query(
-            'SELECT voucher_id, voucher_cents, amount_due_cents, funding_source FROM enrollments WHERE id = $1', [r.enrollmentId]);
+            'SELECT voucher_id, voucher_cents, amount_due_cents, funding_source FROM enrollments WHERE id = $1',
+            [r.enrollmentId],
+          );
           const voucher = existing.rows[0]
             ? undefined
             : r.fundingSource !== 'self_pay'
@@ -64,8 +67,20 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
                                         voucher_id, voucher_cents, amount_due_cents, price_cents, currency, status, created_at)
                SELECT $1, $2, $3, s.email, COALESCE(s.name, s.email), $4, $5, $6, $7, $8, $9, $10, $11, $12
                  FROM (VALUES (1)) AS one LEFT JOIN students s ON s.id = $3`,
-              [r.enrollmentId, r.programId, r.studentId, r.fundingSource, voucher?.number ?? null, voucher?.id ?? null,
-                split.voucherCents, split.amountDueCents, r.priceCents, r.currency, status, r.openedAt],
+              [
+                r.enrollmentId,
+                r.programId,
+                r.studentId,
+                r.fundingSource,
+                voucher?.number ?? null,
+                voucher?.id ?? null,
+                split.voucherCents,
+                split.amountDueCents,
+                r.priceCents,
+                r.currency,
+                status,
+                r.openedAt,
+              ],
             );
             return { status, voucherId: voucher?.id, ...split };
           }
@@ -73,17 +88,25 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
           const amountDueCents: number = row.amount_due_cents ?? r.priceCents;
           return {
             status: row.funding_source === 'self_pay' || amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch',
-            voucherId: row.voucher_id ?? undefined, voucherCents: row.voucher_cents, amountDueCents,
+            voucherId: row.voucher_id ?? undefined,
+            voucherCents: row.voucher_cents,
+            amountDueCents,
           };
         });
       } catch (err) {
         const constraint = (err as { constraint?: string }).constraint ?? '';
         if ((err as { code?: string }).code !== '23505' || !UNIQUE_RULES[constraint]) throw err;
         // The student's own open enrollment is named, so a student whose first answer was lost finds it.
-        const { rows: [open] } = constraint === 'enrollments_one_open_per_program_idx'
-          ? await db.query(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`,
-            [r.studentId, r.programId, OPEN_STATUSES])
-          : { rows: [] };
+        const {
+          rows: [open],
+        } =
+          constraint === 'enrollments_one_open_per_program_idx'
+            ? await db.query(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`, [
+                r.studentId,
+                r.programId,
+                OPEN_STATUSES,
+              ])
+            : { rows: [] };
         throw ApplicationFailure.nonRetryable(`${UNIQUE_RULES[constraint]}${open ? `: ${open.id}` : ''}`, FailureType.conflict);
       }
     },
@@ -116,8 +139,17 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
            expired_at        = CASE WHEN $3 = 'expired' THEN COALESCE(expired_at, $4) ELSE expired_at END,
            updated_at        = now()
          WHERE id = $1`,
-        [p.enrollmentId, p.seq, p.status, p.at, p.checkoutUrl ?? null, p.paidAt ?? null, p.launchedAt ?? null,
-          p.completedAt ?? null, p.completionMethod ?? null],
+        [
+          p.enrollmentId,
+          p.seq,
+          p.status,
+          p.at,
+          p.checkoutUrl ?? null,
+          p.paidAt ?? null,
+          p.launchedAt ?? null,
+          p.completedAt ?? null,
+          p.completionMethod ?? null,
+        ],
       );
     },
   };

@@ -23,8 +23,7 @@ export interface VoucherCandidate {
 export const VOUCHER_UNUSABLE = 'no usable voucher with this number is registered for you';
 
 export type VoucherChoice =
-  | { voucher: VoucherCandidate }
-  | { problem: 'unusable' | 'used' | 'other_program' | 'currency'; message: string };
+  { voucher: VoucherCandidate } | { problem: 'unusable' | 'used' | 'other_program' | 'currency'; message: string };
 
 /**
  * Which of the student's vouchers with the typed number funds this enrollment: unexpired on the day it opens, for
@@ -38,7 +37,10 @@ export function chooseVoucher(candidates: VoucherCandidate[], want: { programId:
   if (!forProgram.length) return { problem: 'other_program', message: `voucher ${live[0].number} funds another program` };
   const inCurrency = forProgram.filter((v) => v.currency === want.currency);
   if (!inCurrency.length) {
-    return { problem: 'currency', message: `voucher ${forProgram[0].number} is in ${forProgram[0].currency}; the program is priced in ${want.currency}` };
+    return {
+      problem: 'currency',
+      message: `voucher ${forProgram[0].number} is in ${forProgram[0].currency}; the program is priced in ${want.currency}`,
+    };
   }
   const free = inCurrency.find((v) => v.funds_enrollment_id === null);
   if (!free) return { problem: 'used', message: `voucher ${inCurrency[0].number} already funds an enrollment` };

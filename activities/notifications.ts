@@ -39,7 +39,10 @@ function recipient(ctx: EnrollmentContext): string {
 async function nudgeFacts(db: Db, enrollmentId: string): Promise<EnrollmentFacts> {
   const [e, rejected] = await Promise.all([
     db.query('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
-    db.query(`SELECT reason FROM completion_submissions WHERE enrollment_id = $1 AND status = 'rejected' ORDER BY reviewed_at DESC NULLS LAST LIMIT 1`, [enrollmentId]),
+    db.query(
+      `SELECT reason FROM completion_submissions WHERE enrollment_id = $1 AND status = 'rejected' ORDER BY reviewed_at DESC NULLS LAST LIMIT 1`,
+      [enrollmentId],
+    ),
   ]);
   return {
     status: e.rows[0]?.status ?? 'in_progress',
@@ -51,28 +54,40 @@ async function nudgeFacts(db: Db, enrollmentId: string): Promise<EnrollmentFacts
 }
 
 /** A short encouraging paragraph written by the tutor for this program and stage; `undefined` to use the template. */
-async function tutorNudge(tutor: TutorModel, timeoutMs: number, ctx: EnrollmentContext, facts: EnrollmentFacts, day: number): Promise<string | undefined> {
+async function tutorNudge(
+  tutor: TutorModel,
+  timeoutMs: number,
+  ctx: EnrollmentContext,
+  facts: EnrollmentFacts,
+  day: number,
+): Promise<string | undefined> {
   try {
-    const { text } = await tutor.complete([
-      {
-        role: 'system',
-        content: 'You are the AI tutor of a workforce-training marketplace. Write one short, warm, encouraging paragraph (at most 90 words) '
-          + 'for a reminder email to a student who has not finished their course yet, suited to where they stand. Plain text only: '
-          + 'no greeting, no sign-off, no links, no placeholders. Do not invent dates, grades or decisions.',
-      },
-      {
-        role: 'user',
-        content: [
-          `Program: ${ctx.programTitle}, delivered by the training partner ${ctx.partnerName} (credential type: ${ctx.credentialType.replace(/_/g, ' ')}).`,
-          `This reminder goes out ${day} days after the student started.`,
-          ...describeEnrollment(facts),
-        ].join('\n'),
-      },
-    ], { signal: AbortSignal.timeout(timeoutMs) });
+    const { text } = await tutor.complete(
+      [
+        {
+          role: 'system',
+          content:
+            'You are the AI tutor of a workforce-training marketplace. Write one short, warm, encouraging paragraph (at most 90 words) ' +
+            'for a reminder email to a student who has not finished their course yet, suited to where they stand. Plain text only: ' +
+            'no greeting, no sign-off, no links, no placeholders. Do not invent dates, grades or decisions.',
+        },
+        {
+          role: 'user',
+          content: [
+            `Program: ${ctx.programTitle}, delivered by the training partner ${ctx.partnerName} (credential type: ${ctx.credentialType.replace(/_/g, ' ')}).`,
+            `This reminder goes out ${day} days after the student started.`,
+            ...describeEnrollment(facts),
+          ].join('\n'),
+        },
+      ],
+      { signal: AbortSignal.timeout(timeoutMs) },
+    );
     const paragraph = text.trim();
     return paragraph && paragraph.length <= 2_000 ? paragraph : undefined;
   } catch (err) {
-    console.warn(`[worker] the tutor could not write the nudge for enrollment ${ctx.enrollmentId}; using the template: ${(err as Error).message}`);
+    console.warn(
+      `[worker] the tutor could not write the nudge for enrollment ${ctx.enrollmentId}; using the template: ${(err as Error).message}`,
+    );
     return undefined;
   }
 }
@@ -84,19 +99,24 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const pdf = await files.get(certificateFileKey(r.certificateId));
       if (!pdf) throw new Error(`certificate ${r.certificateId} has no PDF yet`);
       const link = verificationUrl(publicBaseUrl, r.verificationCode);
-      return sendOnce(db, mailer, { dedupeKey: `completion:${r.enrollmentId}`, kind: 'completion', enrollmentId: r.enrollmentId }, {
-        to: recipient(ctx),
-        subject: `Congratulations: you completed ${ctx.programTitle}`,
-        text: [
-          `Hello ${ctx.studentName},`,
-          '',
-          `You completed ${ctx.programTitle} with ${ctx.partnerName}. Your certificate is attached.`,
-          `Anyone can verify it at ${link} (code ${r.verificationCode}).`,
-          '',
-          'Well done!',
-        ].join('\n'),
-        attachments: [{ filename: certificatePdfFilename(r.verificationCode), content: pdf, contentType: 'application/pdf' }],
-      });
+      return sendOnce(
+        db,
+        mailer,
+        { dedupeKey: `completion:${r.enrollmentId}`, kind: 'completion', enrollmentId: r.enrollmentId },
+        {
+          to: recipient(ctx),
+          subject: `Congratulations: you completed ${ctx.programTitle}`,
+          text: [
+            `Hello ${ctx.studentName},`,
+            '',
+            `You completed ${ctx.programTitle} with ${ctx.partnerName}. Your certificate is attached.`,
+            `Anyone can verify it at ${link} (code ${r.verificationCode}).`,
+            '',
+            'Well done!',
+          ].join('\n'),
+          attachments: [{ filename: certificatePdfFilename(r.verificationCode), content: pdf, contentType: 'application/pdf' }],
+        },
+      );
     },
 
     /** A reminder while no completion has arrived; one per scheduled day. */
@@ -107,43 +127,53 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const earlier = await db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [dedupeKey]);
       if (earlier.rowCount) return 'already_sent' as const;
       const written = tutor ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day) : undefined;
-      return sendOnce(db, mailer, { dedupeKey, kind: 'nudge', enrollmentId: r.enrollmentId }, {
-        to: recipient(ctx),
-        subject: `How is ${ctx.programTitle} going?`,
-        text: written
-          ? [
-            `Hello ${ctx.studentName},`,
-            '',
-            written,
-            '',
-            'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
-            'your program holder will confirm your completion with the partner.',
-          ].join('\n')
-          : [
-            `Hello ${ctx.studentName},`,
-            '',
-            `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
-            'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
-            'your program holder will confirm your completion with the partner.',
-          ].join('\n'),
-      });
+      return sendOnce(
+        db,
+        mailer,
+        { dedupeKey, kind: 'nudge', enrollmentId: r.enrollmentId },
+        {
+          to: recipient(ctx),
+          subject: `How is ${ctx.programTitle} going?`,
+          text: written
+            ? [
+                `Hello ${ctx.studentName},`,
+                '',
+                written,
+                '',
+                'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
+                'your program holder will confirm your completion with the partner.',
+              ].join('\n')
+            : [
+                `Hello ${ctx.studentName},`,
+                '',
+                `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
+                'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
+                'your program holder will confirm your completion with the partner.',
+              ].join('\n'),
+        },
+      );
     },
 
     async sendSubmissionRejectedEmail(r: { enrollmentId: string; submissionId: string; reason: string }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
-      return sendOnce(db, mailer, { dedupeKey: `submission-rejected:${r.submissionId}`, kind: 'submission_rejected', enrollmentId: r.enrollmentId }, {
-        to: recipient(ctx),
-        subject: `Your completion evidence for ${ctx.programTitle} needs another look`,
-        text: [
-          `Hello ${ctx.studentName},`,
-          '',
-          `Your program holder reviewed the completion evidence you uploaded for ${ctx.programTitle} and could not accept it:`,
-          '',
-          `  ${r.reason}`,
-          '',
-          'You can upload new evidence from your enrollment page at any time.',
-        ].join('\n'),
-      });
+      return sendOnce(
+        db,
+        mailer,
+        { dedupeKey: `submission-rejected:${r.submissionId}`, kind: 'submission_rejected', enrollmentId: r.enrollmentId },
+        {
+          to: recipient(ctx),
+          subject: `Your completion evidence for ${ctx.programTitle} needs another look`,
+          text: [
+            `Hello ${ctx.studentName},`,
+            '',
+            `Your program holder reviewed the completion evidence you uploaded for ${ctx.programTitle} and could not accept it:`,
+            '',
+            `  ${r.reason}`,
+            '',
+            'You can upload new evidence from your enrollment page at any time.',
+          ].join('\n'),
+        },
+      );
     },
   };
 }

@@ -87,7 +87,10 @@ export function createPartnerActivities({ db, publicBaseUrl, partnerAnswerMaxByt
     const { externalId } = await adapter.register({ enrollmentId: e.enrollmentId, courseId: e.courseId }, activitySignal());
     if (externalId !== e.externalId) {
       try {
-        await db.query('UPDATE enrollments SET partner_external_id = $2, updated_at = now() WHERE id = $1 AND partner_external_id IS DISTINCT FROM $2', [e.enrollmentId, externalId]);
+        await db.query(
+          'UPDATE enrollments SET partner_external_id = $2, updated_at = now() WHERE id = $1 AND partner_external_id IS DISTINCT FROM $2',
+          [e.enrollmentId, externalId],
+        );
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw ApplicationFailure.create({
@@ -110,7 +113,7 @@ export function createPartnerActivities({ db, publicBaseUrl, partnerAnswerMaxByt
     async launchAtPartner({ enrollmentId }: { enrollmentId: string }): Promise<{ launchUrl: string }> {
       const e = await loadPartnerEnrollment(db, enrollmentId);
       const adapter = adapterFor(e.partner);
-      const externalId = adapter.register ? await register(e, adapter) : e.externalId ?? undefined;
+      const externalId = adapter.register ? await register(e, adapter) : (e.externalId ?? undefined);
       return { launchUrl: await adapter.launchUrl({ enrollmentId, courseId: e.courseId, externalId }) };
     },
 

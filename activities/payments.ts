@@ -34,7 +34,9 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
       const { rows: paid } = await db.query(
         `SELECT p.provider, p.provider_ref, p.currency, f.provider_ref AS refund_ref, f.amount_cents AS refunded_cents
            FROM payments p LEFT JOIN refunds f ON f.enrollment_id = p.enrollment_id AND f.provider = p.provider
-          WHERE p.enrollment_id = $1 AND p.status = 'accepted' ORDER BY p.created_at`, [r.enrollmentId]);
+          WHERE p.enrollment_id = $1 AND p.status = 'accepted' ORDER BY p.created_at`,
+        [r.enrollmentId],
+      );
       if (!paid.length) throw new Error(`enrollment ${r.enrollmentId} has no accepted payment to refund`);
       const byCheckout = paid.some((p) => CHECKOUT_PROVIDERS.has(p.provider));
       const voucherCents = r.voucherCents ?? (byCheckout ? 0 : r.amountCents);
@@ -44,9 +46,10 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
         const amountCents = card ? r.amountCents - voucherCents : voucherCents;
         let ref: string | null = p.refund_ref;
         if (p.refunded_cents === null) {
-          ref = card && amountCents > 0
-            ? (await payments.refund({ enrollmentId: r.enrollmentId, providerRef: p.provider_ref, amountCents })).refundRef
-            : null;
+          ref =
+            card && amountCents > 0
+              ? (await payments.refund({ enrollmentId: r.enrollmentId, providerRef: p.provider_ref, amountCents })).refundRef
+              : null;
           await db.query(
             `INSERT INTO refunds (enrollment_id, provider, provider_ref, amount_cents, currency, reason)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id, provider) DO NOTHING`,

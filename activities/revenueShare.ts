@@ -57,9 +57,16 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
          SELECT $1, $2, party, party_id, 'share', $3, bps, amount, $4
            FROM unnest($5::text[], $6::text[], $7::int[], $8::int[]) AS s(party, party_id, bps, amount)
          ON CONFLICT (enrollment_id, party, entry_type) DO NOTHING`,
-        [r.enrollmentId, ctx.programId, r.basisCents, r.currency,
-          parties.map((p) => p.party), parties.map((p) => p.partyId), parties.map((p) => ctx.bps[p.party]),
-          parties.map((p) => shares[p.party])],
+        [
+          r.enrollmentId,
+          ctx.programId,
+          r.basisCents,
+          r.currency,
+          parties.map((p) => p.party),
+          parties.map((p) => p.partyId),
+          parties.map((p) => ctx.bps[p.party]),
+          parties.map((p) => shares[p.party]),
+        ],
       );
       return shares;
     },
@@ -84,9 +91,13 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
      * `transfer:<enrollmentId>:<party>` covers an attempt that failed between Stripe's answer and the row.
      */
     async transferShares({ enrollmentId }: { enrollmentId: string }): Promise<TransferSharesResult> {
-      const skipAll = (reason: TransferSkipReason): TransferSharesResult =>
-        ({ transfers: [], skipped: PAID_PARTIES.map((party) => ({ party, reason })) });
-      const { rows: [paid] } = await db.query(
+      const skipAll = (reason: TransferSkipReason): TransferSharesResult => ({
+        transfers: [],
+        skipped: PAID_PARTIES.map((party) => ({ party, reason })),
+      });
+      const {
+        rows: [paid],
+      } = await db.query(
         `SELECT p.provider, e.funding_source,
                 EXISTS (SELECT 1 FROM refunds r WHERE r.enrollment_id = e.id) AS refunded,
                 EXISTS (SELECT 1 FROM ledger_entries l WHERE l.enrollment_id = e.id AND l.entry_type = 'reversal') AS reversed
@@ -95,7 +106,8 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
         [enrollmentId],
       );
       if (!paid) throw new Error(`enrollment ${enrollmentId} is not in the database`);
-      if (paid.provider !== 'stripe' || paid.funding_source !== 'self_pay' || payments.name !== 'stripe') return skipAll('not_stripe_payment');
+      if (paid.provider !== 'stripe' || paid.funding_source !== 'self_pay' || payments.name !== 'stripe')
+        return skipAll('not_stripe_payment');
       if (paid.refunded || paid.reversed) return skipAll('refunded');
 
       const { rows } = await db.query(
@@ -114,21 +126,49 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
       for (const row of rows) {
         const party = row.party as TransferParty;
         if (row.stripe_transfer_id) {
-          result.transfers.push({ party, partyId: row.party_id, destination: row.transferred_to, transferId: row.stripe_transfer_id, amountCents: row.transferred_cents, currency: row.transferred_currency });
+          result.transfers.push({
+            party,
+            partyId: row.party_id,
+            destination: row.transferred_to,
+            transferId: row.stripe_transfer_id,
+            amountCents: row.transferred_cents,
+            currency: row.transferred_currency,
+          });
           continue;
         }
-        if (!row.stripe_account_id) { result.skipped.push({ party, reason: 'no_account' }); continue; }
-        if (row.amount_cents <= 0) { result.skipped.push({ party, reason: 'zero_share' }); continue; }
+        if (!row.stripe_account_id) {
+          result.skipped.push({ party, reason: 'no_account' });
+          continue;
+        }
+        if (row.amount_cents <= 0) {
+          result.skipped.push({ party, reason: 'zero_share' });
+          continue;
+        }
         const made = await payments.createTransfer({
-          enrollmentId, party, partyId: row.party_id, destination: row.stripe_account_id, amountCents: row.amount_cents, currency: row.currency,
+          enrollmentId,
+          party,
+          partyId: row.party_id,
+          destination: row.stripe_account_id,
+          amountCents: row.amount_cents,
+          currency: row.currency,
         });
-        if (!made) { result.skipped.push({ party, reason: 'provider_cannot_transfer' }); continue; }
+        if (!made) {
+          result.skipped.push({ party, reason: 'provider_cannot_transfer' });
+          continue;
+        }
         await db.query(
           `INSERT INTO transfers (enrollment_id, party, party_id, destination, stripe_transfer_id, amount_cents, currency, status)
            VALUES ($1, $2, $3, $4, $5, $6, $7, 'created') ON CONFLICT (enrollment_id, party) DO NOTHING`,
           [enrollmentId, party, row.party_id, row.stripe_account_id, made.transferId, row.amount_cents, row.currency],
         );
-        result.transfers.push({ party, partyId: row.party_id, destination: row.stripe_account_id, transferId: made.transferId, amountCents: row.amount_cents, currency: row.currency });
+        result.transfers.push({
+          party,
+          partyId: row.party_id,
+          destination: row.stripe_account_id,
+          transferId: made.transferId,
+          amountCents: row.amount_cents,
+          currency: row.currency,
+        });
       }
       return result;
     },

@@ -7,7 +7,12 @@ export const ROLES = ['student', 'program_holder', 'funder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 // An identity provider may let users pick their own name; PostgreSQL text cannot hold NUL.
-const claimText = () => z.string().min(1).max(200).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
+const claimText = () =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL');
 const claimsSchema = z
   .object({
     sub: claimText(),
@@ -17,7 +22,10 @@ const claimsSchema = z
     /** The funding organization (a local workforce board or a sponsor) a funder works for. */
     organizationId: claimText().optional(),
   })
-  .refine((c) => c.role !== 'funder' || c.organizationId !== undefined, { message: 'a funder token needs an organizationId claim', path: ['organizationId'] });
+  .refine((c) => c.role !== 'funder' || c.organizationId !== undefined, {
+    message: 'a funder token needs an organizationId claim',
+    path: ['organizationId'],
+  });
 export type Actor = { id: string; role: Role; email?: string; name?: string; organizationId?: string };
 
 declare module 'express-serve-static-core' {
@@ -39,7 +47,8 @@ function invalidToken(err: unknown): unknown {
   if (err instanceof errors.JWKSTimeout || !(err instanceof errors.JOSEError || err instanceof z.ZodError)) return err;
   if (err instanceof errors.JWTExpired) return new InvalidToken('the token has expired');
   if (err instanceof errors.JWTClaimValidationFailed) return new InvalidToken(`the ${err.claim} claim is missing or not accepted`);
-  if (err instanceof z.ZodError) return new InvalidToken(`the token's claims are invalid: ${err.issues.map((i) => i.path.join('.') || 'claims').join(', ')}`);
+  if (err instanceof z.ZodError)
+    return new InvalidToken(`the token's claims are invalid: ${err.issues.map((i) => i.path.join('.') || 'claims').join(', ')}`);
   return new InvalidToken('the token is malformed or its signature does not verify');
 }
 
@@ -48,7 +57,17 @@ function invalidToken(err: unknown): unknown {
  * `nbf` and `iat` are honoured; JWT_ISSUER / JWT_AUDIENCE are checked when configured. A refused token throws
  * `InvalidToken`; anything else (the provider's keys out of reach) is thrown as it is.
  */
-export function createAuthenticator({ secret, jwksUrl, issuer, audience }: { secret: string; jwksUrl?: string; issuer?: string; audience?: string }): Authenticator {
+export function createAuthenticator({
+  secret,
+  jwksUrl,
+  issuer,
+  audience,
+}: {
+  secret: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}): Authenticator {
   const jwks: JWTVerifyGetKey | undefined = jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : undefined;
   const hmacKey = new TextEncoder().encode(secret);
   const checks = { requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_S, ...(issuer && { issuer }), ...(audience && { audience }) };
@@ -86,7 +105,8 @@ export function signDevelopmentToken(secret: string, actor: Actor, expiresIn = '
 
 /** The RFC 6750 challenge of a 401: without a token, just the realm; with a refused one, why. */
 export const BEARER_CHALLENGE = 'Bearer realm="credential-marketplace"';
-const refusedTokenChallenge = (description: string) => `${BEARER_CHALLENGE}, error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"`;
+const refusedTokenChallenge = (description: string) =>
+  `${BEARER_CHALLENGE}, error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"`;
 
 /** Reads the bearer token when there is one; routes decide with `requireRole` whether one is needed. */
 export function authenticate(verify: Authenticator): RequestHandler {
@@ -119,7 +139,8 @@ export function requireRole(...roles: Role[]): RequestHandler {
       res.set('WWW-Authenticate', BEARER_CHALLENGE);
       return next(problems.unauthorized('this endpoint needs a bearer token'));
     }
-    if (!roles.includes(req.actor.role)) return next(problems.forbidden(`this endpoint is for ${roles.join(' or ')}, not ${req.actor.role}`));
+    if (!roles.includes(req.actor.role))
+      return next(problems.forbidden(`this endpoint is for ${roles.join(' or ')}, not ${req.actor.role}`));
     next();
   };
 }

@@ -15,7 +15,10 @@ export interface CsvRecord {
 
 /** The text is not CSV (an unterminated quote, a quote inside an unquoted field, text after a closing quote). */
 export class CsvSyntaxError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`line ${line}: ${message}`);
     this.name = 'CsvSyntaxError';
   }
@@ -138,7 +141,8 @@ export interface CsvTable<C extends string> {
  * `columns` by their letters alone (case, spaces, `_` and `-` ignored); other columns are allowed and ignored.
  */
 export function readCsvTable<C extends string>(data: Buffer, columns: Record<string, C>, maxRows: number): CsvTable<C> {
-  if (data.length === 0) throw problems.badRequest('the CSV is empty', { errors: [{ field: 'body', message: 'a header row and data rows are required' }] });
+  if (data.length === 0)
+    throw problems.badRequest('the CSV is empty', { errors: [{ field: 'body', message: 'a header row and data rows are required' }] });
   const text = decodeText(data);
   if (text === undefined) throw problems.unsupportedType('the body is not text: a CSV is UTF-8 text without control characters');
   let records;
@@ -146,17 +150,26 @@ export function readCsvTable<C extends string>(data: Buffer, columns: Record<str
     records = parseCsv(text, { maxRecords: maxRows + 1 });
   } catch (err) {
     if (err instanceof CsvTooManyRecordsError) throw problems.tooLarge(`at most ${maxRows} rows per import`);
-    if (err instanceof CsvSyntaxError) throw problems.badRequest(`not a valid CSV (RFC 4180): ${err.message}`, { errors: [{ field: 'body', message: err.message }] });
+    if (err instanceof CsvSyntaxError)
+      throw problems.badRequest(`not a valid CSV (RFC 4180): ${err.message}`, { errors: [{ field: 'body', message: err.message }] });
     throw err;
   }
   const [first, ...rest] = records;
   if (!first) throw problems.badRequest('the CSV has no header row', { errors: [{ field: 'body', message: 'a header row is required' }] });
   const header: Partial<Record<C, number>> = {};
   first.fields.forEach((name, index) => {
-    const column = columns[name.trim().replace(/[\s_-]/g, '').toLowerCase()];
+    const column =
+      columns[
+        name
+          .trim()
+          .replace(/[\s_-]/g, '')
+          .toLowerCase()
+      ];
     if (!column) return;
     if (header[column] !== undefined) {
-      throw problems.badRequest(`line 1: column ${column} appears twice`, { errors: [{ field: `body.header.${column}`, message: 'appears twice' }] });
+      throw problems.badRequest(`line 1: column ${column} appears twice`, {
+        errors: [{ field: `body.header.${column}`, message: 'appears twice' }],
+      });
     }
     header[column] = index;
   });

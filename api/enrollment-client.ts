@@ -84,7 +84,8 @@ async function mapProblems<T>(call: () => Promise<T>): Promise<T> {
 /** The API's only way into enrollment workflows: start, signal, update, query. */
 export function createEnrollmentClient(client: Client, taskQueue: string, callTimeoutMs?: number) {
   // Each call has a deadline, so an update that no worker takes answers 503 instead of holding the request open.
-  const mapped = <T>(call: () => Promise<T>) => mapProblems(() => (callTimeoutMs ? client.withDeadline(Date.now() + callTimeoutMs, call) : call()));
+  const mapped = <T>(call: () => Promise<T>) =>
+    mapProblems(() => (callTimeoutMs ? client.withDeadline(Date.now() + callTimeoutMs, call) : call()));
   const handle = (enrollmentId: string) => client.workflow.getHandle<typeof enrollmentWorkflow>(enrollmentWorkflowId(enrollmentId));
   const updateId = (idempotencyKey: string | undefined, fallback: string) => idempotencyKey ?? fallback;
 
@@ -110,30 +111,53 @@ export function createEnrollmentClient(client: Client, taskQueue: string, callTi
         staticSummary: `Enrollment ${input.enrollmentId}`,
         staticDetails: `program ${input.programId} · partner ${input.partnerId} · funding ${input.fundingSource} · price ${input.priceCents} ${input.currency}`,
       });
-      return mapped(() => client.workflow.executeUpdateWithStart(openEnrollmentUpdate, {
-        startWorkflowOperation: operation, updateId: openEnrollmentUpdateId(input.enrollmentId),
-      }));
+      return mapped(() =>
+        client.workflow.executeUpdateWithStart(openEnrollmentUpdate, {
+          startWorkflowOperation: operation,
+          updateId: openEnrollmentUpdateId(input.enrollmentId),
+        }),
+      );
     },
     confirmPayment: (enrollmentId: string, payment: PaymentConfirmation) =>
       mapped(() => handle(enrollmentId).signal(paymentConfirmedSignal, payment)),
     launch: (enrollmentId: string) => mapped(() => handle(enrollmentId).executeUpdate(launchUpdate, { updateId: randomUUID() })),
     submitEvidence: (enrollmentId: string, submission: EvidenceSubmission, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(submitEvidenceUpdate, { args: [submission], updateId: updateId(idempotencyKey, submission.submissionId) })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(submitEvidenceUpdate, {
+          args: [submission],
+          updateId: updateId(idempotencyKey, submission.submissionId),
+        }),
+      ),
     approve: (enrollmentId: string, submissionId: string, reviewerId: string, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(approveSubmissionUpdate, {
-        args: [{ submissionId, reviewerId }], updateId: updateId(idempotencyKey, `approve:${submissionId}`),
-      })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(approveSubmissionUpdate, {
+          args: [{ submissionId, reviewerId }],
+          updateId: updateId(idempotencyKey, `approve:${submissionId}`),
+        }),
+      ),
     reject: (enrollmentId: string, submissionId: string, reviewerId: string, reason: string, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(rejectSubmissionUpdate, {
-        args: [{ submissionId, reviewerId, reason }], updateId: updateId(idempotencyKey, `reject:${submissionId}`),
-      })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(rejectSubmissionUpdate, {
+          args: [{ submissionId, reviewerId, reason }],
+          updateId: updateId(idempotencyKey, `reject:${submissionId}`),
+        }),
+      ),
     markComplete: (enrollmentId: string, mark: MarkComplete, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(markCompleteUpdate, { args: [mark], updateId: updateId(idempotencyKey, randomUUID()) })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(markCompleteUpdate, { args: [mark], updateId: updateId(idempotencyKey, randomUUID()) }),
+      ),
     /** A partner's or an import's completion report; a repeat of the same report (same id) is answered the same way. */
     reportCompletion: (enrollmentId: string, report: CompletionReport) =>
-      mapped(() => handle(enrollmentId).executeUpdate(reportCompletionUpdate, { args: [report], updateId: `report:${report.method}:${report.reportId}` })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(reportCompletionUpdate, {
+          args: [report],
+          updateId: `report:${report.method}:${report.reportId}`,
+        }),
+      ),
     withdraw: (enrollmentId: string, request: WithdrawRequest, idempotencyKey?: string) =>
-      mapped(() => handle(enrollmentId).executeUpdate(withdrawUpdate, { args: [request], updateId: updateId(idempotencyKey, randomUUID()) })),
+      mapped(() =>
+        handle(enrollmentId).executeUpdate(withdrawUpdate, { args: [request], updateId: updateId(idempotencyKey, randomUUID()) }),
+      ),
     status: (enrollmentId: string) => mapped(() => handle(enrollmentId).query(statusQuery)),
   };
 }

@@ -19,7 +19,9 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
     if (!KEY.test(key)) return next(problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters'));
     const actorId = req.actor?.id ?? `anonymous:${req.ip}`;
     const hash = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl}\n${req.is('application/json') ? JSON.stringify(req.body ?? null) : req.get('content-length') ?? ''}`)
+      .update(
+        `${req.method} ${req.originalUrl}\n${req.is('application/json') ? JSON.stringify(req.body ?? null) : (req.get('content-length') ?? '')}`,
+      )
       .digest('hex');
     try {
       // One statement claims a new key or takes over an unanswered one whose lease ran out; of two retries at once,
@@ -39,12 +41,18 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
       if (!claimed.rowCount) {
         const { rows } = await db.query(
           `SELECT request_hash, status_code, response_body, headers, greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after
-             FROM idempotency_keys WHERE actor_id = $1 AND key = $2`, [actorId, key]);
+             FROM idempotency_keys WHERE actor_id = $1 AND key = $2`,
+          [actorId, key],
+        );
         const first = rows[0];
         if (!first) return next(problems.conflict('a request with this Idempotency-Key just failed; retry it', 1));
         if (first.request_hash !== hash) return next(problems.unprocessable('this Idempotency-Key was used for a different request'));
-        if (first.status_code === null) return next(problems.conflict('a request with this Idempotency-Key is still in progress', first.retry_after));
-        res.set(first.headers ?? {}).set('Idempotent-Replayed', 'true').status(first.status_code);
+        if (first.status_code === null)
+          return next(problems.conflict('a request with this Idempotency-Key is still in progress', first.retry_after));
+        res
+          .set(first.headers ?? {})
+          .set('Idempotent-Replayed', 'true')
+          .status(first.status_code);
         return first.response_body === null ? res.end() : res.json(first.response_body);
       }
     } catch (err) {
@@ -56,8 +64,13 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
         ['content-type', 'location'].flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])),
       );
       return statusCode < 500
-        ? db.query('UPDATE idempotency_keys SET status_code = $3, response_body = $4, headers = $5 WHERE actor_id = $1 AND key = $2',
-          [actorId, key, statusCode, JSON.stringify(body ?? null), JSON.stringify(headers)])
+        ? db.query('UPDATE idempotency_keys SET status_code = $3, response_body = $4, headers = $5 WHERE actor_id = $1 AND key = $2', [
+            actorId,
+            key,
+            statusCode,
+            JSON.stringify(body ?? null),
+            JSON.stringify(headers),
+          ])
         : db.query('DELETE FROM idempotency_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);
     };
     let recorded = false;

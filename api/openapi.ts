@@ -34,50 +34,409 @@ interface Operation {
   responses: Record<number, string>;
 }
 
-const ERRORS = { 400: 'Bad input (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not yours', 404: 'Unknown', 409: 'Not allowed in the current state', 503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds', 429: 'Rate limited (Retry-After)' };
+const ERRORS = {
+  400: 'Bad input (problem details with `errors`)',
+  401: 'No or bad credentials',
+  403: 'Not yours',
+  404: 'Unknown',
+  409: 'Not allowed in the current state',
+  503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds',
+  429: 'Rate limited (Retry-After)',
+};
 
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/programs', summary: 'The catalog', who: 'anyone', responses: { 200: 'Programs' } },
-  { method: 'post', path: '/api/programs', summary: 'Create a program', who: 'admin', body: createProgramBody, responses: { 201: 'Created', ...ERRORS } },
+  {
+    method: 'post',
+    path: '/api/programs',
+    summary: 'Create a program',
+    who: 'admin',
+    body: createProgramBody,
+    responses: { 201: 'Created', ...ERRORS },
+  },
   { method: 'get', path: '/api/partners', summary: 'Partner platforms', who: 'anyone', responses: { 200: 'Partners' } },
-  { method: 'post', path: '/api/enrollments', summary: 'Enroll in a program. A funded enrollment needs a voucher registered for the student: `ready_to_launch` when it covers the price, `pending_payment` with a `checkoutUrl` for the rest (`amountDueCents`) when it covers part. With an `Idempotency-Key`, a retry reaches the same enrollment', who: 'student', body: createEnrollmentBody, responses: { 201: '`{ enrollmentId, status, checkoutUrl?, amountDueCents }`', ...ERRORS, 409: 'A second open enrollment in the program, or a used voucher', 422: 'No usable voucher with this number is registered for the student (unknown, another student’s or expired: one answer), or it funds another program or currency', 503: 'Payment provider unavailable' } },
-  { method: 'post', path: '/api/vouchers', summary: 'Issue a voucher (WIOA ITA or sponsor) to one student (`studentEmail` or `studentId`): the amount it covers, its currency, last day (`expiresOn`) and optionally the one program it funds. A funder issues for its own organization; an admin names `organizationId`', who: 'funder, admin', body: voucherFields, responses: { 201: '`{ id, organizationId }`', ...ERRORS, 409: 'The organization issued this number already' } },
-  { method: 'post', path: '/api/vouchers/import', summary: 'Issue vouchers from a CSV with the columns of POST /api/vouchers. Each row `issued` (in a dry run: would be), `already_issued` (the organization has this number, or an earlier row issues it) or `invalid`; the valid rows are issued together; importing twice changes nothing', who: 'funder, admin', query: csvImportQuery, rawBody: { contentType: 'text/csv', description: 'UTF-8, RFC 4180; a header row naming number, fundingSource, studentEmail or studentId, amountCents, currency, expiresOn (optional programId; organizationId for an admin); at most 5000 rows and 1 MB' }, responses: { 200: '`{ dryRun, rows: [{ line, outcome, message, voucherId? }], summary }`', 400: 'Not a valid CSV, or no header with the needed columns', 401: 'No or bad credentials', 403: 'Not a funder or admin', 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv' } },
-  { method: 'get', path: '/api/vouchers', summary: 'Vouchers with their status (`issued`, `used`, `released`, `expired`, derived from the enrollments) and the enrollment each funds', who: 'funder (own organization), admin', query: listQuery, responses: { 200: '`{ vouchers, limit, offset }`', ...ERRORS } },
-  { method: 'get', path: '/api/funded-enrollments', summary: 'The enrollments the organization’s vouchers fund: student, program, status, completion, credential and WIOA exit', who: 'funder (own organization), admin', query: listQuery, responses: { 200: '`{ enrollments, limit, offset }`', ...ERRORS } },
-  { method: 'get', path: '/api/enrollments', summary: 'List enrollments', who: 'program holder (own programs), admin', query: listEnrollmentsQuery, responses: { 200: 'Enrollments', ...ERRORS } },
-  { method: 'get', path: '/api/enrollments/{enrollmentId}', summary: 'One enrollment with submissions and history', who: 'its student, its holder, admin', responses: { 200: 'The enrollment', ...ERRORS } },
-  { method: 'get', path: '/api/enrollments/{enrollmentId}/launch', summary: 'Launch the course at the partner', who: 'its student', responses: { 302: 'To the partner', ...ERRORS, 503: 'Partner unavailable' } },
-  { method: 'post', path: '/api/enrollments/{enrollmentId}/completion-submissions', summary: 'Upload completion evidence (PDF, PNG or JPEG, ≤ 10 MB) with `completedAt`', who: 'its student', multipart: true, responses: { 202: '`{ submissionId, status }`', ...ERRORS, 413: 'Too large', 415: 'Not a PDF, PNG or JPEG' } },
-  { method: 'get', path: '/api/submissions/{submissionId}/file', summary: 'The uploaded evidence', who: 'its student, its holder, admin', responses: { 200: 'The file', ...ERRORS } },
-  { method: 'get', path: '/api/program-holder/submissions', summary: 'Review queue', who: 'program holder, admin', query: reviewQueueQuery, responses: { 200: 'Items', ...ERRORS } },
-  { method: 'post', path: '/api/program-holder/submissions/{submissionId}/approve', summary: 'Approve evidence: the enrollment completes', who: 'the program’s holder', responses: { 200: 'Approved', ...ERRORS } },
-  { method: 'post', path: '/api/program-holder/submissions/{submissionId}/reject', summary: 'Reject evidence with a reason', who: 'the program’s holder', body: rejectBody, responses: { 200: 'Rejected', ...ERRORS } },
-  { method: 'post', path: '/api/program-holder/mark-complete', summary: 'Mark an enrollment complete', who: 'the program’s holder', body: markCompleteBody, responses: { 200: 'Completed', ...ERRORS } },
-  { method: 'post', path: '/api/webhooks/stripe', summary: 'Stripe events (signed)', who: 'Stripe', responses: { 200: 'Received', 400: 'Bad signature', 503: 'Not configured' } },
-  { method: 'get', path: '/api/certificates/{certificateId}.pdf', summary: 'Certificate PDF', who: 'its student, its holder, admin', responses: { 200: 'PDF', ...ERRORS } },
-  { method: 'get', path: '/verify/{code}', summary: 'Public certificate verification (HTML or JSON)', who: 'anyone', responses: { 200: 'Valid or revoked', 404: 'Unknown code' } },
-  { method: 'get', path: '/api/certificates/{certificateId}/credential', summary: 'The certificate as a signed Open Badges 3.0 credential: a VC-JWT (compact JWS, `typ: vc+jwt`, ES256 or EdDSA, `kid` in /.well-known/jwks.json), `Content-Type: application/vc+jwt`', who: 'its student, its holder, admin', responses: { 200: 'The VC-JWT', ...ERRORS } },
-  { method: 'post', path: '/api/certificates/{certificateId}/revoke', summary: 'Revoke a certificate (body `reason`, required): its verification page and its Bitstring Status List bit show it; audited', who: 'admin', responses: { 200: '`{ certificateId, verificationCode, status: "revoked", revokedAt, revocationReason, credentialStatus }`', ...ERRORS, 409: 'Revoked already' } },
-  { method: 'get', path: '/.well-known/jwks.json', summary: 'The platform’s public credential signing keys (JWKS)', who: 'anyone', responses: { 200: '`{ keys }`' } },
-  { method: 'get', path: '/credentials/status/{listId}', summary: 'A Bitstring Status List credential (VC-JWT, `statusPurpose: revocation`, 131,072 entries, `encodedList` = multibase base64url of the GZIP bitstring)', who: 'anyone', responses: { 200: 'The VC-JWT', 404: 'No such list' } },
+  {
+    method: 'post',
+    path: '/api/enrollments',
+    summary:
+      'Enroll in a program. A funded enrollment needs a voucher registered for the student: `ready_to_launch` when it covers the price, `pending_payment` with a `checkoutUrl` for the rest (`amountDueCents`) when it covers part. With an `Idempotency-Key`, a retry reaches the same enrollment',
+    who: 'student',
+    body: createEnrollmentBody,
+    responses: {
+      201: '`{ enrollmentId, status, checkoutUrl?, amountDueCents }`',
+      ...ERRORS,
+      409: 'A second open enrollment in the program, or a used voucher',
+      422: 'No usable voucher with this number is registered for the student (unknown, another student’s or expired: one answer), or it funds another program or currency',
+      503: 'Payment provider unavailable',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/vouchers',
+    summary:
+      'Issue a voucher (WIOA ITA or sponsor) to one student (`studentEmail` or `studentId`): the amount it covers, its currency, last day (`expiresOn`) and optionally the one program it funds. A funder issues for its own organization; an admin names `organizationId`',
+    who: 'funder, admin',
+    body: voucherFields,
+    responses: { 201: '`{ id, organizationId }`', ...ERRORS, 409: 'The organization issued this number already' },
+  },
+  {
+    method: 'post',
+    path: '/api/vouchers/import',
+    summary:
+      'Issue vouchers from a CSV with the columns of POST /api/vouchers. Each row `issued` (in a dry run: would be), `already_issued` (the organization has this number, or an earlier row issues it) or `invalid`; the valid rows are issued together; importing twice changes nothing',
+    who: 'funder, admin',
+    query: csvImportQuery,
+    rawBody: {
+      contentType: 'text/csv',
+      description:
+        'UTF-8, RFC 4180; a header row naming number, fundingSource, studentEmail or studentId, amountCents, currency, expiresOn (optional programId; organizationId for an admin); at most 5000 rows and 1 MB',
+    },
+    responses: {
+      200: '`{ dryRun, rows: [{ line, outcome, message, voucherId? }], summary }`',
+      400: 'Not a valid CSV, or no header with the needed columns',
+      401: 'No or bad credentials',
+      403: 'Not a funder or admin',
+      413: 'More than 1 MB or 5000 rows',
+      415: 'Not text/csv',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/vouchers',
+    summary:
+      'Vouchers with their status (`issued`, `used`, `released`, `expired`, derived from the enrollments) and the enrollment each funds',
+    who: 'funder (own organization), admin',
+    query: listQuery,
+    responses: { 200: '`{ vouchers, limit, offset }`', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/funded-enrollments',
+    summary: 'The enrollments the organization’s vouchers fund: student, program, status, completion, credential and WIOA exit',
+    who: 'funder (own organization), admin',
+    query: listQuery,
+    responses: { 200: '`{ enrollments, limit, offset }`', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments',
+    summary: 'List enrollments',
+    who: 'program holder (own programs), admin',
+    query: listEnrollmentsQuery,
+    responses: { 200: 'Enrollments', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments/{enrollmentId}',
+    summary: 'One enrollment with submissions and history',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'The enrollment', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments/{enrollmentId}/launch',
+    summary: 'Launch the course at the partner',
+    who: 'its student',
+    responses: { 302: 'To the partner', ...ERRORS, 503: 'Partner unavailable' },
+  },
+  {
+    method: 'post',
+    path: '/api/enrollments/{enrollmentId}/completion-submissions',
+    summary: 'Upload completion evidence (PDF, PNG or JPEG, ≤ 10 MB) with `completedAt`',
+    who: 'its student',
+    multipart: true,
+    responses: { 202: '`{ submissionId, status }`', ...ERRORS, 413: 'Too large', 415: 'Not a PDF, PNG or JPEG' },
+  },
+  {
+    method: 'get',
+    path: '/api/submissions/{submissionId}/file',
+    summary: 'The uploaded evidence',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'The file', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/program-holder/submissions',
+    summary: 'Review queue',
+    who: 'program holder, admin',
+    query: reviewQueueQuery,
+    responses: { 200: 'Items', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/submissions/{submissionId}/approve',
+    summary: 'Approve evidence: the enrollment completes',
+    who: 'the program’s holder',
+    responses: { 200: 'Approved', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/submissions/{submissionId}/reject',
+    summary: 'Reject evidence with a reason',
+    who: 'the program’s holder',
+    body: rejectBody,
+    responses: { 200: 'Rejected', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/mark-complete',
+    summary: 'Mark an enrollment complete',
+    who: 'the program’s holder',
+    body: markCompleteBody,
+    responses: { 200: 'Completed', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/webhooks/stripe',
+    summary: 'Stripe events (signed)',
+    who: 'Stripe',
+    responses: { 200: 'Received', 400: 'Bad signature', 503: 'Not configured' },
+  },
+  {
+    method: 'get',
+    path: '/api/certificates/{certificateId}.pdf',
+    summary: 'Certificate PDF',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'PDF', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/verify/{code}',
+    summary: 'Public certificate verification (HTML or JSON)',
+    who: 'anyone',
+    responses: { 200: 'Valid or revoked', 404: 'Unknown code' },
+  },
+  {
+    method: 'get',
+    path: '/api/certificates/{certificateId}/credential',
+    summary:
+      'The certificate as a signed Open Badges 3.0 credential: a VC-JWT (compact JWS, `typ: vc+jwt`, ES256 or EdDSA, `kid` in /.well-known/jwks.json), `Content-Type: application/vc+jwt`',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'The VC-JWT', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/certificates/{certificateId}/revoke',
+    summary: 'Revoke a certificate (body `reason`, required): its verification page and its Bitstring Status List bit show it; audited',
+    who: 'admin',
+    responses: {
+      200: '`{ certificateId, verificationCode, status: "revoked", revokedAt, revocationReason, credentialStatus }`',
+      ...ERRORS,
+      409: 'Revoked already',
+    },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: 'The platform’s public credential signing keys (JWKS)',
+    who: 'anyone',
+    responses: { 200: '`{ keys }`' },
+  },
+  {
+    method: 'get',
+    path: '/credentials/status/{listId}',
+    summary:
+      'A Bitstring Status List credential (VC-JWT, `statusPurpose: revocation`, 131,072 entries, `encodedList` = multibase base64url of the GZIP bitstring)',
+    who: 'anyone',
+    responses: { 200: 'The VC-JWT', 404: 'No such list' },
+  },
   { method: 'get', path: '/healthz', summary: 'Alive', who: 'anyone', responses: { 200: 'OK' } },
-  { method: 'get', path: '/readyz', summary: 'Temporal and PostgreSQL reachable', who: 'anyone', responses: { 200: 'Ready', 503: 'Not ready' } },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics; with METRICS_TOKEN it needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_PORT it is served on that port only', who: 'the metrics scraper (anyone outside production without a token)', responses: { 200: 'Metrics', 401: 'No or wrong metrics token' } },
-  { method: 'post', path: '/api/enrollments/{enrollmentId}/withdraw', summary: 'Withdraw: the refund follows the program’s policy (all before launch), the ledger is reversed', who: 'its student, admin', body: withdrawBody, responses: { 200: '`{ enrollmentId, status: "withdrawn", refundCents, currency }`', ...ERRORS, 409: 'Completed, closed, already withdrawn, expired or never paid', 503: 'Payment provider unavailable' } },
-  { method: 'post', path: '/api/partners/{partnerId}/api-keys', summary: 'Create a partner API key: `{ id, partnerId, apiKey, createdAt }`; the key is shown once and stored as its SHA-256 only; the answer is not kept for Idempotency-Key replays (a replay is 201 with the key’s Location and no body)', who: 'admin', responses: { 201: 'The key, once', ...ERRORS } },
-  { method: 'delete', path: '/api/partners/{partnerId}/api-keys/{id}', summary: 'Revoke a partner API key (again: 204, unchanged)', who: 'admin', responses: { 204: 'Revoked', ...ERRORS, 404: 'Unknown key, or a key of another partner' } },
-  { method: 'post', path: '/api/partners/{partnerId}/completions', summary: 'A partner reports a completion by `enrollmentId` or its own `externalId`; `reportId` (else derived from partner, enrollment and date) makes retries the same report. First completion wins; later ones are kept as evidence (`outcome: "already_complete"`)', who: 'the partner', auth: 'apiKey', body: partnerCompletionBody, responses: { 202: '`{ enrollmentId, reportId, outcome: "applied" | "already_complete", status }`', 400: 'Bad input (problem details with `errors`)', 401: 'No X-Api-Key, or an unknown or revoked one', 403: 'A valid key of another partner', 404: 'Unknown enrollment, or one of another partner’s programs', 409: 'The enrollment cannot be completed in its state (not paid, withdrawn, expired), or the externalId is ambiguous' } },
-  { method: 'post', path: '/api/partners/{partnerId}/completions/import', summary: 'Import a partner’s completion report (CSV). Each row: `matched` (completes the enrollment), `already_complete` (complete already, or by an earlier row: kept as evidence), `unknown` (no enrollment of this partner’s programs the caller may see: another holder’s enrollment is unknown too), `invalid` (a bad value, a wrong field count, or an enrollment that cannot be completed in its state). Applying twice changes nothing', who: 'program holder (own programs), admin', query: csvImportQuery, rawBody: { contentType: 'text/csv', description: 'UTF-8, RFC 4180; a header row with `enrollmentId` or `externalId`, and `completedAt` (optional `score`, `evidenceUrl`; other columns ignored); at most 5000 rows and 1 MB' }, responses: { 200: '`{ partnerId, dryRun, rows: [{ line, outcome, message, enrollmentId? }], summary }`', 400: 'Not a valid CSV, or no header with the needed columns', 401: 'No or bad credentials', 403: 'Not a program holder or admin', 404: 'Unknown partner', 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv, or binary content' } },
-  { method: 'post', path: '/xapi/statements', summary: 'xAPI 1.0.3: store one statement or an array (all or none); ids make retries idempotent. `context.registration` (required) is the enrollment id; `completed` / `passed` complete it under the program’s moveOn rule, `failed` is recorded. Header `X-Experience-API-Version: 1.0.x` required; answers carry 1.0.3', who: 'the partner', auth: 'basic', body: xapiStatement, responses: { 200: 'The statement ids, in order', 400: 'Missing version header, or a malformed statement (problem details with `errors`)', 401: 'No Basic credentials, or a partner id and key that do not match a live key', 404: 'A registration that is not an enrollment of this partner’s programs', 409: 'A statement id stored before with other content', 415: 'Not application/json' } },
-  { method: 'put', path: '/xapi/statements', summary: 'xAPI 1.0.3: store one statement under `statementId` (the body’s `id`, when present, must match)', who: 'the partner', auth: 'basic', query: xapiPutQuery, body: xapiStatement, responses: { 204: 'Stored (or stored before with the same content)', 400: 'Missing version header, statementId, or a malformed statement', 401: 'No Basic credentials, or a partner id and key that do not match a live key', 404: 'A registration that is not an enrollment of this partner’s programs', 409: 'A statement id stored before with other content', 415: 'Not application/json' } },
-  { method: 'post', path: '/api/ai-tutor/chat', summary: 'Ask the AI tutor about a program (`courseId`) or one of your enrollments (`enrollmentId`); continue with `conversationId`. JSON `{ conversationId, reply, usage }`, or with `Accept: text/event-stream` server-sent events `{"type":"delta","text"}`… then `{"type":"done","conversationId","reply"}` (or `{"type":"error","detail"}`)', who: 'student', body: tutorChatBody, responses: { 200: 'The reply', ...ERRORS, 429: 'Rate limit or daily token budget reached (Retry-After)', 503: 'No model configured, or the model failed or timed out (nothing saved)' } },
-  { method: 'get', path: '/api/ai-tutor/conversations/{conversationId}', summary: 'A saved conversation: `{ conversationId, courseId, enrollmentId, messages: [{ role, content, createdAt }] }`', who: 'its student, admin', responses: { 200: 'The conversation', ...ERRORS } },
-  { method: 'get', path: '/widget/ai-tutor.js', summary: 'The `<ai-tutor token course-id enrollment-id api-base>` web component (plain JavaScript, no dependencies): a floating button that opens a chat panel, streams replies from `POST /api/ai-tutor/chat` and keeps the conversation (its id in localStorage) across page loads. Cacheable for an hour, ETag', who: 'anyone', responses: { 200: 'application/javascript', 304: 'Not modified' } },
-  { method: 'get', path: '/demo/student', summary: 'Development only (not served in production): a student page for `?token=<student JWT>&enrollmentId=<id>` with the enrollment’s status, a launch button, the completion upload and the embedded tutor', who: 'anyone', responses: { 200: 'HTML', 400: 'No token or enrollmentId', 401: 'Bad token', 403: 'Not a student token', 404: 'Not an enrollment of this student' } },
-  { method: 'get', path: '/api/reports/revenue-share', summary: 'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs', who: 'admin, program holder (own programs)', query: revenueShareQuery, responses: { 200: 'The report (JSON or CSV)', 400: 'Missing or bad dates, or from after to (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not an admin or program holder' } },
-  { method: 'get', path: '/api/reports/wioa', summary: 'A funder sees the participants its vouchers fund. WIOA participant records shaped after the PIRL (ETA-9172) as CSV (`text/csv`, attachment), streamed: one row per participant whose program entry or exit falls in `from`..`to` (inclusive, YYYY-MM-DD). Header cells carry the PIRL number and name (e.g. `PIRL 900 Date of Program Entry (WIOA)`); dates YYYYMMDD. Every row is reported: trailing `edit_check_status` (`pass`/`fail`) and `edit_check_errors`', who: 'admin, funder (own participants)', query: wioaReportQuery, responses: { 200: 'text/csv', 400: 'Bad or missing from/to, or to before from (problem details with `errors`)', 401: 'No or bad credentials', 403: 'Not an admin' } },
-  { method: 'get', path: '/api/reports/etp', summary: 'ETA-9171-style counts per program for students entering in `year`: `{ year, programs: [{ programId, programTitle, allStudents: { enrolled, completed, credentialAttained }, wioaFunded: { … } }] }` (WIOA-funded: funding source `wioa_ita`)', who: 'admin', query: etpReportQuery, responses: { 200: 'The counts', 400: 'Bad or missing year', 401: 'No or bad credentials', 403: 'Not an admin' } },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Temporal and PostgreSQL reachable',
+    who: 'anyone',
+    responses: { 200: 'Ready', 503: 'Not ready' },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary:
+      'Prometheus metrics; with METRICS_TOKEN it needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_PORT it is served on that port only',
+    who: 'the metrics scraper (anyone outside production without a token)',
+    responses: { 200: 'Metrics', 401: 'No or wrong metrics token' },
+  },
+  {
+    method: 'post',
+    path: '/api/enrollments/{enrollmentId}/withdraw',
+    summary: 'Withdraw: the refund follows the program’s policy (all before launch), the ledger is reversed',
+    who: 'its student, admin',
+    body: withdrawBody,
+    responses: {
+      200: '`{ enrollmentId, status: "withdrawn", refundCents, currency }`',
+      ...ERRORS,
+      409: 'Completed, closed, already withdrawn, expired or never paid',
+      503: 'Payment provider unavailable',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/partners/{partnerId}/api-keys',
+    summary:
+      'Create a partner API key: `{ id, partnerId, apiKey, createdAt }`; the key is shown once and stored as its SHA-256 only; the answer is not kept for Idempotency-Key replays (a replay is 201 with the key’s Location and no body)',
+    who: 'admin',
+    responses: { 201: 'The key, once', ...ERRORS },
+  },
+  {
+    method: 'delete',
+    path: '/api/partners/{partnerId}/api-keys/{id}',
+    summary: 'Revoke a partner API key (again: 204, unchanged)',
+    who: 'admin',
+    responses: { 204: 'Revoked', ...ERRORS, 404: 'Unknown key, or a key of another partner' },
+  },
+  {
+    method: 'post',
+    path: '/api/partners/{partnerId}/completions',
+    summary:
+      'A partner reports a completion by `enrollmentId` or its own `externalId`; `reportId` (else derived from partner, enrollment and date) makes retries the same report. First completion wins; later ones are kept as evidence (`outcome: "already_complete"`)',
+    who: 'the partner',
+    auth: 'apiKey',
+    body: partnerCompletionBody,
+    responses: {
+      202: '`{ enrollmentId, reportId, outcome: "applied" | "already_complete", status }`',
+      400: 'Bad input (problem details with `errors`)',
+      401: 'No X-Api-Key, or an unknown or revoked one',
+      403: 'A valid key of another partner',
+      404: 'Unknown enrollment, or one of another partner’s programs',
+      409: 'The enrollment cannot be completed in its state (not paid, withdrawn, expired), or the externalId is ambiguous',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/partners/{partnerId}/completions/import',
+    summary:
+      'Import a partner’s completion report (CSV). Each row: `matched` (completes the enrollment), `already_complete` (complete already, or by an earlier row: kept as evidence), `unknown` (no enrollment of this partner’s programs the caller may see: another holder’s enrollment is unknown too), `invalid` (a bad value, a wrong field count, or an enrollment that cannot be completed in its state). Applying twice changes nothing',
+    who: 'program holder (own programs), admin',
+    query: csvImportQuery,
+    rawBody: {
+      contentType: 'text/csv',
+      description:
+        'UTF-8, RFC 4180; a header row with `enrollmentId` or `externalId`, and `completedAt` (optional `score`, `evidenceUrl`; other columns ignored); at most 5000 rows and 1 MB',
+    },
+    responses: {
+      200: '`{ partnerId, dryRun, rows: [{ line, outcome, message, enrollmentId? }], summary }`',
+      400: 'Not a valid CSV, or no header with the needed columns',
+      401: 'No or bad credentials',
+      403: 'Not a program holder or admin',
+      404: 'Unknown partner',
+      413: 'More than 1 MB or 5000 rows',
+      415: 'Not text/csv, or binary content',
+    },
+  },
+  {
+    method: 'post',
+    path: '/xapi/statements',
+    summary:
+      'xAPI 1.0.3: store one statement or an array (all or none); ids make retries idempotent. `context.registration` (required) is the enrollment id; `completed` / `passed` complete it under the program’s moveOn rule, `failed` is recorded. Header `X-Experience-API-Version: 1.0.x` required; answers carry 1.0.3',
+    who: 'the partner',
+    auth: 'basic',
+    body: xapiStatement,
+    responses: {
+      200: 'The statement ids, in order',
+      400: 'Missing version header, or a malformed statement (problem details with `errors`)',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      404: 'A registration that is not an enrollment of this partner’s programs',
+      409: 'A statement id stored before with other content',
+      415: 'Not application/json',
+    },
+  },
+  {
+    method: 'put',
+    path: '/xapi/statements',
+    summary: 'xAPI 1.0.3: store one statement under `statementId` (the body’s `id`, when present, must match)',
+    who: 'the partner',
+    auth: 'basic',
+    query: xapiPutQuery,
+    body: xapiStatement,
+    responses: {
+      204: 'Stored (or stored before with the same content)',
+      400: 'Missing version header, statementId, or a malformed statement',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      404: 'A registration that is not an enrollment of this partner’s programs',
+      409: 'A statement id stored before with other content',
+      415: 'Not application/json',
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/ai-tutor/chat',
+    summary:
+      'Ask the AI tutor about a program (`courseId`) or one of your enrollments (`enrollmentId`); continue with `conversationId`. JSON `{ conversationId, reply, usage }`, or with `Accept: text/event-stream` server-sent events `{"type":"delta","text"}`… then `{"type":"done","conversationId","reply"}` (or `{"type":"error","detail"}`)',
+    who: 'student',
+    body: tutorChatBody,
+    responses: {
+      200: 'The reply',
+      ...ERRORS,
+      429: 'Rate limit or daily token budget reached (Retry-After)',
+      503: 'No model configured, or the model failed or timed out (nothing saved)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/ai-tutor/conversations/{conversationId}',
+    summary: 'A saved conversation: `{ conversationId, courseId, enrollmentId, messages: [{ role, content, createdAt }] }`',
+    who: 'its student, admin',
+    responses: { 200: 'The conversation', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/widget/ai-tutor.js',
+    summary:
+      'The `<ai-tutor token course-id enrollment-id api-base>` web component (plain JavaScript, no dependencies): a floating button that opens a chat panel, streams replies from `POST /api/ai-tutor/chat` and keeps the conversation (its id in localStorage) across page loads. Cacheable for an hour, ETag',
+    who: 'anyone',
+    responses: { 200: 'application/javascript', 304: 'Not modified' },
+  },
+  {
+    method: 'get',
+    path: '/demo/student',
+    summary:
+      'Development only (not served in production): a student page for `?token=<student JWT>&enrollmentId=<id>` with the enrollment’s status, a launch button, the completion upload and the embedded tutor',
+    who: 'anyone',
+    responses: {
+      200: 'HTML',
+      400: 'No token or enrollmentId',
+      401: 'Bad token',
+      403: 'Not a student token',
+      404: 'Not an enrollment of this student',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/reports/revenue-share',
+    summary:
+      'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs',
+    who: 'admin, program holder (own programs)',
+    query: revenueShareQuery,
+    responses: {
+      200: 'The report (JSON or CSV)',
+      400: 'Missing or bad dates, or from after to (problem details with `errors`)',
+      401: 'No or bad credentials',
+      403: 'Not an admin or program holder',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/reports/wioa',
+    summary:
+      'A funder sees the participants its vouchers fund. WIOA participant records shaped after the PIRL (ETA-9172) as CSV (`text/csv`, attachment), streamed: one row per participant whose program entry or exit falls in `from`..`to` (inclusive, YYYY-MM-DD). Header cells carry the PIRL number and name (e.g. `PIRL 900 Date of Program Entry (WIOA)`); dates YYYYMMDD. Every row is reported: trailing `edit_check_status` (`pass`/`fail`) and `edit_check_errors`',
+    who: 'admin, funder (own participants)',
+    query: wioaReportQuery,
+    responses: {
+      200: 'text/csv',
+      400: 'Bad or missing from/to, or to before from (problem details with `errors`)',
+      401: 'No or bad credentials',
+      403: 'Not an admin',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/reports/etp',
+    summary:
+      'ETA-9171-style counts per program for students entering in `year`: `{ year, programs: [{ programId, programTitle, allStudents: { enrolled, completed, credentialAttained }, wioaFunded: { … } }] }` (WIOA-funded: funding source `wioa_ita`)',
+    who: 'admin',
+    query: etpReportQuery,
+    responses: { 200: 'The counts', 400: 'Bad or missing year', 401: 'No or bad credentials', 403: 'Not an admin' },
+  },
 ];
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -87,7 +446,11 @@ export function openApiDocument(serverUrl: string) {
   for (const op of OPERATIONS) {
     const parameters = [
       ...[...op.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-      ...Object.entries(op.query ? (jsonSchema(op.query).properties as Record<string, object>) : {}).map(([name, schema]) => ({ name, in: 'query', schema })),
+      ...Object.entries(op.query ? (jsonSchema(op.query).properties as Record<string, object>) : {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        schema,
+      })),
     ];
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
@@ -95,21 +458,47 @@ export function openApiDocument(serverUrl: string) {
       ...(parameters.length && { parameters }),
       ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } } }),
       ...(op.multipart && {
-        requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', required: ['file', 'completedAt'], properties: { file: { type: 'string', format: 'binary' }, completedAt: { type: 'string' } } } } } },
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file', 'completedAt'],
+                properties: { file: { type: 'string', format: 'binary' }, completedAt: { type: 'string' } },
+              },
+            },
+          },
+        },
       }),
-      ...(op.rawBody && { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.contentType]: { schema: { type: 'string' } } } } }),
+      ...(op.rawBody && {
+        requestBody: {
+          required: true,
+          description: op.rawBody.description,
+          content: { [op.rawBody.contentType]: { schema: { type: 'string' } } },
+        },
+      }),
       responses: Object.fromEntries(Object.entries(op.responses).map(([code, description]) => [code, { description }])),
       ...(op.auth ? { security: [{ [op.auth]: [] }] } : op.who !== 'anyone' && op.who !== 'Stripe' && { security: [{ bearer: [] }] }),
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'credential-marketplace', version: '0.1.0', description: 'Enrollment lifecycle API: every enrollment is a Temporal workflow.' },
+    info: {
+      title: 'credential-marketplace',
+      version: '0.1.0',
+      description: 'Enrollment lifecycle API: every enrollment is a Temporal workflow.',
+    },
     servers: [{ url: serverUrl }],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A partner API key; valid only for its own partner (another partner’s path: 403) and until revoked (401)' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Api-Key',
+          description: 'A partner API key; valid only for its own partner (another partner’s path: 403) and until revoked (401)',
+        },
         basic: { type: 'http', scheme: 'basic', description: 'xAPI: the partner id as user name and one of its API keys as password' },
       },
     },

@@ -37,18 +37,26 @@ const MAX_KEY_LENGTH = 256;
 export const hashApiKey = (apiKey: string) => createHash('sha256').update(apiKey, 'utf8').digest('hex');
 
 /** A new key: shown once to the admin who creates it; only its hash is kept. */
-export async function createApiKey(db: Db, partnerId: string, createdBy: string): Promise<{ id: string; apiKey: string; createdAt: string }> {
+export async function createApiKey(
+  db: Db,
+  partnerId: string,
+  createdBy: string,
+): Promise<{ id: string; apiKey: string; createdAt: string }> {
   const id = randomUUID();
   const apiKey = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const { rows } = await db.query('INSERT INTO partner_api_keys (id, partner_id, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
-    [id, partnerId, hashApiKey(apiKey), createdBy]);
+  const { rows } = await db.query(
+    'INSERT INTO partner_api_keys (id, partner_id, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
+    [id, partnerId, hashApiKey(apiKey), createdBy],
+  );
   return { id, apiKey, createdAt: (rows[0].created_at as Date).toISOString() };
 }
 
 /** The live key with this value, or undefined (unknown, revoked, or not a plausible key at all). */
 async function findLiveKey(db: Db, apiKey: string): Promise<{ id: string; partner_id: string } | undefined> {
   if (!apiKey || apiKey.length > MAX_KEY_LENGTH) return undefined;
-  const { rows } = await db.query('SELECT id, partner_id FROM partner_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [hashApiKey(apiKey)]);
+  const { rows } = await db.query('SELECT id, partner_id FROM partner_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+    hashApiKey(apiKey),
+  ]);
   return rows[0];
 }
 

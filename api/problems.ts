@@ -24,7 +24,14 @@ export const problems = {
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', 'Not allowed', detail),
   notFound: (what: string) => new HttpProblem(404, 'not-found', 'Not found', `${what} does not exist or is not visible to you`),
   conflict: (detail: string, retryAfterSeconds?: number) =>
-    new HttpProblem(409, 'conflict', 'Not allowed in the current state', detail, {}, retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {}),
+    new HttpProblem(
+      409,
+      'conflict',
+      'Not allowed in the current state',
+      detail,
+      {},
+      retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {},
+    ),
   tooLarge: (detail: string) => new HttpProblem(413, 'too-large', 'Payload too large', detail),
   unsupportedType: (detail: string) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported file type', detail),
   unprocessable: (detail: string) => new HttpProblem(422, 'unprocessable', 'Request cannot be processed', detail),
@@ -45,7 +52,9 @@ export function sendProblem(res: Response, p: HttpProblem): void {
 /** zod issues as the `errors` array of a 400 problem: one entry per bad field. */
 export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'path'): HttpProblem {
   const errors = error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
-  return problems.badRequest(`${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`, { errors });
+  return problems.badRequest(`${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`, {
+    errors,
+  });
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
@@ -56,17 +65,30 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'bo
 }
 
 // Node's network errors, and PostgreSQL's: admin shutdown, crash shutdown, cannot connect now, too many connections.
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 const POSTGRES_DOWN_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 // What `pg` and `pg-pool` throw, without a code, when the server goes away or no connection comes in time.
-const POSTGRES_DOWN_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/;
+const POSTGRES_DOWN_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/;
 
 /** A 503 problem when `err` says PostgreSQL (or another service over the network) cannot be reached; class 08 is "connection exception". */
 export function networkOutage(err: unknown): HttpProblem | undefined {
   const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
-  const down = (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_DOWN_CODES.has(code) || code.startsWith('08')))
-    || (typeof message === 'string' && POSTGRES_DOWN_MESSAGES.test(message));
-  return down ? problems.unavailable('the database or another service the platform needs is not reachable right now; try again shortly') : undefined;
+  const down =
+    (typeof code === 'string' && (NETWORK_CODES.has(code) || POSTGRES_DOWN_CODES.has(code) || code.startsWith('08'))) ||
+    (typeof message === 'string' && POSTGRES_DOWN_MESSAGES.test(message));
+  return down
+    ? problems.unavailable('the database or another service the platform needs is not reachable right now; try again shortly')
+    : undefined;
 }
 
 /** Maps what route handlers throw to problems; anything unexpected is a logged 500 without internals. */
@@ -85,7 +107,10 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (type === 'entity.too.large') return sendProblem(res, problems.tooLarge('the request body is too large'));
   if (status && status >= 400 && status < 500) {
     const known = { 413: problems.tooLarge, 415: problems.unsupportedType }[status as 413 | 415];
-    return sendProblem(res, known ? known((err as Error).message) : new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message));
+    return sendProblem(
+      res,
+      known ? known((err as Error).message) : new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message),
+    );
   }
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
   sendProblem(res, new HttpProblem(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged'));

@@ -13,30 +13,39 @@ export class PostgresRateLimitStore implements Store {
   private windowMs = 60_000;
   private lastCleanup = Date.now();
 
-  constructor(private readonly db: Db, readonly prefix: string) {}
+  constructor(
+    private readonly db: Db,
+    readonly prefix: string,
+  ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
-    const { rows: [row] } = await this.query(
+    const {
+      rows: [row],
+    } = await this.query(
       `SELECT hits, window_start FROM rate_limit_hits WHERE key = $1 AND window_start > now() - make_interval(secs => $2 / 1000.0)`,
-      [this.prefix + key, this.windowMs]);
+      [this.prefix + key, this.windowMs],
+    );
     return row && this.info(row);
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
     this.cleanUpNowAndThen();
     // A request that reaches the database after another replica opened the next window counts in that window.
-    const { rows: [row] } = await this.query(
+    const {
+      rows: [row],
+    } = await this.query(
       `INSERT INTO rate_limit_hits AS r (key, window_start, hits)
        VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) * 1000 / $2) * $2 / 1000.0), 1)
        ON CONFLICT (key) DO UPDATE SET
          hits = CASE WHEN EXCLUDED.window_start > r.window_start THEN 1 ELSE r.hits + 1 END,
          window_start = GREATEST(r.window_start, EXCLUDED.window_start)
        RETURNING hits, window_start`,
-      [this.prefix + key, this.windowMs]);
+      [this.prefix + key, this.windowMs],
+    );
     return this.info(row);
   }
 
@@ -56,7 +65,8 @@ export class PostgresRateLimitStore implements Store {
   private cleanUpNowAndThen() {
     if (Date.now() - this.lastCleanup < this.windowMs) return;
     this.lastCleanup = Date.now();
-    this.db.query('DELETE FROM rate_limit_hits WHERE window_start < now() - make_interval(secs => $1 / 1000.0)', [2 * this.windowMs])
+    this.db
+      .query('DELETE FROM rate_limit_hits WHERE window_start < now() - make_interval(secs => $1 / 1000.0)', [2 * this.windowMs])
       .catch((err) => console.warn('[api] rate limit cleanup failed:', (err as Error).message));
   }
 
@@ -77,7 +87,12 @@ class StoreUnavailable extends Error {
 
 type Limits = Pick<ApiDeps, 'config' | 'db'>;
 
-function limiter({ config, db }: Limits, prefix: string, who: string, options: Partial<Options> & Pick<Options, 'limit' | 'keyGenerator'>): RequestHandler {
+function limiter(
+  { config, db }: Limits,
+  prefix: string,
+  who: string,
+  options: Partial<Options> & Pick<Options, 'limit' | 'keyGenerator'>,
+): RequestHandler {
   const windowS = Math.round(config.rateLimit.windowMs / 1000);
   const limit = rateLimit({
     windowMs: config.rateLimit.windowMs,
@@ -87,17 +102,24 @@ function limiter({ config, db }: Limits, prefix: string, who: string, options: P
     store: new PostgresRateLimitStore(db, `${prefix}:`),
     handler: (req, res, next) => {
       const info = (req as unknown as { rateLimit: { limit: number } }).rateLimit;
-      next(new HttpProblem(429, 'rate-limited', 'Too many requests',
-        `at most ${info.limit} requests per ${windowS} s per ${who}; try again in ${res.get('Retry-After')} s`));
+      next(
+        new HttpProblem(
+          429,
+          'rate-limited',
+          'Too many requests',
+          `at most ${info.limit} requests per ${windowS} s per ${who}; try again in ${res.get('Retry-After')} s`,
+        ),
+      );
     },
     ...options,
   });
-  return (req, res, next) => limit(req, res, (err?: unknown) => {
-    if (!(err instanceof StoreUnavailable)) return next(err);
-    console.error(`[api] ${err.message}`);
-    res.set('Retry-After', '5');
-    next(problems.unavailable('the request could not be counted against its rate limit; try again shortly'));
-  });
+  return (req, res, next) =>
+    limit(req, res, (err?: unknown) => {
+      if (!(err instanceof StoreUnavailable)) return next(err);
+      console.error(`[api] ${err.message}`);
+      res.set('Retry-After', '5');
+      next(problems.unavailable('the request could not be counted against its rate limit; try again shortly'));
+    });
 }
 
 /**

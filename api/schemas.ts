@@ -27,7 +27,10 @@ export const createProgramBody = z.object({
   partnerId: z.string().min(1).max(64),
   partnerCourseId: z.string().min(1).max(200).optional(),
   priceCents: z.number().int().min(0).max(10_000_000),
-  currency: z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd').transform((c) => c.toLowerCase()),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd')
+    .transform((c) => c.toLowerCase()),
   holderId: z.string().min(1).max(200),
   revenueShare: z
     .object({ platformBps: z.number().int().min(0), holderBps: z.number().int().min(0), partnerBps: z.number().int().min(0) })
@@ -43,7 +46,10 @@ export const createEnrollmentBody = z
     fundingSource: z.enum(FUNDING_SOURCES),
     voucherNumber: z.string().trim().min(1).max(100).optional(),
   })
-  .refine((b) => b.fundingSource === 'self_pay' || b.voucherNumber, { path: ['voucherNumber'], message: 'required when the enrollment is funded' });
+  .refine((b) => b.fundingSource === 'self_pay' || b.voucherNumber, {
+    path: ['voucherNumber'],
+    message: 'required when the enrollment is funded',
+  });
 
 export const listEnrollmentsQuery = z.object({
   status: z.enum(ENROLLMENT_STATUSES).optional(),
@@ -65,7 +71,10 @@ export const rejectBody = z.object({ reason: z.string().trim().min(1, 'a reason 
 export const markCompleteBody = z.object({
   enrollmentId: id,
   completedAt,
-  certificateUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  certificateUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   notes: z.string().max(2000).optional(),
 });
 
@@ -73,7 +82,11 @@ export { COMPLETION_METHODS };
 
 // ── Completion channels: partner keys and push, CSV import, xAPI, withdrawal ─────────────────────────────
 
-export const partnerId = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a partner id such as demo');
+export const partnerId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a partner id such as demo');
 export const partnerParams = z.object({ partnerId });
 export const apiKeyParams = z.object({ partnerId, id });
 
@@ -90,14 +103,21 @@ export const partnerCompletionBody = z
     score: completionScore.optional(),
     evidenceUrl: evidenceUrl.optional(),
     /** The partner's own id of this report; a retry with the same id is the same report. */
-    reportId: z.string().regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters').optional(),
+    reportId: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters')
+      .optional(),
   })
   .refine((b) => (b.enrollmentId === undefined) !== (b.externalId === undefined), {
-    path: ['enrollmentId'], message: 'give exactly one of enrollmentId and externalId',
+    path: ['enrollmentId'],
+    message: 'give exactly one of enrollmentId and externalId',
   });
 
 export const csvImportQuery = z.object({
-  dryRun: z.enum(['true', 'false'], { error: 'true or false' }).default('false').transform((v) => v === 'true'),
+  dryRun: z
+    .enum(['true', 'false'], { error: 'true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 /** A calendar day (YYYY-MM-DD) that exists. */
@@ -109,17 +129,24 @@ export const voucherFields = z
   .object({
     number: z.string().trim().min(1).max(100),
     fundingSource: z.enum(['wioa_ita', 'sponsor']),
-    studentEmail: z.email().transform((e) => e.toLowerCase()).optional(),
+    studentEmail: z
+      .email()
+      .transform((e) => e.toLowerCase())
+      .optional(),
     studentId: z.string().trim().min(1).max(200).optional(),
     amountCents: z.number().int().min(1).max(10_000_000),
-    currency: z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd').transform((c) => c.toLowerCase()),
+    currency: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd')
+      .transform((c) => c.toLowerCase()),
     expiresOn: calendarDay.refine((d) => d >= today(), 'is in the past'),
     programId: id.optional(),
     /** Only an admin names the organization; a funder's is its own. */
     organizationId: z.string().trim().min(1).max(200).optional(),
   })
   .refine((v) => v.studentEmail !== undefined || v.studentId !== undefined, {
-    path: ['studentEmail'], message: 'studentEmail or studentId is required',
+    path: ['studentEmail'],
+    message: 'studentEmail or studentId is required',
     // Checked even when other fields are bad, so one answer names every missing field.
     when: ({ value }) => typeof value === 'object' && value !== null,
   });
@@ -137,25 +164,38 @@ export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000
 // xAPI 1.0.3 statements (the parts this LRS reads; the statement is kept as it was sent).
 
 const isAbsoluteIri = (v: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(v) && URL.canParse(v);
-export const xapiIri = z.string().max(2048).refine(isAbsoluteIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed');
+export const xapiIri = z
+  .string()
+  .max(2048)
+  .refine(isAbsoluteIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed');
 export const xapiUuid = z.uuid({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a UUID') });
 const languageMap = z.record(z.string().min(1), z.string());
 const agentIdentifiers = {
   name: z.string().max(500).optional(),
-  mbox: z.string().regex(/^mailto:[^\s@]+@[^\s@]+$/i, 'must be a mailto: IRI').optional(),
-  mbox_sha1sum: z.string().regex(/^[0-9a-f]{40}$/i, 'must be a SHA-1 hex digest').optional(),
+  mbox: z
+    .string()
+    .regex(/^mailto:[^\s@]+@[^\s@]+$/i, 'must be a mailto: IRI')
+    .optional(),
+  mbox_sha1sum: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/i, 'must be a SHA-1 hex digest')
+    .optional(),
   openid: xapiIri.optional(),
   account: z.object({ homePage: xapiIri, name: z.string().min(1) }).optional(),
 };
-const identifierCount = (a: Record<string, unknown>) => ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((k) => a[k] !== undefined).length;
+const identifierCount = (a: Record<string, unknown>) =>
+  ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((k) => a[k] !== undefined).length;
 const xapiAgent = z
   .object({ objectType: z.literal('Agent').optional(), ...agentIdentifiers })
   .refine((a) => identifierCount(a) === 1, 'an Agent needs exactly one of mbox, mbox_sha1sum, openid or account');
 const xapiGroup = z
   .object({ objectType: z.literal('Group'), ...agentIdentifiers, member: z.array(xapiAgent).optional() })
-  .refine((g) => identifierCount(g) === 1 || (identifierCount(g) === 0 && (g.member?.length ?? 0) > 0),
-    'a Group needs one identifier, or members when it has none');
-const isoDuration = /^P(?=.)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=.)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+  .refine(
+    (g) => identifierCount(g) === 1 || (identifierCount(g) === 0 && (g.member?.length ?? 0) > 0),
+    'a Group needs one identifier, or members when it has none',
+  );
+const isoDuration =
+  /^P(?=.)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=.)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
 
 export const xapiStatement = z.strictObject({
   id: xapiUuid.optional(),
@@ -170,12 +210,14 @@ export const xapiStatement = z.strictObject({
     .object({
       success: z.boolean().optional(),
       completion: z.boolean().optional(),
-      score: z.object({
-        scaled: z.number().min(-1).max(1).optional(),
-        raw: z.number().optional(),
-        min: z.number().optional(),
-        max: z.number().optional(),
-      }).optional(),
+      score: z
+        .object({
+          scaled: z.number().min(-1).max(1).optional(),
+          raw: z.number().optional(),
+          min: z.number().optional(),
+          max: z.number().optional(),
+        })
+        .optional(),
       response: z.string().optional(),
       duration: z.string().regex(isoDuration, 'must be an ISO 8601 duration').optional(),
       extensions: z.record(z.string(), z.unknown()).optional(),
@@ -190,7 +232,10 @@ export const xapiStatement = z.strictObject({
     .optional(),
   stored: z.unknown().optional(),
   authority: z.unknown().optional(),
-  version: z.string().regex(/^1\.0(\.\d+)?$/, 'must be 1.0.x').optional(),
+  version: z
+    .string()
+    .regex(/^1\.0(\.\d+)?$/, 'must be 1.0.x')
+    .optional(),
   attachments: z.array(z.unknown()).optional(),
 });
 export type XapiStatement = z.output<typeof xapiStatement>;
@@ -202,7 +247,11 @@ export const xapiPutQuery = z.object({ statementId: xapiUuid });
 export const TUTOR_MESSAGE_MAX = 4000;
 export const tutorChatBody = z
   .object({
-    message: z.string({ error: 'required, a string' }).trim().min(1, 'must not be empty').max(TUTOR_MESSAGE_MAX, `at most ${TUTOR_MESSAGE_MAX} characters`),
+    message: z
+      .string({ error: 'required, a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(TUTOR_MESSAGE_MAX, `at most ${TUTOR_MESSAGE_MAX} characters`),
     courseId: id.optional(),
     enrollmentId: id.optional(),
     conversationId: id.optional(),
@@ -212,7 +261,12 @@ export const tutorChatBody = z
 // ── Certificates and reports ──────────────────────────────────────────────────────────────────────────
 
 export const revokeBody = z.object({ reason: z.string({ error: 'a reason is required' }).trim().min(1, 'a reason is required').max(2000) });
-export const listIdParam = z.object({ listId: z.string().regex(/^\d{1,9}$/, 'a status list number').transform(Number) });
+export const listIdParam = z.object({
+  listId: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a status list number')
+    .transform(Number),
+});
 
 /** `from` and `to` are calendar days (UTC), both included. */
 function isCalendarDate(s: string): boolean {
@@ -240,5 +294,9 @@ export const revenueShareQuery = reportPeriodQuery;
 export const wioaReportQuery = reportPeriodQuery;
 
 export const etpReportQuery = z.object({
-  year: z.string().regex(/^\d{4}$/, 'a year YYYY').transform(Number).pipe(z.number().int().min(2000).max(2100)),
+  year: z
+    .string()
+    .regex(/^\d{4}$/, 'a year YYYY')
+    .transform(Number)
+    .pipe(z.number().int().min(2000).max(2100)),
 });

@@ -28,10 +28,13 @@ async function main() {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);
   });
   // Metrics on a port of their own: the scraper reaches it on the private network; the public port has no /metrics.
-  const metricsServer = config.metrics.port === undefined ? undefined : express()
-    .get('/metrics', metricsHandler({ config }))
-    .use(problemHandler)
-    .listen(config.metrics.port, () => console.log(`[api] metrics on port ${config.metrics.port}`));
+  const metricsServer =
+    config.metrics.port === undefined
+      ? undefined
+      : express()
+          .get('/metrics', metricsHandler({ config }))
+          .use(problemHandler)
+          .listen(config.metrics.port, () => console.log(`[api] metrics on port ${config.metrics.port}`));
   const stop = () => {
     metricsServer?.close();
     server.close(async () => {

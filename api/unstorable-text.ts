@@ -43,9 +43,10 @@ export const refuseUnstorableText: RequestHandler = (req, _res, next) => {
     // Malformed percent-encoding: the router refuses it as a 400 of its own.
   }
   const pathProblem = whyUnstorable(decodedPath);
-  const found = (pathProblem ? { field: 'path', message: pathProblem } : undefined)
-    ?? findUnstorable(req.query, 'query')
-    ?? findUnstorable(req.body, 'body');
+  const found =
+    (pathProblem ? { field: 'path', message: pathProblem } : undefined) ??
+    findUnstorable(req.query, 'query') ??
+    findUnstorable(req.body, 'body');
   if (!found) return next();
   next(problems.badRequest(`${found.field} ${found.message}`, { errors: [found] }));
 };

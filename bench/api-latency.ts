@@ -97,24 +97,34 @@ async function autocannonRun(base: string, name: string, make: MakeRequest, rate
     overallRate: rate,
     amount: count,
     timeout: 30,
-    requests: [{
-      method: first.method,
-      path: first.path,
-      setupRequest: (req: any) => {
-        const r = make(i++ % count);
-        return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
-      },
-      onResponse: (status: number, body: string) => {
-        statuses[status] = (statuses[status] ?? 0) + 1;
-        if ((status < 200 || status >= 400) && !firstError) firstError = `HTTP ${status} ${String(body).slice(0, 200)}`;
-      },
-    } as any],
+    requests: [
+      {
+        method: first.method,
+        path: first.path,
+        setupRequest: (req: any) => {
+          const r = make(i++ % count);
+          return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
+        },
+        onResponse: (status: number, body: string) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          if ((status < 200 || status >= 400) && !firstError) firstError = `HTTP ${status} ${String(body).slice(0, 200)}`;
+        },
+      } as any,
+    ],
   } as any);
-  const ok = Object.entries(statuses).filter(([s]) => Number(s) < 400).reduce((s, [, n]) => s + n, 0);
+  const ok = Object.entries(statuses)
+    .filter(([s]) => Number(s) < 400)
+    .reduce((s, [, n]) => s + n, 0);
   const out: Latency = {
-    requests: result.requests.total, ok, failed: result.requests.total - ok + result.errors,
+    requests: result.requests.total,
+    ok,
+    failed: result.requests.total - ok + result.errors,
     achievedRate: round(result.requests.total / (result.duration || 1), 1),
-    p50Ms: result.latency.p50, p90Ms: result.latency.p90, p99Ms: result.latency.p99, maxMs: result.latency.max, meanMs: round(result.latency.mean),
+    p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    meanMs: round(result.latency.mean),
     firstError: firstError ?? (result.errors ? `${result.errors} connection errors, ${result.timeouts} timeouts` : undefined),
   };
   console.log(`[bench] ${name}: ${JSON.stringify({ ...out, statuses })}`);
@@ -134,18 +144,30 @@ async function fixedRate(name: string, rate: number, call: (i: number) => Promis
     const due = t0 + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    pending.push(call(i).then(() => void latencies.push(performance.now() - due), (err) => {
-      failed += 1;
-      firstError ??= (err as Error).message;
-    }));
+    pending.push(
+      call(i).then(
+        () => void latencies.push(performance.now() - due),
+        (err) => {
+          failed += 1;
+          firstError ??= (err as Error).message;
+        },
+      ),
+    );
   }
   await Promise.all(pending);
   const wall = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   const out: Latency = {
-    requests: count, ok: latencies.length, failed, achievedRate: round(count / wall, 1),
-    p50Ms: round(percentile(latencies, 50)), p90Ms: round(percentile(latencies, 90)), p99Ms: round(percentile(latencies, 99)),
-    maxMs: round(latencies.at(-1) ?? NaN), meanMs: round(latencies.reduce((s, d) => s + d, 0) / Math.max(1, latencies.length)), firstError,
+    requests: count,
+    ok: latencies.length,
+    failed,
+    achievedRate: round(count / wall, 1),
+    p50Ms: round(percentile(latencies, 50)),
+    p90Ms: round(percentile(latencies, 90)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies.at(-1) ?? NaN),
+    meanMs: round(latencies.reduce((s, d) => s + d, 0) / Math.max(1, latencies.length)),
+    firstError,
   };
   console.log(`[bench] ${name}: ${JSON.stringify(out)}`);
   return out;
@@ -155,9 +177,11 @@ async function fixedRate(name: string, rate: number, call: (i: number) => Promis
 async function prepareEach<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: 20 }, async () => {
-    for (let i = next++; i < count; i = next++) out[i] = await fn(i);
-  }));
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let i = next++; i < count; i = next++) out[i] = await fn(i);
+    }),
+  );
   return out;
 }
 
@@ -169,7 +193,8 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: system.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const request = httpClient(system.baseUrl);
-  const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; prepareUploadsMs: number; rows: Row[] }[] = [];
+  const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; prepareUploadsMs: number; rows: Row[] }[] =
+    [];
   const expectStatus = <R extends { status: number; body: any }>(what: string, res: R, status: number): R => {
     if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
     return res;
@@ -178,7 +203,9 @@ async function main(): Promise<void> {
   const closingDrained = async () => {
     const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
-      const { rows: [r] } = await system.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM enrollments WHERE status = 'completed'`);
+      const {
+        rows: [r],
+      } = await system.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM enrollments WHERE status = 'completed'`);
       if (r.n === 0) return;
       await sleep(250);
     }
@@ -192,7 +219,9 @@ async function main(): Promise<void> {
       const tag = `${Date.now().toString(36)}-${rate}`;
       console.log(`[bench] ${rate} req/s, ${count} requests per endpoint`);
       const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-      const students = await Promise.all(Array.from({ length: count }, (_, i) => system.token('student', { name: `Latency Student ${i}` })));
+      const students = await Promise.all(
+        Array.from({ length: count }, (_, i) => system.token('student', { name: `Latency Student ${i}` })),
+      );
       const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
       // Warm the API and worker: a few enrollments of each kind, serially.
@@ -203,31 +232,58 @@ async function main(): Promise<void> {
       }
 
       // 1. create (update-with-start)
-      const createBodies = await benchVouchers(system.db, DEMO.id, students.map((s) => s.actor.id), `LAT-${tag}`);
+      const createBodies = await benchVouchers(
+        system.db,
+        DEMO.id,
+        students.map((s) => s.actor.id),
+        `LAT-${tag}`,
+      );
       const create = await load('create', (i) => ({
-        method: 'POST', path: '/api/enrollments', headers: json(students[i].token), body: JSON.stringify(createBodies[i]),
+        method: 'POST',
+        path: '/api/enrollments',
+        headers: json(students[i].token),
+        body: JSON.stringify(createBodies[i]),
       }));
-      const { rows: created } = await system.db.query<{ id: string }>(`SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`, [`ITA-LAT-${tag}-%`]);
+      const { rows: created } = await system.db.query<{ id: string }>(
+        `SELECT id FROM enrollments WHERE voucher_number LIKE $1 ORDER BY created_at`,
+        [`ITA-LAT-${tag}-%`],
+      );
       if (created.length === 0) throw new Error('the create run made no enrollments');
       await sleep(2000);
 
       // 2. status read (database read model)
       const statusRead = await load('status read', (i) => ({
-        method: 'GET', path: `/api/enrollments/${created[i % created.length].id}`, headers: { authorization: `Bearer ${holder.token}` },
+        method: 'GET',
+        path: `/api/enrollments/${created[i % created.length].id}`,
+        headers: { authorization: `Bearer ${holder.token}` },
       }));
 
       // 3. signal: prepare `count` pending self-paid enrollments, then one signed webhook each.
       const tPrep = performance.now();
       const pendingPay = await prepareEach(count, async (i) => {
         const s = await system.token('student', { name: `Latency Payer ${i}` });
-        const res = expectStatus('prepare self-paid', await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } }), 201);
+        const res = expectStatus(
+          'prepare self-paid',
+          await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } }),
+          201,
+        );
         return { enrollmentId: res.body.enrollmentId as string, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! };
       });
       const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
-      const webhooks = pendingPay.map((p) => signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: p.sessionId, enrollmentId: p.enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' }));
+      const webhooks = pendingPay.map((p) =>
+        signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+          id: p.sessionId,
+          enrollmentId: p.enrollmentId,
+          amountTotal: DEMO.priceCents,
+          currency: 'usd',
+        }),
+      );
       await sleep(2000);
       const signal = await load('signal (Stripe webhook)', (i) => ({
-        method: 'POST', path: '/api/webhooks/stripe', headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' }, body: webhooks[i].payload,
+        method: 'POST',
+        path: '/api/webhooks/stripe',
+        headers: { 'stripe-signature': webhooks[i].signature, 'content-type': 'application/json' },
+        body: webhooks[i].payload,
       }));
 
       // 4. update: approve, one per prepared enrollment whose student launched the course and uploaded evidence.
@@ -235,26 +291,44 @@ async function main(): Promise<void> {
       const tPrepApprove = performance.now();
       const submissions = await prepareEach(count, async (i) => {
         const s = await system.token('student', { name: `Latency Uploader ${i}` });
-        const made = expectStatus('prepare upload', await request('POST', '/api/enrollments', {
-          token: s.token, json: (await benchVouchers(system.db, DEMO.id, [s.actor.id], `UP-${tag}-${i}`))[0],
-        }), 201);
+        const made = expectStatus(
+          'prepare upload',
+          await request('POST', '/api/enrollments', {
+            token: s.token,
+            json: (await benchVouchers(system.db, DEMO.id, [s.actor.id], `UP-${tag}-${i}`))[0],
+          }),
+          201,
+        );
         expectStatus('launch', await request('GET', `/api/enrollments/${made.body.enrollmentId}/launch`, { token: s.token }), 302);
-        const uploaded = expectStatus('upload', await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {
-          token: s.token, body: evidenceForm(evidence, 'certificate.pdf', new Date().toISOString().slice(0, 10)),
-        }), 202);
+        const uploaded = expectStatus(
+          'upload',
+          await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {
+            token: s.token,
+            body: evidenceForm(evidence, 'certificate.pdf', new Date().toISOString().slice(0, 10)),
+          }),
+          202,
+        );
         return uploaded.body.submissionId as string;
       });
       const prepareUploadsMs = round(performance.now() - tPrepApprove, 0);
       await closingDrained();
       const approve = await load('update (approve)', (i) => ({
-        method: 'POST', path: `/api/program-holder/submissions/${submissions[i]}/approve`, headers: { authorization: `Bearer ${holder.token}` },
+        method: 'POST',
+        path: `/api/program-holder/submissions/${submissions[i]}/approve`,
+        headers: { authorization: `Bearer ${holder.token}` },
       }));
       await closingDrained();
 
       // 5. update: mark complete, one per enrollment the create run made
       const update = await load('update (mark-complete)', (i) => ({
-        method: 'POST', path: '/api/program-holder/mark-complete', headers: json(holder.token),
-        body: JSON.stringify({ enrollmentId: created[i % created.length].id, completedAt: new Date().toISOString().slice(0, 10), notes: 'latency benchmark' }),
+        method: 'POST',
+        path: '/api/program-holder/mark-complete',
+        headers: json(holder.token),
+        body: JSON.stringify({
+          enrollmentId: created[i % created.length].id,
+          completedAt: new Date().toISOString().slice(0, 10),
+          notes: 'latency benchmark',
+        }),
       }));
       await closingDrained();
 
@@ -263,9 +337,14 @@ async function main(): Promise<void> {
       const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
       const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
       try {
-        const startOne = (id: string) => client.workflow.executeUpdateWithStart(openUpdate, {
-          startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, { workflowId: id, taskQueue: QUEUE, workflowIdConflictPolicy: 'FAIL' }),
-        });
+        const startOne = (id: string) =>
+          client.workflow.executeUpdateWithStart(openUpdate, {
+            startWorkflowOperation: new WithStartWorkflowOperation(latencyWorkflow, {
+              workflowId: id,
+              taskQueue: QUEUE,
+              workflowIdConflictPolicy: 'FAIL',
+            }),
+          });
         for (let i = 0; i < 5; i++) await startOne(`${workflowId(i)}-warm`);
         bare.start = await bareAt('bare executeUpdateWithStart', (i) => startOne(workflowId(i)));
         await sleep(1000);
@@ -273,26 +352,75 @@ async function main(): Promise<void> {
         await sleep(1000);
         bare.signal = await bareAt('bare signal', (i) => client.workflow.getHandle(workflowId(i)).signal(pingSignal, i));
         await sleep(1000);
-        bare.update = await bareAt('bare executeUpdate', (i) => client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }));
-        await Promise.all(Array.from({ length: count }, (_, i) => client.workflow.getHandle(workflowId(i)).signal(finishSignal).catch(() => undefined)));
+        bare.update = await bareAt('bare executeUpdate', (i) =>
+          client.workflow.getHandle(workflowId(i)).executeUpdate(pingUpdate, { args: [i] }),
+        );
+        await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            client.workflow
+              .getHandle(workflowId(i))
+              .signal(finishSignal)
+              .catch(() => undefined),
+          ),
+        );
       } finally {
         await skeletonWorker.stop();
       }
 
       const rows: Row[] = [
-        { endpoint: 'create enrollment', http: 'POST /api/enrollments (WIOA voucher)', call: 'executeUpdateWithStart', platform: create, bare: bare.start },
-        { endpoint: 'signal-backed', http: 'POST /api/webhooks/stripe (checkout.session.completed)', call: 'signal', platform: signal, bare: bare.signal },
-        { endpoint: 'update-backed (approve)', http: 'POST /api/program-holder/submissions/:id/approve', call: 'executeUpdate', platform: approve, bare: bare.update },
-        { endpoint: 'update-backed (mark-complete)', http: 'POST /api/program-holder/mark-complete', call: 'executeUpdate', platform: update, bare: bare.update },
-        { endpoint: 'status read', http: 'GET /api/enrollments/:id', call: 'query (the API reads Postgres instead)', platform: statusRead, bare: bare.query },
+        {
+          endpoint: 'create enrollment',
+          http: 'POST /api/enrollments (WIOA voucher)',
+          call: 'executeUpdateWithStart',
+          platform: create,
+          bare: bare.start,
+        },
+        {
+          endpoint: 'signal-backed',
+          http: 'POST /api/webhooks/stripe (checkout.session.completed)',
+          call: 'signal',
+          platform: signal,
+          bare: bare.signal,
+        },
+        {
+          endpoint: 'update-backed (approve)',
+          http: 'POST /api/program-holder/submissions/:id/approve',
+          call: 'executeUpdate',
+          platform: approve,
+          bare: bare.update,
+        },
+        {
+          endpoint: 'update-backed (mark-complete)',
+          http: 'POST /api/program-holder/mark-complete',
+          call: 'executeUpdate',
+          platform: update,
+          bare: bare.update,
+        },
+        {
+          endpoint: 'status read',
+          http: 'GET /api/enrollments/:id',
+          call: 'query (the API reads Postgres instead)',
+          platform: statusRead,
+          bare: bare.query,
+        },
       ];
       runs.push({ ratePerSecond: rate, requestsPerEndpoint: count, prepareSelfPaidMs, prepareUploadsMs, rows });
     }
     const result = {
       benchmark: 'api-latency',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
-      settings: { ratesPerSecond: RATES, seconds: SECONDS, driver: DRIVER, connections: DRIVER === 'autocannon' ? `min(${CONNECTIONS}, rate)` : 'one per request in flight' },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+      },
+      settings: {
+        ratesPerSecond: RATES,
+        seconds: SECONDS,
+        driver: DRIVER,
+        connections: DRIVER === 'autocannon' ? `min(${CONNECTIONS}, rate)` : 'one per request in flight',
+      },
       totalRunMs: round(performance.now() - tRun, 0),
       runs,
     };
@@ -308,10 +436,21 @@ async function main(): Promise<void> {
   }
 }
 
-interface Row { endpoint: string; http: string; call: string; platform: Latency; bare: Latency }
+interface Row {
+  endpoint: string;
+  http: string;
+  call: string;
+  platform: Latency;
+  bare: Latency;
+}
 
-function markdown(r: { date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { seconds: number; driver: string; connections: number | string }; totalRunMs: number;
-  runs: { ratePerSecond: number; rows: Row[] }[] }): string {
+function markdown(r: {
+  date: string;
+  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  settings: { seconds: number; driver: string; connections: number | string };
+  totalRunMs: number;
+  runs: { ratePerSecond: number; rows: Row[] }[];
+}): string {
   return [
     `# API latency at fixed rates, ${r.date.slice(0, 10)}`,
     '',
@@ -321,10 +460,19 @@ function markdown(r: { date: string; machine: { cpus: number; cpuModel?: string;
     '',
     '| rate /s | endpoint | HTTP | ok / sent | achieved req/s | p50 ms | p99 ms | max ms | bare call | bare p50 ms | bare p99 ms | p50 × | p99 × |',
     '|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|',
-    ...r.runs.flatMap((run) => run.rows.map((x) => `| ${run.ratePerSecond} | ${x.endpoint} | ${x.http} | ${x.platform.ok} / ${x.platform.requests} | ${x.platform.achievedRate} | ${x.platform.p50Ms} | ${x.platform.p99Ms} | ${x.platform.maxMs} | ${x.call} | ${x.bare.p50Ms} | ${x.bare.p99Ms} | ` +
-      `${round(x.platform.p50Ms / x.bare.p50Ms)} | ${round(x.platform.p99Ms / x.bare.p99Ms)} |`)),
+    ...r.runs.flatMap((run) =>
+      run.rows.map(
+        (x) =>
+          `| ${run.ratePerSecond} | ${x.endpoint} | ${x.http} | ${x.platform.ok} / ${x.platform.requests} | ${x.platform.achievedRate} | ${x.platform.p50Ms} | ${x.platform.p99Ms} | ${x.platform.maxMs} | ${x.call} | ${x.bare.p50Ms} | ${x.bare.p99Ms} | ` +
+          `${round(x.platform.p50Ms / x.bare.p50Ms)} | ${round(x.platform.p99Ms / x.bare.p99Ms)} |`,
+      ),
+    ),
     '',
-    ...r.runs.flatMap((run) => run.rows.filter((x) => x.platform.firstError || x.bare.firstError).map((x) => `- ${run.ratePerSecond}/s ${x.endpoint}: ${x.platform.firstError ?? ''} ${x.bare.firstError ?? ''}`)),
+    ...r.runs.flatMap((run) =>
+      run.rows
+        .filter((x) => x.platform.firstError || x.bare.firstError)
+        .map((x) => `- ${run.ratePerSecond}/s ${x.endpoint}: ${x.platform.firstError ?? ''} ${x.bare.firstError ?? ''}`),
+    ),
     '',
   ].join('\n');
 }

@@ -80,7 +80,9 @@ async function main(): Promise<void> {
     certificates: N,
     warmUp: WARM_UP,
     msPerCertificate: {
-      mean: round(durations.reduce((s, d) => s + d, 0) / N), p50: round(rank(durations, 50)), p99: round(rank(durations, 99)),
+      mean: round(durations.reduce((s, d) => s + d, 0) / N),
+      p50: round(rank(durations, 50)),
+      p99: round(rank(durations, 99)),
       max: round(durations[N - 1]),
     },
     cpuMsPerCertificate: round((cpu.user + cpu.system) / 1000 / N),

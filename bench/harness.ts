@@ -56,7 +56,8 @@ export interface BenchApp {
 export async function startApp(db: Pool): Promise<BenchApp> {
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `bench-${randomUUID()}`) });
   const app = createApp({
-    config, db,
+    config,
+    db,
     files: createLocalFileStore(path.join(config.dataDir, 'files')),
     enrollments: {} as EnrollmentClient,
     authenticate: createAuthenticator(config.jwt),
@@ -106,14 +107,21 @@ export function sampleMemory(everyMs = 50): { stop(): MemoryPeak } {
     stop() {
       clearInterval(timer);
       take();
-      return { rssBeforeMiB: mib(before.rss), peakRssMiB: mib(peakRss), heapBeforeMiB: mib(before.heapUsed), peakHeapUsedMiB: mib(peakHeap) };
+      return {
+        rssBeforeMiB: mib(before.rss),
+        peakRssMiB: mib(peakRss),
+        heapBeforeMiB: mib(before.heapUsed),
+        peakHeapUsedMiB: mib(peakHeap),
+      };
     },
   };
 }
 
 /** A process's resident set (VmRSS from /proc/<pid>/status) in MB. */
 export function rssMbOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
@@ -137,8 +145,14 @@ export function writeResult(name: string, result: { date: string }): string {
 }
 
 /** The bare skeleton's worker (bench/skeleton/worker.ts) as a child process; resolves once it polls. */
-export async function startSkeletonWorker(address: string, taskQueue: string, workflows: 'workflows' | 'latency'): Promise<{ pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'skeleton', 'worker.js'), address, taskQueue, workflows], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startSkeletonWorker(
+  address: string,
+  taskQueue: string,
+  workflows: 'workflows' | 'latency',
+): Promise<{ pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'skeleton', 'worker.js'), address, taskQueue, workflows], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -167,6 +181,7 @@ export async function benchVouchers(db: Pool, programId: string, studentIds: str
     `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
      SELECT gen_random_uuid(), 'bench', u.number, 'wioa_ita', u.student_id, 10000000, 'usd', current_date + 365, 'bench'
        FROM unnest($1::text[], $2::text[]) AS u(student_id, number)`,
-    [studentIds, numbers]);
+    [studentIds, numbers],
+  );
   return numbers.map((voucherNumber) => ({ programId, fundingSource: 'wioa_ita', voucherNumber }));
 }

@@ -63,22 +63,29 @@ async function runBounded(count: number, concurrency: number, job: (i: number) =
   const errors: string[] = [];
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    for (let i = next++; i < count; i = next++) {
-      try {
-        durations.push(await job(i));
-      } catch (err) {
-        errors.push(`#${i}: ${(err as Error).message}`);
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        try {
+          durations.push(await job(i));
+        } catch (err) {
+          errors.push(`#${i}: ${(err as Error).message}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   const wallMs = performance.now() - t0;
   durations.sort((a, b) => a - b);
   return {
-    completed: durations.length, failed: errors.length, errors: errors.slice(0, 10), wallMs: round(wallMs),
+    completed: durations.length,
+    failed: errors.length,
+    errors: errors.slice(0, 10),
+    wallMs: round(wallMs),
     perSecond: round((durations.length / wallMs) * 1000, 2),
-    p50Ms: round(percentile(durations, 50)), p99Ms: round(percentile(durations, 99)),
-    meanMs: round(durations.reduce((s, d) => s + d, 0) / Math.max(1, durations.length)), maxMs: round(durations.at(-1) ?? NaN),
+    p50Ms: round(percentile(durations, 50)),
+    p99Ms: round(percentile(durations, 99)),
+    meanMs: round(durations.reduce((s, d) => s + d, 0) / Math.max(1, durations.length)),
+    maxMs: round(durations.at(-1) ?? NaN),
   };
 }
 
@@ -93,7 +100,10 @@ function closeWatcher(system: System) {
     while (!stopped) {
       if (waiters.size > 0) {
         const ids = [...waiters.keys()];
-        const { rows } = await system.db.query<{ id: string; status: string }>('SELECT id, status FROM enrollments WHERE id = ANY($1::uuid[])', [ids]);
+        const { rows } = await system.db.query<{ id: string; status: string }>(
+          'SELECT id, status FROM enrollments WHERE id = ANY($1::uuid[])',
+          [ids],
+        );
         const at = performance.now();
         for (const row of rows) {
           const w = waiters.get(row.id);
@@ -111,7 +121,8 @@ function closeWatcher(system: System) {
     }
   })();
   return {
-    closed: (id: string) => new Promise<number>((resolve, reject) => waiters.set(id, { resolve, reject, deadline: performance.now() + CLOSE_TIMEOUT_MS })),
+    closed: (id: string) =>
+      new Promise<number>((resolve, reject) => waiters.set(id, { resolve, reject, deadline: performance.now() + CLOSE_TIMEOUT_MS })),
     async stop() {
       stopped = true;
       await loop;
@@ -142,17 +153,36 @@ async function main(): Promise<void> {
     const kind = kindOf(i);
     const student = await system.token('student', { name: `Bench Student ${tag}-${i}` });
     const t0 = performance.now();
-    const created = expect('create', await request('POST', '/api/enrollments', {
-      token: student.token,
-      json: kind === 'self_pay' ? { programId: DEMO.id, fundingSource: 'self_pay' } : (await benchVouchers(system.db, DEMO.id, [student.actor.id], `BENCH-${tag}-${i}`))[0],
-    }), 201);
+    const created = expect(
+      'create',
+      await request('POST', '/api/enrollments', {
+        token: student.token,
+        json:
+          kind === 'self_pay'
+            ? { programId: DEMO.id, fundingSource: 'self_pay' }
+            : (await benchVouchers(system.db, DEMO.id, [student.actor.id], `BENCH-${tag}-${i}`))[0],
+      }),
+      201,
+    );
     const { enrollmentId, checkoutUrl } = created.body as { enrollmentId: string; checkoutUrl?: string };
     const closed = watcher.closed(enrollmentId);
     closed.catch(() => undefined);
     if (kind === 'self_pay') {
       const sessionId = new URL(checkoutUrl!).pathname.split('/').at(-1)!;
-      const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: sessionId, enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' });
-      expect('webhook', await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } }), 200);
+      const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+        id: sessionId,
+        enrollmentId,
+        amountTotal: DEMO.priceCents,
+        currency: 'usd',
+      });
+      expect(
+        'webhook',
+        await request('POST', '/api/webhooks/stripe', {
+          body: payload,
+          headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+        }),
+        200,
+      );
     }
     // Launch is refused (409) until the payment has reached the workflow; retry as a student's browser would.
     for (let attempt = 0; ; attempt++) {
@@ -161,9 +191,14 @@ async function main(): Promise<void> {
       if (launch.status !== 409 || attempt > 200) expect('launch', launch, 302);
       await sleep(POLL_MS);
     }
-    expect('mark-complete', await request('POST', '/api/program-holder/mark-complete', {
-      token: holder.token, json: { enrollmentId, completedAt: new Date().toISOString().slice(0, 10), notes: 'benchmark' },
-    }), 200);
+    expect(
+      'mark-complete',
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: holder.token,
+        json: { enrollmentId, completedAt: new Date().toISOString().slice(0, 10), notes: 'benchmark' },
+      }),
+      200,
+    );
     return { enrollmentId, ms: (await closed) - t0 };
   }
 
@@ -176,7 +211,8 @@ async function main(): Promise<void> {
     const count = (pick: (e: temporal.api.history.v1.IHistoryEvent) => unknown) => events.filter((e) => !!pick(e)).length;
     const messages = events
       .filter((e) => e.workflowExecutionSignaledEventAttributes || e.workflowExecutionUpdateAcceptedEventAttributes)
-      .map((e) => (e.workflowExecutionSignaledEventAttributes ? 's' : 'u')).join('');
+      .map((e) => (e.workflowExecutionSignaledEventAttributes ? 's' : 'u'))
+      .join('');
     return {
       workflowId,
       events: events.length,
@@ -204,7 +240,9 @@ async function main(): Promise<void> {
       return historyOf(enrollmentWorkflowId(id));
     };
     const history = { wioa_ita: await waitClosed(warmVoucher.enrollmentId), self_pay: await waitClosed(warmSelfPay.enrollmentId) };
-    console.log(`[bench] history of a voucher enrollment: ${history.wioa_ita.events} events, ${history.wioa_ita.bytes} bytes; self-paid: ${history.self_pay.events} events, ${history.self_pay.bytes} bytes`);
+    console.log(
+      `[bench] history of a voucher enrollment: ${history.wioa_ita.events} events, ${history.wioa_ita.bytes} bytes; self-paid: ${history.self_pay.events} events, ${history.self_pay.bytes} bytes`,
+    );
 
     console.log('[bench] platform run…');
     const platform = await runBounded(N, CONCURRENCY, async (i) => (await enrollment(i, 'run')).ms);
@@ -215,12 +253,18 @@ async function main(): Promise<void> {
     const tWorker = performance.now();
     const skeletonWorker = await startSkeletonWorker(system.temporalAddress, SKELETON_QUEUE, 'workflows');
     const skeletonWorkerStartMs = round(performance.now() - tWorker);
-    const template = (kind: Kind): SkeletonInput => ({ activities: history[kind].activities, localActivities: history[kind].localActivities, messages: history[kind].messages });
+    const template = (kind: Kind): SkeletonInput => ({
+      activities: history[kind].activities,
+      localActivities: history[kind].localActivities,
+      messages: history[kind].messages,
+    });
     const skeletonOnce = async (i: number, tag: string): Promise<number> => {
       const input = template(kindOf(i));
       const t0 = performance.now();
       const handle: WorkflowHandle<typeof skeletonWorkflow> = await client.workflow.start(skeletonWorkflow, {
-        taskQueue: SKELETON_QUEUE, workflowId: `bench-skeleton-${tag}-${i}-${Date.now()}`, args: [input],
+        taskQueue: SKELETON_QUEUE,
+        workflowId: `bench-skeleton-${tag}-${i}-${Date.now()}`,
+        args: [input],
       });
       for (let m = 0; m < input.messages.length; m++) {
         if (input.messages[m] === 's') await handle.signal(stepSignal, m);
@@ -248,7 +292,13 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'lifecycle',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
       settings: { enrollments: N, concurrency: CONCURRENCY, selfPayShare: SELF_PAY_SHARE, pollMs: POLL_MS, program: DEMO.title },
       systemStartMs,
       skeletonWorkerStartMs,
@@ -271,12 +321,30 @@ async function main(): Promise<void> {
 }
 
 function markdown(r: {
-  date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
-  platform: RunResult; skeleton: RunResult; ratio: { throughput: number; p50: number; p99: number };
-  history: Record<Kind, { events: number; bytes: number; activities: number; localActivities: number; signals: number; updates: number; timers: number; workflowTasks: number }>;
+  date: string;
+  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
+  platform: RunResult;
+  skeleton: RunResult;
+  ratio: { throughput: number; p50: number; p99: number };
+  history: Record<
+    Kind,
+    {
+      events: number;
+      bytes: number;
+      activities: number;
+      localActivities: number;
+      signals: number;
+      updates: number;
+      timers: number;
+      workflowTasks: number;
+    }
+  >;
 }): string {
-  const row = (name: string, x: RunResult) => `| ${name} | ${x.completed} | ${x.failed} | ${x.perSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} |`;
-  const h = (name: string, x: (typeof r.history)[Kind]) => `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.localActivities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
+  const row = (name: string, x: RunResult) =>
+    `| ${name} | ${x.completed} | ${x.failed} | ${x.perSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} |`;
+  const h = (name: string, x: (typeof r.history)[Kind]) =>
+    `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.localActivities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
   return [
     `# Lifecycle benchmark, ${r.date.slice(0, 10)}`,
     '',

@@ -16,9 +16,14 @@ type Leaf = [string, number | string | boolean];
 const FILE = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})\.json$/;
 
 function latestResults(): { date: string; results: Map<string, Json> } {
-  const files = readdirSync(RESULTS_DIR).map((f) => FILE.exec(f)).filter((m): m is RegExpExecArray => !!m && m[1] !== 'summary');
+  const files = readdirSync(RESULTS_DIR)
+    .map((f) => FILE.exec(f))
+    .filter((m): m is RegExpExecArray => !!m && m[1] !== 'summary');
   if (files.length === 0) throw new Error(`no results in ${RESULTS_DIR}`);
-  const date = files.map((m) => m[2]).sort().at(-1)!;
+  const date = files
+    .map((m) => m[2])
+    .sort()
+    .at(-1)!;
   const results = new Map<string, Json>();
   for (const m of files.filter((f) => f[2] === date).sort((a, b) => a[1].localeCompare(b[1]))) {
     results.set(m[1], JSON.parse(readFileSync(path.join(RESULTS_DIR, m[0]), 'utf8')));
@@ -34,7 +39,8 @@ function flatten(value: Json, prefix = ''): Leaf[] {
 }
 
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(+v.toFixed(3))) : v === undefined ? '–' : String(v));
+const fmt = (v: unknown) =>
+  typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(+v.toFixed(3))) : v === undefined ? '–' : String(v);
 const row = (cells: unknown[]) => `| ${cells.map(fmt).join(' | ')} |`;
 const table = (head: string[], rows: unknown[][], align = head.map((_, i) => (i === 0 ? '---' : '---:'))) =>
   [row(head), `| ${align.join(' | ')} |`, ...rows.map(row)].join('\n');
@@ -42,13 +48,29 @@ const table = (head: string[], rows: unknown[][], align = head.map((_, i) => (i 
 // ---------- Markdown ----------
 
 function lifecycleMd(r: Json): string {
-  const runs = [['platform (HTTP, worker, API, Postgres)', r.platform], ['bare Temporal skeleton', r.skeleton]] as const;
-  const main = table(['run', 'closed', 'failed', 'enrollments/s', 'p50 ms', 'p99 ms', 'max ms'],
-    runs.map(([name, x]) => [name, x?.completed, x?.failed, x?.perSecond, x?.p50Ms, x?.p99Ms, x?.maxMs]));
+  const runs = [
+    ['platform (HTTP, worker, API, Postgres)', r.platform],
+    ['bare Temporal skeleton', r.skeleton],
+  ] as const;
+  const main = table(
+    ['run', 'closed', 'failed', 'enrollments/s', 'p50 ms', 'p99 ms', 'max ms'],
+    runs.map(([name, x]) => [name, x?.completed, x?.failed, x?.perSecond, x?.p50Ms, x?.p99Ms, x?.maxMs]),
+  );
   const ratio = r.ratio ? `\n\nPlatform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.` : '';
   const history = r.history
-    ? `\n\n${table(['history (one happy path)', 'events', 'bytes', 'activities', 'local activities', 'signals', 'updates', 'timers'],
-      Object.entries(r.history as Record<string, Json>).map(([k, h]) => [k, h.events, h.bytes, h.activities, h.localActivities, h.signals, h.updates, h.timers]))}`
+    ? `\n\n${table(
+        ['history (one happy path)', 'events', 'bytes', 'activities', 'local activities', 'signals', 'updates', 'timers'],
+        Object.entries(r.history as Record<string, Json>).map(([k, h]) => [
+          k,
+          h.events,
+          h.bytes,
+          h.activities,
+          h.localActivities,
+          h.signals,
+          h.updates,
+          h.timers,
+        ]),
+      )}`
     : '';
   return `${r.settings?.enrollments ?? '?'} enrollments, ${r.settings?.concurrency ?? '?'} in flight.\n\n${main}${ratio}${history}`;
 }
@@ -56,25 +78,53 @@ function lifecycleMd(r: Json): string {
 function exportsMd(results: Map<string, Json>): string | undefined {
   const rows: unknown[][] = [];
   const w = results.get('wioa-export');
-  if (w) rows.push(['WIOA PIRL (CSV, streamed)', w.generatedEnrollments, w.exportedRows, w.seconds, w.rowsPerSecond, '–', w.peakRssMiB, w.peakHeapUsedMiB]);
+  if (w)
+    rows.push([
+      'WIOA PIRL (CSV, streamed)',
+      w.generatedEnrollments,
+      w.exportedRows,
+      w.seconds,
+      w.rowsPerSecond,
+      '–',
+      w.peakRssMiB,
+      w.peakHeapUsedMiB,
+    ]);
   const r = results.get('revenue-export');
   for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
-    rows.push([`revenue share (${x.format.toUpperCase()}, streamed)`, r.generatedEnrollments, x.entries, x.seconds, x.entriesPerSecond, x.ttfbMs, x.peakRssMiB, x.peakHeapUsedMiB]);
+    rows.push([
+      `revenue share (${x.format.toUpperCase()}, streamed)`,
+      r.generatedEnrollments,
+      x.entries,
+      x.seconds,
+      x.entriesPerSecond,
+      x.ttfbMs,
+      x.peakRssMiB,
+      x.peakHeapUsedMiB,
+    ]);
   }
   if (rows.length === 0) return undefined;
   return table(['export', 'enrollments', 'rows', 'seconds', 'rows/s', 'first byte ms', 'peak RSS MiB', 'peak heap MiB'], rows);
 }
 
 function apiLatencyMd(r: Json): string {
-  const rows = (r.runs ?? []).flatMap((run: Json) => (run.rows ?? []).map((x: Json) => [
-    `${x.endpoint} @ ${run.ratePerSecond}/s`, x.platform.achievedRate, x.platform.p50Ms, x.platform.p99Ms, x.call, x.bare.p50Ms, x.bare.p99Ms,
-  ]));
+  const rows = (r.runs ?? []).flatMap((run: Json) =>
+    (run.rows ?? []).map((x: Json) => [
+      `${x.endpoint} @ ${run.ratePerSecond}/s`,
+      x.platform.achievedRate,
+      x.platform.p50Ms,
+      x.platform.p99Ms,
+      x.call,
+      x.bare.p50Ms,
+      x.bare.p99Ms,
+    ]),
+  );
   return `Open loop, latency from when each request was due.\n\n${table(['endpoint @ set rate', 'achieved /s', 'p50 ms', 'p99 ms', 'bare call', 'bare p50 ms', 'bare p99 ms'], rows)}`;
 }
 
 function apiLatencyPanels(r: Json): Panel[] {
   return (r.runs ?? []).map((run: Json) => ({
-    title: `API latency at ${run.ratePerSecond} requests/s (open loop)`, unit: 'ms p50 / p99 (lower is better)',
+    title: `API latency at ${run.ratePerSecond} requests/s (open loop)`,
+    unit: 'ms p50 / p99 (lower is better)',
     bars: (run.rows ?? []).flatMap((x: Json) => [
       { label: `${x.endpoint} p50`, value: x.platform.p50Ms, color: C.p50, text: `${fmt(x.platform.p50Ms)} (bare ${fmt(x.bare.p50Ms)})` },
       { label: `${x.endpoint} p99`, value: x.platform.p99Ms, color: C.p99, text: `${fmt(x.platform.p99Ms)} (bare ${fmt(x.bare.p99Ms)})` },
@@ -83,16 +133,42 @@ function apiLatencyPanels(r: Json): Panel[] {
 }
 
 function genericMd(r: Json): string {
-  const leaves = flatten({ ...r, machine: undefined, date: undefined, benchmark: undefined }).filter(([, v]) => typeof v !== 'string' || v.length < 120);
-  return table(['measure', 'value'], leaves.map(([k, v]) => [k, v]), ['---', '---:']);
+  const leaves = flatten({ ...r, machine: undefined, date: undefined, benchmark: undefined }).filter(
+    ([, v]) => typeof v !== 'string' || v.length < 120,
+  );
+  return table(
+    ['measure', 'value'],
+    leaves.map(([k, v]) => [k, v]),
+    ['---', '---:'],
+  );
 }
 
 // ---------- SVG ----------
 
-interface Bar { label: string; value: number; color: string; text?: string }
-interface Panel { title: string; unit: string; bars: Bar[]; note?: string }
+interface Bar {
+  label: string;
+  value: number;
+  color: string;
+  text?: string;
+}
+interface Panel {
+  title: string;
+  unit: string;
+  bars: Bar[];
+  note?: string;
+}
 
-const C = { platform: '#2f6fbf', bare: '#9aa5b1', p50: '#3c9d6b', p99: '#d9822b', rss: '#8e5bb5', heap: '#c2a0dc', a: '#2f6fbf', b: '#3c9d6b', c: '#d9822b' };
+const C = {
+  platform: '#2f6fbf',
+  bare: '#9aa5b1',
+  p50: '#3c9d6b',
+  p99: '#d9822b',
+  rss: '#8e5bb5',
+  heap: '#c2a0dc',
+  a: '#2f6fbf',
+  b: '#3c9d6b',
+  c: '#d9822b',
+};
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function lifecyclePanels(r: Json): Panel[] {
@@ -101,25 +177,36 @@ function lifecyclePanels(r: Json): Panel[] {
   const panels: Panel[] = [];
   if (num(p.perSecond) !== undefined && num(s.perSecond) !== undefined) {
     panels.push({
-      title: `Lifecycle throughput (${r.settings?.enrollments ?? '?'} enrollments to closed)`, unit: 'enrollments/s',
-      bars: [{ label: 'platform', value: p.perSecond, color: C.platform }, { label: 'bare Temporal', value: s.perSecond, color: C.bare }],
+      title: `Lifecycle throughput (${r.settings?.enrollments ?? '?'} enrollments to closed)`,
+      unit: 'enrollments/s',
+      bars: [
+        { label: 'platform', value: p.perSecond, color: C.platform },
+        { label: 'bare Temporal', value: s.perSecond, color: C.bare },
+      ],
       note: r.ratio ? `platform / bare: ×${r.ratio.throughput}` : undefined,
     });
   }
   if (num(p.p50Ms) !== undefined) {
     panels.push({
-      title: 'Time to close', unit: 'ms (lower is better)',
+      title: 'Time to close',
+      unit: 'ms (lower is better)',
       bars: [
-        { label: 'platform p50', value: p.p50Ms, color: C.p50 }, { label: 'bare Temporal p50', value: s.p50Ms, color: C.bare },
-        { label: 'platform p99', value: p.p99Ms, color: C.p99 }, { label: 'bare Temporal p99', value: s.p99Ms, color: C.bare },
+        { label: 'platform p50', value: p.p50Ms, color: C.p50 },
+        { label: 'bare Temporal p50', value: s.p50Ms, color: C.bare },
+        { label: 'platform p99', value: p.p99Ms, color: C.p99 },
+        { label: 'bare Temporal p99', value: s.p99Ms, color: C.bare },
       ].filter((b) => num(b.value) !== undefined),
     });
   }
   if (r.history) {
     panels.push({
-      title: 'History of one happy-path enrollment', unit: 'events',
+      title: 'History of one happy-path enrollment',
+      unit: 'events',
       bars: Object.entries(r.history as Record<string, Json>).map(([k, h], i) => ({
-        label: k, value: h.events, color: [C.a, C.b, C.c][i % 3], text: `${h.events} events, ${(h.bytes / 1024).toFixed(1)} KiB`,
+        label: k,
+        value: h.events,
+        color: [C.a, C.b, C.c][i % 3],
+        text: `${h.events} events, ${(h.bytes / 1024).toFixed(1)} KiB`,
       })),
     });
   }
@@ -137,7 +224,12 @@ function exportPanels(results: Map<string, Json>): Panel[] {
   const r = results.get('revenue-export');
   for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
     speed.push({ label: `revenue share ${x.format.toUpperCase()}`, value: x.entriesPerSecond, color: x.format === 'json' ? C.b : C.c });
-    memory.push({ label: `revenue share ${x.format.toUpperCase()}`, value: x.peakRssMiB, color: C.rss, text: `${x.peakRssMiB} RSS / ${x.peakHeapUsedMiB} heap` });
+    memory.push({
+      label: `revenue share ${x.format.toUpperCase()}`,
+      value: x.peakRssMiB,
+      color: C.rss,
+      text: `${x.peakRssMiB} RSS / ${x.peakHeapUsedMiB} heap`,
+    });
   }
   const n = w?.generatedEnrollments ?? r?.generatedEnrollments;
   return [
@@ -151,10 +243,17 @@ function genericPanels(name: string, r: Json): Panel[] {
   const leaves = flatten({ ...r, machine: undefined, settings: undefined }).filter((l): l is [string, number] => typeof l[1] === 'number');
   const latency = leaves.filter(([k]) => /p(50|99)/i.test(k.split('.').at(-1)!));
   if (latency.length) {
-    return [{ title: name, unit: 'ms', bars: latency.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: /p99/i.test(k) ? C.p99 : C.p50 })) }];
+    return [
+      {
+        title: name,
+        unit: 'ms',
+        bars: latency.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: /p99/i.test(k) ? C.p99 : C.p50 })),
+      },
+    ];
   }
   const memory = leaves.filter(([k]) => /rss|mib|mb\b|perworkflow/i.test(k));
-  if (memory.length) return [{ title: name, unit: 'MiB', bars: memory.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: C.rss })) }];
+  if (memory.length)
+    return [{ title: name, unit: 'MiB', bars: memory.slice(0, 24).map(([k, v]) => ({ label: k, value: v, color: C.rss })) }];
   return [];
 }
 
@@ -172,7 +271,9 @@ function svg(date: string, machine: Json, panels: Panel[]): string {
     y += 12;
     for (const b of p.bars) {
       const w = Math.max(1, (b.value / max) * BAR);
-      parts.push(`<text x="${LABEL - 8}" y="${y + 15}" class="l" text-anchor="end">${esc(b.label.length > 34 ? `…${b.label.slice(-33)}` : b.label)}</text>`);
+      parts.push(
+        `<text x="${LABEL - 8}" y="${y + 15}" class="l" text-anchor="end">${esc(b.label.length > 34 ? `…${b.label.slice(-33)}` : b.label)}</text>`,
+      );
       parts.push(`<rect x="${LABEL}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 8}" rx="3" fill="${b.color}"/>`);
       parts.push(`<text x="${(LABEL + w + 6).toFixed(1)}" y="${y + 15}" class="v">${esc(b.text ?? fmt(b.value))}</text>`);
       y += ROW;
@@ -201,7 +302,10 @@ function main(): void {
   const panels: Panel[] = [];
   const lifecycle = results.get('lifecycle');
   const machine = lifecycle?.machine ?? results.get('revenue-export')?.machine;
-  if (machine) sections.push(`${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}. One run each; figures are disturbed by anything else running on the machine.`);
+  if (machine)
+    sections.push(
+      `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}. One run each; figures are disturbed by anything else running on the machine.`,
+    );
   if (lifecycle) {
     sections.push(`## Lifecycle: platform vs bare Temporal\n\n${lifecycleMd(lifecycle)}`);
     panels.push(...lifecyclePanels(lifecycle));

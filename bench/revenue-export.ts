@@ -62,9 +62,16 @@ async function exportOnce(app: BenchApp, format: 'json' | 'csv'): Promise<Format
   const peak = memory.stop();
   const entries = format === 'csv' ? hits - 1 : hits;
   return {
-    format, status: res.status, reconciledHeader: res.headers.get('revenue-share-reconciled'), entries, bytes,
-    ttfbMs: Math.round(ttfbMs), seconds: +seconds.toFixed(3),
-    entriesPerSecond: Math.round(entries / seconds), enrollmentsPerSecond: Math.round(ENROLLMENTS / seconds), ...peak,
+    format,
+    status: res.status,
+    reconciledHeader: res.headers.get('revenue-share-reconciled'),
+    entries,
+    bytes,
+    ttfbMs: Math.round(ttfbMs),
+    seconds: +seconds.toFixed(3),
+    entriesPerSecond: Math.round(entries / seconds),
+    enrollmentsPerSecond: Math.round(ENROLLMENTS / seconds),
+    ...peak,
   };
 }
 
@@ -90,7 +97,9 @@ async function main(): Promise<void> {
     await db.query(insertShareLedgerSql());
     await db.query('ANALYZE enrollments; ANALYZE payments; ANALYZE ledger_entries');
     const seedMs = performance.now() - t0;
-    const { rows: [{ n: ledgerRows }] } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries');
+    const {
+      rows: [{ n: ledgerRows }],
+    } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries');
 
     const app = await startApp(db);
     try {
@@ -106,8 +115,9 @@ async function main(): Promise<void> {
         ledgerRows,
         seedSeconds: +(seedMs / 1000).toFixed(2),
         runs: { json, csv },
-        streaming: 'the totals are summed by PostgreSQL before the first byte (time to first byte ≈ that query), then the '
-          + 'entries stream from a server-side cursor 1,000 rows at a time with backpressure: memory flat in the period',
+        streaming:
+          'the totals are summed by PostgreSQL before the first byte (time to first byte ≈ that query), then the ' +
+          'entries stream from a server-side cursor 1,000 rows at a time with backpressure: memory flat in the period',
         note: 'client and server in one process on loopback; RSS and heap are of that process; JSON then CSV, a full GC before each',
       };
       console.log(JSON.stringify({ ...result, machine: undefined }, null, 2));

@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     try {
       const sampler = sampleMemory();
       const start = performance.now();
-      const res = await fetch(`${app.baseUrl}/api/reports/wioa?from=2025-01-01&to=2025-12-31`, { headers: { authorization: `Bearer ${app.adminToken}` } });
+      const res = await fetch(`${app.baseUrl}/api/reports/wioa?from=2025-01-01&to=2025-12-31`, {
+        headers: { authorization: `Bearer ${app.adminToken}` },
+      });
       if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
       let lines = 0;
       let bytes = 0;

@@ -52,7 +52,8 @@ async function settledRss(pid: number): Promise<{ rssMb: number; samples: number
   for (;;) {
     samples.push(round(rssMbOf(pid)));
     const last = samples.slice(-3);
-    if ((last.length === 3 && Math.max(...last) - Math.min(...last) <= 2) || Date.now() > deadline) return { rssMb: samples.at(-1)!, samples };
+    if ((last.length === 3 && Math.max(...last) - Math.min(...last) <= 2) || Date.now() > deadline)
+      return { rssMb: samples.at(-1)!, samples };
     await sleep(500);
   }
 }
@@ -70,11 +71,24 @@ async function main(): Promise<void> {
   const defaultMaxCachedWorkflows = Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 600) / 1024), 10);
   try {
     const program = (await programTerms(system.db, DEMO.id))!;
-    const inputFor = (enrollmentId: string, voucherNumber: string): EnrollmentWorkflowInput => enrollmentWorkflowInput(program, {
-      enrollmentId, studentId: `bench-${enrollmentId}`, fundingSource: 'wioa_ita', voucherNumber, paymentWindowMs: 72 * 3_600_000,
-    });
+    const inputFor = (enrollmentId: string, voucherNumber: string): EnrollmentWorkflowInput =>
+      enrollmentWorkflowInput(program, {
+        enrollmentId,
+        studentId: `bench-${enrollmentId}`,
+        fundingSource: 'wioa_ita',
+        voucherNumber,
+        paymentWindowMs: 72 * 3_600_000,
+      });
 
-    const steps: { open: number; rssMb: number; samples: number[]; startMs: number; settleMs: number; startsPerSecond: number; note?: string }[] = [];
+    const steps: {
+      open: number;
+      rssMb: number;
+      samples: number[];
+      startMs: number;
+      settleMs: number;
+      startsPerSecond: number;
+      note?: string;
+    }[] = [];
     let open = 0;
     let outOfTime = false;
     for (const target of STEPS) {
@@ -91,26 +105,32 @@ async function main(): Promise<void> {
             `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
              SELECT gen_random_uuid(), 'bench', u.voucher, 'wioa_ita', 'bench-' || u.id, $2, $3, current_date + 365, 'bench'
                FROM unnest($1::uuid[], $4::text[]) AS u(id, voucher)`,
-            [chunk, program.price_cents, program.currency, chunk.map((_, i) => voucher(off + i))]);
+            [chunk, program.price_cents, program.currency, chunk.map((_, i) => voucher(off + i))],
+          );
         }
         let next = 0;
-        await Promise.all(Array.from({ length: START_CONCURRENCY }, async () => {
-          for (let i = next++; i < ids.length; i = next++) {
-            if (performance.now() - tRun > BUDGET_MS) {
-              outOfTime = true;
-              return;
+        await Promise.all(
+          Array.from({ length: START_CONCURRENCY }, async () => {
+            for (let i = next++; i < ids.length; i = next++) {
+              if (performance.now() - tRun > BUDGET_MS) {
+                outOfTime = true;
+                return;
+              }
+              await client.workflow.start('enrollmentWorkflow', {
+                taskQueue: TASK_QUEUE,
+                workflowId: enrollmentWorkflowId(ids[i]),
+                args: [inputFor(ids[i], voucher(i))],
+                workflowIdConflictPolicy: 'FAIL',
+                typedSearchAttributes: [
+                  { key: searchAttributes.programId, value: program.id },
+                  { key: searchAttributes.partnerId, value: program.partner_id },
+                  { key: searchAttributes.fundingSource, value: 'wioa_ita' },
+                ],
+              });
+              started += 1;
             }
-            await client.workflow.start('enrollmentWorkflow', {
-              taskQueue: TASK_QUEUE, workflowId: enrollmentWorkflowId(ids[i]), args: [inputFor(ids[i], voucher(i))], workflowIdConflictPolicy: 'FAIL',
-              typedSearchAttributes: [
-                { key: searchAttributes.programId, value: program.id },
-                { key: searchAttributes.partnerId, value: program.partner_id },
-                { key: searchAttributes.fundingSource, value: 'wioa_ita' },
-              ],
-            });
-            started += 1;
-          }
-        }));
+          }),
+        );
       }
       const startMs = performance.now() - t0;
       // Settled when every started workflow has projected ready_to_launch (status_seq > 0) to its row.
@@ -118,7 +138,11 @@ async function main(): Promise<void> {
       const startedIds = ids.slice(0, started);
       for (;;) {
         if (startedIds.length === 0) break;
-        const { rows: [{ n }] } = await system.db.query<{ n: string }>('SELECT count(*) AS n FROM enrollments WHERE id = ANY($1::uuid[]) AND status_seq > 0', [startedIds]);
+        const {
+          rows: [{ n }],
+        } = await system.db.query<{ n: string }>('SELECT count(*) AS n FROM enrollments WHERE id = ANY($1::uuid[]) AND status_seq > 0', [
+          startedIds,
+        ]);
         if (Number(n) >= startedIds.length) break;
         if (performance.now() - tRun > BUDGET_MS + 30_000) {
           outOfTime = true;
@@ -131,11 +155,17 @@ async function main(): Promise<void> {
       open += started;
       const rss = await settledRss(pid);
       steps.push({
-        open, rssMb: rss.rssMb, samples: rss.samples, startMs: round(startMs, 0), settleMs: round(settleMs, 0),
+        open,
+        rssMb: rss.rssMb,
+        samples: rss.samples,
+        startMs: round(startMs, 0),
+        settleMs: round(settleMs, 0),
         startsPerSecond: round(started / ((startMs + settleMs) / 1000 || 1)),
         note: outOfTime ? `budget of ${BUDGET_MS / 1000} s reached: ${open} of ${target} open` : undefined,
       });
-      console.log(`[bench] ${open} open: worker RSS ${rss.rssMb} MB (started in ${round(startMs, 0)} ms, settled in ${round(settleMs, 0)} ms)`);
+      console.log(
+        `[bench] ${open} open: worker RSS ${rss.rssMb} MB (started in ${round(startMs, 0)} ms, settled in ${round(settleMs, 0)} ms)`,
+      );
       if (outOfTime) break;
     }
 
@@ -143,19 +173,40 @@ async function main(): Promise<void> {
     const perWorkflow = steps.slice(1).map((s, k) => {
       const prev = steps[k];
       return {
-        from: prev.open, to: s.open,
+        from: prev.open,
+        to: s.open,
         mbPerWorkflowFromZero: round((s.rssMb - base.rssMb) / Math.max(1, s.open - base.open), 3),
         mbPerWorkflowStep: round((s.rssMb - prev.rssMb) / Math.max(1, s.open - prev.open), 3),
         cachedAtMost: Math.min(s.open, defaultMaxCachedWorkflows),
-        mbPerCachedWorkflow: round((s.rssMb - base.rssMb) / Math.max(1, Math.min(s.open, defaultMaxCachedWorkflows) - Math.min(base.open, defaultMaxCachedWorkflows)), 3),
+        mbPerCachedWorkflow: round(
+          (s.rssMb - base.rssMb) /
+            Math.max(1, Math.min(s.open, defaultMaxCachedWorkflows) - Math.min(base.open, defaultMaxCachedWorkflows)),
+          3,
+        ),
       };
     });
     const result = {
       benchmark: 'worker-memory',
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: round(os.totalmem() / 2 ** 30, 1), node: process.version },
-      settings: { steps: STEPS, budgetSeconds: BUDGET_MS / 1000, startConcurrency: START_CONCURRENCY, program: DEMO.title, polling: Boolean(program.api_base_url) },
-      worker: { pid, heapSizeLimitMiB: round(heapLimitMiB, 0), maxCachedWorkflows: defaultMaxCachedWorkflows, maxCachedWorkflowsSource: 'SDK default (worker/create-worker.ts sets none)' },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+      },
+      settings: {
+        steps: STEPS,
+        budgetSeconds: BUDGET_MS / 1000,
+        startConcurrency: START_CONCURRENCY,
+        program: DEMO.title,
+        polling: Boolean(program.api_base_url),
+      },
+      worker: {
+        pid,
+        heapSizeLimitMiB: round(heapLimitMiB, 0),
+        maxCachedWorkflows: defaultMaxCachedWorkflows,
+        maxCachedWorkflowsSource: 'SDK default (worker/create-worker.ts sets none)',
+      },
       steps,
       perWorkflow,
       totalRunMs: round(performance.now() - tRun, 0),
@@ -173,10 +224,19 @@ async function main(): Promise<void> {
 }
 
 function markdown(r: {
-  date: string; machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string }; totalRunMs: number;
+  date: string;
+  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  totalRunMs: number;
   worker: { heapSizeLimitMiB: number; maxCachedWorkflows: number };
   steps: { open: number; rssMb: number; startMs: number; settleMs: number; startsPerSecond: number; note?: string }[];
-  perWorkflow: { from: number; to: number; mbPerWorkflowFromZero: number; mbPerWorkflowStep: number; cachedAtMost: number; mbPerCachedWorkflow: number }[];
+  perWorkflow: {
+    from: number;
+    to: number;
+    mbPerWorkflowFromZero: number;
+    mbPerWorkflowStep: number;
+    cachedAtMost: number;
+    mbPerCachedWorkflow: number;
+  }[];
 }): string {
   return [
     `# Worker memory with open enrollments, ${r.date.slice(0, 10)}`,
@@ -188,11 +248,16 @@ function markdown(r: {
     '',
     '| open enrollments | worker RSS MB | start s | settle s | workflows/s |',
     '|---:|---:|---:|---:|---:|',
-    ...r.steps.map((s) => `| ${s.open} | ${s.rssMb} | ${round(s.startMs / 1000)} | ${round(s.settleMs / 1000)} | ${s.startsPerSecond} |${s.note ? ` ${s.note}` : ''}`),
+    ...r.steps.map(
+      (s) =>
+        `| ${s.open} | ${s.rssMb} | ${round(s.startMs / 1000)} | ${round(s.settleMs / 1000)} | ${s.startsPerSecond} |${s.note ? ` ${s.note}` : ''}`,
+    ),
     '',
     '| from → to | MB per open workflow (from 0) | MB per workflow (this step) | cached at most | MB per cached workflow |',
     '|---|---:|---:|---:|---:|',
-    ...r.perWorkflow.map((p) => `| ${p.from} → ${p.to} | ${p.mbPerWorkflowFromZero} | ${p.mbPerWorkflowStep} | ${p.cachedAtMost} | ${p.mbPerCachedWorkflow} |`),
+    ...r.perWorkflow.map(
+      (p) => `| ${p.from} → ${p.to} | ${p.mbPerWorkflowFromZero} | ${p.mbPerWorkflowStep} | ${p.cachedAtMost} | ${p.mbPerCachedWorkflow} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -29,7 +29,13 @@ const TICKS_PER_S = 100; // Linux USER_HZ
 const WORKER_MAIN = path.join(__dirname, '..', 'worker', 'main.js');
 
 type Mode = 'prebuilt' | 'bundle at start';
-interface Start { mode: Mode; readyMs: number; cpuMs: number; rssMb: number; line: string }
+interface Start {
+  mode: Mode;
+  readyMs: number;
+  cpuMs: number;
+  rssMb: number;
+  line: string;
+}
 
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -74,10 +80,20 @@ async function main(): Promise<void> {
   const database = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-worker-start-'));
   const [port, httpPort, metricsPort] = await freePorts(3);
-  const server = spawn(temporalCli(), devServerArgs({ dbFilename: path.join(dataDir, 'temporal.db'), port, httpPort, metricsPort, namespace: 'default' }), { stdio: 'ignore' });
+  const server = spawn(
+    temporalCli(),
+    devServerArgs({ dbFilename: path.join(dataDir, 'temporal.db'), port, httpPort, metricsPort, namespace: 'default' }),
+    { stdio: 'ignore' },
+  );
   const env: NodeJS.ProcessEnv = {
-    ...process.env, NODE_ENV: 'test', DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, DATA_DIR: dataDir,
-    OPENAI_API_KEY: '', STRIPE_SECRET_KEY: '', SMTP_URL: '',
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    DATA_DIR: dataDir,
+    OPENAI_API_KEY: '',
+    STRIPE_SECRET_KEY: '',
+    SMTP_URL: '',
   };
   const starts: Start[] = [];
   try {
@@ -99,7 +115,12 @@ async function main(): Promise<void> {
   }
   const summary = (mode: Mode) => {
     const runs = starts.filter((s) => s.mode === mode);
-    return { runs: runs.length, readyMsMedian: median(runs.map((s) => s.readyMs)), cpuMsMedian: median(runs.map((s) => s.cpuMs)), rssMbMedian: median(runs.map((s) => s.rssMb)) };
+    return {
+      runs: runs.length,
+      readyMsMedian: median(runs.map((s) => s.readyMs)),
+      cpuMsMedian: median(runs.map((s) => s.cpuMs)),
+      rssMbMedian: median(runs.map((s) => s.rssMb)),
+    };
   };
   const result = {
     benchmark: 'worker-start',

@@ -17,9 +17,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
-      if (err.code !== '42P04') throw err; // created meanwhile by another process
-    });
+    if (!rowCount)
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created meanwhile by another process
+      });
   } finally {
     await admin.end();
   }

@@ -21,33 +21,67 @@ export interface SeededPartnerApi {
 }
 
 export const SEEDED_PARTNERS: readonly { id: string; name: string; launchUrlTemplate: string; api?: SeededPartnerApi }[] = [
-  { id: 'certiport', name: 'Certiport', launchUrlTemplate: 'https://www.certiport.com/portal?course={courseId}&registration={enrollmentId}' },
+  {
+    id: 'certiport',
+    name: 'Certiport',
+    launchUrlTemplate: 'https://www.certiport.com/portal?course={courseId}&registration={enrollmentId}',
+  },
   { id: 'milady', name: 'Milady', launchUrlTemplate: 'https://www.miladytraining.com/?course={courseId}&registration={enrollmentId}' },
-  { id: 'nrf', name: 'NRF Foundation RISE Up', launchUrlTemplate: 'https://riseup.nrffoundation.org/?course={courseId}&registration={enrollmentId}' },
+  {
+    id: 'nrf',
+    name: 'NRF Foundation RISE Up',
+    launchUrlTemplate: 'https://riseup.nrffoundation.org/?course={courseId}&registration={enrollmentId}',
+  },
   // A local stand-in served by the API itself, so the whole lifecycle runs without any outside service.
   // Its completion API is the stand-in of demo/partner.ts, mounted by the API under /demo-partner.
   {
-    id: 'demo', name: 'Demo Partner (local stand-in)', launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}',
+    id: 'demo',
+    name: 'Demo Partner (local stand-in)',
+    launchUrlTemplate: '{publicBaseUrl}/partners/demo/launch?enrollmentId={enrollmentId}&courseId={courseId}',
     api: { baseUrl: '{publicBaseUrl}/demo-partner', credentialEnv: null, fieldMap: {}, pollIntervalSeconds: 60, rateLimitPerSecond: 5 },
   },
 ];
 
 export const SEEDED_PROGRAMS = [
   {
-    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b01', title: 'IC3 Digital Literacy Certification', partnerId: 'certiport', partnerCourseId: 'ic3-gs6',
-    priceCents: 14900, credentialType: 'occupational_certification', bps: [2000, 6000, 2000], deadlineDays: 180,
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b01',
+    title: 'IC3 Digital Literacy Certification',
+    partnerId: 'certiport',
+    partnerCourseId: 'ic3-gs6',
+    priceCents: 14900,
+    credentialType: 'occupational_certification',
+    bps: [2000, 6000, 2000],
+    deadlineDays: 180,
   },
   {
-    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b02', title: 'Barbering Fundamentals', partnerId: 'milady', partnerCourseId: 'barber-101',
-    priceCents: 49900, credentialType: 'occupational_licensure', bps: [1500, 7000, 1500], deadlineDays: 365,
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b02',
+    title: 'Barbering Fundamentals',
+    partnerId: 'milady',
+    partnerCourseId: 'barber-101',
+    priceCents: 49900,
+    credentialType: 'occupational_licensure',
+    bps: [1500, 7000, 1500],
+    deadlineDays: 365,
   },
   {
-    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b03', title: 'RISE Up Customer Service and Sales', partnerId: 'nrf', partnerCourseId: 'riseup-css',
-    priceCents: 9900, credentialType: 'occupational_certificate', bps: [2500, 5000, 2500], deadlineDays: 120,
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b03',
+    title: 'RISE Up Customer Service and Sales',
+    partnerId: 'nrf',
+    partnerCourseId: 'riseup-css',
+    priceCents: 9900,
+    credentialType: 'occupational_certificate',
+    bps: [2500, 5000, 2500],
+    deadlineDays: 120,
   },
   {
-    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04', title: 'Demo Workplace Safety Course', partnerId: 'demo', partnerCourseId: 'safety-1',
-    priceCents: 2999, credentialType: 'other', bps: [3333, 3334, 3333], deadlineDays: 90,
+    id: '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04',
+    title: 'Demo Workplace Safety Course',
+    partnerId: 'demo',
+    partnerCourseId: 'safety-1',
+    priceCents: 2999,
+    credentialType: 'other',
+    bps: [3333, 3334, 3333],
+    deadlineDays: 90,
   },
 ] as const;
 
@@ -70,8 +104,16 @@ export async function seed(db: Db): Promise<void> {
          SET api_base_url = EXCLUDED.api_base_url, api_credential_env = EXCLUDED.api_credential_env, field_map = EXCLUDED.field_map,
              poll_interval_seconds = EXCLUDED.poll_interval_seconds, rate_limit_per_second = EXCLUDED.rate_limit_per_second
          WHERE partners.api_base_url IS NULL AND EXCLUDED.api_base_url IS NOT NULL`,
-      [p.id, p.name, p.launchUrlTemplate, p.api?.baseUrl ?? null, p.api?.credentialEnv ?? null, JSON.stringify(p.api?.fieldMap ?? {}),
-        p.api?.pollIntervalSeconds ?? null, p.api?.rateLimitPerSecond ?? null],
+      [
+        p.id,
+        p.name,
+        p.launchUrlTemplate,
+        p.api?.baseUrl ?? null,
+        p.api?.credentialEnv ?? null,
+        JSON.stringify(p.api?.fieldMap ?? {}),
+        p.api?.pollIntervalSeconds ?? null,
+        p.api?.rateLimitPerSecond ?? null,
+      ],
     );
   }
   for (const p of SEEDED_PROGRAMS) {

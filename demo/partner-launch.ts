@@ -5,11 +5,16 @@ import { escapeHtml, page } from '../api/html';
 export function demoPartnerLaunchRoutes(): Router {
   const router = Router();
   router.get('/partners/demo/launch', (req, res) => {
-    res.type('html').send(page('Demo partner course', `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
+    res.type('html').send(
+      page(
+        'Demo partner course',
+        `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
       <div class="card"><h1>Course ${escapeHtml(req.query.courseId)}</h1><p>Registration (enrollment) <code>${escapeHtml(req.query.enrollmentId)}</code>.</p>
       <p>Take the course here; your program holder, your upload or the partner then reports your completion.</p>
       <form method="post" action="/demo-partner/v1/registrations/${escapeHtml(encodeURIComponent(String(req.query.enrollmentId ?? '')))}/complete">
-      <button type="submit">Finish course</button> (the demo partner records it; the platform learns of it at its next poll)</form></div>`));
+      <button type="submit">Finish course</button> (the demo partner records it; the platform learns of it at its next poll)</form></div>`,
+      ),
+    );
   });
 
   return router;

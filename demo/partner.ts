@@ -65,7 +65,8 @@ export interface DemoPartnerOptions {
 }
 
 /** The learner id the demo gives a registration: stable, so a restarted stand-in gives the same one. */
-export const demoLearnerId = (registration: string) => `demo-learner-${createHash('sha256').update(registration).digest('hex').slice(0, 16)}`;
+export const demoLearnerId = (registration: string) =>
+  `demo-learner-${createHash('sha256').update(registration).digest('hex').slice(0, 16)}`;
 
 const registerBody = z.object({ registration: z.string().min(1).max(200), courseId: z.string().min(1).max(200) });
 const completeBody = z.object({
@@ -98,14 +99,22 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
   // Every request is counted and time-stamped before anything else, so tests see exactly what reached the partner.
   router.use(async (req, res, next) => {
     const m = /^\/v1\/registrations(?:\/([^/]+)(\/complete)?)?\/?$/.exec(req.path);
-    const kind: DemoRequest['kind'] =
-      !m ? 'other'
-      : req.method === 'POST' && !m[1] ? 'register'
-      : req.method === 'GET' && m[1] && !m[2] ? 'status'
-      : req.method === 'POST' && m[1] && m[2] ? 'complete'
-      : 'other';
+    const kind: DemoRequest['kind'] = !m
+      ? 'other'
+      : req.method === 'POST' && !m[1]
+        ? 'register'
+        : req.method === 'GET' && m[1] && !m[2]
+          ? 'status'
+          : req.method === 'POST' && m[1] && m[2]
+            ? 'complete'
+            : 'other';
     const entry: DemoRequest = {
-      method: req.method, path: req.path, kind, at: Date.now(), host: req.get('host'), ...(m?.[1] && { registration: safeDecode(m[1]) }),
+      method: req.method,
+      path: req.path,
+      kind,
+      at: Date.now(),
+      host: req.get('host'),
+      ...(m?.[1] && { registration: safeDecode(m[1]) }),
     };
     requests.push(entry);
     if (requests.length > keep) requests.splice(0, requests.length - keep);
@@ -119,7 +128,11 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
       if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
       if (f.status !== undefined || f.body !== undefined) {
         if (res.destroyed) return;
-        res.status(f.status ?? 200).set(f.headers ?? {}).type(f.contentType ?? 'application/json').send(f.body ?? '');
+        res
+          .status(f.status ?? 200)
+          .set(f.headers ?? {})
+          .type(f.contentType ?? 'application/json')
+          .send(f.body ?? '');
         return;
       }
     }
@@ -134,9 +147,15 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
     const { registration, courseId } = parsed.data;
     const existing = registrations.get(registration);
     if (existing) return answer(res, 200, existing);
-    if (registrations.size >= (options.maxRegistrations ?? 100_000)) return error(res, 503, 'full', 'the demo partner holds no more registrations');
+    if (registrations.size >= (options.maxRegistrations ?? 100_000))
+      return error(res, 503, 'full', 'the demo partner holds no more registrations');
     const created: DemoRegistration = {
-      registration, courseId, learnerId: demoLearnerId(registration), registeredAt: new Date().toISOString(), completedAt: null, score: null,
+      registration,
+      courseId,
+      learnerId: demoLearnerId(registration),
+      registeredAt: new Date().toISOString(),
+      completedAt: null,
+      score: null,
     };
     registrations.set(registration, created);
     return answer(res, 201, created);
@@ -150,7 +169,7 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
 
   router.post('/v1/registrations/:registration/complete', (req: Request<{ registration: string }>, res) => {
     const isForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
-    const parsed = completeBody.safeParse(isForm ? { score: req.body?.score || undefined } : req.body ?? {});
+    const parsed = completeBody.safeParse(isForm ? { score: req.body?.score || undefined } : (req.body ?? {}));
     if (!parsed.success) return error(res, 400, 'invalid_request', 'the body may have completedAt (ISO date-time) and score (0 to 100)');
     const r = registrations.get(req.params.registration);
     if (!r) return error(res, 404, 'not_found', `no registration ${req.params.registration}`);
@@ -168,7 +187,8 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
 
   router.use((req, res) => error(res, 404, 'not_found', `no route ${req.method} ${req.path}`));
   router.use((err: Error & { status?: number }, _req: Request, res: Response, _next: express.NextFunction) =>
-    error(res, err.status && err.status < 500 ? err.status : 500, 'bad_request', err.message));
+    error(res, err.status && err.status < 500 ? err.status : 500, 'bad_request', err.message),
+  );
 
   return {
     router,
@@ -179,7 +199,8 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
     requestsOf: (kind: DemoRequest['kind'], since = 0) => requests.filter((r) => r.kind === kind && r.at >= since),
     setFault: (f: DemoFault | undefined) => void (fault = f),
     /** Answers registrations in another shape (to exercise a partner's field_map). */
-    setTransform: (t: ((body: DemoRegistration & { completed: boolean }) => unknown) | undefined) => void (transform = t as typeof transform),
+    setTransform: (t: ((body: DemoRegistration & { completed: boolean }) => unknown) | undefined) =>
+      void (transform = t as typeof transform),
     /** The learner finishes the course (as the complete endpoint does). */
     complete(registration: string, at = new Date().toISOString(), score?: number) {
       const r = registrations.get(registration);
@@ -216,10 +237,11 @@ export async function startDemoPartner({ port = 0, path = '', ...options }: Demo
     origin: `http://127.0.0.1:${actual}`,
     baseUrl: `http://127.0.0.1:${actual}${path.replace(/\/+$/, '')}`,
     port: actual,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

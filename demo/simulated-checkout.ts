@@ -14,12 +14,17 @@ export function simulatedCheckoutRoutes({ db, enrollments }: ApiDeps): Router {
     const e = await findEnrollment(db, enrollmentId);
     if (!e) throw problems.notFound(`enrollment ${enrollmentId}`);
     const amount = `${(e.price_cents / 100).toFixed(2)} ${e.currency.toUpperCase()}`;
-    res.type('html').send(page('Simulated checkout', `
+    res.type('html').send(
+      page(
+        'Simulated checkout',
+        `
       <p class="banner">SIMULATED CHECKOUT: no Stripe key is configured, so no money moves. This page stands in for Stripe Checkout.</p>
       <div class="card"><p>Enrollment <code>${escapeHtml(e.id)}</code></p><p>Amount due: <strong>${escapeHtml(amount)}</strong></p>
       <p>Status: ${escapeHtml(e.status)}</p>
       ${e.status === 'pending_payment' ? `<form method="post" action="/checkout/simulated/${escapeHtml(e.id)}/pay"><button type="submit">Pay ${escapeHtml(amount)} (simulated)</button></form>` : ''}
-      </div>`));
+      </div>`,
+      ),
+    );
   });
 
   router.post('/checkout/simulated/:enrollmentId/pay', async (req, res) => {
@@ -28,7 +33,11 @@ export function simulatedCheckoutRoutes({ db, enrollments }: ApiDeps): Router {
     if (!e) throw problems.notFound(`enrollment ${enrollmentId}`);
     if (e.status !== 'pending_payment') throw problems.conflict(`the enrollment is ${e.status}, not waiting for payment`);
     await enrollments.confirmPayment(e.id, {
-      provider: 'simulated', providerRef: `simulated_${e.id}`, amountCents: e.price_cents, currency: e.currency, paidAt: new Date().toISOString(),
+      provider: 'simulated',
+      providerRef: `simulated_${e.id}`,
+      amountCents: e.price_cents,
+      currency: e.currency,
+      paidAt: new Date().toISOString(),
     });
     await audit(db, { id: 'simulated-checkout', role: 'simulated' }, 'payment.confirm', { type: 'enrollment', id: e.id });
     if (req.accepts(['html', 'json']) === 'json') return res.status(202).json({ enrollmentId: e.id, paid: true, simulated: true });

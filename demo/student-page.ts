@@ -26,26 +26,41 @@ async function demoStudentPage(deps: ApiDeps, req: Request, res: Response) {
   const token = typeof req.query.token === 'string' ? req.query.token.trim() : '';
   const enrollmentId = typeof req.query.enrollmentId === 'string' ? req.query.enrollmentId.trim() : '';
   if (!token || !enrollmentId) return void res.status(400).type('html').send(demoHtml('Student demo', usage()));
-  if (!UUID.test(enrollmentId)) return void res.status(400).type('html').send(demoHtml('Student demo', `<p class="notice">enrollmentId must be a UUID.</p>${usage()}`));
+  if (!UUID.test(enrollmentId))
+    return void res
+      .status(400)
+      .type('html')
+      .send(demoHtml('Student demo', `<p class="notice">enrollmentId must be a UUID.</p>${usage()}`));
 
   let actor: Actor;
   try {
     actor = await deps.authenticate(token);
   } catch {
-    return void res.status(401).type('html').send(demoHtml('Student demo', `<p class="notice">The token is invalid or expired.</p>${usage()}`));
+    return void res
+      .status(401)
+      .type('html')
+      .send(demoHtml('Student demo', `<p class="notice">The token is invalid or expired.</p>${usage()}`));
   }
   if (actor.role !== 'student') {
-    return void res.status(403).type('html').send(demoHtml('Student demo', `<p class="notice">This page is for a student’s token, not a ${escapeHtml(actor.role)}’s.</p>`));
+    return void res
+      .status(403)
+      .type('html')
+      .send(demoHtml('Student demo', `<p class="notice">This page is for a student’s token, not a ${escapeHtml(actor.role)}’s.</p>`));
   }
   try {
     await loadAuthorizedEnrollment(deps.db, actor, enrollmentId, ['student']);
   } catch {
     // Another student's enrollment is as unknown as a missing one.
-    return void res.status(404).type('html').send(demoHtml('Student demo', `<p class="notice">No enrollment ${escapeHtml(enrollmentId)} of yours.</p>`));
+    return void res
+      .status(404)
+      .type('html')
+      .send(demoHtml('Student demo', `<p class="notice">No enrollment ${escapeHtml(enrollmentId)} of yours.</p>`));
   }
   const view = await enrollmentView(deps.db, enrollmentId, deps.config.publicBaseUrl);
   const program = await loadProgramFacts(deps.db, view.programId);
-  res.type('html').send(demoHtml(`${program?.title ?? 'Your course'} · student demo`, studentBody(token, actor, view, program?.title ?? view.programId)));
+  res
+    .type('html')
+    .send(demoHtml(`${program?.title ?? 'Your course'} · student demo`, studentBody(token, actor, view, program?.title ?? view.programId)));
 }
 
 function usage() {
@@ -66,8 +81,10 @@ function studentBody(token: string, actor: Actor, view: View, title: string) {
     ['Launched', escapeHtml(when(view.launchedAt))],
     ['Completed', escapeHtml(when(view.completedAt))],
   ];
-  if (latest) rows.push(['Last upload', `${escapeHtml(latest.status.replace(/_/g, ' '))}${latest.reason ? `: ${escapeHtml(latest.reason)}` : ''}`]);
-  if (view.certificate) rows.push(['Certificate', `<a href="${escapeHtml(view.certificate.verifyUrl)}">${escapeHtml(view.certificate.verificationCode)}</a>`]);
+  if (latest)
+    rows.push(['Last upload', `${escapeHtml(latest.status.replace(/_/g, ' '))}${latest.reason ? `: ${escapeHtml(latest.reason)}` : ''}`]);
+  if (view.certificate)
+    rows.push(['Certificate', `<a href="${escapeHtml(view.certificate.verifyUrl)}">${escapeHtml(view.certificate.verificationCode)}</a>`]);
   const canUpload = ['in_progress', 'ready_to_launch'].includes(view.status);
   return `<header><p class="eyebrow">Student demo · ${escapeHtml(actor.name ?? actor.email ?? actor.id)}</p>
 <h1>${escapeHtml(title)}</h1></header>

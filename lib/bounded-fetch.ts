@@ -1,7 +1,13 @@
 /** An answer from outside that is larger than its cap; raised before more than the cap is held in memory. */
 export class ResponseTooLargeError extends Error {
-  constructor(readonly url: string, readonly maxBytes: number, declaredBytes?: number) {
-    super(`the answer from ${url} is larger than ${maxBytes} bytes${declaredBytes === undefined ? '' : ` (Content-Length ${declaredBytes})`}`);
+  constructor(
+    readonly url: string,
+    readonly maxBytes: number,
+    declaredBytes?: number,
+  ) {
+    super(
+      `the answer from ${url} is larger than ${maxBytes} bytes${declaredBytes === undefined ? '' : ` (Content-Length ${declaredBytes})`}`,
+    );
     this.name = 'ResponseTooLargeError';
   }
 }
@@ -25,14 +31,16 @@ export function boundedFetch(maxBytes: number, inner: typeof fetch = fetch): typ
     }
     if (!res.body || NULL_BODY_STATUSES.has(res.status)) return res;
     let received = 0;
-    const counted = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        received += chunk.byteLength;
-        // Erroring the stream also cancels the source, which aborts the download.
-        if (received > maxBytes) controller.error(new ResponseTooLargeError(url, maxBytes));
-        else controller.enqueue(chunk);
-      },
-    }));
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          received += chunk.byteLength;
+          // Erroring the stream also cancels the source, which aborts the download.
+          if (received > maxBytes) controller.error(new ResponseTooLargeError(url, maxBytes));
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
     const bounded = new Response(counted, { status: res.status, statusText: res.statusText, headers: res.headers });
     // SDKs read the final URL (after redirects) of the answer; a new Response would have none.
     Object.defineProperty(bounded, 'url', { value: res.url });

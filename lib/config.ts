@@ -67,11 +67,27 @@ const schema = z
     TUTOR_NUDGE_TIMEOUT: durationMs.default(15_000),
     DATA_DIR: z.string().default('.data'),
     PAYMENT_WINDOW: durationMs.default(72 * 3_600_000),
-    UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
     /** The most of one answer read from a partner API, the tutor model and Stripe; a larger one is refused while it streams. */
-    PARTNER_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(256 * 1024),
-    OPENAI_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(8 * 1024 * 1024),
-    STRIPE_RESPONSE_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+    PARTNER_RESPONSE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024),
+    OPENAI_RESPONSE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024),
+    STRIPE_RESPONSE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 * 1024),
     /** The private JWK (JSON: EC P-256 for ES256, or OKP Ed25519 for EdDSA) that signs Open Badges credentials and status lists. */
     CREDENTIAL_SIGNING_JWK: optionalString,
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
@@ -90,10 +106,20 @@ const schema = z
     TRUST_PROXY: z
       .string()
       .default('loopback')
-      .refine((v) => /^\d+$/.test(v.trim()) || v.split(',').every((item) => {
-        const [address, bits, ...rest] = item.trim().split('/');
-        return rest.length === 0 && (['loopback', 'linklocal', 'uniquelocal'].includes(address) ? bits === undefined : isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
-      }), 'a hop count, or addresses / subnets / loopback, linklocal, uniquelocal separated by commas')
+      .refine(
+        (v) =>
+          /^\d+$/.test(v.trim()) ||
+          v.split(',').every((item) => {
+            const [address, bits, ...rest] = item.trim().split('/');
+            return (
+              rest.length === 0 &&
+              (['loopback', 'linklocal', 'uniquelocal'].includes(address)
+                ? bits === undefined
+                : isIP(address) !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)))
+            );
+          }),
+        'a hop count, or addresses / subnets / loopback, linklocal, uniquelocal separated by commas',
+      )
       .transform((v) => (/^\d+$/.test(v.trim()) ? Number(v) : v)),
   })
   .superRefine((env, ctx) => {
@@ -112,10 +138,18 @@ const schema = z
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required in production (${why})` });
       }
       if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
-        ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET or JWT_JWKS_URL is required in production (no development secret)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: 'JWT_SECRET or JWT_JWKS_URL is required in production (no development secret)',
+        });
       }
       if (!env.METRICS_TOKEN && env.METRICS_PORT === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN or METRICS_PORT is required in production (metrics are not public)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['METRICS_TOKEN'],
+          message: 'METRICS_TOKEN or METRICS_PORT is required in production (metrics are not public)',
+        });
       }
     }
     if (env.NODE_ENV !== 'production' && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
@@ -126,7 +160,11 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['IDEMPOTENCY_LEASE'], message: 'must be longer than TEMPORAL_CALL_TIMEOUT' });
     }
     if (env.NODE_ENV === 'production' && !env.CREDENTIAL_SIGNING_JWK) {
-      ctx.addIssue({ code: 'custom', path: ['CREDENTIAL_SIGNING_JWK'], message: 'a private signing JWK (EC P-256 or Ed25519) is required in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CREDENTIAL_SIGNING_JWK'],
+        message: 'a private signing JWK (EC P-256 or Ed25519) is required in production',
+      });
     }
     if (env.CREDENTIAL_SIGNING_JWK) {
       const problem = signingJwkProblem(env.CREDENTIAL_SIGNING_JWK);

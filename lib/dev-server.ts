@@ -14,17 +14,25 @@ export interface DevServerOptions {
 /** Arguments of `temporal server start-dev`: SQLite in WAL mode, the custom search attributes, quiet logs, no outside calls. */
 export function devServerArgs(o: DevServerOptions): string[] {
   return [
-    'server', 'start-dev',
-    '--db-filename', o.dbFilename,
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=NORMAL',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
+    'server',
+    'start-dev',
+    '--db-filename',
+    o.dbFilename,
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
     ...(o.uiPort ? ['--ui-port', String(o.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(o.httpPort ? ['--http-port', String(o.httpPort)] : []),
     ...(o.metricsPort ? ['--metrics-port', String(o.metricsPort)] : []),
-    '--namespace', o.namespace,
-    '--log-level', 'warn',
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
 }

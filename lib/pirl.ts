@@ -85,18 +85,46 @@ export const PIRL = {
   programExit: { number: 901, name: 'Date of Program Exit (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
   receivedTraining: { number: 1300, name: 'Received Training (WIOA)', type: 'IN', length: 1, codes: YES_NO, confirmed: 'third-party' },
   trainingEntry: { number: 1302, name: 'Date Entered Training #1 (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
-  trainingService: { number: 1303, name: 'Type of Training Service #1 (WIOA)', type: 'IN', length: 2, codes: TRAINING_SERVICE_CODES, confirmed: 'third-party' },
+  trainingService: {
+    number: 1303,
+    name: 'Type of Training Service #1 (WIOA)',
+    type: 'IN',
+    length: 2,
+    codes: TRAINING_SERVICE_CODES,
+    confirmed: 'third-party',
+  },
   trainingCompleted: { number: 1307, name: 'Training Completed #1', type: 'IN', length: 1, codes: YES_NO, confirmed: 'third-party' },
-  trainingCompletedDate: { number: 1308, name: 'Date Completed, or Withdrew from, Training #1', type: 'DT', length: 8, confirmed: 'third-party' },
-  credentialType: { number: 1800, name: 'Type of Recognized Credential (WIOA)', type: 'IN', length: 1, codes: RECOGNIZED_CREDENTIAL_CODES, confirmed: 'third-party' },
+  trainingCompletedDate: {
+    number: 1308,
+    name: 'Date Completed, or Withdrew from, Training #1',
+    type: 'DT',
+    length: 8,
+    confirmed: 'third-party',
+  },
+  credentialType: {
+    number: 1800,
+    name: 'Type of Recognized Credential (WIOA)',
+    type: 'IN',
+    length: 1,
+    codes: RECOGNIZED_CREDENTIAL_CODES,
+    confirmed: 'third-party',
+  },
   credentialDate: { number: 1801, name: 'Date Attained Recognized Credential (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
 } as const satisfies Record<string, PirlElement>;
 
 export type PirlField = keyof typeof PIRL;
 /** The order of the PIRL columns in the export. */
 export const PIRL_FIELDS: readonly PirlField[] = [
-  'participantId', 'programEntry', 'programExit', 'receivedTraining', 'trainingEntry', 'trainingService',
-  'trainingCompleted', 'trainingCompletedDate', 'credentialType', 'credentialDate',
+  'participantId',
+  'programEntry',
+  'programExit',
+  'receivedTraining',
+  'trainingEntry',
+  'trainingService',
+  'trainingCompleted',
+  'trainingCompletedDate',
+  'credentialType',
+  'credentialDate',
 ];
 
 /** `PIRL 900 Date of Program Entry (WIOA)`: the header cell of a PIRL column. */
@@ -159,30 +187,40 @@ export function editChecks(r: PirlRecord, today: string, platform: { completionD
   }
   if (r.programEntry === '') err('programEntry', 'is required');
   const both = (a: PirlField, b: PirlField) => r[a] !== '' && r[b] !== '' && validDate[a] && validDate[b];
-  if (both('programEntry', 'programExit') && r.programExit < r.programEntry) err('programExit', 'is before the date of program entry (900)');
-  if (both('programEntry', 'trainingEntry') && r.trainingEntry < r.programEntry) err('trainingEntry', 'is before the date of program entry (900)');
+  if (both('programEntry', 'programExit') && r.programExit < r.programEntry)
+    err('programExit', 'is before the date of program entry (900)');
+  if (both('programEntry', 'trainingEntry') && r.trainingEntry < r.programEntry)
+    err('trainingEntry', 'is before the date of program entry (900)');
   if (both('trainingEntry', 'trainingCompletedDate') && r.trainingCompletedDate < r.trainingEntry) {
     err('trainingCompletedDate', 'is before the date entered training (1302)');
   }
-  if (both('programEntry', 'credentialDate') && r.credentialDate < r.programEntry) err('credentialDate', 'is before the date of program entry (900)');
+  if (both('programEntry', 'credentialDate') && r.credentialDate < r.programEntry)
+    err('credentialDate', 'is before the date of program entry (900)');
 
   if (!(r.receivedTraining in YES_NO)) err('receivedTraining', 'must be 0 or 1');
-  if (!(r.trainingService in TRAINING_SERVICE_CODES)) err('trainingService', `"${r.trainingService}" is not a type of training service code`);
-  else if (r.receivedTraining === '1' && r.trainingService === '00') err('trainingService', 'is 00 (no training service) but received training (1300) is 1');
-  else if (r.receivedTraining === '0' && r.trainingService !== '00') err('trainingService', 'names a training service but received training (1300) is 0');
+  if (!(r.trainingService in TRAINING_SERVICE_CODES))
+    err('trainingService', `"${r.trainingService}" is not a type of training service code`);
+  else if (r.receivedTraining === '1' && r.trainingService === '00')
+    err('trainingService', 'is 00 (no training service) but received training (1300) is 1');
+  else if (r.receivedTraining === '0' && r.trainingService !== '00')
+    err('trainingService', 'names a training service but received training (1300) is 0');
   if (r.receivedTraining === '1' && r.trainingEntry === '') err('trainingEntry', 'is required when received training (1300) is 1');
 
   if (r.trainingCompleted !== '' && !(r.trainingCompleted in YES_NO)) err('trainingCompleted', 'must be 0 or 1');
   if (r.trainingCompleted === '1' && r.receivedTraining !== '1') err('trainingCompleted', 'is 1 but received training (1300) is not 1');
-  if (r.trainingCompleted === '1' && r.trainingCompletedDate === '') err('trainingCompletedDate', 'is required when training completed (1307) is 1');
+  if (r.trainingCompleted === '1' && r.trainingCompletedDate === '')
+    err('trainingCompletedDate', 'is required when training completed (1307) is 1');
   // 1308 also holds the date a participant withdrew, so the platform's own completion date is checked here.
-  if (platform.completionDate && r.trainingCompleted !== '1') err('trainingCompleted', 'a training completion date is recorded but training completed (1307) is not 1');
+  if (platform.completionDate && r.trainingCompleted !== '1')
+    err('trainingCompleted', 'a training completion date is recorded but training completed (1307) is not 1');
 
-  if (!(r.credentialType in RECOGNIZED_CREDENTIAL_CODES)) err('credentialType', `"${r.credentialType}" is not a type of recognized credential code`);
+  if (!(r.credentialType in RECOGNIZED_CREDENTIAL_CODES))
+    err('credentialType', `"${r.credentialType}" is not a type of recognized credential code`);
   if (r.credentialDate !== '' && (r.credentialType === '' || r.credentialType === '0')) {
     err('credentialDate', 'a date attained needs a type of recognized credential (1800)');
   }
-  if (r.credentialType !== '' && r.credentialType !== '0' && r.credentialDate === '') err('credentialType', 'a recognized credential needs its date attained (1801)');
+  if (r.credentialType !== '' && r.credentialType !== '0' && r.credentialDate === '')
+    err('credentialType', 'a recognized credential needs its date attained (1801)');
   return errors;
 }
 

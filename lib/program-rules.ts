@@ -29,9 +29,13 @@ export function satisfyingStatement<S extends { verb: string }>(moveOn: MoveOn, 
   const passed = ordered.find((s) => s.verb === XAPI_VERBS.passed);
   const position = (s: S | undefined) => (s ? ordered.indexOf(s) : -1);
   switch (moveOn) {
-    case 'Completed': return completed;
-    case 'Passed': return passed;
-    case 'CompletedOrPassed': return [completed, passed].filter(Boolean).sort((a, b) => position(a) - position(b))[0];
-    case 'CompletedAndPassed': return completed && passed ? (position(completed) > position(passed) ? completed : passed) : undefined;
+    case 'Completed':
+      return completed;
+    case 'Passed':
+      return passed;
+    case 'CompletedOrPassed':
+      return [completed, passed].filter(Boolean).sort((a, b) => position(a) - position(b))[0];
+    case 'CompletedAndPassed':
+      return completed && passed ? (position(completed) > position(passed) ? completed : passed) : undefined;
   }
 }

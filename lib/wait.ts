@@ -18,15 +18,20 @@ export async function waitFor(what: string, probe: () => Promise<unknown>, timeo
 }
 
 export const waitForTemporal = (address: string, timeoutMs: number, stillWaiting?: () => boolean) =>
-  waitFor(`Temporal answering at ${address}`, async () => {
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.healthService.check({});
-      return true;
-    } finally {
-      await connection.close();
-    }
-  }, timeoutMs, stillWaiting);
+  waitFor(
+    `Temporal answering at ${address}`,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.healthService.check({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    timeoutMs,
+    stillWaiting,
+  );
 
 export const waitForHttp = (url: string, timeoutMs: number, stillWaiting?: () => boolean) =>
   waitFor(`${url} answering 200`, () => fetch(url).then((r) => r.ok), timeoutMs, stillWaiting);

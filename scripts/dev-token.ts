@@ -15,7 +15,13 @@ const DEFAULTS: Record<Role, { sub: string; email: string; name: string; organiz
 async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { sub: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, ttl: { type: 'string' }, new: { type: 'boolean' } },
+    options: {
+      sub: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      ttl: { type: 'string' },
+      new: { type: 'boolean' },
+    },
   });
   const role = positionals[0] as Role;
   if (!ROLES.includes(role)) {
@@ -28,9 +34,17 @@ async function main() {
     process.exit(2);
   }
   const d = DEFAULTS[role];
-  const token = await signDevelopmentToken(config.jwt.secret, {
-    id: values.sub ?? (values.new ? randomUUID() : d.sub), role, email: values.email ?? d.email, name: values.name ?? d.name, organizationId: d.organizationId,
-  }, values.ttl ?? '12h');
+  const token = await signDevelopmentToken(
+    config.jwt.secret,
+    {
+      id: values.sub ?? (values.new ? randomUUID() : d.sub),
+      role,
+      email: values.email ?? d.email,
+      name: values.name ?? d.name,
+      organizationId: d.organizationId,
+    },
+    values.ttl ?? '12h',
+  );
   console.log(token);
 }
 

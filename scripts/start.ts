@@ -45,12 +45,17 @@ async function stop(exitCode = 0) {
   stopping = true;
   // The API and the worker first (the worker finishes its in-flight tasks), the Temporal server last.
   for (const group of [children.filter((c) => c.name !== 'temporal'), children.filter((c) => c.name === 'temporal')]) {
-    await Promise.all(group.map(({ child }) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-    })));
+    await Promise.all(
+      group.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+            setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+          }),
+      ),
+    );
   }
   process.exit(exitCode);
 }
@@ -61,14 +66,18 @@ async function main() {
   fs.mkdirSync(config.dataDir, { recursive: true });
 
   if (config.temporal.embedded) {
-    run('temporal', temporalCli(), devServerArgs({
-      dbFilename: path.join(config.dataDir, 'temporal.db'),
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      httpPort: config.temporal.httpPort,
-      metricsPort: config.temporal.metricsPort,
-      namespace: config.temporal.namespace,
-    }));
+    run(
+      'temporal',
+      temporalCli(),
+      devServerArgs({
+        dbFilename: path.join(config.dataDir, 'temporal.db'),
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        httpPort: config.temporal.httpPort,
+        metricsPort: config.temporal.metricsPort,
+        namespace: config.temporal.namespace,
+      }),
+    );
   }
   await waitForTemporal(config.temporal.address, 60_000);
 
@@ -84,21 +93,23 @@ async function main() {
   run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env);
 
   await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000, () => !stopping);
-  console.log([
-    '',
-    'credential-marketplace is running:',
-    `  API              ${config.publicBaseUrl}   (OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
-    ...(config.temporal.embedded ? [`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`] : []),
-    `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
-    `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
-    `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
-    `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,
-    '',
-    'Development tokens: npm run token -- student | program_holder | funder | admin',
-    `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,
-    'Ctrl-C stops everything.',
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      'credential-marketplace is running:',
+      `  API              ${config.publicBaseUrl}   (OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
+      ...(config.temporal.embedded ? [`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`] : []),
+      `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+      `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
+      `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
+      `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,
+      '',
+      'Development tokens: npm run token -- student | program_holder | funder | admin',
+      `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
 
 main().catch((err) => {

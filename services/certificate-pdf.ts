@@ -39,7 +39,10 @@ function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number,
   const n = modules.size;
   const unit = size / (n + 2 * QR_QUIET_ZONE);
   doc.rect(x, y, size, size).fill('#ffffff');
-  doc.save().translate(x + QR_QUIET_ZONE * unit, y + QR_QUIET_ZONE * unit).scale(unit);
+  doc
+    .save()
+    .translate(x + QR_QUIET_ZONE * unit, y + QR_QUIET_ZONE * unit)
+    .scale(unit);
   for (let row = 0; row < n; row++) {
     for (let col = 0; col < n; col++) {
       if (!modules.data[row * n + col]) continue;
@@ -70,13 +73,20 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   });
 
   const width = doc.page.width - 108;
-  doc.lineWidth(3).rect(30, 30, doc.page.width - 60, doc.page.height - 60).stroke('#1f3a5f');
+  doc
+    .lineWidth(3)
+    .rect(30, 30, doc.page.width - 60, doc.page.height - 60)
+    .stroke('#1f3a5f');
   doc.moveDown(1).font('Helvetica-Bold').fontSize(30).fillColor('#1f3a5f').text('Certificate of Completion', { align: 'center', width });
   doc.moveDown(0.8).font('Helvetica').fontSize(14).fillColor('#333333').text('This certifies that', { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica-Bold').fontSize(26).fillColor('#000000').text(c.studentName, { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica').fontSize(14).fillColor('#333333').text('has completed', { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(c.programTitle, { align: 'center', width });
-  doc.moveDown(0.4).font('Helvetica').fontSize(13).fillColor('#333333')
+  doc
+    .moveDown(0.4)
+    .font('Helvetica')
+    .fontSize(13)
+    .fillColor('#333333')
     .text(`offered with ${c.partnerName}`, { align: 'center', width })
     .text(`Credential: ${CREDENTIAL_LABELS[c.credentialType as CredentialType] ?? c.credentialType}`, { align: 'center', width })
     .text(`Completed on ${formatDate(c.completedAt)}`, { align: 'center', width });
@@ -85,17 +95,21 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   const textWidth = width - QR_SIZE - 24;
   const qrX = doc.page.width - 54 - QR_SIZE;
   const qrY = doc.page.height - 54 - QR_SIZE - 20;
-  doc.fontSize(11).fillColor('#555555')
+  doc
+    .fontSize(11)
+    .fillColor('#555555')
     .text(`Verification code: ${c.verificationCode}`, 54, Math.max(doc.y + 18, qrY + 8), { width: textWidth })
     .text(`Verify at ${c.verifyUrl}`, { width: textWidth, link: c.verifyUrl })
     .text(`Issued ${formatDate(c.issuedAt)}`, { width: textWidth });
   if (c.partnerCertificateUrl) {
-    doc.fontSize(10)
-      .text(`${c.partnerName} certificate: ${c.partnerCertificateUrl}`, { width: textWidth, link: c.partnerCertificateUrl });
+    doc.fontSize(10).text(`${c.partnerName} certificate: ${c.partnerCertificateUrl}`, { width: textWidth, link: c.partnerCertificateUrl });
   }
   drawQrCode(doc, c.verifyUrl, qrX, qrY, QR_SIZE);
   doc.link(qrX, qrY, QR_SIZE, QR_SIZE, c.verifyUrl);
-  doc.fontSize(7).fillColor('#555555').text('Scan to verify', qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
+  doc
+    .fontSize(7)
+    .fillColor('#555555')
+    .text('Scan to verify', qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
   doc.end();
   return done;
 }

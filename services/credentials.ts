@@ -121,7 +121,6 @@ export interface IssuerFacts {
   issuerName: string;
 }
 
-
 /** Where a certificate's bit lives: list `listId`, position `index` in it. */
 export function statusPosition(statusIndex: number): { listId: number; index: number } {
   return { listId: Math.floor(statusIndex / STATUS_LIST_BITS), index: statusIndex % STATUS_LIST_BITS };
@@ -192,7 +191,12 @@ export function statusListCredential(listId: number, setIndexes: Iterable<number
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer: issuerProfile(i),
     validFrom: now.toISOString(),
-    credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: encodeStatusList(setIndexes) },
+    credentialSubject: {
+      id: `${id}#list`,
+      type: 'BitstringStatusList',
+      statusPurpose: 'revocation',
+      encodedList: encodeStatusList(setIndexes),
+    },
     iss: i.publicBaseUrl,
     jti: id,
     iat: Math.floor(now.getTime() / 1000),

@@ -78,7 +78,10 @@ const refused = (partnerId: string, what: string) =>
 
 /** The partner answered 404 for a registration: it does not know the learner (never registered, or it forgot). */
 export class RegistrationUnknownError extends Error {
-  constructor(readonly partnerId: string, readonly enrollmentId: string) {
+  constructor(
+    readonly partnerId: string,
+    readonly enrollmentId: string,
+  ) {
     super(`partner ${partnerId} does not know registration ${enrollmentId}`);
     this.name = 'RegistrationUnknownError';
   }
@@ -117,8 +120,10 @@ export function parseFieldMap(partnerId: string, raw: PartnerRecord['fieldMap'])
   if (raw === null || raw === undefined) return map;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw refused(partnerId, 'field_map must be a JSON object');
   for (const [key, path] of Object.entries(raw)) {
-    if (!(key in DEFAULT_FIELD_MAP)) throw refused(partnerId, `field_map has an unknown key "${key}" (known: ${Object.keys(DEFAULT_FIELD_MAP).join(', ')})`);
-    if (typeof path !== 'string' || !/^[^.\s]+(\.[^.\s]+)*$/.test(path)) throw refused(partnerId, `field_map.${key} must be a property name or dotted path`);
+    if (!(key in DEFAULT_FIELD_MAP))
+      throw refused(partnerId, `field_map has an unknown key "${key}" (known: ${Object.keys(DEFAULT_FIELD_MAP).join(', ')})`);
+    if (typeof path !== 'string' || !/^[^.\s]+(\.[^.\s]+)*$/.test(path))
+      throw refused(partnerId, `field_map.${key} must be a property name or dotted path`);
     map[key as keyof FieldMap] = path;
   }
   return map;
@@ -192,14 +197,21 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
       if (err instanceof ResponseTooLargeError) throw garbage(partnerId, `an answer larger than ${maxAnswerBytes} bytes to ${what}`);
       if (timeout.aborted) throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`);
       if (signal?.aborted) throw err;
-      throw new Error(`partner ${partnerId} could not be reached (${what}): ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new Error(
+        `partner ${partnerId} could not be reached (${what}): ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+      );
     }
     if (res.status >= 500 || res.status === 408 || res.status === 429) {
       const retryAfter = Number(res.headers.get('retry-after'));
       const message = `partner ${partnerId} answered ${res.status} to ${what}`;
       // A partner that says when to come back is retried then (still an ordinary, retryable failure).
       if (Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 3600) {
-        throw ApplicationFailure.create({ message, type: FailureType.partnerUnavailable, nonRetryable: false, nextRetryDelay: retryAfter * 1000 });
+        throw ApplicationFailure.create({
+          message,
+          type: FailureType.partnerUnavailable,
+          nonRetryable: false,
+          nextRetryDelay: retryAfter * 1000,
+        });
       }
       throw new Error(message);
     }
@@ -226,7 +238,11 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
   function learnerIdOf(answer: unknown): string | undefined {
     const id = pick(answer, fields.learnerId);
     if (id === undefined || id === null) return undefined;
-    if ((typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) || String(id).trim() === '' || String(id).length > 200) {
+    if (
+      (typeof id !== 'string' && !(typeof id === 'number' && Number.isSafeInteger(id))) ||
+      String(id).trim() === '' ||
+      String(id).length > 200
+    ) {
       throw garbage(partnerId, `${fields.learnerId} is ${JSON.stringify(id)}, not a learner id`);
     }
     return String(id);
@@ -254,12 +270,14 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
         throw garbage(partnerId, `an answer about learner ${learnerId} when asked about ${externalId}`);
       }
       const completed = pick(answer, fields.completed);
-      if (typeof completed !== 'boolean') throw garbage(partnerId, `${fields.completed} is ${JSON.stringify(completed) ?? 'missing'}, not true or false`);
+      if (typeof completed !== 'boolean')
+        throw garbage(partnerId, `${fields.completed} is ${JSON.stringify(completed) ?? 'missing'}, not true or false`);
       if (!completed) return { completed: false };
 
       const at = pick(answer, fields.completedAt);
       const ms = typeof at === 'string' && ISO_DATE.test(at.trim()) ? Date.parse(at.trim()) : NaN;
-      if (!Number.isFinite(ms)) throw garbage(partnerId, `${fields.completedAt} is ${JSON.stringify(at) ?? 'missing'}, not an ISO 8601 date`);
+      if (!Number.isFinite(ms))
+        throw garbage(partnerId, `${fields.completedAt} is ${JSON.stringify(at) ?? 'missing'}, not an ISO 8601 date`);
       // The completion-date rule's future half (the workflow checks the launch half): such an answer is not believable.
       const future = completionDateProblem(new Date(ms).toISOString(), { now: Date.now() });
       if (future) throw garbage(partnerId, `${fields.completedAt} ${at}: ${future}`);

@@ -93,7 +93,9 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
           mode: 'payment',
           client_reference_id: r.enrollmentId,
           metadata: { enrollmentId: r.enrollmentId },
-          line_items: [{ quantity: 1, price_data: { currency: r.currency, unit_amount: r.amountCents, product_data: { name: r.description } } }],
+          line_items: [
+            { quantity: 1, price_data: { currency: r.currency, unit_amount: r.amountCents, product_data: { name: r.description } } },
+          ],
           success_url: r.successUrl,
           cancel_url: r.cancelUrl,
           expires_at: Math.floor((Date.now() + ms) / 1000),

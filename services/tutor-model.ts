@@ -53,7 +53,11 @@ function unavailable(err: unknown): TutorUnavailableError {
   if (tooLarge) return new TutorUnavailableError(`the tutor model's answer was larger than ${tooLarge.maxBytes} bytes`, err);
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new TutorUnavailableError('the tutor model did not answer in time', err);
   if (err instanceof OpenAI.APIUserAbortError) return new TutorUnavailableError('the tutor model request was cancelled or timed out', err);
-  if (err instanceof OpenAI.APIError) return new TutorUnavailableError(err.status ? `the tutor model failed (${err.status})` : 'the tutor model could not be reached or did not answer', err);
+  if (err instanceof OpenAI.APIError)
+    return new TutorUnavailableError(
+      err.status ? `the tutor model failed (${err.status})` : 'the tutor model could not be reached or did not answer',
+      err,
+    );
   return new TutorUnavailableError(`the tutor model failed: ${(err as Error)?.message ?? String(err)}`, err);
 }
 
@@ -91,7 +95,14 @@ export interface OpenAiTutorOptions {
 }
 
 /** The tutor on the `openai` SDK: OpenAI itself or any OpenAI-compatible server (OPENAI_BASE_URL). */
-export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_000, maxRetries = 1, maxAnswerBytes = 8 * 1024 * 1024 }: OpenAiTutorOptions): TutorModel {
+export function createOpenAiTutorModel({
+  apiKey,
+  baseUrl,
+  model,
+  timeoutMs = 30_000,
+  maxRetries = 1,
+  maxAnswerBytes = 8 * 1024 * 1024,
+}: OpenAiTutorOptions): TutorModel {
   const client = new OpenAI({ apiKey, baseURL: baseUrl, timeout: timeoutMs, maxRetries, fetch: boundedFetch(maxAnswerBytes) });
   let moderationMissing = false;
 
@@ -156,7 +167,9 @@ export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_
         const result = await client.moderations.create({ input: text }, { signal });
         const first = result.results[0];
         if (!first) return { flagged: false, categories: [] };
-        const categories = Object.entries(first.categories ?? {}).filter(([, on]) => on).map(([name]) => name);
+        const categories = Object.entries(first.categories ?? {})
+          .filter(([, on]) => on)
+          .map(([name]) => name);
         return { flagged: first.flagged, categories };
       } catch (err) {
         if (err instanceof OpenAI.NotFoundError) {
@@ -171,7 +184,18 @@ export function createOpenAiTutorModel({ apiKey, baseUrl, model, timeoutMs = 30_
 }
 
 /** The tutor from the configuration, or `undefined` when no OPENAI_API_KEY is set. */
-export function tutorModelFromConfig(openai: { apiKey?: string; baseUrl?: string; model: string }, tutor: { timeoutMs: number; maxRetries: number }, maxAnswerBytes?: number): TutorModel | undefined {
+export function tutorModelFromConfig(
+  openai: { apiKey?: string; baseUrl?: string; model: string },
+  tutor: { timeoutMs: number; maxRetries: number },
+  maxAnswerBytes?: number,
+): TutorModel | undefined {
   if (!openai.apiKey) return undefined;
-  return createOpenAiTutorModel({ apiKey: openai.apiKey, baseUrl: openai.baseUrl, model: openai.model, timeoutMs: tutor.timeoutMs, maxRetries: tutor.maxRetries, maxAnswerBytes });
+  return createOpenAiTutorModel({
+    apiKey: openai.apiKey,
+    baseUrl: openai.baseUrl,
+    model: openai.model,
+    timeoutMs: tutor.timeoutMs,
+    maxRetries: tutor.maxRetries,
+    maxAnswerBytes,
+  });
 }

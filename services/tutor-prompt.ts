@@ -50,12 +50,26 @@ function ago(iso: string, now: Date): string {
 /** The enrollment in plain sentences, for the system prompt and the nudges. */
 export function describeEnrollment(f: EnrollmentFacts, now = new Date()): string[] {
   const lines = [`Enrollment status: ${f.status} (${STATUS_MEANING[f.status] ?? f.status}).`];
-  lines.push(f.launchedAt ? `The student launched the course ${ago(f.launchedAt, now)} (on ${day(f.launchedAt)}).` : 'The student has not launched the course yet.');
-  if (f.pendingSince) lines.push(`Completion evidence was uploaded on ${day(f.pendingSince)} and is waiting for the program holder’s review; the enrollment is marked complete only once it is approved.`);
-  if (f.lastRejection) lines.push(`The program holder rejected the last evidence the student uploaded, with this reason: "${f.lastRejection.reason.replace(/\s+/g, ' ').slice(0, 500)}". The student can upload new evidence from the enrollment page.`);
+  lines.push(
+    f.launchedAt
+      ? `The student launched the course ${ago(f.launchedAt, now)} (on ${day(f.launchedAt)}).`
+      : 'The student has not launched the course yet.',
+  );
+  if (f.pendingSince)
+    lines.push(
+      `Completion evidence was uploaded on ${day(f.pendingSince)} and is waiting for the program holder’s review; the enrollment is marked complete only once it is approved.`,
+    );
+  if (f.lastRejection)
+    lines.push(
+      `The program holder rejected the last evidence the student uploaded, with this reason: "${f.lastRejection.reason.replace(/\s+/g, ' ').slice(0, 500)}". The student can upload new evidence from the enrollment page.`,
+    );
   if (f.deadlineAt && !f.completedAt) {
     const left = Math.ceil((new Date(f.deadlineAt).getTime() - now.getTime()) / DAY);
-    lines.push(left >= 0 ? `The deadline to complete is ${day(f.deadlineAt)} (${left} day${left === 1 ? '' : 's'} left).` : `The deadline (${day(f.deadlineAt)}) has passed.`);
+    lines.push(
+      left >= 0
+        ? `The deadline to complete is ${day(f.deadlineAt)} (${left} day${left === 1 ? '' : 's'} left).`
+        : `The deadline (${day(f.deadlineAt)}) has passed.`,
+    );
   }
   if (f.completedAt) lines.push(`The completion date on record is ${day(f.completedAt)}.`);
   return lines;
@@ -70,7 +84,9 @@ export function systemPrompt(program: ProgramFacts, enrollment: EnrollmentFacts 
     'or the program holder. Never invent dates, grades or decisions.',
     '',
     `Program: ${program.title}, delivered by the training partner ${program.partnerName}; it leads to ${CREDENTIALS[program.credentialType as CredentialType] ?? 'a credential'}.`,
-    ...(enrollment ? describeEnrollment(enrollment, now) : ['The student has no enrollment in this program yet; they can enroll from the catalog.']),
+    ...(enrollment
+      ? describeEnrollment(enrollment, now)
+      : ['The student has no enrollment in this program yet; they can enroll from the catalog.']),
     `Today is ${now.toISOString().slice(0, 10)}.`,
   ].join('\n');
 }

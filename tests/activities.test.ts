@@ -54,7 +54,9 @@ interface EnrollmentRow {
 }
 
 /** One enrollment row, as the workflow's first activity writes it (the tests of outcomes need no voucher). */
-async function insertEnrollment(options: Partial<EnrollmentRow> & { program?: (typeof SEEDED_PROGRAMS)[number]; launchedAt?: string } = {}) {
+async function insertEnrollment(
+  options: Partial<EnrollmentRow> & { program?: (typeof SEEDED_PROGRAMS)[number]; launchedAt?: string } = {},
+) {
   const program = options.program ?? IC3;
   const id = options.id ?? randomUUID();
   const row: EnrollmentRow = {
@@ -68,9 +70,18 @@ async function insertEnrollment(options: Partial<EnrollmentRow> & { program?: (t
     `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
                               price_cents, currency, status, launched_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'usd', $9, $10)`,
-    [row.id, row.programId, `student-${id.slice(0, 8)}`, row.studentEmail, row.studentName, row.fundingSource,
-      row.fundingSource === 'wioa_ita' ? `ITA-${id.slice(0, 6)}` : null, program.priceCents,
-      row.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch', options.launchedAt ?? null],
+    [
+      row.id,
+      row.programId,
+      `student-${id.slice(0, 8)}`,
+      row.studentEmail,
+      row.studentName,
+      row.fundingSource,
+      row.fundingSource === 'wioa_ita' ? `ITA-${id.slice(0, 6)}` : null,
+      program.priceCents,
+      row.fundingSource === 'self_pay' ? 'pending_payment' : 'ready_to_launch',
+      options.launchedAt ?? null,
+    ],
   );
   return { ...row, program };
 }
@@ -82,18 +93,43 @@ describe('recordEnrollmentStatus', () => {
     const e = await insertEnrollment();
     const paidAt = '2026-03-01T10:00:00.000Z';
     const launchedAt = '2026-03-02T09:00:00.000Z';
-    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 1, status: 'pending_payment', at: '2026-03-01T09:00:00.000Z', checkoutUrl: 'https://checkout.test/a' });
-    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 2, status: 'ready_to_launch', at: paidAt, checkoutUrl: 'https://checkout.test/a', paidAt });
+    await acts.recordEnrollmentStatus({
+      enrollmentId: e.id,
+      seq: 1,
+      status: 'pending_payment',
+      at: '2026-03-01T09:00:00.000Z',
+      checkoutUrl: 'https://checkout.test/a',
+    });
+    await acts.recordEnrollmentStatus({
+      enrollmentId: e.id,
+      seq: 2,
+      status: 'ready_to_launch',
+      at: paidAt,
+      checkoutUrl: 'https://checkout.test/a',
+      paidAt,
+    });
     await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'in_progress', at: launchedAt, paidAt, launchedAt });
     await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'in_progress', at: launchedAt, paidAt, launchedAt }); // a retry
     // Retries of seq 2 and seq 1 arriving last (with different facts) must change nothing.
-    await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 2, status: 'ready_to_launch', at: '2026-03-05T00:00:00.000Z', paidAt: '2026-03-05T00:00:00.000Z' });
+    await acts.recordEnrollmentStatus({
+      enrollmentId: e.id,
+      seq: 2,
+      status: 'ready_to_launch',
+      at: '2026-03-05T00:00:00.000Z',
+      paidAt: '2026-03-05T00:00:00.000Z',
+    });
     await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 1, status: 'pending_payment', at: '2026-03-05T00:00:00.000Z' });
 
-    const { rows: [row] } = await db.query('SELECT status, status_seq, checkout_url, paid_at, launched_at, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    const {
+      rows: [row],
+    } = await db.query('SELECT status, status_seq, checkout_url, paid_at, launched_at, closed_at FROM enrollments WHERE id = $1', [e.id]);
     expect(row).toEqual({
-      status: 'in_progress', status_seq: 3, checkout_url: 'https://checkout.test/a',
-      paid_at: new Date(paidAt), launched_at: new Date(launchedAt), closed_at: null,
+      status: 'in_progress',
+      status_seq: 3,
+      checkout_url: 'https://checkout.test/a',
+      paid_at: new Date(paidAt),
+      launched_at: new Date(launchedAt),
+      closed_at: null,
     });
     const history = await db.query('SELECT seq, status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [e.id]);
     expect(history.rows).toEqual([
@@ -109,15 +145,23 @@ describe('recordEnrollmentStatus', () => {
     await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'closed', at: '2026-04-03T00:00:00.000Z' });
     await acts.recordEnrollmentStatus({ enrollmentId: e.id, seq: 3, status: 'closed', at: '2026-04-09T00:00:00.000Z' }); // a retry
     await acts.recordEnrollmentStatus({
-      enrollmentId: e.id, seq: 2, status: 'completed', at: '2026-04-02T00:00:00.000Z',
-      completedAt: '2026-04-02T00:00:00.000Z', completionMethod: 'manual',
+      enrollmentId: e.id,
+      seq: 2,
+      status: 'completed',
+      at: '2026-04-02T00:00:00.000Z',
+      completedAt: '2026-04-02T00:00:00.000Z',
+      completionMethod: 'manual',
     });
 
-    const { rows: [row] } = await db.query(
-      'SELECT status, status_seq, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    const {
+      rows: [row],
+    } = await db.query('SELECT status, status_seq, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1', [e.id]);
     expect(row).toEqual({
-      status: 'closed', status_seq: 3, completed_at: new Date('2026-04-02T00:00:00.000Z'),
-      completion_method: 'manual', closed_at: new Date('2026-04-03T00:00:00.000Z'),
+      status: 'closed',
+      status_seq: 3,
+      completed_at: new Date('2026-04-02T00:00:00.000Z'),
+      completion_method: 'manual',
+      closed_at: new Date('2026-04-03T00:00:00.000Z'),
     });
     expect(await count('SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1', [e.id])).toBe(3);
   });
@@ -127,16 +171,31 @@ describe('payments', () => {
   test('recordPayment with the same provider_ref twice keeps one row', async () => {
     const e = await insertEnrollment();
     const payment = {
-      enrollmentId: e.id, provider: 'stripe', providerRef: `cs_test_${e.id}`, amountCents: IC3.priceCents, currency: 'usd',
-      paidAt: '2026-05-01T12:00:00.000Z', status: 'accepted' as const,
+      enrollmentId: e.id,
+      provider: 'stripe',
+      providerRef: `cs_test_${e.id}`,
+      amountCents: IC3.priceCents,
+      currency: 'usd',
+      paidAt: '2026-05-01T12:00:00.000Z',
+      status: 'accepted' as const,
     };
     await acts.recordPayment(payment);
     await acts.recordPayment(payment);
-    const { rows } = await db.query('SELECT provider, provider_ref, amount_cents, currency, status, reason, paid_at FROM payments WHERE enrollment_id = $1', [e.id]);
-    expect(rows).toEqual([{
-      provider: 'stripe', provider_ref: `cs_test_${e.id}`, amount_cents: 14_900, currency: 'usd', status: 'accepted', reason: null,
-      paid_at: new Date('2026-05-01T12:00:00.000Z'),
-    }]);
+    const { rows } = await db.query(
+      'SELECT provider, provider_ref, amount_cents, currency, status, reason, paid_at FROM payments WHERE enrollment_id = $1',
+      [e.id],
+    );
+    expect(rows).toEqual([
+      {
+        provider: 'stripe',
+        provider_ref: `cs_test_${e.id}`,
+        amount_cents: 14_900,
+        currency: 'usd',
+        status: 'accepted',
+        reason: null,
+        paid_at: new Date('2026-05-01T12:00:00.000Z'),
+      },
+    ]);
   });
 
   test('a rejected payment is kept with its reason next to the accepted one', async () => {
@@ -144,7 +203,13 @@ describe('payments', () => {
     const base = { enrollmentId: e.id, provider: 'stripe', currency: 'usd', paidAt: '2026-05-01T12:00:00.000Z' };
     await acts.recordPayment({ ...base, providerRef: `cs_ok_${e.id}`, amountCents: 14_900, status: 'accepted' });
     for (let i = 0; i < 2; i++) {
-      await acts.recordPayment({ ...base, providerRef: `cs_low_${e.id}`, amountCents: 100, status: 'rejected', reason: 'paid 100 usd, the price is 14900 usd' });
+      await acts.recordPayment({
+        ...base,
+        providerRef: `cs_low_${e.id}`,
+        amountCents: 100,
+        status: 'rejected',
+        reason: 'paid 100 usd, the price is 14900 usd',
+      });
     }
     const { rows } = await db.query('SELECT provider_ref, status, reason FROM payments WHERE enrollment_id = $1 ORDER BY status', [e.id]);
     expect(rows).toEqual([
@@ -174,30 +239,56 @@ describe('submissions', () => {
     const approvedId = randomUUID();
     const rejectedId = randomUUID();
     const submission = (submissionId: string) => ({
-      submissionId, enrollmentId: e.id, studentId: `student-${e.id.slice(0, 8)}`, fileKey: `evidence/${submissionId}.pdf`,
-      contentType: 'application/pdf', sizeBytes: 1234, sha256: 'a'.repeat(64), completedAt: '2026-06-01T00:00:00.000Z',
+      submissionId,
+      enrollmentId: e.id,
+      studentId: `student-${e.id.slice(0, 8)}`,
+      fileKey: `evidence/${submissionId}.pdf`,
+      contentType: 'application/pdf',
+      sizeBytes: 1234,
+      sha256: 'a'.repeat(64),
+      completedAt: '2026-06-01T00:00:00.000Z',
       submittedAt: '2026-06-02T00:00:00.000Z',
     });
     await acts.recordSubmission(submission(rejectedId));
     await acts.recordSubmission(submission(rejectedId));
-    expect((await db.query('SELECT id, status, size_bytes, file_key FROM completion_submissions WHERE enrollment_id = $1', [e.id])).rows)
-      .toEqual([{ id: rejectedId, status: 'pending', size_bytes: 1234, file_key: `evidence/${rejectedId}.pdf` }]);
+    expect(
+      (await db.query('SELECT id, status, size_bytes, file_key FROM completion_submissions WHERE enrollment_id = $1', [e.id])).rows,
+    ).toEqual([{ id: rejectedId, status: 'pending', size_bytes: 1234, file_key: `evidence/${rejectedId}.pdf` }]);
 
-    const rejection = { submissionId: rejectedId, status: 'rejected' as const, reviewerId: 'holder-1', reason: 'the scan is unreadable', reviewedAt: '2026-06-03T00:00:00.000Z' };
+    const rejection = {
+      submissionId: rejectedId,
+      status: 'rejected' as const,
+      reviewerId: 'holder-1',
+      reason: 'the scan is unreadable',
+      reviewedAt: '2026-06-03T00:00:00.000Z',
+    };
     await acts.recordSubmissionReview(rejection);
     await acts.recordSubmissionReview({ ...rejection, reason: 'a retry with other words', reviewedAt: '2026-06-04T00:00:00.000Z' });
 
     await acts.recordSubmission(submission(approvedId));
-    const approval = { submissionId: approvedId, status: 'approved' as const, reviewerId: 'holder-2', reviewedAt: '2026-06-05T00:00:00.000Z' };
+    const approval = {
+      submissionId: approvedId,
+      status: 'approved' as const,
+      reviewerId: 'holder-2',
+      reviewedAt: '2026-06-05T00:00:00.000Z',
+    };
     await acts.recordSubmissionReview(approval);
     await acts.recordSubmissionReview(approval);
     // A late, contradicting review of an approved submission changes nothing.
     await acts.recordSubmissionReview({ ...approval, status: 'rejected', reason: 'too late', reviewerId: 'holder-3' });
 
     const { rows } = await db.query(
-      'SELECT id, status, reason, reviewed_by, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY reviewed_at', [e.id]);
+      'SELECT id, status, reason, reviewed_by, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY reviewed_at',
+      [e.id],
+    );
     expect(rows).toEqual([
-      { id: rejectedId, status: 'rejected', reason: 'the scan is unreadable', reviewed_by: 'holder-1', reviewed_at: new Date('2026-06-03T00:00:00.000Z') },
+      {
+        id: rejectedId,
+        status: 'rejected',
+        reason: 'the scan is unreadable',
+        reviewed_by: 'holder-1',
+        reviewed_at: new Date('2026-06-03T00:00:00.000Z'),
+      },
       { id: approvedId, status: 'approved', reason: null, reviewed_by: 'holder-2', reviewed_at: new Date('2026-06-05T00:00:00.000Z') },
     ]);
   });
@@ -212,11 +303,19 @@ describe('certificates and emails', () => {
     expect(second).toEqual(first);
     expect(first.verificationCode).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
 
-    const { rows } = await db.query('SELECT id, verification_code, file_key, completed_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1', [e.id]);
-    expect(rows).toEqual([{
-      id: first.id, verification_code: first.verificationCode, file_key: certificateFileKey(first.id),
-      completed_at: new Date('2026-07-04T15:00:00.000Z'), partner_certificate_url: 'https://partner.test/cert/1',
-    }]);
+    const { rows } = await db.query(
+      'SELECT id, verification_code, file_key, completed_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1',
+      [e.id],
+    );
+    expect(rows).toEqual([
+      {
+        id: first.id,
+        verification_code: first.verificationCode,
+        file_key: certificateFileKey(first.id),
+        completed_at: new Date('2026-07-04T15:00:00.000Z'),
+        partner_certificate_url: 'https://partner.test/cert/1',
+      },
+    ]);
     const pdfPath = path.join(filesRoot, certificateFileKey(first.id));
     expect(fs.readFileSync(pdfPath).subarray(0, 5).toString()).toBe('%PDF-');
     expect(fs.readdirSync(path.dirname(pdfPath)).filter((f) => f.startsWith(first.id))).toEqual([`${first.id}.pdf`]);
@@ -243,11 +342,18 @@ describe('certificates and emails', () => {
     expect(mail.messageId).toBe(`<completion.${e.id}@credential-marketplace>`);
     expect(mail.text).toContain('Hello Dorothy Vaughan,');
     expect(mail.text).toContain(`${PUBLIC_BASE_URL}/verify/${cert.verificationCode} (code ${cert.verificationCode})`);
-    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([[`certificate-${cert.verificationCode}.pdf`, 'application/pdf']]);
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([
+      [`certificate-${cert.verificationCode}.pdf`, 'application/pdf'],
+    ]);
     expect(mail.attachments[0].content.equals(fs.readFileSync(path.join(filesRoot, certificateFileKey(cert.id))))).toBe(true);
 
-    const { rows } = await db.query('SELECT kind, dedupe_key, to_address, status, sent_at IS NOT NULL AS sent FROM emails_sent WHERE enrollment_id = $1', [e.id]);
-    expect(rows).toEqual([{ kind: 'completion', dedupe_key: `completion:${e.id}`, to_address: e.studentEmail, status: 'sent', sent: true }]);
+    const { rows } = await db.query(
+      'SELECT kind, dedupe_key, to_address, status, sent_at IS NOT NULL AS sent FROM emails_sent WHERE enrollment_id = $1',
+      [e.id],
+    );
+    expect(rows).toEqual([
+      { kind: 'completion', dedupe_key: `completion:${e.id}`, to_address: e.studentEmail, status: 'sent', sent: true },
+    ]);
   });
 
   test('sendSubmissionRejectedEmail tells the student the reason, once per submission', async () => {
@@ -275,11 +381,21 @@ describe('outcomes', () => {
     const { rows } = await db.query(
       `SELECT program_id, funding_source, program_entry_date::text AS entry, exit_date::text AS exit, training_completed,
               completion_date::text AS completion, credential_type, credential_date::text AS credential
-         FROM wioa_outcomes WHERE enrollment_id = $1`, [e.id]);
-    expect(rows).toEqual([{
-      program_id: BARBERING.id, funding_source: 'wioa_ita', entry: '2026-02-10', exit: '2026-08-15', training_completed: true,
-      completion: '2026-08-15', credential_type: 'occupational_licensure', credential: '2026-08-15',
-    }]);
+         FROM wioa_outcomes WHERE enrollment_id = $1`,
+      [e.id],
+    );
+    expect(rows).toEqual([
+      {
+        program_id: BARBERING.id,
+        funding_source: 'wioa_ita',
+        entry: '2026-02-10',
+        exit: '2026-08-15',
+        training_completed: true,
+        completion: '2026-08-15',
+        credential_type: 'occupational_licensure',
+        credential: '2026-08-15',
+      },
+    ]);
   });
 
   test('recordRevenueShare twice writes exactly three ledger rows summing to the basis (2999 cents at 3333/3334/3333 bps)', async () => {
@@ -291,36 +407,92 @@ describe('outcomes', () => {
 
     const { rows } = await db.query(
       `SELECT party, party_id, entry_type, basis_cents, bps, amount_cents, currency, program_id
-         FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party`, [e.id]);
+         FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party`,
+      [e.id],
+    );
     expect(rows).toEqual([
-      { party: 'holder', party_id: DEMO_HOLDER_ID, entry_type: 'share', basis_cents: 2999, bps: 3334, amount_cents: 1000, currency: 'usd', program_id: DEMO.id },
-      { party: 'partner', party_id: 'demo', entry_type: 'share', basis_cents: 2999, bps: 3333, amount_cents: 999, currency: 'usd', program_id: DEMO.id },
-      { party: 'platform', party_id: 'platform', entry_type: 'share', basis_cents: 2999, bps: 3333, amount_cents: 1000, currency: 'usd', program_id: DEMO.id },
+      {
+        party: 'holder',
+        party_id: DEMO_HOLDER_ID,
+        entry_type: 'share',
+        basis_cents: 2999,
+        bps: 3334,
+        amount_cents: 1000,
+        currency: 'usd',
+        program_id: DEMO.id,
+      },
+      {
+        party: 'partner',
+        party_id: 'demo',
+        entry_type: 'share',
+        basis_cents: 2999,
+        bps: 3333,
+        amount_cents: 999,
+        currency: 'usd',
+        program_id: DEMO.id,
+      },
+      {
+        party: 'platform',
+        party_id: 'platform',
+        entry_type: 'share',
+        basis_cents: 2999,
+        bps: 3333,
+        amount_cents: 1000,
+        currency: 'usd',
+        program_id: DEMO.id,
+      },
     ]);
     expect(rows.reduce((sum, r) => sum + r.amount_cents, 0)).toBe(2999);
   });
 });
 
 describe('waiting and withdrawal', () => {
-  test('refundPayment twice: one Stripe refund of the session\'s payment intent, one refunds row', async () => {
+  test("refundPayment twice: one Stripe refund of the session's payment intent, one refunds row", async () => {
     const e = await insertEnrollment({ program: DEMO });
-    const { checkoutUrl } = await acts.openCheckout({ enrollmentId: e.id, amountCents: DEMO.priceCents, currency: 'usd', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const { checkoutUrl } = await acts.openCheckout({
+      enrollmentId: e.id,
+      amountCents: DEMO.priceCents,
+      currency: 'usd',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     const sessionId = checkoutUrl.split('/').pop()!;
-    await acts.recordPayment({ enrollmentId: e.id, provider: 'stripe', providerRef: sessionId, amountCents: DEMO.priceCents, currency: 'usd', paidAt: new Date().toISOString(), status: 'accepted' });
+    await acts.recordPayment({
+      enrollmentId: e.id,
+      provider: 'stripe',
+      providerRef: sessionId,
+      amountCents: DEMO.priceCents,
+      currency: 'usd',
+      paidAt: new Date().toISOString(),
+      status: 'accepted',
+    });
     const before = stripe.refunds.length;
     const first = await acts.refundPayment({ enrollmentId: e.id, amountCents: 1_500, reason: 'withdrew' });
     const second = await acts.refundPayment({ enrollmentId: e.id, amountCents: 1_500, reason: 'withdrew' });
     expect(second).toEqual(first);
-    expect(stripe.refunds.slice(before)).toEqual([{ id: first.refundRef, idempotencyKey: `refund:${e.id}`, paymentIntent: `pi_${sessionId}`, amount: 1_500 }]);
+    expect(stripe.refunds.slice(before)).toEqual([
+      { id: first.refundRef, idempotencyKey: `refund:${e.id}`, paymentIntent: `pi_${sessionId}`, amount: 1_500 },
+    ]);
     const { rows } = await db.query('SELECT provider, provider_ref, amount_cents, reason FROM refunds WHERE enrollment_id = $1', [e.id]);
     expect(rows).toEqual([{ provider: 'stripe', provider_ref: first.refundRef, amount_cents: 1_500, reason: 'withdrew' }]);
   });
 
   test('a voucher-funded refund goes back to the funder: a row, no Stripe call', async () => {
     const e = await insertEnrollment({ program: DEMO, fundingSource: 'wioa_ita' });
-    await acts.recordPayment({ enrollmentId: e.id, provider: 'wioa_ita', providerRef: e.id, voucherNumber: 'ITA-9', amountCents: DEMO.priceCents, currency: 'usd', paidAt: new Date().toISOString(), status: 'accepted' });
+    await acts.recordPayment({
+      enrollmentId: e.id,
+      provider: 'wioa_ita',
+      providerRef: e.id,
+      voucherNumber: 'ITA-9',
+      amountCents: DEMO.priceCents,
+      currency: 'usd',
+      paidAt: new Date().toISOString(),
+      status: 'accepted',
+    });
     const before = stripe.refunds.length;
-    expect(await acts.refundPayment({ enrollmentId: e.id, amountCents: DEMO.priceCents })).toEqual({ refundRef: null, amountCents: DEMO.priceCents });
+    expect(await acts.refundPayment({ enrollmentId: e.id, amountCents: DEMO.priceCents })).toEqual({
+      refundRef: null,
+      amountCents: DEMO.priceCents,
+    });
     expect(stripe.refunds.length).toBe(before);
     expect(await count('SELECT count(*) AS n FROM refunds WHERE enrollment_id = $1 AND provider = $2', [e.id, 'wioa_ita'])).toBe(1);
   });
@@ -331,16 +503,27 @@ describe('waiting and withdrawal', () => {
     await acts.recordRevenueShare({ enrollmentId: e.id, basisCents: 2_999, currency: 'usd' });
     expect(await acts.reverseRevenueShare({ enrollmentId: e.id })).toBe(3);
     expect(await acts.reverseRevenueShare({ enrollmentId: e.id })).toBe(0);
-    const { rows } = await db.query(`SELECT entry_type, sum(amount_cents)::int AS total FROM ledger_entries WHERE enrollment_id = $1 GROUP BY entry_type ORDER BY entry_type`, [e.id]);
-    expect(rows).toEqual([{ entry_type: 'reversal', total: -2_999 }, { entry_type: 'share', total: 2_999 }]);
+    const { rows } = await db.query(
+      `SELECT entry_type, sum(amount_cents)::int AS total FROM ledger_entries WHERE enrollment_id = $1 GROUP BY entry_type ORDER BY entry_type`,
+      [e.id],
+    );
+    expect(rows).toEqual([
+      { entry_type: 'reversal', total: -2_999 },
+      { entry_type: 'share', total: 2_999 },
+    ]);
   });
 
   test('recordWioaExit twice: one row, training not completed, no credential', async () => {
     const e = await insertEnrollment({ program: BARBERING, fundingSource: 'wioa_ita', launchedAt: '2026-01-10T09:00:00Z' });
     await acts.recordWioaExit({ enrollmentId: e.id, exitDate: '2026-07-01T00:00:00Z' });
     await acts.recordWioaExit({ enrollmentId: e.id, exitDate: '2026-08-01T00:00:00Z' });
-    const { rows } = await db.query('SELECT training_completed, credential_type, credential_date, to_char(program_entry_date, \'YYYY-MM-DD\') AS entry, to_char(exit_date, \'YYYY-MM-DD\') AS exit FROM wioa_outcomes WHERE enrollment_id = $1', [e.id]);
-    expect(rows).toEqual([{ training_completed: false, credential_type: null, credential_date: null, entry: '2026-01-10', exit: '2026-07-01' }]);
+    const { rows } = await db.query(
+      "SELECT training_completed, credential_type, credential_date, to_char(program_entry_date, 'YYYY-MM-DD') AS entry, to_char(exit_date, 'YYYY-MM-DD') AS exit FROM wioa_outcomes WHERE enrollment_id = $1",
+      [e.id],
+    );
+    expect(rows).toEqual([
+      { training_completed: false, credential_type: null, credential_date: null, entry: '2026-01-10', exit: '2026-07-01' },
+    ]);
   });
 
   test('sendNudgeEmail sends each scheduled reminder once', async () => {
@@ -355,12 +538,25 @@ describe('waiting and withdrawal', () => {
 
   test('recordCompletionEvidence keeps each report once, applied or not', async () => {
     const e = await insertEnrollment({ program: DEMO });
-    const report = { enrollmentId: e.id, method: 'xapi' as const, reportId: 'stmt-1', completedAt: '2026-11-01T00:00:00Z', reportedBy: 'partner:demo', score: 88 };
+    const report = {
+      enrollmentId: e.id,
+      method: 'xapi' as const,
+      reportId: 'stmt-1',
+      completedAt: '2026-11-01T00:00:00Z',
+      reportedBy: 'partner:demo',
+      score: 88,
+    };
     await acts.recordCompletionEvidence({ ...report, outcome: 'applied' });
     await acts.recordCompletionEvidence({ ...report, outcome: 'applied' });
     await acts.recordCompletionEvidence({ ...report, method: 'csv_import', reportId: 'row-2', outcome: 'already_complete' });
-    const { rows } = await db.query('SELECT method, outcome, score FROM completion_evidence WHERE enrollment_id = $1 ORDER BY received_at, method', [e.id]);
-    expect(rows).toEqual([{ method: 'xapi', outcome: 'applied', score: 88 }, { method: 'csv_import', outcome: 'already_complete', score: 88 }]);
+    const { rows } = await db.query(
+      'SELECT method, outcome, score FROM completion_evidence WHERE enrollment_id = $1 ORDER BY received_at, method',
+      [e.id],
+    );
+    expect(rows).toEqual([
+      { method: 'xapi', outcome: 'applied', score: 88 },
+      { method: 'csv_import', outcome: 'already_complete', score: 88 },
+    ]);
   });
 });
 
@@ -399,11 +595,19 @@ describe('splitByBasisPoints', () => {
   });
 
   test('known splits: leftover cents go to the largest remainders, ties to the earlier party', () => {
-    expect(splitByBasisPoints(2999, { platform: 3333, holder: 3334, partner: 3333 })).toEqual({ platform: 1000, holder: 1000, partner: 999 });
+    expect(splitByBasisPoints(2999, { platform: 3333, holder: 3334, partner: 3333 })).toEqual({
+      platform: 1000,
+      holder: 1000,
+      partner: 999,
+    });
     expect(splitByBasisPoints(1, { platform: 3333, holder: 3334, partner: 3333 })).toEqual({ platform: 0, holder: 1, partner: 0 });
     expect(splitByBasisPoints(1, { a: 5000, b: 5000 })).toEqual({ a: 1, b: 0 });
     expect(splitByBasisPoints(0, { platform: 2000, holder: 6000, partner: 2000 })).toEqual({ platform: 0, holder: 0, partner: 0 });
-    expect(splitByBasisPoints(14_900, { platform: 2000, holder: 6000, partner: 2000 })).toEqual({ platform: 2980, holder: 8940, partner: 2980 });
+    expect(splitByBasisPoints(14_900, { platform: 2000, holder: 6000, partner: 2000 })).toEqual({
+      platform: 2980,
+      holder: 8940,
+      partner: 2980,
+    });
     expect(splitByBasisPoints(7, { platform: 0, holder: 10_000, partner: 0 })).toEqual({ platform: 0, holder: 7, partner: 0 });
   });
 
@@ -440,15 +644,29 @@ describe('splitByBasisPoints', () => {
 });
 
 describe('openEnrollmentRecord: the record the workflow writes first', () => {
-  const open = (o: { studentId: string; fundingSource?: 'self_pay' | 'wioa_ita' | 'sponsor'; voucherNumber?: string; program?: (typeof SEEDED_PROGRAMS)[number]; enrollmentId?: string }) =>
+  const open = (o: {
+    studentId: string;
+    fundingSource?: 'self_pay' | 'wioa_ita' | 'sponsor';
+    voucherNumber?: string;
+    program?: (typeof SEEDED_PROGRAMS)[number];
+    enrollmentId?: string;
+  }) =>
     acts.openEnrollmentRecord({
-      enrollmentId: o.enrollmentId ?? randomUUID(), programId: (o.program ?? DEMO).id, studentId: o.studentId, fundingSource: o.fundingSource ?? 'self_pay',
-      voucherNumber: o.voucherNumber, priceCents: (o.program ?? DEMO).priceCents, currency: 'usd', openedAt: new Date().toISOString(),
+      enrollmentId: o.enrollmentId ?? randomUUID(),
+      programId: (o.program ?? DEMO).id,
+      studentId: o.studentId,
+      fundingSource: o.fundingSource ?? 'self_pay',
+      voucherNumber: o.voucherNumber,
+      priceCents: (o.program ?? DEMO).priceCents,
+      currency: 'usd',
+      openedAt: new Date().toISOString(),
     });
   const issue = async (studentId: string, number: string, amountCents: number, expiresOn = '2099-12-31') => {
     await db.query(
       `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
-       VALUES ($1, 'board', $2, 'sponsor', $3, $4, 'usd', $5, 'test')`, [randomUUID(), number, studentId, amountCents, expiresOn]);
+       VALUES ($1, 'board', $2, 'sponsor', $3, $4, 'usd', $5, 'test')`,
+      [randomUUID(), number, studentId, amountCents, expiresOn],
+    );
   };
 
   test('copies the student from their profile, splits voucher and co-pay, and a retry answers the same without a second row', async () => {
@@ -457,35 +675,89 @@ describe('openEnrollmentRecord: the record the workflow writes first', () => {
     await issue(studentId, 'SP-COPAY', 1_000);
     const enrollmentId = randomUUID();
     const first = await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'sp-copay', enrollmentId });
-    expect(first).toEqual({ status: 'pending_payment', voucherId: expect.any(String), voucherCents: 1_000, amountDueCents: DEMO.priceCents - 1_000 });
+    expect(first).toEqual({
+      status: 'pending_payment',
+      voucherId: expect.any(String),
+      voucherCents: 1_000,
+      amountDueCents: DEMO.priceCents - 1_000,
+    });
     expect(await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'sp-copay', enrollmentId })).toEqual(first);
-    const { rows } = await db.query('SELECT student_email, student_name, status, voucher_cents, amount_due_cents FROM enrollments WHERE student_id = $1', [studentId]);
-    expect(rows).toEqual([{ student_email: 'ada@example.com', student_name: 'Ada Lovelace', status: 'pending_payment', voucher_cents: 1_000, amount_due_cents: DEMO.priceCents - 1_000 }]);
+    const { rows } = await db.query(
+      'SELECT student_email, student_name, status, voucher_cents, amount_due_cents FROM enrollments WHERE student_id = $1',
+      [studentId],
+    );
+    expect(rows).toEqual([
+      {
+        student_email: 'ada@example.com',
+        student_name: 'Ada Lovelace',
+        status: 'pending_payment',
+        voucher_cents: 1_000,
+        amount_due_cents: DEMO.priceCents - 1_000,
+      },
+    ]);
   });
 
   test('refusals are non-retryable failures of the type the API maps: unusable (422), used or a second open enrollment (409)', async () => {
     const studentId = `student-${randomUUID()}`;
     await issue(studentId, 'SP-OLD', 100_000, '2020-01-01');
     await issue(studentId, 'SP-OK', 100_000);
-    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OLD' })).rejects.toMatchObject({ type: 'VoucherUnusable', nonRetryable: true });
-    await expect(open({ studentId: 'someone-else', fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).rejects.toMatchObject({ type: 'VoucherUnusable' });
-    expect(await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).toMatchObject({ status: 'ready_to_launch', amountDueCents: 0 });
-    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK', program: IC3 })).rejects.toMatchObject({ type: 'EnrollmentStateConflict', message: 'voucher SP-OK already funds an enrollment' });
-    await expect(open({ studentId })).rejects.toMatchObject({ type: 'EnrollmentStateConflict', message: expect.stringMatching(/^you already have an open enrollment in this program: /) });
+    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OLD' })).rejects.toMatchObject({
+      type: 'VoucherUnusable',
+      nonRetryable: true,
+    });
+    await expect(open({ studentId: 'someone-else', fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).rejects.toMatchObject({
+      type: 'VoucherUnusable',
+    });
+    expect(await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK' })).toMatchObject({
+      status: 'ready_to_launch',
+      amountDueCents: 0,
+    });
+    await expect(open({ studentId, fundingSource: 'sponsor', voucherNumber: 'SP-OK', program: IC3 })).rejects.toMatchObject({
+      type: 'EnrollmentStateConflict',
+      message: 'voucher SP-OK already funds an enrollment',
+    });
+    await expect(open({ studentId })).rejects.toMatchObject({
+      type: 'EnrollmentStateConflict',
+      message: expect.stringMatching(/^you already have an open enrollment in this program: /),
+    });
   });
 
   test('refundPayment of a co-paid enrollment: the card part back through Stripe, the voucher part recorded for the funder, each once', async () => {
     const e = await insertEnrollment({ program: DEMO, fundingSource: 'sponsor' });
-    const { checkoutUrl } = await acts.openCheckout({ enrollmentId: e.id, amountCents: 999, currency: 'usd', expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const { checkoutUrl } = await acts.openCheckout({
+      enrollmentId: e.id,
+      amountCents: 999,
+      currency: 'usd',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     const sessionId = checkoutUrl.split('/').pop()!;
     const paidAt = new Date().toISOString();
-    await acts.recordPayment({ enrollmentId: e.id, provider: 'stripe', providerRef: sessionId, amountCents: 999, currency: 'usd', paidAt, status: 'accepted' });
-    await acts.recordPayment({ enrollmentId: e.id, provider: 'sponsor', providerRef: e.id, amountCents: 2_000, currency: 'usd', paidAt, status: 'accepted' });
+    await acts.recordPayment({
+      enrollmentId: e.id,
+      provider: 'stripe',
+      providerRef: sessionId,
+      amountCents: 999,
+      currency: 'usd',
+      paidAt,
+      status: 'accepted',
+    });
+    await acts.recordPayment({
+      enrollmentId: e.id,
+      provider: 'sponsor',
+      providerRef: e.id,
+      amountCents: 2_000,
+      currency: 'usd',
+      paidAt,
+      status: 'accepted',
+    });
     const before = stripe.refunds.length;
     const first = await acts.refundPayment({ enrollmentId: e.id, amountCents: 2_999, voucherCents: 2_000 });
     expect(await acts.refundPayment({ enrollmentId: e.id, amountCents: 2_999, voucherCents: 2_000 })).toEqual(first);
     expect(stripe.refunds.slice(before)).toEqual([expect.objectContaining({ amount: 999 })]);
     const { rows } = await db.query('SELECT provider, amount_cents FROM refunds WHERE enrollment_id = $1 ORDER BY provider', [e.id]);
-    expect(rows).toEqual([{ provider: 'sponsor', amount_cents: 2_000 }, { provider: 'stripe', amount_cents: 999 }]);
+    expect(rows).toEqual([
+      { provider: 'sponsor', amount_cents: 2_000 },
+      { provider: 'stripe', amount_cents: 999 },
+    ]);
   });
 });

@@ -51,8 +51,6 @@ afterAll(() => system?.stop(), 60_000);
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────────────────
 
-
-
 async function count(sql: string, params: unknown[]): Promise<number> {
   const { rows } = await system.db.query(sql, params);
   return Number(rows[0].n);
@@ -62,10 +60,14 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 async function snapshot(enrollmentId: string) {
   const db = system.db;
   const [e, history, submissions, payments, certificates, ledger, emails] = await Promise.all([
-    db.query(`SELECT status, status_seq, paid_at, launched_at, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1`, [enrollmentId]),
+    db.query(`SELECT status, status_seq, paid_at, launched_at, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1`, [
+      enrollmentId,
+    ]),
     db.query('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
     db.query('SELECT id, status, reason, reviewed_by FROM completion_submissions WHERE enrollment_id = $1 ORDER BY id', [enrollmentId]),
-    db.query('SELECT provider, provider_ref, status, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY provider_ref', [enrollmentId]),
+    db.query('SELECT provider, provider_ref, status, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY provider_ref', [
+      enrollmentId,
+    ]),
     db.query('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
     db.query('SELECT id FROM ledger_entries WHERE enrollment_id = $1', [enrollmentId]),
     db.query('SELECT kind FROM emails_sent WHERE enrollment_id = $1', [enrollmentId]),
@@ -94,7 +96,10 @@ async function student(): Promise<Session> {
 async function enroll(s: Session, fundingSource: 'self_pay' | 'wioa_ita' | 'sponsor', programId = DEMO_PROGRAM_ID): Promise<string> {
   const res = await request('POST', '/api/enrollments', {
     token: s.token,
-    json: fundingSource === 'self_pay' ? { programId, fundingSource } : await fundedEnrollmentBody(system, s.actor, programId, { fundingSource }),
+    json:
+      fundingSource === 'self_pay'
+        ? { programId, fundingSource }
+        : await fundedEnrollmentBody(system, s.actor, programId, { fundingSource }),
   });
   expect(res.status).toBe(201);
   return res.body.enrollmentId;
@@ -114,8 +119,12 @@ async function fundedReady(s: Session): Promise<string> {
   await eventually(async () => {
     const snap = await snapshot(id);
     last = snap;
-    return snap.enrollment.status === 'ready_to_launch' && snap.enrollment.paid_at !== null && snap.payments.length === 1
-      && snap.history.at(-1)?.status === 'ready_to_launch';
+    return (
+      snap.enrollment.status === 'ready_to_launch' &&
+      snap.enrollment.paid_at !== null &&
+      snap.payments.length === 1 &&
+      snap.history.at(-1)?.status === 'ready_to_launch'
+    );
   }, 'the voucher payment to be recorded').catch((err) => {
     throw new Error(`${err.message}: ${JSON.stringify(last)}`);
   });
@@ -147,27 +156,41 @@ describe('unknown ids', () => {
     const s = await student();
     expectProblem(await request('GET', '/api/enrollments/not-a-uuid', { token: s.token }), 400, ['path.enrollmentId']);
     expectProblem(await request('GET', `/api/enrollments/${randomUUID()}x/launch`, { token: s.token }), 400, ['path.enrollmentId']);
-    expectProblem(await request('POST', "/api/enrollments/1'%20OR%20'1'='1/completion-submissions", {
-      token: s.token, body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
-    }), 400, ['path.enrollmentId']);
+    expectProblem(
+      await request('POST', "/api/enrollments/1'%20OR%20'1'='1/completion-submissions", {
+        token: s.token,
+        body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
+      }),
+      400,
+      ['path.enrollmentId'],
+    );
   });
 
   test('approve or reject a submission that does not exist → 404; a malformed submission id → 400', async () => {
     const unknown = randomUUID();
     const auditBefore = await count('SELECT count(*) AS n FROM audit_log', []);
     expectProblem(await request('POST', `/api/program-holder/submissions/${unknown}/approve`, { token: holder.token }), 404);
-    expectProblem(await request('POST', `/api/program-holder/submissions/${unknown}/reject`, { token: holder.token, json: { reason: 'blurry' } }), 404);
+    expectProblem(
+      await request('POST', `/api/program-holder/submissions/${unknown}/reject`, { token: holder.token, json: { reason: 'blurry' } }),
+      404,
+    );
     expectProblem(await request('POST', `/api/program-holder/submissions/${unknown}/approve`, { token: admin.token }), 404);
-    expectProblem(await request('POST', '/api/program-holder/submissions/12345/approve', { token: holder.token }), 400, ['path.submissionId']);
+    expectProblem(await request('POST', '/api/program-holder/submissions/12345/approve', { token: holder.token }), 400, [
+      'path.submissionId',
+    ]);
     expect(await count('SELECT count(*) AS n FROM completion_submissions WHERE id = $1', [unknown])).toBe(0);
     expect(await count('SELECT count(*) AS n FROM audit_log', [])).toBe(auditBefore);
   });
 
   test('mark-complete for an enrollment that does not exist → 404', async () => {
     const unknown = randomUUID();
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', {
-      token: holder.token, json: { enrollmentId: unknown, completedAt: '2024-05-01' },
-    }), 404);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: holder.token,
+        json: { enrollmentId: unknown, completedAt: '2024-05-01' },
+      }),
+      404,
+    );
     expect(await count('SELECT count(*) AS n FROM enrollments WHERE id = $1', [unknown])).toBe(0);
   });
 
@@ -193,7 +216,10 @@ describe('authentication and roles', () => {
     expectProblem(await request('GET', '/api/enrollments'), 401);
     expectProblem(await request('POST', '/api/enrollments', { json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } }), 401);
     expectProblem(await request('POST', '/api/programs', { json: { title: 'x' } }), 401);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', { json: { enrollmentId: randomUUID(), completedAt: '2024-01-01' } }), 401);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', { json: { enrollmentId: randomUUID(), completedAt: '2024-01-01' } }),
+      401,
+    );
     expectProblem(await request('POST', `/api/program-holder/submissions/${randomUUID()}/approve`), 401);
     expectProblem(await request('GET', '/api/program-holder/submissions'), 401);
     expect(await count('SELECT count(*) AS n FROM enrollments', [])).toBe(enrollmentsBefore);
@@ -204,26 +230,54 @@ describe('authentication and roles', () => {
     const actor = { id: randomUUID(), role: 'student' as const, email: 'mallory@example.com', name: 'Mallory' };
     const wrongSecret = await signDevelopmentToken('not-the-secret-of-this-system', actor);
     const expired = await new SignJWT({ role: 'student', email: actor.email })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.id).setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(JWT_SECRET));
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(actor.id)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(new TextEncoder().encode(JWT_SECRET));
     const unknownRole = await new SignJWT({ role: 'superuser', email: actor.email })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(actor.id).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(actor.id)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(JWT_SECRET));
     const noSubject = await new SignJWT({ role: 'admin' })
-      .setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET));
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(JWT_SECRET));
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: actor.id, role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
 
     const enrollmentsBefore = await count('SELECT count(*) AS n FROM enrollments', []);
     for (const token of ['garbage', 'not.a.jwt', wrongSecret, expired, unknownRole, noSubject, algNone]) {
       expectProblem(await request('GET', '/api/enrollments', { token }), 401);
-      expectProblem(await request('POST', '/api/enrollments', { token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } }), 401);
+      expectProblem(
+        await request('POST', '/api/enrollments', { token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } }),
+        401,
+      );
     }
     const programsBefore = await count('SELECT count(*) AS n FROM programs', []);
-    expectProblem(await request('POST', '/api/programs', {
-      token: algNone, json: { title: 'Forged', partnerId: 'demo', priceCents: 1, currency: 'usd', holderId: 'x',
-        revenueShare: { platformBps: 10000, holderBps: 0, partnerBps: 0 }, credentialType: 'other', deadlineDays: 1 },
-    }), 401);
-    expectProblem(await request('GET', '/api/enrollments', { headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } }), 401);
+    expectProblem(
+      await request('POST', '/api/programs', {
+        token: algNone,
+        json: {
+          title: 'Forged',
+          partnerId: 'demo',
+          priceCents: 1,
+          currency: 'usd',
+          holderId: 'x',
+          revenueShare: { platformBps: 10000, holderBps: 0, partnerBps: 0 },
+          credentialType: 'other',
+          deadlineDays: 1,
+        },
+      }),
+      401,
+    );
+    expectProblem(
+      await request('GET', '/api/enrollments', { headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } }),
+      401,
+    );
     expectProblem(await request('GET', '/api/enrollments', { headers: { authorization: 'Bearer' } }), 401);
     expect(await count('SELECT count(*) AS n FROM enrollments', [])).toBe(enrollmentsBefore);
     expect(await count('SELECT count(*) AS n FROM programs', [])).toBe(programsBefore);
@@ -233,9 +287,15 @@ describe('authentication and roles', () => {
     const s = await student();
     const id = await fundedReady(s);
     const before = await snapshot(id);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', { token: s.token, json: { enrollmentId: id, completedAt: '2024-05-01' } }), 403);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', { token: s.token, json: { enrollmentId: id, completedAt: '2024-05-01' } }),
+      403,
+    );
     expectProblem(await request('POST', `/api/program-holder/submissions/${randomUUID()}/approve`, { token: s.token }), 403);
-    expectProblem(await request('POST', `/api/program-holder/submissions/${randomUUID()}/reject`, { token: s.token, json: { reason: 'no' } }), 403);
+    expectProblem(
+      await request('POST', `/api/program-holder/submissions/${randomUUID()}/reject`, { token: s.token, json: { reason: 'no' } }),
+      403,
+    );
     expectProblem(await request('GET', '/api/program-holder/submissions', { token: s.token }), 403);
     expectProblem(await request('GET', '/api/enrollments', { token: s.token }), 403);
     await sleep(500);
@@ -244,7 +304,10 @@ describe('authentication and roles', () => {
 
   test('a program holder or an admin calling POST /api/enrollments → 403, and no enrollment is created', async () => {
     for (const who of [holder, admin]) {
-      expectProblem(await request('POST', '/api/enrollments', { token: who.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } }), 403);
+      expectProblem(
+        await request('POST', '/api/enrollments', { token: who.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } }),
+        403,
+      );
       expect(await count('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [who.actor.id])).toBe(0);
     }
   });
@@ -252,8 +315,14 @@ describe('authentication and roles', () => {
   test('a student or a program holder calling POST /api/programs → 403, and no program is created', async () => {
     const before = await count('SELECT count(*) AS n FROM programs', []);
     const body = {
-      title: 'Sneaky program', partnerId: 'demo', priceCents: 100, currency: 'usd', holderId: DEMO_HOLDER_ID,
-      revenueShare: { platformBps: 5000, holderBps: 2500, partnerBps: 2500 }, credentialType: 'other', deadlineDays: 30,
+      title: 'Sneaky program',
+      partnerId: 'demo',
+      priceCents: 100,
+      currency: 'usd',
+      holderId: DEMO_HOLDER_ID,
+      revenueShare: { platformBps: 5000, holderBps: 2500, partnerBps: 2500 },
+      credentialType: 'other',
+      deadlineDays: 30,
     };
     for (const who of [await student(), holder]) {
       expectProblem(await request('POST', '/api/programs', { token: who.token, json: body }), 403);
@@ -275,14 +344,21 @@ describe('ownership', () => {
     const seen = await request('GET', `/api/enrollments/${id}`, { token: intruder.token });
     expectProblem(seen, 404);
     const unknown = await request('GET', `/api/enrollments/${randomUUID()}`, { token: intruder.token });
-    expect({ type: seen.body.type, title: seen.body.title, detail: seen.body.detail })
-      .toEqual({ type: unknown.body.type, title: unknown.body.title, detail: unknown.body.detail });
+    expect({ type: seen.body.type, title: seen.body.title, detail: seen.body.detail }).toEqual({
+      type: unknown.body.type,
+      title: unknown.body.title,
+      detail: unknown.body.detail,
+    });
     expect(JSON.stringify(seen.body)).not.toContain(owner.actor.id);
 
     expectProblem(await request('GET', `/api/enrollments/${id}/launch`, { token: intruder.token }), 404);
-    expectProblem(await request('POST', `/api/enrollments/${id}/completion-submissions`, {
-      token: intruder.token, body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
-    }), 404);
+    expectProblem(
+      await request('POST', `/api/enrollments/${id}/completion-submissions`, {
+        token: intruder.token,
+        body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
+      }),
+      404,
+    );
     await sleep(500);
     expect(await snapshot(id)).toEqual(before);
     expect(before.enrollment.launched_at).toBeNull();
@@ -294,9 +370,13 @@ describe('ownership', () => {
     const id = await fundedReady(s);
     const before = await snapshot(id);
     expectProblem(await request('GET', `/api/enrollments/${id}`, { token: otherHolder.token }), 403);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', {
-      token: otherHolder.token, json: { enrollmentId: id, completedAt: '2024-05-01', notes: 'not mine to mark' },
-    }), 403);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: otherHolder.token,
+        json: { enrollmentId: id, completedAt: '2024-05-01', notes: 'not mine to mark' },
+      }),
+      403,
+    );
     const list = await request('GET', '/api/enrollments', { token: otherHolder.token });
     expect(list.status).toBe(200);
     expect(list.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId)).not.toContain(id);
@@ -318,7 +398,8 @@ describe('ownership', () => {
       enrollmentId = await launched(s);
       const res = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
         // Today: a completion date is not before the launch (the workflow's completion-date rule).
-        token: s.token, body: evidenceForm(pdf, 'evidence.pdf', new Date().toISOString().slice(0, 10)),
+        token: s.token,
+        body: evidenceForm(pdf, 'evidence.pdf', new Date().toISOString().slice(0, 10)),
       });
       expect(res.status).toBe(202);
       submissionId = res.body.submissionId;
@@ -326,11 +407,17 @@ describe('ownership', () => {
       await eventually(async () => (await snapshot(enrollmentId)).submissions.length === 1, 'the submission row');
     }, 90_000);
 
-    test("another program holder approving or rejecting it → 403; it stays pending and the enrollment awaiting_review", async () => {
+    test('another program holder approving or rejecting it → 403; it stays pending and the enrollment awaiting_review', async () => {
       const before = await snapshot(enrollmentId);
       expect(before.submissions).toEqual([expect.objectContaining({ id: submissionId, status: 'pending', reviewed_by: null })]);
       expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/approve`, { token: otherHolder.token }), 403);
-      expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, { token: otherHolder.token, json: { reason: 'mine now' } }), 403);
+      expectProblem(
+        await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, {
+          token: otherHolder.token,
+          json: { reason: 'mine now' },
+        }),
+        403,
+      );
       const queue = await request('GET', '/api/program-holder/submissions', { token: otherHolder.token });
       expect(queue.status).toBe(200);
       expect(queue.body.items.map((i: { id: string }) => i.id)).not.toContain(submissionId);
@@ -346,23 +433,30 @@ describe('ownership', () => {
     test('its own holder rejecting without a reason (missing, empty, blank, not a string) → 400 naming body.reason; nothing changes', async () => {
       const before = await snapshot(enrollmentId);
       for (const json of [{}, { reason: '' }, { reason: '   ' }, { reason: 42 }]) {
-        expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, { token: holder.token, json }), 400, ['body.reason']);
+        expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, { token: holder.token, json }), 400, [
+          'body.reason',
+        ]);
       }
       // With no body at all, too.
-      expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, { token: holder.token }), 400, ['body.reason']);
+      expectProblem(await request('POST', `/api/program-holder/submissions/${submissionId}/reject`, { token: holder.token }), 400, [
+        'body.reason',
+      ]);
       await sleep(1000);
       expect(await snapshot(enrollmentId)).toEqual(before);
       expect(system.smtp.to(s.actor.email!)).toHaveLength(0);
     });
 
-
     test('a second upload while the first waits for review → 409, no second row, no orphan file', async () => {
       const before = await snapshot(enrollmentId);
       const filesBefore = evidenceFiles(enrollmentId);
       expect(filesBefore).toHaveLength(1);
-      expectProblem(await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-        token: s.token, body: evidenceForm(pdf, 'again.pdf', '2024-03-05'),
-      }), 409);
+      expectProblem(
+        await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
+          token: s.token,
+          body: evidenceForm(pdf, 'again.pdf', '2024-03-05'),
+        }),
+        409,
+      );
       await sleep(500);
       expect(await snapshot(enrollmentId)).toEqual(before);
       expect(evidenceFiles(enrollmentId)).toEqual(filesBefore);
@@ -377,8 +471,20 @@ describe('state', () => {
     const s = await student();
     const id = await pendingPayment(s);
     const before = await snapshot(id);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: id, completedAt: '2024-05-01' } }), 409);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', { token: admin.token, json: { enrollmentId: id, completedAt: '2024-05-01' } }), 409);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: holder.token,
+        json: { enrollmentId: id, completedAt: '2024-05-01' },
+      }),
+      409,
+    );
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: admin.token,
+        json: { enrollmentId: id, completedAt: '2024-05-01' },
+      }),
+      409,
+    );
     await sleep(1000);
     expect(await snapshot(id)).toEqual(before);
     const view = await request('GET', `/api/enrollments/${id}`, { token: s.token });
@@ -404,9 +510,13 @@ describe('state', () => {
     const s = await student();
     const id = await fundedReady(s);
     const before = await snapshot(id);
-    expectProblem(await request('POST', `/api/enrollments/${id}/completion-submissions`, {
-      token: s.token, body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
-    }), 409);
+    expectProblem(
+      await request('POST', `/api/enrollments/${id}/completion-submissions`, {
+        token: s.token,
+        body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
+      }),
+      409,
+    );
     await sleep(500);
     expect(await snapshot(id)).toEqual(before);
     expect(before.submissions).toEqual([]);
@@ -418,9 +528,13 @@ describe('state', () => {
     const s = await student();
     const id = await pendingPayment(s);
     const before = await snapshot(id);
-    expectProblem(await request('POST', `/api/enrollments/${id}/completion-submissions`, {
-      token: s.token, body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
-    }), 409);
+    expectProblem(
+      await request('POST', `/api/enrollments/${id}/completion-submissions`, {
+        token: s.token,
+        body: evidenceForm(pdf, 'evidence.pdf', '2024-01-02'),
+      }),
+      409,
+    );
     await sleep(500);
     expect(await snapshot(id)).toEqual(before);
     expect(evidenceFiles(id)).toEqual([]);
@@ -437,7 +551,10 @@ describe('state', () => {
       const res = await request('POST', '/api/enrollments', { token: s.token, json });
       expectProblem(res, 409);
     }
-    const { rows } = await system.db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2', [s.actor.id, DEMO_PROGRAM_ID]);
+    const { rows } = await system.db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2', [
+      s.actor.id,
+      DEMO_PROGRAM_ID,
+    ]);
     expect(rows.map((r) => r.id)).toEqual([first]);
     expect(system.stripe.sessions).toHaveLength(sessionsBefore);
   });
@@ -468,15 +585,24 @@ describe('validation', () => {
 
   test('POST /api/enrollments for a program that does not exist → 404; no row', async () => {
     const s = await student();
-    expectProblem(await request('POST', '/api/enrollments', { token: s.token, json: { programId: randomUUID(), fundingSource: 'self_pay' } }), 404);
+    expectProblem(
+      await request('POST', '/api/enrollments', { token: s.token, json: { programId: randomUUID(), fundingSource: 'self_pay' } }),
+      404,
+    );
     expect(await count('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [s.actor.id])).toBe(0);
   });
 
   test('POST /api/programs with basis points not summing to 10000, or other bad fields → 400 naming them; no program', async () => {
     const before = await count('SELECT count(*) AS n FROM programs', []);
     const good = {
-      title: 'Forklift Operator', partnerId: 'demo', priceCents: 12_500, currency: 'usd', holderId: DEMO_HOLDER_ID,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 }, credentialType: 'occupational_certificate', deadlineDays: 60,
+      title: 'Forklift Operator',
+      partnerId: 'demo',
+      priceCents: 12_500,
+      currency: 'usd',
+      holderId: DEMO_HOLDER_ID,
+      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
+      credentialType: 'occupational_certificate',
+      deadlineDays: 60,
     };
     const cases: [unknown, string[]][] = [
       [{ ...good, revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 1999 } }, ['body.revenueShare']],
@@ -538,7 +664,10 @@ describe('validation', () => {
   test('a JSON body over the size limit → 413 problem', async () => {
     const s = await student();
     const body = JSON.stringify({ programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay', padding: 'x'.repeat(300 * 1024) });
-    expectProblem(await request('POST', '/api/enrollments', { token: s.token, body, headers: { 'content-type': 'application/json' } }), 413);
+    expectProblem(
+      await request('POST', '/api/enrollments', { token: s.token, body, headers: { 'content-type': 'application/json' } }),
+      413,
+    );
     expect(await count('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [s.actor.id])).toBe(0);
   });
 
@@ -595,7 +724,9 @@ describe('evidence uploads on a launched, paid enrollment', () => {
   });
 
   test('a real PDF with a future, malformed or missing completedAt → 400 naming body.completedAt', async () => {
-    expectProblem(await upload(evidenceForm(pdf, 'e.pdf', new Date(Date.now() + 10 * 86_400_000).toISOString())), 400, ['body.completedAt']);
+    expectProblem(await upload(evidenceForm(pdf, 'e.pdf', new Date(Date.now() + 10 * 86_400_000).toISOString())), 400, [
+      'body.completedAt',
+    ]);
     expectProblem(await upload(evidenceForm(pdf, 'e.pdf', 'last tuesday')), 400, ['body.completedAt']);
     const noDate = new FormData();
     noDate.set('file', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), 'e.pdf');
@@ -603,7 +734,8 @@ describe('evidence uploads on a launched, paid enrollment', () => {
   });
 
   test('a truncated multipart body → 400, not 500', async () => {
-    const truncated = '--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7';
+    const truncated =
+      '--zzz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7';
     expectProblem(await upload(truncated, { 'content-type': 'multipart/form-data; boundary=zzz' }), 400);
   });
 
@@ -630,7 +762,8 @@ describe('the Stripe webhook', () => {
   let enrollmentId: string;
   const webhook = (payload: string, signature?: string) =>
     request('POST', '/api/webhooks/stripe', {
-      body: payload, headers: { 'content-type': 'application/json', ...(signature !== undefined && { 'stripe-signature': signature }) },
+      body: payload,
+      headers: { 'content-type': 'application/json', ...(signature !== undefined && { 'stripe-signature': signature }) },
     });
 
   beforeAll(async () => {
@@ -651,7 +784,12 @@ describe('the Stripe webhook', () => {
 
   test('a forged signature (another secret), a tampered body, a garbage or missing Stripe-Signature → 400; still unpaid', async () => {
     const before = await snapshot(enrollmentId);
-    const forged = signedCheckoutCompleted('whsec_someone_else', { id: 'cs_forged', enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' });
+    const forged = signedCheckoutCompleted('whsec_someone_else', {
+      id: 'cs_forged',
+      enrollmentId,
+      amountTotal: DEMO.priceCents,
+      currency: 'usd',
+    });
     expectProblem(await webhook(forged.payload, forged.signature), 400);
     const genuine = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: 'cs_tampered', enrollmentId, amountTotal: 1, currency: 'usd' });
     expectProblem(await webhook(genuine.payload.replace('"amount_total":1', `"amount_total":${DEMO.priceCents}`), genuine.signature), 400);
@@ -666,15 +804,28 @@ describe('the Stripe webhook', () => {
   });
 
   test('a valid event whose amount_total differs from the price → 200, still pending_payment, a rejected payments row', async () => {
-    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: 'cs_short_amount', enrollmentId, amountTotal: DEMO.priceCents - 1, currency: 'usd' });
+    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      id: 'cs_short_amount',
+      enrollmentId,
+      amountTotal: DEMO.priceCents - 1,
+      currency: 'usd',
+    });
     const res = await webhook(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.received).toBe(true);
-    const rejected = await eventually(async () => {
-      const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_short_amount'", [enrollmentId]);
-      return rows[0];
-    }, 'the rejected payment row', 15_000);
-    expect(rejected).toEqual(expect.objectContaining({ provider: 'stripe', status: 'rejected', amount_cents: DEMO.priceCents - 1, currency: 'usd' }));
+    const rejected = await eventually(
+      async () => {
+        const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_short_amount'", [
+          enrollmentId,
+        ]);
+        return rows[0];
+      },
+      'the rejected payment row',
+      15_000,
+    );
+    expect(rejected).toEqual(
+      expect.objectContaining({ provider: 'stripe', status: 'rejected', amount_cents: DEMO.priceCents - 1, currency: 'usd' }),
+    );
     expect(rejected.reason).toContain(String(DEMO.priceCents));
     await sleep(2000);
     const snap = await snapshot(enrollmentId);
@@ -685,13 +836,24 @@ describe('the Stripe webhook', () => {
   });
 
   test('a valid event in the wrong currency → 200, still pending_payment, a rejected payments row', async () => {
-    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: 'cs_wrong_currency', enrollmentId, amountTotal: DEMO.priceCents, currency: 'eur' });
+    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      id: 'cs_wrong_currency',
+      enrollmentId,
+      amountTotal: DEMO.priceCents,
+      currency: 'eur',
+    });
     const res = await webhook(event.payload, event.signature);
     expect(res.status).toBe(200);
-    const rejected = await eventually(async () => {
-      const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_wrong_currency'", [enrollmentId]);
-      return rows[0];
-    }, 'the rejected payment row', 15_000);
+    const rejected = await eventually(
+      async () => {
+        const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_wrong_currency'", [
+          enrollmentId,
+        ]);
+        return rows[0];
+      },
+      'the rejected payment row',
+      15_000,
+    );
     expect(rejected).toEqual(expect.objectContaining({ status: 'rejected', amount_cents: DEMO.priceCents, currency: 'eur' }));
     await sleep(2000);
     const snap = await snapshot(enrollmentId);
@@ -700,14 +862,25 @@ describe('the Stripe webhook', () => {
   });
 
   test('a correctly signed checkout.session.completed without data.object → 400, not 500', async () => {
-    const payload = JSON.stringify({ id: 'evt_no_object', object: 'event', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: {} });
+    const payload = JSON.stringify({
+      id: 'evt_no_object',
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      data: {},
+    });
     const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret: STRIPE_WEBHOOK_SECRET });
     expectProblem(await webhook(payload, signature), 400);
   });
 
   test('a valid event naming no known enrollment → 200 and no payments row', async () => {
     const stranger = randomUUID();
-    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: 'cs_stranger', enrollmentId: stranger, amountTotal: DEMO.priceCents, currency: 'usd' });
+    const event = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      id: 'cs_stranger',
+      enrollmentId: stranger,
+      amountTotal: DEMO.priceCents,
+      currency: 'usd',
+    });
     const res = await webhook(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.applied).toBe(false);
@@ -724,7 +897,8 @@ describe('a Stripe outage while enrolling', () => {
     try {
       const ids: string[] = [];
       const client = new Client({ connection });
-      for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated'` })) ids.push(wf.workflowId);
+      for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated'` }))
+        ids.push(wf.workflowId);
       return ids;
     } finally {
       await connection.close();
@@ -738,7 +912,10 @@ describe('a Stripe outage while enrolling', () => {
     system.stripe.setDown(true);
     try {
       const before = system.stripe.requestCount();
-      const res = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } });
+      const res = await request('POST', '/api/enrollments', {
+        token: s.token,
+        json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
+      });
       expectProblem(res, 503);
       expect(res.body.detail).toMatch(/^the payment provider did not answer/);
       expect(system.stripe.requestCount() - before).toBeGreaterThanOrEqual(3); // retried, then gave up
@@ -755,7 +932,10 @@ describe('a Stripe outage while enrolling', () => {
     expect(stopped).toHaveLength(1);
     expect(stopped[0]).toMatch(/^enrollment:/);
     // With Stripe back, the student simply enrolls again.
-    const again = await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' } });
+    const again = await request('POST', '/api/enrollments', {
+      token: s.token,
+      json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
+    });
     expect(again.status).toBe(201);
     expect(again.body.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.test\//);
   }, 90_000);
@@ -782,15 +962,27 @@ describe('Idempotency-Key', () => {
     const s = await student();
     const key = `enroll-${randomUUID()}`;
     const first = await request('POST', '/api/enrollments', {
-      token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' }, headers: { 'idempotency-key': key },
+      token: s.token,
+      json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
+      headers: { 'idempotency-key': key },
     });
     expect(first.status).toBe(201);
-    expectProblem(await request('POST', '/api/enrollments', {
-      token: s.token, json: { programId: OTHER_PROGRAM_ID, fundingSource: 'self_pay' }, headers: { 'idempotency-key': key },
-    }), 422);
-    expectProblem(await request('POST', '/api/enrollments', {
-      token: s.token, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber: 'ITA-9' }, headers: { 'idempotency-key': key },
-    }), 422);
+    expectProblem(
+      await request('POST', '/api/enrollments', {
+        token: s.token,
+        json: { programId: OTHER_PROGRAM_ID, fundingSource: 'self_pay' },
+        headers: { 'idempotency-key': key },
+      }),
+      422,
+    );
+    expectProblem(
+      await request('POST', '/api/enrollments', {
+        token: s.token,
+        json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber: 'ITA-9' },
+        headers: { 'idempotency-key': key },
+      }),
+      422,
+    );
     const { rows } = await system.db.query('SELECT id, program_id, funding_source FROM enrollments WHERE student_id = $1', [s.actor.id]);
     expect(rows).toEqual([{ id: first.body.enrollmentId, program_id: DEMO_PROGRAM_ID, funding_source: 'self_pay' }]);
   });
@@ -798,7 +990,10 @@ describe('Idempotency-Key', () => {
   test('a malformed Idempotency-Key (too long, or with spaces) → 400; nothing created', async () => {
     const s = await student();
     const json = { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' };
-    expectProblem(await request('POST', '/api/enrollments', { token: s.token, json, headers: { 'idempotency-key': 'k'.repeat(256) } }), 400);
+    expectProblem(
+      await request('POST', '/api/enrollments', { token: s.token, json, headers: { 'idempotency-key': 'k'.repeat(256) } }),
+      400,
+    );
     expectProblem(await request('POST', '/api/enrollments', { token: s.token, json, headers: { 'idempotency-key': 'two words' } }), 400);
     expect(await count('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [s.actor.id])).toBe(0);
   });

@@ -9,14 +9,7 @@
  * an enrollment behind the test's back.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  csvHeaders,
-  eventually,
-  expectProblem,
-  statement,
-  VERBS,
-  xapiHeaders,
-} from './helpers/channels';
+import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
 import { satisfyingStatement } from '../lib/program-rules';
@@ -37,8 +30,15 @@ async function createProgram(partnerId: string, holderId: string, extra: Record<
   const res = await request('POST', '/api/programs', {
     token: admin.token,
     json: {
-      title: `Channels ${partnerId} ${randomUUID().slice(0, 6)}`, partnerId, priceCents: 5000, currency: 'usd', holderId,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 }, credentialType: 'occupational_certificate', deadlineDays: 365, ...extra,
+      title: `Channels ${partnerId} ${randomUUID().slice(0, 6)}`,
+      partnerId,
+      priceCents: 5000,
+      currency: 'usd',
+      holderId,
+      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
+      credentialType: 'occupational_certificate',
+      deadlineDays: 365,
+      ...extra,
     },
   });
   expect(res.status).toBe(201);
@@ -78,12 +78,18 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 /** A voucher-funded enrollment of a new student: ready_to_launch, or launched (in_progress). */
 async function enrollment(programId: string, launch = true): Promise<{ id: string; student: Session }> {
   const student = await system.token('student');
-  const res = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, programId) });
+  const res = await request('POST', '/api/enrollments', {
+    token: student.token,
+    json: await fundedEnrollmentBody(system, student.actor, programId),
+  });
   expect(res.status).toBe(201);
   const id: string = res.body.enrollmentId;
   await waitForStatus(system, student.token, id, 'ready_to_launch');
   // The voucher's payment is recorded beside the status; a withdrawal refunds it.
-  await eventually(async () => (await count('SELECT count(*) AS n FROM payments WHERE enrollment_id = $1', [id])) === 1, 'the voucher payment');
+  await eventually(
+    async () => (await count('SELECT count(*) AS n FROM payments WHERE enrollment_id = $1', [id])) === 1,
+    'the voucher payment',
+  );
   if (launch) {
     expect((await request('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
     await waitForStatus(system, student.token, id, 'in_progress');
@@ -95,17 +101,26 @@ async function enrollment(programId: string, launch = true): Promise<{ id: strin
 async function snapshot(enrollmentId: string) {
   const db = system.db;
   const [e, history, evidence, xapi, certificates, ledger, emails] = await Promise.all([
-    db.query('SELECT status, status_seq, completed_at, completion_method, partner_external_id FROM enrollments WHERE id = $1', [enrollmentId]),
+    db.query('SELECT status, status_seq, completed_at, completion_method, partner_external_id FROM enrollments WHERE id = $1', [
+      enrollmentId,
+    ]),
     db.query('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
-    db.query('SELECT method, report_id, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method, report_id', [enrollmentId]),
+    db.query('SELECT method, report_id, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method, report_id', [
+      enrollmentId,
+    ]),
     db.query('SELECT id FROM xapi_statements WHERE enrollment_id = $1 ORDER BY id', [enrollmentId]),
     db.query('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
     db.query('SELECT party, entry_type FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party, entry_type', [enrollmentId]),
     db.query('SELECT kind FROM emails_sent WHERE enrollment_id = $1 ORDER BY kind', [enrollmentId]),
   ]);
   return {
-    enrollment: e.rows[0], history: history.rows, evidence: evidence.rows, xapi: xapi.rows, certificates: certificates.rows.length,
-    ledger: ledger.rows, emails: emails.rows,
+    enrollment: e.rows[0],
+    history: history.rows,
+    evidence: evidence.rows,
+    xapi: xapi.rows,
+    certificates: certificates.rows.length,
+    ledger: ledger.rows,
+    emails: emails.rows,
   };
 }
 
@@ -129,19 +144,26 @@ async function expectClosedOnce(enrollmentId: string, token: string, method: str
   expect(snap.certificates).toBe(1);
   expect(snap.emails.filter((m) => m.kind === 'completion')).toHaveLength(1);
   expect(snap.ledger).toEqual([
-    { party: 'holder', entry_type: 'share' }, { party: 'partner', entry_type: 'share' }, { party: 'platform', entry_type: 'share' },
+    { party: 'holder', entry_type: 'share' },
+    { party: 'partner', entry_type: 'share' },
+    { party: 'platform', entry_type: 'share' },
   ]);
   return { view, snap };
 }
 
 const push = (partnerId: string, apiKey: string | undefined, json: unknown, headers: Record<string, string> = {}) =>
-  request('POST', `/api/partners/${partnerId}/completions`, { json, headers: { ...(apiKey !== undefined && { 'x-api-key': apiKey }), ...headers } });
+  request('POST', `/api/partners/${partnerId}/completions`, {
+    json,
+    headers: { ...(apiKey !== undefined && { 'x-api-key': apiKey }), ...headers },
+  });
 
 const importCsv = (partnerId: string, token: string, csv: string, dryRun = false, contentType = 'text/csv') =>
-  request('POST', `/api/partners/${partnerId}/completions/import${dryRun ? '?dryRun=true' : ''}`, { body: csv, headers: csvHeaders(token, contentType) });
+  request('POST', `/api/partners/${partnerId}/completions/import${dryRun ? '?dryRun=true' : ''}`, {
+    body: csv,
+    headers: csvHeaders(token, contentType),
+  });
 
-const xapiPost = (body: unknown, headers: Record<string, string>) =>
-  request('POST', '/xapi/statements', { json: body, headers });
+const xapiPost = (body: unknown, headers: Record<string, string>) => request('POST', '/xapi/statements', { json: body, headers });
 
 // ── API keys ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -150,40 +172,63 @@ describe('partner API keys', () => {
     const res = await request('POST', '/api/partners/milady/api-keys', { token: admin.token });
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), partnerId: 'milady', apiKey: expect.stringMatching(/^cmk_[A-Za-z0-9_-]{43}$/), createdAt: expect.any(String) });
-    const { rows: [row] } = await system.db.query('SELECT partner_id, key_hash, created_by, revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      partnerId: 'milady',
+      apiKey: expect.stringMatching(/^cmk_[A-Za-z0-9_-]{43}$/),
+      createdAt: expect.any(String),
+    });
+    const {
+      rows: [row],
+    } = await system.db.query('SELECT partner_id, key_hash, created_by, revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
     expect(row).toEqual({ partner_id: 'milady', key_hash: sha256Hex(res.body.apiKey), created_by: admin.actor.id, revoked_at: null });
     // The clear key is nowhere in the database: not in the keys, the audit log or the idempotency records.
     for (const table of ['partner_api_keys', 'audit_log', 'idempotency_keys']) {
       expect(await count(`SELECT count(*) AS n FROM ${table} t WHERE t::text LIKE $1`, [`%${res.body.apiKey}%`])).toBe(0);
     }
-    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'partner.api_key.create' AND target_id = $1`, [res.body.id])).toBe(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'partner.api_key.create' AND target_id = $1`, [res.body.id]),
+    ).toBe(1);
 
     // With an Idempotency-Key the answer is not kept either: a replay is 201 without the key, and no second key exists.
     const idempotencyKey = `key-${randomUUID()}`;
-    const first = await request('POST', '/api/partners/milady/api-keys', { token: admin.token, headers: { 'idempotency-key': idempotencyKey } });
+    const first = await request('POST', '/api/partners/milady/api-keys', {
+      token: admin.token,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(first.status).toBe(201);
     expect(first.body.apiKey).toMatch(/^cmk_/);
     const replay = await fetch(`${system.baseUrl}/api/partners/milady/api-keys`, {
-      method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'idempotency-key': idempotencyKey },
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}`, 'idempotency-key': idempotencyKey },
     });
     expect(replay.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.headers.get('location')).toBe(`/api/partners/milady/api-keys/${first.body.id}`);
     expect(await replay.text()).toBe('');
-    expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = $1 AND response_body = 'null'::jsonb`, [idempotencyKey])).toBe(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = $1 AND response_body = 'null'::jsonb`, [idempotencyKey]),
+    ).toBe(1);
     expect(await count(`SELECT count(*) AS n FROM idempotency_keys t WHERE t::text LIKE $1`, [`%${first.body.apiKey}%`])).toBe(0);
-    expect(await count(`SELECT count(*) AS n FROM partner_api_keys WHERE created_by = $1 AND partner_id = 'milady'`, [admin.actor.id])).toBe(3);
+    expect(
+      await count(`SELECT count(*) AS n FROM partner_api_keys WHERE created_by = $1 AND partner_id = 'milady'`, [admin.actor.id]),
+    ).toBe(3);
 
     const revoke = await request('DELETE', `/api/partners/milady/api-keys/${res.body.id}`, { token: admin.token });
     expect(revoke.status).toBe(204);
     expect(revoke.body).toBe('');
-    const { rows: [revoked] } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    const {
+      rows: [revoked],
+    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
     expect(revoked.revoked_at).toBeInstanceOf(Date);
     expect((await request('DELETE', `/api/partners/milady/api-keys/${res.body.id}`, { token: admin.token })).status).toBe(204);
-    const { rows: [again] } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    const {
+      rows: [again],
+    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
     expect(again.revoked_at).toEqual(revoked.revoked_at);
-    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'partner.api_key.revoke' AND target_id = $1`, [res.body.id])).toBe(1);
+    expect(
+      await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'partner.api_key.revoke' AND target_id = $1`, [res.body.id]),
+    ).toBe(1);
   });
 
   test('an unknown partner → 404; not an admin → 403; no token → 401; a malformed id → 400; nothing is created', async () => {
@@ -201,7 +246,9 @@ describe('partner API keys', () => {
     expectProblem(await request('DELETE', `/api/partners/nrf/api-keys/${keys.milady.id}`, { token: admin.token }), 404);
     expectProblem(await request('DELETE', '/api/partners/nrf/api-keys/not-a-uuid', { token: admin.token }), 400, ['path.id']);
     expectProblem(await request('DELETE', `/api/partners/milady/api-keys/${keys.milady.id}`, { token: holder.token }), 403);
-    const { rows: [row] } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [keys.milady.id]);
+    const {
+      rows: [row],
+    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [keys.milady.id]);
     expect(row.revoked_at).toBeNull();
   });
 });
@@ -214,15 +261,33 @@ describe('partner push', () => {
     const body = { enrollmentId: id, completedAt: nowSeconds(), score: 91.5, evidenceUrl: 'https://riseup.example.org/certificates/abc' };
     const res = await push('nrf', keys.nrf.apiKey, body);
     expect(res.status).toBe(202);
-    const reportId = createHash('sha256').update(`nrf\n${id}\n${normalized(body.completedAt)}`).digest('hex');
+    const reportId = createHash('sha256')
+      .update(`nrf\n${id}\n${normalized(body.completedAt)}`)
+      .digest('hex');
     expect(res.body).toEqual({ enrollmentId: id, reportId, outcome: 'applied', status: 'completed' });
 
     const { view, snap } = await expectClosedOnce(id, student.token, 'partner_push');
     expect(view.completedAt).toBe(normalized(body.completedAt));
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
-    const { rows: [evidence] } = await system.db.query('SELECT method, report_id, outcome, reported_by, score, evidence_url FROM completion_evidence WHERE enrollment_id = $1', [id]);
-    expect(evidence).toEqual({ method: 'partner_push', report_id: reportId, outcome: 'applied', reported_by: 'partner:nrf', score: 91.5, evidence_url: body.evidenceUrl });
-    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'completion.push' AND target_id = $1 AND actor_id = 'partner:nrf'`, [id])).toBe(1);
+    const {
+      rows: [evidence],
+    } = await system.db.query(
+      'SELECT method, report_id, outcome, reported_by, score, evidence_url FROM completion_evidence WHERE enrollment_id = $1',
+      [id],
+    );
+    expect(evidence).toEqual({
+      method: 'partner_push',
+      report_id: reportId,
+      outcome: 'applied',
+      reported_by: 'partner:nrf',
+      score: 91.5,
+      evidence_url: body.evidenceUrl,
+    });
+    expect(
+      await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'completion.push' AND target_id = $1 AND actor_id = 'partner:nrf'`, [
+        id,
+      ]),
+    ).toBe(1);
 
     // The same report again, after the workflow has finished: the same answer, nothing new.
     const retry = await push('nrf', keys.nrf.apiKey, body);
@@ -311,15 +376,32 @@ describe('partner push', () => {
     const before = await snapshot(id);
     expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id }), 400, ['body.completedAt']);
     expectProblem(await push('nrf', keys.nrf.apiKey, { completedAt: '2024-06-01' }), 400, ['body.enrollmentId']);
-    expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id, externalId: 'X-1', completedAt: '2024-06-01' }), 400, ['body.enrollmentId']);
-    expectProblem(await push('nrf', keys.nrf.apiKey, {
-      enrollmentId: 'not-a-uuid', completedAt: 'yesterday', score: 101, evidenceUrl: 'ftp://example.com/x', reportId: 'has spaces',
-    }), 400, ['body.enrollmentId', 'body.completedAt', 'body.score', 'body.evidenceUrl', 'body.reportId']);
-    expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }), 400, ['body.completedAt']);
+    expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id, externalId: 'X-1', completedAt: '2024-06-01' }), 400, [
+      'body.enrollmentId',
+    ]);
+    expectProblem(
+      await push('nrf', keys.nrf.apiKey, {
+        enrollmentId: 'not-a-uuid',
+        completedAt: 'yesterday',
+        score: 101,
+        evidenceUrl: 'ftp://example.com/x',
+        reportId: 'has spaces',
+      }),
+      400,
+      ['body.enrollmentId', 'body.completedAt', 'body.score', 'body.evidenceUrl', 'body.reportId'],
+    );
+    expectProblem(
+      await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }),
+      400,
+      ['body.completedAt'],
+    );
     expect(await snapshot(id)).toEqual(before);
 
     const student = await system.token('student');
-    const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: programs.nrf, fundingSource: 'self_pay' } });
+    const created = await request('POST', '/api/enrollments', {
+      token: student.token,
+      json: { programId: programs.nrf, fundingSource: 'self_pay' },
+    });
     expect(created.status).toBe(201);
     await waitForStatus(system, student.token, created.body.enrollmentId, 'pending_payment');
     const unpaid = await push('nrf', keys.nrf.apiKey, { enrollmentId: created.body.enrollmentId, completedAt: '2024-06-01' });
@@ -335,7 +417,11 @@ describe('xAPI statements', () => {
   test('CompletedAndPassed: completed alone waits; passed (PUT) completes; failed is only recorded; retries are idempotent', async () => {
     const { id, student } = await enrollment(programs.nrfAndPassed);
     const headers = xapiHeaders('nrf', keys.nrf.apiKey);
-    const failed = statement(id, VERBS.failed, { id: randomUUID(), timestamp: '2024-08-01T09:00:00Z', result: { success: false, score: { scaled: 0.41 } } });
+    const failed = statement(id, VERBS.failed, {
+      id: randomUUID(),
+      timestamp: '2024-08-01T09:00:00Z',
+      result: { success: false, score: { scaled: 0.41 } },
+    });
     const completed = statement(id, VERBS.completed, { timestamp: nowSeconds(), result: { completion: true } });
     const first = await xapiPost([failed, completed], headers);
     expect(first.status).toBe(200);
@@ -347,7 +433,9 @@ describe('xAPI statements', () => {
     expect(snap.enrollment.status).toBe('in_progress');
     expect(snap.xapi.map((r) => r.id).sort()).toEqual([failed.id, completedId].sort());
     expect(snap.evidence).toEqual([]);
-    const { rows: [kept] } = await system.db.query('SELECT partner_id, verb, statement FROM xapi_statements WHERE id = $1', [failed.id]);
+    const {
+      rows: [kept],
+    } = await system.db.query('SELECT partner_id, verb, statement FROM xapi_statements WHERE id = $1', [failed.id]);
     expect(kept).toEqual({ partner_id: 'nrf', verb: VERBS.failed, statement: failed });
 
     const passedId = randomUUID();
@@ -359,7 +447,11 @@ describe('xAPI statements', () => {
     const { view } = await expectClosedOnce(id, student.token, 'xapi');
     expect(view.completedAt).toBe(normalized(passed.timestamp));
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
-    const { rows: [evidence] } = await system.db.query('SELECT method, report_id, outcome, score, reported_by FROM completion_evidence WHERE enrollment_id = $1', [id]);
+    const {
+      rows: [evidence],
+    } = await system.db.query('SELECT method, report_id, outcome, score, reported_by FROM completion_evidence WHERE enrollment_id = $1', [
+      id,
+    ]);
     expect(evidence).toEqual({ method: 'xapi', report_id: passedId, outcome: 'applied', score: 87, reported_by: 'partner:nrf' });
 
     // The same statements again (a client retry): the same ids back, nothing stored twice, nothing reported again.
@@ -420,13 +512,31 @@ describe('xAPI statements', () => {
     ];
     for (const [body, field] of cases) expectProblem(await xapiPost(body, headers), 400, [field]);
     const duplicate = randomUUID();
-    expectProblem(await xapiPost([{ ...good, id: duplicate }, { ...good, id: duplicate }], headers), 400, ['body.1.id']);
-    const notJson = await request('POST', '/xapi/statements', { body: '{"actor":', headers: { ...headers, 'content-type': 'application/json' } });
+    expectProblem(
+      await xapiPost(
+        [
+          { ...good, id: duplicate },
+          { ...good, id: duplicate },
+        ],
+        headers,
+      ),
+      400,
+      ['body.1.id'],
+    );
+    const notJson = await request('POST', '/xapi/statements', {
+      body: '{"actor":',
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
     expectProblem(notJson, 400);
     expect(notJson.headers.get('x-experience-api-version')).toBe('1.0.3');
-    expectProblem(await request('POST', '/xapi/statements', { body: 'actor=x', headers: { ...headers, 'content-type': 'text/plain' } }), 415);
+    expectProblem(
+      await request('POST', '/xapi/statements', { body: 'actor=x', headers: { ...headers, 'content-type': 'text/plain' } }),
+      415,
+    );
     const putId = randomUUID();
-    expectProblem(await request('PUT', `/xapi/statements?statementId=${putId}`, { json: { ...good, id: randomUUID() }, headers }), 400, ['body.id']);
+    expectProblem(await request('PUT', `/xapi/statements?statementId=${putId}`, { json: { ...good, id: randomUUID() }, headers }), 400, [
+      'body.id',
+    ]);
     expectProblem(await request('PUT', '/xapi/statements', { json: good, headers }), 400, ['query.statementId']);
     expectProblem(await request('PUT', `/xapi/statements?statementId=${putId}`, { json: [good], headers }), 400, ['body']);
     expect(await count('SELECT count(*) AS n FROM xapi_statements')).toBe(statementsBefore);
@@ -441,8 +551,11 @@ describe('xAPI statements', () => {
     expectProblem(await xapiPost(statement(randomUUID(), VERBS.completed), nrf), 404);
     expectProblem(await xapiPost(statement(id, VERBS.completed), nrf), 404);
     for (const headers of [
-      xapiHeaders('nrf', keys.nrfRevoked.apiKey), xapiHeaders('milady', keys.nrf.apiKey), xapiHeaders('nrf', 'cmk_wrong'),
-      { 'x-experience-api-version': '1.0.3' }, { 'x-experience-api-version': '1.0.3', authorization: `Bearer ${admin.token}` },
+      xapiHeaders('nrf', keys.nrfRevoked.apiKey),
+      xapiHeaders('milady', keys.nrf.apiKey),
+      xapiHeaders('nrf', 'cmk_wrong'),
+      { 'x-experience-api-version': '1.0.3' },
+      { 'x-experience-api-version': '1.0.3', authorization: `Bearer ${admin.token}` },
     ]) {
       const res = await xapiPost(statement(id, VERBS.completed), headers);
       expectProblem(res, 401);
@@ -486,7 +599,8 @@ describe('CSV import', () => {
     const dry = await importCsv('nrf', holder.token, csv, true);
     expect(dry.status).toBe(200);
     expect(dry.body).toEqual({
-      partnerId: 'nrf', dryRun: true,
+      partnerId: 'nrf',
+      dryRun: true,
       rows: [
         { line: 2, outcome: 'matched', message: expect.stringContaining('completes the enrollment'), enrollmentId: a.id },
         { line: 3, outcome: 'matched', message: expect.stringContaining('completes the enrollment'), enrollmentId: b.id },
@@ -533,19 +647,19 @@ describe('CSV import', () => {
     const unknownId = randomUUID();
     const future = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const csv = [
-      'Enrollment ID,Completed At,Notes',              // 1: header (spelling and an extra column tolerated)
-      `${good.id},${TODAY},"finished, with honours"`,   // 2: matched
-      `${unknownId},2024-03-04,`,                       // 3: unknown
-      'not-a-uuid,2024-03-04,',                         // 4: invalid id
-      `${notLaunched.id},04/03/2024,`,                  // 5: invalid date
-      `${notLaunched.id},${future},`,                   // 6: future date
-      `,2024-03-04,`,                                   // 7: missing id
-      `${notLaunched.id},,`,                            // 8: missing date
-      `${otherHolders.id},2024-03-04,`,                 // 9: another holder's enrollment: unknown
-      `${otherPartners.id},2024-03-04,`,                // 10: another partner's enrollment: unknown
-      `${good.id},2024-03-04`,                          // 11: wrong field count
-      `${good.id},${nowSeconds()},"a second report,`,   // 12-13: a quoted field over two lines…
-      'same row"',                                      //        …an earlier row completes the same enrollment
+      'Enrollment ID,Completed At,Notes', // 1: header (spelling and an extra column tolerated)
+      `${good.id},${TODAY},"finished, with honours"`, // 2: matched
+      `${unknownId},2024-03-04,`, // 3: unknown
+      'not-a-uuid,2024-03-04,', // 4: invalid id
+      `${notLaunched.id},04/03/2024,`, // 5: invalid date
+      `${notLaunched.id},${future},`, // 6: future date
+      `,2024-03-04,`, // 7: missing id
+      `${notLaunched.id},,`, // 8: missing date
+      `${otherHolders.id},2024-03-04,`, // 9: another holder's enrollment: unknown
+      `${otherPartners.id},2024-03-04,`, // 10: another partner's enrollment: unknown
+      `${good.id},2024-03-04`, // 11: wrong field count
+      `${good.id},${nowSeconds()},"a second report,`, // 12-13: a quoted field over two lines…
+      'same row"', //        …an earlier row completes the same enrollment
       '',
     ].join('\n');
     const expected = [
@@ -584,13 +698,25 @@ describe('CSV import', () => {
     expect(await Promise.all(untouched.map((e) => snapshot(e.id)))).toEqual(before);
 
     // An admin sees every holder's enrollments of the partner; another partner's stay unknown.
-    const asAdmin = await importCsv('nrf', admin.token, `enrollmentId,completedAt\n${otherHolders.id},${TODAY}\n${otherPartners.id},${TODAY}\n`, true);
+    const asAdmin = await importCsv(
+      'nrf',
+      admin.token,
+      `enrollmentId,completedAt\n${otherHolders.id},${TODAY}\n${otherPartners.id},${TODAY}\n`,
+      true,
+    );
     expect(asAdmin.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['matched', 'unknown']);
     // A withdrawn (or not yet paid) enrollment cannot take a completion: invalid.
     const wd = await request('POST', `/api/enrollments/${notLaunched.id}/withdraw`, { token: notLaunched.student.token, json: {} });
     expect(wd.status).toBe(200);
     const afterWithdraw = await importCsv('nrf', holder.token, `enrollmentId,completedAt\n${notLaunched.id},2024-03-04\n`);
-    expect(afterWithdraw.body.rows).toEqual([{ line: 2, outcome: 'invalid', message: 'the enrollment is withdrawn: a completion cannot be recorded', enrollmentId: notLaunched.id }]);
+    expect(afterWithdraw.body.rows).toEqual([
+      {
+        line: 2,
+        outcome: 'invalid',
+        message: 'the enrollment is withdrawn: a completion cannot be recorded',
+        enrollmentId: notLaunched.id,
+      },
+    ]);
     expect((await snapshot(notLaunched.id)).evidence).toEqual([]);
   });
 
@@ -599,24 +725,45 @@ describe('CSV import', () => {
     const before = await snapshot(id);
     const auditBefore = await auditCount('completion.import');
     const csv = `enrollmentId,completedAt\n${id},2024-01-02\n`;
-    expectProblem(await importCsv('nrf', holder.token, JSON.stringify({ enrollmentId: id, completedAt: '2024-01-02' }), false, 'application/json'), 415);
+    expectProblem(
+      await importCsv('nrf', holder.token, JSON.stringify({ enrollmentId: id, completedAt: '2024-01-02' }), false, 'application/json'),
+      415,
+    );
     expectProblem(await importCsv('nrf', holder.token, csv, false, 'text/plain'), 415);
     expectProblem(await importCsv('nrf', holder.token, csv, false, 'text/csv; charset=iso-8859-1'), 415);
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(64)]);
-    const binary = await fetch(`${system.baseUrl}/api/partners/nrf/completions/import`, { method: 'POST', headers: csvHeaders(holder.token), body: png });
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      Buffer.from('IHDR'),
+      Buffer.alloc(64),
+    ]);
+    const binary = await fetch(`${system.baseUrl}/api/partners/nrf/completions/import`, {
+      method: 'POST',
+      headers: csvHeaders(holder.token),
+      body: png,
+    });
     expect(binary.status).toBe(415);
     expect(binary.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expectProblem(await importCsv('nrf', holder.token, `id,date\n${id},2024-01-02\n`), 400, ['body.header.enrollmentId', 'body.header.completedAt']);
+    expectProblem(await importCsv('nrf', holder.token, `id,date\n${id},2024-01-02\n`), 400, [
+      'body.header.enrollmentId',
+      'body.header.completedAt',
+    ]);
     expectProblem(await importCsv('nrf', holder.token, `enrollmentId\n${id}\n`), 400, ['body.header.completedAt']);
     expectProblem(await importCsv('nrf', holder.token, `enrollmentId,completedAt\n"${id},2024-01-02\n`), 400, ['body']);
     expectProblem(await importCsv('nrf', holder.token, `enrollmentId,completedAt\n${id},2024"-01-02\n`), 400, ['body']);
     expectProblem(await importCsv('nrf', holder.token, ''), 400);
     expectProblem(await importCsv('nrf', holder.token, `enrollmentId,completedAt\n${`${id},2024-01-02\n`.repeat(5001)}`), 413);
-    expectProblem(await importCsv('nrf', holder.token, `enrollmentId,completedAt,notes\n${id},2024-01-02,${'x'.repeat(1024 * 1024)}\n`), 413);
+    expectProblem(
+      await importCsv('nrf', holder.token, `enrollmentId,completedAt,notes\n${id},2024-01-02,${'x'.repeat(1024 * 1024)}\n`),
+      413,
+    );
     expectProblem(await importCsv('nrf', (await system.token('student')).token, csv), 403);
     expectProblem(await importCsv('nrf', 'garbage', csv), 401);
     expectProblem(await importCsv('no-such-partner', admin.token, csv), 404);
-    expectProblem(await request('POST', '/api/partners/nrf/completions/import?dryRun=maybe', { body: csv, headers: csvHeaders(holder.token) }), 400, ['query.dryRun']);
+    expectProblem(
+      await request('POST', '/api/partners/nrf/completions/import?dryRun=maybe', { body: csv, headers: csvHeaders(holder.token) }),
+      400,
+      ['query.dryRun'],
+    );
     expect(await snapshot(id)).toEqual(before);
     expect(await auditCount('completion.import')).toBe(auditBefore);
   });
@@ -642,7 +789,9 @@ describe('two channels at once', () => {
     const { view } = await expectClosedOnce(id, student.token, winner);
     expect(view.completedAt).toBe(normalized(winner === 'partner_push' ? pushedAt : importedAt));
     await eventually(async () => (await snapshot(id)).evidence.length === 2, 'both reports as evidence');
-    const { rows } = await system.db.query('SELECT method, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method', [id]);
+    const { rows } = await system.db.query('SELECT method, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method', [
+      id,
+    ]);
     expect(rows).toEqual([
       { method: 'csv_import', outcome: winner === 'csv_import' ? 'applied' : 'already_complete' },
       { method: 'partner_push', outcome: winner === 'partner_push' ? 'applied' : 'already_complete' },
@@ -655,12 +804,23 @@ describe('two channels at once', () => {
 describe('withdrawal', () => {
   test('the student withdraws before launch: full refund, status withdrawn; again → 409; a completion afterwards → 409', async () => {
     const { id, student } = await enrollment(programs.nrf, false);
-    const res = await request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 'moved to another city' } });
+    const res = await request('POST', `/api/enrollments/${id}/withdraw`, {
+      token: student.token,
+      json: { reason: 'moved to another city' },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ enrollmentId: id, status: 'withdrawn', refundCents: 5000, currency: 'usd' });
     await waitForStatus(system, student.token, id, 'withdrawn');
-    await eventually(async () => (await count('SELECT count(*) AS n FROM refunds WHERE enrollment_id = $1 AND amount_cents = 5000', [id])) === 1, 'the refund');
-    expect(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'enrollment.withdraw' AND target_id = $1 AND actor_id = $2`, [id, student.actor.id])).toBe(1);
+    await eventually(
+      async () => (await count('SELECT count(*) AS n FROM refunds WHERE enrollment_id = $1 AND amount_cents = 5000', [id])) === 1,
+      'the refund',
+    );
+    expect(
+      await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'enrollment.withdraw' AND target_id = $1 AND actor_id = $2`, [
+        id,
+        student.actor.id,
+      ]),
+    ).toBe(1);
     const before = await snapshot(id);
     expectProblem(await request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token }), 409);
     expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-06-01' }), 409);
@@ -671,7 +831,9 @@ describe('withdrawal', () => {
     const { id, student } = await enrollment(programs.nrf);
     expectProblem(await request('POST', `/api/enrollments/${id}/withdraw`, { token: (await system.token('student')).token }), 404);
     expectProblem(await request('POST', `/api/enrollments/${id}/withdraw`, { token: holder.token }), 403);
-    expectProblem(await request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 42 } }), 400, ['body.reason']);
+    expectProblem(await request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 42 } }), 400, [
+      'body.reason',
+    ]);
     expectProblem(await request('POST', `/api/enrollments/${randomUUID()}/withdraw`, { token: admin.token }), 404);
     expect((await snapshot(id)).enrollment.status).toBe('in_progress');
     const res = await request('POST', `/api/enrollments/${id}/withdraw`, { token: admin.token });

@@ -31,8 +31,14 @@ beforeAll(async () => {
   const program = await request('POST', '/api/programs', {
     token: admin.token,
     json: {
-      title: `Completion dates ${randomUUID().slice(0, 6)}`, partnerId: 'nrf', priceCents: 5000, currency: 'usd', holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 }, credentialType: 'occupational_certificate', deadlineDays: 365,
+      title: `Completion dates ${randomUUID().slice(0, 6)}`,
+      partnerId: 'nrf',
+      priceCents: 5000,
+      currency: 'usd',
+      holderId: holder.actor.id,
+      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
+      credentialType: 'occupational_certificate',
+      deadlineDays: 365,
     },
   });
   expect(program.status).toBe(201);
@@ -50,7 +56,10 @@ const dayOf = (ms: number) => iso(ms).slice(0, 10);
 /** A voucher-funded enrollment of a new student, launched unless asked not to; `launchedAt` from the read model. */
 async function enrollment(launch = true) {
   const student = await system.token('student');
-  const res = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, programId) });
+  const res = await request('POST', '/api/enrollments', {
+    token: student.token,
+    json: await fundedEnrollmentBody(system, student.actor, programId),
+  });
   expect(res.status).toBe(201);
   const id: string = res.body.enrollmentId;
   await waitForStatus(system, student.token, id, 'ready_to_launch');
@@ -85,11 +94,14 @@ const IN_FUTURE = /is in the future \(it is now /;
 test('mark-complete: before the launch, before the start (not launched), or in the future → 400 naming body.completedAt; today completes', async () => {
   const { id, launchedAt } = await enrollment();
   const before = await snapshot(id);
-  const mark = (completedAt: string) => request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: id, completedAt } });
+  const mark = (completedAt: string) =>
+    request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: id, completedAt } });
 
   const early = await mark(dayOf(launchedAt - 2 * DAY));
   expectDateProblem(early, 'body.completedAt', BEFORE_LAUNCH);
-  expect(early.body.detail).toBe(`completedAt ${dayOf(launchedAt - 2 * DAY)} is before the course was launched on ${iso(launchedAt).slice(0, 16).replace('T', ' ')} UTC`);
+  expect(early.body.detail).toBe(
+    `completedAt ${dayOf(launchedAt - 2 * DAY)} is before the course was launched on ${iso(launchedAt).slice(0, 16).replace('T', ' ')} UTC`,
+  );
   expectDateProblem(await mark(iso(launchedAt - HOUR)), 'body.completedAt', BEFORE_LAUNCH);
   // The future is refused by the API when it reads the body, with the rule's own message.
   expectDateProblem(await mark(dayOf(Date.now() + 2 * DAY)), 'body.completedAt', IN_FUTURE);
@@ -99,14 +111,24 @@ test('mark-complete: before the launch, before the start (not launched), or in t
   const today = dayOf(Date.now());
   const marked = await mark(today);
   expect(marked.status).toBe(200);
-  expect(marked.body).toEqual(expect.objectContaining({ status: 'completed', completedAt: `${today}T00:00:00.000Z`, completionMethod: 'manual' }));
+  expect(marked.body).toEqual(
+    expect.objectContaining({ status: 'completed', completedAt: `${today}T00:00:00.000Z`, completionMethod: 'manual' }),
+  );
 
   // Not launched yet: the bound is the enrollment's start.
   const notLaunched = await enrollment(false);
-  const created: number = (await system.db.query('SELECT created_at FROM enrollments WHERE id = $1', [notLaunched.id])).rows[0].created_at.getTime();
-  const beforeStart = await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: notLaunched.id, completedAt: iso(created - HOUR) } });
+  const created: number = (
+    await system.db.query('SELECT created_at FROM enrollments WHERE id = $1', [notLaunched.id])
+  ).rows[0].created_at.getTime();
+  const beforeStart = await request('POST', '/api/program-holder/mark-complete', {
+    token: holder.token,
+    json: { enrollmentId: notLaunched.id, completedAt: iso(created - HOUR) },
+  });
   expectDateProblem(beforeStart, 'body.completedAt', /is before the enrollment started on /);
-  const ok = await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: notLaunched.id, completedAt: today } });
+  const ok = await request('POST', '/api/program-holder/mark-complete', {
+    token: holder.token,
+    json: { enrollmentId: notLaunched.id, completedAt: today },
+  });
   expect(ok.status).toBe(200);
   await waitForStatus(system, notLaunched.student.token, notLaunched.id, 'closed');
 });
@@ -115,7 +137,10 @@ test('student upload: a date before the launch or in the future → 400 at submi
   const { id, student, launchedAt } = await enrollment();
   const before = await snapshot(id);
   const upload = (completedAt: string) =>
-    request('POST', `/api/enrollments/${id}/completion-submissions`, { token: student.token, body: evidenceForm(pdf, 'evidence.pdf', completedAt) });
+    request('POST', `/api/enrollments/${id}/completion-submissions`, {
+      token: student.token,
+      body: evidenceForm(pdf, 'evidence.pdf', completedAt),
+    });
 
   expectDateProblem(await upload(dayOf(launchedAt - 2 * DAY)), 'body.completedAt', BEFORE_LAUNCH);
   expectDateProblem(await upload(iso(Date.now() + 2 * DAY)), 'body.completedAt', IN_FUTURE);
@@ -134,7 +159,10 @@ test('partner push: before the launch or in the future → 400 naming body.compl
   const { id, student, launchedAt } = await enrollment();
   const before = await snapshot(id);
   const push = (completedAt: string, reportId = randomUUID()) =>
-    request('POST', '/api/partners/nrf/completions', { json: { enrollmentId: id, completedAt, reportId }, headers: { 'x-api-key': apiKey } });
+    request('POST', '/api/partners/nrf/completions', {
+      json: { enrollmentId: id, completedAt, reportId },
+      headers: { 'x-api-key': apiKey },
+    });
 
   const early = await push(iso(launchedAt - DAY));
   expectDateProblem(early, 'body.completedAt', BEFORE_LAUNCH);
@@ -164,7 +192,10 @@ test('xAPI: a completed or passed statement dated before the launch or in the fu
   const batch = await post([statement(id, VERBS.experienced), statement(id, VERBS.passed, { timestamp: iso(launchedAt - HOUR) })]);
   expectDateProblem(batch, 'body.1.timestamp', /is before the course was launched/);
   expectDateProblem(await post(statement(id, VERBS.completed, { timestamp: iso(Date.now() + DAY) })), 'body.timestamp', IN_FUTURE);
-  const put = await request('PUT', `/xapi/statements?statementId=${randomUUID()}`, { json: statement(id, VERBS.completed, { timestamp: iso(launchedAt - DAY) }), headers });
+  const put = await request('PUT', `/xapi/statements?statementId=${randomUUID()}`, {
+    json: statement(id, VERBS.completed, { timestamp: iso(launchedAt - DAY) }),
+    headers,
+  });
   expectDateProblem(put, 'body.timestamp', /is before the course was launched/);
   expect(await snapshot(id)).toEqual(before);
 
@@ -183,10 +214,18 @@ test('CSV import: rows dated before the launch or in the future are invalid with
   const early = dayOf(bad.launchedAt - 2 * DAY);
   const csv = `enrollmentId,completedAt\n${bad.id},${early}\n${future.id},${iso(Date.now() + DAY)}\n${good.id},${dayOf(Date.now())}\n`;
   const importCsv = (dryRun: boolean) =>
-    request('POST', `/api/partners/nrf/completions/import${dryRun ? '?dryRun=true' : ''}`, { body: csv, headers: csvHeaders(holder.token) });
+    request('POST', `/api/partners/nrf/completions/import${dryRun ? '?dryRun=true' : ''}`, {
+      body: csv,
+      headers: csvHeaders(holder.token),
+    });
 
   const expected = [
-    { line: 2, outcome: 'invalid', enrollmentId: bad.id, message: `completedAt ${early} is before the course was launched on ${iso(bad.launchedAt).slice(0, 16).replace('T', ' ')} UTC` },
+    {
+      line: 2,
+      outcome: 'invalid',
+      enrollmentId: bad.id,
+      message: `completedAt ${early} is before the course was launched on ${iso(bad.launchedAt).slice(0, 16).replace('T', ' ')} UTC`,
+    },
     { line: 3, outcome: 'invalid', message: expect.stringMatching(/^completedAt \S+ is in the future \(it is now /) },
     { line: 4, outcome: 'matched', enrollmentId: good.id, message: expect.stringContaining('completes the enrollment') },
   ];

@@ -31,10 +31,18 @@ describe('a database that accepts connections and never answers', () => {
     const port = await listenOnFreePort(blackHole);
     db = createPool(`postgres://postgres@127.0.0.1:${port}/nothing`, 2, 500);
     const app = createApp({
-      config: loadConfig({ NODE_ENV: 'test' }), db, files: createLocalFileStore(os.tmpdir()), enrollments: {} as EnrollmentClient,
-      authenticate: async () => { throw new Error('no tokens here'); }, temporalHealth: async () => ({}),
+      config: loadConfig({ NODE_ENV: 'test' }),
+      db,
+      files: createLocalFileStore(os.tmpdir()),
+      enrollments: {} as EnrollmentClient,
+      authenticate: async () => {
+        throw new Error('no tokens here');
+      },
+      temporalHealth: async () => ({}),
     });
-    server = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    server = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     request = httpClient(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
   });
   afterAll(async () => {
@@ -97,14 +105,19 @@ describe('settings that bound waiting and reading', () => {
   });
 
   test('an Idempotency-Key lease no longer than a workflow call is refused, naming the variable', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', IDEMPOTENCY_LEASE: '20s' })).toThrow(/IDEMPOTENCY_LEASE: must be longer than TEMPORAL_CALL_TIMEOUT/);
+    expect(() => loadConfig({ NODE_ENV: 'test', IDEMPOTENCY_LEASE: '20s' })).toThrow(
+      /IDEMPOTENCY_LEASE: must be longer than TEMPORAL_CALL_TIMEOUT/,
+    );
     expect(() => loadConfig({ NODE_ENV: 'test', IDEMPOTENCY_LEASE: '10s', TEMPORAL_CALL_TIMEOUT: '5s' })).not.toThrow();
   });
 
-  test.each(['PARTNER_RESPONSE_MAX_BYTES', 'OPENAI_RESPONSE_MAX_BYTES', 'STRIPE_RESPONSE_MAX_BYTES'])('%s must be a positive whole number', (name) => {
-    expect(() => loadConfig({ NODE_ENV: 'test', [name]: '0' })).toThrow(new RegExp(name));
-    expect(() => loadConfig({ NODE_ENV: 'test', [name]: 'lots' })).toThrow(new RegExp(name));
-  });
+  test.each(['PARTNER_RESPONSE_MAX_BYTES', 'OPENAI_RESPONSE_MAX_BYTES', 'STRIPE_RESPONSE_MAX_BYTES'])(
+    '%s must be a positive whole number',
+    (name) => {
+      expect(() => loadConfig({ NODE_ENV: 'test', [name]: '0' })).toThrow(new RegExp(name));
+      expect(() => loadConfig({ NODE_ENV: 'test', [name]: 'lots' })).toThrow(new RegExp(name));
+    },
+  );
 
   test('durations are durations', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_CONNECT_TIMEOUT: '5' })).toThrow(/DATABASE_CONNECT_TIMEOUT/);

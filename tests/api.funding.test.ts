@@ -31,11 +31,17 @@ afterAll(async () => {
 }, 60_000);
 
 type Session = Awaited<ReturnType<System['token']>>;
-const funder = (organizationId = `board-${randomUUID().slice(0, 6)}`) => system.token('funder', { id: `funder-${organizationId}`, organizationId });
+const funder = (organizationId = `board-${randomUUID().slice(0, 6)}`) =>
+  system.token('funder', { id: `funder-${organizationId}`, organizationId });
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const voucherBody = (student: Session, o: Record<string, unknown> = {}) => ({
-  number: `ITA-${randomUUID().slice(0, 8)}`, fundingSource: 'wioa_ita', studentEmail: student.actor.email, amountCents: 1_000_000,
-  currency: 'usd', expiresOn: inDays(30), ...o,
+  number: `ITA-${randomUUID().slice(0, 8)}`,
+  fundingSource: 'wioa_ita',
+  studentEmail: student.actor.email,
+  amountCents: 1_000_000,
+  currency: 'usd',
+  expiresOn: inDays(30),
+  ...o,
 });
 const enroll = (student: Session, json: unknown, headers: Record<string, string> = {}) =>
   request('POST', '/api/enrollments', { token: student.token, json, headers });
@@ -51,17 +57,30 @@ describe('issuing vouchers', () => {
     expectProblem(await request('POST', '/api/vouchers', { token: f.token, json: { ...body, number: body.number.toLowerCase() } }), 409);
     // Another organization may use the same number.
     expect((await request('POST', '/api/vouchers', { token: (await funder()).token, json: body })).status).toBe(201);
-    expectProblem(await request('POST', '/api/vouchers', { token: f.token, json: voucherBody(student, { organizationId: 'someone-else' }) }), 403);
+    expectProblem(
+      await request('POST', '/api/vouchers', { token: f.token, json: voucherBody(student, { organizationId: 'someone-else' }) }),
+      403,
+    );
 
     const admin = await system.token('admin');
     expectProblem(await request('POST', '/api/vouchers', { token: admin.token, json: voucherBody(student) }), 400, ['body.organizationId']);
-    expect((await request('POST', '/api/vouchers', { token: admin.token, json: voucherBody(student, { organizationId: 'board-x' }) })).status).toBe(201);
+    expect(
+      (await request('POST', '/api/vouchers', { token: admin.token, json: voucherBody(student, { organizationId: 'board-x' }) })).status,
+    ).toBe(201);
     expectProblem(await request('POST', '/api/vouchers', { token: student.token, json: voucherBody(student) }), 403);
-    expectProblem(await request('POST', '/api/vouchers', { token: f.token, json: voucherBody(student, { programId: randomUUID() }) }), 400, ['body.programId']);
-    expectProblem(await request('POST', '/api/vouchers', {
-      token: f.token,
-      json: { number: '', fundingSource: 'self_pay', amountCents: -5, currency: 'dollars', expiresOn: '2020-01-01' },
-    }), 400, ['body.number', 'body.fundingSource', 'body.amountCents', 'body.currency', 'body.expiresOn', 'body.studentEmail']);
+    expectProblem(
+      await request('POST', '/api/vouchers', { token: f.token, json: voucherBody(student, { programId: randomUUID() }) }),
+      400,
+      ['body.programId'],
+    );
+    expectProblem(
+      await request('POST', '/api/vouchers', {
+        token: f.token,
+        json: { number: '', fundingSource: 'self_pay', amountCents: -5, currency: 'dollars', expiresOn: '2020-01-01' },
+      }),
+      400,
+      ['body.number', 'body.fundingSource', 'body.amountCents', 'body.currency', 'body.expiresOn', 'body.studentEmail'],
+    );
   });
 
   test('a CSV of vouchers: the dry run changes nothing, the import issues the valid rows once, a second import changes nothing', async () => {
@@ -76,14 +95,25 @@ describe('issuing vouchers', () => {
       `CSV-4,wioa_ita,${student.actor.email},,10,usd,2020-01-01,`,
       `CSV-5,wioa_ita,${student.actor.email},,10,usd,${inDays(9)},${randomUUID()}`,
     ].join('\r\n');
-    const send = (dryRun: boolean) => request('POST', `/api/vouchers/import?dryRun=${dryRun}`, {
-      token: f.token, body: csv, headers: { 'content-type': 'text/csv' },
-    });
-    const count = async () => Number((await system.db.query('SELECT count(*) AS n FROM vouchers WHERE organization_id = $1', [f.actor.organizationId])).rows[0].n);
+    const send = (dryRun: boolean) =>
+      request('POST', `/api/vouchers/import?dryRun=${dryRun}`, {
+        token: f.token,
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+    const count = async () =>
+      Number((await system.db.query('SELECT count(*) AS n FROM vouchers WHERE organization_id = $1', [f.actor.organizationId])).rows[0].n);
 
     const dry = await send(true);
     expect(dry.status).toBe(200);
-    expect(dry.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['issued', 'issued', 'already_issued', 'invalid', 'invalid', 'invalid']);
+    expect(dry.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'issued',
+      'issued',
+      'already_issued',
+      'invalid',
+      'invalid',
+      'invalid',
+    ]);
     expect(dry.body.rows[2].message).toBe('line 2 issues this number already');
     expect(await count()).toBe(0);
 
@@ -94,13 +124,16 @@ describe('issuing vouchers', () => {
     expect(again.body.summary).toEqual({ issued: 0, already_issued: 3, invalid: 3 });
     expect(await count()).toBe(2);
 
-    expectProblem(await request('POST', '/api/vouchers/import', { token: f.token, body: 'number\r\nX-1', headers: { 'content-type': 'text/csv' } }), 400);
+    expectProblem(
+      await request('POST', '/api/vouchers/import', { token: f.token, body: 'number\r\nX-1', headers: { 'content-type': 'text/csv' } }),
+      400,
+    );
     expectProblem(await request('POST', '/api/vouchers/import', { token: f.token, json: { number: 'X' } }), 415);
   });
 });
 
 describe('funded enrollments', () => {
-  test('a registered voucher funds the enrollment; unknown, someone else\'s and expired vouchers get one and the same 422', async () => {
+  test("a registered voucher funds the enrollment; unknown, someone else's and expired vouchers get one and the same 422", async () => {
     const f = await funder();
     const student = await system.token('student');
     const issued = voucherBody(student, { programId: IC3.id });
@@ -112,7 +145,9 @@ describe('funded enrollments', () => {
     const expired = `ITA-OLD-${randomUUID().slice(0, 6)}`;
     await system.db.query(
       `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
-       VALUES ($1, $2, $3, 'wioa_ita', $4, 100000, 'usd', current_date - 1, 'test')`, [randomUUID(), f.actor.organizationId, expired, student.actor.id]);
+       VALUES ($1, $2, $3, 'wioa_ita', $4, 100000, 'usd', current_date - 1, 'test')`,
+      [randomUUID(), f.actor.organizationId, expired, student.actor.id],
+    );
 
     const refusals = [];
     for (const voucherNumber of [`ITA-NEVER-${randomUUID().slice(0, 6)}`, theirs.number, expired]) {
@@ -123,7 +158,9 @@ describe('funded enrollments', () => {
     expect(new Set(refusals).size).toBe(1);
     // The voucher names a program: it funds that one only (the student may know why).
     expectProblem(await enroll(student, { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: issued.number }), 422);
-    expect(Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n)).toBe(0);
+    expect(
+      Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
+    ).toBe(0);
 
     const created = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: issued.number.toLowerCase() });
     expect(created.status).toBe(201);
@@ -131,14 +168,25 @@ describe('funded enrollments', () => {
 
     // The funder sees the voucher used by that enrollment, and the enrollment with its outcome so far; another does not.
     const vouchers = await request('GET', '/api/vouchers', { token: f.token });
-    expect(vouchers.body.vouchers.find((v: { number: string }) => v.number === issued.number))
-      .toMatchObject({ status: 'used', enrollmentId: created.body.enrollmentId, amountCents: 1_000_000 });
-    expect(vouchers.body.vouchers.find((v: { number: string }) => v.number === expired)).toMatchObject({ status: 'expired', enrollmentId: null });
+    expect(vouchers.body.vouchers.find((v: { number: string }) => v.number === issued.number)).toMatchObject({
+      status: 'used',
+      enrollmentId: created.body.enrollmentId,
+      amountCents: 1_000_000,
+    });
+    expect(vouchers.body.vouchers.find((v: { number: string }) => v.number === expired)).toMatchObject({
+      status: 'expired',
+      enrollmentId: null,
+    });
     const funded = await request('GET', '/api/funded-enrollments', { token: f.token });
-    expect(funded.body.enrollments).toEqual([expect.objectContaining({
-      enrollmentId: created.body.enrollmentId, status: 'ready_to_launch', programId: IC3.id, credential: null,
-      voucher: expect.objectContaining({ number: issued.number, coveredCents: IC3.priceCents, released: false }),
-    })]);
+    expect(funded.body.enrollments).toEqual([
+      expect.objectContaining({
+        enrollmentId: created.body.enrollmentId,
+        status: 'ready_to_launch',
+        programId: IC3.id,
+        credential: null,
+        voucher: expect.objectContaining({ number: issued.number, coveredCents: IC3.priceCents, released: false }),
+      }),
+    ]);
     expect((await request('GET', '/api/funded-enrollments', { token: (await funder()).token })).body.enrollments).toEqual([]);
     expectProblem(await request('GET', '/api/funded-enrollments', { token: student.token }), 403);
   });
@@ -156,11 +204,25 @@ describe('funded enrollments', () => {
     const session = system.stripe.sessions.find((s) => s.id === sessionId)!;
     expect(session.params.get('line_items[0][price_data][unit_amount]')).toBe(String(DEMO.priceCents - 2_000));
 
-    const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: sessionId, enrollmentId, amountTotal: DEMO.priceCents - 2_000, currency: 'usd' });
-    expect((await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })).status).toBe(200);
+    const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      id: sessionId,
+      enrollmentId,
+      amountTotal: DEMO.priceCents - 2_000,
+      currency: 'usd',
+    });
+    expect(
+      (
+        await request('POST', '/api/webhooks/stripe', {
+          body: payload,
+          headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(200);
     await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
     const { rows } = await system.db.query(
-      `SELECT provider, amount_cents, status FROM payments WHERE enrollment_id = $1 ORDER BY provider`, [enrollmentId]);
+      `SELECT provider, amount_cents, status FROM payments WHERE enrollment_id = $1 ORDER BY provider`,
+      [enrollmentId],
+    );
     expect(rows).toEqual([
       { provider: 'sponsor', amount_cents: 2_000, status: 'accepted' },
       { provider: 'stripe', amount_cents: DEMO.priceCents - 2_000, status: 'accepted' },
@@ -177,14 +239,19 @@ describe('funded enrollments', () => {
     expect(withdrawn.status).toBe(200);
     await waitForStatus(system, student.token, first.body.enrollmentId, 'withdrawn');
     const admin = await system.token('admin');
-    const listed = (await request('GET', '/api/vouchers?organizationId=test-workforce-board&limit=500', { token: admin.token })).body.vouchers;
-    expect(listed.find((v: { number: string }) => v.number === body.voucherNumber)).toMatchObject({ status: 'released', enrollmentId: null });
+    const listed = (await request('GET', '/api/vouchers?organizationId=test-workforce-board&limit=500', { token: admin.token })).body
+      .vouchers;
+    expect(listed.find((v: { number: string }) => v.number === body.voucherNumber)).toMatchObject({
+      status: 'released',
+      enrollmentId: null,
+    });
     const second = await enroll(student, body);
     expect(second.status).toBe(201);
     expect(second.body.enrollmentId).not.toBe(first.body.enrollmentId);
     // The funder's WIOA export holds its participant (the withdrawal is their exit); another funder's does not.
     const today = new Date().toISOString().slice(0, 10);
-    const exportOf = async (f: Session) => (await request('GET', `/api/reports/wioa?from=${today}&to=${today}`, { token: f.token })).body as string;
+    const exportOf = async (f: Session) =>
+      (await request('GET', `/api/reports/wioa?from=${today}&to=${today}`, { token: f.token })).body as string;
     expect(await exportOf(await system.token('funder', { organizationId: 'test-workforce-board' }))).toContain(first.body.enrollmentId);
     expect(await exportOf(await funder())).not.toContain(first.body.enrollmentId);
   });
@@ -198,13 +265,17 @@ describe('funded enrollments', () => {
     expect(b.body).toMatchObject({ status: 'pending_payment', amountDueCents: DEMO.priceCents - partial.amountCents });
     const f = await system.token('funder', { organizationId: DEMO_FUNDER_ORGANIZATION_ID });
     const funded = await request('GET', '/api/funded-enrollments', { token: f.token });
-    expect(funded.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId).sort()).toEqual([a.body.enrollmentId, b.body.enrollmentId].sort());
+    expect(funded.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId).sort()).toEqual(
+      [a.body.enrollmentId, b.body.enrollmentId].sort(),
+    );
   });
 });
 
 describe('the database holds the rules, whoever races', () => {
   test('the unique index of open enrollments lists exactly the open statuses of the workflow', async () => {
-    const { rows: [index] } = await system.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'enrollments_one_open_per_program_idx'`);
+    const {
+      rows: [index],
+    } = await system.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'enrollments_one_open_per_program_idx'`);
     const listed = [...index.indexdef.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
     expect(listed.sort()).toEqual([...OPEN_STATUSES].sort());
   });
@@ -224,9 +295,13 @@ describe('the database holds the rules, whoever races', () => {
   test('20 concurrent creates with one voucher across programs: exactly one 201, the others 409', async () => {
     const student = await system.token('student');
     const body = await fundedEnrollmentBody(system, student.actor, DEMO.id);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => enroll(student, { ...body, programId: SEEDED_PROGRAMS[i % SEEDED_PROGRAMS.length].id })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => enroll(student, { ...body, programId: SEEDED_PROGRAMS[i % SEEDED_PROGRAMS.length].id })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array(19).fill(409)]);
-    expect(Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n)).toBe(1);
+    expect(
+      Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
+    ).toBe(1);
   });
 });
 
@@ -237,7 +312,10 @@ describe('the API killed while it opens an enrollment', () => {
     for (const r of rows) await temporal.workflow.getHandle(enrollmentWorkflowId(r.id)).describe(); // throws when there is none
     const withRows = new Set(rows.map((r) => enrollmentWorkflowId(r.id)));
     for (const id of workflowIds) {
-      const d = await temporal.workflow.getHandle(id).describe().catch(() => undefined);
+      const d = await temporal.workflow
+        .getHandle(id)
+        .describe()
+        .catch(() => undefined);
       if (d && d.status.name === 'RUNNING') expect(withRows.has(id)).toBe(true);
     }
     return rows.map((r) => r.id);
@@ -260,7 +338,11 @@ describe('the API killed while it opens an enrollment', () => {
         await sleep(Number(retried.headers.get('retry-after')) * 1000);
         retried = await enroll(student, json, { 'idempotency-key': key });
       }
-      expect({ delayMs, status: retried.status, body: retried.body }).toEqual({ delayMs, status: 201, body: expect.objectContaining({ enrollmentId: expect.any(String) }) });
+      expect({ delayMs, status: retried.status, body: retried.body }).toEqual({
+        delayMs,
+        status: 201,
+        body: expect.objectContaining({ enrollmentId: expect.any(String) }),
+      });
       const ids = await consistent(student.actor.id, [enrollmentWorkflowId(retried.body.enrollmentId)]);
       expect(ids).toEqual([retried.body.enrollmentId]);
       await waitForStatus(system, student.token, retried.body.enrollmentId, i % 2 ? 'ready_to_launch' : 'pending_payment');
@@ -274,15 +356,20 @@ describe('the API killed while it opens an enrollment', () => {
     const created = await enroll(student, await fundedEnrollmentBody(system, student.actor, DEMO.id));
     await waitForStatus(system, student.token, created.body.enrollmentId, 'ready_to_launch');
     const key = `withdraw-${randomUUID()}`;
-    const withdraw = () => request('POST', `/api/enrollments/${created.body.enrollmentId}/withdraw`, {
-      token: student.token, json: { reason: 'moved away' }, headers: { 'idempotency-key': key },
-    });
+    const withdraw = () =>
+      request('POST', `/api/enrollments/${created.body.enrollmentId}/withdraw`, {
+        token: student.token,
+        json: { reason: 'moved away' },
+        headers: { 'idempotency-key': key },
+      });
     const first = await withdraw();
     expect(first.status).toBe(200);
     // As if the process had died after the workflow withdrew the enrollment and before the answer was stored.
     await system.db.query(
       `UPDATE idempotency_keys SET status_code = NULL, response_body = NULL, claimed_until = now() - interval '1 second'
-        WHERE actor_id = $1 AND key = $2`, [student.actor.id, key]);
+        WHERE actor_id = $1 AND key = $2`,
+      [student.actor.id, key],
+    );
     const rerun = await withdraw();
     expect({ status: rerun.status, body: rerun.body }).toEqual({ status: 200, body: first.body });
     expect(rerun.headers.get('idempotent-replayed')).toBeNull();

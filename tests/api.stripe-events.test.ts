@@ -26,8 +26,14 @@ beforeAll(async () => {
   const res = await request('POST', '/api/programs', {
     token: admin.token,
     json: {
-      title: `Stripe events ${randomUUID().slice(0, 6)}`, partnerId: 'nrf', priceCents: PRICE, currency: 'usd', holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 }, credentialType: 'occupational_certificate', deadlineDays: 365,
+      title: `Stripe events ${randomUUID().slice(0, 6)}`,
+      partnerId: 'nrf',
+      priceCents: PRICE,
+      currency: 'usd',
+      holderId: holder.actor.id,
+      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
+      credentialType: 'occupational_certificate',
+      deadlineDays: 365,
     },
   });
   expect(res.status).toBe(201);
@@ -48,15 +54,28 @@ async function pendingEnrollment() {
 
 /** Sends one signed event: `sessionId` paid `amount` for the enrollment, under `eventId` (and `type`). */
 function deliver(enrollmentId: string, sessionId: string, eventId: string, type = 'checkout.session.completed', amount = PRICE) {
-  const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: sessionId, enrollmentId, amountTotal: amount, currency: 'usd' }, { id: eventId, type });
-  return request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } });
+  const { payload, signature } = signedCheckoutCompleted(
+    STRIPE_WEBHOOK_SECRET,
+    { id: sessionId, enrollmentId, amountTotal: amount, currency: 'usd' },
+    { id: eventId, type },
+  );
+  return request('POST', '/api/webhooks/stripe', {
+    body: payload,
+    headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+  });
 }
 
 /** What a Stripe event could change or flag for an enrollment: its payments and its payment audit rows. */
 async function paymentRecords(enrollmentId: string) {
   const [payments, audits] = await Promise.all([
-    system.db.query('SELECT provider_ref, status, reason, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY created_at, provider_ref', [enrollmentId]),
-    system.db.query(`SELECT action, details->>'sessionId' AS session FROM audit_log WHERE target_id = $1 AND action LIKE 'payment.%' ORDER BY id`, [enrollmentId]),
+    system.db.query(
+      'SELECT provider_ref, status, reason, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY created_at, provider_ref',
+      [enrollmentId],
+    ),
+    system.db.query(
+      `SELECT action, details->>'sessionId' AS session FROM audit_log WHERE target_id = $1 AND action LIKE 'payment.%' ORDER BY id`,
+      [enrollmentId],
+    ),
   ]);
   return { payments: payments.rows, audits: audits.rows };
 }
@@ -65,7 +84,8 @@ async function closeByMark(id: string, student: { token: string }) {
   expect((await request('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
   await waitForStatus(system, student.token, id, 'in_progress');
   const marked = await request('POST', '/api/program-holder/mark-complete', {
-    token: holder.token, json: { enrollmentId: id, completedAt: new Date().toISOString().slice(0, 10) },
+    token: holder.token,
+    json: { enrollmentId: id, completedAt: new Date().toISOString().slice(0, 10) },
   });
   expect(marked.status).toBe(200);
   await waitForStatus(system, student.token, id, 'closed');
@@ -92,22 +112,32 @@ test('redeliveries before and after the close, and the same session under new ev
   const asyncEvent = `evt_${randomUUID()}`;
   const sameSession = await deliver(id, sessionId, asyncEvent, 'checkout.session.async_payment_succeeded');
   expect(sameSession.status).toBe(200);
-  expect(sameSession.body).toEqual(expect.objectContaining({ applied: false, reason: `session ${sessionId} is this enrollment's payment already` }));
+  expect(sameSession.body).toEqual(
+    expect.objectContaining({ applied: false, reason: `session ${sessionId} is this enrollment's payment already` }),
+  );
   expect(await paymentRecords(id)).toEqual(paid);
 
   await closeByMark(id, student);
 
   // After the close: both events again, and the session under yet another event id.
-  for (const [eventId, type] of [[completedEvent, 'checkout.session.completed'], [asyncEvent, 'checkout.session.async_payment_succeeded'], [`evt_${randomUUID()}`, 'checkout.session.completed']] as const) {
+  for (const [eventId, type] of [
+    [completedEvent, 'checkout.session.completed'],
+    [asyncEvent, 'checkout.session.async_payment_succeeded'],
+    [`evt_${randomUUID()}`, 'checkout.session.completed'],
+  ] as const) {
     const late = await deliver(id, sessionId, eventId, type);
     expect(late.status).toBe(200);
     expect(late.body).toEqual(expect.objectContaining({ received: true, applied: false }));
     expect(late.body.reason).not.toMatch(/refund/);
   }
   expect(await paymentRecords(id)).toEqual(paid);
-  const { rows: events } = await system.db.query('SELECT state, outcome FROM stripe_events WHERE enrollment_id = $1 ORDER BY received_at', [id]);
+  const { rows: events } = await system.db.query('SELECT state, outcome FROM stripe_events WHERE enrollment_id = $1 ORDER BY received_at', [
+    id,
+  ]);
   expect(events).toEqual([
-    { state: 'handled', outcome: 'applied' }, { state: 'handled', outcome: 'same_payment' }, { state: 'handled', outcome: 'same_payment' },
+    { state: 'handled', outcome: 'applied' },
+    { state: 'handled', outcome: 'same_payment' },
+    { state: 'handled', outcome: 'same_payment' },
   ]);
 });
 
@@ -121,13 +151,18 @@ test('a second paid session after the close is kept once as a rejected payment, 
   const secondEvent = `evt_${randomUUID()}`;
   const res = await deliver(id, secondSession, secondEvent);
   expect(res.status).toBe(200);
-  expect(res.body).toEqual(expect.objectContaining({ received: true, applied: false, reason: expect.stringContaining('kept as a rejected payment for refund') }));
+  expect(res.body).toEqual(
+    expect.objectContaining({ received: true, applied: false, reason: expect.stringContaining('kept as a rejected payment for refund') }),
+  );
   const kept = await paymentRecords(id);
   expect(kept.payments).toEqual([
     { provider_ref: sessionId, status: 'accepted', reason: null, amount_cents: PRICE },
     { provider_ref: secondSession, status: 'rejected', reason: 'payment arrived after the enrollment was closed', amount_cents: PRICE },
   ]);
-  expect(kept.audits).toEqual([{ action: 'payment.confirm', session: sessionId }, { action: 'payment.after_close', session: secondSession }]);
+  expect(kept.audits).toEqual([
+    { action: 'payment.confirm', session: sessionId },
+    { action: 'payment.after_close', session: secondSession },
+  ]);
 
   expect((await deliver(id, secondSession, secondEvent)).status).toBe(200);
   expect((await deliver(id, secondSession, `evt_${randomUUID()}`, 'checkout.session.async_payment_succeeded')).status).toBe(200);
@@ -136,7 +171,10 @@ test('a second paid session after the close is kept once as a rejected payment, 
 
 test('a payment to a withdrawn enrollment is kept once as rejected with the reason, never accepted', async () => {
   const { id, student, sessionId } = await pendingEnrollment();
-  const withdrawn = await request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 'found another course' } });
+  const withdrawn = await request('POST', `/api/enrollments/${id}/withdraw`, {
+    token: student.token,
+    json: { reason: 'found another course' },
+  });
   expect(withdrawn.status).toBe(200);
   await waitForStatus(system, student.token, id, 'withdrawn');
   const eventId = `evt_${randomUUID()}`;
@@ -146,7 +184,12 @@ test('a payment to a withdrawn enrollment is kept once as rejected with the reas
   // The workflow keeps it if it is still finishing (while), the API once the workflow has ended (after).
   await eventually(async () => (await paymentRecords(id)).payments.length === 1, 'the rejected payment');
   expect((await paymentRecords(id)).payments).toEqual([
-    { provider_ref: sessionId, status: 'rejected', reason: expect.stringMatching(/^payment arrived (after|while) the enrollment was withdrawn$/), amount_cents: PRICE },
+    {
+      provider_ref: sessionId,
+      status: 'rejected',
+      reason: expect.stringMatching(/^payment arrived (after|while) the enrollment was withdrawn$/),
+      amount_cents: PRICE,
+    },
   ]);
 });
 
@@ -154,7 +197,10 @@ test('an event recorded by an attempt that stopped before it acted is acted on w
   const { id, student, sessionId } = await pendingEnrollment();
   const eventId = `evt_${randomUUID()}`;
   // What a crash between recording the event and signalling the workflow leaves behind.
-  await system.db.query(`INSERT INTO stripe_events (id, type, session_id, enrollment_id) VALUES ($1, 'checkout.session.completed', $2, $3)`, [eventId, sessionId, id]);
+  await system.db.query(
+    `INSERT INTO stripe_events (id, type, session_id, enrollment_id) VALUES ($1, 'checkout.session.completed', $2, $3)`,
+    [eventId, sessionId, id],
+  );
   const retried = await deliver(id, sessionId, eventId);
   expect(retried.status).toBe(200);
   expect(retried.body).toEqual(expect.objectContaining({ applied: true }));

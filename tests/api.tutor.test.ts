@@ -40,10 +40,18 @@ async function chat(token: string, json: object, stream = false) {
   const type = res.headers.get('content-type') ?? '';
   if (type.includes('text/event-stream')) {
     const text = await res.text();
-    const events = text.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => JSON.parse(b.slice(6)));
+    const events = text
+      .split('\n\n')
+      .filter((b) => b.startsWith('data: '))
+      .map((b) => JSON.parse(b.slice(6)));
     return { status: res.status, headers: res.headers, body: undefined as any, events };
   }
-  return { status: res.status, headers: res.headers, body: (type.includes('json') ? await res.json() : await res.text()) as any, events: [] as any[] };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (type.includes('json') ? await res.json() : await res.text()) as any,
+    events: [] as any[],
+  };
 }
 
 beforeAll(async () => {
@@ -56,17 +64,24 @@ beforeAll(async () => {
   // A sponsored enrollment, launched, evidence uploaded and rejected with a reason: back to in_progress.
   student = await system.token('student', { name: 'Rosalind Quimby', email: 'rosalind.quimby@example.com' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, DEMO.id, { fundingSource: 'sponsor' }) });
+  const created = await request('POST', '/api/enrollments', {
+    token: student.token,
+    json: await fundedEnrollmentBody(system, student.actor, DEMO.id, { fundingSource: 'sponsor' }),
+  });
   expect(created.status).toBe(201);
   enrollmentId = created.body.enrollmentId;
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
   const upload = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-    token: student.token, body: evidenceForm(await samplePdf(), 'cert.pdf', new Date().toISOString().slice(0, 10)),
+    token: student.token,
+    body: evidenceForm(await samplePdf(), 'cert.pdf', new Date().toISOString().slice(0, 10)),
   });
   expect(upload.status).toBe(202);
   await waitForStatus(system, student.token, enrollmentId, 'awaiting_review');
-  const rejected = await request('POST', `/api/program-holder/submissions/${upload.body.submissionId}/reject`, { token: holder.token, json: { reason: REJECTION } });
+  const rejected = await request('POST', `/api/program-holder/submissions/${upload.body.submissionId}/reject`, {
+    token: holder.token,
+    json: { reason: REJECTION },
+  });
   expect(rejected.status).toBe(200);
   await waitForStatus(system, student.token, enrollmentId, 'in_progress');
 }, 180_000);
@@ -95,14 +110,17 @@ test('the model gets the program and the live enrollment state, and no personal 
   expect(system_.content).toMatch(/The deadline to complete is \d{4}-\d{2}-\d{2}/);
   expect(sent.messages.at(-1)).toEqual({ role: 'user', content: 'Why is my course not marked complete?' });
   const everything = JSON.stringify(sent);
-  for (const secret of ['Rosalind', 'Quimby', 'rosalind.quimby@example.com', student.actor.id, enrollmentId]) expect(everything).not.toContain(secret);
+  for (const secret of ['Rosalind', 'Quimby', 'rosalind.quimby@example.com', student.actor.id, enrollmentId])
+    expect(everything).not.toContain(secret);
   // Moderation ran on the question before the model was asked.
   expect(model.requests.filter((r) => r.path === '/v1/moderations').at(-1)?.body.input).toBe('Why is my course not marked complete?');
 
   const saved = await request('GET', `/api/ai-tutor/conversations/${res.body.conversationId}`, { token: student.token });
   expect(saved.status).toBe(200);
   expect(saved.body).toEqual({
-    conversationId: res.body.conversationId, courseId: DEMO.id, enrollmentId,
+    conversationId: res.body.conversationId,
+    courseId: DEMO.id,
+    enrollmentId,
     messages: [
       { role: 'user', content: 'Why is my course not marked complete?', createdAt: expect.any(String) },
       { role: 'assistant', content: res.body.reply, createdAt: expect.any(String) },
@@ -136,13 +154,24 @@ test('a streamed second turn: deltas then done, the history replayed to the mode
   ]);
   const saved = await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: student.token });
   expect(saved.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
-    ['user', 'What does this course lead to?'], ['assistant', first.body.reply], ['user', 'And what should I do next?'], ['assistant', done.reply],
+    ['user', 'What does this course lead to?'],
+    ['assistant', first.body.reply],
+    ['user', 'And what should I do next?'],
+    ['assistant', done.reply],
   ]);
 
   // Admins may read it; another student or a program holder may not.
-  expect((await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('admin')).token })).status).toBe(200);
-  expectProblem(await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('student')).token }), 404);
-  expectProblem(await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('program_holder')).token }), 403);
+  expect(
+    (await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('admin')).token })).status,
+  ).toBe(200);
+  expectProblem(
+    await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('student')).token }),
+    404,
+  );
+  expectProblem(
+    await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: (await system.token('program_holder')).token }),
+    403,
+  );
   // Another student cannot continue it either, and it cannot move to another course.
   expectProblem(await chat((await system.token('student')).token, { courseId: DEMO.id, conversationId, message: 'hi' }), 404);
   expectProblem(await chat(student.token, { courseId: OTHER.id, conversationId, message: 'hi' }), 400, ['body.conversationId']);
@@ -160,7 +189,12 @@ test('long histories are trimmed to the newest turns that fit the budget', async
   const sent = model.chats().at(-1);
   // 3 earlier exchanges ≈ 3000+ tokens: the oldest one no longer fits the 3000-token history budget.
   expect(sent.messages.map((m: { role: string; content: string }) => (m.role === 'user' ? m.content : m.role))).toEqual([
-    'system', 'question 2', 'assistant', 'question 3', 'assistant', 'question 4',
+    'system',
+    'question 2',
+    'assistant',
+    'question 3',
+    'assistant',
+    'question 4',
   ]);
   expect(sent.messages[0].content).toContain('no enrollment in this program');
 });
@@ -254,21 +288,30 @@ test('bad input: clear 4xx problems', async () => {
 });
 
 describe('proactive nudges (the activity, against the same database, SMTP server and model stand-in)', () => {
-  const nudges = (tutor?: ReturnType<typeof createOpenAiTutorModel>) => createNotificationActivities({
-    db: system.db, mailer: createSmtpMailer(system.smtp.url, 'Tutor test <tutor@example.com>'), files: createLocalFileStore(system.dataDir),
-    payments: {} as PaymentProvider, publicBaseUrl: system.baseUrl, tutor, tutorTimeoutMs: 1_500,
-  });
-  const tutor = () => createOpenAiTutorModel({ apiKey: 'sk-test', baseUrl: model.baseUrl, model: 'stand-in-model', timeoutMs: 1_000, maxRetries: 0 });
+  const nudges = (tutor?: ReturnType<typeof createOpenAiTutorModel>) =>
+    createNotificationActivities({
+      db: system.db,
+      mailer: createSmtpMailer(system.smtp.url, 'Tutor test <tutor@example.com>'),
+      files: createLocalFileStore(system.dataDir),
+      payments: {} as PaymentProvider,
+      publicBaseUrl: system.baseUrl,
+      tutor,
+      tutorTimeoutMs: 1_500,
+    });
+  const tutor = () =>
+    createOpenAiTutorModel({ apiKey: 'sk-test', baseUrl: model.baseUrl, model: 'stand-in-model', timeoutMs: 1_000, maxRetries: 0 });
   const mailFor = async (day: number) => {
     for (let i = 0; i < 50; i++) {
-      const mail = system.smtp.to(student.actor.email!).find((m) => m.subject?.startsWith('How is') && m.messageId?.includes(`nudge.${enrollmentId}.${day}`));
+      const mail = system.smtp
+        .to(student.actor.email!)
+        .find((m) => m.subject?.startsWith('How is') && m.messageId?.includes(`nudge.${enrollmentId}.${day}`));
       if (mail) return mail;
       await sleep(100);
     }
     throw new Error(`no nudge for day ${day}`);
   };
 
-  test('the tutor writes the paragraph for the student\'s program and stage, without personal data', async () => {
+  test("the tutor writes the paragraph for the student's program and stage, without personal data", async () => {
     model.state.reply = () => 'You are so close: upload a sharper photo of your certificate and you are done!';
     expect(await nudges(tutor()).sendNudgeEmail({ enrollmentId, day: 901 })).toBe('sent');
     const sent = model.chats().at(-1);
@@ -314,7 +357,14 @@ describe('without a model (no OPENAI_API_KEY)', () => {
     const res = await ask('POST', '/api/ai-tutor/chat', { token, json: { courseId: DEMO.id, message: 'hello' } });
     expectProblem(res, 503);
     expect(res.body.detail).toMatch(/not configured/);
-    expectProblem(await ask('POST', '/api/ai-tutor/chat', { token, json: { courseId: DEMO.id, message: 'hello' }, headers: { accept: 'text/event-stream' } }), 503);
+    expectProblem(
+      await ask('POST', '/api/ai-tutor/chat', {
+        token,
+        json: { courseId: DEMO.id, message: 'hello' },
+        headers: { accept: 'text/event-stream' },
+      }),
+      503,
+    );
     expectProblem(await ask('POST', '/api/ai-tutor/chat', { token, json: { courseId: DEMO.id, message: '' } }), 400, ['body.message']);
   });
 });

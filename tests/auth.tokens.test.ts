@@ -29,7 +29,15 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => jwks.close(resolve)));
 
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'user-1', role: 'admin', iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({
+  sub: 'user-1',
+  role: 'admin',
+  iss: ISSUER,
+  aud: AUDIENCE,
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
+});
 
 test('a token signed with a key of the JWKS, from the issuer for the audience, is accepted', async () => {
   const verify = createAuthenticator({ secret: 'unused', jwksUrl, issuer: ISSUER, audience: AUDIENCE });
@@ -56,9 +64,13 @@ test('JWKS out of reach → 503 with Retry-After through the middleware; a refus
   await new Promise((resolve) => closed.close(resolve));
 
   const serve = async (url: string, token: string) => {
-    const app = express().use(authenticate(createAuthenticator({ secret: 'unused', jwksUrl: url })))
-      .get('/x', requireRole('admin'), (_req, res) => void res.json({ ok: true })).use(problemHandler);
-    const server = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    const app = express()
+      .use(authenticate(createAuthenticator({ secret: 'unused', jwksUrl: url })))
+      .get('/x', requireRole('admin'), (_req, res) => void res.json({ ok: true }))
+      .use(problemHandler);
+    const server = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     try {
       return await httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)('GET', '/x', { token });
     } finally {
@@ -73,6 +85,8 @@ test('JWKS out of reach → 503 with Retry-After through the middleware; a refus
 
   const expired = await serve(jwksUrl, await sign(claims({ iat: now() - 7200, exp: now() - 3600 })));
   expectProblem(expired, 401);
-  expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="credential-marketplace", error="invalid_token", error_description="the token has expired"');
+  expect(expired.headers.get('www-authenticate')).toBe(
+    'Bearer realm="credential-marketplace", error="invalid_token", error_description="the token has expired"',
+  );
   expect((await serve(jwksUrl, token)).status).toBe(200);
 });

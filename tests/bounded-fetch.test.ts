@@ -100,7 +100,9 @@ describe('a partner API that streams 300 MB', () => {
       expect(flood.stats.bytesWritten).toBeLessThan(20 * MB);
       // Reading the whole answer would have held 300 MB (and more as a string).
       expect(growth).toBeLessThan(100 * MB);
-      console.log(`partner flood: ${(flood.stats.bytesWritten / MB).toFixed(1)} MB sent of ${total / MB} MB offered; RSS grew ${(growth / MB).toFixed(1)} MB`);
+      console.log(
+        `partner flood: ${(flood.stats.bytesWritten / MB).toFixed(1)} MB sent of ${total / MB} MB offered; RSS grew ${(growth / MB).toFixed(1)} MB`,
+      );
     } finally {
       await flood.close();
     }
@@ -115,7 +117,14 @@ describe('the tutor model (openai SDK) on the OpenAI stand-in', () => {
   afterEach(() => model.reset());
   afterAll(() => model.close());
   const tutor = (maxAnswerBytes: number) =>
-    createOpenAiTutorModel({ apiKey: 'sk-test', baseUrl: model.baseUrl, model: 'stand-in-model', timeoutMs: 5_000, maxRetries: 0, maxAnswerBytes });
+    createOpenAiTutorModel({
+      apiKey: 'sk-test',
+      baseUrl: model.baseUrl,
+      model: 'stand-in-model',
+      timeoutMs: 5_000,
+      maxRetries: 0,
+      maxAnswerBytes,
+    });
 
   test('answers within the cap arrive as before, whole and streamed', async () => {
     const { text } = await tutor(64 * 1024).complete([{ role: 'user', content: 'What is a credential?' }]);
@@ -133,9 +142,11 @@ describe('the tutor model (openai SDK) on the OpenAI stand-in', () => {
     expect(whole.message).toMatch(/larger than 16384 bytes/);
 
     let received = '';
-    const streamed = await rejectionOf((async () => {
-      for await (const piece of tutor(16 * 1024).stream([{ role: 'user', content: 'Tell me everything' }])) received += piece;
-    })());
+    const streamed = await rejectionOf(
+      (async () => {
+        for await (const piece of tutor(16 * 1024).stream([{ role: 'user', content: 'Tell me everything' }])) received += piece;
+      })(),
+    );
     expect(streamed).toBeInstanceOf(TutorUnavailableError);
     expect(streamed.message).toMatch(/larger than 16384 bytes/);
     // Some of the answer streamed before the cap; far from all of it.
@@ -148,14 +159,25 @@ describe('the Stripe client on the Stripe stand-in', () => {
     const stripe = await startStripeStandIn();
     try {
       const checkout = {
-        enrollmentId: randomUUID(), amountCents: 12_500, currency: 'usd', description: 'Course',
-        successUrl: 'https://example.test/ok', cancelUrl: 'https://example.test/cancel', expiresAt: new Date(Date.now() + 3_600_000),
+        enrollmentId: randomUUID(),
+        amountCents: 12_500,
+        currency: 'usd',
+        description: 'Course',
+        successUrl: 'https://example.test/ok',
+        cancelUrl: 'https://example.test/cancel',
+        expiresAt: new Date(Date.now() + 3_600_000),
       };
-      const roomy = createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 64 * 1024 }));
-      await expect(roomy.createCheckout(checkout)).resolves.toEqual(expect.objectContaining({ providerRef: expect.stringMatching(/^cs_test_/) }));
+      const roomy = createStripePaymentProvider(
+        createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 64 * 1024 }),
+      );
+      await expect(roomy.createCheckout(checkout)).resolves.toEqual(
+        expect.objectContaining({ providerRef: expect.stringMatching(/^cs_test_/) }),
+      );
 
       // A Checkout Session answer is some 400 bytes: a cap of 100 refuses it.
-      const tight = createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 100 }));
+      const tight = createStripePaymentProvider(
+        createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 100 }),
+      );
       const err = await rejectionOf(tight.createCheckout({ ...checkout, enrollmentId: randomUUID() }));
       expect(err.type).toBe('StripeConnectionError');
       expect(err.detail.exception).toBeInstanceOf(ResponseTooLargeError);

@@ -26,7 +26,8 @@ const ARTIFACTS = path.join(PROJECT_ROOT, 'tests', 'artifacts');
 
 let browser: Browser;
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`bash scripts/ensure-debian-packages.sh chromium\` (npm test does it)`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: run \`bash scripts/ensure-debian-packages.sh chromium\` (npm test does it)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
@@ -38,8 +39,11 @@ afterAll(async () => {
 
 /** What the widget shows: each message's role and text (without the screen-reader prefix). */
 async function messages(page: Page) {
-  return page.locator('ai-tutor li.msg').evaluateAll((items) =>
-    items.map((li) => ({ role: li.getAttribute('data-role'), text: li.querySelector('.text')?.textContent ?? '' })));
+  return page
+    .locator('ai-tutor li.msg')
+    .evaluateAll((items) =>
+      items.map((li) => ({ role: li.getAttribute('data-role'), text: li.querySelector('.text')?.textContent ?? '' })),
+    );
 }
 
 async function openPanel(page: Page) {
@@ -67,14 +71,21 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     app.post('/api/ai-tutor/chat', async (req, res) => {
       requests.push({ auth: req.get('authorization'), accept: req.get('accept'), body: req.body });
       const problem = (status: number, detail: string, headers: Record<string, string> = {}) =>
-        res.status(status).set(headers).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'x', status, detail }));
+        res
+          .status(status)
+          .set(headers)
+          .type('application/problem+json')
+          .send(JSON.stringify({ type: 'about:blank', title: 'x', status, detail }));
       if (req.get('authorization') !== `Bearer ${TOKEN}`) return problem(401, 'no token');
       const message: string = req.body.message;
-      if (message.includes('too many')) return problem(429, 'You have asked 20 questions in the last minute; wait a little.', { 'Retry-After': '30' });
+      if (message.includes('too many'))
+        return problem(429, 'You have asked 20 questions in the last minute; wait a little.', { 'Retry-After': '30' });
       if (message.includes('no model')) return problem(503, 'The AI tutor is not configured on this server.');
       const id = req.body.conversationId ?? `conv-${conversations.size + 1}`;
       const history = conversations.get(id) ?? [];
-      const reply = message.includes('html') ? '<img src=x onerror="window.__pwned=1"> is just text' : 'Upload your certificate, then wait for the review.';
+      const reply = message.includes('html')
+        ? '<img src=x onerror="window.__pwned=1"> is just text'
+        : 'Upload your certificate, then wait for the review.';
       res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).flushHeaders();
       // The first part, then a pause (the test sees it streaming), then events split across writes.
       const [first, rest] = [reply.slice(0, 10), reply.slice(10)];
@@ -86,7 +97,11 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
       res.write(tail.slice(17));
       res.end();
       const now = new Date().toISOString();
-      conversations.set(id, [...history, { role: 'user', content: message, createdAt: now }, { role: 'assistant', content: reply, createdAt: now }]);
+      conversations.set(id, [
+        ...history,
+        { role: 'user', content: message, createdAt: now },
+        { role: 'assistant', content: reply, createdAt: now },
+      ]);
     });
     app.get('/api/ai-tutor/conversations/:id', (req, res) => {
       const history = conversations.get(req.params.id);
@@ -110,7 +125,13 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     expect(body).toContain("customElements.define('ai-tutor'");
     // (node:http, since fetch turns a conditional request into a no-cache one)
     const status = await new Promise<number | undefined>((resolve, reject) =>
-      http.get(`${base}/widget/ai-tutor.js`, { headers: { 'if-none-match': res.headers.get('etag')! } }, (r) => { r.resume(); resolve(r.statusCode); }).on('error', reject));
+      http
+        .get(`${base}/widget/ai-tutor.js`, { headers: { 'if-none-match': res.headers.get('etag')! } }, (r) => {
+          r.resume();
+          resolve(r.statusCode);
+        })
+        .on('error', reject),
+    );
     expect(status).toBe(304);
   });
 
@@ -147,7 +168,9 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
       { role: 'assistant', text: 'Upload your certificate, then wait for the review.' },
     ]);
     expect(requests.at(-1)).toEqual({
-      auth: `Bearer ${TOKEN}`, accept: 'text/event-stream', body: { message: 'Why is my course\nnot complete?', enrollmentId: ENROLLMENT },
+      auth: `Bearer ${TOKEN}`,
+      accept: 'text/event-stream',
+      body: { message: 'Why is my course\nnot complete?', enrollmentId: ENROLLMENT },
     });
     expect(await input.inputValue()).toBe('');
 
@@ -165,21 +188,27 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     await openPanel(page);
     await page.locator('ai-tutor li.msg >> nth=3').waitFor();
     expect((await messages(page)).map((m) => m.text)).toEqual([
-      'Why is my course\nnot complete?', 'Upload your certificate, then wait for the review.',
-      'show me html', '<img src=x onerror="window.__pwned=1"> is just text',
+      'Why is my course\nnot complete?',
+      'Upload your certificate, then wait for the review.',
+      'show me html',
+      '<img src=x onerror="window.__pwned=1"> is just text',
     ]);
 
     // Problem details are shown in the panel; the unsent question is given back.
     const alert = page.getByRole('alert');
     await input.fill('too many questions');
     await input.press('Enter');
-    await page.waitForFunction(() => !(globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').hasAttribute('hidden'));
+    await page.waitForFunction(
+      () => !(globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').hasAttribute('hidden'),
+    );
     expect(await alert.textContent()).toBe('You have asked 20 questions in the last minute; wait a little. Try again in 30 s.');
     expect(await input.inputValue()).toBe('too many questions');
     expect(await messages(page)).toHaveLength(5); // the question stays, no empty answer
     await input.fill('is there no model?');
     await input.press('Enter');
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').textContent.includes('not configured'));
+    await page.waitForFunction(() =>
+      (globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').textContent.includes('not configured'),
+    );
     expect(await alert.textContent()).toBe('The AI tutor is not configured on this server.');
 
     // Escape closes the panel.
@@ -190,7 +219,8 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
 });
 
 describe('the demo student page with the real system and the OpenAI stand-in', () => {
-  const REPLY = 'Your course is not marked complete yet because no completion has been recorded: launch it, finish it at the partner, then upload your certificate below.';
+  const REPLY =
+    'Your course is not marked complete yet because no completion has been recorded: launch it, finish it at the partner, then upload your certificate below.';
   let openai: OpenAiStandIn;
   let system: System;
 
@@ -222,7 +252,10 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     const request = httpClient(system.baseUrl);
     const { token, actor } = await system.token('student', { name: 'Ada Student' });
     const program = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
-    const created = await request('POST', '/api/enrollments', { token, json: await fundedEnrollmentBody(system, actor, program.id, { fundingSource: 'sponsor' }) });
+    const created = await request('POST', '/api/enrollments', {
+      token,
+      json: await fundedEnrollmentBody(system, actor, program.id, { fundingSource: 'sponsor' }),
+    });
     expect(created.status).toBe(201);
     const { enrollmentId } = created.body;
     await waitForStatus(system, token, enrollmentId, 'ready_to_launch');
@@ -241,10 +274,12 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     expect(await page.locator('h1').textContent()).toBe(program.title);
     // Styled all the same: the page by its stylesheet, the widget by its constructed one.
     expect(await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).maxWidth)).toBe('704px');
-    expect(await page.evaluate(() => {
-      const g = globalThis as any;
-      return g.getComputedStyle(g.document.querySelector('ai-tutor').shadowRoot.querySelector('.launcher')).position;
-    })).toBe('fixed');
+    expect(
+      await page.evaluate(() => {
+        const g = globalThis as any;
+        return g.getComputedStyle(g.document.querySelector('ai-tutor').shadowRoot.querySelector('.launcher')).position;
+      }),
+    ).toBe('fixed');
     expect(await page.getByTestId('status').textContent()).toBe('ready to launch');
     expect(await page.getByRole('button', { name: 'Launch the course' }).isVisible()).toBe(true);
     expect(await page.locator('form#upload input[type=file]').count()).toBe(1);
@@ -284,7 +319,9 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     await page.screenshot({ path: path.join(ARTIFACTS, 'ai-tutor-widget.png') });
 
     // The conversation id is kept; a reload shows the history from the server.
-    const stored = await page.evaluate(() => Object.entries((globalThis as any).localStorage).filter(([k]) => k.startsWith('ai-tutor:conversation:')));
+    const stored = await page.evaluate(() =>
+      Object.entries((globalThis as any).localStorage).filter(([k]) => k.startsWith('ai-tutor:conversation:')),
+    );
     expect(stored).toHaveLength(1);
     const conversationId = stored[0][1] as string;
     const saved = await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token });
@@ -301,17 +338,26 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     await page.getByRole('button', { name: 'Close the AI tutor' }).click();
 
     // Launch: the page fetches the launch with the token and follows it to the demo partner.
-    await Promise.all([page.waitForURL(new RegExp(`/partners/demo/launch\\?enrollmentId=${enrollmentId}`)), page.getByRole('button', { name: 'Launch the course' }).click()]);
+    await Promise.all([
+      page.waitForURL(new RegExp(`/partners/demo/launch\\?enrollmentId=${enrollmentId}`)),
+      page.getByRole('button', { name: 'Launch the course' }).click(),
+    ]);
     await waitForStatus(system, token, enrollmentId, 'in_progress');
 
     // Upload proof of completion from the page.
     await page.goto(demoUrl);
     expect(await page.getByTestId('status').textContent()).toBe('in progress');
-    await page.locator('form#upload input[type=file]').setInputFiles({ name: 'certificate.pdf', mimeType: 'application/pdf', buffer: await samplePdf() });
+    await page
+      .locator('form#upload input[type=file]')
+      .setInputFiles({ name: 'certificate.pdf', mimeType: 'application/pdf', buffer: await samplePdf() });
     await page.locator('form#upload input[name=completedAt]').fill(new Date().toISOString().slice(0, 10));
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByText('Received: waiting for the program holder’s review.').waitFor();
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('[data-testid=status]').textContent === 'awaiting review', undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector('[data-testid=status]').textContent === 'awaiting review',
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(pageErrors).toEqual([]);
     expect(cspViolations).toEqual([]);
     await context.close();

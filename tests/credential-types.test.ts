@@ -11,9 +11,12 @@ afterAll(async () => {
 });
 
 test('the check on programs.credential_type lists exactly the credential types', async () => {
-  const { rows: [check] } = await database.db.query(
+  const {
+    rows: [check],
+  } = await database.db.query(
     `SELECT pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
-      WHERE c.conrelid = 'programs'::regclass AND c.contype = 'c' AND pg_get_constraintdef(c.oid) LIKE '%credential_type%'`);
+      WHERE c.conrelid = 'programs'::regclass AND c.contype = 'c' AND pg_get_constraintdef(c.oid) LIKE '%credential_type%'`,
+  );
   const listed = [...check.def.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
   expect(listed.sort()).toEqual([...CREDENTIAL_TYPES].sort());
 });

@@ -51,8 +51,12 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: baseUrl, DATA_DIR: dataDir, CREDENTIAL_ISSUER_NAME: 'Test Marketplace' });
   app = createApp({
-    config, db, files, enrollments: {} as EnrollmentClient,
-    authenticate: createAuthenticator({ secret: SECRET }), temporalHealth: async () => ({}),
+    config,
+    db,
+    files,
+    enrollments: {} as EnrollmentClient,
+    authenticate: createAuthenticator({ secret: SECRET }),
+    temporalHealth: async () => ({}),
   });
   issue = createCertificateActivities({ db, files, publicBaseUrl: baseUrl } as ActivityDeps).issueCertificate;
 }, 60_000);
@@ -73,7 +77,11 @@ async function completedEnrollment(opts: { name?: string; partnerCertificateUrl?
      VALUES ($1, $2, $3, $4, $5, 'self_pay', $6, 'usd', 'completed')`,
     [id, IC3.id, studentId, `${studentId}@example.com`, opts.name ?? 'Grace Hopper', IC3.priceCents],
   );
-  const cert = await issue({ enrollmentId: id, completedAt: '2025-03-14T15:00:00.000Z', partnerCertificateUrl: opts.partnerCertificateUrl });
+  const cert = await issue({
+    enrollmentId: id,
+    completedAt: '2025-03-14T15:00:00.000Z',
+    partnerCertificateUrl: opts.partnerCertificateUrl,
+  });
   return { enrollmentId: id, studentId, certificateId: cert.id, code: cert.verificationCode };
 }
 
@@ -91,7 +99,9 @@ function scanQrCode(pdfPath: string): string | undefined {
   if (whole !== undefined) return whole;
   const [left, top] = [Math.floor(page.width / 2), Math.floor(page.height / 2)];
   const [width, height] = [page.width - left, page.height - top];
-  const rows = Array.from({ length: height }, (_, y) => page.data.subarray(((top + y) * page.width + left) * 4, ((top + y) * page.width + page.width) * 4));
+  const rows = Array.from({ length: height }, (_, y) =>
+    page.data.subarray(((top + y) * page.width + left) * 4, ((top + y) * page.width + page.width) * 4),
+  );
   return decode(Buffer.concat(rows), width, height);
 }
 
@@ -110,13 +120,20 @@ async function verifyWithJwks(jws: string) {
   const key = createPublicKey({ key: jwk as never, format: 'jwk' });
   const signingInput = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
   const signature = b64url(parts[2]);
-  const ok = header.alg === 'ES256'
-    ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
-    : header.alg === 'EdDSA' ? cryptoVerify(null, signingInput, key, signature) : false;
+  const ok =
+    header.alg === 'ES256'
+      ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : header.alg === 'EdDSA'
+        ? cryptoVerify(null, signingInput, key, signature)
+        : false;
   expect(ok).toBe(true);
   // A changed payload must not verify.
   const tampered = Buffer.from(`${parts[0]}.${Buffer.from(JSON.stringify({ ...payload, name: 'x' })).toString('base64url')}`, 'ascii');
-  expect(header.alg === 'ES256' ? cryptoVerify('sha256', tampered, { key, dsaEncoding: 'ieee-p1363' }, signature) : cryptoVerify(null, tampered, key, signature)).toBe(false);
+  expect(
+    header.alg === 'ES256'
+      ? cryptoVerify('sha256', tampered, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : cryptoVerify(null, tampered, key, signature),
+  ).toBe(false);
   return { header, payload };
 }
 
@@ -147,7 +164,8 @@ const getJson = async (url: string, auth?: string) => {
 };
 const revoke = async (certificateId: string, auth: string, body?: unknown) =>
   fetch(`${baseUrl}/api/certificates/${certificateId}/revoke`, {
-    method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
 
@@ -156,13 +174,23 @@ const revoke = async (certificateId: string, auth: string, body?: unknown) =>
 describe('certificate PDF', () => {
   test('shows student, program, partner, credential type, dates, code, the partner link and a vector QR code of the verify URL', async () => {
     const c = await completedEnrollment({ name: 'Grace Hopper', partnerCertificateUrl: PARTNER_CERT_URL });
-    const res = await fetch(`${baseUrl}/api/certificates/${c.certificateId}.pdf`, { headers: { authorization: `Bearer ${await token('student', c.studentId)}` } });
+    const res = await fetch(`${baseUrl}/api/certificates/${c.certificateId}.pdf`, {
+      headers: { authorization: `Bearer ${await token('student', c.studentId)}` },
+    });
     expect(res.status).toBe(200);
     const pdfPath = path.join(dataDir, `${c.certificateId}.pdf`);
     fs.writeFileSync(pdfPath, Buffer.from(await res.arrayBuffer()));
     const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
-    for (const expected of ['Grace Hopper', IC3.title, 'Certiport', 'Occupational certification', 'Completed on March 14, 2025',
-      `Verification code: ${c.code}`, `${baseUrl}/verify/${c.code}`, PARTNER_CERT_URL]) {
+    for (const expected of [
+      'Grace Hopper',
+      IC3.title,
+      'Certiport',
+      'Occupational certification',
+      'Completed on March 14, 2025',
+      `Verification code: ${c.code}`,
+      `${baseUrl}/verify/${c.code}`,
+      PARTNER_CERT_URL,
+    ]) {
       expect(text).toContain(expected);
     }
     expect(execFileSync('pdfinfo', [pdfPath], { encoding: 'utf8' })).toMatch(/Pages:\s+1\n/);
@@ -187,7 +215,9 @@ describe('certificate PDF', () => {
 describe('Open Badges 3.0 VC-JWT', () => {
   test('the student gets a credential signed with a key from the JWKS, with the Open Badges claims', async () => {
     const c = await completedEnrollment({ name: 'Katherine Johnson' });
-    const res = await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${await token('student', c.studentId)}` } });
+    const res = await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, {
+      headers: { authorization: `Bearer ${await token('student', c.studentId)}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
     const { header, payload: vc } = await verifyWithJwks(await res.text());
@@ -200,18 +230,34 @@ describe('Open Badges 3.0 VC-JWT', () => {
     expect(vc.jti).toBe(vc.id);
     expect(Number.isNaN(Date.parse(vc.validFrom))).toBe(false);
     expect(vc.credentialSubject.type).toEqual(['AchievementSubject']);
-    expect(vc.credentialSubject.identifier[0]).toEqual(expect.objectContaining({ identityType: 'name', identityHash: 'Katherine Johnson', hashed: false }));
-    expect(vc.credentialSubject.achievement).toEqual(expect.objectContaining({
-      id: expect.any(String), type: ['Achievement'], name: IC3.title, description: expect.any(String),
-      criteria: { narrative: expect.any(String) }, achievementType: 'Certification',
-    }));
-    const { rows: [row] } = await db.query('SELECT status_index FROM certificates WHERE id = $1', [c.certificateId]);
-    expect(vc.credentialStatus).toEqual(expect.objectContaining({
-      type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(Number(row.status_index) % 131072),
-      statusListCredential: `${baseUrl}/credentials/status/${Math.floor(Number(row.status_index) / 131072)}`,
-    }));
+    expect(vc.credentialSubject.identifier[0]).toEqual(
+      expect.objectContaining({ identityType: 'name', identityHash: 'Katherine Johnson', hashed: false }),
+    );
+    expect(vc.credentialSubject.achievement).toEqual(
+      expect.objectContaining({
+        id: expect.any(String),
+        type: ['Achievement'],
+        name: IC3.title,
+        description: expect.any(String),
+        criteria: { narrative: expect.any(String) },
+        achievementType: 'Certification',
+      }),
+    );
+    const {
+      rows: [row],
+    } = await db.query('SELECT status_index FROM certificates WHERE id = $1', [c.certificateId]);
+    expect(vc.credentialStatus).toEqual(
+      expect.objectContaining({
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: String(Number(row.status_index) % 131072),
+        statusListCredential: `${baseUrl}/credentials/status/${Math.floor(Number(row.status_index) / 131072)}`,
+      }),
+    );
     // The index is allocated once: asking again gives the same entry.
-    const again = await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${await token('admin', 'admin-1')}` } });
+    const again = await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, {
+      headers: { authorization: `Bearer ${await token('admin', 'admin-1')}` },
+    });
     expect((await verifyWithJwks(await again.text())).payload.credentialStatus).toEqual(vc.credentialStatus);
   });
 
@@ -224,19 +270,43 @@ describe('Open Badges 3.0 VC-JWT', () => {
     expect(await as(await token('student', 'someone-else'))).toBe(404);
     expect(await as(await token('program_holder', 'other-holder'))).toBe(403);
     expect(await as()).toBe(401);
-    expect((await fetch(`${baseUrl}/api/certificates/${randomUUID()}/credential`, { headers: { authorization: `Bearer ${await token('admin', 'a')}` } })).status).toBe(404);
-    expect((await fetch(`${baseUrl}/api/certificates/not-a-uuid/credential`, { headers: { authorization: `Bearer ${await token('admin', 'a')}` } })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${baseUrl}/api/certificates/${randomUUID()}/credential`, {
+          headers: { authorization: `Bearer ${await token('admin', 'a')}` },
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await fetch(`${baseUrl}/api/certificates/not-a-uuid/credential`, {
+          headers: { authorization: `Bearer ${await token('admin', 'a')}` },
+        })
+      ).status,
+    ).toBe(400);
   });
 });
 
 describe('revocation and the Bitstring Status List', () => {
-  test('revoking flips exactly the certificate\'s bit, and the verification page says so', async () => {
+  test("revoking flips exactly the certificate's bit, and the verification page says so", async () => {
     const keep = await completedEnrollment({ name: 'Kept Valid' });
     const c = await completedEnrollment({ name: 'Revoked Person' });
     const admin = await token('admin', 'admin-7');
-    const vc = (await verifyWithJwks(await (await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })).text())).payload;
+    const vc = (
+      await verifyWithJwks(
+        await (
+          await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })
+        ).text(),
+      )
+    ).payload;
     const index = Number(vc.credentialStatus.statusListIndex);
-    const keepVc = (await verifyWithJwks(await (await fetch(`${baseUrl}/api/certificates/${keep.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })).text())).payload;
+    const keepVc = (
+      await verifyWithJwks(
+        await (
+          await fetch(`${baseUrl}/api/certificates/${keep.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })
+        ).text(),
+      )
+    ).payload;
 
     const before = await statusBits(vc.credentialStatus.statusListCredential);
     expect(bitAt(before, index)).toBe(0);
@@ -244,7 +314,14 @@ describe('revocation and the Bitstring Status List', () => {
     const res = await revoke(c.certificateId, admin, { reason: 'Issued in error' });
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
-    expect(body).toEqual(expect.objectContaining({ certificateId: c.certificateId, status: 'revoked', revocationReason: 'Issued in error', revokedAt: expect.any(String) }));
+    expect(body).toEqual(
+      expect.objectContaining({
+        certificateId: c.certificateId,
+        status: 'revoked',
+        revocationReason: 'Issued in error',
+        revokedAt: expect.any(String),
+      }),
+    );
 
     const after = await statusBits(vc.credentialStatus.statusListCredential);
     expect(bitAt(after, index)).toBe(1);
@@ -255,14 +332,25 @@ describe('revocation and the Bitstring Status List', () => {
 
     const verified = await getJson(`${baseUrl}/verify/${c.code}`);
     expect(verified.status).toBe(200);
-    expect(verified.body).toEqual(expect.objectContaining({ status: 'revoked', revocationReason: 'Issued in error', revokedAt: body.revokedAt }));
+    expect(verified.body).toEqual(
+      expect.objectContaining({ status: 'revoked', revocationReason: 'Issued in error', revokedAt: body.revokedAt }),
+    );
     const html = await (await fetch(`${baseUrl}/verify/${c.code}`, { headers: { accept: 'text/html' } })).text();
     expect(html).toContain('Revoked certificate');
     expect(html).toContain('Issued in error');
     expect(html).toContain(body.revokedAt);
 
-    const { rows } = await db.query(`SELECT actor_id, action, details FROM audit_log WHERE target_type = 'certificate' AND target_id = $1`, [c.certificateId]);
-    expect(rows).toEqual([expect.objectContaining({ actor_id: 'admin-7', action: 'certificate.revoked', details: expect.objectContaining({ reason: 'Issued in error' }) })]);
+    const { rows } = await db.query(
+      `SELECT actor_id, action, details FROM audit_log WHERE target_type = 'certificate' AND target_id = $1`,
+      [c.certificateId],
+    );
+    expect(rows).toEqual([
+      expect.objectContaining({
+        actor_id: 'admin-7',
+        action: 'certificate.revoked',
+        details: expect.objectContaining({ reason: 'Issued in error' }),
+      }),
+    ]);
 
     // Revoking again is a conflict and changes nothing.
     const again = await revoke(c.certificateId, admin, { reason: 'twice' });
@@ -292,15 +380,41 @@ describe('public verification', () => {
     const c = await completedEnrollment({ name: 'Mary Jackson', partnerCertificateUrl: PARTNER_CERT_URL });
     const { status, body } = await getJson(`${baseUrl}/verify/${c.code.toLowerCase()}`);
     expect(status).toBe(200);
-    expect(Object.keys(body).sort()).toEqual(['completedAt', 'credentialType', 'holder', 'issuedAt', 'linkedInAddToProfileUrl', 'partner',
-      'partnerCertificateUrl', 'program', 'status', 'verificationCode', 'verifyUrl'].sort());
-    expect(body).toEqual(expect.objectContaining({ status: 'valid', holder: 'Mary Jackson', program: IC3.title, completedAt: '2025-03-14', verificationCode: c.code }));
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'completedAt',
+        'credentialType',
+        'holder',
+        'issuedAt',
+        'linkedInAddToProfileUrl',
+        'partner',
+        'partnerCertificateUrl',
+        'program',
+        'status',
+        'verificationCode',
+        'verifyUrl',
+      ].sort(),
+    );
+    expect(body).toEqual(
+      expect.objectContaining({
+        status: 'valid',
+        holder: 'Mary Jackson',
+        program: IC3.title,
+        completedAt: '2025-03-14',
+        verificationCode: c.code,
+      }),
+    );
     const li = new URL(body.linkedInAddToProfileUrl);
     expect(`${li.origin}${li.pathname}`).toBe('https://www.linkedin.com/profile/add');
     const issued = new Date(body.issuedAt);
     expect(Object.fromEntries(li.searchParams)).toEqual({
-      startTask: 'CERTIFICATION_NAME', name: IC3.title, organizationName: 'Test Marketplace', issueYear: String(issued.getUTCFullYear()),
-      issueMonth: String(issued.getUTCMonth() + 1), certUrl: `${baseUrl}/verify/${c.code}`, certId: c.code,
+      startTask: 'CERTIFICATION_NAME',
+      name: IC3.title,
+      organizationName: 'Test Marketplace',
+      issueYear: String(issued.getUTCFullYear()),
+      issueMonth: String(issued.getUTCMonth() + 1),
+      certUrl: `${baseUrl}/verify/${c.code}`,
+      certId: c.code,
     });
     const html = await (await fetch(`${baseUrl}/verify/${c.code}`)).text();
     expect(html).toContain('Valid certificate');
@@ -331,13 +445,32 @@ describe('signing keys', () => {
 
   test('a configured Ed25519 key signs EdDSA credentials that verify with node:crypto', async () => {
     const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-    const config = loadConfig({ ...PRODUCTION_STAND_INS, JWT_SECRET: 's', PUBLIC_BASE_URL: baseUrl, CREDENTIAL_SIGNING_JWK: JSON.stringify(jwk), DATA_DIR: dataDir });
-    const app = createApp({ config, db, files, enrollments: {} as EnrollmentClient, authenticate: createAuthenticator({ secret: 's' }), temporalHealth: async () => ({}) });
-    const other = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    const config = loadConfig({
+      ...PRODUCTION_STAND_INS,
+      JWT_SECRET: 's',
+      PUBLIC_BASE_URL: baseUrl,
+      CREDENTIAL_SIGNING_JWK: JSON.stringify(jwk),
+      DATA_DIR: dataDir,
+    });
+    const app = createApp({
+      config,
+      db,
+      files,
+      enrollments: {} as EnrollmentClient,
+      authenticate: createAuthenticator({ secret: 's' }),
+      temporalHealth: async () => ({}),
+    });
+    const other = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     try {
       const otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
       const c = await completedEnrollment();
-      const jws = await (await fetch(`${otherBase}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${await signDevelopmentToken('s', { id: 'a', role: 'admin' })}` } })).text();
+      const jws = await (
+        await fetch(`${otherBase}/api/certificates/${c.certificateId}/credential`, {
+          headers: { authorization: `Bearer ${await signDevelopmentToken('s', { id: 'a', role: 'admin' })}` },
+        })
+      ).text();
       const [h, p, s] = jws.split('.');
       const header = JSON.parse(b64url(h).toString());
       expect(header).toEqual(expect.objectContaining({ alg: 'EdDSA', typ: 'vc+jwt' }));

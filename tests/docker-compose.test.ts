@@ -42,7 +42,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { status?: number | null; stdout?: string; stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error(`${cmd} is not installed (bash scripts/ensure-debian-packages.sh docker-compose installs docker-compose and python3-yaml)`);
+      throw new Error(
+        `${cmd} is not installed (bash scripts/ensure-debian-packages.sh docker-compose installs docker-compose and python3-yaml)`,
+      );
     }
     return { status: e.status ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e.message) };
   }
@@ -59,7 +61,13 @@ function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Production secrets compose must refuse to run without. */
 const REQUIRED_SECRETS = [
-  'JWT_SECRET', 'CREDENTIAL_SIGNING_JWK', 'PUBLIC_BASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'METRICS_TOKEN',
+  'JWT_SECRET',
+  'CREDENTIAL_SIGNING_JWK',
+  'PUBLIC_BASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'METRICS_TOKEN',
 ] as const;
 const SECRETS = {
   JWT_SECRET: 'dummy-secret-for-config-test',
@@ -108,7 +116,9 @@ function ports(service: Json): Port[] {
   const list = (service.ports ?? []) as unknown[];
   return list.map((p) => {
     if (typeof p === 'string' || typeof p === 'number') {
-      const parts = String(p).replace(/\/\w+$/, '').split(':');
+      const parts = String(p)
+        .replace(/\/\w+$/, '')
+        .split(':');
       return { published: Number(parts[parts.length - 2]), target: Number(parts[parts.length - 1]) };
     }
     const o = p as { published?: string | number; target?: string | number };
@@ -207,7 +217,9 @@ describe('docker-compose.yml', () => {
     for (const name of ['api', 'worker', 'migrate']) {
       const config = loadAppConfig(environment(services[name]));
       expect({ service: name, env: config.env, metricsToken: config.metrics.token }).toEqual({
-        service: name, env: 'production', metricsToken: SECRETS.METRICS_TOKEN,
+        service: name,
+        env: 'production',
+        metricsToken: SECRETS.METRICS_TOKEN,
       });
     }
   });

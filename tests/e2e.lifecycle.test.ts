@@ -8,15 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
-import {
-  evidenceForm,
-  httpClient,
-  samplePdf,
-  startSystem,
-  STRIPE_WEBHOOK_SECRET,
-  type System,
-  waitForStatus,
-} from './helpers/system';
+import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 /** A completion date that is possible for an enrollment launched today (not before its launch, not in the future). */
@@ -44,14 +36,22 @@ function pdfText(pdf: Buffer): string {
 }
 
 async function ledgerOf(enrollmentId: string) {
-  const { rows } = await system.db.query('SELECT party, amount_cents FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party', [enrollmentId]);
+  const { rows } = await system.db.query('SELECT party, amount_cents FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party', [
+    enrollmentId,
+  ]);
   return rows;
 }
 
-async function checkOutcomes(enrollmentId: string, student: { token: string; actor: { name?: string; email?: string } }, program: (typeof SEEDED_PROGRAMS)[number]) {
+async function checkOutcomes(
+  enrollmentId: string,
+  student: { token: string; actor: { name?: string; email?: string } },
+  program: (typeof SEEDED_PROGRAMS)[number],
+) {
   const view = await waitForStatus(system, student.token, enrollmentId, 'closed');
   const { certificate } = view;
-  expect(certificate).toEqual(expect.objectContaining({ id: expect.any(String), verificationCode: expect.stringMatching(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/) }));
+  expect(certificate).toEqual(
+    expect.objectContaining({ id: expect.any(String), verificationCode: expect.stringMatching(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/) }),
+  );
 
   const pdf = await request('GET', `/api/certificates/${certificate.id}.pdf`, { token: student.token });
   expect(pdf.status).toBe(200);
@@ -63,7 +63,14 @@ async function checkOutcomes(enrollmentId: string, student: { token: string; act
 
   const verified = await request('GET', `/verify/${certificate.verificationCode}`, { headers: { accept: 'application/json' } });
   expect(verified.status).toBe(200);
-  expect(verified.body).toEqual(expect.objectContaining({ status: 'valid', holder: student.actor.name, program: program.title, verificationCode: certificate.verificationCode }));
+  expect(verified.body).toEqual(
+    expect.objectContaining({
+      status: 'valid',
+      holder: student.actor.name,
+      program: program.title,
+      verificationCode: certificate.verificationCode,
+    }),
+  );
   const verifyPage = await request('GET', `/verify/${certificate.verificationCode}`, { headers: { accept: 'text/html' } });
   expect(verifyPage.body).toContain('Valid certificate');
 
@@ -72,8 +79,13 @@ async function checkOutcomes(enrollmentId: string, student: { token: string; act
   expect(completionMails[0].text).toContain(certificate.verificationCode);
   expect(completionMails[0].attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
 
-  const wioa = await system.db.query('SELECT training_completed, credential_type, completion_date, funding_source FROM wioa_outcomes WHERE enrollment_id = $1', [enrollmentId]);
-  expect(wioa.rows).toEqual([expect.objectContaining({ training_completed: true, credential_type: program.credentialType, funding_source: view.fundingSource })]);
+  const wioa = await system.db.query(
+    'SELECT training_completed, credential_type, completion_date, funding_source FROM wioa_outcomes WHERE enrollment_id = $1',
+    [enrollmentId],
+  );
+  expect(wioa.rows).toEqual([
+    expect.objectContaining({ training_completed: true, credential_type: program.credentialType, funding_source: view.fundingSource }),
+  ]);
 
   const ledger = await ledgerOf(enrollmentId);
   expect(ledger.map((r) => r.party)).toEqual(['holder', 'partner', 'platform']);
@@ -85,9 +97,17 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   const student = await system.token('student', { name: 'Ada Lovelace' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
+  const created = await request('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId: DEMO.id, fundingSource: 'self_pay' },
+  });
   expect(created.status).toBe(201);
-  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'pending_payment', amountDueCents: DEMO.priceCents, checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
+  expect(created.body).toEqual({
+    enrollmentId: expect.any(String),
+    status: 'pending_payment',
+    amountDueCents: DEMO.priceCents,
+    checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//),
+  });
   const { enrollmentId } = created.body;
   // The read model already shows what the student was just told.
   const pending = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token });
@@ -99,39 +119,67 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   // Launch before payment is refused.
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(409);
 
-  const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, { id: session.id, enrollmentId, amountTotal: DEMO.priceCents, currency: 'usd' });
-  const webhook = await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } });
+  const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+    id: session.id,
+    enrollmentId,
+    amountTotal: DEMO.priceCents,
+    currency: 'usd',
+  });
+  const webhook = await request('POST', '/api/webhooks/stripe', {
+    body: payload,
+    headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+  });
   expect(webhook.status).toBe(200);
   expect(webhook.body).toEqual(expect.objectContaining({ received: true, applied: true }));
   // Stripe redelivers: nothing happens twice.
-  expect((await request('POST', '/api/webhooks/stripe', { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })).status).toBe(200);
+  expect(
+    (
+      await request('POST', '/api/webhooks/stripe', {
+        body: payload,
+        headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
+      })
+    ).status,
+  ).toBe(200);
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
 
   const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
   expect(launch.status).toBe(302);
-  expect(launch.headers.get('location')).toBe(`${system.baseUrl}/partners/demo/launch?enrollmentId=${enrollmentId}&courseId=${DEMO.partnerCourseId}`);
+  expect(launch.headers.get('location')).toBe(
+    `${system.baseUrl}/partners/demo/launch?enrollmentId=${enrollmentId}&courseId=${DEMO.partnerCourseId}`,
+  );
 
   const first = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-    token: student.token, body: evidenceForm(await samplePdf(), 'partner-certificate.pdf', TODAY),
+    token: student.token,
+    body: evidenceForm(await samplePdf(), 'partner-certificate.pdf', TODAY),
   });
   expect(first.status).toBe(202);
   expect(first.body).toEqual({ submissionId: expect.any(String), status: 'awaiting_review' });
 
   const queue = await request('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
   const item = queue.body.items.find((i: { id: string }) => i.id === first.body.submissionId);
-  expect(item).toEqual(expect.objectContaining({ enrollmentId, status: 'pending', fileUrl: `${system.baseUrl}/api/submissions/${first.body.submissionId}/file` }));
+  expect(item).toEqual(
+    expect.objectContaining({
+      enrollmentId,
+      status: 'pending',
+      fileUrl: `${system.baseUrl}/api/submissions/${first.body.submissionId}/file`,
+    }),
+  );
   const file = await request('GET', `/api/submissions/${first.body.submissionId}/file`, { token: holder.token });
   expect(file.status).toBe(200);
   expect(file.body.subarray(0, 5).toString()).toBe('%PDF-');
 
   const reason = 'The certificate shows another course; please upload the one for Workplace Safety.';
-  const rejected = await request('POST', `/api/program-holder/submissions/${first.body.submissionId}/reject`, { token: holder.token, json: { reason } });
+  const rejected = await request('POST', `/api/program-holder/submissions/${first.body.submissionId}/reject`, {
+    token: holder.token,
+    json: { reason },
+  });
   expect(rejected.status).toBe(200);
   expect(rejected.body.status).toBe('in_progress');
   await waitForStatus(system, student.token, enrollmentId, 'in_progress');
 
   const second = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
-    token: student.token, body: evidenceForm(await samplePdf('Workplace Safety: passed'), 'safety.pdf', TODAY),
+    token: student.token,
+    body: evidenceForm(await samplePdf('Workplace Safety: passed'), 'safety.pdf', TODAY),
   });
   expect(second.status).toBe(202);
   const approved = await request('POST', `/api/program-holder/submissions/${second.body.submissionId}/approve`, { token: holder.token });
@@ -139,14 +187,34 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   expect(approved.body.status).toBe('completed');
 
   const view = await checkOutcomes(enrollmentId, student, DEMO);
-  expect(view).toEqual(expect.objectContaining({ completionMethod: 'student_upload', completedAt: `${TODAY}T00:00:00.000Z`, paidAt: expect.any(String), launchedAt: expect.any(String) }));
-  expect(view.submissions.map((s: { status: string; reason: string | null }) => [s.status, s.reason])).toEqual([['rejected', reason], ['approved', null]]);
-  expect(view.history.map((h: { status: string }) => h.status)).toEqual(
-    ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'in_progress', 'awaiting_review', 'completed', 'closed']);
+  expect(view).toEqual(
+    expect.objectContaining({
+      completionMethod: 'student_upload',
+      completedAt: `${TODAY}T00:00:00.000Z`,
+      paidAt: expect.any(String),
+      launchedAt: expect.any(String),
+    }),
+  );
+  expect(view.submissions.map((s: { status: string; reason: string | null }) => [s.status, s.reason])).toEqual([
+    ['rejected', reason],
+    ['approved', null],
+  ]);
+  expect(view.history.map((h: { status: string }) => h.status)).toEqual([
+    'pending_payment',
+    'ready_to_launch',
+    'in_progress',
+    'awaiting_review',
+    'in_progress',
+    'awaiting_review',
+    'completed',
+    'closed',
+  ]);
 
   const rejectionMail = system.smtp.to(student.actor.email!).find((m) => m.subject?.includes('needs another look'));
   expect(rejectionMail?.text).toContain(reason);
-  const payments = await system.db.query('SELECT provider, provider_ref, amount_cents, status FROM payments WHERE enrollment_id = $1', [enrollmentId]);
+  const payments = await system.db.query('SELECT provider, provider_ref, amount_cents, status FROM payments WHERE enrollment_id = $1', [
+    enrollmentId,
+  ]);
   expect(payments.rows).toEqual([{ provider: 'stripe', provider_ref: session.id, amount_cents: DEMO.priceCents, status: 'accepted' }]);
 });
 
@@ -162,7 +230,8 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   // A voucher funds one enrollment: the student's own second try is told it is used; another student's try learns
   // nothing about it (the same answer as for a number that does not exist).
   const again = await request('POST', '/api/enrollments', {
-    token: student.token, json: { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ita-2026-00017' },
+    token: student.token,
+    json: { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'ita-2026-00017' },
   });
   expect(again.status).toBe(409);
   const other = await system.token('student');
@@ -174,10 +243,13 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
 
   const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
   expect(launch.status).toBe(302);
-  expect(launch.headers.get('location')).toBe(`https://riseup.nrffoundation.org/?course=${NRF.partnerCourseId}&registration=${enrollmentId}`);
+  expect(launch.headers.get('location')).toBe(
+    `https://riseup.nrffoundation.org/?course=${NRF.partnerCourseId}&registration=${enrollmentId}`,
+  );
 
   const marked = await request('POST', '/api/program-holder/mark-complete', {
-    token: holder.token, json: { enrollmentId, completedAt: TODAY, notes: 'Confirmed by the partner by phone' },
+    token: holder.token,
+    json: { enrollmentId, completedAt: TODAY, notes: 'Confirmed by the partner by phone' },
   });
   expect(marked.status).toBe(200);
   expect(marked.body).toEqual({ enrollmentId, status: 'completed', completedAt: `${TODAY}T00:00:00.000Z`, completionMethod: 'manual' });
@@ -185,8 +257,13 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   const view = await checkOutcomes(enrollmentId, student, NRF);
   expect(view.completionMethod).toBe('manual');
   expect(view.history.map((h: { status: string }) => h.status)).toEqual(['ready_to_launch', 'in_progress', 'completed', 'closed']);
-  const payments = await system.db.query('SELECT provider, provider_ref, voucher_number, amount_cents FROM payments WHERE enrollment_id = $1', [enrollmentId]);
-  expect(payments.rows).toEqual([{ provider: 'wioa_ita', provider_ref: enrollmentId, voucher_number: 'ITA-2026-00017', amount_cents: NRF.priceCents }]);
+  const payments = await system.db.query(
+    'SELECT provider, provider_ref, voucher_number, amount_cents FROM payments WHERE enrollment_id = $1',
+    [enrollmentId],
+  );
+  expect(payments.rows).toEqual([
+    { provider: 'wioa_ita', provider_ref: enrollmentId, voucher_number: 'ITA-2026-00017', amount_cents: NRF.priceCents },
+  ]);
   // Used once is used: a closed enrollment keeps its voucher.
   expect((await request('POST', '/api/enrollments', { token: student.token, json: body })).status).toBe(409);
 });

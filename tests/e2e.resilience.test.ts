@@ -43,7 +43,12 @@ beforeAll(async () => {
   db = createPool(pg.url, 2);
   await seed(db);
   system = await startSystem({
-    env: { DATABASE_URL: pg.url, IDEMPOTENCY_LEASE: `${LEASE_MS}ms`, TEMPORAL_CALL_TIMEOUT: `${CALL_TIMEOUT_MS}ms`, DATABASE_CONNECT_TIMEOUT: '2s' },
+    env: {
+      DATABASE_URL: pg.url,
+      IDEMPOTENCY_LEASE: `${LEASE_MS}ms`,
+      TEMPORAL_CALL_TIMEOUT: `${CALL_TIMEOUT_MS}ms`,
+      DATABASE_CONNECT_TIMEOUT: '2s',
+    },
   });
   request = httpClient(system.baseUrl);
   temporal = new Client({ connection: await Connection.connect({ address: system.temporalAddress }) });
@@ -72,17 +77,27 @@ async function enrollmentInProgress() {
 const TODAY = new Date().toISOString().slice(0, 10);
 const markComplete = (enrollmentId: string, key?: string) =>
   request('POST', '/api/program-holder/mark-complete', {
-    token: holder.token, json: { enrollmentId, completedAt: TODAY }, headers: key ? { 'idempotency-key': key } : {},
+    token: holder.token,
+    json: { enrollmentId, completedAt: TODAY },
+    headers: key ? { 'idempotency-key': key } : {},
   });
 
 /** How often the workflow accepted an update with this id (its history is the record of what was applied). */
 async function updatesAccepted(enrollmentId: string, updateId: string) {
   const history = await temporal.workflow.getHandle(enrollmentWorkflowId(enrollmentId)).fetchHistory();
-  return (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === updateId).length;
+  return (history.events ?? []).filter(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId === updateId,
+  ).length;
 }
 
 const timesCompleted = async (enrollmentId: string) =>
-  Number((await db.query(`SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1 AND status = 'completed'`, [enrollmentId])).rows[0].n);
+  Number(
+    (
+      await db.query(`SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1 AND status = 'completed'`, [
+        enrollmentId,
+      ])
+    ).rows[0].n,
+  );
 
 function expectUnavailable(res: Res) {
   expectProblem(res, 503);
@@ -112,7 +127,9 @@ test('an API killed mid-request: the retry hears "in progress", then takes the c
   expect(retryAfter).toBeLessThanOrEqual(LEASE_MS / 1000);
 
   // After the lease: two retries at once; exactly one takes the claim over and runs the request again.
-  const { rows: [claim] } = await db.query('SELECT claimed_until FROM idempotency_keys WHERE key = $1', [key]);
+  const {
+    rows: [claim],
+  } = await db.query('SELECT claimed_until FROM idempotency_keys WHERE key = $1', [key]);
   await sleep(Math.max(0, claim.claimed_until.getTime() - Date.now()) + 500);
   const [a, b] = await Promise.all([markComplete(enrollmentId, key), markComplete(enrollmentId, key)]);
   const answered = [a, b].filter((r) => r.status === 200);
@@ -121,7 +138,12 @@ test('an API killed mid-request: the retry hears "in progress", then takes the c
     expectProblem(other, 409);
     expect(other.body.detail).toMatch(/still in progress/);
   }
-  expect(answered[0].body).toEqual({ enrollmentId, status: 'completed', completedAt: expect.stringMatching(new RegExp(`^${TODAY}`)), completionMethod: 'manual' });
+  expect(answered[0].body).toEqual({
+    enrollmentId,
+    status: 'completed',
+    completedAt: expect.stringMatching(new RegExp(`^${TODAY}`)),
+    completionMethod: 'manual',
+  });
   // Both API processes wrote to the same log: one takeover in all.
   expect(fs.readFileSync(`${system.logPrefix}-api.log`, 'utf8').match(/Idempotency-Key taken over/g)).toHaveLength(1);
 
@@ -146,11 +168,15 @@ test('an update no worker takes times out as 503 with Retry-After; the retry wit
   expect(Date.now() - started).toBeLessThan(CALL_TIMEOUT_MS + 5_000);
 
   system.startWorker();
-  const done = await eventually(async () => {
-    const res = await markComplete(enrollmentId, key);
-    if (res.status !== 200) expectUnavailable(res);
-    return res.status === 200 && res;
-  }, 'the retried update answered', 60_000);
+  const done = await eventually(
+    async () => {
+      const res = await markComplete(enrollmentId, key);
+      if (res.status !== 200) expectUnavailable(res);
+      return res.status === 200 && res;
+    },
+    'the retried update answered',
+    60_000,
+  );
   expect(done.body).toEqual(expect.objectContaining({ enrollmentId, status: 'completed', completionMethod: 'manual' }));
   expect(await updatesAccepted(enrollmentId, key)).toBe(1);
   expect(await timesCompleted(enrollmentId)).toBe(1);
@@ -160,9 +186,12 @@ test('PostgreSQL stopped: 503 with Retry-After from business endpoints and /read
   const { student, enrollmentId } = await enrollmentInProgress();
   const other = await system.token('student');
   const json = await fundedEnrollmentBody(system, other.actor, PROGRAM.id, { fundingSource: 'sponsor' });
-  const enroll = (who: Session, key?: string) => request('POST', '/api/enrollments', {
-    token: who.token, json, headers: key ? { 'idempotency-key': key } : {},
-  });
+  const enroll = (who: Session, key?: string) =>
+    request('POST', '/api/enrollments', {
+      token: who.token,
+      json,
+      headers: key ? { 'idempotency-key': key } : {},
+    });
   expect((await request('GET', '/api/programs')).status).toBe(200);
 
   pg.stop();
@@ -182,13 +211,15 @@ test('PostgreSQL stopped: 503 with Retry-After from business endpoints and /read
 
   pg.start();
   await eventually(async () => (await request('GET', '/api/programs')).status === 200, 'the catalog back', 30_000);
-  expect((await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body).toEqual(expect.objectContaining({ enrollmentId, status: 'in_progress' }));
+  expect((await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body).toEqual(
+    expect.objectContaining({ enrollmentId, status: 'in_progress' }),
+  );
   const created = await enroll(other, `enroll-${other.actor.id}`);
   expect(created.status).toBe(201);
   expect((await request('GET', '/readyz')).status).toBe(200);
 }, 120_000);
 
-test('a partner API streaming 300 MB to the worker\'s poll: an unreadable answer, the worker\'s memory flat, the enrollment still waiting', async () => {
+test("a partner API streaming 300 MB to the worker's poll: an unreadable answer, the worker's memory flat, the enrollment still waiting", async () => {
   const flood = await startFloodServer(300 * MB);
   try {
     // Polled every second, registered at the demo stand-in by the launch, then polled at the flooding address.
@@ -212,13 +243,17 @@ test('a partner API streaming 300 MB to the worker\'s poll: an unreadable answer
       clearInterval(sampler);
     }
     const history = await temporal.workflow.getHandle(enrollmentWorkflowId(enrollmentId)).fetchHistory();
-    const failures = (history.events ?? []).flatMap((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type ?? []);
+    const failures = (history.events ?? []).flatMap(
+      (e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type ?? [],
+    );
     expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(new Set(failures)).toEqual(new Set([FailureType.partnerGarbage]));
     expect((await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body.status).toBe('in_progress');
 
     const offered = flood.stats.requests * 300;
-    console.log(`worker under a partner flood: ${flood.stats.requests} polls, ${(flood.stats.bytesWritten / MB).toFixed(1)} MB sent of ${offered} MB offered; worker RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most`);
+    console.log(
+      `worker under a partner flood: ${flood.stats.requests} polls, ${(flood.stats.bytesWritten / MB).toFixed(1)} MB sent of ${offered} MB offered; worker RSS ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most`,
+    );
     expect(flood.stats.bytesWritten).toBeLessThan(flood.stats.requests * 20 * MB);
     expect(peak - before).toBeLessThan(100);
   } finally {

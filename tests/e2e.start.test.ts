@@ -26,7 +26,11 @@ let env: NodeJS.ProcessEnv;
 let output = '';
 
 function start(): ChildProcess {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
   return child;
@@ -41,11 +45,20 @@ const stopWithCtrlC = (child: ChildProcess) =>
 beforeAll(async () => {
   const [port, temporalPort, uiPort, httpPort, metricsPort] = await freePorts(5);
   env = {
-    ...process.env, NODE_ENV: 'development', PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    DATABASE_URL: `${SERVER_URL}/${dbName}`, DATA_DIR: dataDir, JWT_SECRET: secret,
-    TEMPORAL_DEV_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort),
-    TEMPORAL_DEV_HTTP_PORT: String(httpPort), TEMPORAL_DEV_METRICS_PORT: String(metricsPort),
-    TEMPORAL_ADDRESS: '', STRIPE_SECRET_KEY: '', SMTP_URL: '',
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `${SERVER_URL}/${dbName}`,
+    DATA_DIR: dataDir,
+    JWT_SECRET: secret,
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_DEV_HTTP_PORT: String(httpPort),
+    TEMPORAL_DEV_METRICS_PORT: String(metricsPort),
+    TEMPORAL_ADDRESS: '',
+    STRIPE_SECRET_KEY: '',
+    SMTP_URL: '',
   };
 });
 
@@ -67,7 +80,12 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   let system = start();
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
   await waitForHttp(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`, 30_000); // the Temporal Web UI
-  expect((await request('GET', '/api/partners')).body.partners.map((p: { id: string }) => p.id)).toEqual(['certiport', 'demo', 'milady', 'nrf']);
+  expect((await request('GET', '/api/partners')).body.partners.map((p: { id: string }) => p.id)).toEqual([
+    'certiport',
+    'demo',
+    'milady',
+    'nrf',
+  ]);
 
   // Self-pay with no Stripe key: the clearly labelled simulated checkout.
   const created = await request('POST', '/api/enrollments', { token: student, json: { programId: program.id, fundingSource: 'self_pay' } });
@@ -86,7 +104,9 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   system = start();
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
   const after = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student });
-  expect(after.body).toEqual(expect.objectContaining({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }));
+  expect(after.body).toEqual(
+    expect.objectContaining({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }),
+  );
   const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: TODAY } });
   expect(marked.status).toBe(200);
   await waitForStatus({ baseUrl }, student, enrollmentId, 'closed');

@@ -24,18 +24,28 @@ test('SIGKILL of the worker mid-lifecycle, then a restart: the enrollment closes
   const student = await system.token('student', { name: 'Katherine Johnson' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: await fundedEnrollmentBody(system, student.actor, PROGRAM.id, { fundingSource: 'sponsor' }) });
+  const created = await request('POST', '/api/enrollments', {
+    token: student.token,
+    json: await fundedEnrollmentBody(system, student.actor, PROGRAM.id, { fundingSource: 'sponsor' }),
+  });
   expect(created.status).toBe(201);
   const { enrollmentId } = created.body;
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
-  const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId, completedAt: TODAY } });
+  const marked = await request('POST', '/api/program-holder/mark-complete', {
+    token: holder.token,
+    json: { enrollmentId, completedAt: TODAY },
+  });
   expect(marked.status).toBe(200);
 
   // The certificate is issued and the email activity has claimed its row: the worker is inside the SMTP exchange.
-  await waitFor('the completion email in flight', async () => {
-    const { rows } = await system.db.query(`SELECT status FROM emails_sent WHERE dedupe_key = $1`, [`completion:${enrollmentId}`]);
-    return rows[0]?.status === 'sending';
-  }, 30_000);
+  await waitFor(
+    'the completion email in flight',
+    async () => {
+      const { rows } = await system.db.query(`SELECT status FROM emails_sent WHERE dedupe_key = $1`, [`completion:${enrollmentId}`]);
+      return rows[0]?.status === 'sending';
+    },
+    30_000,
+  );
   await system.killWorker();
   expect(system.smtp.messages).toHaveLength(0);
 

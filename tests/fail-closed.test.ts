@@ -42,7 +42,9 @@ const now = () => Math.floor(Date.now() / 1000);
 /** A token as the identity provider would issue it; `claims` overrides or (with undefined) drops a standard claim. */
 async function token(role: Role, claims: { sub?: string; exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string } = {}) {
   const all = { sub: randomUUID(), iat: now(), exp: now() + 3600, iss: ISSUER, aud: AUDIENCE, ...claims };
-  const payload = Object.fromEntries(Object.entries({ role, email: `${role}@example.com`, name: `Test ${role}`, ...all }).filter(([, v]) => v !== undefined));
+  const payload = Object.fromEntries(
+    Object.entries({ role, email: `${role}@example.com`, name: `Test ${role}`, ...all }).filter(([, v]) => v !== undefined),
+  );
   return new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(JWT_SECRET));
 }
 
@@ -65,7 +67,11 @@ describe('production serves no demo route and no public metrics', () => {
   });
 
   test('/metrics needs the metrics token (401 with a Bearer challenge), and answers with it', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: `Bearer ${await token('admin')}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer wrong-token-of-some-length' },
+      { authorization: `Bearer ${await token('admin')}` },
+    ]) {
       const res = await request('GET', '/metrics', { headers });
       expectProblem(res, 401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="credential-marketplace metrics"');
@@ -81,7 +87,9 @@ describe('bearer tokens', () => {
 
   test('a token from the configured issuer for this audience, with exp, is accepted (nbf and iat within 30 s tolerated)', async () => {
     expect((await request('GET', '/api/enrollments', { token: await token('admin') })).status).toBe(200);
-    expect((await request('GET', '/api/enrollments', { token: await token('admin', { nbf: now() + 10, iat: now() + 10 }) })).status).toBe(200);
+    expect((await request('GET', '/api/enrollments', { token: await token('admin', { nbf: now() + 10, iat: now() + 10 }) })).status).toBe(
+      200,
+    );
   });
 
   test.each([
@@ -106,7 +114,9 @@ describe('bearer tokens', () => {
     const notBearer = await request('GET', '/api/enrollments', { headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } });
     expectProblem(notBearer, 401);
     expect(notBearer.headers.get('www-authenticate')).toBe('Bearer realm="credential-marketplace"');
-    const partner = await request('POST', '/api/partners/demo/completions', { json: { enrollmentId: randomUUID(), completedAt: '2024-05-01' } });
+    const partner = await request('POST', '/api/partners/demo/completions', {
+      json: { enrollmentId: randomUUID(), completedAt: '2024-05-01' },
+    });
     expectProblem(partner, 401);
     expect(partner.headers.get('www-authenticate')).toMatch(/^ApiKey .*header="X-Api-Key"/);
     const xapi = await request('POST', '/xapi/statements', { headers: { 'x-experience-api-version': '1.0.3' }, json: {} });
@@ -146,15 +156,33 @@ describe('security headers', () => {
     const student = await token('student', { sub: studentId });
     const holder = await token('program_holder', { sub: DEMO_HOLDER_ID });
     const voucherNumber = `ITA-${randomUUID().slice(0, 8)}`;
-    expect((await request('POST', '/api/vouchers', {
-      token: admin,
-      json: { number: voucherNumber, fundingSource: 'wioa_ita', studentId, amountCents: 1_000_000, currency: 'usd', expiresOn: '2099-12-31', organizationId: 'board' },
-    })).status).toBe(201);
-    const created = await request('POST', '/api/enrollments', { token: student, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber } });
+    expect(
+      (
+        await request('POST', '/api/vouchers', {
+          token: admin,
+          json: {
+            number: voucherNumber,
+            fundingSource: 'wioa_ita',
+            studentId,
+            amountCents: 1_000_000,
+            currency: 'usd',
+            expiresOn: '2099-12-31',
+            organizationId: 'board',
+          },
+        })
+      ).status,
+    ).toBe(201);
+    const created = await request('POST', '/api/enrollments', {
+      token: student,
+      json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber },
+    });
     expect(created.status).toBe(201);
     const enrollmentId = created.body.enrollmentId;
     await waitForStatus(system, admin, enrollmentId, 'ready_to_launch');
-    const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: new Date().toISOString().slice(0, 10) } });
+    const marked = await request('POST', '/api/program-holder/mark-complete', {
+      token: holder,
+      json: { enrollmentId, completedAt: new Date().toISOString().slice(0, 10) },
+    });
     expect(marked.status).toBe(200);
     let certificateId = '';
     for (const deadline = Date.now() + 60_000; !certificateId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
@@ -180,19 +208,47 @@ describe('text PostgreSQL cannot store is a 400 problem naming the field, never 
     const student = await token('student');
     const holder = await token('program_holder', { sub: DEMO_HOLDER_ID });
     const cases: [string, string, Parameters<typeof request>[2], string][] = [
-      ['POST', '/api/enrollments', { token: student, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber: `ITA-${NUL}` } }, 'body.voucherNumber'],
-      ['POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: `done${NUL}` } }, 'body.notes'],
-      ['POST', '/api/partners/demo/completions', { headers: { 'x-api-key': apiKey }, json: { externalId: `learner${NUL}`, completedAt: '2024-05-01' } }, 'body.externalId'],
+      [
+        'POST',
+        '/api/enrollments',
+        { token: student, json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber: `ITA-${NUL}` } },
+        'body.voucherNumber',
+      ],
+      [
+        'POST',
+        '/api/program-holder/mark-complete',
+        { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: `done${NUL}` } },
+        'body.notes',
+      ],
+      [
+        'POST',
+        '/api/partners/demo/completions',
+        { headers: { 'x-api-key': apiKey }, json: { externalId: `learner${NUL}`, completedAt: '2024-05-01' } },
+        'body.externalId',
+      ],
       ['POST', '/api/ai-tutor/chat', { token: student, json: { message: `hello${NUL}`, courseId: DEMO_PROGRAM_ID } }, 'body.message'],
-      ['POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', extra: { [`k${NUL}`]: 1 } } }, 'body.extra.k\ufffd'],
-      ['POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: 'lone \ud800 surrogate' } }, 'body.notes'],
+      [
+        'POST',
+        '/api/program-holder/mark-complete',
+        { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', extra: { [`k${NUL}`]: 1 } } },
+        'body.extra.k\ufffd',
+      ],
+      [
+        'POST',
+        '/api/program-holder/mark-complete',
+        { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: 'lone \ud800 surrogate' } },
+        'body.notes',
+      ],
     ];
     for (const [method, path, options, field] of cases) {
       const res = await request(method, path, options);
       expectProblem(res, 400, [field]);
     }
     // The six characters \u0000 (an escaped backslash) are ordinary text: refused by no NUL rule (404: no such enrollment).
-    const literal = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: '\\u0000' } });
+    const literal = await request('POST', '/api/program-holder/mark-complete', {
+      token: holder,
+      json: { enrollmentId: randomUUID(), completedAt: '2024-05-01', notes: '\\u0000' },
+    });
     expectProblem(literal, 404);
   });
 
@@ -218,9 +274,15 @@ describe('text PostgreSQL cannot store is a 400 problem naming the field, never 
     expectProblem(await request('GET', '/api/reports/revenue-share?from=2024%0001-01', { token: admin }), 400, ['query.from']);
     expectProblem(await request('GET', '/verify/ABCD%00EFGH'), 400, ['path']);
     expectProblem(await request('GET', `/api/enrollments/${randomUUID()}%00`, { token: admin }), 400, ['path']);
-    expectProblem(await request('POST', '/api/program-holder/mark-complete', {
-      token: holder, body: `enrollmentId=${randomUUID()}&completedAt=2024-05-01&notes=a%00b`, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    }), 400, ['body.notes']);
+    expectProblem(
+      await request('POST', '/api/program-holder/mark-complete', {
+        token: holder,
+        body: `enrollmentId=${randomUUID()}&completedAt=2024-05-01&notes=a%00b`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+      400,
+      ['body.notes'],
+    );
     // Malformed percent-encoding stays a 400 of the router's own.
     expect((await request('GET', '/verify/%E0%A4%A', { token: admin })).status).toBe(400);
   });
@@ -261,12 +323,19 @@ describe('rate limits hold across two API processes sharing the database', () =>
   });
 
   test('per partner API key, over the REST push and xAPI alike', async () => {
-    const { body: { apiKey } } = await request('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
-    const push = (client: typeof a) => client('POST', '/api/partners/demo/completions', { headers: { 'x-api-key': apiKey }, json: { enrollmentId: randomUUID(), completedAt: '2024-05-01' } });
+    const {
+      body: { apiKey },
+    } = await request('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
+    const push = (client: typeof a) =>
+      client('POST', '/api/partners/demo/completions', {
+        headers: { 'x-api-key': apiKey },
+        json: { enrollmentId: randomUUID(), completedAt: '2024-05-01' },
+      });
     for (let i = 0; i < LIMIT; i++) expect((await push(i % 2 ? b : a)).status).not.toBe(429);
     expectLimited(await push(a));
     const xapi = await b('POST', '/xapi/statements', {
-      headers: { authorization: `Basic ${Buffer.from(`demo:${apiKey}`).toString('base64')}`, 'x-experience-api-version': '1.0.3' }, json: {},
+      headers: { authorization: `Basic ${Buffer.from(`demo:${apiKey}`).toString('base64')}`, 'x-experience-api-version': '1.0.3' },
+      json: {},
     });
     expectLimited(xapi);
     expect(xapi.headers.get('x-experience-api-version')).toBe('1.0.3');
@@ -274,11 +343,23 @@ describe('rate limits hold across two API processes sharing the database', () =>
 
   test("the Stripe webhook counts only refused events per address: Stripe's signed ones always get through", async () => {
     const signed = () => {
-      const payload = JSON.stringify({ id: `evt_${randomUUID()}`, object: 'event', type: 'customer.created', created: now(), data: { object: {} } });
-      return { payload, signature: new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret: STRIPE_WEBHOOK_SECRET }) };
+      const payload = JSON.stringify({
+        id: `evt_${randomUUID()}`,
+        object: 'event',
+        type: 'customer.created',
+        created: now(),
+        data: { object: {} },
+      });
+      return {
+        payload,
+        signature: new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret: STRIPE_WEBHOOK_SECRET }),
+      };
     };
     const send = (client: typeof a, { payload, signature }: { payload: string; signature: string }) =>
-      client('POST', '/api/webhooks/stripe', { body: payload, headers: { 'content-type': 'application/json', 'stripe-signature': signature } });
+      client('POST', '/api/webhooks/stripe', {
+        body: payload,
+        headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      });
     for (let i = 0; i < 2 * LIMIT; i++) expect((await send(i % 2 ? b : a, signed())).status).toBe(200);
     for (let i = 0; i < LIMIT; i++) expectProblem(await send(i % 2 ? b : a, { ...signed(), signature: 't=1,v1=forged' }), 400);
     expectLimited(await send(a, { ...signed(), signature: 't=1,v1=forged' }));
@@ -292,4 +373,3 @@ describe('rate limits hold across two API processes sharing the database', () =>
     expect(await res.text()).toContain('http_request_duration_seconds');
   });
 });
-

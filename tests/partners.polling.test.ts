@@ -70,11 +70,17 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   let demo: StartedDemoPartner;
   let adapter: Required<PartnerAdapter>;
   const partner = (overrides: Partial<PartnerRecord> = {}): PartnerRecord => ({
-    id: 'demo', launchUrlTemplate: '{publicBaseUrl}/launch?course={courseId}&registration={enrollmentId}&learner={externalId}',
-    apiBaseUrl: '{publicBaseUrl}/demo-partner', ...overrides,
+    id: 'demo',
+    launchUrlTemplate: '{publicBaseUrl}/launch?course={courseId}&registration={enrollmentId}&learner={externalId}',
+    apiBaseUrl: '{publicBaseUrl}/demo-partner',
+    ...overrides,
   });
   const adapterFor = (overrides: Partial<PartnerRecord> = {}, options: { env?: NodeJS.ProcessEnv; checkMs?: number } = {}) =>
-    createHttpPartnerAdapter(partner(overrides), { publicBaseUrl: demo.origin, env: options.env ?? {}, timeouts: { checkMs: options.checkMs ?? 2_000 } }) as Required<PartnerAdapter>;
+    createHttpPartnerAdapter(partner(overrides), {
+      publicBaseUrl: demo.origin,
+      env: options.env ?? {},
+      timeouts: { checkMs: options.checkMs ?? 2_000 },
+    }) as Required<PartnerAdapter>;
 
   beforeAll(async () => {
     demo = await startDemoPartner({ path: '/demo-partner' });
@@ -98,9 +104,12 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
     const again = await adapter.register({ enrollmentId, courseId: 'safety-1' });
     expect(first).toEqual({ externalId: demoLearnerId(enrollmentId) });
     expect(again).toEqual(first);
-    expect(demo.registrations.get(enrollmentId)).toEqual(expect.objectContaining({ courseId: 'safety-1', learnerId: first.externalId, completedAt: null }));
-    expect(await adapter.launchUrl({ enrollmentId, courseId: 'safety 1', externalId: first.externalId }))
-      .toBe(`${demo.origin}/launch?course=safety%201&registration=${enrollmentId}&learner=${first.externalId}`);
+    expect(demo.registrations.get(enrollmentId)).toEqual(
+      expect.objectContaining({ courseId: 'safety-1', learnerId: first.externalId, completedAt: null }),
+    );
+    expect(await adapter.launchUrl({ enrollmentId, courseId: 'safety 1', externalId: first.externalId })).toBe(
+      `${demo.origin}/launch?course=safety%201&registration=${enrollmentId}&learner=${first.externalId}`,
+    );
   });
 
   test('a learner who has not finished: not completed', async () => {
@@ -111,14 +120,19 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   test('a learner who finished: completed, with the date and the score', async () => {
     const { enrollmentId, externalId } = await registered();
     demo.complete(enrollmentId, '2025-03-04T05:06:07.000Z', 87.5);
-    await expect(adapter.checkCompletion({ enrollmentId, externalId }))
-      .resolves.toEqual({ completed: true, completedAt: '2025-03-04T05:06:07.000Z', score: 87.5 });
+    await expect(adapter.checkCompletion({ enrollmentId, externalId })).resolves.toEqual({
+      completed: true,
+      completedAt: '2025-03-04T05:06:07.000Z',
+      score: 87.5,
+    });
   });
 
-  test('finishing through the stand-in\'s endpoint (JSON) and without a score', async () => {
+  test("finishing through the stand-in's endpoint (JSON) and without a score", async () => {
     const { enrollmentId } = await registered();
     const res = await fetch(`${demo.baseUrl}/v1/registrations/${enrollmentId}/complete`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ completedAt: '2025-06-01T12:00:00+02:00' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ completedAt: '2025-06-01T12:00:00+02:00' }),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(expect.objectContaining({ completed: true, completedAt: '2025-06-01T10:00:00.000Z', score: null }));
@@ -128,9 +142,25 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   test('field_map finds the facts in another shape of answer (dotted paths)', async () => {
     const { enrollmentId, externalId } = await registered();
     demo.complete(enrollmentId, '2025-01-02T03:04:05.000Z', 91);
-    demo.setTransform((r) => ({ ref: r.registration, learner: { id: r.learnerId }, result: { done: r.completed, finishedOn: r.completedAt, grade: { value: r.score } } }));
-    const mapped = adapterFor({ fieldMap: { completed: 'result.done', completedAt: 'result.finishedOn', score: 'result.grade.value', learnerId: 'learner.id', registration: 'ref' } });
-    await expect(mapped.checkCompletion({ enrollmentId, externalId })).resolves.toEqual({ completed: true, completedAt: '2025-01-02T03:04:05.000Z', score: 91 });
+    demo.setTransform((r) => ({
+      ref: r.registration,
+      learner: { id: r.learnerId },
+      result: { done: r.completed, finishedOn: r.completedAt, grade: { value: r.score } },
+    }));
+    const mapped = adapterFor({
+      fieldMap: {
+        completed: 'result.done',
+        completedAt: 'result.finishedOn',
+        score: 'result.grade.value',
+        learnerId: 'learner.id',
+        registration: 'ref',
+      },
+    });
+    await expect(mapped.checkCompletion({ enrollmentId, externalId })).resolves.toEqual({
+      completed: true,
+      completedAt: '2025-01-02T03:04:05.000Z',
+      score: 91,
+    });
     // The default map does not find `completed` in that shape: unreadable, not "not completed".
     await expectGarbage(adapter.checkCompletion({ enrollmentId, externalId }), /completed is missing/);
   });
@@ -184,7 +214,11 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
     ['completedAt not a date', { body: '{"completed":true,"completedAt":"last tuesday"}' }, /completedAt is "last tuesday"/],
     ['completedAt an impossible date', { body: '{"completed":true,"completedAt":"2025-13-45T99:00:00Z"}' }, /not an ISO 8601 date/],
     ['completedAt in the future', { body: '{"completed":true,"completedAt":"2999-01-01T00:00:00Z"}' }, /in the future/],
-    ['score not a number', { body: '{"completed":true,"completedAt":"2025-01-01T00:00:00Z","score":"A+"}' }, /score is "A\+", not a number/],
+    [
+      'score not a number',
+      { body: '{"completed":true,"completedAt":"2025-01-01T00:00:00Z","score":"A+"}' },
+      /score is "A\+", not a number/,
+    ],
   ])('garbage: %s → PartnerAnswerUnreadable', async (_name, fault, text) => {
     const { enrollmentId } = await registered();
     demo.setFault({ status: 200, ...fault, only: ['status'] });
@@ -229,10 +263,15 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   });
 
   test('a partner without api_base_url keeps the template launch URL and has no completion check', async () => {
-    const template = createPartnerAdapter({ id: 'certiport', launchUrlTemplate: 'https://example.test/?course={courseId}&registration={enrollmentId}' }, { publicBaseUrl: demo.origin });
+    const template = createPartnerAdapter(
+      { id: 'certiport', launchUrlTemplate: 'https://example.test/?course={courseId}&registration={enrollmentId}' },
+      { publicBaseUrl: demo.origin },
+    );
     expect(template.checkCompletion).toBeUndefined();
     expect(template.register).toBeUndefined();
-    expect(await template.launchUrl({ enrollmentId: 'e-1', courseId: 'ic3 gs6' })).toBe('https://example.test/?course=ic3%20gs6&registration=e-1');
+    expect(await template.launchUrl({ enrollmentId: 'e-1', courseId: 'ic3 gs6' })).toBe(
+      'https://example.test/?course=ic3%20gs6&registration=e-1',
+    );
   });
 });
 
@@ -249,7 +288,8 @@ async function insertEnrollment(db: Db, program: { id: string; priceCents: numbe
 }
 
 const externalIdOf = async (db: Db, enrollmentId: string) =>
-  (await db.query('SELECT partner_external_id FROM enrollments WHERE id = $1', [enrollmentId])).rows[0].partner_external_id as string | null;
+  (await db.query('SELECT partner_external_id FROM enrollments WHERE id = $1', [enrollmentId])).rows[0].partner_external_id as
+    string | null;
 
 describe('partner activities on PostgreSQL', () => {
   let database: TestDatabase;
@@ -274,16 +314,24 @@ describe('partner activities on PostgreSQL', () => {
 
   test('the seed gives the demo partner its API (poll interval, rate limit) and only the demo partner is polled', async () => {
     const polled = await listPolledPartners(db);
-    expect(polled).toEqual([expect.objectContaining({
-      id: 'demo', apiBaseUrl: '{publicBaseUrl}/demo-partner', apiCredentialEnv: null, fieldMap: {}, pollIntervalSeconds: 60, rateLimitPerSecond: 5,
-    })]);
+    expect(polled).toEqual([
+      expect.objectContaining({
+        id: 'demo',
+        apiBaseUrl: '{publicBaseUrl}/demo-partner',
+        apiCredentialEnv: null,
+        fieldMap: {},
+        pollIntervalSeconds: 60,
+        rateLimitPerSecond: 5,
+      }),
+    ]);
   });
 
-  test('seeding is idempotent, fills in the API of a demo row seeded before partner APIs, and keeps an operator\'s changes', async () => {
+  test("seeding is idempotent, fills in the API of a demo row seeded before partner APIs, and keeps an operator's changes", async () => {
     await db.query(`UPDATE partners SET api_base_url = NULL, poll_interval_seconds = 86400, rate_limit_per_second = 5 WHERE id = 'demo'`);
     await seed(db);
     await seed(db);
-    const row = async () => (await db.query(`SELECT api_base_url, poll_interval_seconds, rate_limit_per_second FROM partners WHERE id = 'demo'`)).rows[0];
+    const row = async () =>
+      (await db.query(`SELECT api_base_url, poll_interval_seconds, rate_limit_per_second FROM partners WHERE id = 'demo'`)).rows[0];
     expect(await row()).toEqual({ api_base_url: '{publicBaseUrl}/demo-partner', poll_interval_seconds: 60, rate_limit_per_second: 5 });
     await db.query(`UPDATE partners SET rate_limit_per_second = 2.5 WHERE id = 'demo'`);
     await seed(db);
@@ -300,7 +348,9 @@ describe('partner activities on PostgreSQL', () => {
     expect(first).toEqual({ launchUrl: expected });
     expect(again).toEqual(first);
     expect(await externalIdOf(db, enrollmentId)).toBe(demoLearnerId(enrollmentId));
-    expect(demo.registrations.get(enrollmentId)).toEqual(expect.objectContaining({ courseId: DEMO_PROGRAM.partnerCourseId, learnerId: demoLearnerId(enrollmentId) }));
+    expect(demo.registrations.get(enrollmentId)).toEqual(
+      expect.objectContaining({ courseId: DEMO_PROGRAM.partnerCourseId, learnerId: demoLearnerId(enrollmentId) }),
+    );
   });
 
   test('launch at a partner without an API: the template URL, no registration', async () => {
@@ -313,12 +363,16 @@ describe('partner activities on PostgreSQL', () => {
     expect(await externalIdOf(db, enrollmentId)).toBeNull();
   });
 
-  test('checkPartnerCompletion: not yet, then completed with the partner\'s date and score', async () => {
+  test("checkPartnerCompletion: not yet, then completed with the partner's date and score", async () => {
     const enrollmentId = await insertEnrollment(db, DEMO_PROGRAM);
     await acts.launchAtPartner({ enrollmentId });
     expect(await acts.checkPartnerCompletion({ enrollmentId })).toEqual({ completed: false });
     demo.complete(enrollmentId, '2025-05-06T07:08:09.000Z', 100);
-    expect(await acts.checkPartnerCompletion({ enrollmentId })).toEqual({ completed: true, completedAt: '2025-05-06T07:08:09.000Z', score: 100 });
+    expect(await acts.checkPartnerCompletion({ enrollmentId })).toEqual({
+      completed: true,
+      completedAt: '2025-05-06T07:08:09.000Z',
+      score: 100,
+    });
   });
 
   test('checkPartnerCompletion of an enrollment the partner does not know registers it (not completed)', async () => {
@@ -344,12 +398,20 @@ describe('partner activities on PostgreSQL', () => {
     expect(err.message).toMatch(/certiport has no completion API/);
   });
 
-  test('as `npm start` serves it: the stand-in in the API app, the launch page\'s Finish button, then the poll finds it', async () => {
+  test("as `npm start` serves it: the stand-in in the API app, the launch page's Finish button, then the poll finds it", async () => {
     const app = createApp({
-      config: loadConfig({ NODE_ENV: 'test' }), db, files: createLocalFileStore(os.tmpdir()), enrollments: {} as EnrollmentClient,
-      authenticate: async () => { throw new Error('no platform tokens here'); }, temporalHealth: async () => ({}),
+      config: loadConfig({ NODE_ENV: 'test' }),
+      db,
+      files: createLocalFileStore(os.tmpdir()),
+      enrollments: {} as EnrollmentClient,
+      authenticate: async () => {
+        throw new Error('no platform tokens here');
+      },
+      temporalHealth: async () => ({}),
     });
-    const server = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+    const server = await new Promise<http.Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     try {
       const publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const viaApi = createPartnerActivities({ db, publicBaseUrl } as ActivityDeps, { env: {} });
@@ -359,14 +421,22 @@ describe('partner activities on PostgreSQL', () => {
       expect(await viaApi.checkPartnerCompletion({ enrollmentId })).toEqual({ completed: false });
 
       // A partner credential is not a platform token: the stand-in is mounted before the platform's bearer check.
-      const direct = await fetch(`${publicBaseUrl}/demo-partner/v1/registrations/${enrollmentId}`, { headers: { authorization: 'Bearer partner-credential' } });
+      const direct = await fetch(`${publicBaseUrl}/demo-partner/v1/registrations/${enrollmentId}`, {
+        headers: { authorization: 'Bearer partner-credential' },
+      });
       expect(direct.status).toBe(200);
-      expect(await direct.json()).toEqual(expect.objectContaining({ registration: enrollmentId, learnerId: demoLearnerId(enrollmentId), completed: false }));
+      expect(await direct.json()).toEqual(
+        expect.objectContaining({ registration: enrollmentId, learnerId: demoLearnerId(enrollmentId), completed: false }),
+      );
 
       const page = await (await fetch(launchUrl)).text();
       const action = /<form method="post" action="([^"]+)">/.exec(page)?.[1];
       expect(action).toBe(`/demo-partner/v1/registrations/${enrollmentId}/complete`);
-      const finished = await fetch(`${publicBaseUrl}${action}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      const finished = await fetch(`${publicBaseUrl}${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
       expect(finished.status).toBe(200);
       expect(await finished.text()).toContain('Course finished');
 
@@ -402,7 +472,8 @@ describe('the running system: a learner finishes at the demo partner and a poll 
     const request = httpClient(system.baseUrl);
     const student = await system.token('student');
     const created = await request('POST', '/api/enrollments', {
-      token: student.token, json: await fundedEnrollmentBody(system, student.actor, DEMO_PROGRAM.id),
+      token: student.token,
+      json: await fundedEnrollmentBody(system, student.actor, DEMO_PROGRAM.id),
     });
     expect(created.status).toBe(201);
     const { enrollmentId } = created.body;
@@ -470,16 +541,27 @@ describe('per-partner rate limit on the Temporal dev server', () => {
 
     // Replica 1: the worker process itself (dist/worker/main.js), which starts a worker per polled partner. It
     // reaches the stand-in as 127.0.0.1, the in-process replica below as localhost: the Host header tells them apart.
-    replicaProcess = startWorkerProcess({ temporalAddress: env.address, databaseUrl: database.url, publicBaseUrl: demo.origin, name: 'partner-replica' });
+    replicaProcess = startWorkerProcess({
+      temporalAddress: env.address,
+      databaseUrl: database.url,
+      publicBaseUrl: demo.origin,
+      name: 'partner-replica',
+    });
     const inProcessBase = demo.origin.replace('127.0.0.1', 'localhost');
     const deps = { db, publicBaseUrl: inProcessBase } as ActivityDeps;
 
     // Enrollments as the API makes them, registered with the partner as a launch does.
     const partnerActs = createPartnerActivities(deps, { env: {} });
-    const inputs = Array.from({ length: ENROLLMENTS }, () => workflowInput({
-      programId: DEMO_PROGRAM.id, partnerId: 'demo', fundingSource: 'wioa_ita', priceCents: DEMO_PROGRAM.priceCents,
-      voucherNumber: 'ITA-RATE', polling: { taskQueue: partnerTaskQueue('demo'), intervalMs: 1_000, maxIntervalMs: 60_000 },
-    }));
+    const inputs = Array.from({ length: ENROLLMENTS }, () =>
+      workflowInput({
+        programId: DEMO_PROGRAM.id,
+        partnerId: 'demo',
+        fundingSource: 'wioa_ita',
+        priceCents: DEMO_PROGRAM.priceCents,
+        voucherNumber: 'ITA-RATE',
+        polling: { taskQueue: partnerTaskQueue('demo'), intervalMs: 1_000, maxIntervalMs: 60_000 },
+      }),
+    );
     for (const input of inputs) {
       await insertEnrollment(db, DEMO_PROGRAM, input.enrollmentId);
       await partnerActs.launchAtPartner({ enrollmentId: input.enrollmentId });
@@ -487,25 +569,34 @@ describe('per-partner rate limit on the Temporal dev server', () => {
 
     // Replica 2, in this process, built as the worker process builds it; and the enrollment worker, with fakes.
     const replica = await createPartnerWorker({
-      connection: env.nativeConnection, namespace: env.namespace ?? 'default', deps, partner: demoPartner, activityOptions: { env: {} },
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      deps,
+      partner: demoPartner,
+      activityOptions: { env: {} },
     });
     const { worker, taskQueue } = await createTestWorker(env, fakeActivities().activities);
 
-    const polls = await worker.runUntil(replica.runUntil(async () => {
-      await waitForPollers(env, partnerTaskQueue('demo'), 2, replicaProcess!);
-      const handles = await Promise.all(inputs.map((input) => startEnrollment(env.client, taskQueue, input)));
-      await Promise.all(handles.map((h) => h.executeUpdate(launchUpdate)));
-      const since = Date.now();
-      await new Promise((r) => setTimeout(r, MEASURE_MS));
-      const until = Date.now();
-      await Promise.all(handles.map((h) => h.terminate('rate-limit test done')));
-      return demo.requestsOf('status', since).filter((r) => r.at < until);
-    }));
+    const polls = await worker.runUntil(
+      replica.runUntil(async () => {
+        await waitForPollers(env, partnerTaskQueue('demo'), 2, replicaProcess!);
+        const handles = await Promise.all(inputs.map((input) => startEnrollment(env.client, taskQueue, input)));
+        await Promise.all(handles.map((h) => h.executeUpdate(launchUpdate)));
+        const since = Date.now();
+        await new Promise((r) => setTimeout(r, MEASURE_MS));
+        const until = Date.now();
+        await Promise.all(handles.map((h) => h.terminate('rate-limit test done')));
+        return demo.requestsOf('status', since).filter((r) => r.at < until);
+      }),
+    );
 
     const times = polls.map((r) => r.at);
     expect(times.length).toBeGreaterThan(0);
     const first = times[0];
-    const perSecond = Array.from({ length: Math.ceil(MEASURE_MS / 1000) }, (_, s) => times.filter((t) => t >= first + s * 1000 && t < first + (s + 1) * 1000).length);
+    const perSecond = Array.from(
+      { length: Math.ceil(MEASURE_MS / 1000) },
+      (_, s) => times.filter((t) => t >= first + s * 1000 && t < first + (s + 1) * 1000).length,
+    );
     // The sustained rate: whole seconds after the first (which holds the full buckets' burst), 8 seconds = 2 refill periods.
     const sustained = perSecond.slice(1, 9).reduce((a, b) => a + b, 0) / 8;
     const overall = times.length / ((times[times.length - 1] - first) / 1000);
@@ -514,12 +605,14 @@ describe('per-partner rate limit on the Temporal dev server', () => {
       inProcess: polls.filter((r) => r.host?.startsWith('localhost')).length,
     };
     const windows = [1, 2, 5].map((s) => ({ s, max: maxInWindow(times, s * 1000), bound: limit * s + burstOf(limit) }));
-    console.log([
-      `[rate limit] demo partner, limit ${limit}/s, ${ENROLLMENTS} enrollments each asking every second (demand ${ENROLLMENTS}/s), 2 worker replicas:`,
-      `  ${times.length} polls in ${MEASURE_MS / 1000} s; sustained ${sustained.toFixed(2)}/s (seconds 2-9); overall ${overall.toFixed(2)}/s including the initial burst`,
-      `  per second: ${perSecond.join(' ')}; by replica: worker process ${byReplica.process}, in-process ${byReplica.inProcess}`,
-      `  busiest windows: ${windows.map((w) => `${w.s} s: ${w.max} (token-bucket bound ${w.bound})`).join('; ')}`,
-    ].join('\n'));
+    console.log(
+      [
+        `[rate limit] demo partner, limit ${limit}/s, ${ENROLLMENTS} enrollments each asking every second (demand ${ENROLLMENTS}/s), 2 worker replicas:`,
+        `  ${times.length} polls in ${MEASURE_MS / 1000} s; sustained ${sustained.toFixed(2)}/s (seconds 2-9); overall ${overall.toFixed(2)}/s including the initial burst`,
+        `  per second: ${perSecond.join(' ')}; by replica: worker process ${byReplica.process}, in-process ${byReplica.inProcess}`,
+        `  busiest windows: ${windows.map((w) => `${w.s} s: ${w.max} (token-bucket bound ${w.bound})`).join('; ')}`,
+      ].join('\n'),
+    );
 
     // Each replica alone could take 5/s (10/s together): the task queue's limit is what holds the total.
     expect(byReplica.process).toBeGreaterThan(0);
@@ -536,11 +629,18 @@ describe('per-partner rate limit on the Temporal dev server', () => {
 });
 
 /** Until `count` workers poll the activity task queue (the worker process bundles workflows at start: a few seconds). */
-async function waitForPollers(env: TestWorkflowEnvironment, taskQueue: string, count: number, process: ReturnType<typeof startWorkerProcess>) {
+async function waitForPollers(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  count: number,
+  process: ReturnType<typeof startWorkerProcess>,
+) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const { pollers } = await env.client.workflowService.describeTaskQueue({
-      namespace: env.namespace ?? 'default', taskQueue: { name: taskQueue }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      namespace: env.namespace ?? 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     });
     if ((pollers?.length ?? 0) >= count) return;
     if (process.child.exitCode !== null) throw new Error(`the worker process exited (${process.child.exitCode}); see ${process.logFile}`);

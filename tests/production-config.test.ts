@@ -11,7 +11,17 @@ import { PRODUCTION_STAND_INS } from './helpers/production-env';
 
 const SIGNING_JWK = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
 const COMPLETE = { ...PRODUCTION_STAND_INS, JWT_SECRET: 'a-production-secret', CREDENTIAL_SIGNING_JWK: SIGNING_JWK };
-const REQUIRED = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'PUBLIC_BASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'JWT_SECRET', 'METRICS_TOKEN', 'CREDENTIAL_SIGNING_JWK'];
+const REQUIRED = [
+  'DATABASE_URL',
+  'TEMPORAL_ADDRESS',
+  'PUBLIC_BASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'SMTP_URL',
+  'JWT_SECRET',
+  'METRICS_TOKEN',
+  'CREDENTIAL_SIGNING_JWK',
+];
 
 const errorOf = (env: NodeJS.ProcessEnv) => {
   try {
@@ -43,7 +53,9 @@ describe('loadConfig in production', () => {
     expect(message).toContain('METRICS_TOKEN: METRICS_TOKEN or METRICS_PORT is required in production');
     const config = loadConfig({ ...rest, JWT_JWKS_URL: 'https://id.example/.well-known/jwks.json', METRICS_PORT: '9464' });
     expect({ env: config.env, jwks: config.jwt.jwksUrl, metrics: config.metrics }).toEqual({
-      env: 'production', jwks: 'https://id.example/.well-known/jwks.json', metrics: { token: undefined, port: 9464 },
+      env: 'production',
+      jwks: 'https://id.example/.well-known/jwks.json',
+      metrics: { token: undefined, port: 9464 },
     });
   });
 
@@ -64,8 +76,11 @@ describe('TRUST_PROXY', () => {
   test('takes a hop count or addresses, subnets and the named ranges; never "trust everyone"', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).toBe('loopback');
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).toBe(1);
-    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, fd00::/8, loopback' }).trustProxy).toBe('10.0.0.0/8, fd00::/8, loopback');
-    for (const value of ['true', 'all', '*', '10.0.0.1/x', 'loopback/8']) expect(errorOf({ NODE_ENV: 'test', TRUST_PROXY: value })).toContain('TRUST_PROXY: ');
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.0/8, fd00::/8, loopback' }).trustProxy).toBe(
+      '10.0.0.0/8, fd00::/8, loopback',
+    );
+    for (const value of ['true', 'all', '*', '10.0.0.1/x', 'loopback/8'])
+      expect(errorOf({ NODE_ENV: 'test', TRUST_PROXY: value })).toContain('TRUST_PROXY: ');
   });
 });
 
@@ -75,7 +90,10 @@ describe.each([
 ])('%s started bare', (_name, file, prefix) => {
   test('exits with 1 and names each missing variable on stderr, without a stack trace', () => {
     const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'dist', file)], {
-      cwd: PROJECT_ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8', timeout: 30_000,
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: 30_000,
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(prefix);

@@ -35,12 +35,28 @@ async function get(pathAndQuery: string, token?: string) {
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
 }
 
-async function enrollment(opts: { program?: string; funding?: string; paidAt: string; launchedAt?: string | null; completedAt?: string | null; status: string }): Promise<string> {
+async function enrollment(opts: {
+  program?: string;
+  funding?: string;
+  paidAt: string;
+  launchedAt?: string | null;
+  completedAt?: string | null;
+  status: string;
+}): Promise<string> {
   const id = randomUUID();
   await tdb.db.query(
     `INSERT INTO enrollments (id, program_id, student_id, funding_source, price_cents, currency, status, paid_at, launched_at, completed_at)
      VALUES ($1, $2, $3, $4, 5000, 'usd', $5, $6, $7, $8)`,
-    [id, opts.program ?? programId, `student-${id.slice(0, 8)}`, opts.funding ?? 'wioa_ita', opts.status, opts.paidAt, opts.launchedAt ?? null, opts.completedAt ?? null],
+    [
+      id,
+      opts.program ?? programId,
+      `student-${id.slice(0, 8)}`,
+      opts.funding ?? 'wioa_ita',
+      opts.status,
+      opts.paidAt,
+      opts.launchedAt ?? null,
+      opts.completedAt ?? null,
+    ],
   );
   return id;
 }
@@ -49,7 +65,10 @@ async function enrollment(opts: { program?: string; funding?: string; paidAt: st
 async function outcome(enrollmentId: string, v: Record<string, unknown>): Promise<void> {
   const cols = ['enrollment_id', 'program_id', 'funding_source', ...Object.keys(v)];
   const vals = [enrollmentId, v.program_id ?? programId, 'wioa_ita', ...Object.values(v)];
-  if ('program_id' in v) { cols.splice(3 + Object.keys(v).indexOf('program_id'), 1); vals.splice(3 + Object.keys(v).indexOf('program_id'), 1); }
+  if ('program_id' in v) {
+    cols.splice(3 + Object.keys(v).indexOf('program_id'), 1);
+    vals.splice(3 + Object.keys(v).indexOf('program_id'), 1);
+  }
   await tdb.db.query(`INSERT INTO wioa_outcomes (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, vals);
 }
 
@@ -75,7 +94,10 @@ const ids: Record<string, string> = {};
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  for (const [id, title] of [[programId, 'WIOA report program'], [otherProgramId, 'WIOA other program']]) {
+  for (const [id, title] of [
+    [programId, 'WIOA report program'],
+    [otherProgramId, 'WIOA other program'],
+  ]) {
     await tdb.db.query(
       `INSERT INTO programs (id, title, partner_id, price_cents, currency, holder_id, platform_bps, holder_bps, partner_bps, credential_type, deadline_days)
        VALUES ($1, $2, 'nrf', 5000, 'usd', 'holder-1', 2000, 6000, 2000, 'occupational_certification', 365)`,
@@ -100,29 +122,81 @@ beforeAll(async () => {
 
   // The records the activities write: a completion, a withdrawal after launch, an expiry before launch.
   const wioa = createWioaActivities({ db: tdb.db } as unknown as ActivityDeps);
-  ids.completed = await enrollment({ paidAt: '2025-03-01T10:00:00Z', launchedAt: '2025-03-02T10:00:00Z', completedAt: '2025-04-15T10:00:00Z', status: 'completed' });
+  ids.completed = await enrollment({
+    paidAt: '2025-03-01T10:00:00Z',
+    launchedAt: '2025-03-02T10:00:00Z',
+    completedAt: '2025-04-15T10:00:00Z',
+    status: 'completed',
+  });
   await wioa.recordWioaOutcome({ enrollmentId: ids.completed, completedAt: '2025-04-15T10:00:00Z' });
   await wioa.recordWioaOutcome({ enrollmentId: ids.completed, completedAt: '2025-04-20T10:00:00Z' }); // a retried activity: no change
-  ids.withdrawn = await enrollment({ paidAt: '2025-03-05T10:00:00Z', launchedAt: '2025-03-06T10:00:00Z', status: 'withdrawn', funding: 'self_pay' });
+  ids.withdrawn = await enrollment({
+    paidAt: '2025-03-05T10:00:00Z',
+    launchedAt: '2025-03-06T10:00:00Z',
+    status: 'withdrawn',
+    funding: 'self_pay',
+  });
   await wioa.recordWioaExit({ enrollmentId: ids.withdrawn, exitDate: '2025-05-01T00:00:00Z' });
   ids.expired = await enrollment({ paidAt: '2025-03-10T10:00:00Z', status: 'expired' });
   await wioa.recordWioaExit({ enrollmentId: ids.expired, exitDate: '2025-06-30T00:00:00Z' });
 
   // One record failing each edit check.
   ids.credDateNoType = await enrollment({ paidAt: '2025-03-01T00:00:00Z', status: 'completed' });
-  await outcome(ids.credDateNoType, { program_entry_date: '2025-03-01', exit_date: '2025-04-01', training_entry_date: '2025-03-01', training_completed: true, completion_date: '2025-04-01', credential_date: '2025-04-01' });
+  await outcome(ids.credDateNoType, {
+    program_entry_date: '2025-03-01',
+    exit_date: '2025-04-01',
+    training_entry_date: '2025-03-01',
+    training_completed: true,
+    completion_date: '2025-04-01',
+    credential_date: '2025-04-01',
+  });
   ids.exitBeforeEntry = await enrollment({ paidAt: '2025-03-01T00:00:00Z', status: 'withdrawn' });
-  await outcome(ids.exitBeforeEntry, { program_entry_date: '2025-03-20', exit_date: '2025-03-10', training_entry_date: '2025-03-20', training_completed: false });
+  await outcome(ids.exitBeforeEntry, {
+    program_entry_date: '2025-03-20',
+    exit_date: '2025-03-10',
+    training_entry_date: '2025-03-20',
+    training_completed: false,
+  });
   ids.completionNotCompleted = await enrollment({ paidAt: '2025-03-01T00:00:00Z', status: 'withdrawn' });
-  await outcome(ids.completionNotCompleted, { program_entry_date: '2025-03-01', exit_date: '2025-04-01', training_entry_date: '2025-03-01', training_completed: false, completion_date: '2025-03-25' });
+  await outcome(ids.completionNotCompleted, {
+    program_entry_date: '2025-03-01',
+    exit_date: '2025-04-01',
+    training_entry_date: '2025-03-01',
+    training_completed: false,
+    completion_date: '2025-03-25',
+  });
   ids.future = await enrollment({ paidAt: '2025-03-01T00:00:00Z', status: 'completed' });
-  await outcome(ids.future, { program_entry_date: '2025-03-01', exit_date: '2099-01-01', training_entry_date: '2025-03-01', training_completed: true, completion_date: '2099-01-01', credential_type: 'occupational_licensure', credential_date: '2099-01-01' });
+  await outcome(ids.future, {
+    program_entry_date: '2025-03-01',
+    exit_date: '2099-01-01',
+    training_entry_date: '2025-03-01',
+    training_completed: true,
+    completion_date: '2099-01-01',
+    credential_type: 'occupational_licensure',
+    credential_date: '2099-01-01',
+  });
   ids.credTypeNoDate = await enrollment({ paidAt: '2025-03-01T00:00:00Z', status: 'completed' });
-  await outcome(ids.credTypeNoDate, { program_entry_date: '2025-03-01', exit_date: '2025-04-01', training_entry_date: '2025-03-01', training_completed: true, completion_date: '2025-04-01', credential_type: 'occupational_certificate' });
+  await outcome(ids.credTypeNoDate, {
+    program_entry_date: '2025-03-01',
+    exit_date: '2025-04-01',
+    training_entry_date: '2025-03-01',
+    training_completed: true,
+    completion_date: '2025-04-01',
+    credential_type: 'occupational_certificate',
+  });
 
   // Out of the range below (entry and exit in 2024), and an open enrollment without a record (counted by ETP 2025).
   ids.outOfRange = await enrollment({ paidAt: '2024-01-05T00:00:00Z', status: 'completed', program: otherProgramId });
-  await outcome(ids.outOfRange, { program_id: otherProgramId, program_entry_date: '2024-01-05', exit_date: '2024-02-01', training_entry_date: '2024-01-05', training_completed: true, completion_date: '2024-02-01', credential_type: 'occupational_certification', credential_date: '2024-02-01' });
+  await outcome(ids.outOfRange, {
+    program_id: otherProgramId,
+    program_entry_date: '2024-01-05',
+    exit_date: '2024-02-01',
+    training_entry_date: '2024-01-05',
+    training_completed: true,
+    completion_date: '2024-02-01',
+    credential_type: 'occupational_certification',
+    credential_date: '2024-02-01',
+  });
   ids.open = await enrollment({ paidAt: '2025-07-01T00:00:00Z', launchedAt: '2025-07-02T00:00:00Z', status: 'in_progress' });
 }, 120_000);
 
@@ -147,8 +221,20 @@ describe('GET /api/reports/wioa', () => {
     const header = parseCsv(res.text)[0].fields;
     expect(header).toEqual([
       'PIRL 100 Unique Individual Identifier (WIOA)',
-      H.entry, H.exit, H.received, H.trainingEntry, H.service, H.completed, H.completedDate, H.credType, H.credDate,
-      'enrollment_id', 'program_id', 'funding_source', 'edit_check_status', 'edit_check_errors',
+      H.entry,
+      H.exit,
+      H.received,
+      H.trainingEntry,
+      H.service,
+      H.completed,
+      H.completedDate,
+      H.credType,
+      H.credDate,
+      'enrollment_id',
+      'program_id',
+      'funding_source',
+      'edit_check_status',
+      'edit_check_errors',
     ]);
     expect(header).toEqual(WIOA_CSV_HEADER);
     expect(res.text.split('\r\n')[0]).toBe(header.map((h) => (h.includes(',') ? `"${h}"` : h)).join(','));
@@ -156,24 +242,57 @@ describe('GET /api/reports/wioa', () => {
 
   test('a completed participant: training completed, credential attained, dates YYYYMMDD, an AN 12 identifier', () => {
     const r = byId(ids.completed);
-    expect(r).toEqual(expect.objectContaining({
-      [H.entry]: '20250302', [H.exit]: '20250415', [H.received]: '1', [H.trainingEntry]: '20250302', [H.service]: '06',
-      [H.completed]: '1', [H.completedDate]: '20250415', [H.credType]: '6', [H.credDate]: '20250415',
-      funding_source: 'wioa_ita', program_id: programId, edit_check_status: 'pass', edit_check_errors: '',
-    }));
+    expect(r).toEqual(
+      expect.objectContaining({
+        [H.entry]: '20250302',
+        [H.exit]: '20250415',
+        [H.received]: '1',
+        [H.trainingEntry]: '20250302',
+        [H.service]: '06',
+        [H.completed]: '1',
+        [H.completedDate]: '20250415',
+        [H.credType]: '6',
+        [H.credDate]: '20250415',
+        funding_source: 'wioa_ita',
+        program_id: programId,
+        edit_check_status: 'pass',
+        edit_check_errors: '',
+      }),
+    );
     expect(r['PIRL 100 Unique Individual Identifier (WIOA)']).toMatch(/^\d{12}$/);
     expect(rows.filter((x) => x[ID] === ids.completed)).toHaveLength(1);
   });
 
   test('a withdrawn participant (after launch) and an expired one (never launched): training not completed, no credential', () => {
-    expect(byId(ids.withdrawn)).toEqual(expect.objectContaining({
-      [H.entry]: '20250306', [H.exit]: '20250501', [H.received]: '1', [H.service]: '06', [H.completed]: '0',
-      [H.completedDate]: '20250501', [H.credType]: '0', [H.credDate]: '', funding_source: 'self_pay', edit_check_status: 'pass',
-    }));
-    expect(byId(ids.expired)).toEqual(expect.objectContaining({
-      [H.entry]: '20250310', [H.exit]: '20250630', [H.received]: '0', [H.trainingEntry]: '', [H.service]: '00', [H.completed]: '',
-      [H.completedDate]: '', [H.credType]: '0', [H.credDate]: '', edit_check_status: 'pass', edit_check_errors: '',
-    }));
+    expect(byId(ids.withdrawn)).toEqual(
+      expect.objectContaining({
+        [H.entry]: '20250306',
+        [H.exit]: '20250501',
+        [H.received]: '1',
+        [H.service]: '06',
+        [H.completed]: '0',
+        [H.completedDate]: '20250501',
+        [H.credType]: '0',
+        [H.credDate]: '',
+        funding_source: 'self_pay',
+        edit_check_status: 'pass',
+      }),
+    );
+    expect(byId(ids.expired)).toEqual(
+      expect.objectContaining({
+        [H.entry]: '20250310',
+        [H.exit]: '20250630',
+        [H.received]: '0',
+        [H.trainingEntry]: '',
+        [H.service]: '00',
+        [H.completed]: '',
+        [H.completedDate]: '',
+        [H.credType]: '0',
+        [H.credDate]: '',
+        edit_check_status: 'pass',
+        edit_check_errors: '',
+      }),
+    );
   });
 
   test('every row failing an edit check is reported with its error', () => {
@@ -196,12 +315,22 @@ describe('GET /api/reports/wioa', () => {
   });
 
   test('every date cell is YYYYMMDD or blank', () => {
-    for (const r of rows) for (const h of [H.entry, H.exit, H.trainingEntry, H.completedDate, H.credDate]) expect(r[h]).toMatch(/^(\d{8})?$/);
+    for (const r of rows)
+      for (const h of [H.entry, H.exit, H.trainingEntry, H.completedDate, H.credDate]) expect(r[h]).toMatch(/^(\d{8})?$/);
   });
 
   test('only participants with an entry or exit in the range', async () => {
     expect(rows.map((r) => r[ID]).sort()).toEqual(
-      [ids.completed, ids.withdrawn, ids.expired, ids.credDateNoType, ids.exitBeforeEntry, ids.completionNotCompleted, ids.future, ids.credTypeNoDate].sort(),
+      [
+        ids.completed,
+        ids.withdrawn,
+        ids.expired,
+        ids.credDateNoType,
+        ids.exitBeforeEntry,
+        ids.completionNotCompleted,
+        ids.future,
+        ids.credTypeNoDate,
+      ].sort(),
     );
     // Exit in range, entry before it; entry in range, exit after it; both bounds inclusive.
     const exitOnly = rowsOf((await get('/api/reports/wioa?from=2025-06-30&to=2025-06-30', adminToken)).text).map((r) => r[ID]);
@@ -217,7 +346,9 @@ describe('GET /api/reports/wioa', () => {
 
   test('without from and to the export covers everything up to today (api.md: Reports)', async () => {
     const all = rowsOf((await get('/api/reports/wioa', adminToken)).text).map((r) => r[ID]);
-    const explicit = rowsOf((await get(`/api/reports/wioa?from=1900-01-01&to=${new Date().toISOString().slice(0, 10)}`, adminToken)).text).map((r) => r[ID]);
+    const explicit = rowsOf(
+      (await get(`/api/reports/wioa?from=1900-01-01&to=${new Date().toISOString().slice(0, 10)}`, adminToken)).text,
+    ).map((r) => r[ID]);
     expect(all.length).toBeGreaterThan(0);
     expect(all).toEqual(explicit);
     const since2025 = rowsOf((await get('/api/reports/wioa?from=2025-01-01', adminToken)).text).map((r) => r[ID]);
@@ -232,7 +363,12 @@ describe('GET /api/reports/wioa', () => {
     const res = await get(`/api/reports/wioa${query}`, adminToken);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual([...fields].sort());
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual([...fields].sort());
   });
 
   test('401 without a token, 403 for a student or a program holder', async () => {
@@ -255,17 +391,20 @@ describe('GET /api/reports/etp', () => {
     // 2025 entries in the program: completed, withdrawn (self-pay), expired, the five edit-check rows, and the open one.
     // Completed: completed + credDateNoType + future + credTypeNoDate. Credential: completed + future (type and date).
     expect(mine).toEqual({
-      programId, programTitle: 'WIOA report program',
+      programId,
+      programTitle: 'WIOA report program',
       allStudents: { enrolled: 9, completed: 4, credentialAttained: 2 },
       wioaFunded: { enrolled: 8, completed: 4, credentialAttained: 2 },
     });
     const other = body.programs.find((p: { programId: string }) => p.programId === otherProgramId);
     expect(other.allStudents).toEqual({ enrolled: 0, completed: 0, credentialAttained: 0 });
     const y2024 = (await get('/api/reports/etp?year=2024', adminToken)).json();
-    expect(y2024.programs.find((p: { programId: string }) => p.programId === otherProgramId)).toEqual(expect.objectContaining({
-      allStudents: { enrolled: 1, completed: 1, credentialAttained: 1 },
-      wioaFunded: { enrolled: 1, completed: 1, credentialAttained: 1 },
-    }));
+    expect(y2024.programs.find((p: { programId: string }) => p.programId === otherProgramId)).toEqual(
+      expect.objectContaining({
+        allStudents: { enrolled: 1, completed: 1, credentialAttained: 1 },
+        wioaFunded: { enrolled: 1, completed: 1, credentialAttained: 1 },
+      }),
+    );
   });
 
   test('400 for a bad or missing year; 403 for a non-admin', async () => {

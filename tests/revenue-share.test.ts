@@ -49,7 +49,12 @@ beforeAll(async () => {
     mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'),
     publicBaseUrl: 'https://marketplace.test',
   });
-  otherProgramId = await insertProgram({ holderId: OTHER_HOLDER, bps: [1000, 4500, 4500], currency: 'usd', title: 'Other holder, Inc. course' });
+  otherProgramId = await insertProgram({
+    holderId: OTHER_HOLDER,
+    bps: [1000, 4500, 4500],
+    currency: 'usd',
+    title: 'Other holder, Inc. course',
+  });
   euroProgramId = await insertProgram({ holderId: DEMO_HOLDER_ID, bps: [3333, 3333, 3334], currency: 'eur', title: 'Euro course' });
   const app = createApp({
     config: loadConfig({ NODE_ENV: 'test', JWT_SECRET, DATA_DIR: filesRoot }),
@@ -59,7 +64,9 @@ beforeAll(async () => {
     authenticate: createAuthenticator({ secret: JWT_SECRET }),
     temporalHealth: async () => ({}),
   });
-  server = await new Promise<http.Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)); });
+  server = await new Promise<http.Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
 
@@ -84,7 +91,12 @@ async function insertProgram(p: { holderId: string; bps: [number, number, number
 type Funding = 'self_pay' | 'wioa_ita';
 
 /** An enrollment with its accepted payment of `amountCents` and its shares, recorded on `day`. */
-async function paidEnrollment(programId: string, amountCents: number, day: string, options: { currency?: string; funding?: Funding; basisCents?: number } = {}) {
+async function paidEnrollment(
+  programId: string,
+  amountCents: number,
+  day: string,
+  options: { currency?: string; funding?: Funding; basisCents?: number } = {},
+) {
   const id = randomUUID();
   const currency = options.currency ?? 'usd';
   const funding = options.funding ?? 'self_pay';
@@ -94,8 +106,14 @@ async function paidEnrollment(programId: string, amountCents: number, day: strin
     [id, programId, `student-${id.slice(0, 8)}`, funding, amountCents, currency],
   );
   await acts.recordPayment({
-    enrollmentId: id, provider: funding === 'self_pay' ? 'stripe' : funding, providerRef: funding === 'self_pay' ? `cs_test_${id}` : id,
-    amountCents, currency, paidAt: new Date().toISOString(), status: 'accepted', ...(funding !== 'self_pay' && { voucherNumber: `ITA-${id.slice(0, 6)}` }),
+    enrollmentId: id,
+    provider: funding === 'self_pay' ? 'stripe' : funding,
+    providerRef: funding === 'self_pay' ? `cs_test_${id}` : id,
+    amountCents,
+    currency,
+    paidAt: new Date().toISOString(),
+    status: 'accepted',
+    ...(funding !== 'self_pay' && { voucherNumber: `ITA-${id.slice(0, 6)}` }),
   });
   await acts.recordRevenueShare({ enrollmentId: id, basisCents: options.basisCents ?? amountCents, currency });
   await db.query(`UPDATE ledger_entries SET created_at = $2::date + time '12:00' WHERE enrollment_id = $1`, [id, day]);
@@ -110,7 +128,9 @@ async function token(role: Role, id: string = `${role}-1`) {
 }
 
 async function report(query: string, role: Role = 'admin', id?: string, accept = 'application/json') {
-  const res = await fetch(`${baseUrl}/api/reports/revenue-share?${query}`, { headers: { authorization: `Bearer ${await token(role, id)}`, accept } });
+  const res = await fetch(`${baseUrl}/api/reports/revenue-share?${query}`, {
+    headers: { authorization: `Bearer ${await token(role, id)}`, accept },
+  });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
@@ -127,10 +147,21 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 describe('GET /api/reports/revenue-share', () => {
   test('awkward amounts in two currencies: every share entry listed, totals reconcile per currency and per program', async () => {
     const day = '2030-01-15';
-    const usd = [[DEMO.id, 2_999], [DEMO.id, 1], [DEMO.id, 7], [DEMO.id, 100_001], [IC3.id, 14_903], [BARBERING.id, 49_901], [otherProgramId, 333]] as const;
+    const usd = [
+      [DEMO.id, 2_999],
+      [DEMO.id, 1],
+      [DEMO.id, 7],
+      [DEMO.id, 100_001],
+      [IC3.id, 14_903],
+      [BARBERING.id, 49_901],
+      [otherProgramId, 333],
+    ] as const;
     const ids: string[] = [];
     for (const [program, amount] of usd) ids.push(await paidEnrollment(program, amount, day));
-    const euroIds = [await paidEnrollment(euroProgramId, 1_003, day, { currency: 'eur' }), await paidEnrollment(euroProgramId, 2, day, { currency: 'eur' })];
+    const euroIds = [
+      await paidEnrollment(euroProgramId, 1_003, day, { currency: 'eur' }),
+      await paidEnrollment(euroProgramId, 2, day, { currency: 'eur' }),
+    ];
     await paidEnrollment(DEMO.id, 5_000, '2030-01-16'); // the next day: outside the period
 
     const body = await reportJson(`from=${day}&to=${day}`);
@@ -139,38 +170,76 @@ describe('GET /api/reports/revenue-share', () => {
     expect(body.entries).toHaveLength(3 * (ids.length + euroIds.length));
     expect(new Set(body.entries.map((e: { enrollmentId: string }) => e.enrollmentId))).toEqual(new Set([...ids, ...euroIds]));
     for (const e of body.entries) {
-      expect(e).toEqual(expect.objectContaining({ party: expect.stringMatching(/^(platform|holder|partner)$/), amountCents: expect.any(Number), currency: expect.stringMatching(/^(usd|eur)$/) }));
+      expect(e).toEqual(
+        expect.objectContaining({
+          party: expect.stringMatching(/^(platform|holder|partner)$/),
+          amountCents: expect.any(Number),
+          currency: expect.stringMatching(/^(usd|eur)$/),
+        }),
+      );
       expect(Number.isInteger(e.amountCents) && e.amountCents >= 0).toBe(true);
     }
     // Each enrollment's shares sum exactly to its payment.
     for (const [i, [, amount]] of usd.entries()) {
-      expect(sum(body.entries.filter((e: { enrollmentId: string }) => e.enrollmentId === ids[i]).map((e: { amountCents: number }) => e.amountCents))).toBe(amount);
+      expect(
+        sum(
+          body.entries
+            .filter((e: { enrollmentId: string }) => e.enrollmentId === ids[i])
+            .map((e: { amountCents: number }) => e.amountCents),
+        ),
+      ).toBe(amount);
     }
     const usdCollected = sum(usd.map(([, a]) => a));
-    expect(body.totals.usd).toEqual(expect.objectContaining({ collectedCents: usdCollected, paidCents: usdCollected, refundedCents: 0, sharesCents: usdCollected, differenceCents: 0, reconciled: true }));
+    expect(body.totals.usd).toEqual(
+      expect.objectContaining({
+        collectedCents: usdCollected,
+        paidCents: usdCollected,
+        refundedCents: 0,
+        sharesCents: usdCollected,
+        differenceCents: 0,
+        reconciled: true,
+      }),
+    );
     expect(sum(Object.values(body.totals.usd.byParty) as number[])).toBe(usdCollected);
     expect(body.totals.eur).toEqual(expect.objectContaining({ collectedCents: 1_005, sharesCents: 1_005, reconciled: true }));
-    expect(body.totals.usd.byProgram.map((p: { programId: string }) => p.programId).sort()).toEqual([DEMO.id, IC3.id, BARBERING.id, otherProgramId].sort());
+    expect(body.totals.usd.byProgram.map((p: { programId: string }) => p.programId).sort()).toEqual(
+      [DEMO.id, IC3.id, BARBERING.id, otherProgramId].sort(),
+    );
     for (const p of [...body.totals.usd.byProgram, ...body.totals.eur.byProgram]) {
       expect(p.reconciled).toBe(true);
       expect(sum(Object.values(p.byParty) as number[])).toBe(p.collectedCents);
     }
-    expect(body.totals.usd.byProgram.find((p: { programId: string }) => p.programId === IC3.id)).toEqual(expect.objectContaining({
-      collectedCents: 14_903, sharesCents: 14_903, byParty: { platform: 2_981, holder: 8_942, partner: 2_980 },
-    }));
+    expect(body.totals.usd.byProgram.find((p: { programId: string }) => p.programId === IC3.id)).toEqual(
+      expect.objectContaining({
+        collectedCents: 14_903,
+        sharesCents: 14_903,
+        byParty: { platform: 2_981, holder: 8_942, partner: 2_980 },
+      }),
+    );
   });
 
   test('a refund and its reversal keep it reconciled; shares that do not match the payment are reported as not reconciled', async () => {
     const day = '2030-02-01';
     const refunded = await paidEnrollment(DEMO.id, 2_999, day, { funding: 'wioa_ita' });
     const kept = await paidEnrollment(DEMO.id, 1_234, day);
-    expect(await acts.refundPayment({ enrollmentId: refunded, amountCents: 2_999, reason: 'withdrew' })).toEqual({ refundRef: null, amountCents: 2_999 });
+    expect(await acts.refundPayment({ enrollmentId: refunded, amountCents: 2_999, reason: 'withdrew' })).toEqual({
+      refundRef: null,
+      amountCents: 2_999,
+    });
     expect(await acts.reverseRevenueShare({ enrollmentId: refunded })).toBe(3);
 
     const body = await reportJson(`from=${day}&to=${day}`);
     expect(body.entries.filter((e: { entryType: string }) => e.entryType === 'reversal')).toHaveLength(3);
     expect(body.entries.filter((e: { enrollmentId: string }) => e.enrollmentId === kept)).toHaveLength(3);
-    expect(body.totals.usd).toEqual(expect.objectContaining({ paidCents: 2_999 + 1_234, refundedCents: 2_999, collectedCents: 1_234, sharesCents: 1_234, reconciled: true }));
+    expect(body.totals.usd).toEqual(
+      expect.objectContaining({
+        paidCents: 2_999 + 1_234,
+        refundedCents: 2_999,
+        collectedCents: 1_234,
+        sharesCents: 1_234,
+        reconciled: true,
+      }),
+    );
     expect(body.reconciled).toBe(true);
 
     // Shares split from a wrong basis: one cent short of what was collected. The report must say so.
@@ -178,12 +247,14 @@ describe('GET /api/reports/revenue-share', () => {
     await paidEnrollment(DEMO.id, 1_000, badDay, { basisCents: 999 });
     const bad = await reportJson(`from=${badDay}&to=${badDay}`);
     expect(bad.reconciled).toBe(false);
-    expect(bad.totals.usd).toEqual(expect.objectContaining({ collectedCents: 1_000, sharesCents: 999, differenceCents: -1, reconciled: false }));
+    expect(bad.totals.usd).toEqual(
+      expect.objectContaining({ collectedCents: 1_000, sharesCents: 999, differenceCents: -1, reconciled: false }),
+    );
     expect(bad.reconciliation).toContain('usd shares 999 ≠ collected 1000');
     expect((await report(`from=${badDay}&to=${badDay}`)).headers.get('revenue-share-reconciled')).toBe('false');
   });
 
-  test('a program holder sees only its own programs\' entries; an admin sees all', async () => {
+  test("a program holder sees only its own programs' entries; an admin sees all", async () => {
     const day = '2030-03-03';
     const mine = await paidEnrollment(DEMO.id, 777, day);
     const theirs = await paidEnrollment(otherProgramId, 555, day);
@@ -213,14 +284,20 @@ describe('GET /api/reports/revenue-share', () => {
     const [header, ...rows] = parseCsv(r.text).map((rec) => rec.fields);
     expect(header).toEqual(['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt']);
     expect(rows.map((f) => [f[0], f[2], f[4], Number(f[5]), f[6]])).toEqual([
-      [id, 'platform', 'share', 1_000, 'usd'], [id, 'holder', 'share', 1_000, 'usd'], [id, 'partner', 'share', 999, 'usd'],
+      [id, 'platform', 'share', 1_000, 'usd'],
+      [id, 'holder', 'share', 1_000, 'usd'],
+      [id, 'partner', 'share', 999, 'usd'],
     ]);
   });
 
   test('bad dates are 400 naming the field; students 403; no token 401', async () => {
     // Without from or to the report covers everything up to today, so a `from` after today is after its `to`.
-    for (const [query, field] of [['from=2030-13-01&to=2030-12-31', 'query.from'], ['from=2099-01-01', 'query.to'], ['from=yesterday&to=2030-01-01', 'query.from'],
-      ['from=2030-02-01&to=2030-01-01', 'query.to']] as const) {
+    for (const [query, field] of [
+      ['from=2030-13-01&to=2030-12-31', 'query.from'],
+      ['from=2099-01-01', 'query.to'],
+      ['from=yesterday&to=2030-01-01', 'query.from'],
+      ['from=2030-02-01&to=2030-01-01', 'query.to'],
+    ] as const) {
       const r = await report(query);
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -285,7 +362,16 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     );
   });
 
-  type Entry = { enrollmentId: string; programId: string; party: 'platform' | 'holder' | 'partner'; partyId: string; entryType: string; amountCents: number; currency: string; createdAt: string };
+  type Entry = {
+    enrollmentId: string;
+    programId: string;
+    party: 'platform' | 'holder' | 'partner';
+    partyId: string;
+    entryType: string;
+    amountCents: number;
+    currency: string;
+    createdAt: string;
+  };
 
   /** The generated enrollments a report should cover: shares in the period, in `holder`'s programs if given. */
   function expectedEnrollments(holder?: string) {
@@ -326,13 +412,25 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
       const byProgram = [...programIds].map((programId) => {
         const ofProgram = inCurrency.filter((e) => e.programId === programId);
         const collectedCents = sum(payments.filter((c) => c.program_id === programId).map((c) => c.paid_cents - c.refunded_cents));
-        return { programId, title: titles.get(programId), collectedCents, sharesCents: shares(ofProgram), byParty: byParty(ofProgram), reconciled: shares(ofProgram) === collectedCents };
+        return {
+          programId,
+          title: titles.get(programId),
+          collectedCents,
+          sharesCents: shares(ofProgram),
+          byParty: byParty(ofProgram),
+          reconciled: shares(ofProgram) === collectedCents,
+        };
       });
       byProgram.sort((a, b) => a.title.localeCompare(b.title) || a.programId.localeCompare(b.programId));
       totals[currency] = {
-        collectedCents: paidCents - refundedCents, paidCents, refundedCents, sharesCents: shares(inCurrency),
-        differenceCents: shares(inCurrency) - (paidCents - refundedCents), reconciled: shares(inCurrency) === paidCents - refundedCents,
-        byParty: byParty(inCurrency), byProgram,
+        collectedCents: paidCents - refundedCents,
+        paidCents,
+        refundedCents,
+        sharesCents: shares(inCurrency),
+        differenceCents: shares(inCurrency) - (paidCents - refundedCents),
+        reconciled: shares(inCurrency) === paidCents - refundedCents,
+        byParty: byParty(inCurrency),
+        byProgram,
       };
     }
     return totals;
@@ -352,7 +450,10 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
 
     expect(body.totals).toEqual(await expectedTotals(entries));
     // The short shares of enrollments not refunded leave each currency that many cents short.
-    const short = (c: string) => -[...enrollmentOf.keys()].filter((i) => !isOutside(i) && isShort(i) && !isRefunded(i) && (programs[i % 5] === euroProgramId ? 'eur' : 'usd') === c).length;
+    const short = (c: string) =>
+      -[...enrollmentOf.keys()].filter(
+        (i) => !isOutside(i) && isShort(i) && !isRefunded(i) && (programs[i % 5] === euroProgramId ? 'eur' : 'usd') === c,
+      ).length;
     expect(short('usd')).toBeLessThan(0);
     expect(body.totals.usd).toEqual(expect.objectContaining({ differenceCents: short('usd'), reconciled: false }));
     expect(body.totals.eur).toEqual(expect.objectContaining({ differenceCents: short('eur'), reconciled: short('eur') === 0 }));
@@ -367,7 +468,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     expect(rows).toEqual(entries.map((e) => header.map((h) => String(e[h as keyof Entry]))));
   });
 
-  test('a program holder sees only its own programs\' entries, and totals of those alone', async () => {
+  test("a program holder sees only its own programs' entries, and totals of those alone", async () => {
     const mine = await reportJson(Q1, 'program_holder', OTHER_HOLDER);
     expect([...new Set(mine.entries.map((e: Entry) => e.enrollmentId))].sort()).toEqual(expectedEnrollments(OTHER_HOLDER));
     expect(new Set(mine.entries.map((e: Entry) => e.programId))).toEqual(new Set([otherProgramId]));
@@ -423,7 +524,11 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
 
   /** The pool is as it was: nothing checked out or waiting, no session of this database in a transaction. */
   async function poolAtRest(watch: { acquired: number; released: number }) {
-    await eventually(async () => watch.released === watch.acquired && db.idleCount === db.totalCount, 'the report\'s client to go back', 10_000);
+    await eventually(
+      async () => watch.released === watch.acquired && db.idleCount === db.totalCount,
+      "the report's client to go back",
+      10_000,
+    );
     expect(db.waitingCount).toBe(0);
     expect(db.totalCount).toBeLessThanOrEqual(5);
     const { rows } = await db.query(
@@ -436,7 +541,10 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     const watch = watchClients({ fetchDelayMs: 50 });
     try {
       const aborted = new AbortController();
-      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, { headers: { authorization: `Bearer ${await token('admin')}` }, signal: aborted.signal });
+      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, {
+        headers: { authorization: `Bearer ${await token('admin')}` },
+        signal: aborted.signal,
+      });
       expect(res.status).toBe(200);
       const first = await res.body!.getReader().read();
       expect(new TextDecoder().decode(first.value)).toMatch(/^\{"from":"2031-01-01","to":"2031-03-31","entries":\[/);
@@ -455,7 +563,9 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const midStream = watchClients({ failFetch: 2 });
-      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, { headers: { authorization: `Bearer ${await token('admin')}`, accept: 'text/csv' } });
+      const res = await fetch(`${baseUrl}/api/reports/revenue-share?${Q1}`, {
+        headers: { authorization: `Bearer ${await token('admin')}`, accept: 'text/csv' },
+      });
       expect(res.status).toBe(200);
       await expect(res.text()).rejects.toThrow();
       await poolAtRest(midStream);
@@ -482,10 +592,11 @@ describe('Stripe Connect transfers', () => {
   const HOLDER_ACCOUNT = 'acct_1HolderDemo';
   const DEMO_PARTNER_ACCOUNT = 'acct_1PartnerDemo';
   beforeAll(async () => {
-    await db.query(
-      `INSERT INTO connect_accounts (party, party_id, stripe_account_id) VALUES ('holder', $1, $2), ('partner', 'demo', $3)`,
-      [DEMO_HOLDER_ID, HOLDER_ACCOUNT, DEMO_PARTNER_ACCOUNT],
-    );
+    await db.query(`INSERT INTO connect_accounts (party, party_id, stripe_account_id) VALUES ('holder', $1, $2), ('partner', 'demo', $3)`, [
+      DEMO_HOLDER_ID,
+      HOLDER_ACCOUNT,
+      DEMO_PARTNER_ACCOUNT,
+    ]);
   });
   const transferCalls = () => stripe.calls.filter((c) => c.method === 'POST' && c.path === '/v1/transfers').length;
   const reversalCalls = () => stripe.calls.filter((c) => c.method === 'POST' && /^\/v1\/transfers\/[^/]+\/reversals$/.test(c.path)).length;
@@ -497,19 +608,39 @@ describe('Stripe Connect transfers', () => {
     const first = await acts.transferShares({ enrollmentId: id });
     expect(first.skipped).toEqual([]);
     expect(first.transfers.map((t) => [t.party, t.destination, t.amountCents, t.currency])).toEqual([
-      ['holder', HOLDER_ACCOUNT, 1_000, 'usd'], ['partner', DEMO_PARTNER_ACCOUNT, 999, 'usd'],
+      ['holder', HOLDER_ACCOUNT, 1_000, 'usd'],
+      ['partner', DEMO_PARTNER_ACCOUNT, 999, 'usd'],
     ]);
     const made = stripe.transfers.slice(before.transfers);
     expect(made).toEqual([
-      { id: first.transfers[0].transferId, idempotencyKey: `transfer:${id}:holder`, amount: 1_000, currency: 'usd', destination: HOLDER_ACCOUNT, transferGroup: id, metadata: { enrollmentId: id, party: 'holder', partyId: DEMO_HOLDER_ID } },
-      { id: first.transfers[1].transferId, idempotencyKey: `transfer:${id}:partner`, amount: 999, currency: 'usd', destination: DEMO_PARTNER_ACCOUNT, transferGroup: id, metadata: { enrollmentId: id, party: 'partner', partyId: 'demo' } },
+      {
+        id: first.transfers[0].transferId,
+        idempotencyKey: `transfer:${id}:holder`,
+        amount: 1_000,
+        currency: 'usd',
+        destination: HOLDER_ACCOUNT,
+        transferGroup: id,
+        metadata: { enrollmentId: id, party: 'holder', partyId: DEMO_HOLDER_ID },
+      },
+      {
+        id: first.transfers[1].transferId,
+        idempotencyKey: `transfer:${id}:partner`,
+        amount: 999,
+        currency: 'usd',
+        destination: DEMO_PARTNER_ACCOUNT,
+        transferGroup: id,
+        metadata: { enrollmentId: id, party: 'partner', partyId: 'demo' },
+      },
     ]);
     expect(transferCalls()).toBe(before.calls + 2);
 
     // The activity retried (or run again): the recorded transfers are answered, Stripe is not asked again.
     expect(await acts.transferShares({ enrollmentId: id })).toEqual(first);
     expect(transferCalls()).toBe(before.calls + 2);
-    const { rows } = await db.query(`SELECT party, stripe_transfer_id, amount_cents, status FROM transfers WHERE enrollment_id = $1 ORDER BY party`, [id]);
+    const { rows } = await db.query(
+      `SELECT party, stripe_transfer_id, amount_cents, status FROM transfers WHERE enrollment_id = $1 ORDER BY party`,
+      [id],
+    );
     expect(rows).toEqual([
       { party: 'holder', stripe_transfer_id: first.transfers[0].transferId, amount_cents: 1_000, status: 'created' },
       { party: 'partner', stripe_transfer_id: first.transfers[1].transferId, amount_cents: 999, status: 'created' },
@@ -526,16 +657,29 @@ describe('Stripe Connect transfers', () => {
     const reversalsBefore = { made: stripe.transferReversals.length, calls: reversalCalls() };
     const reversed = await acts.reverseTransfers({ enrollmentId: id });
     expect(reversed.map((r) => [r.party, r.transferId, r.amountCents])).toEqual([
-      ['holder', first.transfers[0].transferId, 1_000], ['partner', first.transfers[1].transferId, 999],
+      ['holder', first.transfers[0].transferId, 1_000],
+      ['partner', first.transfers[1].transferId, 999],
     ]);
     expect(stripe.transferReversals.slice(reversalsBefore.made)).toEqual([
-      { id: reversed[0].reversalId, idempotencyKey: `transfer-reversal:${id}:holder`, transferId: first.transfers[0].transferId, amount: 1_000 },
-      { id: reversed[1].reversalId, idempotencyKey: `transfer-reversal:${id}:partner`, transferId: first.transfers[1].transferId, amount: 999 },
+      {
+        id: reversed[0].reversalId,
+        idempotencyKey: `transfer-reversal:${id}:holder`,
+        transferId: first.transfers[0].transferId,
+        amount: 1_000,
+      },
+      {
+        id: reversed[1].reversalId,
+        idempotencyKey: `transfer-reversal:${id}:partner`,
+        transferId: first.transfers[1].transferId,
+        amount: 999,
+      },
     ]);
     expect(await acts.reverseTransfers({ enrollmentId: id })).toEqual(reversed);
     expect(reversalCalls()).toBe(reversalsBefore.calls + 2);
-    expect((await db.query(`SELECT status, reversed_cents FROM transfers WHERE enrollment_id = $1 ORDER BY party`, [id])).rows)
-      .toEqual([{ status: 'reversed', reversed_cents: 1_000 }, { status: 'reversed', reversed_cents: 999 }]);
+    expect((await db.query(`SELECT status, reversed_cents FROM transfers WHERE enrollment_id = $1 ORDER BY party`, [id])).rows).toEqual([
+      { status: 'reversed', reversed_cents: 1_000 },
+      { status: 'reversed', reversed_cents: 999 },
+    ]);
     // After the refund, no transfer is made again.
     await db.query(`INSERT INTO refunds (enrollment_id, provider, amount_cents, currency) VALUES ($1, 'stripe', 2999, 'usd')`, [id]);
     await db.query('DELETE FROM transfers WHERE enrollment_id = $1', [id]);
@@ -551,18 +695,29 @@ describe('Stripe Connect transfers', () => {
     expect(result.transfers.map((t) => [t.party, t.amountCents])).toEqual([['holder', 8_942]]);
     expect(result.skipped).toEqual([{ party: 'partner', reason: 'no_account' }]);
     expect(transferCalls()).toBe(calls + 1);
-    expect(stripe.transfers.at(-1)).toEqual(expect.objectContaining({ idempotencyKey: `transfer:${id}:holder`, transferGroup: id, destination: HOLDER_ACCOUNT }));
+    expect(stripe.transfers.at(-1)).toEqual(
+      expect.objectContaining({ idempotencyKey: `transfer:${id}:holder`, transferGroup: id, destination: HOLDER_ACCOUNT }),
+    );
   });
 
   test('voucher-funded enrollments, the simulated provider, and enrollments without shares make no Stripe call', async () => {
     const calls = stripe.calls.length;
     const voucher = await paidEnrollment(DEMO.id, 2_999, '2030-05-07', { funding: 'wioa_ita' });
-    expect(await acts.transferShares({ enrollmentId: voucher })).toEqual({ transfers: [], skipped: [{ party: 'holder', reason: 'not_stripe_payment' }, { party: 'partner', reason: 'not_stripe_payment' }] });
+    expect(await acts.transferShares({ enrollmentId: voucher })).toEqual({
+      transfers: [],
+      skipped: [
+        { party: 'holder', reason: 'not_stripe_payment' },
+        { party: 'partner', reason: 'not_stripe_payment' },
+      ],
+    });
     expect(await acts.reverseTransfers({ enrollmentId: voucher })).toEqual([]);
 
     const simulated = createActivities({
-      db, files: createLocalFileStore(filesRoot), payments: createSimulatedPaymentProvider('https://marketplace.test'),
-      mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'), publicBaseUrl: 'https://marketplace.test',
+      db,
+      files: createLocalFileStore(filesRoot),
+      payments: createSimulatedPaymentProvider('https://marketplace.test'),
+      mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'),
+      publicBaseUrl: 'https://marketplace.test',
     });
     const stripePaid = await paidEnrollment(DEMO.id, 2_999, '2030-05-07');
     expect((await simulated.transferShares({ enrollmentId: stripePaid })).transfers).toEqual([]);
@@ -571,6 +726,11 @@ describe('Stripe Connect transfers', () => {
     await db.query('DELETE FROM ledger_entries WHERE enrollment_id = $1', [unshared]);
     expect((await acts.transferShares({ enrollmentId: unshared })).skipped.map((s) => s.reason)).toEqual(['no_shares', 'no_shares']);
     expect(stripe.calls.length).toBe(calls);
-    expect(Number((await db.query('SELECT count(*) AS n FROM transfers WHERE enrollment_id = ANY($1::uuid[])', [[voucher, stripePaid, unshared]])).rows[0].n)).toBe(0);
+    expect(
+      Number(
+        (await db.query('SELECT count(*) AS n FROM transfers WHERE enrollment_id = ANY($1::uuid[])', [[voucher, stripePaid, unshared]]))
+          .rows[0].n,
+      ),
+    ).toBe(0);
   });
 });

@@ -54,7 +54,11 @@ async function startInProgress(taskQueue: string, overrides: Partial<EnrollmentW
   const input = workflowInput(overrides);
   const handle = await start(taskQueue, input);
   await handle.signal(paymentConfirmedSignal, {
-    provider: 'stripe', providerRef: `cs_${input.enrollmentId}`, amountCents: input.priceCents, currency: input.currency, paidAt: new Date().toISOString(),
+    provider: 'stripe',
+    providerRef: `cs_${input.enrollmentId}`,
+    amountCents: input.priceCents,
+    currency: input.currency,
+    paidAt: new Date().toISOString(),
   });
   await waitForStatus(handle, 'ready_to_launch');
   await handle.executeUpdate(launchUpdate);
@@ -68,15 +72,23 @@ const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 function evidence(overrides: Partial<EvidenceSubmission> = {}): EvidenceSubmission {
   const submissionId = overrides.submissionId ?? randomUUID();
   return {
-    submissionId, fileKey: `evidence/${submissionId}.pdf`, contentType: 'application/pdf', sizeBytes: 2048, sha256: 'b'.repeat(64),
-    completedAt: today(), studentId: 'student-1', ...overrides,
+    submissionId,
+    fileKey: `evidence/${submissionId}.pdf`,
+    contentType: 'application/pdf',
+    sizeBytes: 2048,
+    sha256: 'b'.repeat(64),
+    completedAt: today(),
+    studentId: 'student-1',
+    ...overrides,
   };
 }
 
 /** The update's refusal: a WorkflowUpdateFailedError caused by an ApplicationFailure (what the API maps to a problem). */
 async function refusal(update: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await update.then(
-    (value) => { throw new Error(`the update was accepted: ${JSON.stringify(value)}`); },
+    (value) => {
+      throw new Error(`the update was accepted: ${JSON.stringify(value)}`);
+    },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -122,42 +134,59 @@ test('upload, rejection with a reason, a second upload and its approval close th
   // An instant a moment before the launch below: inside the completion-date rule's clock tolerance.
   const second = evidence({ completedAt: new Date().toISOString() });
   const reason = 'The uploaded certificate belongs to someone else.';
-  const { input, handle } = await worker.runUntil(() => releasing(release, async () => {
-    const started = await startInProgress(taskQueue);
-    const { handle } = started;
+  const { input, handle } = await worker.runUntil(() =>
+    releasing(release, async () => {
+      const started = await startInProgress(taskQueue);
+      const { handle } = started;
 
-    const view = await handle.executeUpdate(submitEvidenceUpdate, { args: [first] });
-    expect(view).toEqual({ id: first.submissionId, status: 'pending', completedAt: first.completedAt, submittedAt: expect.any(String) });
-    expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
+      const view = await handle.executeUpdate(submitEvidenceUpdate, { args: [first] });
+      expect(view).toEqual({ id: first.submissionId, status: 'pending', completedAt: first.completedAt, submittedAt: expect.any(String) });
+      expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
 
-    const busy = await refusal(handle.executeUpdate(submitEvidenceUpdate, { args: [second] }));
-    expect(busy.type).toBe(FailureType.conflict);
-    expect(busy.message).toBe('earlier evidence is still waiting for review');
+      const busy = await refusal(handle.executeUpdate(submitEvidenceUpdate, { args: [second] }));
+      expect(busy.type).toBe(FailureType.conflict);
+      expect(busy.message).toBe('earlier evidence is still waiting for review');
 
-    const afterReject = await handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: first.submissionId, reviewerId: 'holder-1', reason }] });
-    expect(afterReject.status).toBe('in_progress');
-    expect(afterReject.submissions).toEqual([expect.objectContaining({ id: first.submissionId, status: 'rejected', reason })]);
+      const afterReject = await handle.executeUpdate(rejectSubmissionUpdate, {
+        args: [{ submissionId: first.submissionId, reviewerId: 'holder-1', reason }],
+      });
+      expect(afterReject.status).toBe('in_progress');
+      expect(afterReject.submissions).toEqual([expect.objectContaining({ id: first.submissionId, status: 'rejected', reason })]);
 
-    await handle.executeUpdate(submitEvidenceUpdate, { args: [second] });
-    expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
-    const afterApprove = await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: second.submissionId, reviewerId: 'holder-1' }] });
-    expect(afterApprove).toMatchObject({ status: 'completed', completionMethod: 'student_upload', completedAt: second.completedAt });
-    // Before close (the certificate is held): the status query shows the completion and its method.
-    expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'student_upload', completedAt: second.completedAt });
-    expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.status)).toBe('completed');
-    release.open();
+      await handle.executeUpdate(submitEvidenceUpdate, { args: [second] });
+      expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
+      const afterApprove = await handle.executeUpdate(approveSubmissionUpdate, {
+        args: [{ submissionId: second.submissionId, reviewerId: 'holder-1' }],
+      });
+      expect(afterApprove).toMatchObject({ status: 'completed', completionMethod: 'student_upload', completedAt: second.completedAt });
+      // Before close (the certificate is held): the status query shows the completion and its method.
+      expect(await handle.query(statusQuery)).toMatchObject({
+        status: 'completed',
+        completionMethod: 'student_upload',
+        completedAt: second.completedAt,
+      });
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.status)).toBe('completed');
+      release.open();
 
-    expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${started.input.enrollmentId}` });
-    const final = await handle.query(statusQuery);
-    expect(final).toMatchObject({
-      status: 'closed', completionMethod: 'student_upload', completedAt: second.completedAt,
-      certificate: { id: `cert-${started.input.enrollmentId}`, verificationCode: 'TEST-CODE-0001' },
-    });
-    expect(final.submissions.map((s) => [s.id, s.status])).toEqual([[first.submissionId, 'rejected'], [second.submissionId, 'approved']]);
-    return started;
-  }));
+      expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${started.input.enrollmentId}` });
+      const final = await handle.query(statusQuery);
+      expect(final).toMatchObject({
+        status: 'closed',
+        completionMethod: 'student_upload',
+        completedAt: second.completedAt,
+        certificate: { id: `cert-${started.input.enrollmentId}`, verificationCode: 'TEST-CODE-0001' },
+      });
+      expect(final.submissions.map((s) => [s.id, s.status])).toEqual([
+        [first.submissionId, 'rejected'],
+        [second.submissionId, 'approved'],
+      ]);
+      return started;
+    }),
+  );
 
-  expect(fake.callsOf('sendSubmissionRejectedEmail')).toEqual([{ enrollmentId: input.enrollmentId, submissionId: first.submissionId, reason }]);
+  expect(fake.callsOf('sendSubmissionRejectedEmail')).toEqual([
+    { enrollmentId: input.enrollmentId, submissionId: first.submissionId, reason },
+  ]);
   expect(fake.callsOf('recordSubmission').map((s) => s.submissionId)).toEqual([first.submissionId, second.submissionId]);
   expect(fake.callsOf('recordSubmissionReview')).toEqual([
     expect.objectContaining({ submissionId: first.submissionId, status: 'rejected', reason, reviewerId: 'holder-1' }),
@@ -165,16 +194,28 @@ test('upload, rejection with a reason, a second upload and its approval close th
   ]);
   for (const once of ONCE) expect(fake.callsOf(once)).toHaveLength(1);
   expect(fake.callsOf('issueCertificate')[0]).toEqual({ enrollmentId: input.enrollmentId, completedAt: second.completedAt });
-  expect(fake.callsOf('sendCompletionEmail')[0]).toEqual({ enrollmentId: input.enrollmentId, certificateId: `cert-${input.enrollmentId}`, verificationCode: 'TEST-CODE-0001' });
+  expect(fake.callsOf('sendCompletionEmail')[0]).toEqual({
+    enrollmentId: input.enrollmentId,
+    certificateId: `cert-${input.enrollmentId}`,
+    verificationCode: 'TEST-CODE-0001',
+  });
   expect(fake.callsOf('recordRevenueShare')[0]).toEqual({ enrollmentId: input.enrollmentId, basisCents: 14_900, currency: 'usd' });
 
   const projections = fake.callsOf('recordEnrollmentStatus');
   expect(projections.map((p) => p.status)).toEqual([
-    'pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'in_progress', 'awaiting_review', 'completed', 'closed',
+    'pending_payment',
+    'ready_to_launch',
+    'in_progress',
+    'awaiting_review',
+    'in_progress',
+    'awaiting_review',
+    'completed',
+    'closed',
   ]);
   expect(projections.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   expect(projections.slice(-2).map((p) => [p.completionMethod, p.completedAt])).toEqual([
-    ['student_upload', second.completedAt], ['student_upload', second.completedAt],
+    ['student_upload', second.completedAt],
+    ['student_upload', second.completedAt],
   ]);
 
   // (e) The search attributes of the closed workflow.
@@ -190,30 +231,40 @@ describe('update validators', () => {
     const { fake, release } = fakeWithHeldCertificate();
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const submission = evidence();
-    await worker.runUntil(() => releasing(release, async () => {
-      const { handle } = await startInProgress(taskQueue);
-      await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
+    await worker.runUntil(() =>
+      releasing(release, async () => {
+        const { handle } = await startInProgress(taskQueue);
+        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
 
-      const unknownId = randomUUID();
-      const unknown = await refusal(handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1' }] }));
-      expect(unknown.type).toBe(FailureType.notFound);
-      expect(unknown.message).toBe(`submission ${unknownId} is not part of this enrollment`);
-      const unknownReject = await refusal(handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1', reason: 'x' }] }));
-      expect(unknownReject.type).toBe(FailureType.notFound);
-      expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
+        const unknownId = randomUUID();
+        const unknown = await refusal(
+          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1' }] }),
+        );
+        expect(unknown.type).toBe(FailureType.notFound);
+        expect(unknown.message).toBe(`submission ${unknownId} is not part of this enrollment`);
+        const unknownReject = await refusal(
+          handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1', reason: 'x' }] }),
+        );
+        expect(unknownReject.type).toBe(FailureType.notFound);
+        expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
 
-      await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-1' }] });
-      const again = await refusal(handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }));
-      expect(again.type).toBe(FailureType.conflict);
-      expect(again.message).toBe(`submission ${submission.submissionId} was already approved`);
-      const state = await handle.query(statusQuery);
-      expect(state.status).toBe('completed');
-      expect(state.completionMethod).toBe('student_upload');
+        await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-1' }] });
+        const again = await refusal(
+          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+        );
+        expect(again.type).toBe(FailureType.conflict);
+        expect(again.message).toBe(`submission ${submission.submissionId} was already approved`);
+        const state = await handle.query(statusQuery);
+        expect(state.status).toBe('completed');
+        expect(state.completionMethod).toBe('student_upload');
 
-      release.open();
-      expect(await handle.result()).toMatchObject({ status: 'closed' });
-    }));
-    expect(fake.callsOf('recordSubmissionReview')).toEqual([expect.objectContaining({ submissionId: submission.submissionId, status: 'approved', reviewerId: 'holder-1' })]);
+        release.open();
+        expect(await handle.result()).toMatchObject({ status: 'closed' });
+      }),
+    );
+    expect(fake.callsOf('recordSubmissionReview')).toEqual([
+      expect.objectContaining({ submissionId: submission.submissionId, status: 'approved', reviewerId: 'holder-1' }),
+    ]);
     for (const once of ONCE) expect(fake.callsOf(once)).toHaveLength(1);
   });
 
@@ -225,7 +276,9 @@ describe('update validators', () => {
       const handle = await start(taskQueue, input);
       // The checkout is open and projected: the workflow now waits for the payment.
       const before = await waitFor(handle, 'an open checkout', (st) => st.checkoutUrl !== undefined && st.history.length === 1);
-      const unpaid = await refusal(handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-09-01', markedBy: 'holder-1' }] }));
+      const unpaid = await refusal(
+        handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-09-01', markedBy: 'holder-1' }] }),
+      );
       expect(unpaid.type).toBe(FailureType.conflict);
       expect(unpaid.message).toBe('the enrollment is not paid yet');
       const after = await handle.query(statusQuery);
@@ -269,18 +322,20 @@ describe('two completions of one enrollment', () => {
     const { fake, release } = fakeWithHeldCertificate();
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const submission = evidence();
-    const { handle, results, completed, final } = await worker.runUntil(() => releasing(release, async () => {
-      const { handle } = await startInProgress(taskQueue);
-      await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
-      const results = await Promise.allSettled([
-        handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] }),
-        handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
-      ]);
-      const completed = await handle.query(statusQuery);
-      release.open();
-      expect(await handle.result()).toEqual({ status: 'closed', certificateId: expect.any(String) });
-      return { handle, results, completed, final: await handle.query(statusQuery) };
-    }));
+    const { handle, results, completed, final } = await worker.runUntil(() =>
+      releasing(release, async () => {
+        const { handle } = await startInProgress(taskQueue);
+        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
+        const results = await Promise.allSettled([
+          handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] }),
+          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+        ]);
+        const completed = await handle.query(statusQuery);
+        release.open();
+        expect(await handle.result()).toEqual({ status: 'closed', certificateId: expect.any(String) });
+        return { handle, results, completed, final: await handle.query(statusQuery) };
+      }),
+    );
     const won = results.filter((r): r is PromiseFulfilledResult<EnrollmentState> => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -303,20 +358,28 @@ describe('two completions of one enrollment', () => {
     const { fake, release } = fakeWithHeldCertificate();
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const submission = evidence();
-    await worker.runUntil(() => releasing(release, async () => {
-      const { handle } = await startInProgress(taskQueue);
-      await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
-      const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] });
-      expect(marked).toMatchObject({ status: 'completed', completionMethod: 'manual' });
+    await worker.runUntil(() =>
+      releasing(release, async () => {
+        const { handle } = await startInProgress(taskQueue);
+        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
+        const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] });
+        expect(marked).toMatchObject({ status: 'completed', completionMethod: 'manual' });
 
-      const lateReject = await refusal(handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2', reason: 'no' }] }));
-      expect(lateReject.type).toBe(FailureType.conflict);
-      const lateApprove = await refusal(handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }));
-      expect(lateApprove.type).toBe(FailureType.conflict);
-      expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: today() });
-      release.open();
-      expect(await handle.result()).toMatchObject({ status: 'closed' });
-    }));
+        const lateReject = await refusal(
+          handle.executeUpdate(rejectSubmissionUpdate, {
+            args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2', reason: 'no' }],
+          }),
+        );
+        expect(lateReject.type).toBe(FailureType.conflict);
+        const lateApprove = await refusal(
+          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+        );
+        expect(lateApprove.type).toBe(FailureType.conflict);
+        expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: today() });
+        release.open();
+        expect(await handle.result()).toMatchObject({ status: 'closed' });
+      }),
+    );
     expect(fake.callsOf('recordSubmissionReview')).toHaveLength(0);
     expect(fake.callsOf('sendSubmissionRejectedEmail')).toHaveLength(0);
     expect(statusesProjected(fake).filter((s) => s === 'completed')).toHaveLength(1);
@@ -364,7 +427,13 @@ test('search attributes: a voucher enrollment started by the API client carries 
   });
   expect(fake.callsOf('openCheckout')).toHaveLength(0);
   expect(fake.callsOf('recordPayment')).toEqual([
-    expect.objectContaining({ provider: 'wioa_ita', providerRef: input.enrollmentId, voucherNumber: 'ITA-2026-0077', amountCents: 14_900, status: 'accepted' }),
+    expect.objectContaining({
+      provider: 'wioa_ita',
+      providerRef: input.enrollmentId,
+      voucherNumber: 'ITA-2026-0077',
+      amountCents: 14_900,
+      status: 'accepted',
+    }),
   ]);
   for (const once of ONCE) expect(fake.callsOf(once)).toHaveLength(1);
 });

@@ -76,7 +76,11 @@ async function waitForStatus(handle: Handle, status: EnrollmentStatus) {
 
 const pay = (handle: Handle, input: EnrollmentWorkflowInput, amountCents = input.priceCents, providerRef = `cs_${input.enrollmentId}`) =>
   handle.signal(paymentConfirmedSignal, {
-    provider: 'stripe', providerRef, amountCents, currency: input.currency, paidAt: new Date().toISOString(),
+    provider: 'stripe',
+    providerRef,
+    amountCents,
+    currency: input.currency,
+    paidAt: new Date().toISOString(),
   });
 
 /** A self-pay enrollment, paid and launched: in_progress. */
@@ -89,8 +93,13 @@ async function startPaidAndLaunched(client: Client, taskQueue: string, input: En
 }
 
 const evidence = (): EvidenceSubmission => ({
-  submissionId: randomUUID(), fileKey: 'evidence/e.pdf', contentType: 'application/pdf', sizeBytes: 2048, sha256: 'b'.repeat(64),
-  completedAt: new Date().toISOString(), studentId: 'student-1',
+  submissionId: randomUUID(),
+  fileKey: 'evidence/e.pdf',
+  contentType: 'application/pdf',
+  sizeBytes: 2048,
+  sha256: 'b'.repeat(64),
+  completedAt: new Date().toISOString(),
+  studentId: 'student-1',
 });
 
 const ended = async (handle: Handle) => (await handle.result(), handle);
@@ -124,7 +133,12 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'co-paid-wrong-amount-then-due-amount': {
     overrides: {
-      openEnrollmentRecord: async (r) => ({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }),
+      openEnrollmentRecord: async (r) => ({
+        status: 'pending_payment',
+        voucherId: 'v-1',
+        voucherCents: 10_000,
+        amountDueCents: r.priceCents - 10_000,
+      }),
     },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-REPLAY' });
@@ -152,7 +166,12 @@ const SCENARIOS: Record<string, Scenario> = {
   'voucher-reminded-then-deadline-expired': {
     async play(client, taskQueue) {
       // A reminder a second after the launch, the deadline four seconds after the start.
-      const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-DEADLINE', nudgeDays: [1_000 / DAY], deadlineDays: 4_000 / DAY });
+      const input = workflowInput({
+        fundingSource: 'wioa_ita',
+        voucherNumber: 'ITA-DEADLINE',
+        nudgeDays: [1_000 / DAY],
+        deadlineDays: 4_000 / DAY,
+      });
       const handle = await startEnrollment(client, taskQueue, input);
       await handle.executeUpdate(launchUpdate);
       return ended(handle);
@@ -162,14 +181,23 @@ const SCENARIOS: Record<string, Scenario> = {
     partner: {
       taskQueue: POLLED_PARTNER,
       // Down for one poll (two attempts), then not yet, then done.
-      answer: (call) => (call <= 2 ? new Error('503 from partner')
-        : call === 3 ? { completed: false }
-          : { completed: true, completedAt: new Date().toISOString(), score: 90 }),
+      answer: (call) =>
+        call <= 2
+          ? new Error('503 from partner')
+          : call === 3
+            ? { completed: false }
+            : { completed: true, completedAt: new Date().toISOString(), score: 90 },
     },
     async play(client, taskQueue) {
-      const handle = await startEnrollment(client, taskQueue, workflowInput({
-        fundingSource: 'wioa_ita', voucherNumber: 'ITA-POLL', polling: { taskQueue: POLLED_PARTNER, intervalMs: 500, maxIntervalMs: 1_000 },
-      }));
+      const handle = await startEnrollment(
+        client,
+        taskQueue,
+        workflowInput({
+          fundingSource: 'wioa_ita',
+          voucherNumber: 'ITA-POLL',
+          polling: { taskQueue: POLLED_PARTNER, intervalMs: 500, maxIntervalMs: 1_000 },
+        }),
+      );
       await handle.executeUpdate(launchUpdate);
       return ended(handle);
     },
@@ -179,7 +207,10 @@ const SCENARIOS: Record<string, Scenario> = {
     async play(client, taskQueue) {
       // A poll a millisecond after the last fills the run's history to the server's suggestion (see the recorder).
       const input = workflowInput({
-        fundingSource: 'wioa_ita', voucherNumber: 'ITA-LONG', deadlineDays: 400, nudgeDays: [30],
+        fundingSource: 'wioa_ita',
+        voucherNumber: 'ITA-LONG',
+        deadlineDays: 400,
+        nudgeDays: [30],
         polling: { taskQueue: CONTINUED_PARTNER, intervalMs: 1, maxIntervalMs: 1_000 },
       });
       const handle = await startEnrollment(client, taskQueue, input);
@@ -216,12 +247,24 @@ const SCENARIOS: Record<string, Scenario> = {
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-CARRIED', deadlineDays: 90, nudgeDays: [7] });
       input.carried = {
         state: {
-          enrollmentId: input.enrollmentId, status: 'in_progress', fundingSource: 'wioa_ita', currency: 'usd',
-          voucherCents: 14_900, amountDueCents: 0, paidAt: dayAgo, amountCents: 14_900,
-          launchedAt: dayAgo, launchUrl: 'https://partner.test/launch', submissions: [],
-          history: [{ status: 'ready_to_launch', at: dayAgo }, { status: 'in_progress', at: dayAgo }],
+          enrollmentId: input.enrollmentId,
+          status: 'in_progress',
+          fundingSource: 'wioa_ita',
+          currency: 'usd',
+          voucherCents: 14_900,
+          amountDueCents: 0,
+          paidAt: dayAgo,
+          amountCents: 14_900,
+          launchedAt: dayAgo,
+          launchUrl: 'https://partner.test/launch',
+          submissions: [],
+          history: [
+            { status: 'ready_to_launch', at: dayAgo },
+            { status: 'in_progress', at: dayAgo },
+          ],
         },
-        waitStartedAt: dayAgo, nudgesSent: [],
+        waitStartedAt: dayAgo,
+        nudgesSent: [],
       };
       const handle = await startEnrollment(client, taskQueue, input);
       await handle.executeUpdate(reportCompletionUpdate, {
@@ -241,27 +284,35 @@ if (process.env.RECORD_HISTORIES) {
     });
     afterAll(() => env?.teardown());
 
-    test.each(Object.keys(SCENARIOS))('%s', async (name) => {
-      const scenario = SCENARIOS[name];
-      const { worker, taskQueue } = await createTestWorker(env, fakeActivities(scenario.overrides).activities);
-      const { partner } = scenario;
-      let calls = 0;
-      const partnerWorker = partner && await Worker.create({
-        connection: env.nativeConnection, taskQueue: partner.taskQueue, workflowBundle,
-        activities: {
-          async checkPartnerCompletion(): Promise<PartnerCompletionCheck> {
-            const answer = partner.answer(++calls);
-            if (answer instanceof Error) throw answer;
-            return answer;
-          },
-        },
-      });
-      const play = () => scenario.play(env.client, taskQueue);
-      const handle = await worker.runUntil(partnerWorker ? partnerWorker.runUntil(play) : play);
-      fs.mkdirSync(FIXTURES, { recursive: true });
-      const json = JSON.stringify(historyToJson(await handle.fetchHistory()), null, 1);
-      fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${json}\n`);
-    }, 60_000);
+    test.each(Object.keys(SCENARIOS))(
+      '%s',
+      async (name) => {
+        const scenario = SCENARIOS[name];
+        const { worker, taskQueue } = await createTestWorker(env, fakeActivities(scenario.overrides).activities);
+        const { partner } = scenario;
+        let calls = 0;
+        const partnerWorker =
+          partner &&
+          (await Worker.create({
+            connection: env.nativeConnection,
+            taskQueue: partner.taskQueue,
+            workflowBundle,
+            activities: {
+              async checkPartnerCompletion(): Promise<PartnerCompletionCheck> {
+                const answer = partner.answer(++calls);
+                if (answer instanceof Error) throw answer;
+                return answer;
+              },
+            },
+          }));
+        const play = () => scenario.play(env.client, taskQueue);
+        const handle = await worker.runUntil(partnerWorker ? partnerWorker.runUntil(play) : play);
+        fs.mkdirSync(FIXTURES, { recursive: true });
+        const json = JSON.stringify(historyToJson(await handle.fetchHistory()), null, 1);
+        fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${json}\n`);
+      },
+      60_000,
+    );
   });
 } else {
   describe('recorded histories replay on the current workflow code', () => {
@@ -282,7 +333,10 @@ if (process.env.RECORD_HISTORIES) {
     });
 
     test('every fixture is a scenario here, so none is kept without being replayed', () => {
-      const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+      const files = fs
+        .readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.replace(/\.json$/, ''));
       expect(files.sort()).toEqual(Object.keys(SCENARIOS).sort());
     });
   });

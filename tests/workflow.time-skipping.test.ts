@@ -29,9 +29,17 @@ test('an unpaid self-pay enrollment expires when its payment window passes', asy
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ paymentWindowMs: 48 * 3_600_000 });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(input.enrollmentId),
+      args: [input],
+    });
     const checkout = await handle.executeUpdate(openEnrollmentUpdate);
-    expect(checkout).toEqual({ status: 'pending_payment', checkoutUrl: `https://checkout.test/${input.enrollmentId}`, amountDueCents: 14_900 });
+    expect(checkout).toEqual({
+      status: 'pending_payment',
+      checkoutUrl: `https://checkout.test/${input.enrollmentId}`,
+      amountDueCents: 14_900,
+    });
     await env.sleep('47h');
     expect((await handle.query(statusQuery)).status).toBe('pending_payment');
     expect(await handle.result()).toEqual({ status: 'payment_expired' });
@@ -46,7 +54,11 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput();
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(input.enrollmentId),
+      args: [input],
+    });
     await env.sleep('71h');
     const paidAt = new Date().toISOString();
     await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
@@ -61,10 +73,12 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
     expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
   });
   expect(statusesProjected(fake)).toEqual(['pending_payment', 'ready_to_launch', 'in_progress', 'completed', 'closed']);
-  expect(fake.callsOf('recordPayment')).toEqual(expect.arrayContaining([
-    expect.objectContaining({ providerRef: 'cs_1', status: 'accepted', amountCents: 14_900 }),
-    expect.objectContaining({ providerRef: 'cs_2', status: 'rejected', reason: 'the enrollment was already paid by cs_1' }),
-  ]));
+  expect(fake.callsOf('recordPayment')).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ providerRef: 'cs_1', status: 'accepted', amountCents: 14_900 }),
+      expect.objectContaining({ providerRef: 'cs_2', status: 'rejected', reason: 'the enrollment was already paid by cs_1' }),
+    ]),
+  );
   expect(fake.callsOf('recordPayment')).toHaveLength(2);
   for (const once of ['issueCertificate', 'sendCompletionEmail', 'recordWioaOutcome', 'recordRevenueShare'] as const) {
     expect(fake.callsOf(once)).toHaveLength(1);
@@ -77,8 +91,18 @@ test('a payment of the wrong amount is kept as rejected and does not count', asy
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ paymentWindowMs: 3_600_000 });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
-    await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_low', amountCents: 100, currency: 'usd', paidAt: new Date().toISOString() });
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(input.enrollmentId),
+      args: [input],
+    });
+    await handle.signal(paymentConfirmedSignal, {
+      provider: 'stripe',
+      providerRef: 'cs_low',
+      amountCents: 100,
+      currency: 'usd',
+      paidAt: new Date().toISOString(),
+    });
     expect(await handle.result()).toEqual({ status: 'payment_expired' });
   });
   expect(fake.callsOf('recordPayment')).toEqual([
@@ -91,45 +115,93 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-0042' });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+    const handle = await env.client.workflow.start(enrollmentWorkflow, {
+      taskQueue,
+      workflowId: enrollmentWorkflowId(input.enrollmentId),
+      args: [input],
+    });
     expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({ status: 'ready_to_launch', amountDueCents: 0 });
     await env.sleep('400d'); // no payment window applies
     expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
   });
   expect(fake.callsOf('openCheckout')).toHaveLength(0);
   expect(fake.callsOf('recordPayment')).toEqual([
-    expect.objectContaining({ provider: 'wioa_ita', providerRef: input.enrollmentId, voucherNumber: 'ITA-2026-0042', amountCents: 14_900, status: 'accepted' }),
+    expect.objectContaining({
+      provider: 'wioa_ita',
+      providerRef: input.enrollmentId,
+      voucherNumber: 'ITA-2026-0042',
+      amountCents: 14_900,
+      status: 'accepted',
+    }),
   ]);
 });
 
 describe('funding: the record the workflow opens decides the way in', () => {
-  const coPaid = () => fakeActivities({
-    openEnrollmentRecord: async (r) => ({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }),
-  });
+  const coPaid = () =>
+    fakeActivities({
+      openEnrollmentRecord: async (r) => ({
+        status: 'pending_payment',
+        voucherId: 'v-1',
+        voucherCents: 10_000,
+        amountDueCents: r.priceCents - 10_000,
+      }),
+    });
 
   test('a voucher that covers part of the price leaves a co-pay: the checkout asks for the rest, both parts are recorded', async () => {
     const fake = coPaid();
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-1' });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const handle = await env.client.workflow.start(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        args: [input],
+      });
       expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({
-        status: 'pending_payment', checkoutUrl: `https://checkout.test/${input.enrollmentId}`, amountDueCents: 4_900,
+        status: 'pending_payment',
+        checkoutUrl: `https://checkout.test/${input.enrollmentId}`,
+        amountDueCents: 4_900,
       });
       // The whole price is not what is due: kept for a refund, not counted.
-      await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_full', amountCents: 14_900, currency: 'usd', paidAt: new Date().toISOString() });
-      await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_rest', amountCents: 4_900, currency: 'usd', paidAt: new Date().toISOString() });
+      await handle.signal(paymentConfirmedSignal, {
+        provider: 'stripe',
+        providerRef: 'cs_full',
+        amountCents: 14_900,
+        currency: 'usd',
+        paidAt: new Date().toISOString(),
+      });
+      await handle.signal(paymentConfirmedSignal, {
+        provider: 'stripe',
+        providerRef: 'cs_rest',
+        amountCents: 4_900,
+        currency: 'usd',
+        paidAt: new Date().toISOString(),
+      });
       await env.sleep('1h');
       expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
-      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date(await env.currentTimeMs()).toISOString(), markedBy: 'holder-1' }] });
+      await handle.executeUpdate(markCompleteUpdate, {
+        args: [{ completedAt: new Date(await env.currentTimeMs()).toISOString(), markedBy: 'holder-1' }],
+      });
       expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
     });
     expect(fake.callsOf('openCheckout')).toEqual([expect.objectContaining({ amountCents: 4_900 })]);
-    expect(fake.callsOf('recordPayment')).toEqual(expect.arrayContaining([
-      expect.objectContaining({ providerRef: 'cs_full', status: 'rejected', reason: 'paid 14900 usd, the amount due after the voucher is 4900 usd' }),
-      expect.objectContaining({ providerRef: 'cs_rest', status: 'accepted', amountCents: 4_900 }),
-      expect.objectContaining({ provider: 'sponsor', providerRef: input.enrollmentId, voucherNumber: 'SP-1', amountCents: 10_000, status: 'accepted' }),
-    ]));
+    expect(fake.callsOf('recordPayment')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          providerRef: 'cs_full',
+          status: 'rejected',
+          reason: 'paid 14900 usd, the amount due after the voucher is 4900 usd',
+        }),
+        expect.objectContaining({ providerRef: 'cs_rest', status: 'accepted', amountCents: 4_900 }),
+        expect.objectContaining({
+          provider: 'sponsor',
+          providerRef: input.enrollmentId,
+          voucherNumber: 'SP-1',
+          amountCents: 10_000,
+          status: 'accepted',
+        }),
+      ]),
+    );
     expect(fake.callsOf('recordPayment')).toHaveLength(3);
     // The revenue share is of everything collected: voucher and co-pay.
     expect(fake.callsOf('recordRevenueShare')).toEqual([{ enrollmentId: input.enrollmentId, basisCents: 14_900, currency: 'usd' }]);
@@ -140,7 +212,11 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-2', paymentWindowMs: 3_600_000 });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const handle = await env.client.workflow.start(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        args: [input],
+      });
       expect(await handle.result()).toEqual({ status: 'payment_expired' });
     });
     expect(fake.callsOf('releaseVoucher')).toEqual([expect.objectContaining({ enrollmentId: input.enrollmentId })]);
@@ -153,7 +229,11 @@ describe('funding: the record the workflow opens decides the way in', () => {
       const { worker, taskQueue } = await createTestWorker(env, fake.activities);
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-W', refundAfterLaunchBps: 5_000 });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+        const handle = await env.client.workflow.start(enrollmentWorkflow, {
+          taskQueue,
+          workflowId: enrollmentWorkflowId(input.enrollmentId),
+          args: [input],
+        });
         await handle.executeUpdate(openEnrollmentUpdate);
         if (launched) await handle.executeUpdate(launchUpdate);
         const result = await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] });
@@ -174,7 +254,11 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const handle = await env.client.workflow.start(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        args: [input],
+      });
       const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.voucherUnusable });
@@ -185,11 +269,19 @@ describe('funding: the record the workflow opens decides the way in', () => {
   });
 
   test('a checkout that cannot be opened removes the record, so the student can simply try again', async () => {
-    const fake = fakeActivities({ openCheckout: async () => { throw new Error('provider down'); } });
+    const fake = fakeActivities({
+      openCheckout: async () => {
+        throw new Error('provider down');
+      },
+    });
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput();
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+      const handle = await env.client.workflow.start(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        args: [input],
+      });
       const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
       expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.paymentProviderUnavailable });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);

@@ -56,10 +56,19 @@ function gate() {
   return { open, opened };
 }
 
-async function run<T>(fake: ReturnType<typeof fakeActivities>, partner: ReturnType<typeof fakePartner> | undefined, body: (taskQueue: string) => Promise<T>) {
+async function run<T>(
+  fake: ReturnType<typeof fakeActivities>,
+  partner: ReturnType<typeof fakePartner> | undefined,
+  body: (taskQueue: string) => Promise<T>,
+) {
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   if (!partner) return worker.runUntil(body(taskQueue));
-  const partnerWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: partner.taskQueue, workflowBundle, activities: partner.activities });
+  const partnerWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: partner.taskQueue,
+    workflowBundle,
+    activities: partner.activities,
+  });
   return worker.runUntil(partnerWorker.runUntil(body(taskQueue)));
 }
 
@@ -78,7 +87,10 @@ async function runs(workflowId: string) {
 }
 
 async function conflictOf(p: Promise<unknown>) {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return (err as WorkflowUpdateFailedError).cause as unknown as { type: string; message: string };
 }
@@ -87,7 +99,10 @@ test('a year of daily partner polls: every day asked, reminders once each, and n
   const fake = fakeActivities();
   const partner = fakePartner(() => ({ completed: false }));
   const input = workflowInput({
-    fundingSource: 'wioa_ita', voucherNumber: 'ITA-1Y', deadlineDays: 400, nudgeDays: [7, 21, 45],
+    fundingSource: 'wioa_ita',
+    voucherNumber: 'ITA-1Y',
+    deadlineDays: 400,
+    nudgeDays: [7, 21, 45],
     polling: { taskQueue: partner.taskQueue, intervalMs: DAY, maxIntervalMs: 7 * DAY },
   });
   const summary = await run(fake, partner, async (taskQueue) => {
@@ -105,7 +120,12 @@ test('a year of daily partner polls: every day asked, reminders once each, and n
   expect(partner.calls.length).toBeLessThanOrEqual(366);
   expect(summary.runs.length).toBeGreaterThan(1);
   for (const r of summary.runs) expect(r.events).toBeLessThan(2_000);
-  console.log(`one-year wait: ${partner.calls.length} polls, ${summary.runs.length} runs, events per run ${summary.runs.map((r) => r.events).reverse().join(', ')}, total ${summary.runs.reduce((n, r) => n + r.events, 0)}`);
+  console.log(
+    `one-year wait: ${partner.calls.length} polls, ${summary.runs.length} runs, events per run ${summary.runs
+      .map((r) => r.events)
+      .reverse()
+      .join(', ')}, total ${summary.runs.reduce((n, r) => n + r.events, 0)}`,
+  );
   expect(fake.callsOf('sendNudgeEmail').map((c) => c.day)).toEqual([7, 21, 45]);
   // Continuing as new lost nothing: the status history still starts at the beginning.
   expect(summary.state.history.map((h) => h.status)).toEqual(['ready_to_launch', 'in_progress']);
@@ -123,13 +143,34 @@ test('reminders count from the launch: days 7 and 21 sent, day 3 skipped while e
     launchedAt = Date.parse((await handle.query(statusQuery)).launchedAt!);
     await env.sleep('2d');
     await handle.executeUpdate((await import('../workflows/messages')).submitEvidenceUpdate, {
-      args: [{ submissionId: randomUUID(), fileKey: 'k', contentType: 'application/pdf', sizeBytes: 1, sha256: 'x', completedAt: new Date(await env.currentTimeMs()).toISOString(), studentId: 's' }],
+      args: [
+        {
+          submissionId: randomUUID(),
+          fileKey: 'k',
+          contentType: 'application/pdf',
+          sizeBytes: 1,
+          sha256: 'x',
+          completedAt: new Date(await env.currentTimeMs()).toISOString(),
+          studentId: 's',
+        },
+      ],
     });
     await env.sleep('2d'); // day 4 after launch: the student is waiting for review, so no reminder now
     const { submissions } = await handle.query(statusQuery);
-    await handle.executeUpdate((await import('../workflows/messages')).rejectSubmissionUpdate, { args: [{ submissionId: submissions[0].id, reviewerId: 'h', reason: 'blurry' }] });
+    await handle.executeUpdate((await import('../workflows/messages')).rejectSubmissionUpdate, {
+      args: [{ submissionId: submissions[0].id, reviewerId: 'h', reason: 'blurry' }],
+    });
     await env.sleep('26d'); // day 30
-    await handle.executeUpdate(reportCompletionUpdate, { args: [{ method: 'partner_push', reportId: 'push-1', completedAt: new Date(await env.currentTimeMs()).toISOString(), reportedBy: 'partner:demo' }] });
+    await handle.executeUpdate(reportCompletionUpdate, {
+      args: [
+        {
+          method: 'partner_push',
+          reportId: 'push-1',
+          completedAt: new Date(await env.currentTimeMs()).toISOString(),
+          reportedBy: 'partner:demo',
+        },
+      ],
+    });
     expect((await handle.result()).status).toBe('closed');
   });
   expect(fake.callsOf('sendNudgeEmail').map((c) => c.day)).toEqual([7, 21]);
@@ -161,9 +202,14 @@ test('a partner that is down for days, then answers garbage, then recovers: poll
   const fake = fakeActivities();
   // Set at the launch: a completion the partner reports must not be dated before it (the test server's clock).
   let completedAt = '';
-  const partner = fakePartner((call) => (call <= 4 ? new Error('503 from partner') : call <= 6 ? new Error('unreadable answer') : { completed: true, completedAt, score: 91 }));
+  const partner = fakePartner((call) =>
+    call <= 4 ? new Error('503 from partner') : call <= 6 ? new Error('unreadable answer') : { completed: true, completedAt, score: 91 },
+  );
   const input = workflowInput({
-    fundingSource: 'wioa_ita', voucherNumber: 'ITA-O', deadlineDays: 365, nudgeDays: [],
+    fundingSource: 'wioa_ita',
+    voucherNumber: 'ITA-O',
+    deadlineDays: 365,
+    nudgeDays: [],
     polling: { taskQueue: partner.taskQueue, intervalMs: DAY, maxIntervalMs: 4 * DAY },
   });
   const result = await run(fake, partner, async (taskQueue) => {
@@ -178,29 +224,46 @@ test('a partner that is down for days, then answers garbage, then recovers: poll
   expect(fake.callsOf('recordCompletionEvidence')).toEqual([
     expect.objectContaining({ method: 'partner_api', completedAt, score: 91, outcome: 'applied', reportId: `poll:${completedAt}` }),
   ]);
-  expect(fake.callsOf('recordEnrollmentStatus').find((c) => c.status === 'completed')).toEqual(expect.objectContaining({ completionMethod: 'partner_api', completedAt }));
+  expect(fake.callsOf('recordEnrollmentStatus').find((c) => c.status === 'completed')).toEqual(
+    expect.objectContaining({ completionMethod: 'partner_api', completedAt }),
+  );
 });
 
 test('first completion wins: a second channel is kept as evidence, a repeated report is answered the same, the holder gets 409', async () => {
   const held = gate();
-  const fake = fakeActivities({ issueCertificate: async ({ enrollmentId }) => (await held.opened, { id: `cert-${enrollmentId}`, verificationCode: 'C' }) });
+  const fake = fakeActivities({
+    issueCertificate: async ({ enrollmentId }) => (await held.opened, { id: `cert-${enrollmentId}`, verificationCode: 'C' }),
+  });
   const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-R', deadlineDays: 90 });
   await run(fake, undefined, async (taskQueue) => {
     const handle = await start(taskQueue, input);
     await handle.executeUpdate(launchUpdate);
     const now = await env.currentTimeMs();
     const report = { method: 'xapi' as const, reportId: 'stmt-1', completedAt: new Date(now).toISOString(), reportedBy: 'partner:demo' };
-    expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({ outcome: 'applied', status: 'completed' });
-    expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({ outcome: 'applied', status: 'completed' });
-    expect(await handle.executeUpdate(reportCompletionUpdate, {
-      args: [{ method: 'csv_import', reportId: 'row-9', completedAt: new Date(now + 60_000).toISOString(), reportedBy: 'holder-1' }],
-    })).toEqual({ outcome: 'already_complete', status: expect.stringMatching(/^(completed|closed)$/) });
-    const refused = await conflictOf(handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-11-03', markedBy: 'holder-1' }] }));
+    expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({
+      outcome: 'applied',
+      status: 'completed',
+    });
+    expect(await handle.executeUpdate(reportCompletionUpdate, { args: [report], updateId: 'report:xapi:stmt-1' })).toEqual({
+      outcome: 'applied',
+      status: 'completed',
+    });
+    expect(
+      await handle.executeUpdate(reportCompletionUpdate, {
+        args: [{ method: 'csv_import', reportId: 'row-9', completedAt: new Date(now + 60_000).toISOString(), reportedBy: 'holder-1' }],
+      }),
+    ).toEqual({ outcome: 'already_complete', status: expect.stringMatching(/^(completed|closed)$/) });
+    const refused = await conflictOf(
+      handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-11-03', markedBy: 'holder-1' }] }),
+    );
     expect(refused.type).toBe(FailureType.conflict);
     held.open();
     await handle.result();
   });
-  expect(fake.callsOf('recordCompletionEvidence').map((e) => [e.method, e.outcome])).toEqual([['xapi', 'applied'], ['csv_import', 'already_complete']]);
+  expect(fake.callsOf('recordCompletionEvidence').map((e) => [e.method, e.outcome])).toEqual([
+    ['xapi', 'applied'],
+    ['csv_import', 'already_complete'],
+  ]);
   expect(fake.callsOf('issueCertificate')).toHaveLength(1);
 });
 
@@ -210,31 +273,49 @@ describe('withdrawal', () => {
     const input = workflowInput({ priceCents: 14_900, refundAfterLaunchBps: 2_500 });
     const answer = await run(fake, undefined, async (taskQueue) => {
       const handle = await start(taskQueue, input);
-      await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_w', amountCents: 14_900, currency: 'usd', paidAt: new Date().toISOString() });
+      await handle.signal(paymentConfirmedSignal, {
+        provider: 'stripe',
+        providerRef: 'cs_w',
+        amountCents: 14_900,
+        currency: 'usd',
+        paidAt: new Date().toISOString(),
+      });
       await env.sleep('1h');
       const answer = await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1', reason: 'changed jobs' }] });
       expect(await handle.result()).toEqual({ status: 'withdrawn' });
       return answer;
     });
     expect(answer).toEqual({ status: 'withdrawn', refundCents: 14_900, currency: 'usd' });
-    expect(fake.callsOf('refundPayment')).toEqual([{ enrollmentId: input.enrollmentId, amountCents: 14_900, voucherCents: 0, reason: 'changed jobs' }]);
+    expect(fake.callsOf('refundPayment')).toEqual([
+      { enrollmentId: input.enrollmentId, amountCents: 14_900, voucherCents: 0, reason: 'changed jobs' },
+    ]);
     expect(fake.callsOf('recordWioaExit')).toHaveLength(1);
   });
 
   test("after launch: the program's share is refunded; a second withdrawal and later completions are refused", async () => {
     const held = gate();
     const refunding = gate();
-    const fake = fakeActivities({ refundPayment: async ({ amountCents }) => (refunding.open(), await held.opened, { refundRef: 'r', amountCents }) });
+    const fake = fakeActivities({
+      refundPayment: async ({ amountCents }) => (refunding.open(), await held.opened, { refundRef: 'r', amountCents }),
+    });
     const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-W', priceCents: 9_999, refundAfterLaunchBps: 2_500 });
     await run(fake, undefined, async (taskQueue) => {
       const handle = await start(taskQueue, input);
       await handle.executeUpdate(launchUpdate);
       const first = handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'admin-1' }] });
       await refunding.opened; // the first withdrawal is under way
-      expect((await conflictOf(handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'admin-1' }] }))).message).toBe('the enrollment is already withdrawn');
-      expect((await conflictOf(handle.executeUpdate(reportCompletionUpdate, {
-        args: [{ method: 'partner_push', reportId: 'late', completedAt: new Date().toISOString(), reportedBy: 'partner:demo' }],
-      }))).message).toBe('the enrollment is withdrawn');
+      expect((await conflictOf(handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'admin-1' }] }))).message).toBe(
+        'the enrollment is already withdrawn',
+      );
+      expect(
+        (
+          await conflictOf(
+            handle.executeUpdate(reportCompletionUpdate, {
+              args: [{ method: 'partner_push', reportId: 'late', completedAt: new Date().toISOString(), reportedBy: 'partner:demo' }],
+            }),
+          )
+        ).message,
+      ).toBe('the enrollment is withdrawn');
       held.open();
       expect(await first).toEqual({ status: 'withdrawn', refundCents: 2_499, currency: 'usd' });
       expect(await handle.result()).toEqual({ status: 'withdrawn' });
@@ -248,7 +329,11 @@ describe('withdrawal', () => {
     const input = workflowInput();
     await run(fake, undefined, async (taskQueue) => {
       const handle = await start(taskQueue, input);
-      expect(await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] })).toEqual({ status: 'withdrawn', refundCents: 0, currency: 'usd' });
+      expect(await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] })).toEqual({
+        status: 'withdrawn',
+        refundCents: 0,
+        currency: 'usd',
+      });
       expect(await handle.result()).toEqual({ status: 'withdrawn' });
     });
     expect(fake.callsOf('refundPayment')).toHaveLength(0);

@@ -88,7 +88,13 @@ export async function createWorkers(options: EnrollmentWorkerOptions): Promise<W
   ];
   for (const partner of await listPolledPartners(options.deps.db)) {
     const partnerQueue = partnerTaskQueue(partner.id);
-    const partnerWorker = await createPartnerWorker({ connection, namespace: options.config.temporal.namespace, deps: options.deps, partner, taskQueue: partnerQueue });
+    const partnerWorker = await createPartnerWorker({
+      connection,
+      namespace: options.config.temporal.namespace,
+      deps: options.deps,
+      partner,
+      taskQueue: partnerQueue,
+    });
     workers.push({ name: `partner ${partner.id} (${partner.rateLimitPerSecond}/s)`, taskQueue: partnerQueue, worker: partnerWorker });
   }
   return { workers, connection, ownsConnection, workflowCode };

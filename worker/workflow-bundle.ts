@@ -42,7 +42,8 @@ export function workflowsFingerprint(dir: string): string {
     for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (/\.(js|ts)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) hash.update(`${path.relative(dir, full)}\n`).update(fs.readFileSync(full));
+      else if (/\.(js|ts)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+        hash.update(`${path.relative(dir, full)}\n`).update(fs.readFileSync(full));
     }
   };
   walk(dir);
@@ -67,7 +68,10 @@ export async function writeWorkflowBundle(buildDir = BUILD_DIR): Promise<Manifes
  * The worker's workflow code: the prebuilt bundle when it matches the workflows of this build, otherwise the
  * workflows folder (bundled by the SDK at start). `reason` says which and why, for the worker's start-up line.
  */
-export function workflowCodeOption(buildDir = BUILD_DIR): { option: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>; reason: string } {
+export function workflowCodeOption(buildDir = BUILD_DIR): {
+  option: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  reason: string;
+} {
   const paths = bundlePaths(buildDir);
   const bundleAtStart = (why: string) => ({ option: { workflowsPath: paths.entry }, reason: `bundling workflows at start (${why})` });
   if (!fs.existsSync(paths.bundle) || !fs.existsSync(paths.manifest)) return bundleAtStart('no prebuilt bundle; `npm run build` makes one');
@@ -77,6 +81,7 @@ export function workflowCodeOption(buildDir = BUILD_DIR): { option: Pick<WorkerO
   } catch {
     return bundleAtStart('the bundle manifest is unreadable');
   }
-  if (manifest.fingerprint !== workflowsFingerprint(paths.workflowsDir)) return bundleAtStart('the prebuilt bundle is from other workflow code');
+  if (manifest.fingerprint !== workflowsFingerprint(paths.workflowsDir))
+    return bundleAtStart('the prebuilt bundle is from other workflow code');
   return { option: { workflowBundle: { codePath: paths.bundle } }, reason: `prebuilt workflow bundle of ${manifest.builtAt}` };
 }

@@ -28,7 +28,9 @@ export function interactive(workflowTaskQueue: string) {
   return {
     waitedOn: proxyActivities<EnrollmentActivities>({ taskQueue, startToCloseTimeout: '30s', retry: RETRY }),
     waitedOnBriefly: proxyActivities<EnrollmentActivities>({
-      taskQueue, startToCloseTimeout: '10s', retry: { ...RETRY, maximumAttempts: 3 },
+      taskQueue,
+      startToCloseTimeout: '10s',
+      retry: { ...RETRY, maximumAttempts: 3 },
     }),
   };
 }
@@ -36,5 +38,7 @@ export function interactive(workflowTaskQueue: string) {
 /** The partner's completion API, on the partner's own task queue, whose workers hold its rate limit. */
 export const partnerApi = (polling: PartnerPolling) =>
   proxyActivities<{ checkPartnerCompletion(r: { enrollmentId: string }): Promise<PartnerCompletionCheck> }>({
-    taskQueue: polling.taskQueue, startToCloseTimeout: '30s', retry: { ...RETRY, maximumAttempts: 2 },
+    taskQueue: polling.taskQueue,
+    startToCloseTimeout: '30s',
+    retry: { ...RETRY, maximumAttempts: 2 },
   });

@@ -115,8 +115,11 @@ class CompletionWait {
       enrollment.pollIntervalMs = polling.intervalMs;
       if (check.completed && !enrollment.completion && !enrollment.withdrawal) {
         await enrollment.applyReport({
-          method: 'partner_api', reportId: `poll:${check.completedAt}`, completedAt: check.completedAt,
-          reportedBy: `partner:${enrollment.input.partnerId}`, score: check.score,
+          method: 'partner_api',
+          reportId: `poll:${check.completedAt}`,
+          completedAt: check.completedAt,
+          reportedBy: `partner:${enrollment.input.partnerId}`,
+          score: check.score,
         });
       }
     } catch {
@@ -151,7 +154,9 @@ class CompletionWait {
       this.deadlineAt !== undefined ? `Deadline ${new Date(this.deadlineAt).toISOString()}.` : '',
       this.polling() ? `Next partner check ${new Date(enrollment.nextPollAt!).toISOString()}.` : '',
       nextNudge !== undefined ? `Next reminder (day ${nextNudge}) ${new Date(this.nudgeAt(nextNudge)).toISOString()}.` : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     enrollment.describe();
   }
 }

@@ -59,10 +59,14 @@ const readable = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).repl
 export function completionDateProblem(completedAt: string, bounds: CompletionDateBounds): string | undefined {
   const span = spanOf(completedAt);
   if (!span) return `completedAt ${JSON.stringify(completedAt.slice(0, 80))} is not an ISO 8601 date or date-time with a time zone`;
-  if (span.from > bounds.now + COMPLETION_CLOCK_TOLERANCE_MS) return `completedAt ${span.shown} is in the future (it is now ${readable(bounds.now)})`;
-  const [bound, what] = bounds.launchedAt !== undefined ? [bounds.launchedAt, 'the course was launched']
-    : bounds.startedAt !== undefined ? [bounds.startedAt, 'the enrollment started']
-      : [undefined, ''];
+  if (span.from > bounds.now + COMPLETION_CLOCK_TOLERANCE_MS)
+    return `completedAt ${span.shown} is in the future (it is now ${readable(bounds.now)})`;
+  const [bound, what] =
+    bounds.launchedAt !== undefined
+      ? [bounds.launchedAt, 'the course was launched']
+      : bounds.startedAt !== undefined
+        ? [bounds.startedAt, 'the enrollment started']
+        : [undefined, ''];
   const boundMs = bound === undefined ? NaN : Date.parse(bound);
   if (!Number.isNaN(boundMs) && span.to < boundMs - COMPLETION_CLOCK_TOLERANCE_MS) {
     return `completedAt ${span.shown} is before ${what} on ${readable(boundMs)}`;

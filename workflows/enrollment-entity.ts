@@ -54,7 +54,8 @@ import {
 
 const conflict = (message: string) => ApplicationFailure.nonRetryable(message, FailureType.conflict);
 /** Something the request names that this enrollment does not have; the detail names it for the API's 404. */
-const notFound = (item: string) => ApplicationFailure.nonRetryable(`${item} is not part of this enrollment`, FailureType.notFound, { item });
+const notFound = (item: string) =>
+  ApplicationFailure.nonRetryable(`${item} is not part of this enrollment`, FailureType.notFound, { item });
 /** A bad value in the request; the detail names the field, so the API's 400 can name it too. */
 const invalid = (message: string, field: string) => ApplicationFailure.nonRetryable(message, FailureType.invalid, { field });
 const nowIso = () => new Date().toISOString();
@@ -123,26 +124,41 @@ export class Enrollment {
     // answer of the opening update, and this workflow then ends without an enrollment.
     this.opening = carried
       ? Promise.resolve({
-        status: 'ready_to_launch', voucherCents: carried.state.voucherCents ?? 0, amountDueCents: carried.state.amountDueCents ?? 0,
-      })
-      : local.openEnrollmentRecord({
-        enrollmentId, programId: input.programId, studentId: input.studentId, fundingSource: input.fundingSource,
-        voucherNumber: input.voucherNumber, priceCents: input.priceCents, currency: input.currency,
-        openedAt: workflowInfo().startTime.toISOString(),
-      }).then(
-        (opened) => {
-          this.state.status = opened.status;
-          this.state.voucherCents = opened.voucherCents;
-          this.state.amountDueCents = opened.amountDueCents;
-          return opened;
-        },
-        (err) => {
-          throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-        },
-      );
+          status: 'ready_to_launch',
+          voucherCents: carried.state.voucherCents ?? 0,
+          amountDueCents: carried.state.amountDueCents ?? 0,
+        })
+      : local
+          .openEnrollmentRecord({
+            enrollmentId,
+            programId: input.programId,
+            studentId: input.studentId,
+            fundingSource: input.fundingSource,
+            voucherNumber: input.voucherNumber,
+            priceCents: input.priceCents,
+            currency: input.currency,
+            openedAt: workflowInfo().startTime.toISOString(),
+          })
+          .then(
+            (opened) => {
+              this.state.status = opened.status;
+              this.state.voucherCents = opened.voucherCents;
+              this.state.amountDueCents = opened.amountDueCents;
+              return opened;
+            },
+            (err) => {
+              throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+            },
+          );
     this.opened = carried !== undefined;
-    void this.opening.then(() => (this.opened = true), () => undefined);
-    this.projection = this.opening.then(() => undefined, () => undefined);
+    void this.opening.then(
+      () => (this.opened = true),
+      () => undefined,
+    );
+    this.projection = this.opening.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Wires every message to its handler and validator. */
@@ -199,7 +215,9 @@ export class Enrollment {
   async issueCertificate() {
     const done = this.completion!;
     const certificate = await viaTaskQueue.issueCertificate({
-      enrollmentId: this.enrollmentId, completedAt: done.completedAt, partnerCertificateUrl: done.certificateUrl,
+      enrollmentId: this.enrollmentId,
+      completedAt: done.completedAt,
+      partnerCertificateUrl: done.certificateUrl,
     });
     this.state.certificate = certificate;
     return certificate;
@@ -207,7 +225,11 @@ export class Enrollment {
 
   emailCertificate(certificate: { id: string; verificationCode: string }) {
     const { enrollmentId } = this;
-    return viaTaskQueue.sendCompletionEmail({ enrollmentId, certificateId: certificate.id, verificationCode: certificate.verificationCode });
+    return viaTaskQueue.sendCompletionEmail({
+      enrollmentId,
+      certificateId: certificate.id,
+      verificationCode: certificate.verificationCode,
+    });
   }
 
   recordWioaOutcome() {
@@ -217,7 +239,8 @@ export class Enrollment {
   /** The shares are written first; then holders and partners with a Stripe Connect account are paid theirs. */
   shareRevenue() {
     const { enrollmentId } = this;
-    return local.recordRevenueShare({ enrollmentId, basisCents: this.state.amountCents!, currency: this.input.currency })
+    return local
+      .recordRevenueShare({ enrollmentId, basisCents: this.state.amountCents!, currency: this.input.currency })
       .then(() => viaTaskQueue.transferShares({ enrollmentId }));
   }
 
@@ -230,8 +253,11 @@ export class Enrollment {
   /** Everything a run that continues as new must carry over. */
   carriedOver(): CarriedState {
     return {
-      state: this.state, payment: this.payment, waitStartedAt: new Date(this.waitStartedAt!).toISOString(),
-      nudgesSent: [...this.nudgesSent], pollIntervalMs: this.pollIntervalMs,
+      state: this.state,
+      payment: this.payment,
+      waitStartedAt: new Date(this.waitStartedAt!).toISOString(),
+      nudgesSent: [...this.nudgesSent],
+      pollIntervalMs: this.pollIntervalMs,
       nextPollAt: this.nextPollAt === undefined ? undefined : new Date(this.nextPollAt).toISOString(),
     };
   }
@@ -260,9 +286,15 @@ export class Enrollment {
     upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
     this.describe();
     const change = {
-      enrollmentId: this.enrollmentId, seq: state.history.length, status, at,
-      checkoutUrl: state.checkoutUrl, paidAt: state.paidAt, launchedAt: state.launchedAt,
-      completedAt: state.completedAt, completionMethod: state.completionMethod,
+      enrollmentId: this.enrollmentId,
+      seq: state.history.length,
+      status,
+      at,
+      checkoutUrl: state.checkoutUrl,
+      paidAt: state.paidAt,
+      launchedAt: state.launchedAt,
+      completedAt: state.completedAt,
+      completionMethod: state.completionMethod,
     };
     this.projection = this.projection.then(() => local.recordEnrollmentStatus(change));
     return this.projection;
@@ -273,11 +305,13 @@ export class Enrollment {
     const { state, waitingUntil } = this;
     const last = state.history[state.history.length - 1];
     const waiting = WAITING_FOR[state.status];
-    setCurrentDetails([
-      `**${state.status}** since ${last?.at ?? nowIso()}`,
-      ...(waiting ? [`Waiting for ${waiting}.`] : []),
-      ...(waitingUntil && waiting ? [waitingUntil] : []),
-    ].join('\n\n'));
+    setCurrentDetails(
+      [
+        `**${state.status}** since ${last?.at ?? nowIso()}`,
+        ...(waiting ? [`Waiting for ${waiting}.`] : []),
+        ...(waitingUntil && waiting ? [waitingUntil] : []),
+      ].join('\n\n'),
+    );
   }
 
   /**
@@ -289,10 +323,18 @@ export class Enrollment {
     this.state.completedAt = c.completedAt;
     this.state.completionMethod = c.method;
     upsertSearchAttributes([{ key: searchAttributes.completionMethod, value: c.method }]);
-    this.background.push(local.recordCompletionEvidence({
-      enrollmentId: this.enrollmentId, method: c.method, reportId: c.reportId, completedAt: c.completedAt, reportedBy: c.reportedBy,
-      score: c.score, evidenceUrl: c.evidenceUrl ?? c.certificateUrl, outcome: 'applied',
-    }));
+    this.background.push(
+      local.recordCompletionEvidence({
+        enrollmentId: this.enrollmentId,
+        method: c.method,
+        reportId: c.reportId,
+        completedAt: c.completedAt,
+        reportedBy: c.reportedBy,
+        score: c.score,
+        evidenceUrl: c.evidenceUrl ?? c.certificateUrl,
+        outcome: 'applied',
+      }),
+    );
     return this.moveTo('completed');
   }
 
@@ -312,7 +354,9 @@ export class Enrollment {
    * is not.
    */
   completionDateProblemNow(completedAt: string): string | undefined {
-    const started = [this.state.history[0]?.at, workflowInfo().startTime.toISOString()].filter((t): t is string => t !== undefined).sort()[0];
+    const started = [this.state.history[0]?.at, workflowInfo().startTime.toISOString()]
+      .filter((t): t is string => t !== undefined)
+      .sort()[0];
     return completionDateProblem(completedAt, { launchedAt: this.state.launchedAt, startedAt: started, now: Date.now() });
   }
 
@@ -343,7 +387,9 @@ export class Enrollment {
     const { enrollmentId, input, state } = this;
     return (this.checkout ??= this.waitedOnBriefly
       .openCheckout({
-        enrollmentId, amountCents: state.amountDueCents!, currency: input.currency,
+        enrollmentId,
+        amountCents: state.amountDueCents!,
+        currency: input.currency,
         expiresAt: new Date(Date.now() + input.paymentWindowMs).toISOString(),
       })
       .then(
@@ -354,7 +400,10 @@ export class Enrollment {
         },
         async (err) => {
           await local.discardEnrollmentRecord({ enrollmentId });
-          throw ApplicationFailure.nonRetryable(`the payment provider did not answer: ${err.message}`, FailureType.paymentProviderUnavailable);
+          throw ApplicationFailure.nonRetryable(
+            `the payment provider did not answer: ${err.message}`,
+            FailureType.paymentProviderUnavailable,
+          );
         },
       ));
   }
@@ -364,21 +413,30 @@ export class Enrollment {
     const { state } = this;
     if (status === 'pending_payment' && state.status === 'pending_payment') await this.openCheckout();
     return {
-      status: state.status, checkoutUrl: state.status === 'pending_payment' ? state.checkoutUrl : undefined, amountDueCents: state.amountDueCents!,
+      status: state.status,
+      checkoutUrl: state.status === 'pending_payment' ? state.checkoutUrl : undefined,
+      amountDueCents: state.amountDueCents!,
     };
   }
 
   private async takePayment(p: PaymentConfirmation): Promise<void> {
     // A payment is judged against what the record says is due; an enrollment that was never opened takes none.
-    if (!(await this.opening.then(() => true, () => false))) return;
+    if (
+      !(await this.opening.then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     const { payment, state, input } = this;
     if (payment?.providerRef === p.providerRef) return; // a redelivered webhook
-    const problem =
-      payment ? `the enrollment was already paid by ${payment.providerRef}`
-      : state.status !== 'pending_payment' ? `payment arrived while the enrollment was ${state.status}`
-      : p.amountCents !== state.amountDueCents || p.currency !== input.currency
-        ? `paid ${p.amountCents} ${p.currency}, the ${state.voucherCents ? 'amount due after the voucher' : 'price'} is ${state.amountDueCents} ${input.currency}`
-        : undefined;
+    const problem = payment
+      ? `the enrollment was already paid by ${payment.providerRef}`
+      : state.status !== 'pending_payment'
+        ? `payment arrived while the enrollment was ${state.status}`
+        : p.amountCents !== state.amountDueCents || p.currency !== input.currency
+          ? `paid ${p.amountCents} ${p.currency}, the ${state.voucherCents ? 'amount due after the voucher' : 'price'} is ${state.amountDueCents} ${input.currency}`
+          : undefined;
     // A payment that cannot count is kept for ops to refund, never silently dropped.
     if (problem) this.background.push(local.recordPayment({ enrollmentId: this.enrollmentId, ...p, status: 'rejected', reason: problem }));
     else this.payment = p;
@@ -387,8 +445,14 @@ export class Enrollment {
   private recordVoucherPayment() {
     const { input, state } = this;
     return local.recordPayment({
-      enrollmentId: this.enrollmentId, provider: input.fundingSource, providerRef: this.enrollmentId, voucherNumber: input.voucherNumber,
-      amountCents: state.voucherCents!, currency: input.currency, paidAt: state.paidAt!, status: 'accepted',
+      enrollmentId: this.enrollmentId,
+      provider: input.fundingSource,
+      providerRef: this.enrollmentId,
+      voucherNumber: input.voucherNumber,
+      amountCents: state.voucherCents!,
+      currency: input.currency,
+      paidAt: state.paidAt!,
+      status: 'accepted',
     });
   }
 
@@ -422,9 +486,11 @@ export class Enrollment {
   private maySubmitEvidence(s: EvidenceSubmission): void {
     const { state } = this;
     if (state.status !== 'in_progress') {
-      throw conflict(state.status === 'awaiting_review'
-        ? 'earlier evidence is still waiting for review'
-        : `evidence cannot be submitted while the enrollment is ${state.status}`);
+      throw conflict(
+        state.status === 'awaiting_review'
+          ? 'earlier evidence is still waiting for review'
+          : `evidence cannot be submitted while the enrollment is ${state.status}`,
+      );
     }
     if (state.submissions.some((x) => x.id === s.submissionId)) throw conflict(`submission ${s.submissionId} exists already`);
     if (state.submissions.length >= MAX_SUBMISSIONS) throw conflict(`at most ${MAX_SUBMISSIONS} submissions per enrollment`);
@@ -480,7 +546,11 @@ export class Enrollment {
 
   private async markComplete(m: MarkComplete): Promise<EnrollmentState> {
     await this.complete({
-      method: 'manual', reportId: `mark:${uuid4()}`, completedAt: m.completedAt, certificateUrl: m.certificateUrl, notes: m.notes,
+      method: 'manual',
+      reportId: `mark:${uuid4()}`,
+      completedAt: m.completedAt,
+      certificateUrl: m.certificateUrl,
+      notes: m.notes,
       reportedBy: m.markedBy,
     });
     return this.state;
@@ -512,12 +582,14 @@ export class Enrollment {
       this.moveTo('withdrawn'),
       // A voucher whose training never started goes back to the student, for another enrollment.
       ...(state.voucherCents && !state.launchedAt ? [local.releaseVoucher({ enrollmentId, at: nowIso() })] : []),
-      ...(entered ? [
-        this.waitedOn.refundPayment({ enrollmentId, amountCents: refundCents, voucherCents: voucherRefundCents, reason: w.reason }),
-        local.reverseRevenueShare({ enrollmentId }),
-        this.waitedOn.reverseTransfers({ enrollmentId }),
-        local.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
-      ] : []),
+      ...(entered
+        ? [
+            this.waitedOn.refundPayment({ enrollmentId, amountCents: refundCents, voucherCents: voucherRefundCents, reason: w.reason }),
+            local.reverseRevenueShare({ enrollmentId }),
+            this.waitedOn.reverseTransfers({ enrollmentId }),
+            local.recordWioaExit({ enrollmentId, exitDate: nowIso() }),
+          ]
+        : []),
     ]);
     return { status: state.status, refundCents, currency: input.currency };
   }

@@ -30,7 +30,13 @@ export type CompletionMethod = (typeof COMPLETION_METHODS)[number];
  * Statuses of an open enrollment: a student has at most one per program (a unique index in the database holds the same
  * list, and a test checks that the two agree).
  */
-export const OPEN_STATUSES: readonly EnrollmentStatus[] = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
+export const OPEN_STATUSES: readonly EnrollmentStatus[] = [
+  'pending_payment',
+  'ready_to_launch',
+  'in_progress',
+  'awaiting_review',
+  'completed',
+];
 /** Statuses from which a student may open the partner's course. */
 export const LAUNCHABLE_STATUSES: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review', 'completed'];
 /** Statuses in which a program holder may mark the enrollment complete. */
@@ -212,7 +218,13 @@ export type PartnerCompletionCheck = { completed: false } | { completed: true; c
 
 /** Statuses in which a withdrawal is possible, and those in which a completion report is taken. */
 export const WITHDRAWABLE_STATUSES: readonly EnrollmentStatus[] = ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'];
-export const REPORTABLE_STATUSES: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review', 'completed', 'closed'];
+export const REPORTABLE_STATUSES: readonly EnrollmentStatus[] = [
+  'ready_to_launch',
+  'in_progress',
+  'awaiting_review',
+  'completed',
+  'closed',
+];
 
 /** What the enrollment's record says once it is written: how it is funded and what the student still pays. */
 export interface OpenedEnrollment {

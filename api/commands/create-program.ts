@@ -12,12 +12,27 @@ export async function createProgram(db: Db, actor: Actor, p: z.output<typeof cre
   if (!(await partnerExists(db, p.partnerId))) {
     throw problems.badRequest(`unknown partner ${p.partnerId}`, { errors: [{ field: 'body.partnerId', message: 'unknown partner' }] });
   }
-  const { rows: [program] } = await db.query<ProgramRow>(
+  const {
+    rows: [program],
+  } = await db.query<ProgramRow>(
     `INSERT INTO programs (id, title, partner_id, partner_course_id, price_cents, currency, holder_id, platform_bps, holder_bps,
                            partner_bps, credential_type, deadline_days, move_on)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
-    [randomUUID(), p.title, p.partnerId, p.partnerCourseId ?? null, p.priceCents, p.currency, p.holderId,
-      p.revenueShare.platformBps, p.revenueShare.holderBps, p.revenueShare.partnerBps, p.credentialType, p.deadlineDays, p.moveOn],
+    [
+      randomUUID(),
+      p.title,
+      p.partnerId,
+      p.partnerCourseId ?? null,
+      p.priceCents,
+      p.currency,
+      p.holderId,
+      p.revenueShare.platformBps,
+      p.revenueShare.holderBps,
+      p.revenueShare.partnerBps,
+      p.credentialType,
+      p.deadlineDays,
+      p.moveOn,
+    ],
   );
   await audit(db, actor, 'program.create', { type: 'program', id: program.id });
   return programView(program);

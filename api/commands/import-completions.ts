@@ -7,7 +7,13 @@ import type { EnrollmentClient } from '../enrollment-client';
 import { HttpProblem, problems } from '../problems';
 import { audit } from '../read-model/enrollments';
 import { findCompletionCandidates, requireKnownPartner } from '../read-model/partners';
-import { completedAt as completedAtSchema, completionScore, evidenceUrl as evidenceUrlSchema, externalId as externalIdSchema, id as idSchema } from '../schemas';
+import {
+  completedAt as completedAtSchema,
+  completionScore,
+  evidenceUrl as evidenceUrlSchema,
+  externalId as externalIdSchema,
+  id as idSchema,
+} from '../schemas';
 import { ALREADY_COMPLETE, completionDateProblemOf, derivedReportId, OPEN_FOR_COMPLETION, reportCompletion } from './report-completion';
 
 type Deps = { db: Db; enrollments: EnrollmentClient };
@@ -28,13 +34,30 @@ export async function importCompletions(deps: Deps, actor: Actor, partnerId: str
   const summary = { matched: 0, already_complete: 0, unknown: 0, invalid: 0 };
   for (const r of rows) summary[r.outcome] += 1;
   if (!dryRun) {
-    await audit(deps.db, actor, 'completion.import', { type: 'partner', id: partnerId }, { rows: rows.length, ...summary, bytes: data.length });
+    await audit(
+      deps.db,
+      actor,
+      'completion.import',
+      { type: 'partner', id: partnerId },
+      { rows: rows.length, ...summary, bytes: data.length },
+    );
   }
-  const report = rows.map((r) => ({ line: r.line, outcome: r.outcome, message: r.message, ...(r.enrollmentId && { enrollmentId: r.enrollmentId }) }));
+  const report = rows.map((r) => ({
+    line: r.line,
+    outcome: r.outcome,
+    message: r.message,
+    ...(r.enrollmentId && { enrollmentId: r.enrollmentId }),
+  }));
   return { partnerId, dryRun, rows: report, summary };
 }
 
-const COLUMNS = { enrollmentid: 'enrollmentId', externalid: 'externalId', completedat: 'completedAt', score: 'score', evidenceurl: 'evidenceUrl' } as const;
+const COLUMNS = {
+  enrollmentid: 'enrollmentId',
+  externalid: 'externalId',
+  completedat: 'completedAt',
+  score: 'score',
+  evidenceurl: 'evidenceUrl',
+} as const;
 type Column = (typeof COLUMNS)[keyof typeof COLUMNS];
 
 type CsvTable = Table<Column>;
@@ -46,7 +69,8 @@ function readCompletionReport(data: Buffer): CsvTable {
   if (table.header.enrollmentId === undefined && table.header.externalId === undefined) {
     errors.push({ field: 'body.header.enrollmentId', message: 'the header needs an enrollmentId or an externalId column' });
   }
-  if (table.header.completedAt === undefined) errors.push({ field: 'body.header.completedAt', message: 'the header needs a completedAt column' });
+  if (table.header.completedAt === undefined)
+    errors.push({ field: 'body.header.completedAt', message: 'the header needs a completedAt column' });
   if (errors.length) {
     throw problems.badRequest(`line 1 is not a completion report header: ${errors.map((e) => e.message).join('; ')}`, { errors });
   }
@@ -64,7 +88,7 @@ interface PlannedRow {
   evidenceUrl?: string;
 }
 
-const firstIssue = (r: z.ZodSafeParseResult<unknown>) => (r.success ? '' : r.error.issues[0]?.message ?? 'invalid');
+const firstIssue = (r: z.ZodSafeParseResult<unknown>) => (r.success ? '' : (r.error.issues[0]?.message ?? 'invalid'));
 
 /**
  * What each row would do, decided from the read model: `matched` (it completes an open enrollment),
@@ -74,7 +98,7 @@ const firstIssue = (r: z.ZodSafeParseResult<unknown>) => (r.success ? '' : r.err
  */
 async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTable): Promise<PlannedRow[]> {
   const { header, width, records } = table;
-  const cell = (fields: string[], column: Column) => (header[column] === undefined ? '' : fields[header[column]!]?.trim() ?? '');
+  const cell = (fields: string[], column: Column) => (header[column] === undefined ? '' : (fields[header[column]!]?.trim() ?? ''));
   type Parsed = PlannedRow & { by?: { enrollmentId?: string; externalId?: string } };
   const parsed: Parsed[] = records.map(({ line, fields }) => {
     const invalid = (message: string): Parsed => ({ line, outcome: 'invalid', message });
@@ -90,16 +114,26 @@ async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTab
     if (!rawDate) return invalid('missing completedAt');
     const date = completedAtSchema.safeParse(rawDate);
     // The completion-date rule's messages name the value already; a format error is prefixed with it here.
-    if (!date.success) return invalid(firstIssue(date).startsWith('completedAt ') ? firstIssue(date) : `completedAt ${JSON.stringify(rawDate.slice(0, 80))} ${firstIssue(date)}`);
+    if (!date.success)
+      return invalid(
+        firstIssue(date).startsWith('completedAt ')
+          ? firstIssue(date)
+          : `completedAt ${JSON.stringify(rawDate.slice(0, 80))} ${firstIssue(date)}`,
+      );
     const rawScore = cell(fields, 'score');
     const score = rawScore ? completionScore.safeParse(Number(rawScore)) : undefined;
-    if (rawScore && (!/^\d+(\.\d+)?$/.test(rawScore) || !score!.success)) return invalid(`score ${JSON.stringify(rawScore.slice(0, 80))} must be a number from 0 to 100`);
+    if (rawScore && (!/^\d+(\.\d+)?$/.test(rawScore) || !score!.success))
+      return invalid(`score ${JSON.stringify(rawScore.slice(0, 80))} must be a number from 0 to 100`);
     const rawUrl = cell(fields, 'evidenceUrl');
     const url = rawUrl ? evidenceUrlSchema.safeParse(rawUrl) : undefined;
     if (url && !url.success) return invalid(`evidenceUrl ${firstIssue(url)}`);
     return {
-      line, outcome: 'matched', message: '', completedAt: date.data,
-      score: score?.success ? score.data : undefined, evidenceUrl: url?.success ? url.data : undefined,
+      line,
+      outcome: 'matched',
+      message: '',
+      completedAt: date.data,
+      score: score?.success ? score.data : undefined,
+      evidenceUrl: url?.success ? url.data : undefined,
       by: rawId ? { enrollmentId: idResult.data!.toLowerCase(), externalId: rawExternal || undefined } : { externalId: rawExternal },
     };
   });
@@ -110,22 +144,36 @@ async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTab
   const found = await findCompletionCandidates(db, partnerId, actor.role === 'program_holder' ? actor.id : null, ids, externals);
   const byId = new Map(found.map((e) => [e.id, e]));
   const byExternal = new Map<string, typeof found>();
-  for (const e of found) if (e.partner_external_id) byExternal.set(e.partner_external_id, [...(byExternal.get(e.partner_external_id) ?? []), e]);
+  for (const e of found)
+    if (e.partner_external_id) byExternal.set(e.partner_external_id, [...(byExternal.get(e.partner_external_id) ?? []), e]);
 
   const completedBy = new Map<string, number>(); // enrollment → line of the first row of this file that completes it
   return parsed.map(({ by, ...row }): PlannedRow => {
     if (!by) return row;
-    const unknown = (what: string): PlannedRow => ({ line: row.line, outcome: 'unknown', message: `no enrollment of partner ${partnerId} with ${what} that you can see` });
+    const unknown = (what: string): PlannedRow => ({
+      line: row.line,
+      outcome: 'unknown',
+      message: `no enrollment of partner ${partnerId} with ${what} that you can see`,
+    });
     let e;
     if (by.enrollmentId) {
       e = byId.get(by.enrollmentId);
       if (!e) return unknown(`enrollmentId ${by.enrollmentId}`);
       if (by.externalId && e.partner_external_id !== by.externalId) {
-        return { line: row.line, outcome: 'invalid', message: `externalId ${JSON.stringify(by.externalId)} is not the partner’s id of enrollment ${e.id}` };
+        return {
+          line: row.line,
+          outcome: 'invalid',
+          message: `externalId ${JSON.stringify(by.externalId)} is not the partner’s id of enrollment ${e.id}`,
+        };
       }
     } else {
       const matches = byExternal.get(by.externalId!) ?? [];
-      if (matches.length > 1) return { line: row.line, outcome: 'invalid', message: `externalId ${JSON.stringify(by.externalId)} matches more than one enrollment; use enrollmentId` };
+      if (matches.length > 1)
+        return {
+          line: row.line,
+          outcome: 'invalid',
+          message: `externalId ${JSON.stringify(by.externalId)} matches more than one enrollment; use enrollmentId`,
+        };
       e = matches[0];
       if (!e) return unknown(`externalId ${JSON.stringify(by.externalId)}`);
     }
@@ -134,7 +182,8 @@ async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTab
     const dateProblem = REPORTABLE_STATUSES.includes(e.status) ? completionDateProblemOf(e, row.completedAt!) : undefined;
     if (dateProblem) return { ...base, outcome: 'invalid', message: dateProblem };
     const earlier = completedBy.get(e.id);
-    if (earlier !== undefined) return { ...base, outcome: 'already_complete', message: `line ${earlier} already completes this enrollment; kept as evidence` };
+    if (earlier !== undefined)
+      return { ...base, outcome: 'already_complete', message: `line ${earlier} already completes this enrollment; kept as evidence` };
     if (ALREADY_COMPLETE.includes(e.status)) {
       completedBy.set(e.id, row.line);
       return { ...base, outcome: 'already_complete', message: `the enrollment is already ${e.status}; the row is kept as evidence` };
@@ -155,7 +204,8 @@ async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTab
 async function applyImport(deps: Deps, partnerId: string, reportedBy: string, rows: PlannedRow[]): Promise<void> {
   const groups = new Map<string, PlannedRow[]>();
   for (const r of rows) {
-    if ((r.outcome === 'matched' || r.outcome === 'already_complete') && r.enrollmentId) groups.set(r.enrollmentId, [...(groups.get(r.enrollmentId) ?? []), r]);
+    if ((r.outcome === 'matched' || r.outcome === 'already_complete') && r.enrollmentId)
+      groups.set(r.enrollmentId, [...(groups.get(r.enrollmentId) ?? []), r]);
   }
   const queue = [...groups.values()];
   const worker = async () => {
@@ -163,16 +213,21 @@ async function applyImport(deps: Deps, partnerId: string, reportedBy: string, ro
       for (const row of group) {
         try {
           const result = await reportCompletion(deps, row.enrollmentId!, {
-            method: 'csv_import', reportId: derivedReportId(partnerId, row.enrollmentId!, row.completedAt!), completedAt: row.completedAt!,
-            reportedBy, score: row.score, evidenceUrl: row.evidenceUrl,
+            method: 'csv_import',
+            reportId: derivedReportId(partnerId, row.enrollmentId!, row.completedAt!),
+            completedAt: row.completedAt!,
+            reportedBy,
+            score: row.score,
+            evidenceUrl: row.evidenceUrl,
           });
           if (row.outcome === 'matched' && result.outcome === 'applied') {
             row.message = 'completion applied';
           } else {
             row.outcome = 'already_complete';
-            row.message = row.message.startsWith('line ') || row.message.startsWith('the enrollment is already')
-              ? row.message
-              : 'the enrollment was completed by another report first; the row is kept as evidence';
+            row.message =
+              row.message.startsWith('line ') || row.message.startsWith('the enrollment is already')
+                ? row.message
+                : 'the enrollment was completed by another report first; the row is kept as evidence';
           }
         } catch (err) {
           if (!(err instanceof HttpProblem) || err.status >= 500) throw err;

@@ -11,9 +11,16 @@ export async function markComplete(
   idempotencyKey?: string,
 ) {
   const { enrollmentId, completedAt } = mark;
-  const state = await deps.enrollments.markComplete(enrollmentId, {
-    completedAt, markedBy: actor.id, certificateUrl: mark.certificateUrl, notes: mark.notes,
-  }, idempotencyKey);
+  const state = await deps.enrollments.markComplete(
+    enrollmentId,
+    {
+      completedAt,
+      markedBy: actor.id,
+      certificateUrl: mark.certificateUrl,
+      notes: mark.notes,
+    },
+    idempotencyKey,
+  );
   await audit(deps.db, actor, 'enrollment.mark_complete', { type: 'enrollment', id: enrollmentId }, { completedAt });
   return { enrollmentId, status: state.status, completedAt: state.completedAt, completionMethod: state.completionMethod };
 }

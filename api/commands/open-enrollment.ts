@@ -24,7 +24,9 @@ export async function programTerms(db: Db, programId: string): Promise<ProgramTe
   const { rows } = await db.query<ProgramTerms>(
     `SELECT p.id, p.partner_id, p.price_cents, p.currency, p.deadline_days, p.nudge_days, p.refund_after_launch_bps,
             pa.api_base_url, pa.poll_interval_seconds
-       FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`, [programId]);
+       FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`,
+    [programId],
+  );
   return rows[0];
 }
 
@@ -35,13 +37,21 @@ export function enrollmentWorkflowInput(
 ): EnrollmentWorkflowInput {
   return {
     ...e,
-    programId: program.id, partnerId: program.partner_id, priceCents: program.price_cents, currency: program.currency,
-    deadlineDays: program.deadline_days, nudgeDays: program.nudge_days, refundAfterLaunchBps: program.refund_after_launch_bps,
+    programId: program.id,
+    partnerId: program.partner_id,
+    priceCents: program.price_cents,
+    currency: program.currency,
+    deadlineDays: program.deadline_days,
+    nudgeDays: program.nudge_days,
+    refundAfterLaunchBps: program.refund_after_launch_bps,
     // A partner with a completion API is asked on a durable timer; failures back off to a day, or the interval if longer.
-    polling: program.api_base_url ? {
-      taskQueue: partnerTaskQueue(program.partner_id), intervalMs: program.poll_interval_seconds * 1000,
-      maxIntervalMs: Math.max(program.poll_interval_seconds * 1000, 86_400_000),
-    } : undefined,
+    polling: program.api_base_url
+      ? {
+          taskQueue: partnerTaskQueue(program.partner_id),
+          intervalMs: program.poll_interval_seconds * 1000,
+          maxIntervalMs: Math.max(program.poll_interval_seconds * 1000, 86_400_000),
+        }
+      : undefined,
   };
 }
 
@@ -74,11 +84,15 @@ export async function openEnrollment(
     [student.id, student.email, student.name ?? student.email],
   );
   const enrollmentId = enrollmentIdFor(student.id, idempotencyKey);
-  const opened = await deps.enrollments.start(enrollmentWorkflowInput(program, {
-    enrollmentId, studentId: student.id, fundingSource: request.fundingSource,
-    voucherNumber: request.fundingSource === 'self_pay' ? undefined : request.voucherNumber,
-    paymentWindowMs: deps.config.paymentWindowMs,
-  }));
+  const opened = await deps.enrollments.start(
+    enrollmentWorkflowInput(program, {
+      enrollmentId,
+      studentId: student.id,
+      fundingSource: request.fundingSource,
+      voucherNumber: request.fundingSource === 'self_pay' ? undefined : request.voucherNumber,
+      paymentWindowMs: deps.config.paymentWindowMs,
+    }),
+  );
   await audit(deps.db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: request.fundingSource });
   return { enrollmentId, ...opened };
 }

@@ -71,20 +71,32 @@ export async function reportPartnerCompletion(deps: Deps, partner: PartnerCaller
   const enrollment = body.enrollmentId
     ? await findPartnerEnrollment(deps.db, partner.partnerId, body.enrollmentId)
     : await onlyByExternalId(deps.db, partner.partnerId, body.externalId!);
-  if (!enrollment) throw problems.notFound(body.enrollmentId ? `enrollment ${body.enrollmentId}` : `enrollment with externalId ${body.externalId}`);
+  if (!enrollment)
+    throw problems.notFound(body.enrollmentId ? `enrollment ${body.enrollmentId}` : `enrollment with externalId ${body.externalId}`);
   const enrollmentId = enrollment.id;
   const reportId = body.reportId ?? derivedReportId(partner.partnerId, enrollmentId, body.completedAt);
   const actor = partnerAuditActor(partner);
   const result = await reportCompletion(deps, enrollmentId, {
-    method: 'partner_push', reportId, completedAt: body.completedAt, reportedBy: actor.id, score: body.score, evidenceUrl: body.evidenceUrl,
+    method: 'partner_push',
+    reportId,
+    completedAt: body.completedAt,
+    reportedBy: actor.id,
+    score: body.score,
+    evidenceUrl: body.evidenceUrl,
   });
-  await audit(deps.db, actor, 'completion.push', { type: 'enrollment', id: enrollmentId },
-    { reportId, outcome: result.outcome, keyId: partner.keyId, completedAt: body.completedAt });
+  await audit(
+    deps.db,
+    actor,
+    'completion.push',
+    { type: 'enrollment', id: enrollmentId },
+    { reportId, outcome: result.outcome, keyId: partner.keyId, completedAt: body.completedAt },
+  );
   return { enrollmentId, reportId, outcome: result.outcome, status: result.status };
 }
 
 async function onlyByExternalId(db: Db, partnerId: string, externalId: string) {
   const rows = await findByExternalId(db, partnerId, externalId);
-  if (rows.length > 1) throw problems.conflict(`externalId ${externalId} matches enrollments in more than one of your programs; report by enrollmentId`);
+  if (rows.length > 1)
+    throw problems.conflict(`externalId ${externalId} matches enrollments in more than one of your programs; report by enrollmentId`);
   return rows[0];
 }

@@ -14,10 +14,16 @@ export async function reviewSubmission(
   idempotencyKey?: string,
 ) {
   const { submissionId, enrollmentId } = submission;
-  const state = review.decision === 'approve'
-    ? await deps.enrollments.approve(enrollmentId, submissionId, reviewer.id, idempotencyKey)
-    : await deps.enrollments.reject(enrollmentId, submissionId, reviewer.id, review.reason, idempotencyKey);
-  await audit(deps.db, reviewer, `submission.${review.decision}`, { type: 'submission', id: submissionId },
-    review.decision === 'approve' ? { enrollmentId } : { enrollmentId, reason: review.reason });
+  const state =
+    review.decision === 'approve'
+      ? await deps.enrollments.approve(enrollmentId, submissionId, reviewer.id, idempotencyKey)
+      : await deps.enrollments.reject(enrollmentId, submissionId, reviewer.id, review.reason, idempotencyKey);
+  await audit(
+    deps.db,
+    reviewer,
+    `submission.${review.decision}`,
+    { type: 'submission', id: submissionId },
+    review.decision === 'approve' ? { enrollmentId } : { enrollmentId, reason: review.reason },
+  );
   return { submissionId, enrollmentId, status: state.status };
 }

@@ -9,20 +9,36 @@ import { audit } from '../read-model/enrollments';
 
 /** Revokes a certificate (an admin, with a reason, audited): the certificate and its status-list bit. 409 if revoked already. */
 export async function revokeCertificate(db: Db, admin: Actor, certificateId: string, reason: string, publicBaseUrl: string) {
-  const { rows: [revoked] } = await db.query(
+  const {
+    rows: [revoked],
+  } = await db.query(
     `UPDATE certificates SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL
-     RETURNING id, verification_code, revoked_at, revoked_reason, status_index`, [certificateId, reason]);
+     RETURNING id, verification_code, revoked_at, revoked_reason, status_index`,
+    [certificateId, reason],
+  );
   if (!revoked) {
     const at = await revokedAt(db, certificateId);
     if (at === undefined) throw problems.notFound(`certificate ${certificateId}`);
     throw problems.conflict(`certificate ${certificateId} was revoked on ${iso(at)}`);
   }
   const { listId, index } = statusPosition(Number(revoked.status_index));
-  await audit(db, admin, 'certificate.revoked', { type: 'certificate', id: certificateId },
-    { reason, verificationCode: revoked.verification_code, statusList: listId, statusListIndex: index });
+  await audit(
+    db,
+    admin,
+    'certificate.revoked',
+    { type: 'certificate', id: certificateId },
+    { reason, verificationCode: revoked.verification_code, statusList: listId, statusListIndex: index },
+  );
   return {
-    certificateId, verificationCode: revoked.verification_code, status: 'revoked', revokedAt: iso(revoked.revoked_at),
+    certificateId,
+    verificationCode: revoked.verification_code,
+    status: 'revoked',
+    revokedAt: iso(revoked.revoked_at),
     revocationReason: revoked.revoked_reason,
-    credentialStatus: { statusPurpose: 'revocation', statusListIndex: String(index), statusListCredential: statusListUrl(publicBaseUrl, listId) },
+    credentialStatus: {
+      statusPurpose: 'revocation',
+      statusListIndex: String(index),
+      statusListCredential: statusListUrl(publicBaseUrl, listId),
+    },
   };
 }

@@ -32,10 +32,19 @@ export async function submitEvidence(
   await deps.files.put(fileKey, data);
   let submission;
   try {
-    submission = await deps.enrollments.submitEvidence(enrollmentId, {
-      submissionId, fileKey, contentType: type.contentType, sizeBytes: data.length,
-      sha256: createHash('sha256').update(data).digest('hex'), completedAt: evidence.completedAt, studentId: student.id,
-    }, idempotencyKey);
+    submission = await deps.enrollments.submitEvidence(
+      enrollmentId,
+      {
+        submissionId,
+        fileKey,
+        contentType: type.contentType,
+        sizeBytes: data.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+        completedAt: evidence.completedAt,
+        studentId: student.id,
+      },
+      idempotencyKey,
+    );
   } catch (err) {
     await deps.files.delete(fileKey);
     throw err;

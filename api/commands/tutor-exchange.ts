@@ -25,7 +25,7 @@ const tooMany = (detail: string, retryAfter: number) =>
 
 /** A model that cannot answer now is a 503 (the caller may ask again); anything else is left as it is. */
 export const unavailableAsProblem = (err: unknown) =>
-  (err instanceof TutorUnavailableError ? problems.unavailable(`${err.message}; please try again in a moment`) : err);
+  err instanceof TutorUnavailableError ? problems.unavailable(`${err.message}; please try again in a moment`) : err;
 
 export interface Conversation {
   id: string;
@@ -39,8 +39,13 @@ export interface Conversation {
  * the student's rate limit and daily token budget (429), moderation (400 when flagged), and the prompt: what the
  * tutor knows of the course and the enrollment, the conversation so far, and the question.
  */
-export async function beginExchange(deps: Deps, tutor: TutorModel, limits: Limits, student: Actor,
-  body: { message: string; courseId?: string; enrollmentId?: string; conversationId?: string }) {
+export async function beginExchange(
+  deps: Deps,
+  tutor: TutorModel,
+  limits: Limits,
+  student: Actor,
+  body: { message: string; courseId?: string; enrollmentId?: string; conversationId?: string },
+) {
   const { db } = deps;
   const conversation = await resolveConversation(db, student.id, body);
   await checkRate(db, student.id, limits.ratePerMinute);
@@ -61,20 +66,30 @@ export async function beginExchange(deps: Deps, tutor: TutorModel, limits: Limit
   if (!program) throw problems.notFound('course');
   const messages: TutorMessage[] = [
     { role: 'system', content: systemPrompt(program, facts) },
-    ...trimHistory(history.map((m) => ({ role: m.role, content: m.content })), limits.historyTokens),
+    ...trimHistory(
+      history.map((m) => ({ role: m.role, content: m.content })),
+      limits.historyTokens,
+    ),
     { role: 'user', content: body.message },
   ];
   return { conversation, messages };
 }
 
 /** The program and enrollment a question is about, and its conversation; 404 for anything not the student's. */
-async function resolveConversation(db: Db, studentId: string, body: { courseId?: string; enrollmentId?: string; conversationId?: string }): Promise<Conversation> {
+async function resolveConversation(
+  db: Db,
+  studentId: string,
+  body: { courseId?: string; enrollmentId?: string; conversationId?: string },
+): Promise<Conversation> {
   let programId: string;
   let enrollmentId: string | null = null;
   if (body.enrollmentId) {
     const e = await findEnrollment(db, body.enrollmentId);
     if (!e || e.student_id !== studentId) throw problems.notFound('enrollment');
-    if (body.courseId && body.courseId !== e.program_id) throw problems.badRequest('the enrollment is not in this course', { errors: [{ field: 'body.courseId', message: 'does not match the enrollment' }] });
+    if (body.courseId && body.courseId !== e.program_id)
+      throw problems.badRequest('the enrollment is not in this course', {
+        errors: [{ field: 'body.courseId', message: 'does not match the enrollment' }],
+      });
     programId = e.program_id;
     enrollmentId = e.id;
   } else {
@@ -87,7 +102,9 @@ async function resolveConversation(db: Db, studentId: string, body: { courseId?:
   const c = await findConversation(db, body.conversationId);
   if (!c || c.student_id !== studentId) throw problems.notFound('conversation');
   if (c.program_id !== programId || (body.enrollmentId && c.enrollment_id && c.enrollment_id !== body.enrollmentId)) {
-    throw problems.badRequest('this conversation is about another course or enrollment; start a new one', { errors: [{ field: 'body.conversationId', message: 'belongs to another course or enrollment' }] });
+    throw problems.badRequest('this conversation is about another course or enrollment; start a new one', {
+      errors: [{ field: 'body.conversationId', message: 'belongs to another course or enrollment' }],
+    });
   }
   return { id: c.id, programId, enrollmentId: c.enrollment_id ?? enrollmentId, isNew: false };
 }
@@ -105,7 +122,8 @@ async function checkRate(db: Db, studentId: string, perMinute: number) {
     throw tooMany(`you can ask the tutor ${perMinute} questions a minute; try again in ${retryAfter} s`, retryAfter);
   }
   // Old windows are of no use; clear this student's now and then.
-  if (Math.random() < 0.05) await db.query(`DELETE FROM tutor_rate_windows WHERE student_id = $1 AND window_start < now() - interval '1 hour'`, [studentId]);
+  if (Math.random() < 0.05)
+    await db.query(`DELETE FROM tutor_rate_windows WHERE student_id = $1 AND window_start < now() - interval '1 hour'`, [studentId]);
 }
 
 async function checkBudget(db: Db, studentId: string, dailyTokens: number) {
@@ -115,7 +133,10 @@ async function checkBudget(db: Db, studentId: string, dailyTokens: number) {
     [studentId],
   );
   if (rows[0].tokens >= dailyTokens) {
-    throw tooMany(`you have used today's tutor budget of ${dailyTokens} tokens; it renews at midnight UTC`, Math.max(1, rows[0].retry_after));
+    throw tooMany(
+      `you have used today's tutor budget of ${dailyTokens} tokens; it renews at midnight UTC`,
+      Math.max(1, rows[0].retry_after),
+    );
   }
 }
 
@@ -123,18 +144,28 @@ async function checkBudget(db: Db, studentId: string, dailyTokens: number) {
 export async function saveExchange(db: Db, studentId: string, c: Conversation, question: string, reply: string, usage: TutorUsage) {
   await inTransaction(db, async (client) => {
     if (c.isNew) {
-      await client.query('INSERT INTO tutor_conversations (id, student_id, program_id, enrollment_id) VALUES ($1, $2, $3, $4)', [c.id, studentId, c.programId, c.enrollmentId]);
+      await client.query('INSERT INTO tutor_conversations (id, student_id, program_id, enrollment_id) VALUES ($1, $2, $3, $4)', [
+        c.id,
+        studentId,
+        c.programId,
+        c.enrollmentId,
+      ]);
     } else {
       await client.query('UPDATE tutor_conversations SET updated_at = now() WHERE id = $1', [c.id]);
     }
-    await client.query(`INSERT INTO tutor_messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $2, clock_timestamp())`, [c.id, question]);
+    await client.query(
+      `INSERT INTO tutor_messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $2, clock_timestamp())`,
+      [c.id, question],
+    );
     await client.query(
       `INSERT INTO tutor_messages (conversation_id, role, content, prompt_tokens, completion_tokens, created_at) VALUES ($1, 'assistant', $2, $3, $4, clock_timestamp())`,
-      [c.id, reply, usage.promptTokens, usage.completionTokens]);
+      [c.id, reply, usage.promptTokens, usage.completionTokens],
+    );
     await client.query(
       `INSERT INTO tutor_usage (student_id, day, requests, tokens) VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1, $2)
        ON CONFLICT (student_id, day) DO UPDATE SET requests = tutor_usage.requests + 1, tokens = tutor_usage.tokens + $2`,
-      [studentId, usage.promptTokens + usage.completionTokens]);
+      [studentId, usage.promptTokens + usage.completionTokens],
+    );
   });
 }
 

@@ -11,8 +11,15 @@ export const VOUCHER_CSV_MAX_ROWS = 5000;
 export const VOUCHER_CSV_MAX_BYTES = 1024 * 1024;
 
 const COLUMNS = {
-  number: 'number', fundingsource: 'fundingSource', studentemail: 'studentEmail', studentid: 'studentId', amountcents: 'amountCents',
-  currency: 'currency', expireson: 'expiresOn', programid: 'programId', organizationid: 'organizationId',
+  number: 'number',
+  fundingsource: 'fundingSource',
+  studentemail: 'studentEmail',
+  studentid: 'studentId',
+  amountcents: 'amountCents',
+  currency: 'currency',
+  expireson: 'expiresOn',
+  programid: 'programId',
+  organizationid: 'organizationId',
 } as const;
 type Column = (typeof COLUMNS)[keyof typeof COLUMNS];
 
@@ -40,27 +47,47 @@ const INSERT = `INSERT INTO vouchers (id, organization_id, number, funding_sourc
                                       expires_on, program_id, issued_by)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 const insertValues = (id: string, organizationId: string, v: VoucherFields, issuedBy: string) => [
-  id, organizationId, v.number, v.fundingSource, v.studentId ?? null, v.studentEmail ?? null, v.amountCents, v.currency, v.expiresOn,
-  v.programId ?? null, issuedBy,
+  id,
+  organizationId,
+  v.number,
+  v.fundingSource,
+  v.studentId ?? null,
+  v.studentEmail ?? null,
+  v.amountCents,
+  v.currency,
+  v.expiresOn,
+  v.programId ?? null,
+  issuedBy,
 ];
 
 /** Issues one voucher (audited); 409 when the organization issued this number already. */
 export async function issueVoucher(db: Db, actor: Actor, v: VoucherFields): Promise<{ id: string; organizationId: string }> {
   const org = issuingOrganization(actor, v.organizationId);
   if ('refused' in org) {
-    throw actor.role === 'funder' ? problems.forbidden(org.refused) : problems.badRequest(org.refused, { errors: [{ field: 'body.organizationId', message: 'required' }] });
+    throw actor.role === 'funder'
+      ? problems.forbidden(org.refused)
+      : problems.badRequest(org.refused, { errors: [{ field: 'body.organizationId', message: 'required' }] });
   }
   if (v.programId && !(await knownPrograms(db, [v.programId])).has(v.programId)) {
-    throw problems.badRequest(`program ${v.programId} does not exist`, { errors: [{ field: 'body.programId', message: 'no such program' }] });
+    throw problems.badRequest(`program ${v.programId} does not exist`, {
+      errors: [{ field: 'body.programId', message: 'no such program' }],
+    });
   }
   const id = randomUUID();
   try {
     await db.query(INSERT, insertValues(id, org.organizationId, v, actor.id));
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw problems.conflict(`voucher ${v.number} was already issued by ${org.organizationId}`);
+    if ((err as { code?: string }).code === '23505')
+      throw problems.conflict(`voucher ${v.number} was already issued by ${org.organizationId}`);
     throw err;
   }
-  await audit(db, actor, 'voucher.issue', { type: 'voucher', id }, { organizationId: org.organizationId, fundingSource: v.fundingSource, amountCents: v.amountCents });
+  await audit(
+    db,
+    actor,
+    'voucher.issue',
+    { type: 'voucher', id },
+    { organizationId: org.organizationId, fundingSource: v.fundingSource, amountCents: v.amountCents },
+  );
   return { id, organizationId: org.organizationId };
 }
 
@@ -107,9 +134,10 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
   const valid = planned.filter((r) => r.voucher);
   const { rows: existing } = valid.length
     ? await db.query<{ key: string }>(
-      `SELECT organization_id || E'\\n' || lower(number) AS key FROM vouchers
+        `SELECT organization_id || E'\\n' || lower(number) AS key FROM vouchers
         WHERE (organization_id, lower(number)) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [valid.map((r) => r.organizationId!), valid.map((r) => r.voucher!.number.toLowerCase())])
+        [valid.map((r) => r.organizationId!), valid.map((r) => r.voucher!.number.toLowerCase())],
+      )
     : { rows: [] };
   const issuedBefore = new Set(existing.map((r) => r.key));
   const firstLine = new Map<string, number>();
@@ -118,7 +146,11 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
     if (r.voucher!.programId && !programs.has(r.voucher!.programId)) {
       Object.assign(r, { outcome: 'invalid', message: `program ${r.voucher!.programId} does not exist`, voucher: undefined });
     } else if (issuedBefore.has(key)) {
-      Object.assign(r, { outcome: 'already_issued', message: `${r.organizationId} issued voucher ${r.voucher!.number} already`, voucher: undefined });
+      Object.assign(r, {
+        outcome: 'already_issued',
+        message: `${r.organizationId} issued voucher ${r.voucher!.number} already`,
+        voucher: undefined,
+      });
     } else if (firstLine.has(key)) {
       Object.assign(r, { outcome: 'already_issued', message: `line ${firstLine.get(key)} issues this number already`, voucher: undefined });
     } else {
@@ -132,13 +164,21 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
       for (const r of planned.filter((p) => p.outcome === 'issued')) {
         const id = randomUUID();
         // Another import of the same number may have committed since the plan: that row is then already issued.
-        const { rowCount } = await client.query(`${INSERT} ON CONFLICT DO NOTHING`, insertValues(id, r.organizationId!, r.voucher!, actor.id));
+        const { rowCount } = await client.query(
+          `${INSERT} ON CONFLICT DO NOTHING`,
+          insertValues(id, r.organizationId!, r.voucher!, actor.id),
+        );
         if (rowCount) r.voucherId = id;
         else Object.assign(r, { outcome: 'already_issued', message: `${r.organizationId} issued voucher ${r.voucher!.number} already` });
       }
     });
   }
-  const rows: VoucherImportRow[] = planned.map(({ line, outcome, message, voucherId }) => ({ line, outcome, message, ...(voucherId && { voucherId }) }));
+  const rows: VoucherImportRow[] = planned.map(({ line, outcome, message, voucherId }) => ({
+    line,
+    outcome,
+    message,
+    ...(voucherId && { voucherId }),
+  }));
   const summary: Record<VoucherRowOutcome, number> = { issued: 0, already_issued: 0, invalid: 0 };
   for (const r of rows) summary[r.outcome] += 1;
   if (!dryRun) await audit(db, actor, 'voucher.import', { type: 'organization', id: actor.organizationId ?? 'admin' }, summary);

@@ -19,11 +19,22 @@ export async function withdrawEnrollment(
 ) {
   const enrollmentId = enrollment.id;
   if (enrollment.status === 'withdrawn' && request.rerun) {
-    return { enrollmentId, status: enrollment.status, refundCents: await refundedCents(deps.db, enrollmentId), currency: enrollment.currency };
+    return {
+      enrollmentId,
+      status: enrollment.status,
+      refundCents: await refundedCents(deps.db, enrollmentId),
+      currency: enrollment.currency,
+    };
   }
   if (!WITHDRAWABLE_STATUSES.includes(enrollment.status)) throw problems.conflict(`the enrollment is already ${enrollment.status}`);
   const { reason } = request;
   const result = await deps.enrollments.withdraw(enrollmentId, { requestedBy: actor.id, reason }, request.idempotencyKey);
-  await audit(deps.db, actor, 'enrollment.withdraw', { type: 'enrollment', id: enrollmentId }, { reason, refundCents: result.refundCents, currency: result.currency });
+  await audit(
+    deps.db,
+    actor,
+    'enrollment.withdraw',
+    { type: 'enrollment', id: enrollmentId },
+    { reason, refundCents: result.refundCents, currency: result.currency },
+  );
   return { enrollmentId, status: result.status, refundCents: result.refundCents, currency: result.currency };
 }

@@ -29,10 +29,18 @@ export function prepareStatement(s: XapiStatement, raw: Record<string, unknown>,
  * Keeps a request's statements (all or none), then completes each enrollment they name whose program's moveOn rule
  * they now meet. `timestampField(i)` names statement i's timestamp in a 400.
  */
-export async function recordStatements(deps: Deps, partner: PartnerCaller, prepared: PreparedStatement[], timestampField: (i: number) => string) {
+export async function recordStatements(
+  deps: Deps,
+  partner: PartnerCaller,
+  prepared: PreparedStatement[],
+  timestampField: (i: number) => string,
+) {
   const seen = new Map<string, number>();
   prepared.forEach((p, i) => {
-    if (seen.has(p.id)) throw problems.badRequest(`statement id ${p.id} appears twice in this request`, { errors: [{ field: `body.${i}.id`, message: `same id as statement ${seen.get(p.id)}` }] });
+    if (seen.has(p.id))
+      throw problems.badRequest(`statement id ${p.id} appears twice in this request`, {
+        errors: [{ field: `body.${i}.id`, message: `same id as statement ${seen.get(p.id)}` }],
+      });
     seen.set(p.id, i);
   });
   await store(deps.db, partner, prepared, timestampField);
@@ -52,10 +60,16 @@ async function store(db: Db, partner: PartnerCaller, prepared: PreparedStatement
   // Such a timestamp becomes the completion's date (see applyMoveOn); refused before anything is kept.
   const errors = prepared.flatMap((p, i) => {
     const timestamp = p.statement.timestamp;
-    const problem = COUNTING_VERBS.includes(p.verb) && typeof timestamp === 'string' ? completionDateProblemOf(known.get(p.registration)!, timestamp) : undefined;
+    const problem =
+      COUNTING_VERBS.includes(p.verb) && typeof timestamp === 'string'
+        ? completionDateProblemOf(known.get(p.registration)!, timestamp)
+        : undefined;
     return problem ? [{ field: timestampField(i), message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
   });
-  if (errors.length) throw problems.badRequest(errors.length === 1 ? errors[0]!.message : `${errors.length} statements have impossible completion dates`, { errors });
+  if (errors.length)
+    throw problems.badRequest(errors.length === 1 ? errors[0]!.message : `${errors.length} statements have impossible completion dates`, {
+      errors,
+    });
 
   const stored: string[] = [];
   await inTransaction(db, async (client) => {
@@ -63,19 +77,30 @@ async function store(db: Db, partner: PartnerCaller, prepared: PreparedStatement
       const inserted = await client.query(
         `INSERT INTO xapi_statements (id, partner_id, enrollment_id, verb, statement) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING`,
-        [p.id, partner.partnerId, p.registration, p.verb, JSON.stringify(p.statement)]);
+        [p.id, partner.partnerId, p.registration, p.verb, JSON.stringify(p.statement)],
+      );
       if (inserted.rowCount) {
         stored.push(p.id);
         continue;
       }
-      const { rows: [existing] } = await client.query('SELECT partner_id, statement = $2::jsonb AS same FROM xapi_statements WHERE id = $1',
-        [p.id, JSON.stringify(p.statement)]);
-      if (!existing?.same || existing.partner_id !== partner.partnerId) throw problems.conflict(`statement ${p.id} exists already with different content`);
+      const {
+        rows: [existing],
+      } = await client.query('SELECT partner_id, statement = $2::jsonb AS same FROM xapi_statements WHERE id = $1', [
+        p.id,
+        JSON.stringify(p.statement),
+      ]);
+      if (!existing?.same || existing.partner_id !== partner.partnerId)
+        throw problems.conflict(`statement ${p.id} exists already with different content`);
     }
   });
   if (stored.length) {
-    await audit(db, partnerAuditActor(partner), 'xapi.statements.store', { type: 'partner', id: partner.partnerId },
-      { count: stored.length, statementIds: stored.slice(0, 50), registrations: registrations.slice(0, 50) });
+    await audit(
+      db,
+      partnerAuditActor(partner),
+      'xapi.statements.store',
+      { type: 'partner', id: partner.partnerId },
+      { count: stored.length, statementIds: stored.slice(0, 50), registrations: registrations.slice(0, 50) },
+    );
   }
 }
 
@@ -95,18 +120,31 @@ async function applyMoveOn(deps: Deps, partner: PartnerCaller, prepared: Prepare
     if (!satisfying) continue;
     const scaled = ordered.find((s) => s.verb === XAPI_VERBS.passed && s.scaled !== undefined)?.scaled;
     const report = {
-      method: 'xapi' as const, reportId: satisfying.id, completedAt: satisfying.at.toISOString(), reportedBy: partnerActorId(partner.partnerId),
+      method: 'xapi' as const,
+      reportId: satisfying.id,
+      completedAt: satisfying.at.toISOString(),
+      reportedBy: partnerActorId(partner.partnerId),
       ...(scaled !== undefined && scaled >= 0 && scaled <= 1 && { score: Math.round(scaled * 10_000) / 100 }),
     };
     try {
       const result = await reportCompletion(deps, enrollmentId, report);
-      await audit(db, partnerAuditActor(partner), 'completion.xapi', { type: 'enrollment', id: enrollmentId },
-        { reportId: report.reportId, outcome: result.outcome, moveOn });
+      await audit(
+        db,
+        partnerAuditActor(partner),
+        'completion.xapi',
+        { type: 'enrollment', id: enrollmentId },
+        { reportId: report.reportId, outcome: result.outcome, moveOn },
+      );
     } catch (err) {
       if (!(err instanceof HttpProblem) || err.status >= 500) throw err;
       console.warn(`[api] xAPI completion of enrollment ${enrollmentId} refused: ${err.detail ?? err.title}`);
-      await audit(db, partnerAuditActor(partner), 'completion.xapi_refused', { type: 'enrollment', id: enrollmentId },
-        { reportId: report.reportId, status: err.status, reason: err.detail ?? err.title });
+      await audit(
+        db,
+        partnerAuditActor(partner),
+        'completion.xapi_refused',
+        { type: 'enrollment', id: enrollmentId },
+        { reportId: report.reportId, status: err.status, reason: err.detail ?? err.title },
+      );
     }
   }
 }

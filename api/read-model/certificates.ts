@@ -40,9 +40,16 @@ export async function findCertificate(db: Db, by: { id: string } | { verificatio
 
 /** What the signed credential states. */
 export const certificateFacts = (c: CertificateRow): CertificateFacts => ({
-  certificateId: c.id, verificationCode: c.verification_code, studentName: c.student_name ?? 'Student', programId: c.program_id,
-  programTitle: c.title, partnerName: c.partner_name, credentialType: c.credential_type, completedAt: c.completed_at,
-  issuedAt: c.issued_at, statusIndex: Number(c.status_index),
+  certificateId: c.id,
+  verificationCode: c.verification_code,
+  studentName: c.student_name ?? 'Student',
+  programId: c.program_id,
+  programTitle: c.title,
+  partnerName: c.partner_name,
+  credentialType: c.credential_type,
+  completedAt: c.completed_at,
+  issuedAt: c.issued_at,
+  statusIndex: Number(c.status_index),
 });
 
 /** The public verification answer: what the certificate shows, its status, and the LinkedIn link. */
@@ -60,7 +67,10 @@ export const certificateVerification = (c: CertificateRow, issuer: IssuerFacts) 
   verifyUrl: verificationUrl(issuer.publicBaseUrl, c.verification_code),
   // Offered while the certificate is valid: a revoked one should not be added to a profile.
   ...(!c.revoked_at && {
-    linkedInAddToProfileUrl: linkedInAddToProfileUrl({ programTitle: c.title, verificationCode: c.verification_code, issuedAt: c.issued_at }, issuer),
+    linkedInAddToProfileUrl: linkedInAddToProfileUrl(
+      { programTitle: c.title, verificationCode: c.verification_code, issuedAt: c.issued_at },
+      issuer,
+    ),
   }),
 });
 
@@ -77,10 +87,13 @@ export async function revokedAt(db: Db, certificateId: string): Promise<Date | n
 export async function revokedPositions(db: Db, listId: number): Promise<number[] | undefined> {
   const from = listId * STATUS_LIST_BITS;
   const range = [from, from + STATUS_LIST_BITS];
-  const { rows: [{ allocated }] } = await db.query(
-    'SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated', range);
+  const {
+    rows: [{ allocated }],
+  } = await db.query('SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated', range);
   if (!allocated) return undefined;
   const { rows } = await db.query(
-    'SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2', range);
+    'SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2',
+    range,
+  );
   return rows.map((r) => Number(r.status_index) - from);
 }

@@ -12,7 +12,10 @@ export async function completionDates(db: Db, enrollmentId: string): Promise<{ l
 }
 
 export async function evidenceOutcome(db: Db, enrollmentId: string, method: string, reportId: string): Promise<string | undefined> {
-  const { rows } = await db.query(
-    'SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3', [enrollmentId, method, reportId]);
+  const { rows } = await db.query('SELECT outcome FROM completion_evidence WHERE enrollment_id = $1 AND method = $2 AND report_id = $3', [
+    enrollmentId,
+    method,
+    reportId,
+  ]);
   return rows[0]?.outcome;
 }

@@ -33,7 +33,8 @@ export async function findEnrollment(db: Db, enrollmentId: string): Promise<Enro
 export function authorizeEnrollment(actor: Actor, e: EnrollmentRow | undefined, allowed: readonly Actor['role'][]): EnrollmentRow {
   if (!e || (actor.role === 'student' && e.student_id !== actor.id)) throw problems.notFound(`enrollment`);
   if (!allowed.includes(actor.role)) throw problems.forbidden(`a ${actor.role} cannot do this`);
-  if (actor.role === 'program_holder' && e.holder_id !== actor.id) throw problems.forbidden('this enrollment belongs to another program holder');
+  if (actor.role === 'program_holder' && e.holder_id !== actor.id)
+    throw problems.forbidden('this enrollment belongs to another program holder');
   return e;
 }
 
@@ -56,15 +57,25 @@ export async function listEnrollments(
     [filter.holderId ?? null, filter.status ?? null, filter.programId ?? null, filter.limit, filter.offset],
   );
   return rows.map((e) => ({
-    enrollmentId: e.id, programId: e.program_id, fundingSource: e.funding_source, status: e.status, paidAt: iso(e.paid_at),
-    launchedAt: iso(e.launched_at), completedAt: iso(e.completed_at), completionMethod: e.completion_method, createdAt: iso(e.created_at),
+    enrollmentId: e.id,
+    programId: e.program_id,
+    fundingSource: e.funding_source,
+    status: e.status,
+    paidAt: iso(e.paid_at),
+    launchedAt: iso(e.launched_at),
+    completedAt: iso(e.completed_at),
+    completionMethod: e.completion_method,
+    createdAt: iso(e.created_at),
   }));
 }
 
 /** What was refunded on the enrollment, in its currency's cents (0 when nothing was). */
 export async function refundedCents(db: Db, enrollmentId: string): Promise<number> {
-  const { rows: [refund] } = await db.query<{ cents: number }>(
-    'SELECT COALESCE(sum(amount_cents), 0)::integer AS cents FROM refunds WHERE enrollment_id = $1', [enrollmentId]);
+  const {
+    rows: [refund],
+  } = await db.query<{ cents: number }>('SELECT COALESCE(sum(amount_cents), 0)::integer AS cents FROM refunds WHERE enrollment_id = $1', [
+    enrollmentId,
+  ]);
   return refund.cents;
 }
 
@@ -76,7 +87,9 @@ export interface SubmissionFile {
 
 export async function findSubmission(db: Db, submissionId: string): Promise<SubmissionFile | undefined> {
   const { rows } = await db.query<SubmissionFile>(
-    'SELECT enrollment_id, file_key, content_type FROM completion_submissions WHERE id = $1', [submissionId]);
+    'SELECT enrollment_id, file_key, content_type FROM completion_submissions WHERE id = $1',
+    [submissionId],
+  );
   return rows[0];
 }
 
@@ -97,8 +110,15 @@ export async function reviewQueue(
     [filter.status, filter.holderId ?? null, filter.limit, filter.offset, awaitingReview],
   );
   return rows.map((s) => ({
-    id: s.id, enrollmentId: s.enrollment_id, programId: s.program_id, status: s.status, completedAt: iso(s.completed_at),
-    submittedAt: iso(s.submitted_at), reason: s.reason, contentType: s.content_type, fileUrl: submissionFileUrl(publicBaseUrl, s.id),
+    id: s.id,
+    enrollmentId: s.enrollment_id,
+    programId: s.program_id,
+    status: s.status,
+    completedAt: iso(s.completed_at),
+    submittedAt: iso(s.submitted_at),
+    reason: s.reason,
+    contentType: s.content_type,
+    fileUrl: submissionFileUrl(publicBaseUrl, s.id),
   }));
 }
 
@@ -109,19 +129,27 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
   const enrollment = await db.query(
     `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
             completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at, voucher_cents, amount_due_cents
-       FROM enrollments WHERE id = $1`, [enrollmentId]);
+       FROM enrollments WHERE id = $1`,
+    [enrollmentId],
+  );
   const [submissions, history, certificate, evidence, refund] = await Promise.all([
     db.query(
       `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
-        WHERE enrollment_id = $1 ORDER BY submitted_at, id`, [enrollmentId]),
+        WHERE enrollment_id = $1 ORDER BY submitted_at, id`,
+      [enrollmentId],
+    ),
     db.query('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
     db.query('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
     db.query(
       `SELECT method, completed_at, reported_by, score, evidence_url, outcome, received_at FROM completion_evidence
-        WHERE enrollment_id = $1 ORDER BY received_at, id`, [enrollmentId]),
+        WHERE enrollment_id = $1 ORDER BY received_at, id`,
+      [enrollmentId],
+    ),
     db.query(
       `SELECT sum(amount_cents)::integer AS amount_cents, min(currency) AS currency, max(created_at) AS created_at
-         FROM refunds WHERE enrollment_id = $1 HAVING count(*) > 0`, [enrollmentId]),
+         FROM refunds WHERE enrollment_id = $1 HAVING count(*) > 0`,
+      [enrollmentId],
+    ),
   ]);
   const e = enrollment.rows[0];
   if (!e) throw problems.notFound('enrollment');
@@ -144,26 +172,55 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     closedAt: iso(e.closed_at),
     withdrawnAt: iso(e.withdrawn_at),
     expiredAt: iso(e.expired_at),
-    refund: refund.rows[0] ? { amountCents: refund.rows[0].amount_cents, currency: refund.rows[0].currency, at: iso(refund.rows[0].created_at) } : null,
+    refund: refund.rows[0]
+      ? { amountCents: refund.rows[0].amount_cents, currency: refund.rows[0].currency, at: iso(refund.rows[0].created_at) }
+      : null,
     createdAt: iso(e.created_at),
     certificate: cert
-      ? { id: cert.id, verificationCode: cert.verification_code, revoked: cert.revoked_at !== null,
-        pdfUrl: certificatePdfUrl(publicBaseUrl, cert.id), verifyUrl: verificationUrl(publicBaseUrl, cert.verification_code) }
+      ? {
+          id: cert.id,
+          verificationCode: cert.verification_code,
+          revoked: cert.revoked_at !== null,
+          pdfUrl: certificatePdfUrl(publicBaseUrl, cert.id),
+          verifyUrl: verificationUrl(publicBaseUrl, cert.verification_code),
+        }
       : null,
     submissions: submissions.rows.map((s) => ({
-      id: s.id, status: s.status, completedAt: iso(s.completed_at), submittedAt: iso(s.submitted_at),
-      reviewedAt: iso(s.reviewed_at), reason: s.reason, fileUrl: submissionFileUrl(publicBaseUrl, s.id),
+      id: s.id,
+      status: s.status,
+      completedAt: iso(s.completed_at),
+      submittedAt: iso(s.submitted_at),
+      reviewedAt: iso(s.reviewed_at),
+      reason: s.reason,
+      fileUrl: submissionFileUrl(publicBaseUrl, s.id),
     })),
     history: history.rows.map((h) => ({ status: h.status, at: iso(h.at) })),
     /** Every completion report from every channel: the one applied, and those kept after it. */
     completionEvidence: evidence.rows.map((c) => ({
-      method: c.method, outcome: c.outcome, completedAt: iso(c.completed_at), reportedBy: c.reported_by, score: c.score,
-      evidenceUrl: c.evidence_url, receivedAt: iso(c.received_at),
+      method: c.method,
+      outcome: c.outcome,
+      completedAt: iso(c.completed_at),
+      reportedBy: c.reported_by,
+      score: c.score,
+      evidenceUrl: c.evidence_url,
+      receivedAt: iso(c.received_at),
     })),
   };
 }
 
-export async function audit(db: Db, actor: { id: string; role: string }, action: string, target: { type: string; id: string }, details: object = {}) {
-  await db.query('INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)',
-    [actor.id, actor.role, action, target.type, target.id, JSON.stringify(details)]);
+export async function audit(
+  db: Db,
+  actor: { id: string; role: string },
+  action: string,
+  target: { type: string; id: string },
+  details: object = {},
+) {
+  await db.query('INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+    actor.id,
+    actor.role,
+    action,
+    target.type,
+    target.id,
+    JSON.stringify(details),
+  ]);
 }

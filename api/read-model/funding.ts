@@ -28,9 +28,19 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
     [organizationId ?? null, page.limit, page.offset],
   );
   return rows.map((v) => ({
-    id: v.id, organizationId: v.organization_id, number: v.number, fundingSource: v.funding_source, studentId: v.student_id,
-    studentEmail: v.student_email, amountCents: v.amount_cents, currency: v.currency, expiresOn: v.expires_on, programId: v.program_id,
-    status: v.status, enrollmentId: v.status === 'used' ? v.enrollment_id : null, createdAt: iso(v.created_at),
+    id: v.id,
+    organizationId: v.organization_id,
+    number: v.number,
+    fundingSource: v.funding_source,
+    studentId: v.student_id,
+    studentEmail: v.student_email,
+    amountCents: v.amount_cents,
+    currency: v.currency,
+    expiresOn: v.expires_on,
+    programId: v.program_id,
+    status: v.status,
+    enrollmentId: v.status === 'used' ? v.enrollment_id : null,
+    createdAt: iso(v.created_at),
   }));
 }
 
@@ -52,14 +62,35 @@ export async function listFundedEnrollments(db: Db, organizationId: string | und
     [organizationId ?? null, page.limit, page.offset],
   );
   return rows.map((e) => ({
-    enrollmentId: e.id, status: e.status, fundingSource: e.funding_source, programId: e.program_id, programTitle: e.title,
+    enrollmentId: e.id,
+    status: e.status,
+    fundingSource: e.funding_source,
+    programId: e.program_id,
+    programTitle: e.title,
     student: { id: e.student_id, name: e.student_name, email: e.student_email },
-    voucher: { id: e.voucher_id, number: e.number, organizationId: e.organization_id, coveredCents: e.voucher_cents, released: e.voucher_released_at !== null },
-    price: { amountCents: e.price_cents, currency: e.currency }, coPayCents: e.amount_due_cents,
-    enrolledAt: iso(e.created_at), launchedAt: iso(e.launched_at), completedAt: iso(e.completed_at), completionMethod: e.completion_method,
-    closedAt: iso(e.closed_at), withdrawnAt: iso(e.withdrawn_at), expiredAt: iso(e.expired_at),
+    voucher: {
+      id: e.voucher_id,
+      number: e.number,
+      organizationId: e.organization_id,
+      coveredCents: e.voucher_cents,
+      released: e.voucher_released_at !== null,
+    },
+    price: { amountCents: e.price_cents, currency: e.currency },
+    coPayCents: e.amount_due_cents,
+    enrolledAt: iso(e.created_at),
+    launchedAt: iso(e.launched_at),
+    completedAt: iso(e.completed_at),
+    completionMethod: e.completion_method,
+    closedAt: iso(e.closed_at),
+    withdrawnAt: iso(e.withdrawn_at),
+    expiredAt: iso(e.expired_at),
     credential: e.certificate_id
-      ? { certificateId: e.certificate_id, verificationCode: e.verification_code, issuedAt: iso(e.issued_at), revoked: e.revoked_at !== null }
+      ? {
+          certificateId: e.certificate_id,
+          verificationCode: e.verification_code,
+          issuedAt: iso(e.issued_at),
+          revoked: e.revoked_at !== null,
+        }
       : null,
     wioa: { exitDate: day(e.exit_date), credentialType: e.credential_type, credentialDate: day(e.credential_date) },
   }));

@@ -18,7 +18,9 @@ export async function findApiKey(db: Db, partnerId: string, id: string): Promise
 /** The enrollment with this id if it is in one of the partner's programs. */
 export async function findPartnerEnrollment(db: Db, partnerId: string, enrollmentId: string): Promise<{ id: string } | undefined> {
   const { rows } = await db.query(
-    'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1 AND p.partner_id = $2', [enrollmentId, partnerId]);
+    'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1 AND p.partner_id = $2',
+    [enrollmentId, partnerId],
+  );
   return rows[0];
 }
 
@@ -26,7 +28,8 @@ export async function findPartnerEnrollment(db: Db, partnerId: string, enrollmen
 export async function findByExternalId(db: Db, partnerId: string, externalId: string): Promise<{ id: string }[]> {
   const { rows } = await db.query(
     'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.partner_external_id = $1 AND p.partner_id = $2 LIMIT 2',
-    [externalId, partnerId]);
+    [externalId, partnerId],
+  );
   return rows;
 }
 
@@ -39,21 +42,33 @@ export interface CompletionCandidate {
 }
 
 /** The enrollments of the partner's programs (a holder's own programs only) with any of these ids or external ids. */
-export async function findCompletionCandidates(db: Db, partnerId: string, holderId: string | null, ids: string[], externalIds: string[]): Promise<CompletionCandidate[]> {
+export async function findCompletionCandidates(
+  db: Db,
+  partnerId: string,
+  holderId: string | null,
+  ids: string[],
+  externalIds: string[],
+): Promise<CompletionCandidate[]> {
   if (!ids.length && !externalIds.length) return [];
   const { rows } = await db.query<CompletionCandidate>(
     `SELECT e.id, e.status, e.partner_external_id, e.launched_at, e.created_at FROM enrollments e JOIN programs p ON p.id = e.program_id
       WHERE p.partner_id = $1 AND ($2::text IS NULL OR p.holder_id = $2)
         AND (e.id = ANY($3::uuid[]) OR e.partner_external_id = ANY($4::text[]))`,
-    [partnerId, holderId, ids, externalIds]);
+    [partnerId, holderId, ids, externalIds],
+  );
   return rows;
 }
 
 /** The enrollments of the partner's programs among `ids`, with the dates the completion-date rule needs. */
-export async function findRegistrations(db: Db, partnerId: string, ids: string[]): Promise<Map<string, { launched_at: Date | null; created_at: Date }>> {
+export async function findRegistrations(
+  db: Db,
+  partnerId: string,
+  ids: string[],
+): Promise<Map<string, { launched_at: Date | null; created_at: Date }>> {
   const { rows } = await db.query(
     `SELECT e.id, e.launched_at, e.created_at FROM enrollments e JOIN programs p ON p.id = e.program_id
       WHERE e.id = ANY($1::uuid[]) AND p.partner_id = $2`,
-    [ids, partnerId]);
+    [ids, partnerId],
+  );
   return new Map(rows.map((r) => [r.id as string, r]));
 }

@@ -8,6 +8,9 @@ export async function stripeEventState(db: Db, eventId: string): Promise<'receiv
 
 /** The Checkout Session of the enrollment's accepted Stripe payment, if it has one. */
 export async function acceptedStripeSession(db: Db, enrollmentId: string): Promise<string | undefined> {
-  const { rows } = await db.query(`SELECT provider_ref FROM payments WHERE enrollment_id = $1 AND status = 'accepted' AND provider = 'stripe'`, [enrollmentId]);
+  const { rows } = await db.query(
+    `SELECT provider_ref FROM payments WHERE enrollment_id = $1 AND status = 'accepted' AND provider = 'stripe'`,
+    [enrollmentId],
+  );
   return rows[0]?.provider_ref;
 }

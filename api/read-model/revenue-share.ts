@@ -70,7 +70,16 @@ function summarize(sums: readonly SumRow[]): RevenueShareSummary {
   const totals: Record<string, CurrencyTotals> = {};
   const programs = new Map<string, ProgramTotals>();
   const currencyTotals = (currency: string) =>
-    (totals[currency] ??= { collectedCents: 0, paidCents: 0, refundedCents: 0, sharesCents: 0, differenceCents: 0, reconciled: true, byParty: zeroParties(), byProgram: [] });
+    (totals[currency] ??= {
+      collectedCents: 0,
+      paidCents: 0,
+      refundedCents: 0,
+      sharesCents: 0,
+      differenceCents: 0,
+      reconciled: true,
+      byParty: zeroParties(),
+      byProgram: [],
+    });
   const programTotals = (currency: string, programId: string, title: string) => {
     const key = `${currency}:${programId}`;
     let p = programs.get(key);
@@ -107,11 +116,12 @@ function summarize(sums: readonly SumRow[]): RevenueShareSummary {
   const currencies = Object.keys(totals).sort();
   const unreconciled = currencies.filter((c) => !totals[c].reconciled);
   const reconciled = unreconciled.length === 0;
-  const reconciliation = currencies.length === 0
-    ? 'no revenue-share entries in the period'
-    : reconciled
-      ? `reconciled: the shares equal what was collected in ${currencies.join(', ')}`
-      : `not reconciled: ${unreconciled.map((c) => `${c} shares ${totals[c].sharesCents} ≠ collected ${totals[c].collectedCents}`).join('; ')}`;
+  const reconciliation =
+    currencies.length === 0
+      ? 'no revenue-share entries in the period'
+      : reconciled
+        ? `reconciled: the shares equal what was collected in ${currencies.join(', ')}`
+        : `not reconciled: ${unreconciled.map((c) => `${c} shares ${totals[c].sharesCents} ≠ collected ${totals[c].collectedCents}`).join('; ')}`;
   return { totals: Object.fromEntries(currencies.map((c) => [c, totals[c]])), reconciled, reconciliation };
 }
 
@@ -163,11 +173,26 @@ export interface RevenueShareEntryRow {
 }
 
 export const toEntry = (l: RevenueShareEntryRow): RevenueShareEntry => ({
-  enrollmentId: l.enrollment_id, programId: l.program_id, party: l.party, partyId: l.party_id, entryType: l.entry_type,
-  amountCents: l.amount_cents, currency: l.currency, createdAt: l.created_at.toISOString(),
+  enrollmentId: l.enrollment_id,
+  programId: l.program_id,
+  party: l.party,
+  partyId: l.party_id,
+  entryType: l.entry_type,
+  amountCents: l.amount_cents,
+  currency: l.currency,
+  createdAt: l.created_at.toISOString(),
 });
 
-export const REVENUE_SHARE_CSV_HEADER = ['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt'] as const;
+export const REVENUE_SHARE_CSV_HEADER = [
+  'enrollmentId',
+  'programId',
+  'party',
+  'partyId',
+  'entryType',
+  'amountCents',
+  'currency',
+  'createdAt',
+] as const;
 
 /** The report's parameters: the period's days as instants ($1 ≤ created_at < $2), and the holder it is narrowed to ($3). */
 export function revenueShareParams(period: { from: string; to: string }, holderId: string | undefined): unknown[] {

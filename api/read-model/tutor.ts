@@ -18,7 +18,10 @@ export async function programExists(db: Db, programId: string): Promise<boolean>
 
 /** The student's newest enrollment in the program, if any. */
 export async function newestEnrollmentIn(db: Db, studentId: string, programId: string): Promise<string | null> {
-  const { rows } = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 ORDER BY created_at DESC LIMIT 1', [studentId, programId]);
+  const { rows } = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 ORDER BY created_at DESC LIMIT 1', [
+    studentId,
+    programId,
+  ]);
   return rows[0]?.id ?? null;
 }
 
@@ -32,7 +35,10 @@ export function latestSubmissions<S extends { status: string }>(oldestFirst: S[]
 export async function enrollmentFactsFromReadModel(db: Db, enrollmentId: string): Promise<EnrollmentFacts | undefined> {
   const [e, subs] = await Promise.all([
     db.query('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
-    db.query('SELECT status, reason, submitted_at, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY submitted_at, id', [enrollmentId]),
+    db.query(
+      'SELECT status, reason, submitted_at, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY submitted_at, id',
+      [enrollmentId],
+    ),
   ]);
   const row = e.rows[0];
   if (!row) return undefined;
@@ -55,11 +61,16 @@ export interface ConversationRow {
 }
 
 export async function findConversation(db: Db, conversationId: string): Promise<ConversationRow | undefined> {
-  const { rows } = await db.query<ConversationRow>('SELECT id, student_id, program_id, enrollment_id FROM tutor_conversations WHERE id = $1', [conversationId]);
+  const { rows } = await db.query<ConversationRow>(
+    'SELECT id, student_id, program_id, enrollment_id FROM tutor_conversations WHERE id = $1',
+    [conversationId],
+  );
   return rows[0];
 }
 
 export async function conversationMessages(db: Db, conversationId: string): Promise<(TutorMessage & { created_at: Date })[]> {
-  const { rows } = await db.query('SELECT role, content, created_at FROM tutor_messages WHERE conversation_id = $1 ORDER BY id', [conversationId]);
+  const { rows } = await db.query('SELECT role, content, created_at FROM tutor_messages WHERE conversation_id = $1 ORDER BY id', [
+    conversationId,
+  ]);
   return rows;
 }

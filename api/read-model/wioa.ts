@@ -34,7 +34,7 @@ export function toPirlRecord(r: OutcomeRow): PirlRecord {
     // Blank without training, unless the read model says it was completed (an edit check then reports it).
     trainingCompleted: r.training_completed ? '1' : r.received_training ? '0' : '',
     // 1308 is the date training was completed, or the participant withdrew from it (their exit).
-    trainingCompletedDate: r.completion ?? (r.received_training && !r.training_completed ? r.exit ?? '' : ''),
+    trainingCompletedDate: r.completion ?? (r.received_training && !r.training_completed ? (r.exit ?? '') : ''),
     credentialType: r.credential_type === null ? '0' : (CREDENTIAL_TYPE_TO_PIRL[r.credential_type as CredentialType] ?? r.credential_type),
     credentialDate: r.credential ?? '',
   };

@@ -12,7 +12,9 @@ export interface CountingStatement {
 
 /** The moveOn rule of the enrollment's program. */
 export async function programMoveOn(db: Db, enrollmentId: string): Promise<MoveOn> {
-  const { rows } = await db.query('SELECT p.move_on FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1', [enrollmentId]);
+  const { rows } = await db.query('SELECT p.move_on FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1', [
+    enrollmentId,
+  ]);
   return rows[0].move_on;
 }
 
@@ -20,8 +22,16 @@ export async function programMoveOn(db: Db, enrollmentId: string): Promise<MoveO
 export async function countingStatements(db: Db, enrollmentId: string, verbs: readonly string[]): Promise<CountingStatement[]> {
   const { rows } = await db.query(
     `SELECT id, verb, statement->>'timestamp' AS timestamp, statement->'result'->'score'->'scaled' AS scaled, stored_at
-       FROM xapi_statements WHERE enrollment_id = $1 AND verb = ANY($2)`, [enrollmentId, verbs]);
+       FROM xapi_statements WHERE enrollment_id = $1 AND verb = ANY($2)`,
+    [enrollmentId, verbs],
+  );
   return rows
-    .map((r) => ({ id: r.id, verb: r.verb, at: r.timestamp ? new Date(r.timestamp) : r.stored_at, storedAt: r.stored_at, scaled: typeof r.scaled === 'number' ? r.scaled : undefined }))
+    .map((r) => ({
+      id: r.id,
+      verb: r.verb,
+      at: r.timestamp ? new Date(r.timestamp) : r.stored_at,
+      storedAt: r.stored_at,
+      scaled: typeof r.scaled === 'number' ? r.scaled : undefined,
+    }))
     .sort((a, b) => a.at.getTime() - b.at.getTime() || a.storedAt.getTime() - b.storedAt.getTime() || a.id.localeCompare(b.id));
 }

@@ -44,14 +44,18 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
     const c = await authorizedCertificate(req);
     const pdf = await files.get(c.file_key);
     if (!pdf) throw problems.notFound(`the PDF of certificate ${c.id}`);
-    res.type('application/pdf').set('Content-Disposition', `inline; filename="${certificatePdfFilename(c.verification_code)}"`).send(pdf);
+    res
+      .type('application/pdf')
+      .set('Content-Disposition', `inline; filename="${certificatePdfFilename(c.verification_code)}"`)
+      .send(pdf);
   });
 
   /** The certificate's Open Badges 3.0 credential, signed as a VC-JWT with the platform's key. */
   router.get('/api/certificates/:certificateId/credential', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
     const c = await authorizedCertificate(req);
     const jwt = await (await getSigner()).sign(openBadgeCredential(certificateFacts(c), issuer));
-    res.set('Content-Type', VC_JWT_MEDIA_TYPE)
+    res
+      .set('Content-Type', VC_JWT_MEDIA_TYPE)
       .set('Content-Disposition', `inline; filename="credential-${c.verification_code}.jwt"`)
       .send(jwt);
   });
@@ -86,15 +90,22 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
     const result = certificateVerification(c, issuer);
     res.set('Cache-Control', 'no-cache').vary('Accept');
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
-    res.type('html').send(page(`Certificate ${result.verificationCode}`, `<div class="card">
+    res.type('html').send(
+      page(
+        `Certificate ${result.verificationCode}`,
+        `<div class="card">
       <h1 class="${result.status}">${result.status === 'valid' ? 'Valid certificate' : 'Revoked certificate'}</h1>
       <p><strong>${escapeHtml(result.holder)}</strong> completed <strong>${escapeHtml(result.program)}</strong> with ${escapeHtml(result.partner)}
       on ${escapeHtml(result.completedAt)}.</p><p>Credential type: ${escapeHtml(result.credentialType)}<br>Verification code: <code>${escapeHtml(result.verificationCode)}</code></p>
       ${result.partnerCertificateUrl ? `<p><a href="${escapeHtml(result.partnerCertificateUrl)}" rel="noopener noreferrer">${escapeHtml(result.partner)} certificate</a></p>` : ''}
-      ${result.status === 'revoked'
-        ? `<p class="revoked">Revoked on ${escapeHtml(result.revokedAt)}: ${escapeHtml(result.revocationReason)}</p>`
-        : `<p><a href="${escapeHtml(result.linkedInAddToProfileUrl)}" rel="noopener noreferrer">Add to LinkedIn profile</a></p>`}
-      <p>Machine-readable: request this page with <code>Accept: application/json</code>.</p></div>`));
+      ${
+        result.status === 'revoked'
+          ? `<p class="revoked">Revoked on ${escapeHtml(result.revokedAt)}: ${escapeHtml(result.revocationReason)}</p>`
+          : `<p><a href="${escapeHtml(result.linkedInAddToProfileUrl)}" rel="noopener noreferrer">Add to LinkedIn profile</a></p>`
+      }
+      <p>Machine-readable: request this page with <code>Accept: application/json</code>.</p></div>`,
+      ),
+    );
   });
 
   return router;

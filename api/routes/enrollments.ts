@@ -15,7 +15,8 @@ async function uploadedFile(req: Request, res: Response, maxBytes: number): Prom
   await new Promise<void>((resolve, reject) =>
     upload(req, res, (err: unknown) => {
       if (!err) return resolve();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
+      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
+        return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
       // Anything else the multipart parser refuses (a truncated body, no boundary, an extra file) is bad input.
       reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
     }),
@@ -33,9 +34,17 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const student = actorOf(req);
     const body = parse(createEnrollmentBody, req.body, 'body');
     if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
-    const opened = await openEnrollment({ db, enrollments, config }, { ...student, email: student.email }, body, req.get('idempotency-key'));
+    const opened = await openEnrollment(
+      { db, enrollments, config },
+      { ...student, email: student.email },
+      body,
+      req.get('idempotency-key'),
+    );
     res.status(201).location(`/api/enrollments/${opened.enrollmentId}`).json({
-      enrollmentId: opened.enrollmentId, status: opened.status, checkoutUrl: opened.checkoutUrl, amountDueCents: opened.amountDueCents,
+      enrollmentId: opened.enrollmentId,
+      status: opened.status,
+      checkoutUrl: opened.checkoutUrl,
+      amountDueCents: opened.amountDueCents,
     });
   });
 
@@ -65,7 +74,12 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     await loadAuthorizedEnrollment(db, student, enrollmentId, ['student']);
     const file = await uploadedFile(req, res, config.uploadMaxBytes);
     const { completedAt } = parse(submissionFields, req.body, 'body');
-    const submission = await submitEvidence({ db, files, enrollments }, student, { enrollmentId, data: file.buffer, completedAt }, req.get('idempotency-key'));
+    const submission = await submitEvidence(
+      { db, files, enrollments },
+      student,
+      { enrollmentId, data: file.buffer, completedAt },
+      req.get('idempotency-key'),
+    );
     res.status(202).json({ submissionId: submission.id, status: 'awaiting_review' });
   });
 
@@ -74,9 +88,13 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
     const enrollment = await loadAuthorizedEnrollment(db, actor, enrollmentId, ['student', 'admin']);
     const { reason } = parse(withdrawBody, req.body, 'body');
-    res.json(await withdrawEnrollment({ db, enrollments }, actor, enrollment, {
-      reason, idempotencyKey: req.get('idempotency-key'), rerun: Boolean(res.locals.idempotentRerun),
-    }));
+    res.json(
+      await withdrawEnrollment({ db, enrollments }, actor, enrollment, {
+        reason,
+        idempotencyKey: req.get('idempotency-key'),
+        rerun: Boolean(res.locals.idempotentRerun),
+      }),
+    );
   });
 
   router.get('/api/submissions/:submissionId/file', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
@@ -86,7 +104,8 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     await loadAuthorizedEnrollment(db, actorOf(req), submission.enrollment_id, ['student', 'program_holder', 'admin']);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
-    res.type(submission.content_type)
+    res
+      .type(submission.content_type)
       .set('Content-Disposition', `inline; filename="${submissionId}.${submission.file_key.split('.').pop()}"`)
       .send(data);
   });

@@ -34,7 +34,11 @@ export function fundingRoutes({ db }: ApiDeps): Router {
   router.get('/api/funded-enrollments', requireRole('funder', 'admin'), async (req, res) => {
     const actor = actorOf(req);
     const q = parse(listQuery, req.query, 'query');
-    res.json({ enrollments: await listFundedEnrollments(db, visibleOrganization(actor, q.organizationId), q), limit: q.limit, offset: q.offset });
+    res.json({
+      enrollments: await listFundedEnrollments(db, visibleOrganization(actor, q.organizationId), q),
+      limit: q.limit,
+      offset: q.offset,
+    });
   });
 
   return router;

@@ -19,8 +19,12 @@ export function partnerRoutes(deps: ApiDeps): Router {
     // Sent without res.json on purpose: the Idempotency-Key middleware keeps JSON answers, and the key must
     // never be stored anywhere in clear. A retry with the same Idempotency-Key answers 201 with
     // the key's Location (so it can be revoked) and no body.
-    res.status(201).location(`/api/partners/${partnerId}/api-keys/${key.id}`).set('Cache-Control', 'no-store')
-      .type('application/json').send(JSON.stringify({ id: key.id, partnerId, apiKey: key.apiKey, createdAt: key.createdAt }));
+    res
+      .status(201)
+      .location(`/api/partners/${partnerId}/api-keys/${key.id}`)
+      .set('Cache-Control', 'no-store')
+      .type('application/json')
+      .send(JSON.stringify({ id: key.id, partnerId, apiKey: key.apiKey, createdAt: key.createdAt }));
   });
 
   router.delete('/api/partners/:partnerId/api-keys/:id', requireRole('admin'), async (req, res) => {
@@ -37,12 +41,17 @@ export function partnerRoutes(deps: ApiDeps): Router {
     res.status(202).json(await reportPartnerCompletion(deps, partner, body));
   });
 
-  router.post('/api/partners/:partnerId/completions/import', requireRole('program_holder', 'admin'), ...csvUpload(CSV_MAX_BYTES), async (req, res) => {
-    const { partnerId } = parse(partnerParams, req.params, 'path');
-    const { dryRun } = parse(csvImportQuery, req.query, 'query');
-    const data: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    res.json(await importCompletions(deps, actorOf(req), partnerId, data, dryRun));
-  });
+  router.post(
+    '/api/partners/:partnerId/completions/import',
+    requireRole('program_holder', 'admin'),
+    ...csvUpload(CSV_MAX_BYTES),
+    async (req, res) => {
+      const { partnerId } = parse(partnerParams, req.params, 'path');
+      const { dryRun } = parse(csvImportQuery, req.query, 'query');
+      const data: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      res.json(await importCompletions(deps, actorOf(req), partnerId, data, dryRun));
+    },
+  );
 
   return router;
 }

@@ -11,24 +11,34 @@ export function paymentRoutes(deps: ApiDeps): Router {
   const router = Router();
 
   /** Stripe's events, verified on the raw body; a paid Checkout Session confirms its enrollment's payment. */
-  router.post('/api/webhooks/stripe', webhookFailureRateLimit(deps), express.raw({ type: () => true, limit: '512kb' }), async (req, res) => {
-    const secret = config.stripe.webhookSecret;
-    if (!secret) throw problems.unavailable('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
-    const signature = req.get('stripe-signature');
-    if (!signature) throw problems.badRequest('the Stripe-Signature header is missing');
-    let event: Stripe.Event;
-    try {
-      event = Stripe.webhooks.constructEvent(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), signature, secret);
-    } catch {
-      throw problems.badRequest('the Stripe signature does not match this body');
-    }
-    res.json(await handleStripeEvent(deps, event));
-  });
+  router.post(
+    '/api/webhooks/stripe',
+    webhookFailureRateLimit(deps),
+    express.raw({ type: () => true, limit: '512kb' }),
+    async (req, res) => {
+      const secret = config.stripe.webhookSecret;
+      if (!secret) throw problems.unavailable('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+      const signature = req.get('stripe-signature');
+      if (!signature) throw problems.badRequest('the Stripe-Signature header is missing');
+      let event: Stripe.Event;
+      try {
+        event = Stripe.webhooks.constructEvent(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), signature, secret);
+      } catch {
+        throw problems.badRequest('the Stripe signature does not match this body');
+      }
+      res.json(await handleStripeEvent(deps, event));
+    },
+  );
 
   router.get('/checkout/return', (req, res) => {
     const paid = req.query.result === 'paid';
-    res.type('html').send(page(paid ? 'Payment received' : 'Payment cancelled', `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
-      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p></div>`));
+    res.type('html').send(
+      page(
+        paid ? 'Payment received' : 'Payment cancelled',
+        `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
+      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p></div>`,
+      ),
+    );
   });
 
   return router;

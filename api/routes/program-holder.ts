@@ -36,7 +36,9 @@ export function programHolderRoutes({ db, enrollments, config }: ApiDeps): Route
   router.post('/api/program-holder/submissions/:submissionId/reject', requireRole(...REVIEWERS), async (req, res) => {
     const submission = await reviewable(req);
     const { reason } = parse(rejectBody, req.body, 'body');
-    res.json(await reviewSubmission({ db, enrollments }, actorOf(req), submission, { decision: 'reject', reason }, req.get('idempotency-key')));
+    res.json(
+      await reviewSubmission({ db, enrollments }, actorOf(req), submission, { decision: 'reject', reason }, req.get('idempotency-key')),
+    );
   });
 
   router.post('/api/program-holder/mark-complete', requireRole(...REVIEWERS), async (req, res) => {

@@ -34,7 +34,12 @@ export function tutorRoutes(deps: ApiDeps): Router {
     const stream = tutor.stream(messages, { signal: cancel.signal });
     const chunks = stream[Symbol.asyncIterator]();
     const first = await chunks.next().catch((err) => Promise.reject(unavailableAsProblem(err)));
-    res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+    res.status(200).set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
     res.flushHeaders();
     const send = (event: object) => res.write(`data: ${JSON.stringify(event)}\n\n`);
     let reply = '';
@@ -47,7 +52,13 @@ export function tutorRoutes(deps: ApiDeps): Router {
       send({ type: 'done', conversationId: conversation.id, reply, usage: stream.usage });
     } catch (err) {
       if (!(err instanceof TutorUnavailableError)) console.error('[api] tutor stream failed:', err);
-      send({ type: 'error', detail: err instanceof TutorUnavailableError ? `${err.message}; nothing was saved, please ask again` : 'the answer could not be completed; nothing was saved, please ask again' });
+      send({
+        type: 'error',
+        detail:
+          err instanceof TutorUnavailableError
+            ? `${err.message}; nothing was saved, please ask again`
+            : 'the answer could not be completed; nothing was saved, please ask again',
+      });
     }
     res.end();
   });

@@ -18,16 +18,28 @@ export const XAPI_VERSION = '1.0.3';
 const requireVersion: RequestHandler = (req, _res, next) => {
   const version = req.get('x-experience-api-version')?.trim();
   const field = 'header.X-Experience-API-Version';
-  if (!version) return next(problems.badRequest(`the X-Experience-API-Version header is required (${XAPI_VERSION})`, { errors: [{ field, message: 'required' }] }));
+  if (!version)
+    return next(
+      problems.badRequest(`the X-Experience-API-Version header is required (${XAPI_VERSION})`, {
+        errors: [{ field, message: 'required' }],
+      }),
+    );
   if (!/^1\.0(\.\d+)?$/.test(version)) {
-    return next(problems.badRequest(`xAPI version ${version.slice(0, 20)} is not supported; send ${XAPI_VERSION}`, { errors: [{ field, message: 'must be 1.0.x' }] }));
+    return next(
+      problems.badRequest(`xAPI version ${version.slice(0, 20)} is not supported; send ${XAPI_VERSION}`, {
+        errors: [{ field, message: 'must be 1.0.x' }],
+      }),
+    );
   }
   next();
 };
 
 const requireJson: RequestHandler = (req, _res, next) => {
   const isJson = req.is('application/json');
-  if (isJson === null) return next(problems.badRequest('send the statement as an application/json body', { errors: [{ field: 'body', message: 'required' }] }));
+  if (isJson === null)
+    return next(
+      problems.badRequest('send the statement as an application/json body', { errors: [{ field: 'body', message: 'required' }] }),
+    );
   if (isJson === false) return next(problems.unsupportedType('statements are accepted as application/json only (no attachments)'));
   next();
 };
@@ -53,10 +65,15 @@ export function xapiRoutes(deps: ApiDeps): Router {
   router.put('/xapi/statements', ...guards, async (req, res) => {
     const partner = partnerOf(req);
     const { statementId } = parse(xapiPutQuery, req.query, 'query');
-    if (Array.isArray(req.body)) throw problems.badRequest('PUT takes one statement; POST takes several', { errors: [{ field: 'body', message: 'must be one statement object' }] });
+    if (Array.isArray(req.body))
+      throw problems.badRequest('PUT takes one statement; POST takes several', {
+        errors: [{ field: 'body', message: 'must be one statement object' }],
+      });
     const s = parse(xapiStatement, req.body, 'body');
     if (s.id && s.id.toLowerCase() !== statementId.toLowerCase()) {
-      throw problems.badRequest('the statement’s id differs from the statementId parameter', { errors: [{ field: 'body.id', message: 'must equal query.statementId' }] });
+      throw problems.badRequest('the statement’s id differs from the statementId parameter', {
+        errors: [{ field: 'body.id', message: 'must equal query.statementId' }],
+      });
     }
     await recordStatements(deps, partner, [prepareStatement(s, req.body, statementId)], () => 'body.timestamp');
     res.status(204).end();
@@ -64,7 +81,12 @@ export function xapiRoutes(deps: ApiDeps): Router {
 
   router.all('/xapi/statements', (_req, res) => {
     res.set('Allow', 'POST, PUT');
-    throw new HttpProblem(405, 'method-not-allowed', 'Method not allowed', 'this LRS accepts statements (POST, PUT); it does not serve queries');
+    throw new HttpProblem(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      'this LRS accepts statements (POST, PUT); it does not serve queries',
+    );
   });
 
   return router;

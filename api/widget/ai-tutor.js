@@ -45,7 +45,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
-  const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
+  const ICON =
+    '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
 
   /** The `sub` of a JWT, only to keep one student's conversations apart from another's in the same browser. */
   function subjectOf(token) {
@@ -65,7 +66,9 @@ form button:disabled { background: #9aa6c4; cursor: default; }
   }
 
   class AiTutor extends HTMLElement {
-    static get observedAttributes() { return ['token', 'course-id', 'enrollment-id', 'api-base']; }
+    static get observedAttributes() {
+      return ['token', 'course-id', 'enrollment-id', 'api-base'];
+    }
 
     constructor() {
       super();
@@ -84,7 +87,16 @@ form button:disabled { background: #9aa6c4; cursor: default; }
         style.textContent = STYLE;
       }
 
-      this.launcher = el('button', { class: 'launcher', type: 'button', part: 'launcher', 'aria-label': 'Ask the AI tutor', title: 'Ask the AI tutor', 'aria-haspopup': 'dialog', 'aria-expanded': 'false', 'aria-controls': 'panel' });
+      this.launcher = el('button', {
+        class: 'launcher',
+        type: 'button',
+        part: 'launcher',
+        'aria-label': 'Ask the AI tutor',
+        title: 'Ask the AI tutor',
+        'aria-haspopup': 'dialog',
+        'aria-expanded': 'false',
+        'aria-controls': 'panel',
+      });
       this.launcher.innerHTML = ICON; // a constant, never user or model text
 
       this.panel = el('section', { class: 'panel', id: 'panel', role: 'dialog', 'aria-label': 'AI tutor chat', part: 'panel' });
@@ -102,7 +114,14 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
       this.form = el('form', { 'aria-label': 'Ask the tutor' });
       const label = el('label', { class: 'sr-only', for: 'message' }, 'Your question (Enter sends, Shift+Enter adds a line)');
-      this.input = el('textarea', { id: 'message', name: 'message', rows: '2', maxlength: '4000', placeholder: 'Ask the tutor…', autocomplete: 'off' });
+      this.input = el('textarea', {
+        id: 'message',
+        name: 'message',
+        rows: '2',
+        maxlength: '4000',
+        placeholder: 'Ask the tutor…',
+        autocomplete: 'off',
+      });
       this.sendButton = el('button', { type: 'submit' }, 'Send');
       this.form.append(label, this.input, this.sendButton);
 
@@ -113,7 +132,9 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
       this.launcher.addEventListener('click', () => this.toggle());
       this.closeButton.addEventListener('click', () => this.toggle(false));
-      this.panel.addEventListener('keydown', (e) => { if (e.key === 'Escape') this.toggle(false); });
+      this.panel.addEventListener('keydown', (e) => {
+        if (e.key === 'Escape') this.toggle(false);
+      });
       this.input.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
@@ -126,21 +147,41 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       });
     }
 
-    connectedCallback() { this.loadHistory(); }
-    attributeChangedCallback() { if (this.isConnected) this.loadHistory(); }
+    connectedCallback() {
+      this.loadHistory();
+    }
+    attributeChangedCallback() {
+      if (this.isConnected) this.loadHistory();
+    }
 
-    get token() { return this.getAttribute('token') || ''; }
-    get courseId() { return this.getAttribute('course-id') || ''; }
-    get enrollmentId() { return this.getAttribute('enrollment-id') || ''; }
-    get apiBase() { return (this.getAttribute('api-base') || '').replace(/\/$/, ''); }
+    get token() {
+      return this.getAttribute('token') || '';
+    }
+    get courseId() {
+      return this.getAttribute('course-id') || '';
+    }
+    get enrollmentId() {
+      return this.getAttribute('enrollment-id') || '';
+    }
+    get apiBase() {
+      return (this.getAttribute('api-base') || '').replace(/\/$/, '');
+    }
     get storageKey() {
       return `ai-tutor:conversation:${subjectOf(this.token)}:${this.enrollmentId ? `enrollment:${this.enrollmentId}` : `course:${this.courseId}`}`;
     }
     get conversationId() {
-      try { return localStorage.getItem(this.storageKey) || ''; } catch { return ''; }
+      try {
+        return localStorage.getItem(this.storageKey) || '';
+      } catch {
+        return '';
+      }
     }
     set conversationId(id) {
-      try { id ? localStorage.setItem(this.storageKey, id) : localStorage.removeItem(this.storageKey); } catch { /* storage off: no memory */ }
+      try {
+        id ? localStorage.setItem(this.storageKey, id) : localStorage.removeItem(this.storageKey);
+      } catch {
+        /* storage off: no memory */
+      }
     }
 
     toggle(open = this.panel.hidden) {
@@ -165,7 +206,10 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
     addMessage(role, text) {
       this.emptyNote.remove();
-      const item = el('li', { class: `msg ${role === 'user' ? 'user' : 'assistant'}`, 'data-role': role === 'user' ? 'user' : 'assistant' });
+      const item = el('li', {
+        class: `msg ${role === 'user' ? 'user' : 'assistant'}`,
+        'data-role': role === 'user' ? 'user' : 'assistant',
+      });
       item.append(el('span', { class: 'sr-only' }, role === 'user' ? 'You: ' : 'Tutor: '));
       const body = el('span', { class: 'text' }, text);
       item.append(body);
@@ -174,7 +218,9 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       return { item, body };
     }
 
-    scrollToEnd() { this.list.scrollTop = this.list.scrollHeight; }
+    scrollToEnd() {
+      this.list.scrollTop = this.list.scrollHeight;
+    }
 
     /** The problem detail of a failed answer, or a plain sentence when it is not problem JSON. */
     async problemMessage(res) {
@@ -182,7 +228,9 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       try {
         const body = await res.json();
         detail = body && (body.detail || body.title);
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       if (res.status === 429) {
         const retry = res.headers.get('Retry-After');
         const wait = retry && /^\d+$/.test(retry) ? ` Try again in ${retry} s.` : '';
@@ -200,9 +248,17 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       const id = this.conversationId;
       if (!id) return;
       try {
-        const res = await fetch(`${this.apiBase}/api/ai-tutor/conversations/${encodeURIComponent(id)}`, { headers: this.headers({ Accept: 'application/json' }) });
-        if (res.status === 404 || res.status === 403) { this.conversationId = ''; return; }
-        if (!res.ok) { this.showError(await this.problemMessage(res)); return; }
+        const res = await fetch(`${this.apiBase}/api/ai-tutor/conversations/${encodeURIComponent(id)}`, {
+          headers: this.headers({ Accept: 'application/json' }),
+        });
+        if (res.status === 404 || res.status === 403) {
+          this.conversationId = '';
+          return;
+        }
+        if (!res.ok) {
+          this.showError(await this.problemMessage(res));
+          return;
+        }
         const conversation = await res.json();
         if (this.loadedFor !== key) return;
         for (const m of conversation.messages || []) {
@@ -223,7 +279,10 @@ form button:disabled { background: #9aa6c4; cursor: default; }
     async send(raw) {
       const message = (raw || '').trim();
       if (!message || this.busy) return;
-      if (!this.token) { this.showError('The tutor needs you to be signed in.'); return; }
+      if (!this.token) {
+        this.showError('The tutor needs you to be signed in.');
+        return;
+      }
       this.showError('');
       this.setBusy(true);
       this.input.value = '';
@@ -278,7 +337,9 @@ form button:disabled { background: #9aa6c4; cursor: default; }
         if (!this.input.value) this.input.value = message;
       } else {
         this.status.textContent = 'The tutor answered.';
-        this.dispatchEvent(new CustomEvent('ai-tutor:reply', { detail: { conversationId: this.conversationId }, bubbles: true, composed: true }));
+        this.dispatchEvent(
+          new CustomEvent('ai-tutor:reply', { detail: { conversationId: this.conversationId }, bubbles: true, composed: true }),
+        );
       }
       this.setBusy(false);
       this.input.focus();
@@ -290,9 +351,17 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       const decoder = new TextDecoder();
       let buffer = '';
       const dispatch = (block) => {
-        const data = block.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+        const data = block
+          .split(/\r?\n/)
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).replace(/^ /, ''))
+          .join('\n');
         if (!data) return;
-        try { onEvent(JSON.parse(data)); } catch { /* not JSON: ignored */ }
+        try {
+          onEvent(JSON.parse(data));
+        } catch {
+          /* not JSON: ignored */
+        }
       };
       for (;;) {
         const { value, done } = await reader.read();

@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve(`./${module}`), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle, activities: { noop: async () => undefined } });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle,
+    activities: { noop: async () => undefined },
+  });
   const running = worker.run();
   console.log('ready');
   await running;

@@ -23,13 +23,23 @@ afterAll(() => app?.close());
 beforeEach(() => app.enrollments.reset());
 
 const programBody = (o: Record<string, unknown> = {}) => ({
-  title: 'Forklift Safety', partnerId: 'demo', priceCents: 12_345, currency: 'USD', holderId: DEMO_HOLDER_ID,
-  revenueShare: { platformBps: 2000, holderBps: 5000, partnerBps: 3000 }, credentialType: 'occupational_certificate', deadlineDays: 60, ...o,
+  title: 'Forklift Safety',
+  partnerId: 'demo',
+  priceCents: 12_345,
+  currency: 'USD',
+  holderId: DEMO_HOLDER_ID,
+  revenueShare: { platformBps: 2000, holderBps: 5000, partnerBps: 3000 },
+  credentialType: 'occupational_certificate',
+  deadlineDays: 60,
+  ...o,
 });
 
 /** A self-paid enrollment of `student` in the demo program, opened through the API. */
 async function enrollmentOf(student: Session): Promise<string> {
-  const res = await app.request('POST', '/api/enrollments', { token: student.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } });
+  const res = await app.request('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId: DEMO.id, fundingSource: 'self_pay' },
+  });
   expect(res.status).toBe(201);
   app.enrollments.calls.length = 0;
   return res.body.enrollmentId;
@@ -37,9 +47,15 @@ async function enrollmentOf(student: Session): Promise<string> {
 
 describe('authentication', () => {
   const PROTECTED: [string, string, unknown?][] = [
-    ['GET', `/api/enrollments/${randomUUID()}`], ['GET', '/api/enrollments'], ['POST', '/api/enrollments', { programId: DEMO.id, fundingSource: 'self_pay' }],
-    ['POST', '/api/programs', {}], ['POST', '/api/program-holder/mark-complete', {}], ['GET', '/api/program-holder/submissions'],
-    ['POST', '/api/vouchers', {}], ['GET', '/api/funded-enrollments'], ['GET', '/api/reports/wioa?from=2025-01-01&to=2025-12-31'],
+    ['GET', `/api/enrollments/${randomUUID()}`],
+    ['GET', '/api/enrollments'],
+    ['POST', '/api/enrollments', { programId: DEMO.id, fundingSource: 'self_pay' }],
+    ['POST', '/api/programs', {}],
+    ['POST', '/api/program-holder/mark-complete', {}],
+    ['GET', '/api/program-holder/submissions'],
+    ['POST', '/api/vouchers', {}],
+    ['GET', '/api/funded-enrollments'],
+    ['GET', '/api/reports/wioa?from=2025-01-01&to=2025-12-31'],
     ['GET', '/api/reports/revenue-share?from=2025-01-01&to=2025-12-31'],
   ];
 
@@ -58,7 +74,11 @@ describe('authentication', () => {
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const refused = [
       await signDevelopmentToken('not-this-apps-secret', { id: sub, role: 'admin' }),
-      await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(secret),
+      await new SignJWT({ role: 'admin' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+        .sign(secret),
       await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('1h').sign(secret),
       `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub, role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.`,
       'garbage',
@@ -66,16 +86,23 @@ describe('authentication', () => {
     for (const token of refused) {
       const res = await app.request('GET', '/api/enrollments', { token });
       expectProblem(res, 401);
-      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="credential-marketplace", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.headers.get('www-authenticate')).toMatch(
+        /^Bearer realm="credential-marketplace", error="invalid_token", error_description="[^"]+"$/,
+      );
     }
-    const basic = await app.request('GET', '/api/enrollments', { headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` } });
+    const basic = await app.request('GET', '/api/enrollments', {
+      headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+    });
     expectProblem(basic, 401);
     expect(basic.headers.get('www-authenticate')).toBe(BEARER_REALM);
   });
 
   test('a funder token without an organizationId claim is refused (401 naming the claim)', async () => {
-    const token = await new SignJWT({ role: 'funder' }).setProtectedHeader({ alg: 'HS256' }).setSubject('funder-without-org')
-      .setExpirationTime('1h').sign(new TextEncoder().encode(app.jwtSecret));
+    const token = await new SignJWT({ role: 'funder' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('funder-without-org')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(app.jwtSecret));
     const res = await app.request('GET', '/api/vouchers', { token });
     expectProblem(res, 401);
     expect(res.body.detail).toContain('organizationId');
@@ -126,7 +153,10 @@ describe('roles and ownership', () => {
   test("another program holder's enrollment is 403 to a holder (told it is not theirs), visible to its own holder and an admin", async () => {
     const id = await enrollmentOf(await app.token('student'));
     expectProblem(await app.request('GET', `/api/enrollments/${id}`, { token: (await app.token('program_holder')).token }), 403);
-    expect((await app.request('GET', `/api/enrollments/${id}`, { token: (await app.token('program_holder', { id: DEMO_HOLDER_ID })).token })).status).toBe(200);
+    expect(
+      (await app.request('GET', `/api/enrollments/${id}`, { token: (await app.token('program_holder', { id: DEMO_HOLDER_ID })).token }))
+        .status,
+    ).toBe(200);
     expect((await app.request('GET', `/api/enrollments/${id}`, { token: admin.token })).status).toBe(200);
   });
 });
@@ -135,7 +165,11 @@ describe('every answer', () => {
   test('errors are problem details: an unknown path 404, malformed JSON 400, a body too large 413, never HTML', async () => {
     expectProblem(await app.request('GET', '/api/no-such-thing', { token: admin.token }), 404);
     expectProblem(await app.request('DELETE', '/api/programs'), 404);
-    const malformed = await app.request('POST', '/api/programs', { token: admin.token, body: '{"title": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await app.request('POST', '/api/programs', {
+      token: admin.token,
+      body: '{"title": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(malformed, 400);
     expect(malformed.body.detail).toBe('the body is not valid JSON');
     expectProblem(await app.request('POST', '/api/programs', { token: admin.token, json: { title: 'x'.repeat(300 * 1024) } }), 413);
@@ -164,7 +198,10 @@ describe('every answer', () => {
   test('/healthz, /readyz (PostgreSQL and the Temporal check answer) and /openapi.json', async () => {
     expect((await app.request('GET', '/healthz')).body).toEqual({ status: 'ok' });
     const ready = await app.request('GET', '/readyz');
-    expect({ status: ready.status, body: ready.body }).toEqual({ status: 200, body: { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect({ status: ready.status, body: ready.body }).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } },
+    });
     const spec = await app.request('GET', '/openapi.json');
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toMatch(/^3\.1\./);
@@ -176,31 +213,68 @@ describe('catalog', () => {
   test('anyone lists the programs and the seeded partners', async () => {
     const programs = await app.request('GET', '/api/programs');
     expect(programs.status).toBe(200);
-    expect(programs.body.programs).toEqual(expect.arrayContaining([expect.objectContaining({
-      id: DEMO.id, title: DEMO.title, partnerId: 'demo', priceCents: DEMO.priceCents, currency: 'usd', holderId: DEMO_HOLDER_ID,
-      revenueShare: { platformBps: 3333, holderBps: 3334, partnerBps: 3333 }, credentialType: 'other', deadlineDays: 90, moveOn: 'CompletedOrPassed',
-    })]));
+    expect(programs.body.programs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: DEMO.id,
+          title: DEMO.title,
+          partnerId: 'demo',
+          priceCents: DEMO.priceCents,
+          currency: 'usd',
+          holderId: DEMO_HOLDER_ID,
+          revenueShare: { platformBps: 3333, holderBps: 3334, partnerBps: 3333 },
+          credentialType: 'other',
+          deadlineDays: 90,
+          moveOn: 'CompletedOrPassed',
+        }),
+      ]),
+    );
     const partners = await app.request('GET', '/api/partners');
     expect(partners.body.partners.map((p: { id: string }) => p.id).sort()).toEqual(SEEDED_PARTNERS.map((p) => p.id).sort());
   });
 
   test('an admin creates a program: 201 with its id and Location, currency lower-cased, moveOn defaulted, then listed', async () => {
-    const res = await app.request('POST', '/api/programs', { token: admin.token, json: programBody({ title: `Welding ${randomUUID().slice(0, 6)}` }) });
+    const res = await app.request('POST', '/api/programs', {
+      token: admin.token,
+      json: programBody({ title: `Welding ${randomUUID().slice(0, 6)}` }),
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/api/programs/${res.body.id}`);
-    expect(res.body).toEqual(expect.objectContaining({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), currency: 'usd', moveOn: 'CompletedOrPassed', priceCents: 12_345 }));
+    expect(res.body).toEqual(
+      expect.objectContaining({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        currency: 'usd',
+        moveOn: 'CompletedOrPassed',
+        priceCents: 12_345,
+      }),
+    );
     const listed = (await app.request('GET', '/api/programs')).body.programs;
     expect(listed).toContainEqual(res.body);
   });
 
   test('a bad program is 400 naming each field; an unknown partner 400 naming body.partnerId; nothing created', async () => {
     const before = (await app.request('GET', '/api/programs')).body.programs.length;
-    expectProblem(await app.request('POST', '/api/programs', {
-      token: admin.token,
-      json: programBody({ title: '', priceCents: -1, currency: 'dollars', credentialType: 'diploma', deadlineDays: 0, moveOn: 'Whenever',
-        revenueShare: { platformBps: 5000, holderBps: 5000, partnerBps: 1 } }),
-    }), 400, ['body.title', 'body.priceCents', 'body.currency', 'body.credentialType', 'body.deadlineDays', 'body.moveOn', 'body.revenueShare']);
-    expectProblem(await app.request('POST', '/api/programs', { token: admin.token, json: programBody({ partnerId: 'no-such-partner' }) }), 400, ['body.partnerId']);
+    expectProblem(
+      await app.request('POST', '/api/programs', {
+        token: admin.token,
+        json: programBody({
+          title: '',
+          priceCents: -1,
+          currency: 'dollars',
+          credentialType: 'diploma',
+          deadlineDays: 0,
+          moveOn: 'Whenever',
+          revenueShare: { platformBps: 5000, holderBps: 5000, partnerBps: 1 },
+        }),
+      }),
+      400,
+      ['body.title', 'body.priceCents', 'body.currency', 'body.credentialType', 'body.deadlineDays', 'body.moveOn', 'body.revenueShare'],
+    );
+    expectProblem(
+      await app.request('POST', '/api/programs', { token: admin.token, json: programBody({ partnerId: 'no-such-partner' }) }),
+      400,
+      ['body.partnerId'],
+    );
     expect((await app.request('GET', '/api/programs')).body.programs).toHaveLength(before);
   });
 });

@@ -57,8 +57,14 @@ async function programOf(holder: Session): Promise<string> {
   const res = await app.request('POST', '/api/programs', {
     token: admin.token,
     json: {
-      title: `Program of ${holder.actor.id}`, partnerId: 'nrf', priceCents: 5_000, currency: 'usd', holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 }, credentialType: 'other', deadlineDays: 30,
+      title: `Program of ${holder.actor.id}`,
+      partnerId: 'nrf',
+      priceCents: 5_000,
+      currency: 'usd',
+      holderId: holder.actor.id,
+      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
+      credentialType: 'other',
+      deadlineDays: 30,
     },
   });
   expect(res.status).toBe(201);
@@ -70,8 +76,15 @@ async function awaitingReview(s: Session, programId: string) {
   const enrollmentId = await inProgress(s, programId);
   const submissionId = randomUUID();
   await app.activities.recordSubmission({
-    enrollmentId, submissionId, fileKey: `submissions/${enrollmentId}/${submissionId}.pdf`, contentType: 'application/pdf', sizeBytes: PDF.length,
-    sha256: 'ab'.repeat(32), completedAt: '2024-05-01T00:00:00.000Z', studentId: s.actor.id, submittedAt: new Date().toISOString(),
+    enrollmentId,
+    submissionId,
+    fileKey: `submissions/${enrollmentId}/${submissionId}.pdf`,
+    contentType: 'application/pdf',
+    sizeBytes: PDF.length,
+    sha256: 'ab'.repeat(32),
+    completedAt: '2024-05-01T00:00:00.000Z',
+    studentId: s.actor.id,
+    submittedAt: new Date().toISOString(),
   });
   await app.advance(enrollmentId, 'awaiting_review');
   return { enrollmentId, submissionId };
@@ -83,20 +96,32 @@ describe('POST /api/enrollments', () => {
     const res = await enroll(student);
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
-      enrollmentId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending_payment',
-      checkoutUrl: `${app.baseUrl}/checkout/simulated/${res.body.enrollmentId}`, amountDueCents: DEMO.priceCents,
+      enrollmentId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: 'pending_payment',
+      checkoutUrl: `${app.baseUrl}/checkout/simulated/${res.body.enrollmentId}`,
+      amountDueCents: DEMO.priceCents,
     });
     expect(res.headers.get('location')).toBe(`/api/enrollments/${res.body.enrollmentId}`);
 
     const [[input]] = app.enrollments.callsOf('start') as [[EnrollmentWorkflowInput]];
-    expect(input).toEqual(expect.objectContaining({
-      enrollmentId: res.body.enrollmentId, studentId: student.actor.id, programId: DEMO.id, partnerId: 'demo', fundingSource: 'self_pay',
-      priceCents: DEMO.priceCents, currency: 'usd', voucherNumber: undefined,
-    }));
+    expect(input).toEqual(
+      expect.objectContaining({
+        enrollmentId: res.body.enrollmentId,
+        studentId: student.actor.id,
+        programId: DEMO.id,
+        partnerId: 'demo',
+        fundingSource: 'self_pay',
+        priceCents: DEMO.priceCents,
+        currency: 'usd',
+        voucherNumber: undefined,
+      }),
+    );
     expect(JSON.stringify(input)).not.toMatch(/Ada|Lovelace|ada@example\.com/);
     expect(Object.keys(input).filter((k) => /name|email/i.test(k))).toEqual([]);
     // The name and email reach the record through the database, as the workflow's activity copies them.
-    const { rows } = await app.db.query('SELECT student_name, student_email, status FROM enrollments WHERE id = $1', [res.body.enrollmentId]);
+    const { rows } = await app.db.query('SELECT student_name, student_email, status FROM enrollments WHERE id = $1', [
+      res.body.enrollmentId,
+    ]);
     expect(rows).toEqual([{ student_name: 'Ada Lovelace', student_email: 'ada@example.com', status: 'pending_payment' }]);
   });
 
@@ -105,12 +130,25 @@ describe('POST /api/enrollments', () => {
     const number = `ITA-${randomUUID().slice(0, 8)}`;
     const issued = await app.request('POST', '/api/vouchers', {
       token: admin.token,
-      json: { number, fundingSource: 'wioa_ita', studentId: student.actor.id, amountCents: 1_000_000, currency: 'usd', expiresOn: '2099-12-31', organizationId: 'board-a' },
+      json: {
+        number,
+        fundingSource: 'wioa_ita',
+        studentId: student.actor.id,
+        amountCents: 1_000_000,
+        currency: 'usd',
+        expiresOn: '2099-12-31',
+        organizationId: 'board-a',
+      },
     });
     expect(issued.status).toBe(201);
     const res = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: number.toLowerCase() });
-    expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: { enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 } });
-    expect(app.enrollments.callsOf('start')[0][0]).toEqual(expect.objectContaining({ fundingSource: 'wioa_ita', voucherNumber: number.toLowerCase() }));
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 201,
+      body: { enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 },
+    });
+    expect(app.enrollments.callsOf('start')[0][0]).toEqual(
+      expect.objectContaining({ fundingSource: 'wioa_ita', voucherNumber: number.toLowerCase() }),
+    );
     // The same voucher for another program: it funds an enrollment already.
     expectProblem(await enroll(student, { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: number }), 409);
   });
@@ -134,14 +172,19 @@ describe('POST /api/enrollments', () => {
     expectProblem(await enroll(student, { programId: 'nope', fundingSource: 'cash' }), 400, ['body.programId', 'body.fundingSource']);
     expectProblem(await enroll(student, { programId: DEMO.id, fundingSource: 'wioa_ita' }), 400, ['body.voucherNumber']);
     expectProblem(await app.request('POST', '/api/enrollments', { token: student.token }), 400, ['body.programId', 'body.fundingSource']);
-    expectProblem(await app.request('POST', '/api/enrollments', {
-      token: student.token, body: '{"programId":', headers: { 'content-type': 'application/json' },
-    }), 400);
+    expectProblem(
+      await app.request('POST', '/api/enrollments', {
+        token: student.token,
+        body: '{"programId":',
+        headers: { 'content-type': 'application/json' },
+      }),
+      400,
+    );
     expectProblem(await enroll(student, { programId: randomUUID(), fundingSource: 'self_pay' }), 404);
     expect(app.enrollments.calls).toEqual([]);
   });
 
-  test('the workflow\'s refusals: a second open enrollment 409 naming the first; an unusable voucher 422 with one message', async () => {
+  test("the workflow's refusals: a second open enrollment 409 naming the first; an unusable voucher 422 with one message", async () => {
     const student = await app.token('student');
     const first = await opened(student);
     const second = await enroll(student);
@@ -159,7 +202,10 @@ describe('POST /api/enrollments', () => {
     try {
       const student = await app.token('student');
       const key = `outage-${randomUUID()}`;
-      app.enrollments.refuse('start', refusedUpdate('the payment provider did not answer: timeout', FailureType.paymentProviderUnavailable));
+      app.enrollments.refuse(
+        'start',
+        refusedUpdate('the payment provider did not answer: timeout', FailureType.paymentProviderUnavailable),
+      );
       const down = await enroll(student, undefined, { 'idempotency-key': key });
       expectProblem(down, 503);
       expect(down.headers.get('retry-after')).toBe('5');
@@ -179,21 +225,39 @@ describe('POST /api/enrollments', () => {
 });
 
 describe('GET /api/enrollments/:id (the read model)', () => {
-  test('status, dates, history and submissions as the workflow\'s activities wrote them; the workflow is not queried', async () => {
+  test("status, dates, history and submissions as the workflow's activities wrote them; the workflow is not queried", async () => {
     const student = await app.token('student');
     const { enrollmentId, submissionId } = await awaitingReview(student, DEMO.id);
     for (const who of [student, demoHolder, admin]) {
       const res = await app.request('GET', `/api/enrollments/${enrollmentId}`, { token: who.token });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual(expect.objectContaining({
-        enrollmentId, programId: DEMO.id, status: 'awaiting_review', fundingSource: 'self_pay',
-        paidAt: expect.any(String), launchedAt: expect.any(String), completedAt: null, completionMethod: null, certificate: null,
-        price: { amountCents: DEMO.priceCents, currency: 'usd' }, checkoutUrl: null,
-        history: ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'].map((status) => ({ status, at: expect.any(String) })),
-        submissions: [expect.objectContaining({
-          id: submissionId, status: 'pending', completedAt: '2024-05-01T00:00:00.000Z', fileUrl: `${app.baseUrl}/api/submissions/${submissionId}/file`,
-        })],
-      }));
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          enrollmentId,
+          programId: DEMO.id,
+          status: 'awaiting_review',
+          fundingSource: 'self_pay',
+          paidAt: expect.any(String),
+          launchedAt: expect.any(String),
+          completedAt: null,
+          completionMethod: null,
+          certificate: null,
+          price: { amountCents: DEMO.priceCents, currency: 'usd' },
+          checkoutUrl: null,
+          history: ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'].map((status) => ({
+            status,
+            at: expect.any(String),
+          })),
+          submissions: [
+            expect.objectContaining({
+              id: submissionId,
+              status: 'pending',
+              completedAt: '2024-05-01T00:00:00.000Z',
+              fileUrl: `${app.baseUrl}/api/submissions/${submissionId}/file`,
+            }),
+          ],
+        }),
+      );
     }
     expect(app.enrollments.callsOf('status')).toEqual([]);
   });
@@ -202,14 +266,28 @@ describe('GET /api/enrollments/:id (the read model)', () => {
     const student = await app.token('student');
     const id = await inProgress(student);
     await app.advance(id, 'completed', { completedAt: '2024-06-01T00:00:00.000Z', completionMethod: 'manual' });
-    const { rows: [cert] } = await app.db.query(
+    const {
+      rows: [cert],
+    } = await app.db.query(
       `INSERT INTO certificates (id, enrollment_id, verification_code, file_key, completed_at)
-       VALUES (gen_random_uuid(), $1, 'ABCD-EFGH-JKMN', 'certificates/x.pdf', '2024-06-01') RETURNING id`, [id]);
+       VALUES (gen_random_uuid(), $1, 'ABCD-EFGH-JKMN', 'certificates/x.pdf', '2024-06-01') RETURNING id`,
+      [id],
+    );
     const res = await app.request('GET', `/api/enrollments/${id}`, { token: student.token });
-    expect(res.body).toEqual(expect.objectContaining({
-      status: 'completed', completedAt: '2024-06-01T00:00:00.000Z', completionMethod: 'manual',
-      certificate: { id: cert.id, verificationCode: 'ABCD-EFGH-JKMN', revoked: false, pdfUrl: `${app.baseUrl}/api/certificates/${cert.id}.pdf`, verifyUrl: `${app.baseUrl}/verify/ABCD-EFGH-JKMN` },
-    }));
+    expect(res.body).toEqual(
+      expect.objectContaining({
+        status: 'completed',
+        completedAt: '2024-06-01T00:00:00.000Z',
+        completionMethod: 'manual',
+        certificate: {
+          id: cert.id,
+          verificationCode: 'ABCD-EFGH-JKMN',
+          revoked: false,
+          pdfUrl: `${app.baseUrl}/api/certificates/${cert.id}.pdf`,
+          verifyUrl: `${app.baseUrl}/verify/ABCD-EFGH-JKMN`,
+        },
+      }),
+    );
   });
 
   test('unknown → 404, malformed id → 400 naming path.enrollmentId', async () => {
@@ -219,7 +297,7 @@ describe('GET /api/enrollments/:id (the read model)', () => {
 });
 
 describe('GET /api/enrollments (program holder, admin)', () => {
-  test('a holder lists its own programs\' enrollments, filtered by status and program; an admin sees all', async () => {
+  test("a holder lists its own programs' enrollments, filtered by status and program; an admin sees all", async () => {
     const holder = await app.token('program_holder');
     const other = await app.token('program_holder');
     const [mine, mineToo, theirs] = await Promise.all([programOf(holder), programOf(holder), programOf(other)]);
@@ -239,30 +317,47 @@ describe('GET /api/enrollments (program holder, admin)', () => {
     expect(await ids(other)).toEqual([foreign]);
     expect(await ids(admin, `?programId=${theirs}`)).toEqual([foreign]);
     const listed = await app.request('GET', `/api/enrollments?programId=${mineToo}`, { token: holder.token });
-    expect(listed.body.enrollments[0]).toEqual(expect.objectContaining({
-      enrollmentId: started, programId: mineToo, status: 'in_progress', fundingSource: 'self_pay', launchedAt: expect.any(String),
-    }));
+    expect(listed.body.enrollments[0]).toEqual(
+      expect.objectContaining({
+        enrollmentId: started,
+        programId: mineToo,
+        status: 'in_progress',
+        fundingSource: 'self_pay',
+        launchedAt: expect.any(String),
+      }),
+    );
   });
 
   test('bad filters are 400 naming the query field', async () => {
-    expectProblem(await app.request('GET', '/api/enrollments?status=done&programId=x&limit=0', { token: admin.token }), 400,
-      ['query.status', 'query.programId', 'query.limit']);
+    expectProblem(await app.request('GET', '/api/enrollments?status=done&programId=x&limit=0', { token: admin.token }), 400, [
+      'query.status',
+      'query.programId',
+      'query.limit',
+    ]);
   });
 });
 
 describe('review queue, approve, reject', () => {
-  test('the queue holds the holder\'s pending submissions of enrollments awaiting review, each with its file link', async () => {
+  test("the queue holds the holder's pending submissions of enrollments awaiting review, each with its file link", async () => {
     const holder = await app.token('program_holder');
     const programId = await programOf(holder);
     const { enrollmentId, submissionId } = await awaitingReview(await app.token('student'), programId);
     await inProgress(await app.token('student'), programId);
     const queue = await app.request('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
     expect(queue.status).toBe(200);
-    expect(queue.body.items).toEqual([expect.objectContaining({
-      id: submissionId, enrollmentId, programId, status: 'pending', completedAt: '2024-05-01T00:00:00.000Z',
-      fileUrl: `${app.baseUrl}/api/submissions/${submissionId}/file`,
-    })]);
-    expect((await app.request('GET', '/api/program-holder/submissions', { token: (await app.token('program_holder')).token })).body.items).toEqual([]);
+    expect(queue.body.items).toEqual([
+      expect.objectContaining({
+        id: submissionId,
+        enrollmentId,
+        programId,
+        status: 'pending',
+        completedAt: '2024-05-01T00:00:00.000Z',
+        fileUrl: `${app.baseUrl}/api/submissions/${submissionId}/file`,
+      }),
+    ]);
+    expect(
+      (await app.request('GET', '/api/program-holder/submissions', { token: (await app.token('program_holder')).token })).body.items,
+    ).toEqual([]);
     expect((await app.request('GET', '/api/program-holder/submissions?status=approved', { token: holder.token })).body.items).toEqual([]);
     expectProblem(await app.request('GET', '/api/program-holder/submissions?status=later', { token: holder.token }), 400, ['query.status']);
   });
@@ -270,7 +365,12 @@ describe('review queue, approve, reject', () => {
   test('approve asks the workflow for this submission and reviewer; another holder is 403 and asks nothing', async () => {
     const holder = await app.token('program_holder');
     const { enrollmentId, submissionId } = await awaitingReview(await app.token('student'), await programOf(holder));
-    expectProblem(await app.request('POST', `/api/program-holder/submissions/${submissionId}/approve`, { token: (await app.token('program_holder')).token }), 403);
+    expectProblem(
+      await app.request('POST', `/api/program-holder/submissions/${submissionId}/approve`, {
+        token: (await app.token('program_holder')).token,
+      }),
+      403,
+    );
     expect(app.enrollments.calls).toEqual([]);
     const res = await app.request('POST', `/api/program-holder/submissions/${submissionId}/approve`, { token: holder.token });
     expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { submissionId, enrollmentId, status: 'completed' } });
@@ -282,7 +382,8 @@ describe('review queue, approve, reject', () => {
     const holder = await app.token('program_holder');
     const { enrollmentId, submissionId } = await awaitingReview(await app.token('student'), await programOf(holder));
     const url = `/api/program-holder/submissions/${submissionId}/reject`;
-    for (const json of [{}, { reason: '   ' }, { reason: 7 }]) expectProblem(await app.request('POST', url, { token: holder.token, json }), 400, ['body.reason']);
+    for (const json of [{}, { reason: '   ' }, { reason: 7 }])
+      expectProblem(await app.request('POST', url, { token: holder.token, json }), 400, ['body.reason']);
     expect(app.enrollments.calls).toEqual([]);
     const res = await app.request('POST', url, { token: holder.token, json: { reason: 'the scan is unreadable' } });
     expect(res.body).toEqual({ submissionId, enrollmentId, status: 'in_progress' });
@@ -296,13 +397,27 @@ describe('POST /api/program-holder/mark-complete', () => {
 
   test('the holder marks its enrollment: the workflow gets the date, the marker, the URL and the notes', async () => {
     const id = await inProgress(await app.token('student'));
-    const res = await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01', certificateUrl: 'https://partner.example/c/1', notes: 'passed' }, { 'idempotency-key': `mark-${id}` });
+    const res = await mark(
+      demoHolder,
+      { enrollmentId: id, completedAt: '2024-05-01', certificateUrl: 'https://partner.example/c/1', notes: 'passed' },
+      { 'idempotency-key': `mark-${id}` },
+    );
     expect({ status: res.status, body: res.body }).toEqual({
-      status: 200, body: { enrollmentId: id, status: 'completed', completedAt: '2024-05-01T00:00:00.000Z', completionMethod: 'manual' },
+      status: 200,
+      body: { enrollmentId: id, status: 'completed', completedAt: '2024-05-01T00:00:00.000Z', completionMethod: 'manual' },
     });
-    expect(app.enrollments.callsOf('markComplete')).toEqual([[
-      id, { completedAt: '2024-05-01T00:00:00.000Z', markedBy: DEMO_HOLDER_ID, certificateUrl: 'https://partner.example/c/1', notes: 'passed' }, `mark-${id}`,
-    ]]);
+    expect(app.enrollments.callsOf('markComplete')).toEqual([
+      [
+        id,
+        {
+          completedAt: '2024-05-01T00:00:00.000Z',
+          markedBy: DEMO_HOLDER_ID,
+          certificateUrl: 'https://partner.example/c/1',
+          notes: 'passed',
+        },
+        `mark-${id}`,
+      ],
+    ]);
   });
 
   test('bad fields are 400 naming each one, before anything is asked', async () => {
@@ -311,8 +426,11 @@ describe('POST /api/program-holder/mark-complete', () => {
     expectProblem(await mark(demoHolder, {}), 400, ['body.enrollmentId', 'body.completedAt']);
     expectProblem(await mark(demoHolder, { enrollmentId: id, completedAt: tomorrow }), 400, ['body.completedAt']);
     expectProblem(await mark(demoHolder, { enrollmentId: id, completedAt: '01/05/2024' }), 400, ['body.completedAt']);
-    expectProblem(await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01', certificateUrl: 'ftp://x.example/c', notes: 'x'.repeat(2001) }), 400,
-      ['body.certificateUrl', 'body.notes']);
+    expectProblem(
+      await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01', certificateUrl: 'ftp://x.example/c', notes: 'x'.repeat(2001) }),
+      400,
+      ['body.certificateUrl', 'body.notes'],
+    );
     expect(app.enrollments.calls).toEqual([]);
   });
 
@@ -325,13 +443,19 @@ describe('POST /api/program-holder/mark-complete', () => {
     expect(app.enrollments.calls).toEqual([]);
   });
 
-  test('the workflow\'s refusals: not markable now 409, an impossible date 400 naming body.completedAt, a closed workflow 409', async () => {
+  test("the workflow's refusals: not markable now 409, an impossible date 400 naming body.completedAt, a closed workflow 409", async () => {
     const id = await opened(await app.token('student'));
-    app.enrollments.refuse('markComplete', refusedUpdate('the enrollment is pending_payment; it cannot be marked complete', FailureType.conflict));
+    app.enrollments.refuse(
+      'markComplete',
+      refusedUpdate('the enrollment is pending_payment; it cannot be marked complete', FailureType.conflict),
+    );
     const conflict = await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01' });
     expectProblem(conflict, 409);
     expect(conflict.body.detail).toBe('the enrollment is pending_payment; it cannot be marked complete');
-    app.enrollments.refuse('markComplete', refusedUpdate('completedAt is before the launch', FailureType.invalid, { field: 'completedAt' }));
+    app.enrollments.refuse(
+      'markComplete',
+      refusedUpdate('completedAt is before the launch', FailureType.invalid, { field: 'completedAt' }),
+    );
     expectProblem(await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01' }), 400, ['body.completedAt']);
     app.enrollments.refuse('markComplete', new WorkflowNotFoundError('gone', `enrollment:${id}`, undefined));
     expectProblem(await mark(admin, { enrollmentId: id, completedAt: '2024-05-01' }), 409);
@@ -340,7 +464,7 @@ describe('POST /api/program-holder/mark-complete', () => {
 });
 
 describe('launch, evidence upload, withdrawal', () => {
-  test('launch answers 302 to the workflow\'s launch URL; refused before payment it is 409 without a Location', async () => {
+  test("launch answers 302 to the workflow's launch URL; refused before payment it is 409 without a Location", async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
     const res = await app.request('GET', `/api/enrollments/${id}/launch`, { token: student.token });
@@ -355,22 +479,36 @@ describe('launch, evidence upload, withdrawal', () => {
   test('evidence: 202, the file kept under its key, and the workflow gets its facts', async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
-    const res = await app.request('POST', `/api/enrollments/${id}/completion-submissions`, { token: student.token, body: evidenceForm(PDF, 'proof.pdf', '2024-05-02') });
-    expect({ status: res.status, body: res.body }).toEqual({ status: 202, body: { submissionId: expect.any(String), status: 'awaiting_review' } });
+    const res = await app.request('POST', `/api/enrollments/${id}/completion-submissions`, {
+      token: student.token,
+      body: evidenceForm(PDF, 'proof.pdf', '2024-05-02'),
+    });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 202,
+      body: { submissionId: expect.any(String), status: 'awaiting_review' },
+    });
     const [[enrollmentId, submission]] = app.enrollments.callsOf('submitEvidence') as [[string, Record<string, unknown>]];
     expect(enrollmentId).toBe(id);
     expect(submission).toEqual({
-      submissionId: res.body.submissionId, fileKey: `submissions/${id}/${res.body.submissionId}.pdf`, contentType: 'application/pdf',
-      sizeBytes: PDF.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), completedAt: '2024-05-02T00:00:00.000Z', studentId: student.actor.id,
+      submissionId: res.body.submissionId,
+      fileKey: `submissions/${id}/${res.body.submissionId}.pdf`,
+      contentType: 'application/pdf',
+      sizeBytes: PDF.length,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      completedAt: '2024-05-02T00:00:00.000Z',
+      studentId: student.actor.id,
     });
     expect(await app.files.get(submission.fileKey as string)).toEqual(PDF);
   });
 
-  test('evidence refused: not a PDF/PNG/JPEG 415, no file 400 naming body.file, the workflow\'s 409 leaves no file behind', async () => {
+  test("evidence refused: not a PDF/PNG/JPEG 415, no file 400 naming body.file, the workflow's 409 leaves no file behind", async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
     const url = `/api/enrollments/${id}/completion-submissions`;
-    expectProblem(await app.request('POST', url, { token: student.token, body: evidenceForm(Buffer.from('MZ not a pdf'), 'proof.pdf', '2024-05-02') }), 415);
+    expectProblem(
+      await app.request('POST', url, { token: student.token, body: evidenceForm(Buffer.from('MZ not a pdf'), 'proof.pdf', '2024-05-02') }),
+      415,
+    );
     const noFile = new FormData();
     noFile.set('completedAt', '2024-05-02');
     expectProblem(await app.request('POST', url, { token: student.token, body: noFile }), 400, ['body.file']);
@@ -381,12 +519,15 @@ describe('launch, evidence upload, withdrawal', () => {
     expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([]);
   });
 
-  test('withdraw: the workflow\'s refund is the answer; an enrollment already withdrawn is 409 without asking', async () => {
+  test("withdraw: the workflow's refund is the answer; an enrollment already withdrawn is 409 without asking", async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
     app.enrollments.on('withdraw', async () => ({ status: 'withdrawn', refundCents: 1_500, currency: 'usd' }));
     const res = await app.request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 'moving away' } });
-    expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: { enrollmentId: id, status: 'withdrawn', refundCents: 1_500, currency: 'usd' } });
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 200,
+      body: { enrollmentId: id, status: 'withdrawn', refundCents: 1_500, currency: 'usd' },
+    });
     expect(app.enrollments.callsOf('withdraw')).toEqual([[id, { requestedBy: student.actor.id, reason: 'moving away' }, undefined]]);
     await app.advance(id, 'withdrawn');
     expectProblem(await app.request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: {} }), 409);

@@ -23,8 +23,13 @@ beforeEach(() => app.enrollments.reset());
 /** A funder of an organization of its own. */
 const funder = (organizationId = `board-${randomUUID().slice(0, 8)}`) => app.token('funder', { organizationId });
 const voucherBody = (o: Record<string, unknown> = {}) => ({
-  number: `ITA-${randomUUID().slice(0, 8)}`, fundingSource: 'wioa_ita', studentEmail: 'someone@example.com', amountCents: 1_000_000,
-  currency: 'usd', expiresOn: '2099-12-31', ...o,
+  number: `ITA-${randomUUID().slice(0, 8)}`,
+  fundingSource: 'wioa_ita',
+  studentEmail: 'someone@example.com',
+  amountCents: 1_000_000,
+  currency: 'usd',
+  expiresOn: '2099-12-31',
+  ...o,
 });
 const issue = (who: Session, json: unknown) => app.request('POST', '/api/vouchers', { token: who.token, json });
 
@@ -32,7 +37,10 @@ const issue = (who: Session, json: unknown) => app.request('POST', '/api/voucher
 async function fundedBy(f: Session, student: Session, programId: string = IC3.id): Promise<string> {
   const number = `ITA-${randomUUID().slice(0, 8)}`;
   expect((await issue(f, voucherBody({ number, studentId: student.actor.id, studentEmail: undefined }))).status).toBe(201);
-  const res = await app.request('POST', '/api/enrollments', { token: student.token, json: { programId, fundingSource: 'wioa_ita', voucherNumber: number } });
+  const res = await app.request('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId, fundingSource: 'wioa_ita', voucherNumber: number },
+  });
   expect(res.body).toEqual(expect.objectContaining({ status: 'ready_to_launch' }));
   return res.body.enrollmentId;
 }
@@ -42,7 +50,10 @@ describe('POST /api/vouchers', () => {
     const f = await funder();
     const body = voucherBody();
     const issued = await issue(f, body);
-    expect({ status: issued.status, body: issued.body }).toEqual({ status: 201, body: { id: expect.any(String), organizationId: f.actor.organizationId } });
+    expect({ status: issued.status, body: issued.body }).toEqual({
+      status: 201,
+      body: { id: expect.any(String), organizationId: f.actor.organizationId },
+    });
     expect(issued.headers.get('location')).toBe(`/api/vouchers/${issued.body.id}`);
     const again = await issue(f, { ...body, number: body.number.toLowerCase() });
     expectProblem(again, 409);
@@ -60,8 +71,11 @@ describe('POST /api/vouchers', () => {
 
   test('bad fields are 400 naming every one, an unknown program too; nothing is issued', async () => {
     const f = await funder();
-    expectProblem(await issue(f, { number: '', fundingSource: 'self_pay', amountCents: -5, currency: 'dollars', expiresOn: '2020-01-01' }), 400,
-      ['body.number', 'body.fundingSource', 'body.amountCents', 'body.currency', 'body.expiresOn', 'body.studentEmail']);
+    expectProblem(
+      await issue(f, { number: '', fundingSource: 'self_pay', amountCents: -5, currency: 'dollars', expiresOn: '2020-01-01' }),
+      400,
+      ['body.number', 'body.fundingSource', 'body.amountCents', 'body.currency', 'body.expiresOn', 'body.studentEmail'],
+    );
     expectProblem(await issue(f, voucherBody({ expiresOn: '2099-02-30' })), 400, ['body.expiresOn']);
     expectProblem(await issue(f, voucherBody({ programId: randomUUID() })), 400, ['body.programId']);
     expect((await app.request('GET', '/api/vouchers', { token: f.token })).body.vouchers).toEqual([]);
@@ -96,19 +110,28 @@ describe('POST /api/vouchers/import', () => {
     expect(applied.body.summary).toEqual({ issued: 2, already_issued: 1, invalid: 1 });
     const listed = (await app.request('GET', '/api/vouchers', { token: f.token })).body.vouchers;
     expect(listed.map((v: { number: string }) => v.number).sort()).toEqual(['CSV-1', 'CSV-2']);
-    expect(listed.every((v: { status: string; organizationId: string }) => v.status === 'issued' && v.organizationId === f.actor.organizationId)).toBe(true);
+    expect(
+      listed.every((v: { status: string; organizationId: string }) => v.status === 'issued' && v.organizationId === f.actor.organizationId),
+    ).toBe(true);
   });
 
   test('not text/csv 415; a header without the voucher columns 400; a student 403', async () => {
     const f = await funder();
     expectProblem(await app.request('POST', '/api/vouchers/import', { token: f.token, json: { number: 'X' } }), 415);
     expectProblem(await send(f, 'number\r\nX-1', true), 400, ['body.header.fundingSource']);
-    expectProblem(await app.request('POST', '/api/vouchers/import', { token: (await app.token('student')).token, body: 'number', headers: { 'content-type': 'text/csv' } }), 403);
+    expectProblem(
+      await app.request('POST', '/api/vouchers/import', {
+        token: (await app.token('student')).token,
+        body: 'number',
+        headers: { 'content-type': 'text/csv' },
+      }),
+      403,
+    );
   });
 });
 
 describe('what a funder sees', () => {
-  test('GET /api/vouchers: a funder its own organization\'s, whatever it asks for; an admin may narrow to one', async () => {
+  test("GET /api/vouchers: a funder its own organization's, whatever it asks for; an admin may narrow to one", async () => {
     const [a, b] = await Promise.all([funder(), funder()]);
     const mine = await issue(a, voucherBody());
     await issue(b, voucherBody());
@@ -119,19 +142,27 @@ describe('what a funder sees', () => {
     expect(await seen(admin, `?organizationId=${a.actor.organizationId}`)).toEqual([mine.body.id]);
   });
 
-  test('GET /api/funded-enrollments: the enrollments its own vouchers fund, with status and voucher; not another\'s', async () => {
+  test("GET /api/funded-enrollments: the enrollments its own vouchers fund, with status and voucher; not another's", async () => {
     const [a, b] = await Promise.all([funder(), funder()]);
     const student = await app.token('student', { name: 'Grace Hopper' });
     const id = await fundedBy(a, student);
     const funded = await app.request('GET', '/api/funded-enrollments', { token: a.token });
     expect(funded.status).toBe(200);
-    expect(funded.body.enrollments).toEqual([expect.objectContaining({
-      enrollmentId: id, status: 'ready_to_launch', fundingSource: 'wioa_ita', programId: IC3.id, credential: null,
-      student: expect.objectContaining({ id: student.actor.id, name: 'Grace Hopper' }),
-      voucher: expect.objectContaining({ organizationId: a.actor.organizationId, coveredCents: IC3.priceCents, released: false }),
-    })]);
+    expect(funded.body.enrollments).toEqual([
+      expect.objectContaining({
+        enrollmentId: id,
+        status: 'ready_to_launch',
+        fundingSource: 'wioa_ita',
+        programId: IC3.id,
+        credential: null,
+        student: expect.objectContaining({ id: student.actor.id, name: 'Grace Hopper' }),
+        voucher: expect.objectContaining({ organizationId: a.actor.organizationId, coveredCents: IC3.priceCents, released: false }),
+      }),
+    ]);
     expect((await app.request('GET', '/api/funded-enrollments', { token: b.token })).body.enrollments).toEqual([]);
-    expect((await app.request('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, { token: b.token })).body.enrollments).toEqual([]);
+    expect(
+      (await app.request('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, { token: b.token })).body.enrollments,
+    ).toEqual([]);
     const byAdmin = await app.request('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, { token: admin.token });
     expect(byAdmin.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId)).toEqual([id]);
   });
@@ -150,7 +181,9 @@ describe('GET /api/reports/wioa', () => {
     expect(all.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(all.headers.get('content-disposition')).toBe(`attachment; filename="wioa-pirl-${today()}-${today()}.csv"`);
     const [header, ...rows] = parseCsv(all.body).map((r) => r.fields);
-    expect(header).toEqual(expect.arrayContaining(['PIRL 100 Unique Individual Identifier (WIOA)', 'PIRL 901 Date of Program Exit (WIOA)', 'enrollment_id']));
+    expect(header).toEqual(
+      expect.arrayContaining(['PIRL 100 Unique Individual Identifier (WIOA)', 'PIRL 901 Date of Program Exit (WIOA)', 'enrollment_id']),
+    );
     const enrollmentColumn = header.indexOf('enrollment_id');
     expect(rows.map((r) => r[enrollmentColumn])).toContain(id);
     expect((await wioa(a)).body).toContain(id);
@@ -173,10 +206,21 @@ describe('GET /api/reports/revenue-share', () => {
   async function sharedEnrollment(holder: Session): Promise<string> {
     const program = await app.request('POST', '/api/programs', {
       token: admin.token,
-      json: { title: 'Shared program', partnerId: 'nrf', priceCents: 10_000, currency: 'usd', holderId: holder.actor.id,
-        revenueShare: { platformBps: 2000, holderBps: 5000, partnerBps: 3000 }, credentialType: 'other', deadlineDays: 30 },
+      json: {
+        title: 'Shared program',
+        partnerId: 'nrf',
+        priceCents: 10_000,
+        currency: 'usd',
+        holderId: holder.actor.id,
+        revenueShare: { platformBps: 2000, holderBps: 5000, partnerBps: 3000 },
+        credentialType: 'other',
+        deadlineDays: 30,
+      },
     });
-    const opened = await app.request('POST', '/api/enrollments', { token: (await app.token('student')).token, json: { programId: program.body.id, fundingSource: 'self_pay' } });
+    const opened = await app.request('POST', '/api/enrollments', {
+      token: (await app.token('student')).token,
+      json: { programId: program.body.id, fundingSource: 'self_pay' },
+    });
     const id = opened.body.enrollmentId;
     await app.advance(id, 'completed', { completedAt: new Date().toISOString(), completionMethod: 'manual' });
     await app.activities.recordRevenueShare({ enrollmentId: id, basisCents: 10_000, currency: 'usd' });
@@ -184,14 +228,21 @@ describe('GET /api/reports/revenue-share', () => {
   }
   const enrollmentsIn = (body: { entries: { enrollmentId: string }[] }) => [...new Set(body.entries.map((e) => e.enrollmentId))].sort();
 
-  test('a holder sees its own programs\' entries, an admin all; CSV with Accept: text/csv', async () => {
+  test("a holder sees its own programs' entries, an admin all; CSV with Accept: text/csv", async () => {
     const [h1, h2] = await Promise.all([app.token('program_holder'), app.token('program_holder')]);
     const [mine, theirs] = await Promise.all([sharedEnrollment(h1), sharedEnrollment(h2)]);
     const own = await report(h1);
     expect(own.status).toBe(200);
     expect(enrollmentsIn(own.body)).toEqual([mine]);
-    expect(own.body.entries.filter((e: { enrollmentId: string }) => e.enrollmentId === mine).map((e: { party: string; amountCents: number }) => [e.party, e.amountCents]))
-      .toEqual([['platform', 2_000], ['holder', 5_000], ['partner', 3_000]]);
+    expect(
+      own.body.entries
+        .filter((e: { enrollmentId: string }) => e.enrollmentId === mine)
+        .map((e: { party: string; amountCents: number }) => [e.party, e.amountCents]),
+    ).toEqual([
+      ['platform', 2_000],
+      ['holder', 5_000],
+      ['partner', 3_000],
+    ]);
     expect(own.body.totals.usd).toEqual(expect.objectContaining({ sharesCents: 10_000 }));
     expect(enrollmentsIn((await report(admin)).body)).toEqual(expect.arrayContaining([mine, theirs]));
     const csv = await report(h2, undefined, 'text/csv');

@@ -31,22 +31,38 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
   const server = http.createServer();
   const baseUrl = `http://127.0.0.1:${await listenOnFreePort(server)}`;
   const config = loadConfig({
-    NODE_ENV: 'test', JWT_SECRET, DATA_DIR: dataDir, PUBLIC_BASE_URL: baseUrl,
+    NODE_ENV: 'test',
+    JWT_SECRET,
+    DATA_DIR: dataDir,
+    PUBLIC_BASE_URL: baseUrl,
     // Tests send many requests a second from one address; a test of the limits sets its own.
-    RATE_LIMIT_CLIENT: '1000000', RATE_LIMIT_PARTNER: '1000000',
+    RATE_LIMIT_CLIENT: '1000000',
+    RATE_LIMIT_PARTNER: '1000000',
     ...env,
   });
   const files = createLocalFileStore(config.filesDir);
   // The workflow's real activities with the local payment provider and mailer: the fake opens enrollments with them,
   // and tests write the read model through them as the workflow would.
   const activities = createActivities({
-    db, files, payments: createSimulatedPaymentProvider(baseUrl), mailer: createOutboxMailer(config.mail.outboxDir, config.mail.from),
+    db,
+    files,
+    payments: createSimulatedPaymentProvider(baseUrl),
+    mailer: createOutboxMailer(config.mail.outboxDir, config.mail.from),
     publicBaseUrl: baseUrl,
   });
   const enrollments = createFakeEnrollmentClient(activities);
-  server.on('request', createApp({
-    config, db, files, enrollments, authenticate: createAuthenticator(config.jwt), temporalHealth: async () => ({}), tutor: undefined,
-  }));
+  server.on(
+    'request',
+    createApp({
+      config,
+      db,
+      files,
+      enrollments,
+      authenticate: createAuthenticator(config.jwt),
+      temporalHealth: async () => ({}),
+      tutor: undefined,
+    }),
+  );
   const request = httpClient(baseUrl);
   // The first request pays for loading the routes' code and the first database connections; not any test's time.
   await request('GET', '/readyz');
@@ -63,7 +79,10 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
     async token(role: Role, user: Partial<Actor> = {}): Promise<Session> {
       const id = user.id ?? `${role}-${randomUUID()}`;
       const actor: Actor = {
-        id, role, email: user.email ?? `${id}@example.com`, name: user.name ?? `Test ${role}`,
+        id,
+        role,
+        email: user.email ?? `${id}@example.com`,
+        name: user.name ?? `Test ${role}`,
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
       return { token: await signDevelopmentToken(JWT_SECRET, actor), actor };
@@ -71,8 +90,14 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
     /** Signs any claims with this app's secret (for tokens `token` would not make). */
     jwtSecret: JWT_SECRET,
     /** Projects the workflow's next status change into the read model (the real activity, the next `seq`). */
-    async advance(enrollmentId: string, status: EnrollmentStatus, facts: { paidAt?: string; launchedAt?: string; completedAt?: string; completionMethod?: 'manual' } = {}) {
-      const { rows: [e] } = await db.query('SELECT status_seq FROM enrollments WHERE id = $1', [enrollmentId]);
+    async advance(
+      enrollmentId: string,
+      status: EnrollmentStatus,
+      facts: { paidAt?: string; launchedAt?: string; completedAt?: string; completionMethod?: 'manual' } = {},
+    ) {
+      const {
+        rows: [e],
+      } = await db.query('SELECT status_seq FROM enrollments WHERE id = $1', [enrollmentId]);
       await activities.recordEnrollmentStatus({ enrollmentId, seq: e.status_seq + 1, status, at: new Date().toISOString(), ...facts });
     },
     async close() {

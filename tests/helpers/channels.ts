@@ -1,4 +1,3 @@
-
 /** Helpers for the completion-channel tests: problems, partner credentials, xAPI statements, CSV bodies. */
 
 export { expectProblem, type Res } from './problems';
@@ -16,7 +15,11 @@ export const VERBS = {
 /** A well-formed xAPI 1.0.3 statement about one registration (enrollment). */
 export function statement(registration: string, verb: string, extra: Record<string, unknown> = {}): Record<string, any> {
   return {
-    actor: { objectType: 'Agent', name: 'Test Learner', account: { homePage: 'https://partner.example.com', name: `learner-${registration.slice(0, 8)}` } },
+    actor: {
+      objectType: 'Agent',
+      name: 'Test Learner',
+      account: { homePage: 'https://partner.example.com', name: `learner-${registration.slice(0, 8)}` },
+    },
     verb: { id: verb, display: { 'en-US': verb.split('/').pop() } },
     object: { objectType: 'Activity', id: 'https://partner.example.com/courses/safety-1', definition: { name: { 'en-US': 'Course' } } },
     context: { registration },
@@ -30,7 +33,7 @@ export const xapiHeaders = (partnerId: string, apiKey: string, version: string |
   ...(version !== null && { 'x-experience-api-version': version }),
 });
 
-export const csvHeaders = (token: string, contentType = 'text/csv'): Record<string, string> => ({ authorization: `Bearer ${token}`, 'content-type': contentType });
-
-
-
+export const csvHeaders = (token: string, contentType = 'text/csv'): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+  'content-type': contentType,
+});

@@ -14,9 +14,10 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
   const base: EnrollmentActivities = {
     recordEnrollmentStatus: async () => undefined,
     // Like the database: a funded enrollment's voucher covers the whole price unless a test says otherwise.
-    openEnrollmentRecord: async (r) => r.fundingSource === 'self_pay'
-      ? { status: 'pending_payment', voucherCents: 0, amountDueCents: r.priceCents }
-      : { status: 'ready_to_launch', voucherId: `voucher-${r.voucherNumber}`, voucherCents: r.priceCents, amountDueCents: 0 },
+    openEnrollmentRecord: async (r) =>
+      r.fundingSource === 'self_pay'
+        ? { status: 'pending_payment', voucherCents: 0, amountDueCents: r.priceCents }
+        : { status: 'ready_to_launch', voucherId: `voucher-${r.voucherNumber}`, voucherCents: r.priceCents, amountDueCents: 0 },
     discardEnrollmentRecord: async () => undefined,
     releaseVoucher: async () => undefined,
     openCheckout: async (r) => ({ providerRef: `cs_test_${r.enrollmentId}`, checkoutUrl: `https://checkout.test/${r.enrollmentId}` }),

@@ -24,10 +24,12 @@ export async function mappedByRealClient(err: Error): Promise<unknown> {
   const temporal = {
     workflow: { getHandle: () => ({ query: failing, executeUpdate: failing, signal: failing }), executeUpdateWithStart: failing },
   } as unknown as Client;
-  return createEnrollmentClient(temporal, 'fake').status('mapped').then(
-    () => new Error('the stand-in Temporal client answered instead of failing'),
-    (mapped: unknown) => mapped,
-  );
+  return createEnrollmentClient(temporal, 'fake')
+    .status('mapped')
+    .then(
+      () => new Error('the stand-in Temporal client answered instead of failing'),
+      (mapped: unknown) => mapped,
+    );
 }
 
 /** An update refused by the workflow (its validator or handler threw `ApplicationFailure.nonRetryable(message, type)`). */
@@ -52,27 +54,50 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
   const now = () => new Date().toISOString();
   /** The workflow's live view, as the updates answer it; ids and facts only. */
   const state = (enrollmentId: string, patch: Partial<EnrollmentState>): EnrollmentState => ({
-    enrollmentId, status: 'in_progress', fundingSource: 'self_pay', currency: 'usd', submissions: [], history: [], ...patch,
+    enrollmentId,
+    status: 'in_progress',
+    fundingSource: 'self_pay',
+    currency: 'usd',
+    submissions: [],
+    history: [],
+    ...patch,
   });
 
   const answers: EnrollmentClient = {
     async start(input) {
-      const opened = await records.openEnrollmentRecord({
-        enrollmentId: input.enrollmentId, programId: input.programId, studentId: input.studentId, fundingSource: input.fundingSource,
-        voucherNumber: input.voucherNumber, priceCents: input.priceCents, currency: input.currency, openedAt: now(),
-      }).catch(async (err: unknown) => {
-        // The activity's refusal is the opening update's failure.
-        throw err instanceof ApplicationFailure ? await mappedByRealClient(new WorkflowUpdateFailedError('Workflow Update failed', err)) : err;
-      });
-      const checkout = opened.status === 'pending_payment'
-        ? await records.openCheckout({
-          enrollmentId: input.enrollmentId, amountCents: opened.amountDueCents, currency: input.currency,
-          expiresAt: new Date(Date.now() + input.paymentWindowMs).toISOString(),
+      const opened = await records
+        .openEnrollmentRecord({
+          enrollmentId: input.enrollmentId,
+          programId: input.programId,
+          studentId: input.studentId,
+          fundingSource: input.fundingSource,
+          voucherNumber: input.voucherNumber,
+          priceCents: input.priceCents,
+          currency: input.currency,
+          openedAt: now(),
         })
-        : undefined;
+        .catch(async (err: unknown) => {
+          // The activity's refusal is the opening update's failure.
+          throw err instanceof ApplicationFailure
+            ? await mappedByRealClient(new WorkflowUpdateFailedError('Workflow Update failed', err))
+            : err;
+        });
+      const checkout =
+        opened.status === 'pending_payment'
+          ? await records.openCheckout({
+              enrollmentId: input.enrollmentId,
+              amountCents: opened.amountDueCents,
+              currency: input.currency,
+              expiresAt: new Date(Date.now() + input.paymentWindowMs).toISOString(),
+            })
+          : undefined;
       const at = now();
       await records.recordEnrollmentStatus({
-        enrollmentId: input.enrollmentId, seq: 1, status: opened.status, at, checkoutUrl: checkout?.checkoutUrl,
+        enrollmentId: input.enrollmentId,
+        seq: 1,
+        status: opened.status,
+        at,
+        checkoutUrl: checkout?.checkoutUrl,
         paidAt: opened.status === 'ready_to_launch' ? at : undefined,
       });
       return { status: opened.status, checkoutUrl: checkout?.checkoutUrl, amountDueCents: opened.amountDueCents };
@@ -82,7 +107,8 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
     submitEvidence: async (_enrollmentId, s) => ({ id: s.submissionId, status: 'pending', completedAt: s.completedAt, submittedAt: now() }),
     approve: async (enrollmentId) => state(enrollmentId, { status: 'completed', completedAt: now(), completionMethod: 'student_upload' }),
     reject: async (enrollmentId) => state(enrollmentId, { status: 'in_progress' }),
-    markComplete: async (enrollmentId, mark) => state(enrollmentId, { status: 'completed', completedAt: mark.completedAt, completionMethod: 'manual' }),
+    markComplete: async (enrollmentId, mark) =>
+      state(enrollmentId, { status: 'completed', completedAt: mark.completedAt, completionMethod: 'manual' }),
     reportCompletion: async () => ({ outcome: 'applied', status: 'completed' }),
     withdraw: async () => ({ status: 'withdrawn', refundCents: 0, currency: 'usd' }),
     status: async (enrollmentId) => state(enrollmentId, {}),
@@ -90,14 +116,16 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
 
   const calls: FakeEnrollmentClient['calls'] = [];
   let overrides: Partial<Record<EnrollmentMethod, (...args: never[]) => Promise<unknown>>> = {};
-  const client = Object.fromEntries((Object.keys(answers) as EnrollmentMethod[]).map((method) => [
-    method,
-    (...args: unknown[]) => {
-      calls.push({ method, args });
-      const impl = (overrides[method] ?? answers[method]) as (...a: unknown[]) => Promise<unknown>;
-      return impl(...args);
-    },
-  ])) as EnrollmentClient;
+  const client = Object.fromEntries(
+    (Object.keys(answers) as EnrollmentMethod[]).map((method) => [
+      method,
+      (...args: unknown[]) => {
+        calls.push({ method, args });
+        const impl = (overrides[method] ?? answers[method]) as (...a: unknown[]) => Promise<unknown>;
+        return impl(...args);
+      },
+    ]),
+  ) as EnrollmentClient;
 
   return Object.assign(client, {
     calls,

@@ -30,9 +30,10 @@ export async function startFloodServer(total: number, options: { declareLength?:
   return {
     url: `http://127.0.0.1:${port}`,
     stats,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

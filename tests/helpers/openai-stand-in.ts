@@ -37,7 +37,6 @@ const defaults = (): OpenAiStandInState => ({
   moderation: 'ok',
 });
 
-
 /** Splits a reply into word-sized chunks, as a model streams them. */
 const chunksOf = (text: string) => text.match(/\S+\s*/g) ?? [text];
 
@@ -58,7 +57,9 @@ export async function startOpenAiStandIn() {
       try {
         body = raw ? JSON.parse(raw) : {};
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad JSON', type: 'invalid_request_error' } }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'bad JSON', type: 'invalid_request_error' } }));
         return;
       }
       const path = (req.url ?? '').split('?')[0];
@@ -71,11 +72,19 @@ export async function startOpenAiStandIn() {
         if (state.moderation === 'missing') return json(404, { error: { message: 'Not Found', type: 'invalid_request_error' } });
         const flagged = state.moderation === 'flagged';
         return json(200, {
-          id: `modr-${requests.length}`, model: 'omni-moderation-latest',
-          results: [{ flagged, categories: { harassment: flagged, violence: false }, category_scores: { harassment: flagged ? 0.98 : 0.01, violence: 0.0 } }],
+          id: `modr-${requests.length}`,
+          model: 'omni-moderation-latest',
+          results: [
+            {
+              flagged,
+              categories: { harassment: flagged, violence: false },
+              category_scores: { harassment: flagged ? 0.98 : 0.01, violence: 0.0 },
+            },
+          ],
         });
       }
-      if (req.method !== 'POST' || path !== '/v1/chat/completions') return json(404, { error: { message: `no stand-in for ${req.method} ${path}`, type: 'invalid_request_error' } });
+      if (req.method !== 'POST' || path !== '/v1/chat/completions')
+        return json(404, { error: { message: `no stand-in for ${req.method} ${path}`, type: 'invalid_request_error' } });
 
       if (state.delayMs) await sleep(state.delayMs);
       if (res.destroyed) return;
@@ -89,7 +98,10 @@ export async function startOpenAiStandIn() {
 
       if (!body.stream) {
         return json(200, {
-          id, object: 'chat.completion', created, model: body.model,
+          id,
+          object: 'chat.completion',
+          created,
+          model: body.model,
           choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         });
@@ -111,7 +123,14 @@ export async function startOpenAiStandIn() {
       }
       chunk({}, 'stop');
       if (body.stream_options?.include_usage) {
-        event({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
+        event({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: body.model,
+          choices: [],
+          usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+        });
       }
       res.end('data: [DONE]\n\n');
     });
@@ -130,10 +149,11 @@ export async function startOpenAiStandIn() {
       Object.assign(state, defaults());
       delete state.usage;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

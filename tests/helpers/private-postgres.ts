@@ -7,7 +7,10 @@ import { freePorts } from './ports';
 /** The newest PostgreSQL server binaries installed from the distribution (initdb, pg_ctl). */
 function postgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const versions = fs
+    .readdirSync(root)
+    .filter((v) => fs.existsSync(path.join(root, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   if (!versions.length) throw new Error(`no PostgreSQL server binaries under ${root}`);
   return path.join(root, versions[0], 'bin');
 }

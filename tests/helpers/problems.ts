@@ -7,12 +7,14 @@ export function expectProblem(res: Res, status: number, fields: string[] = []) {
   const summary = `${res.status} ${JSON.stringify(res.body)}`;
   expect({ status: res.status, summary }).toEqual({ status, summary });
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json(;|$)/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.stringMatching(/\S/),
-    title: expect.stringMatching(/\S/),
-    status,
-    detail: expect.stringMatching(/\S/),
-  }));
+  expect(res.body).toEqual(
+    expect.objectContaining({
+      type: expect.stringMatching(/\S/),
+      title: expect.stringMatching(/\S/),
+      status,
+      detail: expect.stringMatching(/\S/),
+    }),
+  );
   if (fields.length) {
     expect(Array.isArray(res.body.errors)).toBe(true);
     const named = (res.body.errors as { field: string; message: string }[]).map((e) => e.field);

@@ -44,7 +44,9 @@ export async function startStripeStandIn() {
   const server = http.createServer((req, res) => {
     state.requests += 1;
     if (state.down) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'api_error', message: 'stand-in is down' } }));
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { type: 'api_error', message: 'stand-in is down' } }));
       return;
     }
     let body = '';
@@ -56,54 +58,101 @@ export async function startStripeStandIn() {
         const params = new URLSearchParams(body);
         const earlier = transfers.find((t) => key && t.idempotencyKey === key);
         const transfer: RecordedTransfer = earlier ?? {
-          id: `tr_${transfers.length + 1}_${Date.now()}`, idempotencyKey: key, amount: Number(params.get('amount')),
-          currency: params.get('currency'), destination: params.get('destination'), transferGroup: params.get('transfer_group'),
+          id: `tr_${transfers.length + 1}_${Date.now()}`,
+          idempotencyKey: key,
+          amount: Number(params.get('amount')),
+          currency: params.get('currency'),
+          destination: params.get('destination'),
+          transferGroup: params.get('transfer_group'),
           metadata: Object.fromEntries([...params].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v])),
         };
         if (!earlier) transfers.push(transfer);
-        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(JSON.stringify({
-          id: transfer.id, object: 'transfer', amount: transfer.amount, currency: transfer.currency, destination: transfer.destination,
-          transfer_group: transfer.transferGroup, metadata: transfer.metadata, reversed: false, amount_reversed: 0,
-        }));
+        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(
+          JSON.stringify({
+            id: transfer.id,
+            object: 'transfer',
+            amount: transfer.amount,
+            currency: transfer.currency,
+            destination: transfer.destination,
+            transfer_group: transfer.transferGroup,
+            metadata: transfer.metadata,
+            reversed: false,
+            amount_reversed: 0,
+          }),
+        );
         return;
       }
       const reversalMatch = req.method === 'POST' && /^\/v1\/transfers\/([\w-]+)\/reversals$/.exec(req.url ?? '');
       if (reversalMatch) {
         const transfer = transfers.find((t) => t.id === reversalMatch[1]);
         if (!transfer) {
-          res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `No such transfer: ${reversalMatch[1]}` } }));
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { type: 'invalid_request_error', message: `No such transfer: ${reversalMatch[1]}` } }));
           return;
         }
         const params = new URLSearchParams(body);
         const earlier = transferReversals.find((r) => key && r.idempotencyKey === key);
         const reversal: RecordedTransferReversal = earlier ?? {
-          id: `trr_${transferReversals.length + 1}_${Date.now()}`, idempotencyKey: key, transferId: transfer.id,
+          id: `trr_${transferReversals.length + 1}_${Date.now()}`,
+          idempotencyKey: key,
+          transferId: transfer.id,
           amount: params.has('amount') ? Number(params.get('amount')) : transfer.amount,
         };
         if (!earlier) transferReversals.push(reversal);
-        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(JSON.stringify({
-          id: reversal.id, object: 'transfer_reversal', amount: reversal.amount, currency: transfer.currency, transfer: transfer.id,
-        }));
+        res.writeHead(200, { 'content-type': 'application/json', ...(earlier && { 'idempotent-replayed': 'true' }) }).end(
+          JSON.stringify({
+            id: reversal.id,
+            object: 'transfer_reversal',
+            amount: reversal.amount,
+            currency: transfer.currency,
+            transfer: transfer.id,
+          }),
+        );
         return;
       }
       const sessionMatch = req.method === 'GET' && /^\/v1\/checkout\/sessions\/([\w-]+)/.exec(req.url ?? '');
       if (sessionMatch) {
         const session = sessions.find((x) => x.id === sessionMatch[1]);
-        res.writeHead(session ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(session
-          ? { id: session.id, object: 'checkout.session', payment_intent: `pi_${session.id}`, client_reference_id: session.params.get('client_reference_id') }
-          : { error: { type: 'invalid_request_error', message: `No such checkout.session: ${sessionMatch[1]}` } }));
+        res.writeHead(session ? 200 : 404, { 'content-type': 'application/json' }).end(
+          JSON.stringify(
+            session
+              ? {
+                  id: session.id,
+                  object: 'checkout.session',
+                  payment_intent: `pi_${session.id}`,
+                  client_reference_id: session.params.get('client_reference_id'),
+                }
+              : { error: { type: 'invalid_request_error', message: `No such checkout.session: ${sessionMatch[1]}` } },
+          ),
+        );
         return;
       }
       if (req.method === 'POST' && req.url === '/v1/refunds') {
         const earlier = refunds.find((r) => key && r.idempotencyKey === key);
         const params = new URLSearchParams(body);
-        const refund = earlier ?? { id: `re_${refunds.length + 1}`, idempotencyKey: key, paymentIntent: params.get('payment_intent'), amount: Number(params.get('amount')) };
+        const refund = earlier ?? {
+          id: `re_${refunds.length + 1}`,
+          idempotencyKey: key,
+          paymentIntent: params.get('payment_intent'),
+          amount: Number(params.get('amount')),
+        };
         if (!earlier) refunds.push(refund);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: refund.id, object: 'refund', amount: refund.amount, payment_intent: refund.paymentIntent, status: 'succeeded' }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: refund.id,
+            object: 'refund',
+            amount: refund.amount,
+            payment_intent: refund.paymentIntent,
+            status: 'succeeded',
+          }),
+        );
         return;
       }
       if (req.method !== 'POST' || req.url !== '/v1/checkout/sessions') {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no stand-in for ${req.method} ${req.url}` } }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { type: 'invalid_request_error', message: `no stand-in for ${req.method} ${req.url}` } }));
         return;
       }
       const replay = key && byKey.get(key);
@@ -115,9 +164,15 @@ export async function startStripeStandIn() {
       const id = `cs_test_${sessions.length + 1}_${Date.now()}`;
       sessions.push({ id, idempotencyKey: key, params });
       const json = JSON.stringify({
-        id, object: 'checkout.session', mode: 'payment', status: 'open', payment_status: 'unpaid',
-        client_reference_id: params.get('client_reference_id'), metadata: { enrollmentId: params.get('metadata[enrollmentId]') },
-        amount_total: Number(params.get('line_items[0][price_data][unit_amount]')), currency: params.get('line_items[0][price_data][currency]'),
+        id,
+        object: 'checkout.session',
+        mode: 'payment',
+        status: 'open',
+        payment_status: 'unpaid',
+        client_reference_id: params.get('client_reference_id'),
+        metadata: { enrollmentId: params.get('metadata[enrollmentId]') },
+        amount_total: Number(params.get('line_items[0][price_data][unit_amount]')),
+        currency: params.get('line_items[0][price_data][currency]'),
         url: `https://checkout.stripe.test/c/pay/${id}`,
       });
       if (key) byKey.set(key, json);
@@ -135,21 +190,36 @@ export async function startStripeStandIn() {
     /** While down, every request is answered 503, as during a Stripe outage. */
     setDown: (down: boolean) => void (state.down = down),
     requestCount: () => state.requests,
-    close: () => new Promise<void>((r) => server.close(() => r())) };
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /**
  * A `checkout.session.completed` event for a session, signed the way Stripe signs webhooks. `event` gives another
  * event id or type (Stripe sends checkout.session.async_payment_succeeded for the same session under a new id).
  */
-export function signedCheckoutCompleted(secret: string, session: { id: string; enrollmentId: string; amountTotal: number; currency: string },
-  event: { id?: string; type?: string } = {}) {
+export function signedCheckoutCompleted(
+  secret: string,
+  session: { id: string; enrollmentId: string; amountTotal: number; currency: string },
+  event: { id?: string; type?: string } = {},
+) {
   const payload = JSON.stringify({
-    id: event.id ?? `evt_${session.id}`, object: 'event', type: event.type ?? 'checkout.session.completed', created: Math.floor(Date.now() / 1000),
-    data: { object: {
-      id: session.id, object: 'checkout.session', payment_status: 'paid', status: 'complete', client_reference_id: session.enrollmentId,
-      metadata: { enrollmentId: session.enrollmentId }, amount_total: session.amountTotal, currency: session.currency,
-    } },
+    id: event.id ?? `evt_${session.id}`,
+    object: 'event',
+    type: event.type ?? 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: session.id,
+        object: 'checkout.session',
+        payment_status: 'paid',
+        status: 'complete',
+        client_reference_id: session.enrollmentId,
+        metadata: { enrollmentId: session.enrollmentId },
+        amount_total: session.amountTotal,
+        currency: session.currency,
+      },
+    },
   });
   const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret });
   return { payload, signature };

@@ -21,7 +21,12 @@ const LOG_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'logs');
  * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker and the
  * API from dist/, against a database of its own, a real SMTP server and a Stripe stand-in, all on loopback.
  */
-export async function startSystem(options: { smtpMailFromDelayMs?: number; /** Extra environment for the worker and API (e.g. OPENAI_API_KEY, OPENAI_BASE_URL). */ env?: NodeJS.ProcessEnv } = {}) {
+export async function startSystem(
+  options: {
+    smtpMailFromDelayMs?: number;
+    /** Extra environment for the worker and API (e.g. OPENAI_API_KEY, OPENAI_BASE_URL). */ env?: NodeJS.ProcessEnv;
+  } = {},
+) {
   const id = randomUUID().slice(0, 8);
   const database = await createTestDatabase();
   const smtp = await startSmtpServer({ mailFromDelayMs: options.smtpMailFromDelayMs });
@@ -71,10 +76,17 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
   for (let attempt = 1; ; attempt++) {
     const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
     temporalAddress = `127.0.0.1:${temporalPort}`;
-    const temporal = launch('temporal', temporalCli(), devServerArgs({
-      dbFilename: path.join(dataDir, `temporal-${attempt}.db`), port: temporalPort, httpPort: temporalHttpPort, metricsPort: temporalMetricsPort,
-      namespace: 'default',
-    }));
+    const temporal = launch(
+      'temporal',
+      temporalCli(),
+      devServerArgs({
+        dbFilename: path.join(dataDir, `temporal-${attempt}.db`),
+        port: temporalPort,
+        httpPort: temporalHttpPort,
+        metricsPort: temporalMetricsPort,
+        namespace: 'default',
+      }),
+    );
     const running = () => temporal.exitCode === null && temporal.signalCode === null;
     await waitForTemporal(temporalAddress, 60_000, running);
     if (running()) break;
@@ -101,7 +113,10 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
     /** A signed token for a role; the same user id gives the same token. */
     async token(role: Role, user: Partial<Actor> = {}) {
       const actor: Actor = {
-        id: user.id ?? randomUUID(), role, email: user.email ?? `${role}-${randomUUID().slice(0, 6)}@example.com`, name: user.name ?? `Test ${role}`,
+        id: user.id ?? randomUUID(),
+        role,
+        email: user.email ?? `${role}-${randomUUID().slice(0, 6)}@example.com`,
+        name: user.name ?? `Test ${role}`,
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
       const key = JSON.stringify(actor);
@@ -130,7 +145,9 @@ export async function startSystem(options: { smtpMailFromDelayMs?: number; /** E
       const [port] = await freePorts(1);
       const log = fs.openSync(path.join(LOG_DIR, `${id}-api-${port}.log`), 'a');
       const replica = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], {
-        cwd: PROJECT_ROOT, env: { ...env, PORT: String(port), ...extra }, stdio: ['ignore', log, log],
+        cwd: PROJECT_ROOT,
+        env: { ...env, PORT: String(port), ...extra },
+        stdio: ['ignore', log, log],
       });
       processes.set(`api-${port}`, replica);
       const url = `http://127.0.0.1:${port}`;
@@ -158,12 +175,19 @@ export type System = Awaited<ReturnType<typeof startSystem>>;
 
 /** A tiny HTTP client for tests: JSON in, status and JSON (or text) out, never following redirects. */
 export function httpClient(baseUrl: string) {
-  return async function request(method: string, urlPath: string, options: { token?: string; json?: unknown; body?: FormData | string; headers?: Record<string, string> } = {}) {
+  return async function request(
+    method: string,
+    urlPath: string,
+    options: { token?: string; json?: unknown; body?: FormData | string; headers?: Record<string, string> } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.json !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${baseUrl}${urlPath}`, {
-      method, headers, redirect: 'manual', body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
+      method,
+      headers,
+      redirect: 'manual',
+      body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
     });
     const type = res.headers.get('content-type') ?? '';
     const body = type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text();

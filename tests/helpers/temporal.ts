@@ -67,7 +67,11 @@ export async function createTestWorker(env: TestWorkflowEnvironment, activities:
  * written (and, for a payment, the checkout is open), so the test's next message finds the enrollment open.
  */
 export async function startEnrollment(client: Client, taskQueue: string, input: EnrollmentWorkflowInput) {
-  const handle = await client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+  const handle = await client.workflow.start(enrollmentWorkflow, {
+    taskQueue,
+    workflowId: enrollmentWorkflowId(input.enrollmentId),
+    args: [input],
+  });
   await handle.executeUpdate(openEnrollmentUpdate);
   return handle;
 }

@@ -18,8 +18,13 @@ export async function fundedEnrollmentBody(
   const res = await httpClient(system.baseUrl)('POST', '/api/vouchers', {
     token: admin.token,
     json: {
-      number: voucherNumber, fundingSource, studentId: student.id, amountCents: o.amountCents ?? 1_000_000, currency: 'usd',
-      expiresOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), organizationId: o.organizationId ?? 'test-workforce-board',
+      number: voucherNumber,
+      fundingSource,
+      studentId: student.id,
+      amountCents: o.amountCents ?? 1_000_000,
+      currency: 'usd',
+      expiresOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+      organizationId: o.organizationId ?? 'test-workforce-board',
     },
   });
   if (res.status !== 201) throw new Error(`the voucher could not be issued: ${res.status} ${JSON.stringify(res.body)}`);

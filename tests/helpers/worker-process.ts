@@ -34,7 +34,8 @@ export function startWorkerProcess(env: { temporalAddress: string; databaseUrl: 
   });
   fs.closeSync(log);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })));
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     logFile,
