@@ -89,9 +89,12 @@ export async function revokedPositions(db: Db, listId: number): Promise<number[]
   const range = [from, from + STATUS_LIST_BITS];
   const {
     rows: [{ allocated }],
-  } = await db.query('SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated', range);
+  } = await db.query<{ allocated: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated',
+    range,
+  );
   if (!allocated) return undefined;
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ status_index: number }>(
     'SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2',
     range,
   );

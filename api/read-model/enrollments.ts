@@ -1,7 +1,7 @@
 import type { Db } from '../../db/pool';
 import { certificatePdfUrl, verificationUrl } from '../../lib/certificate-links';
 import { iso } from '../../lib/dates';
-import type { EnrollmentStatus, SubmissionView } from '../../workflows/messages';
+import type { EnrollmentStatus, FundingSource, SubmissionView } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
 
@@ -44,12 +44,25 @@ export async function loadAuthorizedEnrollment(db: Db, actor: Actor, enrollmentI
 
 const submissionFileUrl = (publicBaseUrl: string, submissionId: string) => `${publicBaseUrl}/api/submissions/${submissionId}/file`;
 
+/** An enrollment as a list shows it. */
+interface EnrollmentListRow {
+  id: string;
+  program_id: string;
+  funding_source: FundingSource;
+  status: EnrollmentStatus;
+  paid_at: Date | null;
+  launched_at: Date | null;
+  completed_at: Date | null;
+  completion_method: string | null;
+  created_at: Date;
+}
+
 /** Enrollments newest first: a holder's own programs' (`holderId`), or all; by status and program when asked. */
 export async function listEnrollments(
   db: Db,
   filter: { holderId?: string; status?: EnrollmentStatus; programId?: string; limit: number; offset: number },
 ) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<EnrollmentListRow>(
     `SELECT e.id, e.program_id, e.funding_source, e.status, e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.created_at
        FROM enrollments e JOIN programs p ON p.id = e.program_id
       WHERE ($1::text IS NULL OR p.holder_id = $1) AND ($2::text IS NULL OR e.status = $2) AND ($3::uuid IS NULL OR e.program_id = $3)
@@ -93,6 +106,18 @@ export async function findSubmission(db: Db, submissionId: string): Promise<Subm
   return rows[0];
 }
 
+/** A submission in the review queue, with its enrollment's program. */
+interface ReviewQueueRow {
+  id: string;
+  enrollment_id: string;
+  status: SubmissionView['status'];
+  completed_at: Date;
+  submitted_at: Date;
+  reason: string | null;
+  content_type: string;
+  program_id: string;
+}
+
 /** The evidence waiting for review (or reviewed: `status`), oldest first: a holder's own programs' (`holderId`), or all. */
 export async function reviewQueue(
   db: Db,
@@ -100,7 +125,7 @@ export async function reviewQueue(
   publicBaseUrl: string,
 ) {
   const awaitingReview: EnrollmentStatus = 'awaiting_review';
-  const { rows } = await db.query(
+  const { rows } = await db.query<ReviewQueueRow>(
     `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id
        FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
       WHERE s.status = $1 AND ($2::text IS NULL OR p.holder_id = $2)
@@ -122,30 +147,93 @@ export async function reviewQueue(
   }));
 }
 
+/** The enrollment row as its view shows it. */
+interface EnrollmentViewRow {
+  id: string;
+  program_id: string;
+  student_id: string;
+  funding_source: FundingSource;
+  status: EnrollmentStatus;
+  price_cents: number;
+  currency: string;
+  checkout_url: string | null;
+  paid_at: Date | null;
+  launched_at: Date | null;
+  completed_at: Date | null;
+  completion_method: string | null;
+  closed_at: Date | null;
+  withdrawn_at: Date | null;
+  expired_at: Date | null;
+  created_at: Date;
+  voucher_cents: number;
+  amount_due_cents: number | null;
+}
+
+/** One of the enrollment's evidence uploads. */
+interface SubmissionRow {
+  id: string;
+  status: SubmissionView['status'];
+  completed_at: Date;
+  submitted_at: Date;
+  reason: string | null;
+  reviewed_at: Date | null;
+}
+
+/** One step of the enrollment's status history. */
+interface StatusHistoryRow {
+  status: EnrollmentStatus;
+  at: Date;
+}
+
+/** The enrollment's certificate. */
+interface CertificateRefRow {
+  id: string;
+  verification_code: string;
+  revoked_at: Date | null;
+}
+
+/** One completion report, from any channel. */
+interface CompletionEvidenceRow {
+  method: string;
+  completed_at: Date;
+  reported_by: string;
+  score: number | null;
+  evidence_url: string | null;
+  outcome: string;
+  received_at: Date;
+}
+
+/** What was refunded on the enrollment, all providers together. */
+interface RefundTotalRow {
+  amount_cents: number;
+  currency: string;
+  created_at: Date;
+}
+
 /** The enrollment as the contract shows it, from the read model the workflow keeps. */
 export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl: string) {
   // The row first: its status and the history row of that status are written by one statement, so every query
   // started after this one sees at least the history the status says.
-  const enrollment = await db.query(
+  const enrollment = await db.query<EnrollmentViewRow>(
     `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
             completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at, voucher_cents, amount_due_cents
        FROM enrollments WHERE id = $1`,
     [enrollmentId],
   );
   const [submissions, history, certificate, evidence, refund] = await Promise.all([
-    db.query(
+    db.query<SubmissionRow>(
       `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
         WHERE enrollment_id = $1 ORDER BY submitted_at, id`,
       [enrollmentId],
     ),
-    db.query('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
-    db.query('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
-    db.query(
+    db.query<StatusHistoryRow>('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
+    db.query<CertificateRefRow>('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
+    db.query<CompletionEvidenceRow>(
       `SELECT method, completed_at, reported_by, score, evidence_url, outcome, received_at FROM completion_evidence
         WHERE enrollment_id = $1 ORDER BY received_at, id`,
       [enrollmentId],
     ),
-    db.query(
+    db.query<RefundTotalRow>(
       `SELECT sum(amount_cents)::integer AS amount_cents, min(currency) AS currency, max(created_at) AS created_at
          FROM refunds WHERE enrollment_id = $1 HAVING count(*) > 0`,
       [enrollmentId],

@@ -1,6 +1,7 @@
 /** What funders see: their vouchers and the enrollments those fund. */
 import type { Db } from '../../db/pool';
 import { day, iso } from '../../lib/dates';
+import type { EnrollmentStatus, FundingSource } from '../../workflows/messages';
 import type { Actor } from '../auth';
 
 /** The organization whose records a caller sees: a funder's own; an admin's choice, or all (undefined). */
@@ -8,12 +9,30 @@ export function visibleOrganization(actor: Actor, requested: string | undefined)
   return actor.role === 'funder' ? actor.organizationId : requested;
 }
 
+/** A voucher with the status its enrollments give it, and the newest enrollment that used it. */
+interface VoucherRow {
+  id: string;
+  organization_id: string;
+  number: string;
+  funding_source: Exclude<FundingSource, 'self_pay'>;
+  student_id: string | null;
+  student_email: string | null;
+  amount_cents: number;
+  currency: string;
+  /** `YYYY-MM-DD`. */
+  expires_on: string;
+  program_id: string | null;
+  created_at: Date;
+  enrollment_id: string | null;
+  status: 'used' | 'expired' | 'released' | 'issued';
+}
+
 /**
  * Vouchers with their status, derived from the enrollments that used them: `used` while one funds an enrollment,
  * `expired` past its last day, `released` when given back and still valid, `issued` otherwise.
  */
 export async function listVouchers(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<VoucherRow>(
     `SELECT v.id, v.organization_id, v.number, v.funding_source, v.student_id, v.student_email, v.amount_cents, v.currency,
             to_char(v.expires_on, 'YYYY-MM-DD') AS expires_on, v.program_id, v.created_at, e.id AS enrollment_id,
             CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
@@ -44,9 +63,43 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
   }));
 }
 
+/** A voucher-funded enrollment with its program, voucher, certificate and WIOA outcome (those last two when there are). */
+interface FundedEnrollmentRow {
+  id: string;
+  status: EnrollmentStatus;
+  funding_source: FundingSource;
+  program_id: string;
+  title: string;
+  student_id: string;
+  student_name: string | null;
+  student_email: string | null;
+  voucher_id: string;
+  number: string;
+  organization_id: string;
+  voucher_cents: number;
+  amount_due_cents: number | null;
+  price_cents: number;
+  currency: string;
+  created_at: Date;
+  launched_at: Date | null;
+  completed_at: Date | null;
+  completion_method: string | null;
+  closed_at: Date | null;
+  withdrawn_at: Date | null;
+  expired_at: Date | null;
+  voucher_released_at: Date | null;
+  certificate_id: string | null;
+  verification_code: string | null;
+  issued_at: Date | null;
+  revoked_at: Date | null;
+  exit_date: Date | null;
+  credential_type: string | null;
+  credential_date: Date | null;
+}
+
 /** The enrollments an organization's vouchers fund, with what a case manager reports: status, completion, credential, exit. */
 export async function listFundedEnrollments(db: Db, organizationId: string | undefined, page: { limit: number; offset: number }) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<FundedEnrollmentRow>(
     `SELECT e.id, e.status, e.funding_source, e.program_id, p.title, e.student_id, e.student_name, e.student_email,
             v.id AS voucher_id, v.number, v.organization_id, e.voucher_cents, e.amount_due_cents, e.price_cents, e.currency,
             e.created_at, e.launched_at, e.completed_at, e.completion_method, e.closed_at, e.withdrawn_at, e.expired_at,

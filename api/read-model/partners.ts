@@ -1,6 +1,7 @@
 import type { Db } from '../../db/pool';
 import type { EnrollmentStatus } from '../../workflows/messages';
 import { problems } from '../problems';
+import type { EnrollmentDatesRow } from './completions';
 
 /** What the partner-facing channels (push, CSV import, xAPI, API keys) read: always limited to the partner's programs. */
 
@@ -11,13 +12,16 @@ export async function requireKnownPartner(db: Db, partnerId: string): Promise<vo
 }
 
 export async function findApiKey(db: Db, partnerId: string, id: string): Promise<{ revoked_at: Date | null } | undefined> {
-  const { rows } = await db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1 AND partner_id = $2', [id, partnerId]);
+  const { rows } = await db.query<{ revoked_at: Date | null }>(
+    'SELECT revoked_at FROM partner_api_keys WHERE id = $1 AND partner_id = $2',
+    [id, partnerId],
+  );
   return rows[0];
 }
 
 /** The enrollment with this id if it is in one of the partner's programs. */
 export async function findPartnerEnrollment(db: Db, partnerId: string, enrollmentId: string): Promise<{ id: string } | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ id: string }>(
     'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1 AND p.partner_id = $2',
     [enrollmentId, partnerId],
   );
@@ -26,7 +30,7 @@ export async function findPartnerEnrollment(db: Db, partnerId: string, enrollmen
 
 /** Up to two enrollments of the partner's programs with this external id (two: it is ambiguous). */
 export async function findByExternalId(db: Db, partnerId: string, externalId: string): Promise<{ id: string }[]> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ id: string }>(
     'SELECT e.id FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.partner_external_id = $1 AND p.partner_id = $2 LIMIT 2',
     [externalId, partnerId],
   );
@@ -59,16 +63,17 @@ export async function findCompletionCandidates(
   return rows;
 }
 
+/** A registration (an enrollment of the partner's programs) with its launch and start. */
+interface RegistrationRow extends EnrollmentDatesRow {
+  id: string;
+}
+
 /** The enrollments of the partner's programs among `ids`, with the dates the completion-date rule needs. */
-export async function findRegistrations(
-  db: Db,
-  partnerId: string,
-  ids: string[],
-): Promise<Map<string, { launched_at: Date | null; created_at: Date }>> {
-  const { rows } = await db.query(
+export async function findRegistrations(db: Db, partnerId: string, ids: string[]): Promise<Map<string, EnrollmentDatesRow>> {
+  const { rows } = await db.query<RegistrationRow>(
     `SELECT e.id, e.launched_at, e.created_at FROM enrollments e JOIN programs p ON p.id = e.program_id
       WHERE e.id = ANY($1::uuid[]) AND p.partner_id = $2`,
     [ids, partnerId],
   );
-  return new Map(rows.map((r) => [r.id as string, r]));
+  return new Map(rows.map((r) => [r.id, r]));
 }

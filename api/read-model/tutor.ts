@@ -1,11 +1,19 @@
 import type { Db } from '../../db/pool';
 import type { TutorMessage } from '../../services/tutor-model';
 import type { EnrollmentFacts, ProgramFacts } from '../../services/tutor-prompt';
+import type { EnrollmentStatus, SubmissionView } from '../../workflows/messages';
 
 /** What the AI tutor reads: the course it is asked about, the student's enrollment in it, and saved conversations. */
 
+/** A program with its partner's name. */
+interface ProgramFactsRow {
+  title: string;
+  partner_name: string;
+  credential_type: string;
+}
+
 export async function loadProgramFacts(db: Db, programId: string): Promise<ProgramFacts | undefined> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<ProgramFactsRow>(
     'SELECT p.title, pa.name AS partner_name, p.credential_type FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1',
     [programId],
   );
@@ -18,10 +26,10 @@ export async function programExists(db: Db, programId: string): Promise<boolean>
 
 /** The student's newest enrollment in the program, if any. */
 export async function newestEnrollmentIn(db: Db, studentId: string, programId: string): Promise<string | null> {
-  const { rows } = await db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 ORDER BY created_at DESC LIMIT 1', [
-    studentId,
-    programId,
-  ]);
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 ORDER BY created_at DESC LIMIT 1',
+    [studentId, programId],
+  );
   return rows[0]?.id ?? null;
 }
 
@@ -31,11 +39,26 @@ export function latestSubmissions<S extends { status: string }>(oldestFirst: S[]
   return { pending: newestFirst.find((s) => s.status === 'pending'), rejected: newestFirst.find((s) => s.status === 'rejected') };
 }
 
+/** An enrollment's status and milestones. */
+interface EnrollmentStateRow {
+  status: EnrollmentStatus;
+  launched_at: Date | null;
+  completed_at: Date | null;
+}
+
+/** One evidence upload, as the tutor mentions it. */
+interface SubmissionStateRow {
+  status: SubmissionView['status'];
+  reason: string | null;
+  submitted_at: Date;
+  reviewed_at: Date | null;
+}
+
 /** The enrollment's state as the read model has it (when its workflow does not answer). */
 export async function enrollmentFactsFromReadModel(db: Db, enrollmentId: string): Promise<EnrollmentFacts | undefined> {
   const [e, subs] = await Promise.all([
-    db.query('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
-    db.query(
+    db.query<EnrollmentStateRow>('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
+    db.query<SubmissionStateRow>(
       'SELECT status, reason, submitted_at, reviewed_at FROM completion_submissions WHERE enrollment_id = $1 ORDER BY submitted_at, id',
       [enrollmentId],
     ),
@@ -68,9 +91,17 @@ export async function findConversation(db: Db, conversationId: string): Promise<
   return rows[0];
 }
 
+/** A saved message of a conversation (the system prompt is never saved). */
+interface ConversationMessageRow {
+  role: 'user' | 'assistant';
+  content: string;
+  created_at: Date;
+}
+
 export async function conversationMessages(db: Db, conversationId: string): Promise<(TutorMessage & { created_at: Date })[]> {
-  const { rows } = await db.query('SELECT role, content, created_at FROM tutor_messages WHERE conversation_id = $1 ORDER BY id', [
-    conversationId,
-  ]);
+  const { rows } = await db.query<ConversationMessageRow>(
+    'SELECT role, content, created_at FROM tutor_messages WHERE conversation_id = $1 ORDER BY id',
+    [conversationId],
+  );
   return rows;
 }

@@ -56,13 +56,25 @@ export const PARTICIPANTS_SQL = `
 
 const WIOA_FUNDED: FundingSource = 'wioa_ita';
 
+/** A program's ETA-9171 counts: all its students' and its WIOA-funded students'. */
+interface EtpCountsRow {
+  id: string;
+  title: string;
+  enrolled: number;
+  completed: number;
+  credential: number;
+  wioa_enrolled: number;
+  wioa_completed: number;
+  wioa_credential: number;
+}
+
 /**
  * ETA-9171-style counts per program for the students who entered it in `year`: all students, and WIOA-funded
  * (funding source wioa_ita) students. enrolled: paid enrollments entering in the year; completed: of those, training
  * completed; credentialAttained: of those, a recognized credential recorded in the participant record.
  */
 export async function etpCounts(db: Db, year: number) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<EtpCountsRow>(
     `WITH cohort AS (
        SELECT e.program_id, e.funding_source = $2 AS wioa,
               (e.completed_at IS NOT NULL OR COALESCE(w.training_completed, false)) AS completed,

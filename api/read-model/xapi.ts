@@ -12,15 +12,25 @@ export interface CountingStatement {
 
 /** The moveOn rule of the enrollment's program. */
 export async function programMoveOn(db: Db, enrollmentId: string): Promise<MoveOn> {
-  const { rows } = await db.query('SELECT p.move_on FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1', [
-    enrollmentId,
-  ]);
+  const { rows } = await db.query<{ move_on: MoveOn }>(
+    'SELECT p.move_on FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1',
+    [enrollmentId],
+  );
   return rows[0].move_on;
+}
+
+/** A stored statement's id, verb, when it says it happened and its scaled score (any JSON value, as the partner sent it). */
+interface StatementTimingRow {
+  id: string;
+  verb: string;
+  timestamp: string | null;
+  scaled: unknown;
+  stored_at: Date;
 }
 
 /** The registration's stored statements with one of these verbs, in the order they happened. */
 export async function countingStatements(db: Db, enrollmentId: string, verbs: readonly string[]): Promise<CountingStatement[]> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<StatementTimingRow>(
     `SELECT id, verb, statement->>'timestamp' AS timestamp, statement->'result'->'score'->'scaled' AS scaled, stored_at
        FROM xapi_statements WHERE enrollment_id = $1 AND verb = ANY($2)`,
     [enrollmentId, verbs],
