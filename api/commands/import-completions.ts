@@ -98,7 +98,7 @@ const firstIssue = (r: z.ZodSafeParseResult<unknown>) => (r.success ? '' : (r.er
  */
 async function planImport(db: Db, partnerId: string, actor: Actor, table: CsvTable): Promise<PlannedRow[]> {
   const { header, width, records } = table;
-  const cell = (fields: string[], column: Column) => (header[column] === undefined ? '' : (fields[header[column]!]?.trim() ?? ''));
+  const cell = (fields: string[], column: Column) => (header[column] === undefined ? '' : (fields[header[column]]?.trim() ?? ''));
   type Parsed = PlannedRow & { by?: { enrollmentId?: string; externalId?: string } };
   const parsed: Parsed[] = records.map(({ line, fields }) => {
     const invalid = (message: string): Parsed => ({ line, outcome: 'invalid', message });

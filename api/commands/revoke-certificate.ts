@@ -7,11 +7,20 @@ import { problems } from '../problems';
 import { revokedAt } from '../read-model/certificates';
 import { audit } from '../read-model/enrollments';
 
+/** A certificate as its revocation left it. */
+interface RevokedCertificateRow {
+  id: string;
+  verification_code: string;
+  revoked_at: Date;
+  revoked_reason: string;
+  status_index: number;
+}
+
 /** Revokes a certificate (an admin, with a reason, audited): the certificate and its status-list bit. 409 if revoked already. */
 export async function revokeCertificate(db: Db, admin: Actor, certificateId: string, reason: string, publicBaseUrl: string) {
   const {
     rows: [revoked],
-  } = await db.query(
+  } = await db.query<RevokedCertificateRow>(
     `UPDATE certificates SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL
      RETURNING id, verification_code, revoked_at, revoked_reason, status_index`,
     [certificateId, reason],

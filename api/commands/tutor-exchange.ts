@@ -27,6 +27,11 @@ const tooMany = (detail: string, retryAfter: number) =>
 export const unavailableAsProblem = (err: unknown) =>
   err instanceof TutorUnavailableError ? problems.unavailable(`${err.message}; please try again in a moment`) : err;
 
+/** For a promise's `catch`: rejects with `unavailableAsProblem(err)`. */
+export const rethrowUnavailableAsProblem = (err: unknown): never => {
+  throw unavailableAsProblem(err);
+};
+
 export interface Conversation {
   id: string;
   programId: string;
@@ -51,7 +56,7 @@ export async function beginExchange(
   await checkRate(db, student.id, limits.ratePerMinute);
   await checkBudget(db, student.id, limits.dailyTokens);
 
-  const moderation = await tutor.moderate(body.message).catch((err) => Promise.reject(unavailableAsProblem(err)));
+  const moderation = await tutor.moderate(body.message).catch(rethrowUnavailableAsProblem);
   if (moderation?.flagged) {
     throw problems.badRequest('your message was flagged by moderation and was not sent to the tutor; please rephrase it', {
       errors: [{ field: 'body.message', message: `flagged: ${moderation.categories.join(', ') || 'unsafe content'}` }],
@@ -82,7 +87,7 @@ async function resolveConversation(
   body: { courseId?: string; enrollmentId?: string; conversationId?: string },
 ): Promise<Conversation> {
   let programId: string;
-  let enrollmentId: string | null = null;
+  let enrollmentId: string | null;
   if (body.enrollmentId) {
     const e = await findEnrollment(db, body.enrollmentId);
     if (!e || e.student_id !== studentId) throw problems.notFound('enrollment');
@@ -109,9 +114,15 @@ async function resolveConversation(
   return { id: c.id, programId, enrollmentId: c.enrollment_id ?? enrollmentId, isNew: false };
 }
 
+/** A student's request count in the current minute, and the seconds until the next minute. */
+interface RateWindowRow {
+  requests: number;
+  retry_after: number;
+}
+
 /** A fixed one-minute window per student; every request counts. */
 async function checkRate(db: Db, studentId: string, perMinute: number) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<RateWindowRow>(
     `INSERT INTO tutor_rate_windows (student_id, window_start, requests) VALUES ($1, date_trunc('minute', now()), 1)
      ON CONFLICT (student_id, window_start) DO UPDATE SET requests = tutor_rate_windows.requests + 1
      RETURNING requests, ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int AS retry_after`,
@@ -126,8 +137,14 @@ async function checkRate(db: Db, studentId: string, perMinute: number) {
     await db.query(`DELETE FROM tutor_rate_windows WHERE student_id = $1 AND window_start < now() - interval '1 hour'`, [studentId]);
 }
 
+/** The tokens a student used today (UTC), and the seconds until midnight UTC. */
+interface DailyUsageRow {
+  tokens: number;
+  retry_after: number;
+}
+
 async function checkBudget(db: Db, studentId: string, dailyTokens: number) {
-  const { rows } = await db.query(
+  const { rows } = await db.query<DailyUsageRow>(
     `SELECT coalesce((SELECT tokens FROM tutor_usage WHERE student_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date), 0) AS tokens,
             ceil(extract(epoch FROM date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day' - (now() AT TIME ZONE 'UTC')))::int AS retry_after`,
     [studentId],

@@ -113,7 +113,7 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
       errors: missing.map((c) => ({ field: `body.header.${c}`, message: 'required' })),
     });
   }
-  const cell = (fields: string[], c: Column) => (header[c] === undefined ? undefined : fields[header[c]!]?.trim() || undefined);
+  const cell = (fields: string[], c: Column) => (header[c] === undefined ? undefined : fields[header[c]]?.trim() || undefined);
   type Planned = VoucherImportRow & { voucher?: VoucherFields; organizationId?: string };
   const planned: Planned[] = records.map(({ line, fields }) => {
     const invalid = (message: string): Planned => ({ line, outcome: 'invalid', message });

@@ -67,7 +67,7 @@ async function store(db: Db, partner: PartnerCaller, prepared: PreparedStatement
     return problem ? [{ field: timestampField(i), message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
   });
   if (errors.length)
-    throw problems.badRequest(errors.length === 1 ? errors[0]!.message : `${errors.length} statements have impossible completion dates`, {
+    throw problems.badRequest(errors.length === 1 ? errors[0].message : `${errors.length} statements have impossible completion dates`, {
       errors,
     });
 
@@ -85,10 +85,10 @@ async function store(db: Db, partner: PartnerCaller, prepared: PreparedStatement
       }
       const {
         rows: [existing],
-      } = await client.query('SELECT partner_id, statement = $2::jsonb AS same FROM xapi_statements WHERE id = $1', [
-        p.id,
-        JSON.stringify(p.statement),
-      ]);
+      } = await client.query<{ partner_id: string; same: boolean }>(
+        'SELECT partner_id, statement = $2::jsonb AS same FROM xapi_statements WHERE id = $1',
+        [p.id, JSON.stringify(p.statement)],
+      );
       if (!existing?.same || existing.partner_id !== partner.partnerId)
         throw problems.conflict(`statement ${p.id} exists already with different content`);
     }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { TutorUnavailableError } from '../../services/tutor-model';
 import { actorOf, requireRole } from '../auth';
-import { beginExchange, saveExchange, unavailableAsProblem } from '../commands/tutor-exchange';
+import { beginExchange, saveExchange, rethrowUnavailableAsProblem } from '../commands/tutor-exchange';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
 import { conversationMessages, findConversation } from '../read-model/tutor';
@@ -24,7 +24,7 @@ export function tutorRoutes(deps: ApiDeps): Router {
     });
 
     if (!/text\/event-stream/i.test(req.get('accept') ?? '')) {
-      const answer = await tutor.complete(messages, { signal: cancel.signal }).catch((err) => Promise.reject(unavailableAsProblem(err)));
+      const answer = await tutor.complete(messages, { signal: cancel.signal }).catch(rethrowUnavailableAsProblem);
       await saveExchange(db, student.id, conversation, body.message, answer.text, answer.usage);
       res.json({ conversationId: conversation.id, reply: answer.text, usage: answer.usage });
       return;
@@ -33,7 +33,7 @@ export function tutorRoutes(deps: ApiDeps): Router {
     // Server-sent events: the first chunk is awaited before the 200, so a model that fails at once is still a 503.
     const stream = tutor.stream(messages, { signal: cancel.signal });
     const chunks = stream[Symbol.asyncIterator]();
-    const first = await chunks.next().catch((err) => Promise.reject(unavailableAsProblem(err)));
+    const first = await chunks.next().catch(rethrowUnavailableAsProblem);
     res.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
