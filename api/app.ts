@@ -21,6 +21,12 @@ import { clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
 
+/** The path of the route that answered (Express types `req.route` as any), or undefined when none matched. */
+function routePath(req: express.Request): string | undefined {
+  const route: unknown = req.route;
+  return typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string' ? route.path : undefined;
+}
+
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -28,7 +34,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use((req, res, next) => {
     const end = httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ?? 'unmatched', status: res.statusCode }));
+    res.on('finish', () => end({ route: routePath(req) ?? 'unmatched', status: res.statusCode }));
     next();
   });
   app.use(securityHeaders(deps.config));
@@ -44,6 +50,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(xapiRoutes(deps));
   // Production fails closed: the demo/ folder (simulated checkout, demo partner, demo page) is not even loaded there.
   if (deps.config.env !== 'production') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a conditional, synchronous load (createApp is sync; import() is async)
     const { demoRoutes } = require('../demo/routes') as typeof import('../demo/routes');
     app.use(demoRoutes(deps));
   }

@@ -5,6 +5,17 @@ import { problems } from './problems';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
+/** The answer kept for a caller's key (no status yet while its first request runs), and how long its claim still lasts. */
+interface StoredAnswerRow {
+  request_hash: string;
+  status_code: number | null;
+  response_body: unknown;
+  headers: Record<string, string> | null;
+  retry_after: number;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 /**
  * A mutating request with an `Idempotency-Key` runs once per caller and key: a retry gets the first answer back.
  * Answers of 5xx are not kept, so a retry after a server failure runs again. A claim lasts `leaseMs`: a retry while
@@ -26,7 +37,7 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
     try {
       // One statement claims a new key or takes over an unanswered one whose lease ran out; of two retries at once,
       // the row lock lets only the first see the old lease. xmax is set on a row updated (taken over), not inserted.
-      const claimed = await db.query(
+      const claimed = await db.query<{ taken_over: boolean }>(
         `INSERT INTO idempotency_keys (actor_id, key, request_hash, claimed_until) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
          ON CONFLICT (actor_id, key) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
           WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.claimed_until < now() AND idempotency_keys.request_hash = EXCLUDED.request_hash
@@ -39,7 +50,7 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
         res.locals.idempotentRerun = true;
       }
       if (!claimed.rowCount) {
-        const { rows } = await db.query(
+        const { rows } = await db.query<StoredAnswerRow>(
           `SELECT request_hash, status_code, response_body, headers, greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after
              FROM idempotency_keys WHERE actor_id = $1 AND key = $2`,
           [actorId, key],
@@ -78,13 +89,14 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
     res.json = (value: unknown) => {
       recorded = true;
       record(res.statusCode, value)
-        .catch((err) => console.error('[api] could not record idempotency key:', err.message))
+        .catch((err: unknown) => console.error('[api] could not record idempotency key:', messageOf(err)))
         .finally(() => json(value));
       return res;
     };
     // Answers without a JSON body (204, redirects) are recorded once sent.
     res.on('finish', () => {
-      if (!recorded) record(res.statusCode, null).catch((err) => console.error('[api] could not record idempotency key:', err.message));
+      if (!recorded)
+        record(res.statusCode, null).catch((err: unknown) => console.error('[api] could not record idempotency key:', messageOf(err)));
     });
     next();
   };

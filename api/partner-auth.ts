@@ -44,17 +44,23 @@ export async function createApiKey(
 ): Promise<{ id: string; apiKey: string; createdAt: string }> {
   const id = randomUUID();
   const apiKey = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const { rows } = await db.query(
+  const { rows } = await db.query<{ created_at: Date }>(
     'INSERT INTO partner_api_keys (id, partner_id, key_hash, created_by) VALUES ($1, $2, $3, $4) RETURNING created_at',
     [id, partnerId, hashApiKey(apiKey), createdBy],
   );
-  return { id, apiKey, createdAt: (rows[0].created_at as Date).toISOString() };
+  return { id, apiKey, createdAt: rows[0].created_at.toISOString() };
+}
+
+/** A partner's API key that is not revoked. */
+interface LiveKeyRow {
+  id: string;
+  partner_id: string;
 }
 
 /** The live key with this value, or undefined (unknown, revoked, or not a plausible key at all). */
-async function findLiveKey(db: Db, apiKey: string): Promise<{ id: string; partner_id: string } | undefined> {
+async function findLiveKey(db: Db, apiKey: string): Promise<LiveKeyRow | undefined> {
   if (!apiKey || apiKey.length > MAX_KEY_LENGTH) return undefined;
-  const { rows } = await db.query('SELECT id, partner_id FROM partner_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
+  const { rows } = await db.query<LiveKeyRow>('SELECT id, partner_id FROM partner_api_keys WHERE key_hash = $1 AND revoked_at IS NULL', [
     hashApiKey(apiKey),
   ]);
   return rows[0];

@@ -1,8 +1,15 @@
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
 import type { ApiDeps } from './deps';
 import { HttpProblem, problems } from './problems';
+
+/** A client's hits in its current window. */
+interface RateLimitHitsRow {
+  hits: number;
+  window_start: Date;
+}
 
 /**
  * express-rate-limit's counter store over PostgreSQL, so a limit holds across API replicas: fixed windows on the
@@ -25,7 +32,7 @@ export class PostgresRateLimitStore implements Store {
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const {
       rows: [row],
-    } = await this.query(
+    } = await this.query<RateLimitHitsRow>(
       `SELECT hits, window_start FROM rate_limit_hits WHERE key = $1 AND window_start > now() - make_interval(secs => $2 / 1000.0)`,
       [this.prefix + key, this.windowMs],
     );
@@ -37,7 +44,7 @@ export class PostgresRateLimitStore implements Store {
     // A request that reaches the database after another replica opened the next window counts in that window.
     const {
       rows: [row],
-    } = await this.query(
+    } = await this.query<RateLimitHitsRow>(
       `INSERT INTO rate_limit_hits AS r (key, window_start, hits)
        VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) * 1000 / $2) * $2 / 1000.0), 1)
        ON CONFLICT (key) DO UPDATE SET
@@ -57,7 +64,7 @@ export class PostgresRateLimitStore implements Store {
     await this.query('DELETE FROM rate_limit_hits WHERE key = $1', [this.prefix + key]);
   }
 
-  private info(row: { hits: number; window_start: Date }): ClientRateLimitInfo {
+  private info(row: RateLimitHitsRow): ClientRateLimitInfo {
     return { totalHits: row.hits, resetTime: new Date(row.window_start.getTime() + this.windowMs) };
   }
 
@@ -70,9 +77,9 @@ export class PostgresRateLimitStore implements Store {
       .catch((err) => console.warn('[api] rate limit cleanup failed:', (err as Error).message));
   }
 
-  private async query(sql: string, params: unknown[]) {
+  private async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[]) {
     try {
-      return await this.db.query(sql, params);
+      return await this.db.query<R>(sql, params);
     } catch (err) {
       throw new StoreUnavailable(err);
     }

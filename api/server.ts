@@ -37,9 +37,8 @@ async function main() {
           .listen(config.metrics.port, () => console.log(`[api] metrics on port ${config.metrics.port}`));
   const stop = () => {
     metricsServer?.close();
-    server.close(async () => {
-      await Promise.allSettled([connection.close(), db.end()]);
-      process.exit(0);
+    server.close(() => {
+      void Promise.allSettled([connection.close(), db.end()]).then(() => process.exit(0));
     });
     server.closeAllConnections();
   };

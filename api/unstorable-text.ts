@@ -24,7 +24,11 @@ function findUnstorable(value: unknown, path: string, depth = 0): { field: strin
   if (value === null || typeof value !== 'object' || depth > 64) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const keyProblem = whyUnstorable(key);
-    if (keyProblem) return { field: `${path}.${key.replace(/[\u0000\ud800-\udfff]/g, '\ufffd')}`, message: `a key ${keyProblem}` };
+    if (keyProblem)
+      return {
+        field: `${path}.${key.replaceAll('\u0000', '\ufffd').replace(/[\ud800-\udfff]/g, '\ufffd')}`,
+        message: `a key ${keyProblem}`,
+      };
     const found = findUnstorable(item, `${path}.${key}`, depth + 1);
     if (found) return found;
   }

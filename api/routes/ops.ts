@@ -20,6 +20,12 @@ export const httpDuration = new client.Histogram({
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
 
+/** Why a check failed: its error's message. */
+function messageOf(failed: PromiseRejectedResult): string {
+  const reason: unknown = failed.reason;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
@@ -27,8 +33,8 @@ export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
   router.get('/readyz', async (_req, res) => {
     const [postgres, temporal] = await Promise.allSettled([withTimeout(pingDatabase(db), 2000), withTimeout(temporalHealth(), 2000)]);
     const checks = {
-      postgres: postgres.status === 'fulfilled' ? 'ok' : `down: ${postgres.reason.message}`,
-      temporal: temporal.status === 'fulfilled' ? 'ok' : `down: ${temporal.reason.message}`,
+      postgres: postgres.status === 'fulfilled' ? 'ok' : `down: ${messageOf(postgres)}`,
+      temporal: temporal.status === 'fulfilled' ? 'ok' : `down: ${messageOf(temporal)}`,
     };
     const ready = postgres.status === 'fulfilled' && temporal.status === 'fulfilled';
     if (!ready) res.set('Retry-After', String(RETRY_AFTER_SECONDS));

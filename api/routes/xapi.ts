@@ -44,6 +44,10 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** A statement as sent, every property kept (the schema has checked it is an object; it drops what it does not name). */
+const asSent = (statement: unknown): Record<string, unknown> =>
+  typeof statement === 'object' && statement !== null && !Array.isArray(statement) ? { ...statement } : {};
+
 export function xapiRoutes(deps: ApiDeps): Router {
   const router = Router();
   router.use('/xapi', (_req, res, next) => {
@@ -55,10 +59,11 @@ export function xapiRoutes(deps: ApiDeps): Router {
 
   router.post('/xapi/statements', ...guards, async (req, res) => {
     const partner = partnerOf(req);
-    const statements = Array.isArray(req.body) ? parse(xapiStatementBatch, req.body, 'body') : [parse(xapiStatement, req.body, 'body')];
-    const raw: Record<string, unknown>[] = Array.isArray(req.body) ? req.body : [req.body];
-    const prepared = statements.map((s, i) => prepareStatement(s, raw[i], s.id ?? randomUUID()));
-    await recordStatements(deps, partner, prepared, (i) => (Array.isArray(req.body) ? `body.${i}.timestamp` : 'body.timestamp'));
+    const body: unknown = req.body;
+    const statements = Array.isArray(body) ? parse(xapiStatementBatch, body, 'body') : [parse(xapiStatement, body, 'body')];
+    const raw: unknown[] = Array.isArray(body) ? body : [body];
+    const prepared = statements.map((s, i) => prepareStatement(s, asSent(raw[i]), s.id ?? randomUUID()));
+    await recordStatements(deps, partner, prepared, (i) => (Array.isArray(body) ? `body.${i}.timestamp` : 'body.timestamp'));
     res.status(200).json(prepared.map((p) => p.id));
   });
 
@@ -69,13 +74,14 @@ export function xapiRoutes(deps: ApiDeps): Router {
       throw problems.badRequest('PUT takes one statement; POST takes several', {
         errors: [{ field: 'body', message: 'must be one statement object' }],
       });
-    const s = parse(xapiStatement, req.body, 'body');
+    const body: unknown = req.body;
+    const s = parse(xapiStatement, body, 'body');
     if (s.id && s.id.toLowerCase() !== statementId.toLowerCase()) {
       throw problems.badRequest('the statement’s id differs from the statementId parameter', {
         errors: [{ field: 'body.id', message: 'must equal query.statementId' }],
       });
     }
-    await recordStatements(deps, partner, [prepareStatement(s, req.body, statementId)], () => 'body.timestamp');
+    await recordStatements(deps, partner, [prepareStatement(s, asSent(body), statementId)], () => 'body.timestamp');
     res.status(204).end();
   });
 
