@@ -15,6 +15,16 @@ export function newVerificationCode(): string {
 
 export const certificateFileKey = (certificateId: string) => `certificates/${certificateId}.pdf`;
 
+/** An enrollment's certificate as issued: what its PDF shows and where the PDF is kept. */
+interface IssuedCertificateRow {
+  id: string;
+  verification_code: string;
+  file_key: string;
+  completed_at: Date;
+  issued_at: Date;
+  partner_certificate_url: string | null;
+}
+
 export function createCertificateActivities({ db, files, publicBaseUrl }: ActivityDeps) {
   return {
     /**
@@ -28,7 +38,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING`,
         [id, r.enrollmentId, newVerificationCode(), certificateFileKey(id), r.completedAt, r.partnerCertificateUrl ?? null],
       );
-      const { rows } = await db.query(
+      const { rows } = await db.query<IssuedCertificateRow>(
         'SELECT id, verification_code, file_key, completed_at, issued_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1',
         [r.enrollmentId],
       );
@@ -46,7 +56,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
         partnerCertificateUrl: cert.partner_certificate_url,
       });
       await files.put(cert.file_key, pdf);
-      return { id: cert.id as string, verificationCode: cert.verification_code as string };
+      return { id: cert.id, verificationCode: cert.verification_code };
     },
   };
 }

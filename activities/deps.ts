@@ -39,8 +39,30 @@ export interface EnrollmentContext {
   launchUrlTemplate: string;
 }
 
+/** One enrollment joined with its program and the program's partner, as `loadEnrollmentContext` selects it. */
+interface EnrollmentContextRow {
+  id: string;
+  student_id: string;
+  student_name: string | null;
+  student_email: string | null;
+  funding_source: string;
+  created_at: Date;
+  launched_at: Date | null;
+  program_id: string;
+  title: string;
+  credential_type: string;
+  holder_id: string;
+  platform_bps: number;
+  holder_bps: number;
+  partner_bps: number;
+  partner_course_id: string | null;
+  partner_id: string;
+  partner_name: string;
+  launch_url_template: string;
+}
+
 export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promise<EnrollmentContext> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<EnrollmentContextRow>(
     `SELECT e.id, e.student_id, e.student_name, e.student_email, e.funding_source, e.created_at, e.launched_at,
             p.id AS program_id, p.title, p.credential_type, p.holder_id, p.platform_bps, p.holder_bps, p.partner_bps,
             p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template

@@ -38,6 +38,15 @@ export type OpenEnrollmentRequest = Pick<
   openedAt: string;
 };
 
+/** How an enrollment already recorded is funded: what a retried opening answers from. */
+interface EnrollmentFundingRow {
+  voucher_id: string | null;
+  voucher_cents: number;
+  /** Null on records written before co-pays existed: the whole price is due. */
+  amount_due_cents: number | null;
+  funding_source: string;
+}
+
 export function createEnrollmentActivities({ db }: ActivityDeps) {
   return {
     /**
@@ -49,7 +58,7 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
     async openEnrollmentRecord(r: OpenEnrollmentRequest): Promise<OpenedEnrollment> {
       try {
         return await inTransaction(db, async (client) => {
-          const existing = await client.query(
+          const existing = await client.query<EnrollmentFundingRow>(
             'SELECT voucher_id, voucher_cents, amount_due_cents, funding_source FROM enrollments WHERE id = $1',
             [r.enrollmentId],
           );
@@ -85,7 +94,7 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
             return { status, voucherId: voucher?.id, ...split };
           }
           const row = existing.rows[0];
-          const amountDueCents: number = row.amount_due_cents ?? r.priceCents;
+          const amountDueCents = row.amount_due_cents ?? r.priceCents;
           return {
             status: row.funding_source === 'self_pay' || amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch',
             voucherId: row.voucher_id ?? undefined,
@@ -101,7 +110,7 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
           rows: [open],
         } =
           constraint === 'enrollments_one_open_per_program_idx'
-            ? await db.query(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`, [
+            ? await db.query<{ id: string }>(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`, [
                 r.studentId,
                 r.programId,
                 OPEN_STATUSES,

@@ -23,7 +23,7 @@ async function sendOnce(
      VALUES ($1, $2, $3, $4, $5, $6, 'sending') ON CONFLICT (dedupe_key) DO NOTHING`,
     [fact.enrollmentId, fact.kind, fact.dedupeKey, messageId, email.to, email.subject],
   );
-  const { rows } = await db.query('SELECT status FROM emails_sent WHERE dedupe_key = $1', [fact.dedupeKey]);
+  const { rows } = await db.query<{ status: 'sending' | 'sent' }>('SELECT status FROM emails_sent WHERE dedupe_key = $1', [fact.dedupeKey]);
   if (rows[0]?.status === 'sent') return 'already_sent';
   await mailer.send({ ...email, messageId });
   await db.query(`UPDATE emails_sent SET status = 'sent', sent_at = now() WHERE dedupe_key = $1`, [fact.dedupeKey]);
@@ -35,11 +35,18 @@ function recipient(ctx: EnrollmentContext): string {
   return ctx.studentEmail;
 }
 
+/** Where an enrollment is, as the read model has it. */
+interface EnrollmentStageRow {
+  status: string;
+  launched_at: Date | null;
+  completed_at: Date | null;
+}
+
 /** The enrollment's stage from the read model, as the tutor is told it (no ids, no personal data). */
 async function nudgeFacts(db: Db, enrollmentId: string): Promise<EnrollmentFacts> {
   const [e, rejected] = await Promise.all([
-    db.query('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
-    db.query(
+    db.query<EnrollmentStageRow>('SELECT status, launched_at, completed_at FROM enrollments WHERE id = $1', [enrollmentId]),
+    db.query<{ reason: string | null }>(
       `SELECT reason FROM completion_submissions WHERE enrollment_id = $1 AND status = 'rejected' ORDER BY reviewed_at DESC NULLS LAST LIMIT 1`,
       [enrollmentId],
     ),

@@ -21,7 +21,28 @@ export interface PartnerRow extends PartnerRecord {
 const PARTNER_COLUMNS = `pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template, pa.api_base_url, pa.api_credential_env,
   pa.field_map, pa.poll_interval_seconds, pa.rate_limit_per_second`;
 
-const partnerRow = (r: Record<string, any>): PartnerRow => ({
+/** The columns of PARTNER_COLUMNS: one partner and its API settings. */
+interface PartnerColumnsRow {
+  partner_id: string;
+  partner_name: string;
+  launch_url_template: string;
+  api_base_url: string | null;
+  api_credential_env: string | null;
+  /** jsonb as stored; parseFieldMap validates it when the adapter is made. */
+  field_map: unknown;
+  poll_interval_seconds: number;
+  rate_limit_per_second: number;
+}
+
+/** An enrollment, its program's course id at the partner, and the partner (PARTNER_COLUMNS). */
+interface PartnerEnrollmentRow extends PartnerColumnsRow {
+  id: string;
+  partner_external_id: string | null;
+  program_id: string;
+  partner_course_id: string | null;
+}
+
+const partnerRow = (r: PartnerColumnsRow): PartnerRow => ({
   id: r.partner_id,
   name: r.partner_name,
   launchUrlTemplate: r.launch_url_template,
@@ -34,7 +55,9 @@ const partnerRow = (r: Record<string, any>): PartnerRow => ({
 
 /** The partners the platform polls (those with an API), each with its own task queue and rate limit. */
 export async function listPolledPartners(db: Db): Promise<PartnerRow[]> {
-  const { rows } = await db.query(`SELECT ${PARTNER_COLUMNS} FROM partners pa WHERE pa.api_base_url IS NOT NULL ORDER BY pa.id`);
+  const { rows } = await db.query<PartnerColumnsRow>(
+    `SELECT ${PARTNER_COLUMNS} FROM partners pa WHERE pa.api_base_url IS NOT NULL ORDER BY pa.id`,
+  );
   return rows.map(partnerRow);
 }
 
@@ -46,7 +69,7 @@ interface PartnerEnrollment {
 }
 
 async function loadPartnerEnrollment(db: Db, enrollmentId: string): Promise<PartnerEnrollment> {
-  const { rows } = await db.query(
+  const { rows } = await db.query<PartnerEnrollmentRow>(
     `SELECT e.id, e.partner_external_id, p.id AS program_id, p.partner_course_id, ${PARTNER_COLUMNS}
        FROM enrollments e JOIN programs p ON p.id = e.program_id JOIN partners pa ON pa.id = p.partner_id
       WHERE e.id = $1`,

@@ -2,6 +2,17 @@ import { insertPayment, type PaymentRecord } from '../db/records';
 import type { ActivityDeps } from './deps';
 import { loadEnrollmentContext } from './deps';
 
+/** An accepted payment of an enrollment, and its refund when one was recorded. */
+interface RefundablePaymentRow {
+  provider: string;
+  provider_ref: string;
+  currency: string;
+  /** The provider's refund id; null when no money moved (a voucher's refund) or before the refund. */
+  refund_ref: string | null;
+  /** Null until the payment's refund is recorded. */
+  refunded_cents: number | null;
+}
+
 export function createPaymentActivities({ db, payments, publicBaseUrl }: ActivityDeps) {
   const CHECKOUT_PROVIDERS = new Set(['stripe', 'simulated']);
   return {
@@ -31,7 +42,7 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
      * it that goes back to the voucher's funder (recorded; no money moves), the rest goes back to the student's card.
      */
     async refundPayment(r: { enrollmentId: string; amountCents: number; voucherCents?: number; reason?: string }) {
-      const { rows: paid } = await db.query(
+      const { rows: paid } = await db.query<RefundablePaymentRow>(
         `SELECT p.provider, p.provider_ref, p.currency, f.provider_ref AS refund_ref, f.amount_cents AS refunded_cents
            FROM payments p LEFT JOIN refunds f ON f.enrollment_id = p.enrollment_id AND f.provider = p.provider
           WHERE p.enrollment_id = $1 AND p.status = 'accepted' ORDER BY p.created_at`,
@@ -44,7 +55,7 @@ export function createPaymentActivities({ db, payments, publicBaseUrl }: Activit
       for (const p of paid) {
         const card = CHECKOUT_PROVIDERS.has(p.provider);
         const amountCents = card ? r.amountCents - voucherCents : voucherCents;
-        let ref: string | null = p.refund_ref;
+        let ref = p.refund_ref;
         if (p.refunded_cents === null) {
           ref =
             card && amountCents > 0

@@ -41,6 +41,32 @@ export interface TransferReversalOutcome {
 
 const PAID_PARTIES: readonly TransferParty[] = ['holder', 'partner'];
 
+/** How an enrollment was paid for, and whether it was refunded (or its shares reversed) since. */
+interface PaidEnrollmentRow {
+  /** Null when no payment was accepted. */
+  provider: string | null;
+  funding_source: string;
+  refunded: boolean;
+  reversed: boolean;
+}
+
+/** A paid party's share entry, its connected account, and the transfer already made for it (when one was). */
+type ShareEntryRow = {
+  party: TransferParty;
+  party_id: string;
+  amount_cents: number;
+  currency: string;
+  stripe_account_id: string | null;
+} & (
+  | { stripe_transfer_id: string; transferred_to: string; transferred_cents: number; transferred_currency: string }
+  | { stripe_transfer_id: null; transferred_to: null; transferred_cents: null; transferred_currency: null }
+);
+
+/** A transfer made to a party; its reversal's id and amount are written together with the `reversed` status. */
+type TransferRow = { party: TransferParty; stripe_transfer_id: string; amount_cents: number } & (
+  { status: 'created'; reversal_id: null; reversed_cents: null } | { status: 'reversed'; reversal_id: string; reversed_cents: number }
+);
+
 export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
   return {
     /** Splits what was collected among platform, holder and partner; one set of rows per enrollment, written at once. */
@@ -97,7 +123,7 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
       });
       const {
         rows: [paid],
-      } = await db.query(
+      } = await db.query<PaidEnrollmentRow>(
         `SELECT p.provider, e.funding_source,
                 EXISTS (SELECT 1 FROM refunds r WHERE r.enrollment_id = e.id) AS refunded,
                 EXISTS (SELECT 1 FROM ledger_entries l WHERE l.enrollment_id = e.id AND l.entry_type = 'reversal') AS reversed
@@ -110,7 +136,7 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
         return skipAll('not_stripe_payment');
       if (paid.refunded || paid.reversed) return skipAll('refunded');
 
-      const { rows } = await db.query(
+      const { rows } = await db.query<ShareEntryRow>(
         `SELECT l.party, l.party_id, l.amount_cents, l.currency, a.stripe_account_id,
                 t.stripe_transfer_id, t.destination AS transferred_to, t.amount_cents AS transferred_cents, t.currency AS transferred_currency
            FROM ledger_entries l
@@ -124,7 +150,7 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
 
       const result: TransferSharesResult = { transfers: [], skipped: [] };
       for (const row of rows) {
-        const party = row.party as TransferParty;
+        const party = row.party;
         if (row.stripe_transfer_id) {
           result.transfers.push({
             party,
@@ -179,14 +205,14 @@ export function createRevenueShareActivities({ db, payments }: ActivityDeps) {
      * transfer was made (vouchers, parties without an account, a withdrawal before completion).
      */
     async reverseTransfers({ enrollmentId }: { enrollmentId: string }): Promise<TransferReversalOutcome[]> {
-      const { rows } = await db.query(
+      const { rows } = await db.query<TransferRow>(
         `SELECT party, stripe_transfer_id, amount_cents, status, reversal_id, reversed_cents
            FROM transfers WHERE enrollment_id = $1 ORDER BY array_position($2::text[], party)`,
         [enrollmentId, PAID_PARTIES],
       );
       const outcomes: TransferReversalOutcome[] = [];
       for (const t of rows) {
-        const party = t.party as TransferParty;
+        const party = t.party;
         if (t.status === 'reversed') {
           outcomes.push({ party, transferId: t.stripe_transfer_id, reversalId: t.reversal_id, amountCents: t.reversed_cents });
           continue;

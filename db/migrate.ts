@@ -49,7 +49,7 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
         done.push(file);
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${file} failed: ${(err as Error).message}`);
+        throw new Error(`Migration ${file} failed: ${(err as Error).message}`, { cause: err });
       }
     }
     return done;

@@ -169,7 +169,9 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
 
   router.post('/v1/registrations/:registration/complete', (req: Request<{ registration: string }>, res) => {
     const isForm = req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
-    const parsed = completeBody.safeParse(isForm ? { score: req.body?.score || undefined } : (req.body ?? {}));
+    const body: unknown = req.body;
+    const formScore = isForm && typeof body === 'object' && body !== null && 'score' in body ? body.score : undefined;
+    const parsed = completeBody.safeParse(isForm ? { score: formScore || undefined } : (body ?? {}));
     if (!parsed.success) return error(res, 400, 'invalid_request', 'the body may have completedAt (ISO date-time) and score (0 to 100)');
     const r = registrations.get(req.params.registration);
     if (!r) return error(res, 404, 'not_found', `no registration ${req.params.registration}`);

@@ -174,13 +174,14 @@ const schema = z
 
 /** Why a CREDENTIAL_SIGNING_JWK value cannot sign credentials, or undefined when it can. */
 function signingJwkProblem(value: string): string | undefined {
-  let jwk: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    jwk = JSON.parse(value);
+    parsed = JSON.parse(value);
   } catch {
     return 'must be a JSON Web Key (JSON)';
   }
-  if (!jwk || typeof jwk !== 'object') return 'must be a JSON Web Key (JSON object)';
+  if (!parsed || typeof parsed !== 'object') return 'must be a JSON Web Key (JSON object)';
+  const jwk: { kty?: unknown; crv?: unknown; d?: unknown } = parsed;
   const supported = (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
   if (!supported) return 'must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
   if (typeof jwk.d !== 'string') return 'must be a private key (with "d")';

@@ -28,8 +28,8 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
       for (const line of lines) out.write(`${name.padEnd(8)}| ${line}\n`);
     });
   };
-  prefix(child.stdout!, process.stdout);
-  prefix(child.stderr!, process.stderr);
+  prefix(child.stdout, process.stdout);
+  prefix(child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);

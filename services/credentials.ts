@@ -14,6 +14,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { calculateJwkThumbprint, CompactSign, type JWK } from 'jose';
+import { z } from 'zod';
 import { statusListUrl, verificationUrl } from '../lib/certificate-links';
 import type { CredentialType } from '../lib/program-rules';
 
@@ -48,13 +49,16 @@ function algOf(jwk: Record<string, unknown>): SigningAlg {
   throw new Error('CREDENTIAL_SIGNING_JWK must be an EC P-256 or OKP Ed25519 private key');
 }
 
+/** The development key file's content: the private JWK this module wrote there. */
+const storedJwk = z.record(z.string(), z.unknown());
+
 /**
  * Development's key: generated once (ES256) and kept in DATA_DIR with mode 0600, so credentials issued earlier
  * keep verifying across restarts. Two processes racing to create it both end up with the one that was written.
  */
 async function developmentKey(file: string): Promise<Record<string, unknown>> {
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
+    return storedJwk.parse(JSON.parse(await fs.readFile(file, 'utf8')));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -62,10 +66,10 @@ async function developmentKey(file: string): Promise<Record<string, unknown>> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     await fs.writeFile(file, JSON.stringify(jwk), { flag: 'wx', mode: 0o600 });
-    return jwk as Record<string, unknown>;
+    return jwk;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return JSON.parse(await fs.readFile(file, 'utf8'));
+    return storedJwk.parse(JSON.parse(await fs.readFile(file, 'utf8')));
   }
 }
 

@@ -46,8 +46,8 @@ export interface PartnerRecord {
   apiBaseUrl?: string | null;
   /** Name of the environment variable that holds the bearer credential (the secret itself is never stored). */
   apiCredentialEnv?: string | null;
-  /** The `field_map` column: overrides of DEFAULT_FIELD_MAP. */
-  fieldMap?: Partial<FieldMap> | Record<string, unknown> | null;
+  /** The `field_map` column (any JSON as stored): overrides of DEFAULT_FIELD_MAP, validated by parseFieldMap. */
+  fieldMap?: unknown;
 }
 
 export interface PartnerAdapterOptions {
@@ -103,8 +103,8 @@ function fillTemplate(template: string, values: Record<string, string | undefine
 export function createTemplatePartnerAdapter(partner: PartnerRecord, publicBaseUrl: string): PartnerAdapter {
   return {
     partnerId: partner.id,
-    async launchUrl({ enrollmentId, courseId, externalId }) {
-      return fillTemplate(partner.launchUrlTemplate, { enrollmentId, courseId, externalId }, publicBaseUrl);
+    launchUrl({ enrollmentId, courseId, externalId }) {
+      return Promise.resolve(fillTemplate(partner.launchUrlTemplate, { enrollmentId, courseId, externalId }, publicBaseUrl));
     },
   };
 }
@@ -195,10 +195,11 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
     } catch (err) {
       // Read no further than the cap: a partner streaming hundreds of megabytes must not fill the worker's memory.
       if (err instanceof ResponseTooLargeError) throw garbage(partnerId, `an answer larger than ${maxAnswerBytes} bytes to ${what}`);
-      if (timeout.aborted) throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`);
+      if (timeout.aborted) throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`, { cause: err });
       if (signal?.aborted) throw err;
       throw new Error(
         `partner ${partnerId} could not be reached (${what}): ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+        { cause: err },
       );
     }
     if (res.status >= 500 || res.status === 408 || res.status === 429) {
@@ -230,7 +231,9 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
 
   function checkRegistration(answer: unknown, enrollmentId: string) {
     const echoed = pick(answer, fields.registration);
-    if (echoed !== undefined && echoed !== null && String(echoed) !== enrollmentId) {
+    // A registration is echoed as text (or a number); any other value is not ours.
+    const ours = (typeof echoed === 'string' || typeof echoed === 'number') && String(echoed) === enrollmentId;
+    if (echoed !== undefined && echoed !== null && !ours) {
       throw garbage(partnerId, `an answer about registration ${JSON.stringify(echoed)} when asked about ${enrollmentId}`);
     }
   }
@@ -250,7 +253,7 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
 
   return {
     partnerId,
-    launchUrl: template.launchUrl,
+    launchUrl: (launch) => template.launchUrl(launch),
 
     async register({ enrollmentId, courseId }, signal) {
       const answer = await call('POST', '/v1/registrations', { registration: enrollmentId, courseId }, timeouts.registerMs, signal);
@@ -276,7 +279,7 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
 
       const at = pick(answer, fields.completedAt);
       const ms = typeof at === 'string' && ISO_DATE.test(at.trim()) ? Date.parse(at.trim()) : NaN;
-      if (!Number.isFinite(ms))
+      if (typeof at !== 'string' || !Number.isFinite(ms))
         throw garbage(partnerId, `${fields.completedAt} is ${JSON.stringify(at) ?? 'missing'}, not an ISO 8601 date`);
       // The completion-date rule's future half (the workflow checks the launch half): such an answer is not believable.
       const future = completionDateProblem(new Date(ms).toISOString(), { now: Date.now() });

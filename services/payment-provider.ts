@@ -143,18 +143,21 @@ export function createStripePaymentProvider(stripe: Stripe): PaymentProvider {
 export function createSimulatedPaymentProvider(publicBaseUrl: string): PaymentProvider {
   return {
     name: 'simulated',
-    async createCheckout(r) {
-      return { providerRef: `simulated_${r.enrollmentId}`, checkoutUrl: `${publicBaseUrl}/checkout/simulated/${r.enrollmentId}` };
+    createCheckout(r) {
+      return Promise.resolve({
+        providerRef: `simulated_${r.enrollmentId}`,
+        checkoutUrl: `${publicBaseUrl}/checkout/simulated/${r.enrollmentId}`,
+      });
     },
-    async refund(r) {
-      return { refundRef: `simulated_refund_${r.enrollmentId}` };
+    refund(r) {
+      return Promise.resolve({ refundRef: `simulated_refund_${r.enrollmentId}` });
     },
     // The simulated checkout moves no money, so there is nothing to pay out or take back.
-    async createTransfer() {
-      return null;
+    createTransfer() {
+      return Promise.resolve(null);
     },
-    async reverseTransfer() {
-      return null;
+    reverseTransfer() {
+      return Promise.resolve(null);
     },
   };
 }

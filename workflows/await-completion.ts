@@ -126,7 +126,7 @@ class CompletionWait {
       // A partner that is down or answers garbage delays completion; it never fails the enrollment.
       enrollment.pollIntervalMs = Math.min(enrollment.pollIntervalMs! * 2, polling.maxIntervalMs);
     }
-    enrollment.nextPollAt = Date.now() + enrollment.pollIntervalMs!;
+    enrollment.nextPollAt = Date.now() + enrollment.pollIntervalMs;
   }
 
   // ── sleeping until something changes ────────────────────────────────────────────────────────────────

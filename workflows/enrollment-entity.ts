@@ -167,12 +167,12 @@ export class Enrollment {
     setHandler(openEnrollmentUpdate, () => this.answerOpening());
     setHandler(paymentConfirmedSignal, (p) => this.takePayment(p));
     setHandler(launchUpdate, () => this.launch(), { validator: () => this.mayLaunch() });
-    setHandler(submitEvidenceUpdate, (s) => this.submitEvidence(s), { validator: (s) => this.maySubmitEvidence(s) });
+    setHandler(submitEvidenceUpdate, (s) => this.submitEvidence(s), { validator: (s: EvidenceSubmission) => this.maySubmitEvidence(s) });
     const reviewable = ({ submissionId }: SubmissionReview) => void this.pendingSubmission(submissionId);
     setHandler(approveSubmissionUpdate, (r) => this.approveSubmission(r), { validator: reviewable });
     setHandler(rejectSubmissionUpdate, (r) => this.rejectSubmission(r), { validator: reviewable });
-    setHandler(markCompleteUpdate, (m) => this.markComplete(m), { validator: (m) => this.mayMarkComplete(m) });
-    setHandler(reportCompletionUpdate, (r) => this.applyReport(r), { validator: (r) => this.mayReport(r) });
+    setHandler(markCompleteUpdate, (m) => this.markComplete(m), { validator: (m: MarkComplete) => this.mayMarkComplete(m) });
+    setHandler(reportCompletionUpdate, (r) => this.applyReport(r), { validator: (r: CompletionReport) => this.mayReport(r) });
     setHandler(withdrawUpdate, (w) => this.withdraw(w), { validator: (_w: WithdrawRequest) => this.mayWithdraw() });
   }
 
@@ -398,7 +398,7 @@ export class Enrollment {
           // A withdrawal while the checkout was opening has the last word.
           return state.status === 'pending_payment' ? this.moveTo('pending_payment') : undefined;
         },
-        async (err) => {
+        async (err: Error) => {
           await local.discardEnrollmentRecord({ enrollmentId });
           throw ApplicationFailure.nonRetryable(
             `the payment provider did not answer: ${err.message}`,
@@ -472,7 +472,7 @@ export class Enrollment {
         state.launchedAt = nowIso();
         if (state.status === 'ready_to_launch') await this.moveTo('in_progress');
       },
-      (err) => {
+      (err: Error) => {
         this.launching = undefined; // let the student try again
         throw ApplicationFailure.nonRetryable(`the partner did not answer: ${err.message}`, FailureType.partnerUnavailable);
       },
