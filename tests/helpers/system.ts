@@ -72,7 +72,7 @@ export async function startSystem(
 
   // The dev server's inner services take ports of their own choosing; one of a dev server started at the same time by
   // another test file can take a port chosen here, and this one then exits at once. It is started again on new ports.
-  let temporalAddress = '';
+  let temporalAddress: string;
   for (let attempt = 1; ; attempt++) {
     const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
     temporalAddress = `127.0.0.1:${temporalPort}`;
