@@ -29,6 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { z } from 'zod';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
@@ -66,6 +67,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** What the API answers, as far as the benchmark reads it. */
+const Created = z.object({ enrollmentId: z.string() });
+const SelfPaidCreated = Created.extend({ checkoutUrl: z.string() });
+const Submitted = z.object({ submissionId: z.string() });
+
 /** autocannon at a fixed overall rate, one request per entry of `bodies` (or of `paths`). */
 type MakeRequest = (i: number) => { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
 
@@ -101,7 +107,7 @@ async function autocannonRun(base: string, name: string, make: MakeRequest, rate
       {
         method: first.method,
         path: first.path,
-        setupRequest: (req: any) => {
+        setupRequest: (req: autocannon.Request) => {
           const r = make(i++ % count);
           return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body };
         },
@@ -109,9 +115,9 @@ async function autocannonRun(base: string, name: string, make: MakeRequest, rate
           statuses[status] = (statuses[status] ?? 0) + 1;
           if ((status < 200 || status >= 400) && !firstError) firstError = `HTTP ${status} ${String(body).slice(0, 200)}`;
         },
-      } as any,
+      },
     ],
-  } as any);
+  });
   const ok = Object.entries(statuses)
     .filter(([s]) => Number(s) < 400)
     .reduce((s, [, n]) => s + n, 0);
@@ -175,7 +181,7 @@ async function fixedRate(name: string, rate: number, call: (i: number) => Promis
 
 /** `fn(0…count-1)`, 20 at a time, results in index order (preparing what a run needs). */
 async function prepareEach<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
+  const out = new Array<T>(count);
   let next = 0;
   await Promise.all(
     Array.from({ length: 20 }, async () => {
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
   const request = httpClient(system.baseUrl);
   const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; prepareUploadsMs: number; rows: Row[] }[] =
     [];
-  const expectStatus = <R extends { status: number; body: any }>(what: string, res: R, status: number): R => {
+  const expectStatus = <R extends { status: number; body: unknown }>(what: string, res: R, status: number): R => {
     if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
     return res;
   };
@@ -267,7 +273,8 @@ async function main(): Promise<void> {
           await request('POST', '/api/enrollments', { token: s.token, json: { programId: DEMO.id, fundingSource: 'self_pay' } }),
           201,
         );
-        return { enrollmentId: res.body.enrollmentId as string, sessionId: new URL(res.body.checkoutUrl).pathname.split('/').at(-1)! };
+        const { enrollmentId, checkoutUrl } = SelfPaidCreated.parse(res.body);
+        return { enrollmentId, sessionId: new URL(checkoutUrl).pathname.split('/').at(-1)! };
       });
       const prepareSelfPaidMs = round(performance.now() - tPrep, 0);
       const webhooks = pendingPay.map((p) =>
@@ -299,16 +306,17 @@ async function main(): Promise<void> {
           }),
           201,
         );
-        expectStatus('launch', await request('GET', `/api/enrollments/${made.body.enrollmentId}/launch`, { token: s.token }), 302);
+        const { enrollmentId } = Created.parse(made.body);
+        expectStatus('launch', await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: s.token }), 302);
         const uploaded = expectStatus(
           'upload',
-          await request('POST', `/api/enrollments/${made.body.enrollmentId}/completion-submissions`, {
+          await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
             token: s.token,
             body: evidenceForm(evidence, 'certificate.pdf', new Date().toISOString().slice(0, 10)),
           }),
           202,
         );
-        return uploaded.body.submissionId as string;
+        return Submitted.parse(uploaded.body).submissionId;
       });
       const prepareUploadsMs = round(performance.now() - tPrepApprove, 0);
       await closingDrained();
@@ -334,7 +342,7 @@ async function main(): Promise<void> {
 
       // The bare calls, against the same server, with a worker of their own in another process.
       const skeletonWorker = await startSkeletonWorker(system.temporalAddress, QUEUE, 'latency');
-      const bare: Record<'start' | 'signal' | 'update' | 'query', Latency> = {} as any;
+      const bare = {} as Record<'start' | 'signal' | 'update' | 'query', Latency>;
       const workflowId = (i: number) => `bench-latency-${tag}-${i}`;
       try {
         const startOne = (id: string) =>

@@ -61,7 +61,7 @@ export async function startApp(db: Pool): Promise<BenchApp> {
     files: createLocalFileStore(path.join(config.dataDir, 'files')),
     enrollments: {} as EnrollmentClient,
     authenticate: createAuthenticator(config.jwt),
-    temporalHealth: async () => undefined,
+    temporalHealth: () => Promise.resolve(undefined),
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -156,7 +156,7 @@ export async function startSkeletonWorker(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('ready')) resolve();
     });

@@ -8,14 +8,93 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { RESULTS_DIR } from './harness';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+// ---------- Result files ----------
+
+/** What JSON.parse can return; a result file is one JSON object (copied as is into <date>.json, shown generically). */
+type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+interface JsonObject {
+  [key: string]: JsonValue | undefined;
+}
 type Leaf = [string, number | string | boolean];
+
+const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A measured figure: NaN (no samples) is written to JSON as null. */
+const Measure = z.number().nullable();
+const Machine = z.object({ cpus: z.number(), cpuModel: z.string(), memoryGb: z.number(), node: z.string() });
+const LifecycleRun = z.object({
+  completed: Measure.optional(),
+  failed: Measure.optional(),
+  perSecond: Measure.optional(),
+  p50Ms: Measure.optional(),
+  p99Ms: Measure.optional(),
+  maxMs: Measure.optional(),
+});
+const Lifecycle = z.object({
+  settings: z.object({ enrollments: z.number().optional(), concurrency: z.number().optional() }).nullish(),
+  platform: LifecycleRun.nullish(),
+  skeleton: LifecycleRun.nullish(),
+  ratio: z.object({ throughput: Measure, p50: Measure, p99: Measure }).nullish(),
+  history: z
+    .record(
+      z.string(),
+      z.object({
+        events: z.number(),
+        bytes: z.number(),
+        activities: z.number().optional(),
+        localActivities: z.number().optional(),
+        signals: z.number().optional(),
+        updates: z.number().optional(),
+        timers: z.number().optional(),
+      }),
+    )
+    .nullish(),
+});
+const WioaExport = z.object({
+  generatedEnrollments: z.number().optional(),
+  exportedRows: Measure.optional(),
+  seconds: Measure.optional(),
+  rowsPerSecond: Measure,
+  peakRssMiB: Measure,
+  peakHeapUsedMiB: Measure,
+});
+const RevenueExportRun = z.object({
+  format: z.string(),
+  entries: Measure.optional(),
+  seconds: Measure.optional(),
+  entriesPerSecond: Measure,
+  ttfbMs: Measure.optional(),
+  peakRssMiB: Measure,
+  peakHeapUsedMiB: Measure,
+});
+const RevenueExport = z.object({
+  generatedEnrollments: z.number().optional(),
+  runs: z.object({ json: RevenueExportRun.nullish(), csv: RevenueExportRun.nullish() }).nullish(),
+});
+const LatencyFigures = z.object({ achievedRate: Measure.optional(), p50Ms: Measure, p99Ms: Measure });
+const ApiLatency = z.object({
+  runs: z.array(
+    z.object({
+      ratePerSecond: z.number(),
+      rows: z
+        .array(z.object({ endpoint: z.string(), call: z.string().optional(), platform: LatencyFigures, bare: LatencyFigures }))
+        .nullish(),
+    }),
+  ),
+});
+type Machine = z.infer<typeof Machine>;
+type Lifecycle = z.infer<typeof Lifecycle>;
+type WioaExport = z.infer<typeof WioaExport>;
+type RevenueExport = z.infer<typeof RevenueExport>;
+type ApiLatency = z.infer<typeof ApiLatency>;
 
 const FILE = /^([a-z0-9-]+?)-(\d{4}-\d{2}-\d{2})\.json$/;
 
-function latestResults(): { date: string; results: Map<string, Json> } {
+/** The result files of the latest date, by benchmark name (sorted), each one JSON object as written. */
+function latestResults(): { date: string; results: Map<string, JsonObject> } {
   const files = readdirSync(RESULTS_DIR)
     .map((f) => FILE.exec(f))
     .filter((m): m is RegExpExecArray => !!m && m[1] !== 'summary');
@@ -24,30 +103,44 @@ function latestResults(): { date: string; results: Map<string, Json> } {
     .map((m) => m[2])
     .sort()
     .at(-1)!;
-  const results = new Map<string, Json>();
+  const results = new Map<string, JsonObject>();
   for (const m of files.filter((f) => f[2] === date).sort((a, b) => a[1].localeCompare(b[1]))) {
-    results.set(m[1], JSON.parse(readFileSync(path.join(RESULTS_DIR, m[0]), 'utf8')));
+    const file = path.join(RESULTS_DIR, m[0]);
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!isJsonObject(parsed)) throw new Error(`${file}: not a JSON object`);
+    results.set(m[1], parsed);
   }
   return { date, results };
 }
 
-function flatten(value: Json, prefix = ''): Leaf[] {
+/** The typed view of a known benchmark's (or machine's) figures; the raw object stays what is written and shown generically. */
+function typed<S extends z.ZodType>(schema: S, value: JsonValue | undefined, what: string): z.infer<S> | undefined {
+  if (value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`bench results, ${what}: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+function flatten(value: JsonValue | undefined, prefix = ''): Leaf[] {
   if (value === null || value === undefined) return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => flatten(v, `${prefix}[${i}]`));
   if (typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
   return [[prefix, value]];
 }
 
+/** What a table cell or a bar's figure can be. */
+type Cell = number | string | boolean | null | undefined;
+
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-const fmt = (v: unknown) =>
+const fmt = (v: Cell) =>
   typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(+v.toFixed(3))) : v === undefined ? '–' : String(v);
-const row = (cells: unknown[]) => `| ${cells.map(fmt).join(' | ')} |`;
-const table = (head: string[], rows: unknown[][], align = head.map((_, i) => (i === 0 ? '---' : '---:'))) =>
+const row = (cells: Cell[]) => `| ${cells.map(fmt).join(' | ')} |`;
+const table = (head: string[], rows: Cell[][], align = head.map((_, i) => (i === 0 ? '---' : '---:'))) =>
   [row(head), `| ${align.join(' | ')} |`, ...rows.map(row)].join('\n');
 
 // ---------- Markdown ----------
 
-function lifecycleMd(r: Json): string {
+function lifecycleMd(r: Lifecycle): string {
   const runs = [
     ['platform (HTTP, worker, API, Postgres)', r.platform],
     ['bare Temporal skeleton', r.skeleton],
@@ -60,24 +153,14 @@ function lifecycleMd(r: Json): string {
   const history = r.history
     ? `\n\n${table(
         ['history (one happy path)', 'events', 'bytes', 'activities', 'local activities', 'signals', 'updates', 'timers'],
-        Object.entries(r.history as Record<string, Json>).map(([k, h]) => [
-          k,
-          h.events,
-          h.bytes,
-          h.activities,
-          h.localActivities,
-          h.signals,
-          h.updates,
-          h.timers,
-        ]),
+        Object.entries(r.history).map(([k, h]) => [k, h.events, h.bytes, h.activities, h.localActivities, h.signals, h.updates, h.timers]),
       )}`
     : '';
   return `${r.settings?.enrollments ?? '?'} enrollments, ${r.settings?.concurrency ?? '?'} in flight.\n\n${main}${ratio}${history}`;
 }
 
-function exportsMd(results: Map<string, Json>): string | undefined {
-  const rows: unknown[][] = [];
-  const w = results.get('wioa-export');
+function exportsMd(w: WioaExport | undefined, r: RevenueExport | undefined): string | undefined {
+  const rows: Cell[][] = [];
   if (w)
     rows.push([
       'WIOA PIRL (CSV, streamed)',
@@ -89,11 +172,10 @@ function exportsMd(results: Map<string, Json>): string | undefined {
       w.peakRssMiB,
       w.peakHeapUsedMiB,
     ]);
-  const r = results.get('revenue-export');
-  for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
+  for (const x of revenueRuns(r)) {
     rows.push([
       `revenue share (${x.format.toUpperCase()}, streamed)`,
-      r.generatedEnrollments,
+      r?.generatedEnrollments,
       x.entries,
       x.seconds,
       x.entriesPerSecond,
@@ -106,9 +188,14 @@ function exportsMd(results: Map<string, Json>): string | undefined {
   return table(['export', 'enrollments', 'rows', 'seconds', 'rows/s', 'first byte ms', 'peak RSS MiB', 'peak heap MiB'], rows);
 }
 
-function apiLatencyMd(r: Json): string {
-  const rows = (r.runs ?? []).flatMap((run: Json) =>
-    (run.rows ?? []).map((x: Json) => [
+/** The revenue export's JSON and CSV runs, those that are there. */
+function revenueRuns(r: RevenueExport | undefined) {
+  return r ? [r.runs?.json, r.runs?.csv].filter((x) => !!x) : [];
+}
+
+function apiLatencyMd(r: ApiLatency): string {
+  const rows = r.runs.flatMap((run) =>
+    (run.rows ?? []).map((x) => [
       `${x.endpoint} @ ${run.ratePerSecond}/s`,
       x.platform.achievedRate,
       x.platform.p50Ms,
@@ -121,18 +208,18 @@ function apiLatencyMd(r: Json): string {
   return `Open loop, latency from when each request was due.\n\n${table(['endpoint @ set rate', 'achieved /s', 'p50 ms', 'p99 ms', 'bare call', 'bare p50 ms', 'bare p99 ms'], rows)}`;
 }
 
-function apiLatencyPanels(r: Json): Panel[] {
-  return (r.runs ?? []).map((run: Json) => ({
+function apiLatencyPanels(r: ApiLatency): Panel[] {
+  return r.runs.map((run) => ({
     title: `API latency at ${run.ratePerSecond} requests/s (open loop)`,
     unit: 'ms p50 / p99 (lower is better)',
-    bars: (run.rows ?? []).flatMap((x: Json) => [
+    bars: (run.rows ?? []).flatMap((x) => [
       { label: `${x.endpoint} p50`, value: x.platform.p50Ms, color: C.p50, text: `${fmt(x.platform.p50Ms)} (bare ${fmt(x.bare.p50Ms)})` },
       { label: `${x.endpoint} p99`, value: x.platform.p99Ms, color: C.p99, text: `${fmt(x.platform.p99Ms)} (bare ${fmt(x.bare.p99Ms)})` },
     ]),
   }));
 }
 
-function genericMd(r: Json): string {
+function genericMd(r: JsonObject): string {
   const leaves = flatten({ ...r, machine: undefined, date: undefined, benchmark: undefined }).filter(
     ([, v]) => typeof v !== 'string' || v.length < 120,
   );
@@ -147,7 +234,8 @@ function genericMd(r: Json): string {
 
 interface Bar {
   label: string;
-  value: number;
+  /** null (a NaN measure) draws as 0 and reads "null" */
+  value: number | null;
   color: string;
   text?: string;
 }
@@ -171,38 +259,41 @@ const C = {
 };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-function lifecyclePanels(r: Json): Panel[] {
+function lifecyclePanels(r: Lifecycle): Panel[] {
   const p = r.platform ?? {};
   const s = r.skeleton ?? {};
   const panels: Panel[] = [];
-  if (num(p.perSecond) !== undefined && num(s.perSecond) !== undefined) {
+  const platformPerSecond = num(p.perSecond);
+  const skeletonPerSecond = num(s.perSecond);
+  if (platformPerSecond !== undefined && skeletonPerSecond !== undefined) {
     panels.push({
       title: `Lifecycle throughput (${r.settings?.enrollments ?? '?'} enrollments to closed)`,
       unit: 'enrollments/s',
       bars: [
-        { label: 'platform', value: p.perSecond, color: C.platform },
-        { label: 'bare Temporal', value: s.perSecond, color: C.bare },
+        { label: 'platform', value: platformPerSecond, color: C.platform },
+        { label: 'bare Temporal', value: skeletonPerSecond, color: C.bare },
       ],
       note: r.ratio ? `platform / bare: ×${r.ratio.throughput}` : undefined,
     });
   }
   if (num(p.p50Ms) !== undefined) {
+    const bars = [
+      { label: 'platform p50', value: num(p.p50Ms), color: C.p50 },
+      { label: 'bare Temporal p50', value: num(s.p50Ms), color: C.bare },
+      { label: 'platform p99', value: num(p.p99Ms), color: C.p99 },
+      { label: 'bare Temporal p99', value: num(s.p99Ms), color: C.bare },
+    ];
     panels.push({
       title: 'Time to close',
       unit: 'ms (lower is better)',
-      bars: [
-        { label: 'platform p50', value: p.p50Ms, color: C.p50 },
-        { label: 'bare Temporal p50', value: s.p50Ms, color: C.bare },
-        { label: 'platform p99', value: p.p99Ms, color: C.p99 },
-        { label: 'bare Temporal p99', value: s.p99Ms, color: C.bare },
-      ].filter((b) => num(b.value) !== undefined),
+      bars: bars.filter((b): b is Bar & { value: number } => b.value !== undefined),
     });
   }
   if (r.history) {
     panels.push({
       title: 'History of one happy-path enrollment',
       unit: 'events',
-      bars: Object.entries(r.history as Record<string, Json>).map(([k, h], i) => ({
+      bars: Object.entries(r.history).map(([k, h], i) => ({
         label: k,
         value: h.events,
         color: [C.a, C.b, C.c][i % 3],
@@ -213,16 +304,14 @@ function lifecyclePanels(r: Json): Panel[] {
   return panels;
 }
 
-function exportPanels(results: Map<string, Json>): Panel[] {
+function exportPanels(w: WioaExport | undefined, r: RevenueExport | undefined): Panel[] {
   const speed: Bar[] = [];
   const memory: Bar[] = [];
-  const w = results.get('wioa-export');
   if (w) {
     speed.push({ label: 'WIOA PIRL CSV', value: w.rowsPerSecond, color: C.a });
     memory.push({ label: 'WIOA PIRL CSV', value: w.peakRssMiB, color: C.rss, text: `${w.peakRssMiB} RSS / ${w.peakHeapUsedMiB} heap` });
   }
-  const r = results.get('revenue-export');
-  for (const x of r ? [r.runs?.json, r.runs?.csv].filter(Boolean) : []) {
+  for (const x of revenueRuns(r)) {
     speed.push({ label: `revenue share ${x.format.toUpperCase()}`, value: x.entriesPerSecond, color: x.format === 'json' ? C.b : C.c });
     memory.push({
       label: `revenue share ${x.format.toUpperCase()}`,
@@ -239,7 +328,7 @@ function exportPanels(results: Map<string, Json>): Panel[] {
 }
 
 /** Unknown schema: latency pairs (…p50… / …p99…) or memory figures (…rss…, …MiB…, …MB…), whichever are there. */
-function genericPanels(name: string, r: Json): Panel[] {
+function genericPanels(name: string, r: JsonObject): Panel[] {
   const leaves = flatten({ ...r, machine: undefined, settings: undefined }).filter((l): l is [string, number] => typeof l[1] === 'number');
   const latency = leaves.filter(([k]) => /p(50|99)/i.test(k.split('.').at(-1)!));
   if (latency.length) {
@@ -257,7 +346,7 @@ function genericPanels(name: string, r: Json): Panel[] {
   return [];
 }
 
-function svg(date: string, machine: Json, panels: Panel[]): string {
+function svg(date: string, machine: Machine | undefined, panels: Panel[]): string {
   const W = 820;
   const LABEL = 230;
   const BAR = 400;
@@ -265,12 +354,12 @@ function svg(date: string, machine: Json, panels: Panel[]): string {
   const parts: string[] = [];
   let y = 78;
   for (const p of panels) {
-    const max = Math.max(...p.bars.map((b) => b.value), 1e-9);
+    const max = Math.max(...p.bars.map((b) => b.value ?? 0), 1e-9);
     parts.push(`<text x="24" y="${y}" class="h">${esc(p.title)}</text>`);
     parts.push(`<text x="${W - 24}" y="${y}" class="u" text-anchor="end">${esc(p.unit)}</text>`);
     y += 12;
     for (const b of p.bars) {
-      const w = Math.max(1, (b.value / max) * BAR);
+      const w = Math.max(1, ((b.value ?? 0) / max) * BAR);
       parts.push(
         `<text x="${LABEL - 8}" y="${y + 15}" class="l" text-anchor="end">${esc(b.label.length > 34 ? `…${b.label.slice(-33)}` : b.label)}</text>`,
       );
@@ -300,8 +389,14 @@ function main(): void {
   const { date, results } = latestResults();
   const sections: string[] = [`# Benchmarks, ${date}`];
   const panels: Panel[] = [];
-  const lifecycle = results.get('lifecycle');
-  const machine = lifecycle?.machine ?? results.get('revenue-export')?.machine;
+  const lifecycle = typed(Lifecycle, results.get('lifecycle'), 'lifecycle');
+  const wioa = typed(WioaExport, results.get('wioa-export'), 'wioa-export');
+  const revenue = typed(RevenueExport, results.get('revenue-export'), 'revenue-export');
+  const latencyRaw = results.get('api-latency');
+  const latency = latencyRaw?.runs ? typed(ApiLatency, latencyRaw, 'api-latency') : undefined;
+  // As read (written as is into <date>.json); the figures below are its typed view.
+  const machineRaw = results.get('lifecycle')?.machine ?? results.get('revenue-export')?.machine;
+  const machine = typed(Machine, machineRaw ?? undefined, 'machine');
   if (machine)
     sections.push(
       `${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}. One run each; figures are disturbed by anything else running on the machine.`,
@@ -310,13 +405,12 @@ function main(): void {
     sections.push(`## Lifecycle: platform vs bare Temporal\n\n${lifecycleMd(lifecycle)}`);
     panels.push(...lifecyclePanels(lifecycle));
   }
-  const exp = exportsMd(results);
+  const exp = exportsMd(wioa, revenue);
   if (exp) {
     sections.push(`## Report exports\n\n${exp}`);
-    panels.push(...exportPanels(results));
+    panels.push(...exportPanels(wioa, revenue));
   }
-  const latency = results.get('api-latency');
-  if (latency?.runs) {
+  if (latency) {
     sections.push(`## API latency\n\n${apiLatencyMd(latency)}`);
     panels.push(...apiLatencyPanels(latency));
   }
@@ -326,7 +420,7 @@ function main(): void {
     panels.push(...genericPanels(name, r));
   }
   const all = path.join(RESULTS_DIR, `${date}.json`);
-  writeFileSync(all, `${JSON.stringify({ date, machine, benchmarks: Object.fromEntries(results) }, null, 2)}\n`);
+  writeFileSync(all, `${JSON.stringify({ date, machine: machineRaw, benchmarks: Object.fromEntries(results) }, null, 2)}\n`);
   const md = path.join(RESULTS_DIR, `summary-${date}.md`);
   const chart = path.join(RESULTS_DIR, `summary-${date}.svg`);
   writeFileSync(md, `${sections.join('\n\n')}\n\n![chart](summary-${date}.svg)\n`);

@@ -50,7 +50,9 @@ async function exportOnce(app: BenchApp, format: 'json' | 'csv'): Promise<Format
   let bytes = 0;
   let tail = '';
   const decoder = new TextDecoder();
-  for await (const chunk of res.body) {
+  // The web stream's iterator is typed any in @types/node 20; its chunks are bytes.
+  const body: AsyncIterable<Uint8Array> = res.body;
+  for await (const chunk of body) {
     bytes += chunk.byteLength;
     const text = tail + decoder.decode(chunk, { stream: true });
     for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) hits += 1;

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
       let failing = 0;
       let tail = '';
       const decoder = new TextDecoder();
-      for await (const chunk of res.body) {
+      // The web stream's iterator is typed any in @types/node 20; its chunks are bytes.
+      const body: AsyncIterable<Uint8Array> = res.body;
+      for await (const chunk of body) {
         bytes += chunk.byteLength;
         const text = tail + decoder.decode(chunk, { stream: true });
         const parts = text.split('\r\n');

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue,
     workflowBundle,
-    activities: { noop: async () => undefined },
+    activities: { noop: () => Promise.resolve(undefined) },
   });
   const running = worker.run();
   console.log('ready');

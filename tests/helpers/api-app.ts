@@ -59,7 +59,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
       files,
       enrollments,
       authenticate: createAuthenticator(config.jwt),
-      temporalHealth: async () => ({}),
+      temporalHealth: () => Promise.resolve({}),
       tutor: undefined,
     }),
   );
@@ -97,7 +97,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
     ) {
       const {
         rows: [e],
-      } = await db.query('SELECT status_seq FROM enrollments WHERE id = $1', [enrollmentId]);
+      } = await db.query<{ status_seq: number }>('SELECT status_seq FROM enrollments WHERE id = $1', [enrollmentId]);
       await activities.recordEnrollmentStatus({ enrollmentId, seq: e.status_seq + 1, status, at: new Date().toISOString(), ...facts });
     },
     async close() {

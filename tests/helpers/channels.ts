@@ -12,8 +12,16 @@ export const VERBS = {
   experienced: 'http://adlnet.gov/expapi/verbs/experienced',
 } as const;
 
+/** An xAPI statement as the tests send it: the fields they read back, and whatever `extra` adds. */
+export interface Statement {
+  [field: string]: unknown;
+  id?: string;
+  timestamp: string;
+  context: { registration: string };
+}
+
 /** A well-formed xAPI 1.0.3 statement about one registration (enrollment). */
-export function statement(registration: string, verb: string, extra: Record<string, unknown> = {}): Record<string, any> {
+export function statement(registration: string, verb: string, extra: Record<string, unknown> = {}): Statement {
   return {
     actor: {
       objectType: 'Agent',

@@ -12,32 +12,35 @@ export interface Call {
 export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
   const calls: Call[] = [];
   const base: EnrollmentActivities = {
-    recordEnrollmentStatus: async () => undefined,
+    recordEnrollmentStatus: () => Promise.resolve(undefined),
     // Like the database: a funded enrollment's voucher covers the whole price unless a test says otherwise.
-    openEnrollmentRecord: async (r) =>
-      r.fundingSource === 'self_pay'
-        ? { status: 'pending_payment', voucherCents: 0, amountDueCents: r.priceCents }
-        : { status: 'ready_to_launch', voucherId: `voucher-${r.voucherNumber}`, voucherCents: r.priceCents, amountDueCents: 0 },
-    discardEnrollmentRecord: async () => undefined,
-    releaseVoucher: async () => undefined,
-    openCheckout: async (r) => ({ providerRef: `cs_test_${r.enrollmentId}`, checkoutUrl: `https://checkout.test/${r.enrollmentId}` }),
-    recordPayment: async () => undefined,
-    launchAtPartner: async ({ enrollmentId }) => ({ launchUrl: `https://partner.test/launch/${enrollmentId}` }),
-    checkPartnerCompletion: async () => ({ completed: false as const }),
-    recordSubmission: async () => undefined,
-    recordSubmissionReview: async () => undefined,
-    issueCertificate: async ({ enrollmentId }) => ({ id: `cert-${enrollmentId}`, verificationCode: 'TEST-CODE-0001' }),
-    sendCompletionEmail: async () => 'sent' as const,
-    sendSubmissionRejectedEmail: async () => 'sent' as const,
-    recordWioaOutcome: async () => undefined,
-    recordRevenueShare: async ({ basisCents }) => ({ platform: basisCents, holder: 0, partner: 0 }),
-    reverseRevenueShare: async () => 0,
-    transferShares: async () => ({ transfers: [], skipped: [] }),
-    reverseTransfers: async () => [],
-    recordCompletionEvidence: async () => undefined,
-    sendNudgeEmail: async () => 'sent' as const,
-    recordWioaExit: async () => undefined,
-    refundPayment: async ({ amountCents }) => ({ refundRef: 'refund-test', amountCents }),
+    openEnrollmentRecord: (r) =>
+      Promise.resolve(
+        r.fundingSource === 'self_pay'
+          ? { status: 'pending_payment', voucherCents: 0, amountDueCents: r.priceCents }
+          : { status: 'ready_to_launch', voucherId: `voucher-${r.voucherNumber}`, voucherCents: r.priceCents, amountDueCents: 0 },
+      ),
+    discardEnrollmentRecord: () => Promise.resolve(undefined),
+    releaseVoucher: () => Promise.resolve(undefined),
+    openCheckout: (r) =>
+      Promise.resolve({ providerRef: `cs_test_${r.enrollmentId}`, checkoutUrl: `https://checkout.test/${r.enrollmentId}` }),
+    recordPayment: () => Promise.resolve(undefined),
+    launchAtPartner: ({ enrollmentId }) => Promise.resolve({ launchUrl: `https://partner.test/launch/${enrollmentId}` }),
+    checkPartnerCompletion: () => Promise.resolve({ completed: false as const }),
+    recordSubmission: () => Promise.resolve(undefined),
+    recordSubmissionReview: () => Promise.resolve(undefined),
+    issueCertificate: ({ enrollmentId }) => Promise.resolve({ id: `cert-${enrollmentId}`, verificationCode: 'TEST-CODE-0001' }),
+    sendCompletionEmail: () => Promise.resolve('sent' as const),
+    sendSubmissionRejectedEmail: () => Promise.resolve('sent' as const),
+    recordWioaOutcome: () => Promise.resolve(undefined),
+    recordRevenueShare: ({ basisCents }) => Promise.resolve({ platform: basisCents, holder: 0, partner: 0 }),
+    reverseRevenueShare: () => Promise.resolve(0),
+    transferShares: () => Promise.resolve({ transfers: [], skipped: [] }),
+    reverseTransfers: () => Promise.resolve([]),
+    recordCompletionEvidence: () => Promise.resolve(undefined),
+    sendNudgeEmail: () => Promise.resolve('sent' as const),
+    recordWioaExit: () => Promise.resolve(undefined),
+    refundPayment: ({ amountCents }) => Promise.resolve({ refundRef: 'refund-test', amountCents }),
     ...overrides,
   };
   const recorded = Object.fromEntries(

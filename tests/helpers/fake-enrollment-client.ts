@@ -18,9 +18,7 @@ export type EnrollmentMethod = keyof EnrollmentClient;
  * is gone, an outage): its own mapping, reached through a stand-in Temporal client whose every call fails so.
  */
 export async function mappedByRealClient(err: Error): Promise<unknown> {
-  const failing = async () => {
-    throw err;
-  };
+  const failing = () => Promise.reject(err);
   const temporal = {
     workflow: { getHandle: () => ({ query: failing, executeUpdate: failing, signal: failing }), executeUpdateWithStart: failing },
   } as unknown as Client;
@@ -48,6 +46,9 @@ export type FakeEnrollmentClient = EnrollmentClient & {
   reset(): void;
 };
 
+/** The client's methods as plain functions (the fake's answers never use `this`). */
+type Answers = { [M in EnrollmentMethod]: (this: void, ...args: Parameters<EnrollmentClient[M]>) => ReturnType<EnrollmentClient[M]> };
+
 type Records = Pick<EnrollmentActivities, 'openEnrollmentRecord' | 'openCheckout' | 'recordEnrollmentStatus'>;
 
 export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClient {
@@ -63,7 +64,7 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
     ...patch,
   });
 
-  const answers: EnrollmentClient = {
+  const answers: Answers = {
     async start(input) {
       const opened = await records
         .openEnrollmentRecord({
@@ -102,16 +103,19 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
       });
       return { status: opened.status, checkoutUrl: checkout?.checkoutUrl, amountDueCents: opened.amountDueCents };
     },
-    confirmPayment: async () => undefined,
-    launch: async (enrollmentId) => ({ launchUrl: `https://partner.example/launch?registration=${enrollmentId}`, launchedAt: now() }),
-    submitEvidence: async (_enrollmentId, s) => ({ id: s.submissionId, status: 'pending', completedAt: s.completedAt, submittedAt: now() }),
-    approve: async (enrollmentId) => state(enrollmentId, { status: 'completed', completedAt: now(), completionMethod: 'student_upload' }),
-    reject: async (enrollmentId) => state(enrollmentId, { status: 'in_progress' }),
-    markComplete: async (enrollmentId, mark) =>
-      state(enrollmentId, { status: 'completed', completedAt: mark.completedAt, completionMethod: 'manual' }),
-    reportCompletion: async () => ({ outcome: 'applied', status: 'completed' }),
-    withdraw: async () => ({ status: 'withdrawn', refundCents: 0, currency: 'usd' }),
-    status: async (enrollmentId) => state(enrollmentId, {}),
+    confirmPayment: () => Promise.resolve(undefined),
+    launch: (enrollmentId) =>
+      Promise.resolve({ launchUrl: `https://partner.example/launch?registration=${enrollmentId}`, launchedAt: now() }),
+    submitEvidence: (_enrollmentId, s) =>
+      Promise.resolve({ id: s.submissionId, status: 'pending', completedAt: s.completedAt, submittedAt: now() }),
+    approve: (enrollmentId) =>
+      Promise.resolve(state(enrollmentId, { status: 'completed', completedAt: now(), completionMethod: 'student_upload' })),
+    reject: (enrollmentId) => Promise.resolve(state(enrollmentId, { status: 'in_progress' })),
+    markComplete: (enrollmentId, mark) =>
+      Promise.resolve(state(enrollmentId, { status: 'completed', completedAt: mark.completedAt, completionMethod: 'manual' })),
+    reportCompletion: () => Promise.resolve({ outcome: 'applied', status: 'completed' }),
+    withdraw: () => Promise.resolve({ status: 'withdrawn', refundCents: 0, currency: 'usd' }),
+    status: (enrollmentId) => Promise.resolve(state(enrollmentId, {})),
   };
 
   const calls: FakeEnrollmentClient['calls'] = [];
@@ -131,7 +135,7 @@ export function createFakeEnrollmentClient(records: Records): FakeEnrollmentClie
     calls,
     callsOf: (method: EnrollmentMethod) => calls.filter((c) => c.method === method).map((c) => c.args),
     on<M extends EnrollmentMethod>(method: M, impl: EnrollmentClient[M]) {
-      overrides[method] = impl as never;
+      overrides[method] = impl;
     },
     refuse(method: EnrollmentMethod, temporalError: Error) {
       overrides[method] = async () => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { z } from 'zod';
 import { sleep } from './eventually';
 import { listenOnFreePort } from './ports';
 
@@ -6,12 +7,23 @@ export interface RecordedOpenAiRequest {
   method: string;
   path: string;
   headers: http.IncomingHttpHeaders;
+  /** The JSON the client sent, as sent (the tests' expectations read it freely). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a request body is untyped JSON by nature; the test files read it as such
   body: any;
 }
 
+/** A chat-completion request, as far as the stand-in reads it (other fields kept as sent). */
+const ChatRequest = z.looseObject({
+  model: z.unknown().optional(),
+  messages: z.array(z.looseObject({ role: z.string(), content: z.string() })).nullish(),
+  stream: z.unknown().optional(),
+  stream_options: z.looseObject({ include_usage: z.unknown().optional() }).nullish(),
+});
+export type ChatRequest = z.infer<typeof ChatRequest>;
+
 export interface OpenAiStandInState {
   /** What the model answers; by default it echoes the last user message. */
-  reply: (body: any) => string;
+  reply: (body: ChatRequest) => string;
   /** Usage reported with each answer; by default estimated from the characters. */
   usage?: { prompt_tokens: number; completion_tokens: number };
   /** Chat requests answered with 500 (the `openai` client retries them). */
@@ -27,8 +39,8 @@ export interface OpenAiStandInState {
 
 const defaults = (): OpenAiStandInState => ({
   reply: (body) => {
-    const last = [...(body.messages ?? [])].reverse().find((m: { role: string }) => m.role === 'user');
-    return `Tutor says: you asked "${String(last?.content ?? '').slice(0, 200)}". Keep going, you are doing well!`;
+    const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user');
+    return `Tutor says: you asked "${(last?.content ?? '').slice(0, 200)}". Keep going, you are doing well!`;
   },
   failWith500: false,
   delayMs: 0,
@@ -52,8 +64,8 @@ export async function startOpenAiStandIn() {
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
-    req.on('end', async () => {
-      let body: any = {};
+    const answer = async () => {
+      let body: unknown;
       try {
         body = raw ? JSON.parse(raw) : {};
       } catch {
@@ -86,22 +98,26 @@ export async function startOpenAiStandIn() {
       if (req.method !== 'POST' || path !== '/v1/chat/completions')
         return json(404, { error: { message: `no stand-in for ${req.method} ${path}`, type: 'invalid_request_error' } });
 
+      const parsed = ChatRequest.safeParse(body);
+      if (!parsed.success) return json(400, { error: { message: parsed.error.message, type: 'invalid_request_error' } });
+      const chat = parsed.data;
+
       if (state.delayMs) await sleep(state.delayMs);
       if (res.destroyed) return;
       if (state.failWith500) return json(500, { error: { message: 'the stand-in model is down', type: 'server_error' } });
 
-      const text = state.reply(body);
-      const promptChars = (body.messages ?? []).reduce((n: number, m: { content: string }) => n + String(m.content).length, 0);
+      const text = state.reply(chat);
+      const promptChars = (chat.messages ?? []).reduce((n, m) => n + m.content.length, 0);
       const usage = state.usage ?? { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.ceil(text.length / 4) };
       const id = `chatcmpl-${requests.length}`;
       const created = Math.floor(Date.now() / 1000);
 
-      if (!body.stream) {
+      if (!chat.stream) {
         return json(200, {
           id,
           object: 'chat.completion',
           created,
-          model: body.model,
+          model: chat.model,
           choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         });
@@ -109,7 +125,7 @@ export async function startOpenAiStandIn() {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
       const event = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
       const chunk = (delta: object, finish: string | null = null) =>
-        event({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] });
+        event({ id, object: 'chat.completion.chunk', created, model: chat.model, choices: [{ index: 0, delta, finish_reason: finish }] });
       chunk({ role: 'assistant', content: '' });
       const pieces = chunksOf(text);
       for (const [i, piece] of pieces.entries()) {
@@ -122,18 +138,19 @@ export async function startOpenAiStandIn() {
         if (state.chunkDelayMs) await sleep(state.chunkDelayMs);
       }
       chunk({}, 'stop');
-      if (body.stream_options?.include_usage) {
+      if (chat.stream_options?.include_usage) {
         event({
           id,
           object: 'chat.completion.chunk',
           created,
-          model: body.model,
+          model: chat.model,
           choices: [],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         });
       }
       res.end('data: [DONE]\n\n');
-    });
+    };
+    req.on('end', () => void answer());
   });
   const port = await listenOnFreePort(server);
 
@@ -143,7 +160,8 @@ export async function startOpenAiStandIn() {
     requests,
     state,
     /** The bodies of the chat-completion requests so far. */
-    chats: () => requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body),
+    chats: (): RecordedOpenAiRequest['body'][] =>
+      requests.filter((r) => r.path === '/v1/chat/completions').map((r): RecordedOpenAiRequest['body'] => r.body),
     /** Back to the defaults (answers echo, no errors, no delay, moderation on and passing). */
     reset() {
       Object.assign(state, defaults());

@@ -72,7 +72,7 @@ export async function startSystem(
 
   // The dev server's inner services take ports of their own choosing; one of a dev server started at the same time by
   // another test file can take a port chosen here, and this one then exits at once. It is started again on new ports.
-  let temporalAddress = '';
+  let temporalAddress: string;
   for (let attempt = 1; ; attempt++) {
     const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
     temporalAddress = `127.0.0.1:${temporalPort}`;
@@ -173,13 +173,22 @@ export async function startSystem(
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
 
+/** What `httpClient` answers: the status, the headers, and the body (parsed JSON, a PDF's bytes, or text). */
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  /** Whatever the API answered, read freely by the tests' expectations (so not narrowed here). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an HTTP body is untyped JSON by nature; the test files read it as such
+  body: any;
+}
+
 /** A tiny HTTP client for tests: JSON in, status and JSON (or text) out, never following redirects. */
 export function httpClient(baseUrl: string) {
   return async function request(
     method: string,
     urlPath: string,
     options: { token?: string; json?: unknown; body?: FormData | string; headers?: Record<string, string> } = {},
-  ) {
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.json !== undefined) headers['content-type'] = 'application/json';
@@ -191,18 +200,29 @@ export function httpClient(baseUrl: string) {
     });
     const type = res.headers.get('content-type') ?? '';
     const body = type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text();
-    return { status: res.status, headers: res.headers, body: body as any };
+    return { status: res.status, headers: res.headers, body };
   };
 }
 
+/** The `status` of an enrollment as the API answers it (undefined when the body has none). */
+const statusOf = (body: unknown): string | undefined =>
+  typeof body === 'object' && body !== null && 'status' in body && typeof body.status === 'string' ? body.status : undefined;
+
 /** Polls an enrollment until it reaches `status` (the read model is written by the workflow's activities). */
-export async function waitForStatus(system: { baseUrl: string }, token: string, enrollmentId: string, status: string, timeoutMs = 60_000) {
+export async function waitForStatus(
+  system: { baseUrl: string },
+  token: string,
+  enrollmentId: string,
+  status: string,
+  timeoutMs = 60_000,
+): Promise<HttpResponse['body']> {
   const request = httpClient(system.baseUrl);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await request('GET', `/api/enrollments/${enrollmentId}`, { token });
-    if (res.body?.status === status) return res.body;
-    if (Date.now() > deadline) throw new Error(`enrollment ${enrollmentId} is ${res.body?.status}, not ${status}, after ${timeoutMs} ms`);
+    const current = statusOf(res.body);
+    if (current === status) return res.body;
+    if (Date.now() > deadline) throw new Error(`enrollment ${enrollmentId} is ${current}, not ${status}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 150));
   }
 }
