@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   enrollmentWorkflowId,
+  type EnrollmentWorkflowInput,
   FailureType,
   launchUpdate,
   markCompleteUpdate,
@@ -22,6 +23,10 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
+/** Starts an enrollment's workflow without its opening update (the tests send it, or not, themselves). */
+const start = (taskQueue: string, input: EnrollmentWorkflowInput) =>
+  env.client.workflow.start(enrollmentWorkflow, { taskQueue, workflowId: enrollmentWorkflowId(input.enrollmentId), args: [input] });
+
 const statusesProjected = (fake: ReturnType<typeof fakeActivities>) => fake.callsOf('recordEnrollmentStatus').map((c) => c.status);
 
 test('an unpaid self-pay enrollment expires when its payment window passes', async () => {
@@ -29,11 +34,7 @@ test('an unpaid self-pay enrollment expires when its payment window passes', asy
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ paymentWindowMs: 48 * 3_600_000 });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
-      taskQueue,
-      workflowId: enrollmentWorkflowId(input.enrollmentId),
-      args: [input],
-    });
+    const handle = await start(taskQueue, input);
     const checkout = await handle.executeUpdate(openEnrollmentUpdate);
     expect(checkout).toEqual({
       status: 'pending_payment',
@@ -54,11 +55,7 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput();
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
-      taskQueue,
-      workflowId: enrollmentWorkflowId(input.enrollmentId),
-      args: [input],
-    });
+    const handle = await start(taskQueue, input);
     await env.sleep('71h');
     const paidAt = new Date().toISOString();
     await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
@@ -91,11 +88,7 @@ test('a payment of the wrong amount is kept as rejected and does not count', asy
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ paymentWindowMs: 3_600_000 });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
-      taskQueue,
-      workflowId: enrollmentWorkflowId(input.enrollmentId),
-      args: [input],
-    });
+    const handle = await start(taskQueue, input);
     await handle.signal(paymentConfirmedSignal, {
       provider: 'stripe',
       providerRef: 'cs_low',
@@ -115,11 +108,7 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-2026-0042' });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(enrollmentWorkflow, {
-      taskQueue,
-      workflowId: enrollmentWorkflowId(input.enrollmentId),
-      args: [input],
-    });
+    const handle = await start(taskQueue, input);
     expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({ status: 'ready_to_launch', amountDueCents: 0 });
     await env.sleep('400d'); // no payment window applies
     expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
@@ -152,11 +141,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-1' });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, {
-        taskQueue,
-        workflowId: enrollmentWorkflowId(input.enrollmentId),
-        args: [input],
-      });
+      const handle = await start(taskQueue, input);
       expect(await handle.executeUpdate(openEnrollmentUpdate)).toEqual({
         status: 'pending_payment',
         checkoutUrl: `https://checkout.test/${input.enrollmentId}`,
@@ -212,11 +197,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-2', paymentWindowMs: 3_600_000 });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, {
-        taskQueue,
-        workflowId: enrollmentWorkflowId(input.enrollmentId),
-        args: [input],
-      });
+      const handle = await start(taskQueue, input);
       expect(await handle.result()).toEqual({ status: 'payment_expired' });
     });
     expect(fake.callsOf('releaseVoucher')).toEqual([expect.objectContaining({ enrollmentId: input.enrollmentId })]);
@@ -229,11 +210,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
       const { worker, taskQueue } = await createTestWorker(env, fake.activities);
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-W', refundAfterLaunchBps: 5_000 });
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(enrollmentWorkflow, {
-          taskQueue,
-          workflowId: enrollmentWorkflowId(input.enrollmentId),
-          args: [input],
-        });
+        const handle = await start(taskQueue, input);
         await handle.executeUpdate(openEnrollmentUpdate);
         if (launched) await handle.executeUpdate(launchUpdate);
         const result = await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] });
@@ -254,11 +231,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, {
-        taskQueue,
-        workflowId: enrollmentWorkflowId(input.enrollmentId),
-        args: [input],
-      });
+      const handle = await start(taskQueue, input);
       const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.voucherUnusable });
@@ -277,11 +250,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput();
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(enrollmentWorkflow, {
-        taskQueue,
-        workflowId: enrollmentWorkflowId(input.enrollmentId),
-        args: [input],
-      });
+      const handle = await start(taskQueue, input);
       const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
       expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.paymentProviderUnavailable });
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
