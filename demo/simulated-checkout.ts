@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { escapeHtml, page } from '../api/html';
 import { parse, problems } from '../api/problems';
-import { audit, findEnrollment } from '../api/read-model/enrollments';
+import { audit } from '../api/audit';
+import { findEnrollment } from '../api/read-model/enrollments';
 import { idParam } from '../api/schemas';
 
 /** The local checkout used when no Stripe key is configured; never in production (see `demoRoutes`). */

@@ -4,7 +4,7 @@ import type { Db } from '../../db/pool';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
 import { partnerExists, type ProgramRow, programView } from '../read-model/catalog';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import type { createProgramBody } from '../schemas';
 
 /** Adds a program to the catalog (an admin's act, audited); 400 for a partner that does not exist. */

@@ -5,7 +5,7 @@ import type { Actor } from '../auth';
 import { type CsvTable as Table, readCsvTable } from '../csv';
 import type { EnrollmentClient } from '../enrollment-client';
 import { HttpProblem, problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import { findCompletionCandidates, requireKnownPartner } from '../read-model/partners';
 import {
   completedAt as completedAtSchema,

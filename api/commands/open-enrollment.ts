@@ -5,7 +5,7 @@ import { type EnrollmentWorkflowInput, type FundingSource, partnerTaskQueue } fr
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
 import { problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 
 /** What a program's row says that an enrollment's workflow needs. */
 export interface ProgramTerms {

@@ -2,7 +2,7 @@ import type { Db } from '../../db/pool';
 import type { Actor } from '../auth';
 import { createApiKey } from '../partner-auth';
 import { problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import { findApiKey, requireKnownPartner } from '../read-model/partners';
 
 /** A new API key for a known partner; the key is in the answer only (stored hashed). */

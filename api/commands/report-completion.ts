@@ -7,7 +7,7 @@ import type { EnrollmentClient } from '../enrollment-client';
 import { partnerAuditActor, type PartnerCaller } from '../partner-auth';
 import { problems } from '../problems';
 import { completionDates, enrollmentStatus, evidenceOutcome } from '../read-model/completions';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import { findByExternalId, findPartnerEnrollment } from '../read-model/partners';
 
 type Deps = { db: Db; enrollments: EnrollmentClient };

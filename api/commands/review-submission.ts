@@ -1,7 +1,7 @@
 import type { Db } from '../../db/pool';
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 
 export type Review = { decision: 'approve' } | { decision: 'reject'; reason: string };
 

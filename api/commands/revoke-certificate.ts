@@ -5,7 +5,7 @@ import { statusPosition } from '../../services/credentials';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
 import { revokedAt } from '../read-model/certificates';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 
 /** A certificate as its revocation left it. */
 interface RevokedCertificateRow {

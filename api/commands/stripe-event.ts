@@ -4,7 +4,8 @@ import { insertPayment } from '../../db/records';
 import type { EnrollmentClient } from '../enrollment-client';
 import { HttpProblem, problems } from '../problems';
 import { enrollmentStatus } from '../read-model/completions';
-import { audit, findEnrollment } from '../read-model/enrollments';
+import { audit } from '../audit';
+import { findEnrollment } from '../read-model/enrollments';
 import { acceptedStripeSession, stripeEventState } from '../read-model/payments';
 import { id } from '../schemas';
 

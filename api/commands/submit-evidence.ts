@@ -4,7 +4,7 @@ import type { FileStore } from '../../services/file-store';
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
 import { problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 
 /** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
 const EVIDENCE_TYPES = [

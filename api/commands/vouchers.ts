@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/pool';
 import type { Actor } from '../auth';
 import { readCsvTable } from '../csv';
 import { problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import { type VoucherFields, voucherFields } from '../schemas';
 
 export const VOUCHER_CSV_MAX_ROWS = 5000;

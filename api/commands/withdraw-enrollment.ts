@@ -3,7 +3,8 @@ import { WITHDRAWABLE_STATUSES } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
 import { problems } from '../problems';
-import { audit, type EnrollmentRow, refundedCents } from '../read-model/enrollments';
+import { audit } from '../audit';
+import { type EnrollmentRow, refundedCents } from '../read-model/enrollments';
 
 /**
  * Withdraws an enrollment (its student or an admin; the refund follows the program's policy). A second withdrawal is

@@ -4,7 +4,7 @@ import { COUNTING_VERBS, satisfyingStatement, XAPI_VERBS } from '../../lib/progr
 import type { EnrollmentClient } from '../enrollment-client';
 import { partnerActorId, partnerAuditActor, type PartnerCaller } from '../partner-auth';
 import { HttpProblem, problems } from '../problems';
-import { audit } from '../read-model/enrollments';
+import { audit } from '../audit';
 import { findRegistrations } from '../read-model/partners';
 import { countingStatements, programMoveOn } from '../read-model/xapi';
 import type { XapiStatement } from '../schemas';

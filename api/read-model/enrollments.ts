@@ -295,20 +295,3 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     })),
   };
 }
-
-export async function audit(
-  db: Db,
-  actor: { id: string; role: string },
-  action: string,
-  target: { type: string; id: string },
-  details: object = {},
-) {
-  await db.query('INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
-    actor.id,
-    actor.role,
-    action,
-    target.type,
-    target.id,
-    JSON.stringify(details),
-  ]);
-}
