@@ -1,6 +1,6 @@
-import type { httpClient } from './system';
+import type { HttpResponse } from './system';
 
-export type Res = Awaited<ReturnType<ReturnType<typeof httpClient>>>;
+export type Res = HttpResponse;
 
 /** The `errors` list of a validation problem, when the body has one. */
 const errorsOf = (body: unknown): unknown => (typeof body === 'object' && body !== null && 'errors' in body ? body.errors : undefined);

@@ -8,6 +8,7 @@ import { devServerArgs } from '../../lib/dev-server';
 import { PROJECT_ROOT } from '../../lib/paths';
 import { temporalCli } from '../../lib/temporal-binaries';
 import { waitForHttp, waitForTemporal } from '../../lib/wait';
+import type { EnrollmentState } from './contract';
 import { createTestDatabase } from './db';
 import { freePorts } from './ports';
 import { startSmtpServer } from './smtp';
@@ -173,22 +174,24 @@ export async function startSystem(
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
 
-/** What `httpClient` answers: the status, the headers, and the body (parsed JSON, a PDF's bytes, or text). */
-export interface HttpResponse {
+/**
+ * What `httpClient` answers: the status, the headers, and the body (parsed JSON, a PDF's bytes, or text). The body
+ * is `unknown` unless the caller names what the contract says it is (`request<EnrollmentState>(…)`, with the types
+ * of `./contract`); that is a claim the test's expectations then check, not a validation.
+ */
+export interface HttpResponse<Body = unknown> {
   status: number;
   headers: Headers;
-  /** Whatever the API answered, read freely by the tests' expectations (so not narrowed here). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an HTTP body is untyped JSON by nature; the test files read it as such
-  body: any;
+  body: Body;
 }
 
 /** A tiny HTTP client for tests: JSON in, status and JSON (or text) out, never following redirects. */
 export function httpClient(baseUrl: string) {
-  return async function request(
+  return async function request<Body = unknown>(
     method: string,
     urlPath: string,
     options: { token?: string; json?: unknown; body?: FormData | string; headers?: Record<string, string> } = {},
-  ): Promise<HttpResponse> {
+  ): Promise<HttpResponse<Body>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.json !== undefined) headers['content-type'] = 'application/json';
@@ -199,8 +202,12 @@ export function httpClient(baseUrl: string) {
       body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
     });
     const type = res.headers.get('content-type') ?? '';
-    const body = type.includes('json') ? await res.json() : type.includes('pdf') ? Buffer.from(await res.arrayBuffer()) : await res.text();
-    return { status: res.status, headers: res.headers, body };
+    const body: unknown = type.includes('json')
+      ? await res.json()
+      : type.includes('pdf')
+        ? Buffer.from(await res.arrayBuffer())
+        : await res.text();
+    return { status: res.status, headers: res.headers, body: body as Body };
   };
 }
 
@@ -215,11 +222,11 @@ export async function waitForStatus(
   enrollmentId: string,
   status: string,
   timeoutMs = 60_000,
-): Promise<HttpResponse['body']> {
+): Promise<EnrollmentState> {
   const request = httpClient(system.baseUrl);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await request('GET', `/api/enrollments/${enrollmentId}`, { token });
+    const res = await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token });
     const current = statusOf(res.body);
     if (current === status) return res.body;
     if (Date.now() > deadline) throw new Error(`enrollment ${enrollmentId} is ${current}, not ${status}, after ${timeoutMs} ms`);
