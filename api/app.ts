@@ -20,6 +20,9 @@ import { xapiRoutes } from './routes/xapi';
 import { clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
+import { consoleRoutes } from '../console/routes';
+import { sessionActor } from '../console/session-actor';
+import { consoleSessions } from '../console/session';
 
 /** The path of the route that answered (Express types `req.route` as any), or undefined when none matched. */
 function routePath(req: express.Request): string | undefined {
@@ -54,10 +57,14 @@ export function createApp(deps: ApiDeps): express.Express {
     const { demoRoutes } = require('../demo/routes') as typeof import('../demo/routes');
     app.use(demoRoutes(deps));
   }
+  // The console's sessions (a cookie only for people who signed in there).
+  app.use(consoleSessions(deps.config, deps.db));
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(refuseUnstorableText);
   app.use(authenticate(deps.authenticate));
+  // Without a bearer token, a console session may read the JSON API (a file link) and, with its CSRF token, write.
+  app.use('/api', sessionActor);
   // A partner's X-Api-Key is checked before Idempotency-Keys are claimed, so they are kept per partner.
   app.use(partnerAuthentication(deps));
   // Per user or address, after the credentials are known (partners count against their key instead).
@@ -76,6 +83,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(widgetRoutes(deps));
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));
+  app.use(consoleRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);

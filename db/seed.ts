@@ -1,3 +1,4 @@
+import type { Actor, Role } from '../api/auth';
 import { loadConfig } from '../lib/config';
 import { createPool, type Db } from './pool';
 
@@ -8,6 +9,21 @@ export const DEMO_STUDENT_ID = '2c8a1b6e-4d3f-4a5b-8c7d-9e0f1a2b3c01';
 /** The demo funder (staff of a local workforce board) that `npm run token -- funder` signs in as, and its organization. */
 export const DEMO_FUNDER_ID = '3b7c9d1e-5f2a-4b6c-8d0e-1f2a3b4c5d01';
 export const DEMO_FUNDER_ORGANIZATION_ID = 'demo-workforce-board';
+export const DEMO_ADMIN_ID = '7d9e0f1a-2b3c-4d5e-8f60-718293a4b501';
+
+/** Who development signs in as by default, per role: `npm run token -- <role>` and the console's development sign-in. */
+export const DEMO_USERS: Record<Role, Actor> = {
+  student: { id: DEMO_STUDENT_ID, role: 'student', email: 'student@example.com', name: 'Demo Student' },
+  program_holder: { id: DEMO_HOLDER_ID, role: 'program_holder', email: 'holder@example.com', name: 'Demo Program Holder' },
+  funder: {
+    id: DEMO_FUNDER_ID,
+    role: 'funder',
+    email: 'funder@example.com',
+    name: 'Demo Funder',
+    organizationId: DEMO_FUNDER_ORGANIZATION_ID,
+  },
+  admin: { id: DEMO_ADMIN_ID, role: 'admin', email: 'admin@example.com', name: 'Demo Admin' },
+};
 
 /** A partner's completion API, as its row configures it (see services/partner-adapter.ts). */
 export interface SeededPartnerApi {

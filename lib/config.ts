@@ -100,6 +100,21 @@ const schema = z
     RATE_LIMIT_CLIENT: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(1_200),
     /**
+     * The web console's sign-in: OpenID Connect (authorization code flow with PKCE) against this issuer; the role and
+     * the funder's organization come from these claims of the ID token or userinfo. Unset (never in production): a
+     * labelled development sign-in instead.
+     */
+    OIDC_ISSUER: optionalUrl,
+    OIDC_CLIENT_ID: optionalString,
+    OIDC_CLIENT_SECRET: optionalString,
+    OIDC_SCOPES: z.string().default('openid email profile'),
+    OIDC_ROLE_CLAIM: z.string().default('role'),
+    OIDC_ORGANIZATION_CLAIM: z.string().default('organizationId'),
+    /** Signs the console's session cookie (sessions themselves are kept in PostgreSQL). */
+    SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+    /** How long a console session lasts without use. */
+    SESSION_IDLE: durationMs.default(8 * 3_600_000),
+    /**
      * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
      * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
      */
@@ -133,6 +148,8 @@ const schema = z
         ['STRIPE_SECRET_KEY', 'no simulated checkout in production'],
         ['STRIPE_WEBHOOK_SECRET', 'Stripe confirms payments through its signed webhook'],
         ['SMTP_URL', 'no .eml outbox in production'],
+        ['OIDC_ISSUER', 'the console signs people in through the identity provider; no development sign-in'],
+        ['SESSION_SECRET', 'signs the console session cookie; no development secret'],
       ];
       for (const [name, why] of required) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required in production (${why})` });
@@ -154,6 +171,11 @@ const schema = z
     }
     if (env.NODE_ENV !== 'production' && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'required when STRIPE_SECRET_KEY is set' });
+    }
+    if (env.OIDC_ISSUER) {
+      for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when OIDC_ISSUER is set' });
+      }
     }
     if (env.IDEMPOTENCY_LEASE <= env.TEMPORAL_CALL_TIMEOUT) {
       // A lease that ends while its request may still be waiting on the workflow would let a retry run it twice at once.
@@ -190,6 +212,7 @@ function signingJwkProblem(value: string): string | undefined {
 
 /** The development secret is only ever used outside production (the schema refuses production without one). */
 const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
+const DEVELOPMENT_SESSION_SECRET = 'credential-marketplace-development-session-secret-not-for-production';
 
 export type Config = ReturnType<typeof loadConfig>;
 
@@ -237,6 +260,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       nudgeTimeoutMs: e.TUTOR_NUDGE_TIMEOUT,
     },
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT },
+    console: {
+      /** Undefined: the development sign-in (the schema refuses that in production). */
+      oidc: e.OIDC_ISSUER
+        ? {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID!,
+            clientSecret: e.OIDC_CLIENT_SECRET!,
+            scopes: e.OIDC_SCOPES,
+            roleClaim: e.OIDC_ROLE_CLAIM,
+            organizationClaim: e.OIDC_ORGANIZATION_CLAIM,
+          }
+        : undefined,
+      sessionSecret: e.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+      sessionIdleMs: e.SESSION_IDLE,
+      /** The Temporal Web UI, linked from the landing page in development when `npm start` runs the dev server. */
+      temporalUiUrl: e.NODE_ENV !== 'production' && !e.TEMPORAL_ADDRESS ? `http://localhost:${e.TEMPORAL_UI_PORT}` : undefined,
+    },
     trustProxy: e.TRUST_PROXY,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
     dataDir,

@@ -21,6 +21,8 @@ const REQUIRED = [
   'JWT_SECRET',
   'METRICS_TOKEN',
   'CREDENTIAL_SIGNING_JWK',
+  'OIDC_ISSUER',
+  'SESSION_SECRET',
 ];
 
 const errorOf = (env: NodeJS.ProcessEnv) => {
@@ -62,6 +64,14 @@ describe('loadConfig in production', () => {
   test('a complete production configuration loads; a short metrics token does not', () => {
     expect(loadConfig(COMPLETE).stripe.secretKey).toBe('sk_test_stand_in');
     expect(errorOf({ ...COMPLETE, METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN: at least 16 characters');
+  });
+
+  test('an OpenID provider needs its client; a session secret is long', () => {
+    const message = errorOf({ ...COMPLETE, OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: undefined, SESSION_SECRET: 'short' });
+    expect(message).toContain('OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
+    expect(message).toContain('OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
+    expect(message).toContain('SESSION_SECRET: at least 32 characters');
+    expect(loadConfig(COMPLETE).console.oidc).toMatchObject({ issuer: 'https://id.marketplace.example', roleClaim: 'role' });
   });
 
   test('development and test keep their local stand-ins and defaults', () => {

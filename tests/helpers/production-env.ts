@@ -11,4 +11,8 @@ export const PRODUCTION_STAND_INS = {
   STRIPE_WEBHOOK_SECRET: 'whsec_stand_in',
   SMTP_URL: 'smtp://127.0.0.1:2525',
   METRICS_TOKEN: 'metrics-token-for-tests-0123456789',
+  OIDC_ISSUER: 'https://id.marketplace.example',
+  OIDC_CLIENT_ID: 'credential-marketplace',
+  OIDC_CLIENT_SECRET: 'oidc-client-secret-stand-in',
+  SESSION_SECRET: 'session-secret-for-tests-0123456789abcdef',
 } as const;

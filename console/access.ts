@@ -1,0 +1,33 @@
+import type { Request, RequestHandler } from 'express';
+import type { Actor, Role } from '../api/auth';
+import { problems } from '../api/problems';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The console user, once `signedIn` let the request through. */
+    consoleActor?: Actor;
+  }
+}
+
+/**
+ * A console page for these roles: without a session, a page view goes to the sign-in (and comes back after it);
+ * another role's page is 403.
+ */
+export function signedIn(...roles: Role[]): RequestHandler {
+  return (req, res, next) => {
+    const actor = req.session?.actor;
+    if (!actor) {
+      if (req.method === 'GET') return res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+      return next(problems.unauthorized('your session has ended; sign in again'));
+    }
+    if (!roles.includes(actor.role)) return next(problems.forbidden(`this page is for ${roles.join(' or ').replace(/_/g, ' ')} accounts`));
+    req.consoleActor = actor;
+    next();
+  };
+}
+
+/** The signed-in console user of a request that `signedIn` let through. */
+export function consoleActor(req: Request): Actor {
+  if (!req.consoleActor) throw new Error('consoleActor used on a route without signedIn');
+  return req.consoleActor;
+}

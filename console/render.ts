@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Request, Response } from 'express';
+import { Eta } from 'eta';
+import type { Actor, Role } from '../api/auth';
+import type { Config } from '../lib/config';
+import { PROJECT_ROOT } from '../lib/paths';
+import { csrfToken } from './csrf';
+
+/**
+ * The console's templates (Eta, `console/views/*.eta`): `<%= %>` escapes every value for HTML, so a page cannot
+ * inject what a student typed; `<%~ %>` (unescaped) is used only for markup that templates make themselves.
+ */
+export function createRenderer(config: Config) {
+  const eta = new Eta({
+    views: path.join(PROJECT_ROOT, 'console', 'views'),
+    autoEscape: true,
+    // Outside production a changed template shows on the next request.
+    cache: config.env === 'production',
+  });
+
+  /** Renders `view` inside the layout with what every page needs: who is signed in, the navigation, the CSRF token. */
+  return function render(req: Request, res: Response, view: string, data: Record<string, unknown> & { title: string }, status = 200) {
+    const actor = req.session?.actor;
+    const flash = req.session?.flash;
+    if (flash) delete req.session.flash;
+    const html = eta.render(view, {
+      ...data,
+      actor,
+      nav: actor ? NAVIGATION[actor.role] : [],
+      path: req.path,
+      csrf: req.session ? csrfToken(req) : '',
+      flash,
+      development: config.env !== 'production',
+      temporalUiUrl: config.console.temporalUiUrl,
+    });
+    res.status(status).set('Cache-Control', 'no-store').type('html').send(html);
+  };
+}
+
+export type Render = ReturnType<typeof createRenderer>;
+
+/** Each role's links in the header; the accessible names in `api.md` ("Web console") are fixed. */
+export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
+  program_holder: [
+    { href: '/holder', label: 'Dashboard' },
+    { href: '/holder/enrollments', label: 'Enrollments' },
+    { href: '/holder/review', label: 'Review queue' },
+    { href: '/holder/revenue', label: 'Revenue share' },
+  ],
+  funder: [
+    { href: '/funder/vouchers', label: 'Vouchers' },
+    { href: '/funder/enrollments', label: 'Funded enrollments' },
+  ],
+  admin: [
+    { href: '/admin/reports', label: 'Reports' },
+    { href: '/admin/partners', label: 'Partners' },
+    { href: '/admin/programs', label: 'Programs' },
+    { href: '/admin/certificates', label: 'Certificates' },
+    { href: '/admin/audit', label: 'Audit log' },
+  ],
+  student: [{ href: '/student/enrollments', label: 'My enrollments' }],
+};
+
+/** Where each role lands after signing in. */
+export const HOME: Record<Role, string> = {
+  program_holder: '/holder',
+  funder: '/funder/vouchers',
+  admin: '/admin/reports',
+  student: '/student/enrollments',
+};
+
+export const displayName = (actor: Actor) => actor.name ?? actor.email ?? actor.id;

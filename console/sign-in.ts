@@ -1,0 +1,172 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { actorFromClaims, ROLES, type Actor } from '../api/auth';
+import { problems } from '../api/problems';
+import { DEMO_USERS } from '../db/seed';
+import type { Config } from '../lib/config';
+import { requireCsrf } from './csrf';
+import { HOME, type Render } from './render';
+import { SESSION_COOKIE } from './session';
+
+type OidcSettings = NonNullable<Config['console']['oidc']>;
+type OpenIdClient = typeof import('openid-client');
+
+/** A path on this site to go back to after signing in (never another site: no open redirect). */
+export function safeReturnTo(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 500 ? value : undefined;
+}
+
+/** Starts a fresh session for `actor` (a new id, so a session fixed before sign-in is worth nothing). */
+function signIn(req: Request, actor: Actor): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => {
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      req.session.actor = actor;
+      req.session.save((saveErr) => (saveErr ? reject(saveErr instanceof Error ? saveErr : new Error(String(saveErr))) : resolve()));
+    }),
+  );
+}
+
+const devSignIn = z.object({
+  role: z.enum(ROLES),
+  userId: z.string().trim().max(200).optional(),
+  name: z.string().trim().max(200).optional(),
+  email: z.union([z.literal(''), z.email().max(200)]).optional(),
+  organizationId: z.string().trim().max(200).optional(),
+  returnTo: z.string().optional(),
+});
+
+/**
+ * /login, /auth/callback and /logout. With OIDC_ISSUER: the authorization code flow with PKCE, a state and a nonce
+ * (openid-client), the role and organization read from the configured claims. Without it (never in production: the
+ * configuration refuses that): a development form that picks a role and a user.
+ */
+export function signInRoutes(config: Config, render: Render): Router {
+  const router = Router();
+  const oidc = config.console.oidc;
+  const redirectUri = `${config.publicBaseUrl}/auth/callback`;
+  let discovered: Promise<{ client: OpenIdClient; configuration: import('openid-client').Configuration }> | undefined;
+  const provider = () => {
+    // Discovered on first use and kept; a failed discovery is tried again on the next sign-in.
+    discovered ??= discover(oidc!, config.env !== 'production').catch((err: unknown) => {
+      discovered = undefined;
+      throw err;
+    });
+    return discovered;
+  };
+
+  router.get('/login', (req, res) => {
+    if (req.session.actor) return res.redirect(303, safeReturnTo(req.query.returnTo) ?? HOME[req.session.actor.role]);
+    render(req, res, 'login', {
+      title: 'Sign in',
+      oidc: Boolean(oidc),
+      roles: ROLES,
+      selectedRole: typeof req.query.role === 'string' ? req.query.role : 'program_holder',
+      returnTo: safeReturnTo(req.query.returnTo) ?? '',
+    });
+  });
+
+  router.post('/login', requireCsrf, async (req, res) => {
+    const body: unknown = req.body;
+    if (oidc) {
+      const { client, configuration } = await provider();
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const state = client.randomState();
+      const nonce = client.randomNonce();
+      const returnTo = safeReturnTo(typeof body === 'object' && body !== null && 'returnTo' in body ? body.returnTo : undefined) ?? '';
+      req.session.oidc = { codeVerifier, state, nonce, returnTo };
+      const url = client.buildAuthorizationUrl(configuration, {
+        redirect_uri: redirectUri,
+        scope: oidc.scopes,
+        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      });
+      return req.session.save(() => res.redirect(303, url.href));
+    }
+    if (config.env === 'production') throw problems.notFound('the development sign-in');
+    const form = devSignIn.safeParse(body);
+    if (!form.success) {
+      return render(
+        req,
+        res,
+        'login',
+        {
+          title: 'Sign in',
+          oidc: false,
+          roles: ROLES,
+          selectedRole: 'program_holder',
+          returnTo: '',
+          error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        },
+        400,
+      );
+    }
+    const f = form.data;
+    const demo = DEMO_USERS[f.role];
+    const id = f.userId || demo.id;
+    const actor: Actor = {
+      id,
+      role: f.role,
+      name: f.name || (id === demo.id ? demo.name : undefined),
+      email: f.email || (id === demo.id ? demo.email : undefined),
+      ...(f.role === 'funder' && { organizationId: f.organizationId || demo.organizationId }),
+    };
+    await signIn(req, actor);
+    res.redirect(303, safeReturnTo(f.returnTo) ?? HOME[actor.role]);
+  });
+
+  router.get('/auth/callback', async (req, res) => {
+    const pending = req.session.oidc;
+    if (!oidc || !pending) throw problems.badRequest('no sign-in is under way in this browser; start again from the sign-in page');
+    const { client, configuration } = await provider();
+    const tokens = await client.authorizationCodeGrant(configuration, new URL(req.originalUrl, config.publicBaseUrl), {
+      pkceCodeVerifier: pending.codeVerifier,
+      expectedState: pending.state,
+      expectedNonce: pending.nonce,
+      idTokenExpected: true,
+    });
+    let claims: Record<string, unknown> = { ...tokens.claims() };
+    if (claims[oidc.roleClaim] === undefined) {
+      // Some providers put custom claims in userinfo only.
+      claims = { ...(await client.fetchUserInfo(configuration, tokens.access_token, String(claims.sub))), ...claims };
+    }
+    let actor: Actor;
+    try {
+      actor = actorFromClaims({
+        sub: claims.sub,
+        role: claims[oidc.roleClaim],
+        email: claims.email,
+        name: claims.name,
+        organizationId: claims[oidc.organizationClaim],
+      });
+    } catch {
+      throw problems.forbidden(`your account has no console role (the "${oidc.roleClaim}" claim must be one of ${ROLES.join(', ')})`);
+    }
+    await signIn(req, actor);
+    res.redirect(303, pending.returnTo || HOME[actor.role]);
+  });
+
+  router.post('/logout', requireCsrf, (req, res, next) => {
+    req.session.destroy((err) => {
+      if (err) return next(err);
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.redirect(303, '/');
+    });
+  });
+  return router;
+}
+
+async function discover(settings: OidcSettings, allowLoopbackHttp: boolean) {
+  // openid-client is an ES module; Node ≥ 20.19 loads it with require(), and it is loaded only when configured.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a conditional, synchronous load of an ESM-only package
+  const client = require('openid-client') as OpenIdClient;
+  const issuer = new URL(settings.issuer);
+  // Plain http only outside production for an identity provider on this machine (development, tests).
+  const loopback = allowLoopbackHttp && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
+  const configuration = await client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
+    ...(loopback && issuer.protocol === 'http:' && { execute: [client.allowInsecureRequests] }),
+  });
+  return { client, configuration };
+}
