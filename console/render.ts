@@ -27,6 +27,7 @@ export function createRenderer(config: Config) {
       ...data,
       actor,
       nav: actor ? NAVIGATION[actor.role] : [],
+      roleLabel: actor ? ROLE_LABELS[actor.role] : '',
       path: req.path,
       csrf: req.session ? csrfToken(req) : '',
       flash,
@@ -59,6 +60,14 @@ export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
     { href: '/admin/audit', label: 'Audit log' },
   ],
   student: [{ href: '/student/enrollments', label: 'My enrollments' }],
+};
+
+/** Each role as people say it. */
+export const ROLE_LABELS: Record<Role, string> = {
+  student: 'Student',
+  program_holder: 'Program holder',
+  funder: 'Funder',
+  admin: 'Admin',
 };
 
 /** Where each role lands after signing in. */

@@ -1,11 +1,11 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { actorFromClaims, ROLES, type Actor } from '../api/auth';
 import { problems } from '../api/problems';
 import { DEMO_USERS } from '../db/seed';
 import type { Config } from '../lib/config';
 import { requireCsrf } from './csrf';
-import { HOME, type Render } from './render';
+import { HOME, ROLE_LABELS, type Render } from './render';
 import { SESSION_COOKIE } from './session';
 
 type OidcSettings = NonNullable<Config['console']['oidc']>;
@@ -55,15 +55,26 @@ export function signInRoutes(config: Config, render: Render): Router {
     return discovered;
   };
 
+  const loginPage = (req: Request, res: Response, o: { selectedRole?: string; returnTo?: unknown; error?: string }, status = 200) =>
+    render(
+      req,
+      res,
+      'login',
+      {
+        title: 'Sign in',
+        oidc: Boolean(oidc),
+        roles: ROLES,
+        roleLabels: ROLE_LABELS,
+        selectedRole: o.selectedRole ?? 'program_holder',
+        returnTo: safeReturnTo(o.returnTo) ?? '',
+        error: o.error,
+      },
+      status,
+    );
+
   router.get('/login', (req, res) => {
     if (req.session.actor) return res.redirect(303, safeReturnTo(req.query.returnTo) ?? HOME[req.session.actor.role]);
-    render(req, res, 'login', {
-      title: 'Sign in',
-      oidc: Boolean(oidc),
-      roles: ROLES,
-      selectedRole: typeof req.query.role === 'string' ? req.query.role : 'program_holder',
-      returnTo: safeReturnTo(req.query.returnTo) ?? '',
-    });
+    loginPage(req, res, { selectedRole: typeof req.query.role === 'string' ? req.query.role : undefined, returnTo: req.query.returnTo });
   });
 
   router.post('/login', requireCsrf, async (req, res) => {
@@ -88,20 +99,8 @@ export function signInRoutes(config: Config, render: Render): Router {
     if (config.env === 'production') throw problems.notFound('the development sign-in');
     const form = devSignIn.safeParse(body);
     if (!form.success) {
-      return render(
-        req,
-        res,
-        'login',
-        {
-          title: 'Sign in',
-          oidc: false,
-          roles: ROLES,
-          selectedRole: 'program_holder',
-          returnTo: '',
-          error: form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
-        },
-        400,
-      );
+      const error = form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return loginPage(req, res, { error }, 400);
     }
     const f = form.data;
     const demo = DEMO_USERS[f.role];
