@@ -12,6 +12,7 @@ import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import type { EnrollmentList, EnrollmentState, OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from './helpers/contract';
 import { eventually, sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
@@ -39,6 +40,31 @@ let holder: Session;
 let otherHolder: Session;
 let pdf: Buffer;
 
+/** The answer of `POST /api/webhooks/stripe` to an event it accepts (not in contract.ts yet; only the fields read here). */
+interface StripeWebhookReceipt {
+  received: boolean;
+  applied: boolean;
+}
+
+// The rows of the read model as `snapshot` and the tests read them.
+interface EnrollmentRow {
+  status: string;
+  status_seq: number;
+  paid_at: Date | null;
+  launched_at: Date | null;
+  completed_at: Date | null;
+  completion_method: string | null;
+  closed_at: Date | null;
+}
+interface PaymentRow {
+  provider: string;
+  provider_ref: string;
+  status: string;
+  amount_cents: number;
+  currency: string;
+  reason: string | null;
+}
+
 beforeAll(async () => {
   system = await startSystem();
   request = httpClient(system.baseUrl);
@@ -52,7 +78,7 @@ afterAll(() => system?.stop(), 60_000);
 // ── helpers ────────────────────────────────────────────────────────────────────────────────────────────
 
 async function count(sql: string, params: unknown[]): Promise<number> {
-  const { rows } = await system.db.query(sql, params);
+  const { rows } = await system.db.query<{ n: number | string }>(sql, params);
   return Number(rows[0].n);
 }
 
@@ -60,17 +86,24 @@ async function count(sql: string, params: unknown[]): Promise<number> {
 async function snapshot(enrollmentId: string) {
   const db = system.db;
   const [e, history, submissions, payments, certificates, ledger, emails] = await Promise.all([
-    db.query(`SELECT status, status_seq, paid_at, launched_at, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1`, [
+    db.query<EnrollmentRow>(
+      `SELECT status, status_seq, paid_at, launched_at, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1`,
+      [enrollmentId],
+    ),
+    db.query<{ seq: number; status: string }>('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [
       enrollmentId,
     ]),
-    db.query('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
-    db.query('SELECT id, status, reason, reviewed_by FROM completion_submissions WHERE enrollment_id = $1 ORDER BY id', [enrollmentId]),
-    db.query('SELECT provider, provider_ref, status, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY provider_ref', [
-      enrollmentId,
-    ]),
-    db.query('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
-    db.query('SELECT id FROM ledger_entries WHERE enrollment_id = $1', [enrollmentId]),
-    db.query('SELECT kind FROM emails_sent WHERE enrollment_id = $1', [enrollmentId]),
+    db.query<{ id: string; status: string; reason: string | null; reviewed_by: string | null }>(
+      'SELECT id, status, reason, reviewed_by FROM completion_submissions WHERE enrollment_id = $1 ORDER BY id',
+      [enrollmentId],
+    ),
+    db.query<Pick<PaymentRow, 'provider' | 'provider_ref' | 'status' | 'amount_cents'>>(
+      'SELECT provider, provider_ref, status, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY provider_ref',
+      [enrollmentId],
+    ),
+    db.query<{ id: string }>('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
+    db.query<{ id: string }>('SELECT id FROM ledger_entries WHERE enrollment_id = $1', [enrollmentId]),
+    db.query<{ kind: string }>('SELECT kind FROM emails_sent WHERE enrollment_id = $1', [enrollmentId]),
   ]);
   return {
     enrollment: e.rows[0],
@@ -94,7 +127,7 @@ async function student(): Promise<Session> {
 }
 
 async function enroll(s: Session, fundingSource: 'self_pay' | 'wioa_ita' | 'sponsor', programId = DEMO_PROGRAM_ID): Promise<string> {
-  const res = await request('POST', '/api/enrollments', {
+  const res = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: s.token,
     json:
       fundingSource === 'self_pay'
@@ -125,7 +158,7 @@ async function fundedReady(s: Session): Promise<string> {
       snap.payments.length === 1 &&
       snap.history.at(-1)?.status === 'ready_to_launch'
     );
-  }, 'the voucher payment to be recorded').catch((err) => {
+  }, 'the voucher payment to be recorded').catch((err: Error) => {
     throw new Error(`${err.message}: ${JSON.stringify(last)}`);
   });
   return id;
@@ -341,9 +374,9 @@ describe('ownership', () => {
     const id = await fundedReady(owner);
     const before = await snapshot(id);
 
-    const seen = await request('GET', `/api/enrollments/${id}`, { token: intruder.token });
+    const seen = await request<Problem>('GET', `/api/enrollments/${id}`, { token: intruder.token });
     expectProblem(seen, 404);
-    const unknown = await request('GET', `/api/enrollments/${randomUUID()}`, { token: intruder.token });
+    const unknown = await request<Problem>('GET', `/api/enrollments/${randomUUID()}`, { token: intruder.token });
     expect({ type: seen.body.type, title: seen.body.title, detail: seen.body.detail }).toEqual({
       type: unknown.body.type,
       title: unknown.body.title,
@@ -377,9 +410,9 @@ describe('ownership', () => {
       }),
       403,
     );
-    const list = await request('GET', '/api/enrollments', { token: otherHolder.token });
+    const list = await request<EnrollmentList>('GET', '/api/enrollments', { token: otherHolder.token });
     expect(list.status).toBe(200);
-    expect(list.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId)).not.toContain(id);
+    expect(list.body.enrollments.map((e) => e.enrollmentId)).not.toContain(id);
     await sleep(1000);
     const after = await snapshot(id);
     expect(after).toEqual(before);
@@ -396,7 +429,7 @@ describe('ownership', () => {
     beforeAll(async () => {
       s = await student();
       enrollmentId = await launched(s);
-      const res = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
+      const res = await request<SubmissionAccepted>('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
         // Today: a completion date is not before the launch (the workflow's completion-date rule).
         token: s.token,
         body: evidenceForm(pdf, 'evidence.pdf', new Date().toISOString().slice(0, 10)),
@@ -418,14 +451,14 @@ describe('ownership', () => {
         }),
         403,
       );
-      const queue = await request('GET', '/api/program-holder/submissions', { token: otherHolder.token });
+      const queue = await request<ReviewQueue>('GET', '/api/program-holder/submissions', { token: otherHolder.token });
       expect(queue.status).toBe(200);
-      expect(queue.body.items.map((i: { id: string }) => i.id)).not.toContain(submissionId);
+      expect(queue.body.items.map((i) => i.id)).not.toContain(submissionId);
       const file = await request('GET', `/api/submissions/${submissionId}/file`, { token: otherHolder.token });
       expectProblem(file, 403);
       await sleep(1000);
       expect(await snapshot(enrollmentId)).toEqual(before);
-      const view = await request('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
+      const view = await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
       expect(view.body.status).toBe('awaiting_review');
       expect(view.body.submissions).toEqual([expect.objectContaining({ id: submissionId, status: 'pending' })]);
     });
@@ -487,10 +520,10 @@ describe('state', () => {
     );
     await sleep(1000);
     expect(await snapshot(id)).toEqual(before);
-    const view = await request('GET', `/api/enrollments/${id}`, { token: s.token });
+    const view = await request<EnrollmentState>('GET', `/api/enrollments/${id}`, { token: s.token });
     expect(view.status).toBe(200);
     expect(view.body.status).toBe('pending_payment');
-    expect(view.body.history).toEqual([{ status: 'pending_payment', at: expect.any(String) }]);
+    expect(view.body.history).toEqual<Record<string, unknown>[]>([{ status: 'pending_payment', at: expect.any(String) }]);
     expect(view.body).toEqual(expect.objectContaining({ paidAt: null, completedAt: null, completionMethod: null, certificate: null }));
   });
 
@@ -551,7 +584,7 @@ describe('state', () => {
       const res = await request('POST', '/api/enrollments', { token: s.token, json });
       expectProblem(res, 409);
     }
-    const { rows } = await system.db.query('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2', [
+    const { rows } = await system.db.query<{ id: string }>('SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2', [
       s.actor.id,
       DEMO_PROGRAM_ID,
     ]);
@@ -749,9 +782,9 @@ describe('evidence uploads on a launched, paid enrollment', () => {
     expect(snap.submissions).toEqual([]);
     expect(snap.enrollment.status).toBe('in_progress');
     expect(evidenceFiles(enrollmentId)).toEqual([]);
-    const view = await request('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
+    const view = await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
     expect(view.body).toEqual(expect.objectContaining({ status: 'in_progress', submissions: [], completedAt: null }));
-    expect([...new Set(view.body.history.map((h: { status: string }) => h.status))]).toEqual(['ready_to_launch', 'in_progress']);
+    expect([...new Set(view.body.history.map((h) => h.status))]).toEqual(['ready_to_launch', 'in_progress']);
   });
 });
 
@@ -760,8 +793,8 @@ describe('evidence uploads on a launched, paid enrollment', () => {
 describe('the Stripe webhook', () => {
   let s: Session;
   let enrollmentId: string;
-  const webhook = (payload: string, signature?: string) =>
-    request('POST', '/api/webhooks/stripe', {
+  const webhook = <Body = unknown>(payload: string, signature?: string) =>
+    request<Body>('POST', '/api/webhooks/stripe', {
       body: payload,
       headers: { 'content-type': 'application/json', ...(signature !== undefined && { 'stripe-signature': signature }) },
     });
@@ -778,7 +811,7 @@ describe('the Stripe webhook', () => {
     expect(mine[0].params.get('metadata[enrollmentId]')).toBe(enrollmentId);
     expect(mine[0].params.get('line_items[0][price_data][unit_amount]')).toBe(String(DEMO.priceCents));
     expect(mine[0].params.get('line_items[0][price_data][currency]')).toBe('usd');
-    const view = await request('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
+    const view = await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: s.token });
     expect(view.body.checkoutUrl).toBe(`https://checkout.stripe.test/c/pay/${mine[0].id}`);
   });
 
@@ -810,14 +843,15 @@ describe('the Stripe webhook', () => {
       amountTotal: DEMO.priceCents - 1,
       currency: 'usd',
     });
-    const res = await webhook(event.payload, event.signature);
+    const res = await webhook<StripeWebhookReceipt>(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.received).toBe(true);
     const rejected = await eventually(
       async () => {
-        const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_short_amount'", [
-          enrollmentId,
-        ]);
+        const { rows } = await system.db.query<PaymentRow>(
+          "SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_short_amount'",
+          [enrollmentId],
+        );
         return rows[0];
       },
       'the rejected payment row',
@@ -846,9 +880,10 @@ describe('the Stripe webhook', () => {
     expect(res.status).toBe(200);
     const rejected = await eventually(
       async () => {
-        const { rows } = await system.db.query("SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_wrong_currency'", [
-          enrollmentId,
-        ]);
+        const { rows } = await system.db.query<PaymentRow>(
+          "SELECT * FROM payments WHERE enrollment_id = $1 AND provider_ref = 'cs_wrong_currency'",
+          [enrollmentId],
+        );
         return rows[0];
       },
       'the rejected payment row',
@@ -881,7 +916,7 @@ describe('the Stripe webhook', () => {
       amountTotal: DEMO.priceCents,
       currency: 'usd',
     });
-    const res = await webhook(event.payload, event.signature);
+    const res = await webhook<StripeWebhookReceipt>(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.applied).toBe(false);
     await sleep(1000);
@@ -912,7 +947,7 @@ describe('a Stripe outage while enrolling', () => {
     system.stripe.setDown(true);
     try {
       const before = system.stripe.requestCount();
-      const res = await request('POST', '/api/enrollments', {
+      const res = await request<Problem>('POST', '/api/enrollments', {
         token: s.token,
         json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
       });
@@ -932,7 +967,7 @@ describe('a Stripe outage while enrolling', () => {
     expect(stopped).toHaveLength(1);
     expect(stopped[0]).toMatch(/^enrollment:/);
     // With Stripe back, the student simply enrolls again.
-    const again = await request('POST', '/api/enrollments', {
+    const again = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: s.token,
       json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
     });
@@ -946,14 +981,22 @@ describe('Idempotency-Key', () => {
     const s = await student();
     const key = `enroll-${randomUUID()}`;
     const json = { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' };
-    const first = await request('POST', '/api/enrollments', { token: s.token, json, headers: { 'idempotency-key': key } });
+    const first = await request<OpenedEnrollment>('POST', '/api/enrollments', {
+      token: s.token,
+      json,
+      headers: { 'idempotency-key': key },
+    });
     expect(first.status).toBe(201);
     // A retry at once: the first answer is stored before it is sent.
-    const second = await request('POST', '/api/enrollments', { token: s.token, json, headers: { 'idempotency-key': key } });
+    const second = await request<OpenedEnrollment>('POST', '/api/enrollments', {
+      token: s.token,
+      json,
+      headers: { 'idempotency-key': key },
+    });
     expect({ status: second.status, body: second.body }).toEqual({ status: 201, body: first.body });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.headers.get('location')).toBe(`/api/enrollments/${first.body.enrollmentId}`);
-    const { rows } = await system.db.query('SELECT id FROM enrollments WHERE student_id = $1', [s.actor.id]);
+    const { rows } = await system.db.query<{ id: string }>('SELECT id FROM enrollments WHERE student_id = $1', [s.actor.id]);
     expect(rows.map((r) => r.id)).toEqual([first.body.enrollmentId]);
     expect(system.stripe.sessions.filter((x) => x.params.get('client_reference_id') === first.body.enrollmentId)).toHaveLength(1);
   });
@@ -961,7 +1004,7 @@ describe('Idempotency-Key', () => {
   test('the same key with a different body → 422 problem; nothing new', async () => {
     const s = await student();
     const key = `enroll-${randomUUID()}`;
-    const first = await request('POST', '/api/enrollments', {
+    const first = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: s.token,
       json: { programId: DEMO_PROGRAM_ID, fundingSource: 'self_pay' },
       headers: { 'idempotency-key': key },
@@ -983,7 +1026,10 @@ describe('Idempotency-Key', () => {
       }),
       422,
     );
-    const { rows } = await system.db.query('SELECT id, program_id, funding_source FROM enrollments WHERE student_id = $1', [s.actor.id]);
+    const { rows } = await system.db.query<{ id: string; program_id: string; funding_source: string }>(
+      'SELECT id, program_id, funding_source FROM enrollments WHERE student_id = $1',
+      [s.actor.id],
+    );
     expect(rows).toEqual([{ id: first.body.enrollmentId, program_id: DEMO_PROGRAM_ID, funding_source: 'self_pay' }]);
   });
 

@@ -8,10 +8,25 @@ import { SignJWT } from 'jose';
 import { signDevelopmentToken } from '../../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PARTNERS, SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
+import type { OpenedEnrollment, Problem, Program } from '../helpers/contract';
 import { expectProblem } from '../helpers/problems';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const BEARER_REALM = 'Bearer realm="credential-marketplace"';
+
+/** `GET /api/programs` (not in contract.ts yet). */
+interface ProgramList {
+  programs: Program[];
+}
+/** `GET /api/partners` (not in contract.ts yet; only the field read here). */
+interface PartnerList {
+  partners: { id: string }[];
+}
+/** `GET /openapi.json` (not in contract.ts yet; only the fields read here). */
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, unknown>;
+}
 
 let app: ApiApp;
 let admin: Session;
@@ -36,7 +51,7 @@ const programBody = (o: Record<string, unknown> = {}) => ({
 
 /** A self-paid enrollment of `student` in the demo program, opened through the API. */
 async function enrollmentOf(student: Session): Promise<string> {
-  const res = await app.request('POST', '/api/enrollments', {
+  const res = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: { programId: DEMO.id, fundingSource: 'self_pay' },
   });
@@ -103,7 +118,7 @@ describe('authentication', () => {
       .setSubject('funder-without-org')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(app.jwtSecret));
-    const res = await app.request('GET', '/api/vouchers', { token });
+    const res = await app.request<Problem>('GET', '/api/vouchers', { token });
     expectProblem(res, 401);
     expect(res.body.detail).toContain('organizationId');
   });
@@ -132,16 +147,16 @@ describe('roles and ownership', () => {
       expectProblem(res, 403);
     }
     expect(app.enrollments.calls).toEqual([]);
-    expect((await app.db.query('SELECT count(*)::int AS n FROM programs')).rows[0].n).toBe(SEEDED_PROGRAMS.length);
+    expect((await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM programs')).rows[0].n).toBe(SEEDED_PROGRAMS.length);
   });
 
   test("another student's enrollment is 404, the same answer as an unknown id, for view, launch and withdraw", async () => {
     const owner = await app.token('student');
     const intruder = await app.token('student');
     const id = await enrollmentOf(owner);
-    const seen = await app.request('GET', `/api/enrollments/${id}`, { token: intruder.token });
+    const seen = await app.request<Problem>('GET', `/api/enrollments/${id}`, { token: intruder.token });
     expectProblem(seen, 404);
-    const unknown = await app.request('GET', `/api/enrollments/${randomUUID()}`, { token: intruder.token });
+    const unknown = await app.request<Problem>('GET', `/api/enrollments/${randomUUID()}`, { token: intruder.token });
     expect({ ...seen.body }).toEqual({ ...unknown.body });
     expect(JSON.stringify(seen.body)).not.toContain(owner.actor.id);
     expectProblem(await app.request('GET', `/api/enrollments/${id}/launch`, { token: intruder.token }), 404);
@@ -165,7 +180,7 @@ describe('every answer', () => {
   test('errors are problem details: an unknown path 404, malformed JSON 400, a body too large 413, never HTML', async () => {
     expectProblem(await app.request('GET', '/api/no-such-thing', { token: admin.token }), 404);
     expectProblem(await app.request('DELETE', '/api/programs'), 404);
-    const malformed = await app.request('POST', '/api/programs', {
+    const malformed = await app.request<Problem>('POST', '/api/programs', {
       token: admin.token,
       body: '{"title": ',
       headers: { 'content-type': 'application/json' },
@@ -202,7 +217,7 @@ describe('every answer', () => {
       status: 200,
       body: { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } },
     });
-    const spec = await app.request('GET', '/openapi.json');
+    const spec = await app.request<OpenApiDocument>('GET', '/openapi.json');
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toMatch(/^3\.1\./);
     expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/enrollments', '/api/vouchers', '/api/programs']));
@@ -211,7 +226,7 @@ describe('every answer', () => {
 
 describe('catalog', () => {
   test('anyone lists the programs and the seeded partners', async () => {
-    const programs = await app.request('GET', '/api/programs');
+    const programs = await app.request<ProgramList>('GET', '/api/programs');
     expect(programs.status).toBe(200);
     expect(programs.body.programs).toEqual(
       expect.arrayContaining([
@@ -229,31 +244,31 @@ describe('catalog', () => {
         }),
       ]),
     );
-    const partners = await app.request('GET', '/api/partners');
-    expect(partners.body.partners.map((p: { id: string }) => p.id).sort()).toEqual(SEEDED_PARTNERS.map((p) => p.id).sort());
+    const partners = await app.request<PartnerList>('GET', '/api/partners');
+    expect(partners.body.partners.map((p) => p.id).sort()).toEqual(SEEDED_PARTNERS.map((p) => p.id).sort());
   });
 
   test('an admin creates a program: 201 with its id and Location, currency lower-cased, moveOn defaulted, then listed', async () => {
-    const res = await app.request('POST', '/api/programs', {
+    const res = await app.request<Program>('POST', '/api/programs', {
       token: admin.token,
       json: programBody({ title: `Welding ${randomUUID().slice(0, 6)}` }),
     });
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/api/programs/${res.body.id}`);
     expect(res.body).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         currency: 'usd',
         moveOn: 'CompletedOrPassed',
         priceCents: 12_345,
       }),
     );
-    const listed = (await app.request('GET', '/api/programs')).body.programs;
+    const listed = (await app.request<ProgramList>('GET', '/api/programs')).body.programs;
     expect(listed).toContainEqual(res.body);
   });
 
   test('a bad program is 400 naming each field; an unknown partner 400 naming body.partnerId; nothing created', async () => {
-    const before = (await app.request('GET', '/api/programs')).body.programs.length;
+    const before = (await app.request<ProgramList>('GET', '/api/programs')).body.programs.length;
     expectProblem(
       await app.request('POST', '/api/programs', {
         token: admin.token,
@@ -275,6 +290,6 @@ describe('catalog', () => {
       400,
       ['body.partnerId'],
     );
-    expect((await app.request('GET', '/api/programs')).body.programs).toHaveLength(before);
+    expect((await app.request<ProgramList>('GET', '/api/programs')).body.programs).toHaveLength(before);
   });
 });

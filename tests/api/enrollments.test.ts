@@ -11,6 +11,15 @@ import { VOUCHER_UNUSABLE } from '../../activities/funding';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type EnrollmentWorkflowInput, FailureType } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
+import type {
+  Created,
+  EnrollmentList,
+  EnrollmentState,
+  OpenedEnrollment,
+  Problem,
+  ReviewQueue,
+  SubmissionAccepted,
+} from '../helpers/contract';
 import { refusedUpdate } from '../helpers/fake-enrollment-client';
 import { expectProblem } from '../helpers/problems';
 import { evidenceForm } from '../helpers/system';
@@ -30,15 +39,18 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 beforeEach(() => app.enrollments.reset());
 
-const enroll = (s: Session, json: unknown = { programId: DEMO.id, fundingSource: 'self_pay' }, headers: Record<string, string> = {}) =>
-  app.request('POST', '/api/enrollments', { token: s.token, json, headers });
+const enroll = <Body = unknown>(
+  s: Session,
+  json: unknown = { programId: DEMO.id, fundingSource: 'self_pay' },
+  headers: Record<string, string> = {},
+) => app.request<Body>('POST', '/api/enrollments', { token: s.token, json, headers });
 
 /**
  * A self-paid enrollment opened through the API (the fake writes its record as the workflow would). Fixtures leave
  * no recorded calls behind, so a test sees only the calls its own requests made.
  */
 async function opened(s: Session, programId: string = DEMO.id): Promise<string> {
-  const res = await enroll(s, { programId, fundingSource: 'self_pay' });
+  const res = await enroll<OpenedEnrollment>(s, { programId, fundingSource: 'self_pay' });
   expect(res.status).toBe(201);
   app.enrollments.calls.length = 0;
   return res.body.enrollmentId;
@@ -54,7 +66,7 @@ async function inProgress(s: Session, programId: string = DEMO.id): Promise<stri
 
 /** A program of a holder of its own, created by an admin over HTTP. */
 async function programOf(holder: Session): Promise<string> {
-  const res = await app.request('POST', '/api/programs', {
+  const res = await app.request<Created>('POST', '/api/programs', {
     token: admin.token,
     json: {
       title: `Program of ${holder.actor.id}`,
@@ -93,9 +105,9 @@ async function awaitingReview(s: Session, programId: string) {
 describe('POST /api/enrollments', () => {
   test('self-paid: 201 with the checkout, a Location, and a workflow input of ids and terms only (no name or email)', async () => {
     const student = await app.token('student', { name: 'Ada Lovelace', email: 'ada@example.com' });
-    const res = await enroll(student);
+    const res = await enroll<OpenedEnrollment>(student);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({
+    expect(res.body).toEqual<Record<string, unknown>>({
       enrollmentId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       status: 'pending_payment',
       checkoutUrl: `${app.baseUrl}/checkout/simulated/${res.body.enrollmentId}`,
@@ -119,9 +131,10 @@ describe('POST /api/enrollments', () => {
     expect(JSON.stringify(input)).not.toMatch(/Ada|Lovelace|ada@example\.com/);
     expect(Object.keys(input).filter((k) => /name|email/i.test(k))).toEqual([]);
     // The name and email reach the record through the database, as the workflow's activity copies them.
-    const { rows } = await app.db.query('SELECT student_name, student_email, status FROM enrollments WHERE id = $1', [
-      res.body.enrollmentId,
-    ]);
+    const { rows } = await app.db.query<{ student_name: string; student_email: string; status: string }>(
+      'SELECT student_name, student_email, status FROM enrollments WHERE id = $1',
+      [res.body.enrollmentId],
+    );
     expect(rows).toEqual([{ student_name: 'Ada Lovelace', student_email: 'ada@example.com', status: 'pending_payment' }]);
   });
 
@@ -142,7 +155,7 @@ describe('POST /api/enrollments', () => {
     });
     expect(issued.status).toBe(201);
     const res = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: number.toLowerCase() });
-    expect({ status: res.status, body: res.body }).toEqual({
+    expect({ status: res.status, body: res.body }).toEqual<{ status: number; body: Record<string, unknown> }>({
       status: 201,
       body: { enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 },
     });
@@ -187,13 +200,13 @@ describe('POST /api/enrollments', () => {
   test("the workflow's refusals: a second open enrollment 409 naming the first; an unusable voucher 422 with one message", async () => {
     const student = await app.token('student');
     const first = await opened(student);
-    const second = await enroll(student);
+    const second = await enroll<Problem>(student);
     expectProblem(second, 409);
     expect(second.body.detail).toContain(first);
-    const unknown = await enroll(student, { programId: IC3.id, fundingSource: 'sponsor', voucherNumber: 'NEVER-ISSUED' });
+    const unknown = await enroll<Problem>(student, { programId: IC3.id, fundingSource: 'sponsor', voucherNumber: 'NEVER-ISSUED' });
     expectProblem(unknown, 422);
     expect(unknown.body.detail).toBe(VOUCHER_UNUSABLE);
-    const { rows } = await app.db.query('SELECT id FROM enrollments WHERE student_id = $1', [student.actor.id]);
+    const { rows } = await app.db.query<{ id: string }>('SELECT id FROM enrollments WHERE student_id = $1', [student.actor.id]);
     expect(rows).toEqual([{ id: first }]);
   });
 
@@ -229,10 +242,10 @@ describe('GET /api/enrollments/:id (the read model)', () => {
     const student = await app.token('student');
     const { enrollmentId, submissionId } = await awaitingReview(student, DEMO.id);
     for (const who of [student, demoHolder, admin]) {
-      const res = await app.request('GET', `/api/enrollments/${enrollmentId}`, { token: who.token });
+      const res = await app.request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: who.token });
       expect(res.status).toBe(200);
       expect(res.body).toEqual(
-        expect.objectContaining({
+        expect.objectContaining<Record<string, unknown>>({
           enrollmentId,
           programId: DEMO.id,
           status: 'awaiting_review',
@@ -244,7 +257,7 @@ describe('GET /api/enrollments/:id (the read model)', () => {
           certificate: null,
           price: { amountCents: DEMO.priceCents, currency: 'usd' },
           checkoutUrl: null,
-          history: ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'].map((status) => ({
+          history: ['pending_payment', 'ready_to_launch', 'in_progress', 'awaiting_review'].map<Record<string, unknown>>((status) => ({
             status,
             at: expect.any(String),
           })),
@@ -268,14 +281,14 @@ describe('GET /api/enrollments/:id (the read model)', () => {
     await app.advance(id, 'completed', { completedAt: '2024-06-01T00:00:00.000Z', completionMethod: 'manual' });
     const {
       rows: [cert],
-    } = await app.db.query(
+    } = await app.db.query<{ id: string }>(
       `INSERT INTO certificates (id, enrollment_id, verification_code, file_key, completed_at)
        VALUES (gen_random_uuid(), $1, 'ABCD-EFGH-JKMN', 'certificates/x.pdf', '2024-06-01') RETURNING id`,
       [id],
     );
-    const res = await app.request('GET', `/api/enrollments/${id}`, { token: student.token });
+    const res = await app.request<EnrollmentState>('GET', `/api/enrollments/${id}`, { token: student.token });
     expect(res.body).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         status: 'completed',
         completedAt: '2024-06-01T00:00:00.000Z',
         completionMethod: 'manual',
@@ -306,9 +319,9 @@ describe('GET /api/enrollments (program holder, admin)', () => {
     const started = await inProgress(student, mineToo);
     const foreign = await opened(student, theirs);
     const ids = async (who: Session, query = '') => {
-      const res = await app.request('GET', `/api/enrollments${query}`, { token: who.token });
+      const res = await app.request<EnrollmentList>('GET', `/api/enrollments${query}`, { token: who.token });
       expect(res.status).toBe(200);
-      return res.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId).sort();
+      return res.body.enrollments.map((e) => e.enrollmentId).sort();
     };
     expect(await ids(holder)).toEqual([pending, started].sort());
     expect(await ids(holder, '?status=in_progress')).toEqual([started]);
@@ -316,9 +329,9 @@ describe('GET /api/enrollments (program holder, admin)', () => {
     expect(await ids(holder, `?programId=${theirs}`)).toEqual([]);
     expect(await ids(other)).toEqual([foreign]);
     expect(await ids(admin, `?programId=${theirs}`)).toEqual([foreign]);
-    const listed = await app.request('GET', `/api/enrollments?programId=${mineToo}`, { token: holder.token });
+    const listed = await app.request<EnrollmentList>('GET', `/api/enrollments?programId=${mineToo}`, { token: holder.token });
     expect(listed.body.enrollments[0]).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         enrollmentId: started,
         programId: mineToo,
         status: 'in_progress',
@@ -343,7 +356,7 @@ describe('review queue, approve, reject', () => {
     const programId = await programOf(holder);
     const { enrollmentId, submissionId } = await awaitingReview(await app.token('student'), programId);
     await inProgress(await app.token('student'), programId);
-    const queue = await app.request('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
+    const queue = await app.request<ReviewQueue>('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
     expect(queue.status).toBe(200);
     expect(queue.body.items).toEqual([
       expect.objectContaining({
@@ -356,9 +369,12 @@ describe('review queue, approve, reject', () => {
       }),
     ]);
     expect(
-      (await app.request('GET', '/api/program-holder/submissions', { token: (await app.token('program_holder')).token })).body.items,
+      (await app.request<ReviewQueue>('GET', '/api/program-holder/submissions', { token: (await app.token('program_holder')).token })).body
+        .items,
     ).toEqual([]);
-    expect((await app.request('GET', '/api/program-holder/submissions?status=approved', { token: holder.token })).body.items).toEqual([]);
+    expect(
+      (await app.request<ReviewQueue>('GET', '/api/program-holder/submissions?status=approved', { token: holder.token })).body.items,
+    ).toEqual([]);
     expectProblem(await app.request('GET', '/api/program-holder/submissions?status=later', { token: holder.token }), 400, ['query.status']);
   });
 
@@ -392,8 +408,8 @@ describe('review queue, approve, reject', () => {
 });
 
 describe('POST /api/program-holder/mark-complete', () => {
-  const mark = (who: Session, json: unknown, headers: Record<string, string> = {}) =>
-    app.request('POST', '/api/program-holder/mark-complete', { token: who.token, json, headers });
+  const mark = <Body = unknown>(who: Session, json: unknown, headers: Record<string, string> = {}) =>
+    app.request<Body>('POST', '/api/program-holder/mark-complete', { token: who.token, json, headers });
 
   test('the holder marks its enrollment: the workflow gets the date, the marker, the URL and the notes', async () => {
     const id = await inProgress(await app.token('student'));
@@ -449,7 +465,7 @@ describe('POST /api/program-holder/mark-complete', () => {
       'markComplete',
       refusedUpdate('the enrollment is pending_payment; it cannot be marked complete', FailureType.conflict),
     );
-    const conflict = await mark(demoHolder, { enrollmentId: id, completedAt: '2024-05-01' });
+    const conflict = await mark<Problem>(demoHolder, { enrollmentId: id, completedAt: '2024-05-01' });
     expectProblem(conflict, 409);
     expect(conflict.body.detail).toBe('the enrollment is pending_payment; it cannot be marked complete');
     app.enrollments.refuse(
@@ -479,17 +495,17 @@ describe('launch, evidence upload, withdrawal', () => {
   test('evidence: 202, the file kept under its key, and the workflow gets its facts', async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
-    const res = await app.request('POST', `/api/enrollments/${id}/completion-submissions`, {
+    const res = await app.request<SubmissionAccepted>('POST', `/api/enrollments/${id}/completion-submissions`, {
       token: student.token,
       body: evidenceForm(PDF, 'proof.pdf', '2024-05-02'),
     });
-    expect({ status: res.status, body: res.body }).toEqual({
+    expect({ status: res.status, body: res.body }).toEqual<{ status: number; body: Record<string, unknown> }>({
       status: 202,
       body: { submissionId: expect.any(String), status: 'awaiting_review' },
     });
     const [[enrollmentId, submission]] = app.enrollments.callsOf('submitEvidence') as [[string, Record<string, unknown>]];
     expect(enrollmentId).toBe(id);
-    expect(submission).toEqual({
+    expect(submission).toEqual<Record<string, unknown>>({
       submissionId: res.body.submissionId,
       fileKey: `submissions/${id}/${res.body.submissionId}.pdf`,
       contentType: 'application/pdf',
@@ -522,7 +538,7 @@ describe('launch, evidence upload, withdrawal', () => {
   test("withdraw: the workflow's refund is the answer; an enrollment already withdrawn is 409 without asking", async () => {
     const student = await app.token('student');
     const id = await inProgress(student);
-    app.enrollments.on('withdraw', async () => ({ status: 'withdrawn', refundCents: 1_500, currency: 'usd' }));
+    app.enrollments.on('withdraw', () => Promise.resolve({ status: 'withdrawn', refundCents: 1_500, currency: 'usd' }));
     const res = await app.request('POST', `/api/enrollments/${id}/withdraw`, { token: student.token, json: { reason: 'moving away' } });
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,

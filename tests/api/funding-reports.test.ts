@@ -6,10 +6,25 @@ import { randomUUID } from 'node:crypto';
 import { parseCsv } from '../../api/csv';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
+import type { Created, FundedEnrollment, ImportReport, OpenedEnrollment, Problem, RevenueShareEntry, Voucher } from '../helpers/contract';
 import { expectProblem } from '../helpers/problems';
 
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
 const today = () => new Date().toISOString().slice(0, 10);
+
+/** `GET /api/vouchers` (not in contract.ts yet). */
+interface VoucherList {
+  vouchers: Voucher[];
+}
+/** `GET /api/funded-enrollments` (not in contract.ts yet). */
+interface FundedEnrollmentList {
+  enrollments: FundedEnrollment[];
+}
+/** `GET /api/reports/revenue-share` as JSON (not in contract.ts yet; only the fields read here). */
+interface RevenueShareReport {
+  entries: RevenueShareEntry[];
+  totals: Record<string, { sharesCents: number; [field: string]: unknown }>;
+}
 
 let app: ApiApp;
 let admin: Session;
@@ -31,13 +46,13 @@ const voucherBody = (o: Record<string, unknown> = {}) => ({
   expiresOn: '2099-12-31',
   ...o,
 });
-const issue = (who: Session, json: unknown) => app.request('POST', '/api/vouchers', { token: who.token, json });
+const issue = <Body = unknown>(who: Session, json: unknown) => app.request<Body>('POST', '/api/vouchers', { token: who.token, json });
 
 /** A student's enrollment funded in full by a voucher `f` issued them: ready_to_launch. */
 async function fundedBy(f: Session, student: Session, programId: string = IC3.id): Promise<string> {
   const number = `ITA-${randomUUID().slice(0, 8)}`;
   expect((await issue(f, voucherBody({ number, studentId: student.actor.id, studentEmail: undefined }))).status).toBe(201);
-  const res = await app.request('POST', '/api/enrollments', {
+  const res = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: { programId, fundingSource: 'wioa_ita', voucherNumber: number },
   });
@@ -49,13 +64,13 @@ describe('POST /api/vouchers', () => {
   test('a funder issues for its own organization: 201 { id, organizationId }; the number again (any case) 409; another organization may', async () => {
     const f = await funder();
     const body = voucherBody();
-    const issued = await issue(f, body);
-    expect({ status: issued.status, body: issued.body }).toEqual({
+    const issued = await issue<Created>(f, body);
+    expect({ status: issued.status, body: issued.body }).toEqual<{ status: number; body: Record<string, unknown> }>({
       status: 201,
       body: { id: expect.any(String), organizationId: f.actor.organizationId },
     });
     expect(issued.headers.get('location')).toBe(`/api/vouchers/${issued.body.id}`);
-    const again = await issue(f, { ...body, number: body.number.toLowerCase() });
+    const again = await issue<Problem>(f, { ...body, number: body.number.toLowerCase() });
     expectProblem(again, 409);
     expect(again.body.detail).toContain(body.number.toLowerCase());
     expect((await issue(await funder(), body)).status).toBe(201);
@@ -66,7 +81,7 @@ describe('POST /api/vouchers', () => {
     expectProblem(await issue(f, voucherBody({ organizationId: 'someone-else' })), 403);
     expectProblem(await issue(admin, voucherBody()), 400, ['body.organizationId']);
     const byAdmin = await issue(admin, voucherBody({ organizationId: 'board-named-by-admin' }));
-    expect(byAdmin.body).toEqual({ id: expect.any(String), organizationId: 'board-named-by-admin' });
+    expect(byAdmin.body).toEqual<Record<string, unknown>>({ id: expect.any(String), organizationId: 'board-named-by-admin' });
   });
 
   test('bad fields are 400 naming every one, an unknown program too; nothing is issued', async () => {
@@ -78,13 +93,17 @@ describe('POST /api/vouchers', () => {
     );
     expectProblem(await issue(f, voucherBody({ expiresOn: '2099-02-30' })), 400, ['body.expiresOn']);
     expectProblem(await issue(f, voucherBody({ programId: randomUUID() })), 400, ['body.programId']);
-    expect((await app.request('GET', '/api/vouchers', { token: f.token })).body.vouchers).toEqual([]);
+    expect((await app.request<VoucherList>('GET', '/api/vouchers', { token: f.token })).body.vouchers).toEqual([]);
   });
 });
 
 describe('POST /api/vouchers/import', () => {
-  const send = (f: Session, csv: string, dryRun: boolean) =>
-    app.request('POST', `/api/vouchers/import?dryRun=${dryRun}`, { token: f.token, body: csv, headers: { 'content-type': 'text/csv' } });
+  const send = <Body = unknown>(f: Session, csv: string, dryRun: boolean) =>
+    app.request<Body>('POST', `/api/vouchers/import?dryRun=${dryRun}`, {
+      token: f.token,
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
 
   test('a dry run reports each line and issues nothing; the import then issues the valid lines', async () => {
     const f = await funder();
@@ -95,24 +114,22 @@ describe('POST /api/vouchers/import', () => {
       'csv-1,wioa_ita,a@example.com,,250000,usd,2099-01-01,',
       'CSV-3,wioa_ita,not-an-email,,10,usd,2099-01-01,',
     ].join('\r\n');
-    const dry = await send(f, csv, true);
+    const dry = await send<ImportReport>(f, csv, true);
     expect(dry.status).toBe(200);
     expect(dry.body).toEqual(expect.objectContaining({ dryRun: true, summary: { issued: 2, already_issued: 1, invalid: 1 } }));
-    expect(dry.body.rows).toEqual([
+    expect(dry.body.rows).toEqual<Record<string, unknown>[]>([
       { line: 2, outcome: 'issued', message: 'would be issued' },
       { line: 3, outcome: 'issued', message: 'would be issued' },
       { line: 4, outcome: 'already_issued', message: 'line 2 issues this number already' },
       { line: 5, outcome: 'invalid', message: expect.stringContaining('studentEmail') },
     ]);
-    expect((await app.request('GET', '/api/vouchers', { token: f.token })).body.vouchers).toEqual([]);
+    expect((await app.request<VoucherList>('GET', '/api/vouchers', { token: f.token })).body.vouchers).toEqual([]);
 
-    const applied = await send(f, csv, false);
+    const applied = await send<ImportReport>(f, csv, false);
     expect(applied.body.summary).toEqual({ issued: 2, already_issued: 1, invalid: 1 });
-    const listed = (await app.request('GET', '/api/vouchers', { token: f.token })).body.vouchers;
-    expect(listed.map((v: { number: string }) => v.number).sort()).toEqual(['CSV-1', 'CSV-2']);
-    expect(
-      listed.every((v: { status: string; organizationId: string }) => v.status === 'issued' && v.organizationId === f.actor.organizationId),
-    ).toBe(true);
+    const listed = (await app.request<VoucherList>('GET', '/api/vouchers', { token: f.token })).body.vouchers;
+    expect(listed.map((v) => v.number).sort()).toEqual(['CSV-1', 'CSV-2']);
+    expect(listed.every((v) => v.status === 'issued' && v.organizationId === f.actor.organizationId)).toBe(true);
   });
 
   test('not text/csv 415; a header without the voucher columns 400; a student 403', async () => {
@@ -133,10 +150,10 @@ describe('POST /api/vouchers/import', () => {
 describe('what a funder sees', () => {
   test("GET /api/vouchers: a funder its own organization's, whatever it asks for; an admin may narrow to one", async () => {
     const [a, b] = await Promise.all([funder(), funder()]);
-    const mine = await issue(a, voucherBody());
+    const mine = await issue<Created>(a, voucherBody());
     await issue(b, voucherBody());
     const seen = async (who: Session, query = '') =>
-      (await app.request('GET', `/api/vouchers${query}`, { token: who.token })).body.vouchers.map((v: { id: string }) => v.id);
+      (await app.request<VoucherList>('GET', `/api/vouchers${query}`, { token: who.token })).body.vouchers.map((v) => v.id);
     expect(await seen(a)).toEqual([mine.body.id]);
     expect(await seen(a, `?organizationId=${b.actor.organizationId}`)).toEqual([mine.body.id]);
     expect(await seen(admin, `?organizationId=${a.actor.organizationId}`)).toEqual([mine.body.id]);
@@ -146,10 +163,10 @@ describe('what a funder sees', () => {
     const [a, b] = await Promise.all([funder(), funder()]);
     const student = await app.token('student', { name: 'Grace Hopper' });
     const id = await fundedBy(a, student);
-    const funded = await app.request('GET', '/api/funded-enrollments', { token: a.token });
+    const funded = await app.request<FundedEnrollmentList>('GET', '/api/funded-enrollments', { token: a.token });
     expect(funded.status).toBe(200);
     expect(funded.body.enrollments).toEqual([
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         enrollmentId: id,
         status: 'ready_to_launch',
         fundingSource: 'wioa_ita',
@@ -159,24 +176,30 @@ describe('what a funder sees', () => {
         voucher: expect.objectContaining({ organizationId: a.actor.organizationId, coveredCents: IC3.priceCents, released: false }),
       }),
     ]);
-    expect((await app.request('GET', '/api/funded-enrollments', { token: b.token })).body.enrollments).toEqual([]);
+    expect((await app.request<FundedEnrollmentList>('GET', '/api/funded-enrollments', { token: b.token })).body.enrollments).toEqual([]);
     expect(
-      (await app.request('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, { token: b.token })).body.enrollments,
+      (
+        await app.request<FundedEnrollmentList>('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, {
+          token: b.token,
+        })
+      ).body.enrollments,
     ).toEqual([]);
-    const byAdmin = await app.request('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, { token: admin.token });
-    expect(byAdmin.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId)).toEqual([id]);
+    const byAdmin = await app.request<FundedEnrollmentList>('GET', `/api/funded-enrollments?organizationId=${a.actor.organizationId}`, {
+      token: admin.token,
+    });
+    expect(byAdmin.body.enrollments.map((e) => e.enrollmentId)).toEqual([id]);
   });
 });
 
 describe('GET /api/reports/wioa', () => {
-  const wioa = (who: Session | undefined, query = `?from=${today()}&to=${today()}`) =>
-    app.request('GET', `/api/reports/wioa${query}`, { token: who?.token });
+  const wioa = <Body = unknown>(who: Session | undefined, query = `?from=${today()}&to=${today()}`) =>
+    app.request<Body>('GET', `/api/reports/wioa${query}`, { token: who?.token });
 
   test('an admin gets the PIRL CSV as an attachment; a funder only its own participants', async () => {
     const [a, b] = await Promise.all([funder(), funder()]);
     const id = await fundedBy(a, await app.token('student'));
     await app.activities.recordWioaExit({ enrollmentId: id, exitDate: today() });
-    const all = await wioa(admin);
+    const all = await wioa<string>(admin);
     expect(all.status).toBe(200);
     expect(all.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(all.headers.get('content-disposition')).toBe(`attachment; filename="wioa-pirl-${today()}-${today()}.csv"`);
@@ -199,12 +222,12 @@ describe('GET /api/reports/wioa', () => {
 });
 
 describe('GET /api/reports/revenue-share', () => {
-  const report = (who: Session | undefined, query = `?from=${today()}&to=${today()}`, accept = 'application/json') =>
-    app.request('GET', `/api/reports/revenue-share${query}`, { token: who?.token, headers: { accept } });
+  const report = <Body = unknown>(who: Session | undefined, query = `?from=${today()}&to=${today()}`, accept = 'application/json') =>
+    app.request<Body>('GET', `/api/reports/revenue-share${query}`, { token: who?.token, headers: { accept } });
 
   /** A completed enrollment in a program of `holder`, with the shares the workflow's activity records. */
   async function sharedEnrollment(holder: Session): Promise<string> {
-    const program = await app.request('POST', '/api/programs', {
+    const program = await app.request<Created>('POST', '/api/programs', {
       token: admin.token,
       json: {
         title: 'Shared program',
@@ -217,7 +240,7 @@ describe('GET /api/reports/revenue-share', () => {
         deadlineDays: 30,
       },
     });
-    const opened = await app.request('POST', '/api/enrollments', {
+    const opened = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: (await app.token('student')).token,
       json: { programId: program.body.id, fundingSource: 'self_pay' },
     });
@@ -231,21 +254,17 @@ describe('GET /api/reports/revenue-share', () => {
   test("a holder sees its own programs' entries, an admin all; CSV with Accept: text/csv", async () => {
     const [h1, h2] = await Promise.all([app.token('program_holder'), app.token('program_holder')]);
     const [mine, theirs] = await Promise.all([sharedEnrollment(h1), sharedEnrollment(h2)]);
-    const own = await report(h1);
+    const own = await report<RevenueShareReport>(h1);
     expect(own.status).toBe(200);
     expect(enrollmentsIn(own.body)).toEqual([mine]);
-    expect(
-      own.body.entries
-        .filter((e: { enrollmentId: string }) => e.enrollmentId === mine)
-        .map((e: { party: string; amountCents: number }) => [e.party, e.amountCents]),
-    ).toEqual([
+    expect(own.body.entries.filter((e) => e.enrollmentId === mine).map((e) => [e.party, e.amountCents])).toEqual([
       ['platform', 2_000],
       ['holder', 5_000],
       ['partner', 3_000],
     ]);
     expect(own.body.totals.usd).toEqual(expect.objectContaining({ sharesCents: 10_000 }));
-    expect(enrollmentsIn((await report(admin)).body)).toEqual(expect.arrayContaining([mine, theirs]));
-    const csv = await report(h2, undefined, 'text/csv');
+    expect(enrollmentsIn((await report<RevenueShareReport>(admin)).body)).toEqual(expect.arrayContaining([mine, theirs]));
+    const csv = await report<string>(h2, undefined, 'text/csv');
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const [header, ...rows] = parseCsv(csv.body).map((r) => r.fields);
     expect(header).toEqual(['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt']);
