@@ -86,7 +86,7 @@ async function insertEnrollment(
   return { ...row, program };
 }
 
-const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params)).rows[0].n);
+const count = async (sql: string, params: unknown[]) => Number((await db.query<{ n: number }>(sql, params)).rows[0].n);
 
 describe('recordEnrollmentStatus', () => {
   test('is monotonic: an older change arriving late does not roll the status back, and history rows stay unique', async () => {
@@ -122,7 +122,14 @@ describe('recordEnrollmentStatus', () => {
 
     const {
       rows: [row],
-    } = await db.query('SELECT status, status_seq, checkout_url, paid_at, launched_at, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    } = await db.query<{
+      status: string;
+      status_seq: number;
+      checkout_url: string | null;
+      paid_at: Date | null;
+      launched_at: Date | null;
+      closed_at: Date | null;
+    }>('SELECT status, status_seq, checkout_url, paid_at, launched_at, closed_at FROM enrollments WHERE id = $1', [e.id]);
     expect(row).toEqual({
       status: 'in_progress',
       status_seq: 3,
@@ -155,7 +162,13 @@ describe('recordEnrollmentStatus', () => {
 
     const {
       rows: [row],
-    } = await db.query('SELECT status, status_seq, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1', [e.id]);
+    } = await db.query<{
+      status: string;
+      status_seq: number;
+      completed_at: Date | null;
+      completion_method: string | null;
+      closed_at: Date | null;
+    }>('SELECT status, status_seq, completed_at, completion_method, closed_at FROM enrollments WHERE id = $1', [e.id]);
     expect(row).toEqual({
       status: 'closed',
       status_seq: 3,
@@ -405,7 +418,16 @@ describe('outcomes', () => {
     expect(await acts.recordRevenueShare(request)).toEqual(expected);
     expect(await acts.recordRevenueShare(request)).toEqual(expected);
 
-    const { rows } = await db.query(
+    const { rows } = await db.query<{
+      party: string;
+      party_id: string;
+      entry_type: string;
+      basis_cents: number;
+      bps: number;
+      amount_cents: number;
+      currency: string;
+      program_id: string;
+    }>(
       `SELECT party, party_id, entry_type, basis_cents, bps, amount_cents, currency, program_id
          FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party`,
       [e.id],
@@ -675,7 +697,7 @@ describe('openEnrollmentRecord: the record the workflow writes first', () => {
     await issue(studentId, 'SP-COPAY', 1_000);
     const enrollmentId = randomUUID();
     const first = await open({ studentId, fundingSource: 'sponsor', voucherNumber: 'sp-copay', enrollmentId });
-    expect(first).toEqual({
+    expect(first).toEqual<Record<string, unknown>>({
       status: 'pending_payment',
       voucherId: expect.any(String),
       voucherCents: 1_000,
@@ -716,7 +738,7 @@ describe('openEnrollmentRecord: the record the workflow writes first', () => {
       type: 'EnrollmentStateConflict',
       message: 'voucher SP-OK already funds an enrollment',
     });
-    await expect(open({ studentId })).rejects.toMatchObject({
+    await expect(open({ studentId })).rejects.toMatchObject<Record<string, unknown>>({
       type: 'EnrollmentStateConflict',
       message: expect.stringMatching(/^you already have an open enrollment in this program: /),
     });

@@ -11,6 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
+import type { ApiKey, Created, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
 import { satisfyingStatement } from '../lib/program-rules';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -26,8 +27,16 @@ let otherHolder: Session;
 const programs = { nrf: '', nrfAndPassed: '', nrfOtherHolder: '', milady: '' };
 const keys = { nrf: { id: '', apiKey: '' }, milady: { id: '', apiKey: '' }, nrfRevoked: { id: '', apiKey: '' } };
 
+/** The answer to a partner's completion push (202); not in `./helpers/contract` yet. */
+interface CompletionReceipt {
+  enrollmentId: string;
+  reportId: string;
+  outcome: string;
+  status: string;
+}
+
 async function createProgram(partnerId: string, holderId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await request('POST', '/api/programs', {
+  const res = await request<Created>('POST', '/api/programs', {
     token: admin.token,
     json: {
       title: `Channels ${partnerId} ${randomUUID().slice(0, 6)}`,
@@ -46,7 +55,7 @@ async function createProgram(partnerId: string, holderId: string, extra: Record<
 }
 
 async function createKey(partnerId: string): Promise<{ id: string; apiKey: string }> {
-  const res = await request('POST', `/api/partners/${partnerId}/api-keys`, { token: admin.token });
+  const res = await request<ApiKey>('POST', `/api/partners/${partnerId}/api-keys`, { token: admin.token });
   expect(res.status).toBe(201);
   return { id: res.body.id, apiKey: res.body.apiKey };
 }
@@ -71,14 +80,14 @@ afterAll(() => system?.stop(), 60_000);
 // ── helpers ────────────────────────────────────────────────────────────────────────────────────────────
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
-  const { rows } = await system.db.query(sql, params);
+  const { rows } = await system.db.query<{ n: number }>(sql, params);
   return Number(rows[0].n);
 }
 
 /** A voucher-funded enrollment of a new student: ready_to_launch, or launched (in_progress). */
 async function enrollment(programId: string, launch = true): Promise<{ id: string; student: Session }> {
   const student = await system.token('student');
-  const res = await request('POST', '/api/enrollments', {
+  const res = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: await fundedEnrollmentBody(system, student.actor, programId),
   });
@@ -97,21 +106,37 @@ async function enrollment(programId: string, launch = true): Promise<{ id: strin
   return { id, student };
 }
 
+type EnrollmentRow = {
+  status: string;
+  status_seq: number;
+  completed_at: Date | null;
+  completion_method: string | null;
+  partner_external_id: string | null;
+};
+type EvidenceRow = { method: string; report_id: string; outcome: string };
+
 /** Everything a report could change about one enrollment. */
 async function snapshot(enrollmentId: string) {
   const db = system.db;
   const [e, history, evidence, xapi, certificates, ledger, emails] = await Promise.all([
-    db.query('SELECT status, status_seq, completed_at, completion_method, partner_external_id FROM enrollments WHERE id = $1', [
+    db.query<EnrollmentRow>(
+      'SELECT status, status_seq, completed_at, completion_method, partner_external_id FROM enrollments WHERE id = $1',
+      [enrollmentId],
+    ),
+    db.query<{ seq: number; status: string }>('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [
       enrollmentId,
     ]),
-    db.query('SELECT seq, status FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
-    db.query('SELECT method, report_id, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method, report_id', [
-      enrollmentId,
-    ]),
-    db.query('SELECT id FROM xapi_statements WHERE enrollment_id = $1 ORDER BY id', [enrollmentId]),
-    db.query('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
-    db.query('SELECT party, entry_type FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party, entry_type', [enrollmentId]),
-    db.query('SELECT kind FROM emails_sent WHERE enrollment_id = $1 ORDER BY kind', [enrollmentId]),
+    db.query<EvidenceRow>(
+      'SELECT method, report_id, outcome FROM completion_evidence WHERE enrollment_id = $1 ORDER BY method, report_id',
+      [enrollmentId],
+    ),
+    db.query<{ id: string }>('SELECT id FROM xapi_statements WHERE enrollment_id = $1 ORDER BY id', [enrollmentId]),
+    db.query<{ id: string }>('SELECT id FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
+    db.query<{ party: string; entry_type: string }>(
+      'SELECT party, entry_type FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party, entry_type',
+      [enrollmentId],
+    ),
+    db.query<{ kind: string }>('SELECT kind FROM emails_sent WHERE enrollment_id = $1 ORDER BY kind', [enrollmentId]),
   ]);
   return {
     enrollment: e.rows[0],
@@ -139,7 +164,9 @@ const auditCount = (action: string) => count('SELECT count(*) AS n FROM audit_lo
 async function expectClosedOnce(enrollmentId: string, token: string, method: string) {
   const view = await waitForStatus(system, token, enrollmentId, 'closed');
   expect(view.completionMethod).toBe(method);
-  expect(view.certificate).toEqual(expect.objectContaining({ id: expect.any(String), verificationCode: expect.any(String) }));
+  expect(view.certificate).toEqual(
+    expect.objectContaining<Record<string, unknown>>({ id: expect.any(String), verificationCode: expect.any(String) }),
+  );
   const snap = await snapshot(enrollmentId);
   expect(snap.certificates).toBe(1);
   expect(snap.emails.filter((m) => m.kind === 'completion')).toHaveLength(1);
@@ -151,28 +178,29 @@ async function expectClosedOnce(enrollmentId: string, token: string, method: str
   return { view, snap };
 }
 
-const push = (partnerId: string, apiKey: string | undefined, json: unknown, headers: Record<string, string> = {}) =>
-  request('POST', `/api/partners/${partnerId}/completions`, {
+const push = <Body = unknown>(partnerId: string, apiKey: string | undefined, json: unknown, headers: Record<string, string> = {}) =>
+  request<Body>('POST', `/api/partners/${partnerId}/completions`, {
     json,
     headers: { ...(apiKey !== undefined && { 'x-api-key': apiKey }), ...headers },
   });
 
-const importCsv = (partnerId: string, token: string, csv: string, dryRun = false, contentType = 'text/csv') =>
-  request('POST', `/api/partners/${partnerId}/completions/import${dryRun ? '?dryRun=true' : ''}`, {
+const importCsv = <Body = unknown>(partnerId: string, token: string, csv: string, dryRun = false, contentType = 'text/csv') =>
+  request<Body>('POST', `/api/partners/${partnerId}/completions/import${dryRun ? '?dryRun=true' : ''}`, {
     body: csv,
     headers: csvHeaders(token, contentType),
   });
 
-const xapiPost = (body: unknown, headers: Record<string, string>) => request('POST', '/xapi/statements', { json: body, headers });
+const xapiPost = <Body = unknown>(body: unknown, headers: Record<string, string>) =>
+  request<Body>('POST', '/xapi/statements', { json: body, headers });
 
 // ── API keys ───────────────────────────────────────────────────────────────────────────────────────────
 
 describe('partner API keys', () => {
   test('an admin creates a key (shown once, stored as its SHA-256 only) and revokes it; a repeat revoke is 204 and keeps the date', async () => {
-    const res = await request('POST', '/api/partners/milady/api-keys', { token: admin.token });
+    const res = await request<ApiKey>('POST', '/api/partners/milady/api-keys', { token: admin.token });
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.body).toEqual({
+    expect(res.body).toEqual<Record<string, unknown>>({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       partnerId: 'milady',
       apiKey: expect.stringMatching(/^cmk_[A-Za-z0-9_-]{43}$/),
@@ -180,7 +208,10 @@ describe('partner API keys', () => {
     });
     const {
       rows: [row],
-    } = await system.db.query('SELECT partner_id, key_hash, created_by, revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    } = await system.db.query<{ partner_id: string; key_hash: string; created_by: string; revoked_at: Date | null }>(
+      'SELECT partner_id, key_hash, created_by, revoked_at FROM partner_api_keys WHERE id = $1',
+      [res.body.id],
+    );
     expect(row).toEqual({ partner_id: 'milady', key_hash: sha256Hex(res.body.apiKey), created_by: admin.actor.id, revoked_at: null });
     // The clear key is nowhere in the database: not in the keys, the audit log or the idempotency records.
     for (const table of ['partner_api_keys', 'audit_log', 'idempotency_keys']) {
@@ -192,7 +223,7 @@ describe('partner API keys', () => {
 
     // With an Idempotency-Key the answer is not kept either: a replay is 201 without the key, and no second key exists.
     const idempotencyKey = `key-${randomUUID()}`;
-    const first = await request('POST', '/api/partners/milady/api-keys', {
+    const first = await request<ApiKey>('POST', '/api/partners/milady/api-keys', {
       token: admin.token,
       headers: { 'idempotency-key': idempotencyKey },
     });
@@ -219,12 +250,12 @@ describe('partner API keys', () => {
     expect(revoke.body).toBe('');
     const {
       rows: [revoked],
-    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    } = await system.db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
     expect(revoked.revoked_at).toBeInstanceOf(Date);
     expect((await request('DELETE', `/api/partners/milady/api-keys/${res.body.id}`, { token: admin.token })).status).toBe(204);
     const {
       rows: [again],
-    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
+    } = await system.db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [res.body.id]);
     expect(again.revoked_at).toEqual(revoked.revoked_at);
     expect(
       await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'partner.api_key.revoke' AND target_id = $1`, [res.body.id]),
@@ -248,7 +279,7 @@ describe('partner API keys', () => {
     expectProblem(await request('DELETE', `/api/partners/milady/api-keys/${keys.milady.id}`, { token: holder.token }), 403);
     const {
       rows: [row],
-    } = await system.db.query('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [keys.milady.id]);
+    } = await system.db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM partner_api_keys WHERE id = $1', [keys.milady.id]);
     expect(row.revoked_at).toBeNull();
   });
 });
@@ -259,7 +290,7 @@ describe('partner push', () => {
   test('by enrollment id: 202 applied, the enrollment closes once with method partner_push; a retry is answered the same and changes nothing', async () => {
     const { id, student } = await enrollment(programs.nrf);
     const body = { enrollmentId: id, completedAt: nowSeconds(), score: 91.5, evidenceUrl: 'https://riseup.example.org/certificates/abc' };
-    const res = await push('nrf', keys.nrf.apiKey, body);
+    const res = await push<CompletionReceipt>('nrf', keys.nrf.apiKey, body);
     expect(res.status).toBe(202);
     const reportId = createHash('sha256')
       .update(`nrf\n${id}\n${normalized(body.completedAt)}`)
@@ -271,7 +302,7 @@ describe('partner push', () => {
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
     const {
       rows: [evidence],
-    } = await system.db.query(
+    } = await system.db.query<EvidenceRow & { reported_by: string | null; score: number | null; evidence_url: string | null }>(
       'SELECT method, report_id, outcome, reported_by, score, evidence_url FROM completion_evidence WHERE enrollment_id = $1',
       [id],
     );
@@ -348,7 +379,7 @@ describe('partner push', () => {
     const before = await snapshot(id);
     expectProblem(await push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-06-01' }), 404);
     expectProblem(await push('nrf', keys.nrf.apiKey, { externalId, completedAt: '2024-06-01' }), 404);
-    const forbidden = await push('milady', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-06-01' });
+    const forbidden = await push<Problem>('milady', keys.nrf.apiKey, { enrollmentId: id, completedAt: '2024-06-01' });
     expectProblem(forbidden, 403);
     expect(forbidden.body.detail).toContain('another partner');
     expect(await snapshot(id)).toEqual(before);
@@ -362,7 +393,7 @@ describe('partner push', () => {
     const body = { enrollmentId: id, completedAt: '2024-06-01' };
     expectProblem(await push('nrf', undefined, body), 401);
     expectProblem(await push('nrf', 'cmk_not-a-real-key', body), 401);
-    const revoked = await push('nrf', keys.nrfRevoked.apiKey, body);
+    const revoked = await push<Problem>('nrf', keys.nrfRevoked.apiKey, body);
     expectProblem(revoked, 401);
     expect(revoked.body.detail).toContain('revoked');
     expectProblem(await push('nrf', undefined, body, { authorization: `Bearer ${admin.token}` }), 401);
@@ -398,7 +429,7 @@ describe('partner push', () => {
     expect(await snapshot(id)).toEqual(before);
 
     const student = await system.token('student');
-    const created = await request('POST', '/api/enrollments', {
+    const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: student.token,
       json: { programId: programs.nrf, fundingSource: 'self_pay' },
     });
@@ -423,7 +454,7 @@ describe('xAPI statements', () => {
       result: { success: false, score: { scaled: 0.41 } },
     });
     const completed = statement(id, VERBS.completed, { timestamp: nowSeconds(), result: { completion: true } });
-    const first = await xapiPost([failed, completed], headers);
+    const first = await xapiPost<string[]>([failed, completed], headers);
     expect(first.status).toBe(200);
     expect(first.headers.get('x-experience-api-version')).toBe('1.0.3');
     expect(first.body).toEqual([failed.id, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
@@ -435,7 +466,10 @@ describe('xAPI statements', () => {
     expect(snap.evidence).toEqual([]);
     const {
       rows: [kept],
-    } = await system.db.query('SELECT partner_id, verb, statement FROM xapi_statements WHERE id = $1', [failed.id]);
+    } = await system.db.query<{ partner_id: string; verb: string; statement: unknown }>(
+      'SELECT partner_id, verb, statement FROM xapi_statements WHERE id = $1',
+      [failed.id],
+    );
     expect(kept).toEqual({ partner_id: 'nrf', verb: VERBS.failed, statement: failed });
 
     const passedId = randomUUID();
@@ -449,9 +483,10 @@ describe('xAPI statements', () => {
     await eventually(async () => (await snapshot(id)).evidence.length === 1, 'the applied evidence');
     const {
       rows: [evidence],
-    } = await system.db.query('SELECT method, report_id, outcome, score, reported_by FROM completion_evidence WHERE enrollment_id = $1', [
-      id,
-    ]);
+    } = await system.db.query<EvidenceRow & { score: number | null; reported_by: string | null }>(
+      'SELECT method, report_id, outcome, score, reported_by FROM completion_evidence WHERE enrollment_id = $1',
+      [id],
+    );
     expect(evidence).toEqual({ method: 'xapi', report_id: passedId, outcome: 'applied', score: 87, reported_by: 'partner:nrf' });
 
     // The same statements again (a client retry): the same ids back, nothing stored twice, nothing reported again.
@@ -470,7 +505,10 @@ describe('xAPI statements', () => {
     // The current instant written in a zone two hours east of UTC.
     const at = nowSeconds();
     const inZone = `${new Date(Date.parse(at) + 2 * 3_600_000).toISOString().slice(0, 19)}+02:00`;
-    const res = await xapiPost(statement(id, VERBS.completed, { timestamp: inZone }), xapiHeaders('nrf', keys.nrf.apiKey, '1.0.0'));
+    const res = await xapiPost<string[]>(
+      statement(id, VERBS.completed, { timestamp: inZone }),
+      xapiHeaders('nrf', keys.nrf.apiKey, '1.0.0'),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     const { view } = await expectClosedOnce(id, student.token, 'xapi');
@@ -598,7 +636,7 @@ describe('CSV import', () => {
 
     const dry = await importCsv('nrf', holder.token, csv, true);
     expect(dry.status).toBe(200);
-    expect(dry.body).toEqual({
+    expect(dry.body).toEqual<{ [field: string]: unknown; rows: Record<string, unknown>[] }>({
       partnerId: 'nrf',
       dryRun: true,
       rows: [
@@ -610,7 +648,7 @@ describe('CSV import', () => {
     expect([await snapshot(a.id), await snapshot(b.id)]).toEqual(before);
     expect(await auditCount('completion.import')).toBe(0);
 
-    const applied = await importCsv('nrf', holder.token, csv);
+    const applied = await importCsv<ImportReport>('nrf', holder.token, csv);
     expect(applied.status).toBe(200);
     expect(applied.body.rows).toEqual([
       { line: 2, outcome: 'matched', message: 'completion applied', enrollmentId: a.id },
@@ -623,15 +661,17 @@ describe('CSV import', () => {
     expect(await auditCount('completion.import')).toBe(1);
 
     for (const e of [a, b]) await eventually(async () => (await snapshot(e.id)).evidence.length === 1, 'the applied evidence');
-    const again = await importCsv('nrf', holder.token, csv);
+    const again = await importCsv<ImportReport>('nrf', holder.token, csv);
     expect(again.status).toBe(200);
-    expect(again.body.rows).toEqual([
+    expect(again.body.rows).toEqual<Record<string, unknown>[]>([
       { line: 2, outcome: 'already_complete', message: expect.stringContaining('already closed'), enrollmentId: a.id },
       { line: 3, outcome: 'already_complete', message: expect.stringContaining('already closed'), enrollmentId: b.id },
     ]);
     for (const e of [a, b]) {
       const snap = await snapshot(e.id);
-      expect(snap.evidence).toEqual([{ method: 'csv_import', report_id: expect.stringMatching(/^[0-9a-f]{64}$/), outcome: 'applied' }]);
+      expect(snap.evidence).toEqual<Record<string, unknown>[]>([
+        { method: 'csv_import', report_id: expect.stringMatching(/^[0-9a-f]{64}$/), outcome: 'applied' },
+      ]);
       expect(snap.certificates).toBe(1);
     }
     expect((await snapshot(a.id)).history).toEqual(closedA.snap.history);
@@ -675,7 +715,7 @@ describe('CSV import', () => {
       { line: 11, outcome: 'invalid' },
       { line: 12, outcome: 'already_complete', enrollmentId: good.id },
     ];
-    const dry = await importCsv('nrf', holder.token, csv, true);
+    const dry = await importCsv<ImportReport>('nrf', holder.token, csv, true);
     expect(dry.status).toBe(200);
     expect(dry.body.rows.map(({ message: _m, ...r }: { message: string }) => r)).toEqual(expected);
     const messages = dry.body.rows.map((r: { message: string }) => r.message);
@@ -689,7 +729,7 @@ describe('CSV import', () => {
     expect(messages[10]).toBe('line 2 already completes this enrollment; kept as evidence');
     expect(dry.body.summary).toEqual({ matched: 1, already_complete: 1, unknown: 3, invalid: 6 });
 
-    const applied = await importCsv('nrf', holder.token, csv);
+    const applied = await importCsv<ImportReport>('nrf', holder.token, csv);
     expect(applied.status).toBe(200);
     expect(applied.body.rows.map(({ message: _m, ...r }: { message: string }) => r)).toEqual(expected);
     await expectClosedOnce(good.id, good.student.token, 'csv_import');
@@ -698,7 +738,7 @@ describe('CSV import', () => {
     expect(await Promise.all(untouched.map((e) => snapshot(e.id)))).toEqual(before);
 
     // An admin sees every holder's enrollments of the partner; another partner's stay unknown.
-    const asAdmin = await importCsv(
+    const asAdmin = await importCsv<ImportReport>(
       'nrf',
       admin.token,
       `enrollmentId,completedAt\n${otherHolders.id},${TODAY}\n${otherPartners.id},${TODAY}\n`,
@@ -708,7 +748,7 @@ describe('CSV import', () => {
     // A withdrawn (or not yet paid) enrollment cannot take a completion: invalid.
     const wd = await request('POST', `/api/enrollments/${notLaunched.id}/withdraw`, { token: notLaunched.student.token, json: {} });
     expect(wd.status).toBe(200);
-    const afterWithdraw = await importCsv('nrf', holder.token, `enrollmentId,completedAt\n${notLaunched.id},2024-03-04\n`);
+    const afterWithdraw = await importCsv<ImportReport>('nrf', holder.token, `enrollmentId,completedAt\n${notLaunched.id},2024-03-04\n`);
     expect(afterWithdraw.body.rows).toEqual([
       {
         line: 2,
@@ -776,8 +816,8 @@ describe('two channels at once', () => {
     const { id, student } = await enrollment(programs.nrf);
     const [pushedAt, importedAt] = [nowSeconds(), nowSeconds(1000)];
     const [pushed, imported] = await Promise.all([
-      push('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: pushedAt, reportId: `race-${id}` }),
-      importCsv('nrf', holder.token, `enrollmentId,completedAt\n${id},${importedAt}\n`),
+      push<CompletionReceipt>('nrf', keys.nrf.apiKey, { enrollmentId: id, completedAt: pushedAt, reportId: `race-${id}` }),
+      importCsv<ImportReport>('nrf', holder.token, `enrollmentId,completedAt\n${id},${importedAt}\n`),
     ]);
     expect(pushed.status).toBe(202);
     expect(imported.status).toBe(200);

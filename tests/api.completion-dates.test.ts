@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { fundedEnrollmentBody } from './helpers/vouchers';
-import { evidenceForm, httpClient, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
+import { evidenceForm, httpClient, type HttpResponse, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
+import type { ApiKey, Created, ImportReport, OpenedEnrollment, Problem, SubmissionAccepted } from './helpers/contract';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -23,12 +24,20 @@ let programId = '';
 let apiKey = '';
 let pdf: Buffer;
 
+/** The answer to a partner's completion push (202); not in `./helpers/contract` yet. */
+interface CompletionReceipt {
+  enrollmentId: string;
+  reportId: string;
+  outcome: string;
+  status: string;
+}
+
 beforeAll(async () => {
   system = await startSystem();
   request = httpClient(system.baseUrl);
   admin = await system.token('admin');
   holder = await system.token('program_holder');
-  const program = await request('POST', '/api/programs', {
+  const program = await request<Created>('POST', '/api/programs', {
     token: admin.token,
     json: {
       title: `Completion dates ${randomUUID().slice(0, 6)}`,
@@ -43,7 +52,7 @@ beforeAll(async () => {
   });
   expect(program.status).toBe(201);
   programId = program.body.id;
-  const key = await request('POST', '/api/partners/nrf/api-keys', { token: admin.token });
+  const key = await request<ApiKey>('POST', '/api/partners/nrf/api-keys', { token: admin.token });
   expect(key.status).toBe(201);
   apiKey = key.body.apiKey;
   pdf = await samplePdf();
@@ -56,7 +65,7 @@ const dayOf = (ms: number) => iso(ms).slice(0, 10);
 /** A voucher-funded enrollment of a new student, launched unless asked not to; `launchedAt` from the read model. */
 async function enrollment(launch = true) {
   const student = await system.token('student');
-  const res = await request('POST', '/api/enrollments', {
+  const res = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: await fundedEnrollmentBody(system, student.actor, programId),
   });
@@ -66,25 +75,33 @@ async function enrollment(launch = true) {
   if (!launch) return { id, student, launchedAt: 0 };
   expect((await request('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
   const view = await waitForStatus(system, student.token, id, 'in_progress');
-  return { id, student, launchedAt: Date.parse(view.launchedAt) };
+  return { id, student, launchedAt: Date.parse(view.launchedAt ?? '') };
 }
 
 /** Everything a refused completion must leave as it was. */
 async function snapshot(id: string) {
   const [e, evidence, submissions, xapi, audit] = await Promise.all([
-    system.db.query('SELECT status, status_seq, completed_at, completion_method FROM enrollments WHERE id = $1', [id]),
-    system.db.query('SELECT method, report_id FROM completion_evidence WHERE enrollment_id = $1 ORDER BY report_id', [id]),
-    system.db.query('SELECT id FROM completion_submissions WHERE enrollment_id = $1', [id]),
-    system.db.query('SELECT id FROM xapi_statements WHERE enrollment_id = $1', [id]),
-    system.db.query(`SELECT action FROM audit_log WHERE target_id = $1 AND action <> 'enrollment.create' ORDER BY id`, [id]),
+    system.db.query<{ status: string; status_seq: number; completed_at: Date | null; completion_method: string | null }>(
+      'SELECT status, status_seq, completed_at, completion_method FROM enrollments WHERE id = $1',
+      [id],
+    ),
+    system.db.query<{ method: string; report_id: string }>(
+      'SELECT method, report_id FROM completion_evidence WHERE enrollment_id = $1 ORDER BY report_id',
+      [id],
+    ),
+    system.db.query<{ id: string }>('SELECT id FROM completion_submissions WHERE enrollment_id = $1', [id]),
+    system.db.query<{ id: string }>('SELECT id FROM xapi_statements WHERE enrollment_id = $1', [id]),
+    system.db.query<{ action: string }>(`SELECT action FROM audit_log WHERE target_id = $1 AND action <> 'enrollment.create' ORDER BY id`, [
+      id,
+    ]),
   ]);
   return { enrollment: e.rows[0], evidence: evidence.rows, submissions: submissions.rows, xapi: xapi.rows, audit: audit.rows };
 }
 
 /** A 400 that names `field` and says what is wrong with the date, both in `detail` or the field's message. */
-function expectDateProblem(res: Awaited<ReturnType<typeof request>>, field: string, says: RegExp) {
+function expectDateProblem(res: HttpResponse, field: string, says: RegExp) {
   expectProblem(res, 400, [field]);
-  const message = (res.body.errors as { field: string; message: string }[]).find((e) => e.field === field)!.message;
+  const message = (res.body as Problem).errors!.find((e) => e.field === field)!.message;
   expect(message).toMatch(says);
 }
 
@@ -94,10 +111,10 @@ const IN_FUTURE = /is in the future \(it is now /;
 test('mark-complete: before the launch, before the start (not launched), or in the future → 400 naming body.completedAt; today completes', async () => {
   const { id, launchedAt } = await enrollment();
   const before = await snapshot(id);
-  const mark = (completedAt: string) =>
-    request('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: id, completedAt } });
+  const mark = <Body = unknown>(completedAt: string) =>
+    request<Body>('POST', '/api/program-holder/mark-complete', { token: holder.token, json: { enrollmentId: id, completedAt } });
 
-  const early = await mark(dayOf(launchedAt - 2 * DAY));
+  const early = await mark<Problem>(dayOf(launchedAt - 2 * DAY));
   expectDateProblem(early, 'body.completedAt', BEFORE_LAUNCH);
   expect(early.body.detail).toBe(
     `completedAt ${dayOf(launchedAt - 2 * DAY)} is before the course was launched on ${iso(launchedAt).slice(0, 16).replace('T', ' ')} UTC`,
@@ -118,7 +135,7 @@ test('mark-complete: before the launch, before the start (not launched), or in t
   // Not launched yet: the bound is the enrollment's start.
   const notLaunched = await enrollment(false);
   const created: number = (
-    await system.db.query('SELECT created_at FROM enrollments WHERE id = $1', [notLaunched.id])
+    await system.db.query<{ created_at: Date }>('SELECT created_at FROM enrollments WHERE id = $1', [notLaunched.id])
   ).rows[0].created_at.getTime();
   const beforeStart = await request('POST', '/api/program-holder/mark-complete', {
     token: holder.token,
@@ -136,8 +153,8 @@ test('mark-complete: before the launch, before the start (not launched), or in t
 test('student upload: a date before the launch or in the future → 400 at submission, no submission and no file kept; today is taken', async () => {
   const { id, student, launchedAt } = await enrollment();
   const before = await snapshot(id);
-  const upload = (completedAt: string) =>
-    request('POST', `/api/enrollments/${id}/completion-submissions`, {
+  const upload = <Body = unknown>(completedAt: string) =>
+    request<Body>('POST', `/api/enrollments/${id}/completion-submissions`, {
       token: student.token,
       body: evidenceForm(pdf, 'evidence.pdf', completedAt),
     });
@@ -148,7 +165,7 @@ test('student upload: a date before the launch or in the future → 400 at submi
   const dir = path.join(system.dataDir, 'files', 'submissions', id);
   expect(fs.existsSync(dir) ? fs.readdirSync(dir) : []).toEqual([]);
 
-  const accepted = await upload(dayOf(Date.now()));
+  const accepted = await upload<SubmissionAccepted>(dayOf(Date.now()));
   expect(accepted.status).toBe(202);
   const approved = await request('POST', `/api/program-holder/submissions/${accepted.body.submissionId}/approve`, { token: holder.token });
   expect(approved.status).toBe(200);
@@ -158,8 +175,8 @@ test('student upload: a date before the launch or in the future → 400 at submi
 test('partner push: before the launch or in the future → 400 naming body.completedAt, nothing kept or audited; now applies; a bad date for the closed enrollment → 400', async () => {
   const { id, student, launchedAt } = await enrollment();
   const before = await snapshot(id);
-  const push = (completedAt: string, reportId = randomUUID()) =>
-    request('POST', '/api/partners/nrf/completions', {
+  const push = <Body = unknown>(completedAt: string, reportId = randomUUID()) =>
+    request<Body>('POST', '/api/partners/nrf/completions', {
       json: { enrollmentId: id, completedAt, reportId },
       headers: { 'x-api-key': apiKey },
     });
@@ -169,7 +186,7 @@ test('partner push: before the launch or in the future → 400 naming body.compl
   expectDateProblem(await push(iso(Date.now() + DAY)), 'body.completedAt', IN_FUTURE);
   expect(await snapshot(id)).toEqual(before);
 
-  const applied = await push(iso(Date.now()));
+  const applied = await push<CompletionReceipt>(iso(Date.now()));
   expect(applied.status).toBe(202);
   expect(applied.body.outcome).toBe('applied');
   await waitForStatus(system, student.token, id, 'closed');
@@ -214,12 +231,12 @@ test('CSV import: rows dated before the launch or in the future are invalid with
   const early = dayOf(bad.launchedAt - 2 * DAY);
   const csv = `enrollmentId,completedAt\n${bad.id},${early}\n${future.id},${iso(Date.now() + DAY)}\n${good.id},${dayOf(Date.now())}\n`;
   const importCsv = (dryRun: boolean) =>
-    request('POST', `/api/partners/nrf/completions/import${dryRun ? '?dryRun=true' : ''}`, {
+    request<ImportReport>('POST', `/api/partners/nrf/completions/import${dryRun ? '?dryRun=true' : ''}`, {
       body: csv,
       headers: csvHeaders(holder.token),
     });
 
-  const expected = [
+  const expected: Record<string, unknown>[] = [
     {
       line: 2,
       outcome: 'invalid',

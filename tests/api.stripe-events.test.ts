@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/channels';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
+import type { Created, OpenedEnrollment } from './helpers/contract';
 
 const PRICE = 7_500;
 let system: System;
@@ -18,12 +19,19 @@ let admin: Awaited<ReturnType<System['token']>>;
 let holder: Awaited<ReturnType<System['token']>>;
 let programId = '';
 
+/** Stripe's webhook answer; not in `./helpers/contract` yet. */
+interface WebhookReceipt {
+  received: boolean;
+  applied: boolean;
+  reason?: string;
+}
+
 beforeAll(async () => {
   system = await startSystem();
   request = httpClient(system.baseUrl);
   admin = await system.token('admin');
   holder = await system.token('program_holder');
-  const res = await request('POST', '/api/programs', {
+  const res = await request<Created>('POST', '/api/programs', {
     token: admin.token,
     json: {
       title: `Stripe events ${randomUUID().slice(0, 6)}`,
@@ -44,7 +52,10 @@ afterAll(() => system?.stop(), 60_000);
 /** A self-paid enrollment waiting for payment, and its Checkout Session at the Stripe stand-in. */
 async function pendingEnrollment() {
   const student = await system.token('student');
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: { programId, fundingSource: 'self_pay' } });
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId, fundingSource: 'self_pay' },
+  });
   expect(created.status).toBe(201);
   const id: string = created.body.enrollmentId;
   const session = system.stripe.sessions.find((s) => s.params.get('client_reference_id') === id)!;
@@ -59,7 +70,7 @@ function deliver(enrollmentId: string, sessionId: string, eventId: string, type 
     { id: sessionId, enrollmentId, amountTotal: amount, currency: 'usd' },
     { id: eventId, type },
   );
-  return request('POST', '/api/webhooks/stripe', {
+  return request<WebhookReceipt>('POST', '/api/webhooks/stripe', {
     body: payload,
     headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
   });
@@ -68,11 +79,11 @@ function deliver(enrollmentId: string, sessionId: string, eventId: string, type 
 /** What a Stripe event could change or flag for an enrollment: its payments and its payment audit rows. */
 async function paymentRecords(enrollmentId: string) {
   const [payments, audits] = await Promise.all([
-    system.db.query(
+    system.db.query<{ provider_ref: string; status: string; reason: string | null; amount_cents: number }>(
       'SELECT provider_ref, status, reason, amount_cents FROM payments WHERE enrollment_id = $1 ORDER BY created_at, provider_ref',
       [enrollmentId],
     ),
-    system.db.query(
+    system.db.query<{ action: string; session: string | null }>(
       `SELECT action, details->>'sessionId' AS session FROM audit_log WHERE target_id = $1 AND action LIKE 'payment.%' ORDER BY id`,
       [enrollmentId],
     ),
@@ -152,7 +163,11 @@ test('a second paid session after the close is kept once as a rejected payment, 
   const res = await deliver(id, secondSession, secondEvent);
   expect(res.status).toBe(200);
   expect(res.body).toEqual(
-    expect.objectContaining({ received: true, applied: false, reason: expect.stringContaining('kept as a rejected payment for refund') }),
+    expect.objectContaining<Record<string, unknown>>({
+      received: true,
+      applied: false,
+      reason: expect.stringContaining('kept as a rejected payment for refund'),
+    }),
   );
   const kept = await paymentRecords(id);
   expect(kept.payments).toEqual([
@@ -183,7 +198,7 @@ test('a payment to a withdrawn enrollment is kept once as rejected with the reas
   expect((await deliver(id, sessionId, `evt_${randomUUID()}`, 'checkout.session.async_payment_succeeded')).status).toBe(200);
   // The workflow keeps it if it is still finishing (while), the API once the workflow has ended (after).
   await eventually(async () => (await paymentRecords(id)).payments.length === 1, 'the rejected payment');
-  expect((await paymentRecords(id)).payments).toEqual([
+  expect((await paymentRecords(id)).payments).toEqual<Record<string, unknown>[]>([
     {
       provider_ref: sessionId,
       status: 'rejected',

@@ -16,11 +16,15 @@ import { listenOnFreePort } from './helpers/ports';
 import { MB, startFloodServer } from './helpers/flood-server';
 import { startStripeStandIn } from './helpers/stripe-stand-in';
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, any>> {
+/** What the Stripe SDK rejects with when the connection fails: the cause in `detail.exception`. */
+type StripeConnectionFailure = Error & { type: string; detail: { exception: Error } };
+
+/** What `promise` rejected with, as the caller says it is (an `Error` and whatever fields it names). */
+async function rejectionOf<E extends Error = Error>(promise: Promise<unknown>): Promise<E> {
   try {
     await promise;
   } catch (err) {
-    return err as Error;
+    return err as E;
   }
   throw new Error('expected a rejection');
 }
@@ -171,14 +175,14 @@ describe('the Stripe client on the Stripe stand-in', () => {
         createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 64 * 1024 }),
       );
       await expect(roomy.createCheckout(checkout)).resolves.toEqual(
-        expect.objectContaining({ providerRef: expect.stringMatching(/^cs_test_/) }),
+        expect.objectContaining<Record<string, unknown>>({ providerRef: expect.stringMatching(/^cs_test_/) }),
       );
 
       // A Checkout Session answer is some 400 bytes: a cap of 100 refuses it.
       const tight = createStripePaymentProvider(
         createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase, maxAnswerBytes: 100 }),
       );
-      const err = await rejectionOf(tight.createCheckout({ ...checkout, enrollmentId: randomUUID() }));
+      const err = await rejectionOf<StripeConnectionFailure>(tight.createCheckout({ ...checkout, enrollmentId: randomUUID() }));
       expect(err.type).toBe('StripeConnectionError');
       expect(err.detail.exception).toBeInstanceOf(ResponseTooLargeError);
       expect(err.detail.exception.message).toMatch(/checkout\/sessions is larger than 100 bytes/);

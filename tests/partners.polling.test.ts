@@ -34,6 +34,7 @@ import { createDevServerEnv, createTestWorker, startEnrollment } from './helpers
 import { workflowInput } from './helpers/workflow-input';
 import { startWorkerProcess } from './helpers/worker-process';
 import { fundedEnrollmentBody } from './helpers/vouchers';
+import type { OpenedEnrollment } from './helpers/contract';
 
 const DEMO_PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
@@ -267,8 +268,8 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
       { id: 'certiport', launchUrlTemplate: 'https://example.test/?course={courseId}&registration={enrollmentId}' },
       { publicBaseUrl: demo.origin },
     );
-    expect(template.checkCompletion).toBeUndefined();
-    expect(template.register).toBeUndefined();
+    expect(typeof template.checkCompletion).toBe('undefined');
+    expect(typeof template.register).toBe('undefined');
     expect(await template.launchUrl({ enrollmentId: 'e-1', courseId: 'ic3 gs6' })).toBe(
       'https://example.test/?course=ic3%20gs6&registration=e-1',
     );
@@ -288,8 +289,8 @@ async function insertEnrollment(db: Db, program: { id: string; priceCents: numbe
 }
 
 const externalIdOf = async (db: Db, enrollmentId: string) =>
-  (await db.query('SELECT partner_external_id FROM enrollments WHERE id = $1', [enrollmentId])).rows[0].partner_external_id as
-    string | null;
+  (await db.query<{ partner_external_id: string | null }>('SELECT partner_external_id FROM enrollments WHERE id = $1', [enrollmentId]))
+    .rows[0].partner_external_id;
 
 describe('partner activities on PostgreSQL', () => {
   let database: TestDatabase;
@@ -331,13 +332,17 @@ describe('partner activities on PostgreSQL', () => {
     await seed(db);
     await seed(db);
     const row = async () =>
-      (await db.query(`SELECT api_base_url, poll_interval_seconds, rate_limit_per_second FROM partners WHERE id = 'demo'`)).rows[0];
+      (
+        await db.query<{ api_base_url: string | null; poll_interval_seconds: number; rate_limit_per_second: number }>(
+          `SELECT api_base_url, poll_interval_seconds, rate_limit_per_second FROM partners WHERE id = 'demo'`,
+        )
+      ).rows[0];
     expect(await row()).toEqual({ api_base_url: '{publicBaseUrl}/demo-partner', poll_interval_seconds: 60, rate_limit_per_second: 5 });
     await db.query(`UPDATE partners SET rate_limit_per_second = 2.5 WHERE id = 'demo'`);
     await seed(db);
     expect(await row()).toEqual({ api_base_url: '{publicBaseUrl}/demo-partner', poll_interval_seconds: 60, rate_limit_per_second: 2.5 });
     await db.query(`UPDATE partners SET rate_limit_per_second = 5 WHERE id = 'demo'`);
-    expect(Number((await db.query('SELECT count(*) AS n FROM partners')).rows[0].n)).toBe(4);
+    expect(Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM partners')).rows[0].n)).toBe(4);
   });
 
   test('launch registers with a partner that has an API and keeps its learner id, once; the launch URL is the template', async () => {
@@ -404,10 +409,8 @@ describe('partner activities on PostgreSQL', () => {
       db,
       files: createLocalFileStore(os.tmpdir()),
       enrollments: {} as EnrollmentClient,
-      authenticate: async () => {
-        throw new Error('no platform tokens here');
-      },
-      temporalHealth: async () => ({}),
+      authenticate: () => Promise.reject(new Error('no platform tokens here')),
+      temporalHealth: () => Promise.resolve({}),
     });
     const server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -441,7 +444,7 @@ describe('partner activities on PostgreSQL', () => {
       expect(await finished.text()).toContain('Course finished');
 
       const check = await viaApi.checkPartnerCompletion({ enrollmentId });
-      expect(check).toEqual({ completed: true, completedAt: expect.any(String) });
+      expect(check).toEqual<Record<string, unknown>>({ completed: true, completedAt: expect.any(String) });
       expect(Date.now() - Date.parse((check as { completedAt: string }).completedAt)).toBeLessThan(60_000);
     } finally {
       await new Promise((r) => server.close(r));
@@ -471,7 +474,7 @@ describe('the running system: a learner finishes at the demo partner and a poll 
     await system.db.query(`UPDATE partners SET poll_interval_seconds = 1 WHERE id = 'demo'`);
     const request = httpClient(system.baseUrl);
     const student = await system.token('student');
-    const created = await request('POST', '/api/enrollments', {
+    const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: student.token,
       json: await fundedEnrollmentBody(system, student.actor, DEMO_PROGRAM.id),
     });
@@ -484,13 +487,18 @@ describe('the running system: a learner finishes at the demo partner and a poll 
     expect(await externalIdOf(system.db, enrollmentId)).toBe(demoLearnerId(enrollmentId));
     await waitForStatus(system, student.token, enrollmentId, 'in_progress');
 
-    const page = await request('GET', new URL(launch.headers.get('location')!).pathname + new URL(launch.headers.get('location')!).search);
+    const page = await request<string>(
+      'GET',
+      new URL(launch.headers.get('location')!).pathname + new URL(launch.headers.get('location')!).search,
+    );
     const action = /<form method="post" action="([^"]+)">/.exec(page.body)![1];
     const finished = await request('POST', action, { body: 'score=93', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(finished.status).toBe(200);
 
     const closed = await waitForStatus(system, student.token, enrollmentId, 'closed', 30_000);
-    expect(closed).toEqual(expect.objectContaining({ completionMethod: 'partner_api', completedAt: expect.any(String) }));
+    expect(closed).toEqual(
+      expect.objectContaining<Record<string, unknown>>({ completionMethod: 'partner_api', completedAt: expect.any(String) }),
+    );
   });
 });
 
