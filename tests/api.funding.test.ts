@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DEMO_FUNDER_ORGANIZATION_ID, DEMO_STUDENT_ID, DEMO_VOUCHERS, SEEDED_PROGRAMS } from '../db/seed';
 import { enrollmentWorkflowId, OPEN_STATUSES } from '../workflows/messages';
 import { sleep } from './helpers/eventually';
+import type { Created, FundedEnrollment, ImportReport, OpenedEnrollment, Problem, Voucher } from './helpers/contract';
 import { expectProblem } from './helpers/problems';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
@@ -43,17 +44,29 @@ const voucherBody = (student: Session, o: Record<string, unknown> = {}) => ({
   expiresOn: inDays(30),
   ...o,
 });
-const enroll = (student: Session, json: unknown, headers: Record<string, string> = {}) =>
-  request('POST', '/api/enrollments', { token: student.token, json, headers });
+const enroll = <Body = OpenedEnrollment>(student: Session, json: unknown, headers: Record<string, string> = {}) =>
+  request<Body>('POST', '/api/enrollments', { token: student.token, json, headers });
+
+/** `GET /api/vouchers` and `GET /api/funded-enrollments` (api.md: Funding); contract.ts has their items only. */
+interface VoucherList {
+  vouchers: Voucher[];
+}
+interface FundedEnrollmentList {
+  enrollments: FundedEnrollment[];
+}
+/** A voucher issued (`POST /api/vouchers`): api.md says `{ id }`; the API also answers the organization. */
+type IssuedVoucher = Created & { organizationId: string };
+/** A `count(*)` row (bigint, parsed to a number by db/pool). */
+type Count = { n: number };
 
 describe('issuing vouchers', () => {
   test('a funder issues for its own organization only; a number once per organization; bad fields named', async () => {
     const f = await funder();
     const student = await system.token('student');
     const body = voucherBody(student);
-    const issued = await request('POST', '/api/vouchers', { token: f.token, json: body });
+    const issued = await request<IssuedVoucher>('POST', '/api/vouchers', { token: f.token, json: body });
     expect(issued.status).toBe(201);
-    expect(issued.body).toEqual({ id: expect.any(String), organizationId: f.actor.organizationId });
+    expect(issued.body).toEqual<Record<string, unknown>>({ id: expect.any(String), organizationId: f.actor.organizationId });
     expectProblem(await request('POST', '/api/vouchers', { token: f.token, json: { ...body, number: body.number.toLowerCase() } }), 409);
     // Another organization may use the same number.
     expect((await request('POST', '/api/vouchers', { token: (await funder()).token, json: body })).status).toBe(201);
@@ -96,13 +109,15 @@ describe('issuing vouchers', () => {
       `CSV-5,wioa_ita,${student.actor.email},,10,usd,${inDays(9)},${randomUUID()}`,
     ].join('\r\n');
     const send = (dryRun: boolean) =>
-      request('POST', `/api/vouchers/import?dryRun=${dryRun}`, {
+      request<ImportReport>('POST', `/api/vouchers/import?dryRun=${dryRun}`, {
         token: f.token,
         body: csv,
         headers: { 'content-type': 'text/csv' },
       });
     const count = async () =>
-      Number((await system.db.query('SELECT count(*) AS n FROM vouchers WHERE organization_id = $1', [f.actor.organizationId])).rows[0].n);
+      Number(
+        (await system.db.query<Count>('SELECT count(*) AS n FROM vouchers WHERE organization_id = $1', [f.actor.organizationId])).rows[0].n,
+      );
 
     const dry = await send(true);
     expect(dry.status).toBe(200);
@@ -151,7 +166,7 @@ describe('funded enrollments', () => {
 
     const refusals = [];
     for (const voucherNumber of [`ITA-NEVER-${randomUUID().slice(0, 6)}`, theirs.number, expired]) {
-      const res = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber });
+      const res = await enroll<Problem>(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber });
       expectProblem(res, 422);
       refusals.push(res.body.detail);
     }
@@ -159,15 +174,19 @@ describe('funded enrollments', () => {
     // The voucher names a program: it funds that one only (the student may know why).
     expectProblem(await enroll(student, { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: issued.number }), 422);
     expect(
-      Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
+      Number((await system.db.query<Count>('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
     ).toBe(0);
 
     const created = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: issued.number.toLowerCase() });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 });
+    expect(created.body).toEqual<Record<string, unknown>>({
+      enrollmentId: expect.any(String),
+      status: 'ready_to_launch',
+      amountDueCents: 0,
+    });
 
     // The funder sees the voucher used by that enrollment, and the enrollment with its outcome so far; another does not.
-    const vouchers = await request('GET', '/api/vouchers', { token: f.token });
+    const vouchers = await request<VoucherList>('GET', '/api/vouchers', { token: f.token });
     expect(vouchers.body.vouchers.find((v: { number: string }) => v.number === issued.number)).toMatchObject({
       status: 'used',
       enrollmentId: created.body.enrollmentId,
@@ -177,9 +196,9 @@ describe('funded enrollments', () => {
       status: 'expired',
       enrollmentId: null,
     });
-    const funded = await request('GET', '/api/funded-enrollments', { token: f.token });
+    const funded = await request<FundedEnrollmentList>('GET', '/api/funded-enrollments', { token: f.token });
     expect(funded.body.enrollments).toEqual([
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         enrollmentId: created.body.enrollmentId,
         status: 'ready_to_launch',
         programId: IC3.id,
@@ -187,7 +206,9 @@ describe('funded enrollments', () => {
         voucher: expect.objectContaining({ number: issued.number, coveredCents: IC3.priceCents, released: false }),
       }),
     ]);
-    expect((await request('GET', '/api/funded-enrollments', { token: (await funder()).token })).body.enrollments).toEqual([]);
+    expect(
+      (await request<FundedEnrollmentList>('GET', '/api/funded-enrollments', { token: (await funder()).token })).body.enrollments,
+    ).toEqual([]);
     expectProblem(await request('GET', '/api/funded-enrollments', { token: student.token }), 403);
   });
 
@@ -200,7 +221,7 @@ describe('funded enrollments', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'pending_payment', amountDueCents: DEMO.priceCents - 2_000 });
     const { enrollmentId, checkoutUrl } = created.body;
-    const sessionId = new URL(checkoutUrl).pathname.split('/').at(-1)!;
+    const sessionId = new URL(checkoutUrl!).pathname.split('/').at(-1)!;
     const session = system.stripe.sessions.find((s) => s.id === sessionId)!;
     expect(session.params.get('line_items[0][price_data][unit_amount]')).toBe(String(DEMO.priceCents - 2_000));
 
@@ -239,8 +260,9 @@ describe('funded enrollments', () => {
     expect(withdrawn.status).toBe(200);
     await waitForStatus(system, student.token, first.body.enrollmentId, 'withdrawn');
     const admin = await system.token('admin');
-    const listed = (await request('GET', '/api/vouchers?organizationId=test-workforce-board&limit=500', { token: admin.token })).body
-      .vouchers;
+    const listed = (
+      await request<VoucherList>('GET', '/api/vouchers?organizationId=test-workforce-board&limit=500', { token: admin.token })
+    ).body.vouchers;
     expect(listed.find((v: { number: string }) => v.number === body.voucherNumber)).toMatchObject({
       status: 'released',
       enrollmentId: null,
@@ -264,7 +286,7 @@ describe('funded enrollments', () => {
     const b = await enroll(student, { programId: partial.programId, fundingSource: partial.fundingSource, voucherNumber: partial.number });
     expect(b.body).toMatchObject({ status: 'pending_payment', amountDueCents: DEMO.priceCents - partial.amountCents });
     const f = await system.token('funder', { organizationId: DEMO_FUNDER_ORGANIZATION_ID });
-    const funded = await request('GET', '/api/funded-enrollments', { token: f.token });
+    const funded = await request<FundedEnrollmentList>('GET', '/api/funded-enrollments', { token: f.token });
     expect(funded.body.enrollments.map((e: { enrollmentId: string }) => e.enrollmentId).sort()).toEqual(
       [a.body.enrollmentId, b.body.enrollmentId].sort(),
     );
@@ -275,19 +297,23 @@ describe('the database holds the rules, whoever races', () => {
   test('the unique index of open enrollments lists exactly the open statuses of the workflow', async () => {
     const {
       rows: [index],
-    } = await system.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'enrollments_one_open_per_program_idx'`);
+    } = await system.db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE indexname = 'enrollments_one_open_per_program_idx'`,
+    );
     const listed = [...index.indexdef.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
     expect(listed.sort()).toEqual([...OPEN_STATUSES].sort());
   });
 
   test('20 concurrent creates in one program: exactly one 201, nineteen 409, one row', async () => {
     const student = await system.token('student');
-    const answers = await Promise.all(Array.from({ length: 20 }, () => enroll(student, { programId: DEMO.id, fundingSource: 'self_pay' })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => enroll<OpenedEnrollment | Problem>(student, { programId: DEMO.id, fundingSource: 'self_pay' })),
+    );
     const statuses = answers.map((a) => a.status).sort();
-    expect(statuses).toEqual([201, ...Array(19).fill(409)]);
-    const created = answers.find((a) => a.status === 201)!.body.enrollmentId;
+    expect(statuses).toEqual([201, ...Array<number>(19).fill(409)]);
+    const created = (answers.find((a) => a.status === 201)!.body as OpenedEnrollment).enrollmentId;
     // The refusals name the student's own open enrollment.
-    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.detail).toContain(created);
+    for (const a of answers.filter((x) => x.status === 409)) expect((a.body as Problem).detail).toContain(created);
     const { rows } = await system.db.query('SELECT id FROM enrollments WHERE student_id = $1', [student.actor.id]);
     expect(rows).toEqual([{ id: created }]);
   });
@@ -298,9 +324,9 @@ describe('the database holds the rules, whoever races', () => {
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => enroll(student, { ...body, programId: SEEDED_PROGRAMS[i % SEEDED_PROGRAMS.length].id })),
     );
-    expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array(19).fill(409)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
     expect(
-      Number((await system.db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
+      Number((await system.db.query<Count>('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
     ).toBe(1);
   });
 });
@@ -338,10 +364,10 @@ describe('the API killed while it opens an enrollment', () => {
         await sleep(Number(retried.headers.get('retry-after')) * 1000);
         retried = await enroll(student, json, { 'idempotency-key': key });
       }
-      expect({ delayMs, status: retried.status, body: retried.body }).toEqual({
+      expect({ delayMs, status: retried.status, body: retried.body }).toEqual<Record<string, unknown>>({
         delayMs,
         status: 201,
-        body: expect.objectContaining({ enrollmentId: expect.any(String) }),
+        body: expect.objectContaining<Record<string, unknown>>({ enrollmentId: expect.any(String) }),
       });
       const ids = await consistent(student.actor.id, [enrollmentWorkflowId(retried.body.enrollmentId)]);
       expect(ids).toEqual([retried.body.enrollmentId]);

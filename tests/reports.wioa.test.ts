@@ -18,6 +18,7 @@ import { createWioaActivities } from '../activities/wioa';
 import { loadConfig } from '../lib/config';
 import { pirlDate } from '../lib/pirl';
 import { createLocalFileStore } from '../services/file-store';
+import type { Problem } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 
 let tdb: TestDatabase;
@@ -32,7 +33,18 @@ const otherProgramId = randomUUID();
 async function get(pathAndQuery: string, token?: string) {
   const res = await fetch(`${baseUrl}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return { status: res.status, headers: res.headers, text, json: <T = unknown>() => JSON.parse(text) as T };
+}
+
+/** `GET /api/reports/etp` (api.md: Outcomes), as these tests read it; contract.ts has no type for it. */
+interface EtpCounts {
+  enrolled: number;
+  completed: number;
+  credentialAttained: number;
+}
+interface EtpReport {
+  year: number;
+  programs: { programId: string; programTitle: string; allStudents: EtpCounts; wioaFunded: EtpCounts }[];
 }
 
 async function enrollment(opts: {
@@ -111,7 +123,7 @@ beforeAll(async () => {
     files: createLocalFileStore(path.join(os.tmpdir(), `wioa-files-${randomUUID()}`)),
     enrollments: {} as EnrollmentClient, // never called by these routes
     authenticate: createAuthenticator(config.jwt),
-    temporalHealth: async () => undefined,
+    temporalHealth: () => Promise.resolve(undefined),
   });
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -365,8 +377,8 @@ describe('GET /api/reports/wioa', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(
       res
-        .json()
-        .errors.map((e: { field: string }) => e.field)
+        .json<Problem>()
+        .errors?.map((e: { field: string }) => e.field)
         .sort(),
     ).toEqual([...fields].sort());
   });
@@ -385,7 +397,7 @@ describe('GET /api/reports/etp', () => {
   test('per program, for all students and WIOA-funded ones: enrolled, completed, credentialAttained', async () => {
     const res = await get('/api/reports/etp?year=2025', adminToken);
     expect(res.status).toBe(200);
-    const body = res.json();
+    const body = res.json<EtpReport>();
     expect(body.year).toBe(2025);
     const mine = body.programs.find((p: { programId: string }) => p.programId === programId);
     // 2025 entries in the program: completed, withdrawn (self-pay), expired, the five edit-check rows, and the open one.
@@ -397,8 +409,8 @@ describe('GET /api/reports/etp', () => {
       wioaFunded: { enrolled: 8, completed: 4, credentialAttained: 2 },
     });
     const other = body.programs.find((p: { programId: string }) => p.programId === otherProgramId);
-    expect(other.allStudents).toEqual({ enrolled: 0, completed: 0, credentialAttained: 0 });
-    const y2024 = (await get('/api/reports/etp?year=2024', adminToken)).json();
+    expect(other?.allStudents).toEqual({ enrolled: 0, completed: 0, credentialAttained: 0 });
+    const y2024 = (await get('/api/reports/etp?year=2024', adminToken)).json<EtpReport>();
     expect(y2024.programs.find((p: { programId: string }) => p.programId === otherProgramId)).toEqual(
       expect.objectContaining({
         allStudents: { enrolled: 1, completed: 1, credentialAttained: 1 },
@@ -411,7 +423,7 @@ describe('GET /api/reports/etp', () => {
     for (const q of ['', '?year=25', '?year=abcd', '?year=1999']) {
       const res = await get(`/api/reports/etp${q}`, adminToken);
       expect(res.status).toBe(400);
-      expect(res.json().errors[0].field).toBe('query.year');
+      expect(res.json<Problem>().errors?.[0].field).toBe('query.year');
     }
     expect((await get('/api/reports/etp?year=2025', studentToken)).status).toBe(403);
   });

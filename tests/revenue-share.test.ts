@@ -19,6 +19,7 @@ import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
 import { createOutboxMailer } from '../services/mailer';
 import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
+import type { Problem, RevenueShareEntry } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/eventually';
 import { insertShareLedgerSql } from './helpers/ledger-fixtures';
@@ -62,7 +63,7 @@ beforeAll(async () => {
     files: createLocalFileStore(filesRoot),
     enrollments: {} as EnrollmentClient,
     authenticate: createAuthenticator({ secret: JWT_SECRET }),
-    temporalHealth: async () => ({}),
+    temporalHealth: () => Promise.resolve({}),
   });
   server = await new Promise<http.Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -134,10 +135,43 @@ async function report(query: string, role: Role = 'admin', id?: string, accept =
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
+/**
+ * The report's JSON (api.md: Outcomes), as these tests read it; contract.ts has the entry only, without the
+ * fields the tests read besides (programId, partyId, entryType, createdAt) and without the totals.
+ */
+type ReportEntry = RevenueShareEntry & { programId: string; partyId: string; entryType: string; createdAt: string };
+type PartyCents = Record<RevenueShareEntry['party'], number>;
+interface ProgramTotals {
+  programId: string;
+  title: string;
+  collectedCents: number;
+  sharesCents: number;
+  byParty: PartyCents;
+  reconciled: boolean;
+}
+interface CurrencyTotals {
+  collectedCents: number;
+  paidCents: number;
+  refundedCents: number;
+  sharesCents: number;
+  differenceCents: number;
+  reconciled: boolean;
+  byParty: PartyCents;
+  byProgram: ProgramTotals[];
+}
+interface RevenueShareReport {
+  from: string;
+  to: string;
+  entries: ReportEntry[];
+  totals: Record<string, CurrencyTotals>;
+  reconciled: boolean;
+  reconciliation: string;
+}
+
 async function reportJson(query: string, role: Role = 'admin', id?: string) {
   const r = await report(query, role, id);
   expect(r.status).toBe(200);
-  return JSON.parse(r.text);
+  return JSON.parse(r.text) as RevenueShareReport;
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -171,7 +205,7 @@ describe('GET /api/reports/revenue-share', () => {
     expect(new Set(body.entries.map((e: { enrollmentId: string }) => e.enrollmentId))).toEqual(new Set([...ids, ...euroIds]));
     for (const e of body.entries) {
       expect(e).toEqual(
-        expect.objectContaining({
+        expect.objectContaining<Record<string, unknown>>({
           party: expect.stringMatching(/^(platform|holder|partner)$/),
           amountCents: expect.any(Number),
           currency: expect.stringMatching(/^(usd|eur)$/),
@@ -200,14 +234,14 @@ describe('GET /api/reports/revenue-share', () => {
         reconciled: true,
       }),
     );
-    expect(sum(Object.values(body.totals.usd.byParty) as number[])).toBe(usdCollected);
+    expect(sum(Object.values(body.totals.usd.byParty))).toBe(usdCollected);
     expect(body.totals.eur).toEqual(expect.objectContaining({ collectedCents: 1_005, sharesCents: 1_005, reconciled: true }));
     expect(body.totals.usd.byProgram.map((p: { programId: string }) => p.programId).sort()).toEqual(
       [DEMO.id, IC3.id, BARBERING.id, otherProgramId].sort(),
     );
     for (const p of [...body.totals.usd.byProgram, ...body.totals.eur.byProgram]) {
       expect(p.reconciled).toBe(true);
-      expect(sum(Object.values(p.byParty) as number[])).toBe(p.collectedCents);
+      expect(sum(Object.values(p.byParty))).toBe(p.collectedCents);
     }
     expect(body.totals.usd.byProgram.find((p: { programId: string }) => p.programId === IC3.id)).toEqual(
       expect.objectContaining({
@@ -301,7 +335,7 @@ describe('GET /api/reports/revenue-share', () => {
       const r = await report(query);
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(JSON.parse(r.text).errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect((JSON.parse(r.text) as Problem).errors?.map((e: { field: string }) => e.field)).toContain(field);
     }
     const everything = await report('');
     expect(everything.status).toBe(200);
@@ -395,7 +429,9 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
         WHERE e.id = ANY($1::uuid[])`,
       [[...new Set(entries.map((e) => e.enrollmentId))]],
     );
-    const titles = new Map((await db.query('SELECT id, title FROM programs')).rows.map((p) => [p.id, p.title]));
+    const titles = new Map(
+      (await db.query<{ id: string; title: string }>('SELECT id, title FROM programs')).rows.map((p) => [p.id, p.title]),
+    );
     const shares = (es: Entry[]) => sum(es.map((e) => e.amountCents));
     const byParty = (es: Entry[]) => ({
       platform: shares(es.filter((e) => e.party === 'platform')),
@@ -414,7 +450,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
         const collectedCents = sum(payments.filter((c) => c.program_id === programId).map((c) => c.paid_cents - c.refunded_cents));
         return {
           programId,
-          title: titles.get(programId),
+          title: titles.get(programId)!,
           collectedCents,
           sharesCents: shares(ofProgram),
           byParty: byParty(ofProgram),
@@ -491,8 +527,8 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     const watch = { fetches: 0, acquired: 0, released: 0, stop };
     const originals = new Map<PoolClient, PoolClient['query']>();
     function onAcquire(client: PoolClient) {
-      const query = client.query as (...args: unknown[]) => Promise<unknown>;
-      originals.set(client, client.query);
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      originals.set(client, client.query.bind(client));
       watch.acquired += 1;
       const watched = async (...args: unknown[]) => {
         const text = typeof args[0] === 'string' ? args[0] : '';
@@ -525,7 +561,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
   /** The pool is as it was: nothing checked out or waiting, no session of this database in a transaction. */
   async function poolAtRest(watch: { acquired: number; released: number }) {
     await eventually(
-      async () => watch.released === watch.acquired && db.idleCount === db.totalCount,
+      () => Promise.resolve(watch.released === watch.acquired && db.idleCount === db.totalCount),
       "the report's client to go back",
       10_000,
     );
@@ -547,7 +583,9 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
       });
       expect(res.status).toBe(200);
       const first = await res.body!.getReader().read();
-      expect(new TextDecoder().decode(first.value)).toMatch(/^\{"from":"2031-01-01","to":"2031-03-31","entries":\[/);
+      expect(new TextDecoder().decode(first.value as Uint8Array | undefined)).toMatch(
+        /^\{"from":"2031-01-01","to":"2031-03-31","entries":\[/,
+      );
       aborted.abort();
       await poolAtRest(watch);
       // ~9,000 entries are 10 batches: the cursor stopped after the first few.
@@ -728,8 +766,11 @@ describe('Stripe Connect transfers', () => {
     expect(stripe.calls.length).toBe(calls);
     expect(
       Number(
-        (await db.query('SELECT count(*) AS n FROM transfers WHERE enrollment_id = ANY($1::uuid[])', [[voucher, stripePaid, unshared]]))
-          .rows[0].n,
+        (
+          await db.query<{ n: number }>('SELECT count(*) AS n FROM transfers WHERE enrollment_id = ANY($1::uuid[])', [
+            [voucher, stripePaid, unshared],
+          ])
+        ).rows[0].n,
       ),
     ).toBe(0);
   });
