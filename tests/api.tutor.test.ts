@@ -11,10 +11,11 @@ import { createLocalFileStore } from '../services/file-store';
 import { createSmtpMailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
 import { createOpenAiTutorModel } from '../services/tutor-model';
+import type { OpenedEnrollment, Problem, SubmissionAccepted, TutorReply } from './helpers/contract';
 import { startOpenAiStandIn, type OpenAiStandIn } from './helpers/openai-stand-in';
 import { sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
-import { evidenceForm, httpClient, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
+import { evidenceForm, httpClient, type HttpResponse, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.id === '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04')!;
@@ -28,10 +29,40 @@ type Session = Awaited<ReturnType<System['token']>>;
 let student: Session;
 let enrollmentId: string;
 
-const countMessages = async () => Number((await system.db.query('SELECT count(*) AS n FROM tutor_messages')).rows[0].n);
+/** An event of the tutor's stream: `delta` (text), then `done` (the conversation and the whole reply) or `error`. */
+interface TutorEvent {
+  type: string;
+  text?: string;
+  conversationId?: string;
+  reply?: string;
+  detail?: string;
+}
 
-/** A chat request; with `stream`, the server-sent events parsed. */
-async function chat(token: string, json: object, stream = false) {
+/** A saved conversation as `GET /api/ai-tutor/conversations/:id` answers it. */
+interface SavedConversation {
+  conversationId: string;
+  courseId: string;
+  enrollmentId: string | null;
+  messages: { role: string; content: string; createdAt: string }[];
+}
+
+/** A chat-completion request as the stand-in recorded it (the fields of OpenAI's API these tests read). */
+interface SentChat {
+  model: string;
+  messages: { role: string; content: string }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+}
+
+/** A moderation request as the stand-in recorded it. */
+interface SentModeration {
+  input: string;
+}
+
+const countMessages = async () => Number((await system.db.query<{ n: number }>('SELECT count(*) AS n FROM tutor_messages')).rows[0].n);
+
+/** A chat request; with `stream`, the server-sent events parsed. The body is what the caller names (JSON or text). */
+async function chat<Body = unknown>(token: string, json: object, stream = false): Promise<HttpResponse<Body> & { events: TutorEvent[] }> {
   const res = await fetch(`${system.baseUrl}/api/ai-tutor/chat`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(stream && { accept: 'text/event-stream' }) },
@@ -43,14 +74,15 @@ async function chat(token: string, json: object, stream = false) {
     const events = text
       .split('\n\n')
       .filter((b) => b.startsWith('data: '))
-      .map((b) => JSON.parse(b.slice(6)));
-    return { status: res.status, headers: res.headers, body: undefined as any, events };
+      .map((b) => JSON.parse(b.slice(6)) as TutorEvent);
+    return { status: res.status, headers: res.headers, body: undefined as Body, events };
   }
+  const body: unknown = type.includes('json') ? await res.json() : await res.text();
   return {
     status: res.status,
     headers: res.headers,
-    body: (type.includes('json') ? await res.json() : await res.text()) as any,
-    events: [] as any[],
+    body: body as Body,
+    events: [],
   };
 }
 
@@ -64,7 +96,7 @@ beforeAll(async () => {
   // A sponsored enrollment, launched, evidence uploaded and rejected with a reason: back to in_progress.
   student = await system.token('student', { name: 'Rosalind Quimby', email: 'rosalind.quimby@example.com' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
-  const created = await request('POST', '/api/enrollments', {
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: await fundedEnrollmentBody(system, student.actor, DEMO.id, { fundingSource: 'sponsor' }),
   });
@@ -72,7 +104,7 @@ beforeAll(async () => {
   enrollmentId = created.body.enrollmentId;
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
-  const upload = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
+  const upload = await request<SubmissionAccepted>('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
     token: student.token,
     body: evidenceForm(await samplePdf(), 'cert.pdf', new Date().toISOString().slice(0, 10)),
   });
@@ -92,14 +124,14 @@ afterAll(async () => {
 beforeEach(() => model.reset());
 
 test('the model gets the program and the live enrollment state, and no personal data; the exchange is saved', async () => {
-  const res = await chat(student.token, { enrollmentId, message: '  Why is my course not marked complete?  ' });
+  const res = await chat<TutorReply>(student.token, { enrollmentId, message: '  Why is my course not marked complete?  ' });
   expect(res.status).toBe(200);
   expect(res.body).toEqual({
-    conversationId: expect.any(String),
+    conversationId: expect.any(String) as unknown,
     reply: 'Tutor says: you asked "Why is my course not marked complete?". Keep going, you are doing well!',
-    usage: { promptTokens: expect.any(Number), completionTokens: expect.any(Number) },
+    usage: { promptTokens: expect.any(Number) as unknown, completionTokens: expect.any(Number) as unknown },
   });
-  const sent = model.chats().at(-1);
+  const sent = model.chats().at(-1) as SentChat;
   expect(sent.model).toBe('stand-in-model');
   const system_ = sent.messages[0];
   expect(system_.role).toBe('system');
@@ -113,23 +145,26 @@ test('the model gets the program and the live enrollment state, and no personal 
   for (const secret of ['Rosalind', 'Quimby', 'rosalind.quimby@example.com', student.actor.id, enrollmentId])
     expect(everything).not.toContain(secret);
   // Moderation ran on the question before the model was asked.
-  expect(model.requests.filter((r) => r.path === '/v1/moderations').at(-1)?.body.input).toBe('Why is my course not marked complete?');
+  const moderated = model.requests.filter((r) => r.path === '/v1/moderations').at(-1)?.body as SentModeration | undefined;
+  expect(moderated?.input).toBe('Why is my course not marked complete?');
 
-  const saved = await request('GET', `/api/ai-tutor/conversations/${res.body.conversationId}`, { token: student.token });
+  const saved = await request<SavedConversation>('GET', `/api/ai-tutor/conversations/${res.body.conversationId}`, {
+    token: student.token,
+  });
   expect(saved.status).toBe(200);
   expect(saved.body).toEqual({
     conversationId: res.body.conversationId,
     courseId: DEMO.id,
     enrollmentId,
     messages: [
-      { role: 'user', content: 'Why is my course not marked complete?', createdAt: expect.any(String) },
-      { role: 'assistant', content: res.body.reply, createdAt: expect.any(String) },
+      { role: 'user', content: 'Why is my course not marked complete?', createdAt: expect.any(String) as unknown },
+      { role: 'assistant', content: res.body.reply, createdAt: expect.any(String) as unknown },
     ],
   });
 });
 
 test('a streamed second turn: deltas then done, the history replayed to the model, saved after the stream', async () => {
-  const first = await chat(student.token, { courseId: DEMO.id, message: 'What does this course lead to?' });
+  const first = await chat<TutorReply>(student.token, { courseId: DEMO.id, message: 'What does this course lead to?' });
   expect(first.status).toBe(200);
   const { conversationId } = first.body;
 
@@ -138,11 +173,11 @@ test('a streamed second turn: deltas then done, the history replayed to the mode
   expect(second.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const deltas = second.events.filter((e) => e.type === 'delta');
   expect(deltas.length).toBeGreaterThan(3);
-  const done = second.events.at(-1);
+  const done = second.events.at(-1)!;
   expect(done).toEqual(expect.objectContaining({ type: 'done', conversationId, reply: deltas.map((d) => d.text).join('') }));
   expect(done.reply).toContain('And what should I do next?');
 
-  const sent = model.chats().at(-1);
+  const sent = model.chats().at(-1) as SentChat;
   expect(sent.stream).toBe(true);
   expect(sent.stream_options).toEqual({ include_usage: true });
   // The course's enrollment gives the context; the first turn is replayed before the new question.
@@ -152,7 +187,7 @@ test('a streamed second turn: deltas then done, the history replayed to the mode
     { role: 'assistant', content: first.body.reply },
     { role: 'user', content: 'And what should I do next?' },
   ]);
-  const saved = await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: student.token });
+  const saved = await request<SavedConversation>('GET', `/api/ai-tutor/conversations/${conversationId}`, { token: student.token });
   expect(saved.body.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
     ['user', 'What does this course lead to?'],
     ['assistant', first.body.reply],
@@ -182,11 +217,11 @@ test('long histories are trimmed to the newest turns that fit the budget', async
   model.state.reply = () => 'x'.repeat(4000); // ≈ 1000 tokens an answer
   let conversationId: string | undefined;
   for (let i = 1; i <= 4; i++) {
-    const res = await chat(other.token, { courseId: OTHER.id, conversationId, message: `question ${i}` });
+    const res = await chat<TutorReply>(other.token, { courseId: OTHER.id, conversationId, message: `question ${i}` });
     expect(res.status).toBe(200);
     conversationId = res.body.conversationId;
   }
-  const sent = model.chats().at(-1);
+  const sent = model.chats().at(-1) as SentChat;
   // 3 earlier exchanges ≈ 3000+ tokens: the oldest one no longer fits the 3000-token history budget.
   expect(sent.messages.map((m: { role: string; content: string }) => (m.role === 'user' ? m.content : m.role))).toEqual([
     'system',
@@ -204,7 +239,7 @@ test('provider failures and timeouts answer 503 and save nothing, plain or strea
   const before = await countMessages();
 
   model.state.failWith500 = true;
-  const failed = await chat(other.token, { courseId: DEMO.id, message: 'hello?' });
+  const failed = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'hello?' });
   expectProblem(failed, 503);
   expect(failed.body.detail).toMatch(/tutor model failed/);
   expectProblem(await chat(other.token, { courseId: DEMO.id, message: 'hello?' }, true), 503);
@@ -212,7 +247,7 @@ test('provider failures and timeouts answer 503 and save nothing, plain or strea
   model.reset();
   model.state.delayMs = 4_000;
   const started = Date.now();
-  const slow = await chat(other.token, { courseId: DEMO.id, message: 'hello?' });
+  const slow = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'hello?' });
   expectProblem(slow, 503);
   expect(slow.body.detail).toMatch(/did not answer in time|timed out/);
   expect(Date.now() - started).toBeLessThan(4_000 * 2);
@@ -222,8 +257,8 @@ test('provider failures and timeouts answer 503 and save nothing, plain or strea
   model.state.breakMidStream = true;
   const broken = await chat(other.token, { courseId: DEMO.id, message: 'hello?' }, true);
   expect(broken.status).toBe(200);
-  expect(broken.events[0]).toEqual({ type: 'delta', text: expect.any(String) });
-  expect(broken.events.at(-1)).toEqual({ type: 'error', detail: expect.stringMatching(/nothing was saved/) });
+  expect(broken.events[0]).toEqual({ type: 'delta', text: expect.any(String) as unknown });
+  expect(broken.events.at(-1)).toEqual({ type: 'error', detail: expect.stringMatching(/nothing was saved/) as unknown });
   expect(broken.events.some((e) => e.type === 'done')).toBe(false);
 
   expect(await countMessages()).toBe(before);
@@ -235,7 +270,7 @@ test('moderation: a flagged question is refused with 400 and never reaches the m
   const other = await system.token('student');
   model.state.moderation = 'flagged';
   const chatsBefore = model.chats().length;
-  const flagged = await chat(other.token, { courseId: DEMO.id, message: 'something nasty' });
+  const flagged = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'something nasty' });
   expectProblem(flagged, 400, ['body.message']);
   expect(flagged.body.detail).toMatch(/flagged by moderation/);
   expect(model.chats().length).toBe(chatsBefore);
@@ -249,7 +284,7 @@ test('the rate limit per student per minute: the 11th request is a 429 with Retr
   // Stay inside one minute window.
   if (new Date().getSeconds() > 45) await sleep((61 - new Date().getSeconds()) * 1000);
   for (let i = 0; i < 10; i++) expect((await chat(other.token, { courseId: DEMO.id, message: `q${i}` })).status).toBe(200);
-  const limited = await chat(other.token, { courseId: DEMO.id, message: 'one more' });
+  const limited = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'one more' });
   expectProblem(limited, 429);
   expect(limited.body.detail).toMatch(/10 questions a minute/);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -263,7 +298,7 @@ test('the daily token budget: once used up, 429 until tomorrow', async () => {
   expect((await chat(other.token, { courseId: DEMO.id, message: 'a long one' })).status).toBe(200);
   const usage = await system.db.query('SELECT requests, tokens FROM tutor_usage WHERE student_id = $1', [other.actor.id]);
   expect(usage.rows).toEqual([{ requests: 1, tokens: 21_000 }]);
-  const over = await chat(other.token, { courseId: DEMO.id, message: 'and another' }, true);
+  const over = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'and another' }, true);
   expectProblem(over, 429);
   expect(over.body.detail).toMatch(/today's tutor budget of 20000 tokens/);
   expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -314,7 +349,7 @@ describe('proactive nudges (the activity, against the same database, SMTP server
   test("the tutor writes the paragraph for the student's program and stage, without personal data", async () => {
     model.state.reply = () => 'You are so close: upload a sharper photo of your certificate and you are done!';
     expect(await nudges(tutor()).sendNudgeEmail({ enrollmentId, day: 901 })).toBe('sent');
-    const sent = model.chats().at(-1);
+    const sent = model.chats().at(-1) as SentChat;
     expect(sent.messages[1].content).toContain(DEMO.title);
     expect(sent.messages[1].content).toContain(REJECTION);
     expect(JSON.stringify(sent)).not.toMatch(/Rosalind|Quimby|rosalind\.quimby|${enrollmentId}/);
@@ -354,7 +389,7 @@ describe('without a model (no OPENAI_API_KEY)', () => {
   test('the tutor answers 503, plain or streamed, and validation still comes first', async () => {
     const { token } = await bare.token('student');
     const ask = httpClient(bare.baseUrl);
-    const res = await ask('POST', '/api/ai-tutor/chat', { token, json: { courseId: DEMO.id, message: 'hello' } });
+    const res = await ask<Problem>('POST', '/api/ai-tutor/chat', { token, json: { courseId: DEMO.id, message: 'hello' } });
     expectProblem(res, 503);
     expect(res.body.detail).toMatch(/not configured/);
     expectProblem(

@@ -17,12 +17,53 @@ import type { ApiDeps } from '../api/deps';
 import { widgetRoutes } from '../api/routes/widget';
 import { PROJECT_ROOT } from '../lib/paths';
 import { SEEDED_PROGRAMS } from '../db/seed';
+import type { Conversation, OpenedEnrollment } from './helpers/contract';
 import { type OpenAiStandIn, startOpenAiStandIn } from './helpers/openai-stand-in';
 import { type System, httpClient, samplePdf, startSystem, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'tests', 'artifacts');
+
+/**
+ * The few DOM members used by the functions that run in the page: the tests compile without the DOM library (they
+ * run in Node), while those functions run in Chromium, where `globalThis` is the window.
+ */
+interface PageNode {
+  readonly textContent: string | null;
+  querySelector(selectors: string): PageElement | null;
+}
+interface PageElement extends PageNode {
+  readonly classList: { contains(token: string): boolean };
+  readonly shadowRoot: PageNode | null;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+}
+interface PageGlobals {
+  document: PageNode & { body: PageElement };
+  localStorage: Record<string, string>;
+  getComputedStyle(element: PageElement): { maxWidth: string; position: string };
+  MutationObserver: new (callback: () => void) => {
+    observe(target: PageNode, options: { subtree: boolean; childList: boolean; characterData: boolean }): void;
+  };
+  /** Set by an injected `onerror` if model text were ever parsed as HTML. */
+  __pwned?: unknown;
+  /** The texts of the answer as it changed, recorded by the test's MutationObserver. */
+  __seen: string[];
+}
+
+/** A chat request's JSON body as the widget sends it. */
+interface ChatRequestBody {
+  message: string;
+  courseId?: string;
+  enrollmentId?: string;
+  conversationId?: string;
+}
+
+/** A chat-completion request as the OpenAI stand-in recorded it (the field this test reads). */
+interface SentChat {
+  messages: { role: string; content: string }[];
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -41,7 +82,7 @@ afterAll(async () => {
 async function messages(page: Page) {
   return page
     .locator('ai-tutor li.msg')
-    .evaluateAll((items) =>
+    .evaluateAll((items: PageElement[]) =>
       items.map((li) => ({ role: li.getAttribute('data-role'), text: li.querySelector('.text')?.textContent ?? '' })),
     );
 }
@@ -56,7 +97,7 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
   const TOKEN = 'header.eyJzdWIiOiJzdHVkZW50LTEifQ.signature'; // only `sub` is read by the widget
   const ENROLLMENT = '11111111-2222-4333-8444-555555555555';
   const conversations = new Map<string, { role: string; content: string; createdAt: string }[]>();
-  const requests: { auth?: string; accept?: string; body: any }[] = [];
+  const requests: { auth?: string; accept?: string; body: unknown }[] = [];
   let server: http.Server;
   let base: string;
 
@@ -77,11 +118,12 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
           .type('application/problem+json')
           .send(JSON.stringify({ type: 'about:blank', title: 'x', status, detail }));
       if (req.get('authorization') !== `Bearer ${TOKEN}`) return problem(401, 'no token');
-      const message: string = req.body.message;
+      const body = req.body as ChatRequestBody;
+      const message: string = body.message;
       if (message.includes('too many'))
         return problem(429, 'You have asked 20 questions in the last minute; wait a little.', { 'Retry-After': '30' });
       if (message.includes('no model')) return problem(503, 'The AI tutor is not configured on this server.');
-      const id = req.body.conversationId ?? `conv-${conversations.size + 1}`;
+      const id = body.conversationId ?? `conv-${conversations.size + 1}`;
       const history = conversations.get(id) ?? [];
       const reply = message.includes('html')
         ? '<img src=x onerror="window.__pwned=1"> is just text'
@@ -159,8 +201,8 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     // Streaming: the first delta is on screen while the answer is still pending.
     await page.locator('ai-tutor li.msg.assistant.pending').waitFor();
     await page.waitForFunction(() => {
-      const li = (globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('li.msg.assistant');
-      return li?.classList.contains('pending') && li.querySelector('.text').textContent === 'Upload you';
+      const li = (globalThis as unknown as PageGlobals).document.querySelector('ai-tutor')!.shadowRoot!.querySelector('li.msg.assistant');
+      return li?.classList.contains('pending') && li.querySelector('.text')!.textContent === 'Upload you';
     });
     await page.locator('ai-tutor li.msg.assistant:not(.pending)').waitFor();
     expect(await messages(page)).toEqual([
@@ -181,7 +223,7 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     expect(requests.at(-1)!.body).toEqual({ message: 'show me html', enrollmentId: ENROLLMENT, conversationId: 'conv-1' });
     expect((await messages(page))[3]).toEqual({ role: 'assistant', text: '<img src=x onerror="window.__pwned=1"> is just text' });
     expect(await page.locator('ai-tutor img').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as any).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).__pwned)).toBeUndefined();
 
     // A reload: the history comes back from GET /api/ai-tutor/conversations/:id.
     await page.reload();
@@ -199,7 +241,11 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     await input.fill('too many questions');
     await input.press('Enter');
     await page.waitForFunction(
-      () => !(globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').hasAttribute('hidden'),
+      () =>
+        !(globalThis as unknown as PageGlobals).document
+          .querySelector('ai-tutor')!
+          .shadowRoot!.querySelector('.error')!
+          .hasAttribute('hidden'),
     );
     expect(await alert.textContent()).toBe('You have asked 20 questions in the last minute; wait a little. Try again in 30 s.');
     expect(await input.inputValue()).toBe('too many questions');
@@ -207,7 +253,10 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     await input.fill('is there no model?');
     await input.press('Enter');
     await page.waitForFunction(() =>
-      (globalThis as any).document.querySelector('ai-tutor').shadowRoot.querySelector('.error').textContent.includes('not configured'),
+      (globalThis as unknown as PageGlobals).document
+        .querySelector('ai-tutor')!
+        .shadowRoot!.querySelector('.error')!
+        .textContent!.includes('not configured'),
     );
     expect(await alert.textContent()).toBe('The AI tutor is not configured on this server.');
 
@@ -252,7 +301,7 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     const request = httpClient(system.baseUrl);
     const { token, actor } = await system.token('student', { name: 'Ada Student' });
     const program = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
-    const created = await request('POST', '/api/enrollments', {
+    const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token,
       json: await fundedEnrollmentBody(system, actor, program.id, { fundingSource: 'sponsor' }),
     });
@@ -273,11 +322,15 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     expect(response!.headers()['content-security-policy']).toMatch(/script-src 'self';style-src 'self';/);
     expect(await page.locator('h1').textContent()).toBe(program.title);
     // Styled all the same: the page by its stylesheet, the widget by its constructed one.
-    expect(await page.evaluate(() => (globalThis as any).getComputedStyle((globalThis as any).document.body).maxWidth)).toBe('704px');
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as PageGlobals).getComputedStyle((globalThis as unknown as PageGlobals).document.body).maxWidth,
+      ),
+    ).toBe('704px');
     expect(
       await page.evaluate(() => {
-        const g = globalThis as any;
-        return g.getComputedStyle(g.document.querySelector('ai-tutor').shadowRoot.querySelector('.launcher')).position;
+        const g = globalThis as unknown as PageGlobals;
+        return g.getComputedStyle(g.document.querySelector('ai-tutor')!.shadowRoot!.querySelector('.launcher')!).position;
       }),
     ).toBe('fixed');
     expect(await page.getByTestId('status').textContent()).toBe('ready to launch');
@@ -289,8 +342,8 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     // Ask: every change of the answer's text is recorded, to see that it arrived in pieces.
     await openPanel(page);
     await page.evaluate(() => {
-      const g = globalThis as any;
-      const root = g.document.querySelector('ai-tutor').shadowRoot;
+      const g = globalThis as unknown as PageGlobals;
+      const root = g.document.querySelector('ai-tutor')!.shadowRoot!;
       g.__seen = [];
       new g.MutationObserver(() => {
         const text = root.querySelector('li.msg.assistant .text')?.textContent;
@@ -305,14 +358,14 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
       { role: 'user', text: 'Why isn\u2019t my course marked complete?' },
       { role: 'assistant', text: REPLY },
     ]);
-    const seen: string[] = await page.evaluate(() => (globalThis as any).__seen);
+    const seen: string[] = await page.evaluate(() => (globalThis as unknown as PageGlobals).__seen);
     expect(seen.length).toBeGreaterThan(3); // streamed: many partial texts before the whole reply
     expect(REPLY.startsWith(seen[0])).toBe(true);
     expect(seen[0].length).toBeLessThan(REPLY.length);
     expect(seen.at(-1)).toBe(REPLY);
     expect(await page.getByRole('alert').isVisible()).toBe(false);
     // The model was asked the student's question.
-    const lastChat = openai.chats().at(-1)!;
+    const lastChat = openai.chats().at(-1) as SentChat;
     expect(JSON.stringify(lastChat.messages)).toContain('marked complete?');
 
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -320,11 +373,11 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
 
     // The conversation id is kept; a reload shows the history from the server.
     const stored = await page.evaluate(() =>
-      Object.entries((globalThis as any).localStorage).filter(([k]) => k.startsWith('ai-tutor:conversation:')),
+      Object.entries((globalThis as unknown as PageGlobals).localStorage).filter(([k]) => k.startsWith('ai-tutor:conversation:')),
     );
     expect(stored).toHaveLength(1);
-    const conversationId = stored[0][1] as string;
-    const saved = await request('GET', `/api/ai-tutor/conversations/${conversationId}`, { token });
+    const conversationId = stored[0][1];
+    const saved = await request<Conversation>('GET', `/api/ai-tutor/conversations/${conversationId}`, { token });
     expect(saved.status).toBe(200);
     expect(saved.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
 
@@ -354,7 +407,7 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByText('Received: waiting for the program holder’s review.').waitFor();
     await page.waitForFunction(
-      () => (globalThis as any).document.querySelector('[data-testid=status]').textContent === 'awaiting review',
+      () => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid=status]')!.textContent === 'awaiting review',
       undefined,
       { timeout: 30_000 },
     );

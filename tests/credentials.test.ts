@@ -23,6 +23,7 @@ import type { Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore, type FileStore } from '../services/file-store';
+import type { Problem, Verification } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { PRODUCTION_STAND_INS } from './helpers/production-env';
 
@@ -38,6 +39,49 @@ let server: http.Server;
 let baseUrl: string;
 let issue: ReturnType<typeof createCertificateActivities>['issueCertificate'];
 
+/** The protected header of a compact JWS. */
+interface JwsHeader {
+  alg: string;
+  typ: string;
+  kid: string;
+}
+
+/** An Open Badges 3.0 credential (the payload of its VC-JWT), the claims these tests read. */
+interface OpenBadgeCredential {
+  '@context': string[];
+  type: string[];
+  id: string;
+  iss: string;
+  jti: string;
+  issuer: { id: string; type: string[]; name: string };
+  validFrom: string;
+  credentialSubject: {
+    type: string[];
+    identifier: { identityType: string; identityHash: string; hashed: boolean }[];
+    achievement: Record<string, unknown>;
+  };
+  credentialStatus: { type: string; statusPurpose: string; statusListIndex: string; statusListCredential: string };
+}
+
+/** A Bitstring Status List credential (the payload of its VC-JWT). */
+interface StatusListCredential {
+  type: string[];
+  id: string;
+  issuer: { id: string };
+  credentialSubject: { type: string; statusPurpose: string; encodedList: string };
+}
+
+/** The answer of `POST /api/certificates/:certificateId/revoke`. */
+interface Revocation {
+  certificateId: string;
+  status: string;
+  revocationReason: string;
+  revokedAt: string;
+}
+
+/** The JSON of `GET /verify/:code` for a valid certificate, with the fields these tests read beyond `Verification`. */
+type PublicVerification = Verification & { linkedInAddToProfileUrl: string; issuedAt: string };
+
 const token = (role: 'student' | 'program_holder' | 'admin', id: string) => signDevelopmentToken(SECRET, { id, role });
 
 beforeAll(async () => {
@@ -45,20 +89,22 @@ beforeAll(async () => {
   db = database.db;
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-credentials-'));
   files = createLocalFileStore(path.join(dataDir, 'files'));
-  let app: ReturnType<typeof createApp> | undefined;
-  server = http.createServer((req, res) => app!(req, res));
+  server = http.createServer((req, res) => {
+    app(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: baseUrl, DATA_DIR: dataDir, CREDENTIAL_ISSUER_NAME: 'Test Marketplace' });
-  app = createApp({
+  const app = createApp({
     config,
     db,
     files,
     enrollments: {} as EnrollmentClient,
     authenticate: createAuthenticator({ secret: SECRET }),
-    temporalHealth: async () => ({}),
+    temporalHealth: () => Promise.resolve({}),
   });
-  issue = createCertificateActivities({ db, files, publicBaseUrl: baseUrl } as ActivityDeps).issueCertificate;
+  const certificates = createCertificateActivities({ db, files, publicBaseUrl: baseUrl } as ActivityDeps);
+  issue = (r) => certificates.issueCertificate(r);
 }, 60_000);
 
 afterAll(async () => {
@@ -108,11 +154,11 @@ function scanQrCode(pdfPath: string): string | undefined {
 const b64url = (s: string) => Buffer.from(s, 'base64url');
 
 /** Verifies a compact JWS with node:crypto and the key the JWKS lists under its kid; returns header and payload. */
-async function verifyWithJwks(jws: string) {
+async function verifyWithJwks<Payload extends object>(jws: string) {
   const parts = jws.split('.');
   expect(parts).toHaveLength(3);
-  const header = JSON.parse(b64url(parts[0]).toString('utf8'));
-  const payload = JSON.parse(b64url(parts[1]).toString('utf8'));
+  const header = JSON.parse(b64url(parts[0]).toString('utf8')) as JwsHeader;
+  const payload = JSON.parse(b64url(parts[1]).toString('utf8')) as Payload;
   const jwks = (await (await fetch(`${baseUrl}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
   const jwk = jwks.keys.find((k) => k.kid === header.kid)!;
   expect(jwk).toBeDefined();
@@ -141,7 +187,7 @@ async function statusBits(statusListCredential: string) {
   const res = await fetch(statusListCredential);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
-  const { header, payload } = await verifyWithJwks(await res.text());
+  const { header, payload } = await verifyWithJwks<StatusListCredential>(await res.text());
   expect(header.typ).toBe('vc+jwt');
   expect(payload.type).toEqual(['VerifiableCredential', 'BitstringStatusListCredential']);
   expect(payload.id).toBe(statusListCredential);
@@ -158,9 +204,9 @@ async function statusBits(statusListCredential: string) {
 /** The spec's bit order: index 0 is the left-most bit of the first byte. */
 const bitAt = (bits: Buffer, i: number) => (bits[Math.floor(i / 8)] >> (7 - (i % 8))) & 1;
 
-const getJson = async (url: string, auth?: string) => {
+const getJson = async <Body = unknown>(url: string, auth?: string) => {
   const res = await fetch(url, { headers: { accept: 'application/json', ...(auth && { authorization: `Bearer ${auth}` }) } });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Body, headers: res.headers };
 };
 const revoke = async (certificateId: string, auth: string, body?: unknown) =>
   fetch(`${baseUrl}/api/certificates/${certificateId}/revoke`, {
@@ -220,8 +266,8 @@ describe('Open Badges 3.0 VC-JWT', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
-    const { header, payload: vc } = await verifyWithJwks(await res.text());
-    expect(header).toEqual(expect.objectContaining({ typ: 'vc+jwt', alg: 'ES256', kid: expect.any(String) }));
+    const { header, payload: vc } = await verifyWithJwks<OpenBadgeCredential>(await res.text());
+    expect(header).toEqual(expect.objectContaining({ typ: 'vc+jwt', alg: 'ES256', kid: expect.any(String) as unknown }));
     expect(vc['@context']).toEqual(['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json']);
     expect(vc.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
     expect(vc.issuer).toEqual(expect.objectContaining({ id: baseUrl, type: ['Profile'], name: 'Test Marketplace' }));
@@ -235,17 +281,17 @@ describe('Open Badges 3.0 VC-JWT', () => {
     );
     expect(vc.credentialSubject.achievement).toEqual(
       expect.objectContaining({
-        id: expect.any(String),
+        id: expect.any(String) as unknown,
         type: ['Achievement'],
         name: IC3.title,
-        description: expect.any(String),
-        criteria: { narrative: expect.any(String) },
+        description: expect.any(String) as unknown,
+        criteria: { narrative: expect.any(String) as unknown },
         achievementType: 'Certification',
       }),
     );
     const {
       rows: [row],
-    } = await db.query('SELECT status_index FROM certificates WHERE id = $1', [c.certificateId]);
+    } = await db.query<{ status_index: number }>('SELECT status_index FROM certificates WHERE id = $1', [c.certificateId]);
     expect(vc.credentialStatus).toEqual(
       expect.objectContaining({
         type: 'BitstringStatusListEntry',
@@ -258,7 +304,7 @@ describe('Open Badges 3.0 VC-JWT', () => {
     const again = await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, {
       headers: { authorization: `Bearer ${await token('admin', 'admin-1')}` },
     });
-    expect((await verifyWithJwks(await again.text())).payload.credentialStatus).toEqual(vc.credentialStatus);
+    expect((await verifyWithJwks<OpenBadgeCredential>(await again.text())).payload.credentialStatus).toEqual(vc.credentialStatus);
   });
 
   test('the program holder and an admin may fetch it; others may not', async () => {
@@ -293,7 +339,7 @@ describe('revocation and the Bitstring Status List', () => {
     const c = await completedEnrollment({ name: 'Revoked Person' });
     const admin = await token('admin', 'admin-7');
     const vc = (
-      await verifyWithJwks(
+      await verifyWithJwks<OpenBadgeCredential>(
         await (
           await fetch(`${baseUrl}/api/certificates/${c.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })
         ).text(),
@@ -301,7 +347,7 @@ describe('revocation and the Bitstring Status List', () => {
     ).payload;
     const index = Number(vc.credentialStatus.statusListIndex);
     const keepVc = (
-      await verifyWithJwks(
+      await verifyWithJwks<OpenBadgeCredential>(
         await (
           await fetch(`${baseUrl}/api/certificates/${keep.certificateId}/credential`, { headers: { authorization: `Bearer ${admin}` } })
         ).text(),
@@ -313,13 +359,13 @@ describe('revocation and the Bitstring Status List', () => {
 
     const res = await revoke(c.certificateId, admin, { reason: 'Issued in error' });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as Revocation;
     expect(body).toEqual(
       expect.objectContaining({
         certificateId: c.certificateId,
         status: 'revoked',
         revocationReason: 'Issued in error',
-        revokedAt: expect.any(String),
+        revokedAt: expect.any(String) as unknown,
       }),
     );
 
@@ -348,14 +394,14 @@ describe('revocation and the Bitstring Status List', () => {
       expect.objectContaining({
         actor_id: 'admin-7',
         action: 'certificate.revoked',
-        details: expect.objectContaining({ reason: 'Issued in error' }),
+        details: expect.objectContaining({ reason: 'Issued in error' }) as unknown,
       }),
     ]);
 
     // Revoking again is a conflict and changes nothing.
     const again = await revoke(c.certificateId, admin, { reason: 'twice' });
     expect(again.status).toBe(409);
-    expect((await getJson(`${baseUrl}/verify/${c.code}`)).body.revocationReason).toBe('Issued in error');
+    expect((await getJson<Verification>(`${baseUrl}/verify/${c.code}`)).body.revocationReason).toBe('Issued in error');
   });
 
   test('revocation errors: 403 for non-admins, 400 without a reason or with a bad id, 404 for an unknown certificate', async () => {
@@ -365,12 +411,12 @@ describe('revocation and the Bitstring Status List', () => {
     expect((await revoke(c.certificateId, await token('student', c.studentId), { reason: 'x' })).status).toBe(403);
     const noReason = await revoke(c.certificateId, admin, {});
     expect(noReason.status).toBe(400);
-    expect(((await noReason.json()) as any).errors).toEqual([expect.objectContaining({ field: 'body.reason' })]);
+    expect(((await noReason.json()) as Problem).errors).toEqual([expect.objectContaining({ field: 'body.reason' })]);
     expect((await revoke(c.certificateId, admin, { reason: '   ' })).status).toBe(400);
     expect((await revoke(c.certificateId, admin)).status).toBe(400);
     expect((await revoke('not-a-uuid', admin, { reason: 'x' })).status).toBe(400);
     expect((await revoke(randomUUID(), admin, { reason: 'x' })).status).toBe(404);
-    expect((await getJson(`${baseUrl}/verify/${c.code}`)).body.status).toBe('valid');
+    expect((await getJson<Verification>(`${baseUrl}/verify/${c.code}`)).body.status).toBe('valid');
     expect((await fetch(`${baseUrl}/credentials/status/99999`)).status).toBe(404);
   });
 });
@@ -378,7 +424,7 @@ describe('revocation and the Bitstring Status List', () => {
 describe('public verification', () => {
   test('valid: who, what, when and the LinkedIn link; nothing more', async () => {
     const c = await completedEnrollment({ name: 'Mary Jackson', partnerCertificateUrl: PARTNER_CERT_URL });
-    const { status, body } = await getJson(`${baseUrl}/verify/${c.code.toLowerCase()}`);
+    const { status, body } = await getJson<PublicVerification>(`${baseUrl}/verify/${c.code.toLowerCase()}`);
     expect(status).toBe(200);
     expect(Object.keys(body).sort()).toEqual(
       [
@@ -440,7 +486,9 @@ describe('signing keys', () => {
   test('development keeps its generated key under DATA_DIR with mode 0600', () => {
     const file = path.join(dataDir, 'keys', 'credential-signing.jwk');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(expect.objectContaining({ kty: 'EC', crv: 'P-256', d: expect.any(String) }));
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(
+      expect.objectContaining({ kty: 'EC', crv: 'P-256', d: expect.any(String) as unknown }),
+    );
   });
 
   test('a configured Ed25519 key signs EdDSA credentials that verify with node:crypto', async () => {
@@ -458,7 +506,7 @@ describe('signing keys', () => {
       files,
       enrollments: {} as EnrollmentClient,
       authenticate: createAuthenticator({ secret: 's' }),
-      temporalHealth: async () => ({}),
+      temporalHealth: () => Promise.resolve({}),
     });
     const other = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -472,7 +520,7 @@ describe('signing keys', () => {
         })
       ).text();
       const [h, p, s] = jws.split('.');
-      const header = JSON.parse(b64url(h).toString());
+      const header = JSON.parse(b64url(h).toString()) as JwsHeader;
       expect(header).toEqual(expect.objectContaining({ alg: 'EdDSA', typ: 'vc+jwt' }));
       const { keys } = (await (await fetch(`${otherBase}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
       const key = createPublicKey({ key: keys.find((k) => k.kid === header.kid) as never, format: 'jwk' });
