@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { actorFromClaims, ROLES, type Actor } from '../api/auth';
 import { problems } from '../api/problems';
@@ -50,7 +50,8 @@ export function signInRoutes(config: Config, render: Render): Router {
     // Discovered on first use and kept; a failed discovery is tried again on the next sign-in.
     discovered ??= discover(oidc!, config.env !== 'production').catch((err: unknown) => {
       discovered = undefined;
-      throw err;
+      console.error('[console] OpenID Connect discovery failed:', err);
+      throw problems.unavailable('the identity provider cannot be reached; try signing in again in a moment');
     });
     return discovered;
   };
@@ -62,7 +63,6 @@ export function signInRoutes(config: Config, render: Render): Router {
       'login',
       {
         title: 'Sign in',
-        oidc: Boolean(oidc),
         roles: ROLES,
         roleLabels: ROLE_LABELS,
         selectedRole: o.selectedRole ?? 'program_holder',
@@ -72,31 +72,36 @@ export function signInRoutes(config: Config, render: Render): Router {
       status,
     );
 
-  router.get('/login', (req, res) => {
+  router.get('/login', async (req, res) => {
     if (req.session.actor) return res.redirect(303, safeReturnTo(req.query.returnTo) ?? HOME[req.session.actor.role]);
-    loginPage(req, res, { selectedRole: typeof req.query.role === 'string' ? req.query.role : undefined, returnTo: req.query.returnTo });
+    if (!oidc) {
+      return loginPage(req, res, {
+        selectedRole: typeof req.query.role === 'string' ? req.query.role : undefined,
+        returnTo: req.query.returnTo,
+      });
+    }
+    // Straight to the identity provider (a redirect, not a form: the CSP's form-action would stop a form there).
+    const { client, configuration } = await provider();
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    req.session.oidc = { codeVerifier, state, nonce, returnTo: safeReturnTo(req.query.returnTo) ?? '' };
+    const url = client.buildAuthorizationUrl(configuration, {
+      redirect_uri: redirectUri,
+      scope: oidc.scopes,
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, url.href)));
   });
 
-  router.post('/login', requireCsrf, async (req, res) => {
+  /** The development sign-in's form: never with an identity provider, never in production. */
+  const developmentOnly: RequestHandler = (_req, _res, next) =>
+    next(oidc || config.env === 'production' ? problems.notFound('the development sign-in') : undefined);
+  router.post('/login', developmentOnly, requireCsrf, async (req, res) => {
     const body: unknown = req.body;
-    if (oidc) {
-      const { client, configuration } = await provider();
-      const codeVerifier = client.randomPKCECodeVerifier();
-      const state = client.randomState();
-      const nonce = client.randomNonce();
-      const returnTo = safeReturnTo(typeof body === 'object' && body !== null && 'returnTo' in body ? body.returnTo : undefined) ?? '';
-      req.session.oidc = { codeVerifier, state, nonce, returnTo };
-      const url = client.buildAuthorizationUrl(configuration, {
-        redirect_uri: redirectUri,
-        scope: oidc.scopes,
-        code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: 'S256',
-        state,
-        nonce,
-      });
-      return req.session.save(() => res.redirect(303, url.href));
-    }
-    if (config.env === 'production') throw problems.notFound('the development sign-in');
     const form = devSignIn.safeParse(body);
     if (!form.success) {
       const error = form.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -120,12 +125,22 @@ export function signInRoutes(config: Config, render: Render): Router {
     const pending = req.session.oidc;
     if (!oidc || !pending) throw problems.badRequest('no sign-in is under way in this browser; start again from the sign-in page');
     const { client, configuration } = await provider();
-    const tokens = await client.authorizationCodeGrant(configuration, new URL(req.originalUrl, config.publicBaseUrl), {
-      pkceCodeVerifier: pending.codeVerifier,
-      expectedState: pending.state,
-      expectedNonce: pending.nonce,
-      idTokenExpected: true,
-    });
+    // One try per flow: a replayed or forged callback finds nothing pending.
+    delete req.session.oidc;
+    let tokens: Awaited<ReturnType<OpenIdClient['authorizationCodeGrant']>>;
+    try {
+      tokens = await client.authorizationCodeGrant(configuration, new URL(req.originalUrl, config.publicBaseUrl), {
+        pkceCodeVerifier: pending.codeVerifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
+    } catch (err) {
+      console.warn('[console] OpenID Connect sign-in refused:', err instanceof Error ? err.message : err);
+      throw problems.badRequest(
+        'the sign-in could not be completed (it was cancelled, expired or not meant for this browser); start again',
+      );
+    }
     let claims: Record<string, unknown> = { ...tokens.claims() };
     if (claims[oidc.roleClaim] === undefined) {
       // Some providers put custom claims in userinfo only.

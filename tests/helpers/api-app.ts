@@ -24,7 +24,8 @@ const JWT_SECRET = 'api-level-test-secret';
 
 export type Session = { token: string; actor: Actor };
 
-export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
+/** `env` adds to or overrides the test configuration; as a function, it is given the app's address first. */
+export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) => Promise<NodeJS.ProcessEnv>) = {}) {
   const database = await createTestDatabase();
   const db = database.db;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-api-'));
@@ -38,7 +39,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv = {}) {
     // Tests send many requests a second from one address; a test of the limits sets its own.
     RATE_LIMIT_CLIENT: '1000000',
     RATE_LIMIT_PARTNER: '1000000',
-    ...env,
+    ...(typeof env === 'function' ? await env(baseUrl) : env),
   });
   const files = createLocalFileStore(config.filesDir);
   // The workflow's real activities with the local payment provider and mailer: the fake opens enrollments with them,
