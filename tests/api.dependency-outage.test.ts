@@ -35,10 +35,8 @@ describe('a database that accepts connections and never answers', () => {
       db,
       files: createLocalFileStore(os.tmpdir()),
       enrollments: {} as EnrollmentClient,
-      authenticate: async () => {
-        throw new Error('no tokens here');
-      },
-      temporalHealth: async () => ({}),
+      authenticate: () => Promise.reject(new Error('no tokens here')),
+      temporalHealth: () => Promise.resolve({}),
     });
     server = await new Promise<http.Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -13,7 +13,7 @@ afterAll(async () => {
 test('the check on programs.credential_type lists exactly the credential types', async () => {
   const {
     rows: [check],
-  } = await database.db.query(
+  } = await database.db.query<{ def: string }>(
     `SELECT pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
       WHERE c.conrelid = 'programs'::regclass AND c.contype = 'c' AND pg_get_constraintdef(c.oid) LIKE '%credential_type%'`,
   );

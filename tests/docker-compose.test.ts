@@ -44,6 +44,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
     if (e.code === 'ENOENT') {
       throw new Error(
         `${cmd} is not installed (bash scripts/ensure-debian-packages.sh docker-compose installs docker-compose and python3-yaml)`,
+        { cause: err },
       );
     }
     return { status: e.status ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(e.message) };
@@ -134,6 +135,12 @@ function dependsOn(service: Json): Record<string, string | undefined> {
   );
 }
 
+/** An environment value as the container gets it: a scalar as text, no value as the empty string. */
+function envValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
 function environment(service: Json): Record<string, string> {
   const env = service.environment;
   if (Array.isArray(env)) {
@@ -144,7 +151,7 @@ function environment(service: Json): Record<string, string> {
       }),
     );
   }
-  return Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v ?? '')]));
+  return Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, envValue(v)]));
 }
 
 describe('docker-compose.yml', () => {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import type { OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from './helpers/contract';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -16,6 +17,13 @@ const TODAY = new Date().toISOString().slice(0, 10);
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const NRF = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
+
+/** The answer to a review (approve or reject) of a submission: the enrollment's status after it. */
+interface Reviewed {
+  submissionId: string;
+  enrollmentId: string;
+  status: string;
+}
 
 let system: System;
 let request: ReturnType<typeof httpClient>;
@@ -36,9 +44,10 @@ function pdfText(pdf: Buffer): string {
 }
 
 async function ledgerOf(enrollmentId: string) {
-  const { rows } = await system.db.query('SELECT party, amount_cents FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party', [
-    enrollmentId,
-  ]);
+  const { rows } = await system.db.query<{ party: string; amount_cents: number }>(
+    'SELECT party, amount_cents FROM ledger_entries WHERE enrollment_id = $1 ORDER BY party',
+    [enrollmentId],
+  );
   return rows;
 }
 
@@ -48,12 +57,15 @@ async function checkOutcomes(
   program: (typeof SEEDED_PROGRAMS)[number],
 ) {
   const view = await waitForStatus(system, student.token, enrollmentId, 'closed');
-  const { certificate } = view;
+  const certificate = view.certificate!;
   expect(certificate).toEqual(
-    expect.objectContaining({ id: expect.any(String), verificationCode: expect.stringMatching(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/) }),
+    expect.objectContaining<Record<string, unknown>>({
+      id: expect.any(String),
+      verificationCode: expect.stringMatching(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/),
+    }),
   );
 
-  const pdf = await request('GET', `/api/certificates/${certificate.id}.pdf`, { token: student.token });
+  const pdf = await request<Buffer>('GET', `/api/certificates/${certificate.id}.pdf`, { token: student.token });
   expect(pdf.status).toBe(200);
   expect(pdf.headers.get('content-type')).toBe('application/pdf');
   const text = pdfText(pdf.body).replace(/\s+/g, ' ');
@@ -97,12 +109,12 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   const student = await system.token('student', { name: 'Ada Lovelace' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', {
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: { programId: DEMO.id, fundingSource: 'self_pay' },
   });
   expect(created.status).toBe(201);
-  expect(created.body).toEqual({
+  expect(created.body).toEqual<Record<string, unknown>>({
     enrollmentId: expect.any(String),
     status: 'pending_payment',
     amountDueCents: DEMO.priceCents,
@@ -148,15 +160,15 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
     `${system.baseUrl}/partners/demo/launch?enrollmentId=${enrollmentId}&courseId=${DEMO.partnerCourseId}`,
   );
 
-  const first = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
+  const first = await request<SubmissionAccepted>('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
     token: student.token,
     body: evidenceForm(await samplePdf(), 'partner-certificate.pdf', TODAY),
   });
   expect(first.status).toBe(202);
-  expect(first.body).toEqual({ submissionId: expect.any(String), status: 'awaiting_review' });
+  expect(first.body).toEqual<Record<string, unknown>>({ submissionId: expect.any(String), status: 'awaiting_review' });
 
-  const queue = await request('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
-  const item = queue.body.items.find((i: { id: string }) => i.id === first.body.submissionId);
+  const queue = await request<ReviewQueue>('GET', '/api/program-holder/submissions?status=pending', { token: holder.token });
+  const item = queue.body.items.find((i) => i.id === first.body.submissionId);
   expect(item).toEqual(
     expect.objectContaining({
       enrollmentId,
@@ -164,12 +176,12 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
       fileUrl: `${system.baseUrl}/api/submissions/${first.body.submissionId}/file`,
     }),
   );
-  const file = await request('GET', `/api/submissions/${first.body.submissionId}/file`, { token: holder.token });
+  const file = await request<Buffer>('GET', `/api/submissions/${first.body.submissionId}/file`, { token: holder.token });
   expect(file.status).toBe(200);
   expect(file.body.subarray(0, 5).toString()).toBe('%PDF-');
 
   const reason = 'The certificate shows another course; please upload the one for Workplace Safety.';
-  const rejected = await request('POST', `/api/program-holder/submissions/${first.body.submissionId}/reject`, {
+  const rejected = await request<Reviewed>('POST', `/api/program-holder/submissions/${first.body.submissionId}/reject`, {
     token: holder.token,
     json: { reason },
   });
@@ -177,29 +189,31 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   expect(rejected.body.status).toBe('in_progress');
   await waitForStatus(system, student.token, enrollmentId, 'in_progress');
 
-  const second = await request('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
+  const second = await request<SubmissionAccepted>('POST', `/api/enrollments/${enrollmentId}/completion-submissions`, {
     token: student.token,
     body: evidenceForm(await samplePdf('Workplace Safety: passed'), 'safety.pdf', TODAY),
   });
   expect(second.status).toBe(202);
-  const approved = await request('POST', `/api/program-holder/submissions/${second.body.submissionId}/approve`, { token: holder.token });
+  const approved = await request<Reviewed>('POST', `/api/program-holder/submissions/${second.body.submissionId}/approve`, {
+    token: holder.token,
+  });
   expect(approved.status).toBe(200);
   expect(approved.body.status).toBe('completed');
 
   const view = await checkOutcomes(enrollmentId, student, DEMO);
   expect(view).toEqual(
-    expect.objectContaining({
+    expect.objectContaining<Record<string, unknown>>({
       completionMethod: 'student_upload',
       completedAt: `${TODAY}T00:00:00.000Z`,
       paidAt: expect.any(String),
       launchedAt: expect.any(String),
     }),
   );
-  expect(view.submissions.map((s: { status: string; reason: string | null }) => [s.status, s.reason])).toEqual([
+  expect(view.submissions.map((s) => [s.status, s.reason])).toEqual([
     ['rejected', reason],
     ['approved', null],
   ]);
-  expect(view.history.map((h: { status: string }) => h.status)).toEqual([
+  expect(view.history.map((h) => h.status)).toEqual([
     'pending_payment',
     'ready_to_launch',
     'in_progress',
@@ -223,9 +237,9 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
   const body = await fundedEnrollmentBody(system, student.actor, NRF.id, { number: 'ITA-2026-00017' });
-  const created = await request('POST', '/api/enrollments', { token: student.token, json: body });
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', { token: student.token, json: body });
   expect(created.status).toBe(201);
-  expect(created.body).toEqual({ enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 });
+  expect(created.body).toEqual<Record<string, unknown>>({ enrollmentId: expect.any(String), status: 'ready_to_launch', amountDueCents: 0 });
   const { enrollmentId } = created.body;
   // A voucher funds one enrollment: the student's own second try is told it is used; another student's try learns
   // nothing about it (the same answer as for a number that does not exist).
@@ -235,8 +249,14 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
   });
   expect(again.status).toBe(409);
   const other = await system.token('student');
-  const stolen = await request('POST', '/api/enrollments', { token: other.token, json: { ...body, voucherNumber: 'ita-2026-00017' } });
-  const unknown = await request('POST', '/api/enrollments', { token: other.token, json: { ...body, voucherNumber: 'ITA-NEVER-ISSUED' } });
+  const stolen = await request<Problem>('POST', '/api/enrollments', {
+    token: other.token,
+    json: { ...body, voucherNumber: 'ita-2026-00017' },
+  });
+  const unknown = await request<Problem>('POST', '/api/enrollments', {
+    token: other.token,
+    json: { ...body, voucherNumber: 'ITA-NEVER-ISSUED' },
+  });
   expect([stolen.status, unknown.status]).toEqual([422, 422]);
   expect(stolen.body.detail).toBe(unknown.body.detail);
   expect(system.stripe.sessions.some((s) => s.params.get('client_reference_id') === enrollmentId)).toBe(false);
@@ -256,7 +276,7 @@ test('a WIOA-voucher enrollment: no checkout, launch, the program holder marks i
 
   const view = await checkOutcomes(enrollmentId, student, NRF);
   expect(view.completionMethod).toBe('manual');
-  expect(view.history.map((h: { status: string }) => h.status)).toEqual(['ready_to_launch', 'in_progress', 'completed', 'closed']);
+  expect(view.history.map((h) => h.status)).toEqual(['ready_to_launch', 'in_progress', 'completed', 'closed']);
   const payments = await system.db.query(
     'SELECT provider, provider_ref, voucher_number, amount_cents FROM payments WHERE enrollment_id = $1',
     [enrollmentId],

@@ -16,6 +16,7 @@ import { createPool, type Db } from '../db/pool';
 import { rssMbOf } from '../bench/harness';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS, seed } from '../db/seed';
 import { enrollmentWorkflowId, FailureType } from '../workflows/messages';
+import type { EnrollmentState, OpenedEnrollment, Problem, Readiness } from './helpers/contract';
 import { eventually, sleep } from './helpers/eventually';
 import { MB, startFloodServer } from './helpers/flood-server';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres';
@@ -66,11 +67,11 @@ afterAll(async () => {
 async function enrollmentInProgress() {
   const student = await system.token('student');
   const json = await fundedEnrollmentBody(system, student.actor, PROGRAM.id, { fundingSource: 'sponsor' });
-  const created = await request('POST', '/api/enrollments', { token: student.token, json });
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', { token: student.token, json });
   expect(created.status).toBe(201);
   const { enrollmentId } = created.body;
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
-  return { student, enrollmentId: enrollmentId as string };
+  return { student, enrollmentId };
 }
 
 /** A completion dated today: after the launch, not in the future. */
@@ -93,9 +94,10 @@ async function updatesAccepted(enrollmentId: string, updateId: string) {
 const timesCompleted = async (enrollmentId: string) =>
   Number(
     (
-      await db.query(`SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1 AND status = 'completed'`, [
-        enrollmentId,
-      ])
+      await db.query<{ n: number }>(
+        `SELECT count(*) AS n FROM enrollment_status_history WHERE enrollment_id = $1 AND status = 'completed'`,
+        [enrollmentId],
+      )
     ).rows[0].n,
   );
 
@@ -109,19 +111,22 @@ test('an API killed mid-request: the retry hears "in progress", then takes the c
   const key = `mark-complete-${enrollmentId}`;
   // Without a worker the update waits, so the request is surely still running when its process dies.
   await system.killWorker();
-  const dying = markComplete(enrollmentId, key).catch((err: Error) => err);
+  const dying = markComplete(enrollmentId, key).then(
+    (res) => `an answer, ${res.status}`,
+    (err: Error) => String(err),
+  );
   await eventually(async () => (await db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount, 'the key claimed');
   await sleep(500);
   await system.kill('api');
   // The client saw the connection drop: no answer at all.
-  expect(String(await dying)).toMatch(/fetch failed/);
+  expect(await dying).toMatch(/fetch failed/);
   system.startWorker();
   await system.startApi();
 
   // The claim's lease is still running: the first request might still be at work.
   const early = await markComplete(enrollmentId, key);
   expectProblem(early, 409);
-  expect(early.body.detail).toMatch(/still in progress/);
+  expect((early.body as Problem).detail).toMatch(/still in progress/);
   const retryAfter = Number(early.headers.get('retry-after'));
   expect(retryAfter).toBeGreaterThanOrEqual(1);
   expect(retryAfter).toBeLessThanOrEqual(LEASE_MS / 1000);
@@ -129,16 +134,16 @@ test('an API killed mid-request: the retry hears "in progress", then takes the c
   // After the lease: two retries at once; exactly one takes the claim over and runs the request again.
   const {
     rows: [claim],
-  } = await db.query('SELECT claimed_until FROM idempotency_keys WHERE key = $1', [key]);
+  } = await db.query<{ claimed_until: Date }>('SELECT claimed_until FROM idempotency_keys WHERE key = $1', [key]);
   await sleep(Math.max(0, claim.claimed_until.getTime() - Date.now()) + 500);
   const [a, b] = await Promise.all([markComplete(enrollmentId, key), markComplete(enrollmentId, key)]);
   const answered = [a, b].filter((r) => r.status === 200);
   expect(answered.length).toBeGreaterThanOrEqual(1);
   for (const other of [a, b].filter((r) => r.status !== 200)) {
     expectProblem(other, 409);
-    expect(other.body.detail).toMatch(/still in progress/);
+    expect((other.body as Problem).detail).toMatch(/still in progress/);
   }
-  expect(answered[0].body).toEqual({
+  expect(answered[0].body).toEqual<Record<string, unknown>>({
     enrollmentId,
     status: 'completed',
     completedAt: expect.stringMatching(new RegExp(`^${TODAY}`)),
@@ -202,7 +207,7 @@ test('PostgreSQL stopped: 503 with Retry-After from business endpoints and /read
   expectUnavailable(await enroll(other));
   expectUnavailable(await enroll(other, `enroll-${other.actor.id}`));
   expectUnavailable(await markComplete(enrollmentId));
-  const ready = await request('GET', '/readyz');
+  const ready = await request<Readiness>('GET', '/readyz');
   expect(ready.status).toBe(503);
   expect(ready.body.checks.postgres).toMatch(/^down/);
   expect(Number(ready.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -226,7 +231,7 @@ test("a partner API streaming 300 MB to the worker's poll: an unreadable answer,
     await db.query(`UPDATE partners SET poll_interval_seconds = 1 WHERE id = 'demo'`);
     const student = await system.token('student');
     const json = await fundedEnrollmentBody(system, student.actor, DEMO_PROGRAM.id, { fundingSource: 'sponsor' });
-    const created = await request('POST', '/api/enrollments', { token: student.token, json });
+    const created = await request<OpenedEnrollment>('POST', '/api/enrollments', { token: student.token, json });
     expect(created.status).toBe(201);
     const { enrollmentId } = created.body;
     expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(302);
@@ -238,7 +243,7 @@ test("a partner API streaming 300 MB to the worker's poll: an unreadable answer,
     const sampler = setInterval(() => (peak = Math.max(peak, rssMbOf(worker))), 50);
     try {
       // Polls back off after each failure (1 s, 2 s, 4 s): three polls, three floods refused.
-      await eventually(async () => flood.stats.closedEarly >= 3, 'three polls of the flooding partner', 60_000);
+      await eventually(() => Promise.resolve(flood.stats.closedEarly >= 3), 'three polls of the flooding partner', 60_000);
     } finally {
       clearInterval(sampler);
     }
@@ -248,7 +253,9 @@ test("a partner API streaming 300 MB to the worker's poll: an unreadable answer,
     );
     expect(failures.length).toBeGreaterThanOrEqual(2);
     expect(new Set(failures)).toEqual(new Set([FailureType.partnerGarbage]));
-    expect((await request('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body.status).toBe('in_progress');
+    expect((await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: student.token })).body.status).toBe(
+      'in_progress',
+    );
 
     const offered = flood.stats.requests * 300;
     console.log(
@@ -279,8 +286,10 @@ test('the Temporal service gone: 503 with Retry-After for calls that need it, an
   expectUnavailable(enroll);
   expect(Date.now() - started).toBeLessThan(callAtMost);
   // An enrollment that could not be opened leaves no record behind.
-  expect(Number((await db.query('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n)).toBe(0);
-  const ready = await request('GET', '/readyz');
+  expect(
+    Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM enrollments WHERE student_id = $1', [student.actor.id])).rows[0].n),
+  ).toBe(0);
+  const ready = await request<Readiness>('GET', '/readyz');
   expect(ready.status).toBe(503);
   expect(ready.body.checks.temporal).toMatch(/^down/);
   expect(Number(ready.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);

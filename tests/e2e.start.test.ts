@@ -12,6 +12,7 @@ import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { waitForHttp } from '../lib/wait';
+import type { OpenedEnrollment } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { httpClient, waitForStatus } from './helpers/system';
 
@@ -22,6 +23,12 @@ const SERVER_URL = 'postgres://postgres@127.0.0.1:5432';
 const dbName = `cm_test_start_${randomUUID().slice(0, 8)}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-start-'));
 const secret = 'start-test-secret';
+
+/** The partner platforms (`GET /api/partners`). */
+interface PartnerList {
+  partners: { id: string }[];
+}
+
 let env: NodeJS.ProcessEnv;
 let output = '';
 
@@ -31,8 +38,8 @@ function start(): ChildProcess {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
   return child;
 }
 
@@ -80,7 +87,7 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   let system = start();
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
   await waitForHttp(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`, 30_000); // the Temporal Web UI
-  expect((await request('GET', '/api/partners')).body.partners.map((p: { id: string }) => p.id)).toEqual([
+  expect((await request<PartnerList>('GET', '/api/partners')).body.partners.map((p) => p.id)).toEqual([
     'certiport',
     'demo',
     'milady',
@@ -88,7 +95,10 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   ]);
 
   // Self-pay with no Stripe key: the clearly labelled simulated checkout.
-  const created = await request('POST', '/api/enrollments', { token: student, json: { programId: program.id, fundingSource: 'self_pay' } });
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
+    token: student,
+    json: { programId: program.id, fundingSource: 'self_pay' },
+  });
   expect(created.status).toBe(201);
   const { enrollmentId, checkoutUrl } = created.body;
   expect(checkoutUrl).toBe(`${baseUrl}/checkout/simulated/${enrollmentId}`);
@@ -105,7 +115,7 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
   const after = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student });
   expect(after.body).toEqual(
-    expect.objectContaining({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }),
+    expect.objectContaining<Record<string, unknown>>({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }),
   );
   const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: TODAY } });
   expect(marked.status).toBe(200);

@@ -4,6 +4,7 @@
  */
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { waitFor } from '../lib/wait';
+import type { OpenedEnrollment } from './helpers/contract';
 import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
@@ -24,7 +25,7 @@ test('SIGKILL of the worker mid-lifecycle, then a restart: the enrollment closes
   const student = await system.token('student', { name: 'Katherine Johnson' });
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
 
-  const created = await request('POST', '/api/enrollments', {
+  const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
     json: await fundedEnrollmentBody(system, student.actor, PROGRAM.id, { fundingSource: 'sponsor' }),
   });
@@ -41,7 +42,9 @@ test('SIGKILL of the worker mid-lifecycle, then a restart: the enrollment closes
   await waitFor(
     'the completion email in flight',
     async () => {
-      const { rows } = await system.db.query(`SELECT status FROM emails_sent WHERE dedupe_key = $1`, [`completion:${enrollmentId}`]);
+      const { rows } = await system.db.query<{ status: string }>(`SELECT status FROM emails_sent WHERE dedupe_key = $1`, [
+        `completion:${enrollmentId}`,
+      ]);
       return rows[0]?.status === 'sending';
     },
     30_000,

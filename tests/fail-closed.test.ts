@@ -10,6 +10,7 @@ import Stripe from 'stripe';
 import type { Role } from '../api/auth';
 import { XAPI_VERBS } from '../lib/program-rules';
 import { DEMO_HOLDER_ID } from '../db/seed';
+import type { ApiKey, EnrollmentState, OpenedEnrollment } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { expectProblem } from './helpers/problems';
 import { httpClient, JWT_SECRET, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
@@ -172,7 +173,7 @@ describe('security headers', () => {
         })
       ).status,
     ).toBe(201);
-    const created = await request('POST', '/api/enrollments', {
+    const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
       token: student,
       json: { programId: DEMO_PROGRAM_ID, fundingSource: 'wioa_ita', voucherNumber },
     });
@@ -186,9 +187,10 @@ describe('security headers', () => {
     expect(marked.status).toBe(200);
     let certificateId = '';
     for (const deadline = Date.now() + 60_000; !certificateId && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-      certificateId = (await request('GET', `/api/enrollments/${enrollmentId}`, { token: admin })).body.certificate?.id ?? '';
+      certificateId =
+        (await request<EnrollmentState>('GET', `/api/enrollments/${enrollmentId}`, { token: admin })).body.certificate?.id ?? '';
     }
-    const pdf = await request('GET', `/api/certificates/${certificateId}.pdf`, { token: student });
+    const pdf = await request<Buffer>('GET', `/api/certificates/${certificateId}.pdf`, { token: student });
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
@@ -199,7 +201,7 @@ describe('security headers', () => {
 describe('text PostgreSQL cannot store is a 400 problem naming the field, never a 500', () => {
   let apiKey = '';
   beforeAll(async () => {
-    const created = await request('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
+    const created = await request<ApiKey>('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
     expect(created.status).toBe(201);
     apiKey = created.body.apiKey;
   });
@@ -325,7 +327,7 @@ describe('rate limits hold across two API processes sharing the database', () =>
   test('per partner API key, over the REST push and xAPI alike', async () => {
     const {
       body: { apiKey },
-    } = await request('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
+    } = await request<ApiKey>('POST', '/api/partners/demo/api-keys', { token: await token('admin') });
     const push = (client: typeof a) =>
       client('POST', '/api/partners/demo/completions', {
         headers: { 'x-api-key': apiKey },

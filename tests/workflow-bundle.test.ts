@@ -33,7 +33,7 @@ describe('prebuilt workflow bundle', () => {
 
   test('a current bundle is used; changed code, a missing or broken manifest mean bundling at start', async () => {
     const paths = bundlePaths(build);
-    expect(workflowCodeOption(build)).toEqual({
+    expect(workflowCodeOption(build)).toEqual<Record<string, unknown>>({
       option: { workflowsPath: paths.entry },
       reason: expect.stringContaining('no prebuilt bundle'),
     });
@@ -41,13 +41,13 @@ describe('prebuilt workflow bundle', () => {
     const written = await writeWorkflowBundle(build);
     expect(fs.readFileSync(paths.bundle, 'utf8')).toContain("'hello '");
     expect(written.bytes).toBe(fs.statSync(paths.bundle).size);
-    expect(workflowCodeOption(build)).toEqual({
+    expect(workflowCodeOption(build)).toEqual<Record<string, unknown>>({
       option: { workflowBundle: { codePath: paths.bundle } },
       reason: expect.stringContaining('prebuilt workflow bundle'),
     });
 
     fs.writeFileSync(path.join(paths.workflowsDir, 'index.ts'), WORKFLOW.replace('hello ', 'hi '));
-    expect(workflowCodeOption(build)).toEqual({
+    expect(workflowCodeOption(build)).toEqual<Record<string, unknown>>({
       option: { workflowsPath: paths.entry },
       reason: expect.stringContaining('from other workflow code'),
     });

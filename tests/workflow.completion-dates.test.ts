@@ -129,7 +129,7 @@ test('mark complete before launch: a date before the start or in the future → 
     const mark = (completedAt: string) => handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt, markedBy: 'holder-1' }] });
 
     const early = await refusalOf(mark(iso(startedAt - DAY)));
-    expect(early).toEqual({
+    expect(early).toEqual<Record<string, unknown>>({
       type: FailureType.invalid,
       message: expect.stringMatching(/^completedAt \S+ is before the enrollment started on /),
       details: [{ field: 'completedAt' }],
@@ -138,7 +138,7 @@ test('mark complete before launch: a date before the start or in the future → 
       /^completedAt \d{4}-\d\d-\d\d is before the enrollment started/,
     );
     expect(await refusalOf(mark(iso((await env.currentTimeMs()) + HOUR)))).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         type: FailureType.invalid,
         message: expect.stringMatching(/is in the future/),
       }),
@@ -199,7 +199,7 @@ test('evidence after launch: a date before the launch (even after the start) →
   });
   expect(fake.callsOf('recordSubmission')).toHaveLength(1);
   expect(fake.callsOf('issueCertificate')).toEqual([
-    expect.objectContaining({ completedAt: fake.callsOf('recordSubmission')[0]!.completedAt }),
+    expect.objectContaining({ completedAt: fake.callsOf('recordSubmission')[0].completedAt }),
   ]);
 });
 
@@ -221,7 +221,7 @@ test('reports (push, xAPI, CSV): an impossible date → invalid, also once the e
       });
 
     expect(await refusalOf(report('partner_push', iso(launched - DAY)))).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         type: FailureType.invalid,
         message: expect.stringMatching(/before the course was launched/),
         details: [{ field: 'completedAt' }],
@@ -259,7 +259,7 @@ test('the partner poll: an answer dated before the launch is never applied and b
         polls.length === 1
           ? { completed: true, completedAt: iso(launched - 3 * DAY) }
           : polls.length === 2
-            ? { completed: true, completedAt: iso(polls[1]! + 2 * DAY) }
+            ? { completed: true, completedAt: iso(polls[1] + 2 * DAY) }
             : { completed: true, completedAt: iso(launched + HOUR), score: 77 };
       answers.push(answer);
       return answer;
@@ -283,7 +283,7 @@ test('the partner poll: an answer dated before the launch is never applied and b
   expect(result.status).toBe('closed');
   expect(polls).toHaveLength(3);
   // The two bad answers doubled the interval (1 → 2 → 4 days), as for an unreadable answer.
-  expect(polls.slice(1).map((t, i) => Math.round((t - polls[i]!) / DAY))).toEqual([2, 4]);
+  expect(polls.slice(1).map((t, i) => Math.round((t - polls[i]) / DAY))).toEqual([2, 4]);
   const good = answers[2] as { completedAt: string };
   expect(fake.callsOf('recordCompletionEvidence')).toEqual([
     expect.objectContaining({ method: 'partner_api', completedAt: good.completedAt, score: 77, outcome: 'applied' }),

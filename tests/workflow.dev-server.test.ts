@@ -140,7 +140,12 @@ test('upload, rejection with a reason, a second upload and its approval close th
       const { handle } = started;
 
       const view = await handle.executeUpdate(submitEvidenceUpdate, { args: [first] });
-      expect(view).toEqual({ id: first.submissionId, status: 'pending', completedAt: first.completedAt, submittedAt: expect.any(String) });
+      expect(view).toEqual<Record<string, unknown>>({
+        id: first.submissionId,
+        status: 'pending',
+        completedAt: first.completedAt,
+        submittedAt: expect.any(String),
+      });
       expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
 
       const busy = await refusal(handle.executeUpdate(submitEvidenceUpdate, { args: [second] }));
@@ -332,7 +337,7 @@ describe('two completions of one enrollment', () => {
         ]);
         const completed = await handle.query(statusQuery);
         release.open();
-        expect(await handle.result()).toEqual({ status: 'closed', certificateId: expect.any(String) });
+        expect(await handle.result()).toEqual<Record<string, unknown>>({ status: 'closed', certificateId: expect.any(String) });
         return { handle, results, completed, final: await handle.query(statusQuery) };
       }),
     );

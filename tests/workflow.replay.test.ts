@@ -45,14 +45,16 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
 // (npm did not dedupe it), whose `instanceof Type` refuses @temporalio/proto's types. The same protojson functions of
 // @temporalio/proto's own copy write and read the proto3 JSON that other Temporal tools use for histories.
 type History = proto.temporal.api.history.v1.IHistory;
-const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [require.resolve('@temporalio/proto')] })) as {
-  toJson(type: unknown, message: unknown): unknown;
-  fromJson(type: unknown, json: unknown): History;
-};
+const loadProtojson = async () =>
+  (await import(require.resolve('protobufjs/ext/protojson', { paths: [require.resolve('@temporalio/proto')] }))) as {
+    toJson(type: unknown, message: unknown): unknown;
+    fromJson(type: unknown, json: unknown): History;
+  };
 const protoRoot = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
 const historyType = protoRoot.lookupType('temporal.api.history.v1.History');
-const historyToJson = (history: History) => protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
-const historyFromJson = (json: unknown) => protojson.fromJson(historyType, json);
+const historyToJson = async (history: History) =>
+  (await loadProtojson()).toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
+const historyFromJson = async (json: unknown) => (await loadProtojson()).fromJson(historyType, json);
 const DAY = 86_400_000;
 const SUGGEST_CONTINUE_AS_NEW = 'limit.historyCount.suggestContinueAsNew';
 
@@ -133,12 +135,13 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'co-paid-wrong-amount-then-due-amount': {
     overrides: {
-      openEnrollmentRecord: async (r) => ({
-        status: 'pending_payment',
-        voucherId: 'v-1',
-        voucherCents: 10_000,
-        amountDueCents: r.priceCents - 10_000,
-      }),
+      openEnrollmentRecord: (r) =>
+        Promise.resolve({
+          status: 'pending_payment',
+          voucherId: 'v-1',
+          voucherCents: 10_000,
+          amountDueCents: r.priceCents - 10_000,
+        }),
     },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-REPLAY' });
@@ -227,9 +230,10 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'voucher-refused-at-opening': {
     overrides: {
-      openEnrollmentRecord: async () => {
-        throw ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable);
-      },
+      openEnrollmentRecord: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable),
+        ),
     },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
@@ -298,17 +302,16 @@ if (process.env.RECORD_HISTORIES) {
             taskQueue: partner.taskQueue,
             workflowBundle,
             activities: {
-              async checkPartnerCompletion(): Promise<PartnerCompletionCheck> {
+              checkPartnerCompletion(): Promise<PartnerCompletionCheck> {
                 const answer = partner.answer(++calls);
-                if (answer instanceof Error) throw answer;
-                return answer;
+                return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
               },
             },
           }));
         const play = () => scenario.play(env.client, taskQueue);
         const handle = await worker.runUntil(partnerWorker ? partnerWorker.runUntil(play) : play);
         fs.mkdirSync(FIXTURES, { recursive: true });
-        const json = JSON.stringify(historyToJson(await handle.fetchHistory()), null, 1);
+        const json = JSON.stringify(await historyToJson(await handle.fetchHistory()), null, 1);
         fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${json}\n`);
       },
       60_000,
@@ -318,10 +321,12 @@ if (process.env.RECORD_HISTORIES) {
   describe('recorded histories replay on the current workflow code', () => {
     const results = new Map<string, ReplayResult>();
     beforeAll(async () => {
-      const histories = Object.keys(SCENARIOS).map((name) => ({
-        workflowId: name,
-        history: historyFromJson(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'))),
-      }));
+      const histories = await Promise.all(
+        Object.keys(SCENARIOS).map(async (name) => ({
+          workflowId: name,
+          history: await historyFromJson(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'))),
+        })),
+      );
       for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'enrollment-fixtures' }, histories)) {
         results.set(result.workflowId, result);
       }

@@ -128,12 +128,13 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
 describe('funding: the record the workflow opens decides the way in', () => {
   const coPaid = () =>
     fakeActivities({
-      openEnrollmentRecord: async (r) => ({
-        status: 'pending_payment',
-        voucherId: 'v-1',
-        voucherCents: 10_000,
-        amountDueCents: r.priceCents - 10_000,
-      }),
+      openEnrollmentRecord: (r) =>
+        Promise.resolve({
+          status: 'pending_payment',
+          voucherId: 'v-1',
+          voucherCents: 10_000,
+          amountDueCents: r.priceCents - 10_000,
+        }),
     });
 
   test('a voucher that covers part of the price leaves a co-pay: the checkout asks for the rest, both parts are recorded', async () => {
@@ -224,9 +225,10 @@ describe('funding: the record the workflow opens decides the way in', () => {
 
   test('a refused record (a second open enrollment, a used or unusable voucher) is the answer, and the workflow ends without an enrollment', async () => {
     const fake = fakeActivities({
-      openEnrollmentRecord: async () => {
-        throw ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable);
-      },
+      openEnrollmentRecord: () =>
+        Promise.reject(
+          ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable),
+        ),
     });
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
@@ -243,9 +245,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
 
   test('a checkout that cannot be opened removes the record, so the student can simply try again', async () => {
     const fake = fakeActivities({
-      openCheckout: async () => {
-        throw new Error('provider down');
-      },
+      openCheckout: () => Promise.reject(new Error('provider down')),
     });
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput();

@@ -252,7 +252,7 @@ test('first completion wins: a second channel is kept as evidence, a repeated re
       await handle.executeUpdate(reportCompletionUpdate, {
         args: [{ method: 'csv_import', reportId: 'row-9', completedAt: new Date(now + 60_000).toISOString(), reportedBy: 'holder-1' }],
       }),
-    ).toEqual({ outcome: 'already_complete', status: expect.stringMatching(/^(completed|closed)$/) });
+    ).toEqual<Record<string, unknown>>({ outcome: 'already_complete', status: expect.stringMatching(/^(completed|closed)$/) });
     const refused = await conflictOf(
       handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-11-03', markedBy: 'holder-1' }] }),
     );
