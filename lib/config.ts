@@ -148,8 +148,8 @@ const schema = z
         ['STRIPE_SECRET_KEY', 'no simulated checkout in production'],
         ['STRIPE_WEBHOOK_SECRET', 'Stripe confirms payments through its signed webhook'],
         ['SMTP_URL', 'no .eml outbox in production'],
-        ['OIDC_ISSUER', 'the console signs people in through the identity provider; no development sign-in'],
-        ['SESSION_SECRET', 'signs the console session cookie; no development secret'],
+        ['OIDC_ISSUER', 'the console signs people in through the identity provider, not the development sign-in'],
+        ['SESSION_SECRET', 'signs the console session cookie, never with the development secret'],
       ];
       for (const [name, why] of required) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required in production (${why})` });

@@ -12,7 +12,15 @@ import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import type { EnrollmentList, EnrollmentState, OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from './helpers/contract';
+import type {
+  EnrollmentList,
+  EnrollmentState,
+  OpenedEnrollment,
+  Problem,
+  ReviewQueue,
+  SubmissionAccepted,
+  WebhookReceipt,
+} from './helpers/contract';
 import { eventually, sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
@@ -26,6 +34,7 @@ import {
   STRIPE_WEBHOOK_SECRET,
   type System,
   waitForStatus,
+  type Session,
 } from './helpers/system';
 
 const DEMO_PROGRAM_ID = '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04';
@@ -34,17 +43,12 @@ const OTHER_PROGRAM_ID = SEEDED_PROGRAMS.find((p) => p.id !== DEMO_PROGRAM_ID)!.
 
 let system: System;
 let request: ReturnType<typeof httpClient>;
-type Session = Awaited<ReturnType<System['token']>>;
 let admin: Session;
 let holder: Session;
 let otherHolder: Session;
 let pdf: Buffer;
 
 /** The answer of `POST /api/webhooks/stripe` to an event it accepts (not in contract.ts yet; only the fields read here). */
-interface StripeWebhookReceipt {
-  received: boolean;
-  applied: boolean;
-}
 
 // The rows of the read model as `snapshot` and the tests read them.
 interface EnrollmentRow {
@@ -843,7 +847,7 @@ describe('the Stripe webhook', () => {
       amountTotal: DEMO.priceCents - 1,
       currency: 'usd',
     });
-    const res = await webhook<StripeWebhookReceipt>(event.payload, event.signature);
+    const res = await webhook<WebhookReceipt>(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.received).toBe(true);
     const rejected = await eventually(
@@ -916,7 +920,7 @@ describe('the Stripe webhook', () => {
       amountTotal: DEMO.priceCents,
       currency: 'usd',
     });
-    const res = await webhook<StripeWebhookReceipt>(event.payload, event.signature);
+    const res = await webhook<WebhookReceipt>(event.payload, event.signature);
     expect(res.status).toBe(200);
     expect(res.body.applied).toBe(false);
     await sleep(1000);

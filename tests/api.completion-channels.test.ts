@@ -10,15 +10,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
-import { httpClient, startSystem, type System, waitForStatus } from './helpers/system';
-import type { ApiKey, Created, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
+import { httpClient, startSystem, type System, waitForStatus, type Session } from './helpers/system';
+import type { ApiKey, CompletionReceipt, Created, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
 import { satisfyingStatement } from '../lib/program-rules';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 let system: System;
 let request: ReturnType<typeof httpClient>;
-type Session = Awaited<ReturnType<System['token']>>;
 let admin: Session;
 /** Holds the nrf programs below. */
 let holder: Session;
@@ -26,14 +25,6 @@ let holder: Session;
 let otherHolder: Session;
 const programs = { nrf: '', nrfAndPassed: '', nrfOtherHolder: '', milady: '' };
 const keys = { nrf: { id: '', apiKey: '' }, milady: { id: '', apiKey: '' }, nrfRevoked: { id: '', apiKey: '' } };
-
-/** The answer to a partner's completion push (202); not in `./helpers/contract` yet. */
-interface CompletionReceipt {
-  enrollmentId: string;
-  reportId: string;
-  outcome: string;
-  status: string;
-}
 
 async function createProgram(partnerId: string, holderId: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await request<Created>('POST', '/api/programs', {

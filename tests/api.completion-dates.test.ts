@@ -10,27 +10,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { fundedEnrollmentBody } from './helpers/vouchers';
-import { evidenceForm, httpClient, type HttpResponse, samplePdf, startSystem, type System, waitForStatus } from './helpers/system';
-import type { ApiKey, Created, ImportReport, OpenedEnrollment, Problem, SubmissionAccepted } from './helpers/contract';
+import {
+  evidenceForm,
+  httpClient,
+  type HttpResponse,
+  samplePdf,
+  startSystem,
+  type System,
+  waitForStatus,
+  type Session,
+} from './helpers/system';
+import type { ApiKey, CompletionReceipt, Created, ImportReport, OpenedEnrollment, Problem, SubmissionAccepted } from './helpers/contract';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let system: System;
 let request: ReturnType<typeof httpClient>;
-type Session = Awaited<ReturnType<System['token']>>;
 let admin: Session;
 let holder: Session;
 let programId = '';
 let apiKey = '';
 let pdf: Buffer;
-
-/** The answer to a partner's completion push (202); not in `./helpers/contract` yet. */
-interface CompletionReceipt {
-  enrollmentId: string;
-  reportId: string;
-  outcome: string;
-  status: string;
-}
 
 beforeAll(async () => {
   system = await startSystem();

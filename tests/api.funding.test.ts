@@ -8,10 +8,10 @@ import { Client, Connection } from '@temporalio/client';
 import { DEMO_FUNDER_ORGANIZATION_ID, DEMO_STUDENT_ID, DEMO_VOUCHERS, SEEDED_PROGRAMS } from '../db/seed';
 import { enrollmentWorkflowId, OPEN_STATUSES } from '../workflows/messages';
 import { sleep } from './helpers/eventually';
-import type { Created, FundedEnrollment, ImportReport, OpenedEnrollment, Problem, Voucher } from './helpers/contract';
+import type { FundedEnrollmentList, ImportReport, IssuedVoucher, OpenedEnrollment, Problem, VoucherList } from './helpers/contract';
 import { expectProblem } from './helpers/problems';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
-import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
+import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus, type Session } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
@@ -31,7 +31,6 @@ afterAll(async () => {
   await system?.stop();
 }, 60_000);
 
-type Session = Awaited<ReturnType<System['token']>>;
 const funder = (organizationId = `board-${randomUUID().slice(0, 6)}`) =>
   system.token('funder', { id: `funder-${organizationId}`, organizationId });
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -47,15 +46,6 @@ const voucherBody = (student: Session, o: Record<string, unknown> = {}) => ({
 const enroll = <Body = OpenedEnrollment>(student: Session, json: unknown, headers: Record<string, string> = {}) =>
   request<Body>('POST', '/api/enrollments', { token: student.token, json, headers });
 
-/** `GET /api/vouchers` and `GET /api/funded-enrollments` (api.md: Funding); contract.ts has their items only. */
-interface VoucherList {
-  vouchers: Voucher[];
-}
-interface FundedEnrollmentList {
-  enrollments: FundedEnrollment[];
-}
-/** A voucher issued (`POST /api/vouchers`): api.md says `{ id }`; the API also answers the organization. */
-type IssuedVoucher = Created & { organizationId: string };
 /** A `count(*)` row (bigint, parsed to a number by db/pool). */
 type Count = { n: number };
 

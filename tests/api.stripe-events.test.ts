@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/channels';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
-import type { Created, OpenedEnrollment } from './helpers/contract';
+import type { Created, OpenedEnrollment, WebhookReceipt } from './helpers/contract';
 
 const PRICE = 7_500;
 let system: System;
@@ -20,11 +20,6 @@ let holder: Awaited<ReturnType<System['token']>>;
 let programId = '';
 
 /** Stripe's webhook answer; not in `./helpers/contract` yet. */
-interface WebhookReceipt {
-  received: boolean;
-  applied: boolean;
-  reason?: string;
-}
 
 beforeAll(async () => {
   system = await startSystem();

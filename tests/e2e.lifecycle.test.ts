@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import type { OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from './helpers/contract';
+import type { OpenedEnrollment, Problem, ReviewQueue, Reviewed, SubmissionAccepted } from './helpers/contract';
 import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
 import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -17,13 +17,6 @@ const TODAY = new Date().toISOString().slice(0, 10);
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const NRF = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
-
-/** The answer to a review (approve or reject) of a submission: the enrollment's status after it. */
-interface Reviewed {
-  submissionId: string;
-  enrollmentId: string;
-  status: string;
-}
 
 let system: System;
 let request: ReturnType<typeof httpClient>;

@@ -21,7 +21,7 @@ import { eventually, sleep } from './helpers/eventually';
 import { MB, startFloodServer } from './helpers/flood-server';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres';
 import { expectProblem, type Res } from './helpers/problems';
-import { httpClient, startSystem, type System } from './helpers/system';
+import { httpClient, startSystem, type System, type Session } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
 const PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'milady')!;
@@ -34,7 +34,6 @@ let db: Db;
 let system: System;
 let request: ReturnType<typeof httpClient>;
 let temporal: Client;
-type Session = Awaited<ReturnType<System['token']>>;
 let holder: Session;
 
 beforeAll(async () => {

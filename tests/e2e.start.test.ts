@@ -12,7 +12,7 @@ import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { waitForHttp } from '../lib/wait';
-import type { OpenedEnrollment } from './helpers/contract';
+import type { OpenedEnrollment, PartnerList } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { httpClient, waitForStatus } from './helpers/system';
 
@@ -25,9 +25,6 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-start-'));
 const secret = 'start-test-secret';
 
 /** The partner platforms (`GET /api/partners`). */
-interface PartnerList {
-  partners: { id: string }[];
-}
 
 let env: NodeJS.ProcessEnv;
 let output = '';

@@ -19,7 +19,7 @@ import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
 import { createOutboxMailer } from '../services/mailer';
 import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
-import type { Problem, RevenueShareEntry } from './helpers/contract';
+import type { Problem, RevenueShareReport } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/eventually';
 import { insertShareLedgerSql } from './helpers/ledger-fixtures';
@@ -139,35 +139,6 @@ async function report(query: string, role: Role = 'admin', id?: string, accept =
  * The report's JSON (api.md: Outcomes), as these tests read it; contract.ts has the entry only, without the
  * fields the tests read besides (programId, partyId, entryType, createdAt) and without the totals.
  */
-type ReportEntry = RevenueShareEntry & { programId: string; partyId: string; entryType: string; createdAt: string };
-type PartyCents = Record<RevenueShareEntry['party'], number>;
-interface ProgramTotals {
-  programId: string;
-  title: string;
-  collectedCents: number;
-  sharesCents: number;
-  byParty: PartyCents;
-  reconciled: boolean;
-}
-interface CurrencyTotals {
-  collectedCents: number;
-  paidCents: number;
-  refundedCents: number;
-  sharesCents: number;
-  differenceCents: number;
-  reconciled: boolean;
-  byParty: PartyCents;
-  byProgram: ProgramTotals[];
-}
-interface RevenueShareReport {
-  from: string;
-  to: string;
-  entries: ReportEntry[];
-  totals: Record<string, CurrencyTotals>;
-  reconciled: boolean;
-  reconciliation: string;
-}
-
 async function reportJson(query: string, role: Role = 'admin', id?: string) {
   const r = await report(query, role, id);
   expect(r.status).toBe(200);

@@ -8,25 +8,13 @@ import { SignJWT } from 'jose';
 import { signDevelopmentToken } from '../../api/auth';
 import { DEMO_HOLDER_ID, SEEDED_PARTNERS, SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
-import type { OpenedEnrollment, Problem, Program } from '../helpers/contract';
+import type { OpenApiDocument, OpenedEnrollment, PartnerList, Problem, Program, ProgramList } from '../helpers/contract';
 import { expectProblem } from '../helpers/problems';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const BEARER_REALM = 'Bearer realm="credential-marketplace"';
 
 /** `GET /api/programs` (not in contract.ts yet). */
-interface ProgramList {
-  programs: Program[];
-}
-/** `GET /api/partners` (not in contract.ts yet; only the field read here). */
-interface PartnerList {
-  partners: { id: string }[];
-}
-/** `GET /openapi.json` (not in contract.ts yet; only the fields read here). */
-interface OpenApiDocument {
-  openapi: string;
-  paths: Record<string, unknown>;
-}
 
 let app: ApiApp;
 let admin: Session;

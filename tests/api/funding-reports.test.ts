@@ -6,25 +6,21 @@ import { randomUUID } from 'node:crypto';
 import { parseCsv } from '../../api/csv';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
-import type { Created, FundedEnrollment, ImportReport, OpenedEnrollment, Problem, RevenueShareEntry, Voucher } from '../helpers/contract';
+import type {
+  Created,
+  FundedEnrollmentList,
+  ImportReport,
+  OpenedEnrollment,
+  Problem,
+  RevenueShareReport,
+  VoucherList,
+} from '../helpers/contract';
 import { expectProblem } from '../helpers/problems';
 
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** `GET /api/vouchers` (not in contract.ts yet). */
-interface VoucherList {
-  vouchers: Voucher[];
-}
-/** `GET /api/funded-enrollments` (not in contract.ts yet). */
-interface FundedEnrollmentList {
-  enrollments: FundedEnrollment[];
-}
-/** `GET /api/reports/revenue-share` as JSON (not in contract.ts yet; only the fields read here). */
-interface RevenueShareReport {
-  entries: RevenueShareEntry[];
-  totals: Record<string, { sharesCents: number; [field: string]: unknown }>;
-}
 
 let app: ApiApp;
 let admin: Session;

@@ -29,7 +29,7 @@ export interface Submission {
   completedAt: string | null;
   submittedAt?: string | null;
   reviewedAt?: string | null;
-  reason?: string | null;
+  reason: string | null;
   fileUrl: string;
 }
 
@@ -90,6 +90,41 @@ export interface ImportReport {
   summary: Record<string, number>;
 }
 
+export interface ProgramList {
+  programs: Program[];
+}
+
+export interface PartnerList {
+  partners: { id: string; name: string }[];
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, unknown>;
+}
+
+/** A partner's completion push (202). */
+export interface CompletionReceipt {
+  enrollmentId: string;
+  reportId: string;
+  outcome: string;
+  status: string;
+}
+
+/** What `POST /api/webhooks/stripe` answers an event it verified. */
+export interface WebhookReceipt {
+  received: boolean;
+  applied: boolean;
+  reason?: string;
+}
+
+/** A submission approved or rejected: the enrollment's status after it. */
+export interface Reviewed {
+  submissionId: string;
+  enrollmentId: string;
+  status: string;
+}
+
 export interface ApiKey {
   id: string;
   apiKey: string;
@@ -116,6 +151,21 @@ export interface Voucher {
   [field: string]: unknown;
 }
 
+/** `POST /api/vouchers`: api.md names `{ id }`; the organization it was issued for comes with it. */
+export type IssuedVoucher = Created & { organizationId: string };
+
+export interface VoucherList {
+  vouchers: Voucher[];
+  limit: number;
+  offset: number;
+}
+
+export interface FundedEnrollmentList {
+  enrollments: FundedEnrollment[];
+  limit: number;
+  offset: number;
+}
+
 export interface FundedEnrollment {
   enrollmentId: string;
   status: string;
@@ -124,10 +174,44 @@ export interface FundedEnrollment {
 
 export interface RevenueShareEntry {
   enrollmentId: string;
+  programId: string;
   party: 'platform' | 'holder' | 'partner';
+  partyId: string;
+  entryType: string;
   amountCents: number;
   currency: string;
-  [field: string]: unknown;
+  createdAt: string;
+}
+
+type PartyCents = Record<RevenueShareEntry['party'], number>;
+
+/** `GET /api/reports/revenue-share` as JSON: the entries, and per currency totals that reconcile with what was collected. */
+export interface RevenueShareReport {
+  from: string;
+  to: string;
+  entries: RevenueShareEntry[];
+  totals: Record<
+    string,
+    {
+      collectedCents: number;
+      paidCents: number;
+      refundedCents: number;
+      sharesCents: number;
+      differenceCents: number;
+      reconciled: boolean;
+      byParty: PartyCents;
+      byProgram: {
+        programId: string;
+        title: string;
+        collectedCents: number;
+        sharesCents: number;
+        byParty: PartyCents;
+        reconciled: boolean;
+      }[];
+    }
+  >;
+  reconciled: boolean;
+  reconciliation: string;
 }
 
 export interface TutorReply {

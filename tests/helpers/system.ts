@@ -173,6 +173,8 @@ export async function startSystem(
 }
 
 export type System = Awaited<ReturnType<typeof startSystem>>;
+/** A signed-in user of the running system: the bearer token and who it names. */
+export type Session = Awaited<ReturnType<System['token']>>;
 
 /**
  * What `httpClient` answers: the status, the headers, and the body (parsed JSON, a PDF's bytes, or text). The body
