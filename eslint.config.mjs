@@ -14,6 +14,8 @@ export default tseslint.config(
       'api/widget/**',
       '*.config.js',
       '*.mjs',
+      // Plain Node that runs before the build (npm start's configuration check).
+      'scripts/*.cjs',
     ],
   },
   js.configs.recommended,

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import express from 'express';
 import { createPool } from '../db/pool';
 import { ConfigError, loadConfig } from '../lib/config';
+import { explainListenError } from '../lib/preflight';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
 import { createApp } from './app';
@@ -26,6 +27,10 @@ async function main() {
   });
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(`[api] ${explainListenError(err, config.port, 'the API', 'PORT')}`);
+    process.exit(1);
   });
   // Metrics on a port of their own: the scraper reaches it on the private network; the public port has no /metrics.
   const metricsServer =

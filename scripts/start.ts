@@ -11,6 +11,7 @@ import { DEMO_HOLDER_ID, seed } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { devServerArgs } from '../lib/dev-server';
 import { PROJECT_ROOT } from '../lib/paths';
+import { assertDatabaseReachable, assertPortFree, PreflightError } from '../lib/preflight';
 import { temporalCli } from '../lib/temporal-binaries';
 import { waitForHttp, waitForTemporal } from '../lib/wait';
 
@@ -65,6 +66,14 @@ async function main() {
   process.once('SIGTERM', () => void stop(0));
   fs.mkdirSync(config.dataDir, { recursive: true });
 
+  // What would otherwise fail later with a stack trace, checked first and said in plain words.
+  await assertDatabaseReachable(config.databaseUrl);
+  await assertPortFree(config.port, 'the API', 'PORT');
+  if (config.temporal.embedded) {
+    await assertPortFree(config.temporal.devPort, 'the Temporal dev server', 'TEMPORAL_DEV_PORT (or TEMPORAL_ADDRESS for a running one)');
+    await assertPortFree(config.temporal.uiPort, 'the Temporal Web UI', 'TEMPORAL_UI_PORT');
+  }
+
   if (config.temporal.embedded) {
     run(
       'temporal',
@@ -97,12 +106,18 @@ async function main() {
     [
       '',
       'credential-marketplace is running:',
-      `  API              ${config.publicBaseUrl}   (OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
+      `  Console          ${config.publicBaseUrl}   (${config.console.oidc ? `sign-in at ${config.console.oidc.issuer}` : 'development sign-in: pick a role'})`,
+      `  API              ${config.publicBaseUrl}/api   (docs at ${config.publicBaseUrl}/docs, OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
       ...(config.temporal.embedded ? [`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`] : []),
       `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
       `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
       `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
       `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,
+      `  AI tutor         ${
+        config.openai.apiKey
+          ? `model ${config.openai.model} at ${config.openai.baseUrl ?? 'api.openai.com'}`
+          : 'no model (set OPENAI_API_KEY, and OPENAI_BASE_URL for a compatible server): the tutor answers 503'
+      }`,
       '',
       'Development tokens: npm run token -- student | program_holder | funder | admin',
       `(the demo programs belong to program holder ${DEMO_HOLDER_ID})`,
@@ -113,6 +128,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`[start] ${(err as Error).message}`);
+  console.error(err instanceof PreflightError ? `[start] cannot start: ${err.message}` : `[start] ${(err as Error).message}`);
   void stop(1);
 });

@@ -2,14 +2,15 @@
  * `npm start`'s program (dist/scripts/start.js) as a user runs it: it starts everything, Ctrl-C (SIGINT) stops
  * everything, and a second start finds the enrollment where it was, with its workflow still able to go on.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { signDevelopmentToken } from '../api/auth';
-import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
+import { DEMO_HOLDER_ID, DEMO_STUDENT_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
 import { waitForHttp } from '../lib/wait';
 import type { OpenedEnrollment, PartnerList } from './helpers/contract';
@@ -23,8 +24,6 @@ const SERVER_URL = 'postgres://postgres@127.0.0.1:5432';
 const dbName = `cm_test_start_${randomUUID().slice(0, 8)}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-start-'));
 const secret = 'start-test-secret';
-
-/** The partner platforms (`GET /api/partners`). */
 
 let env: NodeJS.ProcessEnv;
 let output = '';
@@ -121,4 +120,84 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   const outbox = fs.readdirSync(path.join(dataDir, 'outbox'));
   expect(outbox).toEqual([`completion.${enrollmentId}@credential-marketplace.eml`]);
   expect(await stopWithCtrlC(system)).toBe(0);
+}, 240_000);
+
+/** Runs `npm start`'s program with some settings changed until it exits; its exit code and everything it printed. */
+function startUntilExit(changes: NodeJS.ProcessEnv): Promise<{ code: number | null; printed: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, ...changes },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    child.stdout.on('data', (c) => (printed += c));
+    child.stderr.on('data', (c) => (printed += c));
+    child.once('exit', (code) => resolve({ code, printed }));
+  });
+}
+
+test('what stops npm start is said in plain words: a taken port, an unreachable database, a bad variable', async () => {
+  const taken = net.createServer();
+  const [busy, nothing] = await freePorts(2);
+  await new Promise<void>((resolve) => taken.listen(busy, resolve));
+  try {
+    const portTaken = await startUntilExit({ PORT: String(busy) });
+    expect(portTaken.code).toBe(1);
+    expect(portTaken.printed).toContain(`[start] cannot start: port ${busy} (the API) is already in use by another program`);
+    expect(portTaken.printed).toContain('set PORT to a free port');
+  } finally {
+    taken.close();
+  }
+  const noDatabase = await startUntilExit({ DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${nothing}/anything` });
+  expect(noDatabase.code).toBe(1);
+  expect(noDatabase.printed).toContain(`[start] cannot start: PostgreSQL at 127.0.0.1:${nothing} (DATABASE_URL) cannot be reached`);
+  expect(noDatabase.printed).not.toContain('secret');
+
+  // Before the build: the configuration check that `npm start` runs first.
+  const check = spawnSync(process.execPath, ['scripts/check-config.cjs'], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, PORT: 'three thousand', OPENAI_BASE_URL: 'not a url' },
+    encoding: 'utf8',
+  });
+  expect(check.status).toBe(1);
+  expect(check.stderr).toContain('PORT: ');
+  expect(check.stderr).toContain('OPENAI_BASE_URL: ');
+}, 60_000);
+
+/** The README's "Try it" shell block, as a reader pastes it. */
+function readmeTryIt(): string {
+  const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Try it')));
+  if (!block) throw new Error('README.md has no shell block under "### Try it"');
+  return block[1];
+}
+
+test('the README\'s "Try it", pasted as it is, works against npm start; the token command prints only the token', async () => {
+  const baseUrl = env.PUBLIC_BASE_URL!;
+  const system = start();
+  try {
+    await waitForHttp(`${baseUrl}/readyz`, 90_000);
+    expect(output).toContain('AI tutor         no model (set OPENAI_API_KEY');
+    expect(output).toContain(`Console          ${baseUrl}   (development sign-in: pick a role)`);
+    // The same program as `npm run --silent token` without its rebuild (built already); the npm wrapper is checked below.
+    const script = readmeTryIt()
+      .replaceAll('localhost:3000', new URL(baseUrl).host)
+      .replaceAll('npm run --silent token --', 'NODE_ENV=development node dist/scripts/dev-token.js');
+    const run = spawnSync('bash', ['-c', script], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const id = /^enrollment ([0-9a-f-]{36})$/m.exec(run.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(run.stdout).toMatch(/^HTTP\/1\.1 302 Found/m);
+    expect(run.stdout).toContain(`{"enrollmentId":"${id}","status":"completed"`);
+    expect(run.stdout).toContain(`"enrollmentId":"${id}"`);
+    const student = await signDevelopmentToken(secret, { id: DEMO_STUDENT_ID, role: 'student' });
+    await waitForStatus({ baseUrl }, student, id!, 'closed');
+  } finally {
+    expect(await stopWithCtrlC(system)).toBe(0);
+  }
+  const token = spawnSync('npm', ['run', '--silent', 'token', '--', 'admin'], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+  expect(token.status).toBe(0);
+  expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
 }, 240_000);
