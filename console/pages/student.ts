@@ -16,6 +16,7 @@ import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath } from '../../lib/stude
 import { type EnrollmentStatus, type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
+import { redirectWithFlash } from '../flash';
 import type { Render } from '../render';
 
 /** The AI tutor widget, on every student page (it signs in with the console session and its CSRF token). */
@@ -45,6 +46,8 @@ const NEXT_STEP: Record<EnrollmentStatus, string> = {
 
 const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
 const dateText = (iso: string | null) => (iso ? dateFormat.format(new Date(iso)) : '');
+const dateTimeFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const dateTimeText = (iso: string | null) => (iso ? `${dateTimeFormat.format(new Date(iso))} UTC` : '');
 const money = (cents: number, currency: string) =>
   new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
 /** A problem's detail as a sentence on a page. */
@@ -173,14 +176,18 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
         'body',
       );
       const opened = await openEnrollment({ db, enrollments, config }, student, body, formKey(values.idempotencyKey));
-      req.session.flash = {
-        kind: 'success',
-        text:
-          opened.status === 'pending_payment'
-            ? 'You are enrolled. Pay for the course to start it.'
-            : 'You are enrolled and your voucher covers the course: launch it when you are ready.',
-      };
-      res.redirect(303, studentEnrollmentPath(opened.enrollmentId));
+      await redirectWithFlash(
+        req,
+        res,
+        {
+          kind: 'success',
+          text:
+            opened.status === 'pending_payment'
+              ? 'You are enrolled. Pay for the course to start it.'
+              : 'You are enrolled and your voucher covers the course: launch it when you are ready.',
+        },
+        studentEnrollmentPath(opened.enrollmentId),
+      );
     } catch (err) {
       if (!(err instanceof HttpProblem) || err.status >= 500 || err.status === 401) throw err;
       const errors = Object.fromEntries(Object.keys(fieldErrors(err)).map((field) => [field, ENROLL_FIELD_MESSAGES[field] ?? '']));
@@ -208,7 +215,6 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
       'student/enrollment',
       {
         title: program?.title ?? 'Your enrollment',
-        enrollmentsHref: STUDENT_ENROLLMENTS_PATH,
         partnerName: program?.partnerName ?? 'the training partner',
         enrollment: view,
         statusWords: STATUS_WORDS[view.status],
@@ -248,7 +254,7 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
           completed: dateText(s.completedAt),
           words: s.status === 'pending' ? 'Waiting for review' : s.status === 'approved' ? 'Accepted' : 'Not accepted',
         })),
-        history: view.history.map((h) => ({ words: STATUS_WORDS[h.status], at: dateText(h.at) })).reverse(),
+        history: view.history.map((h) => ({ words: STATUS_WORDS[h.status], at: dateTimeText(h.at) })),
         tutor: { enrollmentId: view.enrollmentId, courseId: view.programId },
         scripts: [TUTOR_SCRIPT],
       },
@@ -271,8 +277,12 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
       res.redirect(303, launchUrl);
     } catch (err) {
       if (!(err instanceof HttpProblem) || err.status === 404) throw err;
-      req.session.flash = { kind: 'error', text: `The course could not be launched: ${sentence(err.detail ?? err.title)}` };
-      res.redirect(303, page);
+      await redirectWithFlash(
+        req,
+        res,
+        { kind: 'error', text: `The course could not be launched: ${sentence(err.detail ?? err.title)}` },
+        page,
+      );
     }
   });
 
@@ -324,8 +334,12 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
       if (byField.completedAt) return again(err.status, { completedAt: byField.completedAt });
       return again(err.status, {}, detail);
     }
-    req.session.flash = { kind: 'success', text: 'Your proof of completion was uploaded. Your program holder reviews it next.' };
-    res.redirect(303, studentEnrollmentPath(enrollmentId));
+    await redirectWithFlash(
+      req,
+      res,
+      { kind: 'success', text: 'Your proof of completion was uploaded. Your program holder reviews it next.' },
+      studentEnrollmentPath(enrollmentId),
+    );
   });
 
   return router;
