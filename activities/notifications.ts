@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { Email, Mailer } from '../services/mailer';
 import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
+import { studentEnrollmentUrl } from '../lib/student-links';
 import { certificateFileKey } from './certificates';
 import { describeEnrollment, type EnrollmentFacts } from '../services/tutor-prompt';
 import type { TutorModel } from '../services/tutor-model';
@@ -106,6 +107,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const pdf = await files.get(certificateFileKey(r.certificateId));
       if (!pdf) throw new Error(`certificate ${r.certificateId} has no PDF yet`);
       const link = verificationUrl(publicBaseUrl, r.verificationCode);
+      const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
       return sendOnce(
         db,
         mailer,
@@ -118,6 +120,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
             '',
             `You completed ${ctx.programTitle} with ${ctx.partnerName}. Your certificate is attached.`,
             `Anyone can verify it at ${link} (code ${r.verificationCode}).`,
+            `Your enrollment page keeps the certificate for you to download again: ${page}`,
             '',
             'Well done!',
           ].join('\n'),
@@ -134,6 +137,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const earlier = await db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [dedupeKey]);
       if (earlier.rowCount) return 'already_sent' as const;
       const written = tutor ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day) : undefined;
+      const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
       return sendOnce(
         db,
         mailer,
@@ -147,15 +151,15 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
                 '',
                 written,
                 '',
-                'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
-                'your program holder will confirm your completion with the partner.',
+                `Pick up where you left off from your enrollment page, ${page}`,
+                'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
               ].join('\n')
             : [
                 `Hello ${ctx.studentName},`,
                 '',
                 `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
-                'Pick up where you left off from your enrollment page. When you finish, upload your certificate there, or',
-                'your program holder will confirm your completion with the partner.',
+                `Pick up where you left off from your enrollment page, ${page}`,
+                'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
               ].join('\n'),
         },
       );
@@ -177,7 +181,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
             '',
             `  ${r.reason}`,
             '',
-            'You can upload new evidence from your enrollment page at any time.',
+            `You can upload new evidence from your enrollment page at any time: ${studentEnrollmentUrl(publicBaseUrl, r.enrollmentId)}`,
           ].join('\n'),
         },
       );

@@ -28,7 +28,8 @@ export function createRenderer(config: Config) {
       actor,
       nav: actor ? NAVIGATION[actor.role] : [],
       roleLabel: actor ? ROLE_LABELS[actor.role] : '',
-      path: req.path,
+      // The whole path (a role's router sees only its own part in req.path), for the navigation's current page.
+      path: req.baseUrl + req.path,
       csrf: req.session ? csrfToken(req) : '',
       flash,
       development: config.env !== 'production',

@@ -20,6 +20,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import { escapeHtml, page } from '../api/html';
 
 export interface DemoRegistration {
   registration: string;
@@ -62,6 +63,8 @@ export interface DemoPartnerOptions {
   keepRequests?: number;
   /** How many registrations it holds at most (it is open on the API's port); more are refused with 503. */
   maxRegistrations?: number;
+  /** Where the "Course finished" page sends the learner back to (the marketplace's enrollment page); none when absent. */
+  finishedUrl?: (registration: string) => string;
 }
 
 /** The learner id the demo gives a registration: stable, so a restarted stand-in gives the same one. */
@@ -180,11 +183,15 @@ export function createDemoPartner(options: DemoPartnerOptions = {}) {
       r.score = parsed.data.score ?? null;
     }
     if (!isForm) return answer(res, 200, r);
-    res.type('html').send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Course finished</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
-<p><strong>DEMO PARTNER</strong>: a local stand-in for a partner platform.</p>
-<h1>Course finished</h1><p>Completed at ${r.completedAt}. The marketplace learns of it at its next poll of this partner.</p>
-</body></html>`);
+    const back = options.finishedUrl?.(r.registration);
+    res.type('html').send(
+      page(
+        'Course finished',
+        `<p class="banner">DEMO PARTNER: a local stand-in for a partner platform.</p>
+<div class="card"><h1>Course finished</h1><p>Completed at ${escapeHtml(r.completedAt)}. The marketplace learns of it at its next poll of this partner.</p>
+${back ? `<p><a href="${escapeHtml(back)}">Back to your enrollment</a></p>` : ''}</div>`,
+      ),
+    );
   });
 
   router.use((req, res) => error(res, 404, 'not_found', `no route ${req.method} ${req.path}`));

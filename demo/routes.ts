@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { ApiDeps } from '../api/deps';
+import { studentEnrollmentUrl } from '../lib/student-links';
 import { createDemoPartner } from './partner';
 import { demoPartnerLaunchRoutes } from './partner-launch';
 import { simulatedCheckoutRoutes } from './simulated-checkout';
@@ -13,9 +14,9 @@ import { demoStudentRoutes } from './student-page';
 export function demoRoutes(deps: ApiDeps): Router {
   const router = Router();
   if (!deps.config.stripe.secretKey) router.use(simulatedCheckoutRoutes(deps));
-  router.use(demoPartnerLaunchRoutes());
+  router.use(demoPartnerLaunchRoutes(deps.config.publicBaseUrl));
   router.use(demoStudentRoutes(deps));
   // A stand-in with its own parsers and bearer check (not the platform's auth), so mounted before the JSON parser.
-  router.use('/demo-partner', createDemoPartner().router);
+  router.use('/demo-partner', createDemoPartner({ finishedUrl: (id) => studentEnrollmentUrl(deps.config.publicBaseUrl, id) }).router);
   return router;
 }

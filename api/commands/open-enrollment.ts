@@ -67,15 +67,16 @@ export function enrollmentIdFor(studentId: string, idempotencyKey: string | unde
 }
 
 /**
- * Opens an enrollment: the student's name and email are kept where the workflow's record copies them from, then the
+ * Opens an enrollment (the student needs an email address): the student's name and email are kept where the workflow's record copies them from, then the
  * workflow starts and writes the record itself (the voucher and uniqueness rules are checked there, in the database).
  */
 export async function openEnrollment(
   deps: { db: Db; enrollments: EnrollmentClient; config: Config },
-  student: Actor & { email: string },
+  student: Actor,
   request: { programId: string; fundingSource: FundingSource; voucherNumber?: string },
   idempotencyKey?: string,
 ) {
+  if (!student.email) throw problems.badRequest('your account has no email address (no email claim); the certificate and emails need one');
   const program = await programTerms(deps.db, request.programId);
   if (!program) throw problems.notFound(`program ${request.programId}`);
   await deps.db.query(

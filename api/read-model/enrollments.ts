@@ -295,3 +295,37 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     })),
   };
 }
+
+/** One of a student's own enrollments, as their list shows it. */
+interface StudentEnrollmentRow {
+  id: string;
+  program_id: string;
+  program_title: string;
+  status: EnrollmentStatus;
+  funding_source: FundingSource;
+  created_at: Date;
+  completed_at: Date | null;
+  has_certificate: boolean;
+}
+
+/** A student's own enrollments, newest first, with each program's title (the console's "My enrollments"). */
+export async function studentEnrollments(db: Db, studentId: string, limit = 200) {
+  const { rows } = await db.query<StudentEnrollmentRow>(
+    `SELECT e.id, e.program_id, p.title AS program_title, e.status, e.funding_source, e.created_at, e.completed_at,
+            EXISTS (SELECT 1 FROM certificates c WHERE c.enrollment_id = e.id) AS has_certificate
+       FROM enrollments e JOIN programs p ON p.id = e.program_id
+      WHERE e.student_id = $1
+      ORDER BY e.created_at DESC, e.id LIMIT $2`,
+    [studentId, limit],
+  );
+  return rows.map((e) => ({
+    enrollmentId: e.id,
+    programId: e.program_id,
+    programTitle: e.program_title,
+    status: e.status,
+    fundingSource: e.funding_source,
+    createdAt: iso(e.created_at),
+    completedAt: iso(e.completed_at),
+    hasCertificate: e.has_certificate,
+  }));
+}

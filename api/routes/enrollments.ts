@@ -1,31 +1,14 @@
-import { type Request, type Response, Router } from 'express';
-import multer from 'multer';
+import { Router } from 'express';
 import { actorOf, requireRole } from '../auth';
+import { launchEnrollment } from '../commands/launch-enrollment';
 import { openEnrollment } from '../commands/open-enrollment';
 import { submitEvidence } from '../commands/submit-evidence';
 import { withdrawEnrollment } from '../commands/withdraw-enrollment';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
+import { uploadedFile } from '../uploads';
 import { enrollmentView, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
-
-/** The multipart body's one `file`; 413 past `maxBytes`, 400 for anything else the parser refuses or a missing file. */
-async function uploadedFile(req: Request, res: Response, maxBytes: number): Promise<Express.Multer.File> {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
-  await new Promise<void>((resolve, reject) =>
-    upload(req, res, (err: unknown) => {
-      if (!err) return resolve();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
-        return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
-      // Anything else the multipart parser refuses (a truncated body, no boundary, an extra file) is bad input.
-      reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
-    }),
-  );
-  if (!req.is('multipart/form-data') || !req.file) {
-    throw problems.badRequest('send multipart/form-data with a "file" field', { errors: [{ field: 'body.file', message: 'required' }] });
-  }
-  return req.file;
-}
 
 export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): Router {
   const router = Router();
@@ -33,13 +16,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
   router.post('/api/enrollments', requireRole('student'), async (req, res) => {
     const student = actorOf(req);
     const body = parse(createEnrollmentBody, req.body, 'body');
-    if (!student.email) throw problems.badRequest('your token has no email claim; the certificate and emails need one');
-    const opened = await openEnrollment(
-      { db, enrollments, config },
-      { ...student, email: student.email },
-      body,
-      req.get('idempotency-key'),
-    );
+    const opened = await openEnrollment({ db, enrollments, config }, student, body, req.get('idempotency-key'));
     res.status(201).location(`/api/enrollments/${opened.enrollmentId}`).json({
       enrollmentId: opened.enrollmentId,
       status: opened.status,
@@ -63,8 +40,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
 
   router.get('/api/enrollments/:enrollmentId/launch', requireRole('student'), async (req, res) => {
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
-    await loadAuthorizedEnrollment(db, actorOf(req), enrollmentId, ['student']);
-    const { launchUrl } = await enrollments.launch(enrollmentId);
+    const { launchUrl } = await launchEnrollment({ db, enrollments }, actorOf(req), enrollmentId);
     res.redirect(302, launchUrl);
   });
 

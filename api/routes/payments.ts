@@ -2,9 +2,11 @@ import express, { Router } from 'express';
 import Stripe from 'stripe';
 import { handleStripeEvent } from '../commands/stripe-event';
 import type { ApiDeps } from '../deps';
-import { page } from '../html';
+import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/student-links';
+import { escapeHtml, page } from '../html';
 import { problems } from '../problems';
 import { webhookFailureRateLimit } from '../rate-limit';
+import { idParam } from '../schemas';
 
 export function paymentRoutes(deps: ApiDeps): Router {
   const { config } = deps;
@@ -30,13 +32,17 @@ export function paymentRoutes(deps: ApiDeps): Router {
     },
   );
 
+  /** Where the checkout sends the student back (Stripe's success and cancel URLs): on to their enrollment's page. */
   router.get('/checkout/return', (req, res) => {
     const paid = req.query.result === 'paid';
+    const enrollment = idParam('enrollmentId').safeParse(req.query);
+    const back = enrollment.success ? studentEnrollmentUrl(config.publicBaseUrl, enrollment.data.enrollmentId) : STUDENT_ENROLLMENTS_PATH;
     res.type('html').send(
       page(
         paid ? 'Payment received' : 'Payment cancelled',
         `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
-      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p></div>`,
+      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p>
+      <p><a href="${escapeHtml(back)}">${enrollment.success ? 'Go to your enrollment' : 'Go to My enrollments'}</a></p></div>`,
       ),
     );
   });

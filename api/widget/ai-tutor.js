@@ -4,6 +4,12 @@
  *   <script src="/widget/ai-tutor.js" defer></script>
  *   <ai-tutor token="<student JWT>" course-id="<program id>" enrollment-id="<enrollment id>" api-base="https://…"></ai-tutor>
  *
+ * On a page of the platform's own console, the signed-in session stands in for the token: without `token`, the
+ * widget sends the session cookie (same origin only) and the page's CSRF token from its `csrf-token` attribute;
+ * `student-id` keeps one student's conversations apart from another's in the same browser.
+ *
+ *   <ai-tutor csrf-token="<the page's CSRF token>" student-id="<user id>" enrollment-id="<enrollment id>"></ai-tutor>
+ *
  * A round button at the bottom right opens a chat panel. Replies stream from POST /api/ai-tutor/chat
  * (server-sent events read with fetch + ReadableStream, since EventSource cannot POST). The conversation id is
  * kept in localStorage per student and course/enrollment, and the history is fetched again on the next page load.
@@ -67,7 +73,7 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
   class AiTutor extends HTMLElement {
     static get observedAttributes() {
-      return ['token', 'course-id', 'enrollment-id', 'api-base'];
+      return ['token', 'csrf-token', 'student-id', 'course-id', 'enrollment-id', 'api-base'];
     }
 
     constructor() {
@@ -157,6 +163,13 @@ form button:disabled { background: #9aa6c4; cursor: default; }
     get token() {
       return this.getAttribute('token') || '';
     }
+    get csrfToken() {
+      return this.getAttribute('csrf-token') || '';
+    }
+    /** Signed in: a bearer token, or (without one) the console session whose CSRF token the page gave. */
+    get signedIn() {
+      return Boolean(this.token || this.csrfToken);
+    }
     get courseId() {
       return this.getAttribute('course-id') || '';
     }
@@ -167,7 +180,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       return (this.getAttribute('api-base') || '').replace(/\/$/, '');
     }
     get storageKey() {
-      return `ai-tutor:conversation:${subjectOf(this.token)}:${this.enrollmentId ? `enrollment:${this.enrollmentId}` : `course:${this.courseId}`}`;
+      const subject = this.token ? subjectOf(this.token) : this.getAttribute('student-id') || '';
+      return `ai-tutor:conversation:${subject}:${this.enrollmentId ? `enrollment:${this.enrollmentId}` : `course:${this.courseId}`}`;
     }
     get conversationId() {
       try {
@@ -196,7 +210,13 @@ form button:disabled { background: #9aa6c4; cursor: default; }
     }
 
     headers(extra) {
-      return { Authorization: `Bearer ${this.token}`, ...extra };
+      if (this.token) return { Authorization: `Bearer ${this.token}`, ...extra };
+      return { 'X-CSRF-Token': this.csrfToken, ...extra };
+    }
+
+    /** How a request is authenticated: the bearer token, or else the session cookie of this same origin. */
+    requestInit(init) {
+      return this.token ? init : { ...init, credentials: 'same-origin' };
     }
 
     showError(message) {
@@ -243,14 +263,15 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
     async loadHistory() {
       const key = this.storageKey;
-      if (!this.token || this.loadedFor === key) return;
+      if (!this.signedIn || this.loadedFor === key) return;
       this.loadedFor = key;
       const id = this.conversationId;
       if (!id) return;
       try {
-        const res = await fetch(`${this.apiBase}/api/ai-tutor/conversations/${encodeURIComponent(id)}`, {
-          headers: this.headers({ Accept: 'application/json' }),
-        });
+        const res = await fetch(
+          `${this.apiBase}/api/ai-tutor/conversations/${encodeURIComponent(id)}`,
+          this.requestInit({ headers: this.headers({ Accept: 'application/json' }) }),
+        );
         if (res.status === 404 || res.status === 403) {
           this.conversationId = '';
           return;
@@ -279,7 +300,7 @@ form button:disabled { background: #9aa6c4; cursor: default; }
     async send(raw) {
       const message = (raw || '').trim();
       if (!message || this.busy) return;
-      if (!this.token) {
+      if (!this.signedIn) {
         this.showError('The tutor needs you to be signed in.');
         return;
       }
@@ -298,11 +319,14 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       let text = '';
       let failed = '';
       try {
-        const res = await fetch(`${this.apiBase}/api/ai-tutor/chat`, {
-          method: 'POST',
-          headers: this.headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
-          body: JSON.stringify(body),
-        });
+        const res = await fetch(
+          `${this.apiBase}/api/ai-tutor/chat`,
+          this.requestInit({
+            method: 'POST',
+            headers: this.headers({ 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
+            body: JSON.stringify(body),
+          }),
+        );
         const type = res.headers.get('Content-Type') || '';
         if (!res.ok) {
           failed = await this.problemMessage(res);
