@@ -126,3 +126,16 @@ test('a session reads the JSON API from the browser; writing through it needs th
   // Past the CSRF check, into the command's own validation.
   expect(withToken.status).toBe(400);
 });
+
+test('a request another site started does not carry the session into the JSON API', async () => {
+  const browser = consoleClient(app.baseUrl);
+  await browser.signIn('admin');
+  const cookie = `cm_session=${browser.cookies.get('cm_session')}`;
+  const fromElsewhere = await fetch(`${app.baseUrl}/api/enrollments`, { headers: { cookie, 'sec-fetch-site': 'cross-site' } });
+  expect(fromElsewhere.status).toBe(401);
+  const fromHere = await fetch(`${app.baseUrl}/api/enrollments`, { headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+  expect(fromHere.status).toBe(200);
+  // Typed in the address bar or opened from an email: no site started it.
+  const typed = await fetch(`${app.baseUrl}/api/enrollments`, { headers: { cookie, 'sec-fetch-site': 'none' } });
+  expect(typed.status).toBe(200);
+});
