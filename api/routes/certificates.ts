@@ -10,7 +10,7 @@ import {
 import { actorOf, requireRole } from '../auth';
 import { revokeCertificate } from '../commands/revoke-certificate';
 import type { ApiDeps } from '../deps';
-import { escapeHtml, page } from '../html';
+import { createRenderer } from '../../console/render';
 import { parse, problems } from '../problems';
 import { certificateFacts, certificateVerification, findCertificate, revokedPositions } from '../read-model/certificates';
 import { loadAuthorizedEnrollment } from '../read-model/enrollments';
@@ -19,6 +19,7 @@ import { idParam, listIdParam, revokeBody } from '../schemas';
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
 export function certificateRoutes({ db, files, config }: ApiDeps): Router {
+  const render = createRenderer(config);
   const router = Router();
   const issuer = { publicBaseUrl: config.publicBaseUrl, issuerName: config.credentials.issuerName };
   // The key is read (or, in development, generated) on first use; a failure is retried on the next request.
@@ -90,22 +91,7 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
     const result = certificateVerification(c, issuer);
     res.set('Cache-Control', 'no-cache').vary('Accept');
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
-    res.type('html').send(
-      page(
-        `Certificate ${result.verificationCode}`,
-        `<div class="card">
-      <h1 class="${result.status}">${result.status === 'valid' ? 'Valid certificate' : 'Revoked certificate'}</h1>
-      <p><strong>${escapeHtml(result.holder)}</strong> completed <strong>${escapeHtml(result.program)}</strong> with ${escapeHtml(result.partner)}
-      on ${escapeHtml(result.completedAt)}.</p><p>Credential type: ${escapeHtml(result.credentialType)}<br>Verification code: <code>${escapeHtml(result.verificationCode)}</code></p>
-      ${result.partnerCertificateUrl ? `<p><a href="${escapeHtml(result.partnerCertificateUrl)}" rel="noopener noreferrer">${escapeHtml(result.partner)} certificate</a></p>` : ''}
-      ${
-        result.status === 'revoked'
-          ? `<p class="revoked">Revoked on ${escapeHtml(result.revokedAt)}: ${escapeHtml(result.revocationReason)}</p>`
-          : `<p><a href="${escapeHtml(result.linkedInAddToProfileUrl)}" rel="noopener noreferrer">Add to LinkedIn profile</a></p>`
-      }
-      <p>Machine-readable: request this page with <code>Accept: application/json</code>.</p></div>`,
-      ),
-    );
+    render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });
   });
 
   return router;

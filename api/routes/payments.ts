@@ -3,13 +3,14 @@ import Stripe from 'stripe';
 import { handleStripeEvent } from '../commands/stripe-event';
 import type { ApiDeps } from '../deps';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/student-links';
-import { escapeHtml, page } from '../html';
+import { createRenderer } from '../../console/render';
 import { problems } from '../problems';
 import { webhookFailureRateLimit } from '../rate-limit';
 import { idParam } from '../schemas';
 
 export function paymentRoutes(deps: ApiDeps): Router {
   const { config } = deps;
+  const render = createRenderer(config);
   const router = Router();
 
   /** Stripe's events, verified on the raw body; a paid Checkout Session confirms its enrollment's payment. */
@@ -37,14 +38,12 @@ export function paymentRoutes(deps: ApiDeps): Router {
     const paid = req.query.result === 'paid';
     const enrollment = idParam('enrollmentId').safeParse(req.query);
     const back = enrollment.success ? studentEnrollmentUrl(config.publicBaseUrl, enrollment.data.enrollmentId) : STUDENT_ENROLLMENTS_PATH;
-    res.type('html').send(
-      page(
-        paid ? 'Payment received' : 'Payment cancelled',
-        `<div class="card"><h1>${paid ? 'Thank you, your payment is on its way' : 'Payment cancelled'}</h1>
-      <p>${paid ? 'Your enrollment moves on as soon as the payment is confirmed. You can then launch your course.' : 'You can pay later from your enrollment.'}</p>
-      <p><a href="${escapeHtml(back)}">${enrollment.success ? 'Go to your enrollment' : 'Go to My enrollments'}</a></p></div>`,
-      ),
-    );
+    render(req, res, 'public/checkout-return', {
+      title: paid ? 'Payment received' : 'Payment cancelled',
+      paid,
+      back,
+      backLabel: enrollment.success ? 'Go to your enrollment' : 'Go to My enrollments',
+    });
   });
 
   return router;
