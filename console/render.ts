@@ -28,7 +28,8 @@ export function createRenderer(config: Config) {
       actor,
       nav: actor ? NAVIGATION[actor.role] : [],
       roleLabel: actor ? ROLE_LABELS[actor.role] : '',
-      path: req.path,
+      // The whole path: a role's pages sit in a router of their own, where req.path starts after its mount point.
+      path: req.baseUrl + req.path,
       csrf: req.session ? csrfToken(req) : '',
       flash,
       development: config.env !== 'production',
@@ -58,6 +59,8 @@ export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
     { href: '/admin/programs', label: 'Programs' },
     { href: '/admin/certificates', label: 'Certificates' },
     { href: '/admin/audit', label: 'Audit log' },
+    // An admin may use the funder's pages for any organization.
+    { href: '/funder/vouchers', label: 'Vouchers' },
   ],
   student: [{ href: '/student/enrollments', label: 'My enrollments' }],
 };

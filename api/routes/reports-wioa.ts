@@ -67,6 +67,8 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
   router.get('/api/reports/etp', requireRole('admin'), async (req, res) => {
     const { year, format } = parse(etpReportQuery, req.query, 'query');
     const programs = await etpCounts(db, year);
+    // Asked for by a link (format=json or csv): a file to save.
+    if (format === 'json') res.attachment(`etp-${year}.json`);
     if (format !== 'csv') return res.json({ year, programs });
     res
       .type('text/csv; charset=utf-8')
