@@ -27,6 +27,7 @@ export function words(code: string | null | undefined): string {
     csv_import: 'CSV import',
     xapi: 'xAPI',
     partner_api: 'Partner API',
+    partner_api_key: 'Partner API key',
   };
   if (known[code]) return known[code];
   const spaced = code.replace(/[_.]+/g, ' ');

@@ -82,3 +82,20 @@ export function withQuery(path: string, params: Record<string, string | number |
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   return q.size ? `${path}?${q.toString()}` : path;
 }
+
+/**
+ * Post/redirect/get with a message for the next page. The session is saved before the redirect is sent:
+ * express-session would otherwise send the headers first and save after, and a browser quick to follow the redirect
+ * would read the session without the message.
+ */
+export async function redirectWithFlash(
+  req: Request,
+  res: Response,
+  location: string,
+  text: string,
+  kind: 'success' | 'error' = 'success',
+): Promise<void> {
+  req.session.flash = { kind, text };
+  await new Promise<void>((resolve, reject) => req.session.save((err?: Error) => (err ? reject(err) : resolve())));
+  res.redirect(303, location);
+}

@@ -24,7 +24,7 @@ import { DEMO_USERS } from '../../db/seed';
 import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../../lib/program-rules';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
-import { type FieldErrors, parseForm, refusalErrors, typedValues, withQuery } from '../forms';
+import { type FieldErrors, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
 import { fmt } from '../format';
 import type { Render } from '../render';
 
@@ -46,6 +46,14 @@ const PROGRAM_FIELDS = {
   'revenueShare.holderBps': 'holderShare',
   'revenueShare.partnerBps': 'partnerShare',
   revenueShare: 'revenueShare',
+};
+
+/** The cmi5 moveOn rules in words. */
+const MOVE_ON_LABELS: Record<(typeof MOVE_ON_RULES)[number], string> = {
+  Completed: 'Completed',
+  Passed: 'Passed',
+  CompletedAndPassed: 'Completed and passed',
+  CompletedOrPassed: 'Completed or passed',
 };
 
 /** A certificate is looked for by its verification code (any case) or its id. */
@@ -139,8 +147,12 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
   router.post('/partners/:partnerId/api-keys/:id/revoke', requireCsrf, async (req, res) => {
     const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
     await revokePartnerApiKey(db, consoleActor(req), partnerId, keyId);
-    req.session.flash = { kind: 'success', text: `API key ${keyId.slice(0, 8)}… of ${partnerId} is revoked: calls with it are refused.` };
-    res.redirect(303, '/admin/partners');
+    await redirectWithFlash(
+      req,
+      res,
+      '/admin/partners',
+      `API key ${keyId.slice(0, 8)}… of ${partnerId} is revoked: calls with it are refused.`,
+    );
   });
 
   // ── Programs ───────────────────────────────────────────────────────────────────────────────────────────
@@ -159,6 +171,8 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
         holders: [...new Set([DEMO_USERS.program_holder.id, ...programs.map((p) => p.holderId)])],
         credentialTypes: CREDENTIAL_TYPES,
         moveOnRules: MOVE_ON_RULES,
+        moveOnLabels: MOVE_ON_LABELS,
+        partnerNames: Object.fromEntries(partners.map((p) => [p.id, p.name])),
         values: form?.values ?? { moveOn: DEFAULT_MOVE_ON, deadlineDays: '90', currency: 'usd' },
         errors: form?.errors ?? {},
       },
@@ -182,8 +196,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     } catch (err) {
       return programsPage(req, res, { values, ...refusalErrors(err, PROGRAM_FIELDS) });
     }
-    req.session.flash = { kind: 'success', text: `Program “${program.title}” created; students can enroll in it now.` };
-    res.redirect(303, '/admin/programs');
+    await redirectWithFlash(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
   });
 
   // ── Certificates ───────────────────────────────────────────────────────────────────────────────────────
@@ -230,11 +243,12 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     } catch (err) {
       return certificatesPage(req, res, certificateId, { values, ...refusalErrors(err) });
     }
-    req.session.flash = {
-      kind: 'success',
-      text: `Certificate ${revoked.verificationCode} is revoked; its verification page and status list say so from now on.`,
-    };
-    res.redirect(303, withQuery('/admin/certificates', { q: revoked.verificationCode }));
+    await redirectWithFlash(
+      req,
+      res,
+      withQuery('/admin/certificates', { q: revoked.verificationCode }),
+      `Certificate ${revoked.verificationCode} is revoked; its verification page and status list say so from now on.`,
+    );
   });
 
   // ── Audit log ──────────────────────────────────────────────────────────────────────────────────────────
@@ -252,7 +266,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
       entries: page,
       actions,
       action: q.action ?? '',
-      actor: q.actor ?? '',
+      actorFilter: q.actor ?? '',
       filtered: Boolean(q.action || q.actor || q.before),
       older:
         entries.length > AUDIT_PAGE_SIZE

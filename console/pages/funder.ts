@@ -7,7 +7,7 @@ import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrgan
 import { listQuery, voucherForm } from '../../api/schemas';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
-import { type FieldErrors, multipartForm, parseForm, refusalErrors, typedValues, withQuery } from '../forms';
+import { type FieldErrors, multipartForm, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
 import { fmt } from '../format';
 import type { Render } from '../render';
 
@@ -95,13 +95,13 @@ export function funderPages({ db }: ApiDeps, render: Render): Router {
       if (refused.status === 409) refused.errors.number ??= 'this organization issued a voucher with this number already';
       return vouchersPage(req, res, { values, ...refused });
     }
-    req.session.flash = {
-      kind: 'success',
-      text:
-        `Voucher ${voucher.number} issued to ${voucher.studentEmail ?? voucher.studentId} for ` +
+    await redirectWithFlash(
+      req,
+      res,
+      withQuery('/funder/vouchers', { organizationId: actor.role === 'admin' ? organizationId : undefined }),
+      `Voucher ${voucher.number} issued to ${voucher.studentEmail ?? voucher.studentId} for ` +
         `${fmt.money(voucher.amountCents, voucher.currency)}; it can be used until ${voucher.expiresOn}.`,
-    };
-    res.redirect(303, withQuery('/funder/vouchers', { organizationId: actor.role === 'admin' ? organizationId : undefined }));
+    );
   });
 
   /**
