@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   createEnrollmentBody,
   createProgramBody,
+  fundedEnrollmentsQuery,
   listQuery,
   voucherFields,
   listEnrollmentsQuery,
@@ -112,10 +113,11 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/funded-enrollments',
-    summary: 'The enrollments the organization’s vouchers fund: student, program, status, completion, credential and WIOA exit',
+    summary:
+      'The enrollments the organization’s vouchers fund: student, program, status, completion, credential and WIOA exit. With `format=csv`, all of them (no page) as a CSV attachment, one line each',
     who: 'funder (own organization), admin',
-    query: listQuery,
-    responses: { 200: '`{ enrollments, limit, offset }`', ...ERRORS },
+    query: fundedEnrollmentsQuery,
+    responses: { 200: '`{ enrollments, limit, offset }`, or `text/csv` with `format=csv`', ...ERRORS },
   },
   {
     method: 'get',
@@ -404,7 +406,7 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/reports/revenue-share',
     summary:
-      'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs',
+      'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` or `format=csv` the entries as CSV (`format=json` or `csv`: an attachment) (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs',
     who: 'admin, program holder (own programs)',
     query: revenueShareQuery,
     responses: {
@@ -432,7 +434,7 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/reports/etp',
     summary:
-      'ETA-9171-style counts per program for students entering in `year`: `{ year, programs: [{ programId, programTitle, allStudents: { enrolled, completed, credentialAttained }, wioaFunded: { … } }] }` (WIOA-funded: funding source `wioa_ita`)',
+      'ETA-9171-style counts per program for students entering in `year`: `{ year, programs: [{ programId, programTitle, allStudents: { enrolled, completed, credentialAttained }, wioaFunded: { … } }] }` (WIOA-funded: funding source `wioa_ita`); with `format=csv` one CSV line per program; with `format` given, an attachment',
     who: 'admin',
     query: etpReportQuery,
     responses: { 200: 'The counts', 400: 'Bad or missing year', 401: 'No or bad credentials', 403: 'Not an admin' },

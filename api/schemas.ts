@@ -7,6 +7,42 @@ import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../lib/program
 export const id = z.guid('must be a UUID');
 export const idParam = (name: string) => z.object({ [name]: id });
 
+// ── Form fields of the console: what people type, turned into what the JSON API takes ─────────────────────
+
+/**
+ * A decimal with at most two places as typed in a form ("1250", "1,250.00", "$1250.5", "12.5%") → its integer
+ * hundredths, computed from the digits (never through a binary float, which would turn 1250.10 into 125009.99…).
+ */
+const hundredths = (message: string, symbols: { prefix?: string; suffix?: string } = {}) =>
+  z.string().transform((typed, ctx) => {
+    let v = typed.trim();
+    if (symbols.prefix && v.startsWith(symbols.prefix)) v = v.slice(symbols.prefix.length).trim();
+    if (symbols.suffix && v.endsWith(symbols.suffix)) v = v.slice(0, -symbols.suffix.length).trim();
+    const m = /^(\d{1,3}(?:,\d{3})+|\d{1,12})(?:\.(\d{1,2}))?$/.exec(v);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return Number(m[1].replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  });
+/** An amount in dollars (or the currency's main unit) as typed in a form → integer cents, exactly. */
+export const dollarsAsCents = hundredths('an amount such as 1250.00', { prefix: '$' });
+/** A percentage as typed in a form → basis points, exactly. */
+const percentAsBps = hundredths('a percentage such as 20 or 12.5', { suffix: '%' });
+/** A whole number typed in a form. */
+const wholeNumber = (message: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, message)
+    .transform(Number);
+
+/** A form's values without the blank ones: an empty optional field is an absent one, as in a JSON body. */
+export const withoutBlanks = (form: unknown): unknown =>
+  typeof form === 'object' && form !== null
+    ? Object.fromEntries(Object.entries(form).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')))
+    : form;
+
 /** The completion-date rule's future half, at parse time: the launch half needs the enrollment (the workflow checks both). */
 const notInTheFuture = (v: string, ctx: z.RefinementCtx) => {
   const problem = completionDateProblem(v, { now: Date.now() });
@@ -39,6 +75,36 @@ export const createProgramBody = z.object({
   deadlineDays: z.number().int().min(1).max(3650),
   moveOn: z.enum(MOVE_ON_RULES).default(DEFAULT_MOVE_ON),
 });
+
+/**
+ * The console's program form: the same fields as strings, the price in dollars and each share in percent (exact
+ * cents and basis points); every rule is `createProgramBody`'s.
+ */
+export const createProgramForm = z.preprocess(
+  withoutBlanks,
+  z
+    .looseObject({
+      price: dollarsAsCents.optional(),
+      platformShare: percentAsBps.optional(),
+      holderShare: percentAsBps.optional(),
+      partnerShare: percentAsBps.optional(),
+      deadlineDays: wholeNumber('a whole number of days').optional(),
+    })
+    // Unknown until createProgramBody has read it: every field's rule is there.
+    .transform((f): unknown => ({
+      title: f.title,
+      partnerId: f.partnerId,
+      partnerCourseId: f.partnerCourseId,
+      priceCents: f.price,
+      currency: f.currency,
+      holderId: f.holderId,
+      revenueShare: { platformBps: f.platformShare, holderBps: f.holderShare, partnerBps: f.partnerShare },
+      credentialType: f.credentialType,
+      deadlineDays: f.deadlineDays,
+      moveOn: f.moveOn,
+    }))
+    .pipe(createProgramBody),
+);
 
 export const createEnrollmentBody = z
   .object({
@@ -124,33 +190,61 @@ export const csvImportQuery = z.object({
 export const calendarDay = z.iso.date('must be a date YYYY-MM-DD');
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** What a voucher may cover, in cents. */
+export const VOUCHER_MAX_CENTS = 10_000_000;
+
+/** A voucher's fields but its amount: shared by the JSON body, a CSV row and the console's form. */
+const voucherShape = {
+  number: z.string().trim().min(1).max(100),
+  fundingSource: z.enum(['wioa_ita', 'sponsor']),
+  studentEmail: z
+    .email()
+    .transform((e) => e.toLowerCase())
+    .optional(),
+  studentId: z.string().trim().min(1).max(200).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd')
+    .transform((c) => c.toLowerCase()),
+  expiresOn: calendarDay.refine((d) => d >= today(), 'is in the past'),
+  programId: id.optional(),
+  /** Only an admin names the organization; a funder's is its own. */
+  organizationId: z.string().trim().min(1).max(200).optional(),
+};
+/** A voucher names its student by email or by user id. */
+const namesItsStudent = (v: { studentEmail?: string; studentId?: string }) => v.studentEmail !== undefined || v.studentId !== undefined;
+const studentRequired = {
+  path: ['studentEmail'],
+  message: 'studentEmail or studentId is required',
+  // Checked even when other fields are bad, so one answer names every missing field.
+  when: ({ value }: { value: unknown }) => typeof value === 'object' && value !== null,
+};
+
 /** A voucher as a funder issues it (JSON body or CSV row). */
 export const voucherFields = z
-  .object({
-    number: z.string().trim().min(1).max(100),
-    fundingSource: z.enum(['wioa_ita', 'sponsor']),
-    studentEmail: z
-      .email()
-      .transform((e) => e.toLowerCase())
-      .optional(),
-    studentId: z.string().trim().min(1).max(200).optional(),
-    amountCents: z.number().int().min(1).max(10_000_000),
-    currency: z
-      .string()
-      .regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as usd')
-      .transform((c) => c.toLowerCase()),
-    expiresOn: calendarDay.refine((d) => d >= today(), 'is in the past'),
-    programId: id.optional(),
-    /** Only an admin names the organization; a funder's is its own. */
-    organizationId: z.string().trim().min(1).max(200).optional(),
-  })
-  .refine((v) => v.studentEmail !== undefined || v.studentId !== undefined, {
-    path: ['studentEmail'],
-    message: 'studentEmail or studentId is required',
-    // Checked even when other fields are bad, so one answer names every missing field.
-    when: ({ value }) => typeof value === 'object' && value !== null,
-  });
+  .object({ ...voucherShape, amountCents: z.number().int().min(1).max(VOUCHER_MAX_CENTS) })
+  .refine(namesItsStudent, studentRequired);
 export type VoucherFields = z.output<typeof voucherFields>;
+
+/**
+ * The console's Issue voucher form: the same fields, blank ones absent, the amount in dollars (`amount`, converted
+ * to cents exactly).
+ */
+export const voucherForm = z.preprocess(
+  withoutBlanks,
+  z
+    .object({
+      ...voucherShape,
+      amount: dollarsAsCents.pipe(
+        z
+          .number()
+          .min(1, 'must be at least 0.01')
+          .max(VOUCHER_MAX_CENTS, `at most ${(VOUCHER_MAX_CENTS / 100).toLocaleString('en-US')}.00`),
+      ),
+    })
+    .refine(namesItsStudent, studentRequired)
+    .transform(({ amount, ...v }): VoucherFields => ({ ...v, amountCents: amount })),
+);
 
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -158,6 +252,12 @@ export const listQuery = z.object({
   /** An admin may narrow to one organization. */
   organizationId: z.string().trim().min(1).max(200).optional(),
 });
+
+/** How a report or an export is sent when a plain link asks (a link cannot send `Accept`). */
+export const exportFormat = z.enum(['json', 'csv']).optional();
+
+/** The funded enrollments: a page of them as JSON, or (`format=csv`) all of them as a CSV download. */
+export const fundedEnrollmentsQuery = listQuery.extend({ format: exportFormat });
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
@@ -288,8 +388,11 @@ export const reportPeriodQuery = z
     to: calendarDate.default(() => new Date().toISOString().slice(0, 10)),
   })
   .refine((q) => !isCalendarDate(q.from) || !isCalendarDate(q.to) || q.to >= q.from, { message: 'must be on or after from', path: ['to'] });
-/** The revenue-share ledger of the enrollments whose shares were recorded in the period. */
-export const revenueShareQuery = reportPeriodQuery;
+/**
+ * The revenue-share ledger of the enrollments whose shares were recorded in the period; `format` chooses JSON or CSV
+ * where the request cannot say it with `Accept` (a plain link).
+ */
+export const revenueShareQuery = reportPeriodQuery.extend({ format: exportFormat });
 /** A participant is reported when its program entry or exit falls in the period. */
 export const wioaReportQuery = reportPeriodQuery;
 
@@ -299,4 +402,6 @@ export const etpReportQuery = z.object({
     .regex(/^\d{4}$/, 'a year YYYY')
     .transform(Number)
     .pipe(z.number().int().min(2000).max(2100)),
+  /** JSON (the default) or CSV, one line per program. */
+  format: exportFormat,
 });

@@ -59,6 +59,8 @@ export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
     { href: '/admin/programs', label: 'Programs' },
     { href: '/admin/certificates', label: 'Certificates' },
     { href: '/admin/audit', label: 'Audit log' },
+    // An admin may use the funder's pages for any organization.
+    { href: '/funder/vouchers', label: 'Vouchers' },
   ],
   student: [{ href: '/student/enrollments', label: 'My enrollments' }],
 };

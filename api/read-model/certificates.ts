@@ -100,3 +100,28 @@ export async function revokedPositions(db: Db, listId: number): Promise<number[]
   );
   return rows.map((r) => Number(r.status_index) - from);
 }
+
+/** The certificates issued last, newest first, for an admin looking for one. */
+export async function recentCertificates(db: Db, limit: number) {
+  const { rows } = await db.query<{
+    id: string;
+    verification_code: string;
+    issued_at: Date;
+    revoked_at: Date | null;
+    student_name: string | null;
+    title: string;
+  }>(
+    `SELECT c.id, c.verification_code, c.issued_at, c.revoked_at, e.student_name, p.title
+       FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
+      ORDER BY c.issued_at DESC, c.id LIMIT $1`,
+    [limit],
+  );
+  return rows.map((c) => ({
+    id: c.id,
+    verificationCode: c.verification_code,
+    issuedAt: iso(c.issued_at),
+    revoked: c.revoked_at !== null,
+    studentName: c.student_name,
+    programTitle: c.title,
+  }));
+}

@@ -11,12 +11,30 @@ export async function requireKnownPartner(db: Db, partnerId: string): Promise<vo
   if (!rowCount) throw problems.notFound(`partner ${partnerId}`);
 }
 
-export async function findApiKey(db: Db, partnerId: string, id: string): Promise<{ revoked_at: Date | null } | undefined> {
-  const { rows } = await db.query<{ revoked_at: Date | null }>(
-    'SELECT revoked_at FROM partner_api_keys WHERE id = $1 AND partner_id = $2',
+/** A partner's API key as an admin sees it: never the key itself (only its hash is stored). */
+export interface ApiKeyRow {
+  id: string;
+  partner_id: string;
+  created_by: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export async function findApiKey(db: Db, partnerId: string, id: string): Promise<ApiKeyRow | undefined> {
+  const { rows } = await db.query<ApiKeyRow>(
+    'SELECT id, partner_id, created_by, created_at, revoked_at FROM partner_api_keys WHERE id = $1 AND partner_id = $2',
     [id, partnerId],
   );
   return rows[0];
+}
+
+/** Every partner's API keys, each partner's active ones first, newest first. */
+export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `SELECT id, partner_id, created_by, created_at, revoked_at FROM partner_api_keys
+      ORDER BY partner_id, revoked_at IS NOT NULL, created_at DESC, id`,
+  );
+  return rows;
 }
 
 /** The enrollment with this id if it is in one of the partner's programs. */

@@ -1,11 +1,21 @@
 import { Router } from 'express';
 import { actorOf, requireRole } from '../auth';
 import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../commands/vouchers';
-import { csvUpload } from '../csv';
+import { csvLine, csvUpload } from '../csv';
 import type { ApiDeps } from '../deps';
 import { parse } from '../problems';
-import { listFundedEnrollments, listVouchers, visibleOrganization } from '../read-model/funding';
-import { csvImportQuery, listQuery, voucherFields } from '../schemas';
+import {
+  FUNDED_ENROLLMENTS_CSV_HEADER,
+  FUNDED_ENROLLMENTS_SQL,
+  fundedEnrollmentCsvCells,
+  type FundedEnrollmentRow,
+  fundedEnrollmentView,
+  listFundedEnrollments,
+  listVouchers,
+  visibleOrganization,
+} from '../read-model/funding';
+import { csvImportQuery, fundedEnrollmentsQuery, listQuery, voucherFields } from '../schemas';
+import { streamCursor } from '../stream';
 
 /** Funders (a workforce board's or a sponsor's staff) and admins: vouchers, and the enrollments they fund. */
 export function fundingRoutes({ db }: ApiDeps): Router {
@@ -33,12 +43,26 @@ export function fundingRoutes({ db }: ApiDeps): Router {
 
   router.get('/api/funded-enrollments', requireRole('funder', 'admin'), async (req, res) => {
     const actor = actorOf(req);
-    const q = parse(listQuery, req.query, 'query');
-    res.json({
-      enrollments: await listFundedEnrollments(db, visibleOrganization(actor, q.organizationId), q),
-      limit: q.limit,
-      offset: q.offset,
-    });
+    const q = parse(fundedEnrollmentsQuery, req.query, 'query');
+    const organizationId = visibleOrganization(actor, q.organizationId);
+    if (q.format === 'csv') {
+      // The export: every funded enrollment (no page), streamed in flat memory like the reports.
+      return streamCursor<FundedEnrollmentRow>(db, res, {
+        label: 'funded-enrollments export',
+        sql: FUNDED_ENROLLMENTS_SQL,
+        params: [organizationId ?? null],
+        open: () => {
+          res
+            .status(200)
+            .type('text/csv; charset=utf-8')
+            .attachment(`funded-enrollments-${organizationId ?? 'all'}-${new Date().toISOString().slice(0, 10)}.csv`)
+            .set('Cache-Control', 'no-store');
+          return { head: csvLine(FUNDED_ENROLLMENTS_CSV_HEADER) };
+        },
+        rows: (rows) => rows.map((row) => csvLine(fundedEnrollmentCsvCells(fundedEnrollmentView(row)))).join(''),
+      });
+    }
+    res.json({ enrollments: await listFundedEnrollments(db, organizationId, q), limit: q.limit, offset: q.offset });
   });
 
   return router;

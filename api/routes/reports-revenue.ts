@@ -33,7 +33,7 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
     const actor = actorOf(req);
     const q = parse(revenueShareQuery, req.query, 'query');
     const params = revenueShareParams(q, actor.role === 'program_holder' ? actor.id : undefined);
-    const csv = req.accepts(['application/json', 'text/csv']) === 'text/csv';
+    const csv = (q.format ?? (req.accepts(['application/json', 'text/csv']) === 'text/csv' ? 'csv' : 'json')) === 'csv';
     let separator = '';
 
     await streamCursor<RevenueShareEntryRow>(db, res, {
@@ -48,6 +48,8 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
           return { head: csvLine(REVENUE_SHARE_CSV_HEADER) };
         }
         res.type('application/json; charset=utf-8');
+        // Asked for by a link (format=json): a file to save, as the CSV is.
+        if (q.format) res.attachment(`revenue-share-${q.from}-${q.to}.json`);
         // The object's own JSON, cut open where the entries go.
         return {
           head: `${JSON.stringify({ from: q.from, to: q.to }).slice(0, -1)},"entries":[`,

@@ -12,6 +12,15 @@ import { streamCursor } from '../stream';
 export const WIOA_TRAILING_COLUMNS = ['enrollment_id', 'program_id', 'funding_source', 'edit_check_status', 'edit_check_errors'] as const;
 export const WIOA_CSV_HEADER = [...PIRL_FIELDS.map(pirlHeader), ...WIOA_TRAILING_COLUMNS];
 
+/** The ETP report as CSV: per program, the counts for all students, then for the WIOA-funded ones. */
+const ETP_COUNTS = ['enrolled', 'completed', 'credentialAttained'] as const;
+export const ETP_CSV_HEADER = [
+  'programId',
+  'programTitle',
+  ...ETP_COUNTS,
+  ...ETP_COUNTS.map((c) => `wioa${c[0].toUpperCase()}${c.slice(1)}`),
+];
+
 export function wioaReportRoutes({ db }: ApiDeps): Router {
   const router = Router();
 
@@ -54,10 +63,25 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
     });
   });
 
-  /** ETA-9171-style counts per program for the students who entered it in `year` (see etpCounts). */
+  /** ETA-9171-style counts per program for the students who entered it in `year` (see etpCounts); CSV with `format=csv`. */
   router.get('/api/reports/etp', requireRole('admin'), async (req, res) => {
-    const { year } = parse(etpReportQuery, req.query, 'query');
-    res.json({ year, programs: await etpCounts(db, year) });
+    const { year, format } = parse(etpReportQuery, req.query, 'query');
+    const programs = await etpCounts(db, year);
+    // Asked for by a link (format=json or csv): a file to save.
+    if (format === 'json') res.attachment(`etp-${year}.json`);
+    if (format !== 'csv') return res.json({ year, programs });
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment(`etp-${year}.csv`)
+      .set('Cache-Control', 'no-store')
+      .send(
+        csvLine(ETP_CSV_HEADER) +
+          programs
+            .map((p) =>
+              csvLine([p.programId, p.programTitle, ...ETP_COUNTS.map((c) => p.allStudents[c]), ...ETP_COUNTS.map((c) => p.wioaFunded[c])]),
+            )
+            .join(''),
+      );
   });
 
   return router;

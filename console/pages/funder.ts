@@ -1,11 +1,157 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../../api/commands/vouchers';
 import type { ApiDeps } from '../../api/deps';
-import { signedIn } from '../access';
+import { parse } from '../../api/problems';
+import { listPrograms } from '../../api/read-model/catalog';
+import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from '../../api/read-model/funding';
+import { listQuery, voucherForm } from '../../api/schemas';
+import { consoleActor, signedIn } from '../access';
+import { requireCsrf } from '../csrf';
+import { type FieldErrors, multipartForm, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
+import { fmt } from '../format';
 import type { Render } from '../render';
 
-export function funderPages(_deps: ApiDeps, render: Render): Router {
+const PAGE_SIZE = 50;
+/** The Issue voucher form names the JSON body's `amountCents` `amount` (in dollars). */
+const VOUCHER_FIELDS = { amountCents: 'amount' };
+
+/**
+ * The funder's console (an admin may use it too, choosing the organization): vouchers, issued one by one or by a CSV
+ * (a dry run first), and the enrollments they fund with their outcomes. The same commands and read-model queries as
+ * /api/vouchers and /api/funded-enrollments.
+ */
+export function funderPages({ db }: ApiDeps, render: Render): Router {
   const router = Router();
   router.use(signedIn('funder', 'admin'));
-  router.get('/{*rest}', (req, res) => render(req, res, 'placeholder', { title: 'funder' }));
+
+  /** Whose records a page shows (a funder's own organization; an admin's choice, or all) and which page of them. */
+  async function scope(req: Request) {
+    const actor = consoleActor(req);
+    const q = parse(listQuery, { ...req.query, limit: PAGE_SIZE }, 'query');
+    const organizationId = visibleOrganization(actor, q.organizationId);
+    const admin = actor.role === 'admin';
+    return {
+      actor,
+      admin,
+      organizationId,
+      offset: q.offset,
+      organizations: admin ? await fundingOrganizations(db) : [],
+      /** The list's neighbouring pages, when there are (one row more than a page was read). */
+      pager: (path: string, rows: number) => ({
+        previous:
+          q.offset > 0
+            ? withQuery(path, { organizationId: admin ? organizationId : undefined, offset: Math.max(0, q.offset - PAGE_SIZE) })
+            : null,
+        next:
+          rows > PAGE_SIZE ? withQuery(path, { organizationId: admin ? organizationId : undefined, offset: q.offset + PAGE_SIZE }) : null,
+      }),
+    };
+  }
+
+  async function vouchersPage(req: Request, res: Response, form?: { values: Record<string, string>; errors: FieldErrors; status: number }) {
+    const s = await scope(req);
+    const [vouchers, programs] = await Promise.all([
+      listVouchers(db, s.organizationId, { limit: PAGE_SIZE + 1, offset: s.offset }),
+      listPrograms(db),
+    ]);
+    render(
+      req,
+      res,
+      'funder/vouchers',
+      {
+        title: 'Vouchers',
+        fmt,
+        admin: s.admin,
+        organizationId: s.organizationId,
+        organizations: s.organizations,
+        vouchers: vouchers.slice(0, PAGE_SIZE),
+        offset: s.offset,
+        pager: s.pager('/funder/vouchers', vouchers.length),
+        programs,
+        action: withQuery('/funder/vouchers', { organizationId: s.admin ? s.organizationId : undefined }),
+        values: form?.values ?? { fundingSource: 'wioa_ita', organizationId: s.organizationId ?? '' },
+        errors: form?.errors ?? {},
+        csvMaxKb: Math.round(VOUCHER_CSV_MAX_BYTES / 1024),
+      },
+      form?.status,
+    );
+  }
+
+  router.get('/', (_req, res) => res.redirect(303, '/funder/vouchers'));
+
+  router.get('/vouchers', (req, res) => vouchersPage(req, res));
+
+  router.post('/vouchers', requireCsrf, async (req, res) => {
+    const actor = consoleActor(req);
+    const values = typedValues(req.body);
+    const form = parseForm(voucherForm, { currency: 'usd', ...values }, VOUCHER_FIELDS);
+    if (form.errors) return vouchersPage(req, res, { values, errors: form.errors, status: 400 });
+    const voucher = form.data;
+    let organizationId: string;
+    try {
+      ({ organizationId } = await issueVoucher(db, actor, voucher));
+    } catch (err) {
+      const refused = refusalErrors(err, VOUCHER_FIELDS);
+      if (refused.status === 409) refused.errors.number ??= 'this organization issued a voucher with this number already';
+      return vouchersPage(req, res, { values, ...refused });
+    }
+    await redirectWithFlash(
+      req,
+      res,
+      withQuery('/funder/vouchers', { organizationId: actor.role === 'admin' ? organizationId : undefined }),
+      `Voucher ${voucher.number} issued to ${voucher.studentEmail ?? voucher.studentId} for ` +
+        `${fmt.money(voucher.amountCents, voucher.currency)}; it can be used until ${voucher.expiresOn}.`,
+    );
+  });
+
+  /**
+   * A CSV of vouchers (a file, or rows pasted): a dry run shows each row's outcome and offers to apply; applying
+   * issues the valid rows (POST /api/vouchers/import's command). The apply form carries the checked CSV on.
+   */
+  router.post('/vouchers/import', multipartForm(VOUCHER_CSV_MAX_BYTES), requireCsrf, async (req, res) => {
+    const actor = consoleActor(req);
+    const values = typedValues(req.body);
+    const csv = req.file?.size ? req.file.buffer : Buffer.from(values.csv ?? '', 'utf8');
+    const dryRun = values.apply !== 'true';
+    try {
+      const { rows, summary } = await importVouchers(db, actor, csv, dryRun);
+      render(req, res, 'funder/import', {
+        title: dryRun ? 'Check the voucher import' : 'Vouchers imported',
+        fmt,
+        dryRun,
+        rows,
+        summary,
+        csv: csv.toString('utf8'),
+        admin: actor.role === 'admin',
+      });
+    } catch (err) {
+      const refused = refusalErrors(err);
+      render(
+        req,
+        res,
+        'funder/import',
+        { title: 'Import vouchers', fmt, dryRun, rows: [], errors: refused.errors, csv: values.csv ?? '', admin: actor.role === 'admin' },
+        refused.status,
+      );
+    }
+  });
+
+  router.get('/enrollments', async (req, res) => {
+    const s = await scope(req);
+    const enrollments = await listFundedEnrollments(db, s.organizationId, { limit: PAGE_SIZE + 1, offset: s.offset });
+    render(req, res, 'funder/enrollments', {
+      title: 'Funded enrollments',
+      fmt,
+      admin: s.admin,
+      organizationId: s.organizationId,
+      organizations: s.organizations,
+      enrollments: enrollments.slice(0, PAGE_SIZE),
+      offset: s.offset,
+      pager: s.pager('/funder/enrollments', enrollments.length),
+      // The JSON API's export: the same read model, every row, as a CSV attachment.
+      exportHref: withQuery('/api/funded-enrollments', { format: 'csv', organizationId: s.admin ? s.organizationId : undefined }),
+    });
+  });
+
   return router;
 }

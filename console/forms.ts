@@ -1,0 +1,101 @@
+import type { Request, RequestHandler, Response } from 'express';
+import multer from 'multer';
+import type { z } from 'zod';
+import { HttpProblem, problems } from '../api/problems';
+
+/**
+ * What a console form needs around the shared schemas and commands: the typed values kept as they were typed, each
+ * bad field's message under its form name, and a command's refusal (a 4xx problem) shown on the form rather than
+ * as an error page.
+ */
+
+/** Messages by form field name; `form` holds what belongs to no single field. */
+export type FieldErrors = Record<string, string>;
+
+/** What a form posted, as strings (the values to show again beside the errors). */
+export function typedValues(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(Object.entries(body).flatMap(([k, v]) => (typeof v === 'string' && k !== '_csrf' ? [[k, v]] : [])));
+}
+
+/** A field of a JSON body (`body.revenueShare.platformBps`, or a zod path) under the form's name for it. */
+function fieldName(path: readonly PropertyKey[], names: Record<string, string>): string {
+  const dotted = path.map(String).join('.');
+  for (let n = path.length; n > 0; n -= 1) {
+    const prefix = path.slice(0, n).map(String).join('.');
+    if (names[prefix]) return names[prefix];
+  }
+  return dotted || 'form';
+}
+
+/**
+ * Parses a form with a shared schema: the values, or each bad field's first message under its form name (`names`
+ * maps the schema's paths, such as `priceCents`, to the form's fields, such as `price`).
+ */
+export function parseForm<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  names: Record<string, string> = {},
+): { data: z.output<S>; errors?: undefined } | { data?: undefined; errors: FieldErrors } {
+  const result = schema.safeParse(body ?? {}, { error: (issue) => (issue.input === undefined ? 'required' : undefined) });
+  if (result.success) return { data: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) errors[fieldName(issue.path, names)] ??= issue.message;
+  return { errors };
+}
+
+/**
+ * A command's refusal as form errors: a 400, 409 or 422 problem's `errors` (`body.programId` → `programId`) and
+ * its detail; anything else (403, 404, an outage) is thrown on, for the error page.
+ */
+export function refusalErrors(err: unknown, names: Record<string, string> = {}): { status: number; errors: FieldErrors } {
+  if (!(err instanceof HttpProblem) || ![400, 409, 413, 415, 422].includes(err.status)) throw err;
+  const errors: FieldErrors = {};
+  const listed = Array.isArray(err.extra.errors) ? (err.extra.errors as { field?: unknown; message?: unknown }[]) : [];
+  for (const e of listed) {
+    if (typeof e.field !== 'string' || typeof e.message !== 'string') continue;
+    errors[fieldName(e.field.replace(/^body\.?/, '').split('.'), names)] ??= e.message;
+  }
+  errors.form = err.detail ?? err.title;
+  return { status: err.status, errors };
+}
+
+/**
+ * A multipart form with at most one file (`file`) and text fields up to `maxBytes` each (a CSV pasted or carried over
+ * from a dry run), parsed before `requireCsrf` can read its token: 413 past the limit, 400 for a body that is not one.
+ */
+export function multipartForm(maxBytes: number): RequestHandler {
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, fieldSize: maxBytes, files: 1, fields: 20 } });
+  const single = upload.single('file');
+  return (req: Request, res: Response, next) =>
+    single(req, res, (err: unknown) => {
+      if (!err) return next();
+      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE'))
+        return next(problems.tooLarge(`the file is larger than ${Math.round(maxBytes / 1024)} KB`));
+      next(problems.badRequest(`the form could not be read: ${(err as Error).message}`));
+    });
+}
+
+/** A path with those query parameters that are set. */
+export function withQuery(path: string, params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  return q.size ? `${path}?${q.toString()}` : path;
+}
+
+/**
+ * Post/redirect/get with a message for the next page. The session is saved before the redirect is sent:
+ * express-session would otherwise send the headers first and save after, and a browser quick to follow the redirect
+ * would read the session without the message.
+ */
+export async function redirectWithFlash(
+  req: Request,
+  res: Response,
+  location: string,
+  text: string,
+  kind: 'success' | 'error' = 'success',
+): Promise<void> {
+  req.session.flash = { kind, text };
+  await new Promise<void>((resolve, reject) => req.session.save((err?: Error) => (err ? reject(err) : resolve())));
+  res.redirect(303, location);
+}

@@ -1,0 +1,348 @@
+/**
+ * The admin's console at the HTTP level (the app in-process, a real PostgreSQL): report downloads through the JSON
+ * API's endpoints, partner API keys (shown once, revoked after a confirmation), programs, certificate revocation with
+ * a reason, the audit log; CSRF on every form, and nobody else comes in.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { parseCsv } from '../../api/csv';
+import { DEMO_ADMIN_ID, SEEDED_PROGRAMS } from '../../db/seed';
+import { type ApiApp, startApiApp } from '../helpers/api-app';
+import { type ConsoleClient, consoleClient } from '../helpers/console-client';
+
+const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
+
+let app: ApiApp;
+let admin: ConsoleClient;
+beforeAll(async () => {
+  app = await startApiApp();
+  admin = consoleClient(app.baseUrl);
+  await admin.signIn('admin');
+});
+afterAll(() => app?.close());
+beforeEach(() => app.enrollments.reset());
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** A completed enrollment with its certificate, as the workflow's activities leave them. */
+async function certified(studentName = 'Ada Lovelace') {
+  const student = await app.token('student', { name: studentName });
+  const opened = await app.request<{ enrollmentId: string }>('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId: IC3.id, fundingSource: 'self_pay' },
+  });
+  const enrollmentId = opened.body.enrollmentId;
+  const completedAt = new Date().toISOString();
+  await app.advance(enrollmentId, 'completed', { completedAt, completionMethod: 'manual' });
+  return app.activities.issueCertificate({ enrollmentId, completedAt });
+}
+
+describe('Reports', () => {
+  test('the page offers each report; a form goes to the JSON API endpoint, blank dates meaning everything up to today', async () => {
+    const page = await admin.get('/admin/reports');
+    expect(page.status).toBe(200);
+    for (const button of ['Download WIOA report (CSV)', 'Download ETP report', 'Download revenue-share report'])
+      expect(page.html).toContain(`<button type="submit">${button}</button>`);
+
+    const wioa = await admin.get('/admin/reports/wioa?from=&to=');
+    expect({ status: wioa.status, location: wioa.location }).toEqual({ status: 303, location: '/api/reports/wioa' });
+    expect((await admin.get('/admin/reports/wioa?from=2025-01-01&to=2025-12-31')).location).toBe(
+      '/api/reports/wioa?from=2025-01-01&to=2025-12-31',
+    );
+    expect((await admin.get('/admin/reports/etp?year=2026&format=csv')).location).toBe('/api/reports/etp?year=2026&format=csv');
+    expect((await admin.get('/admin/reports/revenue-share?from=&to=2026-01-31&format=json')).location).toBe(
+      '/api/reports/revenue-share?to=2026-01-31&format=json',
+    );
+  });
+
+  test('each download answers as a file of its type to the console session', async () => {
+    await certified();
+    const year = today().slice(0, 4);
+    const downloads: [string, RegExp, RegExp][] = [
+      ['/api/reports/wioa', /^text\/csv/, new RegExp(`^attachment; filename="wioa-pirl-1900-01-01-${today()}\\.csv"$`)],
+      [`/api/reports/etp?year=${year}&format=csv`, /^text\/csv/, new RegExp(`^attachment; filename="?etp-${year}\\.csv"?$`)],
+      [`/api/reports/etp?year=${year}&format=json`, /^application\/json/, new RegExp(`^attachment; filename="?etp-${year}\\.json"?$`)],
+      ['/api/reports/revenue-share?format=csv', /^text\/csv/, /^attachment; filename="?revenue-share-1900-01-01-\d{4}-\d\d-\d\d\.csv"?$/],
+      [
+        '/api/reports/revenue-share?format=json',
+        /^application\/json/,
+        /^attachment; filename="?revenue-share-1900-01-01-\d{4}-\d\d-\d\d\.json"?$/,
+      ],
+    ];
+    for (const [path, type, disposition] of downloads) {
+      const res = await admin.get(path);
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      expect(res.headers.get('content-type')).toMatch(type);
+      expect(res.headers.get('content-disposition')).toMatch(disposition);
+    }
+    const etp = parseCsv((await admin.get(`/api/reports/etp?year=${year}&format=csv`)).html).map((r) => r.fields);
+    expect(etp[0]).toEqual([
+      'programId',
+      'programTitle',
+      'enrolled',
+      'completed',
+      'credentialAttained',
+      'wioaEnrolled',
+      'wioaCompleted',
+      'wioaCredentialAttained',
+    ]);
+    expect(etp.map((r) => r[0])).toContain(IC3.id);
+    // Without a format, the endpoints answer as before: JSON to a JSON client, not an attachment.
+    const plain = await app.request('GET', `/api/reports/etp?year=${year}`, { token: (await app.token('admin')).token });
+    expect(plain.headers.get('content-disposition')).toBeNull();
+  });
+
+  test("bad dates are shown on the report's form (400) with what was typed, and no download starts", async () => {
+    const backwards = await admin.get('/admin/reports/revenue-share?from=2026-03-01&to=2026-01-01&format=csv');
+    expect(backwards.status).toBe(400);
+    expect(backwards.html).toMatch(/id="revenue-to-error">must be on or after from</);
+    expect(backwards.html).toContain('value="2026-03-01"');
+    const year = await admin.get('/admin/reports/etp?year=26');
+    expect(year.status).toBe(400);
+    expect(year.html).toContain('id="etp-year-error"');
+    expect((await admin.get('/admin/reports/nope')).status).toBe(404);
+  });
+});
+
+describe('Partners and API keys', () => {
+  const keyHash = async (id: string) =>
+    (
+      await app.db.query<{ key_hash: string; revoked_at: Date | null }>('SELECT key_hash, revoked_at FROM partner_api_keys WHERE id = $1', [
+        id,
+      ])
+    ).rows[0];
+  /** What the partner's push answers with this key: 404 for the unknown enrollment when the key is good, 401 when not. */
+  const pushWith = async (key: string) =>
+    (
+      await fetch(`${app.baseUrl}/api/partners/demo/completions`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ enrollmentId: randomUUID(), completedAt: today() }),
+      })
+    ).status;
+
+  test('a key is created and shown once, works, is never shown again, and is revoked after a confirmation', async () => {
+    const page = await admin.get('/admin/partners');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<button type="submit">Create API key</button>');
+    const created = await admin.post('/admin/partners/api-keys', { partnerId: 'demo' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('cache-control')).toBe('no-store');
+    const apiKey = /<code class="secret">([^<]+)<\/code>/.exec(created.html)![1];
+    const keyId = /<dt>Key ID<\/dt><dd><code>([0-9a-f-]{36})<\/code>/.exec(created.html)![1];
+    expect(apiKey).toMatch(/^cmk_/);
+    expect(created.html).toContain('this is the only time it is');
+    expect((await keyHash(keyId)).key_hash).toBe(createHash('sha256').update(apiKey).digest('hex'));
+    expect(await pushWith(apiKey)).toBe(404);
+
+    const listed = await admin.get('/admin/partners');
+    expect(listed.html).not.toContain(apiKey);
+    expect(listed.html).toContain(`<code>${keyId.slice(0, 8)}…</code>`);
+    const { rows } = await app.db.query<{ n: string }>(
+      "SELECT count(*) AS n FROM console_sessions WHERE sess::text LIKE '%' || $1 || '%'",
+      [apiKey],
+    );
+    expect(Number(rows[0].n)).toBe(0);
+
+    const confirm = await admin.get(`/admin/partners/demo/api-keys/${keyId}/revoke`);
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).toContain('<button type="submit" class="danger">Revoke key</button>');
+    expect(confirm.html).not.toContain(apiKey);
+    expect((await keyHash(keyId)).revoked_at).toBeNull();
+    const revoked = await admin.post(`/admin/partners/demo/api-keys/${keyId}/revoke`);
+    expect({ status: revoked.status, location: revoked.location }).toEqual({ status: 303, location: '/admin/partners' });
+    expect((await keyHash(keyId)).revoked_at).toBeInstanceOf(Date);
+    expect(await pushWith(apiKey)).toBe(401);
+    const after = await admin.get('/admin/partners');
+    expect(after.html).toMatch(/role="status">API key [0-9a-f]{8}… of demo is revoked/);
+    expect(after.html).toContain('<span class="status status-revoked">Revoked');
+  });
+
+  test('without the CSRF token nothing is created or revoked; an unknown partner or key is 404', async () => {
+    const before = await app.db.query('SELECT id FROM partner_api_keys');
+    await admin.get('/admin/partners');
+    expect((await admin.post('/admin/partners/api-keys', { partnerId: 'demo', _csrf: 'forged' })).status).toBe(403);
+    expect((await app.db.query('SELECT id FROM partner_api_keys')).rowCount).toBe(before.rowCount);
+
+    const created = await admin.post('/admin/partners/api-keys', { partnerId: 'nrf' });
+    const keyId = /<dt>Key ID<\/dt><dd><code>([0-9a-f-]{36})<\/code>/.exec(created.html)![1];
+    expect((await admin.post(`/admin/partners/nrf/api-keys/${keyId}/revoke`, { _csrf: 'forged' })).status).toBe(403);
+    expect((await keyHash(keyId)).revoked_at).toBeNull();
+
+    await admin.get('/admin/partners');
+    expect((await admin.post('/admin/partners/api-keys', { partnerId: 'no-such-partner' })).status).toBe(404);
+    expect((await admin.get(`/admin/partners/demo/api-keys/${keyId}/revoke`)).status).toBe(404);
+  });
+});
+
+describe('Programs', () => {
+  const programForm = (o: Record<string, string> = {}) => ({
+    title: `Forklift safety ${randomUUID().slice(0, 6)}`,
+    partnerId: 'nrf',
+    partnerCourseId: '',
+    price: '149.99',
+    holderId: 'holder-from-console',
+    credentialType: 'occupational_certificate',
+    deadlineDays: '60',
+    moveOn: 'Completed',
+    platformShare: '20',
+    holderShare: '50.5',
+    partnerShare: '29.5',
+    ...o,
+  });
+
+  test('a program is created with the price in exact cents and the shares in basis points, the same as POST /api/programs', async () => {
+    const page = await admin.get('/admin/programs');
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(IC3.title);
+    const form = programForm();
+    const created = await admin.post('/admin/programs', form);
+    expect({ status: created.status, location: created.location }).toEqual({ status: 303, location: '/admin/programs' });
+    const { rows } = await app.db.query('SELECT * FROM programs WHERE title = $1', [form.title]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        partner_id: 'nrf',
+        partner_course_id: null,
+        price_cents: 14_999,
+        currency: 'usd',
+        holder_id: 'holder-from-console',
+        platform_bps: 2000,
+        holder_bps: 5050,
+        partner_bps: 2950,
+        credential_type: 'occupational_certificate',
+        deadline_days: 60,
+        move_on: 'Completed',
+      }),
+    ]);
+    const listed = await admin.get('/admin/programs');
+    expect(listed.html).toContain(`Program “${form.title}” created`);
+    expect(listed.html).toContain('$149.99');
+    const catalog = await app.request<{ programs: { title: string }[] }>('GET', '/api/programs');
+    expect(catalog.body.programs.map((p) => p.title)).toContain(form.title);
+  });
+
+  test('shares that do not add up to 100%, a bad price and a missing title are shown with what was typed; nothing is created', async () => {
+    await admin.get('/admin/programs');
+    const form = programForm({ title: '', price: '12.999', holderShare: '60' });
+    const refused = await admin.post('/admin/programs', form);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toMatch(/id="price-error">an amount such as 1250.00</);
+    expect(refused.html).toContain('value="12.999"');
+    expect(refused.html).toContain('value="60"');
+
+    await admin.get('/admin/programs');
+    const unbalanced = await admin.post('/admin/programs', programForm({ holderShare: '60' }));
+    expect(unbalanced.status).toBe(400);
+    expect(unbalanced.html).toContain('id="shares-error">the three shares must add up to 100%');
+    await admin.get('/admin/programs');
+    const untitled = await admin.post('/admin/programs', programForm({ title: '' }));
+    expect(untitled.html).toContain('id="title-error">required');
+    const { rowCount } = await app.db.query("SELECT 1 FROM programs WHERE holder_id = 'holder-from-console' AND price_cents <> 14999");
+    expect(rowCount).toBe(0);
+
+    expect((await admin.post('/admin/programs', { ...programForm(), _csrf: 'forged' })).status).toBe(403);
+  });
+});
+
+describe('Certificates', () => {
+  test('found by verification code (any case) or id; revoked with a required reason, the same as the JSON API', async () => {
+    const cert = await certified('Grace Hopper');
+    const found = await admin.get(`/admin/certificates?q=${cert.verificationCode.toLowerCase()}`);
+    expect(found.status).toBe(200);
+    expect(found.html).toContain(`<h2 id="certificate-heading">Certificate ${cert.verificationCode}</h2>`);
+    expect(found.html).toContain('Grace Hopper');
+    expect((await admin.get(`/admin/certificates?q=${cert.id}`)).html).toContain(cert.verificationCode);
+    expect((await admin.get('/admin/certificates?q=ZZZZ-ZZZZ-ZZZZ')).status).toBe(404);
+
+    const noReason = await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: '   ' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.html).toContain('id="reason-error">a reason is required');
+    expect((await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'forged', _csrf: 'forged' })).status).toBe(403);
+    const verifyBefore = await app.request<{ status: string }>('GET', `/verify/${cert.verificationCode}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(verifyBefore.body.status).toBe('valid');
+
+    await admin.get(`/admin/certificates?q=${cert.verificationCode}`);
+    const revoked = await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'Issued in error <script>' });
+    expect({ status: revoked.status, location: revoked.location }).toEqual({
+      status: 303,
+      location: `/admin/certificates?q=${cert.verificationCode}`,
+    });
+    const verify = await app.request<{ status: string; revocationReason: string }>('GET', `/verify/${cert.verificationCode}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(verify.body).toEqual(expect.objectContaining({ status: 'revoked', revocationReason: 'Issued in error <script>' }));
+    const after = await admin.get(revoked.location!);
+    expect(after.html).toContain('Issued in error &lt;script&gt;');
+    expect(after.html).not.toContain('<button type="submit" class="danger">Revoke certificate</button>');
+
+    // A second revocation is the command's 409, shown on the page.
+    const twice = await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'again' });
+    expect(twice.status).toBe(409);
+    expect(twice.html).toContain('was revoked on');
+  });
+});
+
+describe('Audit log', () => {
+  test('entries newest first with who, what, when and target; filtered by action and by actor; a page at a time', async () => {
+    const cert = await certified();
+    await admin.get(`/admin/certificates?q=${cert.verificationCode}`);
+    await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'audited' });
+    for (let i = 0; i < 55; i += 1) {
+      await app.db.query(
+        "INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ('bulk-actor', 'funder', 'voucher.issue', 'voucher', $1, '{}')",
+        [`bulk-${i}`],
+      );
+    }
+    const page = await admin.get('/admin/audit');
+    expect(page.status).toBe(200);
+    const targets = [...page.html.matchAll(/<code>(bulk-\d+)<\/code>/g)].map((m) => m[1]);
+    expect(targets[0]).toBe('bulk-54');
+    expect(targets).toHaveLength(50);
+    const older = /<a href="([^"]+)" rel="next">Older entries<\/a>/.exec(page.html)![1].replace(/&amp;/g, '&');
+    const next = await admin.get(older);
+    expect([...next.html.matchAll(/<code>(bulk-\d+)<\/code>/g)].map((m) => m[1])).toEqual([
+      'bulk-4',
+      'bulk-3',
+      'bulk-2',
+      'bulk-1',
+      'bulk-0',
+    ]);
+
+    const revocations = await admin.get('/admin/audit?action=certificate.revoked');
+    expect(revocations.html).toContain('<code>certificate.revoked</code>');
+    expect(revocations.html).toContain(cert.id);
+    expect(revocations.html).toContain(`>${DEMO_ADMIN_ID}</a>`);
+    expect(revocations.html).toContain('reason: audited');
+    expect(revocations.html).not.toContain('bulk-');
+    expect(revocations.html).toContain('<option value="certificate.revoked" selected>');
+    // The filter form keeps what it filters by: the actor field holds the actor asked for.
+    expect((await admin.get('/admin/audit?action=&actor=bulk-actor')).html).toContain(
+      'id="audit-actor" name="actor" type="text" value="bulk-actor"',
+    );
+    expect(revocations.html).toContain('id="audit-actor" name="actor" type="text" value=""');
+
+    const byActor = await admin.get('/admin/audit?actor=bulk-actor&action=');
+    expect(byActor.html).toContain('bulk-54');
+    expect(byActor.html).not.toContain('certificate.revoked</code>');
+    expect((await admin.get('/admin/audit?actor=nobody')).html).toContain('No entries match');
+    expect((await admin.get('/admin/audit?before=abc')).status).toBe(400);
+  });
+});
+
+test('a funder, a program holder or a student is refused every admin page (403)', async () => {
+  for (const role of ['funder', 'program_holder', 'student']) {
+    const browser = consoleClient(app.baseUrl);
+    await browser.signIn(role);
+    for (const path of [
+      '/admin/reports',
+      '/admin/partners',
+      '/admin/programs',
+      '/admin/certificates',
+      '/admin/audit',
+      '/admin/reports/wioa',
+    ])
+      expect({ role, path, status: (await browser.get(path)).status }).toEqual({ role, path, status: 403 });
+    expect((await browser.post('/admin/partners/api-keys', { partnerId: 'demo' })).status).toBe(403);
+  }
+});
