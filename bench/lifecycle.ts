@@ -19,7 +19,7 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
+import { signedCheckoutCompleted, webhookDelivery } from '../tests/helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System } from '../tests/helpers/system';
 import { enrollmentWorkflowId } from '../workflows/messages';
 import {
@@ -158,20 +158,13 @@ async function main(): Promise<void> {
     closed.catch(() => undefined);
     if (kind === 'self_pay') {
       const sessionId = new URL(checkoutUrl!).pathname.split('/').at(-1)!;
-      const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      const paid = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
         id: sessionId,
         enrollmentId,
         amountTotal: DEMO.priceCents,
         currency: 'usd',
       });
-      expectStatus(
-        'webhook',
-        await request('POST', '/api/webhooks/stripe', {
-          body: payload,
-          headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-        }),
-        200,
-      );
+      expectStatus('webhook', await request('POST', '/api/webhooks/stripe', webhookDelivery(paid)), 200);
     }
     // Launch is refused (409) until the payment has reached the workflow; retry as a student's browser would.
     for (let attempt = 0; ; attempt++) {
