@@ -1,3 +1,4 @@
+import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
 import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
@@ -61,17 +62,30 @@ interface EnrollmentContextRow {
   launch_url_template: string;
 }
 
-export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promise<EnrollmentContext> {
-  const { rows } = await db.query<EnrollmentContextRow>(
-    `SELECT e.id, e.student_id, e.student_name, e.student_email, e.funding_source, e.created_at, e.launched_at,
-            p.id AS program_id, p.title, p.credential_type, p.holder_id, p.platform_bps, p.holder_bps, p.partner_bps,
-            p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template
+/**
+ * One enrollment (e) joined with its program (p) and the program's partner (pa), `columns` selected; throws when the
+ * enrollment is not in the database.
+ */
+export async function selectEnrollmentJoined<R extends QueryResultRow>(db: Db, columns: string, enrollmentId: string): Promise<R> {
+  const { rows } = await db.query<R>(
+    `SELECT ${columns}
        FROM enrollments e JOIN programs p ON p.id = e.program_id JOIN partners pa ON pa.id = p.partner_id
       WHERE e.id = $1`,
     [enrollmentId],
   );
   const r = rows[0];
   if (!r) throw new Error(`enrollment ${enrollmentId} is not in the database`);
+  return r;
+}
+
+export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promise<EnrollmentContext> {
+  const r = await selectEnrollmentJoined<EnrollmentContextRow>(
+    db,
+    `e.id, e.student_id, e.student_name, e.student_email, e.funding_source, e.created_at, e.launched_at,
+     p.id AS program_id, p.title, p.credential_type, p.holder_id, p.platform_bps, p.holder_bps, p.partner_bps,
+     p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template`,
+    enrollmentId,
+  );
   return {
     enrollmentId: r.id,
     studentId: r.student_id,

@@ -9,7 +9,7 @@ import {
   RegistrationUnknownError,
 } from '../services/partner-adapter';
 import { FailureType, type PartnerCompletionCheck } from '../workflows/messages';
-import type { ActivityDeps } from './deps';
+import { type ActivityDeps, selectEnrollmentJoined } from './deps';
 
 /** A partner's row with its API settings, as the worker and the partner activities read it. */
 export interface PartnerRow extends PartnerRecord {
@@ -69,14 +69,11 @@ interface PartnerEnrollment {
 }
 
 async function loadPartnerEnrollment(db: Db, enrollmentId: string): Promise<PartnerEnrollment> {
-  const { rows } = await db.query<PartnerEnrollmentRow>(
-    `SELECT e.id, e.partner_external_id, p.id AS program_id, p.partner_course_id, ${PARTNER_COLUMNS}
-       FROM enrollments e JOIN programs p ON p.id = e.program_id JOIN partners pa ON pa.id = p.partner_id
-      WHERE e.id = $1`,
-    [enrollmentId],
+  const r = await selectEnrollmentJoined<PartnerEnrollmentRow>(
+    db,
+    `e.id, e.partner_external_id, p.id AS program_id, p.partner_course_id, ${PARTNER_COLUMNS}`,
+    enrollmentId,
   );
-  const r = rows[0];
-  if (!r) throw new Error(`enrollment ${enrollmentId} is not in the database`);
   return {
     enrollmentId: r.id,
     courseId: r.partner_course_id ?? r.program_id,

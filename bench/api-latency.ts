@@ -25,17 +25,23 @@
  *
  *   node dist/bench/api-latency.js     (BENCH_RATES=10,50, BENCH_SECONDS=10, BENCH_DRIVER=open-loop|autocannon, BENCH_CONNECTIONS=300)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import { z } from 'zod';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import { PROJECT_ROOT } from '../lib/paths';
 import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
 import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET } from '../tests/helpers/system';
-import { benchVouchers, startSkeletonWorker } from './harness';
+import {
+  benchVouchers,
+  expectStatus,
+  forEachBounded,
+  machine,
+  type Machine,
+  percentile,
+  sleep,
+  startSkeletonWorker,
+  writeResult,
+} from './harness';
 import { finishSignal, latencyWorkflow, openUpdate, pingSignal, pingUpdate, stateQuery } from './skeleton/latency';
 
 /** Each rate is a run of its own over every endpoint: a rate the system sustains, and one beyond what it can close. */
@@ -61,11 +67,6 @@ interface Latency {
 }
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 /** What the API answers, as far as the benchmark reads it. */
 const Created = z.object({ enrollmentId: z.string() });
@@ -182,17 +183,13 @@ async function fixedRate(name: string, rate: number, call: (i: number) => Promis
 /** `fn(0…count-1)`, 20 at a time, results in index order (preparing what a run needs). */
 async function prepareEach<T>(count: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out = new Array<T>(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 20 }, async () => {
-      for (let i = next++; i < count; i = next++) out[i] = await fn(i);
-    }),
-  );
+  await forEachBounded(count, 20, async (i) => {
+    out[i] = await fn(i);
+  });
   return out;
 }
 
 async function main(): Promise<void> {
-  const date = new Date().toISOString().slice(0, 10);
   const tRun = performance.now();
   console.log(`[bench] api-latency: ${RATES.join(' and ')} req/s for ${SECONDS} s per endpoint, driver ${DRIVER}`);
   const system = await startSystem();
@@ -201,10 +198,6 @@ async function main(): Promise<void> {
   const request = httpClient(system.baseUrl);
   const runs: { ratePerSecond: number; requestsPerEndpoint: number; prepareSelfPaidMs: number; prepareUploadsMs: number; rows: Row[] }[] =
     [];
-  const expectStatus = <R extends { status: number; body: unknown }>(what: string, res: R, status: number): R => {
-    if (res.status !== status) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-    return res;
-  };
   /** Waits until no enrollment is between `completed` and `closed`, so one run's closing work does not slow the next. */
   const closingDrained = async () => {
     const deadline = Date.now() + 180_000;
@@ -417,12 +410,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'api-latency',
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGb: round(os.totalmem() / 2 ** 30, 1),
-        node: process.version,
-      },
+      machine: machine(),
       settings: {
         ratesPerSecond: RATES,
         seconds: SECONDS,
@@ -432,12 +420,7 @@ async function main(): Promise<void> {
       totalRunMs: round(performance.now() - tRun, 0),
       runs,
     };
-    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `api-latency-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(dir, `api-latency-${date}.md`), markdown(result));
-    console.log(markdown(result));
-    console.log(`[bench] wrote bench/results/api-latency-${date}.json and .md`);
+    writeResult('api-latency', result, markdown(result));
   } finally {
     await connection.close().catch(() => undefined);
     await system.stop();
@@ -454,7 +437,7 @@ interface Row {
 
 function markdown(r: {
   date: string;
-  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  machine: Machine;
   settings: { seconds: number; driver: string; connections: number | string };
   totalRunMs: number;
   runs: { ratePerSecond: number; rows: Row[] }[];

@@ -1,7 +1,7 @@
 /**
- * Shared parts of the export benchmarks: a throw-away database (created, migrated, seeded, dropped), the real express
- * app on a loopback port with an admin token, peak RSS / heap sampling, and writing bench/results/<name>-<date>.json.
- * Used by bench/wioa-export.ts and bench/revenue-export.ts.
+ * Shared parts of the benchmarks: a throw-away database (created, migrated, seeded, dropped), the real express app on
+ * a loopback port with an admin token, reading a streamed body, peak RSS / heap sampling, percentiles, bounded
+ * concurrency, the machine's description, and writing bench/results/<name>-<date>.json (and .md).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,10 +20,11 @@ import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { seed } from '../db/seed';
 import { loadConfig } from '../lib/config';
+import { PROJECT_ROOT } from '../lib/paths';
 import { createLocalFileStore } from '../services/file-store';
 
 export const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
-export const RESULTS_DIR = path.join(__dirname, '..', '..', 'bench', 'results');
+export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 
 const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
 
@@ -72,6 +73,53 @@ export async function startApp(db: Pool): Promise<BenchApp> {
     adminToken,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** `fn` with the app of startApp(db) running, closed afterwards whatever happens. */
+export async function withApp<T>(db: Pool, fn: (app: BenchApp) => Promise<T>): Promise<T> {
+  const app = await startApp(db);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Reads a response body as it arrives, handing each decoded piece of text to `onText`; resolves to the byte count. */
+export async function readText(body: ReadableStream<Uint8Array>, onText: (text: string) => void): Promise<number> {
+  let bytes = 0;
+  const decoder = new TextDecoder();
+  // The web stream's iterator is typed any in @types/node 20; its chunks are bytes.
+  const chunks: AsyncIterable<Uint8Array> = body;
+  for await (const chunk of chunks) {
+    bytes += chunk.byteLength;
+    onText(decoder.decode(chunk, { stream: true }));
+  }
+  return bytes;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The nearest-rank p-th percentile of ascending `sorted` (NaN when empty). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** `fn(0…count-1)` with at most `concurrency` calls in flight, each lane taking the next index when its call ends. */
+export async function forEachBounded(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) await fn(i);
+    }),
+  );
+}
+
+/** `res` when its status is one of `statuses`, otherwise an error naming `what`, the status and the start of the body. */
+export function expectStatus<R extends { status: number; body: unknown }>(what: string, res: R, ...statuses: number[]): R {
+  if (!statuses.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  return res;
 }
 
 /** A full garbage collection, without needing `node --expose-gc` on the command line. */
@@ -125,6 +173,8 @@ export function rssMbOf(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
+export type Machine = ReturnType<typeof machine>;
+
 export function machine() {
   return {
     cpus: os.cpus().length,
@@ -135,12 +185,21 @@ export function machine() {
   };
 }
 
-/** Writes bench/results/<name>-<YYYY-MM-DD of date>.json and returns its path. */
-export function writeResult(name: string, result: { date: string }): string {
+/**
+ * Writes bench/results/<name>-<YYYY-MM-DD of date>.json and returns its path; given a markdown rendering, also prints
+ * it and writes it beside the JSON as <name>-<date>.md.
+ */
+export function writeResult(name: string, result: { date: string }, markdown?: string): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}-${result.date.slice(0, 10)}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`written ${path.relative(process.cwd(), file)}`);
+  if (markdown === undefined) {
+    console.log(`written ${path.relative(process.cwd(), file)}`);
+    return file;
+  }
+  writeFileSync(file.replace(/\.json$/, '.md'), markdown);
+  console.log(markdown);
+  console.log(`written ${path.relative(process.cwd(), file)} and .md`);
   return file;
 }
 

@@ -16,17 +16,23 @@
  *
  *   npm run bench     (BENCH_ENROLLMENTS=500, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import { PROJECT_ROOT } from '../lib/paths';
-import { signedCheckoutCompleted } from '../tests/helpers/stripe-stand-in';
+import { signedCheckoutCompleted, webhookDelivery } from '../tests/helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System } from '../tests/helpers/system';
 import { enrollmentWorkflowId } from '../workflows/messages';
-import { benchVouchers, startSkeletonWorker } from './harness';
+import {
+  benchVouchers,
+  expectStatus,
+  forEachBounded,
+  machine,
+  type Machine,
+  percentile,
+  sleep,
+  startSkeletonWorker,
+  writeResult,
+} from './harness';
 import { type SkeletonInput, skeletonWorkflow, stepSignal, stepUpdate } from './skeleton/workflows';
 
 const N = Number(process.env.BENCH_ENROLLMENTS ?? 500);
@@ -52,28 +58,18 @@ interface RunResult {
   maxMs: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 /** Runs `count` jobs with at most `concurrency` in flight; each job returns its duration in ms. */
 async function runBounded(count: number, concurrency: number, job: (i: number) => Promise<number>): Promise<RunResult> {
   const durations: number[] = [];
   const errors: string[] = [];
-  let next = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        try {
-          durations.push(await job(i));
-        } catch (err) {
-          errors.push(`#${i}: ${(err as Error).message}`);
-        }
-      }
-    }),
-  );
+  await forEachBounded(count, concurrency, async (i) => {
+    try {
+      durations.push(await job(i));
+    } catch (err) {
+      errors.push(`#${i}: ${(err as Error).message}`);
+    }
+  });
   const wallMs = performance.now() - t0;
   durations.sort((a, b) => a - b);
   return {
@@ -90,7 +86,6 @@ async function runBounded(count: number, concurrency: number, job: (i: number) =
 }
 
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One poller for every enrollment in flight: a single query per tick, resolving the waiters whose row is closed. */
 function closeWatcher(system: System) {
@@ -131,7 +126,6 @@ function closeWatcher(system: System) {
 }
 
 async function main(): Promise<void> {
-  const date = new Date().toISOString().slice(0, 10);
   console.log(`[bench] lifecycle: ${N} enrollments, ${CONCURRENCY} in flight, ${Math.round(SELF_PAY_SHARE * 100)}% self-paid`);
   const tSystem = performance.now();
   const system = await startSystem();
@@ -143,17 +137,12 @@ async function main(): Promise<void> {
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
   const watcher = closeWatcher(system);
 
-  const expect = (what: string, res: { status: number; body: unknown }, ...statuses: number[]) => {
-    if (!statuses.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-    return res;
-  };
-
   /** One enrollment from creation to `closed`, over HTTP only; returns ms from create to the observed close. */
   async function enrollment(i: number, tag: string): Promise<{ enrollmentId: string; ms: number }> {
     const kind = kindOf(i);
     const student = await system.token('student', { name: `Bench Student ${tag}-${i}` });
     const t0 = performance.now();
-    const created = expect(
+    const created = expectStatus(
       'create',
       await request('POST', '/api/enrollments', {
         token: student.token,
@@ -169,29 +158,22 @@ async function main(): Promise<void> {
     closed.catch(() => undefined);
     if (kind === 'self_pay') {
       const sessionId = new URL(checkoutUrl!).pathname.split('/').at(-1)!;
-      const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+      const paid = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
         id: sessionId,
         enrollmentId,
         amountTotal: DEMO.priceCents,
         currency: 'usd',
       });
-      expect(
-        'webhook',
-        await request('POST', '/api/webhooks/stripe', {
-          body: payload,
-          headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-        }),
-        200,
-      );
+      expectStatus('webhook', await request('POST', '/api/webhooks/stripe', webhookDelivery(paid)), 200);
     }
     // Launch is refused (409) until the payment has reached the workflow; retry as a student's browser would.
     for (let attempt = 0; ; attempt++) {
       const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
       if (launch.status === 302) break;
-      if (launch.status !== 409 || attempt > 200) expect('launch', launch, 302);
+      if (launch.status !== 409 || attempt > 200) expectStatus('launch', launch, 302);
       await sleep(POLL_MS);
     }
-    expect(
+    expectStatus(
       'mark-complete',
       await request('POST', '/api/program-holder/mark-complete', {
         token: holder.token,
@@ -292,13 +274,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'lifecycle',
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGb: round(os.totalmem() / 2 ** 30, 1),
-        node: process.version,
-        platform: `${os.platform()} ${os.release()}`,
-      },
+      machine: machine(),
       settings: { enrollments: N, concurrency: CONCURRENCY, selfPayShare: SELF_PAY_SHARE, pollMs: POLL_MS, program: DEMO.title },
       systemStartMs,
       skeletonWorkerStartMs,
@@ -307,12 +283,7 @@ async function main(): Promise<void> {
       ratio,
       history,
     };
-    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `lifecycle-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(dir, `lifecycle-${date}.md`), markdown(result));
-    console.log(markdown(result));
-    console.log(`[bench] wrote bench/results/lifecycle-${date}.json and .md`);
+    writeResult('lifecycle', result, markdown(result));
   } finally {
     await watcher.stop().catch(() => undefined);
     await connection.close().catch(() => undefined);
@@ -322,7 +293,7 @@ async function main(): Promise<void> {
 
 function markdown(r: {
   date: string;
-  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  machine: Machine;
   settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
   platform: RunResult;
   skeleton: RunResult;

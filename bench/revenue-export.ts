@@ -14,13 +14,13 @@
  *   npm run bench            (TEST_DATABASE_SERVER_URL, default postgres://postgres@127.0.0.1:5432; BENCH_ROWS = enrollments)
  */
 import { insertShareLedgerSql } from '../tests/helpers/ledger-fixtures';
-import { machine, sampleMemory, startApp, withBenchDatabase, writeResult, type BenchApp } from './harness';
+import { machine, readText, sampleMemory, withApp, withBenchDatabase, writeResult, type BenchApp, type MemoryPeak } from './harness';
 
 const ENROLLMENTS = Number(process.env.BENCH_ROWS ?? 100_000);
 const FROM = '2025-01-01';
 const TO = '2025-12-31';
 
-interface FormatRun {
+interface FormatRun extends MemoryPeak {
   format: 'json' | 'csv';
   status: number;
   reconciledHeader: string | null;
@@ -30,10 +30,6 @@ interface FormatRun {
   seconds: number;
   entriesPerSecond: number;
   enrollmentsPerSecond: number;
-  rssBeforeMiB: number;
-  peakRssMiB: number;
-  heapBeforeMiB: number;
-  peakHeapUsedMiB: number;
 }
 
 async function exportOnce(app: BenchApp, format: 'json' | 'csv'): Promise<FormatRun> {
@@ -47,19 +43,14 @@ async function exportOnce(app: BenchApp, format: 'json' | 'csv'): Promise<Format
   // Count without keeping the body: CSV lines (CRLF), or JSON entries (each has one "enrollmentId" key).
   const needle = format === 'csv' ? '\r\n' : '"enrollmentId"';
   let hits = 0;
-  let bytes = 0;
   let tail = '';
-  const decoder = new TextDecoder();
-  // The web stream's iterator is typed any in @types/node 20; its chunks are bytes.
-  const body: AsyncIterable<Uint8Array> = res.body;
-  for await (const chunk of body) {
-    bytes += chunk.byteLength;
-    const text = tail + decoder.decode(chunk, { stream: true });
+  const bytes = await readText(res.body, (piece) => {
+    const text = tail + piece;
     for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) hits += 1;
     const keep = needle.length - 1;
     // Keep an incomplete needle at the end for the next chunk, never a complete one (it was counted).
     tail = keep > 0 && !text.endsWith(needle) ? text.slice(-keep) : '';
-  }
+  });
   const seconds = (performance.now() - start) / 1000;
   const peak = memory.stop();
   const entries = format === 'csv' ? hits - 1 : hits;
@@ -103,8 +94,7 @@ async function main(): Promise<void> {
       rows: [{ n: ledgerRows }],
     } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries');
 
-    const app = await startApp(db);
-    try {
+    await withApp(db, async (app) => {
       const json = await exportOnce(app, 'json');
       console.log(JSON.stringify(json));
       const csv = await exportOnce(app, 'csv');
@@ -128,9 +118,7 @@ async function main(): Promise<void> {
         if (r.reconciledHeader !== 'true') throw new Error(`${r.format}: Revenue-Share-Reconciled: ${r.reconciledHeader}`);
       }
       writeResult('revenue-export', result);
-    } finally {
-      await app.close();
-    }
+    });
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { SEEDED_PROGRAMS } from '../db/seed';
-import { sampleMemory, startApp, withBenchDatabase, writeResult } from './harness';
+import { readText, sampleMemory, withApp, withBenchDatabase, writeResult } from './harness';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 
@@ -38,8 +38,7 @@ async function main(): Promise<void> {
     await db.query('ANALYZE enrollments; ANALYZE wioa_outcomes');
     const seedMs = performance.now() - t0;
 
-    const app = await startApp(db);
-    try {
+    await withApp(db, async (app) => {
       const sampler = sampleMemory();
       const start = performance.now();
       const res = await fetch(`${app.baseUrl}/api/reports/wioa?from=2025-01-01&to=2025-12-31`, {
@@ -47,20 +46,14 @@ async function main(): Promise<void> {
       });
       if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
       let lines = 0;
-      let bytes = 0;
       let failing = 0;
       let tail = '';
-      const decoder = new TextDecoder();
-      // The web stream's iterator is typed any in @types/node 20; its chunks are bytes.
-      const body: AsyncIterable<Uint8Array> = res.body;
-      for await (const chunk of body) {
-        bytes += chunk.byteLength;
-        const text = tail + decoder.decode(chunk, { stream: true });
-        const parts = text.split('\r\n');
+      const bytes = await readText(res.body, (piece) => {
+        const parts = (tail + piece).split('\r\n');
         tail = parts.pop() ?? '';
         lines += parts.length;
         for (const p of parts) if (p.includes(',fail,')) failing += 1;
-      }
+      });
       const seconds = (performance.now() - start) / 1000;
       const memory = sampler.stop();
       const rows = lines - 1;
@@ -82,9 +75,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(result, null, 2));
       if (rows !== ROWS) throw new Error(`exported ${rows} rows, expected ${ROWS}`);
       writeResult('wioa-export', result);
-    } finally {
-      await app.close();
-    }
+    });
   });
 }
 

@@ -16,15 +16,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { SEEDED_PROGRAMS } from '../db/seed';
-import { PROJECT_ROOT } from '../lib/paths';
 import { startSystem } from '../tests/helpers/system';
-import { rssMbOf } from './harness';
+import { forEachBounded, machine, type Machine, rssMbOf, sleep, writeResult } from './harness';
 import { enrollmentWorkflowId, type EnrollmentWorkflowInput, searchAttributes } from '../workflows/messages';
 import { enrollmentWorkflowInput, programTerms } from '../api/commands/open-enrollment';
 
@@ -35,7 +32,6 @@ const TASK_QUEUE = process.env.TEMPORAL_TASK_QUEUE ?? 'enrollments';
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The worker startSystem spawned: a child of this process running dist/worker/main.js. */
 function workerPid(): number {
@@ -59,7 +55,6 @@ async function settledRss(pid: number): Promise<{ rssMb: number; samples: number
 }
 
 async function main(): Promise<void> {
-  const date = new Date().toISOString().slice(0, 10);
   const tRun = performance.now();
   console.log(`[bench] worker-memory: steps ${STEPS.join(', ')} open enrollments, budget ${BUDGET_MS / 1000} s`);
   const system = await startSystem();
@@ -108,29 +103,25 @@ async function main(): Promise<void> {
             [chunk, program.price_cents, program.currency, chunk.map((_, i) => voucher(off + i))],
           );
         }
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: START_CONCURRENCY }, async () => {
-            for (let i = next++; i < ids.length; i = next++) {
-              if (performance.now() - tRun > BUDGET_MS) {
-                outOfTime = true;
-                return;
-              }
-              await client.workflow.start('enrollmentWorkflow', {
-                taskQueue: TASK_QUEUE,
-                workflowId: enrollmentWorkflowId(ids[i]),
-                args: [inputFor(ids[i], voucher(i))],
-                workflowIdConflictPolicy: 'FAIL',
-                typedSearchAttributes: [
-                  { key: searchAttributes.programId, value: program.id },
-                  { key: searchAttributes.partnerId, value: program.partner_id },
-                  { key: searchAttributes.fundingSource, value: 'wioa_ita' },
-                ],
-              });
-              started += 1;
-            }
-          }),
-        );
+        await forEachBounded(ids.length, START_CONCURRENCY, async (i) => {
+          // Past the budget, every remaining index is passed over.
+          if (outOfTime || performance.now() - tRun > BUDGET_MS) {
+            outOfTime = true;
+            return;
+          }
+          await client.workflow.start('enrollmentWorkflow', {
+            taskQueue: TASK_QUEUE,
+            workflowId: enrollmentWorkflowId(ids[i]),
+            args: [inputFor(ids[i], voucher(i))],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: [
+              { key: searchAttributes.programId, value: program.id },
+              { key: searchAttributes.partnerId, value: program.partner_id },
+              { key: searchAttributes.fundingSource, value: 'wioa_ita' },
+            ],
+          });
+          started += 1;
+        });
       }
       const startMs = performance.now() - t0;
       // Settled when every started workflow has projected ready_to_launch (status_seq > 0) to its row.
@@ -188,12 +179,7 @@ async function main(): Promise<void> {
     const result = {
       benchmark: 'worker-memory',
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGb: round(os.totalmem() / 2 ** 30, 1),
-        node: process.version,
-      },
+      machine: machine(),
       settings: {
         steps: STEPS,
         budgetSeconds: BUDGET_MS / 1000,
@@ -211,12 +197,7 @@ async function main(): Promise<void> {
       perWorkflow,
       totalRunMs: round(performance.now() - tRun, 0),
     };
-    const dir = path.join(PROJECT_ROOT, 'bench', 'results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `worker-memory-${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(path.join(dir, `worker-memory-${date}.md`), markdown(result));
-    console.log(markdown(result));
-    console.log(`[bench] wrote bench/results/worker-memory-${date}.json and .md`);
+    writeResult('worker-memory', result, markdown(result));
   } finally {
     await connection.close().catch(() => undefined);
     await system.stop();
@@ -225,7 +206,7 @@ async function main(): Promise<void> {
 
 function markdown(r: {
   date: string;
-  machine: { cpus: number; cpuModel?: string; memoryGb: number; node: string };
+  machine: Machine;
   totalRunMs: number;
   worker: { heapSizeLimitMiB: number; maxCachedWorkflows: number };
   steps: { open: number; rssMb: number; startMs: number; settleMs: number; startsPerSecond: number; note?: string }[];

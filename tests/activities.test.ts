@@ -3,15 +3,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createActivities, type EnrollmentActivities } from '../activities';
+import type { EnrollmentActivities } from '../activities';
 import { certificateFileKey } from '../activities/certificates';
 import type { Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { MAX_SPLIT_CENTS, splitByBasisPoints } from '../lib/money';
-import { createLocalFileStore } from '../services/file-store';
 import { createSmtpMailer } from '../services/mailer';
-import { createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
+import { localActivities, stripeStandInPayments } from './helpers/local-activities';
 import { startSmtpServer } from './helpers/smtp';
 import { startStripeStandIn } from './helpers/stripe-stand-in';
 
@@ -30,10 +29,8 @@ beforeAll(async () => {
   [database, smtp, stripe] = await Promise.all([createTestDatabase(), startSmtpServer(), startStripeStandIn()]);
   db = database.db;
   filesRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-activities-'));
-  acts = createActivities({
-    db,
-    files: createLocalFileStore(filesRoot),
-    payments: createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase })),
+  acts = localActivities(db, filesRoot, {
+    payments: stripeStandInPayments(stripe.apiBase),
     mailer: createSmtpMailer(smtp.url, MAIL_FROM),
     publicBaseUrl: PUBLIC_BASE_URL,
   });

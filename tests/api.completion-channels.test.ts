@@ -11,10 +11,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus, type Session } from './helpers/system';
-import type { ApiKey, CompletionReceipt, Created, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
+import type { ApiKey, CompletionReceipt, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
 import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
 import { satisfyingStatement } from '../lib/program-rules';
-import { fundedEnrollmentBody } from './helpers/vouchers';
+import { createTestProgram } from './helpers/programs';
+import { launchEnrollment, openFundedEnrollment } from './helpers/vouchers';
 
 let system: System;
 let request: ReturnType<typeof httpClient>;
@@ -26,24 +27,8 @@ let otherHolder: Session;
 const programs = { nrf: '', nrfAndPassed: '', nrfOtherHolder: '', milady: '' };
 const keys = { nrf: { id: '', apiKey: '' }, milady: { id: '', apiKey: '' }, nrfRevoked: { id: '', apiKey: '' } };
 
-async function createProgram(partnerId: string, holderId: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await request<Created>('POST', '/api/programs', {
-    token: admin.token,
-    json: {
-      title: `Channels ${partnerId} ${randomUUID().slice(0, 6)}`,
-      partnerId,
-      priceCents: 5000,
-      currency: 'usd',
-      holderId,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
-      credentialType: 'occupational_certificate',
-      deadlineDays: 365,
-      ...extra,
-    },
-  });
-  expect(res.status).toBe(201);
-  return res.body.id;
-}
+const createProgram = (partnerId: string, holderId: string, extra: Record<string, unknown> = {}) =>
+  createTestProgram(request, admin.token, { title: `Channels ${partnerId} ${randomUUID().slice(0, 6)}`, partnerId, holderId, ...extra });
 
 async function createKey(partnerId: string): Promise<{ id: string; apiKey: string }> {
   const res = await request<ApiKey>('POST', `/api/partners/${partnerId}/api-keys`, { token: admin.token });
@@ -77,23 +62,13 @@ async function count(sql: string, params: unknown[] = []): Promise<number> {
 
 /** A voucher-funded enrollment of a new student: ready_to_launch, or launched (in_progress). */
 async function enrollment(programId: string, launch = true): Promise<{ id: string; student: Session }> {
-  const student = await system.token('student');
-  const res = await request<OpenedEnrollment>('POST', '/api/enrollments', {
-    token: student.token,
-    json: await fundedEnrollmentBody(system, student.actor, programId),
-  });
-  expect(res.status).toBe(201);
-  const id: string = res.body.enrollmentId;
-  await waitForStatus(system, student.token, id, 'ready_to_launch');
+  const { id, student } = await openFundedEnrollment(system, programId);
   // The voucher's payment is recorded beside the status; a withdrawal refunds it.
   await eventually(
     async () => (await count('SELECT count(*) AS n FROM payments WHERE enrollment_id = $1', [id])) === 1,
     'the voucher payment',
   );
-  if (launch) {
-    expect((await request('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
-    await waitForStatus(system, student.token, id, 'in_progress');
-  }
+  if (launch) await launchEnrollment(system, student, id);
   return { id, student };
 }
 

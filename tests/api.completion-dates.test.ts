@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
-import { fundedEnrollmentBody } from './helpers/vouchers';
+import { createTestProgram } from './helpers/programs';
+import { launchEnrollment, openFundedEnrollment } from './helpers/vouchers';
 import {
   evidenceForm,
   httpClient,
@@ -20,7 +21,7 @@ import {
   waitForStatus,
   type Session,
 } from './helpers/system';
-import type { ApiKey, CompletionReceipt, Created, ImportReport, OpenedEnrollment, Problem, SubmissionAccepted } from './helpers/contract';
+import type { ApiKey, CompletionReceipt, ImportReport, Problem, SubmissionAccepted } from './helpers/contract';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -37,21 +38,10 @@ beforeAll(async () => {
   request = httpClient(system.baseUrl);
   admin = await system.token('admin');
   holder = await system.token('program_holder');
-  const program = await request<Created>('POST', '/api/programs', {
-    token: admin.token,
-    json: {
-      title: `Completion dates ${randomUUID().slice(0, 6)}`,
-      partnerId: 'nrf',
-      priceCents: 5000,
-      currency: 'usd',
-      holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
-      credentialType: 'occupational_certificate',
-      deadlineDays: 365,
-    },
+  programId = await createTestProgram(request, admin.token, {
+    title: `Completion dates ${randomUUID().slice(0, 6)}`,
+    holderId: holder.actor.id,
   });
-  expect(program.status).toBe(201);
-  programId = program.body.id;
   const key = await request<ApiKey>('POST', '/api/partners/nrf/api-keys', { token: admin.token });
   expect(key.status).toBe(201);
   apiKey = key.body.apiKey;
@@ -64,17 +54,9 @@ const dayOf = (ms: number) => iso(ms).slice(0, 10);
 
 /** A voucher-funded enrollment of a new student, launched unless asked not to; `launchedAt` from the read model. */
 async function enrollment(launch = true) {
-  const student = await system.token('student');
-  const res = await request<OpenedEnrollment>('POST', '/api/enrollments', {
-    token: student.token,
-    json: await fundedEnrollmentBody(system, student.actor, programId),
-  });
-  expect(res.status).toBe(201);
-  const id: string = res.body.enrollmentId;
-  await waitForStatus(system, student.token, id, 'ready_to_launch');
+  const { id, student } = await openFundedEnrollment(system, programId);
   if (!launch) return { id, student, launchedAt: 0 };
-  expect((await request('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
-  const view = await waitForStatus(system, student.token, id, 'in_progress');
+  const view = await launchEnrollment(system, student, id);
   return { id, student, launchedAt: Date.parse(view.launchedAt ?? '') };
 }
 

@@ -10,7 +10,7 @@ import { enrollmentWorkflowId, OPEN_STATUSES } from '../workflows/messages';
 import { sleep } from './helpers/eventually';
 import type { FundedEnrollmentList, ImportReport, IssuedVoucher, OpenedEnrollment, Problem, VoucherList } from './helpers/contract';
 import { expectProblem } from './helpers/problems';
-import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
+import { signedCheckoutCompleted, webhookDelivery } from './helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus, type Session } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
@@ -215,20 +215,13 @@ describe('funded enrollments', () => {
     const session = system.stripe.sessions.find((s) => s.id === sessionId)!;
     expect(session.params.get('line_items[0][price_data][unit_amount]')).toBe(String(DEMO.priceCents - 2_000));
 
-    const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+    const paid = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
       id: sessionId,
       enrollmentId,
       amountTotal: DEMO.priceCents - 2_000,
       currency: 'usd',
     });
-    expect(
-      (
-        await request('POST', '/api/webhooks/stripe', {
-          body: payload,
-          headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-        })
-      ).status,
-    ).toBe(200);
+    expect((await request('POST', '/api/webhooks/stripe', webhookDelivery(paid))).status).toBe(200);
     await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
     const { rows } = await system.db.query(
       `SELECT provider, amount_cents, status FROM payments WHERE enrollment_id = $1 ORDER BY provider`,

@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/channels';
-import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
+import { createTestProgram } from './helpers/programs';
+import { signedCheckoutCompleted, webhookDelivery } from './helpers/stripe-stand-in';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
-import type { Created, OpenedEnrollment, WebhookReceipt } from './helpers/contract';
+import type { OpenedEnrollment, WebhookReceipt } from './helpers/contract';
 
 const PRICE = 7_500;
 let system: System;
@@ -26,21 +27,11 @@ beforeAll(async () => {
   request = httpClient(system.baseUrl);
   admin = await system.token('admin');
   holder = await system.token('program_holder');
-  const res = await request<Created>('POST', '/api/programs', {
-    token: admin.token,
-    json: {
-      title: `Stripe events ${randomUUID().slice(0, 6)}`,
-      partnerId: 'nrf',
-      priceCents: PRICE,
-      currency: 'usd',
-      holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
-      credentialType: 'occupational_certificate',
-      deadlineDays: 365,
-    },
+  programId = await createTestProgram(request, admin.token, {
+    title: `Stripe events ${randomUUID().slice(0, 6)}`,
+    priceCents: PRICE,
+    holderId: holder.actor.id,
   });
-  expect(res.status).toBe(201);
-  programId = res.body.id;
 }, 180_000);
 afterAll(() => system?.stop(), 60_000);
 
@@ -60,15 +51,12 @@ async function pendingEnrollment() {
 
 /** Sends one signed event: `sessionId` paid `amount` for the enrollment, under `eventId` (and `type`). */
 function deliver(enrollmentId: string, sessionId: string, eventId: string, type = 'checkout.session.completed', amount = PRICE) {
-  const { payload, signature } = signedCheckoutCompleted(
+  const event = signedCheckoutCompleted(
     STRIPE_WEBHOOK_SECRET,
     { id: sessionId, enrollmentId, amountTotal: amount, currency: 'usd' },
     { id: eventId, type },
   );
-  return request<WebhookReceipt>('POST', '/api/webhooks/stripe', {
-    body: payload,
-    headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-  });
+  return request<WebhookReceipt>('POST', '/api/webhooks/stripe', webhookDelivery(event));
 }
 
 /** What a Stripe event could change or flag for an enrollment: its payments and its payment audit rows. */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import type { OpenedEnrollment, Problem, ReviewQueue, Reviewed, SubmissionAccepted } from './helpers/contract';
-import { signedCheckoutCompleted } from './helpers/stripe-stand-in';
+import { signedCheckoutCompleted, webhookDelivery } from './helpers/stripe-stand-in';
 import { evidenceForm, httpClient, samplePdf, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
 
@@ -124,27 +124,17 @@ test('a self-paid enrollment: Stripe checkout and signed webhook, launch, upload
   // Launch before payment is refused.
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token })).status).toBe(409);
 
-  const { payload, signature } = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
+  const paid = signedCheckoutCompleted(STRIPE_WEBHOOK_SECRET, {
     id: session.id,
     enrollmentId,
     amountTotal: DEMO.priceCents,
     currency: 'usd',
   });
-  const webhook = await request('POST', '/api/webhooks/stripe', {
-    body: payload,
-    headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-  });
+  const webhook = await request('POST', '/api/webhooks/stripe', webhookDelivery(paid));
   expect(webhook.status).toBe(200);
   expect(webhook.body).toEqual(expect.objectContaining({ received: true, applied: true }));
   // Stripe redelivers: nothing happens twice.
-  expect(
-    (
-      await request('POST', '/api/webhooks/stripe', {
-        body: payload,
-        headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
-      })
-    ).status,
-  ).toBe(200);
+  expect((await request('POST', '/api/webhooks/stripe', webhookDelivery(paid))).status).toBe(200);
   await waitForStatus(system, student.token, enrollmentId, 'ready_to_launch');
 
   const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });

@@ -90,6 +90,8 @@ function rowsOf(csv: string): Row[] {
   return records.map((r) => Object.fromEntries(header.fields.map((h, i) => [h, r.fields[i]])));
 }
 const ID = 'enrollment_id';
+/** The enrollment ids of the rows an admin's `GET /api/reports/wioa<query>` exports, in its order. */
+const exportedIds = async (query: string) => rowsOf((await get(`/api/reports/wioa${query}`, adminToken)).text).map((r) => r[ID]);
 const H = {
   entry: 'PIRL 900 Date of Program Entry (WIOA)',
   exit: 'PIRL 901 Date of Program Exit (WIOA)',
@@ -345,11 +347,11 @@ describe('GET /api/reports/wioa', () => {
       ].sort(),
     );
     // Exit in range, entry before it; entry in range, exit after it; both bounds inclusive.
-    const exitOnly = rowsOf((await get('/api/reports/wioa?from=2025-06-30&to=2025-06-30', adminToken)).text).map((r) => r[ID]);
+    const exitOnly = await exportedIds('?from=2025-06-30&to=2025-06-30');
     expect(exitOnly).toEqual([ids.expired]);
-    const entryOnly = rowsOf((await get('/api/reports/wioa?from=2025-03-06&to=2025-03-06', adminToken)).text).map((r) => r[ID]);
+    const entryOnly = await exportedIds('?from=2025-03-06&to=2025-03-06');
     expect(entryOnly).toEqual([ids.withdrawn]);
-    const year2024 = rowsOf((await get('/api/reports/wioa?from=2024-01-01&to=2024-12-31', adminToken)).text).map((r) => r[ID]);
+    const year2024 = await exportedIds('?from=2024-01-01&to=2024-12-31');
     expect(year2024).toEqual([ids.outOfRange]);
     const none = await get('/api/reports/wioa?from=2030-01-01&to=2030-12-31', adminToken);
     expect(none.status).toBe(200);
@@ -357,13 +359,11 @@ describe('GET /api/reports/wioa', () => {
   });
 
   test('without from and to the export covers everything up to today (api.md: Reports)', async () => {
-    const all = rowsOf((await get('/api/reports/wioa', adminToken)).text).map((r) => r[ID]);
-    const explicit = rowsOf(
-      (await get(`/api/reports/wioa?from=1900-01-01&to=${new Date().toISOString().slice(0, 10)}`, adminToken)).text,
-    ).map((r) => r[ID]);
+    const all = await exportedIds('');
+    const explicit = await exportedIds(`?from=1900-01-01&to=${new Date().toISOString().slice(0, 10)}`);
     expect(all.length).toBeGreaterThan(0);
     expect(all).toEqual(explicit);
-    const since2025 = rowsOf((await get('/api/reports/wioa?from=2025-01-01', adminToken)).text).map((r) => r[ID]);
+    const since2025 = await exportedIds('?from=2025-01-01');
     expect(since2025.length).toBeLessThan(all.length);
   });
 

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { PoolClient } from 'pg';
-import { createActivities, type EnrollmentActivities } from '../activities';
+import type { EnrollmentActivities } from '../activities';
 import { createApp } from '../api/app';
 import { createAuthenticator, signDevelopmentToken, type Role } from '../api/auth';
 import { parseCsv } from '../api/csv';
@@ -18,11 +18,12 @@ import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
 import { createOutboxMailer } from '../services/mailer';
-import { createSimulatedPaymentProvider, createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
-import type { Problem, RevenueShareReport } from './helpers/contract';
+import { createSimulatedPaymentProvider } from '../services/payment-provider';
+import type { Problem, RevenueShareEntry, RevenueShareReport } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { eventually, sleep } from './helpers/eventually';
 import { insertShareLedgerSql } from './helpers/ledger-fixtures';
+import { localActivities, stripeStandInPayments } from './helpers/local-activities';
 import { startStripeStandIn } from './helpers/stripe-stand-in';
 
 const JWT_SECRET = 'revenue-share-test-secret';
@@ -38,18 +39,14 @@ let server: http.Server;
 let baseUrl: string;
 let otherProgramId: string;
 let euroProgramId: string;
+/** The mailer the activities here use: messages written to an outbox folder, never sent. */
+const outboxMailer = () => createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>');
 
 beforeAll(async () => {
   [database, stripe] = await Promise.all([createTestDatabase(), startStripeStandIn()]);
   db = database.db;
   filesRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-revenue-'));
-  acts = createActivities({
-    db,
-    files: createLocalFileStore(filesRoot),
-    payments: createStripePaymentProvider(createStripeClient({ secretKey: 'sk_test_stand_in', apiBase: stripe.apiBase })),
-    mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'),
-    publicBaseUrl: 'https://marketplace.test',
-  });
+  acts = localActivities(db, filesRoot, { payments: stripeStandInPayments(stripe.apiBase), mailer: outboxMailer() });
   otherProgramId = await insertProgram({
     holderId: OTHER_HOLDER,
     bps: [1000, 4500, 4500],
@@ -367,16 +364,7 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     );
   });
 
-  type Entry = {
-    enrollmentId: string;
-    programId: string;
-    party: 'platform' | 'holder' | 'partner';
-    partyId: string;
-    entryType: string;
-    amountCents: number;
-    currency: string;
-    createdAt: string;
-  };
+  type Entry = RevenueShareEntry;
 
   /** The generated enrollments a report should cover: shares in the period, in `holder`'s programs if given. */
   function expectedEnrollments(holder?: string) {
@@ -721,12 +709,9 @@ describe('Stripe Connect transfers', () => {
     });
     expect(await acts.reverseTransfers({ enrollmentId: voucher })).toEqual([]);
 
-    const simulated = createActivities({
-      db,
-      files: createLocalFileStore(filesRoot),
+    const simulated = localActivities(db, filesRoot, {
       payments: createSimulatedPaymentProvider('https://marketplace.test'),
-      mailer: createOutboxMailer(path.join(filesRoot, 'outbox'), 'Test <test@example.com>'),
-      publicBaseUrl: 'https://marketplace.test',
+      mailer: outboxMailer(),
     });
     const stripePaid = await paidEnrollment(DEMO.id, 2_999, '2030-05-07');
     expect((await simulated.transferShares({ enrollmentId: stripePaid })).transfers).toEqual([]);

@@ -20,9 +20,10 @@ import {
   statusQuery,
   submitEvidenceUpdate,
 } from '../workflows/messages';
+import { gate } from './helpers/eventually';
 import { fakeActivities } from './helpers/fake-activities';
 import { createTestWorker, createTimeSkippingEnv, startEnrollment, workflowBundle } from './helpers/temporal';
-import { workflowInput } from './helpers/workflow-input';
+import { evidenceSubmission, workflowInput } from './helpers/workflow-input';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -164,20 +165,7 @@ test('evidence after launch: a date before the launch (even after the start) →
     await env.sleep('3d'); // the student launches three days after the funding
     const { launchedAt } = await handle.executeUpdate(launchUpdate);
     const launched = Date.parse(launchedAt);
-    const submit = (completedAt: string) =>
-      handle.executeUpdate(submitEvidenceUpdate, {
-        args: [
-          {
-            submissionId: randomUUID(),
-            fileKey: 'k',
-            contentType: 'application/pdf',
-            sizeBytes: 1,
-            sha256: 'x',
-            completedAt,
-            studentId: 's',
-          },
-        ],
-      });
+    const submit = (completedAt: string) => handle.executeUpdate(submitEvidenceUpdate, { args: [evidenceSubmission({ completedAt })] });
 
     const beforeLaunch = await refusalOf(submit(iso(launched - HOUR)));
     expect(beforeLaunch).toEqual({
@@ -204,11 +192,10 @@ test('evidence after launch: a date before the launch (even after the start) →
 });
 
 test('reports (push, xAPI, CSV): an impossible date → invalid, also once the enrollment is complete; nothing kept as evidence', async () => {
+  const held = gate();
   const fake = fakeActivities({
-    issueCertificate: async ({ enrollmentId }) => (await held, { id: `cert-${enrollmentId}`, verificationCode: 'C' }),
+    issueCertificate: async ({ enrollmentId }) => (await held.opened, { id: `cert-${enrollmentId}`, verificationCode: 'C' }),
   });
-  let open!: () => void;
-  const held = new Promise<void>((r) => (open = r));
   const { worker, taskQueue } = await createTestWorker(env, fake.activities);
   const input = funded();
   await worker.runUntil(async () => {
@@ -236,7 +223,7 @@ test('reports (push, xAPI, CSV): an impossible date → invalid, also once the e
     // Complete now (the certificate is held): a later report with a good date is evidence, one with a bad date is refused.
     expect((await refusalOf(report('csv_import', iso(launched - DAY)))).type).toBe(FailureType.invalid);
     expect(await report('csv_import', dayOf(now))).toEqual({ outcome: 'already_complete', status: 'completed' });
-    open();
+    held.open();
     await handle.result();
   });
   expect(fake.callsOf('recordCompletionEvidence').map((e) => [e.method, e.outcome])).toEqual([

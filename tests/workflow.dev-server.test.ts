@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createEnrollmentClient } from '../api/enrollment-client';
@@ -8,21 +8,27 @@ import {
   approveSubmissionUpdate,
   enrollmentWorkflowId,
   type EnrollmentState,
-  type EnrollmentStatus,
   type EnrollmentWorkflowInput,
   type EvidenceSubmission,
   FailureType,
-  launchUpdate,
   markCompleteUpdate,
-  paymentConfirmedSignal,
   rejectSubmissionUpdate,
   searchAttributes,
   statusQuery,
   submitEvidenceUpdate,
 } from '../workflows/messages';
+import { gate } from './helpers/eventually';
 import { fakeActivities } from './helpers/fake-activities';
-import { createDevServerEnv, createTestWorker, startEnrollment } from './helpers/temporal';
-import { workflowInput } from './helpers/workflow-input';
+import {
+  createDevServerEnv,
+  createTestWorker,
+  type EnrollmentHandle,
+  startEnrollment,
+  startPaidAndLaunched,
+  waitForWorkflow,
+  waitForWorkflowStatus,
+} from './helpers/temporal';
+import { evidenceSubmission, workflowInput } from './helpers/workflow-input';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -30,38 +36,17 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
+type Handle = EnrollmentHandle;
 type Fake = ReturnType<typeof fakeActivities>;
 
 const ONCE = ['issueCertificate', 'sendCompletionEmail', 'recordWioaOutcome', 'recordRevenueShare'] as const;
 
 const start = (taskQueue: string, input: EnrollmentWorkflowInput): Promise<Handle> => startEnrollment(env.client, taskQueue, input);
 
-/** Polls the status query until `ready` holds (the main loop moves on after its activities, not when a message is sent). */
-async function waitFor(handle: Handle, what: string, ready: (state: EnrollmentState) => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await handle.query(statusQuery);
-    if (ready(state)) return state;
-    if (Date.now() > deadline) throw new Error(`workflow did not reach ${what} in ${timeoutMs} ms: ${JSON.stringify(state)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const waitForStatus = (handle: Handle, status: EnrollmentStatus) => waitFor(handle, status, (s) => s.status === status);
-
 /** A self-pay enrollment, paid and launched: in_progress. */
 async function startInProgress(taskQueue: string, overrides: Partial<EnrollmentWorkflowInput> = {}) {
   const input = workflowInput(overrides);
-  const handle = await start(taskQueue, input);
-  await handle.signal(paymentConfirmedSignal, {
-    provider: 'stripe',
-    providerRef: `cs_${input.enrollmentId}`,
-    amountCents: input.priceCents,
-    currency: input.currency,
-    paidAt: new Date().toISOString(),
-  });
-  await waitForStatus(handle, 'ready_to_launch');
-  await handle.executeUpdate(launchUpdate);
+  const handle = await startPaidAndLaunched(env.client, taskQueue, input);
   expect((await handle.query(statusQuery)).status).toBe('in_progress');
   return { input, handle };
 }
@@ -69,19 +54,7 @@ async function startInProgress(taskQueue: string, overrides: Partial<EnrollmentW
 /** Today as the API keeps a date (00:00 UTC): a completion date that is possible whenever the enrollment launched today. */
 const today = () => `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 
-function evidence(overrides: Partial<EvidenceSubmission> = {}): EvidenceSubmission {
-  const submissionId = overrides.submissionId ?? randomUUID();
-  return {
-    submissionId,
-    fileKey: `evidence/${submissionId}.pdf`,
-    contentType: 'application/pdf',
-    sizeBytes: 2048,
-    sha256: 'b'.repeat(64),
-    completedAt: today(),
-    studentId: 'student-1',
-    ...overrides,
-  };
-}
+const evidence = (overrides: Partial<EvidenceSubmission> = {}) => evidenceSubmission({ completedAt: today(), ...overrides });
 
 /** The update's refusal: a WorkflowUpdateFailedError caused by an ApplicationFailure (what the API maps to a problem). */
 async function refusal(update: Promise<unknown>): Promise<ApplicationFailure> {
@@ -95,13 +68,6 @@ async function refusal(update: Promise<unknown>): Promise<ApplicationFailure> {
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   return cause as ApplicationFailure;
-}
-
-/** An activity that waits until the test lets it finish, to keep the workflow open at a chosen point. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => (open = r));
-  return { open, opened };
 }
 
 /** Runs `fn`, then opens the gate whatever happened, so a failing test never leaves an activity waiting. */
@@ -125,6 +91,26 @@ function fakeWithHeldCertificate() {
     },
   });
   return { fake, release };
+}
+
+/**
+ * An in-progress enrollment with one submission awaiting review and its certificate held (see fakeWithHeldCertificate):
+ * `body` runs while the worker runs, and the certificate is released afterwards whatever happened.
+ */
+async function withSubmissionAwaitingReview<T>(
+  body: (handle: Handle, submission: EvidenceSubmission, release: { open(): void }) => Promise<T>,
+): Promise<{ fake: Fake; submission: EvidenceSubmission; result: T }> {
+  const { fake, release } = fakeWithHeldCertificate();
+  const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+  const submission = evidence();
+  const result = await worker.runUntil(() =>
+    releasing(release, async () => {
+      const { handle } = await startInProgress(taskQueue);
+      await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
+      return body(handle, submission, release);
+    }),
+  );
+  return { fake, submission, result };
 }
 
 test('upload, rejection with a reason, a second upload and its approval close the enrollment as a student upload', async () => {
@@ -233,40 +219,32 @@ test('upload, rejection with a reason, a second upload and its approval close th
 describe('update validators', () => {
   test('approving an unknown submission is notFound; approving an approved one is a conflict', async () => {
     // The certificate waits for the test, so the workflow stays open (completed) while the second approval arrives.
-    const { fake, release } = fakeWithHeldCertificate();
-    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
-    const submission = evidence();
-    await worker.runUntil(() =>
-      releasing(release, async () => {
-        const { handle } = await startInProgress(taskQueue);
-        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
+    const { fake, submission } = await withSubmissionAwaitingReview(async (handle, submission, release) => {
+      const unknownId = randomUUID();
+      const unknown = await refusal(
+        handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1' }] }),
+      );
+      expect(unknown.type).toBe(FailureType.notFound);
+      expect(unknown.message).toBe(`submission ${unknownId} is not part of this enrollment`);
+      const unknownReject = await refusal(
+        handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1', reason: 'x' }] }),
+      );
+      expect(unknownReject.type).toBe(FailureType.notFound);
+      expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
 
-        const unknownId = randomUUID();
-        const unknown = await refusal(
-          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1' }] }),
-        );
-        expect(unknown.type).toBe(FailureType.notFound);
-        expect(unknown.message).toBe(`submission ${unknownId} is not part of this enrollment`);
-        const unknownReject = await refusal(
-          handle.executeUpdate(rejectSubmissionUpdate, { args: [{ submissionId: unknownId, reviewerId: 'holder-1', reason: 'x' }] }),
-        );
-        expect(unknownReject.type).toBe(FailureType.notFound);
-        expect((await handle.query(statusQuery)).status).toBe('awaiting_review');
+      await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-1' }] });
+      const again = await refusal(
+        handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+      );
+      expect(again.type).toBe(FailureType.conflict);
+      expect(again.message).toBe(`submission ${submission.submissionId} was already approved`);
+      const state = await handle.query(statusQuery);
+      expect(state.status).toBe('completed');
+      expect(state.completionMethod).toBe('student_upload');
 
-        await handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-1' }] });
-        const again = await refusal(
-          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
-        );
-        expect(again.type).toBe(FailureType.conflict);
-        expect(again.message).toBe(`submission ${submission.submissionId} was already approved`);
-        const state = await handle.query(statusQuery);
-        expect(state.status).toBe('completed');
-        expect(state.completionMethod).toBe('student_upload');
-
-        release.open();
-        expect(await handle.result()).toMatchObject({ status: 'closed' });
-      }),
-    );
+      release.open();
+      expect(await handle.result()).toMatchObject({ status: 'closed' });
+    });
     expect(fake.callsOf('recordSubmissionReview')).toEqual([
       expect.objectContaining({ submissionId: submission.submissionId, status: 'approved', reviewerId: 'holder-1' }),
     ]);
@@ -280,7 +258,7 @@ describe('update validators', () => {
     await worker.runUntil(async () => {
       const handle = await start(taskQueue, input);
       // The checkout is open and projected: the workflow now waits for the payment.
-      const before = await waitFor(handle, 'an open checkout', (st) => st.checkoutUrl !== undefined && st.history.length === 1);
+      const before = await waitForWorkflow(handle, 'an open checkout', (st) => st.checkoutUrl !== undefined && st.history.length === 1);
       const unpaid = await refusal(
         handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: '2026-09-01', markedBy: 'holder-1' }] }),
       );
@@ -324,23 +302,19 @@ test('the same updateId sent twice runs the handler once and answers both with t
 describe('two completions of one enrollment', () => {
   // The first completion wins; the other update is refused as a conflict, whichever is handled first.
   test('racing markComplete and approveSubmission: the enrollment completes and closes once, with one certificate', async () => {
-    const { fake, release } = fakeWithHeldCertificate();
-    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
-    const submission = evidence();
-    const { handle, results, completed, final } = await worker.runUntil(() =>
-      releasing(release, async () => {
-        const { handle } = await startInProgress(taskQueue);
-        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
-        const results = await Promise.allSettled([
-          handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] }),
-          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
-        ]);
-        const completed = await handle.query(statusQuery);
-        release.open();
-        expect(await handle.result()).toEqual<Record<string, unknown>>({ status: 'closed', certificateId: expect.any(String) });
-        return { handle, results, completed, final: await handle.query(statusQuery) };
-      }),
-    );
+    const {
+      fake,
+      result: { handle, results, completed, final },
+    } = await withSubmissionAwaitingReview(async (handle, submission, release) => {
+      const results = await Promise.allSettled([
+        handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] }),
+        handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+      ]);
+      const completed = await handle.query(statusQuery);
+      release.open();
+      expect(await handle.result()).toEqual<Record<string, unknown>>({ status: 'closed', certificateId: expect.any(String) });
+      return { handle, results, completed, final: await handle.query(statusQuery) };
+    });
     const won = results.filter((r): r is PromiseFulfilledResult<EnrollmentState> => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -360,31 +334,24 @@ describe('two completions of one enrollment', () => {
   });
 
   test('an approval or rejection arriving after the enrollment was marked complete is refused as a conflict', async () => {
-    const { fake, release } = fakeWithHeldCertificate();
-    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
-    const submission = evidence();
-    await worker.runUntil(() =>
-      releasing(release, async () => {
-        const { handle } = await startInProgress(taskQueue);
-        await handle.executeUpdate(submitEvidenceUpdate, { args: [submission] });
-        const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] });
-        expect(marked).toMatchObject({ status: 'completed', completionMethod: 'manual' });
+    const { fake } = await withSubmissionAwaitingReview(async (handle, submission, release) => {
+      const marked = await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: today(), markedBy: 'holder-1' }] });
+      expect(marked).toMatchObject({ status: 'completed', completionMethod: 'manual' });
 
-        const lateReject = await refusal(
-          handle.executeUpdate(rejectSubmissionUpdate, {
-            args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2', reason: 'no' }],
-          }),
-        );
-        expect(lateReject.type).toBe(FailureType.conflict);
-        const lateApprove = await refusal(
-          handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
-        );
-        expect(lateApprove.type).toBe(FailureType.conflict);
-        expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: today() });
-        release.open();
-        expect(await handle.result()).toMatchObject({ status: 'closed' });
-      }),
-    );
+      const lateReject = await refusal(
+        handle.executeUpdate(rejectSubmissionUpdate, {
+          args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2', reason: 'no' }],
+        }),
+      );
+      expect(lateReject.type).toBe(FailureType.conflict);
+      const lateApprove = await refusal(
+        handle.executeUpdate(approveSubmissionUpdate, { args: [{ submissionId: submission.submissionId, reviewerId: 'holder-2' }] }),
+      );
+      expect(lateApprove.type).toBe(FailureType.conflict);
+      expect(await handle.query(statusQuery)).toMatchObject({ status: 'completed', completionMethod: 'manual', completedAt: today() });
+      release.open();
+      expect(await handle.result()).toMatchObject({ status: 'closed' });
+    });
     expect(fake.callsOf('recordSubmissionReview')).toHaveLength(0);
     expect(fake.callsOf('sendSubmissionRejectedEmail')).toHaveLength(0);
     expect(statusesProjected(fake).filter((s) => s === 'completed')).toHaveLength(1);
@@ -400,7 +367,7 @@ test('search attributes: a voucher enrollment started by the API client carries 
   await worker.runUntil(async () => {
     expect(await enrollments.start(input)).toEqual({ status: 'ready_to_launch', amountDueCents: 0 });
     const handle = env.client.workflow.getHandle<typeof enrollmentWorkflow>(enrollmentWorkflowId(input.enrollmentId));
-    await waitForStatus(handle, 'ready_to_launch');
+    await waitForWorkflowStatus(handle, 'ready_to_launch');
     const open = (await handle.describe()).typedSearchAttributes;
     expect(open.get(searchAttributes.programId)).toBe(input.programId);
     expect(open.get(searchAttributes.partnerId)).toBe('milady');

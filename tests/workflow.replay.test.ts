@@ -9,8 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,10 +18,6 @@ import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   approveSubmissionUpdate,
   enrollmentWorkflowId,
-  type EnrollmentStatus,
-  type EnrollmentWorkflowInput,
-  type EvidenceSubmission,
-  FailureType,
   launchUpdate,
   markCompleteUpdate,
   openEnrollmentUpdate,
@@ -30,14 +25,21 @@ import {
   paymentConfirmedSignal,
   rejectSubmissionUpdate,
   reportCompletionUpdate,
-  statusQuery,
   submitEvidenceUpdate,
   withdrawUpdate,
 } from '../workflows/messages';
 import type { EnrollmentActivities } from '../activities';
-import { fakeActivities } from './helpers/fake-activities';
-import { createDevServerEnv, createTestWorker, startEnrollment, workflowBundle } from './helpers/temporal';
-import { workflowInput } from './helpers/workflow-input';
+import { coPaidRecord, fakeActivities, unusableVoucherRecord } from './helpers/fake-activities';
+import {
+  createDevServerEnv,
+  createTestWorker,
+  type EnrollmentHandle,
+  startEnrollment,
+  startPaidAndLaunched,
+  waitForWorkflowStatus,
+  workflowBundle,
+} from './helpers/temporal';
+import { evidenceSubmission, stripePayment, workflowInput } from './helpers/workflow-input';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'histories');
 
@@ -58,53 +60,17 @@ const historyFromJson = async (json: unknown) => (await loadProtojson()).fromJso
 const DAY = 86_400_000;
 const SUGGEST_CONTINUE_AS_NEW = 'limit.historyCount.suggestContinueAsNew';
 
-type Handle = WorkflowHandle<typeof enrollmentWorkflow>;
-
 /** One representative enrollment: the activities it runs with and what the test does to it until it ends. */
 interface Scenario {
   overrides?: Partial<EnrollmentActivities>;
   /** A partner's completion API on its own task queue, for the polled scenario. */
   partner?: { taskQueue: string; answer(call: number): PartnerCompletionCheck | Error };
-  play(client: Client, taskQueue: string): Promise<Handle>;
+  play(client: Client, taskQueue: string): Promise<EnrollmentHandle>;
 }
 
-async function waitForStatus(handle: Handle, status: EnrollmentStatus) {
-  const deadline = Date.now() + 20_000;
-  while ((await handle.query(statusQuery)).status !== status) {
-    if (Date.now() > deadline) throw new Error(`the enrollment did not reach ${status}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const evidence = () => evidenceSubmission({ fileKey: 'evidence/e.pdf' });
 
-const pay = (handle: Handle, input: EnrollmentWorkflowInput, amountCents = input.priceCents, providerRef = `cs_${input.enrollmentId}`) =>
-  handle.signal(paymentConfirmedSignal, {
-    provider: 'stripe',
-    providerRef,
-    amountCents,
-    currency: input.currency,
-    paidAt: new Date().toISOString(),
-  });
-
-/** A self-pay enrollment, paid and launched: in_progress. */
-async function startPaidAndLaunched(client: Client, taskQueue: string, input: EnrollmentWorkflowInput) {
-  const handle = await startEnrollment(client, taskQueue, input);
-  await pay(handle, input);
-  await waitForStatus(handle, 'ready_to_launch');
-  await handle.executeUpdate(launchUpdate);
-  return handle;
-}
-
-const evidence = (): EvidenceSubmission => ({
-  submissionId: randomUUID(),
-  fileKey: 'evidence/e.pdf',
-  contentType: 'application/pdf',
-  sizeBytes: 2048,
-  sha256: 'b'.repeat(64),
-  completedAt: new Date().toISOString(),
-  studentId: 'student-1',
-});
-
-const ended = async (handle: Handle) => (await handle.result(), handle);
+const ended = async (handle: EnrollmentHandle) => (await handle.result(), handle);
 
 const POLLED_PARTNER = `partner-replay-${randomUUID()}`;
 const CONTINUED_PARTNER = `partner-replay-${randomUUID()}`;
@@ -134,21 +100,13 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   'co-paid-wrong-amount-then-due-amount': {
-    overrides: {
-      openEnrollmentRecord: (r) =>
-        Promise.resolve({
-          status: 'pending_payment',
-          voucherId: 'v-1',
-          voucherCents: 10_000,
-          amountDueCents: r.priceCents - 10_000,
-        }),
-    },
+    overrides: { openEnrollmentRecord: coPaidRecord(10_000) },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-REPLAY' });
       const handle = await startEnrollment(client, taskQueue, input);
-      await pay(handle, input, input.priceCents, 'cs_full');
-      await pay(handle, input, input.priceCents - 10_000, 'cs_rest');
-      await waitForStatus(handle, 'ready_to_launch');
+      await handle.signal(paymentConfirmedSignal, stripePayment('cs_full', input.priceCents, input.currency));
+      await handle.signal(paymentConfirmedSignal, stripePayment('cs_rest', input.priceCents - 10_000, input.currency));
+      await waitForWorkflowStatus(handle, 'ready_to_launch');
       await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date().toISOString(), markedBy: 'holder-1' }] });
       return ended(handle);
     },
@@ -229,12 +187,7 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   'voucher-refused-at-opening': {
-    overrides: {
-      openEnrollmentRecord: () =>
-        Promise.reject(
-          ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable),
-        ),
-    },
+    overrides: { openEnrollmentRecord: unusableVoucherRecord },
     async play(client, taskQueue) {
       const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
       const workflowId = enrollmentWorkflowId(input.enrollmentId);

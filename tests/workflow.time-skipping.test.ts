@@ -1,5 +1,4 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
@@ -13,9 +12,9 @@ import {
   statusQuery,
   withdrawUpdate,
 } from '../workflows/messages';
-import { fakeActivities } from './helpers/fake-activities';
+import { coPaidRecord, fakeActivities, unusableVoucherRecord } from './helpers/fake-activities';
 import { createTestWorker, createTimeSkippingEnv } from './helpers/temporal';
-import { workflowInput } from './helpers/workflow-input';
+import { stripePayment, workflowInput } from './helpers/workflow-input';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -58,10 +57,10 @@ test('a payment inside the window, a launch and a manual mark close the enrollme
     const handle = await start(taskQueue, input);
     await env.sleep('71h');
     const paidAt = new Date().toISOString();
-    await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
+    await handle.signal(paymentConfirmedSignal, stripePayment('cs_1', 14_900, 'usd', paidAt));
     // A redelivered webhook changes nothing; a second, different payment is kept as rejected for a refund.
-    await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_1', amountCents: 14_900, currency: 'usd', paidAt });
-    await handle.signal(paymentConfirmedSignal, { provider: 'stripe', providerRef: 'cs_2', amountCents: 14_900, currency: 'usd', paidAt });
+    await handle.signal(paymentConfirmedSignal, stripePayment('cs_1', 14_900, 'usd', paidAt));
+    await handle.signal(paymentConfirmedSignal, stripePayment('cs_2', 14_900, 'usd', paidAt));
     await env.sleep('30d'); // a paid enrollment waits for the student without a payment deadline
     const launch = await handle.executeUpdate(launchUpdate);
     expect(launch.launchUrl).toBe(`https://partner.test/launch/${input.enrollmentId}`);
@@ -89,13 +88,7 @@ test('a payment of the wrong amount is kept as rejected and does not count', asy
   const input = workflowInput({ paymentWindowMs: 3_600_000 });
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, input);
-    await handle.signal(paymentConfirmedSignal, {
-      provider: 'stripe',
-      providerRef: 'cs_low',
-      amountCents: 100,
-      currency: 'usd',
-      paidAt: new Date().toISOString(),
-    });
+    await handle.signal(paymentConfirmedSignal, stripePayment('cs_low', 100));
     expect(await handle.result()).toEqual({ status: 'payment_expired' });
   });
   expect(fake.callsOf('recordPayment')).toEqual([
@@ -126,16 +119,7 @@ test('a voucher-funded enrollment skips checkout and is ready to launch at once'
 });
 
 describe('funding: the record the workflow opens decides the way in', () => {
-  const coPaid = () =>
-    fakeActivities({
-      openEnrollmentRecord: (r) =>
-        Promise.resolve({
-          status: 'pending_payment',
-          voucherId: 'v-1',
-          voucherCents: 10_000,
-          amountDueCents: r.priceCents - 10_000,
-        }),
-    });
+  const coPaid = () => fakeActivities({ openEnrollmentRecord: coPaidRecord(10_000) });
 
   test('a voucher that covers part of the price leaves a co-pay: the checkout asks for the rest, both parts are recorded', async () => {
     const fake = coPaid();
@@ -149,20 +133,8 @@ describe('funding: the record the workflow opens decides the way in', () => {
         amountDueCents: 4_900,
       });
       // The whole price is not what is due: kept for a refund, not counted.
-      await handle.signal(paymentConfirmedSignal, {
-        provider: 'stripe',
-        providerRef: 'cs_full',
-        amountCents: 14_900,
-        currency: 'usd',
-        paidAt: new Date().toISOString(),
-      });
-      await handle.signal(paymentConfirmedSignal, {
-        provider: 'stripe',
-        providerRef: 'cs_rest',
-        amountCents: 4_900,
-        currency: 'usd',
-        paidAt: new Date().toISOString(),
-      });
+      await handle.signal(paymentConfirmedSignal, stripePayment('cs_full', 14_900));
+      await handle.signal(paymentConfirmedSignal, stripePayment('cs_rest', 4_900));
       await env.sleep('1h');
       expect((await handle.query(statusQuery)).status).toBe('ready_to_launch');
       await handle.executeUpdate(markCompleteUpdate, {
@@ -224,12 +196,7 @@ describe('funding: the record the workflow opens decides the way in', () => {
   });
 
   test('a refused record (a second open enrollment, a used or unusable voucher) is the answer, and the workflow ends without an enrollment', async () => {
-    const fake = fakeActivities({
-      openEnrollmentRecord: () =>
-        Promise.reject(
-          ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable),
-        ),
-    });
+    const fake = fakeActivities({ openEnrollmentRecord: unusableVoucherRecord });
     const { worker, taskQueue } = await createTestWorker(env, fake.activities);
     const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
     await worker.runUntil(async () => {

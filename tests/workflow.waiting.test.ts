@@ -19,9 +19,10 @@ import {
   statusQuery,
   withdrawUpdate,
 } from '../workflows/messages';
+import { gate } from './helpers/eventually';
 import { fakeActivities } from './helpers/fake-activities';
 import { createTestWorker, createTimeSkippingEnv, startEnrollment, workflowBundle } from './helpers/temporal';
-import { workflowInput } from './helpers/workflow-input';
+import { evidenceSubmission, stripePayment, workflowInput } from './helpers/workflow-input';
 
 const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
@@ -47,13 +48,6 @@ function fakePartner(answer: (call: number) => PartnerCompletionCheck | Error) {
       },
     },
   };
-}
-
-/** A promise the test opens when it wants: holds an activity (and so the workflow) where the test needs it. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
 }
 
 async function run<T>(
@@ -143,17 +137,7 @@ test('reminders count from the launch: days 7 and 21 sent, day 3 skipped while e
     launchedAt = Date.parse((await handle.query(statusQuery)).launchedAt!);
     await env.sleep('2d');
     await handle.executeUpdate((await import('../workflows/messages')).submitEvidenceUpdate, {
-      args: [
-        {
-          submissionId: randomUUID(),
-          fileKey: 'k',
-          contentType: 'application/pdf',
-          sizeBytes: 1,
-          sha256: 'x',
-          completedAt: new Date(await env.currentTimeMs()).toISOString(),
-          studentId: 's',
-        },
-      ],
+      args: [evidenceSubmission({ completedAt: new Date(await env.currentTimeMs()).toISOString() })],
     });
     await env.sleep('2d'); // day 4 after launch: the student is waiting for review, so no reminder now
     const { submissions } = await handle.query(statusQuery);
@@ -273,13 +257,7 @@ describe('withdrawal', () => {
     const input = workflowInput({ priceCents: 14_900, refundAfterLaunchBps: 2_500 });
     const answer = await run(fake, undefined, async (taskQueue) => {
       const handle = await start(taskQueue, input);
-      await handle.signal(paymentConfirmedSignal, {
-        provider: 'stripe',
-        providerRef: 'cs_w',
-        amountCents: 14_900,
-        currency: 'usd',
-        paidAt: new Date().toISOString(),
-      });
+      await handle.signal(paymentConfirmedSignal, stripePayment('cs_w', 14_900));
       await env.sleep('1h');
       const answer = await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1', reason: 'changed jobs' }] });
       expect(await handle.result()).toEqual({ status: 'withdrawn' });

@@ -11,16 +11,9 @@ import { VOUCHER_UNUSABLE } from '../../activities/funding';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type EnrollmentWorkflowInput, FailureType } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
-import type {
-  Created,
-  EnrollmentList,
-  EnrollmentState,
-  OpenedEnrollment,
-  Problem,
-  ReviewQueue,
-  SubmissionAccepted,
-} from '../helpers/contract';
+import type { EnrollmentList, EnrollmentState, OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from '../helpers/contract';
 import { refusedUpdate } from '../helpers/fake-enrollment-client';
+import { createTestProgram } from '../helpers/programs';
 import { expectProblem } from '../helpers/problems';
 import { evidenceForm } from '../helpers/system';
 
@@ -65,22 +58,13 @@ async function inProgress(s: Session, programId: string = DEMO.id): Promise<stri
 }
 
 /** A program of a holder of its own, created by an admin over HTTP. */
-async function programOf(holder: Session): Promise<string> {
-  const res = await app.request<Created>('POST', '/api/programs', {
-    token: admin.token,
-    json: {
-      title: `Program of ${holder.actor.id}`,
-      partnerId: 'nrf',
-      priceCents: 5_000,
-      currency: 'usd',
-      holderId: holder.actor.id,
-      revenueShare: { platformBps: 2000, holderBps: 6000, partnerBps: 2000 },
-      credentialType: 'other',
-      deadlineDays: 30,
-    },
+function programOf(holder: Session): Promise<string> {
+  return createTestProgram(app.request, admin.token, {
+    title: `Program of ${holder.actor.id}`,
+    holderId: holder.actor.id,
+    credentialType: 'other',
+    deadlineDays: 30,
   });
-  expect(res.status).toBe(201);
-  return res.body.id;
 }
 
 /** A pending submission of an enrollment awaiting review, as the workflow records it. */

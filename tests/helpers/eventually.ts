@@ -10,3 +10,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     await sleep(150);
   }
 }
+
+/** A promise the test opens when it wants: holds an activity (and so the workflow) where the test needs it. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}

@@ -1,4 +1,6 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { EnrollmentActivities } from '../../activities';
+import { FailureType } from '../../workflows/messages';
 
 export interface Call {
   name: keyof EnrollmentActivities;
@@ -56,3 +58,13 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
     calls.filter((c) => c.name === name).map((c) => c.arg as Parameters<EnrollmentActivities[K]>[0]);
   return { activities: recorded, calls, callsOf };
 }
+
+/** An enrollment record whose voucher covers `voucherCents` of the price: the rest is a co-pay, due at checkout. */
+export const coPaidRecord =
+  (voucherCents: number): EnrollmentActivities['openEnrollmentRecord'] =>
+  (r) =>
+    Promise.resolve({ status: 'pending_payment', voucherId: 'v-1', voucherCents, amountDueCents: r.priceCents - voucherCents });
+
+/** An enrollment record refused as the database refuses an unknown voucher: a non-retryable voucherUnusable failure. */
+export const unusableVoucherRecord: EnrollmentActivities['openEnrollmentRecord'] = () =>
+  Promise.reject(ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable));

@@ -224,3 +224,8 @@ export function signedCheckoutCompleted(
   const signature = new Stripe('sk_test_unused').webhooks.generateTestHeaderString({ payload, secret });
   return { payload, signature };
 }
+
+/** The request options that deliver a signed event to `POST /api/webhooks/stripe` as Stripe does. */
+export function webhookDelivery({ payload, signature }: { payload: string; signature: string }) {
+  return { body: payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } };
+}

@@ -3,16 +3,22 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporalCli, temporalTestServer } from '../../lib/temporal-binaries';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { enrollmentWorkflow } from '../../workflows/enrollment';
 import {
   enrollmentWorkflowId,
+  type EnrollmentState,
+  type EnrollmentStatus,
   type EnrollmentWorkflowInput,
   interactiveTaskQueue,
+  launchUpdate,
   openEnrollmentUpdate,
+  paymentConfirmedSignal,
   searchAttributes,
+  statusQuery,
 } from '../../workflows/messages';
 import { WORKFLOW_BUNDLE_PATH } from './global-setup';
+import { stripePayment } from './workflow-input';
 
 export const workflowBundle = { codePath: WORKFLOW_BUNDLE_PATH };
 
@@ -73,5 +79,35 @@ export async function startEnrollment(client: Client, taskQueue: string, input: 
     args: [input],
   });
   await handle.executeUpdate(openEnrollmentUpdate);
+  return handle;
+}
+
+export type EnrollmentHandle = WorkflowHandle<typeof enrollmentWorkflow>;
+
+/** Polls the status query until `ready` holds (the main loop moves on after its activities, not when a message is sent). */
+export async function waitForWorkflow(
+  handle: EnrollmentHandle,
+  what: string,
+  ready: (state: EnrollmentState) => boolean,
+  timeoutMs = 15_000,
+): Promise<EnrollmentState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(statusQuery);
+    if (ready(state)) return state;
+    if (Date.now() > deadline) throw new Error(`workflow did not reach ${what} in ${timeoutMs} ms: ${JSON.stringify(state)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const waitForWorkflowStatus = (handle: EnrollmentHandle, status: EnrollmentStatus, timeoutMs?: number) =>
+  waitForWorkflow(handle, status, (s) => s.status === status, timeoutMs);
+
+/** A self-pay enrollment started as the API does, paid its price through Stripe and launched: in_progress. */
+export async function startPaidAndLaunched(client: Client, taskQueue: string, input: EnrollmentWorkflowInput): Promise<EnrollmentHandle> {
+  const handle = await startEnrollment(client, taskQueue, input);
+  await handle.signal(paymentConfirmedSignal, stripePayment(`cs_${input.enrollmentId}`, input.priceCents, input.currency));
+  await waitForWorkflowStatus(handle, 'ready_to_launch');
+  await handle.executeUpdate(launchUpdate);
   return handle;
 }

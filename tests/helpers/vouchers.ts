@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../api/auth';
-import { httpClient, type System } from './system';
+import type { OpenedEnrollment } from './contract';
+import { httpClient, type Session, type System, waitForStatus } from './system';
 
 /**
  * Registers a voucher for a student as a funder would (admin, over HTTP) and answers the body of a funded enrollment
@@ -29,4 +30,26 @@ export async function fundedEnrollmentBody(
   });
   if (res.status !== 201) throw new Error(`the voucher could not be issued: ${res.status} ${JSON.stringify(res.body)}`);
   return { programId, fundingSource, voucherNumber };
+}
+
+/** A new student's voucher-funded enrollment in `programId`, opened over HTTP (201) and ready to launch in the read model. */
+export async function openFundedEnrollment(
+  system: Pick<System, 'baseUrl' | 'token'>,
+  programId: string,
+): Promise<{ id: string; student: Session }> {
+  const student = await system.token('student');
+  const res = await httpClient(system.baseUrl)<OpenedEnrollment>('POST', '/api/enrollments', {
+    token: student.token,
+    json: await fundedEnrollmentBody(system, student.actor, programId),
+  });
+  expect(res.status).toBe(201);
+  const id: string = res.body.enrollmentId;
+  await waitForStatus(system, student.token, id, 'ready_to_launch');
+  return { id, student };
+}
+
+/** The student launches the enrollment (302, to the partner) and it is in_progress in the read model: its view then. */
+export async function launchEnrollment(system: Pick<System, 'baseUrl'>, student: Pick<Session, 'token'>, id: string) {
+  expect((await httpClient(system.baseUrl)('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
+  return waitForStatus(system, student.token, id, 'in_progress');
 }
