@@ -54,6 +54,8 @@ export const createEnrollmentBody = z
 export const listEnrollmentsQuery = z.object({
   status: z.enum(ENROLLMENT_STATUSES).optional(),
   programId: id.optional(),
+  /** Part of the student's name or email, any case. */
+  q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });

@@ -1,30 +1,24 @@
-import { type Request, type Response, Router } from 'express';
-import multer from 'multer';
+import { type Response, Router } from 'express';
 import { actorOf, requireRole } from '../auth';
 import { openEnrollment } from '../commands/open-enrollment';
 import { submitEvidence } from '../commands/submit-evidence';
 import { withdrawEnrollment } from '../commands/withdraw-enrollment';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
-import { enrollmentView, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
+import { enrollmentView, findCompletionProof, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
+import { uploadedFile } from '../uploads';
 
-/** The multipart body's one `file`; 413 past `maxBytes`, 400 for anything else the parser refuses or a missing file. */
-async function uploadedFile(req: Request, res: Response, maxBytes: number): Promise<Express.Multer.File> {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single('file');
-  await new Promise<void>((resolve, reject) =>
-    upload(req, res, (err: unknown) => {
-      if (!err) return resolve();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
-        return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
-      // Anything else the multipart parser refuses (a truncated body, no boundary, an extra file) is bad input.
-      reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
-    }),
-  );
-  if (!req.is('multipart/form-data') || !req.file) {
-    throw problems.badRequest('send multipart/form-data with a "file" field', { errors: [{ field: 'body.file', message: 'required' }] });
-  }
-  return req.file;
+/**
+ * An evidence file (PDF, PNG or JPEG, its type checked by content when stored) shown in the browser, not downloaded:
+ * inline, with its content type, and kept out of shared caches (it is about one person).
+ */
+function sendEvidenceFile(res: Response, data: Buffer, contentType: string, id: string, fileKey: string) {
+  res
+    .type(contentType)
+    .set('Content-Disposition', `inline; filename="${id}.${fileKey.split('.').pop()}"`)
+    .set('Cache-Control', 'private, no-store')
+    .send(data);
 }
 
 export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): Router {
@@ -52,7 +46,8 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const actor = actorOf(req);
     const q = parse(listEnrollmentsQuery, req.query, 'query');
     const holderId = actor.role === 'program_holder' ? actor.id : undefined;
-    res.json({ enrollments: await listEnrollments(db, { ...q, holderId }), limit: q.limit, offset: q.offset });
+    const { enrollments: page, total } = await listEnrollments(db, { ...q, search: q.q, holderId });
+    res.json({ enrollments: page, total, limit: q.limit, offset: q.offset });
   });
 
   router.get('/api/enrollments/:enrollmentId', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
@@ -104,10 +99,18 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     await loadAuthorizedEnrollment(db, actorOf(req), submission.enrollment_id, ['student', 'program_holder', 'admin']);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
-    res
-      .type(submission.content_type)
-      .set('Content-Disposition', `inline; filename="${submissionId}.${submission.file_key.split('.').pop()}"`)
-      .send(data);
+    sendEvidenceFile(res, data, submission.content_type, submissionId, submission.file_key);
+  });
+
+  /** The certificate proof a holder uploaded when marking the enrollment complete. */
+  router.get('/api/completion-evidence/:evidenceId/proof', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const { evidenceId } = parse(idParam('evidenceId'), req.params, 'path');
+    const proof = await findCompletionProof(db, evidenceId);
+    if (!proof) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
+    await loadAuthorizedEnrollment(db, actorOf(req), proof.enrollment_id, ['student', 'program_holder', 'admin']);
+    const data = await files.get(proof.proof_file_key);
+    if (!data) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
+    sendEvidenceFile(res, data, proof.proof_content_type, evidenceId, proof.proof_file_key);
   });
 
   return router;
