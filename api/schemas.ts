@@ -80,6 +80,16 @@ export const markCompleteBody = z.object({
   notes: z.string().max(2000).optional(),
 });
 
+/** A form's field left empty is a field not given. */
+const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** The console's Mark complete form: the JSON body's fields (its enrollment is the page's), empty ones left out. */
+export const markCompleteForm = z.object({
+  completedAt: z.preprocess(blankAsUndefined, completedAt),
+  certificateUrl: z.preprocess(blankAsUndefined, markCompleteBody.shape.certificateUrl),
+  notes: z.preprocess(blankAsUndefined, markCompleteBody.shape.notes),
+});
+
 export { COMPLETION_METHODS };
 
 // ── Completion channels: partner keys and push, CSV import, xAPI, withdrawal ─────────────────────────────
@@ -284,14 +294,18 @@ const EARLIEST_DAY = '1900-01-01';
  * A report's period, `from` and `to` (calendar days, both included); without them a report covers everything up to
  * today (UTC).
  */
-export const reportPeriodQuery = z
-  .object({
-    from: calendarDate.default(EARLIEST_DAY),
-    to: calendarDate.default(() => new Date().toISOString().slice(0, 10)),
-  })
-  .refine((q) => !isCalendarDate(q.from) || !isCalendarDate(q.to) || q.to >= q.from, { message: 'must be on or after from', path: ['to'] });
-/** The revenue-share ledger of the enrollments whose shares were recorded in the period. */
-export const revenueShareQuery = reportPeriodQuery;
+const reportPeriod = z.object({
+  from: calendarDate.default(EARLIEST_DAY),
+  to: calendarDate.default(() => new Date().toISOString().slice(0, 10)),
+});
+const fromBeforeTo = (q: { from: string; to: string }) => !isCalendarDate(q.from) || !isCalendarDate(q.to) || q.to >= q.from;
+const toIsBeforeFrom = { message: 'must be on or after from', path: ['to'] };
+export const reportPeriodQuery = reportPeriod.refine(fromBeforeTo, toIsBeforeFrom);
+/**
+ * The revenue-share ledger of the enrollments whose shares were recorded in the period; `format=csv` asks for the CSV
+ * as `Accept: text/csv` does (for a plain link, which cannot set a header).
+ */
+export const revenueShareQuery = reportPeriod.extend({ format: z.enum(['json', 'csv']).optional() }).refine(fromBeforeTo, toIsBeforeFrom);
 /** A participant is reported when its program entry or exit falls in the period. */
 export const wioaReportQuery = reportPeriodQuery;
 

@@ -86,7 +86,7 @@ interface EnrollmentListRow {
   completion_method: string | null;
   created_at: Date;
   deadline_at: Date | null;
-  total: string;
+  total: number;
 }
 
 /**
@@ -142,7 +142,7 @@ export async function listEnrollments(db: Db, filter: EnrollmentFilter) {
   );
   return {
     /** How many match the filter (all pages); 0 when the page is past the last one. */
-    total: rows.length ? Number(rows[0].total) : 0,
+    total: rows[0]?.total ?? 0,
     enrollments: rows.map((e) => ({
       enrollmentId: e.id,
       programId: e.program_id,

@@ -33,7 +33,7 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
     const actor = actorOf(req);
     const q = parse(revenueShareQuery, req.query, 'query');
     const params = revenueShareParams(q, actor.role === 'program_holder' ? actor.id : undefined);
-    const csv = req.accepts(['application/json', 'text/csv']) === 'text/csv';
+    const csv = q.format ? q.format === 'csv' : req.accepts(['application/json', 'text/csv']) === 'text/csv';
     let separator = '';
 
     await streamCursor<RevenueShareEntryRow>(db, res, {
