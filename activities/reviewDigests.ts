@@ -51,7 +51,9 @@ export function reviewDigestEmail(holderName: string | null, items: readonly Dig
     text: [
       `Hello ${holderName ?? 'program holder'},`,
       '',
-      n === 1 ? 'A student uploaded proof of completion that awaits your review:' : `${n} students' uploads of proof of completion await your review:`,
+      n === 1
+        ? 'A student uploaded proof of completion that awaits your review:'
+        : `${n} students' uploads of proof of completion await your review:`,
       '',
       ...items.map(
         (i) =>

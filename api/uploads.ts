@@ -7,7 +7,12 @@ import { problems } from './problems';
  * that file, or undefined when the form sent none. 413 past `maxBytes`; 400 for anything else the parser refuses
  * (a truncated body, no boundary, an extra file) or a body that is not multipart.
  */
-export async function multipartFile(req: Request, res: Response, field: string, maxBytes: number): Promise<Express.Multer.File | undefined> {
+export async function multipartFile(
+  req: Request,
+  res: Response,
+  field: string,
+  maxBytes: number,
+): Promise<Express.Multer.File | undefined> {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single(field);
   await new Promise<void>((resolve, reject) =>
     upload(req, res, (err: unknown) => {
@@ -18,7 +23,9 @@ export async function multipartFile(req: Request, res: Response, field: string, 
     }),
   );
   if (!req.is('multipart/form-data')) {
-    throw problems.badRequest(`send multipart/form-data with a "${field}" field`, { errors: [{ field: `body.${field}`, message: 'required' }] });
+    throw problems.badRequest(`send multipart/form-data with a "${field}" field`, {
+      errors: [{ field: `body.${field}`, message: 'required' }],
+    });
   }
   // A form's optional file field left empty comes as a part without a file name, which the parser skips.
   return req.file;
@@ -28,7 +35,9 @@ export async function multipartFile(req: Request, res: Response, field: string, 
 export async function uploadedFile(req: Request, res: Response, maxBytes: number, field = 'file'): Promise<Express.Multer.File> {
   const file = await multipartFile(req, res, field, maxBytes);
   if (!file) {
-    throw problems.badRequest(`send multipart/form-data with a "${field}" field`, { errors: [{ field: `body.${field}`, message: 'required' }] });
+    throw problems.badRequest(`send multipart/form-data with a "${field}" field`, {
+      errors: [{ field: `body.${field}`, message: 'required' }],
+    });
   }
   return file;
 }

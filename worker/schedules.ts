@@ -1,4 +1,10 @@
-import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type ScheduleOptionsAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
 import { reviewDigestsWorkflow } from '../workflows/review-digests';
 
 export const REVIEW_DIGEST_SCHEDULE_ID = 'review-digests';

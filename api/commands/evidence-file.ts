@@ -11,7 +11,6 @@ const EVIDENCE_TYPES = [
 ];
 const sniffEvidenceType = (data: Buffer) => EVIDENCE_TYPES.find((t) => data.subarray(0, t.magic.length).equals(t.magic));
 
-
 /**
  * Stores proof of completion (a student's upload or a holder's certificate proof) under `keyBase` plus its extension,
  * once its first bytes show a PDF, PNG or JPEG; 415 otherwise. The size limit is the upload parser's (uploads.ts).

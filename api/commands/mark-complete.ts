@@ -18,7 +18,9 @@ export async function markComplete(
   idempotencyKey?: string,
 ) {
   const { enrollmentId, completedAt } = mark;
-  const proof = mark.proof ? await storeEvidenceFile(deps.files, `completion-proofs/${enrollmentId}/${randomUUID()}`, mark.proof) : undefined;
+  const proof = mark.proof
+    ? await storeEvidenceFile(deps.files, `completion-proofs/${enrollmentId}/${randomUUID()}`, mark.proof)
+    : undefined;
   let state;
   try {
     state = await deps.enrollments.markComplete(

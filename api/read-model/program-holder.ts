@@ -58,5 +58,11 @@ export async function emailsAboutEnrollment(db: Db, enrollmentId: string) {
     `SELECT kind, to_address, subject, status, sent_at, created_at FROM emails_sent WHERE enrollment_id = $1 ORDER BY created_at, id`,
     [enrollmentId],
   );
-  return rows.map((m) => ({ kind: m.kind, to: m.to_address, subject: m.subject, sent: m.status === 'sent', at: iso(m.sent_at ?? m.created_at) }));
+  return rows.map((m) => ({
+    kind: m.kind,
+    to: m.to_address,
+    subject: m.subject,
+    sent: m.status === 'sent',
+    at: iso(m.sent_at ?? m.created_at),
+  }));
 }

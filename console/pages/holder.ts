@@ -26,6 +26,7 @@ import { multipartFile } from '../../api/uploads';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, MARKABLE_STATUSES } from '../../workflows/messages';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
+import { redirectWithFlash } from '../flash';
 import { COMPLETION_METHOD_WORDS, fmt, STATUS_WORDS } from '../format';
 import type { Render } from '../render';
 
@@ -94,7 +95,12 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
         { count: counts.awaitingReview, label: 'Awaiting review', hint: 'evidence a student uploaded', href: link('awaiting_review') },
         { count: counts.inProgress, label: 'In progress', hint: 'launched, not yet completed', href: link('in_progress') },
         { count: counts.overdue, label: 'Overdue', hint: 'deadline passed, not completed', href: link('overdue') },
-        { count: counts.completedThisMonth, label: 'Completed this month', hint: `since ${fmt.day(startOfMonth())}`, href: link('completed_this_month') },
+        {
+          count: counts.completedThisMonth,
+          label: 'Completed this month',
+          hint: `since ${fmt.day(startOfMonth())}`,
+          href: link('completed_this_month'),
+        },
       ],
     });
   });
@@ -161,7 +167,8 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
         e: view,
         timeline: timeline(view, emails),
         markable: MARKABLE_STATUSES.includes(view.status),
-        form: form ?? { values: { completedAt: new Date().toISOString().slice(0, 10), certificateUrl: '', notes: '' }, errors: {} },
+        // The date is the holder's to give (no default), so a mark is never dated today by accident.
+        form: form ?? { values: { completedAt: '', certificateUrl: '', notes: '' }, errors: {} },
         today: new Date().toISOString().slice(0, 10),
         maxUploadMb: Math.floor(config.uploadMaxBytes / 1_000_000),
         fmt,
@@ -206,8 +213,8 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
       const field = err.status === 415 ? 'proof' : err.extra.errors ? 'completedAt' : 'form';
       return refuse({ [field]: err.status === 409 ? `This enrollment cannot be marked complete: ${detail}.` : detail }, err.status);
     }
-    req.session.flash = { kind: 'success', text: 'Marked complete. The certificate and the student’s email follow shortly.' };
-    res.redirect(303, `/holder/enrollments/${enrollmentId}`);
+    const done = 'Marked complete. The certificate and the student’s email follow shortly.';
+    await redirectWithFlash(req, res, { kind: 'success', text: done }, `/holder/enrollments/${enrollmentId}`);
   });
 
   // ── review queue ──────────────────────────────────────────────────────────────────────────────────
@@ -257,19 +264,16 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
         await reviewSubmission({ db, enrollments }, actor, submission, decided);
       } catch (err) {
         if (!(err instanceof HttpProblem) || err.status !== 409) throw err;
-        req.session.flash = { kind: 'error', text: `That evidence could not be ${decision}d: ${err.detail ?? err.title}.` };
-        return res.redirect(303, '/holder/review');
+        const text = `That evidence could not be ${decision}d: ${err.detail ?? err.title}.`;
+        return redirectWithFlash(req, res, { kind: 'error', text }, '/holder/review');
       }
       const { studentName, studentEmail } = await enrollmentView(db, submission.enrollmentId, config.publicBaseUrl);
       const who = studentName ?? studentEmail ?? 'the student';
-      req.session.flash = {
-        kind: 'success',
-        text:
-          decision === 'approve'
-            ? `Approved ${who}’s evidence: the enrollment is completed.`
-            : `Rejected ${who}’s evidence; they are emailed your reason and may upload again.`,
-      };
-      res.redirect(303, '/holder/review');
+      const text =
+        decision === 'approve'
+          ? `Approved ${who}’s evidence: the enrollment is completed.`
+          : `Rejected ${who}’s evidence; they are emailed your reason and may upload again.`;
+      await redirectWithFlash(req, res, { kind: 'success', text }, '/holder/review');
     };
   router.post('/review/:submissionId/approve', requireCsrf, review('approve'));
   router.post('/review/:submissionId/reject', requireCsrf, review('reject'));

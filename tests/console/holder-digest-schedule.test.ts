@@ -42,7 +42,9 @@ test('one Schedule, made by every worker at start, runs the digest activity ever
     const description = await handle.describe();
     expect(description.spec.intervals).toEqual([expect.objectContaining({ every: 5 * 60_000 })]);
     expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(description.action).toEqual(expect.objectContaining({ type: 'startWorkflow', workflowType: 'reviewDigestsWorkflow', taskQueue }));
+    expect(description.action).toEqual(
+      expect.objectContaining({ type: 'startWorkflow', workflowType: 'reviewDigestsWorkflow', taskQueue }),
+    );
 
     await handle.trigger();
     await eventually(() => Promise.resolve(runs > 0), 'the triggered run to call the digest activity', 20_000);

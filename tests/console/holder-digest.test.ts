@@ -104,17 +104,20 @@ test('a digest lists the uploads awaiting the holder’s review, with the progra
   expect(mail.subject).toBe('2 uploads of completion evidence await your review');
   expect(mail.messageId).toMatch(/^<review-digest\.[0-9a-f-]{36}@credential-marketplace>$/);
   expect(mail.text).toContain('Hello Hana Holder,');
-  expect(mail.text).toMatch(/- Ada Lovelace <ada@student\.example>, Hana Holder's Program: completed on 2024-04-30, uploaded \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
-  expect(mail.text).toContain('- Alan Turing <alan@student.example>, Hana Holder\'s Program: completed on 2024-05-02');
+  expect(mail.text).toMatch(
+    /- Ada Lovelace <ada@student\.example>, Hana Holder's Program: completed on 2024-04-30, uploaded \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+  );
+  expect(mail.text).toContain("- Alan Turing <alan@student.example>, Hana Holder's Program: completed on 2024-05-02");
   expect(mail.text).toContain(`Review them at ${PUBLIC_BASE_URL}/holder/review`);
   expect(mail.text).toContain('at most one of these emails an hour');
   expect(mail.text.indexOf('Ada Lovelace')).toBeLessThan(mail.text.indexOf('Alan Turing'));
   expect(to(jo.email).map((m) => m.subject)).toEqual(['Evidence from Grace Hopper awaits your review']);
   expect(outbox).toHaveLength(2);
-  const { rows } = await db.query<{ status: string; sent_at: Date | null }>('SELECT status, sent_at FROM review_digests WHERE holder_id = $1', [
-    hana.id,
-  ]);
-  expect(rows).toEqual([{ status: 'sent', sent_at: expect.any(Date) }]);
+  const { rows } = await db.query<{ status: string; sent_at: Date | null }>(
+    'SELECT status, sent_at FROM review_digests WHERE holder_id = $1',
+    [hana.id],
+  );
+  expect(rows.map((r) => ({ status: r.status, sent: r.sent_at instanceof Date }))).toEqual([{ status: 'sent', sent: true }]);
 });
 
 test('at most one digest an hour per holder: uploads that arrive meanwhile are in the next one, each upload announced once', async () => {
@@ -167,7 +170,7 @@ test('a mail server refusing: the claimed digest is sent on the next run, the sa
     'SELECT status, message_id FROM review_digests WHERE holder_id = $1',
     [hana.id],
   );
-  expect(claimed).toEqual([{ status: 'sending', message_id: expect.any(String) }]);
+  expect(claimed.map((r) => r.status)).toEqual(['sending']);
 
   const kai = await holder('Kai Next');
   await upload(kai.programId, 'Kai Student');

@@ -119,7 +119,11 @@ export function holderFixtures(app: ApiApp) {
     },
 
     /** A self-paid enrollment of a new student (`name`, `email`) opened over the JSON API: pending payment. */
-    async enrolled(programId: string, name: string, email = `${name.toLowerCase().replace(/\W+/g, '.')}.${randomUUID().slice(0, 6)}@example.com`) {
+    async enrolled(
+      programId: string,
+      name: string,
+      email = `${name.toLowerCase().replace(/\W+/g, '.')}.${randomUUID().slice(0, 6)}@example.com`,
+    ) {
       const student = await app.token('student', { name, email });
       const res = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
         token: student.token,

@@ -213,7 +213,9 @@ describe('Mark complete', () => {
     const { holder, browser } = await signedInHolder();
     const { enrollmentId } = await fx.inProgress(await fx.programOf(holder, 'Proof Program'), 'Pru Proof');
     const page = await browser.get(`/holder/enrollments/${enrollmentId}`);
-    expect(page.html).toMatch(/<form method="post" action="\/holder\/enrollments\/[0-9a-f-]+\/mark-complete" enctype="multipart\/form-data" class="stack" aria-labelledby="mark-complete-heading">/);
+    expect(page.html).toMatch(
+      /<form method="post" action="\/holder\/enrollments\/[0-9a-f-]+\/mark-complete" enctype="multipart\/form-data" class="stack" aria-labelledby="mark-complete-heading">/,
+    );
     expect(page.html).toContain('<h2 id="mark-complete-heading">Mark complete</h2>');
     for (const [id, label] of [
       ['completedAt', 'Completion date'],
@@ -227,25 +229,25 @@ describe('Mark complete', () => {
 
     const done = await browser.post(
       `/holder/enrollments/${enrollmentId}/mark-complete`,
-      markForm({ completedAt: '2024-06-01', certificateUrl: 'https://partner.example/cert/42', notes: 'Passed the exam on site' }, { data: PNG, name: 'cert.png' }),
+      markForm(
+        { completedAt: '2024-06-01', certificateUrl: 'https://partner.example/cert/42', notes: 'Passed the exam on site' },
+        { data: PNG, name: 'cert.png' },
+      ),
     );
     expect(done.status).toBe(303);
     expect(done.location).toBe(`/holder/enrollments/${enrollmentId}`);
     const [[id, mark]] = app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId) as [[string, Record<string, unknown>]];
     expect(id).toBe(enrollmentId);
+    const { fileKey, sha256 } = mark.proof as { fileKey: string; sha256: string };
+    expect(fileKey).toMatch(new RegExp(`^completion-proofs/${enrollmentId}/[0-9a-f-]{36}\\.png$`));
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(mark).toEqual({
       completedAt: '2024-06-01T00:00:00.000Z',
       markedBy: holder.actor.id,
       certificateUrl: 'https://partner.example/cert/42',
       notes: 'Passed the exam on site',
-      proof: {
-        fileKey: expect.stringMatching(new RegExp(`^completion-proofs/${enrollmentId}/[0-9a-f-]{36}\\.png$`)),
-        contentType: 'image/png',
-        sizeBytes: PNG.length,
-        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      },
+      proof: { fileKey, contentType: 'image/png', sizeBytes: PNG.length, sha256 },
     });
-    const { fileKey } = mark.proof as { fileKey: string };
     expect(await app.files.get(fileKey)).toEqual(PNG);
     const { rows } = await app.db.query<{ proof_file_key: string; notes: string; method: string }>(
       'SELECT proof_file_key, notes, method FROM completion_evidence WHERE enrollment_id = $1',
@@ -272,9 +274,13 @@ describe('Mark complete', () => {
     const stranger = await app.token('program_holder');
     expect((await fetch(proofLink![1], { headers: { authorization: `Bearer ${stranger.token}` } })).status).toBe(403);
     // The JSON view shows it too.
-    const view = await app.request<{ completionEvidence: { proofUrl: string | null; notes: string | null }[] }>('GET', `/api/enrollments/${enrollmentId}`, {
-      token: holder.token,
-    });
+    const view = await app.request<{ completionEvidence: { proofUrl: string | null; notes: string | null }[] }>(
+      'GET',
+      `/api/enrollments/${enrollmentId}`,
+      {
+        token: holder.token,
+      },
+    );
     expect(view.body.completionEvidence).toEqual([expect.objectContaining({ proofUrl: proofLink![1], notes: 'Passed the exam on site' })]);
   });
 
@@ -282,7 +288,10 @@ describe('Mark complete', () => {
     const { holder, browser } = await signedInHolder();
     const { enrollmentId } = await fx.inProgress(await fx.programOf(holder, 'No Proof'), 'Nat Noproof');
     await browser.get(`/holder/enrollments/${enrollmentId}`);
-    const done = await browser.post(`/holder/enrollments/${enrollmentId}/mark-complete`, markForm({ completedAt: '2024-06-02', certificateUrl: '', notes: '' }));
+    const done = await browser.post(
+      `/holder/enrollments/${enrollmentId}/mark-complete`,
+      markForm({ completedAt: '2024-06-02', certificateUrl: '', notes: '' }),
+    );
     expect(done.status).toBe(303);
     const [[, mark]] = app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId) as [[string, Record<string, unknown>]];
     expect(mark).toEqual({ completedAt: '2024-06-02T00:00:00.000Z', markedBy: holder.actor.id });
@@ -307,7 +316,10 @@ describe('Mark complete', () => {
     expect(future.status).toBe(400);
     expect(future.html).toContain('id="completedAt-error"');
 
-    const notPdf = await browser.post(url, markForm({ completedAt: '2024-06-01', notes: 'see file' }, { data: Buffer.from('<html>not a pdf</html>'), name: 'cert.pdf' }));
+    const notPdf = await browser.post(
+      url,
+      markForm({ completedAt: '2024-06-01', notes: 'see file' }, { data: Buffer.from('<html>not a pdf</html>'), name: 'cert.pdf' }),
+    );
     expect(notPdf.status).toBe(415);
     expect(notPdf.html).toContain('the file must be a PDF, PNG or JPEG');
     expect(notPdf.html).toContain('id="proof-error"');
@@ -395,7 +407,9 @@ describe('review queue', () => {
     const noReason = await browser.post(`/holder/review/${second.submissionId}/reject`, { reason: '   ' });
     expect(noReason.status).toBe(400);
     expect(noReason.html).toMatch(new RegExp(`<p id="reason-error-${second.submissionId}" class="error" role="alert">Give a reason`));
-    expect(noReason.html).toMatch(new RegExp(`id="reason-${second.submissionId}" name="reason" type="text" maxlength="2000" aria-invalid="true"`));
+    expect(noReason.html).toMatch(
+      new RegExp(`id="reason-${second.submissionId}" name="reason" type="text" maxlength="2000" aria-invalid="true"`),
+    );
     expect(app.enrollments.callsOf('reject').map(([id]) => id)).not.toContain(second.enrollmentId);
 
     const rejected = await browser.post(`/holder/review/${second.submissionId}/reject`, { reason: 'The date on it is unreadable' });
@@ -433,7 +447,9 @@ describe('review queue', () => {
     try {
       const refused = await browser.post(`/holder/review/${mine.submissionId}/approve`);
       expect(refused.status).toBe(303);
-      expect(text((await browser.get('/holder/review')).html)).toContain('That evidence could not be approved: the enrollment is already completed.');
+      expect(text((await browser.get('/holder/review')).html)).toContain(
+        'That evidence could not be approved: the enrollment is already completed.',
+      );
     } finally {
       app.enrollments.reset();
       fx.projectWorkflow();
@@ -481,7 +497,10 @@ describe('revenue share', () => {
       ['platform', 'holder', 'partner'].map((party) => [enrollmentId, program, party]),
     );
     // The JSON API answers JSON unless asked (format=json wins over an Accept for CSV).
-    const asJson = await app.request('GET', '/api/reports/revenue-share?format=json', { token: holder.token, headers: { accept: 'text/csv' } });
+    const asJson = await app.request('GET', '/api/reports/revenue-share?format=json', {
+      token: holder.token,
+      headers: { accept: 'text/csv' },
+    });
     expect(asJson.headers.get('content-type')).toMatch(/^application\/json/);
 
     const past = await browser.get('/holder/revenue?from=2020-01-01&to=2020-12-31');
