@@ -156,6 +156,13 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/completion-evidence/{evidenceId}/proof',
+    summary: 'The certificate proof a program holder uploaded when marking the enrollment complete (the console’s form), inline',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'The file (PDF, PNG or JPEG)', ...ERRORS },
+  },
+  {
+    method: 'get',
     path: '/api/program-holder/submissions',
     summary: 'Review queue',
     who: 'program holder, admin',
@@ -404,7 +411,7 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/reports/revenue-share',
     summary:
-      'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs',
+      'The revenue-share ledger of the enrollments whose shares were recorded from `from` to `to` (UTC days, both included): `{ from, to, entries: [{ enrollmentId, programId, party (platform, holder, partner), partyId, entryType (share, reversal), amountCents, currency, createdAt }], totals: { <currency>: { collectedCents (accepted payments minus refunds), paidCents, refundedCents, sharesCents, differenceCents, reconciled, byParty, byProgram: [{ programId, title, collectedCents, sharesCents, byParty, reconciled }] } }, reconciled, reconciliation }`: reconciled when the shares (reversals included) equal what was collected in every currency. With `Accept: text/csv` or `format=csv` (for a plain link) the entries as CSV (header `Revenue-Share-Reconciled: true|false`). A program holder sees only its own programs',
     who: 'admin, program holder (own programs)',
     query: revenueShareQuery,
     responses: {
