@@ -7,7 +7,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
 import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
-import { holderFixtures, PDF, PNG } from './holder-fixtures';
+import { samplePdf } from '../helpers/system';
+import { holderFixtures, PNG } from './holder-fixtures';
 
 let app: ApiApp;
 let browser: Browser;
@@ -29,6 +30,7 @@ async function submitAndWait(page: Page, click: () => Promise<void>) {
 
 test('holder: dashboard → search → mark complete with a proof file → approve one upload, reject one with a reason', async () => {
   const fx = holderFixtures(app);
+  const PDF = await samplePdf('Certificate of completion: Forklift Operator');
   fx.projectWorkflow();
   const holder = await app.token('program_holder', { name: 'Hana Holder', email: 'hana@holder.example' });
   const [forklift, retail] = await Promise.all([
@@ -104,9 +106,21 @@ test('holder: dashboard → search → mark complete with a proof file → appro
     evidenceTab.evaluate(() => (globalThis as unknown as { document: { contentType: string } }).document.contentType),
   ).resolves.toBe('image/png');
   await evidenceTab.close();
-  const pdfEvidence = await page.request.get(
-    (await item('Quinn Approve').getByRole('link', { name: 'View evidence' }).getAttribute('href'))!,
+  // A PDF opens in the browser's viewer (served inline, not downloaded).
+  let downloaded = false;
+  page.context().on('download', () => (downloaded = true));
+  const [pdfTab] = await Promise.all([
+    page.waitForEvent('popup'),
+    item('Quinn Approve').getByRole('link', { name: 'View evidence' }).click(),
+  ]);
+  await pdfTab.waitForLoadState();
+  expect(pdfTab.url()).toBe(`${app.baseUrl}/api/submissions/${quinn.submissionId}/file`);
+  await expect(pdfTab.evaluate(() => (globalThis as unknown as { document: { contentType: string } }).document.contentType)).resolves.toBe(
+    'application/pdf',
   );
+  await pdfTab.close();
+  expect(downloaded).toBe(false);
+  const pdfEvidence = await page.request.get(`${app.baseUrl}/api/submissions/${quinn.submissionId}/file`);
   expect(pdfEvidence.headers()['content-type']).toBe('application/pdf');
   expect(pdfEvidence.headers()['content-disposition']).toBe(`inline; filename="${quinn.submissionId}.pdf"`);
 
