@@ -7,12 +7,13 @@ import { createNotificationActivities } from './notifications';
 import { createPartnerActivities } from './partners';
 import { createPaymentActivities } from './payments';
 import { createRevenueShareActivities } from './revenueShare';
+import { createReviewDigestActivities } from './reviewDigests';
 import { createSubmissionActivities } from './submissions';
 import { createWioaActivities } from './wioa';
 
 export type { ActivityDeps } from './deps';
 
-/** Every activity of the enrollment workflow, bound to its dependencies. The workflow proxies this type. */
+/** Every activity of the enrollment workflow (and of the review digests), bound to its dependencies. The workflows proxy this type. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEnrollmentActivities(deps),
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createWioaActivities(deps),
     ...createRevenueShareActivities(deps),
+    ...createReviewDigestActivities(deps),
   };
 }
 

@@ -158,6 +158,13 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'get',
+    path: '/api/completion-evidence/{evidenceId}/proof',
+    summary: 'The certificate proof a program holder uploaded when marking the enrollment complete (the console’s form), inline',
+    who: 'its student, its holder, admin',
+    responses: { 200: 'The file (PDF, PNG or JPEG)', ...ERRORS },
+  },
+  {
+    method: 'get',
     path: '/api/program-holder/submissions',
     summary: 'Review queue',
     who: 'program holder, admin',

@@ -120,6 +120,8 @@ export const createEnrollmentBody = z
 export const listEnrollmentsQuery = z.object({
   status: z.enum(ENROLLMENT_STATUSES).optional(),
   programId: id.optional(),
+  /** Part of the student's name or email, any case. */
+  q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -142,6 +144,16 @@ export const markCompleteBody = z.object({
     .max(2000)
     .optional(),
   notes: z.string().max(2000).optional(),
+});
+
+/** A form's field left empty is a field not given. */
+const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** The console's Mark complete form: the JSON body's fields (its enrollment is the page's), empty ones left out. */
+export const markCompleteForm = z.object({
+  completedAt: z.preprocess(blankAsUndefined, completedAt),
+  certificateUrl: z.preprocess(blankAsUndefined, markCompleteBody.shape.certificateUrl),
+  notes: z.preprocess(blankAsUndefined, markCompleteBody.shape.notes),
 });
 
 export { COMPLETION_METHODS };

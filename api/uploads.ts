@@ -4,8 +4,9 @@ import { problems } from './problems';
 
 /**
  * Reads a multipart body with at most one file in `field` (kept in memory): the JSON API's uploads and the console's
- * forms alike. 413 past `maxBytes`, 400 for anything else the parser refuses; the file is `req.file` (absent when
- * none was sent), the other fields `req.body`.
+ * forms alike. 413 past `maxBytes`, 400 for anything else the parser refuses (a truncated body, no boundary, an extra
+ * file); the file is returned (undefined when none was sent, or when the body is not multipart), the other fields
+ * are in `req.body`.
  */
 export async function readMultipart(
   req: Request,
@@ -19,18 +20,31 @@ export async function readMultipart(
       if (!err) return resolve();
       if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
         return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
-      // Anything else the multipart parser refuses (a truncated body, no boundary, an extra file) is bad input.
       reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
     }),
   );
+  // A form's optional file field left empty comes as a part without a file name, which the parser skips.
   return req.is('multipart/form-data') ? req.file : undefined;
 }
 
-/** The multipart body's one `file`; as `readMultipart`, and 400 for a body that is not multipart or has no file. */
-export async function uploadedFile(req: Request, res: Response, maxBytes: number): Promise<Express.Multer.File> {
-  const file = await readMultipart(req, res, maxBytes);
-  if (!file) {
-    throw problems.badRequest('send multipart/form-data with a "file" field', { errors: [{ field: 'body.file', message: 'required' }] });
-  }
+const fileRequired = (field: string) =>
+  problems.badRequest(`send multipart/form-data with a "${field}" field`, { errors: [{ field: `body.${field}`, message: 'required' }] });
+
+/** As `readMultipart`, with the file optional but the body required to be multipart (400 otherwise). */
+export async function multipartFile(
+  req: Request,
+  res: Response,
+  field: string,
+  maxBytes: number,
+): Promise<Express.Multer.File | undefined> {
+  const file = await readMultipart(req, res, maxBytes, field);
+  if (!req.is('multipart/form-data')) throw fileRequired(field);
+  return file;
+}
+
+/** The multipart body's one required file, in the field `field`; 400 when the body is not multipart or has none. */
+export async function uploadedFile(req: Request, res: Response, maxBytes: number, field = 'file'): Promise<Express.Multer.File> {
+  const file = await readMultipart(req, res, maxBytes, field);
+  if (!file) throw fileRequired(field);
   return file;
 }

@@ -23,13 +23,19 @@ export function createRenderer(config: Config) {
     const actor = req.session?.actor;
     const flash = req.session?.flash;
     if (flash) delete req.session.flash;
+    const nav = actor ? NAVIGATION[actor.role] : [];
+    // The full path (a role's router sees only its part), and the one link it is under: the longest that matches.
+    const path = req.originalUrl.split('?')[0];
+    const current = nav
+      .filter((link) => path === link.href || path.startsWith(`${link.href}/`))
+      .sort((a, b) => b.href.length - a.href.length)[0];
     const html = eta.render(view, {
       ...data,
       actor,
-      nav: actor ? NAVIGATION[actor.role] : [],
+      nav,
+      currentNav: current?.href,
       roleLabel: actor ? ROLE_LABELS[actor.role] : '',
-      // The whole path (a role's router sees only its own part in req.path), for the navigation's current page.
-      path: req.baseUrl + req.path,
+      path,
       csrf: req.session ? csrfToken(req) : '',
       flash,
       development: config.env !== 'production',

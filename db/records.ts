@@ -1,4 +1,4 @@
-import type { CompletionMethod, CompletionReport, PaymentConfirmation, ReportOutcome } from '../workflows/messages';
+import type { CompletionMethod, CompletionReport, PaymentConfirmation, ProofFile, ReportOutcome } from '../workflows/messages';
 import type { Db } from './pool';
 
 /*
@@ -11,14 +11,32 @@ export type EvidenceRecord = Omit<CompletionReport, 'method'> & {
   enrollmentId: string;
   method: CompletionMethod;
   outcome: ReportOutcome['outcome'];
+  /** A holder's mark: their notes and the certificate proof they uploaded. */
+  notes?: string;
+  proof?: ProofFile;
 };
 
 /** Every completion report is kept: the applied one and each that came after it (first completion wins). */
 export async function insertCompletionEvidence(db: Db, e: EvidenceRecord): Promise<void> {
   await db.query(
-    `INSERT INTO completion_evidence (enrollment_id, method, report_id, completed_at, reported_by, score, evidence_url, outcome)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (enrollment_id, method, report_id) DO NOTHING`,
-    [e.enrollmentId, e.method, e.reportId, e.completedAt, e.reportedBy, e.score ?? null, e.evidenceUrl ?? null, e.outcome],
+    `INSERT INTO completion_evidence (enrollment_id, method, report_id, completed_at, reported_by, score, evidence_url, outcome,
+                                      notes, proof_file_key, proof_content_type, proof_size_bytes, proof_sha256)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (enrollment_id, method, report_id) DO NOTHING`,
+    [
+      e.enrollmentId,
+      e.method,
+      e.reportId,
+      e.completedAt,
+      e.reportedBy,
+      e.score ?? null,
+      e.evidenceUrl ?? null,
+      e.outcome,
+      e.notes ?? null,
+      e.proof?.fileKey ?? null,
+      e.proof?.contentType ?? null,
+      e.proof?.sizeBytes ?? null,
+      e.proof?.sha256 ?? null,
+    ],
   );
 }
 

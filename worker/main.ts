@@ -1,9 +1,11 @@
+import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../db/pool';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWorkers, runWorkers } from './create-worker';
+import { ensureSchedules } from './schedules';
 
 async function main() {
   const config = loadConfig();
@@ -22,6 +24,13 @@ async function main() {
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
     },
   });
+  // The Schedules (the review digests) live in Temporal; each worker makes sure they exist and are current.
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  try {
+    await ensureSchedules(new Client({ connection: clientConnection, namespace: config.temporal.namespace }), config.temporal.taskQueue);
+  } finally {
+    await clientConnection.close();
+  }
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }

@@ -35,6 +35,9 @@ export function interactive(workflowTaskQueue: string) {
   };
 }
 
+/** A platform-wide job a Schedule starts (the review digests): one activity over many program holders. */
+export const scheduledJob = proxyActivities<EnrollmentActivities>({ startToCloseTimeout: '5m', retry: RETRY });
+
 /** The partner's completion API, on the partner's own task queue, whose workers hold its rate limit. */
 export const partnerApi = (polling: PartnerPolling) =>
   proxyActivities<{ checkPartnerCompletion(r: { enrollmentId: string }): Promise<PartnerCompletionCheck> }>({

@@ -332,6 +332,8 @@ export class Enrollment {
         reportedBy: c.reportedBy,
         score: c.score,
         evidenceUrl: c.evidenceUrl ?? c.certificateUrl,
+        notes: c.notes,
+        proof: c.proof,
         outcome: 'applied',
       }),
     );
@@ -551,6 +553,7 @@ export class Enrollment {
       completedAt: m.completedAt,
       certificateUrl: m.certificateUrl,
       notes: m.notes,
+      proof: m.proof,
       reportedBy: m.markedBy,
     });
     return this.state;

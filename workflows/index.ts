@@ -1,1 +1,2 @@
 export { enrollmentWorkflow } from './enrollment';
+export { reviewDigestsWorkflow } from './review-digests';

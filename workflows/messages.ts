@@ -123,11 +123,21 @@ export interface SubmissionReview {
   reviewerId: string;
 }
 
+/** A proof file in the file store: only its key and facts travel through the workflow, never the bytes. */
+export interface ProofFile {
+  fileKey: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
 export interface MarkComplete {
   completedAt: string;
   markedBy: string;
   certificateUrl?: string;
   notes?: string;
+  /** The certificate proof the holder uploaded, kept as the evidence of this completion. */
+  proof?: ProofFile;
 }
 
 export interface SubmissionView {
@@ -149,6 +159,7 @@ export interface Completion {
   submissionId?: string;
   certificateUrl?: string;
   notes?: string;
+  proof?: ProofFile;
   reportedBy: string;
 }
 

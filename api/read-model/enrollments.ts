@@ -42,12 +42,42 @@ export async function loadAuthorizedEnrollment(db: Db, actor: Actor, enrollmentI
   return authorizeEnrollment(actor, await findEnrollment(db, enrollmentId), allowed);
 }
 
+/** Who reviews evidence and marks enrollments complete: the program's holder, or an admin. */
+export const REVIEWERS = ['program_holder', 'admin'] as const;
+
+/** A submission and its enrollment, once `actor` is shown to be that program's holder (or an admin); 404 for none. */
+export async function loadReviewableSubmission(db: Db, actor: Actor, submissionId: string) {
+  const submission = await findSubmission(db, submissionId);
+  if (!submission) throw problems.notFound(`submission ${submissionId}`);
+  await loadAuthorizedEnrollment(db, actor, submission.enrollment_id, REVIEWERS);
+  return { submissionId, enrollmentId: submission.enrollment_id };
+}
+
 const submissionFileUrl = (publicBaseUrl: string, submissionId: string) => `${publicBaseUrl}/api/submissions/${submissionId}/file`;
+const completionProofUrl = (publicBaseUrl: string, evidenceId: string) => `${publicBaseUrl}/api/completion-evidence/${evidenceId}/proof`;
+
+/** A holder's certificate proof and the enrollment it is evidence for. */
+interface CompletionProofRow {
+  enrollment_id: string;
+  proof_file_key: string;
+  proof_content_type: string;
+}
+
+export async function findCompletionProof(db: Db, evidenceId: string): Promise<CompletionProofRow | undefined> {
+  const { rows } = await db.query<CompletionProofRow>(
+    'SELECT enrollment_id, proof_file_key, proof_content_type FROM completion_evidence WHERE id = $1 AND proof_file_key IS NOT NULL',
+    [evidenceId],
+  );
+  return rows[0];
+}
 
 /** An enrollment as a list shows it. */
 interface EnrollmentListRow {
   id: string;
   program_id: string;
+  program_title: string;
+  student_name: string | null;
+  student_email: string | null;
   funding_source: FundingSource;
   status: EnrollmentStatus;
   paid_at: Date | null;
@@ -55,31 +85,80 @@ interface EnrollmentListRow {
   completed_at: Date | null;
   completion_method: string | null;
   created_at: Date;
+  deadline_at: Date | null;
+  total: number;
 }
 
-/** Enrollments newest first: a holder's own programs' (`holderId`), or all; by status and program when asked. */
-export async function listEnrollments(
-  db: Db,
-  filter: { holderId?: string; status?: EnrollmentStatus; programId?: string; limit: number; offset: number },
-) {
+/**
+ * When an enrollment's wait for completion ends: the program's deadline counts from the payment (or the funding), as
+ * the workflow's deadline timer does (`e` an enrollment, `p` its program; null before payment).
+ */
+export const DEADLINE_SQL = `(e.paid_at + p.deadline_days * interval '1 day')`;
+const STILL_OPEN: readonly EnrollmentStatus[] = ['ready_to_launch', 'in_progress', 'awaiting_review'];
+const EXPIRED: EnrollmentStatus = 'expired';
+/** Past the deadline and not completed: expired by the workflow, or still open past it (the timer not yet fired). */
+export const OVERDUE_SQL = `(e.status = '${EXPIRED}' OR (e.status IN (${STILL_OPEN.map((s) => `'${s}'`).join(', ')}) AND ${DEADLINE_SQL} < now()))`;
+/** Statuses of an enrollment whose completion was recorded (completed, then closed once its outcomes are done). */
+export const COMPLETED_STATUSES: readonly EnrollmentStatus[] = ['completed', 'closed'];
+
+export interface EnrollmentFilter {
+  /** A holder's own programs' enrollments; all when undefined (an admin). */
+  holderId?: string;
+  status?: EnrollmentStatus;
+  programId?: string;
+  /** Part of the student's name or email, any case. */
+  search?: string;
+  /** Only those past their deadline and not completed. */
+  overdue?: boolean;
+  /** Only those completed on or after this instant. */
+  completedSince?: string;
+  limit: number;
+  offset: number;
+}
+
+/** Enrollments newest first: a holder's own programs' (`holderId`), or all; narrowed by the filter's other fields. */
+export async function listEnrollments(db: Db, filter: EnrollmentFilter) {
   const { rows } = await db.query<EnrollmentListRow>(
-    `SELECT e.id, e.program_id, e.funding_source, e.status, e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.created_at
+    `SELECT e.id, e.program_id, p.title AS program_title, e.student_name, e.student_email, e.funding_source, e.status,
+            e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.created_at, ${DEADLINE_SQL} AS deadline_at,
+            count(*) OVER () AS total
        FROM enrollments e JOIN programs p ON p.id = e.program_id
       WHERE ($1::text IS NULL OR p.holder_id = $1) AND ($2::text IS NULL OR e.status = $2) AND ($3::uuid IS NULL OR e.program_id = $3)
+        AND ($6::text IS NULL OR strpos(lower(e.student_name), $6) > 0 OR strpos(lower(e.student_email), $6) > 0)
+        AND (NOT $7::boolean OR ${OVERDUE_SQL})
+        AND ($8::timestamptz IS NULL OR (e.status = ANY($9::text[]) AND e.completed_at >= $8))
       ORDER BY e.created_at DESC, e.id LIMIT $4 OFFSET $5`,
-    [filter.holderId ?? null, filter.status ?? null, filter.programId ?? null, filter.limit, filter.offset],
+    [
+      filter.holderId ?? null,
+      filter.status ?? null,
+      filter.programId ?? null,
+      filter.limit,
+      filter.offset,
+      filter.search ? filter.search.toLowerCase() : null,
+      filter.overdue ?? false,
+      filter.completedSince ?? null,
+      COMPLETED_STATUSES,
+    ],
   );
-  return rows.map((e) => ({
-    enrollmentId: e.id,
-    programId: e.program_id,
-    fundingSource: e.funding_source,
-    status: e.status,
-    paidAt: iso(e.paid_at),
-    launchedAt: iso(e.launched_at),
-    completedAt: iso(e.completed_at),
-    completionMethod: e.completion_method,
-    createdAt: iso(e.created_at),
-  }));
+  return {
+    /** How many match the filter (all pages); 0 when the page is past the last one. */
+    total: rows[0]?.total ?? 0,
+    enrollments: rows.map((e) => ({
+      enrollmentId: e.id,
+      programId: e.program_id,
+      programTitle: e.program_title,
+      studentName: e.student_name,
+      studentEmail: e.student_email,
+      fundingSource: e.funding_source,
+      status: e.status,
+      paidAt: iso(e.paid_at),
+      launchedAt: iso(e.launched_at),
+      deadlineAt: iso(e.deadline_at),
+      completedAt: iso(e.completed_at),
+      completionMethod: e.completion_method,
+      createdAt: iso(e.created_at),
+    })),
+  };
 }
 
 /** What was refunded on the enrollment, in its currency's cents (0 when nothing was). */
@@ -110,6 +189,9 @@ export async function findSubmission(db: Db, submissionId: string): Promise<Subm
 interface ReviewQueueRow {
   id: string;
   enrollment_id: string;
+  student_name: string | null;
+  student_email: string | null;
+  program_title: string;
   status: SubmissionView['status'];
   completed_at: Date;
   submitted_at: Date;
@@ -126,7 +208,8 @@ export async function reviewQueue(
 ) {
   const awaitingReview: EnrollmentStatus = 'awaiting_review';
   const { rows } = await db.query<ReviewQueueRow>(
-    `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id
+    `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id,
+            e.student_name, e.student_email, p.title AS program_title
        FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
       WHERE s.status = $1 AND ($2::text IS NULL OR p.holder_id = $2)
         -- Evidence of an enrollment that another channel completed (or that ended) is no longer waiting for review.
@@ -138,6 +221,9 @@ export async function reviewQueue(
     id: s.id,
     enrollmentId: s.enrollment_id,
     programId: s.program_id,
+    programTitle: s.program_title,
+    studentName: s.student_name,
+    studentEmail: s.student_email,
     status: s.status,
     completedAt: iso(s.completed_at),
     submittedAt: iso(s.submitted_at),
@@ -151,7 +237,11 @@ export async function reviewQueue(
 interface EnrollmentViewRow {
   id: string;
   program_id: string;
+  program_title: string;
   student_id: string;
+  student_name: string | null;
+  student_email: string | null;
+  deadline_at: Date | null;
   funding_source: FundingSource;
   status: EnrollmentStatus;
   price_cents: number;
@@ -194,6 +284,7 @@ interface CertificateRefRow {
 
 /** One completion report, from any channel. */
 interface CompletionEvidenceRow {
+  id: string;
   method: string;
   completed_at: Date;
   reported_by: string;
@@ -201,6 +292,8 @@ interface CompletionEvidenceRow {
   evidence_url: string | null;
   outcome: string;
   received_at: Date;
+  notes: string | null;
+  has_proof: boolean;
 }
 
 /** What was refunded on the enrollment, all providers together. */
@@ -215,9 +308,10 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
   // The row first: its status and the history row of that status are written by one statement, so every query
   // started after this one sees at least the history the status says.
   const enrollment = await db.query<EnrollmentViewRow>(
-    `SELECT id, program_id, student_id, funding_source, status, price_cents, currency, checkout_url, paid_at, launched_at,
-            completed_at, completion_method, closed_at, withdrawn_at, expired_at, created_at, voucher_cents, amount_due_cents
-       FROM enrollments WHERE id = $1`,
+    `SELECT e.id, e.program_id, p.title AS program_title, e.student_id, e.student_name, e.student_email, e.funding_source, e.status,
+            e.price_cents, e.currency, e.checkout_url, e.paid_at, e.launched_at, e.completed_at, e.completion_method, e.closed_at,
+            e.withdrawn_at, e.expired_at, e.created_at, e.voucher_cents, e.amount_due_cents, ${DEADLINE_SQL} AS deadline_at
+       FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1`,
     [enrollmentId],
   );
   const [submissions, history, certificate, evidence, refund] = await Promise.all([
@@ -229,8 +323,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     db.query<StatusHistoryRow>('SELECT status, at FROM enrollment_status_history WHERE enrollment_id = $1 ORDER BY seq', [enrollmentId]),
     db.query<CertificateRefRow>('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
     db.query<CompletionEvidenceRow>(
-      `SELECT method, completed_at, reported_by, score, evidence_url, outcome, received_at FROM completion_evidence
-        WHERE enrollment_id = $1 ORDER BY received_at, id`,
+      `SELECT id, method, completed_at, reported_by, score, evidence_url, outcome, received_at, notes,
+              proof_file_key IS NOT NULL AS has_proof
+         FROM completion_evidence WHERE enrollment_id = $1 ORDER BY received_at, id`,
       [enrollmentId],
     ),
     db.query<RefundTotalRow>(
@@ -245,7 +340,10 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
   return {
     enrollmentId: e.id,
     programId: e.program_id,
+    programTitle: e.program_title,
     studentId: e.student_id,
+    studentName: e.student_name,
+    studentEmail: e.student_email,
     status: e.status,
     fundingSource: e.funding_source,
     price: { amountCents: e.price_cents, currency: e.currency },
@@ -260,6 +358,8 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     closedAt: iso(e.closed_at),
     withdrawnAt: iso(e.withdrawn_at),
     expiredAt: iso(e.expired_at),
+    /** When the wait for completion ends without one (the program's deadline from the payment); null before payment. */
+    deadlineAt: iso(e.deadline_at),
     refund: refund.rows[0]
       ? { amountCents: refund.rows[0].amount_cents, currency: refund.rows[0].currency, at: iso(refund.rows[0].created_at) }
       : null,
@@ -291,6 +391,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       reportedBy: c.reported_by,
       score: c.score,
       evidenceUrl: c.evidence_url,
+      notes: c.notes,
+      /** The certificate proof a holder uploaded with the mark. */
+      proofUrl: c.has_proof ? completionProofUrl(publicBaseUrl, c.id) : null,
       receivedAt: iso(c.received_at),
     })),
   };

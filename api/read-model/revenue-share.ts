@@ -3,6 +3,7 @@
  * and the totals that reconcile them, per currency and program, against what was collected.
  */
 import type { PoolClient } from 'pg';
+import { type Db, inTransaction } from '../../db/pool';
 
 const PARTIES = ['platform', 'holder', 'partner'] as const;
 type Party = (typeof PARTIES)[number];
@@ -204,4 +205,32 @@ export function revenueShareParams(period: { from: string; to: string }, holderI
 /** The report's totals, in the snapshot of `client` (the one the entries are streamed from). */
 export async function revenueShareSummary(client: PoolClient, params: unknown[]): Promise<RevenueShareSummary> {
   return summarize((await client.query<SumRow>(SUMS_SQL, params)).rows);
+}
+
+/**
+ * One page of the report's entries with its totals, read in one snapshot (the console's page; the API streams all of
+ * them): `hasMore` says whether entries follow the page.
+ */
+export async function revenueShareReportPage(db: Db, params: unknown[], page: { limit: number; offset: number }) {
+  return inTransaction(db, async (client) => {
+    await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const summary = await revenueShareSummary(client, params);
+    const { rows } = await client.query<RevenueShareEntryRow>(`${REVENUE_SHARE_ENTRIES_SQL} LIMIT $4 OFFSET $5`, [
+      ...params,
+      page.limit + 1,
+      page.offset,
+    ]);
+    const entries = rows.slice(0, page.limit);
+    // Whom each entry is about, for people reading the page (the report itself names enrollments by id only).
+    const students = await client.query<{ id: string; student_name: string | null; student_email: string | null }>(
+      'SELECT id, student_name, student_email FROM enrollments WHERE id = ANY($1::uuid[])',
+      [[...new Set(entries.map((l) => l.enrollment_id))]],
+    );
+    return {
+      ...summary,
+      entries: entries.map(toEntry),
+      studentNames: Object.fromEntries(students.rows.map((e) => [e.id, e.student_name ?? e.student_email ?? 'Unnamed student'])),
+      hasMore: rows.length > page.limit,
+    };
+  });
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type Response, Router } from 'express';
 import { actorOf, requireRole } from '../auth';
 import { launchEnrollment } from '../commands/launch-enrollment';
 import { openEnrollment } from '../commands/open-enrollment';
@@ -6,9 +6,21 @@ import { submitEvidence } from '../commands/submit-evidence';
 import { withdrawEnrollment } from '../commands/withdraw-enrollment';
 import type { ApiDeps } from '../deps';
 import { parse, problems } from '../problems';
-import { uploadedFile } from '../uploads';
-import { enrollmentView, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
+import { enrollmentView, findCompletionProof, findSubmission, listEnrollments, loadAuthorizedEnrollment } from '../read-model/enrollments';
 import { createEnrollmentBody, idParam, listEnrollmentsQuery, submissionFields, withdrawBody } from '../schemas';
+import { uploadedFile } from '../uploads';
+
+/**
+ * An evidence file (PDF, PNG or JPEG, its type checked by content when stored) shown in the browser, not downloaded:
+ * inline, with its content type, and kept out of shared caches (it is about one person).
+ */
+function sendEvidenceFile(res: Response, data: Buffer, contentType: string, id: string, fileKey: string) {
+  res
+    .type(contentType)
+    .set('Content-Disposition', `inline; filename="${id}.${fileKey.split('.').pop()}"`)
+    .set('Cache-Control', 'private, no-store')
+    .send(data);
+}
 
 export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): Router {
   const router = Router();
@@ -29,7 +41,8 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const actor = actorOf(req);
     const q = parse(listEnrollmentsQuery, req.query, 'query');
     const holderId = actor.role === 'program_holder' ? actor.id : undefined;
-    res.json({ enrollments: await listEnrollments(db, { ...q, holderId }), limit: q.limit, offset: q.offset });
+    const { enrollments: page, total } = await listEnrollments(db, { ...q, search: q.q, holderId });
+    res.json({ enrollments: page, total, limit: q.limit, offset: q.offset });
   });
 
   router.get('/api/enrollments/:enrollmentId', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
@@ -80,10 +93,18 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     await loadAuthorizedEnrollment(db, actorOf(req), submission.enrollment_id, ['student', 'program_holder', 'admin']);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
-    res
-      .type(submission.content_type)
-      .set('Content-Disposition', `inline; filename="${submissionId}.${submission.file_key.split('.').pop()}"`)
-      .send(data);
+    sendEvidenceFile(res, data, submission.content_type, submissionId, submission.file_key);
+  });
+
+  /** The certificate proof a holder uploaded when marking the enrollment complete. */
+  router.get('/api/completion-evidence/:evidenceId/proof', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const { evidenceId } = parse(idParam('evidenceId'), req.params, 'path');
+    const proof = await findCompletionProof(db, evidenceId);
+    if (!proof) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
+    await loadAuthorizedEnrollment(db, actorOf(req), proof.enrollment_id, ['student', 'program_holder', 'admin']);
+    const data = await files.get(proof.proof_file_key);
+    if (!data) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
+    sendEvidenceFile(res, data, proof.proof_content_type, evidenceId, proof.proof_file_key);
   });
 
   return router;

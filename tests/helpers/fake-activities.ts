@@ -43,6 +43,7 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
     sendNudgeEmail: () => Promise.resolve('sent' as const),
     recordWioaExit: () => Promise.resolve(undefined),
     refundPayment: ({ amountCents }) => Promise.resolve({ refundRef: 'refund-test', amountCents }),
+    sendReviewDigests: () => Promise.resolve({ sent: 0, failed: 0 }),
     ...overrides,
   };
   const recorded = Object.fromEntries(

@@ -1,0 +1,41 @@
+import {
+  type Client,
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  type ScheduleOptionsAction,
+  type ScheduleSpec,
+} from '@temporalio/client';
+import { reviewDigestsWorkflow } from '../workflows/review-digests';
+
+export const REVIEW_DIGEST_SCHEDULE_ID = 'review-digests';
+/** How often the digests are looked for: an upload's first notice comes within this (later ones at most hourly). */
+export const REVIEW_DIGEST_EVERY = '5 minutes';
+
+/**
+ * The platform's Schedules, made (or brought up to date) by every worker at start: the Temporal service keeps them,
+ * so they run whichever worker replica is up, and a restart neither loses nor doubles them.
+ */
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+  const spec: ScheduleSpec = { intervals: [{ every: REVIEW_DIGEST_EVERY }] };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: reviewDigestsWorkflow,
+    workflowId: 'review-digests',
+    taskQueue,
+    // A run that cannot finish (say, the database is down) ends and the next one tries again.
+    workflowExecutionTimeout: '1 hour',
+  };
+  try {
+    await client.schedule.create({
+      scheduleId: REVIEW_DIGEST_SCHEDULE_ID,
+      spec,
+      action,
+      // A run still going when the next is due: the next is skipped; runs missed in an outage of up to an hour are caught up.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      memo: { what: 'emails each program holder the uploads awaiting review, at most hourly (activities/reviewDigests.ts)' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(REVIEW_DIGEST_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action }));
+  }
+}
