@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { Email, Mailer } from '../services/mailer';
 import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
+import { moneyInWords } from '../lib/money';
 import { studentEnrollmentUrl } from '../lib/student-links';
 import { certificateFileKey } from './certificates';
 import { describeEnrollment, type EnrollmentFacts } from '../services/tutor-prompt';
@@ -31,10 +32,41 @@ async function sendOnce(
   return 'sent';
 }
 
+/**
+ * A student whose sign-in gave no email address gets no enrollment or payment email: nothing to retry, and nothing that
+ * holds up the enrollment.
+ */
+function noAddress(what: string, enrollmentId: string): 'no_address' {
+  console.warn(`[worker] no ${what} email for enrollment ${enrollmentId}: the student has no email address`);
+  return 'no_address';
+}
+
 function recipient(ctx: EnrollmentContext): string {
   if (!ctx.studentEmail) throw new Error(`enrollment ${ctx.enrollmentId} has no student email`);
   return ctx.studentEmail;
 }
+
+/** What the enrollment and payment emails say about the money and the next step, from the enrollment's record. */
+interface EnrollmentMoneyRow {
+  status: string;
+  checkout_url: string | null;
+  price_cents: number;
+  currency: string;
+  voucher_cents: number;
+  amount_due_cents: number | null;
+}
+
+async function enrollmentMoney(db: Db, enrollmentId: string): Promise<EnrollmentMoneyRow> {
+  const { rows } = await db.query<EnrollmentMoneyRow>(
+    'SELECT status, checkout_url, price_cents, currency, voucher_cents, amount_due_cents FROM enrollments WHERE id = $1',
+    [enrollmentId],
+  );
+  if (!rows[0]) throw new Error(`enrollment ${enrollmentId} is not in the database`);
+  return rows[0];
+}
+
+/** Statuses in which the course has been launched and is being taken. */
+const TAKING = new Set(['in_progress', 'awaiting_review']);
 
 /** Where an enrollment is, as the read model has it. */
 interface EnrollmentStageRow {
@@ -102,6 +134,92 @@ async function tutorNudge(
 
 export function createNotificationActivities({ db, mailer, files, publicBaseUrl, tutor, tutorTimeoutMs = 15_000 }: ActivityDeps) {
   return {
+    /**
+     * "You are enrolled": sent once the enrollment is opened (after the checkout, when there is one). What happens next
+     * follows the record at sending: pay at checkout while payment is pending, else launch the course.
+     */
+    async sendEnrolledEmail(r: { enrollmentId: string }) {
+      const ctx = await loadEnrollmentContext(db, r.enrollmentId);
+      if (!ctx.studentEmail) return noAddress('enrollment', r.enrollmentId);
+      const e = await enrollmentMoney(db, r.enrollmentId);
+      const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
+      const voucher = e.voucher_cents
+        ? e.voucher_cents >= e.price_cents
+          ? `Your voucher covers the whole price, ${moneyInWords(e.price_cents, e.currency)}: there is nothing for you to pay.`
+          : `Your voucher covers ${moneyInWords(e.voucher_cents, e.currency)} of the price of ${moneyInWords(e.price_cents, e.currency)}.`
+        : undefined;
+      const due = e.amount_due_cents ?? e.price_cents;
+      const next =
+        e.status === 'pending_payment'
+          ? [
+              `Next, pay ${moneyInWords(due, e.currency)} at checkout${e.checkout_url ? `: ${e.checkout_url}` : ' from your enrollment page'}`,
+              'As soon as the payment is confirmed you can launch the course.',
+            ]
+          : e.status === 'ready_to_launch'
+            ? [`Next, launch the course at ${ctx.partnerName} from your enrollment page whenever you are ready.`]
+            : TAKING.has(e.status)
+              ? [`You have launched the course at ${ctx.partnerName}; pick it up again from your enrollment page.`]
+              : ['Your enrollment page shows where your enrollment stands.'];
+      return sendOnce(
+        db,
+        mailer,
+        { dedupeKey: `enrolled:${r.enrollmentId}`, kind: 'enrolled', enrollmentId: r.enrollmentId },
+        {
+          to: ctx.studentEmail,
+          subject: `You are enrolled in ${ctx.programTitle}`,
+          text: [
+            `Hello ${ctx.studentName},`,
+            '',
+            `You are enrolled in ${ctx.programTitle}, a course with ${ctx.partnerName}.`,
+            ...(voucher ? [voucher] : []),
+            '',
+            ...next,
+            '',
+            `Your enrollment page: ${page}`,
+            'It shows where your enrollment stands and every step from here to your certificate.',
+          ].join('\n'),
+        },
+      );
+    },
+
+    /** "Payment received": sent once the checkout payment is confirmed and accepted; the next step is the launch. */
+    async sendPaymentReceivedEmail(r: { enrollmentId: string }) {
+      const ctx = await loadEnrollmentContext(db, r.enrollmentId);
+      if (!ctx.studentEmail) return noAddress('payment', r.enrollmentId);
+      const [e, paid] = await Promise.all([
+        enrollmentMoney(db, r.enrollmentId),
+        db.query<{ amount_cents: number; currency: string }>(
+          `SELECT amount_cents, currency FROM payments
+            WHERE enrollment_id = $1 AND status = 'accepted' AND provider IN ('stripe', 'simulated')`,
+          [r.enrollmentId],
+        ),
+      ]);
+      const payment = paid.rows[0];
+      if (!payment) throw new Error(`enrollment ${r.enrollmentId} has no accepted checkout payment yet`);
+      const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
+      return sendOnce(
+        db,
+        mailer,
+        { dedupeKey: `payment-received:${r.enrollmentId}`, kind: 'payment_received', enrollmentId: r.enrollmentId },
+        {
+          to: ctx.studentEmail,
+          subject: `Payment received for ${ctx.programTitle}`,
+          text: [
+            `Hello ${ctx.studentName},`,
+            '',
+            `We received your payment of ${moneyInWords(payment.amount_cents, payment.currency)} for ${ctx.programTitle}. Thank you!`,
+            ...(e.voucher_cents
+              ? [
+                  `With your voucher's ${moneyInWords(e.voucher_cents, e.currency)}, the price of ${moneyInWords(e.price_cents, e.currency)} is paid in full.`,
+                ]
+              : []),
+            '',
+            `Next, launch the course at ${ctx.partnerName} from your enrollment page whenever you are ready: ${page}`,
+          ].join('\n'),
+        },
+      );
+    },
+
     async sendCompletionEmail(r: { enrollmentId: string; certificateId: string; verificationCode: string }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
       const pdf = await files.get(certificateFileKey(r.certificateId));

@@ -27,3 +27,14 @@ export function splitByBasisPoints<K extends string>(amountCents: number, bps: R
   }
   return Object.fromEntries(shares.map((s) => [s.party, s.cents])) as Record<K, number>;
 }
+
+/**
+ * An amount of integer minor units (cents) as people read it, the currency spelled out: 14900 usd → "149.00 US dollars",
+ * 2999 eur → "29.99 euros", 500 jpy → "500 Japanese yen". The currency's own number of decimals says where the point goes.
+ */
+export function moneyInWords(amountCents: number, currency: string): string {
+  if (!Number.isSafeInteger(amountCents)) throw new RangeError(`amount must be integer minor units, got ${amountCents}`);
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase(), currencyDisplay: 'name' });
+  const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amountCents / 10 ** decimals);
+}

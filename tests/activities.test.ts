@@ -6,9 +6,10 @@ import path from 'node:path';
 import type { EnrollmentActivities } from '../activities';
 import { certificateFileKey } from '../activities/certificates';
 import type { Db } from '../db/pool';
-import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
-import { MAX_SPLIT_CENTS, splitByBasisPoints } from '../lib/money';
-import { createSmtpMailer } from '../services/mailer';
+import { DEMO_HOLDER_ID, SEEDED_PARTNERS, SEEDED_PROGRAMS } from '../db/seed';
+import { simpleParser } from 'mailparser';
+import { MAX_SPLIT_CENTS, moneyInWords, splitByBasisPoints } from '../lib/money';
+import { createOutboxMailer, createSmtpMailer } from '../services/mailer';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { localActivities, stripeStandInPayments } from './helpers/local-activities';
 import { startSmtpServer } from './helpers/smtp';
@@ -380,6 +381,178 @@ describe('certificates and emails', () => {
     expect(messages[0].text).toContain('  The certificate shows a different name (page 2).');
     const { rows } = await db.query('SELECT kind, dedupe_key, status FROM emails_sent WHERE enrollment_id = $1', [e.id]);
     expect(rows).toEqual([{ kind: 'submission_rejected', dedupe_key: `submission-rejected:${submissionId}`, status: 'sent' }]);
+  });
+});
+
+describe('the enrollment and payment emails (outbox mailer)', () => {
+  let outboxDir: string;
+  let mail: EnrollmentActivities;
+  beforeAll(() => {
+    outboxDir = path.join(filesRoot, 'outbox');
+    mail = localActivities(db, filesRoot, {
+      payments: stripeStandInPayments(stripe.apiBase),
+      mailer: createOutboxMailer(outboxDir, MAIL_FROM),
+      publicBaseUrl: PUBLIC_BASE_URL,
+    });
+  });
+
+  /** The .eml files of one enrollment in the outbox, parsed. */
+  const outbox = async (enrollmentId: string) => {
+    const files = fs.existsSync(outboxDir) ? fs.readdirSync(outboxDir).filter((f) => f.includes(enrollmentId)) : [];
+    return Promise.all(files.sort().map(async (file) => ({ file, mail: await simpleParser(fs.readFileSync(path.join(outboxDir, file))) })));
+  };
+  const pageOf = (enrollmentId: string) => `${PUBLIC_BASE_URL}/student/enrollments/${enrollmentId}`;
+  const sentRows = async (enrollmentId: string) =>
+    (
+      await db.query<{ kind: string; dedupe_key: string; message_id: string; to_address: string; status: string }>(
+        'SELECT kind, dedupe_key, message_id, to_address, status FROM emails_sent WHERE enrollment_id = $1 ORDER BY kind',
+        [enrollmentId],
+      )
+    ).rows;
+  /** What the workflow writes before the email: the status with the checkout's URL, and the voucher's share. */
+  const opened = async (
+    enrollmentId: string,
+    o: { status: 'pending_payment' | 'ready_to_launch'; checkoutUrl?: string; voucherCents?: number },
+  ) => {
+    await db.query('UPDATE enrollments SET voucher_cents = $2, amount_due_cents = price_cents - $2 WHERE id = $1', [
+      enrollmentId,
+      o.voucherCents ?? 0,
+    ]);
+    await mail.recordEnrollmentStatus({ enrollmentId, seq: 1, status: o.status, at: new Date().toISOString(), checkoutUrl: o.checkoutUrl });
+  };
+  const paid = (enrollmentId: string, amountCents: number, provider = 'stripe') =>
+    mail.recordPayment({
+      enrollmentId,
+      provider,
+      providerRef: provider === 'stripe' ? `cs_test_${enrollmentId}` : enrollmentId,
+      amountCents,
+      currency: 'usd',
+      paidAt: '2026-05-01T12:00:00.000Z',
+      status: 'accepted',
+    });
+
+  test('sendEnrolledEmail twice sends one "You are enrolled": the program, the amount to pay in words, the checkout and the enrollment page', async () => {
+    const e = await insertEnrollment({ studentName: 'Annie Easley' });
+    const checkoutUrl = `https://checkout.stripe.test/c/pay/cs_test_${e.id}`;
+    await opened(e.id, { status: 'pending_payment', checkoutUrl });
+    expect(await mail.sendEnrolledEmail({ enrollmentId: e.id })).toBe('sent');
+    expect(await mail.sendEnrolledEmail({ enrollmentId: e.id })).toBe('already_sent');
+
+    const sent = await outbox(e.id);
+    expect(sent.map((m) => m.file)).toEqual([`enrolled.${e.id}@credential-marketplace.eml`]);
+    const [{ mail: m }] = sent;
+    expect(m.subject).toBe(`You are enrolled in ${IC3.title}`);
+    expect(m.messageId).toBe(`<enrolled.${e.id}@credential-marketplace>`);
+    expect(JSON.stringify(m.to)).toContain(e.studentEmail);
+    expect(m.text).toContain('Hello Annie Easley,');
+    expect(m.text).toContain(`You are enrolled in ${IC3.title}`);
+    expect(m.text).toContain(`Next, pay 149.00 US dollars at checkout: ${checkoutUrl}`);
+    expect(m.text).toContain('As soon as the payment is confirmed you can launch the course.');
+    expect(m.text).toContain(`Your enrollment page: ${pageOf(e.id)}`);
+    expect(await sentRows(e.id)).toEqual([
+      {
+        kind: 'enrolled',
+        dedupe_key: `enrolled:${e.id}`,
+        message_id: `<enrolled.${e.id}@credential-marketplace>`,
+        to_address: e.studentEmail,
+        status: 'sent',
+      },
+    ]);
+  });
+
+  test('sendEnrolledEmail of a funded enrollment: the voucher covers the price, the next step is the launch', async () => {
+    const e = await insertEnrollment({ program: BARBERING, fundingSource: 'wioa_ita' });
+    await opened(e.id, { status: 'ready_to_launch', voucherCents: BARBERING.priceCents });
+    await paid(e.id, BARBERING.priceCents, 'wioa_ita');
+    expect(await mail.sendEnrolledEmail({ enrollmentId: e.id })).toBe('sent');
+    const [{ mail: m }] = await outbox(e.id);
+    expect(m.subject).toBe(`You are enrolled in ${BARBERING.title}`);
+    expect(m.text).toContain('Your voucher covers the whole price, 499.00 US dollars: there is nothing for you to pay.');
+    expect(m.text).toContain('Next, launch the course at');
+    expect(m.text).not.toContain('checkout');
+    expect(m.text).toContain(`Your enrollment page: ${pageOf(e.id)}`);
+  });
+
+  test('sendEnrolledEmail of a co-pay: what the voucher covers and what is left to pay at checkout', async () => {
+    const e = await insertEnrollment({ fundingSource: 'sponsor' });
+    await opened(e.id, { status: 'pending_payment', checkoutUrl: 'https://checkout.test/co-pay', voucherCents: 10_000 });
+    expect(await mail.sendEnrolledEmail({ enrollmentId: e.id })).toBe('sent');
+    const [{ mail: m }] = await outbox(e.id);
+    expect(m.text).toContain('Your voucher covers 100.00 US dollars of the price of 149.00 US dollars.');
+    expect(m.text).toContain('Next, pay 49.00 US dollars at checkout: https://checkout.test/co-pay');
+  });
+
+  test('sendPaymentReceivedEmail twice sends one "Payment received": the amount in words, the launch as next step, the enrollment page', async () => {
+    const e = await insertEnrollment({ studentName: 'Christine Darden' });
+    await opened(e.id, { status: 'pending_payment', checkoutUrl: 'https://checkout.test/x' });
+    await paid(e.id, IC3.priceCents);
+    await mail.recordEnrollmentStatus({ enrollmentId: e.id, seq: 2, status: 'ready_to_launch', at: new Date().toISOString() });
+    expect(await mail.sendPaymentReceivedEmail({ enrollmentId: e.id })).toBe('sent');
+    expect(await mail.sendPaymentReceivedEmail({ enrollmentId: e.id })).toBe('already_sent');
+
+    const sent = await outbox(e.id);
+    expect(sent.map((m) => m.file)).toEqual([`payment-received.${e.id}@credential-marketplace.eml`]);
+    const [{ mail: m }] = sent;
+    expect(m.subject).toBe(`Payment received for ${IC3.title}`);
+    expect(m.messageId).toBe(`<payment-received.${e.id}@credential-marketplace>`);
+    expect(m.text).toContain('Hello Christine Darden,');
+    expect(m.text).toContain(`We received your payment of 149.00 US dollars for ${IC3.title}.`);
+    const partner = SEEDED_PARTNERS.find((p) => p.id === IC3.partnerId)!.name;
+    expect(m.text).toContain(`Next, launch the course at ${partner} from your enrollment page whenever you are ready: ${pageOf(e.id)}`);
+    expect(await sentRows(e.id)).toEqual([
+      {
+        kind: 'payment_received',
+        dedupe_key: `payment-received:${e.id}`,
+        message_id: `<payment-received.${e.id}@credential-marketplace>`,
+        to_address: e.studentEmail,
+        status: 'sent',
+      },
+    ]);
+  });
+
+  test('sendPaymentReceivedEmail of a co-pay: the co-pay paid, and that with the voucher the price is paid in full', async () => {
+    const e = await insertEnrollment({ fundingSource: 'sponsor' });
+    await opened(e.id, { status: 'pending_payment', checkoutUrl: 'https://checkout.test/co', voucherCents: 10_000 });
+    await paid(e.id, 10_000, 'sponsor');
+    await paid(e.id, 4_900);
+    expect(await mail.sendPaymentReceivedEmail({ enrollmentId: e.id })).toBe('sent');
+    const [{ mail: m }] = await outbox(e.id);
+    expect(m.text).toContain(`We received your payment of 49.00 US dollars for ${IC3.title}.`);
+    expect(m.text).toContain("With your voucher's 100.00 US dollars, the price of 149.00 US dollars is paid in full.");
+  });
+
+  test('no email address: nothing is sent and nothing is retried; no checkout payment yet: retried until there is one', async () => {
+    const e = await insertEnrollment();
+    await db.query('UPDATE enrollments SET student_email = NULL WHERE id = $1', [e.id]);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await mail.sendEnrolledEmail({ enrollmentId: e.id })).toBe('no_address');
+      expect(await mail.sendPaymentReceivedEmail({ enrollmentId: e.id })).toBe('no_address');
+      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([
+        `[worker] no enrollment email for enrollment ${e.id}: the student has no email address`,
+        `[worker] no payment email for enrollment ${e.id}: the student has no email address`,
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await outbox(e.id)).toEqual([]);
+    expect(await sentRows(e.id)).toEqual([]);
+
+    const unpaid = await insertEnrollment();
+    await expect(mail.sendPaymentReceivedEmail({ enrollmentId: unpaid.id })).rejects.toThrow('has no accepted checkout payment yet');
+    expect(await sentRows(unpaid.id)).toEqual([]);
+  });
+});
+
+describe('moneyInWords', () => {
+  test.each([
+    [14_900, 'usd', '149.00 US dollars'],
+    [2_999, 'eur', '29.99 euros'],
+    [1, 'usd', '0.01 US dollars'],
+    [123_456_789, 'gbp', '1,234,567.89 British pounds'],
+    [500, 'jpy', '500 Japanese yen'],
+  ])('%i %s is "%s"', (cents, currency, words) => {
+    expect(moneyInWords(cents, currency)).toBe(words);
   });
 });
 

@@ -174,14 +174,20 @@ async function enroll(s: Session, fundingSource: 'self_pay' | 'wioa_ita' | 'spon
   return res.body.enrollmentId;
 }
 
-/** A self-paid enrollment whose first status change (pending_payment) is in the read model. */
+/** The enrollment email, which goes out beside the lifecycle, is claimed: nothing about the enrollment changes after this by itself. */
+const enrolledEmailClaimed = (snap: Awaited<ReturnType<typeof snapshot>>) => snap.emails.some((m) => m.kind === 'enrolled');
+
+/** A self-paid enrollment whose first status change (pending_payment) is in the read model, and its enrollment email. */
 async function pendingPayment(s: Session): Promise<string> {
   const id = await enroll(s, 'self_pay');
-  await eventually(async () => (await snapshot(id)).history.length === 1, 'the pending_payment history entry');
+  await eventually(async () => {
+    const snap = await snapshot(id);
+    return snap.history.length === 1 && enrolledEmailClaimed(snap);
+  }, 'the pending_payment history entry and the enrollment email');
   return id;
 }
 
-/** A voucher-funded enrollment, paid (the voucher's payment recorded) and ready to launch. */
+/** A voucher-funded enrollment, paid (the voucher's payment recorded) and ready to launch, and its enrollment email. */
 async function fundedReady(s: Session): Promise<string> {
   const id = await enroll(s, 'wioa_ita');
   let last: unknown;
@@ -192,7 +198,8 @@ async function fundedReady(s: Session): Promise<string> {
       snap.enrollment.status === 'ready_to_launch' &&
       snap.enrollment.paid_at !== null &&
       snap.payments.length === 1 &&
-      snap.history.at(-1)?.status === 'ready_to_launch'
+      snap.history.at(-1)?.status === 'ready_to_launch' &&
+      enrolledEmailClaimed(snap)
     );
   }, 'the voucher payment to be recorded').catch((err: Error) => {
     throw new Error(`${err.message}: ${JSON.stringify(last)}`);
@@ -493,7 +500,8 @@ describe('ownership', () => {
         'body.reason',
       ]);
       await expectUnchanged(enrollmentId, before, 1000);
-      expect(system.smtp.to(s.actor.email!)).toHaveLength(0);
+      // The student's only email is the one of the enrollment: no rejection went out.
+      expect(system.smtp.to(s.actor.email!).map((m) => m.subject)).toEqual([`You are enrolled in ${DEMO.title}`]);
     });
 
     test('a second upload while the first waits for review → 409, no second row, no orphan file', async () => {

@@ -68,6 +68,11 @@ async function enrollment(programId: string, launch = true): Promise<{ id: strin
     async () => (await count('SELECT count(*) AS n FROM payments WHERE enrollment_id = $1', [id])) === 1,
     'the voucher payment',
   );
+  // The enrollment email goes out beside the lifecycle: claimed before any snapshot, so none sees it arrive.
+  await eventually(
+    async () => (await count(`SELECT count(*) AS n FROM emails_sent WHERE enrollment_id = $1 AND kind = 'enrolled'`, [id])) === 1,
+    'the enrollment email',
+  );
   if (launch) await launchEnrollment(system, student, id);
   return { id, student };
 }

@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { signDevelopmentToken } from '../api/auth';
 import { DEMO_HOLDER_ID, DEMO_STUDENT_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { PROJECT_ROOT } from '../lib/paths';
-import { waitForHttp } from '../lib/wait';
+import { waitFor, waitForHttp } from '../lib/wait';
 import type { OpenedEnrollment, PartnerList } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { httpClient, waitForStatus } from './helpers/system';
@@ -116,9 +116,16 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   const marked = await request('POST', '/api/program-holder/mark-complete', { token: holder, json: { enrollmentId, completedAt: TODAY } });
   expect(marked.status).toBe(200);
   await waitForStatus({ baseUrl }, student, enrollmentId, 'closed');
-  // Without SMTP_URL the completion email is an .eml file in the outbox.
-  const outbox = fs.readdirSync(path.join(dataDir, 'outbox'));
-  expect(outbox).toEqual([`completion.${enrollmentId}@credential-marketplace.eml`]);
+  // Without SMTP_URL each email is an .eml file in the outbox: enrolled, payment received and completed, one each.
+  // The first two go out beside the lifecycle (one may be retried after the restart), so they are waited for.
+  const emails = [
+    `completion.${enrollmentId}@credential-marketplace.eml`,
+    `enrolled.${enrollmentId}@credential-marketplace.eml`,
+    `payment-received.${enrollmentId}@credential-marketplace.eml`,
+  ];
+  const outbox = () => fs.readdirSync(path.join(dataDir, 'outbox')).sort();
+  await waitFor('the three emails in the outbox', () => Promise.resolve(outbox().length >= emails.length), 60_000).catch(() => undefined);
+  expect(outbox()).toEqual(emails);
   expect(await stopWithCtrlC(system)).toBe(0);
 }, 240_000);
 

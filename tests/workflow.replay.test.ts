@@ -15,6 +15,7 @@ import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type ReplayResult, Worker } from '@temporalio/worker';
 import { enrollmentWorkflow } from '../workflows/enrollment';
+import { PATCHES } from '../workflows/enrollment-entity';
 import {
   approveSubmissionUpdate,
   enrollmentWorkflowId,
@@ -58,6 +59,28 @@ const historyToJson = async (history: History) =>
   (await loadProtojson()).toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history));
 const historyFromJson = async (json: unknown) => (await loadProtojson()).fromJson(historyType, json);
 const DAY = 86_400_000;
+
+/** The parts of a history's proto3 JSON that say which patches it took and which emails it sent, in order. */
+interface HistoryJson {
+  events: {
+    markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+    activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  }[];
+}
+function patchesAndEmails(history: HistoryJson): { patches: string[]; emails: string[] } {
+  const patches: string[] = [];
+  const emails: string[] = [];
+  for (const e of history.events) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_patch') {
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data ?? '';
+      patches.push((JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id);
+    }
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (activity && /^send.*Email$/.test(activity)) emails.push(activity);
+  }
+  return { patches, emails };
+}
 const SUGGEST_CONTINUE_AS_NEW = 'limit.historyCount.suggestContinueAsNew';
 
 /** One representative enrollment: the activities it runs with and what the test does to it until it ends. */
@@ -197,6 +220,24 @@ const SCENARIOS: Record<string, Scenario> = {
       return handle;
     },
   },
+  // Recorded with the enrollment and payment emails (PATCHES in workflows/enrollment-entity.ts): their markers and
+  // activities are in these histories, those above have neither.
+  'self-pay-emailed-enrolled-and-paid-then-marked-complete': {
+    async play(client, taskQueue) {
+      const input = workflowInput();
+      const handle = await startPaidAndLaunched(client, taskQueue, input);
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date().toISOString(), markedBy: 'holder-1' }] });
+      return ended(handle);
+    },
+  },
+  'voucher-emailed-enrolled-then-marked-complete': {
+    async play(client, taskQueue) {
+      const handle = await startEnrollment(client, taskQueue, workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-EMAILED' }));
+      await handle.executeUpdate(launchUpdate);
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: new Date().toISOString(), markedBy: 'holder-1' }] });
+      return ended(handle);
+    },
+  },
   'continued-run-completed-by-partner-push': {
     async play(client, taskQueue) {
       // What a run that continued as new carries: paid and launched a day ago, waiting for completion.
@@ -288,6 +329,28 @@ if (process.env.RECORD_HISTORIES) {
     test.each(Object.keys(SCENARIOS))('%s', (name) => {
       expect(results.get(name)).toBeDefined();
       expect(results.get(name)!.error).toBeUndefined();
+    });
+
+    test('histories from before the student emails have no patch marker and no such email; those recorded since have both', () => {
+      const since: Record<string, { patches: string[]; emails: string[] }> = {
+        'self-pay-emailed-enrolled-and-paid-then-marked-complete': {
+          patches: [PATCHES.enrolledEmail, PATCHES.paymentReceivedEmail],
+          emails: ['sendEnrolledEmail', 'sendPaymentReceivedEmail', 'sendCompletionEmail'],
+        },
+        'voucher-emailed-enrolled-then-marked-complete': {
+          patches: [PATCHES.enrolledEmail],
+          emails: ['sendEnrolledEmail', 'sendCompletionEmail'],
+        },
+      };
+      for (const name of Object.keys(SCENARIOS)) {
+        const seen = patchesAndEmails(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as HistoryJson);
+        if (since[name]) expect({ name, ...seen }).toEqual({ name, ...since[name] });
+        else {
+          expect({ name, patches: seen.patches }).toEqual({ name, patches: [] });
+          expect(seen.emails).not.toContain('sendEnrolledEmail');
+          expect(seen.emails).not.toContain('sendPaymentReceivedEmail');
+        }
+      }
     });
 
     test('every fixture is a scenario here, so none is kept without being replayed', () => {

@@ -1,4 +1,5 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
@@ -223,5 +224,143 @@ describe('funding: the record the workflow opens decides the way in', () => {
       await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     });
     expect(fake.callsOf('discardEnrollmentRecord')).toEqual([{ enrollmentId: input.enrollmentId }]);
+  });
+});
+
+describe('the student’s emails: enrolled and payment received, once each, at their step, never holding the enrollment up', () => {
+  /** What the workflow asked for, in order: statuses projected, payments recorded, emails and the other steps. */
+  const steps = (fake: ReturnType<typeof fakeActivities>) =>
+    fake.calls.map(({ name, arg }) =>
+      name === 'recordEnrollmentStatus'
+        ? `status:${(arg as { status: string }).status}`
+        : name === 'recordPayment'
+          ? `payment:${(arg as { providerRef: string }).providerRef}:${(arg as { status: string }).status}`
+          : name,
+    );
+  const at = (list: string[], step: string) => {
+    expect(list).toContain(step);
+    return list.indexOf(step);
+  };
+
+  test('self-pay: enrolled once the checkout is open, payment received once after the accepted payment, before the launch', async () => {
+    const fake = fakeActivities();
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput();
+    const payment = (providerRef: string, amountCents: number) =>
+      ({ provider: 'stripe', providerRef, amountCents, currency: 'usd', paidAt: new Date().toISOString() }) as const;
+    await worker.runUntil(async () => {
+      const handle = await start(taskQueue, input);
+      await handle.executeUpdate(openEnrollmentUpdate);
+      await env.sleep('1h');
+      expect(fake.callsOf('sendEnrolledEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+      expect(fake.callsOf('sendPaymentReceivedEmail')).toHaveLength(0);
+      // A wrong amount is no payment; a redelivered webhook is the same payment.
+      await handle.signal(paymentConfirmedSignal, payment('cs_low', 100));
+      await env.sleep('1h');
+      expect(fake.callsOf('sendPaymentReceivedEmail')).toHaveLength(0);
+      await handle.signal(paymentConfirmedSignal, payment('cs_ok', 14_900));
+      await handle.signal(paymentConfirmedSignal, payment('cs_ok', 14_900));
+      await env.sleep('1h');
+      expect(fake.callsOf('sendPaymentReceivedEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+      const launch = await handle.executeUpdate(launchUpdate);
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: launch.launchedAt.slice(0, 10), markedBy: 'holder-1' }] });
+      expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
+    });
+    // Once each over the whole lifecycle, by enrollment id only (the activity reads the rest from the record).
+    expect(fake.callsOf('sendEnrolledEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    expect(fake.callsOf('sendPaymentReceivedEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    expect(fake.callsOf('sendCompletionEmail')).toHaveLength(1);
+    const order = steps(fake);
+    expect(at(order, 'sendEnrolledEmail')).toBeGreaterThan(at(order, 'openCheckout'));
+    expect(at(order, 'sendEnrolledEmail')).toBeGreaterThan(at(order, 'status:pending_payment')); // the checkout URL is on the record
+    expect(at(order, 'sendEnrolledEmail')).toBeLessThan(at(order, 'payment:cs_low:rejected'));
+    expect(at(order, 'sendPaymentReceivedEmail')).toBeGreaterThan(at(order, 'payment:cs_ok:accepted')); // the amount is on the record
+    expect(at(order, 'sendPaymentReceivedEmail')).toBeGreaterThan(at(order, 'status:ready_to_launch'));
+    expect(at(order, 'sendPaymentReceivedEmail')).toBeLessThan(at(order, 'launchAtPartner'));
+    expect(at(order, 'sendCompletionEmail')).toBeGreaterThan(at(order, 'issueCertificate'));
+  });
+
+  test('funded by a voucher: enrolled once it is ready to launch, and no payment email (nothing was paid at checkout)', async () => {
+    const fake = fakeActivities();
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'ITA-MAIL' });
+    await worker.runUntil(async () => {
+      const handle = await start(taskQueue, input);
+      await handle.executeUpdate(openEnrollmentUpdate);
+      await handle.executeUpdate(launchUpdate);
+      await handle.executeUpdate(markCompleteUpdate, {
+        args: [{ completedAt: new Date(await env.currentTimeMs()).toISOString(), markedBy: 'holder-1' }],
+      });
+      expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
+    });
+    expect(fake.callsOf('sendEnrolledEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    expect(fake.callsOf('sendPaymentReceivedEmail')).toHaveLength(0);
+    const order = steps(fake);
+    expect(at(order, 'sendEnrolledEmail')).toBeGreaterThan(at(order, 'status:ready_to_launch'));
+    expect(at(order, 'sendEnrolledEmail')).toBeGreaterThan(at(order, `payment:${input.enrollmentId}:accepted`));
+  });
+
+  test('a co-pay: enrolled with the checkout, payment received once for the accepted co-pay', async () => {
+    const fake = fakeActivities({
+      openEnrollmentRecord: (r) =>
+        Promise.resolve({ status: 'pending_payment', voucherId: 'v-1', voucherCents: 10_000, amountDueCents: r.priceCents - 10_000 }),
+    });
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ fundingSource: 'sponsor', voucherNumber: 'SP-MAIL' });
+    await worker.runUntil(async () => {
+      const handle = await start(taskQueue, input);
+      await handle.signal(paymentConfirmedSignal, {
+        provider: 'stripe',
+        providerRef: 'cs_rest',
+        amountCents: 4_900,
+        currency: 'usd',
+        paidAt: new Date().toISOString(),
+      });
+      await env.sleep('1h');
+      await handle.executeUpdate(withdrawUpdate, { args: [{ requestedBy: 'student-1' }] });
+      expect(await handle.result()).toEqual({ status: 'withdrawn' });
+    });
+    expect(fake.callsOf('sendEnrolledEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    expect(fake.callsOf('sendPaymentReceivedEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    const order = steps(fake);
+    expect(at(order, 'sendPaymentReceivedEmail')).toBeGreaterThan(at(order, 'payment:cs_rest:accepted'));
+  });
+
+  test('never paid: enrolled once, no payment email, and the window still closes on time', async () => {
+    const fake = fakeActivities();
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput({ paymentWindowMs: 3_600_000 });
+    await worker.runUntil(async () => {
+      expect(await (await start(taskQueue, input)).result()).toEqual({ status: 'payment_expired' });
+    });
+    expect(fake.callsOf('sendEnrolledEmail')).toEqual([{ enrollmentId: input.enrollmentId }]);
+    expect(fake.callsOf('sendPaymentReceivedEmail')).toHaveLength(0);
+  });
+
+  test('mail trouble holds nothing up: a failing payment email is retried while the student launches, a refused one is dropped', async () => {
+    let paymentTries = 0;
+    const fake = fakeActivities({
+      sendEnrolledEmail: () => Promise.reject(ApplicationFailure.nonRetryable('the mail server refused the address')),
+      sendPaymentReceivedEmail: () => (++paymentTries < 4 ? Promise.reject(new Error('SMTP down')) : Promise.resolve('sent' as const)),
+    });
+    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+    const input = workflowInput();
+    await worker.runUntil(async () => {
+      const handle = await start(taskQueue, input);
+      await handle.executeUpdate(openEnrollmentUpdate);
+      await handle.signal(paymentConfirmedSignal, {
+        provider: 'stripe',
+        providerRef: 'cs_1',
+        amountCents: 14_900,
+        currency: 'usd',
+        paidAt: new Date().toISOString(),
+      });
+      const launch = await handle.executeUpdate(launchUpdate);
+      await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: launch.launchedAt.slice(0, 10), markedBy: 'holder-1' }] });
+      expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
+    });
+    expect(fake.callsOf('sendEnrolledEmail')).toHaveLength(1); // not retried, and not the enrollment's failure
+    expect(paymentTries).toBe(4); // retried until it went out, before the workflow ended
+    expect(statusesProjected(fake)).toEqual(['pending_payment', 'ready_to_launch', 'in_progress', 'completed', 'closed']);
   });
 });

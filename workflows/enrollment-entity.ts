@@ -7,6 +7,8 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -59,6 +61,18 @@ const notFound = (item: string) =>
 /** A bad value in the request; the detail names the field, so the API's 400 can name it too. */
 const invalid = (message: string, field: string) => ApplicationFailure.nonRetryable(message, FailureType.invalid, { field });
 const nowIso = () => new Date().toISOString();
+
+/**
+ * Patches (see `patched` in the Temporal docs on versioning): emails added while enrollments were running. A history
+ * recorded before a patch replays without its activity; every run that reaches the patch live records a marker and
+ * sends. `tests/workflow.replay.test.ts` replays histories from before and after each.
+ */
+export const PATCHES = {
+  /** "You are enrolled": once the enrollment is opened (after its checkout, when it has one). */
+  enrolledEmail: 'student-enrolled-email',
+  /** "Payment received": once the checkout payment is accepted and the enrollment is ready to launch. */
+  paymentReceivedEmail: 'student-payment-received-email',
+} as const;
 
 const WAITING_FOR: Partial<Record<EnrollmentStatus, string>> = {
   pending_payment: 'the student to pay at checkout',
@@ -189,9 +203,14 @@ export class Enrollment {
       state.paidAt = workflowInfo().startTime.toISOString();
       state.amountCents = state.voucherCents;
       await Promise.all([this.moveTo('ready_to_launch'), this.recordVoucherPayment()]);
+      if (patched(PATCHES.enrolledEmail)) this.emailInBackground('enrollment', viaTaskQueue.sendEnrolledEmail({ enrollmentId }));
       return true;
     }
     await this.openCheckout();
+    // The email carries the checkout's URL, so it goes once the checkout is open (and not after a withdrawal meanwhile).
+    if (state.status === 'pending_payment' && patched(PATCHES.enrolledEmail)) {
+      this.emailInBackground('enrollment', viaTaskQueue.sendEnrolledEmail({ enrollmentId }));
+    }
     const settled = await condition(() => this.payment !== undefined || this.withdrawal !== undefined, input.paymentWindowMs);
     if (this.withdrawal) return false;
     if (!settled) {
@@ -209,6 +228,9 @@ export class Enrollment {
       ...(state.voucherCents ? [this.recordVoucherPayment()] : []),
     ]);
     await this.moveTo('ready_to_launch');
+    if (!this.withdrawal && patched(PATCHES.paymentReceivedEmail)) {
+      this.emailInBackground('payment', viaTaskQueue.sendPaymentReceivedEmail({ enrollmentId }));
+    }
     return true;
   }
 
@@ -230,6 +252,22 @@ export class Enrollment {
       certificateId: certificate.id,
       verificationCode: certificate.verificationCode,
     });
+  }
+
+  /**
+   * An email the lifecycle does not wait for: the workflow goes on at once, and only its end waits for the email's
+   * activity (retried on the task queue while mail is down). A failure that will not be retried is logged, never the
+   * enrollment's failure.
+   */
+  private emailInBackground(kind: string, sending: Promise<unknown>): void {
+    this.background.push(
+      sending.catch((err: unknown) =>
+        log.warn(`the ${kind} email was not sent`, {
+          enrollmentId: this.enrollmentId,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      ),
+    );
   }
 
   recordWioaOutcome() {

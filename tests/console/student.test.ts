@@ -396,9 +396,24 @@ describe('the way back to the enrollment page', () => {
     expect(launchPage.body).toContain(`<a href="${back}">Back to your enrollment</a>`);
   });
 
-  test('the emails to the student (reminder, evidence not accepted, completion) link to the enrollment page', async () => {
+  test('the emails to the student (enrollment, payment, reminder, evidence not accepted, completion) link to the enrollment page', async () => {
     const { id } = await student('Ada Emailed');
-    const enrollmentId = await inProgressFor(id);
+    // As the workflow sends them: enrolled once the checkout is open, payment received once it is accepted.
+    const enrollmentId = await openedFor(id);
+    await app.activities.sendEnrolledEmail({ enrollmentId });
+    const paidAt = now();
+    await app.activities.recordPayment({
+      enrollmentId,
+      provider: 'simulated',
+      providerRef: `sim_${enrollmentId}`,
+      amountCents: DEMO.priceCents,
+      currency: 'usd',
+      paidAt,
+      status: 'accepted',
+    });
+    await app.advance(enrollmentId, 'ready_to_launch', { paidAt });
+    await app.activities.sendPaymentReceivedEmail({ enrollmentId });
+    await app.advance(enrollmentId, 'in_progress', { launchedAt: now() });
     await app.activities.sendNudgeEmail({ enrollmentId, day: 7 });
     await app.activities.sendSubmissionRejectedEmail({ enrollmentId, submissionId: randomUUID(), reason: 'The scan is unreadable.' });
     const completedAt = now();
@@ -415,6 +430,8 @@ describe('the way back to the enrollment page', () => {
     expect(subjects.sort()).toEqual([
       `Congratulations: you completed ${DEMO.title}`,
       `How is ${DEMO.title} going?`,
+      `Payment received for ${DEMO.title}`,
+      `You are enrolled in ${DEMO.title}`,
       `Your completion evidence for ${DEMO.title} needs another look`,
     ]);
     for (const email of emails) expect(email).toContain(`${app.baseUrl}/student/enrollments/${enrollmentId}`);
