@@ -69,6 +69,10 @@ const REQUIRED_SECRETS = [
   'STRIPE_WEBHOOK_SECRET',
   'SMTP_URL',
   'METRICS_TOKEN',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'SESSION_SECRET',
 ] as const;
 const SECRETS = {
   JWT_SECRET: 'dummy-secret-for-config-test',
@@ -78,6 +82,10 @@ const SECRETS = {
   STRIPE_WEBHOOK_SECRET: 'whsec_dummy',
   SMTP_URL: 'smtp://user:pass@smtp.example:587',
   METRICS_TOKEN: 'dummy-metrics-token-for-config-test',
+  OIDC_ISSUER: 'https://id.marketplace.example',
+  OIDC_CLIENT_ID: 'credential-marketplace',
+  OIDC_CLIENT_SECRET: 'dummy-oidc-client-secret',
+  SESSION_SECRET: 'dummy-session-secret-for-config-test-0123456789',
 };
 
 let majorVersion = 0;
