@@ -32,6 +32,11 @@ beforeAll(async () => {
       METRICS_TOKEN,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
+      // The console's sign-in (never contacted here: no test signs in to the console).
+      OIDC_ISSUER: 'https://id.example/',
+      OIDC_CLIENT_ID: 'credential-marketplace',
+      OIDC_CLIENT_SECRET: 'a-client-secret',
+      SESSION_SECRET: 'a-production-session-secret-0123456789',
     },
   });
   request = httpClient(system.baseUrl);
@@ -63,8 +68,15 @@ describe('production serves no demo route and no public metrics', () => {
     ]) {
       expectProblem(await request(method, path), 404);
     }
+    // Nor the console's development sign-in: production signs people in at its OpenID provider only.
+    const devSignIn = await request('POST', '/login', {
+      body: 'role=admin',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(devSignIn.status).toBe(404);
     // The production pages beside them are served.
     expect((await request('GET', '/checkout/return?result=paid')).status).toBe(200);
+    expect((await request('GET', '/')).status).toBe(200);
   });
 
   test('/metrics needs the metrics token (401 with a Bearer challenge), and answers with it', async () => {
@@ -141,9 +153,9 @@ describe('security headers', () => {
   test('an HTML page (its styles a file of this origin), the JSON API and the certificate PDF', async () => {
     const html = await request('GET', '/checkout/return?result=paid');
     expectHardened(html);
-    expect(html.body).toContain('<link rel="stylesheet" href="/assets/page.css">');
+    expect(html.body).toContain('<link rel="stylesheet" href="/assets/console.css">');
     expect(html.body).not.toMatch(/<style|style=|<script/);
-    const css = await request('GET', '/assets/page.css');
+    const css = await request('GET', '/assets/console.css');
     expect(css.status).toBe(200);
     expect(css.headers.get('content-type')).toMatch(/^text\/css/);
 
