@@ -53,7 +53,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(xapiRoutes(deps));
   // Production fails closed: the demo/ folder (simulated checkout, demo partner, demo page) is not even loaded there.
   if (deps.config.env !== 'production') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a conditional, synchronous load (createApp is sync; import() is async)
+    // A conditional, synchronous load (createApp is sync; import() is async).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     const { demoRoutes } = require('../demo/routes') as typeof import('../demo/routes');
     app.use(demoRoutes(deps));
   }

@@ -137,7 +137,8 @@ export interface CsvTable<C extends string> {
 }
 
 /**
- * Reads an uploaded CSV into a table, or answers the 4xx problem that says why it is not one: UTF-8 text, at most `maxRows` data rows, a header row whose names are matched to
+ * Reads an uploaded CSV into a table, or answers the 4xx problem that says why it is not one: UTF-8 text, at most
+ * `maxRows` data rows, a header row whose names are matched to
  * `columns` by their letters alone (case, spaces, `_` and `-` ignored); other columns are allowed and ignored.
  */
 export function readCsvTable<C extends string>(data: Buffer, columns: Record<string, C>, maxRows: number): CsvTable<C> {

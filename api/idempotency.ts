@@ -38,9 +38,11 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
       // One statement claims a new key or takes over an unanswered one whose lease ran out; of two retries at once,
       // the row lock lets only the first see the old lease. xmax is set on a row updated (taken over), not inserted.
       const claimed = await db.query<{ taken_over: boolean }>(
-        `INSERT INTO idempotency_keys (actor_id, key, request_hash, claimed_until) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+        `INSERT INTO idempotency_keys (actor_id, key, request_hash, claimed_until)
+         VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
          ON CONFLICT (actor_id, key) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
-          WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.claimed_until < now() AND idempotency_keys.request_hash = EXCLUDED.request_hash
+          WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.claimed_until < now()
+            AND idempotency_keys.request_hash = EXCLUDED.request_hash
          RETURNING xmax <> 0 AS taken_over`,
         [actorId, key, hash, leaseMs],
       );
@@ -51,7 +53,8 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
       }
       if (!claimed.rowCount) {
         const { rows } = await db.query<StoredAnswerRow>(
-          `SELECT request_hash, status_code, response_body, headers, greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after
+          `SELECT request_hash, status_code, response_body, headers,
+                  greatest(1, ceil(extract(epoch FROM claimed_until - now())))::int AS retry_after
              FROM idempotency_keys WHERE actor_id = $1 AND key = $2`,
           [actorId, key],
         );

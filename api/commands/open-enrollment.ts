@@ -67,7 +67,8 @@ export function enrollmentIdFor(studentId: string, idempotencyKey: string | unde
 }
 
 /**
- * Opens an enrollment (the student needs an email address): the student's name and email are kept where the workflow's record copies them from, then the
+ * Opens an enrollment (the student needs an email address): the student's name and email are kept where the
+ * workflow's record copies them from, then the
  * workflow starts and writes the record itself (the voucher and uniqueness rules are checked there, in the database).
  */
 export async function openEnrollment(

@@ -5,7 +5,10 @@ import { audit } from '../audit';
 
 export type Review = { decision: 'approve' } | { decision: 'reject'; reason: string };
 
-/** The holder's (or an admin's) decision on a student's evidence: approved, the enrollment completes; rejected, it goes back to in progress. */
+/**
+ * The holder's (or an admin's) decision on a student's evidence: approved, the enrollment completes; rejected, it goes
+ * back to in progress.
+ */
 export async function reviewSubmission(
   deps: { db: Db; enrollments: EnrollmentClient },
   reviewer: Actor,

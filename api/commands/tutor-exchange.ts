@@ -146,7 +146,8 @@ interface DailyUsageRow {
 async function checkBudget(db: Db, studentId: string, dailyTokens: number) {
   const { rows } = await db.query<DailyUsageRow>(
     `SELECT coalesce((SELECT tokens FROM tutor_usage WHERE student_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date), 0) AS tokens,
-            ceil(extract(epoch FROM date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day' - (now() AT TIME ZONE 'UTC')))::int AS retry_after`,
+            ceil(extract(epoch FROM date_trunc('day', now() AT TIME ZONE 'UTC') + interval '1 day'
+                                    - (now() AT TIME ZONE 'UTC')))::int AS retry_after`,
     [studentId],
   );
   if (rows[0].tokens >= dailyTokens) {
@@ -175,7 +176,8 @@ export async function saveExchange(db: Db, studentId: string, c: Conversation, q
       [c.id, question],
     );
     await client.query(
-      `INSERT INTO tutor_messages (conversation_id, role, content, prompt_tokens, completion_tokens, created_at) VALUES ($1, 'assistant', $2, $3, $4, clock_timestamp())`,
+      `INSERT INTO tutor_messages (conversation_id, role, content, prompt_tokens, completion_tokens, created_at)
+       VALUES ($1, 'assistant', $2, $3, $4, clock_timestamp())`,
       [c.id, reply, usage.promptTokens, usage.completionTokens],
     );
     await client.query(
