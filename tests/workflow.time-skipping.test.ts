@@ -14,7 +14,7 @@ import {
   withdrawUpdate,
 } from '../workflows/messages';
 import { coPaidRecord, fakeActivities, unusableVoucherRecord } from './helpers/fake-activities';
-import { createTestWorker, createTimeSkippingEnv } from './helpers/temporal';
+import { createTestWorker, createTimeSkippingEnv, waitForWorkflowStatus } from './helpers/temporal';
 import { stripePayment, workflowInput } from './helpers/workflow-input';
 
 let env: TestWorkflowEnvironment;
@@ -355,6 +355,8 @@ describe('the student’s emails: enrolled and payment received, once each, at t
         currency: 'usd',
         paidAt: new Date().toISOString(),
       });
+      // The payment is recorded before the course may be launched; the failing email does not hold that up.
+      await waitForWorkflowStatus(handle, 'ready_to_launch');
       const launch = await handle.executeUpdate(launchUpdate);
       await handle.executeUpdate(markCompleteUpdate, { args: [{ completedAt: launch.launchedAt.slice(0, 10), markedBy: 'holder-1' }] });
       expect(await handle.result()).toEqual({ status: 'closed', certificateId: `cert-${input.enrollmentId}` });
