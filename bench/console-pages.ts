@@ -129,63 +129,72 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const sample = await seedMarketplace(db);
     const seedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
-    await withApp(db, async (app) => {
-      const signedIn = async (role: string, fields: Record<string, string> = {}) => {
-        const browser = consoleClient(app.baseUrl);
-        await browser.signIn(role, fields);
-        return browser;
-      };
-      const pages: [string, ConsoleClient, string[]][] = [
-        [
-          'program_holder',
-          await signedIn('program_holder'),
+    await withApp(
+      db,
+      async (app) => {
+        const signedIn = async (role: string, fields: Record<string, string> = {}) => {
+          const browser = consoleClient(app.baseUrl);
+          await browser.signIn(role, fields);
+          return browser;
+        };
+        const pages: [string, ConsoleClient, string[]][] = [
           [
-            '/holder',
-            '/holder/enrollments',
-            '/holder/enrollments?status=in_progress',
-            '/holder/enrollments?q=Student%20Number%204321',
-            `/holder/enrollments/${sample.enrollmentId}`,
-            '/holder/review',
-            '/holder/revenue',
+            'program_holder',
+            await signedIn('program_holder'),
+            [
+              '/holder',
+              '/holder/enrollments',
+              '/holder/enrollments?status=in_progress',
+              '/holder/enrollments?q=Student%20Number%204321',
+              `/holder/enrollments/${sample.enrollmentId}`,
+              '/holder/review',
+              '/holder/revenue',
+            ],
           ],
-        ],
-        ['funder', await signedIn('funder'), ['/funder/vouchers', '/funder/enrollments']],
-        ['admin', await signedIn('admin'), ['/admin/reports', '/admin/partners', '/admin/programs', '/admin/certificates', '/admin/audit']],
-        [
-          'student',
-          await signedIn('student', { userId: sample.studentId, email: 'bench@example.com' }),
-          ['/student/enrollments', `/student/enrollments/${sample.enrollmentId}`],
-        ],
-      ];
-      const timings: PageTiming[] = [];
-      for (const [role, browser, paths] of pages) for (const page of paths) timings.push(await timePage(browser, role, page));
+          ['funder', await signedIn('funder'), ['/funder/vouchers', '/funder/enrollments']],
+          [
+            'admin',
+            await signedIn('admin'),
+            ['/admin/reports', '/admin/partners', '/admin/programs', '/admin/certificates', '/admin/audit'],
+          ],
+          [
+            'student',
+            await signedIn('student', { userId: sample.studentId, email: 'bench@example.com' }),
+            ['/student/enrollments', `/student/enrollments/${sample.enrollmentId}`],
+          ],
+        ];
+        const timings: PageTiming[] = [];
+        for (const [role, browser, paths] of pages) for (const page of paths) timings.push(await timePage(browser, role, page));
 
-      const result = {
-        date: new Date().toISOString(),
-        machine: machine(),
-        enrollments: ENROLLMENTS,
-        requestsPerPage: REQUESTS,
-        seedSeconds,
-        targetP95Ms: TARGET_P95_MS,
-        allWithinTarget: timings.every((t) => t.withinTarget),
-        pages: timings,
-        note: 'sequential requests on loopback from the same process; the round trip bounds the server time from above',
-      };
-      const markdown = [
-        `# Console pages, ${ENROLLMENTS.toLocaleString('en-US')} enrollments (${result.date.slice(0, 10)})`,
-        '',
-        `${REQUESTS} requests per page after ${WARM_UP} to warm up, one at a time; target p95 < ${TARGET_P95_MS} ms.`,
-        '',
-        '| role | page | p50 ms | p95 ms | max ms | KB | within target |',
-        '|---|---|---|---|---|---|---|',
-        ...timings.map(
-          (t) =>
-            `| ${t.role} | \`${t.page}\` | ${t.p50Ms} | ${t.p95Ms} | ${t.maxMs} | ${(t.bytes / 1024).toFixed(1)} | ${t.withinTarget ? 'yes' : 'NO'} |`,
-        ),
-        '',
-      ].join('\n');
-      writeResult('console-pages', result, markdown);
-    });
+        const result = {
+          date: new Date().toISOString(),
+          machine: machine(),
+          enrollments: ENROLLMENTS,
+          requestsPerPage: REQUESTS,
+          seedSeconds,
+          targetP95Ms: TARGET_P95_MS,
+          allWithinTarget: timings.every((t) => t.withinTarget),
+          pages: timings,
+          note: 'sequential requests on loopback from the same process; the round trip bounds the server time from above',
+        };
+        const markdown = [
+          `# Console pages, ${ENROLLMENTS.toLocaleString('en-US')} enrollments (${result.date.slice(0, 10)})`,
+          '',
+          `${REQUESTS} requests per page after ${WARM_UP} to warm up, one at a time; target p95 < ${TARGET_P95_MS} ms.`,
+          '',
+          '| role | page | p50 ms | p95 ms | max ms | KB | within target |',
+          '|---|---|---|---|---|---|---|',
+          ...timings.map(
+            (t) =>
+              `| ${t.role} | \`${t.page}\` | ${t.p50Ms} | ${t.p95Ms} | ${t.maxMs} | ${(t.bytes / 1024).toFixed(1)} | ${t.withinTarget ? 'yes' : 'NO'} |`,
+          ),
+          '',
+        ].join('\n');
+        writeResult('console-pages', result, markdown);
+        // One browser stand-in sends thousands of requests a minute: above a person's rate limit, which is not measured here.
+      },
+      { RATE_LIMIT_CLIENT: '1000000' },
+    );
   });
 }
 

@@ -54,8 +54,8 @@ export interface BenchApp {
 }
 
 /** The real express app (no Temporal: the report routes only read the database) on 127.0.0.1:<random port>. */
-export async function startApp(db: Pool): Promise<BenchApp> {
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `bench-${randomUUID()}`) });
+export async function startApp(db: Pool, env: NodeJS.ProcessEnv = {}): Promise<BenchApp> {
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `bench-${randomUUID()}`), ...env });
   const app = createApp({
     config,
     db,
@@ -76,8 +76,8 @@ export async function startApp(db: Pool): Promise<BenchApp> {
 }
 
 /** `fn` with the app of startApp(db) running, closed afterwards whatever happens. */
-export async function withApp<T>(db: Pool, fn: (app: BenchApp) => Promise<T>): Promise<T> {
-  const app = await startApp(db);
+export async function withApp<T>(db: Pool, fn: (app: BenchApp) => Promise<T>, env?: NodeJS.ProcessEnv): Promise<T> {
+  const app = await startApp(db, env);
   try {
     return await fn(app);
   } finally {
