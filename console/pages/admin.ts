@@ -24,7 +24,7 @@ import { DEMO_USERS } from '../../db/seed';
 import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../../lib/program-rules';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
-import { type FieldErrors, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
+import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';
 import { fmt } from '../format';
 import type { Render } from '../render';
 
@@ -147,7 +147,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
   router.post('/partners/:partnerId/api-keys/:id/revoke', requireCsrf, async (req, res) => {
     const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
     await revokePartnerApiKey(db, consoleActor(req), partnerId, keyId);
-    await redirectWithFlash(
+    await redirectWithSuccess(
       req,
       res,
       '/admin/partners',
@@ -196,7 +196,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     } catch (err) {
       return programsPage(req, res, { values, ...refusalErrors(err, PROGRAM_FIELDS) });
     }
-    await redirectWithFlash(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
+    await redirectWithSuccess(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
   });
 
   // ── Certificates ───────────────────────────────────────────────────────────────────────────────────────
@@ -243,7 +243,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     } catch (err) {
       return certificatesPage(req, res, certificateId, { values, ...refusalErrors(err) });
     }
-    await redirectWithFlash(
+    await redirectWithSuccess(
       req,
       res,
       withQuery('/admin/certificates', { q: revoked.verificationCode }),
