@@ -337,6 +337,8 @@ describe('revocation: one credentialStatus, read by an OB 3.0 verifier and by a 
       body: JSON.stringify({ reason: 'Completion reported in error' }),
     });
     expect(res.status).toBe(200);
+    // The revocation answers with the credential's own credentialStatus, so the caller knows what verifiers will see.
+    expect(((await res.json()) as { credentialStatus: unknown }).credentialStatus).toEqual(vc.credentialStatus);
 
     expect(await revokedPer1EdTech(vc)).toEqual({ id: vc.id, revoked: true, revocationReason: 'Completion reported in error' });
     expect(await bitstringBit(app, vc)).toBe(1);
