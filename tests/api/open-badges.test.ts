@@ -19,6 +19,7 @@ import addFormats from 'ajv-formats';
 import { createSigner, createVerifier, type DecodedJwt } from 'fast-jwt';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { loadConfig } from '../../lib/config';
+import { openBadgeCredential, uuidV5 } from '../../services/credentials';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
 import type { Problem } from '../helpers/contract';
 
@@ -276,6 +277,41 @@ describe('the credential', () => {
     await expect(verifyOb3(forged, 'RS256')).rejects.toThrow(/signature/i);
     // And the genuine one still does.
     await expect(verifyOb3(token, 'RS256')).resolves.toEqual(payload);
+  });
+});
+
+describe('the mapping, for what no certificate has yet', () => {
+  test('validUntil, when a credential has one, is exp (whole seconds, like validFrom)', () => {
+    const vc = openBadgeCredential(
+      {
+        certificateId: randomUUID(),
+        verificationCode: 'AAAA-BBBB-CCCC',
+        studentId: 'student-1',
+        studentEmail: 's@example.com',
+        identitySalt: '00112233445566778899aabbccddeeff',
+        programId: IC3.id,
+        programTitle: IC3.title,
+        partnerName: 'Certiport',
+        credentialType: 'occupational_licensure',
+        completedAt: new Date('2025-03-14T15:00:00Z'),
+        issuedAt: new Date('2025-03-14T15:02:03.456Z'),
+        validUntil: new Date('2030-01-01T00:00:00.500Z'),
+        statusIndex: 131_073,
+      },
+      { publicBaseUrl: 'https://marketplace.example', issuerName: 'Marketplace' },
+    ) as unknown as Ob3Payload;
+    expect(vc.validUntil).toBe('2030-01-01T00:00:00Z');
+    expect(vc.exp).toBe(Date.UTC(2030, 0, 1) / 1000);
+    expect(vc.nbf).toBe(Date.parse('2025-03-14T15:02:03Z') / 1000);
+    expect(vc.credentialStatus).toEqual(
+      expect.objectContaining({ id: 'https://marketplace.example/credentials/revocations/1', statusListIndex: '1' }),
+    );
+    expect(schemaErrors(vc)).toEqual([]);
+  });
+
+  test("the subject's id is an RFC 9562 name-based UUID (version 5)", () => {
+    // RFC 9562 appendix A.4: the DNS namespace and "www.example.com".
+    expect(uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
   });
 });
 
