@@ -219,14 +219,15 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/certificates/{certificateId}/credential',
     summary:
-      'The certificate as a signed Open Badges 3.0 credential: a VC-JWT (compact JWS, `typ: vc+jwt`, ES256 or EdDSA, `kid` in /.well-known/jwks.json), `Content-Type: application/vc+jwt`',
+      'The certificate as a signed Open Badges 3.0 credential in OB 3.0’s JSON Web Token Proof Format: a compact JWS (header `alg` RS256, ES256 or EdDSA, `kid` a URL serving the public JWK, `typ: JWT`; claims `iss`, `sub`, `jti`, `nbf` = validFrom), `Content-Type: application/vc+jwt`',
     who: 'its student, its holder, admin',
     responses: { 200: 'The VC-JWT', ...ERRORS },
   },
   {
     method: 'post',
     path: '/api/certificates/{certificateId}/revoke',
-    summary: 'Revoke a certificate (body `reason`, required): its verification page and its Bitstring Status List bit show it; audited',
+    summary:
+      'Revoke a certificate (body `reason`, required): its verification page, its 1EdTech Revocation List and its Bitstring Status List bit show it; audited',
     who: 'admin',
     responses: {
       200: '`{ certificateId, verificationCode, status: "revoked", revokedAt, revocationReason, credentialStatus }`',
@@ -240,6 +241,21 @@ const OPERATIONS: Operation[] = [
     summary: 'The platform’s public credential signing keys (JWKS)',
     who: 'anyone',
     responses: { 200: '`{ keys }`' },
+  },
+  {
+    method: 'get',
+    path: '/credentials/keys/{thumbprint}',
+    summary: 'The credential signing key a credential’s `kid` names, as a bare public JWK (`application/jwk+json`)',
+    who: 'anyone',
+    responses: { 200: 'The JWK', 400: 'Not a key thumbprint', 404: 'No such key' },
+  },
+  {
+    method: 'get',
+    path: '/credentials/revocations/{listId}',
+    summary:
+      'A 1EdTech Revocation List (VCRL 1.0, JSON: `{ id, issuer, revokedCredential: [{ id, revoked, revocationReason }] }`), the `credentialStatus.id` of the credentials in status list `listId`',
+    who: 'anyone',
+    responses: { 200: 'The list', 400: 'Not a list number', 404: 'No such list' },
   },
   {
     method: 'get',

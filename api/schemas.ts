@@ -379,6 +379,10 @@ export const listIdParam = z.object({
     .regex(/^\d{1,9}$/, 'a status list number')
     .transform(Number),
 });
+/** A credential signing key by its RFC 7638 SHA-256 thumbprint (43 base64url characters). */
+export const keyThumbprintParam = z.object({
+  thumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a key thumbprint (RFC 7638, SHA-256, base64url)'),
+});
 
 /** `from` and `to` are calendar days (UTC), both included. */
 function isCalendarDate(s: string): boolean {

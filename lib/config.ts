@@ -1,3 +1,4 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -88,7 +89,10 @@ const schema = z
       .int()
       .positive()
       .default(2 * 1024 * 1024),
-    /** The private JWK (JSON: EC P-256 for ES256, or OKP Ed25519 for EdDSA) that signs Open Badges credentials and status lists. */
+    /**
+     * The private JWK (JSON: RSA of 2048 bits or more for RS256, EC P-256 for ES256, or OKP Ed25519 for EdDSA) that
+     * signs Open Badges credentials and status lists. RS256 is what every Open Badges 3.0 verifier must accept.
+     */
     CREDENTIAL_SIGNING_JWK: optionalString,
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
     CREDENTIAL_ISSUER_NAME: z.string().default('Credential Marketplace'),
@@ -204,11 +208,22 @@ function signingJwkProblem(value: string): string | undefined {
   }
   if (!parsed || typeof parsed !== 'object') return 'must be a JSON Web Key (JSON object)';
   const jwk: { kty?: unknown; crv?: unknown; d?: unknown } = parsed;
-  const supported = (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
-  if (!supported) return 'must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
+  const supported = jwk.kty === 'RSA' || (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
+  if (!supported) return 'must be an RSA (RS256), EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
   if (typeof jwk.d !== 'string') return 'must be a private key (with "d")';
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: parsed as JsonWebKey, format: 'jwk' });
+  } catch (err) {
+    return `is not a usable private key (${(err as Error).message})`;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (jwk.kty === 'RSA' && bits < MIN_RSA_BITS) return `must be an RSA key of at least ${MIN_RSA_BITS} bits (this one has ${bits})`;
   return undefined;
 }
+
+/** RS256 keys shorter than this are refused (NIST SP 800-57: 2048-bit RSA for signatures). */
+export const MIN_RSA_BITS = 2048;
 
 /** The development secret is only ever used outside production (the schema refuses production without one). */
 const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';

@@ -1,7 +1,6 @@
 import type { Db } from '../../db/pool';
-import { statusListUrl } from '../../lib/certificate-links';
 import { iso } from '../../lib/dates';
-import { statusPosition } from '../../services/credentials';
+import { credentialStatusOf, statusPosition } from '../../services/credentials';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
 import { revokedAt } from '../read-model/certificates';
@@ -16,7 +15,10 @@ interface RevokedCertificateRow {
   status_index: number;
 }
 
-/** Revokes a certificate (an admin, with a reason, audited): the certificate and its status-list bit. 409 if revoked already. */
+/**
+ * Revokes a certificate (an admin, with a reason, audited): its row, from which both its status-list bit and its entry
+ * in the 1EdTech Revocation List are derived. 409 if revoked already.
+ */
 export async function revokeCertificate(db: Db, admin: Actor, certificateId: string, reason: string, publicBaseUrl: string) {
   const {
     rows: [revoked],
@@ -44,10 +46,7 @@ export async function revokeCertificate(db: Db, admin: Actor, certificateId: str
     status: 'revoked',
     revokedAt: iso(revoked.revoked_at),
     revocationReason: revoked.revoked_reason,
-    credentialStatus: {
-      statusPurpose: 'revocation',
-      statusListIndex: String(index),
-      statusListCredential: statusListUrl(publicBaseUrl, listId),
-    },
+    // The credential's own credentialStatus: the 1EdTech Revocation List that now names it, and its bitstring position.
+    credentialStatus: credentialStatusOf(Number(revoked.status_index), publicBaseUrl),
   };
 }
