@@ -9,7 +9,7 @@
  */
 import type { CredentialType, TrainingServiceType } from './program-rules';
 
-/** Where each element was read (looked up 2026-11-25 with the search tool; stored copies, not live pages). */
+/** Where each element was read (looked up 2026-11-25 and 2026-11-30 with the search tool; stored copies, not live pages). */
 export const PIRL_SOURCES = {
   /**
    * ETA-9172, the DOL-only PIRL, OMB Control Number 1205-0521, "Expiration Date: 06-30-2024" edition, as filed with
