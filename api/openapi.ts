@@ -443,7 +443,7 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/reports/wioa',
     summary:
-      'A funder sees the participants its vouchers fund. WIOA participant records shaped after the PIRL (ETA-9172) as CSV (`text/csv`, attachment), streamed: one row per participant whose program entry or exit falls in `from`..`to` (inclusive, YYYY-MM-DD). Header cells carry the PIRL number and name (e.g. `PIRL 900 Date of Program Entry (WIOA)`); dates YYYYMMDD. Every row is reported: trailing `edit_check_status` (`pass`/`fail`) and `edit_check_errors`',
+      'A funder sees the participants its vouchers fund. WIOA participant records (funding source `wioa_ita` only: self-paid and sponsored students are no WIOA participants) as the PIRL (ETA-9172) lays them out, as CSV (`text/csv`, attachment), streamed: one row per participant record whose program entry or exit falls in `from`..`to` (inclusive, YYYY-MM-DD). The first column is the layout’s `OBS Number` (nine digits, unique per record); the other header cells carry the PIRL number and name (e.g. `PIRL 900 Date of Program Entry (WIOA)`); dates YYYYMMDD; 1303 is the program’s `trainingServiceType`. Every row is reported: trailing `edit_check_status` (`pass`/`fail`) and `edit_check_errors`',
     who: 'admin, funder (own participants)',
     query: wioaReportQuery,
     responses: {

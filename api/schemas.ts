@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES, type SubmissionView } from '../workflows/messages';
 import { completionDateProblem } from '../workflows/completion-date';
-import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../lib/program-rules';
+import {
+  CREDENTIAL_TYPES,
+  DEFAULT_MOVE_ON,
+  DEFAULT_TRAINING_SERVICE_TYPE,
+  MOVE_ON_RULES,
+  TRAINING_SERVICE_TYPES,
+} from '../lib/program-rules';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
@@ -74,6 +80,8 @@ export const createProgramBody = z.object({
   credentialType: z.enum(CREDENTIAL_TYPES),
   deadlineDays: z.number().int().min(1).max(3650),
   moveOn: z.enum(MOVE_ON_RULES).default(DEFAULT_MOVE_ON),
+  /** The type of training service the program is: its WIOA participants' PIRL 1303 (lib/pirl.ts). */
+  trainingServiceType: z.enum(TRAINING_SERVICE_TYPES).default(DEFAULT_TRAINING_SERVICE_TYPE),
 });
 
 /**
@@ -102,6 +110,7 @@ export const createProgramForm = z.preprocess(
       credentialType: f.credentialType,
       deadlineDays: f.deadlineDays,
       moveOn: f.moveOn,
+      trainingServiceType: f.trainingServiceType,
     }))
     .pipe(createProgramBody),
 );

@@ -21,7 +21,15 @@ import {
   withoutBlanks,
 } from '../../api/schemas';
 import { DEMO_USERS } from '../../db/seed';
-import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../../lib/program-rules';
+import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
+import {
+  CREDENTIAL_TYPES,
+  DEFAULT_MOVE_ON,
+  DEFAULT_TRAINING_SERVICE_TYPE,
+  MOVE_ON_RULES,
+  TRAINING_SERVICE_TYPES,
+  type TrainingServiceType,
+} from '../../lib/program-rules';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
 import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';
@@ -55,6 +63,14 @@ const MOVE_ON_LABELS: Record<(typeof MOVE_ON_RULES)[number], string> = {
   CompletedAndPassed: 'Completed and passed',
   CompletedOrPassed: 'Completed or passed',
 };
+
+/** The types of training service in the PIRL's words, with their 1303 code: `Customized Training (05)`. */
+const TRAINING_SERVICE_LABELS = Object.fromEntries(
+  TRAINING_SERVICE_TYPES.map((t) => [
+    t,
+    `${TRAINING_SERVICE_CODES[TRAINING_SERVICE_TYPE_TO_PIRL[t]]} (${TRAINING_SERVICE_TYPE_TO_PIRL[t]})`,
+  ]),
+) as Record<TrainingServiceType, string>;
 
 /** A certificate is looked for by its verification code (any case) or its id. */
 const certificateSearch = z.object({ q: z.string().trim().max(100).optional() });
@@ -172,8 +188,15 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
         credentialTypes: CREDENTIAL_TYPES,
         moveOnRules: MOVE_ON_RULES,
         moveOnLabels: MOVE_ON_LABELS,
+        trainingServiceTypes: TRAINING_SERVICE_TYPES,
+        trainingServiceLabels: TRAINING_SERVICE_LABELS,
         partnerNames: Object.fromEntries(partners.map((p) => [p.id, p.name])),
-        values: form?.values ?? { moveOn: DEFAULT_MOVE_ON, deadlineDays: '90', currency: 'usd' },
+        values: form?.values ?? {
+          moveOn: DEFAULT_MOVE_ON,
+          trainingServiceType: DEFAULT_TRAINING_SERVICE_TYPE,
+          deadlineDays: '90',
+          currency: 'usd',
+        },
         errors: form?.errors ?? {},
       },
       form?.status,
