@@ -235,7 +235,8 @@ const context = z.strictObject({
   extensions: extensions.optional(),
 });
 
-const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;.*)?$/;
+/** An Internet media type with optional parameters (RFC 6838), printable ASCII only. */
+export const MEDIA_TYPE = /^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;[\x20-\x7e]*)?$/;
 const SIGNATURE_USAGE = 'http://adlnet.gov/expapi/attachments/signature';
 export const attachment = z
   .strictObject({

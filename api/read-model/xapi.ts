@@ -1,5 +1,6 @@
 import type { Db } from '../../db/pool';
 import type { MoveOn } from '../../lib/program-rules';
+import { timestampMs } from '../xapi-schemas';
 import type { JsonObject } from '../xapi-statement';
 
 export interface CountingStatement {
@@ -43,7 +44,7 @@ export async function countingStatements(db: Db, enrollmentId: string, verbs: re
     .map((r) => ({
       id: r.id,
       verb: r.verb,
-      at: r.timestamp ? new Date(r.timestamp) : r.stored_at,
+      at: r.timestamp && timestampMs(r.timestamp) !== undefined ? new Date(timestampMs(r.timestamp)!) : r.stored_at,
       storedAt: r.stored_at,
       scaled: typeof r.scaled === 'number' ? r.scaled : undefined,
     }))

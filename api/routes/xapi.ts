@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { type AttachmentContent, recordStatements } from '../commands/xapi-statements';
 import type { ApiDeps } from '../deps';
 import { basicAuth, partnerOf } from '../partner-auth';
-import { HttpProblem, parse, problems } from '../problems';
+import { HttpProblem, problems } from '../problems';
 import { partnerRateLimit } from '../rate-limit';
 import { attachmentContents, findStatement, queryStatements, type StoredStatement } from '../read-model/xapi';
 import { xapiGetQuery, xapiPutQuery, xapiStatement, xapiStatementBatch, type XapiStatement } from '../schemas';
 import { findUnstorable } from '../unstorable-text';
+import { MEDIA_TYPE, timestampMs } from '../xapi-schemas';
 import { buildMultipart, parseMultipart, type Part, sha2Matches } from '../xapi-multipart';
 import { signatureHash, signatureProblem } from '../xapi-signature';
 import { agentKey, attachmentHashes, inFormat, type JsonObject, served, statementToKeep } from '../xapi-statement';
@@ -40,6 +41,24 @@ interface XapiInput {
 const inputOf = (res: Response) => res.locals.xapi as XapiInput;
 
 const bad = (field: string, message: string) => problems.badRequest(`${field}: ${message}`, { errors: [{ field, message }] });
+
+/** `parse` of api/problems.ts, naming each unknown property or parameter as a field of its own. */
+function parseXapi<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const unknown =
+    where === 'query'
+      ? 'not a parameter of this resource (names are case-sensitive)'
+      : 'not a property of this object (names are case-sensitive)';
+  const errors = result.error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ field: [where, ...i.path, k].join('.'), message: unknown }))
+      : [{ field: [where, ...i.path].join('.'), message: i.message }],
+  );
+  throw problems.badRequest(`${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`, {
+    errors,
+  });
+}
 
 const requireVersion: RequestHandler = (req, _res, next) => {
   const version = req.get('x-experience-api-version')?.trim();
@@ -118,7 +137,9 @@ async function attachmentsOf(statements: XapiStatement[], parts: Part[], fieldOf
       throw bad(field, 'an attachment part is sent with Content-Transfer-Encoding: binary');
     if (!declared.has(hash)) throw bad(field, `no attachment of these statements has the sha2 ${hash.slice(0, 128)}`);
     if (!sha2Matches(hash, part.content)) throw bad(field, 'the content does not have the SHA-2 digest its X-Experience-API-Hash names');
-    contents.set(hash, { sha2: hash, contentType: part.headers['content-type'] ?? 'application/octet-stream', content: part.content });
+    const contentType = part.headers['content-type'] ?? 'application/octet-stream';
+    if (!MEDIA_TYPE.test(contentType)) throw bad(field, 'the Content-Type of an attachment part must be an Internet media type');
+    contents.set(hash, { sha2: hash, contentType, content: part.content });
   });
   for (const [sha2, { needsContent }] of declared)
     if (needsContent && !contents.has(sha2))
@@ -135,7 +156,18 @@ async function attachmentsOf(statements: XapiStatement[], parts: Part[], fieldOf
   return [...contents.values()];
 }
 
-const moreToken = z.object({ p: z.record(z.string(), z.string()), a: z.tuple([z.number().int(), z.number().int()]) });
+/** A `more` link: the query's parameters and where the page ended (microseconds since the epoch, sequence). */
+const moreToken = z.object({
+  p: z.record(z.string(), z.string()),
+  a: z.tuple([
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(Date.UTC(9999, 0) * 1000),
+    z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  ]),
+});
 
 export function xapiRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -187,6 +219,8 @@ export function xapiRoutes(deps: ApiDeps): Router {
       if (!req.is('application/x-www-form-urlencoded'))
         return next(bad('header.Content-Type', 'the alternate request syntax sends application/x-www-form-urlencoded'));
       const fields = (req.body ?? {}) as Record<string, unknown>;
+      const unstorable = findUnstorable(fields, 'form');
+      if (unstorable) return next(bad(unstorable.field, unstorable.message));
       const params: Record<string, unknown> = {};
       let content: Buffer | undefined;
       delete req.headers['content-type'];
@@ -220,7 +254,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
   async function statementsOf(req: Request, input: XapiInput, one: boolean) {
     const { json, parts } = statementBody(input.content, req.get('content-type'));
     if (one && Array.isArray(json)) throw bad('body', 'PUT takes one statement; POST takes several');
-    const statements = Array.isArray(json) ? parse(xapiStatementBatch, json, 'body') : [parse(xapiStatement, json, 'body')];
+    const statements = Array.isArray(json) ? parseXapi(xapiStatementBatch, json, 'body') : [parseXapi(xapiStatement, json, 'body')];
     const fieldOf = (i: number) => (Array.isArray(json) ? `body.${i}` : 'body');
     return { statements, fieldOf, attachments: await attachmentsOf(statements, parts, fieldOf) };
   }
@@ -232,7 +266,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
   }
 
   async function put(req: Request, res: Response, input: XapiInput) {
-    const { statementId } = parse(xapiPutQuery, input.params, 'query');
+    const { statementId } = parseXapi(xapiPutQuery, input.params, 'query');
     const { statements, fieldOf, attachments } = await statementsOf(req, input, true);
     if (statements[0].id && statements[0].id.toLowerCase() !== statementId.toLowerCase())
       throw bad('body.id', 'must equal query.statementId');
@@ -249,7 +283,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
   }
 
   async function get(req: Request, res: Response, params: Record<string, unknown>, after?: [number, number]) {
-    const q = parse(xapiGetQuery, params, 'query');
+    const q = parseXapi(xapiGetQuery, params, 'query');
     const { partnerId } = partnerOf(req);
     const shown = (s: StoredStatement) =>
       inFormat(served(s.statement, s.stored, authorityOf(partnerId)), q.format ?? 'exact', req.get('accept-language'));
@@ -271,8 +305,8 @@ export function xapiRoutes(deps: ApiDeps): Router {
         registration: q.registration,
         relatedActivities: q.related_activities,
         relatedAgents: q.related_agents,
-        since: q.since && new Date(Date.parse(q.since)).toISOString(),
-        until: q.until && new Date(Date.parse(q.until)).toISOString(),
+        since: q.since && new Date(timestampMs(q.since)!).toISOString(),
+        until: q.until && new Date(timestampMs(q.until)!).toISOString(),
         ascending: q.ascending,
       },
       limit,
