@@ -103,8 +103,9 @@ const MAX_REFERENCE_DEPTH = 10;
  * A page of the partner's statements that meet the filters, voided ones left out, newest stored first (or oldest
  * with `ascending`), after `after` (the last position of the previous page). As Communication 2.1.3 says, a
  * statement whose object is a StatementRef meets the agent, verb, activity and registration filters when the
- * statement it targets does (voided or not), following chains of references. Asks for one more than `limit` so the
- * caller knows whether a next page exists.
+ * statement it targets does (voided or not), following chains of references; as in the ADL reference LRS, the
+ * target must meet all of them (since and until apply to the statements answered). Asks for one more than `limit`
+ * so the caller knows whether a next page exists.
  */
 export async function queryStatements(
   db: Db,
