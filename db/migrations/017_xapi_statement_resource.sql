@@ -43,6 +43,18 @@ UPDATE xapi_statements SET
   related_activity_ids = ARRAY[statement->'object'->>'id'] || ARRAY(
     SELECT jsonb_array_elements_text(jsonb_path_query_array(statement, 'lax $.context.contextActivities.*[*].id')));
 
+-- Kept as the statement resource keeps them now: without a client's stored and authority, with a timestamp (the
+-- stored time when none was sent), context activities as arrays.
+UPDATE xapi_statements SET statement = statement - 'stored' - 'authority';
+UPDATE xapi_statements
+   SET statement = jsonb_set(statement, '{timestamp}', to_jsonb(to_char(stored_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+ WHERE NOT statement ? 'timestamp';
+UPDATE xapi_statements
+   SET statement = jsonb_set(statement, '{context,contextActivities}', (
+         SELECT jsonb_object_agg(k, CASE WHEN jsonb_typeof(v) = 'array' THEN v ELSE jsonb_build_array(v) END)
+           FROM jsonb_each(statement->'context'->'contextActivities') AS e(k, v)))
+ WHERE jsonb_typeof(statement->'context'->'contextActivities') = 'object' AND statement->'context'->'contextActivities' <> '{}'::jsonb;
+
 -- A partner's statements newest first (the default order), and each filter.
 CREATE INDEX xapi_statements_partner_stored_idx ON xapi_statements (partner_id, stored_at DESC, seq DESC);
 CREATE INDEX xapi_statements_partner_verb_idx ON xapi_statements (partner_id, verb);
