@@ -12,6 +12,8 @@ import {
   csvImportQuery,
   partnerCompletionBody,
   withdrawBody,
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
   xapiGetQuery,
   xapiPutQuery,
   xapiStatement,
@@ -388,6 +390,35 @@ const OPERATIONS: Operation[] = [
     responses: {
       200: 'A StatementResult',
       400: 'Not a page this LRS handed out',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/activities',
+    summary:
+      'xAPI 1.0.3: the Activity Object `activityId` names, as the partner’s statements describe it (definitions merged, language maps by language, from its newest 1000 statements); the document resources (state, profiles) are not provided',
+    who: 'the partner',
+    auth: 'basic',
+    query: xapiActivitiesQuery,
+    responses: {
+      200: 'The Activity Object',
+      400: 'Missing version header, no or a bad activityId',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      404: 'No statement of this partner mentions it',
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/agents',
+    summary:
+      'xAPI 1.0.3: the Person Object for `agent` (the JSON of an Agent): its identifier and the names the partner’s statements gave it',
+    who: 'the partner',
+    auth: 'basic',
+    query: xapiAgentsQuery,
+    responses: {
+      200: 'The Person Object',
+      400: 'Missing version header, no agent, or not an Agent with one identifier',
       401: 'No Basic credentials, or a partner id and key that do not match a live key',
     },
   },

@@ -276,6 +276,8 @@ export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000
 // xAPI 1.0.3: the statement and the statement resource's parameters, every rule of the Data part (a module of its own).
 export {
   MAX_STATEMENTS_PER_REQUEST,
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
   xapiGetQuery,
   xapiPutQuery,
   xapiStatement,

@@ -385,3 +385,8 @@ export const xapiGetQuery = z
       if (!allowed.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'not with statementId or voidedStatementId' });
   });
 export type XapiGetQuery = z.output<typeof xapiGetQuery>;
+
+/** GET /xapi/activities: the Activity Object the LRS knows by this id (Communication 2.5). */
+export const xapiActivitiesQuery = z.strictObject({ activityId: iri });
+/** GET /xapi/agents: the Person Object the LRS knows for this Agent (Communication 2.4). */
+export const xapiAgentsQuery = z.strictObject({ agent: agentParam });

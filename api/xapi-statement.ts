@@ -269,3 +269,85 @@ export function attachmentHashes(s: JsonObject): string[] {
       : [];
   return [...of(s), ...(isObject(s.object) ? of(s.object) : [])];
 }
+
+// ── The activities and agents resources (Communication 2.4, 2.5): what the statements say ──────────────
+
+/** Every Activity Object a statement holds: its object, its context activities, and the same in a SubStatement. */
+function activitiesIn(s: JsonObject): JsonObject[] {
+  const objectActivity = (o: Json | undefined) => (isObject(o) && (o.objectType ?? 'Activity') === 'Activity' ? [o] : []);
+  const contextActivities = (holder: JsonObject) =>
+    isObject(holder.context) && isObject(holder.context.contextActivities)
+      ? Object.values(holder.context.contextActivities).flatMap((list) =>
+          Array.isArray(list) ? list.filter(isObject) : isObject(list) ? [list] : [],
+        )
+      : [];
+  const sub = isObject(s.object) && s.object.objectType === 'SubStatement' ? s.object : undefined;
+  return [...objectActivity(s.object), ...contextActivities(s), ...(sub ? [...objectActivity(sub.object), ...contextActivities(sub)] : [])];
+}
+
+/**
+ * The Activity Object for `id` from the statements that mention it, oldest first: each definition adds to what the
+ * earlier ones said (language maps merged by language, other properties replaced), so two statements describing it
+ * in two languages give both (Communication 2.5). Undefined when no statement mentions it.
+ */
+export function mergedActivity(id: string, statements: JsonObject[]): JsonObject | undefined {
+  const found = statements.flatMap(activitiesIn).filter((a) => a.id === id);
+  if (!found.length) return undefined;
+  const definition: JsonObject = {};
+  for (const a of found) {
+    if (!isObject(a.definition)) continue;
+    for (const [k, v] of Object.entries(a.definition))
+      definition[k] =
+        (k === 'name' || k === 'description' || k === 'extensions') && isObject(v) && isObject(definition[k])
+          ? { ...definition[k], ...v }
+          : v;
+  }
+  return { objectType: 'Activity', id, ...(Object.keys(definition).length && { definition }) };
+}
+
+/** Every Agent or Group a statement holds (actor, object, authority, context instructor and team, SubStatement, members). */
+function actorsIn(s: JsonObject): JsonObject[] {
+  const out: JsonObject[] = [];
+  const add = (a: Json | undefined) => {
+    if (!isObject(a)) return;
+    out.push(a);
+    if (Array.isArray(a.member)) a.member.forEach(add);
+  };
+  const fromStatement = (t: JsonObject) => {
+    add(t.actor);
+    if (isObject(t.object) && (t.object.objectType === 'Agent' || t.object.objectType === 'Group')) add(t.object);
+    if (isObject(t.context)) [t.context.instructor, t.context.team].forEach(add);
+  };
+  fromStatement(s);
+  if (isObject(s.object) && s.object.objectType === 'SubStatement') fromStatement(s.object);
+  return out;
+}
+
+const keyOf = (a: JsonObject) =>
+  agentKey({
+    objectType: typeof a.objectType === 'string' ? a.objectType : undefined,
+    mbox: typeof a.mbox === 'string' ? a.mbox : undefined,
+    mbox_sha1sum: typeof a.mbox_sha1sum === 'string' ? a.mbox_sha1sum : undefined,
+    openid: typeof a.openid === 'string' ? a.openid : undefined,
+    account:
+      isObject(a.account) && typeof a.account.homePage === 'string' && typeof a.account.name === 'string'
+        ? { homePage: a.account.homePage, name: a.account.name }
+        : undefined,
+  });
+
+/**
+ * The Person Object for an Agent (Communication 2.4): its identifier, and every name the statements gave it. This
+ * LRS links no identifiers of one person to another, so a Person has the one identifier asked for.
+ */
+export function personOf(asked: XapiActor, statements: JsonObject[]): JsonObject {
+  const key = agentKey(asked);
+  const names = new Set<string>(asked.name !== undefined ? [asked.name] : []);
+  for (const s of statements) for (const a of actorsIn(s)) if (typeof a.name === 'string' && keyOf(a) === key) names.add(a.name);
+  const person: JsonObject = { objectType: 'Person' };
+  if (names.size) person.name = [...names];
+  if (asked.mbox !== undefined) person.mbox = [asked.mbox];
+  if (asked.mbox_sha1sum !== undefined) person.mbox_sha1sum = [asked.mbox_sha1sum];
+  if (asked.openid !== undefined) person.openid = [asked.openid];
+  if (asked.account !== undefined) person.account = [asked.account];
+  return person;
+}

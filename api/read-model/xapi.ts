@@ -161,3 +161,23 @@ export async function attachmentContents(
   );
   return rows.map((r) => ({ sha2: r.sha2, contentType: r.content_type, content: r.content }));
 }
+
+/** How many statements (the newest) the activities and agents resources read about one activity or agent. */
+export const XAPI_MENTIONS_READ = 1000;
+
+/** The partner's statements (voided or not) that mention an activity, or an agent, oldest first of the newest ones. */
+export async function statementsMentioning(
+  db: Db,
+  partnerId: string,
+  about: { activity: string } | { agent: string },
+): Promise<JsonObject[]> {
+  const [column, value] = 'activity' in about ? ['related_activity_ids', about.activity] : ['related_agent_keys', about.agent];
+  const { rows } = await db.query<{ statement: JsonObject }>(
+    `SELECT statement FROM (
+       SELECT statement, stored_at, seq FROM xapi_statements WHERE partner_id = $1 AND ${column} @> ARRAY[$2]
+        ORDER BY stored_at DESC, seq DESC LIMIT $3
+     ) newest ORDER BY stored_at, seq`,
+    [partnerId, value, XAPI_MENTIONS_READ],
+  );
+  return rows.map((r) => r.statement);
+}

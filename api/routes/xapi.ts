@@ -5,13 +5,30 @@ import type { ApiDeps } from '../deps';
 import { basicAuth, partnerOf } from '../partner-auth';
 import { HttpProblem, problems } from '../problems';
 import { partnerRateLimit } from '../rate-limit';
-import { attachmentContents, findStatement, queryStatements, type StoredStatement } from '../read-model/xapi';
-import { xapiGetQuery, xapiPutQuery, xapiStatement, xapiStatementBatch, type XapiStatement } from '../schemas';
+import { attachmentContents, findStatement, queryStatements, statementsMentioning, type StoredStatement } from '../read-model/xapi';
+import {
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
+  xapiGetQuery,
+  xapiPutQuery,
+  xapiStatement,
+  xapiStatementBatch,
+  type XapiStatement,
+} from '../schemas';
 import { findUnstorable } from '../unstorable-text';
 import { MEDIA_TYPE, timestampMs } from '../xapi-schemas';
 import { buildMultipart, parseMultipart, type Part, sha2Matches } from '../xapi-multipart';
 import { signatureHash, signatureProblem } from '../xapi-signature';
-import { agentKey, attachmentHashes, inFormat, type JsonObject, served, statementToKeep } from '../xapi-statement';
+import {
+  agentKey,
+  attachmentHashes,
+  inFormat,
+  type JsonObject,
+  mergedActivity,
+  personOf,
+  served,
+  statementToKeep,
+} from '../xapi-statement';
 
 /**
  * The xAPI 1.0.3 statement resource (a Learning Record Store) for the partners' courses: statements are validated
@@ -348,8 +365,21 @@ export function xapiRoutes(deps: ApiDeps): Router {
     await get(req, res, token.p, token.a);
   });
 
-  // The other resources of xAPI (documents: state, activity and agent profiles; activities; agents) are not kept
-  // here. Like every resource but about, they still need the credentials and the version header.
+  // The activities and agents resources (Communication 2.4, 2.5): what the partner's statements say about one.
+  router.get('/xapi/activities', ...guards, async (req, res) => {
+    const { activityId } = parseXapi(xapiActivitiesQuery, req.query, 'query');
+    const mentions = await statementsMentioning(db, partnerOf(req).partnerId, { activity: activityId });
+    const activity = mergedActivity(activityId, mentions);
+    if (!activity) throw problems.notFound(`activity ${activityId.slice(0, 200)} (no statement of yours mentions it)`);
+    res.json(activity);
+  });
+  router.get('/xapi/agents', ...guards, async (req, res) => {
+    const { agent } = parseXapi(xapiAgentsQuery, req.query, 'query');
+    res.json(personOf(agent, await statementsMentioning(db, partnerOf(req).partnerId, { agent: agentKey(agent)! })));
+  });
+
+  // The document resources of xAPI (state, activity profiles, agent profiles) are not kept here. Like every
+  // resource but about, they still need the credentials and the version header.
   router.all('/xapi/{*resource}', ...guards, (req) => {
     throw problems.notFound(`the xAPI resource ${req.path.slice(0, 100)}`);
   });

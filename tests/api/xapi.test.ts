@@ -428,6 +428,46 @@ describe('GET /xapi/statements', () => {
   });
 });
 
+describe('the activities and agents resources (Communication 2.4, 2.5)', () => {
+  test('GET /xapi/activities: the Activity as the partner’s statements describe it, languages merged; unknown → 404', async () => {
+    const id = `https://course.example/activities/${unique()}`;
+    const definition = {
+      type: 'http://adlnet.gov/expapi/activities/lesson',
+      name: { 'en-US': 'Lesson' },
+      description: { 'en-US': 'A lesson' },
+    };
+    await post(statement({ object: { objectType: 'Activity', id, definition } }));
+    await post(statement({ context: { contextActivities: { parent: { id, definition: { name: { 'fr-FR': 'Leçon' } } } } } }));
+    const res = await app.request('GET', `/xapi/activities?activityId=${encodeURIComponent(id)}`, { headers: demo });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ objectType: 'Activity', id, definition: { ...definition, name: { 'en-US': 'Lesson', 'fr-FR': 'Leçon' } } });
+    expectProblem(await app.request('GET', `/xapi/activities?activityId=${encodeURIComponent(id)}`, { headers: nrf }), 404);
+    expectProblem(await app.request('GET', '/xapi/activities', { headers: demo }), 400, ['query.activityId']);
+    expectProblem(await app.request('GET', '/xapi/activities?activityId=not-an-iri', { headers: demo }), 400, ['query.activityId']);
+  });
+
+  test('GET /xapi/agents: a Person with the identifier asked for and the names the statements gave it', async () => {
+    const a = agent('Ada');
+    await post(statement({ actor: a }));
+    await post(statement({ object: { ...a, name: 'Ada L.' } }));
+    const res = await app.request('GET', `/xapi/agents${q({ agent: { mbox: a.mbox } })}`, { headers: demo });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ objectType: 'Person', name: ['Ada', 'Ada L.'], mbox: [a.mbox] });
+    // An agent no statement names is still a Person; a malformed agent or none is a 400.
+    const account = { homePage: 'https://lms.example', name: unique() };
+    expect((await app.request('GET', `/xapi/agents${q({ agent: { account } })}`, { headers: demo })).body).toEqual({
+      objectType: 'Person',
+      account: [account],
+    });
+    expectProblem(
+      await app.request('GET', `/xapi/agents${q({ agent: { objectType: 'Agent', name: 'no identifier' } })}`, { headers: demo }),
+      400,
+      ['query.agent'],
+    );
+    expectProblem(await app.request('GET', '/xapi/agents', { headers: demo }), 400, ['query.agent']);
+  });
+});
+
 describe('voiding (Data 2.3.2)', () => {
   test('a voided statement is found by voidedStatementId only, left out of lists; statements that target it still are', async () => {
     const v = verb();
