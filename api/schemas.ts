@@ -282,87 +282,18 @@ export const fundedEnrollmentsQuery = listQuery.extend({ format: exportFormat })
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
-// xAPI 1.0.3 statements (the parts this LRS reads; the statement is kept as it was sent).
-
-const isAbsoluteIri = (v: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(v) && URL.canParse(v);
-export const xapiIri = z
-  .string()
-  .max(2048)
-  .refine(isAbsoluteIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed');
-export const xapiUuid = z.uuid({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a UUID') });
-const languageMap = z.record(z.string().min(1), z.string());
-const agentIdentifiers = {
-  name: z.string().max(500).optional(),
-  mbox: z
-    .string()
-    .regex(/^mailto:[^\s@]+@[^\s@]+$/i, 'must be a mailto: IRI')
-    .optional(),
-  mbox_sha1sum: z
-    .string()
-    .regex(/^[0-9a-f]{40}$/i, 'must be a SHA-1 hex digest')
-    .optional(),
-  openid: xapiIri.optional(),
-  account: z.object({ homePage: xapiIri, name: z.string().min(1) }).optional(),
-};
-const identifierCount = (a: Record<string, unknown>) =>
-  ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((k) => a[k] !== undefined).length;
-const xapiAgent = z
-  .object({ objectType: z.literal('Agent').optional(), ...agentIdentifiers })
-  .refine((a) => identifierCount(a) === 1, 'an Agent needs exactly one of mbox, mbox_sha1sum, openid or account');
-const xapiGroup = z
-  .object({ objectType: z.literal('Group'), ...agentIdentifiers, member: z.array(xapiAgent).optional() })
-  .refine(
-    (g) => identifierCount(g) === 1 || (identifierCount(g) === 0 && (g.member?.length ?? 0) > 0),
-    'a Group needs one identifier, or members when it has none',
-  );
-const isoDuration =
-  /^P(?=.)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=.)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
-
-export const xapiStatement = z.strictObject({
-  id: xapiUuid.optional(),
-  actor: z.discriminatedUnion('objectType', [xapiAgent, xapiGroup], { error: 'an Agent or a Group' }),
-  verb: z.object({ id: xapiIri, display: languageMap.optional() }),
-  object: z.object({
-    objectType: z.literal('Activity', { error: 'this LRS accepts Activity objects only' }).optional(),
-    id: xapiIri,
-    definition: z.record(z.string(), z.unknown()).optional(),
-  }),
-  result: z
-    .object({
-      success: z.boolean().optional(),
-      completion: z.boolean().optional(),
-      score: z
-        .object({
-          scaled: z.number().min(-1).max(1).optional(),
-          raw: z.number().optional(),
-          min: z.number().optional(),
-          max: z.number().optional(),
-        })
-        .optional(),
-      response: z.string().optional(),
-      duration: z.string().regex(isoDuration, 'must be an ISO 8601 duration').optional(),
-      extensions: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
-  // The cmi5 registration is the enrollment id: a statement without one cannot count for any enrollment.
-  context: z.looseObject({ registration: xapiUuid }, { error: 'required, with registration (the enrollment id)' }),
-  // A completed or passed statement's timestamp is its completion's date: the same rule (the launch half in xapi.ts).
-  timestamp: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' })
-    .superRefine(notInTheFuture)
-    .optional(),
-  stored: z.unknown().optional(),
-  authority: z.unknown().optional(),
-  version: z
-    .string()
-    .regex(/^1\.0(\.\d+)?$/, 'must be 1.0.x')
-    .optional(),
-  attachments: z.array(z.unknown()).optional(),
-});
-export type XapiStatement = z.output<typeof xapiStatement>;
-export const MAX_STATEMENTS_PER_REQUEST = 500;
-export const xapiStatementBatch = z.array(xapiStatement).min(1, 'at least one statement').max(MAX_STATEMENTS_PER_REQUEST);
-export const xapiPutQuery = z.object({ statementId: xapiUuid });
+// xAPI 1.0.3: the statement and the statement resource's parameters, every rule of the Data part (a module of its own).
+export {
+  MAX_STATEMENTS_PER_REQUEST,
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
+  xapiGetQuery,
+  xapiPutQuery,
+  xapiStatement,
+  xapiStatementBatch,
+  type XapiGetQuery,
+  type XapiStatement,
+} from './xapi-schemas';
 
 /** The AI tutor: a question about one program (`courseId`) or one of the student's enrollments (`enrollmentId`). */
 export const TUTOR_MESSAGE_MAX = 4000;

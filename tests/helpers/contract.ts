@@ -237,3 +237,27 @@ export interface Readiness {
   status: string;
   checks: Record<string, unknown>;
 }
+
+/** xAPI 1.0.3: a statement as the LRS serves it (what was sent, with `id`, `stored`, `authority`, `version` and `timestamp`). */
+export interface XapiStatement {
+  id: string;
+  actor: Record<string, unknown>;
+  verb: { id: string; display?: Record<string, string> };
+  object: Record<string, unknown>;
+  stored: string;
+  timestamp: string;
+  version: string;
+  authority: Record<string, unknown>;
+  [property: string]: unknown;
+}
+
+/** xAPI 1.0.3: GET /xapi/statements without an id; `more` is the relative URL of the next page, empty when none. */
+export interface XapiStatementResult {
+  statements: XapiStatement[];
+  more: string;
+}
+
+/** xAPI 1.0.3: GET /xapi/about. */
+export interface XapiAbout {
+  version: string[];
+}
