@@ -69,7 +69,7 @@ async function endpoint(o: { role?: 'admin' | 'program_holder'; owner?: string; 
 }
 
 /** A self-paid enrollment's record, written by the workflow's first activity. */
-async function enrollment(programId = DEMO.id): Promise<string> {
+async function enrollment(programId: string = DEMO.id): Promise<string> {
   const enrollmentId = randomUUID();
   await acts.openEnrollmentRecord({
     enrollmentId,
