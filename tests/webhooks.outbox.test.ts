@@ -208,6 +208,25 @@ test('an endpoint hears only its types, a holder’s only its own programs, a di
   expect(await eventsOf(id)).toEqual(['enrollment.created']);
 });
 
+test('an endpoint registered after a fact does not hear it later: a later projection carries it, but announces its own only', async () => {
+  const id = await enrollment();
+  await acts.recordEnrollmentStatus({ enrollmentId: id, seq: 1, status: 'pending_payment', at: at(0) });
+  await acts.recordEnrollmentStatus({ enrollmentId: id, seq: 2, status: 'ready_to_launch', at: at(1), paidAt: at(1) });
+  await acts.recordEnrollmentStatus({ enrollmentId: id, seq: 3, status: 'in_progress', at: at(2), paidAt: at(1), launchedAt: at(2) });
+  const late = await endpoint();
+  await acts.recordEnrollmentStatus({
+    enrollmentId: id,
+    seq: 4,
+    status: 'completed',
+    at: at(3),
+    paidAt: at(1),
+    launchedAt: at(2),
+    completedAt: at(3),
+    completionMethod: 'manual',
+  });
+  expect((await deliveriesOf(late)).map((d) => d.type)).toEqual(['enrollment.completed']);
+});
+
 test('the event is part of the fact’s transaction: an event that cannot be recorded takes the fact with it', async () => {
   await endpoint();
   const id = await enrollment();

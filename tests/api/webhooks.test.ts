@@ -5,8 +5,16 @@
  * `webhook-id`.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
 import { DEMO_STUDENT_ID } from '../../db/seed';
+import { createLocalFileStore } from '../../services/file-store';
+import { createOutboxMailer } from '../../services/mailer';
+import { createSimulatedPaymentProvider } from '../../services/payment-provider';
+import { ensureWebhookSweepSchedule, WEBHOOK_SWEEP_SCHEDULE_ID } from '../../worker/schedules';
 import { WEBHOOK_EVENT_TYPES } from '../../lib/webhook-events';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import type { OpenedEnrollment, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreated } from '../helpers/contract';
@@ -21,13 +29,14 @@ import { webhookDelivery } from '../helpers/webhook-workers';
 let env: TestWorkflowEnvironment;
 let app: ApiApp;
 let workers: { stop(): Promise<void> };
+let delivery: ReturnType<typeof webhookDelivery>;
 let admin: Session;
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   env = await createDevServerEnv();
   // Attempts time out after 500 ms; back-off from 100 ms to 1 s.
-  const delivery = webhookDelivery(env, { timeoutMs: 500 });
+  delivery = webhookDelivery(env, { timeoutMs: 500 });
   app = await startApiApp({}, { webhooks: { dispatcher: delivery.dispatcher } });
   workers = await delivery.start(app.db);
   admin = await app.token('admin');
@@ -354,6 +363,51 @@ describe('delivery', () => {
     expect(enabled.body.enabled).toBe(true);
     await eventually(() => Promise.resolve(r.accepted.size === 1), 'the pending event once enabled');
     expect(r.eventsOf(id).map((e) => e.type)).toEqual(['enrollment.created']);
+  });
+});
+
+describe('after a crash', () => {
+  test('an event whose writer died before waking its delivery is sent by the webhook-sweep Schedule', async () => {
+    const { programId } = await holderWithProgram();
+    const r = await receiver();
+    const endpointId = await register(admin, r, { events: ['enrollment.created'], programIds: [programId] });
+    const { id } = await enrollment(programId);
+    await eventually(() => Promise.resolve(r.accepted.size === 1), 'the first event');
+    // The next fact is recorded by a process that dies right after its commit: nothing wakes the delivery.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-crashed-'));
+    const crashed = createActivities({
+      db: app.db,
+      files: createLocalFileStore(dir),
+      payments: createSimulatedPaymentProvider(app.baseUrl),
+      mailer: createOutboxMailer(dir, 'test@marketplace.test'),
+      publicBaseUrl: app.baseUrl,
+    });
+    const other = randomUUID();
+    await crashed.openEnrollmentRecord({
+      enrollmentId: other,
+      programId,
+      studentId: 'student-of-the-crash',
+      fundingSource: 'self_pay',
+      priceCents: 5000,
+      currency: 'usd',
+      openedAt: now(),
+    });
+    await crashed.recordEnrollmentStatus({ enrollmentId: other, seq: 1, status: 'pending_payment', at: now() });
+    fs.rmSync(dir, { recursive: true, force: true });
+    const [stranded] = await deliveries(admin, endpointId, `?enrollmentId=${other}`);
+    expect(stranded).toEqual(expect.objectContaining({ status: 'pending', attempts: [] }));
+    await app.db.query(`UPDATE webhook_deliveries SET pending_since = pending_since - interval '1 minute' WHERE id = $1`, [stranded.id]);
+
+    await ensureWebhookSweepSchedule(env.client, delivery.taskQueue);
+    const schedule = env.client.schedule.getHandle(WEBHOOK_SWEEP_SCHEDULE_ID);
+    try {
+      expect((await schedule.describe()).spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
+      await schedule.trigger();
+      await eventually(() => Promise.resolve(r.accepted.size === 2), 'the stranded event, sent by the sweep');
+      expect([...r.accepted.values()].map((e) => e.data.enrollmentId)).toEqual([id, other]);
+    } finally {
+      await schedule.delete();
+    }
   });
 });
 
