@@ -459,6 +459,35 @@ describe('who may do what', () => {
     expect((await create(admin, { events: ['*'], programIds: [a.programId, b.programId] })).status).toBe(201);
   });
 
+  test('a retried registration (Idempotency-Key) registers once and never answers the secret again', async () => {
+    const { holder } = await holderWithProgram();
+    const r = await receiver();
+    // Read raw: the replayed answer has no body.
+    const send = async () => {
+      const res = await fetch(`${app.baseUrl}/api/webhook-endpoints`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${holder.token}`,
+          'content-type': 'application/json',
+          'idempotency-key': `register-${holder.actor.id}`,
+        },
+        body: JSON.stringify({ url: r.url, events: ['enrollment.created'] }),
+      });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    };
+    const first = await send();
+    const retry = await send();
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(first.text).toContain('"secret":"whsec_');
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(first.headers.get('location'));
+    expect(retry.text).toBe('');
+    const listed = await app.request<{ endpoints: WebhookEndpoint[] }>('GET', '/api/webhook-endpoints', { token: holder.token });
+    expect(listed.body.endpoints).toHaveLength(1);
+    const stored = await app.db.query(`SELECT 1 FROM idempotency_keys WHERE response_body::text LIKE '%whsec_%'`);
+    expect(stored.rowCount).toBe(0);
+  });
+
   test('bad input is a 400 naming the field', async () => {
     const r = await receiver();
     const create = (body: Record<string, unknown>) => app.request('POST', '/api/webhook-endpoints', { token: admin.token, json: body });
