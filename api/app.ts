@@ -17,6 +17,7 @@ import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
 import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
+import { webhookRoutes } from './routes/webhooks';
 import { clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
@@ -84,6 +85,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(widgetRoutes(deps));
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));
+  app.use(webhookRoutes(deps));
   app.use(consoleRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));

@@ -21,7 +21,11 @@ import {
   etpReportQuery,
   wioaReportQuery,
   revenueShareQuery,
+  rotateWebhookSecretBody,
+  webhookDeliveriesQuery,
+  webhookEndpointBody,
 } from './schemas';
+import { WEBHOOK_EVENT_TYPES } from '../lib/webhook-events';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'delete';
@@ -47,6 +51,80 @@ const ERRORS = {
   503: 'A dependency (database, Temporal, a provider) is down or did not answer in time; try again after Retry-After seconds',
   429: 'Rate limited (Retry-After)',
 };
+
+/**
+ * Outbound webhooks (Standard Webhooks). Each delivery is a `POST` of `{ type, timestamp, data }` (`data`: ids and
+ * statuses, never a name or email) with `webhook-id` (the same on every attempt and replay), `webhook-timestamp` and
+ * `webhook-signature` (`v1,<base64 HMAC-SHA256>`, one per live secret, space-separated).
+ */
+const WEBHOOK_OPERATIONS: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints',
+    summary: `Register a webhook endpoint: \`url\` (production: https, resolving to public addresses only), \`events\` (${WEBHOOK_EVENT_TYPES.join(', ')}; or \`["*"]\`, an admin only), \`programIds?\` (a holder: its own programs). An admin's endpoint hears every program, a holder's its own programs. The Standard Webhooks \`secret\` (\`whsec_…\`) is in this answer only (not kept for Idempotency-Key replays)`,
+    who: 'admin, program holder',
+    body: webhookEndpointBody,
+    responses: {
+      201: '`{ id, secret, url, events, programIds, enabled, … }`',
+      ...ERRORS,
+      403: 'Not an admin or program holder, or a holder asking for "*"',
+      404: 'A program that does not exist or is another holder’s',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints',
+    summary: 'The caller’s endpoints (an admin: every one), without their secrets',
+    who: 'admin, program holder',
+    responses: { 200: '`{ endpoints }`', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints/{id}',
+    summary: 'One endpoint, with when its live secrets were made and expire (never their values)',
+    who: 'its owner, admin',
+    responses: { 200: 'The endpoint', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/disable',
+    summary: 'Stop sending: the endpoint hears no new event; its pending deliveries wait',
+    who: 'its owner, admin',
+    responses: { 200: 'The endpoint', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/enable',
+    summary: 'Send again: pending deliveries go out in order, each with a fresh retry window',
+    who: 'its owner, admin',
+    responses: { 200: 'The endpoint', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/rotate-secret',
+    summary:
+      'A new secret, shown once; the previous ones keep signing for `overlapSeconds` (default 86400, at most 604800), each delivery carrying one signature per live secret',
+    who: 'its owner, admin',
+    body: rotateWebhookSecretBody,
+    responses: { 200: '`{ id, secret, previousSecretsExpireAt }`', ...ERRORS },
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints/{id}/deliveries',
+    summary:
+      'Each event sent to the endpoint, newest first, as sent (`payload`, `webhookId`), with its status (`pending`, `delivered`, `failed` after 3 days of exponential back-off) and every attempt (`at`, `statusCode`, `durationMs`, `error`)',
+    who: 'its owner, admin',
+    query: webhookDeliveriesQuery,
+    responses: { 200: '`{ endpointId, deliveries, limit, offset }`', ...ERRORS },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/deliveries/{deliveryId}/replay',
+    summary: 'Send a delivered or failed delivery again: the same body and `webhook-id`, a fresh retry window; its attempts stay on record',
+    who: 'its owner, admin',
+    responses: { 202: '`{ deliveryId, endpointId, status: "pending" }`', ...ERRORS, 409: 'Still pending, or the endpoint is disabled' },
+  },
+];
 
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/programs', summary: 'The catalog', who: 'anyone', responses: { 200: 'Programs' } },
@@ -526,6 +604,7 @@ const OPERATIONS: Operation[] = [
     query: etpReportQuery,
     responses: { 200: 'The counts', 400: 'Bad or missing year', 401: 'No or bad credentials', 403: 'Not an admin' },
   },
+  ...WEBHOOK_OPERATIONS,
 ];
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });

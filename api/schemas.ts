@@ -8,6 +8,7 @@ import {
   MOVE_ON_RULES,
   TRAINING_SERVICE_TYPES,
 } from '../lib/program-rules';
+import { ALL_WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from '../lib/webhook-events';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
@@ -360,4 +361,42 @@ export const etpReportQuery = z.object({
     .pipe(z.number().int().min(2000).max(2100)),
   /** JSON (the default) or CSV, one line per program. */
   format: exportFormat,
+});
+
+// ── Outbound webhooks (Standard Webhooks) ───────────────────────────────────────────────────────────────
+
+const webhookEventType = z.enum([ALL_WEBHOOK_EVENTS, ...WEBHOOK_EVENT_TYPES], {
+  error: `an event type (${WEBHOOK_EVENT_TYPES.join(', ')}) or "*"`,
+});
+const distinct = (values: readonly string[]) => new Set(values).size === values.length;
+
+/** An endpoint: where to send (checked against the URL policy by the command), which events, optionally which programs. */
+export const webhookEndpointBody = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2000),
+  events: z
+    .array(webhookEventType, { error: 'an array of event types, or ["*"]' })
+    .min(1, 'at least one event type')
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .refine(distinct, 'each event type once')
+    .refine((e) => !e.includes(ALL_WEBHOOK_EVENTS) || e.length === 1, '"*" stands alone'),
+  /** Only these programs' events (a holder's own programs); absent: every program the owner may see. */
+  programIds: z.array(id).min(1).max(100).refine(distinct, 'each program once').optional(),
+  description: z.string().trim().min(1).max(200).optional(),
+});
+export const webhookEndpointParams = z.object({ id });
+export const webhookDeliveryParams = z.object({ id, deliveryId: id });
+/** How long the previous secret keeps signing after a rotation (default a day, at most a week; 0: not at all). */
+export const rotateWebhookSecretBody = z.object({
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
+});
+export const webhookDeliveriesQuery = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  enrollmentId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
 });

@@ -2,6 +2,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { webhookUrlPolicy } from './webhook-urls';
 
 /** Every setting the platform reads from the environment, validated once; `loadConfig` fails fast naming the bad variable. */
 const durationMs = z
@@ -118,6 +119,14 @@ const schema = z
     SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
     /** How long a console session lasts without use. */
     SESSION_IDLE: durationMs.default(8 * 3_600_000),
+    /**
+     * Outbound webhooks: how long one attempt may take, and the exponential back-off (first wait, longest wait, and how
+     * long after an event it is retried before it is given up).
+     */
+    WEBHOOK_TIMEOUT: durationMs.default(10_000).refine((ms) => ms >= 100 && ms <= 30_000, 'from 100ms to 30s'),
+    WEBHOOK_RETRY_INITIAL: durationMs.default(5_000).refine((ms) => ms >= 10, 'at least 10ms'),
+    WEBHOOK_RETRY_MAX_INTERVAL: durationMs.default(4 * 3_600_000),
+    WEBHOOK_RETRY_FOR: durationMs.default(3 * 86_400_000),
     /**
      * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
      * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
@@ -291,6 +300,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       sessionIdleMs: e.SESSION_IDLE,
       /** The Temporal Web UI, linked from the landing page in development when `npm start` runs the dev server. */
       temporalUiUrl: e.NODE_ENV !== 'production' && !e.TEMPORAL_ADDRESS ? `http://localhost:${e.TEMPORAL_UI_PORT}` : undefined,
+    },
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      retry: {
+        initialIntervalMs: e.WEBHOOK_RETRY_INITIAL,
+        maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL,
+        giveUpAfterMs: e.WEBHOOK_RETRY_FOR,
+      },
+      /** Production: https to public addresses only; development and tests: http and loopback too. */
+      urlPolicy: webhookUrlPolicy(e.NODE_ENV),
     },
     trustProxy: e.TRUST_PROXY,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },

@@ -80,6 +80,12 @@ export const certificateVerification = (c: CertificateRow, issuer: IssuerFacts) 
   }),
 });
 
+/** The enrollment a certificate was issued for, or undefined for an unknown certificate. */
+export async function certificateEnrollment(db: Db, certificateId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ enrollment_id: string }>('SELECT enrollment_id FROM certificates WHERE id = $1', [certificateId]);
+  return rows[0]?.enrollment_id;
+}
+
 /** When the certificate was revoked: undefined for an unknown one, null for one still valid. */
 export async function revokedAt(db: Db, certificateId: string): Promise<Date | null | undefined> {
   const { rows } = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM certificates WHERE id = $1', [certificateId]);

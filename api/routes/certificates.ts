@@ -25,7 +25,7 @@ import { idParam, keyThumbprintParam, listIdParam, revokeBody } from '../schemas
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-export function certificateRoutes({ db, files, config }: ApiDeps): Router {
+export function certificateRoutes({ db, files, config, webhooks }: ApiDeps): Router {
   const render = createRenderer(config);
   const router = Router();
   const issuer = { publicBaseUrl: config.publicBaseUrl, issuerName: config.credentials.issuerName };
@@ -74,7 +74,7 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
   router.post('/api/certificates/:certificateId/revoke', requireRole('admin'), async (req, res) => {
     const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
     const { reason } = parse(revokeBody, req.body, 'body');
-    res.json(await revokeCertificate(db, actorOf(req), certificateId, reason, config.publicBaseUrl));
+    res.json(await revokeCertificate(db, actorOf(req), certificateId, reason, config.publicBaseUrl, webhooks?.dispatcher));
   });
 
   /** Public: the platform's credential signing keys. */

@@ -88,7 +88,7 @@ const auditQuery = z.preprocess(
  * The admin's console: report downloads, partners and their API keys, programs, certificate revocation and the audit
  * log; the same commands, read-model queries and report endpoints as the JSON API.
  */
-export function adminPages({ db, config }: ApiDeps, render: Render): Router {
+export function adminPages({ db, config, webhooks }: ApiDeps, render: Render): Router {
   const router = Router();
   router.use(signedIn('admin'));
 
@@ -262,7 +262,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     if (form.errors) return certificatesPage(req, res, certificateId, { values, errors: form.errors, status: 400 });
     let revoked;
     try {
-      revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl);
+      revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl, webhooks?.dispatcher);
     } catch (err) {
       return certificatesPage(req, res, certificateId, { values, ...refusalErrors(err) });
     }

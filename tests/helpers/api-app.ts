@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { type Actor, createAuthenticator, type Role, signDevelopmentToken } from '../../api/auth';
+import type { ApiDeps } from '../../api/deps';
 import { loadConfig } from '../../lib/config';
 import { createLocalFileStore } from '../../services/file-store';
 import { createOutboxMailer } from '../../services/mailer';
@@ -24,8 +25,14 @@ const JWT_SECRET = 'api-level-test-secret';
 
 export type Session = { token: string; actor: Actor };
 
-/** `env` adds to or overrides the test configuration; as a function, it is given the app's address first. */
-export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) => Promise<NodeJS.ProcessEnv>) = {}) {
+/**
+ * `env` adds to or overrides the test configuration; as a function, it is given the app's address first. `webhooks`
+ * wakes webhook deliveries (the app's commands and the activities the test records facts with) and resolves host names.
+ */
+export async function startApiApp(
+  env: NodeJS.ProcessEnv | ((baseUrl: string) => Promise<NodeJS.ProcessEnv>) = {},
+  { webhooks }: { webhooks?: ApiDeps['webhooks'] } = {},
+) {
   const database = await createTestDatabase();
   const db = database.db;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-api-'));
@@ -50,6 +57,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) =>
     payments: createSimulatedPaymentProvider(baseUrl),
     mailer: createOutboxMailer(config.mail.outboxDir, config.mail.from),
     publicBaseUrl: baseUrl,
+    webhooks: { dispatcher: webhooks?.dispatcher },
   });
   const enrollments = createFakeEnrollmentClient(activities);
   server.on(
@@ -62,6 +70,7 @@ export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) =>
       authenticate: createAuthenticator(config.jwt),
       temporalHealth: () => Promise.resolve({}),
       tutor: undefined,
+      webhooks,
     }),
   );
   const request = httpClient(baseUrl);

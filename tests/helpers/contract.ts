@@ -261,3 +261,42 @@ export interface XapiStatementResult {
 export interface XapiAbout {
   version: string[];
 }
+
+// ── Webhooks (the contract's "Webhooks"; more fields are ours) ───────────────────────────────────────────
+
+/** `POST /api/webhook-endpoints` → 201: the id and the Standard Webhooks secret, shown once. */
+export interface WebhookEndpointCreated {
+  id: string;
+  secret: string;
+  [field: string]: unknown;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  [field: string]: unknown;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** `GET /api/webhook-endpoints/:id/deliveries`: each event and every attempt. */
+export interface WebhookDeliveryList {
+  deliveries: {
+    id: string;
+    eventId: string;
+    webhookId: string;
+    type: string;
+    enrollmentId: string;
+    status: 'pending' | 'delivered' | 'failed';
+    payload: { type: string; timestamp: string; data: { enrollmentId: string; status: string } & Record<string, unknown> };
+    replays: number;
+    attempts: WebhookAttempt[];
+  }[];
+}
