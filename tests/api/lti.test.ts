@@ -163,6 +163,16 @@ describe('tool registration and the platform keys', () => {
   });
 });
 
+it('documents the LTI endpoints in the OpenAPI document', async () => {
+  const spec = await app.request<{ paths: Record<string, Record<string, { security?: unknown }>> }>('GET', '/openapi.json');
+  expect(spec.status).toBe(200);
+  expect(Object.keys(spec.body.paths['/lti/authorize'])).toEqual(['get', 'post']);
+  expect(spec.body.paths['/lti/authorize'].get.security).toBeUndefined();
+  expect(spec.body.paths['/lti/lineitems/{enrollmentId}/scores'].post.security).toEqual([{ ltiAccessToken: [] }]);
+  for (const p of ['/api/partners/{partnerId}/lti-tools', '/lti/jwks', '/lti/token', '/lti/lineitems/{enrollmentId}/results'])
+    expect(spec.body.paths).toHaveProperty([p]);
+});
+
 describe('launch', () => {
   it('sends a program without an LTI tool to its partner as before', async () => {
     const { student, id } = await readyEnrollment(plainProgramId);
@@ -296,6 +306,10 @@ describe('AGS: token, line item, scores, results', () => {
       status: 200,
       body: { outcome: 'recorded' },
     });
+    // Completed but not graded yet: kept, not a completion.
+    expect((await tool.postScore(lineItem, token, score(userId, { gradingProgress: 'PendingManual', scoreGiven: 20 }))).body).toEqual({
+      outcome: 'recorded',
+    });
     expect(app.enrollments.callsOf('reportCompletion')).toEqual([]);
 
     const done = await tool.postScore(lineItem, token, score(userId));
@@ -324,6 +338,7 @@ describe('AGS: token, line item, scores, results', () => {
     );
     expect(view.body.ltiScores.map((s) => [s.outcome, s.scoreGiven])).toEqual([
       ['recorded', 10],
+      ['recorded', 20],
       ['applied', 88],
       ['already_complete', 95],
     ]);
@@ -335,7 +350,7 @@ describe('AGS: token, line item, scores, results', () => {
       "SELECT count(*)::int AS n FROM audit_log WHERE action = 'lti.score' AND target_id = $1",
       [id],
     );
-    expect(rows[0].n).toBe(3);
+    expect(rows[0].n).toBe(4);
   });
 
   it('below the program’s passing score a FullyGraded score is kept but completes nothing', async () => {
