@@ -74,6 +74,8 @@ export const createProgramBody = z.object({
   credentialType: z.enum(CREDENTIAL_TYPES),
   deadlineDays: z.number().int().min(1).max(3650),
   moveOn: z.enum(MOVE_ON_RULES).default(DEFAULT_MOVE_ON),
+  /** The score (percent of the maximum) an LTI AGS score must reach to complete an enrollment; absent: any graded one. */
+  passingScorePercent: z.number().min(0).max(100).optional(),
 });
 
 /**

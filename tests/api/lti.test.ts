@@ -355,8 +355,12 @@ describe('AGS: token, line item, scores, results', () => {
 
   it('below the program’s passing score a FullyGraded score is kept but completes nothing', async () => {
     const holder = await app.token('program_holder');
-    const strict = await createTestProgram(app.request, admin.token, { title: 'Strict', holderId: holder.actor.id, partnerId: 'milady' });
-    await app.db.query('UPDATE programs SET passing_score_percent = 70 WHERE id = $1', [strict]);
+    const strict = await createTestProgram(app.request, admin.token, {
+      title: 'Strict',
+      holderId: holder.actor.id,
+      partnerId: 'milady',
+      passingScorePercent: 70,
+    });
     const { student, id } = await readyEnrollment(strict);
     const claims = await launched(student, id);
     const lineItem = (claims[AGS] as { lineitem: string }).lineitem;
