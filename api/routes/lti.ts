@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps';
 import { escapeHtml } from '../html';
 import { publishedLtiKeys } from '../lti/keys';
 import { parse, problems } from '../problems';
+import { clientRateLimit } from '../rate-limit';
 import { ltiAuthorizeRequest, ltiEnrollmentParams, ltiScoreBody, ltiTokenRequest, ltiToolBody, partnerParams } from '../schemas';
 import { refuseUnstorableText } from '../unstorable-text';
 
@@ -31,6 +32,8 @@ export function ltiRoutes(deps: ApiDeps): Router {
   const base = config.publicBaseUrl;
   const router = Router();
   const forms = [express.urlencoded({ extended: false, limit: '16kb' }), refuseUnstorableText];
+  // Per address (a tool's calls carry no user): the same budget as any client's.
+  router.use('/lti', clientRateLimit(deps));
 
   router.get('/lti/jwks', async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(await publishedLtiKeys(db));

@@ -429,3 +429,20 @@ describe('AGS: token, line item, scores, results', () => {
     expect((await tool.postScore(lineItem, student.token, score(userId))).status).toBe(401);
   });
 });
+
+test('the tool endpoints are rate limited per address (429 with Retry-After)', async () => {
+  const limited = await startApiApp({ RATE_LIMIT_CLIENT: '3' });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await limited.request('GET', '/lti/jwks')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const res = await limited.request('POST', '/lti/token', {
+      body: 'grant_type=client_credentials',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expectProblem(res, 429);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+  } finally {
+    await limited.close();
+  }
+});
