@@ -9,6 +9,7 @@ import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
 import { fundingRoutes } from './routes/funding';
 import { httpDuration, metricsRoutes, opsRoutes } from './routes/ops';
+import { ltiAdminRoutes, ltiRoutes } from './routes/lti';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
@@ -52,6 +53,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
   // comes before the JSON parser and the bearer-token reader.
   app.use(xapiRoutes(deps));
+  // LTI tools authenticate with the platform's own AGS tokens and client assertions, and post forms and scores.
+  app.use(ltiRoutes(deps));
   // Production fails closed: the demo/ folder (simulated checkout, demo partner, demo page) is not even loaded there.
   if (deps.config.env !== 'production') {
     // A conditional, synchronous load (createApp is sync; import() is async).
@@ -80,6 +83,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));
+  app.use(ltiAdminRoutes(deps));
   app.use(revenueReportRoutes(deps));
   // The <ai-tutor> widget script.
   app.use(widgetRoutes(deps));

@@ -24,6 +24,8 @@ import {
   rotateWebhookSecretBody,
   webhookDeliveriesQuery,
   webhookEndpointBody,
+  ltiAuthorizeRequest,
+  ltiToolBody,
 } from './schemas';
 import { WEBHOOK_EVENT_TYPES } from '../lib/webhook-events';
 
@@ -37,8 +39,12 @@ interface Operation {
   multipart?: boolean;
   /** A request body of another type than JSON, described in words (e.g. text/csv). */
   rawBody?: { contentType: string; description: string };
-  /** Partners authenticate with an API key (`X-Api-Key`) or, for xAPI, HTTP Basic; everyone else with a bearer JWT. */
-  auth?: 'apiKey' | 'basic';
+  /**
+   * Partners authenticate with an API key (`X-Api-Key`) or, for xAPI, HTTP Basic; LTI tools with an AGS access token
+   * from `/lti/token` (or nothing at all: the launch's endpoints check what the request carries); everyone else with a
+   * bearer JWT.
+   */
+  auth?: 'apiKey' | 'basic' | 'ltiAccessToken' | 'none';
   responses: Record<number, string>;
 }
 
@@ -125,6 +131,11 @@ const WEBHOOK_OPERATIONS: Operation[] = [
     responses: { 202: '`{ deliveryId, endpointId, status: "pending" }`', ...ERRORS, 409: 'Still pending, or the endpoint is disabled' },
   },
 ];
+const LTI_AGS_SCOPE_WORDS = {
+  'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem': 'read the line item',
+  'https://purl.imsglobal.org/spec/lti-ags/scope/score': 'post scores',
+  'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly': 'read results',
+};
 
 const OPERATIONS: Operation[] = [
   { method: 'get', path: '/api/programs', summary: 'The catalog', who: 'anyone', responses: { 200: 'Programs' } },
@@ -431,6 +442,110 @@ const OPERATIONS: Operation[] = [
   },
   {
     method: 'post',
+    path: '/api/partners/{partnerId}/lti-tools',
+    summary:
+      'Register the partner’s LTI 1.3 tool (one per partner): `clientId`, `deploymentId`, `oidcLoginUrl`, `targetLinkUri`, `jwksUrl`, optionally more `redirectUris`; answers the tool with its `id`. A program of this partner then launches by LTI',
+    who: 'admin',
+    body: ltiToolBody,
+    responses: {
+      201: 'The registered tool',
+      ...ERRORS,
+      404: 'Unknown partner',
+      409: 'The partner has a tool already, or the client id is taken',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/jwks',
+    summary: 'The LTI platform’s public signing keys (RS256, each with its `kid`; a rotated key stays published for a day)',
+    who: 'anyone',
+    responses: { 200: 'A JWK Set' },
+  },
+  {
+    method: 'get',
+    path: '/lti/authorize',
+    summary:
+      'LTI 1.3 / OIDC authorization endpoint of the launch (third-party initiated login): checks `client_id`, `redirect_uri` (registered), `response_type=id_token`, `response_mode=form_post`, `scope=openid`, `prompt=none`, `nonce` (once per tool), `state`, and the `login_hint` / `lti_message_hint` the launch issued (signed, 5 minutes, once). Answers an HTML form that posts `id_token` (an `LtiResourceLinkRequest`) and `state` to `redirect_uri`',
+    who: 'the tool (browser redirect)',
+    auth: 'none',
+    query: ltiAuthorizeRequest,
+    responses: {
+      200: 'The auto-posting form (a script file; a visible button without script)',
+      400: 'A missing or wrong parameter, an unknown client_id, an unregistered redirect_uri, a reused nonce',
+      401: 'A hint that is forged, expired, already used, or not for this tool and login_hint',
+    },
+  },
+  {
+    method: 'post',
+    path: '/lti/authorize',
+    summary: 'The same as GET, with the parameters form-encoded',
+    who: 'the tool (browser redirect)',
+    auth: 'none',
+    rawBody: { contentType: 'application/x-www-form-urlencoded', description: 'The parameters of GET /lti/authorize' },
+    responses: { 200: 'The auto-posting form', 400: 'As GET', 401: 'As GET' },
+  },
+  {
+    method: 'post',
+    path: '/lti/token',
+    summary:
+      'OAuth 2 client credentials with a JWT client assertion (RFC 7523): `grant_type=client_credentials`, `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`, `client_assertion` (signed by a key of the tool’s JWKS; `iss` = `sub` = its client id, `aud` = this endpoint, a new `jti`, at most 10 minutes), `scope` (AGS scopes). Answers `{ access_token, token_type: "Bearer", expires_in: 900, scope }`',
+    who: 'the tool',
+    auth: 'none',
+    rawBody: { contentType: 'application/x-www-form-urlencoded', description: 'The client credentials request' },
+    responses: {
+      200: 'An access token',
+      400: 'A missing or wrong parameter, or no AGS scope (`error: "invalid_scope"`)',
+      401: 'A client assertion that is not from a registered tool, forged, expired, too long-lived, for another audience, or replayed (`error: "invalid_client"`)',
+      503: 'The tool’s JWKS could not be read',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/lineitems/{enrollmentId}',
+    summary: 'AGS 2.0: the enrollment’s line item (`application/vnd.ims.lis.v2.lineitem+json`)',
+    who: 'the tool',
+    auth: 'ltiAccessToken',
+    responses: {
+      200: 'The line item',
+      401: 'No, a forged or an expired access token',
+      403: 'The token lacks the lineitem scope',
+      404: 'Not a line item of this tool',
+    },
+  },
+  {
+    method: 'post',
+    path: '/lti/lineitems/{enrollmentId}/scores',
+    summary:
+      'AGS 2.0: a score (`application/vnd.ims.lis.v1.score+json`) for the learner of the launch (`userId` = the id_token’s `sub`). Every score is kept and audited; `Completed` + `FullyGraded` (at least the program’s passing score, when it has one) completes the enrollment as `lti_ags`, first completion wins. Answers `{ outcome: "applied" | "already_complete" | "recorded" | "below_passing", status? }`',
+    who: 'the tool',
+    auth: 'ltiAccessToken',
+    rawBody: { contentType: 'application/vnd.ims.lis.v1.score+json', description: 'An AGS score' },
+    responses: {
+      200: 'Kept, and what it did',
+      400: 'A malformed score (problem details with `errors`), or an impossible completion date',
+      401: 'No, a forged or an expired access token',
+      403: 'The token lacks the score scope',
+      404: 'Not a line item of this tool (another deployment’s)',
+      409: 'The enrollment cannot be completed in its state',
+      415: 'Not application/vnd.ims.lis.v1.score+json',
+      422: '`userId` is not this line item’s learner',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/lineitems/{enrollmentId}/results',
+    summary: 'AGS 2.0: the learner’s latest result (`application/vnd.ims.lis.v2.resultcontainer+json`)',
+    who: 'the tool',
+    auth: 'ltiAccessToken',
+    responses: {
+      200: 'The results',
+      401: 'No, a forged or an expired access token',
+      403: 'The token lacks the result.readonly scope',
+      404: 'Not a line item of this tool',
+    },
+  },
+  {
+    method: 'post',
     path: '/xapi/statements',
     summary:
       'xAPI 1.0.3: store one statement or an array (all or none), as `application/json`, or `multipart/mixed` with attachment content (the statements first, then one part per attachment with `X-Experience-API-Hash` and `Content-Transfer-Encoding: binary`; signed statements carry their JWS so). Every object type is stored; ids are assigned where absent and make retries idempotent; `stored`, `authority` and `version` are set by the LRS. A statement about an Activity whose `context.registration` is an enrollment of this partner counts for it: `completed` / `passed` complete it under the program’s moveOn rule. A voiding statement (verb `voided`, a StatementRef object) voids its target. With `?method=GET|PUT|POST` and a form body: the alternate request syntax. Header `X-Experience-API-Version: 1.0.x` required; answers carry 1.0.3',
@@ -647,7 +762,11 @@ export function openApiDocument(serverUrl: string) {
         },
       }),
       responses: Object.fromEntries(Object.entries(op.responses).map(([code, description]) => [code, { description }])),
-      ...(op.auth ? { security: [{ [op.auth]: [] }] } : op.who !== 'anyone' && op.who !== 'Stripe' && { security: [{ bearer: [] }] }),
+      ...(op.auth === 'none'
+        ? {}
+        : op.auth
+          ? { security: [{ [op.auth]: [] }] }
+          : op.who !== 'anyone' && op.who !== 'Stripe' && { security: [{ bearer: [] }] }),
     };
   }
   return {
@@ -668,6 +787,11 @@ export function openApiDocument(serverUrl: string) {
           description: 'A partner API key; valid only for its own partner (another partner’s path: 403) and until revoked (401)',
         },
         basic: { type: 'http', scheme: 'basic', description: 'xAPI: the partner id as user name and one of its API keys as password' },
+        ltiAccessToken: {
+          type: 'oauth2',
+          description: 'LTI Advantage AGS: an LTI tool’s access token, by client credentials with a JWT client assertion (RFC 7523)',
+          flows: { clientCredentials: { tokenUrl: '/lti/token', scopes: LTI_AGS_SCOPE_WORDS } },
+        },
       },
     },
     paths,
