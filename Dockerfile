@@ -32,8 +32,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The migration runner reads its SQL files from db/migrations under the project root.
 COPY --from=build /app/db/migrations ./db/migrations
-# The tutor widget is served as written, not compiled.
+# The tutor widget is served as written, not compiled; so are the console's templates and stylesheet.
 COPY --from=build /app/api/widget ./api/widget
+COPY --from=build /app/console/views ./console/views
+COPY --from=build /app/console/assets ./console/assets
 
 USER node
 EXPOSE 3000
