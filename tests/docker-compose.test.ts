@@ -10,6 +10,7 @@
  * parser is there whenever that version is.
  */
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,8 @@ const REQUIRED_SECRETS = [
 ] as const;
 const SECRETS = {
   JWT_SECRET: 'dummy-secret-for-config-test',
-  CREDENTIAL_SIGNING_JWK: '{"kty":"OKP","crv":"Ed25519","x":"dummy","d":"dummy"}',
+  // A real key: the configuration imports it at start.
+  CREDENTIAL_SIGNING_JWK: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
   PUBLIC_BASE_URL: 'https://marketplace.example',
   STRIPE_SECRET_KEY: 'sk_live_dummy',
   STRIPE_WEBHOOK_SECRET: 'whsec_dummy',
