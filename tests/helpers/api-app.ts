@@ -52,24 +52,24 @@ export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) =>
     publicBaseUrl: baseUrl,
   });
   const enrollments = createFakeEnrollmentClient(activities);
-  server.on(
-    'request',
-    createApp({
-      config,
-      db,
-      files,
-      enrollments,
-      authenticate: createAuthenticator(config.jwt),
-      temporalHealth: () => Promise.resolve({}),
-      tutor: undefined,
-    }),
-  );
+  const app = createApp({
+    config,
+    db,
+    files,
+    enrollments,
+    authenticate: createAuthenticator(config.jwt),
+    temporalHealth: () => Promise.resolve({}),
+    tutor: undefined,
+  });
+  server.on('request', app);
   const request = httpClient(baseUrl);
   // The first request pays for loading the routes' code and the first database connections; not any test's time.
   await request('GET', '/readyz');
 
   return {
     baseUrl,
+    /** The Express app itself (its routes are walked by tests/api/openapi.test.ts). */
+    app,
     config,
     db,
     files,
