@@ -894,7 +894,8 @@ function reply(r: Reply): object {
 
 function operationObject(op: Operation): object {
   const params = parameters(op);
-  const problems = Object.entries(op.problems).map(([status, text]): [string, object] => {
+  // Every body has a size limit (JSON: 256 KB, unless the operation names its own).
+  const problems = Object.entries({ ...(op.body && { 413: true }), ...op.problems }).map(([status, text]): [string, object] => {
     const ref = { $ref: `#/components/responses/${PROBLEM_RESPONSES[Number(status) as ProblemStatus].name}` };
     return [status, typeof text === 'string' ? { ...ref, description: text } : ref];
   });
@@ -925,8 +926,9 @@ export function openApiDocument(serverUrl: string) {
       version: '0.1.0',
       description:
         'A workforce-training marketplace: every enrollment is a Temporal workflow. Errors are RFC 9457 problems ' +
-        '(application/problem+json) whose `type` leads to a page at /problems/{type}.',
-      license: { name: 'UNLICENSED: proprietary', identifier: 'LicenseRef-UNLICENSED' },
+        '(`application/problem+json`) whose `type` leads to a page saying what it means and what to do ' +
+        '([the problem types](/problems)).',
+      license: { name: 'Proprietary (UNLICENSED)', identifier: 'LicenseRef-UNLICENSED' },
     },
     servers: [{ url: serverUrl }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),

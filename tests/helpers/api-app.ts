@@ -17,6 +17,7 @@ import { createSimulatedPaymentProvider } from '../../services/payment-provider'
 import type { EnrollmentStatus } from '../../workflows/messages';
 import { createTestDatabase } from './db';
 import { createFakeEnrollmentClient } from './fake-enrollment-client';
+import { checkedClient, type OpenApi, openApiChecker } from './openapi';
 import { listenOnFreePort } from './ports';
 import { httpClient } from './system';
 
@@ -62,7 +63,10 @@ export async function startApiApp(env: NodeJS.ProcessEnv | ((baseUrl: string) =>
     tutor: undefined,
   });
   server.on('request', app);
-  const request = httpClient(baseUrl);
+  // Every answer of an operation of /openapi.json is checked against the document (tests/helpers/openapi.ts).
+  const request = checkedClient(httpClient(baseUrl), openApiChecker((await httpClient(baseUrl)<OpenApi>('GET', '/openapi.json')).body), {
+    operationsOnly: true,
+  });
   // The first request pays for loading the routes' code and the first database connections; not any test's time.
   await request('GET', '/readyz');
 
