@@ -17,8 +17,8 @@ export function problemRoutes({ config }: Pick<ApiDeps, 'config'>): Router {
 
   router.get('/problems', (req, res) => {
     const problemTypes = (Object.keys(PROBLEM_TYPES) as ProblemSlug[]).map(problemTypeView);
-    res.set('Cache-Control', 'public, max-age=3600').vary('Accept');
-    if (req.accepts(['html', 'json']) === 'json') return res.json({ problemTypes });
+    res.vary('Accept');
+    if (req.accepts(['html', 'json']) === 'json') return res.set('Cache-Control', 'public, max-age=3600').json({ problemTypes });
     render(req, res, 'public/problems', { title: 'Problem types', problemTypes });
   });
 
@@ -26,8 +26,8 @@ export function problemRoutes({ config }: Pick<ApiDeps, 'config'>): Router {
     const slug = req.params.type;
     if (!isProblemSlug(slug)) throw problems.notFound(`problem type ${slug}`);
     const problemType = problemTypeView(slug);
-    res.set('Cache-Control', 'public, max-age=3600').vary('Accept');
-    if (req.accepts(['html', 'json']) === 'json') return res.json(problemType);
+    res.vary('Accept');
+    if (req.accepts(['html', 'json']) === 'json') return res.set('Cache-Control', 'public, max-age=3600').json(problemType);
     render(req, res, 'public/problem', { title: problemType.title, problemType });
   });
 

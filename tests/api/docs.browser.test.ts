@@ -82,3 +82,17 @@ test('/docs renders every operation of /openapi.json, within its CSP, with no se
   expect(await problems()).toEqual([]);
   await page.close();
 });
+
+test('the problem type pages: the list links each page, which says what the problem means and what to do', async () => {
+  const page = await browser.newPage();
+  const problems = await watch(page);
+  await page.goto(`${app.baseUrl}/problems`);
+  await checkPage(page, 'problem-types');
+  await page.getByRole('link', { name: '/problems/bad-request' }).click();
+  await page.waitForURL(`${app.baseUrl}/problems/bad-request`);
+  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Bad request');
+  await expect(page.getByRole('heading', { name: 'What to do' }).isVisible()).resolves.toBe(true);
+  await checkPage(page, 'problem-type');
+  expect(await problems()).toEqual([]);
+  await page.close();
+});

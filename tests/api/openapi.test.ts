@@ -331,6 +331,8 @@ test('every problem type has a page (HTML or JSON) saying what it means and what
     expect(page.body).toContain(`<h1>${problemType.title}</h1>`);
     expect(page.body).toContain('What it means');
     expect(page.body).toContain('What to do');
+    // Code spans as <code>, the text escaped.
+    expect(page.body).not.toMatch(/`/);
     const asJson = await call('GET', `/problems/${slug}`, { headers: { accept: 'application/json' } });
     expect(asJson.body).toEqual({ type: `/problems/${slug}`, ...problemType });
   }
