@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { recordWithWebhookEvents } from '../db/webhook-outbox';
 import { verificationUrl } from '../lib/certificate-links';
 import { renderCertificatePdf } from '../services/certificate-pdf';
 import type { ActivityDeps } from './deps';
@@ -25,7 +26,7 @@ interface IssuedCertificateRow {
   partner_certificate_url: string | null;
 }
 
-export function createCertificateActivities({ db, files, publicBaseUrl }: ActivityDeps) {
+export function createCertificateActivities({ db, files, publicBaseUrl, webhooks }: ActivityDeps) {
   return {
     /**
      * Issues the enrollment's one certificate: the row is claimed first (unique per enrollment), then the PDF is
@@ -33,10 +34,36 @@ export function createCertificateActivities({ db, files, publicBaseUrl }: Activi
      */
     async issueCertificate(r: { enrollmentId: string; completedAt: string; partnerCertificateUrl?: string }) {
       const id = randomUUID();
-      await db.query(
-        `INSERT INTO certificates (id, enrollment_id, verification_code, file_key, completed_at, partner_certificate_url)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING`,
-        [id, r.enrollmentId, newVerificationCode(), certificateFileKey(id), r.completedAt, r.partnerCertificateUrl ?? null],
+      // The `credential.issued` event is recorded with the row (a retry finds the row and records nothing).
+      await recordWithWebhookEvents(
+        db,
+        {
+          enrollmentId: r.enrollmentId,
+          write: (q) =>
+            q.query<{ id: string; issued_at: Date }>(
+              `INSERT INTO certificates (id, enrollment_id, verification_code, file_key, completed_at, partner_certificate_url)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (enrollment_id) DO NOTHING RETURNING id, issued_at`,
+              [id, r.enrollmentId, newVerificationCode(), certificateFileKey(id), r.completedAt, r.partnerCertificateUrl ?? null],
+            ),
+          events: ({ rows: [issued] }, before) =>
+            issued
+              ? [
+                  {
+                    key: `enrollment:${r.enrollmentId}:credential.issued`,
+                    type: 'credential.issued',
+                    occurredAt: issued.issued_at.toISOString(),
+                    data: {
+                      enrollmentId: r.enrollmentId,
+                      programId: before.programId,
+                      certificateId: issued.id,
+                      status: 'valid',
+                      completedAt: r.completedAt,
+                    },
+                  },
+                ]
+              : [],
+        },
+        webhooks?.dispatcher,
       );
       const { rows } = await db.query<IssuedCertificateRow>(
         'SELECT id, verification_code, file_key, completed_at, issued_at, partner_certificate_url FROM certificates WHERE enrollment_id = $1',

@@ -4,6 +4,7 @@ import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
 import type { TutorModel } from '../services/tutor-model';
+import type { WebhookActivityDeps } from './webhooks';
 
 /** What activities reach the outside world through; tests pass fakes or stand-ins to the same factory. */
 export interface ActivityDeps {
@@ -18,6 +19,8 @@ export interface ActivityDeps {
   tutorTimeoutMs?: number;
   /** The most of one partner API answer that is read (PARTNER_RESPONSE_MAX_BYTES). */
   partnerAnswerMaxBytes?: number;
+  /** Webhook delivery: how facts wake their deliveries, and how attempts are sent (activities/webhooks.ts). */
+  webhooks?: WebhookActivityDeps;
 }
 
 /** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */

@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { inTransaction } from '../db/pool';
+import { type EnrollmentBefore, type Queryable, recordWithWebhookEvents } from '../db/webhook-outbox';
+import type { WebhookEventDraft, WebhookEventType } from '../lib/webhook-events';
 import {
   type CompletionMethod,
   type EnrollmentStatus,
@@ -30,6 +32,50 @@ export interface StatusProjection {
   completionMethod?: CompletionMethod;
 }
 
+/** The statuses a webhook event announces when the workflow moves to them. */
+const STATUS_EVENTS: Partial<Record<EnrollmentStatus, WebhookEventType>> = {
+  completed: 'enrollment.completed',
+  withdrawn: 'enrollment.withdrawn',
+  expired: 'enrollment.expired',
+};
+
+/**
+ * The webhook events of one status change, from the projection and the record as it was before it: the first status
+ * (`enrollment.created`), the payment (`enrollment.funded` for the voucher's part, `enrollment.paid` for the
+ * checkout's), the first launch, and completion, withdrawal or expiry. A projection applied already (a retry, whose
+ * events were recorded with it) announces nothing; each event's key names its fact once per enrollment.
+ */
+export function statusEvents(p: StatusProjection, before: EnrollmentBefore): WebhookEventDraft[] {
+  if (before.statusSeq >= p.seq) return [];
+  const data = { enrollmentId: p.enrollmentId, programId: before.programId, status: p.status, fundingSource: before.fundingSource };
+  const event = (
+    type: WebhookEventType,
+    occurredAt: string,
+    facts: Record<string, string | number | undefined> = {},
+  ): WebhookEventDraft => ({
+    key: `enrollment:${p.enrollmentId}:${type}`,
+    type,
+    occurredAt,
+    data: { ...data, ...facts },
+  });
+  const events: WebhookEventDraft[] = [];
+  if (p.seq === 1) events.push(event('enrollment.created', p.at));
+  if (p.paidAt && !before.paid) {
+    if (before.voucherCents > 0) events.push(event('enrollment.funded', p.paidAt, { paidAt: p.paidAt, voucherCents: before.voucherCents }));
+    if (before.fundingSource === 'self_pay' || (before.amountDueCents ?? 0) > 0) {
+      events.push(event('enrollment.paid', p.paidAt, { paidAt: p.paidAt, amountDueCents: before.amountDueCents ?? undefined }));
+    }
+  }
+  if (p.launchedAt && !before.launched) events.push(event('enrollment.launched', p.launchedAt, { launchedAt: p.launchedAt }));
+  const type = STATUS_EVENTS[p.status];
+  if (type === 'enrollment.completed') {
+    events.push(event(type, p.at, { completedAt: p.completedAt, completionMethod: p.completionMethod }));
+  } else if (type) {
+    events.push(event(type, p.at));
+  }
+  return events;
+}
+
 export type OpenEnrollmentRequest = Pick<
   EnrollmentWorkflowInput,
   'enrollmentId' | 'programId' | 'studentId' | 'fundingSource' | 'voucherNumber' | 'priceCents' | 'currency'
@@ -47,7 +93,7 @@ interface EnrollmentFundingRow {
   funding_source: string;
 }
 
-export function createEnrollmentActivities({ db }: ActivityDeps) {
+export function createEnrollmentActivities({ db, webhooks }: ActivityDeps) {
   return {
     /**
      * The enrollment's record, written by its own workflow as its first step, so the record and the workflow exist
@@ -128,37 +174,46 @@ export function createEnrollmentActivities({ db }: ActivityDeps) {
       await db.query('DELETE FROM enrollments WHERE id = $1 AND status_seq = 0', [r.enrollmentId]);
     },
 
-    /** Projects one status change of the workflow into the read model and its history table. */
+    /**
+     * Projects one status change of the workflow into the read model and its history table, and records the webhook
+     * events it announces in the same transaction (see statusEvents).
+     */
     async recordEnrollmentStatus(p: StatusProjection): Promise<void> {
-      await db.query(
-        `WITH history AS (
-           INSERT INTO enrollment_status_history (enrollment_id, seq, status, at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT DO NOTHING
-         )
-         UPDATE enrollments SET
-           status            = CASE WHEN status_seq < $2 THEN $3 ELSE status END,
-           status_seq        = GREATEST(status_seq, $2),
-           checkout_url      = COALESCE(checkout_url, $5),
-           paid_at           = COALESCE(paid_at, $6),
-           launched_at       = COALESCE(launched_at, $7),
-           completed_at      = COALESCE(completed_at, $8),
-           completion_method = COALESCE(completion_method, $9),
-           closed_at         = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $4) ELSE closed_at END,
-           withdrawn_at      = CASE WHEN $3 = 'withdrawn' THEN COALESCE(withdrawn_at, $4) ELSE withdrawn_at END,
-           expired_at        = CASE WHEN $3 = 'expired' THEN COALESCE(expired_at, $4) ELSE expired_at END,
-           updated_at        = now()
-         WHERE id = $1`,
-        [
-          p.enrollmentId,
-          p.seq,
-          p.status,
-          p.at,
-          p.checkoutUrl ?? null,
-          p.paidAt ?? null,
-          p.launchedAt ?? null,
-          p.completedAt ?? null,
-          p.completionMethod ?? null,
-        ],
+      const project = (q: Queryable) =>
+        q.query(
+          `WITH history AS (
+             INSERT INTO enrollment_status_history (enrollment_id, seq, status, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING
+           )
+           UPDATE enrollments SET
+             status            = CASE WHEN status_seq < $2 THEN $3 ELSE status END,
+             status_seq        = GREATEST(status_seq, $2),
+             checkout_url      = COALESCE(checkout_url, $5),
+             paid_at           = COALESCE(paid_at, $6),
+             launched_at       = COALESCE(launched_at, $7),
+             completed_at      = COALESCE(completed_at, $8),
+             completion_method = COALESCE(completion_method, $9),
+             closed_at         = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $4) ELSE closed_at END,
+             withdrawn_at      = CASE WHEN $3 = 'withdrawn' THEN COALESCE(withdrawn_at, $4) ELSE withdrawn_at END,
+             expired_at        = CASE WHEN $3 = 'expired' THEN COALESCE(expired_at, $4) ELSE expired_at END,
+             updated_at        = now()
+           WHERE id = $1`,
+          [
+            p.enrollmentId,
+            p.seq,
+            p.status,
+            p.at,
+            p.checkoutUrl ?? null,
+            p.paidAt ?? null,
+            p.launchedAt ?? null,
+            p.completedAt ?? null,
+            p.completionMethod ?? null,
+          ],
+        );
+      await recordWithWebhookEvents(
+        db,
+        { enrollmentId: p.enrollmentId, write: project, events: (_written, before) => statusEvents(p, before) },
+        webhooks?.dispatcher,
       );
     },
   };

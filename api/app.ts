@@ -10,6 +10,7 @@ import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
 import { fundingRoutes } from './routes/funding';
 import { httpDuration, metricsRoutes, opsRoutes } from './routes/ops';
+import { ltiAdminRoutes, ltiRoutes } from './routes/lti';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
@@ -19,6 +20,7 @@ import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
 import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
+import { webhookRoutes } from './routes/webhooks';
 import { clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
@@ -53,6 +55,8 @@ export function createApp(deps: ApiDeps): express.Express {
   // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
   // comes before the JSON parser and the bearer-token reader.
   app.use(xapiRoutes(deps));
+  // LTI tools authenticate with the platform's own AGS tokens and client assertions, and post forms and scores.
+  app.use(ltiRoutes(deps));
   // Production fails closed: the demo/ folder (simulated checkout, demo partner, demo page) is not even loaded there.
   if (deps.config.env !== 'production') {
     // A conditional, synchronous load (createApp is sync; import() is async).
@@ -83,11 +87,13 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(programHolderRoutes(deps));
   app.use(certificateRoutes(deps));
   app.use(partnerRoutes(deps));
+  app.use(ltiAdminRoutes(deps));
   app.use(revenueReportRoutes(deps));
   // The <ai-tutor> widget script.
   app.use(widgetRoutes(deps));
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));
+  app.use(webhookRoutes(deps));
   app.use(consoleRoutes(deps));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));

@@ -5,6 +5,7 @@
  * two, lints this document with Redocly and checks answers against it.
  */
 import { z } from 'zod';
+import { LTI } from './commands/lti';
 import { PROBLEM_TYPES, type ProblemSlug } from './problems';
 import * as s from './schemas';
 import { SESSION_COOKIE } from '../console/session';
@@ -12,7 +13,7 @@ import { SESSION_COOKIE } from '../console/session';
 // ── What an operation says ──────────────────────────────────────────────────────────────────────────────
 
 /** Who may call: `public` needs nothing; `user` a bearer JWT or a console session; the rest a partner's or Stripe's. */
-type Access = 'public' | 'user' | 'partnerKey' | 'xapiBasic' | 'stripe' | 'metrics';
+type Access = 'public' | 'user' | 'partnerKey' | 'xapiBasic' | 'ltiAccessToken' | 'stripe' | 'metrics';
 type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 interface Reply {
@@ -36,7 +37,15 @@ interface Operation {
   who?: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
-  body?: { json: z.ZodType } | { multipart: object } | { csv: string } | { raw: string };
+  /** `mediaType`: a JSON body of another type than application/json; `or`: further media types it takes. */
+  body?:
+    | { json: z.ZodType; mediaType?: string; or?: Record<string, object> }
+    | { form: z.ZodObject }
+    | { multipart: object }
+    | { csv: string }
+    | { raw: string };
+  /** The OAuth 2 scopes an `ltiAccessToken` operation needs. */
+  scopes?: string[];
   /** Takes an Idempotency-Key (the mutating operations behind the idempotency middleware). */
   idempotent?: boolean;
   responses: Record<number, Reply>;
@@ -50,7 +59,9 @@ const TAGS = {
   Review: 'Program holders: the review queue and marking enrollments complete',
   Funding: 'Funders: vouchers and the enrollments they fund',
   Partners: 'Partner API keys and completion reports',
-  xAPI: 'xAPI 1.0.3 statements from partners’ courses',
+  xAPI: 'xAPI 1.0.3: the statement resource (a partner’s LRS), activities, agents and about',
+  LTI: 'LTI 1.3 platform: tool registration, the launch (OIDC third-party initiated login) and AGS 2.0',
+  Webhooks: 'Outbound webhooks (Standard Webhooks): endpoints, their secrets and deliveries',
   Payments: 'Stripe',
   Certificates: 'Certificates, their verification and signed credentials',
   Reports: 'WIOA, ETP and revenue-share reports',
@@ -97,6 +108,42 @@ const checkoutReturnQuery = z.object({
   enrollmentId: s.id.optional(),
   result: z.enum(['paid', 'cancelled']).optional(),
 });
+
+const componentRef = (schema: z.ZodType) => {
+  const id = s.responseComponents.get(schema)?.id;
+  if (!id) throw new Error('a response schema must be registered in responseComponents (api/schemas.ts)');
+  return { $ref: `#/components/schemas/${id}` };
+};
+
+const XAPI_READ_HEADERS = {
+  'X-Experience-API-Consistent-Through': {
+    description: 'Every statement stored before this instant is visible',
+    schema: { type: 'string' },
+  },
+  'Last-Modified': { description: 'When the newest statement shown was stored', schema: { type: 'string' } },
+};
+
+const LTI_SCOPES = LTI.scopes;
+const LTI_AGS_SCOPE_WORDS = {
+  [LTI_SCOPES.lineitem]: 'read the line item',
+  [LTI_SCOPES.score]: 'post scores',
+  [LTI_SCOPES.resultReadonly]: 'read results',
+};
+const LINE_ITEM_TYPE = 'application/vnd.ims.lis.v2.lineitem+json';
+const RESULTS_TYPE = 'application/vnd.ims.lis.v2.resultcontainer+json';
+const LTI_AUTHORIZE_PROBLEMS: Partial<Record<ProblemStatus, string | true>> = {
+  400: 'A missing or wrong parameter, an unknown client_id, an unregistered redirect_uri, a reused nonce',
+  401: 'A hint that is forged, expired, already used, or not for this tool and login_hint',
+  429: true,
+  503: true,
+};
+const LTI_AGS_PROBLEMS: Partial<Record<ProblemStatus, string | true>> = {
+  400: 'Not an enrollment id',
+  401: 'No, a forged or an expired access token',
+  404: 'Not a line item of this tool',
+  429: true,
+  503: true,
+};
 
 // ── The operations ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -457,19 +504,36 @@ const OPERATIONS: Operation[] = [
     tag: 'xAPI',
     summary: 'Store one statement or an array (all or none)',
     description:
-      '`context.registration` is the enrollment id; `completed` / `passed` complete it under the program’s moveOn rule. ' +
-      'Needs `X-Experience-API-Version: 1.0.x`.',
+      'As `application/json`, or `multipart/mixed` with attachment content (the statements first, then one part per ' +
+      'attachment with `X-Experience-API-Hash`; signed statements carry their JWS so). Every object type is stored; ids are ' +
+      'assigned where absent and make retries idempotent; `stored`, `authority` and `version` are set by the LRS. A statement ' +
+      'about an Activity whose `context.registration` is an enrollment of this partner counts for it: `completed` / `passed` ' +
+      'complete it under the program’s moveOn rule. A voiding statement voids its target. With `?method=GET|PUT|POST` and a ' +
+      'form body (`application/x-www-form-urlencoded`: the headers, the parameters and `content`): the alternate request ' +
+      'syntax, answered as that method.',
     access: 'xapiBasic',
     who: 'the partner',
-    body: { json: z.union([s.xapiStatement, s.xapiStatementBatch]) },
-    responses: { 200: json('The statement ids, in order', s.xapiStatementIdsResponse) },
+    body: {
+      json: z.union([s.xapiStatement, s.xapiStatementBatch]),
+      or: {
+        'multipart/mixed': { schema: { type: 'string', description: 'The statements (application/json), then the attachments' } },
+        'application/x-www-form-urlencoded': { schema: { type: 'object', description: 'The alternate request syntax' } },
+      },
+    },
+    responses: {
+      200: {
+        description: 'The statement ids, in order (the alternate syntax’s GET: a statement or a StatementResult)',
+        json: s.xapiStatementsAnswerResponse,
+        content: { 'multipart/mixed': { schema: { type: 'string' } } },
+      },
+      204: { description: 'The alternate syntax’s PUT: stored' },
+    },
     problems: {
-      400: 'No version header, or a malformed statement',
+      400: 'No version header, an unknown parameter, or a malformed statement, attachment part or signature',
       401: 'No Basic credentials, or a partner id and key that do not match a live key',
-      404: 'A registration that is not an enrollment of this partner’s programs',
+      404: 'The alternate syntax’s GET: no such statement',
       409: 'A statement id stored before with other content',
       413: true,
-      415: 'Not application/json',
       429: true,
       503: true,
     },
@@ -480,21 +544,381 @@ const OPERATIONS: Operation[] = [
     operationId: 'putXapiStatement',
     tag: 'xAPI',
     summary: 'Store one statement under `statementId`',
+    description: 'The body’s `id`, when present, must match; otherwise as POST (JSON or multipart/mixed).',
     access: 'xapiBasic',
     who: 'the partner',
     query: s.xapiPutQuery,
-    body: { json: s.xapiStatement },
+    body: {
+      json: s.xapiStatement,
+      or: { 'multipart/mixed': { schema: { type: 'string', description: 'The statement (application/json), then the attachments' } } },
+    },
     responses: { 204: { description: 'Stored (or stored before with the same content)' } },
     problems: {
       400: 'No version header or statementId, or a malformed statement',
       401: 'No Basic credentials, or a partner id and key that do not match a live key',
-      404: 'A registration that is not an enrollment of this partner’s programs',
       409: 'A statement id stored before with other content',
       413: true,
-      415: 'Not application/json',
       429: true,
       503: true,
     },
+  },
+  {
+    method: 'get',
+    path: '/xapi/statements',
+    operationId: 'getXapiStatements',
+    tag: 'xAPI',
+    summary: 'One statement, or the statements matching the filters',
+    description:
+      'By `statementId` (404 when voided) or `voidedStatementId`; otherwise a StatementResult `{ statements, more }`, newest ' +
+      'stored first (`ascending=true`: oldest), voided ones left out, at most 100 a page; `more` is the next page’s relative ' +
+      'URL (empty when none). A statement whose object is a StatementRef matches a filter its target matches. `format`: ' +
+      '`exact` (default), `ids`, `canonical` (one language per language map, from Accept-Language). `attachments=true`: ' +
+      'multipart/mixed with the attachments’ content. HEAD answers the same without a body.',
+    access: 'xapiBasic',
+    who: 'the partner',
+    query: s.xapiGetQuery,
+    responses: {
+      200: {
+        description: 'A statement, or a StatementResult',
+        json: s.xapiStatementsAnswerResponse,
+        content: { 'multipart/mixed': { schema: { type: 'string', description: 'The JSON answer, then the attachments' } } },
+        headers: XAPI_READ_HEADERS,
+      },
+    },
+    problems: {
+      400: 'No version header, an unknown parameter, or a bad value',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      404: 'No such statement of this partner (or voided / not voided)',
+      429: true,
+      503: true,
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/statements/more/{token}',
+    operationId: 'getMoreXapiStatements',
+    tag: 'xAPI',
+    summary: 'The next page of a GET /xapi/statements (a StatementResult’s `more`)',
+    access: 'xapiBasic',
+    who: 'the partner',
+    params: z.object({ token: z.string().describe('Opaque: as `more` gave it') }),
+    responses: {
+      200: {
+        description: 'A StatementResult',
+        json: s.xapiStatementsAnswerResponse,
+        content: { 'multipart/mixed': { schema: { type: 'string' } } },
+        headers: XAPI_READ_HEADERS,
+      },
+    },
+    problems: {
+      400: 'Not a page this LRS handed out, or a parameter',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      429: true,
+      503: true,
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/activities',
+    operationId: 'getXapiActivity',
+    tag: 'xAPI',
+    summary: 'The Activity Object `activityId` names, as the partner’s statements describe it',
+    description:
+      'Definitions merged, language maps by language, from its newest 1000 statements. The document resources (state, ' +
+      'profiles) are not provided.',
+    access: 'xapiBasic',
+    who: 'the partner',
+    query: s.xapiActivitiesQuery,
+    responses: { 200: json('The Activity Object', s.xapiActivityResponse) },
+    problems: {
+      400: 'No version header, no or a bad activityId',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      404: 'No statement of this partner mentions it',
+      429: true,
+      503: true,
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/agents',
+    operationId: 'getXapiPerson',
+    tag: 'xAPI',
+    summary: 'The Person Object for `agent` (the JSON of an Agent)',
+    description: 'Its identifier and the names the partner’s statements gave it.',
+    access: 'xapiBasic',
+    who: 'the partner',
+    query: s.xapiAgentsQuery,
+    responses: { 200: json('The Person Object', s.xapiPersonResponse) },
+    problems: {
+      400: 'No version header, no agent, or not an Agent with one identifier',
+      401: 'No Basic credentials, or a partner id and key that do not match a live key',
+      429: true,
+      503: true,
+    },
+  },
+  {
+    method: 'get',
+    path: '/xapi/about',
+    operationId: 'getXapiAbout',
+    tag: 'xAPI',
+    summary: 'The xAPI versions this LRS accepts',
+    description: 'No credentials or version header needed.',
+    access: 'public',
+    responses: { 200: json('The versions', s.xapiAboutResponse) },
+    problems: { 400: 'A parameter (it takes none)', ...PUBLIC },
+  },
+
+  // LTI
+  {
+    method: 'post',
+    path: '/api/partners/{partnerId}/lti-tools',
+    operationId: 'registerLtiTool',
+    tag: 'LTI',
+    summary: 'Register the partner’s LTI 1.3 tool (one per partner)',
+    description:
+      'A program of this partner then launches by LTI. `redirectUris`: other URLs the tool may receive the id_token at ' +
+      '(the target link URI always may).',
+    access: 'user',
+    who: 'admin',
+    params: s.partnerParams,
+    body: { json: s.ltiToolBody },
+    idempotent: true,
+    responses: { 201: json('The registered tool', s.ltiToolResponse, location) },
+    problems: {
+      ...withId,
+      ...USER,
+      404: 'Unknown partner',
+      409: 'The partner has a tool already, or the client id is taken',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/jwks',
+    operationId: 'getLtiJwks',
+    tag: 'LTI',
+    summary: 'The LTI platform’s public signing keys',
+    description: 'RS256, each with its `kid`; a rotated key stays published for a day.',
+    access: 'public',
+    responses: { 200: json('A JWK Set', s.jwksResponse) },
+    problems: { 429: true, 503: true },
+  },
+  {
+    method: 'get',
+    path: '/lti/authorize',
+    operationId: 'authorizeLtiLaunch',
+    tag: 'LTI',
+    summary: 'The launch’s OIDC authorization endpoint (third-party initiated login)',
+    description:
+      'Checks `client_id`, `redirect_uri` (registered), `response_type=id_token`, `response_mode=form_post`, ' +
+      '`scope=openid`, `prompt=none`, `nonce` (once per tool), `state`, and the `login_hint` / `lti_message_hint` the ' +
+      'launch issued (signed, 5 minutes, once). Answers an HTML form that posts `id_token` (an `LtiResourceLinkRequest`) ' +
+      'and `state` to `redirect_uri`.',
+    access: 'public',
+    who: 'the tool (a browser redirect)',
+    query: s.ltiAuthorizeRequest,
+    responses: { 200: text('The auto-posting form (a visible button without script)', 'text/html', html) },
+    problems: LTI_AUTHORIZE_PROBLEMS,
+  },
+  {
+    method: 'post',
+    path: '/lti/authorize',
+    operationId: 'authorizeLtiLaunchByForm',
+    tag: 'LTI',
+    summary: 'The same as GET, with the parameters form-encoded',
+    access: 'public',
+    who: 'the tool (a browser redirect)',
+    body: { form: s.ltiAuthorizeRequest },
+    responses: { 200: text('The auto-posting form', 'text/html', html) },
+    problems: LTI_AUTHORIZE_PROBLEMS,
+  },
+  {
+    method: 'post',
+    path: '/lti/token',
+    operationId: 'issueLtiAccessToken',
+    tag: 'LTI',
+    summary: 'An AGS access token: OAuth 2 client credentials with a JWT client assertion (RFC 7523)',
+    description:
+      'The `client_assertion` is signed by a key of the tool’s JWKS; `iss` = `sub` = its client id, `aud` = this endpoint, ' +
+      'a new `jti`, at most 10 minutes. Problems carry the OAuth `error` too.',
+    access: 'public',
+    who: 'the tool',
+    body: { form: s.ltiTokenRequest },
+    responses: { 200: json('An access token (15 minutes)', s.ltiAccessTokenResponse) },
+    problems: {
+      400: 'A missing or wrong parameter, or no AGS scope (`error: "invalid_scope"`)',
+      401: 'A client assertion not from a registered tool, forged, expired, too long-lived, for another audience, or replayed (`error: "invalid_client"`)',
+      429: true,
+      503: 'The tool’s JWKS could not be read',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/lineitems/{enrollmentId}',
+    operationId: 'getLtiLineItem',
+    tag: 'LTI',
+    summary: 'AGS 2.0: the enrollment’s line item',
+    access: 'ltiAccessToken',
+    scopes: [LTI_SCOPES.lineitem],
+    who: 'the tool',
+    params: s.ltiEnrollmentParams,
+    responses: { 200: { description: 'The line item', content: { [LINE_ITEM_TYPE]: { schema: componentRef(s.ltiLineItemResponse) } } } },
+    problems: { ...LTI_AGS_PROBLEMS, 403: 'The token lacks the lineitem scope' },
+  },
+  {
+    method: 'post',
+    path: '/lti/lineitems/{enrollmentId}/scores',
+    operationId: 'postLtiScore',
+    tag: 'LTI',
+    summary: 'AGS 2.0: a score for the learner of the launch',
+    description:
+      '`userId` is the id_token’s `sub`. Every score is kept and audited; `Completed` + `FullyGraded` (at least the ' +
+      'program’s `passingScorePercent`, when it has one) completes the enrollment as `lti_ags`, first completion wins.',
+    access: 'ltiAccessToken',
+    scopes: [LTI_SCOPES.score],
+    who: 'the tool',
+    params: s.ltiEnrollmentParams,
+    body: { json: s.ltiScoreBody, mediaType: 'application/vnd.ims.lis.v1.score+json' },
+    responses: { 200: json('Kept, and what it did', s.ltiScoreReceiptResponse) },
+    problems: {
+      ...LTI_AGS_PROBLEMS,
+      400: 'A malformed score (`errors`), or an impossible completion date',
+      403: 'The token lacks the score scope',
+      409: 'The enrollment cannot be completed in its state',
+      415: 'Not application/vnd.ims.lis.v1.score+json',
+      422: '`userId` is not this line item’s learner',
+      503: 'Temporal did not answer',
+    },
+  },
+  {
+    method: 'get',
+    path: '/lti/lineitems/{enrollmentId}/results',
+    operationId: 'getLtiResults',
+    tag: 'LTI',
+    summary: 'AGS 2.0: the learner’s latest result',
+    access: 'ltiAccessToken',
+    scopes: [LTI_SCOPES.resultReadonly],
+    who: 'the tool',
+    params: s.ltiEnrollmentParams,
+    responses: { 200: { description: 'The results', content: { [RESULTS_TYPE]: { schema: componentRef(s.ltiResultsResponse) } } } },
+    problems: { ...LTI_AGS_PROBLEMS, 403: 'The token lacks the result.readonly scope' },
+  },
+
+  // Webhooks
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
+    tag: 'Webhooks',
+    summary: 'Register a webhook endpoint',
+    description:
+      '`url`: in production https, resolving to public addresses only. `events`: event types, or `["*"]` (an admin only). ' +
+      'An admin’s endpoint hears every program, a holder’s its own (`programIds`: some of them). The Standard Webhooks ' +
+      '`secret` (`whsec_…`) is in this answer only: a retry with the same Idempotency-Key answers 201 with no body.',
+    access: 'user',
+    who: 'admin, program holder',
+    body: { json: s.webhookEndpointBody },
+    idempotent: true,
+    responses: { 201: json('The endpoint and its secret', s.createdWebhookEndpointResponse, location) },
+    problems: {
+      400: 'A bad field, or a URL the policy refuses',
+      ...USER,
+      403: 'Not an admin or program holder, or a holder asking for "*"',
+      404: 'A program that does not exist or is another holder’s',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints',
+    operationId: 'listWebhookEndpoints',
+    tag: 'Webhooks',
+    summary: 'The caller’s endpoints (an admin: every one), without their secrets',
+    access: 'user',
+    who: 'admin, program holder',
+    responses: { 200: json('The endpoints, newest first', s.webhookEndpointListResponse) },
+    problems: USER,
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints/{id}',
+    operationId: 'getWebhookEndpoint',
+    tag: 'Webhooks',
+    summary: 'One endpoint, with when its live secrets were made and expire (never their values)',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookEndpointParams,
+    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/disable',
+    operationId: 'disableWebhookEndpoint',
+    tag: 'Webhooks',
+    summary: 'Stop sending: the endpoint hears no new event; its pending deliveries wait',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookEndpointParams,
+    idempotent: true,
+    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/enable',
+    operationId: 'enableWebhookEndpoint',
+    tag: 'Webhooks',
+    summary: 'Send again: pending deliveries go out in order, each with a fresh retry window',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookEndpointParams,
+    idempotent: true,
+    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    tag: 'Webhooks',
+    summary: 'A new secret, shown once',
+    description:
+      'The previous ones keep signing for `overlapSeconds` (default 86400, at most 604800), each delivery carrying one ' +
+      'signature per live secret. A retry with the same Idempotency-Key answers 200 with no body.',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookEndpointParams,
+    body: { json: s.rotateWebhookSecretBody },
+    idempotent: true,
+    responses: { 200: json('The new secret', s.rotatedWebhookSecretResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/webhook-endpoints/{id}/deliveries',
+    operationId: 'listWebhookDeliveries',
+    tag: 'Webhooks',
+    summary: 'Each event sent to the endpoint, newest first, as sent, with its status and every attempt',
+    description: 'A delivery is `failed` after 3 days of exponential back-off.',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookEndpointParams,
+    query: s.webhookDeliveriesQuery,
+    responses: { 200: json('A page of deliveries', s.webhookDeliveryListResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/webhook-endpoints/{id}/deliveries/{deliveryId}/replay',
+    operationId: 'replayWebhookDelivery',
+    tag: 'Webhooks',
+    summary: 'Send a delivered or failed delivery again',
+    description: 'The same body and `webhook-id`, a fresh retry window; its attempts stay on record.',
+    access: 'user',
+    who: 'its owner, admin',
+    params: s.webhookDeliveryParams,
+    idempotent: true,
+    responses: { 202: json('Pending again', s.replayedWebhookDeliveryResponse) },
+    problems: { ...withId, ...USER, 409: 'Still pending, or the endpoint is disabled' },
   },
 
   // Payments
@@ -541,11 +965,14 @@ const OPERATIONS: Operation[] = [
     path: '/api/certificates/{certificateId}/credential',
     operationId: 'getCredential',
     tag: 'Certificates',
-    summary: 'The certificate as a signed Open Badges 3.0 credential (VC-JWT)',
+    summary: 'The certificate as a signed Open Badges 3.0 credential (OB 3.0’s JSON Web Token Proof Format)',
+    description:
+      'A compact JWS: header `alg` RS256, ES256 or EdDSA, `kid` a URL serving the public JWK, `typ: JWT`; claims `iss`, ' +
+      '`sub`, `jti`, `nbf` (validFrom) and `exp` (validUntil) from the credential.',
     access: 'user',
     who: 'its student, its program’s holder, admin',
     params: s.idParam('certificateId'),
-    responses: { 200: text('A compact JWS; its `kid` is in /.well-known/jwks.json', 'application/vc+jwt') },
+    responses: { 200: text('A compact JWS; its `kid` serves the public key', 'application/vc+jwt') },
     problems: { ...withId, ...USER },
   },
   {
@@ -554,7 +981,7 @@ const OPERATIONS: Operation[] = [
     operationId: 'revokeCertificate',
     tag: 'Certificates',
     summary: 'Revoke a certificate',
-    description: 'Its verification page and its status-list bit show it; audited.',
+    description: 'Its verification page, its 1EdTech Revocation List and its Bitstring Status List bit show it; audited.',
     access: 'user',
     who: 'admin',
     params: s.idParam('certificateId'),
@@ -590,6 +1017,31 @@ const OPERATIONS: Operation[] = [
     access: 'public',
     responses: { 200: json('The keys', s.jwksResponse) },
     problems: PUBLIC,
+  },
+  {
+    method: 'get',
+    path: '/credentials/keys/{thumbprint}',
+    operationId: 'getCredentialKey',
+    tag: 'Certificates',
+    summary: 'The credential signing key a credential’s `kid` names',
+    access: 'public',
+    params: s.keyThumbprintParam,
+    responses: {
+      200: { description: 'A bare public JWK', content: { 'application/jwk+json': { schema: componentRef(s.publicJwkResponse) } } },
+    },
+    problems: { 400: 'Not a key thumbprint', 404: 'No such key', ...PUBLIC },
+  },
+  {
+    method: 'get',
+    path: '/credentials/revocations/{listId}',
+    operationId: 'getRevocationList',
+    tag: 'Certificates',
+    summary: 'A 1EdTech Revocation List (VCRL 1.0)',
+    description: 'The `credentialStatus.id` of the credentials in status list `listId`.',
+    access: 'public',
+    params: s.listIdParam,
+    responses: { 200: json('The list', s.revocationListResponse) },
+    problems: { 400: 'Not a list number', 404: 'No such list', ...PUBLIC },
   },
   {
     method: 'get',
@@ -803,7 +1255,16 @@ export const UNDOCUMENTED_ROUTES: { pattern: RegExp; why: string }[] = [
     pattern: /^(GET|POST) \/(checkout\/simulated\/.*|partners\/demo\/launch|demo\/student(\.js|\.css)?|demo-partner\/.*)$/,
     why: 'development stand-ins (demo/), never served in production',
   },
-  { pattern: /^ALL \/xapi\/statements$/, why: 'the 405 answer for the methods /xapi/statements does not take' },
+  {
+    pattern: /^ALL \/xapi\/statements$/,
+    why: 'one route for the statement resource: its GET, POST and PUT are operations; other methods answer 405',
+  },
+  { pattern: /^ALL \/xapi\/about$/, why: 'the 405 answer for the methods /xapi/about does not take' },
+  {
+    pattern: /^ALL \/xapi\/\{\*resource\}$/,
+    why: 'the xAPI document resources (state, activity and agent profiles) are not provided: 404 after the credentials',
+  },
+  { pattern: /^GET \/lti\/autopost\.js$/, why: 'a static script: submits the LTI launch form (the CSP allows no inline script)' },
 ];
 
 // ── The document ───────────────────────────────────────────────────────────────────────────────────────
@@ -820,12 +1281,6 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, options(io)) as Record<string, unknown>;
   return rest;
 }
-
-const componentRef = (schema: z.ZodType) => {
-  const id = s.responseComponents.get(schema)?.id;
-  if (!id) throw new Error('a response schema must be registered in responseComponents (api/schemas.ts)');
-  return { $ref: `#/components/schemas/${id}` };
-};
 
 const PROBLEM_RESPONSES: Record<ProblemStatus, { name: string; description: string; headers?: Record<string, object> }> = {
   400: { name: 'BadRequest', description: 'Bad input; `errors` names each bad field' },
@@ -853,6 +1308,7 @@ const SECURITY: Record<Access, Record<string, string[]>[]> = {
   user: [{ bearer: [] }, { consoleSession: [] }],
   partnerKey: [{ partnerKey: [] }],
   xapiBasic: [{ xapiBasic: [] }],
+  ltiAccessToken: [{ ltiAccessToken: [] }],
   stripe: [{ stripeSignature: [] }],
   metrics: [{}, { metricsToken: [] }],
 };
@@ -881,7 +1337,11 @@ function parameters(op: Operation): object[] {
 }
 
 function requestBody(body: NonNullable<Operation['body']>): object {
-  if ('json' in body) return { required: true, content: { 'application/json': { schema: schemaOf(body.json, 'input') } } };
+  if ('json' in body) {
+    const content = { [body.mediaType ?? 'application/json']: { schema: schemaOf(body.json, 'input') }, ...body.or };
+    return { required: true, content };
+  }
+  if ('form' in body) return { required: true, content: { 'application/x-www-form-urlencoded': { schema: schemaOf(body.form, 'input') } } };
   if ('multipart' in body) return { required: true, content: { 'multipart/form-data': { schema: body.multipart } } };
   if ('csv' in body) return { required: true, description: body.csv, content: { 'text/csv': { schema: csvText } } };
   return { required: true, description: body.raw, content: { 'application/json': { schema: { type: 'object' } } } };
@@ -895,10 +1355,13 @@ function reply(r: Reply): object {
 function operationObject(op: Operation): object {
   const params = parameters(op);
   // Every body has a size limit (JSON: 256 KB, unless the operation names its own).
-  const problems = Object.entries({ ...(op.body && { 413: true }), ...op.problems }).map(([status, text]): [string, object] => {
-    const ref = { $ref: `#/components/responses/${PROBLEM_RESPONSES[Number(status) as ProblemStatus].name}` };
-    return [status, typeof text === 'string' ? { ...ref, description: text } : ref];
-  });
+  // An Idempotency-Key whose first request is still running answers 409 with Retry-After.
+  const problems = Object.entries({ ...(op.body && { 413: true }), ...(op.idempotent && { 409: true }), ...op.problems }).map(
+    ([status, text]): [string, object] => {
+      const ref = { $ref: `#/components/responses/${PROBLEM_RESPONSES[Number(status) as ProblemStatus].name}` };
+      return [status, typeof text === 'string' ? { ...ref, description: text } : ref];
+    },
+  );
   return {
     operationId: op.operationId,
     tags: [op.tag],
@@ -910,7 +1373,7 @@ function operationObject(op: Operation): object {
       ...Object.entries(op.responses).map(([status, r]): [string, object] => [status, reply(r)]),
       ...problems,
     ]),
-    security: SECURITY[op.access],
+    security: op.access === 'ltiAccessToken' ? [{ ltiAccessToken: op.scopes ?? [] }] : SECURITY[op.access],
   };
 }
 
@@ -977,6 +1440,11 @@ export function openApiDocument(serverUrl: string) {
         },
         partnerKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'A partner API key, valid for its own partner only' },
         xapiBasic: { type: 'http', scheme: 'basic', description: 'xAPI: the partner id as user name and one of its API keys as password' },
+        ltiAccessToken: {
+          type: 'oauth2',
+          description: 'LTI Advantage AGS: an LTI tool’s access token, by client credentials with a JWT client assertion (RFC 7523)',
+          flows: { clientCredentials: { tokenUrl: '/lti/token', scopes: LTI_AGS_SCOPE_WORDS } },
+        },
         stripeSignature: {
           type: 'apiKey',
           in: 'header',

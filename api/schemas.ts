@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { COMPLETION_METHODS, ENROLLMENT_STATUSES, FUNDING_SOURCES, type SubmissionView } from '../workflows/messages';
 import { completionDateProblem } from '../workflows/completion-date';
-import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../lib/program-rules';
+import {
+  CREDENTIAL_TYPES,
+  DEFAULT_MOVE_ON,
+  DEFAULT_TRAINING_SERVICE_TYPE,
+  MOVE_ON_RULES,
+  TRAINING_SERVICE_TYPES,
+} from '../lib/program-rules';
+import { ALL_WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from '../lib/webhook-events';
 import { PROBLEM_SLUGS, problemTypeUri } from './problems';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
@@ -75,6 +82,11 @@ export const createProgramBody = z.object({
   credentialType: z.enum(CREDENTIAL_TYPES),
   deadlineDays: z.number().int().min(1).max(3650),
   moveOn: z.enum(MOVE_ON_RULES).default(DEFAULT_MOVE_ON),
+  /** The type of training service the program is: its WIOA participants' PIRL 1303 (lib/pirl.ts). */
+  trainingServiceType: z.enum(TRAINING_SERVICE_TYPES).default(DEFAULT_TRAINING_SERVICE_TYPE),
+
+  /** The score (percent of the maximum) an LTI AGS score must reach to complete an enrollment; absent: any graded one. */
+  passingScorePercent: z.number().min(0).max(100).optional(),
 });
 
 /**
@@ -103,6 +115,7 @@ export const createProgramForm = z.preprocess(
       credentialType: f.credentialType,
       deadlineDays: f.deadlineDays,
       moveOn: f.moveOn,
+      trainingServiceType: f.trainingServiceType,
     }))
     .pipe(createProgramBody),
 );
@@ -274,87 +287,18 @@ export const fundedEnrollmentsQuery = listQuery.extend({ format: exportFormat })
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
-// xAPI 1.0.3 statements (the parts this LRS reads; the statement is kept as it was sent).
-
-const isAbsoluteIri = (v: string) => /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(v) && URL.canParse(v);
-export const xapiIri = z
-  .string()
-  .max(2048)
-  .refine(isAbsoluteIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed');
-export const xapiUuid = z.uuid({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a UUID') });
-const languageMap = z.record(z.string().min(1), z.string());
-const agentIdentifiers = {
-  name: z.string().max(500).optional(),
-  mbox: z
-    .string()
-    .regex(/^mailto:[^\s@]+@[^\s@]+$/i, 'must be a mailto: IRI')
-    .optional(),
-  mbox_sha1sum: z
-    .string()
-    .regex(/^[0-9a-f]{40}$/i, 'must be a SHA-1 hex digest')
-    .optional(),
-  openid: xapiIri.optional(),
-  account: z.object({ homePage: xapiIri, name: z.string().min(1) }).optional(),
-};
-const identifierCount = (a: Record<string, unknown>) =>
-  ['mbox', 'mbox_sha1sum', 'openid', 'account'].filter((k) => a[k] !== undefined).length;
-const xapiAgent = z
-  .object({ objectType: z.literal('Agent').optional(), ...agentIdentifiers })
-  .refine((a) => identifierCount(a) === 1, 'an Agent needs exactly one of mbox, mbox_sha1sum, openid or account');
-const xapiGroup = z
-  .object({ objectType: z.literal('Group'), ...agentIdentifiers, member: z.array(xapiAgent).optional() })
-  .refine(
-    (g) => identifierCount(g) === 1 || (identifierCount(g) === 0 && (g.member?.length ?? 0) > 0),
-    'a Group needs one identifier, or members when it has none',
-  );
-const isoDuration =
-  /^P(?=.)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=.)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
-
-export const xapiStatement = z.strictObject({
-  id: xapiUuid.optional(),
-  actor: z.discriminatedUnion('objectType', [xapiAgent, xapiGroup], { error: 'an Agent or a Group' }),
-  verb: z.object({ id: xapiIri, display: languageMap.optional() }),
-  object: z.object({
-    objectType: z.literal('Activity', { error: 'this LRS accepts Activity objects only' }).optional(),
-    id: xapiIri,
-    definition: z.record(z.string(), z.unknown()).optional(),
-  }),
-  result: z
-    .object({
-      success: z.boolean().optional(),
-      completion: z.boolean().optional(),
-      score: z
-        .object({
-          scaled: z.number().min(-1).max(1).optional(),
-          raw: z.number().optional(),
-          min: z.number().optional(),
-          max: z.number().optional(),
-        })
-        .optional(),
-      response: z.string().optional(),
-      duration: z.string().regex(isoDuration, 'must be an ISO 8601 duration').optional(),
-      extensions: z.record(z.string(), z.unknown()).optional(),
-    })
-    .optional(),
-  // The cmi5 registration is the enrollment id: a statement without one cannot count for any enrollment.
-  context: z.looseObject({ registration: xapiUuid }, { error: 'required, with registration (the enrollment id)' }),
-  // A completed or passed statement's timestamp is its completion's date: the same rule (the launch half in xapi.ts).
-  timestamp: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' })
-    .superRefine(notInTheFuture)
-    .optional(),
-  stored: z.unknown().optional(),
-  authority: z.unknown().optional(),
-  version: z
-    .string()
-    .regex(/^1\.0(\.\d+)?$/, 'must be 1.0.x')
-    .optional(),
-  attachments: z.array(z.unknown()).optional(),
-});
-export type XapiStatement = z.output<typeof xapiStatement>;
-export const MAX_STATEMENTS_PER_REQUEST = 500;
-export const xapiStatementBatch = z.array(xapiStatement).min(1, 'at least one statement').max(MAX_STATEMENTS_PER_REQUEST);
-export const xapiPutQuery = z.object({ statementId: xapiUuid });
+// xAPI 1.0.3: the statement and the statement resource's parameters, every rule of the Data part (a module of its own).
+export {
+  MAX_STATEMENTS_PER_REQUEST,
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
+  xapiGetQuery,
+  xapiPutQuery,
+  xapiStatement,
+  xapiStatementBatch,
+  type XapiGetQuery,
+  type XapiStatement,
+} from './xapi-schemas';
 
 /** The AI tutor: a question about one program (`courseId`) or one of the student's enrollments (`enrollmentId`). */
 export const TUTOR_MESSAGE_MAX = 4000;
@@ -379,6 +323,10 @@ export const listIdParam = z.object({
     .string()
     .regex(/^\d{1,9}$/, 'a status list number')
     .transform(Number),
+});
+/** A credential signing key by its RFC 7638 SHA-256 thumbprint (43 base64url characters). */
+export const keyThumbprintParam = z.object({
+  thumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a key thumbprint (RFC 7638, SHA-256, base64url)'),
 });
 
 /** `from` and `to` are calendar days (UTC), both included. */
@@ -419,6 +367,98 @@ export const etpReportQuery = z.object({
   format: exportFormat,
 });
 
+// ── Outbound webhooks (Standard Webhooks) ───────────────────────────────────────────────────────────────
+
+const webhookEventType = z.enum([ALL_WEBHOOK_EVENTS, ...WEBHOOK_EVENT_TYPES], {
+  error: `an event type (${WEBHOOK_EVENT_TYPES.join(', ')}) or "*"`,
+});
+const distinct = (values: readonly string[]) => new Set(values).size === values.length;
+
+/** An endpoint: where to send (checked against the URL policy by the command), which events, optionally which programs. */
+export const webhookEndpointBody = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2000),
+  events: z
+    .array(webhookEventType, { error: 'an array of event types, or ["*"]' })
+    .min(1, 'at least one event type')
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .refine(distinct, 'each event type once')
+    .refine((e) => !e.includes(ALL_WEBHOOK_EVENTS) || e.length === 1, '"*" stands alone'),
+  /** Only these programs' events (a holder's own programs); absent: every program the owner may see. */
+  programIds: z.array(id).min(1).max(100).refine(distinct, 'each program once').optional(),
+  description: z.string().trim().min(1).max(200).optional(),
+});
+export const webhookEndpointParams = z.object({ id });
+export const webhookDeliveryParams = z.object({ id, deliveryId: id });
+/** How long the previous secret keeps signing after a rotation (default a day, at most a week; 0: not at all). */
+export const rotateWebhookSecretBody = z.object({
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(86_400),
+});
+export const webhookDeliveriesQuery = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  enrollmentId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+// ── LTI 1.3 platform (1EdTech LTI Core 1.3, AGS 2.0) ─────────────────────────────────────────────────
+
+const ltiUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000);
+const ltiText = z.string().trim().min(1).max(255);
+/** An admin registers a partner's LTI tool. */
+export const ltiToolBody = z.object({
+  clientId: ltiText,
+  deploymentId: ltiText,
+  oidcLoginUrl: ltiUrl,
+  targetLinkUri: ltiUrl,
+  jwksUrl: ltiUrl,
+  /** Other URLs the tool may receive the id_token at (the target link URI always may). */
+  redirectUris: z.array(ltiUrl).max(10).optional(),
+});
+
+/** The tool's authentication request (OIDC, third-party initiated login), as query (GET) or form (POST). */
+export const ltiAuthorizeRequest = z.object({
+  scope: z.literal('openid', 'must be openid'),
+  response_type: z.literal('id_token', 'must be id_token'),
+  response_mode: z.literal('form_post', 'must be form_post'),
+  prompt: z.literal('none', 'must be none'),
+  client_id: ltiText,
+  redirect_uri: ltiUrl,
+  login_hint: z.string().min(1).max(255),
+  lti_message_hint: z.string().min(1).max(4000),
+  nonce: z.string().min(1).max(255),
+  state: z.string().min(1).max(2000),
+});
+
+/** OAuth 2 client credentials with a JWT client assertion (RFC 7523 §2.2), form-encoded. */
+export const ltiTokenRequest = z.object({
+  grant_type: z.literal('client_credentials', 'must be client_credentials'),
+  client_assertion_type: z.literal('urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'must be the JWT bearer type'),
+  client_assertion: z.string().min(1).max(8000),
+  scope: z.string().min(1).max(1000),
+});
+
+/** An AGS 2.0 score (`application/vnd.ims.lis.v1.score+json`). */
+export const ltiScoreBody = z
+  .object({
+    userId: z.string().min(1).max(255),
+    scoreGiven: z.number().min(0).optional(),
+    scoreMaximum: z.number().positive().optional(),
+    activityProgress: z.enum(['Initialized', 'Started', 'InProgress', 'Submitted', 'Completed']),
+    gradingProgress: z.enum(['FullyGraded', 'Pending', 'PendingManual', 'Failed', 'NotReady']),
+    timestamp: z.iso.datetime({ offset: true, error: 'an ISO 8601 instant with its offset' }),
+    comment: z.string().max(4000).optional(),
+  })
+  .refine((s) => s.scoreGiven === undefined || s.scoreMaximum !== undefined, {
+    message: 'scoreMaximum is required with scoreGiven',
+    path: ['scoreMaximum'],
+  });
+export const ltiEnrollmentParams = z.object({ enrollmentId: id });
+
 // ── Responses: what each operation answers (documented in /openapi.json, checked against answers in the tests) ──
 
 /** The named response schemas: /openapi.json lists each under components.schemas and refers to it by this id. */
@@ -438,6 +478,8 @@ const page = { limit: count, offset: count };
 const httpUrl = z.url();
 const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
 const submissionStatus = z.enum(['pending', 'approved', 'rejected']);
+/** What an LTI AGS score did (a completing one: applied, or already_complete when completed before). */
+const LTI_SCORE_OUTCOMES = ['applied', 'already_complete', 'recorded', 'below_passing'] as const;
 
 /** RFC 9457 problem details; `type` is one of the problem types (each a page at that address). */
 export const problemResponse = named(
@@ -451,6 +493,8 @@ export const problemResponse = named(
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
       .describe('Validation failures: one entry per bad field (body.x, query.x, path.x, header.x)'),
+    error: z.string().optional().describe('OAuth 2 (RFC 6749 §5.2) error code: the LTI token endpoint’s problems only'),
+    error_description: z.string().optional().describe('OAuth 2 error description: the LTI token endpoint’s problems only'),
   }),
   'RFC 9457 problem details (application/problem+json)',
 );
@@ -471,6 +515,7 @@ export const programResponse = named(
     credentialType: z.enum(CREDENTIAL_TYPES),
     deadlineDays: count,
     moveOn: z.enum(MOVE_ON_RULES),
+    trainingServiceType: z.enum(TRAINING_SERVICE_TYPES).describe('Its WIOA participants’ PIRL 1303'),
   }),
 );
 export const programListResponse = named('ProgramList', z.object({ programs: z.array(programResponse) }));
@@ -540,6 +585,19 @@ export const enrollmentResponse = named(
         receivedAt: instant,
       }),
     ),
+    ltiScores: z
+      .array(
+        z.object({
+          scoreGiven: z.number().nullable(),
+          scoreMaximum: z.number().nullable(),
+          activityProgress: z.string(),
+          gradingProgress: z.string(),
+          outcome: z.enum(LTI_SCORE_OUTCOMES),
+          timestamp: instant,
+          receivedAt: instant,
+        }),
+      )
+      .describe('Every score its LTI tool posted (AGS), oldest first'),
   }),
 );
 
@@ -702,7 +760,15 @@ export const revokedCertificateResponse = named(
     status: z.literal('revoked'),
     revokedAt: instant,
     revocationReason: z.string(),
-    credentialStatus: z.object({ statusPurpose: z.literal('revocation'), statusListIndex: z.string(), statusListCredential: httpUrl }),
+    credentialStatus: z
+      .object({
+        id: httpUrl.describe('Its 1EdTech Revocation List'),
+        type: z.literal('1EdTechRevocationList'),
+        statusPurpose: z.literal('revocation'),
+        statusListIndex: z.string(),
+        statusListCredential: httpUrl.describe('Its Bitstring Status List credential'),
+      })
+      .describe('The credential’s own credentialStatus'),
   }),
 );
 
@@ -845,3 +911,185 @@ export const problemTypeResponse = named(
   z.object({ type: z.string(), title: z.string(), status: z.number().int(), meaning: z.string(), whatToDo: z.string() }),
 );
 export const problemTypeListResponse = named('ProblemTypeList', z.object({ problemTypes: z.array(problemTypeResponse) }));
+
+// Open Badges 3.0: the signing key a credential's kid names, and the 1EdTech Revocation List.
+
+export const publicJwkResponse = named(
+  'PublicJwk',
+  z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), crv: z.string().optional() }),
+  'A bare public JSON Web Key (RFC 7517)',
+);
+export const revocationListResponse = named(
+  'RevocationList',
+  z.object({
+    id: httpUrl,
+    issuer: httpUrl,
+    revokedCredential: z.array(
+      z.object({ id: z.string().describe('urn:uuid:<certificateId>'), revoked: z.literal(true), revocationReason: z.string().optional() }),
+    ),
+  }),
+  '1EdTech Revocation List (VCRL 1.0)',
+);
+
+// xAPI 1.0.3: statements as the LRS answers them (the statement as sent, plus what the LRS sets), and the other resources.
+
+const xapiObject = z.looseObject({});
+export const xapiStoredStatementResponse = named(
+  'XapiStatement',
+  z.looseObject({
+    id: z.string(),
+    actor: xapiObject,
+    verb: z.looseObject({ id: z.string() }),
+    object: xapiObject,
+    timestamp: z.string(),
+    stored: instant,
+    authority: xapiObject,
+    version: z.string(),
+  }),
+  'A stored statement, with the properties the LRS sets (stored, authority, version); its own properties as sent',
+);
+export const xapiStatementResultResponse = named(
+  'XapiStatementResult',
+  z.object({
+    statements: z.array(xapiStoredStatementResponse),
+    more: z.string().describe('The relative URL of the next page; empty when none'),
+  }),
+);
+export const xapiStatementsAnswerResponse = named(
+  'XapiStatementsAnswer',
+  z.union([xapiStatementIdsResponse, xapiStoredStatementResponse, xapiStatementResultResponse]),
+  'The stored ids (POST); with the alternate request syntax `?method=GET`, a statement or a StatementResult',
+);
+export const xapiAboutResponse = named('XapiAbout', z.looseObject({ version: z.array(z.string()) }));
+export const xapiActivityResponse = named(
+  'XapiActivity',
+  z.object({ objectType: z.literal('Activity'), id: z.string(), definition: z.looseObject({}).optional() }),
+);
+export const xapiPersonResponse = named(
+  'XapiPerson',
+  z.object({
+    objectType: z.literal('Person'),
+    name: z.array(z.string()).optional(),
+    mbox: z.array(z.string()).optional(),
+    mbox_sha1sum: z.array(z.string()).optional(),
+    openid: z.array(z.string()).optional(),
+    account: z.array(z.object({ homePage: z.string(), name: z.string() })).optional(),
+  }),
+);
+
+// Outbound webhooks.
+
+const webhookEndpointShape = {
+  id: uuid,
+  url: httpUrl,
+  description: z.string().nullable(),
+  events: z.array(z.enum([ALL_WEBHOOK_EVENTS, ...WEBHOOK_EVENT_TYPES])),
+  programIds: z.array(uuid).nullable(),
+  enabled: z.boolean(),
+  owner: z.object({ role: z.enum(['admin', 'program_holder']), id: z.string() }),
+  signingSecrets: z
+    .array(z.object({ createdAt: z.iso.datetime({ offset: true }), expiresAt: z.iso.datetime({ offset: true }).nullable() }))
+    .describe('The secrets that sign deliveries now: when each was made and expires, never its value'),
+  createdAt: instant,
+  updatedAt: instant,
+};
+export const webhookEndpointResponse = named('WebhookEndpoint', z.object(webhookEndpointShape));
+export const createdWebhookEndpointResponse = named(
+  'CreatedWebhookEndpoint',
+  z.object({ ...webhookEndpointShape, secret: z.string().describe('whsec_…: shown in this answer only') }),
+);
+export const webhookEndpointListResponse = named('WebhookEndpointList', z.object({ endpoints: z.array(webhookEndpointResponse) }));
+export const rotatedWebhookSecretResponse = named(
+  'RotatedWebhookSecret',
+  z.object({
+    id: uuid,
+    secret: z.string().describe('The new secret, shown once'),
+    previousSecretsExpireAt: instant.nullable(),
+  }),
+);
+const webhookDeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
+export const webhookDeliveryListResponse = named(
+  'WebhookDeliveryList',
+  z.object({
+    endpointId: uuid,
+    deliveries: z.array(
+      z.object({
+        id: uuid,
+        eventId: uuid,
+        webhookId: z.string().describe('The `webhook-id` header of every attempt'),
+        type: z.enum(WEBHOOK_EVENT_TYPES),
+        enrollmentId: uuid,
+        status: webhookDeliveryStatus,
+        occurredAt: instant,
+        payload: z.looseObject({ type: z.string(), timestamp: z.string(), data: z.looseObject({}) }).describe('The body as sent'),
+        createdAt: instant,
+        pendingSince: instant,
+        deliveredAt: instant.nullable(),
+        failedAt: instant.nullable(),
+        replays: count,
+        attempts: z.array(
+          z.object({
+            at: z.iso.datetime({ offset: true }),
+            statusCode: z.number().int().nullable(),
+            durationMs: count,
+            error: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+    ...page,
+  }),
+);
+export const replayedWebhookDeliveryResponse = named(
+  'ReplayedWebhookDelivery',
+  z.object({ deliveryId: uuid, endpointId: uuid, status: z.literal('pending') }),
+);
+
+// LTI 1.3 platform.
+
+export const ltiToolResponse = named(
+  'LtiTool',
+  z.object({
+    id: uuid,
+    partnerId: z.string(),
+    clientId: z.string(),
+    deploymentId: z.string(),
+    oidcLoginUrl: httpUrl,
+    targetLinkUri: httpUrl,
+    redirectUris: z.array(httpUrl),
+    jwksUrl: httpUrl,
+    createdAt: instant,
+  }),
+);
+export const ltiAccessTokenResponse = named(
+  'LtiAccessToken',
+  z.object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().positive(),
+    scope: z.string().describe('The AGS scopes granted, space-separated'),
+  }),
+);
+export const ltiLineItemResponse = named(
+  'LtiLineItem',
+  z.object({ id: httpUrl, scoreMaximum: z.number(), label: z.string(), resourceLinkId: z.string(), resourceId: z.string() }),
+  'AGS 2.0 line item',
+);
+export const ltiResultsResponse = named(
+  'LtiResults',
+  z.array(
+    z.object({
+      id: httpUrl,
+      scoreOf: httpUrl,
+      userId: z.string(),
+      resultScore: z.number().optional(),
+      resultMaximum: z.number().nullable().optional(),
+      comment: z.string().optional(),
+    }),
+  ),
+  'AGS 2.0 result container: the learner’s latest result',
+);
+export const ltiScoreReceiptResponse = named(
+  'LtiScoreReceipt',
+  z.object({ outcome: z.enum(LTI_SCORE_OUTCOMES), status: enrollmentStatus.optional() }),
+);

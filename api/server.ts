@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { explainListenError } from '../lib/preflight';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
+import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
 import { createEnrollmentClient } from './enrollment-client';
@@ -24,6 +25,7 @@ async function main() {
     authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => connection.healthService.check({}),
     tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
+    webhooks: { dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }) },
   });
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);

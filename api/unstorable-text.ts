@@ -15,7 +15,7 @@ function whyUnstorable(text: string): string | undefined {
 }
 
 /** The first string (or object key) in `value` that cannot be stored, as a field path and a reason. */
-function findUnstorable(value: unknown, path: string, depth = 0): { field: string; message: string } | undefined {
+export function findUnstorable(value: unknown, path: string, depth = 0): { field: string; message: string } | undefined {
   if (typeof value === 'string') {
     const message = whyUnstorable(value);
     return message === undefined ? undefined : { field: path, message };

@@ -12,6 +12,7 @@ export const COMPLETION_METHOD_WORDS: Record<string, string> = {
   partner_push: 'reported by the partner',
   xapi: 'reported by the course (xAPI)',
   csv_import: 'imported from the partner’s CSV',
+  lti_ags: 'graded by the partner’s course (LTI)',
 };
 
 const dayFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
@@ -39,6 +40,7 @@ export function words(code: string | null | undefined): string {
     self_pay: 'Self-pay',
     csv_import: 'CSV import',
     xapi: 'xAPI',
+    lti_ags: 'LTI grade passback',
     partner_api: 'Partner API',
     partner_api_key: 'Partner API key',
   };

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
 import { HttpProblem, problems } from '../api/problems';
+import { redirectWithFlash } from './flash';
 
 /**
  * What a console form needs around the shared schemas and commands: the typed values kept as they were typed, each
@@ -83,19 +84,6 @@ export function withQuery(path: string, params: Record<string, string | number |
   return q.size ? `${path}?${q.toString()}` : path;
 }
 
-/**
- * Post/redirect/get with a message for the next page. The session is saved before the redirect is sent:
- * express-session would otherwise send the headers first and save after, and a browser quick to follow the redirect
- * would read the session without the message.
- */
-export async function redirectWithFlash(
-  req: Request,
-  res: Response,
-  location: string,
-  text: string,
-  kind: 'success' | 'error' = 'success',
-): Promise<void> {
-  req.session.flash = { kind, text };
-  await new Promise<void>((resolve, reject) => req.session.save((err?: Error) => (err ? reject(err) : resolve())));
-  res.redirect(303, location);
-}
+/** Post/redirect/get with a success message for the next page (saved before the redirect: console/flash.ts). */
+export const redirectWithSuccess = (req: Request, res: Response, location: string, text: string): Promise<void> =>
+  redirectWithFlash(req, res, { kind: 'success', text }, location);

@@ -1,6 +1,8 @@
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { webhookUrlPolicy } from './webhook-urls';
 
 /** Every setting the platform reads from the environment, validated once; `loadConfig` fails fast naming the bad variable. */
 const durationMs = z
@@ -88,7 +90,10 @@ const schema = z
       .int()
       .positive()
       .default(2 * 1024 * 1024),
-    /** The private JWK (JSON: EC P-256 for ES256, or OKP Ed25519 for EdDSA) that signs Open Badges credentials and status lists. */
+    /**
+     * The private JWK (JSON: RSA of 2048 bits or more for RS256, EC P-256 for ES256, or OKP Ed25519 for EdDSA) that
+     * signs Open Badges credentials and status lists. RS256 is what every Open Badges 3.0 verifier must accept.
+     */
     CREDENTIAL_SIGNING_JWK: optionalString,
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
     CREDENTIAL_ISSUER_NAME: z.string().default('Credential Marketplace'),
@@ -114,6 +119,14 @@ const schema = z
     SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
     /** How long a console session lasts without use. */
     SESSION_IDLE: durationMs.default(8 * 3_600_000),
+    /**
+     * Outbound webhooks: how long one attempt may take, and the exponential back-off (first wait, longest wait, and how
+     * long after an event it is retried before it is given up).
+     */
+    WEBHOOK_TIMEOUT: durationMs.default(10_000).refine((ms) => ms >= 100 && ms <= 30_000, 'from 100ms to 30s'),
+    WEBHOOK_RETRY_INITIAL: durationMs.default(5_000).refine((ms) => ms >= 10, 'at least 10ms'),
+    WEBHOOK_RETRY_MAX_INTERVAL: durationMs.default(4 * 3_600_000),
+    WEBHOOK_RETRY_FOR: durationMs.default(3 * 86_400_000),
     /**
      * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
      * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
@@ -204,11 +217,22 @@ function signingJwkProblem(value: string): string | undefined {
   }
   if (!parsed || typeof parsed !== 'object') return 'must be a JSON Web Key (JSON object)';
   const jwk: { kty?: unknown; crv?: unknown; d?: unknown } = parsed;
-  const supported = (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
-  if (!supported) return 'must be an EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
+  const supported = jwk.kty === 'RSA' || (jwk.kty === 'EC' && jwk.crv === 'P-256') || (jwk.kty === 'OKP' && jwk.crv === 'Ed25519');
+  if (!supported) return 'must be an RSA (RS256), EC P-256 (ES256) or OKP Ed25519 (EdDSA) key';
   if (typeof jwk.d !== 'string') return 'must be a private key (with "d")';
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: parsed as JsonWebKey, format: 'jwk' });
+  } catch (err) {
+    return `is not a usable private key (${(err as Error).message})`;
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (jwk.kty === 'RSA' && bits < MIN_RSA_BITS) return `must be an RSA key of at least ${MIN_RSA_BITS} bits (this one has ${bits})`;
   return undefined;
 }
+
+/** RS256 keys shorter than this are refused (NIST SP 800-57: 2048-bit RSA for signatures). */
+export const MIN_RSA_BITS = 2048;
 
 /** The development secret is only ever used outside production (the schema refuses production without one). */
 const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
@@ -276,6 +300,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       sessionIdleMs: e.SESSION_IDLE,
       /** The Temporal Web UI, linked from the landing page in development when `npm start` runs the dev server. */
       temporalUiUrl: e.NODE_ENV !== 'production' && !e.TEMPORAL_ADDRESS ? `http://localhost:${e.TEMPORAL_UI_PORT}` : undefined,
+    },
+    webhooks: {
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      retry: {
+        initialIntervalMs: e.WEBHOOK_RETRY_INITIAL,
+        maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL,
+        giveUpAfterMs: e.WEBHOOK_RETRY_FOR,
+      },
+      /** Production: https to public addresses only; development and tests: http and loopback too. */
+      urlPolicy: webhookUrlPolicy(e.NODE_ENV),
     },
     trustProxy: e.TRUST_PROXY,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },

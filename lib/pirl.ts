@@ -1,52 +1,67 @@
 /**
- * The WIOA participant record, shaped after DOL's Participant Individual Record Layout (PIRL, form ETA-9172), and the
- * edit checks the export runs on each record.
- *
- * Sources (looked up with the search tool; stored copies, not live pages):
- *  - ETA-9172 PIRL, OMB Control Number 1205-0521 (expiration 06-30-2024 edition), as published with the information
- *    collection requests at http://www.m.omb.report/icr/202111-1205-002/doc/116835400 and
- *    http://www.m.omb.report/icr/202411-1205-002/doc/148716700 (also https://omb.report/icr/202112-1205-003/doc/116858601,
- *    expiration 06-30-2023 edition). Confirmed there: element 100 "Unique Individual Identifier (WIOA)", AN 12, which
- *    "cannot contain a social security number"; dates are DT 8 written YYYYMMDD (element 200's code value).
- *  - The stored copies give only the opening rows of the layout. The numbers and names of the other elements below
- *    are corroborated by public state/grantee PIRL tooling that labels its columns with the PIRL number and name
- *    (e.g. "900 Date of Program Entry (WIOA)", "901 Date of Program Exit (WIOA)", "1300 Received Training (WIOA)",
- *    "1302 Date Entered Training #1 (WIOA)", "1303 Type of Training Service #1 (WIOA)", "1307 Training Completed #1",
- *    "1308 Date Completed, or Withdrew from, Training #1", "1800 Type of Recognized Credential (WIOA)",
- *    "1802 Type of Recognized Credential #2 (WIOA)"), NOT by the DOL text itself. See each element's `confirmed`.
- *  - 1800 and 1801 (second search, 2026-11-25): still not in any stored DOL text. Corroborated by two independent
- *    state implementations: a Connecticut (CareerConneCT) PIRL validation pipeline whose header map lists
- *    "1800 Type of Recognized Credential (WIOA)", "1801 Date Attained Recognized Credential (WIOA)",
- *    "1802 Type of Recognized Credential #2 (WIOA)", "1803 Date Attained Recognized Credential #2 (WIOA)",
- *    "1804 … #3", "1805 … #3" (and 1806/1807 as measurable skill gains dates, not credentials); and an Arkansas PIRL
- *    extract, github.com/Coleridge-Data-For-Impact/ada_impact_2026 @ 1de6ab965f65566faa08d8d759dbde026cf1c377,
- *    "data model scripts/FACT Person Outcome/DW RedShift - Load FACT Person Outcome - PIRL - Wagner Peyser.sql",
- *    which decodes type_of_recognized_credential_wioa exactly as RECOGNIZED_CREDENTIAL_CODES below (1..7, 0 = none);
- *    the same repository's Adult script decodes 1303 as TRAINING_SERVICE_CODES below. Sources that disagree were
- *    discounted: a TypeScript exporter with 0–6 (it also misnumbers 1300/1303) and older drafts with 1–8.
- *    1801's type DT 8 follows the layout's date convention (element 200, DOL text). Check all of these against the
- *    current ETA-9172 on https://www.dol.gov/agencies/eta/performance before a state submission.
- *  - The brief that asked for this named "1332" for training completed; the sources above give 1307 (Training
- *    Completed #1) and 1308 (Date Completed, or Withdrew from, Training #1), which are used here.
+ * The WIOA participant record as DOL's Participant Individual Record Layout (PIRL) lays it out, and the edit checks the
+ * export runs on each record. Every element the export writes carries its source (`source`, the keys of PIRL_SOURCES)
+ * and whether its number, name, format and code values were read in DOL's own text (`confirmed: 'dol'`) or only in
+ * public state/grantee PIRL tooling (`confirmed: 'third-party'`). The stored copies of DOL's layout the search tool
+ * reaches hold only its opening rows (SECTION A.01, Identifying Data); what lies deeper is corroborated elsewhere and
+ * must be checked against the current ETA-9172 on https://www.dol.gov/agencies/eta/performance before a state
+ * submission.
  */
-import type { CredentialType } from './program-rules';
+import type { CredentialType, TrainingServiceType } from './program-rules';
+
+/** Where each element was read (looked up 2026-11-25 and 2026-11-30 with the search tool; stored copies, not live pages). */
+export const PIRL_SOURCES = {
+  /**
+   * ETA-9172, the DOL-only PIRL, OMB Control Number 1205-0521, "Expiration Date: 06-30-2024" edition, as filed with
+   * ICR 202411-1205-002: http://www.m.omb.report/icr/202411-1205-002/doc/148716700 (the same rows in ICR
+   * 202111-1205-002, http://www.m.omb.report/icr/202111-1205-002/doc/116835400, and in the 06-30-2023 edition,
+   * https://omb.report/icr/202112-1205-003/doc/116858601). Read there, SECTION A.01 - IDENTIFYING DATA, in this order:
+   * "N/A | OBS Number | IN 9 | Record a unique nine integer number for each record to support processing. |
+   * 000000000 (No hyphens)", required (R) for every program including WIOA Adults and Dislocated Workers; then
+   * "100 | Unique Individual Identifier (WIOA) | AN 12 | … this identifier for a person must be the same for each
+   * program entry and exit … cannot contain a social security number. | XXXXXXXXXXXX".
+   */
+  'ETA-9172': 'ETA-9172 DOL-only PIRL, OMB 1205-0521 (exp. 06-30-2024), http://www.m.omb.report/icr/202411-1205-002/doc/148716700',
+  /**
+   * ETA-9170, the Joint (WIOA) PIRL, OMB Control Number 1205-0526, "Expiration Date: 08-31-2019" edition, ICR
+   * 202402-1205-004: https://omb.report/icr/202402-1205-004/doc/139678501. Read there: "100 Unique Individual
+   * Identifier AN 12", and the layout's date format, "200 Date of Birth DT 8 … YYYYMMDD".
+   */
+  'ETA-9170': 'ETA-9170 Joint PIRL, OMB 1205-0526 (exp. 08-31-2019), https://omb.report/icr/202402-1205-004/doc/139678501',
+  /**
+   * Not DOL's text. Two independent state implementations that label their columns with the PIRL number and name: a
+   * Connecticut (CareerConneCT) PIRL validation pipeline (header map: "900 Date of Program Entry (WIOA)", "901 Date of
+   * Program Exit (WIOA)", "1300 Received Training (WIOA)", "1302 Date Entered Training #1 (WIOA)", "1303 Type of
+   * Training Service #1 (WIOA)", "1800 Type of Recognized Credential (WIOA)", "1801 Date Attained Recognized
+   * Credential (WIOA)"), and an Arkansas PIRL extract, github.com/Coleridge-Data-For-Impact/ada_impact_2026 @
+   * 1de6ab965f65566faa08d8d759dbde026cf1c377, "data model scripts/FACT Person Outcome/DW RedShift - Load FACT Person
+   * Outcome - PIRL - Adult.sql" (decodes type_of_training_service_1_wioa as TRAINING_SERVICE_CODES below) and "… - PIRL
+   * - Wagner Peyser.sql" (decodes type_of_recognized_credential_wioa as RECOGNIZED_CREDENTIAL_CODES below). Sources
+   * that disagree were discounted: a TypeScript exporter with 1800 codes 0–6 (it also misnumbers 1300/1303) and an
+   * edit-check script accepting 1800 codes 0–8.
+   */
+  'state-tooling': 'CT CareerConneCT PIRL pipeline; github.com/Coleridge-Data-For-Impact/ada_impact_2026 @ 1de6ab9 (not DOL text)',
+} as const;
+export type PirlSource = keyof typeof PIRL_SOURCES;
 
 export type PirlDataType = 'AN' | 'DT' | 'IN';
 
 export interface PirlElement {
-  /** The PIRL data element number. */
-  number: number;
+  /** The PIRL data element number; null for the OBS Number, which the layout numbers "N/A". */
+  number: number | null;
   /** The PIRL data element name, as the layout writes it. */
   name: string;
   type: PirlDataType;
   length: number;
   /** Code values (code → meaning) for coded elements. */
   codes?: Readonly<Record<string, string>>;
-  /** Whether the number and name were read in the DOL layout itself ('dol'), or only in third-party PIRL tooling. */
+  /** Where the element was read: the number, name, type and length; and the code values when there are any. */
+  source: readonly PirlSource[];
+  /** Whether the number, name, format and code values were read in DOL's layout itself, or only in third-party tooling. */
   confirmed: 'dol' | 'third-party';
 }
 
-/** PIRL 1303 code values (two state implementations of the PIRL agree; not read in the DOL text here). */
+/** PIRL 1303 code values, as two state implementations decode them (PIRL_SOURCES['state-tooling']; not read in DOL's text). */
 export const TRAINING_SERVICE_CODES = {
   '00': 'No Training Service',
   '01': 'On the Job Training (non-WIOA Youth)',
@@ -64,7 +79,7 @@ export const TRAINING_SERVICE_CODES = {
 } as const;
 export type TrainingServiceCode = keyof typeof TRAINING_SERVICE_CODES;
 
-/** PIRL 1800 code values, as a state's PIRL extract decodes them (see the sources above; not read in the DOL text here). */
+/** PIRL 1800 code values, as a state's PIRL extract decodes them (PIRL_SOURCES['state-tooling']; not read in DOL's text). */
 export const RECOGNIZED_CREDENTIAL_CODES = {
   '0': 'No recognized credential',
   '1': 'Secondary School Diploma/or equivalency',
@@ -78,43 +93,50 @@ export const RECOGNIZED_CREDENTIAL_CODES = {
 export type RecognizedCredentialCode = keyof typeof RECOGNIZED_CREDENTIAL_CODES;
 
 const YES_NO = { '0': 'No', '1': 'Yes' } as const;
+const THIRD_PARTY = { source: ['state-tooling'], confirmed: 'third-party' } as const;
+/** A DT 8 element: the layout writes its dates YYYYMMDD (PIRL_SOURCES['ETA-9170'], element 200); the element itself is third-party. */
+const DATE = { type: 'DT', length: 8, source: ['state-tooling', 'ETA-9170'], confirmed: 'third-party' } as const;
 
+/** The elements the export writes, in the layout's order. */
 export const PIRL = {
-  participantId: { number: 100, name: 'Unique Individual Identifier (WIOA)', type: 'AN', length: 12, confirmed: 'dol' },
-  programEntry: { number: 900, name: 'Date of Program Entry (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
-  programExit: { number: 901, name: 'Date of Program Exit (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
-  receivedTraining: { number: 1300, name: 'Received Training (WIOA)', type: 'IN', length: 1, codes: YES_NO, confirmed: 'third-party' },
-  trainingEntry: { number: 1302, name: 'Date Entered Training #1 (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
+  obsNumber: { number: null, name: 'OBS Number', type: 'IN', length: 9, source: ['ETA-9172'], confirmed: 'dol' },
+  participantId: {
+    number: 100,
+    name: 'Unique Individual Identifier (WIOA)',
+    type: 'AN',
+    length: 12,
+    source: ['ETA-9172', 'ETA-9170'],
+    confirmed: 'dol',
+  },
+  programEntry: { number: 900, name: 'Date of Program Entry (WIOA)', ...DATE },
+  programExit: { number: 901, name: 'Date of Program Exit (WIOA)', ...DATE },
+  receivedTraining: { number: 1300, name: 'Received Training (WIOA)', type: 'IN', length: 1, codes: YES_NO, ...THIRD_PARTY },
+  trainingEntry: { number: 1302, name: 'Date Entered Training #1 (WIOA)', ...DATE },
   trainingService: {
     number: 1303,
     name: 'Type of Training Service #1 (WIOA)',
     type: 'IN',
     length: 2,
     codes: TRAINING_SERVICE_CODES,
-    confirmed: 'third-party',
+    ...THIRD_PARTY,
   },
-  trainingCompleted: { number: 1307, name: 'Training Completed #1', type: 'IN', length: 1, codes: YES_NO, confirmed: 'third-party' },
-  trainingCompletedDate: {
-    number: 1308,
-    name: 'Date Completed, or Withdrew from, Training #1',
-    type: 'DT',
-    length: 8,
-    confirmed: 'third-party',
-  },
+  trainingCompleted: { number: 1307, name: 'Training Completed #1', type: 'IN', length: 1, codes: YES_NO, ...THIRD_PARTY },
+  trainingCompletedDate: { number: 1308, name: 'Date Completed, or Withdrew from, Training #1', ...DATE },
   credentialType: {
     number: 1800,
     name: 'Type of Recognized Credential (WIOA)',
     type: 'IN',
     length: 1,
     codes: RECOGNIZED_CREDENTIAL_CODES,
-    confirmed: 'third-party',
+    ...THIRD_PARTY,
   },
-  credentialDate: { number: 1801, name: 'Date Attained Recognized Credential (WIOA)', type: 'DT', length: 8, confirmed: 'third-party' },
+  credentialDate: { number: 1801, name: 'Date Attained Recognized Credential (WIOA)', ...DATE },
 } as const satisfies Record<string, PirlElement>;
 
 export type PirlField = keyof typeof PIRL;
 /** The order of the PIRL columns in the export. */
 export const PIRL_FIELDS: readonly PirlField[] = [
+  'obsNumber',
   'participantId',
   'programEntry',
   'programExit',
@@ -127,10 +149,26 @@ export const PIRL_FIELDS: readonly PirlField[] = [
   'credentialDate',
 ];
 
-/** `PIRL 900 Date of Program Entry (WIOA)`: the header cell of a PIRL column. */
+/** `PIRL 900 Date of Program Entry (WIOA)`: the header cell of a PIRL column; `OBS Number` for the unnumbered one. */
 export function pirlHeader(field: PirlField): string {
-  return `PIRL ${PIRL[field].number} ${PIRL[field].name}`;
+  const { number, name } = PIRL[field];
+  return number === null ? name : `PIRL ${number} ${name}`;
 }
+
+/** A program's type of training service (programs.training_service_type) as its PIRL 1303 code. */
+export const TRAINING_SERVICE_TYPE_TO_PIRL: Readonly<Record<TrainingServiceType, TrainingServiceCode>> = {
+  on_the_job_training: '01',
+  skill_upgrading: '02',
+  entrepreneurial_training: '03',
+  abe_or_esl_with_training: '04',
+  customized_training: '05',
+  occupational_skills_training: '06',
+  prerequisite_training: '08',
+  registered_apprenticeship: '09',
+  youth_occupational_skills_training: '10',
+  other_non_occupational_skills_training: '11',
+  job_readiness_training: '12',
+};
 
 /** The platform's credential types (programs.credential_type) as PIRL 1800 codes. */
 export const CREDENTIAL_TYPE_TO_PIRL: Readonly<Record<CredentialType, RecognizedCredentialCode>> = {
@@ -155,8 +193,14 @@ export function pirlParticipantId(n: number): string {
   return String(n).padStart(12, '0');
 }
 
+/** The OBS Number of a record from a positive integer: nine digits, zero-padded, as the layout's `000000000`. */
+export function pirlObsNumber(n: number): string {
+  return String(n).padStart(9, '0');
+}
+
 export interface EditCheckError {
-  element: number;
+  /** The element's PIRL number; null for the OBS Number. */
+  element: number | null;
   message: string;
 }
 
@@ -175,6 +219,7 @@ export function editChecks(r: PirlRecord, today: string, platform: { completionD
   const errors: EditCheckError[] = [];
   const err = (field: PirlField, message: string) => errors.push({ element: PIRL[field].number, message });
 
+  if (!/^\d{9}$/.test(r.obsNumber)) err('obsNumber', 'must be nine digits');
   if (!/^[A-Za-z0-9]{1,12}$/.test(r.participantId)) err('participantId', 'must be 1 to 12 letters or digits');
 
   const dates: PirlField[] = ['programEntry', 'programExit', 'trainingEntry', 'trainingCompletedDate', 'credentialDate'];
@@ -226,5 +271,5 @@ export function editChecks(r: PirlRecord, today: string, platform: { completionD
 
 /** An error list as one CSV cell: `1801: a date attained needs …; 901: …`. */
 export function formatEditCheckErrors(errors: readonly EditCheckError[]): string {
-  return errors.map((e) => `PIRL ${e.element}: ${e.message}`).join('; ');
+  return errors.map((e) => `${e.element === null ? 'OBS Number' : `PIRL ${e.element}`}: ${e.message}`).join('; ');
 }

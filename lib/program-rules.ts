@@ -1,11 +1,34 @@
 /**
  * A program's terms that the API's schemas, its commands and its reports share: the kind of credential it leads to,
- * and the cmi5 moveOn rule by which xAPI statements complete its enrollments.
+ * the type of training service it is, and the cmi5 moveOn rule by which xAPI statements complete its enrollments.
  */
 
 /** The kinds of credential a program leads to (programs.credential_type): PIRL 1800 and Open Badges map each. */
 export const CREDENTIAL_TYPES = ['occupational_certification', 'occupational_certificate', 'occupational_licensure', 'other'] as const;
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+/**
+ * The type of training service a program is (programs.training_service_type), reported as PIRL 1303 "Type of Training
+ * Service #1" for its WIOA participants (the codes: lib/pirl.ts). Every PIRL training service but 00 (no training
+ * service: a program is one) and 07 (ABE or ESL not in conjunction with training, funded by Trade Adjustment
+ * Assistance only: this platform's PIRL holds WIOA-funded participants only).
+ */
+export const TRAINING_SERVICE_TYPES = [
+  'occupational_skills_training',
+  'on_the_job_training',
+  'skill_upgrading',
+  'entrepreneurial_training',
+  'abe_or_esl_with_training',
+  'customized_training',
+  'prerequisite_training',
+  'registered_apprenticeship',
+  'youth_occupational_skills_training',
+  'other_non_occupational_skills_training',
+  'job_readiness_training',
+] as const;
+export type TrainingServiceType = (typeof TRAINING_SERVICE_TYPES)[number];
+/** What a program is unless its creator says otherwise: what the platform reported for every program before. */
+export const DEFAULT_TRAINING_SERVICE_TYPE: TrainingServiceType = 'occupational_skills_training';
 
 export const MOVE_ON_RULES = ['Completed', 'Passed', 'CompletedAndPassed', 'CompletedOrPassed'] as const;
 export type MoveOn = (typeof MOVE_ON_RULES)[number];

@@ -1,8 +1,9 @@
 /**
  * Verifiable credentials against PostgreSQL and the real express app (with a stub enrollments client): the
  * certificate PDF (text via pdftotext, the vector QR code rasterized by pdftoppm and decoded by jsQR), the Open
- * Badges 3.0 VC-JWT checked with node:crypto only (not jose, not services/credentials), the Bitstring Status List
- * flipping a bit on revocation, the public verification page, and the error cases.
+ * Badges 3.0 credential (OB 3.0's JSON Web Token Proof Format) checked with node:crypto only (not jose, not
+ * services/credentials), the Bitstring Status List flipping a bit on revocation, the public verification page, and
+ * the error cases. tests/api/open-badges.test.ts checks the credential against OB 3.0 with outside libraries.
  */
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomUUID, verify as cryptoVerify } from 'node:crypto';
@@ -56,11 +57,12 @@ interface OpenBadgeCredential {
   issuer: { id: string; type: string[]; name: string };
   validFrom: string;
   credentialSubject: {
+    id: string;
     type: string[];
-    identifier: { identityType: string; identityHash: string; hashed: boolean }[];
+    identifier: { identityType: string; identityHash: string; hashed: boolean; salt: string }[];
     achievement: Record<string, unknown>;
   };
-  credentialStatus: { type: string; statusPurpose: string; statusListIndex: string; statusListCredential: string };
+  credentialStatus: { id: string; type: string; statusPurpose: string; statusListIndex: string; statusListCredential: string };
 }
 
 /** A Bitstring Status List credential (the payload of its VC-JWT). */
@@ -267,7 +269,12 @@ describe('Open Badges 3.0 VC-JWT', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
     const { header, payload: vc } = await verifyWithJwks<OpenBadgeCredential>(await res.text());
-    expect(header).toEqual(expect.objectContaining({ typ: 'vc+jwt', alg: 'ES256', kid: expect.any(String) as unknown }));
+    // OB 3.0's JSON Web Token Proof Format: typ "JWT" and a kid URL (issue 14; it was typ "vc+jwt" and a bare thumbprint).
+    expect(header).toEqual({
+      typ: 'JWT',
+      alg: 'ES256',
+      kid: expect.stringMatching(new RegExp(`^${baseUrl}/credentials/keys/`)) as unknown,
+    });
     expect(vc['@context']).toEqual(['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json']);
     expect(vc.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
     expect(vc.issuer).toEqual(expect.objectContaining({ id: baseUrl, type: ['Profile'], name: 'Test Marketplace' }));
@@ -276,9 +283,12 @@ describe('Open Badges 3.0 VC-JWT', () => {
     expect(vc.jti).toBe(vc.id);
     expect(Number.isNaN(Date.parse(vc.validFrom))).toBe(false);
     expect(vc.credentialSubject.type).toEqual(['AchievementSubject']);
+    // The recipient by a stable id and a salted hash of the email, not by their name (issue 14; it was the name, unhashed).
+    expect(vc.credentialSubject.id).toMatch(/^urn:uuid:/);
     expect(vc.credentialSubject.identifier[0]).toEqual(
-      expect.objectContaining({ identityType: 'name', identityHash: 'Katherine Johnson', hashed: false }),
+      expect.objectContaining({ identityType: 'emailAddress', identityHash: expect.stringMatching(/^sha256\$/) as unknown, hashed: true }),
     );
+    expect(JSON.stringify(vc)).not.toContain('Katherine Johnson');
     expect(vc.credentialSubject.achievement).toEqual(
       expect.objectContaining({
         id: expect.any(String) as unknown,
@@ -292,9 +302,12 @@ describe('Open Badges 3.0 VC-JWT', () => {
     const {
       rows: [row],
     } = await db.query<{ status_index: number }>('SELECT status_index FROM certificates WHERE id = $1', [c.certificateId]);
+    // One credentialStatus, the 1EdTech Revocation List OB 3.0 verifiers read, stating the Bitstring Status List
+    // position too (issue 14; it was a BitstringStatusListEntry).
     expect(vc.credentialStatus).toEqual(
       expect.objectContaining({
-        type: 'BitstringStatusListEntry',
+        id: `${baseUrl}/credentials/revocations/${Math.floor(Number(row.status_index) / 131072)}`,
+        type: '1EdTechRevocationList',
         statusPurpose: 'revocation',
         statusListIndex: String(Number(row.status_index) % 131072),
         statusListCredential: `${baseUrl}/credentials/status/${Math.floor(Number(row.status_index) / 131072)}`,
@@ -521,7 +534,7 @@ describe('signing keys', () => {
       ).text();
       const [h, p, s] = jws.split('.');
       const header = JSON.parse(b64url(h).toString()) as JwsHeader;
-      expect(header).toEqual(expect.objectContaining({ alg: 'EdDSA', typ: 'vc+jwt' }));
+      expect(header).toEqual(expect.objectContaining({ alg: 'EdDSA', typ: 'JWT' }));
       const { keys } = (await (await fetch(`${otherBase}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
       const key = createPublicKey({ key: keys.find((k) => k.kid === header.kid) as never, format: 'jwk' });
       expect(cryptoVerify(null, Buffer.from(`${h}.${p}`), key, b64url(s))).toBe(true);

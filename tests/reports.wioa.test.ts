@@ -1,7 +1,8 @@
 /**
- * The WIOA reports against PostgreSQL and the express app on an ephemeral port: the PIRL-shaped CSV (headers, the
- * participant records the activities write, edit checks reported per row, YYYYMMDD dates, range filtering), the
- * ETA-9171-style counts, and the refusals.
+ * The WIOA reports against PostgreSQL and the express app on an ephemeral port: the PIRL CSV (the OBS Number first,
+ * headers, WIOA-funded participants only, 1303 from the program, the participant records the activities write, edit
+ * checks reported per row, YYYYMMDD dates, range filtering), the ETA-9171-style counts (all students), and the refusals.
+ * The expected rows are written out here from the layout (ETA-9172 as lib/pirl.ts cites it), not computed by the export.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,8 @@ import { WIOA_CSV_HEADER } from '../api/routes/reports-wioa';
 import type { ActivityDeps } from '../activities/deps';
 import { createWioaActivities } from '../activities/wioa';
 import { loadConfig } from '../lib/config';
-import { pirlDate } from '../lib/pirl';
+import { editChecks, formatEditCheckErrors, pirlDate, TRAINING_SERVICE_TYPE_TO_PIRL } from '../lib/pirl';
+import { TRAINING_SERVICE_TYPES } from '../lib/program-rules';
 import { createLocalFileStore } from '../services/file-store';
 import type { Problem } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -29,6 +31,9 @@ let studentToken: string;
 let holderToken: string;
 const programId = randomUUID();
 const otherProgramId = randomUUID();
+/** Two programs of other types of training service (PIRL 1303 09 and 02). */
+const apprenticeshipProgramId = randomUUID();
+const upgradingProgramId = randomUUID();
 
 async function get(pathAndQuery: string, token?: string) {
   const res = await fetch(`${baseUrl}${pathAndQuery}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
@@ -49,6 +54,7 @@ interface EtpReport {
 
 async function enrollment(opts: {
   program?: string;
+  student?: string;
   funding?: string;
   paidAt: string;
   launchedAt?: string | null;
@@ -62,7 +68,7 @@ async function enrollment(opts: {
     [
       id,
       opts.program ?? programId,
-      `student-${id.slice(0, 8)}`,
+      opts.student ?? `student-${id.slice(0, 8)}`,
       opts.funding ?? 'wioa_ita',
       opts.status,
       opts.paidAt,
@@ -93,6 +99,8 @@ const ID = 'enrollment_id';
 /** The enrollment ids of the rows an admin's `GET /api/reports/wioa<query>` exports, in its order. */
 const exportedIds = async (query: string) => rowsOf((await get(`/api/reports/wioa${query}`, adminToken)).text).map((r) => r[ID]);
 const H = {
+  obs: 'OBS Number',
+  id: 'PIRL 100 Unique Individual Identifier (WIOA)',
   entry: 'PIRL 900 Date of Program Entry (WIOA)',
   exit: 'PIRL 901 Date of Program Exit (WIOA)',
   received: 'PIRL 1300 Received Training (WIOA)',
@@ -112,10 +120,22 @@ beforeAll(async () => {
     [programId, 'WIOA report program'],
     [otherProgramId, 'WIOA other program'],
   ]) {
+    // Neither names its type of training service: the default, occupational skills training.
     await tdb.db.query(
       `INSERT INTO programs (id, title, partner_id, price_cents, currency, holder_id, platform_bps, holder_bps, partner_bps, credential_type, deadline_days)
        VALUES ($1, $2, 'nrf', 5000, 'usd', 'holder-1', 2000, 6000, 2000, 'occupational_certification', 365)`,
       [id, title],
+    );
+  }
+  for (const [id, title, credentialType, trainingServiceType] of [
+    [apprenticeshipProgramId, 'WIOA apprenticeship program', 'occupational_licensure', 'registered_apprenticeship'],
+    [upgradingProgramId, 'WIOA upgrading program', 'occupational_certificate', 'skill_upgrading'],
+  ]) {
+    await tdb.db.query(
+      `INSERT INTO programs (id, title, partner_id, price_cents, currency, holder_id, platform_bps, holder_bps, partner_bps,
+                             credential_type, deadline_days, training_service_type)
+       VALUES ($1, $2, 'nrf', 5000, 'usd', 'holder-1', 2000, 6000, 2000, $3, 365, $4)`,
+      [id, title, credentialType, trainingServiceType],
     );
   }
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.join(os.tmpdir(), `wioa-test-${randomUUID()}`) });
@@ -134,7 +154,7 @@ beforeAll(async () => {
   studentToken = await signDevelopmentToken(config.jwt.secret, { id: 'student-1', role: 'student' });
   holderToken = await signDevelopmentToken(config.jwt.secret, { id: 'holder-1', role: 'program_holder' });
 
-  // The records the activities write: a completion, a withdrawal after launch, an expiry before launch.
+  // The records the activities write: a completion, a self-paid withdrawal after launch, an expiry before launch.
   const wioa = createWioaActivities({ db: tdb.db } as unknown as ActivityDeps);
   ids.completed = await enrollment({
     paidAt: '2025-03-01T10:00:00Z',
@@ -212,6 +232,35 @@ beforeAll(async () => {
     credential_date: '2024-02-01',
   });
   ids.open = await enrollment({ paidAt: '2025-07-01T00:00:00Z', launchedAt: '2025-07-02T00:00:00Z', status: 'in_progress' });
+
+  // One WIOA participant with two periods of participation, in programs of other training services; and a sponsored
+  // student, who is no WIOA participant (in the ETP counts, not in the PIRL).
+  ids.apprentice = await enrollment({
+    program: apprenticeshipProgramId,
+    student: 'student-twice',
+    paidAt: '2025-05-01T10:00:00Z',
+    launchedAt: '2025-05-02T10:00:00Z',
+    completedAt: '2025-06-10T10:00:00Z',
+    status: 'completed',
+  });
+  await wioa.recordWioaOutcome({ enrollmentId: ids.apprentice, completedAt: '2025-06-10T10:00:00Z' });
+  ids.upgradingWithdrawn = await enrollment({
+    program: upgradingProgramId,
+    student: 'student-twice',
+    paidAt: '2025-07-01T10:00:00Z',
+    launchedAt: '2025-07-03T10:00:00Z',
+    status: 'withdrawn',
+  });
+  await wioa.recordWioaExit({ enrollmentId: ids.upgradingWithdrawn, exitDate: '2025-08-01T00:00:00Z' });
+  ids.sponsored = await enrollment({
+    program: upgradingProgramId,
+    funding: 'sponsor',
+    paidAt: '2025-07-01T10:00:00Z',
+    launchedAt: '2025-07-02T10:00:00Z',
+    completedAt: '2025-07-20T10:00:00Z',
+    status: 'completed',
+  });
+  await wioa.recordWioaOutcome({ enrollmentId: ids.sponsored, completedAt: '2025-07-20T10:00:00Z' });
 }, 120_000);
 
 afterAll(async () => {
@@ -234,6 +283,7 @@ describe('GET /api/reports/wioa', () => {
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="wioa-pirl-2025-01-01-2025-12-31.csv"');
     const header = parseCsv(res.text)[0].fields;
     expect(header).toEqual([
+      'OBS Number',
       'PIRL 100 Unique Individual Identifier (WIOA)',
       H.entry,
       H.exit,
@@ -273,25 +323,75 @@ describe('GET /api/reports/wioa', () => {
         edit_check_errors: '',
       }),
     );
-    expect(r['PIRL 100 Unique Individual Identifier (WIOA)']).toMatch(/^\d{12}$/);
+    expect(r[H.obs]).toMatch(/^\d{9}$/);
+    expect(r[H.id]).toMatch(/^\d{12}$/);
     expect(rows.filter((x) => x[ID] === ids.completed)).toHaveLength(1);
   });
 
-  test('a withdrawn participant (after launch) and an expired one (never launched): training not completed, no credential', () => {
-    expect(byId(ids.withdrawn)).toEqual(
-      expect.objectContaining({
-        [H.entry]: '20250306',
-        [H.exit]: '20250501',
-        [H.received]: '1',
-        [H.service]: '06',
-        [H.completed]: '0',
-        [H.completedDate]: '20250501',
-        [H.credType]: '0',
-        [H.credDate]: '',
-        funding_source: 'self_pay',
-        edit_check_status: 'pass',
-      }),
-    );
+  test('the OBS Number comes first: nine digits (IN 9, "000000000"), one for each record, never repeated', () => {
+    expect(parseCsv(res.text)[0].fields[0]).toBe('OBS Number');
+    for (const r of rows) expect(r[H.obs]).toMatch(/^\d{9}$/);
+    expect(new Set(rows.map((r) => r[H.obs])).size).toBe(rows.length);
+  });
+
+  test('PIRL 100 is the same for each entry and exit of one participant, and differs between participants', () => {
+    const twice = byId(ids.apprentice)[H.id];
+    expect(twice).toMatch(/^\d{12}$/);
+    expect(byId(ids.upgradingWithdrawn)[H.id]).toBe(twice);
+    expect(byId(ids.apprentice)[H.obs]).not.toBe(byId(ids.upgradingWithdrawn)[H.obs]);
+    const others = rows.filter((r) => r[ID] !== ids.apprentice && r[ID] !== ids.upgradingWithdrawn).map((r) => r[H.id]);
+    expect(others).not.toContain(twice);
+    expect(new Set(others).size).toBe(others.length);
+  });
+
+  test('1303 is the type of training service of the participant’s program: the rows as the layout writes them', () => {
+    // OBS Number and PIRL 100 are the platform's numbers (checked above); every other cell written out from the layout.
+    const cells = (r: Row) => WIOA_CSV_HEADER.slice(2).map((h) => r[h]);
+    expect(cells(byId(ids.apprentice))).toEqual([
+      '20250502', // 900 entry: the course's launch
+      '20250610', // 901 exit: the completion
+      '1', // 1300 received training
+      '20250502', // 1302 entered training
+      '09', // 1303 Registered Apprenticeship: the program's type
+      '1', // 1307 training completed
+      '20250610', // 1308 completed on
+      '4', // 1800 Occupational Licensure: the program's credential
+      '20250610', // 1801 attained on
+      ids.apprentice,
+      apprenticeshipProgramId,
+      'wioa_ita',
+      'pass',
+      '',
+    ]);
+    expect(cells(byId(ids.upgradingWithdrawn))).toEqual([
+      '20250703',
+      '20250801',
+      '1',
+      '20250703',
+      '02', // Skill Upgrading: the program's type
+      '0', // withdrew
+      '20250801', // 1308 the date the participant withdrew
+      '0', // no recognized credential
+      '',
+      ids.upgradingWithdrawn,
+      upgradingProgramId,
+      'wioa_ita',
+      'pass',
+      '',
+    ]);
+    // The programs that name none are occupational skills training; never-launched training is no training service.
+    expect(byId(ids.completed)[H.service]).toBe('06');
+    expect(byId(ids.expired)[H.service]).toBe('00');
+  });
+
+  test('only WIOA participants: self-paid and sponsored students are not in the PIRL (the ETP report counts them)', () => {
+    expect(byId(ids.withdrawn)).toBeUndefined(); // self-paid
+    expect(byId(ids.sponsored)).toBeUndefined();
+    expect(rows.length).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.funding_source))).toEqual(new Set(['wioa_ita']));
+  });
+
+  test('an expired participant (never launched): no training received, no training service, no credential', () => {
     expect(byId(ids.expired)).toEqual(
       expect.objectContaining({
         [H.entry]: '20250310',
@@ -337,8 +437,9 @@ describe('GET /api/reports/wioa', () => {
     expect(rows.map((r) => r[ID]).sort()).toEqual(
       [
         ids.completed,
-        ids.withdrawn,
         ids.expired,
+        ids.apprentice,
+        ids.upgradingWithdrawn,
         ids.credDateNoType,
         ids.exitBeforeEntry,
         ids.completionNotCompleted,
@@ -349,8 +450,10 @@ describe('GET /api/reports/wioa', () => {
     // Exit in range, entry before it; entry in range, exit after it; both bounds inclusive.
     const exitOnly = await exportedIds('?from=2025-06-30&to=2025-06-30');
     expect(exitOnly).toEqual([ids.expired]);
-    const entryOnly = await exportedIds('?from=2025-03-06&to=2025-03-06');
-    expect(entryOnly).toEqual([ids.withdrawn]);
+    const entryOnly = await exportedIds('?from=2025-03-02&to=2025-03-02');
+    expect(entryOnly).toEqual([ids.completed]);
+    // The self-paid withdrawal's own entry day holds no WIOA participant.
+    expect(await exportedIds('?from=2025-03-06&to=2025-03-06')).toEqual([]);
     const year2024 = await exportedIds('?from=2024-01-01&to=2024-12-31');
     expect(year2024).toEqual([ids.outOfRange]);
     const none = await get('/api/reports/wioa?from=2030-01-01&to=2030-12-31', adminToken);
@@ -410,6 +513,13 @@ describe('GET /api/reports/etp', () => {
     });
     const other = body.programs.find((p: { programId: string }) => p.programId === otherProgramId);
     expect(other?.allStudents).toEqual({ enrolled: 0, completed: 0, credentialAttained: 0 });
+    // The ETP report keeps every student: the sponsored one counts among all students, not among the WIOA-funded.
+    expect(body.programs.find((p) => p.programId === upgradingProgramId)).toEqual({
+      programId: upgradingProgramId,
+      programTitle: 'WIOA upgrading program',
+      allStudents: { enrolled: 2, completed: 1, credentialAttained: 1 },
+      wioaFunded: { enrolled: 1, completed: 0, credentialAttained: 0 },
+    });
     const y2024 = (await get('/api/reports/etp?year=2024', adminToken)).json<EtpReport>();
     expect(y2024.programs.find((p: { programId: string }) => p.programId === otherProgramId)).toEqual(
       expect.objectContaining({
@@ -426,6 +536,56 @@ describe('GET /api/reports/etp', () => {
       expect(res.json<Problem>().errors?.[0].field).toBe('query.year');
     }
     expect((await get('/api/reports/etp?year=2025', studentToken)).status).toBe(403);
+  });
+});
+
+describe('the layout’s codes and checks', () => {
+  test('each type of training service is its PIRL 1303 code, none of them 00 (no training) or 07 (TAA only)', () => {
+    // Written out from the 1303 code values (lib/pirl.ts: PIRL_SOURCES['state-tooling']).
+    expect(TRAINING_SERVICE_TYPE_TO_PIRL).toEqual({
+      on_the_job_training: '01',
+      skill_upgrading: '02',
+      entrepreneurial_training: '03',
+      abe_or_esl_with_training: '04',
+      customized_training: '05',
+      occupational_skills_training: '06',
+      prerequisite_training: '08',
+      registered_apprenticeship: '09',
+      youth_occupational_skills_training: '10',
+      other_non_occupational_skills_training: '11',
+      job_readiness_training: '12',
+    });
+    expect(Object.keys(TRAINING_SERVICE_TYPE_TO_PIRL).sort()).toEqual([...TRAINING_SERVICE_TYPES].sort());
+  });
+
+  test('the check on programs.training_service_type lists exactly the types of training service', async () => {
+    const {
+      rows: [check],
+    } = await tdb.db.query<{ def: string }>(
+      `SELECT pg_get_constraintdef(c.oid) AS def FROM pg_constraint c
+        WHERE c.conrelid = 'programs'::regclass AND c.contype = 'c' AND pg_get_constraintdef(c.oid) LIKE '%training_service_type%'`,
+    );
+    const listed = [...check.def.matchAll(/'([a-z_]+)'::text/g)].map((m: RegExpMatchArray) => m[1]);
+    expect(listed.sort()).toEqual([...TRAINING_SERVICE_TYPES].sort());
+  });
+
+  test('an OBS Number that is not nine digits fails its edit check', () => {
+    const record = {
+      obsNumber: '12345',
+      participantId: '000000000042',
+      programEntry: '20250101',
+      programExit: '20250201',
+      receivedTraining: '1',
+      trainingEntry: '20250101',
+      trainingService: '06',
+      trainingCompleted: '1',
+      trainingCompletedDate: '20250201',
+      credentialType: '6',
+      credentialDate: '20250201',
+    };
+    expect(formatEditCheckErrors(editChecks(record, '20260101'))).toBe('OBS Number: must be nine digits');
+    expect(editChecks({ ...record, obsNumber: '000000042' }, '20260101')).toEqual([]);
+    expect(editChecks({ ...record, obsNumber: '00000004a' }, '20260101')).toHaveLength(1);
   });
 });
 

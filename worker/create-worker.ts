@@ -1,9 +1,11 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createWebhookActivities } from '../activities/webhooks';
 import { createPartnerActivities, listPolledPartners, type PartnerActivityOptions, type PartnerRow } from '../activities/partners';
 import type { Config } from '../lib/config';
 import { workflowCodeOption } from './workflow-bundle';
 import { interactiveTaskQueue, partnerTaskQueue } from '../workflows/messages';
+import { webhookTaskQueue } from '../workflows/webhook-messages';
 
 export interface EnrollmentWorkerOptions {
   config: Config;
@@ -15,12 +17,13 @@ export interface EnrollmentWorkerOptions {
 
 /**
  * The enrollment worker (workflows and every activity) and, on the same connection, the worker of the interactive
- * queue (the activities someone waits on; see interactiveTaskQueue) with slots of its own.
+ * queue (the activities someone waits on; see interactiveTaskQueue) and of the webhook attempts, each with slots of
+ * its own.
  */
 export async function createEnrollmentWorker({ config, deps, connection, workflowBundle }: EnrollmentWorkerOptions) {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const code = workflowBundle ? { option: { workflowBundle }, reason: 'the bundle given' } : workflowCodeOption();
-  const activities = createActivities(deps);
+  const activities = { ...createActivities(deps), ...createWebhookActivities(deps) };
   const worker = await Worker.create({
     connection: conn,
     namespace: config.temporal.namespace,
@@ -34,7 +37,14 @@ export async function createEnrollmentWorker({ config, deps, connection, workflo
     taskQueue: interactiveTaskQueue(config.temporal.taskQueue),
     activities,
   });
-  return { worker, interactiveWorker, connection: conn, ownsConnection: !connection, workflowCode: code.reason };
+  // Webhook attempts (HTTP calls that may hang until their timeout) have slots of their own, apart from the lifecycle's.
+  const webhookWorker = await Worker.create({
+    connection: conn,
+    namespace: config.temporal.namespace,
+    taskQueue: webhookTaskQueue(config.temporal.taskQueue),
+    activities,
+  });
+  return { worker, interactiveWorker, webhookWorker, connection: conn, ownsConnection: !connection, workflowCode: code.reason };
 }
 
 export interface PartnerWorkerOptions {
@@ -80,11 +90,12 @@ export interface WorkerSet {
  * (read from the database now; a partner added later needs a restart), a worker on that partner's task queue.
  */
 export async function createWorkers(options: EnrollmentWorkerOptions): Promise<WorkerSet> {
-  const { worker, interactiveWorker, connection, ownsConnection, workflowCode } = await createEnrollmentWorker(options);
+  const { worker, interactiveWorker, webhookWorker, connection, ownsConnection, workflowCode } = await createEnrollmentWorker(options);
   const { taskQueue } = options.config.temporal;
   const workers: WorkerSet['workers'] = [
     { name: 'enrollments', taskQueue, worker },
     { name: 'interactive activities', taskQueue: interactiveTaskQueue(taskQueue), worker: interactiveWorker },
+    { name: 'webhook attempts', taskQueue: webhookTaskQueue(taskQueue), worker: webhookWorker },
   ];
   for (const partner of await listPolledPartners(options.deps.db)) {
     const partnerQueue = partnerTaskQueue(partner.id);

@@ -4,12 +4,17 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
+import { createWebhookDispatcher } from '../services/webhook-dispatch';
+import { createWebhookSender } from '../services/webhook-sender';
 import { createWorkers, runWorkers } from './create-worker';
-import { ensureSchedules } from './schedules';
+import { ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
 
 async function main() {
   const config = loadConfig();
   const db = createPool(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeoutMs);
+  // A client for the Schedules and for waking webhook deliveries from the activities that record their events.
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const { workers, connection, workflowCode } = await createWorkers({
     config,
     deps: {
@@ -22,15 +27,16 @@ async function main() {
       tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
       tutorTimeoutMs: config.tutor.nudgeTimeoutMs,
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
+      webhooks: {
+        dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }),
+        sender: createWebhookSender({ policy: config.webhooks.urlPolicy, timeoutMs: config.webhooks.timeoutMs }),
+        staleAfterMs: config.webhooks.retry.maximumIntervalMs + 10 * 60_000,
+      },
     },
   });
-  // The Schedules (the review digests) live in Temporal; each worker makes sure they exist and are current.
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  try {
-    await ensureSchedules(new Client({ connection: clientConnection, namespace: config.temporal.namespace }), config.temporal.taskQueue);
-  } finally {
-    await clientConnection.close();
-  }
+  // The Schedules (the review digests, the webhook sweep) live in Temporal; each worker makes sure they exist and are current.
+  await ensureSchedules(client, config.temporal.taskQueue);
+  await ensureWebhookSweepSchedule(client, config.temporal.taskQueue);
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }
@@ -38,6 +44,7 @@ async function main() {
   // SIGINT/SIGTERM stop every worker after its in-flight tasks finish (the SDK installs those handlers).
   await runWorkers(workers.map((w) => w.worker));
   await connection.close();
+  await clientConnection.close();
   await db.end();
 }
 

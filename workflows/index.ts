@@ -1,2 +1,3 @@
 export { enrollmentWorkflow } from './enrollment';
 export { reviewDigestsWorkflow } from './review-digests';
+export { webhookDeliveryWorkflow, webhookSweepWorkflow } from './webhook-delivery';

@@ -23,7 +23,7 @@ export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 export const FUNDING_SOURCES = ['self_pay', 'wioa_ita', 'sponsor'] as const;
 export type FundingSource = (typeof FUNDING_SOURCES)[number];
 
-export const COMPLETION_METHODS = ['manual', 'student_upload', 'partner_api', 'partner_push', 'xapi', 'csv_import'] as const;
+export const COMPLETION_METHODS = ['manual', 'student_upload', 'partner_api', 'partner_push', 'xapi', 'csv_import', 'lti_ags'] as const;
 export type CompletionMethod = (typeof COMPLETION_METHODS)[number];
 
 /**
@@ -188,7 +188,7 @@ export interface EnrollmentState {
 
 /** A completion reported by a partner (poll, push, xAPI) or an import; the first valid one is applied. */
 export interface CompletionReport {
-  method: Extract<CompletionMethod, 'partner_api' | 'partner_push' | 'xapi' | 'csv_import'>;
+  method: Extract<CompletionMethod, 'partner_api' | 'partner_push' | 'xapi' | 'csv_import' | 'lti_ags'>;
   /** The channel's own id of the report (push id, statement id, CSV file and line): a retry is the same report. */
   reportId: string;
   completedAt: string;

@@ -16,8 +16,8 @@ export async function createProgram(db: Db, actor: Actor, p: z.output<typeof cre
     rows: [program],
   } = await db.query<ProgramRow>(
     `INSERT INTO programs (id, title, partner_id, partner_course_id, price_cents, currency, holder_id, platform_bps, holder_bps,
-                           partner_bps, credential_type, deadline_days, move_on)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+                           partner_bps, credential_type, deadline_days, move_on, training_service_type, passing_score_percent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *`,
     [
       randomUUID(),
       p.title,
@@ -32,6 +32,8 @@ export async function createProgram(db: Db, actor: Actor, p: z.output<typeof cre
       p.credentialType,
       p.deadlineDays,
       p.moveOn,
+      p.trainingServiceType,
+      p.passingScorePercent ?? null,
     ],
   );
   await audit(db, actor, 'program.create', { type: 'program', id: program.id });

@@ -1,10 +1,10 @@
 import type { Db } from '../../db/pool';
-import { statusListUrl } from '../../lib/certificate-links';
+import { type Queryable, recordWithWebhookEvents, type WebhookDispatcher } from '../../db/webhook-outbox';
 import { iso } from '../../lib/dates';
-import { statusPosition } from '../../services/credentials';
+import { credentialStatusOf, statusPosition } from '../../services/credentials';
 import type { Actor } from '../auth';
 import { problems } from '../problems';
-import { revokedAt } from '../read-model/certificates';
+import { certificateEnrollment, revokedAt } from '../read-model/certificates';
 import { audit } from '../audit';
 
 /** A certificate as its revocation left it. */
@@ -16,15 +16,49 @@ interface RevokedCertificateRow {
   status_index: number;
 }
 
-/** Revokes a certificate (an admin, with a reason, audited): the certificate and its status-list bit. 409 if revoked already. */
-export async function revokeCertificate(db: Db, admin: Actor, certificateId: string, reason: string, publicBaseUrl: string) {
+/**
+ * Revokes a certificate (an admin, with a reason, audited): its row, from which both its status-list bit and its entry
+ * in the 1EdTech Revocation List are derived. 409 if revoked already.
+ */
+export async function revokeCertificate(
+  db: Db,
+  admin: Actor,
+  certificateId: string,
+  reason: string,
+  publicBaseUrl: string,
+  webhooks?: WebhookDispatcher,
+) {
+  const revoke = (q: Queryable) =>
+    q.query<RevokedCertificateRow>(
+      `UPDATE certificates SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL
+       RETURNING id, verification_code, revoked_at, revoked_reason, status_index`,
+      [certificateId, reason],
+    );
+  const enrollmentId = await certificateEnrollment(db, certificateId);
+  // With its `credential.revoked` event (ids and status; the admin's reason stays out) in the same transaction.
   const {
     rows: [revoked],
-  } = await db.query<RevokedCertificateRow>(
-    `UPDATE certificates SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL
-     RETURNING id, verification_code, revoked_at, revoked_reason, status_index`,
-    [certificateId, reason],
-  );
+  } = enrollmentId
+    ? await recordWithWebhookEvents(
+        db,
+        {
+          enrollmentId,
+          write: revoke,
+          events: ({ rows: [r] }, before) =>
+            r
+              ? [
+                  {
+                    key: `enrollment:${enrollmentId}:credential.revoked`,
+                    type: 'credential.revoked',
+                    occurredAt: iso(r.revoked_at)!,
+                    data: { enrollmentId, programId: before.programId, certificateId, status: 'revoked', revokedAt: iso(r.revoked_at) },
+                  },
+                ]
+              : [],
+        },
+        webhooks,
+      )
+    : { rows: [] };
   if (!revoked) {
     const at = await revokedAt(db, certificateId);
     if (at === undefined) throw problems.notFound(`certificate ${certificateId}`);
@@ -44,10 +78,7 @@ export async function revokeCertificate(db: Db, admin: Actor, certificateId: str
     status: 'revoked',
     revokedAt: iso(revoked.revoked_at),
     revocationReason: revoked.revoked_reason,
-    credentialStatus: {
-      statusPurpose: 'revocation',
-      statusListIndex: String(index),
-      statusListCredential: statusListUrl(publicBaseUrl, listId),
-    },
+    // The credential's own credentialStatus: the 1EdTech Revocation List that now names it, and its bitstring position.
+    credentialStatus: credentialStatusOf(Number(revoked.status_index), publicBaseUrl),
   };
 }

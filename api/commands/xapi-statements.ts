@@ -1,119 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import type { Db } from '../../db/pool';
 import { inTransaction } from '../../db/pool';
 import { COUNTING_VERBS, satisfyingStatement, XAPI_VERBS } from '../../lib/program-rules';
+import { audit } from '../audit';
 import type { EnrollmentClient } from '../enrollment-client';
 import { partnerActorId, partnerAuditActor, type PartnerCaller } from '../partner-auth';
 import { HttpProblem, problems } from '../problems';
-import { audit } from '../audit';
+import type { EnrollmentDatesRow } from '../read-model/completions';
 import { findRegistrations } from '../read-model/partners';
 import { countingStatements, programMoveOn } from '../read-model/xapi';
-import type { XapiStatement } from '../schemas';
+import { comparable, indexOf, type JsonObject, statementToKeep, type StatementIndex } from '../xapi-statement';
+import { timestampMs, VOIDED_VERB, type XapiStatement } from '../xapi-schemas';
 import { completionDateProblemOf, reportCompletion } from './report-completion';
 
 type Deps = { db: Db; enrollments: EnrollmentClient };
 
-export interface PreparedStatement {
-  id: string;
-  statement: Record<string, unknown>;
-  verb: string;
-  registration: string;
+/** Attachment content that came with the statements (multipart/mixed), by its sha2 as the statements name it. */
+export interface AttachmentContent {
+  sha2: string;
+  contentType: string;
+  content: Buffer;
 }
 
-/** The statement as kept: as sent, with its (lower-case) id; `context.registration` is the enrollment id. */
-export function prepareStatement(s: XapiStatement, raw: Record<string, unknown>, id: string): PreparedStatement {
-  const statementId = id.toLowerCase();
-  return { id: statementId, statement: { ...raw, id: statementId }, verb: s.verb.id, registration: s.context.registration.toLowerCase() };
+interface Prepared {
+  id: string;
+  kept: JsonObject;
+  verb: string;
+  index: StatementIndex;
+  timestamp?: string;
+  /** Where this statement is in the request's body, for the problems that name its fields. */
+  field: string;
 }
 
 /**
- * Keeps a request's statements (all or none), then completes each enrollment they name whose program's moveOn rule
- * they now meet. `timestampField(i)` names statement i's timestamp in a 400.
+ * Stores a request's statements (all or none) as the xAPI statement resource: ids assigned where absent, an id seen
+ * before accepted only with the same statement (else 409), voiding applied, the attachments' content kept. Then
+ * completes each enrollment whose program's moveOn rule the stored statements now meet: only statements whose
+ * object is an Activity and whose `context.registration` is an enrollment of one of this partner's programs count.
+ * `fieldOf(i)` names statement i in a problem ("body", "body.3"). Resolves to the statements' ids, in order.
  */
 export async function recordStatements(
   deps: Deps,
   partner: PartnerCaller,
-  prepared: PreparedStatement[],
-  timestampField: (i: number) => string,
-) {
+  statements: XapiStatement[],
+  fieldOf: (i: number) => string,
+  attachments: AttachmentContent[] = [],
+  statementId?: string,
+): Promise<string[]> {
+  const prepared = statements.map((s, i): Prepared => {
+    const id = (statementId ?? s.id ?? randomUUID()).toLowerCase();
+    return { id, kept: statementToKeep(s, id), verb: s.verb.id, index: indexOf(s), timestamp: s.timestamp, field: fieldOf(i) };
+  });
   const seen = new Map<string, number>();
   prepared.forEach((p, i) => {
-    if (seen.has(p.id))
+    const first = seen.get(p.id);
+    if (first !== undefined)
       throw problems.badRequest(`statement id ${p.id} appears twice in this request`, {
-        errors: [{ field: `body.${i}.id`, message: `same id as statement ${seen.get(p.id)}` }],
+        errors: [{ field: `${p.field}.id`, message: `same id as statement ${first}` }],
       });
     seen.set(p.id, i);
   });
-  await store(deps.db, partner, prepared, timestampField);
-  await applyMoveOn(deps, partner, prepared);
-}
 
-/**
- * Keeps the statements, all or none: each registration must be an enrollment of one of this partner's programs
- * (else 404), a completed or passed statement's timestamp must be a possible completion date (else 400, naming
- * `timestampField(i)`), and a statement id seen before must come with the same statement (else 409).
- */
-async function store(db: Db, partner: PartnerCaller, prepared: PreparedStatement[], timestampField: (i: number) => string): Promise<void> {
-  const registrations = [...new Set(prepared.map((p) => p.registration))];
-  const known = await findRegistrations(db, partner.partnerId, registrations);
-  const missing = registrations.find((r) => !known.has(r));
-  if (missing) throw problems.notFound(`enrollment ${missing} (context.registration)`);
-  // Such a timestamp becomes the completion's date (see applyMoveOn); refused before anything is kept.
-  const errors = prepared.flatMap((p, i) => {
-    const timestamp = p.statement.timestamp;
-    const problem =
-      COUNTING_VERBS.includes(p.verb) && typeof timestamp === 'string'
-        ? completionDateProblemOf(known.get(p.registration)!, timestamp)
-        : undefined;
-    return problem ? [{ field: timestampField(i), message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
+  const registrations = [...new Set(prepared.flatMap((p) => (p.index.registration ? [p.index.registration] : [])))];
+  const enrollments = registrations.length
+    ? await findRegistrations(deps.db, partner.partnerId, registrations)
+    : new Map<string, EnrollmentDatesRow>();
+  const counts = (p: Prepared) =>
+    p.index.objectType === 'Activity' &&
+    p.index.registration !== null &&
+    enrollments.has(p.index.registration) &&
+    COUNTING_VERBS.includes(p.verb);
+
+  // A counting statement's timestamp becomes its enrollment's completion date: an impossible one is refused first.
+  const errors = prepared.flatMap((p) => {
+    if (!counts(p) || p.timestamp === undefined) return [];
+    const problem = completionDateProblemOf(enrollments.get(p.index.registration!)!, new Date(timestampMs(p.timestamp)!).toISOString());
+    return problem ? [{ field: `${p.field}.timestamp`, message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
   });
   if (errors.length)
     throw problems.badRequest(errors.length === 1 ? errors[0].message : `${errors.length} statements have impossible completion dates`, {
       errors,
     });
 
-  const stored: string[] = [];
-  await inTransaction(db, async (client) => {
+  const stored = new Date();
+  const inserted = await inTransaction(deps.db, async (client) => {
+    const fresh: Prepared[] = [];
     for (const p of prepared) {
-      const inserted = await client.query(
-        `INSERT INTO xapi_statements (id, partner_id, enrollment_id, verb, statement) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING`,
-        [p.id, partner.partnerId, p.registration, p.verb, JSON.stringify(p.statement)],
-      );
-      if (inserted.rowCount) {
-        stored.push(p.id);
-        continue;
-      }
-      const {
-        rows: [existing],
-      } = await client.query<{ partner_id: string; same: boolean }>(
-        'SELECT partner_id, statement = $2::jsonb AS same FROM xapi_statements WHERE id = $1',
-        [p.id, JSON.stringify(p.statement)],
-      );
-      if (!existing?.same || existing.partner_id !== partner.partnerId)
-        throw problems.conflict(`statement ${p.id} exists already with different content`);
+      const enrollmentId = p.index.registration && enrollments.has(p.index.registration) ? p.index.registration : null;
+      if (await insert(client, partner.partnerId, p, enrollmentId, stored)) fresh.push(p);
+      else await requireSame(client, partner.partnerId, p);
     }
+    for (const a of attachments)
+      await client.query(
+        `INSERT INTO xapi_attachments (partner_id, sha2, content_type, content) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (partner_id, sha2) DO NOTHING`,
+        [partner.partnerId, a.sha2.toLowerCase(), a.contentType, a.content],
+      );
+    return fresh;
   });
-  if (stored.length) {
+
+  if (inserted.length) {
     await audit(
-      db,
+      deps.db,
       partnerAuditActor(partner),
       'xapi.statements.store',
       { type: 'partner', id: partner.partnerId },
-      { count: stored.length, statementIds: stored.slice(0, 50), registrations: registrations.slice(0, 50) },
+      {
+        count: inserted.length,
+        statementIds: inserted.slice(0, 50).map((p) => p.id),
+        registrations: registrations.filter((r) => enrollments.has(r)).slice(0, 50),
+      },
     );
   }
+  const counted = [...new Set(prepared.filter(counts).map((p) => p.index.registration!))];
+  await applyMoveOn(deps, partner, counted);
+  return prepared.map((p) => p.id);
 }
 
 /**
- * For each registration this request said something about completion for, looks at all its stored statements and,
- * when the program's moveOn rule is met, reports the completion (method xapi, report id = the satisfying statement's
- * id, so a retried request reports the same thing). The statements are kept even when the enrollment cannot take a
- * completion in its state (the refusal is logged and audited); an unavailable workflow fails the request (5xx) so
- * the client retries.
+ * Inserts one statement; false when its id exists already. A voiding statement voids its target (a statement of
+ * this partner that is not itself a voiding statement: Data 2.3.2); a statement a voiding statement stored earlier
+ * targets is stored voided.
  */
-async function applyMoveOn(deps: Deps, partner: PartnerCaller, prepared: PreparedStatement[]): Promise<void> {
+async function insert(client: PoolClient, partnerId: string, p: Prepared, enrollmentId: string | null, stored: Date): Promise<boolean> {
+  const { index } = p;
+  const { rowCount } = await client.query(
+    `INSERT INTO xapi_statements (id, partner_id, enrollment_id, verb, statement, stored_at, registration, object_type, object_ref,
+                                  agent_keys, related_agent_keys, activity_ids, related_activity_ids, voided)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+             $14 AND EXISTS (SELECT 1 FROM xapi_statements v WHERE v.partner_id = $2 AND v.object_ref = $1 AND v.verb = $15))
+     ON CONFLICT (id) DO NOTHING`,
+    [
+      p.id,
+      partnerId,
+      enrollmentId,
+      p.verb,
+      // Data 2.4.7: a statement sent without a timestamp gets its stored time.
+      JSON.stringify({ ...p.kept, timestamp: p.kept.timestamp ?? stored.toISOString() }),
+      stored,
+      index.registration,
+      index.objectType,
+      index.objectRef,
+      index.agentKeys,
+      index.relatedAgentKeys,
+      index.activityIds,
+      index.relatedActivityIds,
+      !index.isVoiding,
+      VOIDED_VERB,
+    ],
+  );
+  if (!rowCount) return false;
+  if (index.isVoiding)
+    await client.query('UPDATE xapi_statements SET voided = true WHERE partner_id = $1 AND id = $2 AND verb <> $3', [
+      partnerId,
+      index.objectRef,
+      VOIDED_VERB,
+    ]);
+  return true;
+}
+
+/** A statement id stored before: the same statement (as the spec compares them) from the same partner, or 409. */
+async function requireSame(client: PoolClient, partnerId: string, p: Prepared): Promise<void> {
+  const {
+    rows: [existing],
+  } = await client.query<{ partner_id: string; statement: JsonObject }>('SELECT partner_id, statement FROM xapi_statements WHERE id = $1', [
+    p.id,
+  ]);
+  if (!existing || existing.partner_id !== partnerId) throw problems.conflict(`statement ${p.id} exists already with different content`);
+  // A timestamp the LRS assigned (this statement comes without one) is not compared (Data 2.3.1).
+  const { timestamp: _timestamp, ...withoutTimestamp } = existing.statement;
+  if (comparable(p.timestamp === undefined ? withoutTimestamp : existing.statement) !== comparable(p.kept))
+    throw problems.conflict(`statement ${p.id} exists already with different content`);
+}
+
+/**
+ * For each registration a counting statement of this request named, looks at all its stored counting statements
+ * (not voided) and, when the program's moveOn rule is met, reports the completion (method xapi, report id = the
+ * satisfying statement's id, so a retried request reports the same thing). Voiding a statement later does not undo
+ * a completion already reported: the certificate and the payouts it led to stand. The statements are kept even
+ * when the enrollment cannot take a completion in its state (the refusal is logged and audited); an unavailable
+ * workflow fails the request (5xx) so the client retries.
+ */
+async function applyMoveOn(deps: Deps, partner: PartnerCaller, registrations: string[]): Promise<void> {
   const { db } = deps;
-  const registrations = [...new Set(prepared.filter((p) => COUNTING_VERBS.includes(p.verb)).map((p) => p.registration))];
   for (const enrollmentId of registrations) {
     const [moveOn, ordered] = await Promise.all([programMoveOn(db, enrollmentId), countingStatements(db, enrollmentId, COUNTING_VERBS)]);
     const satisfying = satisfyingStatement(moveOn, ordered);

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/pool';
-import type { CredentialType } from '../../lib/program-rules';
+import type { CredentialType, TrainingServiceType } from '../../lib/program-rules';
 
 export interface ProgramRow {
   id: string;
@@ -15,6 +15,7 @@ export interface ProgramRow {
   credential_type: CredentialType;
   deadline_days: number;
   move_on: string;
+  training_service_type: TrainingServiceType;
 }
 
 /** A program as the catalog shows it. */
@@ -30,6 +31,7 @@ export const programView = (p: ProgramRow) => ({
   credentialType: p.credential_type,
   deadlineDays: p.deadline_days,
   moveOn: p.move_on,
+  trainingServiceType: p.training_service_type,
 });
 
 export async function listPrograms(db: Db) {

@@ -16,6 +16,9 @@ export interface CertificateRow {
   revoked_reason: string | null;
   partner_certificate_url: string | null;
   status_index: string;
+  identity_salt: string;
+  student_id: string;
+  student_email: string | null;
   student_name: string | null;
   program_id: string;
   title: string;
@@ -28,7 +31,8 @@ export async function findCertificate(db: Db, by: { id: string } | { verificatio
   const [column, value] = 'id' in by ? ['c.id', by.id] : ['c.verification_code', by.verificationCode];
   const { rows } = await db.query<CertificateRow>(
     `SELECT c.id, c.enrollment_id, c.verification_code, c.file_key, c.completed_at, c.issued_at, c.revoked_at, c.revoked_reason,
-            c.partner_certificate_url, c.status_index, e.student_name, p.id AS program_id, p.title, p.credential_type,
+            c.partner_certificate_url, c.status_index, c.identity_salt, e.student_id, e.student_email, e.student_name,
+            p.id AS program_id, p.title, p.credential_type,
             pa.name AS partner_name
        FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
        JOIN partners pa ON pa.id = p.partner_id
@@ -42,7 +46,9 @@ export async function findCertificate(db: Db, by: { id: string } | { verificatio
 export const certificateFacts = (c: CertificateRow): CertificateFacts => ({
   certificateId: c.id,
   verificationCode: c.verification_code,
-  studentName: c.student_name ?? 'Student',
+  studentId: c.student_id,
+  studentEmail: c.student_email,
+  identitySalt: c.identity_salt,
   programId: c.program_id,
   programTitle: c.title,
   partnerName: c.partner_name,
@@ -74,10 +80,29 @@ export const certificateVerification = (c: CertificateRow, issuer: IssuerFacts) 
   }),
 });
 
+/** The enrollment a certificate was issued for, or undefined for an unknown certificate. */
+export async function certificateEnrollment(db: Db, certificateId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ enrollment_id: string }>('SELECT enrollment_id FROM certificates WHERE id = $1', [certificateId]);
+  return rows[0]?.enrollment_id;
+}
+
 /** When the certificate was revoked: undefined for an unknown one, null for one still valid. */
 export async function revokedAt(db: Db, certificateId: string): Promise<Date | null | undefined> {
   const { rows } = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM certificates WHERE id = $1', [certificateId]);
   return rows[0]?.revoked_at;
+}
+
+/** The status indexes of list `listId`, and whether any certificate has been given one of them yet. */
+async function allocatedRange(db: Db, listId: number): Promise<[number, number] | undefined> {
+  const from = listId * STATUS_LIST_BITS;
+  const range: [number, number] = [from, from + STATUS_LIST_BITS];
+  const {
+    rows: [{ allocated }],
+  } = await db.query<{ allocated: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated',
+    range,
+  );
+  return allocated ? range : undefined;
 }
 
 /**
@@ -85,20 +110,31 @@ export async function revokedAt(db: Db, certificateId: string): Promise<Date | n
  * on yet.
  */
 export async function revokedPositions(db: Db, listId: number): Promise<number[] | undefined> {
-  const from = listId * STATUS_LIST_BITS;
-  const range = [from, from + STATUS_LIST_BITS];
-  const {
-    rows: [{ allocated }],
-  } = await db.query<{ allocated: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM certificates WHERE status_index >= $1 AND status_index < $2) AS allocated',
-    range,
-  );
-  if (!allocated) return undefined;
+  const range = await allocatedRange(db, listId);
+  if (!range) return undefined;
   const { rows } = await db.query<{ status_index: number }>(
     'SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2',
     range,
   );
-  return rows.map((r) => Number(r.status_index) - from);
+  return rows.map((r) => Number(r.status_index) - range[0]);
+}
+
+/**
+ * The revoked certificates of status list `listId` (the 1EdTech Revocation List's partition), oldest revocation
+ * first, or undefined for a list no certificate is on yet.
+ */
+export async function revokedCertificates(
+  db: Db,
+  listId: number,
+): Promise<Array<{ certificateId: string; reason: string | null }> | undefined> {
+  const range = await allocatedRange(db, listId);
+  if (!range) return undefined;
+  const { rows } = await db.query<{ id: string; revoked_reason: string | null }>(
+    `SELECT id, revoked_reason FROM certificates
+      WHERE revoked_at IS NOT NULL AND status_index >= $1 AND status_index < $2 ORDER BY revoked_at, id`,
+    range,
+  );
+  return rows.map((r) => ({ certificateId: r.id, reason: r.revoked_reason }));
 }
 
 /** The certificates issued last, newest first, for an admin looking for one. */

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/pool';
+import { ltiScoresOf } from './lti';
 import { certificatePdfUrl, verificationUrl } from '../../lib/certificate-links';
 import { iso } from '../../lib/dates';
 import type { EnrollmentStatus, FundingSource, SubmissionView } from '../../workflows/messages';
@@ -314,7 +315,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
        FROM enrollments e JOIN programs p ON p.id = e.program_id WHERE e.id = $1`,
     [enrollmentId],
   );
-  const [submissions, history, certificate, evidence, refund] = await Promise.all([
+  const [submissions, history, certificate, evidence, refund, ltiScores] = await Promise.all([
     db.query<SubmissionRow>(
       `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
         WHERE enrollment_id = $1 ORDER BY submitted_at, id`,
@@ -333,6 +334,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
          FROM refunds WHERE enrollment_id = $1 HAVING count(*) > 0`,
       [enrollmentId],
     ),
+    ltiScoresOf(db, enrollmentId),
   ]);
   const e = enrollment.rows[0];
   if (!e) throw problems.notFound('enrollment');
@@ -396,6 +398,8 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       proofUrl: c.has_proof ? completionProofUrl(publicBaseUrl, c.id) : null,
       receivedAt: iso(c.received_at),
     })),
+    /** Every LTI AGS score the partner's tool posted (kept whether or not it completed the enrollment). */
+    ltiScores,
   };
 }
 

@@ -1,12 +1,18 @@
-/** The WIOA reports' read model (wioa_outcomes, kept by the workflow's activities): PIRL participant rows and ETP counts. */
+/**
+ * The WIOA reports' read model (wioa_outcomes, kept by the workflow's activities): the PIRL's participant rows (WIOA-funded
+ * participants only) and the ETP counts (all students).
+ */
 import type { Db } from '../../db/pool';
 import type { CredentialType } from '../../lib/program-rules';
-import { CREDENTIAL_TYPE_TO_PIRL, type PirlRecord, pirlParticipantId } from '../../lib/pirl';
+import { CREDENTIAL_TYPE_TO_PIRL, type PirlRecord, pirlObsNumber, pirlParticipantId } from '../../lib/pirl';
 import type { FundingSource } from '../../workflows/messages';
 
 /** One participant: PIRL dates already `YYYYMMDD`. */
 export interface OutcomeRow {
+  /** The record's own number: its OBS Number. */
   pirl_id: number;
+  /** The participant's number, the same for each of their records (entries and exits): their PIRL 100. */
+  individual_id: number;
   enrollment_id: string;
   program_id: string;
   funding_source: FundingSource;
@@ -25,7 +31,8 @@ export interface OutcomeRow {
 /** One read-model row as a PIRL record. */
 export function toPirlRecord(r: OutcomeRow): PirlRecord {
   return {
-    participantId: pirlParticipantId(r.pirl_id),
+    obsNumber: pirlObsNumber(r.pirl_id),
+    participantId: pirlParticipantId(r.individual_id),
     programEntry: r.entry ?? '',
     programExit: r.exit ?? '',
     receivedTraining: r.received_training ? '1' : '0',
@@ -40,21 +47,33 @@ export function toPirlRecord(r: OutcomeRow): PirlRecord {
   };
 }
 
-/** The participants whose program entry or exit falls in $1..$2 (inclusive), a funder's own ($3: its organization) or all. */
+/** The funding source whose students are WIOA participants: an Individual Training Account. */
+const WIOA_FUNDED: FundingSource = 'wioa_ita';
+
+/**
+ * The WIOA participants (funding source wioa_ita: self-paid and sponsored students are no WIOA participants) whose
+ * program entry or exit falls in $1..$2 (inclusive), a funder's own ($3: its organization) or all. A participant's
+ * PIRL 100 is the number of their first WIOA record, so it is the same for each of their entries and exits (ETA-9172:
+ * "the same for each program entry and exit") and never changes: records are only ever added, with higher numbers.
+ * (One grouped pass over the WIOA records, hashed: a correlated look-up per row halved the export's rate.)
+ */
 export const PARTICIPANTS_SQL = `
-  SELECT w.pirl_id, w.enrollment_id, w.program_id, w.funding_source,
+  SELECT w.pirl_id, w.enrollment_id, w.program_id, w.funding_source, i.individual_id,
          to_char(w.program_entry_date, 'YYYYMMDD') AS entry, to_char(w.exit_date, 'YYYYMMDD') AS exit,
          w.received_training, to_char(w.training_entry_date, 'YYYYMMDD') AS training_entry, w.training_service_code,
          w.training_completed, to_char(w.completion_date, 'YYYYMMDD') AS completion,
          w.credential_type, to_char(w.credential_date, 'YYYYMMDD') AS credential
     FROM wioa_outcomes w
-   WHERE (w.exit_date BETWEEN $1::date AND $2::date OR w.program_entry_date BETWEEN $1::date AND $2::date)
+    JOIN enrollments e ON e.id = w.enrollment_id
+    JOIN (SELECT e1.student_id, min(w1.pirl_id) AS individual_id
+            FROM wioa_outcomes w1 JOIN enrollments e1 ON e1.id = w1.enrollment_id
+           WHERE w1.funding_source = '${WIOA_FUNDED}'
+           GROUP BY e1.student_id) i ON i.student_id = e.student_id
+   WHERE w.funding_source = '${WIOA_FUNDED}'
+     AND (w.exit_date BETWEEN $1::date AND $2::date OR w.program_entry_date BETWEEN $1::date AND $2::date)
      -- A funder's report holds the participants its organization's vouchers fund.
-     AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM enrollments e JOIN vouchers v ON v.id = e.voucher_id
-                                       WHERE e.id = w.enrollment_id AND v.organization_id = $3))
+     AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM vouchers v WHERE v.id = e.voucher_id AND v.organization_id = $3))
    ORDER BY w.pirl_id`;
-
-const WIOA_FUNDED: FundingSource = 'wioa_ita';
 
 /** A program's ETA-9171 counts: all its students' and its WIOA-funded students'. */
 interface EtpCountsRow {

@@ -4,6 +4,7 @@ import {
   type CredentialSigner,
   loadCredentialSigner,
   openBadgeCredential,
+  revocationList,
   statusListCredential,
   VC_JWT_MEDIA_TYPE,
 } from '../../services/credentials';
@@ -12,13 +13,19 @@ import { revokeCertificate } from '../commands/revoke-certificate';
 import type { ApiDeps } from '../deps';
 import { createRenderer } from '../../console/render';
 import { parse, problems } from '../problems';
-import { certificateFacts, certificateVerification, findCertificate, revokedPositions } from '../read-model/certificates';
+import {
+  certificateFacts,
+  certificateVerification,
+  findCertificate,
+  revokedCertificates,
+  revokedPositions,
+} from '../read-model/certificates';
 import { loadAuthorizedEnrollment } from '../read-model/enrollments';
-import { idParam, listIdParam, revokeBody } from '../schemas';
+import { idParam, keyThumbprintParam, listIdParam, revokeBody } from '../schemas';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-export function certificateRoutes({ db, files, config }: ApiDeps): Router {
+export function certificateRoutes({ db, files, config, webhooks }: ApiDeps): Router {
   const render = createRenderer(config);
   const router = Router();
   const issuer = { publicBaseUrl: config.publicBaseUrl, issuerName: config.credentials.issuerName };
@@ -51,10 +58,13 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
       .send(pdf);
   });
 
-  /** The certificate's Open Badges 3.0 credential, signed as a VC-JWT with the platform's key. */
+  /**
+   * The certificate's Open Badges 3.0 credential in OB 3.0's JSON Web Token Proof Format (header `typ: JWT`), signed
+   * with the platform's key. The contract's media type, application/vc+jwt, is kept.
+   */
   router.get('/api/certificates/:certificateId/credential', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
     const c = await authorizedCertificate(req);
-    const jwt = await (await getSigner()).sign(openBadgeCredential(certificateFacts(c), issuer));
+    const jwt = await (await getSigner()).sign(openBadgeCredential(certificateFacts(c), issuer), 'JWT');
     res
       .set('Content-Type', VC_JWT_MEDIA_TYPE)
       .set('Content-Disposition', `inline; filename="credential-${c.verification_code}.jwt"`)
@@ -64,7 +74,7 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
   router.post('/api/certificates/:certificateId/revoke', requireRole('admin'), async (req, res) => {
     const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
     const { reason } = parse(revokeBody, req.body, 'body');
-    res.json(await revokeCertificate(db, actorOf(req), certificateId, reason, config.publicBaseUrl));
+    res.json(await revokeCertificate(db, actorOf(req), certificateId, reason, config.publicBaseUrl, webhooks?.dispatcher));
   });
 
   /** Public: the platform's credential signing keys. */
@@ -73,14 +83,33 @@ export function certificateRoutes({ db, files, config }: ApiDeps): Router {
     res.set('Cache-Control', 'public, max-age=300').json({ keys: [publicJwk] });
   });
 
+  /** Public: the signing key a credential's `kid` names, as a bare JWK (what OB 3.0 verifiers dereference `kid` to). */
+  router.get('/credentials/keys/:thumbprint', async (req, res) => {
+    const { thumbprint } = parse(keyThumbprintParam, req.params, 'path');
+    const signing = await getSigner();
+    if (thumbprint !== signing.thumbprint) throw problems.notFound(`signing key ${thumbprint}`);
+    res.set('Cache-Control', 'public, max-age=300').type('application/jwk+json').send(JSON.stringify(signing.publicJwk));
+  });
+
   /** Public: a Bitstring Status List credential (VC-JWT); a certificate's bit is 1 once it is revoked. */
   router.get('/credentials/status/:listId', async (req, res) => {
     const { listId } = parse(listIdParam, req.params, 'path');
     const revoked = await revokedPositions(db, listId);
     if (!revoked) throw problems.notFound(`status list ${listId}`);
-    const jwt = await (await getSigner()).sign(statusListCredential(listId, revoked, issuer));
+    const jwt = await (await getSigner()).sign(statusListCredential(listId, revoked, issuer), 'vc+jwt');
     // Verifiers should see a revocation promptly; a short cache keeps a busy list cheap.
     res.set('Content-Type', VC_JWT_MEDIA_TYPE).set('Cache-Control', 'public, max-age=60').send(jwt);
+  });
+
+  /**
+   * Public: a 1EdTech Revocation List (VCRL 1.0, plain JSON) of the certificates in status list `listId`: the
+   * `credentialStatus.id` of each of their credentials. It changes together with the bitstring above.
+   */
+  router.get('/credentials/revocations/:listId', async (req, res) => {
+    const { listId } = parse(listIdParam, req.params, 'path');
+    const revoked = await revokedCertificates(db, listId);
+    if (!revoked) throw problems.notFound(`revocation list ${listId}`);
+    res.set('Cache-Control', 'public, max-age=60').json(revocationList(listId, revoked, issuer));
   });
 
   /** Public: anyone holding a certificate can check it. Shows what the certificate itself shows, nothing more. */

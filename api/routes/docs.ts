@@ -57,7 +57,7 @@ export const DOCS_CSS = `body{margin:0;background:#fff}
 .swagger-ui .parameter__in,.swagger-ui .parameter__extension{color:#595959}
 .swagger-ui .json-schema-2020-12-expand-deep-button{color:#505050}
 .swagger-ui .btn.cancel{color:#b42318;border-color:#b42318}
-.swagger-ui .btn.execute{background-color:#1f5fa8;border-color:#1f5fa8}
+.swagger-ui .btn.execute{background-color:#1f5fa8;border-color:#1f5fa8;transition:none}
 .swagger-ui .download-contents{background:#4f5563}
 .swagger-ui pre.microlight{white-space:pre-wrap!important;overflow-wrap:anywhere;overflow:visible!important;max-height:none!important}
 `;

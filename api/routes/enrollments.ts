@@ -53,7 +53,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
 
   router.get('/api/enrollments/:enrollmentId/launch', requireRole('student'), async (req, res) => {
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
-    const { launchUrl } = await launchEnrollment({ db, enrollments }, actorOf(req), enrollmentId);
+    const { launchUrl } = await launchEnrollment({ db, enrollments, publicBaseUrl: config.publicBaseUrl }, actorOf(req), enrollmentId);
     res.redirect(302, launchUrl);
   });
 

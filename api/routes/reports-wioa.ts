@@ -25,7 +25,8 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
   const router = Router();
 
   /**
-   * The PIRL-shaped CSV, streamed: a server-side cursor in one read-only snapshot, FETCHed 1000 rows at a time, each
+   * The PIRL CSV of WIOA participants (funding source wioa_ita; a funder: those its vouchers fund): the OBS Number
+   * first, then the PIRL elements in the layout's order (lib/pirl.ts), then the platform's own columns. Streamed: a server-side cursor in one read-only snapshot, FETCHed 1000 rows at a time, each
    * batch written only once the socket has taken the previous one, so memory stays flat however many rows there are.
    */
   router.get('/api/reports/wioa', requireRole('admin', 'funder'), async (req, res) => {

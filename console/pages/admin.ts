@@ -21,10 +21,18 @@ import {
   withoutBlanks,
 } from '../../api/schemas';
 import { DEMO_USERS } from '../../db/seed';
-import { CREDENTIAL_TYPES, DEFAULT_MOVE_ON, MOVE_ON_RULES } from '../../lib/program-rules';
+import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
+import {
+  CREDENTIAL_TYPES,
+  DEFAULT_MOVE_ON,
+  DEFAULT_TRAINING_SERVICE_TYPE,
+  MOVE_ON_RULES,
+  TRAINING_SERVICE_TYPES,
+  type TrainingServiceType,
+} from '../../lib/program-rules';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
-import { type FieldErrors, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
+import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';
 import { fmt } from '../format';
 import type { Render } from '../render';
 
@@ -56,6 +64,14 @@ const MOVE_ON_LABELS: Record<(typeof MOVE_ON_RULES)[number], string> = {
   CompletedOrPassed: 'Completed or passed',
 };
 
+/** The types of training service in the PIRL's words, with their 1303 code: `Customized Training (05)`. */
+const TRAINING_SERVICE_LABELS = Object.fromEntries(
+  TRAINING_SERVICE_TYPES.map((t) => [
+    t,
+    `${TRAINING_SERVICE_CODES[TRAINING_SERVICE_TYPE_TO_PIRL[t]]} (${TRAINING_SERVICE_TYPE_TO_PIRL[t]})`,
+  ]),
+) as Record<TrainingServiceType, string>;
+
 /** A certificate is looked for by its verification code (any case) or its id. */
 const certificateSearch = z.object({ q: z.string().trim().max(100).optional() });
 /** The audit log's filter: one action, one actor, and the page (entries older than `before`). */
@@ -72,7 +88,7 @@ const auditQuery = z.preprocess(
  * The admin's console: report downloads, partners and their API keys, programs, certificate revocation and the audit
  * log; the same commands, read-model queries and report endpoints as the JSON API.
  */
-export function adminPages({ db, config }: ApiDeps, render: Render): Router {
+export function adminPages({ db, config, webhooks }: ApiDeps, render: Render): Router {
   const router = Router();
   router.use(signedIn('admin'));
 
@@ -147,7 +163,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
   router.post('/partners/:partnerId/api-keys/:id/revoke', requireCsrf, async (req, res) => {
     const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
     await revokePartnerApiKey(db, consoleActor(req), partnerId, keyId);
-    await redirectWithFlash(
+    await redirectWithSuccess(
       req,
       res,
       '/admin/partners',
@@ -172,8 +188,15 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
         credentialTypes: CREDENTIAL_TYPES,
         moveOnRules: MOVE_ON_RULES,
         moveOnLabels: MOVE_ON_LABELS,
+        trainingServiceTypes: TRAINING_SERVICE_TYPES,
+        trainingServiceLabels: TRAINING_SERVICE_LABELS,
         partnerNames: Object.fromEntries(partners.map((p) => [p.id, p.name])),
-        values: form?.values ?? { moveOn: DEFAULT_MOVE_ON, deadlineDays: '90', currency: 'usd' },
+        values: form?.values ?? {
+          moveOn: DEFAULT_MOVE_ON,
+          trainingServiceType: DEFAULT_TRAINING_SERVICE_TYPE,
+          deadlineDays: '90',
+          currency: 'usd',
+        },
         errors: form?.errors ?? {},
       },
       form?.status,
@@ -196,7 +219,7 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     } catch (err) {
       return programsPage(req, res, { values, ...refusalErrors(err, PROGRAM_FIELDS) });
     }
-    await redirectWithFlash(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
+    await redirectWithSuccess(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
   });
 
   // ── Certificates ───────────────────────────────────────────────────────────────────────────────────────
@@ -239,11 +262,11 @@ export function adminPages({ db, config }: ApiDeps, render: Render): Router {
     if (form.errors) return certificatesPage(req, res, certificateId, { values, errors: form.errors, status: 400 });
     let revoked;
     try {
-      revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl);
+      revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl, webhooks?.dispatcher);
     } catch (err) {
       return certificatesPage(req, res, certificateId, { values, ...refusalErrors(err) });
     }
-    await redirectWithFlash(
+    await redirectWithSuccess(
       req,
       res,
       withQuery('/admin/certificates', { q: revoked.verificationCode }),

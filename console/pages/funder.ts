@@ -7,7 +7,7 @@ import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrgan
 import { listQuery, voucherForm } from '../../api/schemas';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
-import { type FieldErrors, multipartForm, parseForm, redirectWithFlash, refusalErrors, typedValues, withQuery } from '../forms';
+import { type FieldErrors, multipartForm, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';
 import { fmt } from '../format';
 import type { Render } from '../render';
 
@@ -95,7 +95,7 @@ export function funderPages({ db }: ApiDeps, render: Render): Router {
       if (refused.status === 409) refused.errors.number ??= 'this organization issued a voucher with this number already';
       return vouchersPage(req, res, { values, ...refused });
     }
-    await redirectWithFlash(
+    await redirectWithSuccess(
       req,
       res,
       withQuery('/funder/vouchers', { organizationId: actor.role === 'admin' ? organizationId : undefined }),

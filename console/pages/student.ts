@@ -273,7 +273,11 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
     const page = studentEnrollmentPath(enrollmentId);
     if (req.get('sec-fetch-site') === 'cross-site') return res.redirect(303, page);
     try {
-      const { launchUrl } = await launchEnrollment({ db, enrollments }, consoleActor(req), enrollmentId);
+      const { launchUrl } = await launchEnrollment(
+        { db, enrollments, publicBaseUrl: config.publicBaseUrl },
+        consoleActor(req),
+        enrollmentId,
+      );
       res.redirect(303, launchUrl);
     } catch (err) {
       if (!(err instanceof HttpProblem) || err.status === 404) throw err;

@@ -236,7 +236,7 @@ describe('catalog', () => {
     expect(partners.body.partners.map((p) => p.id).sort()).toEqual(SEEDED_PARTNERS.map((p) => p.id).sort());
   });
 
-  test('an admin creates a program: 201 with its id and Location, currency lower-cased, moveOn defaulted, then listed', async () => {
+  test('an admin creates a program: 201 with its id and Location, currency lower-cased, moveOn and trainingServiceType defaulted, then listed', async () => {
     const res = await app.request<Program>('POST', '/api/programs', {
       token: admin.token,
       json: programBody({ title: `Welding ${randomUUID().slice(0, 6)}` }),
@@ -248,6 +248,7 @@ describe('catalog', () => {
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         currency: 'usd',
         moveOn: 'CompletedOrPassed',
+        trainingServiceType: 'occupational_skills_training',
         priceCents: 12_345,
       }),
     );
@@ -267,11 +268,21 @@ describe('catalog', () => {
           credentialType: 'diploma',
           deadlineDays: 0,
           moveOn: 'Whenever',
+          trainingServiceType: 'no_training_service',
           revenueShare: { platformBps: 5000, holderBps: 5000, partnerBps: 1 },
         }),
       }),
       400,
-      ['body.title', 'body.priceCents', 'body.currency', 'body.credentialType', 'body.deadlineDays', 'body.moveOn', 'body.revenueShare'],
+      [
+        'body.title',
+        'body.priceCents',
+        'body.currency',
+        'body.credentialType',
+        'body.deadlineDays',
+        'body.moveOn',
+        'body.trainingServiceType',
+        'body.revenueShare',
+      ],
     );
     expectProblem(
       await app.request('POST', '/api/programs', { token: admin.token, json: programBody({ partnerId: 'no-such-partner' }) }),

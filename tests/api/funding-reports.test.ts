@@ -44,13 +44,13 @@ const voucherBody = (o: Record<string, unknown> = {}) => ({
 });
 const issue = <Body = unknown>(who: Session, json: unknown) => app.request<Body>('POST', '/api/vouchers', { token: who.token, json });
 
-/** A student's enrollment funded in full by a voucher `f` issued them: ready_to_launch. */
-async function fundedBy(f: Session, student: Session, programId: string = IC3.id): Promise<string> {
+/** A student's enrollment funded in full by a voucher `f` issued them (a WIOA ITA unless said): ready_to_launch. */
+async function fundedBy(f: Session, student: Session, programId: string = IC3.id, fundingSource = 'wioa_ita'): Promise<string> {
   const number = `ITA-${randomUUID().slice(0, 8)}`;
-  expect((await issue(f, voucherBody({ number, studentId: student.actor.id, studentEmail: undefined }))).status).toBe(201);
+  expect((await issue(f, voucherBody({ number, fundingSource, studentId: student.actor.id, studentEmail: undefined }))).status).toBe(201);
   const res = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
-    json: { programId, fundingSource: 'wioa_ita', voucherNumber: number },
+    json: { programId, fundingSource, voucherNumber: number },
   });
   expect(res.body).toEqual(expect.objectContaining({ status: 'ready_to_launch' }));
   return res.body.enrollmentId;
@@ -200,6 +200,7 @@ describe('GET /api/reports/wioa', () => {
     expect(all.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(all.headers.get('content-disposition')).toBe(`attachment; filename="wioa-pirl-${today()}-${today()}.csv"`);
     const [header, ...rows] = parseCsv(all.body).map((r) => r.fields);
+    expect(header[0]).toBe('OBS Number');
     expect(header).toEqual(
       expect.arrayContaining(['PIRL 100 Unique Individual Identifier (WIOA)', 'PIRL 901 Date of Program Exit (WIOA)', 'enrollment_id']),
     );
@@ -207,6 +208,58 @@ describe('GET /api/reports/wioa', () => {
     expect(rows.map((r) => r[enrollmentColumn])).toContain(id);
     expect((await wioa(a)).body).toContain(id);
     expect((await wioa(b)).body).not.toContain(id);
+  });
+
+  /** The CSV's rows as { header: cell }. */
+  const rowsOf = (csv: string) => {
+    const [header, ...rows] = parseCsv(csv).map((r) => r.fields);
+    return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
+  };
+
+  test("a funder's sponsored students are no WIOA participants: in neither its PIRL nor the admin's", async () => {
+    const f = await funder();
+    const itaStudent = await app.token('student');
+    const ita = await fundedBy(f, itaStudent);
+    const sponsored = await fundedBy(f, await app.token('student'), IC3.id, 'sponsor');
+    for (const id of [ita, sponsored]) await app.activities.recordWioaExit({ enrollmentId: id, exitDate: today() });
+    for (const who of [f, admin]) {
+      const ids = rowsOf((await wioa<string>(who)).body).map((r) => r.enrollment_id);
+      expect(ids).toContain(ita);
+      expect(ids).not.toContain(sponsored);
+    }
+  });
+
+  test('1303 is the type of training service a program was created with (POST /api/programs trainingServiceType)', async () => {
+    const f = await funder();
+    const created = await app.request<Created & { trainingServiceType: string }>('POST', '/api/programs', {
+      token: admin.token,
+      json: {
+        title: 'Customized welding',
+        partnerId: 'nrf',
+        priceCents: 10_000,
+        currency: 'usd',
+        holderId: 'holder-customized',
+        revenueShare: { platformBps: 2000, holderBps: 5000, partnerBps: 3000 },
+        credentialType: 'occupational_certification',
+        deadlineDays: 30,
+        trainingServiceType: 'customized_training',
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.trainingServiceType).toBe('customized_training');
+    const id = await fundedBy(f, await app.token('student'), created.body.id);
+    await app.advance(id, 'in_progress', { launchedAt: new Date().toISOString() });
+    await app.activities.recordWioaExit({ enrollmentId: id, exitDate: today() });
+    const row = rowsOf((await wioa<string>(f)).body).find((r) => r.enrollment_id === id);
+    expect(row).toEqual(
+      expect.objectContaining({
+        'PIRL 1300 Received Training (WIOA)': '1',
+        'PIRL 1303 Type of Training Service #1 (WIOA)': '05', // Customized Training
+        'PIRL 1307 Training Completed #1': '0',
+        edit_check_status: 'pass',
+      }),
+    );
+    expect(row?.['OBS Number']).toMatch(/^\d{9}$/);
   });
 
   test('a student or a program holder 403, no token 401, bad dates 400 naming the query field', async () => {

@@ -71,7 +71,14 @@ test('every served route is an operation of /openapi.json (or named as undocumen
   const documented = Object.entries(doc.paths)
     .flatMap(([p, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${p}`))
     .sort();
-  expect(served.filter((r) => !undocumented(r))).toEqual(documented);
+  // A route of every method (ALL) serves the operations the document lists for its path (the xAPI statement
+  // resource dispatches GET, POST and PUT itself); what it answers to the other methods is named in UNDOCUMENTED_ROUTES.
+  const operationsOf = (route: string) => documented.filter((d) => d.slice(d.indexOf(' ') + 1) === route.slice('ALL '.length));
+  const servedOperations = [
+    ...new Set(served.flatMap((r) => (r.startsWith('ALL ') ? operationsOf(r) : undocumented(r) ? [] : [r]))),
+  ].sort();
+  expect(servedOperations).toEqual(documented);
+  expect(served.filter((r) => r.startsWith('ALL ') && !undocumented(r))).toEqual([]);
   // Each exception still names something served (a stale one would hide a route).
   expect(UNDOCUMENTED_ROUTES.filter((u) => !served.some((r) => u.pattern.test(r))).map((u) => u.why)).toEqual([]);
   // No operation is also an exception.

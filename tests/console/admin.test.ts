@@ -184,6 +184,7 @@ describe('Programs', () => {
     credentialType: 'occupational_certificate',
     deadlineDays: '60',
     moveOn: 'Completed',
+    trainingServiceType: 'registered_apprenticeship',
     platformShare: '20',
     holderShare: '50.5',
     partnerShare: '29.5',
@@ -211,11 +212,17 @@ describe('Programs', () => {
         credential_type: 'occupational_certificate',
         deadline_days: 60,
         move_on: 'Completed',
+        training_service_type: 'registered_apprenticeship',
       }),
     ]);
     const listed = await admin.get('/admin/programs');
     expect(listed.html).toContain(`Program “${form.title}” created`);
     expect(listed.html).toContain('$149.99');
+    // The type of training service in the PIRL's words and its 1303 code, in the catalog and as the form's choice.
+    expect(listed.html).toContain('<td>Registered Apprenticeship (09)</td>');
+    expect(listed.html).toMatch(
+      /<option value="occupational_skills_training" selected>Occupational Skills Training \(non-WIOA Youth\) \(06\)<\/option>/,
+    );
     const catalog = await app.request<{ programs: { title: string }[] }>('GET', '/api/programs');
     expect(catalog.body.programs.map((p) => p.title)).toContain(form.title);
   });

@@ -237,3 +237,66 @@ export interface Readiness {
   status: string;
   checks: Record<string, unknown>;
 }
+
+/** xAPI 1.0.3: a statement as the LRS serves it (what was sent, with `id`, `stored`, `authority`, `version` and `timestamp`). */
+export interface XapiStatement {
+  id: string;
+  actor: Record<string, unknown>;
+  verb: { id: string; display?: Record<string, string> };
+  object: Record<string, unknown>;
+  stored: string;
+  timestamp: string;
+  version: string;
+  authority: Record<string, unknown>;
+  [property: string]: unknown;
+}
+
+/** xAPI 1.0.3: GET /xapi/statements without an id; `more` is the relative URL of the next page, empty when none. */
+export interface XapiStatementResult {
+  statements: XapiStatement[];
+  more: string;
+}
+
+/** xAPI 1.0.3: GET /xapi/about. */
+export interface XapiAbout {
+  version: string[];
+}
+
+// ── Webhooks (the contract's "Webhooks"; more fields are ours) ───────────────────────────────────────────
+
+/** `POST /api/webhook-endpoints` → 201: the id and the Standard Webhooks secret, shown once. */
+export interface WebhookEndpointCreated {
+  id: string;
+  secret: string;
+  [field: string]: unknown;
+}
+
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
+  [field: string]: unknown;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** `GET /api/webhook-endpoints/:id/deliveries`: each event and every attempt. */
+export interface WebhookDeliveryList {
+  deliveries: {
+    id: string;
+    eventId: string;
+    webhookId: string;
+    type: string;
+    enrollmentId: string;
+    status: 'pending' | 'delivered' | 'failed';
+    payload: { type: string; timestamp: string; data: { enrollmentId: string; status: string } & Record<string, unknown> };
+    replays: number;
+    attempts: WebhookAttempt[];
+  }[];
+}
