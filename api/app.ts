@@ -5,6 +5,7 @@ import { idempotency } from './idempotency';
 import { partnerAuthentication } from './partner-auth';
 import { problemHandler, problems } from './problems';
 import { catalogRoutes } from './routes/catalog';
+import { docsRoutes } from './routes/docs';
 import { certificateRoutes } from './routes/certificates';
 import { enrollmentRoutes } from './routes/enrollments';
 import { fundingRoutes } from './routes/funding';
@@ -13,6 +14,7 @@ import { ltiAdminRoutes, ltiRoutes } from './routes/lti';
 import { partnerRoutes } from './routes/partners';
 import { paymentRoutes } from './routes/payments';
 import { programHolderRoutes } from './routes/program-holder';
+import { problemRoutes } from './routes/problems';
 import { revenueReportRoutes } from './routes/reports-revenue';
 import { widgetRoutes } from './routes/widget';
 import { tutorRoutes } from './routes/tutor';
@@ -77,6 +79,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(idempotency(deps.db, deps.config.idempotencyLeaseMs));
 
   app.use(opsRoutes(deps));
+  app.use(docsRoutes(deps));
+  app.use(problemRoutes(deps));
   app.use(catalogRoutes(deps));
   app.use(enrollmentRoutes(deps));
   app.use(fundingRoutes(deps));

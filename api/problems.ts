@@ -1,11 +1,130 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
 
+/** One problem type: its page at `/problems/<slug>` says what it means and what to do. */
+export interface ProblemType {
+  /** The status it is answered with (the one exception: `bad-request` also stands for a body parser's other 4xx). */
+  status: number;
+  title: string;
+  meaning: string;
+  whatToDo: string;
+}
+
+/**
+ * Every problem type the API answers with, by the slug of its `type` URI (`/problems/<slug>`). One list: the problem
+ * pages, the OpenAPI problem schema and `HttpProblem` (whose slug must be one of these) all read it.
+ */
+export const PROBLEM_TYPES = {
+  'bad-request': {
+    status: 400,
+    title: 'Bad request',
+    meaning:
+      'The request cannot be read as it is: a field is missing or invalid, the body is not valid JSON or CSV, or a header ' +
+      'the operation needs is absent. For invalid fields, `errors` names each one (`field`, as `body.x`, `query.x`, ' +
+      '`path.x` or `header.x`) with a message.',
+    whatToDo: 'Correct the fields `errors` names (or what `detail` says) and send the request again; the same request fails again.',
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Authentication required',
+    meaning:
+      'No credentials, or credentials that are not accepted: a missing, expired or badly signed bearer token, an unknown or ' +
+      'revoked partner API key, or a console session that has ended. `WWW-Authenticate` names the scheme expected.',
+    whatToDo: 'Send valid credentials: a fresh bearer token, a live partner key (X-Api-Key or HTTP Basic for xAPI), or sign in again.',
+  },
+  forbidden: {
+    status: 403,
+    title: 'Not allowed',
+    meaning:
+      'The credentials are valid, but this caller may not do this: another role’s operation, another partner’s path, or a ' +
+      'console request without its CSRF token.',
+    whatToDo: 'Use an account with the role the operation names, or the partner’s own path. A console form: reload the page and retry.',
+  },
+  'not-found': {
+    status: 404,
+    title: 'Not found',
+    meaning:
+      'Nothing with this id or path exists for this caller. Objects the caller may not see answer the same way, so an id ' +
+      'another user owns is indistinguishable from one that does not exist.',
+    whatToDo: 'Check the id and the path. An id from another account is not visible to you.',
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'Method not allowed',
+    meaning: 'The path exists but does not take this HTTP method; `Allow` lists the methods it takes.',
+    whatToDo: 'Use one of the methods in `Allow`.',
+  },
+  conflict: {
+    status: 409,
+    title: 'Not allowed in the current state',
+    meaning:
+      'The request is valid but the object’s state does not allow it now: an enrollment not yet paid, completed already or ' +
+      'withdrawn; a voucher used already; a second open enrollment in a program; a number issued already; or a request ' +
+      'with the same Idempotency-Key still running (then with `Retry-After`).',
+    whatToDo:
+      'Read the object again (its status says why) and act on its state. With `Retry-After`, send the same request again after ' +
+      'that many seconds.',
+  },
+  'too-large': {
+    status: 413,
+    title: 'Payload too large',
+    meaning: 'The body is larger than the operation takes: 10 MB for an evidence file, 1 MB or 5000 rows for a CSV, 256 KB for JSON.',
+    whatToDo: 'Send a smaller file, or split a CSV into several imports.',
+  },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported file type',
+    meaning:
+      'The body’s type is not one the operation takes: evidence must be a PDF, PNG or JPEG (checked by content, not by ' +
+      'name), an import `text/csv`, xAPI statements `application/json`.',
+    whatToDo: 'Send the file in one of the types the operation lists, with a matching Content-Type.',
+  },
+  unprocessable: {
+    status: 422,
+    title: 'Request cannot be processed',
+    meaning:
+      'The request is well formed but refers to something unusable: a voucher that is unknown, another student’s or expired ' +
+      '(one answer for all three), or one for another program or currency.',
+    whatToDo: 'Check the voucher number with the funder that issued it, or enroll with another funding source.',
+  },
+  'rate-limited': {
+    status: 429,
+    title: 'Too many requests',
+    meaning: 'This client (user, address or partner key) sent more requests in the window than the limit allows.',
+    whatToDo: 'Wait the seconds `Retry-After` gives, then continue at a lower rate (`RateLimit` and `RateLimit-Policy` say the limit).',
+  },
+  'too-many-requests': {
+    status: 429,
+    title: 'Too many requests',
+    meaning: 'The AI tutor’s limits for this student are reached: messages per minute, or the daily token budget.',
+    whatToDo: 'Ask again after the seconds `Retry-After` gives (for the daily budget: tomorrow, UTC).',
+  },
+  internal: {
+    status: 500,
+    title: 'Internal error',
+    meaning: 'Something failed on the platform’s side. It is logged; no internals are shown. Bad input never answers this.',
+    whatToDo: 'Try again later; if it persists, report the time and the request to the platform’s operators.',
+  },
+  unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    meaning:
+      'A service the platform needs is down or did not answer in time (PostgreSQL, Temporal, the payment provider, a partner, ' +
+      'the AI model), or a feature is not configured on this server. Nothing was changed by the request.',
+    whatToDo: 'Send the same request again after the seconds `Retry-After` gives (use an Idempotency-Key on writes).',
+  },
+} as const satisfies Record<string, ProblemType>;
+
+export type ProblemSlug = keyof typeof PROBLEM_TYPES;
+export const PROBLEM_SLUGS = Object.keys(PROBLEM_TYPES) as ProblemSlug[];
+/** The `type` of a problem: a URI reference resolved against the API's address, where its page is. */
+export const problemTypeUri = (slug: ProblemSlug) => `/problems/${slug}`;
+
 /** An RFC 9457 problem: every error the API answers with is one of these. */
 export class HttpProblem extends Error {
   constructor(
     readonly status: number,
-    readonly slug: string,
+    readonly slug: ProblemSlug,
     readonly title: string,
     readonly detail?: string,
     readonly extra: Record<string, unknown> = {},
@@ -46,7 +165,13 @@ export function sendProblem(res: Response, p: HttpProblem): void {
     .set(p.headers)
     .status(p.status)
     .type('application/problem+json')
-    .json({ type: `/problems/${p.slug}`, title: p.title, status: p.status, ...(p.detail && { detail: p.detail }), ...p.extra });
+    .json({
+      type: problemTypeUri(p.slug),
+      title: PROBLEM_TYPES[p.slug].title,
+      status: p.status,
+      ...(p.detail && { detail: p.detail }),
+      ...p.extra,
+    });
 }
 
 /** zod issues as the `errors` array of a 400 problem: one entry per bad field. */

@@ -9,6 +9,7 @@ import {
   TRAINING_SERVICE_TYPES,
 } from '../lib/program-rules';
 import { ALL_WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from '../lib/webhook-events';
+import { PROBLEM_SLUGS, problemTypeUri } from './problems';
 
 /** Request schemas, shared by the routes (validation) and /openapi.json (documentation). */
 export const id = z.guid('must be a UUID');
@@ -457,3 +458,638 @@ export const ltiScoreBody = z
     path: ['scoreMaximum'],
   });
 export const ltiEnrollmentParams = z.object({ enrollmentId: id });
+
+// ── Responses: what each operation answers (documented in /openapi.json, checked against answers in the tests) ──
+
+/** The named response schemas: /openapi.json lists each under components.schemas and refers to it by this id. */
+export const responseComponents = z.registry<{ id: string }>();
+const named = <S extends z.ZodType>(id: string, schema: S, description?: string): S => {
+  const described = description ? schema.describe(description) : schema;
+  responseComponents.add(described, { id });
+  return described;
+};
+
+const uuid = z.guid();
+const instant = z.iso.datetime();
+const currencyCode = z.string().regex(/^[a-z]{3}$/);
+const cents = z.number().int();
+const count = z.number().int().min(0);
+const page = { limit: count, offset: count };
+const httpUrl = z.url();
+const enrollmentStatus = z.enum(ENROLLMENT_STATUSES);
+const submissionStatus = z.enum(['pending', 'approved', 'rejected']);
+/** What an LTI AGS score did (a completing one: applied, or already_complete when completed before). */
+const LTI_SCORE_OUTCOMES = ['applied', 'already_complete', 'recorded', 'below_passing'] as const;
+
+/** RFC 9457 problem details; `type` is one of the problem types (each a page at that address). */
+export const problemResponse = named(
+  'Problem',
+  z.object({
+    type: z.enum(PROBLEM_SLUGS.map(problemTypeUri) as [string, ...string[]]).describe('A problem type; its page is at this address'),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .describe('Validation failures: one entry per bad field (body.x, query.x, path.x, header.x)'),
+    error: z.string().optional().describe('OAuth 2 (RFC 6749 §5.2) error code: the LTI token endpoint’s problems only'),
+    error_description: z.string().optional().describe('OAuth 2 error description: the LTI token endpoint’s problems only'),
+  }),
+  'RFC 9457 problem details (application/problem+json)',
+);
+
+const money = named('Money', z.object({ amountCents: cents, currency: currencyCode }));
+
+export const programResponse = named(
+  'Program',
+  z.object({
+    id: uuid,
+    title: z.string(),
+    partnerId: z.string(),
+    partnerCourseId: z.string().nullable(),
+    priceCents: cents,
+    currency: currencyCode,
+    holderId: z.string(),
+    revenueShare: z.object({ platformBps: count, holderBps: count, partnerBps: count }),
+    credentialType: z.enum(CREDENTIAL_TYPES),
+    deadlineDays: count,
+    moveOn: z.enum(MOVE_ON_RULES),
+    trainingServiceType: z.enum(TRAINING_SERVICE_TYPES).describe('Its WIOA participants’ PIRL 1303'),
+  }),
+);
+export const programListResponse = named('ProgramList', z.object({ programs: z.array(programResponse) }));
+export const partnerListResponse = named('PartnerList', z.object({ partners: z.array(z.object({ id: z.string(), name: z.string() })) }));
+
+export const openedEnrollmentResponse = named(
+  'OpenedEnrollment',
+  z.object({
+    enrollmentId: uuid,
+    status: enrollmentStatus,
+    checkoutUrl: httpUrl.optional().describe('Where the student pays what the voucher does not cover (pending_payment)'),
+    amountDueCents: cents,
+  }),
+);
+
+const submissionResponse = named(
+  'Submission',
+  z.object({
+    id: uuid,
+    status: submissionStatus,
+    completedAt: instant,
+    submittedAt: instant,
+    reviewedAt: instant.nullable(),
+    reason: z.string().nullable(),
+    fileUrl: httpUrl,
+  }),
+);
+
+export const enrollmentResponse = named(
+  'Enrollment',
+  z.object({
+    enrollmentId: uuid,
+    programId: uuid,
+    programTitle: z.string(),
+    studentId: z.string(),
+    studentName: z.string().nullable(),
+    studentEmail: z.string().nullable(),
+    status: enrollmentStatus,
+    fundingSource: z.enum(FUNDING_SOURCES),
+    price: money,
+    voucherCents: cents,
+    amountDueCents: cents.nullable(),
+    checkoutUrl: httpUrl.nullable(),
+    paidAt: instant.nullable(),
+    launchedAt: instant.nullable(),
+    completedAt: instant.nullable(),
+    completionMethod: z.enum(COMPLETION_METHODS).nullable(),
+    closedAt: instant.nullable(),
+    withdrawnAt: instant.nullable(),
+    expiredAt: instant.nullable(),
+    deadlineAt: instant.nullable(),
+    refund: z.object({ amountCents: cents, currency: currencyCode, at: instant }).nullable(),
+    createdAt: instant,
+    certificate: z.object({ id: uuid, verificationCode: z.string(), revoked: z.boolean(), pdfUrl: httpUrl, verifyUrl: httpUrl }).nullable(),
+    submissions: z.array(submissionResponse),
+    history: z.array(z.object({ status: enrollmentStatus, at: instant })),
+    completionEvidence: z.array(
+      z.object({
+        method: z.enum(COMPLETION_METHODS),
+        outcome: z.enum(['applied', 'already_complete']),
+        completedAt: instant,
+        reportedBy: z.string(),
+        score: z.number().nullable(),
+        evidenceUrl: z.string().nullable(),
+        notes: z.string().nullable(),
+        proofUrl: httpUrl.nullable(),
+        receivedAt: instant,
+      }),
+    ),
+    ltiScores: z
+      .array(
+        z.object({
+          scoreGiven: z.number().nullable(),
+          scoreMaximum: z.number().nullable(),
+          activityProgress: z.string(),
+          gradingProgress: z.string(),
+          outcome: z.enum(LTI_SCORE_OUTCOMES),
+          timestamp: instant,
+          receivedAt: instant,
+        }),
+      )
+      .describe('Every score its LTI tool posted (AGS), oldest first'),
+  }),
+);
+
+export const enrollmentListResponse = named(
+  'EnrollmentList',
+  z.object({
+    enrollments: z.array(
+      z.object({
+        enrollmentId: uuid,
+        programId: uuid,
+        programTitle: z.string(),
+        studentName: z.string().nullable(),
+        studentEmail: z.string().nullable(),
+        fundingSource: z.enum(FUNDING_SOURCES),
+        status: enrollmentStatus,
+        paidAt: instant.nullable(),
+        launchedAt: instant.nullable(),
+        deadlineAt: instant.nullable(),
+        completedAt: instant.nullable(),
+        completionMethod: z.enum(COMPLETION_METHODS).nullable(),
+        createdAt: instant,
+      }),
+    ),
+    total: count,
+    ...page,
+  }),
+);
+
+export const submissionAcceptedResponse = named(
+  'SubmissionAccepted',
+  z.object({ submissionId: uuid, status: z.literal('awaiting_review') }),
+);
+
+export const reviewQueueResponse = named(
+  'ReviewQueue',
+  z.object({
+    items: z.array(
+      z.object({
+        id: uuid,
+        enrollmentId: uuid,
+        programId: uuid,
+        programTitle: z.string(),
+        studentName: z.string().nullable(),
+        studentEmail: z.string().nullable(),
+        status: submissionStatus,
+        completedAt: instant,
+        submittedAt: instant,
+        reason: z.string().nullable(),
+        contentType: z.enum(['application/pdf', 'image/png', 'image/jpeg']),
+        fileUrl: httpUrl,
+      }),
+    ),
+    ...page,
+  }),
+);
+
+export const reviewedResponse = named('Reviewed', z.object({ submissionId: uuid, enrollmentId: uuid, status: enrollmentStatus }));
+
+export const markedCompleteResponse = named(
+  'MarkedComplete',
+  z.object({ enrollmentId: uuid, status: enrollmentStatus, completedAt: instant.nullable(), completionMethod: z.enum(COMPLETION_METHODS) }),
+);
+
+export const withdrawnResponse = named(
+  'Withdrawn',
+  z.object({ enrollmentId: uuid, status: enrollmentStatus, refundCents: cents, currency: currencyCode }),
+);
+
+export const issuedVoucherResponse = named('IssuedVoucher', z.object({ id: uuid, organizationId: z.string() }));
+
+const importSummary = (outcomes: readonly [string, ...string[]]) => z.object(Object.fromEntries(outcomes.map((o) => [o, count])));
+const VOUCHER_ROW_OUTCOMES = ['issued', 'already_issued', 'invalid'] as const;
+export const voucherImportResponse = named(
+  'VoucherImport',
+  z.object({
+    dryRun: z.boolean(),
+    rows: z.array(
+      z.object({ line: z.number().int().min(2), outcome: z.enum(VOUCHER_ROW_OUTCOMES), message: z.string(), voucherId: uuid.optional() }),
+    ),
+    summary: importSummary(VOUCHER_ROW_OUTCOMES),
+  }),
+);
+
+export const voucherListResponse = named(
+  'VoucherList',
+  z.object({
+    vouchers: z.array(
+      z.object({
+        id: uuid,
+        organizationId: z.string(),
+        number: z.string(),
+        fundingSource: z.enum(['wioa_ita', 'sponsor']),
+        studentId: z.string().nullable(),
+        studentEmail: z.string().nullable(),
+        amountCents: cents,
+        currency: currencyCode,
+        expiresOn: z.iso.date(),
+        programId: uuid.nullable(),
+        programTitle: z.string().nullable(),
+        status: z.enum(['issued', 'used', 'released', 'expired']),
+        enrollmentId: uuid.nullable(),
+        fundedEnrollment: z
+          .object({ id: uuid, status: enrollmentStatus, programTitle: z.string(), studentName: z.string().nullable() })
+          .nullable(),
+        createdAt: instant,
+      }),
+    ),
+    ...page,
+  }),
+);
+
+export const fundedEnrollmentListResponse = named(
+  'FundedEnrollmentList',
+  z.object({
+    enrollments: z.array(
+      z.object({
+        enrollmentId: uuid,
+        status: enrollmentStatus,
+        fundingSource: z.enum(FUNDING_SOURCES),
+        programId: uuid,
+        programTitle: z.string(),
+        student: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable() }),
+        voucher: z.object({ id: uuid, number: z.string(), organizationId: z.string(), coveredCents: cents, released: z.boolean() }),
+        price: money,
+        coPayCents: cents.nullable(),
+        enrolledAt: instant,
+        launchedAt: instant.nullable(),
+        completedAt: instant.nullable(),
+        completionMethod: z.enum(COMPLETION_METHODS).nullable(),
+        closedAt: instant.nullable(),
+        withdrawnAt: instant.nullable(),
+        expiredAt: instant.nullable(),
+        credential: z.object({ certificateId: uuid, verificationCode: z.string(), issuedAt: instant, revoked: z.boolean() }).nullable(),
+        wioa: z.object({
+          exitDate: z.iso.date().nullable(),
+          credentialType: z.string().nullable(),
+          credentialDate: z.iso.date().nullable(),
+        }),
+      }),
+    ),
+    ...page,
+  }),
+);
+
+export const stripeEventReceiptResponse = named(
+  'StripeEventReceipt',
+  z.object({
+    received: z.literal(true),
+    applied: z.boolean(),
+    reason: z.string().optional().describe('Why the event changed nothing'),
+    check: z.string().optional(),
+  }),
+);
+
+export const revokedCertificateResponse = named(
+  'RevokedCertificate',
+  z.object({
+    certificateId: uuid,
+    verificationCode: z.string(),
+    status: z.literal('revoked'),
+    revokedAt: instant,
+    revocationReason: z.string(),
+    credentialStatus: z
+      .object({
+        id: httpUrl.describe('Its 1EdTech Revocation List'),
+        type: z.literal('1EdTechRevocationList'),
+        statusPurpose: z.literal('revocation'),
+        statusListIndex: z.string(),
+        statusListCredential: httpUrl.describe('Its Bitstring Status List credential'),
+      })
+      .describe('The credential’s own credentialStatus'),
+  }),
+);
+
+export const jwksResponse = named(
+  'JsonWebKeySet',
+  z.object({
+    keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.literal('sig'), crv: z.string().optional() })),
+  }),
+);
+
+export const verificationResponse = named(
+  'CertificateVerification',
+  z.object({
+    status: z.enum(['valid', 'revoked']),
+    verificationCode: z.string(),
+    holder: z.string(),
+    program: z.string(),
+    partner: z.string(),
+    credentialType: z.string(),
+    completedAt: z.iso.date(),
+    issuedAt: instant,
+    partnerCertificateUrl: httpUrl.optional(),
+    revokedAt: instant.optional(),
+    revocationReason: z.string().optional(),
+    verifyUrl: httpUrl,
+    linkedInAddToProfileUrl: httpUrl.optional().describe('While the certificate is valid'),
+  }),
+);
+
+export const healthResponse = named('Health', z.object({ status: z.literal('ok') }));
+export const readinessResponse = named(
+  'Readiness',
+  z.object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({ postgres: z.string(), temporal: z.string() }).describe('"ok", or "down: <why>"'),
+  }),
+);
+
+export const createdApiKeyResponse = named(
+  'CreatedApiKey',
+  z.object({ id: uuid, partnerId: z.string(), apiKey: z.string().describe('Shown once; only its SHA-256 is kept'), createdAt: instant }),
+);
+
+export const completionReceiptResponse = named(
+  'CompletionReceipt',
+  z.object({ enrollmentId: uuid, reportId: z.string(), outcome: z.enum(['applied', 'already_complete']), status: enrollmentStatus }),
+);
+
+const COMPLETION_ROW_OUTCOMES = ['matched', 'already_complete', 'unknown', 'invalid'] as const;
+export const completionImportResponse = named(
+  'CompletionImport',
+  z.object({
+    partnerId: z.string(),
+    dryRun: z.boolean(),
+    rows: z.array(
+      z.object({
+        line: z.number().int().min(2),
+        outcome: z.enum(COMPLETION_ROW_OUTCOMES),
+        message: z.string(),
+        enrollmentId: uuid.optional(),
+      }),
+    ),
+    summary: importSummary(COMPLETION_ROW_OUTCOMES),
+  }),
+);
+
+export const xapiStatementIdsResponse = named('XapiStatementIds', z.array(uuid), 'The stored statements’ ids, in the order sent');
+
+const tutorUsage = z.object({ promptTokens: count, completionTokens: count });
+export const tutorReplyResponse = named('TutorReply', z.object({ conversationId: uuid, reply: z.string(), usage: tutorUsage }));
+export const conversationResponse = named(
+  'Conversation',
+  z.object({
+    conversationId: uuid,
+    courseId: uuid.nullable(),
+    enrollmentId: uuid.nullable(),
+    messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string(), createdAt: instant })),
+  }),
+);
+
+const partyCents = z.object({ platform: cents, holder: cents, partner: cents });
+export const revenueShareReportResponse = named(
+  'RevenueShareReport',
+  z.object({
+    from: z.iso.date(),
+    to: z.iso.date(),
+    entries: z.array(
+      z.object({
+        enrollmentId: uuid,
+        programId: uuid,
+        party: z.enum(['platform', 'holder', 'partner']),
+        partyId: z.string(),
+        entryType: z.enum(['share', 'reversal']),
+        amountCents: cents,
+        currency: currencyCode,
+        createdAt: instant,
+      }),
+    ),
+    totals: z.record(
+      z.string(),
+      z.object({
+        collectedCents: cents,
+        paidCents: cents,
+        refundedCents: cents,
+        sharesCents: cents,
+        differenceCents: cents,
+        reconciled: z.boolean(),
+        byParty: partyCents,
+        byProgram: z.array(
+          z.object({
+            programId: uuid,
+            title: z.string(),
+            collectedCents: cents,
+            sharesCents: cents,
+            byParty: partyCents,
+            reconciled: z.boolean(),
+          }),
+        ),
+      }),
+    ),
+    reconciled: z.boolean(),
+    reconciliation: z.string(),
+  }),
+);
+
+const etpCountsResponse = z.object({ enrolled: count, completed: count, credentialAttained: count });
+export const etpReportResponse = named(
+  'EtpReport',
+  z.object({
+    year: z.number().int(),
+    programs: z.array(
+      z.object({ programId: uuid, programTitle: z.string(), allStudents: etpCountsResponse, wioaFunded: etpCountsResponse }),
+    ),
+  }),
+);
+
+/** A problem type's page as JSON (`/problems/{type}` with `Accept: application/json`). */
+export const problemTypeResponse = named(
+  'ProblemType',
+  z.object({ type: z.string(), title: z.string(), status: z.number().int(), meaning: z.string(), whatToDo: z.string() }),
+);
+export const problemTypeListResponse = named('ProblemTypeList', z.object({ problemTypes: z.array(problemTypeResponse) }));
+
+// Open Badges 3.0: the signing key a credential's kid names, and the 1EdTech Revocation List.
+
+export const publicJwkResponse = named(
+  'PublicJwk',
+  z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), crv: z.string().optional() }),
+  'A bare public JSON Web Key (RFC 7517)',
+);
+export const revocationListResponse = named(
+  'RevocationList',
+  z.object({
+    id: httpUrl,
+    issuer: httpUrl,
+    revokedCredential: z.array(
+      z.object({ id: z.string().describe('urn:uuid:<certificateId>'), revoked: z.literal(true), revocationReason: z.string().optional() }),
+    ),
+  }),
+  '1EdTech Revocation List (VCRL 1.0)',
+);
+
+// xAPI 1.0.3: statements as the LRS answers them (the statement as sent, plus what the LRS sets), and the other resources.
+
+const xapiObject = z.looseObject({});
+export const xapiStoredStatementResponse = named(
+  'XapiStatement',
+  z.looseObject({
+    id: z.string(),
+    actor: xapiObject,
+    verb: z.looseObject({ id: z.string() }),
+    object: xapiObject,
+    timestamp: z.string(),
+    stored: instant,
+    authority: xapiObject,
+    version: z.string(),
+  }),
+  'A stored statement, with the properties the LRS sets (stored, authority, version); its own properties as sent',
+);
+export const xapiStatementResultResponse = named(
+  'XapiStatementResult',
+  z.object({
+    statements: z.array(xapiStoredStatementResponse),
+    more: z.string().describe('The relative URL of the next page; empty when none'),
+  }),
+);
+export const xapiStatementsAnswerResponse = named(
+  'XapiStatementsAnswer',
+  z.union([xapiStatementIdsResponse, xapiStoredStatementResponse, xapiStatementResultResponse]),
+  'The stored ids (POST); with the alternate request syntax `?method=GET`, a statement or a StatementResult',
+);
+export const xapiAboutResponse = named('XapiAbout', z.looseObject({ version: z.array(z.string()) }));
+export const xapiActivityResponse = named(
+  'XapiActivity',
+  z.object({ objectType: z.literal('Activity'), id: z.string(), definition: z.looseObject({}).optional() }),
+);
+export const xapiPersonResponse = named(
+  'XapiPerson',
+  z.object({
+    objectType: z.literal('Person'),
+    name: z.array(z.string()).optional(),
+    mbox: z.array(z.string()).optional(),
+    mbox_sha1sum: z.array(z.string()).optional(),
+    openid: z.array(z.string()).optional(),
+    account: z.array(z.object({ homePage: z.string(), name: z.string() })).optional(),
+  }),
+);
+
+// Outbound webhooks.
+
+const webhookEndpointShape = {
+  id: uuid,
+  url: httpUrl,
+  description: z.string().nullable(),
+  events: z.array(z.enum([ALL_WEBHOOK_EVENTS, ...WEBHOOK_EVENT_TYPES])),
+  programIds: z.array(uuid).nullable(),
+  enabled: z.boolean(),
+  owner: z.object({ role: z.enum(['admin', 'program_holder']), id: z.string() }),
+  signingSecrets: z
+    .array(z.object({ createdAt: z.iso.datetime({ offset: true }), expiresAt: z.iso.datetime({ offset: true }).nullable() }))
+    .describe('The secrets that sign deliveries now: when each was made and expires, never its value'),
+  createdAt: instant,
+  updatedAt: instant,
+};
+export const webhookEndpointResponse = named('WebhookEndpoint', z.object(webhookEndpointShape));
+export const createdWebhookEndpointResponse = named(
+  'CreatedWebhookEndpoint',
+  z.object({ ...webhookEndpointShape, secret: z.string().describe('whsec_…: shown in this answer only') }),
+);
+export const webhookEndpointListResponse = named('WebhookEndpointList', z.object({ endpoints: z.array(webhookEndpointResponse) }));
+export const rotatedWebhookSecretResponse = named(
+  'RotatedWebhookSecret',
+  z.object({
+    id: uuid,
+    secret: z.string().describe('The new secret, shown once'),
+    previousSecretsExpireAt: instant.nullable(),
+  }),
+);
+const webhookDeliveryStatus = z.enum(['pending', 'delivered', 'failed']);
+export const webhookDeliveryListResponse = named(
+  'WebhookDeliveryList',
+  z.object({
+    endpointId: uuid,
+    deliveries: z.array(
+      z.object({
+        id: uuid,
+        eventId: uuid,
+        webhookId: z.string().describe('The `webhook-id` header of every attempt'),
+        type: z.enum(WEBHOOK_EVENT_TYPES),
+        enrollmentId: uuid,
+        status: webhookDeliveryStatus,
+        occurredAt: instant,
+        payload: z.looseObject({ type: z.string(), timestamp: z.string(), data: z.looseObject({}) }).describe('The body as sent'),
+        createdAt: instant,
+        pendingSince: instant,
+        deliveredAt: instant.nullable(),
+        failedAt: instant.nullable(),
+        replays: count,
+        attempts: z.array(
+          z.object({
+            at: z.iso.datetime({ offset: true }),
+            statusCode: z.number().int().nullable(),
+            durationMs: count,
+            error: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+    ...page,
+  }),
+);
+export const replayedWebhookDeliveryResponse = named(
+  'ReplayedWebhookDelivery',
+  z.object({ deliveryId: uuid, endpointId: uuid, status: z.literal('pending') }),
+);
+
+// LTI 1.3 platform.
+
+export const ltiToolResponse = named(
+  'LtiTool',
+  z.object({
+    id: uuid,
+    partnerId: z.string(),
+    clientId: z.string(),
+    deploymentId: z.string(),
+    oidcLoginUrl: httpUrl,
+    targetLinkUri: httpUrl,
+    redirectUris: z.array(httpUrl),
+    jwksUrl: httpUrl,
+    createdAt: instant,
+  }),
+);
+export const ltiAccessTokenResponse = named(
+  'LtiAccessToken',
+  z.object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().positive(),
+    scope: z.string().describe('The AGS scopes granted, space-separated'),
+  }),
+);
+export const ltiLineItemResponse = named(
+  'LtiLineItem',
+  z.object({ id: httpUrl, scoreMaximum: z.number(), label: z.string(), resourceLinkId: z.string(), resourceId: z.string() }),
+  'AGS 2.0 line item',
+);
+export const ltiResultsResponse = named(
+  'LtiResults',
+  z.array(
+    z.object({
+      id: httpUrl,
+      scoreOf: httpUrl,
+      userId: z.string(),
+      resultScore: z.number().optional(),
+      resultMaximum: z.number().nullable().optional(),
+      comment: z.string().optional(),
+    }),
+  ),
+  'AGS 2.0 result container: the learner’s latest result',
+);
+export const ltiScoreReceiptResponse = named(
+  'LtiScoreReceipt',
+  z.object({ outcome: z.enum(LTI_SCORE_OUTCOMES), status: enrollmentStatus.optional() }),
+);

@@ -41,7 +41,9 @@ export function opsRoutes({ db, temporalHealth, config }: ApiDeps): Router {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
-  router.get('/openapi.json', (_req, res) => res.json(openApiDocument(config.publicBaseUrl)));
+  // Generated once, on first request (the zod schemas do not change while the process runs).
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  router.get('/openapi.json', (_req, res) => res.json((openApi ??= openApiDocument(config.publicBaseUrl))));
   router.get('/assets/page.css', (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(PAGE_CSS));
 
   return router;

@@ -167,8 +167,11 @@ it('documents the LTI endpoints in the OpenAPI document', async () => {
   const spec = await app.request<{ paths: Record<string, Record<string, { security?: unknown }>> }>('GET', '/openapi.json');
   expect(spec.status).toBe(200);
   expect(Object.keys(spec.body.paths['/lti/authorize'])).toEqual(['get', 'post']);
-  expect(spec.body.paths['/lti/authorize'].get.security).toBeUndefined();
-  expect(spec.body.paths['/lti/lineitems/{enrollmentId}/scores'].post.security).toEqual([{ ltiAccessToken: [] }]);
+  // No credentials (an empty security list: the document states security per operation).
+  expect(spec.body.paths['/lti/authorize'].get.security).toEqual([]);
+  expect(spec.body.paths['/lti/lineitems/{enrollmentId}/scores'].post.security).toEqual([
+    { ltiAccessToken: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'] },
+  ]);
   for (const p of ['/api/partners/{partnerId}/lti-tools', '/lti/jwks', '/lti/token', '/lti/lineitems/{enrollmentId}/results'])
     expect(spec.body.paths).toHaveProperty([p]);
 });

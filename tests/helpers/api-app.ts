@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
+import { openApiDocument } from '../../api/openapi';
 import { type Actor, createAuthenticator, type Role, signDevelopmentToken } from '../../api/auth';
 import type { ApiDeps } from '../../api/deps';
 import { loadConfig } from '../../lib/config';
@@ -18,6 +19,7 @@ import { createSimulatedPaymentProvider } from '../../services/payment-provider'
 import type { EnrollmentStatus } from '../../workflows/messages';
 import { createTestDatabase } from './db';
 import { createFakeEnrollmentClient } from './fake-enrollment-client';
+import { checkedClient, type OpenApi, openApiChecker } from './openapi';
 import { listenOnFreePort } from './ports';
 import { httpClient } from './system';
 
@@ -60,25 +62,28 @@ export async function startApiApp(
     webhooks: { dispatcher: webhooks?.dispatcher },
   });
   const enrollments = createFakeEnrollmentClient(activities);
-  server.on(
-    'request',
-    createApp({
-      config,
-      db,
-      files,
-      enrollments,
-      authenticate: createAuthenticator(config.jwt),
-      temporalHealth: () => Promise.resolve({}),
-      tutor: undefined,
-      webhooks,
-    }),
-  );
-  const request = httpClient(baseUrl);
+  const app = createApp({
+    config,
+    db,
+    files,
+    enrollments,
+    authenticate: createAuthenticator(config.jwt),
+    temporalHealth: () => Promise.resolve({}),
+    tutor: undefined,
+    webhooks,
+  });
+  server.on('request', app);
+  // Every answer of an operation of /openapi.json is checked against the document (tests/helpers/openapi.ts): the one
+  // the route serves, built here rather than fetched, so that no test's rate limit counts the request.
+  const doc = JSON.parse(JSON.stringify(openApiDocument(config.publicBaseUrl))) as OpenApi;
+  const request = checkedClient(httpClient(baseUrl), openApiChecker(doc), { operationsOnly: true });
   // The first request pays for loading the routes' code and the first database connections; not any test's time.
   await request('GET', '/readyz');
 
   return {
     baseUrl,
+    /** The Express app itself (its routes are walked by tests/api/openapi.test.ts). */
+    app,
     config,
     db,
     files,
