@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { Db } from '../db/pool';
 import { problems } from './problems';
 
@@ -96,6 +96,11 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
         .finally(() => json(value));
       return res;
     };
+    // An answer whose body must not be kept (a secret shown once): recorded without it before it is sent (`sendSecret`).
+    res.locals.recordWithoutBody = (statusCode: number) => {
+      recorded = true;
+      return record(statusCode, null);
+    };
     // Answers without a JSON body (204, redirects) are recorded once sent.
     res.on('finish', () => {
       if (!recorded)
@@ -103,4 +108,16 @@ export function idempotency(db: Db, leaseMs: number): RequestHandler {
     });
     next();
   };
+}
+
+/**
+ * Sends a JSON answer that carries a secret shown once (an API key, a signing secret): never kept by the
+ * Idempotency-Key store. A retry with the same key answers the same status and Location without the body; that
+ * answer is stored before this one is sent, so a retry that follows at once already finds it.
+ */
+export async function sendSecret(res: Response, status: number, body: object): Promise<void> {
+  res.status(status).set('Cache-Control', 'no-store').type('application/json');
+  const record = res.locals.recordWithoutBody as ((statusCode: number) => Promise<unknown>) | undefined;
+  if (record) await record(status).catch((err: unknown) => console.error('[api] could not record idempotency key:', messageOf(err)));
+  res.send(JSON.stringify(body));
 }

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { sendSecret } from '../idempotency';
 import { actorOf, requireRole } from '../auth';
 import { CSV_MAX_BYTES, importCompletions } from '../commands/import-completions';
 import { createPartnerApiKey, revokePartnerApiKey } from '../commands/partner-api-keys';
@@ -16,15 +17,14 @@ export function partnerRoutes(deps: ApiDeps): Router {
   router.post('/api/partners/:partnerId/api-keys', requireRole('admin'), async (req, res) => {
     const { partnerId } = parse(partnerParams, req.params, 'path');
     const key = await createPartnerApiKey(db, actorOf(req), partnerId);
-    // Sent without res.json on purpose: the Idempotency-Key middleware keeps JSON answers, and the key must
-    // never be stored anywhere in clear. A retry with the same Idempotency-Key answers 201 with
-    // the key's Location (so it can be revoked) and no body.
-    res
-      .status(201)
-      .location(`/api/partners/${partnerId}/api-keys/${key.id}`)
-      .set('Cache-Control', 'no-store')
-      .type('application/json')
-      .send(JSON.stringify({ id: key.id, partnerId, apiKey: key.apiKey, createdAt: key.createdAt }));
+    // The key is stored nowhere in clear: a retry with the same Idempotency-Key answers 201 with the key's Location
+    // (so it can be revoked) and no body.
+    await sendSecret(res.location(`/api/partners/${partnerId}/api-keys/${key.id}`), 201, {
+      id: key.id,
+      partnerId,
+      apiKey: key.apiKey,
+      createdAt: key.createdAt,
+    });
   });
 
   router.delete('/api/partners/:partnerId/api-keys/:id', requireRole('admin'), async (req, res) => {

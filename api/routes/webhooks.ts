@@ -1,4 +1,5 @@
-import { type Response, Router } from 'express';
+import { Router } from 'express';
+import { sendSecret } from '../idempotency';
 import { actorOf, requireRole } from '../auth';
 import {
   createWebhookEndpoint,
@@ -17,14 +18,6 @@ import {
   webhookEndpointParams,
 } from '../schemas';
 
-/**
- * An answer carrying a signing secret, sent without res.json on purpose: the Idempotency-Key middleware keeps JSON
- * answers, and a secret must be stored nowhere but where it signs. A retry with the same key answers its status
- * with no body.
- */
-const sendSecret = (res: Response, status: number, body: object) =>
-  res.status(status).set('Cache-Control', 'no-store').type('application/json').send(JSON.stringify(body));
-
 export function webhookRoutes(deps: ApiDeps): Router {
   const { db } = deps;
   const router = Router();
@@ -33,7 +26,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
   router.post('/api/webhook-endpoints', owners, async (req, res) => {
     const body = parse(webhookEndpointBody, req.body, 'body');
     const endpoint = await createWebhookEndpoint(deps, actorOf(req), body);
-    sendSecret(res.location(`/api/webhook-endpoints/${endpoint.id}`), 201, endpoint);
+    await sendSecret(res.location(`/api/webhook-endpoints/${endpoint.id}`), 201, endpoint);
   });
 
   router.get('/api/webhook-endpoints', owners, async (req, res) => {
@@ -58,7 +51,7 @@ export function webhookRoutes(deps: ApiDeps): Router {
   router.post('/api/webhook-endpoints/:id/rotate-secret', owners, async (req, res) => {
     const { id } = parse(webhookEndpointParams, req.params, 'path');
     const { overlapSeconds } = parse(rotateWebhookSecretBody, req.body, 'body');
-    sendSecret(res, 200, await rotateWebhookSecret(deps, actorOf(req), id, overlapSeconds));
+    await sendSecret(res, 200, await rotateWebhookSecret(deps, actorOf(req), id, overlapSeconds));
   });
 
   router.get('/api/webhook-endpoints/:id/deliveries', owners, async (req, res) => {
