@@ -4,19 +4,13 @@
  * (collapsed, and with an operation and the schemas open). A screenshot in tests/artifacts/docs.png.
  */
 import type { Browser, Page } from 'playwright-core';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, withAppAndBrowser } from '../helpers/browser';
 import type { OpenApi } from '../helpers/openapi';
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 /** What the page refused or failed at: CSP violations (as the browser reports them), script errors, failed loads. */
 async function watch(page: Page): Promise<() => Promise<string[]>> {

@@ -7,20 +7,14 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { SEEDED_PROGRAMS } from '../../db/seed';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
 
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 /** A completed enrollment with its certificate and revenue shares, as the workflow's activities leave them. */
 async function certified(studentName: string) {

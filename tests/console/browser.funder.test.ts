@@ -9,21 +9,15 @@ import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { parseCsv } from '../../api/csv';
 import { DEMO_USERS, SEEDED_PROGRAMS } from '../../db/seed';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
 
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
 const RISE = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 test('a funder issues a voucher, a student enrolls with it, and the funder sees the enrollment it funds', async () => {
   // An enrollment of the demo student with the demo funder's seeded voucher, completed with a certificate and a WIOA exit.

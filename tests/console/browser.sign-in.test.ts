@@ -3,18 +3,12 @@
  * accessible names (api.md, "Web console"), checked with axe-core, with screenshots in tests/artifacts/.
  */
 import type { Browser } from 'playwright-core';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 test('landing page → Sign in → development form → the holder’s console → Sign out', async () => {
   const page = await browser.newPage();

@@ -5,20 +5,14 @@
  * (api.md, "Web console"); axe-core checks every page; screenshots in tests/artifacts/.
  */
 import type { Browser, Page } from 'playwright-core';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
 import { samplePdf } from '../helpers/system';
 import { holderFixtures, PNG } from './holder-fixtures';
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 /** The header's navigation (api.md's links are there). */
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Main' });

@@ -8,21 +8,15 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { SEEDED_PROGRAMS } from '../../db/seed';
-import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { checkPage, launchBrowser, signInAsDeveloper } from '../helpers/browser';
+import type { ApiApp } from '../helpers/api-app';
+import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const PDF = Buffer.from('%PDF-1.4\n% proof of completion from the partner\n');
 
 let app: ApiApp;
 let browser: Browser;
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-});
+withAppAndBrowser((started) => ({ app, browser } = started));
 
 /** The tutor widget is on the page, its launcher reachable by name, signed in by the session (no token). */
 async function expectTutor(page: Page) {

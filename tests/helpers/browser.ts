@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { PROJECT_ROOT } from '../../lib/paths';
+import { type ApiApp, startApiApp } from './api-app';
 
 const CHROMIUM = '/usr/bin/chromium';
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -67,4 +68,18 @@ export async function signInAsDeveloper(
   if (fields.name) await page.getByRole('textbox', { name: 'Name' }).fill(fields.name);
   if (fields.email) await page.getByRole('textbox', { name: 'Email' }).fill(fields.email);
   await Promise.all([page.waitForURL((url) => url.pathname !== '/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** The app in process and Chromium for one test file: both started before its tests (handed to `use`), stopped after. */
+export function withAppAndBrowser(use: (started: { app: ApiApp; browser: Browser }) => void): void {
+  let started: { app: ApiApp; browser: Browser } | undefined;
+  beforeAll(async () => {
+    const [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
+    started = { app, browser };
+    use(started);
+  });
+  afterAll(async () => {
+    await started?.browser.close();
+    await started?.app.close();
+  });
 }
