@@ -71,36 +71,63 @@ export async function startSystem(
   const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()));
 
+  /** Stops every process and stand-in, drops the database and removes the data folder. */
+  async function stop() {
+    const replicas = [...processes.keys()].filter((name) => name.startsWith('api-'));
+    for (const name of [...replicas, 'api', 'worker', 'temporal']) {
+      const child = processes.get(name);
+      if (!child) continue;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(timer);
+    }
+    await Promise.allSettled([smtp.close(), stripe.close()]);
+    await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+
   // The dev server's inner services take ports of their own choosing; one of a dev server started at the same time by
   // another test file can take a port chosen here, and this one then exits at once. It is started again on new ports.
-  let temporalAddress: string;
-  for (let attempt = 1; ; attempt++) {
-    const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
-    temporalAddress = `127.0.0.1:${temporalPort}`;
-    const temporal = launch(
-      'temporal',
-      temporalCli(),
-      devServerArgs({
-        dbFilename: path.join(dataDir, `temporal-${attempt}.db`),
-        port: temporalPort,
-        httpPort: temporalHttpPort,
-        metricsPort: temporalMetricsPort,
-        namespace: 'default',
-      }),
-    );
-    const running = () => temporal.exitCode === null && temporal.signalCode === null;
-    await waitForTemporal(temporalAddress, 60_000, running);
-    if (running()) break;
-    if (attempt === 3) throw new Error(`the Temporal dev server exited at start ${attempt} times; see ${LOG_DIR}`);
-  }
-  env.TEMPORAL_ADDRESS = temporalAddress;
-  const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
-  startWorker();
-  const startApi = async () => {
-    launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
-    await waitForHttp(`${baseUrl}/readyz`, 60_000);
+  let temporalAddress = '';
+  const startTemporal = async () => {
+    for (let attempt = 1; ; attempt++) {
+      const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
+      temporalAddress = `127.0.0.1:${temporalPort}`;
+      const temporal = launch(
+        'temporal',
+        temporalCli(),
+        devServerArgs({
+          dbFilename: path.join(dataDir, `temporal-${attempt}.db`),
+          port: temporalPort,
+          httpPort: temporalHttpPort,
+          metricsPort: temporalMetricsPort,
+          namespace: 'default',
+        }),
+      );
+      const running = () => temporal.exitCode === null && temporal.signalCode === null;
+      await waitForTemporal(temporalAddress, 60_000, running);
+      if (running()) break;
+      if (attempt === 3) throw new Error(`the Temporal dev server exited at start ${attempt} times; see ${LOG_DIR}`);
+    }
+    env.TEMPORAL_ADDRESS = temporalAddress;
   };
-  await startApi();
+  const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
+  const startApi = async () => {
+    const api = launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
+    const running = () => api.exitCode === null && api.signalCode === null;
+    await waitForHttp(`${baseUrl}/readyz`, 60_000, running);
+    if (!running()) throw new Error(`the API exited at start (${api.exitCode ?? api.signalCode}); see ${LOG_DIR}/${id}-api.log`);
+  };
+  // A system that does not come up is taken down again: nothing of it outlives the failed test file.
+  try {
+    await startTemporal();
+    startWorker();
+    await startApi();
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
 
   const tokens = new Map<string, string>();
   return {
@@ -155,20 +182,7 @@ export async function startSystem(
       await waitForHttp(`${url}/readyz`, 60_000);
       return { baseUrl: url };
     },
-    async stop() {
-      const replicas = [...processes.keys()].filter((name) => name.startsWith('api-'));
-      for (const name of [...replicas, 'api', 'worker', 'temporal']) {
-        const child = processes.get(name);
-        if (!child) continue;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited(child);
-        clearTimeout(timer);
-      }
-      await Promise.allSettled([smtp.close(), stripe.close()]);
-      await database.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
