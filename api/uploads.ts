@@ -13,12 +13,20 @@ export async function readMultipart(
   res: Response,
   maxBytes: number,
   field = 'file',
+  /** For forms whose text fields may be large (a CSV pasted): each field's limit and how many there may be. */
+  textFields: { fieldSize?: number; fields?: number } = {},
 ): Promise<Express.Multer.File | undefined> {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 10 } }).single(field);
+  const limits = {
+    fileSize: maxBytes,
+    files: 1,
+    fields: textFields.fields ?? 10,
+    ...(textFields.fieldSize && { fieldSize: textFields.fieldSize }),
+  };
+  const upload = multer({ storage: multer.memoryStorage(), limits }).single(field);
   await new Promise<void>((resolve, reject) =>
     upload(req, res, (err: unknown) => {
       if (!err) return resolve();
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE')
+      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE'))
         return reject(problems.tooLarge(`the file is larger than ${maxBytes} bytes`));
       reject(problems.badRequest(`the multipart body could not be read: ${(err as Error).message}`));
     }),

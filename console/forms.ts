@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
-import multer from 'multer';
 import type { z } from 'zod';
-import { HttpProblem, problems } from '../api/problems';
+import { HttpProblem } from '../api/problems';
+import { readMultipart } from '../api/uploads';
 import { redirectWithFlash } from './flash';
 
 /**
@@ -66,15 +66,8 @@ export function refusalErrors(err: unknown, names: Record<string, string> = {}):
  * from a dry run), parsed before `requireCsrf` can read its token: 413 past the limit, 400 for a body that is not one.
  */
 export function multipartForm(maxBytes: number): RequestHandler {
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, fieldSize: maxBytes, files: 1, fields: 20 } });
-  const single = upload.single('file');
   return (req: Request, res: Response, next) =>
-    single(req, res, (err: unknown) => {
-      if (!err) return next();
-      if (err instanceof multer.MulterError && (err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE'))
-        return next(problems.tooLarge(`the file is larger than ${Math.round(maxBytes / 1024)} KB`));
-      next(problems.badRequest(`the form could not be read: ${(err as Error).message}`));
-    });
+    void readMultipart(req, res, maxBytes, 'file', { fieldSize: maxBytes, fields: 20 }).then(() => next(), next);
 }
 
 /** A path with those query parameters that are set. */

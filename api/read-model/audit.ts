@@ -1,4 +1,5 @@
 /** The audit log as an admin reads it (api/audit.ts writes it): who did what to which object, and when. */
+import { distinctValues } from '../../db/distinct-values';
 import type { Db } from '../../db/pool';
 import { iso } from '../../lib/dates';
 
@@ -34,16 +35,5 @@ export async function listAuditEntries(db: Db, q: { action?: string; actorId?: s
   }));
 }
 
-/** The actions the log holds, for a filter (one index probe per action, not a scan of the log). */
-export async function auditActions(db: Db): Promise<string[]> {
-  const { rows } = await db.query<{ action: string }>(
-    `WITH RECURSIVE actions AS (
-       (SELECT action FROM audit_log ORDER BY action LIMIT 1)
-       UNION ALL
-       SELECT (SELECT a.action FROM audit_log a WHERE a.action > actions.action ORDER BY a.action LIMIT 1)
-         FROM actions WHERE actions.action IS NOT NULL
-     )
-     SELECT action FROM actions WHERE action IS NOT NULL`,
-  );
-  return rows.map((r) => r.action);
-}
+/** The actions the log holds, for a filter. */
+export const auditActions = (db: Db): Promise<string[]> => distinctValues(db, 'audit_log');

@@ -1,4 +1,5 @@
 /** What funders see: their vouchers and the enrollments those fund. */
+import { distinctValues } from '../../db/distinct-values';
 import type { Db } from '../../db/pool';
 import { day, iso } from '../../lib/dates';
 import type { EnrollmentStatus, FundingSource } from '../../workflows/messages';
@@ -84,19 +85,8 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
   });
 }
 
-/** The funding organizations that issued vouchers (an admin picks one): one index probe each, not a scan of the vouchers. */
-export async function fundingOrganizations(db: Db): Promise<string[]> {
-  const { rows } = await db.query<{ organization_id: string }>(
-    `WITH RECURSIVE orgs AS (
-       (SELECT organization_id FROM vouchers ORDER BY organization_id LIMIT 1)
-       UNION ALL
-       SELECT (SELECT v.organization_id FROM vouchers v WHERE v.organization_id > orgs.organization_id ORDER BY v.organization_id LIMIT 1)
-         FROM orgs WHERE orgs.organization_id IS NOT NULL
-     )
-     SELECT organization_id FROM orgs WHERE organization_id IS NOT NULL`,
-  );
-  return rows.map((r) => r.organization_id);
-}
+/** The funding organizations that issued vouchers (an admin picks one). */
+export const fundingOrganizations = (db: Db): Promise<string[]> => distinctValues(db, 'vouchers');
 
 /** A voucher-funded enrollment with its program, voucher, certificate and WIOA outcome (those last two when there are). */
 export interface FundedEnrollmentRow {
