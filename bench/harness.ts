@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -171,6 +171,103 @@ export function rssMbOf(pid: number): number {
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'))!;
   return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  // The fields after the command name (which may hold spaces) start at the last ')'; utime and stime are the 14th and 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The PostgreSQL server's processes (postmaster and backends) as they are now. */
+export function postgresPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/**
+ * The CPU each named group of processes (and this one, as `driver`) uses from now until `stop()`, in ms. A group given
+ * as a function is listed again at the end (PostgreSQL's backends come and go): processes that started meanwhile count
+ * in full, ones that ended meanwhile are missed.
+ */
+export function sampleCpu(groups: Record<string, number[] | (() => number[])>): { stop(): Record<string, number> } {
+  const cpuOrZero = (pid: number) => {
+    try {
+      return cpuMsOf(pid);
+    } catch {
+      return 0;
+    }
+  };
+  const list = (g: number[] | (() => number[])) => (typeof g === 'function' ? g() : g);
+  const driver = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([name, g]) => [name, new Map(list(g).map((pid) => [pid, cpuOrZero(pid)]))]),
+  );
+  const driverBefore = driver();
+  return {
+    stop: () => ({
+      ...Object.fromEntries(
+        Object.entries(groups).map(([name, g]) => [
+          name,
+          list(g).reduce((sum, pid) => sum + cpuOrZero(pid) - (before[name].get(pid) ?? 0), 0),
+        ]),
+      ),
+      driver: Math.round(driver() - driverBefore),
+    }),
+  };
+}
+
+/**
+ * Requests the Temporal server has served so far, from its own Prometheus metrics, by operation: the frontend's (what
+ * clients and workers asked for) and the persistence requests of all its services (its database work).
+ */
+export async function temporalRequests(
+  metricsUrl: string,
+): Promise<{ frontend: Record<string, number>; persistence: Record<string, number> }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const counts = { frontend: {} as Record<string, number>, persistence: {} as Record<string, number> };
+  for (const line of text.split('\n')) {
+    const m = /^(service_requests|persistence_requests)\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
+    if (!m || (m[1] === 'service_requests' && !m[2].includes('service_name="frontend"'))) continue;
+    const into = m[1] === 'persistence_requests' ? counts.persistence : counts.frontend;
+    const label = (name: string) => new RegExp(`${name}="([^"]+)"`).exec(m[2])?.[1] ?? 'unknown';
+    const operation = into === counts.persistence ? `${label('service_name')} ${label('operation')}` : label('operation');
+    into[operation] = (into[operation] ?? 0) + Number(m[3]);
+  }
+  return counts;
+}
+
+/** Requests per unit of work between two readings of `temporalRequests`, rounded to a tenth, by operation (most first). */
+export function requestsPer(
+  before: Awaited<ReturnType<typeof temporalRequests>>,
+  after: Awaited<ReturnType<typeof temporalRequests>>,
+  units: number,
+) {
+  const per = (n: number) => Math.round((n / units) * 10) / 10;
+  const delta = (kind: 'frontend' | 'persistence') => {
+    const byOperation = Object.entries(after[kind])
+      .map(([op, n]) => [op, per(n - (before[kind][op] ?? 0))] as const)
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    return {
+      total: per(Object.entries(after[kind]).reduce((s, [op, n]) => s + n - (before[kind][op] ?? 0), 0)),
+      byOperation: Object.fromEntries(byOperation),
+    };
+  };
+  return { frontend: delta('frontend'), persistence: delta('persistence') };
 }
 
 export type Machine = ReturnType<typeof machine>;

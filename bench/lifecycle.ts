@@ -29,8 +29,12 @@ import {
   machine,
   type Machine,
   percentile,
+  postgresPids,
+  requestsPer,
+  sampleCpu,
   sleep,
   startSkeletonWorker,
+  temporalRequests,
   writeResult,
 } from './harness';
 import { type SkeletonInput, skeletonWorkflow, stepSignal, stepUpdate } from './skeleton/workflows';
@@ -39,12 +43,21 @@ const N = Number(process.env.BENCH_ENROLLMENTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const SELF_PAY_SHARE = Number(process.env.BENCH_SELF_PAY_SHARE ?? 0.25);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLOSE_TIMEOUT_MS = 120_000;
 const SKELETON_QUEUE = 'bench-skeleton';
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 
 type Kind = 'wioa_ita' | 'self_pay';
 const kindOf = (i: number): Kind => (SELF_PAY_SHARE > 0 && i % Math.round(1 / SELF_PAY_SHARE) === 0 ? 'self_pay' : 'wioa_ita');
+
+interface MeasuredRun extends RunResult {
+  cpuMsPerEnrollment: Record<string, number>;
+  serverRequestsPerEnrollment: ReturnType<typeof requestsPer>;
+  /** Committed transactions in the system's database (each statement outside BEGIN…COMMIT is one). */
+  pgTransactionsPerEnrollment: number;
+  launchRequestsPerEnrollment?: number;
+}
 
 interface RunResult {
   completed: number;
@@ -128,7 +141,8 @@ function closeWatcher(system: System) {
 async function main(): Promise<void> {
   console.log(`[bench] lifecycle: ${N} enrollments, ${CONCURRENCY} in flight, ${Math.round(SELF_PAY_SHARE * 100)}% self-paid`);
   const tSystem = performance.now();
-  const system = await startSystem();
+  // BENCH_NODE_ARGS: Node options for the worker and API, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
+  const system = await startSystem({ nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
   const systemStartMs = round(performance.now() - tSystem);
   console.log(`[bench] system up in ${systemStartMs} ms (Temporal ${system.temporalAddress}, API ${system.baseUrl})`);
   const connection = await Connection.connect({ address: system.temporalAddress });
@@ -136,23 +150,40 @@ async function main(): Promise<void> {
   const request = httpClient(system.baseUrl);
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
   const watcher = closeWatcher(system);
+  let launchAttempts = 0;
 
-  /** One enrollment from creation to `closed`, over HTTP only; returns ms from create to the observed close. */
-  async function enrollment(i: number, tag: string): Promise<{ enrollmentId: string; ms: number }> {
-    const kind = kindOf(i);
-    const student = await system.token('student', { name: `Bench Student ${tag}-${i}` });
-    const t0 = performance.now();
-    const created = expectStatus(
-      'create',
-      await request('POST', '/api/enrollments', {
-        token: student.token,
-        json:
-          kind === 'self_pay'
-            ? { programId: DEMO.id, fundingSource: 'self_pay' }
-            : (await benchVouchers(system.db, DEMO.id, [student.actor.id], `BENCH-${tag}-${i}`))[0],
-      }),
-      201,
+  type Prepared = { kind: Kind; token: string; body: object };
+  /**
+   * The students of a run, signed in, and the vouchers of the WIOA ones, made before the clock starts (issuing vouchers
+   * and tokens is not what is measured; the skeleton has no such step either).
+   */
+  async function prepare(indexes: number[], tag: string): Promise<Map<number, Prepared>> {
+    const students = new Map<number, Awaited<ReturnType<System['token']>>>();
+    for (const i of indexes) students.set(i, await system.token('student', { name: `Bench Student ${tag}-${i}` }));
+    const funded = indexes.filter((i) => kindOf(i) === 'wioa_ita');
+    const vouchers = await benchVouchers(
+      system.db,
+      DEMO.id,
+      funded.map((i) => students.get(i)!.actor.id),
+      `BENCH-${tag}`,
     );
+    const voucherOf = new Map(funded.map((i, n) => [i, vouchers[n]]));
+    return new Map(
+      indexes.map((i) => [
+        i,
+        {
+          kind: kindOf(i),
+          token: students.get(i)!.token,
+          body: voucherOf.get(i) ?? { programId: DEMO.id, fundingSource: 'self_pay' },
+        },
+      ]),
+    );
+  }
+
+  /** One prepared enrollment from creation to `closed`, over HTTP only; returns ms from create to the observed close. */
+  async function enrollment({ kind, token, body }: Prepared): Promise<{ enrollmentId: string; ms: number }> {
+    const t0 = performance.now();
+    const created = expectStatus('create', await request('POST', '/api/enrollments', { token, json: body }), 201);
     const { enrollmentId, checkoutUrl } = created.body as { enrollmentId: string; checkoutUrl?: string };
     const closed = watcher.closed(enrollmentId);
     closed.catch(() => undefined);
@@ -168,7 +199,8 @@ async function main(): Promise<void> {
     }
     // Launch is refused (409) until the payment has reached the workflow; retry as a student's browser would.
     for (let attempt = 0; ; attempt++) {
-      const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student.token });
+      const launch = await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token });
+      launchAttempts += 1;
       if (launch.status === 302) break;
       if (launch.status !== 409 || attempt > 200) expectStatus('launch', launch, 302);
       await sleep(POLL_MS);
@@ -213,8 +245,9 @@ async function main(): Promise<void> {
 
   try {
     // Warm-up, one of each kind, serially: their histories are the history-size figures and the skeleton's template.
-    const warmVoucher = await enrollment(1, 'warm');
-    const warmSelfPay = await enrollment(0, 'warm');
+    const warm = await prepare([0, 1], 'warm');
+    const warmVoucher = await enrollment(warm.get(1)!);
+    const warmSelfPay = await enrollment(warm.get(0)!);
     // Give the workflow a moment to finish after the read model shows `closed`.
     const waitClosed = async (id: string) => {
       const handle = client.workflow.getHandle(enrollmentWorkflowId(id));
@@ -225,11 +258,6 @@ async function main(): Promise<void> {
     console.log(
       `[bench] history of a voucher enrollment: ${history.wioa_ita.events} events, ${history.wioa_ita.bytes} bytes; self-paid: ${history.self_pay.events} events, ${history.self_pay.bytes} bytes`,
     );
-
-    console.log('[bench] platform run…');
-    const platform = await runBounded(N, CONCURRENCY, async (i) => (await enrollment(i, 'run')).ms);
-    console.log(`[bench] platform: ${platform.perSecond}/s, p50 ${platform.p50Ms} ms, p99 ${platform.p99Ms} ms, ${platform.failed} failed`);
-    await watcher.stop();
 
     // The skeleton, on the same server, with a worker of its own in another process.
     const tWorker = performance.now();
@@ -255,32 +283,99 @@ async function main(): Promise<void> {
       await handle.result();
       return performance.now() - t0;
     };
-    let skeleton: RunResult;
+
+    // Counted by PostgreSQL's statistics, which a backend reports when idle (at most a second late): read after a pause.
+    const pgTransactions = async () => {
+      await sleep(1_500);
+      const { rows } = await system.db.query<{ n: string }>(
+        'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()',
+      );
+      return Number(rows[0].n);
+    };
+
+    /** One timed run with the CPU each process used and the server's requests, both per enrollment. */
+    const measured = async (
+      name: string,
+      processes: Record<string, number[] | (() => number[])>,
+      run: () => Promise<RunResult>,
+    ): Promise<MeasuredRun> => {
+      const requestsBefore = await temporalRequests(system.temporalMetricsUrl);
+      const transactionsBefore = await pgTransactions();
+      const cpu = sampleCpu(processes);
+      launchAttempts = 0;
+      const result = await run();
+      const cpuMs = cpu.stop();
+      const requests = requestsPer(requestsBefore, await temporalRequests(system.temporalMetricsUrl), result.completed);
+      const pgTransactionsPerEnrollment = round(((await pgTransactions()) - transactionsBefore) / result.completed, 1);
+      const cpuMsPerEnrollment = Object.fromEntries(Object.entries(cpuMs).map(([p, ms]) => [p, round(ms / result.completed, 1)]));
+      console.log(
+        `[bench] ${name}: ${result.perSecond}/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.failed} failed; ` +
+          `CPU ms per enrollment ${JSON.stringify(cpuMsPerEnrollment)}; server requests per enrollment ${requests.frontend.total} ` +
+          `(persistence ${requests.persistence.total}); PostgreSQL transactions per enrollment ${pgTransactionsPerEnrollment}` +
+          `${name === 'platform' ? `; launch requests per enrollment ${round(launchAttempts / N, 2)}` : ''}`,
+      );
+      return {
+        ...result,
+        cpuMsPerEnrollment,
+        serverRequestsPerEnrollment: requests,
+        pgTransactionsPerEnrollment,
+        ...(name === 'platform' && { launchRequestsPerEnrollment: round(launchAttempts / N, 2) }),
+      };
+    };
+
+    const rounds: { platform: MeasuredRun; skeleton: MeasuredRun; ratio: number }[] = [];
     try {
       await skeletonOnce(1, 'warm');
       await skeletonOnce(0, 'warm');
-      console.log('[bench] skeleton run…');
-      skeleton = await runBounded(N, CONCURRENCY, (i) => skeletonOnce(i, 'run'));
+      // Rounds alternate the platform and the skeleton, so a slower or faster spell of the machine falls on both.
+      for (let r = 1; r <= ROUNDS; r++) {
+        console.log(`[bench] round ${r} of ${ROUNDS}: platform…`);
+        const platformPids = {
+          temporal: [system.pid('temporal')],
+          worker: [system.pid('worker')],
+          api: [system.pid('api')],
+          postgres: postgresPids,
+        };
+        const prepared = await prepare(
+          Array.from({ length: N }, (_, i) => i),
+          `run${r}`,
+        );
+        const platform = await measured('platform', platformPids, () =>
+          runBounded(N, CONCURRENCY, async (i) => (await enrollment(prepared.get(i)!)).ms),
+        );
+        console.log(`[bench] round ${r} of ${ROUNDS}: skeleton…`);
+        const skeletonPids = { temporal: [system.pid('temporal')], worker: [skeletonWorker.pid] };
+        const skeleton = await measured('skeleton', skeletonPids, () => runBounded(N, CONCURRENCY, (i) => skeletonOnce(i, `run${r}`)));
+        rounds.push({ platform, skeleton, ratio: round(platform.perSecond / skeleton.perSecond, 3) });
+      }
     } finally {
       await skeletonWorker.stop();
     }
-    console.log(`[bench] skeleton: ${skeleton.perSecond}/s, p50 ${skeleton.p50Ms} ms, p99 ${skeleton.p99Ms} ms, ${skeleton.failed} failed`);
+    await watcher.stop();
 
-    const ratio = {
-      throughput: round(platform.perSecond / skeleton.perSecond, 3),
-      p50: round(platform.p50Ms / skeleton.p50Ms, 1),
-      p99: round(platform.p99Ms / skeleton.p99Ms, 1),
-    };
+    // The round with the median ratio stands for the run; every round is kept in the result.
+    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor((rounds.length - 1) / 2)];
+    const { platform, skeleton } = median;
     const result = {
       benchmark: 'lifecycle',
       date: new Date().toISOString(),
       machine: machine(),
-      settings: { enrollments: N, concurrency: CONCURRENCY, selfPayShare: SELF_PAY_SHARE, pollMs: POLL_MS, program: DEMO.title },
+      settings: {
+        enrollments: N,
+        concurrency: CONCURRENCY,
+        selfPayShare: SELF_PAY_SHARE,
+        pollMs: POLL_MS,
+        rounds: ROUNDS,
+        program: DEMO.title,
+      },
       systemStartMs,
       skeletonWorkerStartMs,
       platform,
       skeleton,
-      ratio,
+      /** Platform / skeleton throughput, the median over the rounds. */
+      ratio: median.ratio,
+      latencyRatio: { p50: round(platform.p50Ms / skeleton.p50Ms, 1), p99: round(platform.p99Ms / skeleton.p99Ms, 1) },
+      rounds: rounds.map((r) => ({ platformPerSecond: r.platform.perSecond, skeletonPerSecond: r.skeleton.perSecond, ratio: r.ratio })),
       history,
     };
     writeResult('lifecycle', result, markdown(result));
@@ -294,10 +389,12 @@ async function main(): Promise<void> {
 function markdown(r: {
   date: string;
   machine: Machine;
-  settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number };
-  platform: RunResult;
-  skeleton: RunResult;
-  ratio: { throughput: number; p50: number; p99: number };
+  settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number; rounds: number };
+  platform: MeasuredRun;
+  skeleton: MeasuredRun;
+  ratio: number;
+  latencyRatio: { p50: number; p99: number };
+  rounds: { platformPerSecond: number; skeletonPerSecond: number; ratio: number }[];
   history: Record<
     Kind,
     {
@@ -316,18 +413,42 @@ function markdown(r: {
     `| ${name} | ${x.completed} | ${x.failed} | ${x.perSecond} | ${x.p50Ms} | ${x.p99Ms} | ${x.maxMs} |`;
   const h = (name: string, x: (typeof r.history)[Kind]) =>
     `| ${name} | ${x.events} | ${x.bytes} | ${x.activities} | ${x.localActivities} | ${x.signals} | ${x.updates} | ${x.timers} | ${x.workflowTasks} |`;
+  const cpu = (x: MeasuredRun) =>
+    Object.entries(x.cpuMsPerEnrollment)
+      .map(([p, ms]) => `${p} ${ms}`)
+      .join(', ');
+  const byOperation = (counts: { total: number; byOperation: Record<string, number> }) =>
+    `${counts.total} (${Object.entries(counts.byOperation)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(', ')})`;
+  const requests = (x: MeasuredRun) =>
+    `${byOperation(x.serverRequestsPerEnrollment.frontend)}; persistence ${byOperation(x.serverRequestsPerEnrollment.persistence)}`;
   return [
     `# Lifecycle benchmark, ${r.date.slice(0, 10)}`,
     '',
     `${r.settings.enrollments} enrollments, ${r.settings.concurrency} in flight, ${Math.round(r.settings.selfPayShare * 100)}% self-paid (Stripe webhook), the rest WIOA vouchers; ` +
       `time from the create request to \`closed\` (database polled every ${r.settings.pollMs} ms). ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, Node ${r.machine.node}.`,
     '',
+    `${r.settings.rounds} rounds, each the platform then the skeleton; the round with the median ratio:`,
+    '',
     '| run | closed | failed | enrollments/s | p50 ms | p99 ms | max ms |',
     '|---|---:|---:|---:|---:|---:|---:|',
     row('platform (HTTP, worker, API, Postgres)', r.platform),
     row('bare Temporal skeleton (same activities, local activities, signals, updates)', r.skeleton),
     '',
-    `Platform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.`,
+    `Platform / skeleton: throughput ×${r.ratio} (median of ${r.rounds.map((x) => x.ratio).join(', ')}), p50 ×${r.latencyRatio.p50}, p99 ×${r.latencyRatio.p99}.`,
+    '',
+    '| round | platform /s | skeleton /s | ratio |',
+    '|---:|---:|---:|---:|',
+    ...r.rounds.map((x, i) => `| ${i + 1} | ${x.platformPerSecond} | ${x.skeletonPerSecond} | ${x.ratio} |`),
+    '',
+    '## Cost per enrollment (the median round)',
+    '',
+    `- CPU ms, platform: ${cpu(r.platform)}; skeleton: ${cpu(r.skeleton)}.`,
+    `- Temporal frontend requests, platform: ${requests(r.platform)}.`,
+    `- Temporal frontend requests, skeleton: ${requests(r.skeleton)}.`,
+    `- PostgreSQL transactions, platform: ${r.platform.pgTransactionsPerEnrollment}; skeleton: ${r.skeleton.pgTransactionsPerEnrollment}.`,
+    `- Launch requests the driver sent per enrollment (409 until paid): ${r.platform.launchRequestsPerEnrollment ?? '?'}.`,
     '',
     '## History of one happy-path enrollment',
     '',

@@ -26,6 +26,8 @@ export async function startSystem(
   options: {
     smtpMailFromDelayMs?: number;
     /** Extra environment for the worker and API (e.g. OPENAI_API_KEY, OPENAI_BASE_URL). */ env?: NodeJS.ProcessEnv;
+    /** Node options for the worker and API processes (a benchmark's `--cpu-prof`; NODE_OPTIONS does not take it). */
+    nodeArgs?: string[];
   } = {},
 ) {
   const id = randomUUID().slice(0, 8);
@@ -90,10 +92,12 @@ export async function startSystem(
   // The dev server's inner services take ports of their own choosing; one of a dev server started at the same time by
   // another test file can take a port chosen here, and this one then exits at once. It is started again on new ports.
   let temporalAddress = '';
+  let temporalMetricsUrl = '';
   const startTemporal = async () => {
     for (let attempt = 1; ; attempt++) {
       const [temporalPort, temporalHttpPort, temporalMetricsPort] = await freePorts(3);
       temporalAddress = `127.0.0.1:${temporalPort}`;
+      temporalMetricsUrl = `http://127.0.0.1:${temporalMetricsPort}/metrics`;
       const temporal = launch(
         'temporal',
         temporalCli(),
@@ -112,9 +116,10 @@ export async function startSystem(
     }
     env.TEMPORAL_ADDRESS = temporalAddress;
   };
-  const startWorker = () => launch('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
+  const nodeArgs = options.nodeArgs ?? [];
+  const startWorker = () => launch('worker', process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
   const startApi = async () => {
-    const api = launch('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
+    const api = launch('api', process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
     const running = () => api.exitCode === null && api.signalCode === null;
     await waitForHttp(`${baseUrl}/readyz`, 60_000, running);
     if (!running()) throw new Error(`the API exited at start (${api.exitCode ?? api.signalCode}); see ${LOG_DIR}/${id}-api.log`);
@@ -137,6 +142,8 @@ export async function startSystem(
     stripe,
     dataDir,
     temporalAddress,
+    /** The dev server's Prometheus metrics (the benchmarks count its requests there). */
+    temporalMetricsUrl,
     logPrefix: path.join(LOG_DIR, id),
     /** A signed token for a role; the same user id gives the same token. */
     async token(role: Role, user: Partial<Actor> = {}) {
