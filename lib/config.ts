@@ -207,6 +207,9 @@ const schema = z
     }
   });
 
+/** The name of every environment variable the configuration reads (the deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /** Why a CREDENTIAL_SIGNING_JWK value cannot sign credentials, or undefined when it can. */
 function signingJwkProblem(value: string): string | undefined {
   let parsed: unknown;

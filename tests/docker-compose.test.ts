@@ -2,6 +2,12 @@
  * Checks the production docker-compose.yml through `docker-compose config`,
  * which validates the file, resolves anchors and interpolates variables: the
  * same work `up` does before it starts anything (no Docker engine is needed).
+ * Then checks that it agrees with the code: the variables the app gets are the
+ * ones lib/config.ts reads and production requires, the search attributes are
+ * the ones workflows/messages.ts defines, the Temporal address, namespace and
+ * task queue match, and the Temporal cluster is what the README says it is
+ * (server and admin-tools at one version, PostgreSQL persistence and
+ * visibility, the shard count, the dynamic config, replicas, health checks).
  *
  * Needs the `docker-compose` command (`bash scripts/ensure-debian-packages.sh docker-compose`).
  * Compose v2 prints JSON itself (`config --format json`); Debian's docker-compose
@@ -14,7 +20,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig as loadAppConfig } from '../lib/config';
+import { CONFIG_VARIABLES, loadConfig as loadAppConfig } from '../lib/config';
+import { pollsFromThisHost } from '../worker/healthcheck';
+import { searchAttributes } from '../workflows/messages';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -52,16 +60,28 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   }
 }
 
+/** YAML text as JSON, through Python's yaml module (anchors and `<<` merge keys resolved). */
+function yaml(text: string): unknown {
+  const converted = run('python3', ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'], process.env, text);
+  if (converted.status !== 0) throw new Error(`could not read YAML: ${converted.stderr}`);
+  return JSON.parse(converted.stdout) as unknown;
+}
+
+/** The file as written, before compose interpolates anything: `${VAR:?…}` and `${VAR:-…}` as they stand. */
+const RAW = fs.readFileSync(COMPOSE_FILE, 'utf8');
+/** Every variable the file interpolates; none of them may come from the environment the tests run in. */
+const INTERPOLATED = [...new Set([...RAW.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]))];
+
 /** The environment compose sees: this process's, minus anything that could satisfy or change what is tested. */
 function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const secret of REQUIRED_SECRETS) if (!(secret in extra)) delete env[secret];
+  for (const name of INTERPOLATED) if (!(name in extra)) delete env[name];
   delete env.COMPOSE_FILE;
   delete env.COMPOSE_PROFILES;
   return env;
 }
 
-/** Production secrets compose must refuse to run without. */
+/** Production secrets compose must refuse to run without (the `${VAR:?…}` of the file; a test keeps the two equal). */
 const REQUIRED_SECRETS = [
   'JWT_SECRET',
   'CREDENTIAL_SIGNING_JWK',
@@ -90,6 +110,24 @@ const SECRETS = {
   SESSION_SECRET: 'dummy-session-secret-for-config-test-0123456789',
 };
 
+/** The app's three services, which run the one image with the one environment. */
+const APP_SERVICES = ['api', 'worker', 'migrate'];
+/** How the `temporal` CLI (and `--search-attribute Name=Type` of the dev server) spells each SDK search attribute type. */
+const CLI_TYPE: Record<string, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+/**
+ * The history shard count: it cannot change once the cluster exists (the server refuses to start on a database
+ * created with another count), so a change here must be deliberate; see the comment in docker-compose.yml.
+ */
+const HISTORY_SHARDS = '512';
+
 let majorVersion = 0;
 let emptyEnvFile = '';
 
@@ -107,18 +145,12 @@ function loadConfig(): Json {
     throw new Error(`docker-compose config failed (exit ${result.status}): ${result.stderr}`);
   }
   if (supportsJson) return JSON.parse(result.stdout) as Json;
-  const converted = run(
-    'python3',
-    ['-c', 'import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'],
-    process.env,
-    result.stdout,
-  );
-  if (converted.status !== 0) throw new Error(`could not read the YAML from docker-compose config: ${converted.stderr}`);
-  return JSON.parse(converted.stdout) as Json;
+  return yaml(result.stdout) as Json;
 }
 
 interface Port {
-  published: number;
+  /** A port, or a range "3000-3001" from which Docker gives each container a free one. */
+  published: string;
   target: number;
 }
 
@@ -130,11 +162,17 @@ function ports(service: Json): Port[] {
       const parts = String(p)
         .replace(/\/\w+$/, '')
         .split(':');
-      return { published: Number(parts[parts.length - 2]), target: Number(parts[parts.length - 1]) };
+      return { published: parts[parts.length - 2], target: Number(parts[parts.length - 1]) };
     }
     const o = p as { published?: string | number; target?: string | number };
-    return { published: Number(o.published), target: Number(o.target) };
+    return { published: String(o.published), target: Number(o.target) };
   });
+}
+
+/** How many host ports a published port or range offers. */
+function portCount(published: string): number {
+  const [first, last = first] = published.split('-').map(Number);
+  return last - first + 1;
 }
 
 function dependsOn(service: Json): Record<string, string | undefined> {
@@ -164,8 +202,35 @@ function environment(service: Json): Record<string, string> {
   return Object.fromEntries(Object.entries((env ?? {}) as Record<string, unknown>).map(([k, v]) => [k, envValue(v)]));
 }
 
+/** A container path's file on the host, through the service's bind mounts (v1: "source:target[:mode]", v2: objects). */
+function hostPath(service: Json, containerPath: string): string | undefined {
+  for (const v of (service.volumes ?? []) as unknown[]) {
+    let source: string | undefined;
+    let target: string | undefined;
+    if (typeof v === 'string') [source, target] = v.split(':');
+    else ({ source, target } = v as { source?: string; target?: string });
+    if (!source || !target || !path.isAbsolute(source)) continue; // a named volume
+    if (containerPath === target || containerPath.startsWith(`${target}/`)) return path.join(source, containerPath.slice(target.length));
+  }
+  return undefined;
+}
+
+function healthcheckTest(service: Json): string {
+  const test = (service.healthcheck as { test?: string | string[] } | undefined)?.test;
+  return Array.isArray(test) ? test.join(' ') : (test ?? '');
+}
+
+/** "repository:tag" split at the tag (a registry host's ":port" is not a tag). */
+function imageTag(image: string): { repository: string; tag: string | undefined } {
+  const i = image.lastIndexOf(':');
+  if (i < 0 || image.slice(i).includes('/')) return { repository: image, tag: undefined };
+  return { repository: image.slice(0, i), tag: image.slice(i + 1) };
+}
+
 describe('docker-compose.yml', () => {
   let services: Record<string, Json>;
+  /** The file as written (anchors resolved, nothing interpolated). */
+  let raw: { services: Record<string, Json> };
 
   beforeAll(() => {
     const version = run('docker-compose', ['version', '--short'], process.env);
@@ -179,59 +244,162 @@ describe('docker-compose.yml', () => {
     fs.writeFileSync(emptyEnvFile, '');
 
     services = loadConfig().services as Record<string, Json>;
+    raw = yaml(RAW) as { services: Record<string, Json> };
   }, TIMEOUT_MS * 2);
 
   afterAll(() => {
     if (emptyEnvFile) fs.rmSync(path.dirname(emptyEnvFile), { recursive: true, force: true });
   });
 
-  it('defines the seven services', () => {
+  it('defines the services of the stack', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'temporal', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
+      ['api', 'migrate', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
     );
   });
 
-  it('publishes the API on 3000 and the Temporal UI on 8233', () => {
-    expect(ports(services.api)).toContainEqual({ published: 3000, target: 3000 });
-    expect(ports(services['temporal-ui'])).toContainEqual({ published: 8233, target: 8080 });
-  });
-
-  it('starts api and worker only after migrate and temporal-setup completed successfully', () => {
-    for (const name of ['api', 'worker']) {
-      const deps = dependsOn(services[name]);
-      expect({ service: name, migrate: deps.migrate, 'temporal-setup': deps['temporal-setup'] }).toEqual({
-        service: name,
-        migrate: 'service_completed_successfully',
-        'temporal-setup': 'service_completed_successfully',
-      });
+  it('starts each service only after what it needs is healthy or has finished', () => {
+    const done = 'service_completed_successfully';
+    const healthy = 'service_healthy';
+    const expected: Record<string, Record<string, string>> = {
+      postgres: {},
+      'temporal-schema': { postgres: healthy },
+      temporal: { 'temporal-schema': done },
+      'temporal-setup': { temporal: healthy },
+      'temporal-ui': { temporal: healthy },
+      migrate: { postgres: healthy },
+      api: { migrate: done, 'temporal-setup': done },
+      worker: { migrate: done, 'temporal-setup': done },
+    };
+    expect(Object.fromEntries(Object.keys(expected).map((name) => [name, dependsOn(services[name])]))).toEqual(expected);
+    // A service waited on as healthy has a health check; one waited on to finish runs once.
+    for (const deps of Object.values(expected)) {
+      for (const [name, condition] of Object.entries(deps)) {
+        if (condition === healthy)
+          expect({ name, healthcheck: healthcheckTest(services[name]) !== '' }).toEqual({ name, healthcheck: true });
+        else expect({ name, restart: services[name].restart }).toEqual({ name, restart: 'no' });
+      }
     }
   });
 
+  it('publishes the API on 3000 (a port per replica) and the Temporal UI on 8233', () => {
+    const api = ports(services.api).find((p) => p.target === 3000);
+    expect(api?.published.split('-')[0]).toBe('3000');
+    expect(portCount(api!.published)).toBeGreaterThanOrEqual(Number((services.api.deploy as { replicas?: number }).replicas));
+    expect(ports(services['temporal-ui'])).toContainEqual({ published: '8233', target: 8080 });
+  });
+
   it('builds api, worker and migrate from the one app image, each with its own command', () => {
-    const commands = ['api', 'worker', 'migrate'].map((name) => {
+    const commands = APP_SERVICES.map((name) => {
       expect(services[name].build).toBeDefined();
       return (services[name].command as string[]).join(' ');
     });
     expect(commands).toEqual(['node dist/api/server.js', 'node dist/worker/main.js', 'node dist/db/migrate.js']);
-    expect(new Set(['api', 'worker', 'migrate'].map((n) => services[n].image)).size).toBe(1);
+    expect(new Set(APP_SERVICES.map((n) => services[n].image)).size).toBe(1);
   });
 
-  it('gives postgres a pg_isready healthcheck', () => {
-    const healthcheck = services.postgres.healthcheck as { test?: string | string[] } | undefined;
-    expect(healthcheck).toBeDefined();
-    const test = healthcheck!.test;
-    expect(Array.isArray(test) ? test.join(' ') : test).toContain('pg_isready');
+  it('pins every third-party image to a version', () => {
+    const images = Object.entries(services)
+      .filter(([, service]) => service.build === undefined)
+      .map(([name, service]) => ({ name, ...imageTag(String(service.image)) }));
+    expect(images.length).toBeGreaterThanOrEqual(5);
+    for (const image of images) expect({ ...image, pinned: /^\d+(\.\d+)*$/.test(image.tag ?? '') }).toEqual({ ...image, pinned: true });
   });
 
-  it('passes JWT_SECRET through to the app containers', () => {
-    for (const name of ['api', 'worker', 'migrate']) {
-      expect(environment(services[name]).JWT_SECRET).toBe('dummy-secret-for-config-test');
-      expect(environment(services[name]).NODE_ENV).toBe('production');
+  it('runs the Temporal server and both admin-tools jobs at the same version, without auto-setup', () => {
+    const server = imageTag(String(services.temporal.image));
+    expect(server.repository).toBe('temporalio/server');
+    for (const job of ['temporal-schema', 'temporal-setup']) {
+      expect({ job, ...imageTag(String(services[job].image)) }).toEqual({ job, repository: 'temporalio/admin-tools', tag: server.tag });
     }
+    expect(RAW).not.toMatch(/image:\s*temporalio\/auto-setup/);
+  });
+
+  it('persists Temporal to PostgreSQL with advanced visibility, in the databases the schema job creates', () => {
+    const server = environment(services.temporal);
+    const schema = environment(services['temporal-schema']);
+    const postgres = environment(services.postgres);
+    expect(server.DB).toBe('postgres12');
+    expect(server.ENABLE_ES ?? 'false').toBe('false');
+    expect(services[server.POSTGRES_SEEDS]).toBe(services.postgres);
+    expect({ user: server.POSTGRES_USER, password: server.POSTGRES_PWD }).toEqual({
+      user: postgres.POSTGRES_USER,
+      password: postgres.POSTGRES_PASSWORD,
+    });
+    expect(schema).toMatchObject({
+      SQL_PLUGIN: server.DB,
+      SQL_HOST: server.POSTGRES_SEEDS,
+      SQL_PORT: server.DB_PORT,
+      SQL_USER: server.POSTGRES_USER,
+      SQL_PASSWORD: server.POSTGRES_PWD,
+      TEMPORAL_DB: server.DBNAME,
+      TEMPORAL_VISIBILITY_DB: server.VISIBILITY_DBNAME,
+    });
+    expect(server.DBNAME).not.toBe(server.VISIBILITY_DBNAME);
+    // The job's script brings both databases to the image's schema: persistence and the v12 visibility schema.
+    const command = services['temporal-schema'].command as string[];
+    const script = hostPath(services['temporal-schema'], command[command.length - 1]);
+    expect(script && fs.existsSync(script)).toBeTruthy();
+    const text = fs.readFileSync(script!, 'utf8');
+    expect(text).toContain('postgresql/v12');
+    expect(text).toContain('/temporal/versioned');
+    expect(text).toContain('/visibility/versioned');
+    expect(text).toContain('$TEMPORAL_VISIBILITY_DB');
+  });
+
+  it(`sets numHistoryShards (${HISTORY_SHARDS}, fixed for the life of the cluster)`, () => {
+    expect(environment(services.temporal).NUM_HISTORY_SHARDS).toBe(HISTORY_SHARDS);
+  });
+
+  it('mounts a dynamic config file that turns eager activity execution on (and Updates and Schedules)', () => {
+    const file = hostPath(services.temporal, environment(services.temporal).DYNAMIC_CONFIG_FILE_PATH);
+    expect(file && fs.existsSync(file)).toBeTruthy();
+    const dynamic = yaml(fs.readFileSync(file!, 'utf8')) as Record<string, { value: unknown; constraints?: Json }[]>;
+    /** The value a key has everywhere: one entry without constraints. */
+    const global = (key: string) => dynamic[key]?.find((e) => Object.keys(e.constraints ?? {}).length === 0)?.value;
+    expect({
+      eagerActivities: global('system.enableActivityEagerExecution'),
+      updates: global('frontend.enableUpdateWorkflowExecution'),
+      schedules: global('frontend.enableSchedules'),
+    }).toEqual({ eagerActivities: true, updates: true, schedules: true });
+    for (const [key, entries] of Object.entries(dynamic))
+      expect({ key, valued: entries.every((e) => 'value' in e) }).toEqual({ key, valued: true });
+  });
+
+  it('registers the search attributes the code uses, with their types', () => {
+    const registered = environment(services['temporal-setup']).SEARCH_ATTRIBUTES.split(/\s+/).filter(Boolean).sort();
+    const used = Object.values(searchAttributes)
+      .map((key) => `${key.name}=${CLI_TYPE[key.type]}`)
+      .sort();
+    expect(registered).toEqual(used);
+  });
+
+  it('agrees with the app on the Temporal address, namespace and task queue', () => {
+    const app = environment(services.api);
+    // The address is the server's service on its gRPC port.
+    const [host, port] = app.TEMPORAL_ADDRESS.split(':');
+    expect(services[host]).toBe(services.temporal);
+    expect(port).toBe('7233');
+    expect(ports(services.temporal).map((p) => p.target)).toContain(7233);
+    expect(environment(services['temporal-setup']).TEMPORAL_ADDRESS).toBe(app.TEMPORAL_ADDRESS);
+    expect(environment(services['temporal-ui']).TEMPORAL_ADDRESS).toBe(app.TEMPORAL_ADDRESS);
+    // The namespace the setup job creates is the one the app and the UI use; unset, all are the code's default.
+    const defaults = loadAppConfig({ NODE_ENV: 'test' }).temporal;
+    expect({
+      app: app.TEMPORAL_NAMESPACE,
+      setup: environment(services['temporal-setup']).TEMPORAL_NAMESPACE,
+      ui: environment(services['temporal-ui']).TEMPORAL_DEFAULT_NAMESPACE,
+    }).toEqual({ app: defaults.namespace, setup: defaults.namespace, ui: defaults.namespace });
+    expect(app.TEMPORAL_TASK_QUEUE).toBe(defaults.taskQueue);
+    for (const name of APP_SERVICES) expect(environment(services[name])).toEqual(app);
+  });
+
+  it('passes the app only variables lib/config.ts reads', () => {
+    const unknown = Object.keys(environment(services.api)).filter((name) => !CONFIG_VARIABLES.includes(name));
+    expect(unknown).toEqual([]);
   });
 
   it('gives api, worker and migrate every setting a production configuration requires', () => {
-    for (const name of ['api', 'worker', 'migrate']) {
+    for (const name of APP_SERVICES) {
       const config = loadAppConfig(environment(services[name]));
       expect({ service: name, env: config.env, metricsToken: config.metrics.token }).toEqual({
         service: name,
@@ -241,11 +409,80 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('sets each variable production cannot do without, or refuses to start without it', () => {
+    const env = environment(services.api);
+    const rawEnv = raw.services.api.environment as Record<string, unknown>;
+    const needed = Object.keys(env).filter((name) => {
+      const { [name]: _left, ...others } = env;
+      try {
+        loadAppConfig(others);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Either the file demands it from the operator (`${NAME:?…}`), or compose sets a value that cannot come out empty:
+    // literal text and `${VAR:-default}` with a default (`:-` also replaces an empty VAR), no bare `${VAR}` or `${VAR-…}`.
+    const how = (name: string) => {
+      const value = String(rawEnv[name]);
+      if (value.startsWith(`\${${name}:?`)) return 'required';
+      return /\$\{[A-Z0-9_]+(\}|-|:-\})/.test(value) ? `may be empty: ${value}` : 'set';
+    };
+    for (const name of needed) expect({ name, how: how(name) }).toEqual({ name, how: expect.stringMatching(/^(set|required)$/) as string });
+    // The secrets list below is the file's `${VAR:?…}`.
+    const demanded = Object.entries(rawEnv)
+      .filter(([name, value]) => String(value).startsWith(`\${${name}:?`))
+      .map(([name]) => name);
+    expect(demanded.sort()).toEqual([...REQUIRED_SECRETS].sort());
+  });
+
+  it('runs two or more api and worker replicas, each with a health check of its own', () => {
+    for (const name of ['api', 'worker']) {
+      const replicas = (services[name].deploy as { replicas?: number } | undefined)?.replicas ?? services[name].scale;
+      expect({ name, replicas: Number(replicas) >= 2 }).toEqual({ name, replicas: true });
+      // docker-compose 1.29 refuses to start a service that sets both.
+      expect({ name, both: services[name].scale !== undefined && services[name].deploy !== undefined }).toEqual({ name, both: false });
+    }
+    expect(healthcheckTest(services.api)).toContain('/readyz');
+    expect(healthcheckTest(services.worker)).toContain('dist/worker/healthcheck.js');
+    expect(fs.existsSync(path.join(ROOT, 'worker', 'healthcheck.ts'))).toBe(true);
+  });
+
+  it('checks the health of postgres with pg_isready and of Temporal through its frontend', () => {
+    expect(healthcheckTest(services.postgres)).toContain('pg_isready');
+    expect(healthcheckTest(services.temporal)).toMatch(/127\.0\.0\.1:72(33|43)/);
+  });
+
+  it('runs job scripts that exist and parse', () => {
+    for (const name of ['temporal-schema', 'temporal-setup']) {
+      const command = services[name].command as string[];
+      const script = hostPath(services[name], command[command.length - 1]);
+      expect({ name, exists: !!script && fs.existsSync(script) }).toEqual({ name, exists: true });
+      const check = run('sh', ['-n', script!], process.env);
+      expect({ name, syntax: check.stderr }).toEqual({ name, syntax: '' });
+    }
+  });
+
+  it('passes JWT_SECRET through to the app containers', () => {
+    for (const name of APP_SERVICES) {
+      expect(environment(services[name]).JWT_SECRET).toBe('dummy-secret-for-config-test');
+      expect(environment(services[name]).NODE_ENV).toBe('production');
+    }
+  });
+
   it.each(REQUIRED_SECRETS)('refuses the configuration when %s is not set', (secret) => {
     const { [secret]: _left, ...others } = SECRETS;
     const result = config(others, false);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(secret);
+  });
+});
+
+describe('the worker health check', () => {
+  it("is healthy only when a poller's identity names this container's host", () => {
+    expect(pollsFromThisHost([{ identity: '7@abc123' }, { identity: null }], 'abc123')).toBe(true);
+    expect(pollsFromThisHost([{ identity: '7@abc1234' }, { identity: '8@other' }], 'abc123')).toBe(false);
+    expect(pollsFromThisHost([], 'abc123')).toBe(false);
   });
 });
 
