@@ -3,7 +3,7 @@
 # and the one-shot database migration; docker-compose.yml picks the command.
 
 ############################ build ############################
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
 # Dependencies first, so source edits reuse this layer.
@@ -16,7 +16,7 @@ RUN npm run build \
  && npm cache clean --force
 
 ############################ runtime ############################
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     DATA_DIR=/data

@@ -487,6 +487,15 @@ describe('the worker health check', () => {
 });
 
 describe('the image', () => {
+  it('builds and runs on the Node CI tests: the major that scripts/ensure-node.sh pins, one of those in engines', () => {
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    const major = /^VERSION=(\d+)\./m.exec(fs.readFileSync(path.join(ROOT, 'scripts/ensure-node.sh'), 'utf8'))?.[1];
+    const engines = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(bases).toEqual([`node:${major}-bookworm-slim`, `node:${major}-bookworm-slim`]);
+    expect(engines.split('||').map((range) => range.trim())).toContain(`^${major}`);
+  });
+
   it('copies every file the running code reads from the project (not compiled into dist/)', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) /gm)].map((m) => m[1]);
