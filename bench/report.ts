@@ -1,6 +1,7 @@
 /**
  * Summary of the latest benchmark run: reads every bench/results/<benchmark>-<date>.json of the latest date and writes
- * bench/results/<date>.json (all of them in one file), bench/results/summary-<date>.md (one Markdown table per
+ * bench/results/<date>.json (all of them in one file) and the same as bench/results/latest.json (each benchmark a top-level key:
+ * `lifecycle.ratio` is the platform / skeleton throughput), bench/results/summary-<date>.md (one Markdown table per
  * benchmark) and bench/results/summary-<date>.svg (a hand-written bar chart, no dependencies). Benchmarks it does not know (or whose results are missing) are shown
  * generically or skipped.
  *
@@ -37,7 +38,10 @@ const Lifecycle = z.object({
   settings: z.object({ enrollments: z.number().optional(), concurrency: z.number().optional() }).nullish(),
   platform: LifecycleRun.nullish(),
   skeleton: LifecycleRun.nullish(),
-  ratio: z.object({ throughput: Measure, p50: Measure, p99: Measure }).nullish(),
+  /** Platform / skeleton throughput, the median over the bench's rounds. */
+  ratio: Measure.nullish(),
+  latencyRatio: z.object({ p50: Measure, p99: Measure }).nullish(),
+  rounds: z.array(z.object({ platformPerSecond: Measure, skeletonPerSecond: Measure, ratio: Measure })).nullish(),
   history: z
     .record(
       z.string(),
@@ -149,7 +153,9 @@ function lifecycleMd(r: Lifecycle): string {
     ['run', 'closed', 'failed', 'enrollments/s', 'p50 ms', 'p99 ms', 'max ms'],
     runs.map(([name, x]) => [name, x?.completed, x?.failed, x?.perSecond, x?.p50Ms, x?.p99Ms, x?.maxMs]),
   );
-  const ratio = r.ratio ? `\n\nPlatform / skeleton: throughput ×${r.ratio.throughput}, p50 ×${r.ratio.p50}, p99 ×${r.ratio.p99}.` : '';
+  const rounds = r.rounds ? ` (median of ${r.rounds.length} rounds: ${r.rounds.map((x) => x.ratio).join(', ')})` : '';
+  const latency = r.latencyRatio ? `, p50 ×${r.latencyRatio.p50}, p99 ×${r.latencyRatio.p99}` : '';
+  const ratio = r.ratio != null ? `\n\nPlatform / skeleton: throughput ×${r.ratio}${rounds}${latency}.` : '';
   const history = r.history
     ? `\n\n${table(
         ['history (one happy path)', 'events', 'bytes', 'activities', 'local activities', 'signals', 'updates', 'timers'],
@@ -273,7 +279,7 @@ function lifecyclePanels(r: Lifecycle): Panel[] {
         { label: 'platform', value: platformPerSecond, color: C.platform },
         { label: 'bare Temporal', value: skeletonPerSecond, color: C.bare },
       ],
-      note: r.ratio ? `platform / bare: ×${r.ratio.throughput}` : undefined,
+      note: r.ratio != null ? `platform / bare: ×${r.ratio}` : undefined,
     });
   }
   if (num(p.p50Ms) !== undefined) {
@@ -421,11 +427,16 @@ function main(): void {
   }
   const all = path.join(RESULTS_DIR, `${date}.json`);
   writeFileSync(all, `${JSON.stringify({ date, machine: machineRaw, benchmarks: Object.fromEntries(results) }, null, 2)}\n`);
+  // The same figures keyed by benchmark at the top (`lifecycle.ratio`), at a name that does not change with the date.
+  const latest = path.join(RESULTS_DIR, 'latest.json');
+  writeFileSync(latest, `${JSON.stringify({ date, machine: machineRaw, ...Object.fromEntries(results) }, null, 2)}\n`);
   const md = path.join(RESULTS_DIR, `summary-${date}.md`);
   const chart = path.join(RESULTS_DIR, `summary-${date}.svg`);
   writeFileSync(md, `${sections.join('\n\n')}\n\n![chart](summary-${date}.svg)\n`);
   writeFileSync(chart, svg(date, machine, panels));
-  console.log(`written ${[all, md, chart].map((f) => path.relative(process.cwd(), f)).join(', ')} (${[...results.keys()].join(', ')})`);
+  console.log(
+    `written ${[all, latest, md, chart].map((f) => path.relative(process.cwd(), f)).join(', ')} (${[...results.keys()].join(', ')})`,
+  );
 }
 
 main();
