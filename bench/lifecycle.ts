@@ -16,6 +16,8 @@
  *
  *   npm run bench     (BENCH_ENROLLMENTS=500, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
@@ -30,6 +32,7 @@ import {
   type Machine,
   percentile,
   postgresPids,
+  RESULTS_DIR,
   requestsPer,
   sampleCpu,
   sleep,
@@ -46,6 +49,7 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CLOSE_TIMEOUT_MS = 120_000;
 const SKELETON_QUEUE = 'bench-skeleton';
+const LEVERS_DIR = path.join(RESULTS_DIR, 'levers');
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 
 type Kind = 'wioa_ita' | 'self_pay';
@@ -141,8 +145,15 @@ function closeWatcher(system: System) {
 async function main(): Promise<void> {
   console.log(`[bench] lifecycle: ${N} enrollments, ${CONCURRENCY} in flight, ${Math.round(SELF_PAY_SHARE * 100)}% self-paid`);
   const tSystem = performance.now();
-  // BENCH_NODE_ARGS: Node options for the worker and API, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
-  const system = await startSystem({ nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) });
+  // Levers, each a space-separated list: BENCH_NODE_ARGS, Node options for the worker and API (e.g. "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof"); BENCH_SYSTEM_ENV, settings for them (e.g. "WORKER_MAX_CACHED_WORKFLOWS=2000");
+  // BENCH_TEMPORAL_ARGS, for the dev server (e.g. "--dynamic-config-value system.enableActivityEagerExecution=true").
+  const list = (name: string) => process.env[name]?.split(' ').filter(Boolean) ?? [];
+  const system = await startSystem({
+    nodeArgs: list('BENCH_NODE_ARGS'),
+    env: Object.fromEntries(list('BENCH_SYSTEM_ENV').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    temporalArgs: list('BENCH_TEMPORAL_ARGS'),
+  });
   const systemStartMs = round(performance.now() - tSystem);
   console.log(`[bench] system up in ${systemStartMs} ms (Temporal ${system.temporalAddress}, API ${system.baseUrl})`);
   const connection = await Connection.connect({ address: system.temporalAddress });
@@ -361,6 +372,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       settings: {
+        levers: { nodeArgs: list('BENCH_NODE_ARGS'), systemEnv: list('BENCH_SYSTEM_ENV'), temporalArgs: list('BENCH_TEMPORAL_ARGS') },
         enrollments: N,
         concurrency: CONCURRENCY,
         selfPayShare: SELF_PAY_SHARE,
@@ -378,7 +390,14 @@ async function main(): Promise<void> {
       rounds: rounds.map((r) => ({ platformPerSecond: r.platform.perSecond, skeletonPerSecond: r.skeleton.perSecond, ratio: r.ratio })),
       history,
     };
-    writeResult('lifecycle', result, markdown(result));
+    // A lever's run (BENCH_LABEL) goes to bench/results/levers/<label>.json beside the others, not over the day's result.
+    const label = process.env.BENCH_LABEL;
+    if (label) {
+      mkdirSync(LEVERS_DIR, { recursive: true });
+      writeFileSync(path.join(LEVERS_DIR, `${label}.json`), `${JSON.stringify({ label, ...result }, null, 2)}\n`);
+      writeFileSync(path.join(LEVERS_DIR, `${label}.md`), markdown(result));
+      console.log(`[bench] written bench/results/levers/${label}.json and .md`);
+    } else writeResult('lifecycle', result, markdown(result));
   } finally {
     await watcher.stop().catch(() => undefined);
     await connection.close().catch(() => undefined);
@@ -389,7 +408,14 @@ async function main(): Promise<void> {
 function markdown(r: {
   date: string;
   machine: Machine;
-  settings: { enrollments: number; concurrency: number; selfPayShare: number; pollMs: number; rounds: number };
+  settings: {
+    enrollments: number;
+    concurrency: number;
+    selfPayShare: number;
+    pollMs: number;
+    rounds: number;
+    levers: Record<string, string[]>;
+  };
   platform: MeasuredRun;
   skeleton: MeasuredRun;
   ratio: number;
@@ -428,6 +454,13 @@ function markdown(r: {
     '',
     `${r.settings.enrollments} enrollments, ${r.settings.concurrency} in flight, ${Math.round(r.settings.selfPayShare * 100)}% self-paid (Stripe webhook), the rest WIOA vouchers; ` +
       `time from the create request to \`closed\` (database polled every ${r.settings.pollMs} ms). ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, Node ${r.machine.node}.`,
+    '',
+    `Levers: ${
+      Object.entries(r.settings.levers)
+        .filter(([, v]) => v.length)
+        .map(([k, v]) => `${k} \`${v.join(' ')}\``)
+        .join('; ') || 'none (the defaults)'
+    }.`,
     '',
     `${r.settings.rounds} rounds, each the platform then the skeleton; the round with the median ratio:`,
     '',

@@ -44,6 +44,20 @@ const schema = z
     /** Unset: the dev server picks free ports for its HTTP API and metrics. */
     TEMPORAL_DEV_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     TEMPORAL_DEV_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /**
+     * The enrollment worker's tuning (unset: the SDK's defaults). The README's Performance section says what each one
+     * bought on the benchmark; the defaults were the best measured on two cores.
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    WORKER_WORKFLOW_POLLERS: z.coerce.number().int().min(2).optional(),
+    WORKER_ACTIVITY_POLLERS: z.coerce.number().int().min(1).optional(),
+    /** Threads that run workflow code (each a V8 context): more than 1 pays only with spare cores. */
+    WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(16).optional(),
+    /** Activity slots a workflow task may reserve for eager execution (0: none; needs the server's dynamic config). */
+    WORKER_EAGER_ACTIVITIES: z.coerce.number().int().min(0).optional(),
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalUrl,
     /** When set, a token's `iss` / `aud` must match. */
@@ -273,6 +287,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       callTimeoutMs: e.TEMPORAL_CALL_TIMEOUT,
+      worker: {
+        maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+        maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+        maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        maxConcurrentLocalActivityExecutions: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+        maxConcurrentWorkflowTaskPolls: e.WORKER_WORKFLOW_POLLERS,
+        maxConcurrentActivityTaskPolls: e.WORKER_ACTIVITY_POLLERS,
+        workflowThreadPoolSize: e.WORKER_WORKFLOW_THREADS,
+        maxEagerActivityReservationsPerWorkflowTask: e.WORKER_EAGER_ACTIVITIES,
+      },
     },
     jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },

@@ -24,12 +24,15 @@ export async function createEnrollmentWorker({ config, deps, connection, workflo
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const code = workflowBundle ? { option: { workflowBundle }, reason: 'the bundle given' } : workflowCodeOption();
   const activities = { ...createActivities(deps), ...createWebhookActivities(deps) };
+  // The tuning the configuration sets (WORKER_*); unset ones are left to the SDK's defaults.
+  const tuning = Object.fromEntries(Object.entries(config.temporal.worker).filter(([, v]) => v !== undefined));
   const worker = await Worker.create({
     connection: conn,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...code.option,
     activities,
+    ...tuning,
   });
   const interactiveWorker = await Worker.create({
     connection: conn,

@@ -28,6 +28,8 @@ export async function startSystem(
     /** Extra environment for the worker and API (e.g. OPENAI_API_KEY, OPENAI_BASE_URL). */ env?: NodeJS.ProcessEnv;
     /** Node options for the worker and API processes (a benchmark's `--cpu-prof`; NODE_OPTIONS does not take it). */
     nodeArgs?: string[];
+    /** More arguments for `temporal server start-dev` (a benchmark's `--dynamic-config-value key=value`). */
+    temporalArgs?: string[];
   } = {},
 ) {
   const id = randomUUID().slice(0, 8);
@@ -107,7 +109,7 @@ export async function startSystem(
           httpPort: temporalHttpPort,
           metricsPort: temporalMetricsPort,
           namespace: 'default',
-        }),
+        }).concat(options.temporalArgs ?? []),
       );
       const running = () => temporal.exitCode === null && temporal.signalCode === null;
       await waitForTemporal(temporalAddress, 60_000, running);
