@@ -28,7 +28,7 @@ const config = (() => {
 })();
 /** The worker processes' names in the log: `worker` alone, or worker-1 … worker-N. */
 const workerNames = config.workers === 1 ? ['worker'] : Array.from({ length: config.workers }, (_, i) => `worker-${i + 1}`);
-const NAME_WIDTH = Math.max(8, ...workerNames.map((n) => n.length));
+const NAME_WIDTH = Math.max(8, ...workerNames.map((n) => n.length + 1));
 const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 
