@@ -5,23 +5,27 @@ import { listenOnFreePort } from './ports';
 /**
  * A real SMTP server on loopback that keeps every message it accepts, parsed. `mailFromDelayMs` holds each
  * session at MAIL FROM, before any of the message is sent: a window in which to kill a sender mid-activity.
- * `hold()` does the same for every session from then until `release()`, however long (`held` counts them).
+ * `hold()` stops every session at RCPT TO (its recipient known, nothing of the message handed over) until `release()`,
+ * however long; `held()` lists them with the sender's port, to tell which process is inside which email.
  */
 export async function startSmtpServer(options: { mailFromDelayMs?: number } = {}) {
   const messages: ParsedMail[] = [];
   let gate: { opened: Promise<void>; open: () => void } | undefined;
-  const state = { held: 0 };
+  const held = new Set<{ remotePort: number; to: string }>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onMailFrom(_address, _session, callback) {
-      const go = () => setTimeout(() => callback(), options.mailFromDelayMs ?? 0);
-      if (!gate) return go();
-      state.held += 1;
+      setTimeout(() => callback(), options.mailFromDelayMs ?? 0);
+    },
+    onRcptTo(address, session, callback) {
+      if (!gate) return callback();
+      const entry = { remotePort: session.remotePort, to: address.address };
+      held.add(entry);
       void gate.opened.then(() => {
-        state.held -= 1;
-        go();
+        held.delete(entry);
+        callback();
       });
     },
     onData(stream, _session, callback) {
@@ -40,7 +44,7 @@ export async function startSmtpServer(options: { mailFromDelayMs?: number } = {}
     url: `smtp://127.0.0.1:${port}`,
     messages,
     to: (address: string) => messages.filter((m) => JSON.stringify(m.to).includes(address)),
-    /** From now on every session waits at MAIL FROM (nothing of its message handed over) until `release()`. */
+    /** From now on every session waits at RCPT TO (nothing of its message handed over) until `release()`. */
     hold() {
       if (gate) return;
       let open!: () => void;
@@ -51,10 +55,8 @@ export async function startSmtpServer(options: { mailFromDelayMs?: number } = {}
       gate?.open();
       gate = undefined;
     },
-    /** Sessions waiting at MAIL FROM because of `hold()` (a sender that died meanwhile still counts until release). */
-    get held() {
-      return state.held;
-    },
+    /** The sessions `hold()` keeps waiting (a sender that died meanwhile stays listed until release). */
+    held: () => [...held],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
