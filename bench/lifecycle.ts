@@ -14,7 +14,8 @@
  *
  * Writes bench/results/lifecycle-<date>.json and .md.
  *
- *   npm run bench     (BENCH_ENROLLMENTS=500, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50)
+ *   npm run bench     (BENCH_ENROLLMENTS=500, BENCH_CONCURRENCY=20, BENCH_SELF_PAY_SHARE=0.25, BENCH_POLL_MS=50,
+ *                      BENCH_ROUNDS=3, BENCH_WORKERS=1; the levers below, BENCH_LABEL: see bench/levers.sh)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -47,6 +48,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const SELF_PAY_SHARE = Number(process.env.BENCH_SELF_PAY_SHARE ?? 0.25);
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Worker processes of the platform (replicas on the same task queues), as `WORKERS=N npm start` runs them. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const CLOSE_TIMEOUT_MS = 120_000;
 const SKELETON_QUEUE = 'bench-skeleton';
 const LEVERS_DIR = path.join(RESULTS_DIR, 'levers');
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
     nodeArgs: list('BENCH_NODE_ARGS'),
     env: Object.fromEntries(list('BENCH_SYSTEM_ENV').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     temporalArgs: list('BENCH_TEMPORAL_ARGS'),
+    workers: WORKERS,
   });
   const systemStartMs = round(performance.now() - tSystem);
   console.log(`[bench] system up in ${systemStartMs} ms (Temporal ${system.temporalAddress}, API ${system.baseUrl})`);
@@ -343,7 +347,7 @@ async function main(): Promise<void> {
         console.log(`[bench] round ${r} of ${ROUNDS}: platform…`);
         const platformPids = {
           temporal: [system.pid('temporal')],
-          worker: [system.pid('worker')],
+          worker: system.workers.map((name) => system.pid(name)),
           api: [system.pid('api')],
           postgres: postgresPids,
         };
@@ -374,6 +378,7 @@ async function main(): Promise<void> {
       settings: {
         levers: { nodeArgs: list('BENCH_NODE_ARGS'), systemEnv: list('BENCH_SYSTEM_ENV'), temporalArgs: list('BENCH_TEMPORAL_ARGS') },
         enrollments: N,
+        workers: WORKERS,
         concurrency: CONCURRENCY,
         selfPayShare: SELF_PAY_SHARE,
         pollMs: POLL_MS,

@@ -20,6 +20,9 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 const optionalUrl = optionalString.pipe(z.url().optional());
 
+/** The most worker processes `npm start` runs on one machine; more belong on more machines (a worker per container). */
+export const MAX_WORKERS = 16;
+
 const schema = z
   .object({
     // Unset means production, so a bare `node dist/api/server.js` fails closed; `npm start` sets development.
@@ -44,6 +47,15 @@ const schema = z
     /** Unset: the dev server picks free ports for its HTTP API and metrics. */
     TEMPORAL_DEV_HTTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     TEMPORAL_DEV_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /**
+     * How many worker processes `npm start` runs (replicas polling the same task queues). Production runs one worker
+     * per container and scales the containers instead. Each holds DATABASE_POOL_SIZE connections of its own.
+     */
+    WORKERS: z
+      .string()
+      .default('1')
+      .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= MAX_WORKERS, `a whole number from 1 to ${MAX_WORKERS}`)
+      .transform(Number),
     /**
      * The enrollment worker's tuning (unset: the SDK's defaults). The README's Performance section says what each one
      * bought on the benchmark; the defaults were the best measured on two cores.
@@ -276,6 +288,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
     idempotencyLeaseMs: e.IDEMPOTENCY_LEASE,
+    /** Worker processes `npm start` runs (WORKERS). */
+    workers: e.WORKERS,
     temporal: {
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_DEV_PORT}`,
       /** Whether `npm start` runs its own dev server (no TEMPORAL_ADDRESS given). */

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on one machine. Starts the Temporal dev server (unless TEMPORAL_ADDRESS is set),
- * migrates and seeds PostgreSQL, then runs the worker and the API until Ctrl-C, which stops everything.
+ * migrates and seeds PostgreSQL, then runs the worker (WORKERS of them: replicas on the same task queues) and the API
+ * until Ctrl-C, which stops everything.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,14 +9,26 @@ import path from 'node:path';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEMO_HOLDER_ID, seed } from '../db/seed';
-import { loadConfig } from '../lib/config';
+import { ConfigError, loadConfig } from '../lib/config';
 import { devServerArgs } from '../lib/dev-server';
 import { PROJECT_ROOT } from '../lib/paths';
 import { assertDatabaseReachable, assertPortFree, PreflightError } from '../lib/preflight';
 import { temporalCli } from '../lib/temporal-binaries';
 import { waitForHttp, waitForTemporal } from '../lib/wait';
 
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    // `npm start` checks the configuration before the build (scripts/check-config.cjs); this is for a direct run.
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`[start] ${err.message}`);
+    process.exit(1);
+  }
+})();
+/** The worker processes' names in the log: `worker` alone, or worker-1 … worker-N. */
+const workerNames = config.workers === 1 ? ['worker'] : Array.from({ length: config.workers }, (_, i) => `worker-${i + 1}`);
+const NAME_WIDTH = Math.max(8, ...workerNames.map((n) => n.length + 1));
 const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 
@@ -26,7 +39,7 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
     stream.on('data', (chunk: Buffer) => {
       const lines = (rest + chunk.toString()).split('\n');
       rest = lines.pop() ?? '';
-      for (const line of lines) out.write(`${name.padEnd(8)}| ${line}\n`);
+      for (const line of lines) out.write(`${name.padEnd(NAME_WIDTH)}| ${line}\n`);
     });
   };
   prefix(child.stdout, process.stdout);
@@ -44,7 +57,7 @@ function run(name: string, command: string, args: string[], env: NodeJS.ProcessE
 async function stop(exitCode = 0) {
   if (stopping) return;
   stopping = true;
-  // The API and the worker first (the worker finishes its in-flight tasks), the Temporal server last.
+  // The API and the workers first (each worker finishes its in-flight tasks), the Temporal server last.
   for (const group of [children.filter((c) => c.name !== 'temporal'), children.filter((c) => c.name === 'temporal')]) {
     await Promise.all(
       group.map(
@@ -98,7 +111,9 @@ async function main() {
   await db.end();
 
   const env = { TEMPORAL_ADDRESS: config.temporal.address };
-  run('worker', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env);
+  // Replicas started together: each makes sure of the Schedules (one creates them, the others find them made; see
+  // worker/schedules.ts), and the Temporal server hands each task to one poller of whichever replica asks.
+  for (const name of workerNames) run(name, process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env);
   run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env);
 
   await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000, () => !stopping);
@@ -110,6 +125,11 @@ async function main() {
       `  API              ${config.publicBaseUrl}/api   (docs at ${config.publicBaseUrl}/docs, OpenAPI at ${config.publicBaseUrl}/openapi.json)`,
       ...(config.temporal.embedded ? [`  Temporal Web UI  http://localhost:${config.temporal.uiPort}`] : []),
       `  Temporal         ${config.temporal.address} (namespace ${config.temporal.namespace})`,
+      `  Workers          ${
+        config.workers === 1
+          ? '1 worker process (WORKERS=2 or more runs replicas)'
+          : `${config.workers} worker processes (${workerNames.join(', ')})`
+      }, task queue ${config.temporal.taskQueue}`,
       `  Outbox (emails)  ${config.mail.smtpUrl ? 'SMTP' : config.mail.outboxDir}`,
       `  Payments         ${config.stripe.secretKey ? 'Stripe' : 'simulated checkout (no STRIPE_SECRET_KEY)'}`,
       `  Demo partner     ${config.publicBaseUrl}/demo-partner (a local stand-in partner platform with a completion API)`,

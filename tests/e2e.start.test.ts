@@ -28,10 +28,10 @@ const secret = 'start-test-secret';
 let env: NodeJS.ProcessEnv;
 let output = '';
 
-function start(): ChildProcess {
+function start(changes: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'scripts', 'start.js')], {
     cwd: PROJECT_ROOT,
-    env,
+    env: { ...env, ...changes },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (c) => (output += c));
@@ -73,7 +73,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('start, Ctrl-C, start again: the enrollment is where it was and goes on to closed', async () => {
+test('start, Ctrl-C, start again with two workers: the enrollment is where it was and goes on to closed', async () => {
   const baseUrl = env.PUBLIC_BASE_URL!;
   const request = httpClient(baseUrl);
   const student = await signDevelopmentToken(secret, { id: randomUUID(), role: 'student', email: 's@example.com', name: 'Mary Jackson' });
@@ -107,8 +107,18 @@ test('start, Ctrl-C, start again: the enrollment is where it was and goes on to 
   expect(await stopWithCtrlC(system)).toBe(0);
   await expect(fetch(`${baseUrl}/healthz`)).rejects.toThrow();
 
-  system = start();
+  // The second time with two worker processes (WORKERS=2): both poll, named in the log and counted in the banner.
+  output = '';
+  system = start({ WORKERS: '2' });
   await waitForHttp(`${baseUrl}/readyz`, 90_000);
+  const polling = (name: string) => new RegExp(`^${name} \\| \\[worker\\] ready`, 'm').test(output);
+  await waitFor(
+    'both workers polling, and the banner',
+    () => Promise.resolve(polling('worker-1') && polling('worker-2') && output.includes('Ctrl-C stops')),
+    60_000,
+  );
+  expect(output).toContain('Workers          2 worker processes (worker-1, worker-2)');
+  expect(output).not.toMatch(/^worker {3}\|/m);
   const after = await request('GET', `/api/enrollments/${enrollmentId}`, { token: student });
   expect(after.body).toEqual(
     expect.objectContaining<Record<string, unknown>>({ status: 'in_progress', paidAt: expect.any(String), launchedAt: expect.any(String) }),
@@ -160,16 +170,20 @@ test('what stops npm start is said in plain words: a taken port, an unreachable 
   expect(noDatabase.code).toBe(1);
   expect(noDatabase.printed).toContain(`[start] cannot start: PostgreSQL at 127.0.0.1:${nothing} (DATABASE_URL) cannot be reached`);
   expect(noDatabase.printed).not.toContain('secret');
+  const noWorkers = await startUntilExit({ WORKERS: '0' });
+  expect(noWorkers.code).toBe(1);
+  expect(noWorkers.printed).toContain('[start] Invalid configuration (NODE_ENV=development): WORKERS: a whole number from 1 to');
 
   // Before the build: the configuration check that `npm start` runs first.
   const check = spawnSync(process.execPath, ['scripts/check-config.cjs'], {
     cwd: PROJECT_ROOT,
-    env: { ...env, PORT: 'three thousand', OPENAI_BASE_URL: 'not a url' },
+    env: { ...env, PORT: 'three thousand', OPENAI_BASE_URL: 'not a url', WORKERS: 'two' },
     encoding: 'utf8',
   });
   expect(check.status).toBe(1);
   expect(check.stderr).toContain('PORT: ');
   expect(check.stderr).toContain('OPENAI_BASE_URL: ');
+  expect(check.stderr).toContain('WORKERS: a whole number from 1 to');
 }, 60_000);
 
 /** The README's "Try it" shell block, as a reader pastes it. */

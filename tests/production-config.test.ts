@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig } from '../lib/config';
+import { loadConfig, MAX_WORKERS } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
 import { PRODUCTION_STAND_INS } from './helpers/production-env';
 
@@ -91,6 +91,18 @@ describe('TRUST_PROXY', () => {
     );
     for (const value of ['true', 'all', '*', '10.0.0.1/x', 'loopback/8'])
       expect(errorOf({ NODE_ENV: 'test', TRUST_PROXY: value })).toContain('TRUST_PROXY: ');
+  });
+});
+
+describe('WORKERS', () => {
+  test('how many worker processes npm start runs: 1 unless set, a whole number from 1 to MAX_WORKERS', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).workers).toBe(1);
+    expect(loadConfig({ NODE_ENV: 'development', WORKERS: '2' }).workers).toBe(2);
+    expect(loadConfig({ NODE_ENV: 'test', WORKERS: String(MAX_WORKERS) }).workers).toBe(MAX_WORKERS);
+    for (const value of ['0', 'two', '', '1.5', '-1', '2x', String(MAX_WORKERS + 1)]) {
+      const message = errorOf({ NODE_ENV: 'development', WORKERS: value });
+      expect(message).toBe(`Invalid configuration (NODE_ENV=development): WORKERS: a whole number from 1 to ${MAX_WORKERS}`);
+    }
   });
 });
 

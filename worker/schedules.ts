@@ -14,7 +14,9 @@ export const REVIEW_DIGEST_EVERY = '5 minutes';
 
 /**
  * The platform's Schedules, made (or brought up to date) by every worker at start: the Temporal service keeps them,
- * so they run whichever worker replica is up, and a restart neither loses nor doubles them.
+ * so they run whichever worker replica is up, and a restart neither loses nor doubles them. Replicas starting at once
+ * (`WORKERS=2`, several containers) race harmlessly: the id is fixed, so one create wins, the others are told it
+ * exists (ScheduleAlreadyRunning) and write the same spec and action over it.
  */
 export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
   const spec: ScheduleSpec = { intervals: [{ every: REVIEW_DIGEST_EVERY }] };

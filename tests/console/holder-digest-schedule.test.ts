@@ -4,10 +4,10 @@
  * the digest activity (faked here; its own test is holder-digest.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { ensureSchedules, REVIEW_DIGEST_SCHEDULE_ID } from '../../worker/schedules';
+import { ensureSchedules, ensureWebhookSweepSchedule, REVIEW_DIGEST_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID } from '../../worker/schedules';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 import { eventually } from '../helpers/eventually';
 
@@ -53,4 +53,53 @@ test('one Schedule, made by every worker at start, runs the digest activity ever
     const result: unknown = await env.client.workflow.getHandle(run.action.workflow.workflowId).result();
     expect(result).toEqual({ sent: 0, failed: 0 });
   });
+});
+
+test('worker replicas starting at once (WORKERS=2, or several containers): none fails, and there is one Schedule of each', async () => {
+  const ids = [REVIEW_DIGEST_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID].sort();
+  // Counts the creates that found the Schedule made by another replica (and went on to update it).
+  let foundMade = 0;
+  const create = env.client.schedule.create.bind(env.client.schedule);
+  const spy = jest.spyOn(env.client.schedule, 'create').mockImplementation(async (options) => {
+    try {
+      return await create(options);
+    } catch (err) {
+      if (err instanceof ScheduleAlreadyRunning) foundMade += 1;
+      throw err;
+    }
+  });
+  const replicas = 4;
+  const startAll = (taskQueue: string) =>
+    Promise.all(
+      Array.from({ length: replicas }, async () => {
+        await ensureSchedules(env.client, taskQueue);
+        await ensureWebhookSweepSchedule(env.client, taskQueue);
+      }),
+    );
+  try {
+    for (let round = 1; round <= 3; round++) {
+      // From nothing (a new deployment's first start): every replica tries to create; all but one find it made.
+      for (const id of ids)
+        await env.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
+      foundMade = 0;
+      await startAll(`replica-queue-${round}`);
+      expect(foundMade).toBe(ids.length * (replicas - 1));
+      // All of them at once again (a restart of every replica, a newer version): each brings the Schedules up to date.
+      await startAll(`replica-queue-${round}-again`);
+      for (const id of ids) {
+        const { action } = await env.client.schedule.getHandle(id).describe();
+        expect(action).toEqual(expect.objectContaining({ type: 'startWorkflow', taskQueue: `replica-queue-${round}-again` }));
+      }
+    }
+    await eventually(async () => {
+      const listed: string[] = [];
+      for await (const s of env.client.schedule.list()) listed.push(s.scheduleId);
+      return listed.sort().join() === ids.join();
+    }, 'exactly one Schedule of each in the list');
+  } finally {
+    spy.mockRestore();
+  }
 });

@@ -18,9 +18,13 @@ export const JWT_SECRET = 'test-secret-for-the-end-to-end-system';
 export const STRIPE_WEBHOOK_SECRET = 'whsec_test_end_to_end';
 const LOG_DIR = path.join(PROJECT_ROOT, '.data', 'test', 'logs');
 
+/** The names of `count` worker processes, as `npm start` names them: `worker` alone, or worker-1 … worker-N. */
+export const workerNames = (count: number) => (count === 1 ? ['worker'] : Array.from({ length: count }, (_, i) => `worker-${i + 1}`));
+
 /**
- * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker and the
- * API from dist/, against a database of its own, a real SMTP server and a Stripe stand-in, all on loopback.
+ * The real system as separate processes, like `npm start` runs it: the Temporal dev server, the worker (or
+ * `workers` replicas of it) and the API from dist/, against a database of its own, a real SMTP server and a Stripe
+ * stand-in, all on loopback.
  */
 export async function startSystem(
   options: {
@@ -30,8 +34,14 @@ export async function startSystem(
     nodeArgs?: string[];
     /** More arguments for `temporal server start-dev` (a benchmark's `--dynamic-config-value key=value`). */
     temporalArgs?: string[];
+    /**
+     * Worker processes on the same task queues (default 1, named `worker`; more are worker-1 … worker-N, as with
+     * `WORKERS=N npm start`). With more than one, startSystem also waits until each is polling.
+     */
+    workers?: number;
   } = {},
 ) {
+  const workers = workerNames(options.workers ?? 1);
   const id = randomUUID().slice(0, 8);
   const database = await createTestDatabase();
   const smtp = await startSmtpServer({ mailFromDelayMs: options.smtpMailFromDelayMs });
@@ -78,7 +88,7 @@ export async function startSystem(
   /** Stops every process and stand-in, drops the database and removes the data folder. */
   async function stop() {
     const replicas = [...processes.keys()].filter((name) => name.startsWith('api-'));
-    for (const name of [...replicas, 'api', 'worker', 'temporal']) {
+    for (const name of [...replicas, 'api', ...workers, 'temporal']) {
       const child = processes.get(name);
       if (!child) continue;
       child.kill('SIGTERM');
@@ -119,7 +129,25 @@ export async function startSystem(
     env.TEMPORAL_ADDRESS = temporalAddress;
   };
   const nodeArgs = options.nodeArgs ?? [];
-  const startWorker = () => launch('worker', process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
+  /** Starts a worker process (again, after `killWorker`): the only one, or the one named. */
+  const startWorker = (name = workers[0]) => {
+    if (!workers.includes(name)) throw new Error(`no worker named ${name} (this system has ${workers.join(', ')})`);
+    return launch(name, process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')]);
+  };
+  const logFile = (name: string) => path.join(LOG_DIR, `${id}-${name}.log`);
+  /** Waits until the named worker process says it is polling (its `[worker] ready` line); fails if it exits first. */
+  const workerReady = async (name: string, timeoutMs = 60_000) => {
+    const child = processes.get(name);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (fs.existsSync(logFile(name)) && fs.readFileSync(logFile(name), 'utf8').includes('[worker] ready')) return;
+      if (!child || child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the worker ${name} exited at start (${child?.exitCode ?? child?.signalCode}); see ${logFile(name)}`);
+      }
+      if (Date.now() > deadline) throw new Error(`the worker ${name} was not ready after ${timeoutMs} ms; see ${logFile(name)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const startApi = async () => {
     const api = launch('api', process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')]);
     const running = () => api.exitCode === null && api.signalCode === null;
@@ -129,8 +157,10 @@ export async function startSystem(
   // A system that does not come up is taken down again: nothing of it outlives the failed test file.
   try {
     await startTemporal();
-    startWorker();
+    // Replicas start at once, as `npm start` and a deployment start them (racing to make the Schedules).
+    for (const name of workers) startWorker(name);
     await startApi();
+    if (workers.length > 1) await Promise.all(workers.map((name) => workerReady(name)));
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -160,15 +190,19 @@ export async function startSystem(
       if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, actor));
       return { token: tokens.get(key)!, actor };
     },
-    /** Kills the worker with SIGKILL (no chance to finish anything) and waits for it to be gone. */
-    async killWorker() {
-      const worker = processes.get('worker')!;
+    /** The worker processes' names (`worker`, or worker-1 … worker-N). */
+    workers,
+    /** Kills a worker (the only one, or the one named) with SIGKILL (no chance to finish anything); waits for it to be gone. */
+    async killWorker(name = workers[0]) {
+      const worker = processes.get(name);
+      if (!worker || !workers.includes(name)) throw new Error(`no worker named ${name} (this system has ${workers.join(', ')})`);
       worker.kill('SIGKILL');
       await exited(worker);
     },
     startWorker,
-    /** The process id of one of the system's processes, as it runs now (for its memory in /proc). */
-    pid: (name: 'api' | 'worker' | 'temporal') => processes.get(name)!.pid!,
+    workerReady,
+    /** The process id of one of the system's processes (`api`, `temporal`, a worker's name), as it runs now. */
+    pid: (name: string) => processes.get(name)!.pid!,
     /** Kills one of the system's processes with SIGKILL (a crash) and waits for it to be gone. */
     async kill(name: 'api' | 'temporal') {
       const child = processes.get(name)!;
