@@ -23,7 +23,12 @@ const LeverRun = z.object({
   label: z.string(),
   date: z.string(),
   machine: z.object({ node: z.string() }),
-  settings: z.object({ enrollments: z.number(), rounds: z.number(), levers: z.record(z.string(), z.array(z.string())) }),
+  settings: z.object({
+    enrollments: z.number(),
+    rounds: z.number(),
+    workers: z.number().optional(),
+    levers: z.record(z.string(), z.array(z.string())),
+  }),
   platform: Run,
   skeleton: Run,
   ratio: z.number(),
@@ -46,7 +51,8 @@ function main(): void {
       .map(([p, ms]) => `${p} ${Math.round(ms)}`)
       .join(', ');
   const rows = runs.map((r) => {
-    const levers = Object.values(r.settings.levers).flat().join(' ') || '(defaults)';
+    const workers = (r.settings.workers ?? 1) > 1 ? [`${r.settings.workers} worker processes`] : [];
+    const levers = [...workers, ...Object.values(r.settings.levers).flat()].join(' ') || '(defaults)';
     return [
       `\`${r.label}\``,
       `Node ${r.machine.node.replace(/^v/, '')}`,
