@@ -106,6 +106,30 @@ describe('WORKERS', () => {
   });
 });
 
+describe('WORKER_* tuning', () => {
+  test('unset, the SDK decides; set, each reaches the worker options; a value the SDK would refuse is named', () => {
+    expect(Object.values(loadConfig({ NODE_ENV: 'test' }).temporal.worker).every((v) => v === undefined)).toBe(true);
+    const tuned = loadConfig({
+      NODE_ENV: 'test',
+      WORKER_MAX_CACHED_WORKFLOWS: '500',
+      WORKER_WORKFLOW_POLLERS: '4',
+      WORKER_WORKFLOW_THREADS: '2',
+      WORKER_EAGER_ACTIVITIES: '0',
+    }).temporal.worker;
+    expect(tuned).toMatchObject({
+      maxCachedWorkflows: 500,
+      maxConcurrentWorkflowTaskPolls: 4,
+      workflowThreadPoolSize: 2,
+      maxEagerActivityReservationsPerWorkflowTask: 0,
+    });
+    expect(tuned.maxConcurrentActivityTaskExecutions).toBeUndefined();
+    // The SDK needs at least two workflow pollers (a normal and a sticky one) and two workflow task slots.
+    expect(errorOf({ NODE_ENV: 'development', WORKER_WORKFLOW_POLLERS: '1' })).toMatch(/WORKER_WORKFLOW_POLLERS/);
+    expect(errorOf({ NODE_ENV: 'development', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' })).toMatch(/WORKER_MAX_CONCURRENT_WORKFLOW_TASKS/);
+    expect(errorOf({ NODE_ENV: 'development', WORKER_WORKFLOW_THREADS: 'many' })).toMatch(/WORKER_WORKFLOW_THREADS/);
+  });
+});
+
 describe.each([
   ['the API', 'api/server.js', '[api] could not start: Invalid configuration'],
   ['the worker', 'worker/main.js', '[worker] stopped: Invalid configuration'],
