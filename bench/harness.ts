@@ -173,7 +173,7 @@ export function rssMbOf(pid: number): number {
   return Number(line.split(/\s+/)[1]) / 1024;
 }
 
-/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (clock ticks of 10 ms). */
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat (Linux USER_HZ: 100 ticks a second). */
 export function cpuMsOf(pid: number): number {
   // The fields after the command name (which may hold spaces) start at the last ')'; utime and stime are the 14th and 15th.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

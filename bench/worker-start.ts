@@ -21,11 +21,10 @@ import { waitForTemporal } from '../lib/wait';
 import { createTestDatabase } from '../tests/helpers/db';
 import { freePorts } from '../tests/helpers/ports';
 import { bundlePaths } from '../worker/workflow-bundle';
-import { machine, rssMbOf, writeResult } from './harness';
+import { cpuMsOf, machine, rssMbOf, writeResult } from './harness';
 
 const STARTS = Number(process.env.BENCH_WORKER_STARTS ?? 3);
 const { bundle: BUNDLE_PATH, manifest: MANIFEST } = bundlePaths();
-const TICKS_PER_S = 100; // Linux USER_HZ
 const WORKER_MAIN = path.join(__dirname, '..', 'worker', 'main.js');
 
 type Mode = 'prebuilt' | 'bundle at start';
@@ -39,11 +38,6 @@ interface Start {
 
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function cpuMsOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S; // utime, stime (fields 14, 15)
-}
 
 async function startOnce(mode: Mode, env: NodeJS.ProcessEnv): Promise<Start> {
   const t0 = performance.now();
