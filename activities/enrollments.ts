@@ -1,4 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
+import {
+  findVoucher,
+  openEnrollmentConflict,
+  openEnrollmentIn,
+  UNIQUE_RULES,
+  type VoucherCandidate,
+  voucherRefusal,
+} from '../db/opening-rules';
 import { inTransaction } from '../db/pool';
 import { type EnrollmentBefore, type Queryable, recordWithWebhookEvents } from '../db/webhook-outbox';
 import type { WebhookEventDraft, WebhookEventType } from '../lib/webhook-events';
@@ -8,16 +16,13 @@ import {
   type EnrollmentWorkflowInput,
   FailureType,
   type OpenedEnrollment,
-  OPEN_STATUSES,
+  type Refusal,
 } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
-import { fundingSplit, voucherForEnrollment } from './funding';
+import { fundingSplit } from './funding';
 
-/** The unique indexes that keep one open enrollment per student and program, and one enrollment per voucher. */
-const UNIQUE_RULES: Record<string, string> = {
-  enrollments_one_open_per_program_idx: 'you already have an open enrollment in this program',
-  enrollments_one_per_voucher_idx: 'this voucher already funds an enrollment',
-};
+/** A refusal as the workflow receives it: not retried, and answered to the opening update (the API maps the type). */
+const refused = (r: Refusal) => ApplicationFailure.nonRetryable(r.message, r.type);
 
 export interface StatusProjection {
   enrollmentId: string;
@@ -98,8 +103,8 @@ export function createEnrollmentActivities({ db, webhooks }: ActivityDeps) {
     /**
      * The enrollment's record, written by its own workflow as its first step, so the record and the workflow exist
      * together or not at all. The database's unique indexes refuse a second open enrollment in the program and a second
-     * enrollment on one voucher, whoever races; the voucher is checked in the same transaction. A retry after a crash
-     * finds the row and answers what it says.
+     * enrollment on one voucher, whoever races; the voucher is checked in the same transaction, by the rules the API's
+     * pre-check asks too (db/opening-rules.ts). A retry after a crash finds the row and answers what it says.
      */
     async openEnrollmentRecord(r: OpenEnrollmentRequest): Promise<OpenedEnrollment> {
       try {
@@ -108,61 +113,55 @@ export function createEnrollmentActivities({ db, webhooks }: ActivityDeps) {
             'SELECT voucher_id, voucher_cents, amount_due_cents, funding_source FROM enrollments WHERE id = $1',
             [r.enrollmentId],
           );
-          const voucher = existing.rows[0]
-            ? undefined
-            : r.fundingSource !== 'self_pay'
-              ? await voucherForEnrollment(client, { ...r, voucherNumber: r.voucherNumber ?? '', today: r.openedAt.slice(0, 10) })
-              : undefined;
-          if (!existing.rows[0]) {
-            const split = fundingSplit(r.priceCents, voucher?.amount_cents ?? 0);
-            // Self-paid and co-paid enrollments wait for the checkout; one the voucher covers in full is ready at once.
-            const status = r.fundingSource === 'self_pay' || split.amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch';
-            await client.query(
-              `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
-                                        voucher_id, voucher_cents, amount_due_cents, price_cents, currency, status, created_at)
-               SELECT $1, $2, $3, s.email, COALESCE(s.name, s.email), $4, $5, $6, $7, $8, $9, $10, $11, $12
-                 FROM (VALUES (1)) AS one LEFT JOIN students s ON s.id = $3`,
-              [
-                r.enrollmentId,
-                r.programId,
-                r.studentId,
-                r.fundingSource,
-                voucher?.number ?? null,
-                voucher?.id ?? null,
-                split.voucherCents,
-                split.amountDueCents,
-                r.priceCents,
-                r.currency,
-                status,
-                r.openedAt,
-              ],
-            );
-            return { status, voucherId: voucher?.id, ...split };
-          }
           const row = existing.rows[0];
-          const amountDueCents = row.amount_due_cents ?? r.priceCents;
-          return {
-            status: row.funding_source === 'self_pay' || amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch',
-            voucherId: row.voucher_id ?? undefined,
-            voucherCents: row.voucher_cents,
-            amountDueCents,
-          };
+          if (row) {
+            const amountDueCents = row.amount_due_cents ?? r.priceCents;
+            return {
+              status: row.funding_source === 'self_pay' || amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch',
+              voucherId: row.voucher_id ?? undefined,
+              voucherCents: row.voucher_cents,
+              amountDueCents,
+            };
+          }
+          let voucher: VoucherCandidate | undefined;
+          if (r.fundingSource !== 'self_pay') {
+            const choice = await findVoucher(client, { ...r, voucherNumber: r.voucherNumber ?? '', today: r.openedAt.slice(0, 10) });
+            if ('problem' in choice) throw refused(voucherRefusal(choice));
+            voucher = choice.voucher;
+          }
+          const split = fundingSplit(r.priceCents, voucher?.amount_cents ?? 0);
+          // Self-paid and co-paid enrollments wait for the checkout; one the voucher covers in full is ready at once.
+          const status = r.fundingSource === 'self_pay' || split.amountDueCents > 0 ? 'pending_payment' : 'ready_to_launch';
+          await client.query(
+            `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, voucher_number,
+                                      voucher_id, voucher_cents, amount_due_cents, price_cents, currency, status, created_at)
+             SELECT $1, $2, $3, s.email, COALESCE(s.name, s.email), $4, $5, $6, $7, $8, $9, $10, $11, $12
+               FROM (VALUES (1)) AS one LEFT JOIN students s ON s.id = $3`,
+            [
+              r.enrollmentId,
+              r.programId,
+              r.studentId,
+              r.fundingSource,
+              voucher?.number ?? null,
+              voucher?.id ?? null,
+              split.voucherCents,
+              split.amountDueCents,
+              r.priceCents,
+              r.currency,
+              status,
+              r.openedAt,
+            ],
+          );
+          return { status, voucherId: voucher?.id, ...split };
         });
       } catch (err) {
         const constraint = (err as { constraint?: string }).constraint ?? '';
         if ((err as { code?: string }).code !== '23505' || !UNIQUE_RULES[constraint]) throw err;
-        // The student's own open enrollment is named, so a student whose first answer was lost finds it.
-        const {
-          rows: [open],
-        } =
+        throw refused(
           constraint === 'enrollments_one_open_per_program_idx'
-            ? await db.query<{ id: string }>(`SELECT id FROM enrollments WHERE student_id = $1 AND program_id = $2 AND status = ANY($3)`, [
-                r.studentId,
-                r.programId,
-                OPEN_STATUSES,
-              ])
-            : { rows: [] };
-        throw ApplicationFailure.nonRetryable(`${UNIQUE_RULES[constraint]}${open ? `: ${open.id}` : ''}`, FailureType.conflict);
+            ? openEnrollmentConflict(await openEnrollmentIn(db, r))
+            : { type: FailureType.conflict, message: UNIQUE_RULES[constraint] },
+        );
       }
     },
 

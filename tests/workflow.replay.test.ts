@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation } from '@temporalio/client';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -238,6 +238,25 @@ const SCENARIOS: Record<string, Scenario> = {
       return ended(handle);
     },
   },
+  // Recorded with PATCHES.refusalCompletes: the refused opening completes the workflow as refused (before: failed it,
+  // as 'voucher-refused-at-opening' still replays).
+  'voucher-refused-at-opening-completes': {
+    overrides: { openEnrollmentRecord: unusableVoucherRecord },
+    async play(client, taskQueue) {
+      // As the API opens it (update-with-start), so the refusal answering the opening update is in the history.
+      const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE-AGAIN' });
+      const startWorkflowOperation = new WithStartWorkflowOperation(enrollmentWorkflow, {
+        taskQueue,
+        workflowId: enrollmentWorkflowId(input.enrollmentId),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
+      await client.workflow.executeUpdateWithStart(openEnrollmentUpdate, { startWorkflowOperation }).catch(() => undefined);
+      const handle = await startWorkflowOperation.workflowHandle();
+      await handle.result();
+      return handle;
+    },
+  },
   'continued-run-completed-by-partner-push': {
     async play(client, taskQueue) {
       // What a run that continued as new carries: paid and launched a day ago, waiting for completion.
@@ -331,7 +350,7 @@ if (process.env.RECORD_HISTORIES) {
       expect(results.get(name)!.error).toBeUndefined();
     });
 
-    test('histories from before the student emails have no patch marker and no such email; those recorded since have both', () => {
+    test('histories from before each patch have no marker (and no student email); those recorded since have theirs', () => {
       const since: Record<string, { patches: string[]; emails: string[] }> = {
         'self-pay-emailed-enrolled-and-paid-then-marked-complete': {
           patches: [PATCHES.enrolledEmail, PATCHES.paymentReceivedEmail],
@@ -341,6 +360,7 @@ if (process.env.RECORD_HISTORIES) {
           patches: [PATCHES.enrolledEmail],
           emails: ['sendEnrolledEmail', 'sendCompletionEmail'],
         },
+        'voucher-refused-at-opening-completes': { patches: [PATCHES.refusalCompletes], emails: [] },
       };
       for (const name of Object.keys(SCENARIOS)) {
         const seen = patchesAndEmails(JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as HistoryJson);

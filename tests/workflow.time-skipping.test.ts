@@ -10,10 +10,11 @@ import {
   markCompleteUpdate,
   openEnrollmentUpdate,
   paymentConfirmedSignal,
+  searchAttributes,
   statusQuery,
   withdrawUpdate,
 } from '../workflows/messages';
-import { coPaidRecord, fakeActivities, unusableVoucherRecord } from './helpers/fake-activities';
+import { coPaidRecord, fakeActivities, secondOpenEnrollmentRecord, unusableVoucherRecord } from './helpers/fake-activities';
 import { createTestWorker, createTimeSkippingEnv, waitForWorkflowStatus } from './helpers/temporal';
 import { stripePayment, workflowInput } from './helpers/workflow-input';
 
@@ -196,20 +197,37 @@ describe('funding: the record the workflow opens decides the way in', () => {
     }
   });
 
-  test('a refused record (a second open enrollment, a used or unusable voucher) is the answer, and the workflow ends without an enrollment', async () => {
-    const fake = fakeActivities({ openEnrollmentRecord: unusableVoucherRecord });
-    const { worker, taskQueue } = await createTestWorker(env, fake.activities);
-    const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
-    await worker.runUntil(async () => {
-      const handle = await start(taskQueue, input);
-      const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
-      expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: FailureType.voucherUnusable });
-      await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    });
-    expect(fake.callsOf('recordEnrollmentStatus')).toHaveLength(0);
-    expect(fake.callsOf('recordPayment')).toHaveLength(0);
-  });
+  test.each([
+    ['an unusable voucher', unusableVoucherRecord, FailureType.voucherUnusable, 'no usable voucher with this number is registered for you'],
+    [
+      'a second open enrollment',
+      secondOpenEnrollmentRecord,
+      FailureType.conflict,
+      'you already have an open enrollment in this program: e-first',
+    ],
+  ])(
+    'a refused record (%s) is the answer, and the workflow completes as refused (not failed) without an enrollment',
+    async (_what, openEnrollmentRecord, type, message) => {
+      const fake = fakeActivities({ openEnrollmentRecord });
+      const { worker, taskQueue } = await createTestWorker(env, fake.activities);
+      const input = workflowInput({ fundingSource: 'wioa_ita', voucherNumber: 'NOPE' });
+      await worker.runUntil(async () => {
+        const handle = await start(taskQueue, input);
+        const refused = await handle.executeUpdate(openEnrollmentUpdate).catch((err: unknown) => err);
+        expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+        expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type, message });
+        expect(await handle.result()).toEqual({ status: 'refused', refusal: { type, message } });
+        const described = await handle.describe();
+        expect(described.status.name).toBe('COMPLETED');
+        expect(described.typedSearchAttributes.get(searchAttributes.status)).toBe('refused');
+        expect(await handle.query(statusQuery)).toMatchObject({ history: [], refusal: { type, message } });
+      });
+      expect(fake.callsOf('recordEnrollmentStatus')).toHaveLength(0);
+      expect(fake.callsOf('recordPayment')).toHaveLength(0);
+      expect(fake.callsOf('openCheckout')).toHaveLength(0);
+      expect(fake.callsOf('sendEnrolledEmail')).toHaveLength(0);
+    },
+  );
 
   test('a checkout that cannot be opened removes the record, so the student can simply try again', async () => {
     const fake = fakeActivities({

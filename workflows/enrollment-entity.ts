@@ -39,6 +39,7 @@ import {
   type OpenResult,
   type PaymentConfirmation,
   paymentConfirmedSignal,
+  type Refusal,
   rejectSubmissionUpdate,
   REPORTABLE_STATUSES,
   reportCompletionUpdate,
@@ -72,6 +73,11 @@ export const PATCHES = {
   enrolledEmail: 'student-enrolled-email',
   /** "Payment received": once the checkout payment is accepted and the enrollment is ready to launch. */
   paymentReceivedEmail: 'student-payment-received-email',
+  /**
+   * A refused opening (bad input that raced past the API's check) completes the workflow as refused; before, it failed
+   * the workflow, so it showed in the Failed list ops read for real failures.
+   */
+  refusalCompletes: 'opening-refusal-completes',
 } as const;
 
 const WAITING_FOR: Partial<Record<EnrollmentStatus, string>> = {
@@ -82,10 +88,13 @@ const WAITING_FOR: Partial<Record<EnrollmentStatus, string>> = {
   completed: 'the certificate, email, WIOA record and revenue share',
 };
 
-export interface EnrollmentOutcome {
-  status: EnrollmentStatus;
-  certificateId?: string;
-}
+export type EnrollmentOutcome =
+  | { status: EnrollmentStatus; certificateId?: string }
+  /** The opening was refused (its update answered so): no enrollment was recorded. */
+  | { status: 'refused'; refusal: Refusal };
+
+/** The opening's refusals: bad input the student is answered about, never a failure of the workflow. */
+const REFUSAL_TYPES: readonly string[] = [FailureType.voucherUnusable, FailureType.conflict] satisfies Refusal['type'][];
 
 type AppliedCompletion = Completion & { reportId: string; score?: number; evidenceUrl?: string };
 
@@ -194,11 +203,14 @@ export class Enrollment {
 
   /**
    * Paid at checkout (the price, or the co-pay a voucher leaves) or funded in full by a WIOA voucher or a sponsor:
-   * true when the enrollment is then ready to launch; false when it ended unpaid (withdrawn, or the window passed).
+   * true when the enrollment is then ready to launch; false when it ended unpaid (withdrawn, the window passed) or was
+   * refused at its opening.
    */
   async pay(): Promise<boolean> {
     const { enrollmentId, input, state } = this;
-    if ((await this.openedOrRefused()).status !== 'pending_payment') {
+    const opened = await this.openedOrRefused();
+    if (!opened) return false;
+    if (opened.status !== 'pending_payment') {
       // Funded: no checkout, ready to launch from the start.
       state.paidAt = workflowInfo().startTime.toISOString();
       state.amountCents = state.voucherCents;
@@ -311,6 +323,7 @@ export class Enrollment {
     await Promise.all(this.background);
     await this.projection;
     await condition(allHandlersFinished);
+    if (this.state.refusal) return { status: 'refused', refusal: this.state.refusal };
     return { status: this.state.status, certificateId: this.state.certificate?.id };
   }
 
@@ -407,13 +420,22 @@ export class Enrollment {
 
   // ── pay ─────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** The opened record, or (refused) the end of this workflow: the refusal already answered the opening update. */
-  private async openedOrRefused(): Promise<OpenedEnrollment> {
+  /**
+   * The opened record, or undefined when it was refused: the refusal already answered the opening update, and the
+   * workflow completes as refused, out of the Failed list (filed under EnrollmentStatus `refused`). Anything else
+   * that stops the opening (a database that never answers, a bug) fails the workflow: that is for ops to see.
+   */
+  private async openedOrRefused(): Promise<OpenedEnrollment | undefined> {
     try {
       return await this.opening;
     } catch (err) {
       await condition(allHandlersFinished);
-      throw err;
+      // Runs recorded before the patch failed here, and replay keeps them so.
+      if (!(err instanceof ApplicationFailure && REFUSAL_TYPES.includes(err.type ?? '') && patched(PATCHES.refusalCompletes))) throw err;
+      this.state.refusal = { type: err.type as Refusal['type'], message: err.message };
+      upsertSearchAttributes([{ key: searchAttributes.status, value: 'refused' }]);
+      setCurrentDetails(`**refused** at opening (${err.type}): no enrollment was recorded; the student was answered.`);
+      return undefined;
     }
   }
 

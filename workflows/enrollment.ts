@@ -11,7 +11,7 @@ import type { EnrollmentWorkflowInput } from './messages';
 export type { EnrollmentOutcome } from './enrollment-entity';
 
 export async function enrollmentWorkflow(input: EnrollmentWorkflowInput): Promise<EnrollmentOutcome> {
-  // Opens the enrollment's record (a continued run has it already); a refused record ends the workflow in pay().
+  // Opens the enrollment's record (a continued run has it already); a refused one ends the workflow, completed as refused.
   const enrollment = new Enrollment(input);
   enrollment.setup();
 

@@ -57,6 +57,16 @@ export const FailureType = {
 } as const;
 
 /**
+ * Why an enrollment cannot be opened: a voucher that cannot fund it (unknown, another student's, expired, another
+ * program's or currency: `voucherUnusable`; used: `conflict`) or a second open enrollment in the program (`conflict`).
+ * Bad input, answered to the student; never a failure of the workflow.
+ */
+export interface Refusal {
+  type: typeof FailureType.voucherUnusable | typeof FailureType.conflict;
+  message: string;
+}
+
+/**
  * The task queue of the outside calls someone waits on (launch at the partner, checkout, a withdrawal's refund and
  * transfer reversals): its own queue and slots, so an answer never queues behind the closing work (certificates,
  * emails, payouts) of other enrollments. The same worker process serves both queues. (The database writes an answer
@@ -184,6 +194,8 @@ export interface EnrollmentState {
   deadlineAt?: string;
   submissions: SubmissionView[];
   history: StatusChange[];
+  /** Set when the opening was refused: the workflow ended without an enrollment (no record, no status history). */
+  refusal?: Refusal;
 }
 
 /** A completion reported by a partner (poll, push, xAPI) or an import; the first valid one is applied. */

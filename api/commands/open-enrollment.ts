@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { openingRefusal } from '../../db/opening-rules';
 import type { Db } from '../../db/pool';
 import type { Config } from '../../lib/config';
 import { type EnrollmentWorkflowInput, type FundingSource, partnerTaskQueue } from '../../workflows/messages';
 import type { Actor } from '../auth';
-import type { EnrollmentClient } from '../enrollment-client';
+import { type EnrollmentClient, refusalProblem } from '../enrollment-client';
 import { problems } from '../problems';
 import { audit } from '../audit';
 
@@ -70,6 +71,8 @@ export function enrollmentIdFor(studentId: string, idempotencyKey: string | unde
  * Opens an enrollment (the student needs an email address): the student's name and email are kept where the
  * workflow's record copies them from, then the
  * workflow starts and writes the record itself (the voucher and uniqueness rules are checked there, in the database).
+ * A request those rules refuse is answered before that, read-only and with the same problem: bad input starts no
+ * workflow (a failed one each would bury the real failures ops look for, and cost an execution).
  */
 export async function openEnrollment(
   deps: { db: Db; enrollments: EnrollmentClient; config: Config },
@@ -86,15 +89,17 @@ export async function openEnrollment(
     [student.id, student.email, student.name ?? student.email],
   );
   const enrollmentId = enrollmentIdFor(student.id, idempotencyKey);
-  const opened = await deps.enrollments.start(
-    enrollmentWorkflowInput(program, {
-      enrollmentId,
-      studentId: student.id,
-      fundingSource: request.fundingSource,
-      voucherNumber: request.fundingSource === 'self_pay' ? undefined : request.voucherNumber,
-      paymentWindowMs: deps.config.paymentWindowMs,
-    }),
-  );
+  const input = enrollmentWorkflowInput(program, {
+    enrollmentId,
+    studentId: student.id,
+    fundingSource: request.fundingSource,
+    voucherNumber: request.fundingSource === 'self_pay' ? undefined : request.voucherNumber,
+    paymentWindowMs: deps.config.paymentWindowMs,
+  });
+  const refusal = await openingRefusal(deps.db, input);
+  const refused = refusal && refusalProblem(refusal.type, refusal.message);
+  if (refused) throw refused;
+  const opened = await deps.enrollments.start(input);
   await audit(deps.db, student, 'enrollment.create', { type: 'enrollment', id: enrollmentId }, { fundingSource: request.fundingSource });
   return { enrollmentId, ...opened };
 }

@@ -5,20 +5,22 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
-import { VOUCHER_UNUSABLE } from '../../activities/funding';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { HttpProblem } from '../../api/problems';
+import { VOUCHER_UNUSABLE } from '../../db/opening-rules';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type EnrollmentWorkflowInput, FailureType } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import type { EnrollmentList, EnrollmentState, OpenedEnrollment, Problem, ReviewQueue, SubmissionAccepted } from '../helpers/contract';
-import { refusedUpdate } from '../helpers/fake-enrollment-client';
+import { mappedByRealClient, refusedUpdate } from '../helpers/fake-enrollment-client';
 import { createTestProgram } from '../helpers/programs';
 import { expectProblem } from '../helpers/problems';
 import { evidenceForm } from '../helpers/system';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
+const NRF = SEEDED_PROGRAMS.find((p) => p.partnerId === 'nrf')!;
 const PDF = Buffer.from('%PDF-1.4\n% a stand-in: the API checks the first bytes only\n');
 
 let app: ApiApp;
@@ -192,6 +194,108 @@ describe('POST /api/enrollments', () => {
     expect(unknown.body.detail).toBe(VOUCHER_UNUSABLE);
     const { rows } = await app.db.query<{ id: string }>('SELECT id FROM enrollments WHERE student_id = $1', [student.actor.id]);
     expect(rows).toEqual([{ id: first }]);
+  });
+
+  test('a refusal is answered before any workflow starts, with the very problem the workflow’s refusal gives', async () => {
+    const student = await app.token('student');
+    const other = await app.token('student');
+    const voucher = async (o: Record<string, unknown>) => {
+      const number = `ITA-${randomUUID().slice(0, 8)}`;
+      const res = await app.request('POST', '/api/vouchers', {
+        token: admin.token,
+        json: { number, fundingSource: 'wioa_ita', amountCents: 1_000_000, currency: 'usd', expiresOn: '2099-12-31', ...o },
+      });
+      expect(res.status).toBe(201);
+      return number;
+    };
+    const mine = { studentId: student.actor.id, organizationId: 'board-a' };
+    const theirs = await voucher({ studentId: other.actor.id, organizationId: 'board-a' });
+    const forIc3 = await voucher({ ...mine, programId: IC3.id });
+    const used = await voucher(mine);
+    const expired = `ITA-OLD-${randomUUID().slice(0, 6)}`;
+    await app.db.query(
+      `INSERT INTO vouchers (id, organization_id, number, funding_source, student_id, amount_cents, currency, expires_on, issued_by)
+       VALUES ($1, 'board-a', $2, 'wioa_ita', $3, 100000, 'usd', current_date - 1, 'test')`,
+      [randomUUID(), expired, student.actor.id],
+    );
+    const first = await opened(student);
+    const funded = await enroll<OpenedEnrollment>(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: used });
+    expect(funded.status).toBe(201);
+
+    const cases: [string, { programId: string; fundingSource: 'self_pay' | 'wioa_ita'; voucherNumber?: string }, number][] = [
+      ['unknown voucher', { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: 'NEVER-ISSUED' }, 422],
+      ['another student’s voucher', { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: theirs }, 422],
+      ['expired voucher', { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: expired }, 422],
+      ['a voucher for another program', { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: forIc3 }, 422],
+      ['a used voucher', { programId: NRF.id, fundingSource: 'wioa_ita', voucherNumber: used }, 409],
+      ['a second open enrollment', { programId: DEMO.id, fundingSource: 'self_pay' }, 409],
+      // Both wrong: the voucher is named first, as the workflow's activity names it.
+      [
+        'an unusable voucher in a program with an open enrollment',
+        { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: theirs },
+        422,
+      ],
+    ];
+    for (const [what, body, status] of cases) {
+      app.enrollments.reset();
+      const res = await enroll<Problem>(student, body);
+      expectProblem(res, status);
+      expect({ what, calls: app.enrollments.calls }).toEqual({ what, calls: [] });
+      // The workflow's answer to the same request: its activity's refusal through the real client's mapping.
+      const program = SEEDED_PROGRAMS.find((p) => p.id === body.programId)!;
+      const failure = await app.activities
+        .openEnrollmentRecord({
+          enrollmentId: randomUUID(),
+          studentId: student.actor.id,
+          ...body,
+          priceCents: program.priceCents,
+          currency: 'usd',
+          openedAt: new Date().toISOString(),
+        })
+        .then(
+          () => new Error(`the workflow's activity opened ${what}`),
+          (err: unknown) => err as Error,
+        );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      const problem = (await mappedByRealClient(new WorkflowUpdateFailedError('Workflow Update failed', failure))) as HttpProblem;
+      expect({ what, body: res.body }).toEqual({
+        what,
+        body: { type: `/problems/${problem.slug}`, title: problem.title, status: problem.status, detail: problem.detail },
+      });
+    }
+    const { rows } = await app.db.query<{ id: string }>('SELECT id FROM enrollments WHERE student_id = $1 ORDER BY id', [student.actor.id]);
+    expect(rows.map((r) => r.id)).toEqual([first, funded.body.enrollmentId].sort());
+  });
+
+  test('a retried create whose first answer was lost is not refused by its own record: it reaches its workflow again', async () => {
+    const student = await app.token('student');
+    const number = `ITA-${randomUUID().slice(0, 8)}`;
+    const issued = await app.request('POST', '/api/vouchers', {
+      token: admin.token,
+      json: {
+        number,
+        fundingSource: 'wioa_ita',
+        studentId: student.actor.id,
+        amountCents: 1_000_000,
+        currency: 'usd',
+        expiresOn: '2099-12-31',
+        organizationId: 'board-a',
+      },
+    });
+    expect(issued.status).toBe(201);
+    const key = `create-${randomUUID()}`;
+    const json = { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: number };
+    const first = await enroll<OpenedEnrollment>(student, json, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    // As if the API had died after the workflow opened the record and before the answer was stored.
+    await app.db.query(
+      `UPDATE idempotency_keys SET status_code = NULL, response_body = NULL, claimed_until = now() - interval '1 second'
+        WHERE actor_id = $1 AND key = $2`,
+      [student.actor.id, key],
+    );
+    const retried = await enroll<OpenedEnrollment>(student, json, { 'idempotency-key': key });
+    expect({ status: retried.status, body: retried.body }).toEqual({ status: 201, body: first.body });
+    expect(app.enrollments.callsOf('start')).toHaveLength(2);
   });
 
   test('a provider or Temporal outage is 503 with Retry-After, and a retry with the same key runs again', async () => {

@@ -7,7 +7,7 @@
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { VOUCHER_UNUSABLE } from '../../activities/funding';
+import { VOUCHER_UNUSABLE } from '../../db/opening-rules';
 import type { Actor } from '../../api/auth';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { FailureType } from '../../workflows/messages';

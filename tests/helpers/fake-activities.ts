@@ -71,3 +71,7 @@ export const coPaidRecord =
 /** An enrollment record refused as the database refuses an unknown voucher: a non-retryable voucherUnusable failure. */
 export const unusableVoucherRecord: EnrollmentActivities['openEnrollmentRecord'] = () =>
   Promise.reject(ApplicationFailure.nonRetryable('no usable voucher with this number is registered for you', FailureType.voucherUnusable));
+
+/** An enrollment record refused by the unique index of open enrollments, as when two creates race past the API's check. */
+export const secondOpenEnrollmentRecord: EnrollmentActivities['openEnrollmentRecord'] = () =>
+  Promise.reject(ApplicationFailure.nonRetryable('you already have an open enrollment in this program: e-first', FailureType.conflict));
