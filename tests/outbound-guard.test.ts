@@ -4,12 +4,12 @@
  * development and tests also to `http` and loopback, never to private networks.
  */
 import http from 'node:http';
-import { addressProblem, webhookUrlPolicy, webhookUrlProblem } from '../lib/webhook-urls';
+import { addressProblem, outboundPolicy, outboundUrlProblem } from '../lib/outbound-guard';
 import { createWebhookSender } from '../services/webhook-sender';
 import { listenOnFreePort } from './helpers/ports';
 
-const production = webhookUrlPolicy('production');
-const development = webhookUrlPolicy('development');
+const production = outboundPolicy('production');
+const development = outboundPolicy('development');
 
 describe('addresses', () => {
   test.each([
@@ -85,17 +85,17 @@ describe('URLs at registration', () => {
     ['https://nowhere.partner.example/in', 'does not resolve'],
     ['https://[fd00::1]:8443/in', 'unique-local'],
   ])('production refuses %s', async (url, why) => {
-    expect(await webhookUrlProblem(url, production, resolve)).toContain(why);
+    expect(await outboundUrlProblem(url, production, resolve)).toContain(why);
   });
 
   test('production accepts an https URL whose every address is public', async () => {
-    expect(await webhookUrlProblem('https://hooks.partner.example/in', production, resolve)).toBeUndefined();
+    expect(await outboundUrlProblem('https://hooks.partner.example/in', production, resolve)).toBeUndefined();
   });
 
   test('development accepts http to loopback, and refuses private networks', async () => {
-    expect(await webhookUrlProblem('http://localhost:8080/in', development, resolve)).toBeUndefined();
-    expect(await webhookUrlProblem('http://127.0.0.1:8080/in', development, resolve)).toBeUndefined();
-    expect(await webhookUrlProblem('http://internal.partner.example/in', development, resolve)).toContain('private');
+    expect(await outboundUrlProblem('http://localhost:8080/in', development, resolve)).toBeUndefined();
+    expect(await outboundUrlProblem('http://127.0.0.1:8080/in', development, resolve)).toBeUndefined();
+    expect(await outboundUrlProblem('http://internal.partner.example/in', development, resolve)).toContain('private');
   });
 });
 
