@@ -19,6 +19,8 @@ export const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  * `fetch` whose answers can never hold more than `maxBytes` of body (see boundedResponse). For the clients of services
  * the operator configures (Stripe, the tutor's model); a URL someone else supplied goes through lib/outbound-guard.ts.
  */
+// Global fetch for the operator-configured SDKs only (their base URLs are configuration, not anyone's input).
+// eslint-disable-next-line no-restricted-globals
 export function boundedFetch(maxBytes: number, inner: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
     const res = await inner(input, init);

@@ -1,10 +1,27 @@
 /**
- * Where webhooks may go: production only to `https` URLs whose host resolves to public addresses, checked on the
- * addresses the connection actually uses (so a name that resolves elsewhere at delivery time is refused too);
- * development and tests also to `http` and loopback, never to private networks.
+ * The outbound guard (lib/outbound-guard.ts), the one door for URLs the platform fetches for someone: production only
+ * `https` URLs whose host resolves to public addresses, checked on the addresses the connection actually uses (so a
+ * name that resolves elsewhere at connection time is refused too); development and tests also `http` and loopback,
+ * never private networks. Then each path through it: the guarded fetch itself (no redirects, a deadline, a size cap),
+ * webhook delivery and the partner API adapter, each against a loopback canary that counts connections.
+ * (The LTI tool JWKS read is proven at the API level: tests/api/lti.test.ts.)
  */
 import http from 'node:http';
-import { addressProblem, outboundPolicy, outboundUrlProblem } from '../lib/outbound-guard';
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { ResponseTooLargeError } from '../lib/bounded-fetch';
+import {
+  addressProblem,
+  createOutboundGuard,
+  OutboundRefusedError,
+  OutboundTimeoutError,
+  outboundPolicy,
+  outboundUrlProblem,
+  type ResolveHost,
+} from '../lib/outbound-guard';
+import { createHttpPartnerAdapter } from '../services/partner-adapter';
+import { FailureType } from '../workflows/messages';
+import { type Canary, startCanary } from './helpers/canary';
 import { createWebhookSender } from '../services/webhook-sender';
 import { listenOnFreePort } from './helpers/ports';
 
@@ -144,5 +161,107 @@ describe('at delivery, on the addresses the connection uses', () => {
     expect(await send(request(`http://localhost:${port}/in`))).toEqual({ statusCode: 204, durationMs: expect.any(Number) as unknown });
     expect((await send(request(`http://127.0.0.1:${port}/redirect`))).statusCode).toBe(302);
     expect(received).toBe(2);
+  });
+});
+
+/** Every name resolves to what the test says (DNS rebinding: a public name that answers loopback now). */
+const resolveTo =
+  (address: string): ResolveHost =>
+  () =>
+    Promise.resolve([{ address, family: address.includes(':') ? 6 : 4 }]);
+
+describe('the guarded fetch, against a loopback canary', () => {
+  let canary: Canary;
+  let other: http.Server;
+  let otherUrl: string;
+  beforeAll(async () => {
+    canary = await startCanary();
+    other = http.createServer((req, res) => {
+      if (req.url === '/redirect') return void res.writeHead(302, { location: `${canary.url}/after-redirect` }).end();
+      if (req.url === '/silent') return; // never answers
+      if (req.url === '/big') return void res.writeHead(200, { 'content-length': String(5 * 1024 * 1024) }).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    otherUrl = `http://127.0.0.1:${await listenOnFreePort(other)}`;
+  });
+  afterAll(async () => {
+    other.closeAllConnections();
+    await new Promise((r) => other.close(r));
+    await canary.close();
+  });
+
+  const refusal = async (promise: Promise<unknown>) => {
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OutboundRefusedError);
+    return (err as Error).message;
+  };
+
+  test('production refuses http, metadata, private, loopback and a name that resolves to loopback; nothing connects', async () => {
+    const strict = createOutboundGuard({ policy: production, timeoutMs: 2_000 });
+    // With http allowed, only the address decides: each of these would reach the canary (or an internal host).
+    const httpOk = createOutboundGuard({ policy: { ...production, allowHttp: true }, timeoutMs: 2_000 });
+    expect(await refusal(strict.fetch(`${canary.url}/x`))).toMatch(/https/);
+    expect(await refusal(httpOk.fetch(`${canary.url}/x`))).toMatch(/loopback/);
+    expect(await refusal(httpOk.fetch(`http://127.9.9.9:${canary.port}/x`))).toMatch(/loopback/);
+    expect(await refusal(httpOk.fetch(`http://[::1]:${canary.port}/x`))).toMatch(/not a global unicast/);
+    expect(await refusal(httpOk.fetch(`http://[::ffff:127.0.0.1]:${canary.port}/x`))).toMatch(/loopback/);
+    expect(await refusal(httpOk.fetch('http://169.254.169.254/latest/meta-data/'))).toMatch(/link-local/);
+    expect(await refusal(httpOk.fetch('http://10.1.2.3/x'))).toMatch(/private/);
+    const rebound = createOutboundGuard({ policy: { ...production, allowHttp: true }, resolve: resolveTo('127.0.0.1'), timeoutMs: 2_000 });
+    expect(await refusal(rebound.fetch(`http://jwks.partner.example:${canary.port}/x`))).toMatch(
+      /jwks\.partner\.example resolves to .*loopback/,
+    );
+    const toMetadata = createOutboundGuard({ policy: production, resolve: resolveTo('169.254.169.254'), timeoutMs: 2_000 });
+    expect(await refusal(toMetadata.fetch(`https://metadata.partner.example:${canary.port}/x`))).toMatch(/link-local/);
+    expect(canary.connections()).toBe(0);
+  });
+
+  test('development connects to loopback; a redirect is answered as it is, never followed', async () => {
+    const dev = createOutboundGuard({ policy: development, timeoutMs: 2_000 });
+    const ok = await dev.fetch(`${otherUrl}/hello`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true });
+    const redirect = await dev.fetch(`${otherUrl}/redirect`);
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe(`${canary.url}/after-redirect`);
+    await redirect.body?.cancel();
+    expect(canary.connections()).toBe(0);
+    // Development still refuses private networks and metadata addresses.
+    expect(await refusal(dev.fetch('http://169.254.169.254/latest/meta-data/'))).toMatch(/link-local/);
+  });
+
+  test('an exchange has a deadline and a size cap', async () => {
+    const dev = createOutboundGuard({ policy: development, timeoutMs: 300, maxBytes: 1024 });
+    await expect(dev.fetch(`${otherUrl}/silent`)).rejects.toBeInstanceOf(OutboundTimeoutError);
+    await expect(dev.fetch(`${otherUrl}/big`)).rejects.toBeInstanceOf(ResponseTooLargeError);
+  });
+
+  test('webhook delivery goes through it: a name that resolves to loopback is refused, nothing sent', async () => {
+    const send = createWebhookSender({ policy: { ...production, allowHttp: true }, timeoutMs: 2_000, resolve: resolveTo('127.0.0.1') });
+    const outcome = await send({ url: `http://hooks.partner.example:${canary.port}/in`, headers: {}, body: '{}' });
+    expect(outcome.error).toMatch(/^refused: .*loopback/);
+    expect(canary.connections()).toBe(0);
+  });
+
+  test('the partner API adapter goes through it: an api_base_url on loopback is refused in production, not retried', async () => {
+    const adapter = createHttpPartnerAdapter(
+      { id: 'inside', launchUrlTemplate: 'https://partner.example/{enrollmentId}', apiBaseUrl: `${canary.url}/partner` },
+      {
+        publicBaseUrl: 'https://marketplace.example',
+        outbound: createOutboundGuard({ policy: { ...production, allowHttp: true } }),
+        env: {},
+      },
+    );
+    const err = await adapter.checkCompletion!({ enrollmentId: randomUUID() }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err).toEqual(expect.objectContaining({ type: FailureType.partnerUnavailable, nonRetryable: true }));
+    expect((err as Error).message).toMatch(/outbound policy refuses GET .*loopback/);
+    expect(canary.connections()).toBe(0);
   });
 });
