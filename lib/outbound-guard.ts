@@ -242,15 +242,21 @@ export function createOutboundGuard({
           res.destroy();
           return reject(new Error(`${url.host} answered HTTP status ${status}`));
         }
-        const headerList = new Headers();
-        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headerList.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
-        const noBody = NULL_BODY_STATUSES.has(status) || req.method === 'HEAD';
-        if (noBody) res.resume();
-        const response = new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
-          status,
-          statusText: res.statusMessage,
-          headers: headerList,
-        });
+        let response: Response;
+        try {
+          const headerList = new Headers();
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headerList.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+          const noBody = NULL_BODY_STATUSES.has(status) || req.method === 'HEAD';
+          if (noBody) res.resume();
+          response = new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status,
+            statusText: res.statusMessage,
+            headers: headerList,
+          });
+        } catch (err) {
+          res.destroy();
+          return reject(err instanceof Error ? err : new Error(String(err))); // a header a Response cannot hold
+        }
         Object.defineProperty(response, 'url', { value: url.href });
         boundedResponse(response, url.href, r.maxBytes ?? maxBytes).then(resolveAnswer, reject);
       });

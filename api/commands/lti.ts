@@ -15,6 +15,7 @@ import {
 } from 'jose';
 import type { z } from 'zod';
 import type { Db } from '../../db/pool';
+import { ResponseTooLargeError } from '../../lib/bounded-fetch';
 import { type OutboundGuard, OutboundRefusedError } from '../../lib/outbound-guard';
 import type { EnrollmentStatus } from '../../workflows/messages';
 import type { Actor } from '../auth';
@@ -260,11 +261,17 @@ const toolJwks = new Map<string, { keys: JWTVerifyGetKey; readAt: number }>();
  * that is not a JWKS is the tool's fault (a JOSE error: 401); no answer at all is an outage (503).
  */
 async function readToolJwks(outbound: OutboundGuard, url: string) {
-  const res = await outbound.fetch(url, {
-    headers: { accept: 'application/json' },
-    timeoutMs: TOOL_JWKS_TIMEOUT_MS,
-    maxBytes: TOOL_JWKS_MAX_BYTES,
-  });
+  let res: Response;
+  try {
+    res = await outbound.fetch(url, {
+      headers: { accept: 'application/json' },
+      timeoutMs: TOOL_JWKS_TIMEOUT_MS,
+      maxBytes: TOOL_JWKS_MAX_BYTES,
+    });
+  } catch (err) {
+    if (err instanceof ResponseTooLargeError) throw new joseErrors.JOSEError(`the tool’s JWKS is larger than ${TOOL_JWKS_MAX_BYTES} bytes`);
+    throw err;
+  }
   if (res.status !== 200) {
     await res.body?.cancel().catch(() => undefined);
     throw new joseErrors.JOSEError(`the tool’s JWKS answered ${res.status}`);
