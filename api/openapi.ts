@@ -690,7 +690,6 @@ const OPERATIONS: Operation[] = [
       ...USER,
       404: 'Unknown partner',
       409: 'The partner has a tool already, or the client id is taken',
-      422: 'A URL the outbound policy refuses (each named in `errors`)',
     },
   },
   {
@@ -822,11 +821,10 @@ const OPERATIONS: Operation[] = [
     idempotent: true,
     responses: { 201: json('The endpoint and its secret', s.createdWebhookEndpointResponse, location) },
     problems: {
-      400: 'A bad field',
+      400: 'A bad field, or a URL the outbound policy refuses (each named in `errors`)',
       ...USER,
       403: 'Not an admin or program holder, or a holder asking for "*"',
       404: 'A program that does not exist or is another holder’s',
-      422: 'A URL the outbound policy refuses',
     },
   },
   {

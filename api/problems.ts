@@ -89,7 +89,7 @@ export const PROBLEM_TYPES = {
     whatToDo: 'Check the voucher number with the funder that issued it, or enroll with another funding source.',
   },
   'url-refused': {
-    status: 422,
+    status: 400,
     title: 'URL refused',
     meaning:
       'A URL the platform would connect to or send people to (a webhook endpoint, an LTI tool’s JWKS, login or launch ' +
@@ -170,7 +170,7 @@ export const problems = {
 };
 
 /**
- * The registration-time half of the outbound guard: a 422 naming every field (as `body.x`) whose URL the policy
+ * The registration-time half of the outbound guard: bad input (400, as the contract answers bad input) naming every field (as `body.x`) whose URL the policy
  * refuses. The guard checks again at every connection.
  */
 export async function refuseUrls(outbound: Pick<OutboundGuard, 'urlProblem'>, urls: Record<string, string | undefined>): Promise<void> {
@@ -179,7 +179,7 @@ export async function refuseUrls(outbound: Pick<OutboundGuard, 'urlProblem'>, ur
   );
   const errors = checked.filter((c): c is { field: string; message: string } => c.message !== undefined);
   if (errors.length)
-    throw new HttpProblem(422, 'url-refused', 'URL refused', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+    throw new HttpProblem(400, 'url-refused', 'URL refused', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
 }
 
 export function sendProblem(res: Response, p: HttpProblem): void {

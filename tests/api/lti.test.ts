@@ -492,7 +492,7 @@ describe('in production: the outbound guard (no SSRF through a tool’s URLs)', 
     ...over,
   });
 
-  it('refuses internal and non-https URLs at registration (422 naming the field), and registers public https ones', async () => {
+  it('refuses internal and non-https URLs at registration (400 naming the field), and registers public https ones', async () => {
     const register = (body: Record<string, unknown>) =>
       prod.request('POST', '/api/partners/nrf/lti-tools', { token: prodAdmin.token, json: body });
     for (const jwksUrl of [
@@ -507,7 +507,7 @@ describe('in production: the outbound guard (no SSRF through a tool’s URLs)', 
       'https://unknown.partner.example/jwks',
     ]) {
       const res = await register(registration({ jwksUrl }));
-      expectProblem(res, 422, ['body.jwksUrl']);
+      expectProblem(res, 400, ['body.jwksUrl']);
     }
     const all = await register(
       registration({
@@ -517,7 +517,7 @@ describe('in production: the outbound guard (no SSRF through a tool’s URLs)', 
         redirectUris: ['https://tool.partner.example/ok', 'https://10.0.0.1/cb'],
       }),
     );
-    expectProblem(all, 422, ['body.oidcLoginUrl', 'body.targetLinkUri', 'body.jwksUrl', 'body.redirectUris.1']);
+    expectProblem(all, 400, ['body.oidcLoginUrl', 'body.targetLinkUri', 'body.jwksUrl', 'body.redirectUris.1']);
     expect((all.body as { errors: unknown[] }).errors).toHaveLength(4);
     expect(await prod.db.query('SELECT 1 FROM lti_tools')).toHaveProperty('rowCount', 0);
     expect((await register(registration())).status).toBe(201);

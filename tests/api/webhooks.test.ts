@@ -493,8 +493,8 @@ describe('who may do what', () => {
     const create = (body: Record<string, unknown>) => app.request('POST', '/api/webhook-endpoints', { token: admin.token, json: body });
     expectProblem(await create({ url: 'ftp://127.0.0.1/x', events: ['enrollment.created'] }), 400, ['body.url']);
     expectProblem(await create({ url: 'not a url', events: ['enrollment.created'] }), 400, ['body.url']);
-    // Development and tests allow loopback, never a private network: the outbound guard's 422.
-    expectProblem(await create({ url: 'http://10.1.2.3/hooks', events: ['enrollment.created'] }), 422, ['body.url']);
+    // Development and tests allow loopback, never a private network: the outbound guard's 400.
+    expectProblem(await create({ url: 'http://10.1.2.3/hooks', events: ['enrollment.created'] }), 400, ['body.url']);
     expectProblem(await create({ url: r.url, events: [] }), 400, ['body.events']);
     expectProblem(await create({ url: r.url, events: ['enrollment.teleported'] }), 400, ['body.events.0']);
     expectProblem(await create({ url: r.url, events: ['*', 'enrollment.created'] }), 400, ['body.events']);
@@ -548,7 +548,7 @@ describe('in production', () => {
       'https://unknown.partner.example/in',
     ]) {
       const res = await create(url);
-      expectProblem(res, 422, ['body.url']);
+      expectProblem(res, 400, ['body.url']);
     }
     expect((await create('https://hooks.partner.example/in')).status).toBe(201);
   });
