@@ -1,5 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
+import type { OutboundGuard } from '../lib/outbound-guard';
 import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
@@ -17,6 +18,8 @@ export interface ActivityDeps {
   tutor?: TutorModel;
   /** How long a nudge waits for the tutor before using the template (default 15 s). */
   tutorTimeoutMs?: number;
+  /** What partner API calls go through (the configuration's URL policy); without it, production's policy. */
+  outbound?: OutboundGuard;
   /** The most of one partner API answer that is read (PARTNER_RESPONSE_MAX_BYTES). */
   partnerAnswerMaxBytes?: number;
   /** Webhook delivery: how facts wake their deliveries, and how attempts are sent (activities/webhooks.ts). */

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
+import { createOutboundGuard, outboundPolicy } from '../lib/outbound-guard';
 import {
   createPartnerAdapter,
   type PartnerAdapter,
@@ -97,9 +98,18 @@ function activitySignal(): AbortSignal | undefined {
   }
 }
 
-export function createPartnerActivities({ db, publicBaseUrl, partnerAnswerMaxBytes }: ActivityDeps, options: PartnerActivityOptions = {}) {
+export function createPartnerActivities(
+  { db, publicBaseUrl, partnerAnswerMaxBytes, outbound = createOutboundGuard({ policy: outboundPolicy('production') }) }: ActivityDeps,
+  options: PartnerActivityOptions = {},
+) {
   const adapterFor = (partner: PartnerRow): PartnerAdapter =>
-    createPartnerAdapter(partner, { publicBaseUrl, env: options.env, timeouts: options.timeouts, maxAnswerBytes: partnerAnswerMaxBytes });
+    createPartnerAdapter(partner, {
+      publicBaseUrl,
+      outbound,
+      env: options.env,
+      timeouts: options.timeouts,
+      maxAnswerBytes: partnerAnswerMaxBytes,
+    });
 
   /** Registers the learner with a partner that has an API and keeps the partner's learner id (same id: no change). */
   async function register(e: PartnerEnrollment, adapter: PartnerAdapter) {

@@ -5,7 +5,7 @@
 import { Webhook } from 'standardwebhooks';
 import { type WebhookDispatcher, wakeDeliveries } from '../db/webhook-outbox';
 import { webhookMessageId } from '../lib/webhook-events';
-import { webhookUrlPolicy } from '../lib/webhook-urls';
+import { outboundPolicy } from '../lib/outbound-guard';
 import { createWebhookSender, type WebhookSender } from '../services/webhook-sender';
 import type { ActivityDeps } from './deps';
 
@@ -55,7 +55,7 @@ const UNDISPATCHED_GRACE = '10 seconds';
 const SWEEP_BATCH = 500;
 
 export function createWebhookActivities({ db, webhooks }: Pick<ActivityDeps, 'db' | 'webhooks'>) {
-  const send = webhooks?.sender ?? createWebhookSender({ policy: webhookUrlPolicy('production'), timeoutMs: 10_000 });
+  const send = webhooks?.sender ?? createWebhookSender({ policy: outboundPolicy('production'), timeoutMs: 10_000 });
   return {
     /** The endpoint's oldest pending delivery of the enrollment's events, or undefined. */
     async nextWebhookDelivery(r: { endpointId: string; enrollmentId: string }): Promise<NextWebhookDelivery | undefined> {

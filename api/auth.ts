@@ -1,4 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+// JWT_JWKS_URL is the operator's identity provider (configuration, never a user's URL): outside the outbound guard.
+// eslint-disable-next-line no-restricted-imports
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { problems } from './problems';

@@ -677,7 +677,8 @@ const OPERATIONS: Operation[] = [
     summary: 'Register the partner’s LTI 1.3 tool (one per partner)',
     description:
       'A program of this partner then launches by LTI. `redirectUris`: other URLs the tool may receive the id_token at ' +
-      '(the target link URI always may).',
+      '(the target link URI always may). Every URL: in production https, resolving to public addresses only (the ' +
+      'platform fetches `jwksUrl` through the same outbound guard on every read).',
     access: 'user',
     who: 'admin',
     params: s.partnerParams,
@@ -820,7 +821,7 @@ const OPERATIONS: Operation[] = [
     idempotent: true,
     responses: { 201: json('The endpoint and its secret', s.createdWebhookEndpointResponse, location) },
     problems: {
-      400: 'A bad field, or a URL the policy refuses',
+      400: 'A bad field, or a URL the outbound policy refuses (each named in `errors`)',
       ...USER,
       403: 'Not an admin or program holder, or a holder asking for "*"',
       404: 'A program that does not exist or is another holder’s',

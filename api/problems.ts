@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { z } from 'zod';
+import type { OutboundGuard } from '../lib/outbound-guard';
 
 /** One problem type: its page at `/problems/<slug>` says what it means and what to do. */
 export interface ProblemType {
@@ -87,6 +88,16 @@ export const PROBLEM_TYPES = {
       '(one answer for all three), or one for another program or currency.',
     whatToDo: 'Check the voucher number with the funder that issued it, or enroll with another funding source.',
   },
+  'url-refused': {
+    status: 400,
+    title: 'URL refused',
+    meaning:
+      'A URL the platform would connect to or send people to (a webhook endpoint, an LTI tool’s JWKS, login or launch ' +
+      'URL) is one the outbound policy refuses: in production it must be https and its host must resolve to public ' +
+      'addresses only (never loopback, a private network, link-local such as cloud metadata, or a name that does not ' +
+      'resolve). `errors` names each refused field and why.',
+    whatToDo: 'Give a public https URL for each field `errors` names.',
+  },
   'rate-limited': {
     status: 429,
     title: 'Too many requests',
@@ -157,6 +168,19 @@ export const problems = {
   unavailable: (detail: string, retryAfterSeconds = RETRY_AFTER_SECONDS) =>
     new HttpProblem(503, 'unavailable', 'Service unavailable', detail, {}, { 'retry-after': String(retryAfterSeconds) }),
 };
+
+/**
+ * The registration-time half of the outbound guard: bad input (400, as the contract answers bad input) naming every field (as `body.x`) whose URL the policy
+ * refuses. The guard checks again at every connection.
+ */
+export async function refuseUrls(outbound: Pick<OutboundGuard, 'urlProblem'>, urls: Record<string, string | undefined>): Promise<void> {
+  const checked = await Promise.all(
+    Object.entries(urls).map(async ([field, url]) => ({ field, message: url === undefined ? undefined : await outbound.urlProblem(url) })),
+  );
+  const errors = checked.filter((c): c is { field: string; message: string } => c.message !== undefined);
+  if (errors.length)
+    throw new HttpProblem(400, 'url-refused', 'URL refused', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+}
 
 export function sendProblem(res: Response, p: HttpProblem): void {
   // Every 401 names how to authenticate (RFC 9110); the auth middlewares set a more specific challenge first.

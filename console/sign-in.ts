@@ -176,6 +176,8 @@ async function discover(settings: OidcSettings, allowLoopbackHttp: boolean) {
   // openid-client is an ES module; Node ≥ 20.19 loads it with require(), and it is loaded only when configured.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a conditional, synchronous load of an ESM-only package
   const client = require('openid-client') as OpenIdClient;
+  // OIDC_ISSUER is the operator's configuration, never anyone's input, so discovery is outside the outbound guard
+  // (lib/outbound-guard.ts): an identity provider on the operator's private network is legitimate.
   const issuer = new URL(settings.issuer);
   // Plain http only outside production for an identity provider on this machine (development, tests).
   const loopback = allowLoopbackHttp && ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);

@@ -2,7 +2,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
-import { webhookUrlPolicy } from './webhook-urls';
+import { outboundPolicy } from './outbound-guard';
 
 /** Every setting the platform reads from the environment, validated once; `loadConfig` fails fast naming the bad variable. */
 const durationMs = z
@@ -349,9 +349,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         maximumIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL,
         giveUpAfterMs: e.WEBHOOK_RETRY_FOR,
       },
-      /** Production: https to public addresses only; development and tests: http and loopback too. */
-      urlPolicy: webhookUrlPolicy(e.NODE_ENV),
     },
+    /**
+     * Where the platform may connect for someone (webhooks, LTI tools' JWKS, partner APIs; lib/outbound-guard.ts):
+     * production https to public addresses only; development and tests http and loopback too.
+     */
+    outbound: { policy: outboundPolicy(e.NODE_ENV) },
     trustProxy: e.TRUST_PROXY,
     rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
     dataDir,

@@ -33,5 +33,7 @@ export const waitForTemporal = (address: string, timeoutMs: number, stillWaiting
     stillWaiting,
   );
 
+// The process's own servers on this machine (npm start, tests), never a URL someone supplied.
 export const waitForHttp = (url: string, timeoutMs: number, stillWaiting?: () => boolean) =>
+  // eslint-disable-next-line no-restricted-globals
   waitFor(`${url} answering 200`, () => fetch(url).then((r) => r.ok), timeoutMs, stillWaiting);

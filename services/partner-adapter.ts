@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { boundedFetch, ResponseTooLargeError } from '../lib/bounded-fetch';
+import { ResponseTooLargeError } from '../lib/bounded-fetch';
+import { type OutboundGuard, OutboundRefusedError, OutboundTimeoutError } from '../lib/outbound-guard';
 import { FailureType, type PartnerCompletionCheck } from '../workflows/messages';
 import { completionDateProblem } from '../workflows/completion-date';
 
@@ -52,6 +53,8 @@ export interface PartnerRecord {
 
 export interface PartnerAdapterOptions {
   publicBaseUrl: string;
+  /** What every call to the partner's API goes through: only addresses the URL policy allows, no redirects. */
+  outbound: OutboundGuard;
   /** Where credentials are read from; the process environment by default. */
   env?: NodeJS.ProcessEnv;
   /** Per-request time limits of the HTTP adapter. */
@@ -162,7 +165,6 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
   const fields = parseFieldMap(partnerId, partner.fieldMap);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
-  const fetchBounded = boundedFetch(maxAnswerBytes);
   const template = createTemplatePartnerAdapter(partner, options.publicBaseUrl);
 
   function credential(): string | undefined {
@@ -179,23 +181,25 @@ export function createHttpPartnerAdapter(partner: PartnerRecord, options: Partne
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'credential-marketplace-partner-adapter' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const timeout = AbortSignal.timeout(timeoutMs);
     const what = `${method} ${baseUrl}${path}`;
     let res: Response;
     let text: string;
     try {
-      res = await fetchBounded(`${baseUrl}${path}`, {
+      res = await options.outbound.fetch(`${baseUrl}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'error',
-        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+        signal,
+        timeoutMs,
+        maxBytes: maxAnswerBytes,
       });
       text = await res.text();
     } catch (err) {
       // Read no further than the cap: a partner streaming hundreds of megabytes must not fill the worker's memory.
       if (err instanceof ResponseTooLargeError) throw garbage(partnerId, `an answer larger than ${maxAnswerBytes} bytes to ${what}`);
-      if (timeout.aborted) throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`, { cause: err });
+      if (err instanceof OutboundRefusedError) throw refused(partnerId, `the outbound policy refuses ${what}: ${err.message}`);
+      if (err instanceof OutboundTimeoutError)
+        throw new Error(`partner ${partnerId} did not answer ${what} within ${timeoutMs} ms`, { cause: err });
       if (signal?.aborted) throw err;
       throw new Error(
         `partner ${partnerId} could not be reached (${what}): ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { boundedFetch, ResponseTooLargeError } from '../lib/bounded-fetch';
+import { createOutboundGuard, outboundPolicy } from '../lib/outbound-guard';
 import { createHttpPartnerAdapter } from '../services/partner-adapter';
 import { createStripeClient, createStripePaymentProvider } from '../services/payment-provider';
 import { createOpenAiTutorModel, TutorUnavailableError } from '../services/tutor-model';
@@ -90,7 +91,13 @@ describe('a partner API that streams 300 MB', () => {
     try {
       const adapter = createHttpPartnerAdapter(
         { id: 'flood', launchUrlTemplate: 'https://example.test/{enrollmentId}', apiBaseUrl: flood.url },
-        { publicBaseUrl: 'http://127.0.0.1', env: {}, timeouts: { checkMs: 60_000 }, maxAnswerBytes: MB },
+        {
+          publicBaseUrl: 'http://127.0.0.1',
+          outbound: createOutboundGuard({ policy: outboundPolicy('test') }),
+          env: {},
+          timeouts: { checkMs: 60_000 },
+          maxAnswerBytes: MB,
+        },
       );
       const before = process.memoryUsage().rss;
       const err = await rejectionOf(adapter.checkCompletion!({ enrollmentId: randomUUID() }));

@@ -16,6 +16,7 @@ import type { EnrollmentClient } from '../api/enrollment-client';
 import type { Db } from '../db/pool';
 import { SEEDED_PROGRAMS, seed } from '../db/seed';
 import { loadConfig } from '../lib/config';
+import { createOutboundGuard, outboundPolicy } from '../lib/outbound-guard';
 import { createLocalFileStore } from '../services/file-store';
 import { demoLearnerId, startDemoPartner, type StartedDemoPartner } from '../demo/partner';
 import {
@@ -38,6 +39,8 @@ import type { OpenedEnrollment } from './helpers/contract';
 
 const DEMO_PROGRAM = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
+/** The stand-ins are on loopback: the outbound guard under the test policy (production's refuses them). */
+const outbound = createOutboundGuard({ policy: outboundPolicy('test') });
 
 /** What a call rejected with, for assertions on its type and retryability. */
 async function failureOf(promise: Promise<unknown>): Promise<Error & { type?: string; nonRetryable?: boolean; nextRetryDelay?: unknown }> {
@@ -79,6 +82,7 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   const adapterFor = (overrides: Partial<PartnerRecord> = {}, options: { env?: NodeJS.ProcessEnv; checkMs?: number } = {}) =>
     createHttpPartnerAdapter(partner(overrides), {
       publicBaseUrl: demo.origin,
+      outbound,
       env: options.env ?? {},
       timeouts: { checkMs: options.checkMs ?? 2_000 },
     }) as Required<PartnerAdapter>;
@@ -202,7 +206,11 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   });
 
   test('a partner that cannot be reached at all: retryable', async () => {
-    const down = createHttpPartnerAdapter(partner({ apiBaseUrl: 'http://127.0.0.1:1/partner' }), { publicBaseUrl: demo.origin, env: {} });
+    const down = createHttpPartnerAdapter(partner({ apiBaseUrl: 'http://127.0.0.1:1/partner' }), {
+      publicBaseUrl: demo.origin,
+      outbound,
+      env: {},
+    });
     await expectRetryable(down.checkCompletion!({ enrollmentId: randomUUID() }), /could not be reached/);
   });
 
@@ -242,17 +250,21 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
     const locked = await startDemoPartner({ token: 'partner-secret-1' });
     try {
       const row = partner({ apiBaseUrl: locked.baseUrl, apiCredentialEnv: 'DEMO_PARTNER_TEST_TOKEN' });
-      const ok = createHttpPartnerAdapter(row, { publicBaseUrl: demo.origin, env: { DEMO_PARTNER_TEST_TOKEN: 'partner-secret-1' } });
+      const ok = createHttpPartnerAdapter(row, {
+        publicBaseUrl: demo.origin,
+        outbound,
+        env: { DEMO_PARTNER_TEST_TOKEN: 'partner-secret-1' },
+      });
       const enrollmentId = randomUUID();
       await ok.register!({ enrollmentId, courseId: 'c' });
       await expect(ok.checkCompletion!({ enrollmentId })).resolves.toEqual({ completed: false });
 
-      const wrong = createHttpPartnerAdapter(row, { publicBaseUrl: demo.origin, env: { DEMO_PARTNER_TEST_TOKEN: 'guess' } });
+      const wrong = createHttpPartnerAdapter(row, { publicBaseUrl: demo.origin, outbound, env: { DEMO_PARTNER_TEST_TOKEN: 'guess' } });
       const refused = await failureOf(wrong.checkCompletion!({ enrollmentId }));
       expect(refused).toEqual(expect.objectContaining({ type: FailureType.partnerUnavailable, nonRetryable: true }));
       expect(refused.message).toMatch(/refused our credential \(401\)/);
 
-      const unset = createHttpPartnerAdapter(row, { publicBaseUrl: demo.origin, env: {} });
+      const unset = createHttpPartnerAdapter(row, { publicBaseUrl: demo.origin, outbound, env: {} });
       const missing = await failureOf(unset.checkCompletion!({ enrollmentId }));
       expect(missing).toEqual(expect.objectContaining({ type: FailureType.partnerUnavailable, nonRetryable: true }));
       expect(missing.message).toMatch(/DEMO_PARTNER_TEST_TOKEN .* is not set/);
@@ -266,7 +278,7 @@ describe('HTTP partner adapter against the demo stand-in on loopback', () => {
   test('a partner without api_base_url keeps the template launch URL and has no completion check', async () => {
     const template = createPartnerAdapter(
       { id: 'certiport', launchUrlTemplate: 'https://example.test/?course={courseId}&registration={enrollmentId}' },
-      { publicBaseUrl: demo.origin },
+      { publicBaseUrl: demo.origin, outbound },
     );
     expect(typeof template.checkCompletion).toBe('undefined');
     expect(typeof template.register).toBe('undefined');
@@ -302,7 +314,7 @@ describe('partner activities on PostgreSQL', () => {
     [database, demo] = await Promise.all([createTestDatabase(), startDemoPartner({ path: '/demo-partner' })]);
     db = database.db;
     // As in `npm start`: the seeded demo row's api_base_url is {publicBaseUrl}/demo-partner.
-    acts = createPartnerActivities({ db, publicBaseUrl: demo.origin } as ActivityDeps, { env: {} });
+    acts = createPartnerActivities({ db, publicBaseUrl: demo.origin, outbound } as ActivityDeps, { env: {} });
   });
   afterAll(async () => {
     await demo?.close();
@@ -417,7 +429,7 @@ describe('partner activities on PostgreSQL', () => {
     });
     try {
       const publicBaseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const viaApi = createPartnerActivities({ db, publicBaseUrl } as ActivityDeps, { env: {} });
+      const viaApi = createPartnerActivities({ db, publicBaseUrl, outbound } as ActivityDeps, { env: {} });
       const enrollmentId = await insertEnrollment(db, DEMO_PROGRAM);
       const { launchUrl } = await viaApi.launchAtPartner({ enrollmentId });
       expect(launchUrl).toBe(`${publicBaseUrl}/partners/demo/launch?enrollmentId=${enrollmentId}&courseId=${DEMO_PROGRAM.partnerCourseId}`);
@@ -556,7 +568,7 @@ describe('per-partner rate limit on the Temporal dev server', () => {
       name: 'partner-replica',
     });
     const inProcessBase = demo.origin.replace('127.0.0.1', 'localhost');
-    const deps = { db, publicBaseUrl: inProcessBase } as ActivityDeps;
+    const deps = { db, publicBaseUrl: inProcessBase, outbound } as ActivityDeps;
 
     // Enrollments as the API makes them, registered with the partner as a launch does.
     const partnerActs = createPartnerActivities(deps, { env: {} });

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../db/pool';
 import { ConfigError, loadConfig } from '../lib/config';
+import { createOutboundGuard } from '../lib/outbound-guard';
 import { createMailer, createPaymentProvider } from '../lib/providers';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
@@ -27,9 +28,10 @@ async function main() {
       tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
       tutorTimeoutMs: config.tutor.nudgeTimeoutMs,
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
+      outbound: createOutboundGuard({ policy: config.outbound.policy }),
       webhooks: {
         dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }),
-        sender: createWebhookSender({ policy: config.webhooks.urlPolicy, timeoutMs: config.webhooks.timeoutMs }),
+        sender: createWebhookSender({ policy: config.outbound.policy, timeoutMs: config.webhooks.timeoutMs }),
         staleAfterMs: config.webhooks.retry.maximumIntervalMs + 10 * 60_000,
       },
     },

@@ -4,15 +4,25 @@
  * grade passback, whose completing score reaches the workflow through the same `reportCompletion` as every channel.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  errors as joseErrors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { z } from 'zod';
 import type { Db } from '../../db/pool';
+import { ResponseTooLargeError } from '../../lib/bounded-fetch';
+import { type OutboundGuard, OutboundRefusedError } from '../../lib/outbound-guard';
 import type { EnrollmentStatus } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import { audit } from '../audit';
 import type { EnrollmentClient } from '../enrollment-client';
 import { signWithPlatformKey, verifyPlatformToken } from '../lti/keys';
-import { HttpProblem, problems } from '../problems';
+import { HttpProblem, problems, refuseUrls } from '../problems';
 import type { ltiAuthorizeRequest, ltiScoreBody, ltiTokenRequest, ltiToolBody } from '../schemas';
 import { reportCompletion } from './report-completion';
 
@@ -70,10 +80,24 @@ const toolView = (t: ToolRow) => ({
   createdAt: t.created_at.toISOString(),
 });
 
-/** An admin registers a partner's LTI tool: one per partner, client ids unique (409 otherwise). */
-export async function registerLtiTool(db: Db, admin: Actor, partnerId: string, body: z.output<typeof ltiToolBody>) {
+/**
+ * An admin registers a partner's LTI tool: one per partner, client ids unique (409 otherwise). Every URL of the tool
+ * must pass the outbound guard (422 naming the field): the platform fetches its JWKS, and sends students to the others.
+ */
+export async function registerLtiTool(
+  { db, outbound }: { db: Db; outbound: OutboundGuard },
+  admin: Actor,
+  partnerId: string,
+  body: z.output<typeof ltiToolBody>,
+) {
   const { rowCount } = await db.query('SELECT 1 FROM partners WHERE id = $1', [partnerId]);
   if (!rowCount) throw problems.notFound(`partner ${partnerId}`);
+  await refuseUrls(outbound, {
+    'body.jwksUrl': body.jwksUrl,
+    'body.oidcLoginUrl': body.oidcLoginUrl,
+    'body.targetLinkUri': body.targetLinkUri,
+    ...Object.fromEntries((body.redirectUris ?? []).map((u, i) => [`body.redirectUris.${i}`, u])),
+  });
   const redirectUris = [...new Set([body.targetLinkUri, ...(body.redirectUris ?? [])])];
   const { rows } = await db.query<ToolRow>(
     `INSERT INTO lti_tools (id, partner_id, client_id, deployment_id, oidc_login_url, target_link_uri, redirect_uris, jwks_url, created_by)
@@ -224,12 +248,59 @@ export async function authorizeLtiLaunch(db: Db, publicBaseUrl: string, r: z.out
   return { redirectUri: r.redirect_uri, idToken, state: r.state };
 }
 
-const toolJwks = new Map<string, JWTVerifyGetKey>();
-const jwksOf = (url: string) => {
-  let jwks = toolJwks.get(url);
-  if (!jwks) toolJwks.set(url, (jwks = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000 })));
-  return jwks;
-};
+/** A tool's JWKS is read again after this long, or sooner for a key id it lacks (at most once per cooldown). */
+const TOOL_JWKS_FRESH_MS = 10 * 60_000;
+const TOOL_JWKS_COOLDOWN_MS = 30_000;
+const TOOL_JWKS_TIMEOUT_MS = 5_000;
+const TOOL_JWKS_MAX_BYTES = 64 * 1024;
+
+const toolJwks = new Map<string, { keys: JWTVerifyGetKey; readAt: number }>();
+
+/**
+ * Reads a tool's JWKS through the outbound guard: only an address the policy allows, no redirect, bounded. An answer
+ * that is not a JWKS is the tool's fault (a JOSE error: 401); no answer at all is an outage (503).
+ */
+async function readToolJwks(outbound: OutboundGuard, url: string) {
+  let res: Response;
+  try {
+    res = await outbound.fetch(url, {
+      headers: { accept: 'application/json' },
+      timeoutMs: TOOL_JWKS_TIMEOUT_MS,
+      maxBytes: TOOL_JWKS_MAX_BYTES,
+    });
+  } catch (err) {
+    if (err instanceof ResponseTooLargeError) throw new joseErrors.JOSEError(`the tool’s JWKS is larger than ${TOOL_JWKS_MAX_BYTES} bytes`);
+    throw err;
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new joseErrors.JOSEError(`the tool’s JWKS answered ${res.status}`);
+  }
+  let jwks: unknown;
+  try {
+    jwks = await res.json();
+  } catch {
+    throw new joseErrors.JOSEError('the tool’s JWKS is not JSON');
+  }
+  const entry = { keys: createLocalJWKSet(jwks as JSONWebKeySet), readAt: Date.now() };
+  toolJwks.set(url, entry);
+  return entry;
+}
+
+/** The key that verifies a tool's client assertion, from its JWKS (cached per URL). */
+const jwksOf =
+  (outbound: OutboundGuard, url: string): JWTVerifyGetKey =>
+  async (header, token) => {
+    let entry = toolJwks.get(url);
+    if (!entry || Date.now() - entry.readAt > TOOL_JWKS_FRESH_MS) entry = await readToolJwks(outbound, url);
+    try {
+      return await entry.keys(header, token);
+    } catch (err) {
+      // A rotated key: read the JWKS again, not more often than the cooldown.
+      if (!(err instanceof joseErrors.JWKSNoMatchingKey) || Date.now() - entry.readAt < TOOL_JWKS_COOLDOWN_MS) throw err;
+      return (await readToolJwks(outbound, url)).keys(header, token);
+    }
+  };
 
 /** RFC 6749 §5.2's errors, as problems with the OAuth `error` member too. */
 const oauthError = (status: 400 | 401, error: string, detail: string) =>
@@ -249,7 +320,11 @@ const oauthError = (status: 400 | 401, error: string, detail: string) =>
  * `iss` = `sub` = its client id, `aud` = this endpoint, a `jti` never seen before, short-lived; it gets a short-lived
  * access token for the AGS scopes it asked for.
  */
-export async function issueLtiAccessToken(db: Db, publicBaseUrl: string, r: z.output<typeof ltiTokenRequest>) {
+export async function issueLtiAccessToken(
+  { db, outbound }: { db: Db; outbound: OutboundGuard },
+  publicBaseUrl: string,
+  r: z.output<typeof ltiTokenRequest>,
+) {
   let clientId: unknown;
   try {
     clientId = decodeJwt(r.client_assertion).iss;
@@ -261,7 +336,7 @@ export async function issueLtiAccessToken(db: Db, publicBaseUrl: string, r: z.ou
   if (!tool) throw oauthError(401, 'invalid_client', 'client_assertion is not from a registered LTI tool');
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(r.client_assertion, jwksOf(tool.jwks_url), {
+    ({ payload } = await jwtVerify(r.client_assertion, jwksOf(outbound, tool.jwks_url), {
       issuer: tool.client_id,
       subject: tool.client_id,
       audience: ltiTokenEndpoint(publicBaseUrl),
@@ -270,8 +345,16 @@ export async function issueLtiAccessToken(db: Db, publicBaseUrl: string, r: z.ou
       clockTolerance: 30,
     }));
   } catch (err) {
-    if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError))
-      throw problems.unavailable('the tool’s JWKS could not be read; try again shortly');
+    // A registration made before the guard, or a name that now resolves inside: the platform never connects there.
+    if (err instanceof OutboundRefusedError) {
+      console.warn(`[lti] tool ${tool.id}: its JWKS URL is refused by the outbound policy (${err.message})`);
+      throw oauthError(
+        401,
+        'invalid_client',
+        'client_assertion refused: the tool’s registered JWKS URL is not one this platform connects to',
+      );
+    }
+    if (!(err instanceof joseErrors.JOSEError)) throw problems.unavailable('the tool’s JWKS could not be read; try again shortly');
     throw oauthError(401, 'invalid_client', `client_assertion refused: ${(err as Error).message}`);
   }
   if ((payload.exp ?? 0) - Math.floor(Date.now() / 1000) > CLIENT_ASSERTION_MAX_SECONDS)

@@ -7,26 +7,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { inTransaction } from '../../db/pool';
 import { wakeDeliveries } from '../../db/webhook-outbox';
 import { ALL_WEBHOOK_EVENTS } from '../../lib/webhook-events';
-import { webhookUrlProblem } from '../../lib/webhook-urls';
 import { audit } from '../audit';
 import type { Actor } from '../auth';
-import type { ApiDeps } from '../deps';
-import { problems } from '../problems';
+import { type ApiDeps, outboundGuard } from '../deps';
+import { problems, refuseUrls } from '../problems';
 import { endpointView, findDelivery, findVisibleEndpoint, visiblePrograms } from '../read-model/webhooks';
 import type { webhookEndpointBody } from '../schemas';
 import type { z } from 'zod';
 
-type Deps = Pick<ApiDeps, 'db' | 'config' | 'webhooks'>;
+type Deps = Pick<ApiDeps, 'db' | 'config' | 'webhooks' | 'outbound'>;
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
-/** A 400 naming `body.url`, as a validation failure of that field. */
-const badUrl = (message: string) =>
-  problems.badRequest(`the webhook URL ${message}`, { errors: [{ field: 'body.url', message: message }] });
-
 export async function createWebhookEndpoint(deps: Deps, actor: Actor, body: z.output<typeof webhookEndpointBody>) {
-  const { db, config } = deps;
+  const { db } = deps;
   if (actor.role !== 'admin' && body.events.includes(ALL_WEBHOOK_EVENTS)) {
     throw problems.forbidden('only an admin may subscribe to every event type ("*"); name the event types');
   }
@@ -36,8 +31,7 @@ export async function createWebhookEndpoint(deps: Deps, actor: Actor, body: z.ou
     // Another holder's program is not there for this caller, like an unknown one.
     if (other) throw problems.notFound(`program ${other}`);
   }
-  const urlProblem = await webhookUrlProblem(body.url, config.webhooks.urlPolicy, deps.webhooks?.resolve);
-  if (urlProblem) throw badUrl(urlProblem);
+  await refuseUrls(outboundGuard(deps), { 'body.url': body.url });
 
   const id = randomUUID();
   const secret = newWebhookSecret();

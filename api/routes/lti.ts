@@ -9,7 +9,7 @@ import {
   receiveLtiScore,
   registerLtiTool,
 } from '../commands/lti';
-import type { ApiDeps } from '../deps';
+import { type ApiDeps, outboundGuard } from '../deps';
 import { escapeHtml } from '../html';
 import { publishedLtiKeys } from '../lti/keys';
 import { parse, problems } from '../problems';
@@ -30,6 +30,7 @@ const AUTOPOST_JS = "document.getElementById('lti-launch').submit();\n";
 export function ltiRoutes(deps: ApiDeps): Router {
   const { db, config } = deps;
   const base = config.publicBaseUrl;
+  const outbound = outboundGuard(deps);
   const router = Router();
   const forms = [express.urlencoded({ extended: false, limit: '16kb' }), refuseUnstorableText];
   // Per address (a tool's calls carry no user): the same budget as any client's.
@@ -69,7 +70,7 @@ export function ltiRoutes(deps: ApiDeps): Router {
 
   router.post('/lti/token', ...forms, async (req, res) => {
     const r = parse(ltiTokenRequest, req.body, 'body');
-    res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken(db, base, r));
+    res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken({ db, outbound }, base, r));
   });
 
   router.get('/lti/lineitems/:enrollmentId', async (req, res) => {
@@ -103,10 +104,11 @@ export function ltiRoutes(deps: ApiDeps): Router {
 /** The admin's registration of a partner's LTI tool (behind the bearer-token reader, with the other admin routes). */
 export function ltiAdminRoutes(deps: ApiDeps): Router {
   const router = Router();
+  const outbound = outboundGuard(deps);
   router.post('/api/partners/:partnerId/lti-tools', requireRole('admin'), async (req, res) => {
     const { partnerId } = parse(partnerParams, req.params, 'path');
     const body = parse(ltiToolBody, req.body, 'body');
-    const tool = await registerLtiTool(deps.db, actorOf(req), partnerId, body);
+    const tool = await registerLtiTool({ db: deps.db, outbound }, actorOf(req), partnerId, body);
     res.status(201).location(`/api/partners/${partnerId}/lti-tools/${tool.id}`).json(tool);
   });
   return router;

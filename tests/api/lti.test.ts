@@ -2,14 +2,16 @@
  * The LTI 1.3 platform at the API level: the app in-process on a real PostgreSQL, the fake enrollment client instead
  * of Temporal, and a hand-built LTI tool (tests/helpers/lti-tool.ts, on `jose`) playing the partner over loopback.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { insertCompletionEvidence } from '../../db/records';
 import type { CompletionReport } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
+import { type Canary, startCanary } from '../helpers/canary';
 import type { EnrollmentState, OpenedEnrollment } from '../helpers/contract';
 import { type LtiTool, startLtiTool } from '../helpers/lti-tool';
 import { expectProblem } from '../helpers/problems';
+import { PRODUCTION_STAND_INS } from '../helpers/production-env';
 import { createTestProgram } from '../helpers/programs';
 
 const C = 'https://purl.imsglobal.org/spec/lti/claim/';
@@ -448,4 +450,120 @@ test('the tool endpoints are rate limited per address (429 with Retry-After)', a
   } finally {
     await limited.close();
   }
+});
+
+describe('in production: the outbound guard (no SSRF through a tool’s URLs)', () => {
+  let prod: ApiApp;
+  let prodAdmin: Session;
+  let canary: Canary;
+  // The resolver the guard asks: a public name, one that resolves to loopback (or rebinds there later), a private one.
+  const names: Record<string, string> = {
+    'tool.partner.example': '93.184.215.14',
+    'rebound.partner.example': '127.0.0.1',
+    'internal.partner.example': '10.20.30.40',
+  };
+  beforeAll(async () => {
+    const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    [prod, canary] = await Promise.all([
+      startApiApp(
+        { ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: JSON.stringify(signingKey) },
+        {
+          outbound: {
+            resolve: (host) =>
+              names[host] ? Promise.resolve([{ address: names[host], family: 4 }]) : Promise.reject(new Error(`ENOTFOUND ${host}`)),
+          },
+        },
+      ),
+      startCanary(),
+    ]);
+    prodAdmin = await prod.token('admin');
+  });
+  afterAll(async () => {
+    await canary?.close();
+    await prod?.close();
+  });
+
+  const registration = (over: Record<string, unknown> = {}) => ({
+    clientId: `tool-${randomUUID()}`,
+    deploymentId: 'deployment-1',
+    oidcLoginUrl: 'https://tool.partner.example/login',
+    targetLinkUri: 'https://tool.partner.example/launch',
+    jwksUrl: 'https://tool.partner.example/jwks',
+    ...over,
+  });
+
+  it('refuses internal and non-https URLs at registration (400 naming the field), and registers public https ones', async () => {
+    const register = (body: Record<string, unknown>) =>
+      prod.request('POST', '/api/partners/nrf/lti-tools', { token: prodAdmin.token, json: body });
+    for (const jwksUrl of [
+      `${canary.url}/jwks`,
+      'http://tool.partner.example/jwks',
+      'https://169.254.169.254/latest/meta-data/iam/security-credentials/',
+      'https://10.1.2.3/jwks',
+      'https://127.0.0.1/jwks',
+      'https://[::1]/jwks',
+      'https://rebound.partner.example/jwks',
+      'https://internal.partner.example/jwks',
+      'https://unknown.partner.example/jwks',
+    ]) {
+      const res = await register(registration({ jwksUrl }));
+      expectProblem(res, 400, ['body.jwksUrl']);
+    }
+    const all = await register(
+      registration({
+        oidcLoginUrl: 'http://tool.partner.example/login',
+        targetLinkUri: 'https://[::1]/launch',
+        jwksUrl: 'https://169.254.169.254/jwks',
+        redirectUris: ['https://tool.partner.example/ok', 'https://10.0.0.1/cb'],
+      }),
+    );
+    expectProblem(all, 400, ['body.oidcLoginUrl', 'body.targetLinkUri', 'body.jwksUrl', 'body.redirectUris.1']);
+    expect((all.body as { errors: unknown[] }).errors).toHaveLength(4);
+    expect(await prod.db.query('SELECT 1 FROM lti_tools')).toHaveProperty('rowCount', 0);
+    expect((await register(registration())).status).toBe(201);
+    expect(canary.connections()).toBe(0);
+  });
+
+  it('a forged /lti/token naming a tool whose stored JWKS URL is internal never connects there (401)', async () => {
+    // Rows as a registration made before the guard would have stored them: straight to the canary, or through a name
+    // that resolves to loopback now (DNS rebinding).
+    const tools = [
+      { partner: 'certiport', jwksUrl: `${canary.url}/jwks` },
+      { partner: 'milady', jwksUrl: `https://rebound.partner.example:${canary.port}/jwks` },
+      { partner: 'demo', jwksUrl: `http://[::ffff:127.0.0.1]:${canary.port}/jwks` },
+    ];
+    const { privateKey } = await generateKeyPair('RS256');
+    for (const t of tools) {
+      const clientId = `forged-${randomUUID()}`;
+      await prod.db.query(
+        `INSERT INTO lti_tools (id, partner_id, client_id, deployment_id, oidc_login_url, target_link_uri, redirect_uris, jwks_url, created_by)
+         VALUES ($1, $2, $3, 'd', 'https://tool.partner.example/login', 'https://tool.partner.example/launch', '{}', $4, 'before-the-guard')`,
+        [randomUUID(), t.partner, clientId, t.jwksUrl],
+      );
+      const now = Math.floor(Date.now() / 1000);
+      // Anyone can sign an assertion naming a client id: the platform must not fetch the JWKS to find out it is forged.
+      const assertion = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'any' })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience('https://marketplace.example/lti/token')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .setJti(randomUUID())
+        .sign(privateKey);
+      const res = await prod.request('POST', '/lti/token', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+          scope: `${SCOPE}score`,
+        }).toString(),
+      });
+      // First what matters: nothing reached the canary (before the fix it is hit, whatever the answer).
+      expect({ jwksUrl: t.jwksUrl, canaryConnections: canary.connections() }).toEqual({ jwksUrl: t.jwksUrl, canaryConnections: 0 });
+      expectProblem(res, 401);
+      expect(res.body).toEqual(expect.objectContaining({ error: 'invalid_client' }));
+    }
+  });
 });

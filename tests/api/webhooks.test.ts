@@ -493,7 +493,7 @@ describe('who may do what', () => {
     const create = (body: Record<string, unknown>) => app.request('POST', '/api/webhook-endpoints', { token: admin.token, json: body });
     expectProblem(await create({ url: 'ftp://127.0.0.1/x', events: ['enrollment.created'] }), 400, ['body.url']);
     expectProblem(await create({ url: 'not a url', events: ['enrollment.created'] }), 400, ['body.url']);
-    // Development and tests allow loopback, never a private network.
+    // Development and tests allow loopback, never a private network: the outbound guard's 400.
     expectProblem(await create({ url: 'http://10.1.2.3/hooks', events: ['enrollment.created'] }), 400, ['body.url']);
     expectProblem(await create({ url: r.url, events: [] }), 400, ['body.events']);
     expectProblem(await create({ url: r.url, events: ['enrollment.teleported'] }), 400, ['body.events.0']);
@@ -524,7 +524,7 @@ describe('in production', () => {
     prod = await startApiApp(
       { ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: JSON.stringify(signingKey) },
       {
-        webhooks: {
+        outbound: {
           resolve: (host) =>
             names[host] ? Promise.resolve([{ address: names[host], family: 4 }]) : Promise.reject(new Error(`ENOTFOUND ${host}`)),
         },

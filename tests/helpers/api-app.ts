@@ -29,11 +29,12 @@ export type Session = { token: string; actor: Actor };
 
 /**
  * `env` adds to or overrides the test configuration; as a function, it is given the app's address first. `webhooks`
- * wakes webhook deliveries (the app's commands and the activities the test records facts with) and resolves host names.
+ * wakes webhook deliveries (the app's commands and the activities the test records facts with); `outbound` resolves
+ * host names for the outbound guard.
  */
 export async function startApiApp(
   env: NodeJS.ProcessEnv | ((baseUrl: string) => Promise<NodeJS.ProcessEnv>) = {},
-  { webhooks }: { webhooks?: ApiDeps['webhooks'] } = {},
+  { webhooks, outbound }: { webhooks?: ApiDeps['webhooks']; outbound?: ApiDeps['outbound'] } = {},
 ) {
   const database = await createTestDatabase();
   const db = database.db;
@@ -71,6 +72,7 @@ export async function startApiApp(
     temporalHealth: () => Promise.resolve({}),
     tutor: undefined,
     webhooks,
+    outbound,
   });
   server.on('request', app);
   // Every answer of an operation of /openapi.json is checked against the document (tests/helpers/openapi.ts): the one

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createWebhookActivities } from '../../activities/webhooks';
 import type { Db } from '../../db/pool';
-import { webhookUrlPolicy } from '../../lib/webhook-urls';
+import { outboundPolicy } from '../../lib/outbound-guard';
 import { createWebhookDispatcher } from '../../services/webhook-dispatch';
 import { createWebhookSender, type WebhookSender } from '../../services/webhook-sender';
 import { webhookTaskQueue, type WebhookRetryPolicy } from '../../workflows/webhook-messages';
@@ -22,7 +22,7 @@ export function webhookDelivery(
 ) {
   const taskQueue = `webhooks-test-${randomUUID()}`;
   const dispatcher = createWebhookDispatcher(env.client, { taskQueue, retry: o.retry ?? QUICK_RETRY, idleMs: o.idleMs ?? 2_000 });
-  const sender = o.sender ?? createWebhookSender({ policy: webhookUrlPolicy('test'), timeoutMs: o.timeoutMs ?? 1_000 });
+  const sender = o.sender ?? createWebhookSender({ policy: outboundPolicy('test'), timeoutMs: o.timeoutMs ?? 1_000 });
   return {
     taskQueue,
     dispatcher,
