@@ -16,7 +16,7 @@
  * parser is there whenever that version is.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,8 @@ function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Production secrets compose must refuse to run without (the `${VAR:?…}` of the file; a test keeps the two equal). */
 const REQUIRED_SECRETS = [
   'JWT_SECRET',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
   'CREDENTIAL_SIGNING_JWK',
   'PUBLIC_BASE_URL',
   'STRIPE_SECRET_KEY',
@@ -95,19 +97,23 @@ const REQUIRED_SECRETS = [
   'OIDC_CLIENT_SECRET',
   'SESSION_SECRET',
 ] as const;
+/** The platform's own secrets as production wants them: random (the app refuses any value written in the repository). */
+const randomSecret = () => randomBytes(32).toString('base64url');
 const SECRETS = {
-  JWT_SECRET: 'dummy-secret-for-config-test',
+  JWT_SECRET: randomSecret(),
+  JWT_ISSUER: 'https://id.marketplace.example',
+  JWT_AUDIENCE: 'credential-marketplace-api',
   // A real key: the configuration imports it at start.
   CREDENTIAL_SIGNING_JWK: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
   PUBLIC_BASE_URL: 'https://marketplace.example',
   STRIPE_SECRET_KEY: 'sk_live_dummy',
   STRIPE_WEBHOOK_SECRET: 'whsec_dummy',
   SMTP_URL: 'smtp://user:pass@smtp.example:587',
-  METRICS_TOKEN: 'dummy-metrics-token-for-config-test',
+  METRICS_TOKEN: randomSecret(),
   OIDC_ISSUER: 'https://id.marketplace.example',
   OIDC_CLIENT_ID: 'credential-marketplace',
   OIDC_CLIENT_SECRET: 'dummy-oidc-client-secret',
-  SESSION_SECRET: 'dummy-session-secret-for-config-test-0123456789',
+  SESSION_SECRET: randomSecret(),
 };
 
 /** The app's three services, which run the one image with the one environment. */
@@ -465,7 +471,7 @@ describe('docker-compose.yml', () => {
 
   it('passes JWT_SECRET through to the app containers', () => {
     for (const name of APP_SERVICES) {
-      expect(environment(services[name]).JWT_SECRET).toBe('dummy-secret-for-config-test');
+      expect(environment(services[name]).JWT_SECRET).toBe(SECRETS.JWT_SECRET);
       expect(environment(services[name]).NODE_ENV).toBe('production');
     }
   });

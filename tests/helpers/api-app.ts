@@ -100,10 +100,10 @@ export async function startApiApp(
         name: user.name ?? `Test ${role}`,
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
-      return { token: await signDevelopmentToken(JWT_SECRET, actor), actor };
+      return { token: await signDevelopmentToken(config.jwt, actor), actor };
     },
     /** Signs any claims with this app's secret (for tokens `token` would not make). */
-    jwtSecret: JWT_SECRET,
+    jwtSecret: config.jwt.secret,
     /** Projects the workflow's next status change into the read model (the real activity, the next `seq`). */
     async advance(
       enrollmentId: string,

@@ -187,7 +187,7 @@ export async function startSystem(
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
       const key = JSON.stringify(actor);
-      if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, actor));
+      if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken({ secret: JWT_SECRET }, actor));
       return { token: tokens.get(key)!, actor };
     },
     /** The worker processes' names (`worker`, or worker-1 … worker-N). */
