@@ -1,7 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
-import { problems } from './problems';
+import { type HttpProblem, problems } from './problems';
+import { type AuthFailureLimits, failureGuard } from './rate-limit';
 
 export const ROLES = ['student', 'program_holder', 'funder', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -132,15 +133,37 @@ export const BEARER_CHALLENGE = 'Bearer realm="credential-marketplace"';
 const refusedTokenChallenge = (description: string) =>
   `${BEARER_CHALLENGE}, error="invalid_token", error_description="${description.replace(/["\\]/g, "'")}"`;
 
-/** Reads the bearer token when there is one; routes decide with `requireRole` whether one is needed. */
-export function authenticate(verify: Authenticator): RequestHandler {
+/** The user a token says it is for, unverified: what its failures are counted against. */
+function claimedUser(token: string): string | undefined {
+  try {
+    const { sub } = decodeJwt(token);
+    return typeof sub === 'string' ? `user:${sub}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the bearer token when there is one; routes decide with `requireRole` whether one is needed. With `failures`,
+ * refused tokens are counted per address and per claimed user, and answered with a 429 over the limit.
+ */
+export function authenticate(verify: Authenticator, failures?: AuthFailureLimits): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) return next();
+    if (failures) {
+      const blocked = await failureGuard(failures, req, res);
+      if (blocked) return next(blocked);
+    }
+    const refuse = async (identity: string | undefined, refusal: HttpProblem) => {
+      const answer = failures ? await failures.refused(req, identity, refusal) : refusal;
+      if (answer.status !== 401) res.removeHeader('WWW-Authenticate');
+      next(answer);
+    };
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) {
       res.set('WWW-Authenticate', BEARER_CHALLENGE);
-      return next(problems.unauthorized('the Authorization header must be "Bearer <token>"'));
+      return refuse(undefined, problems.unauthorized('the Authorization header must be "Bearer <token>"'));
     }
     try {
       req.actor = await verify(match[1]);
@@ -152,7 +175,7 @@ export function authenticate(verify: Authenticator): RequestHandler {
         return next(problems.unavailable('the identity provider’s signing keys could not be fetched; try again shortly'));
       }
       res.set('WWW-Authenticate', refusedTokenChallenge(err.message));
-      next(problems.unauthorized(`the bearer token is refused: ${err.message}`));
+      await refuse(claimedUser(match[1]), problems.unauthorized(`the bearer token is refused: ${err.message}`));
     }
   };
 }

@@ -171,6 +171,8 @@ const schema = z
     RATE_LIMIT_WINDOW: durationMs.default(60_000),
     RATE_LIMIT_CLIENT: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(1_200),
+    /** Failed authentications (refused tokens and keys) per window, per address and per claimed partner or user. */
+    RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(20),
     /**
      * The web console's sign-in: OpenID Connect (authorization code flow with PKCE) against this issuer; the role and
      * the funder's organization come from these claims of the ID token or userinfo. Unset (never in production): a
@@ -403,7 +405,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       urlPolicy: webhookUrlPolicy(e.NODE_ENV),
     },
     trustProxy: e.TRUST_PROXY,
-    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW,
+      client: e.RATE_LIMIT_CLIENT,
+      partner: e.RATE_LIMIT_PARTNER,
+      authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+    },
     dataDir,
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,

@@ -80,7 +80,7 @@ describe('loadConfig in production', () => {
   test('development and test keep their local stand-ins and defaults', () => {
     const config = loadConfig({ NODE_ENV: 'development' });
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/credential_marketplace');
-    expect(config.rateLimit).toEqual({ windowMs: 60_000, client: 600, partner: 1_200 });
+    expect(config.rateLimit).toEqual({ windowMs: 60_000, client: 600, partner: 1_200, authFailures: 20 });
     expect(loadConfig({ NODE_ENV: 'test' }).metrics).toEqual({ token: undefined, port: undefined });
   });
 });

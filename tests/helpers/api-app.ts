@@ -48,6 +48,7 @@ export async function startApiApp(
     // Tests send many requests a second from one address; a test of the limits sets its own.
     RATE_LIMIT_CLIENT: '1000000',
     RATE_LIMIT_PARTNER: '1000000',
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
     ...(typeof env === 'function' ? await env(baseUrl) : env),
   });
   const files = createLocalFileStore(config.filesDir);

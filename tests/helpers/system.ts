@@ -73,6 +73,7 @@ export async function startSystem(
     // Tests and benchmarks drive hundreds of requests a second from one address; a test of the limits sets its own.
     RATE_LIMIT_CLIENT: '1000000',
     RATE_LIMIT_PARTNER: '1000000',
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
     ...options.env,
   };
   const processes = new Map<string, ChildProcess>();
