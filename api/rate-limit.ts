@@ -94,6 +94,18 @@ class StoreUnavailable extends Error {
 
 type Limits = Pick<ApiDeps, 'config' | 'db'>;
 
+/**
+ * Never answered with a 429, and not counted: the problem-type pages (a limited client must be able to read what its
+ * 429 means), the orchestrator's health and readiness probes (often all from one address), the OpenAPI document and
+ * its page, and static files. Each is cheap and answers the same to everyone.
+ */
+const UNLIMITED_PATHS =
+  /^\/(healthz|readyz|openapi\.json|docs|problems|problems\/[^/]+|docs\/[^/]+\.(js|css)|assets\/[^/]+\.css|widget\/ai-tutor\.js|lti\/autopost\.js)$/;
+
+/** Whether `req` is one of the UNLIMITED_PATHS (read with GET or HEAD), whichever router it reached the limiter through. */
+export const isUnlimited = (req: Request) =>
+  (req.method === 'GET' || req.method === 'HEAD') && UNLIMITED_PATHS.test(req.baseUrl + req.path);
+
 function limiter(
   { config, db }: Limits,
   prefix: string,
@@ -136,8 +148,7 @@ function limiter(
 export function clientRateLimit(deps: Limits): RequestHandler {
   return limiter(deps, 'client', 'client', {
     limit: deps.config.rateLimit.client,
-    // Health checks come from the orchestrator's probes, often all from one address; they must never see a 429.
-    skip: (req) => req.partner !== undefined || req.path === '/healthz' || req.path === '/readyz',
+    skip: (req) => req.partner !== undefined || isUnlimited(req),
     keyGenerator: (req) => (req.actor ? `user:${req.actor.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
   });
 }
@@ -199,7 +210,7 @@ export function authFailureLimits({ config, db }: Limits) {
   /** Mounted before a credential is checked: 429 while this address is over its limit of failures. */
   const guard: RequestHandler = async (req, _res, next) => {
     const flags = req as unknown as Record<symbol, boolean>;
-    if (flags[checkedFailures]) return next();
+    if (flags[checkedFailures] || isUnlimited(req)) return next();
     flags[checkedFailures] = true;
     try {
       const hits = await store.get(addressKey(req));
@@ -214,6 +225,7 @@ export function authFailureLimits({ config, db }: Limits) {
    * `refusal` (the 401), or a 429 with Retry-After once that identity has failed more than the limit in this window.
    */
   async function refused(req: Request, identity: string | undefined, refusal: HttpProblem): Promise<HttpProblem> {
+    if (isUnlimited(req)) return refusal;
     try {
       const [, hits] = await Promise.all([
         store.increment(addressKey(req)),
