@@ -21,7 +21,7 @@ import { tutorRoutes } from './routes/tutor';
 import { wioaReportRoutes } from './routes/reports-wioa';
 import { xapiRoutes } from './routes/xapi';
 import { webhookRoutes } from './routes/webhooks';
-import { clientRateLimit } from './rate-limit';
+import { authFailureLimits, clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
 import { consoleRoutes } from '../console/routes';
@@ -69,7 +69,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(refuseUnstorableText);
-  app.use(authenticate(deps.authenticate));
+  // Refused tokens count as failed authentications, per address and per claimed user, with a limit of their own.
+  app.use(authenticate(deps.authenticate, authFailureLimits(deps)));
   // Without a bearer token, a console session may read the JSON API (a file link) and, with its CSRF token, write.
   app.use('/api', sessionActor);
   // A partner's X-Api-Key is checked before Idempotency-Keys are claimed, so they are kept per partner.

@@ -77,6 +77,8 @@ const USER: Partial<Record<ProblemStatus, true>> = { 401: true, 403: true, 429: 
 /** A public operation needs no credentials, but a malformed or refused bearer token sent along is still refused. */
 const REFUSED_TOKEN = 'A malformed or refused Authorization header (send none)';
 const PUBLIC: Partial<Record<ProblemStatus, string | true>> = { 401: REFUSED_TOKEN, 429: true, 503: true };
+/** Public and never rate limited (api/rate-limit.ts, UNLIMITED_PATHS): the documentation, problem pages and static files. */
+const UNLIMITED: Partial<Record<ProblemStatus, string | true>> = { 401: REFUSED_TOKEN, 503: true };
 const withId = { 400: true, 404: true } as const;
 
 const json = (description: string, schema: z.ZodType, headers?: Record<string, object>): Reply => ({
@@ -1155,7 +1157,7 @@ const OPERATIONS: Operation[] = [
     description: 'Plain JavaScript, no dependencies; embeddable from any origin. Cacheable for an hour, with an ETag.',
     access: 'public',
     responses: { 200: text('The script', 'application/javascript'), 304: { description: 'Not modified' } },
-    problems: PUBLIC,
+    problems: UNLIMITED,
   },
 
   // Operations
@@ -1205,7 +1207,7 @@ const OPERATIONS: Operation[] = [
     summary: 'This document (OpenAPI 3.1)',
     access: 'public',
     responses: { 200: text('The document', 'application/json', { type: 'object' }) },
-    problems: PUBLIC,
+    problems: UNLIMITED,
   },
   {
     method: 'get',
@@ -1215,7 +1217,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The API’s documentation page',
     access: 'public',
     responses: { 200: text('Swagger UI on this document', 'text/html', html) },
-    problems: PUBLIC,
+    problems: UNLIMITED,
   },
   {
     method: 'get',
@@ -1226,7 +1228,7 @@ const OPERATIONS: Operation[] = [
     description: 'HTML, or JSON with `Accept: application/json`.',
     access: 'public',
     responses: { 200: { description: 'The problem types', json: s.problemTypeListResponse, content: { 'text/html': { schema: html } } } },
-    problems: PUBLIC,
+    problems: UNLIMITED,
   },
   {
     method: 'get',
@@ -1238,7 +1240,7 @@ const OPERATIONS: Operation[] = [
     access: 'public',
     params: problemTypeParam,
     responses: { 200: { description: 'The problem type', json: s.problemTypeResponse, content: { 'text/html': { schema: html } } } },
-    problems: { 404: 'Not a problem type', ...PUBLIC },
+    problems: { 404: 'Not a problem type', ...UNLIMITED },
   },
 ];
 

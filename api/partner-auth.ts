@@ -1,10 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type Request, type RequestHandler, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Db } from '../db/pool';
 import type { Role } from './auth';
 import type { ApiDeps } from './deps';
-import { problems } from './problems';
-import { partnerRateLimit } from './rate-limit';
+import { type HttpProblem, problems } from './problems';
+import { type AuthFailureLimits, authFailureLimits, failureGuard, partnerRateLimit } from './rate-limit';
 
 /**
  * Partners authenticate with per-partner API keys: `X-Api-Key` on the REST endpoints, HTTP Basic (user = partner
@@ -66,22 +66,31 @@ async function findLiveKey(db: Db, apiKey: string): Promise<LiveKeyRow | undefin
   return rows[0];
 }
 
+/** A refused partner credential, counted against the address and the partner it claimed (a 429 over the limit). */
+async function refusal(failures: AuthFailureLimits, req: Request, res: Response, partnerId: string | undefined, problem: HttpProblem) {
+  const answer = await failures.refused(req, partnerId === undefined ? undefined : `partner:${partnerId}`, problem);
+  if (answer.status !== 401) res.removeHeader('WWW-Authenticate');
+  return answer;
+}
+
 function becomePartner(req: Request, caller: PartnerCaller) {
   req.partner = caller;
   // A partner is the caller whatever bearer token came along, so Idempotency-Keys and audit entries are theirs.
   req.actor = { id: partnerActorId(caller.partnerId), role: PARTNER_ROLE as unknown as Role };
 }
 
-/** `X-Api-Key` for the partner named in the path (`:partnerId`). */
-export function apiKeyAuth(db: Db): RequestHandler {
+/** `X-Api-Key` for the partner named in the path (`:partnerId`); refused keys count as failed authentications. */
+export function apiKeyAuth(db: Db, failures: AuthFailureLimits): RequestHandler {
   return async (req, res, next) => {
     // No registered scheme exists for an API key header; the challenge names the header to send.
     res.set('WWW-Authenticate', 'ApiKey realm="credential-marketplace partners", header="X-Api-Key"');
     const presented = req.get('x-api-key');
     if (!presented) return next(problems.unauthorized('this endpoint needs the partner’s X-Api-Key header'));
-    const key = await findLiveKey(db, presented.trim());
-    if (!key) return next(problems.unauthorized('the API key is unknown or revoked'));
+    const blocked = await failureGuard(failures, req, res);
+    if (blocked) return next(blocked);
     const pathPartner = String(req.params.partnerId ?? '');
+    const key = await findLiveKey(db, presented.trim());
+    if (!key) return next(await refusal(failures, req, res, pathPartner, problems.unauthorized('the API key is unknown or revoked')));
     res.removeHeader('WWW-Authenticate');
     if (key.partner_id !== pathPartner) return next(problems.forbidden(`this API key belongs to another partner, not ${pathPartner}`));
     becomePartner(req, { partnerId: key.partner_id, keyId: key.id });
@@ -89,19 +98,33 @@ export function apiKeyAuth(db: Db): RequestHandler {
   };
 }
 
-/** HTTP Basic with the partner id as user name and an API key of that partner as password (xAPI). */
-export function basicAuth(db: Db): RequestHandler {
+/** HTTP Basic with the partner id as user name and an API key of that partner as password (xAPI); refusals are counted. */
+export function basicAuth(db: Db, failures: AuthFailureLimits): RequestHandler {
   return async (req, res, next) => {
     res.set('WWW-Authenticate', 'Basic realm="xAPI", charset="UTF-8"');
     const header = req.get('authorization');
     if (!header) return next(problems.unauthorized('xAPI needs HTTP Basic credentials: the partner id and an API key'));
+    const blocked = await failureGuard(failures, req, res);
+    if (blocked) return next(blocked);
     const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
     const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
-    if (colon <= 0) return next(problems.unauthorized('the Authorization header must be "Basic base64(partnerId:apiKey)"'));
+    if (colon <= 0)
+      return next(
+        await refusal(
+          failures,
+          req,
+          res,
+          undefined,
+          problems.unauthorized('the Authorization header must be "Basic base64(partnerId:apiKey)"'),
+        ),
+      );
     const partnerId = decoded.slice(0, colon);
     const key = await findLiveKey(db, decoded.slice(colon + 1));
-    if (!key || key.partner_id !== partnerId) return next(problems.unauthorized('the partner id and API key do not match a live key'));
+    if (!key || key.partner_id !== partnerId)
+      return next(
+        await refusal(failures, req, res, partnerId, problems.unauthorized('the partner id and API key do not match a live key')),
+      );
     res.removeHeader('WWW-Authenticate');
     becomePartner(req, { partnerId: key.partner_id, keyId: key.id });
     next();
@@ -114,7 +137,7 @@ export function basicAuth(db: Db): RequestHandler {
  */
 export function partnerAuthentication(deps: Pick<ApiDeps, 'config' | 'db'>): Router {
   const router = Router();
-  router.post('/api/partners/:partnerId/completions', apiKeyAuth(deps.db), partnerRateLimit(deps));
+  router.post('/api/partners/:partnerId/completions', apiKeyAuth(deps.db, authFailureLimits(deps)), partnerRateLimit(deps));
   return router;
 }
 

@@ -101,8 +101,12 @@ export const PROBLEM_TYPES = {
   'rate-limited': {
     status: 429,
     title: 'Too many requests',
-    meaning: 'This client (user, address or partner key) sent more requests in the window than the limit allows.',
-    whatToDo: 'Wait the seconds `Retry-After` gives, then continue at a lower rate (`RateLimit` and `RateLimit-Policy` say the limit).',
+    meaning:
+      'This client (user, address or partner key) sent more requests in the window than the limit allows; or too many ' +
+      'refused credentials (bearer tokens, partner keys) came from this address, or claimed this partner or user.',
+    whatToDo:
+      'Wait the seconds `Retry-After` gives, then continue at a lower rate (`RateLimit` and `RateLimit-Policy` say the limit). ' +
+      'After refused credentials: fix the credential before trying again.',
   },
   'too-many-requests': {
     status: 429,

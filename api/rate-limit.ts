@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
@@ -94,6 +94,18 @@ class StoreUnavailable extends Error {
 
 type Limits = Pick<ApiDeps, 'config' | 'db'>;
 
+/**
+ * Never answered with a 429, and not counted: the problem-type pages (a limited client must be able to read what its
+ * 429 means), the orchestrator's health and readiness probes (often all from one address), the OpenAPI document and
+ * its page, and static files. Each is cheap and answers the same to everyone.
+ */
+const UNLIMITED_PATHS =
+  /^\/(healthz|readyz|openapi\.json|docs|problems|problems\/[^/]+|docs\/[^/]+\.(js|css)|assets\/[^/]+\.css|widget\/ai-tutor\.js|lti\/autopost\.js)$/;
+
+/** Whether `req` is one of the UNLIMITED_PATHS (read with GET or HEAD), whichever router it reached the limiter through. */
+export const isUnlimited = (req: Request) =>
+  (req.method === 'GET' || req.method === 'HEAD') && UNLIMITED_PATHS.test(req.baseUrl + req.path);
+
 function limiter(
   { config, db }: Limits,
   prefix: string,
@@ -136,8 +148,7 @@ function limiter(
 export function clientRateLimit(deps: Limits): RequestHandler {
   return limiter(deps, 'client', 'client', {
     limit: deps.config.rateLimit.client,
-    // Health checks come from the orchestrator's probes, often all from one address; they must never see a 429.
-    skip: (req) => req.partner !== undefined || req.path === '/healthz' || req.path === '/readyz',
+    skip: (req) => req.partner !== undefined || isUnlimited(req),
     keyGenerator: (req) => (req.actor ? `user:${req.actor.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
   });
 }
@@ -160,4 +171,78 @@ export function webhookFailureRateLimit(deps: Limits): RequestHandler {
     skipSuccessfulRequests: true,
     keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
   });
+}
+
+/** Set on a request whose address was checked against its failed authentications (a second guard does not check again). */
+const checkedFailures = Symbol('auth failures checked');
+
+/**
+ * Failed authentications (a refused bearer token, partner API key or xAPI Basic credential: a 401), counted apart from
+ * traffic with a low limit (RATE_LIMIT_AUTH_FAILURES per RATE_LIMIT_WINDOW), so guessing is slow:
+ * - per address, before the credential is checked: over the limit, every request carrying a credential is a 429;
+ * - per claimed identity (the partner id of the path or of the Basic credential, a token's unverified `sub`), only on
+ *   the failure path: an attempt that fails while that identity is over the limit is a 429 instead of a 401. A correct
+ *   credential is never held back by this counter, so whoever guesses from elsewhere cannot lock the real caller out.
+ * Only failures are counted (and before the answer goes out), so a partner's burst of good requests is never limited.
+ */
+export function authFailureLimits({ config, db }: Limits) {
+  const limit = config.rateLimit.authFailures;
+  const windowS = Math.round(config.rateLimit.windowMs / 1000);
+  const store = new PostgresRateLimitStore(db, 'auth-failures:');
+  store.init({ windowMs: config.rateLimit.windowMs } as Options);
+  const addressKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+  const tooMany = (hits: ClientRateLimitInfo, per: string) => {
+    const retryAfter = Math.max(1, Math.ceil(((hits.resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000));
+    return new HttpProblem(
+      429,
+      'rate-limited',
+      'Too many requests',
+      `at most ${limit} failed authentications per ${windowS} s per ${per}; try again in ${retryAfter} s`,
+      {},
+      { 'retry-after': String(retryAfter) },
+    );
+  };
+  const storeDown = (err: unknown) => {
+    console.error(`[api] ${(err as Error).message}`);
+    return problems.unavailable('the request could not be counted against its rate limit; try again shortly');
+  };
+
+  /** Mounted before a credential is checked: 429 while this address is over its limit of failures. */
+  const guard: RequestHandler = async (req, _res, next) => {
+    const flags = req as unknown as Record<symbol, boolean>;
+    if (flags[checkedFailures] || isUnlimited(req)) return next();
+    flags[checkedFailures] = true;
+    try {
+      const hits = await store.get(addressKey(req));
+      next(hits && hits.totalHits >= limit ? tooMany(hits, 'address') : undefined);
+    } catch (err) {
+      next(storeDown(err));
+    }
+  };
+
+  /**
+   * Counts a refused credential against the address and against the `identity` it claimed, and says what to answer:
+   * `refusal` (the 401), or a 429 with Retry-After once that identity has failed more than the limit in this window.
+   */
+  async function refused(req: Request, identity: string | undefined, refusal: HttpProblem): Promise<HttpProblem> {
+    if (isUnlimited(req)) return refusal;
+    try {
+      const [, hits] = await Promise.all([
+        store.increment(addressKey(req)),
+        identity === undefined ? undefined : store.increment(`id:${identity.slice(0, 300)}`),
+      ]);
+      return hits && hits.totalHits > limit ? tooMany(hits, 'partner or user') : refusal;
+    } catch (err) {
+      return storeDown(err);
+    }
+  }
+
+  return { guard, refused };
+}
+
+export type AuthFailureLimits = ReturnType<typeof authFailureLimits>;
+
+/** Runs `limits.guard`: the 429 it answers with, or undefined when the request may go on to its credential check. */
+export function failureGuard(limits: AuthFailureLimits, req: Request, res: Response): Promise<unknown> {
+  return new Promise((resolve) => void limits.guard(req, res, resolve));
 }

@@ -67,7 +67,7 @@ export async function startApp(db: Pool, env: NodeJS.ProcessEnv = {}): Promise<B
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as AddressInfo).port;
-  const adminToken = await signDevelopmentToken(config.jwt.secret, { id: 'bench-admin', role: 'admin' });
+  const adminToken = await signDevelopmentToken(config.jwt, { id: 'bench-admin', role: 'admin' });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     adminToken,

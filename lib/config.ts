@@ -4,6 +4,45 @@ import path from 'node:path';
 import { z } from 'zod';
 import { outboundPolicy } from './outbound-guard';
 
+/** The development secrets (`npm start`, `npm run token`) when none is set: never in production. */
+export const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
+const DEVELOPMENT_SESSION_SECRET = 'credential-marketplace-development-session-secret-not-for-production';
+
+/**
+ * Every secret value this repository publishes or once published (the development secrets above, and those the
+ * tests, the README and the compose file's test use): anyone can sign an admin token or a session cookie with them,
+ * so production refuses each (tests/production-config.test.ts finds such literals in the repository and checks they
+ * are refused). Tests that load a production configuration generate their secrets instead.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [
+  DEVELOPMENT_JWT_SECRET,
+  DEVELOPMENT_SESSION_SECRET,
+  'test-secret-for-the-end-to-end-system',
+  'metrics-token-for-tests-0123456789',
+  'session-secret-for-tests-0123456789abcdef',
+  'metrics-token-for-the-fail-closed-test',
+  'a-production-session-secret-0123456789',
+  'dummy-metrics-token-for-config-test',
+  'dummy-session-secret-for-config-test-0123456789',
+];
+
+/**
+ * The secrets the platform itself chooses (HMAC keys and a bearer token), which production wants random and at least
+ * this long: 32 bytes, HS256's key size (RFC 7518 §3.2). Secrets issued by a third party (Stripe's keys and webhook
+ * secret, the OpenID client secret, the OpenAI key) come in their issuer's format and strength, and are not judged here.
+ */
+export const MIN_SECRET_BYTES = 32;
+const PLATFORM_SECRETS = ['JWT_SECRET', 'SESSION_SECRET', 'METRICS_TOKEN'] as const;
+
+/** Why a platform secret must not be used in production, or undefined when it may. */
+function weakSecretProblem(value: string): string | undefined {
+  const generate = 'generate one with: openssl rand -base64 32';
+  if (PUBLISHED_SECRETS.includes(value)) return `a published development or test value, refused in production (${generate})`;
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes < MIN_SECRET_BYTES) return `at least ${MIN_SECRET_BYTES} bytes in production, this one has ${bytes} (${generate})`;
+  return undefined;
+}
+
 /** Every setting the platform reads from the environment, validated once; `loadConfig` fails fast naming the bad variable. */
 const durationMs = z
   .string()
@@ -72,9 +111,11 @@ const schema = z
     WORKER_EAGER_ACTIVITIES: z.coerce.number().int().min(0).optional(),
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalUrl,
-    /** When set, a token's `iss` / `aud` must match. */
+    /** When set (always in production), a token's `iss` / `aud` must match. */
     JWT_ISSUER: optionalString,
     JWT_AUDIENCE: optionalString,
+    /** The longest a bearer token may be valid (`exp` − `iat`, or `exp` − now without `iat`): a stolen one stays usable no longer. */
+    JWT_MAX_LIFETIME: durationMs.default(24 * 3_600_000).refine((ms) => ms >= 60_000, 'at least 1m'),
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
     /** Where the `stripe` client sends its requests; only for local stand-ins (tests, benchmarks). */
@@ -124,12 +165,14 @@ const schema = z
     /** The issuer's name in credentials (the issuer's id is PUBLIC_BASE_URL). */
     CREDENTIAL_ISSUER_NAME: z.string().default('Credential Marketplace'),
     /** /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set; METRICS_PORT serves it on that port only. */
-    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'at least 16 characters').optional()),
+    METRICS_TOKEN: optionalString,
     METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     /** Requests per fixed window (RATE_LIMIT_WINDOW) per client (user or IP) and per partner API key, over all replicas. */
     RATE_LIMIT_WINDOW: durationMs.default(60_000),
     RATE_LIMIT_CLIENT: z.coerce.number().int().min(1).default(600),
     RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(1_200),
+    /** Failed authentications (refused tokens and keys) per window, per address and per claimed partner or user. */
+    RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(20),
     /**
      * The web console's sign-in: OpenID Connect (authorization code flow with PKCE) against this issuer; the role and
      * the funder's organization come from these claims of the ID token or userinfo. Unset (never in production): a
@@ -142,7 +185,7 @@ const schema = z
     OIDC_ROLE_CLAIM: z.string().default('role'),
     OIDC_ORGANIZATION_CLAIM: z.string().default('organizationId'),
     /** Signs the console's session cookie (sessions themselves are kept in PostgreSQL). */
-    SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+    SESSION_SECRET: optionalString,
     /** How long a console session lasts without use. */
     SESSION_IDLE: durationMs.default(8 * 3_600_000),
     /**
@@ -189,6 +232,8 @@ const schema = z
         ['SMTP_URL', 'no .eml outbox in production'],
         ['OIDC_ISSUER', 'the console signs people in through the identity provider, not the development sign-in'],
         ['SESSION_SECRET', 'signs the console session cookie, never with the development secret'],
+        ['JWT_ISSUER', 'a bearer token must come from the identity provider this API trusts'],
+        ['JWT_AUDIENCE', 'a bearer token must be meant for this API, not another client of the same provider'],
       ];
       for (const [name, why] of required) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: `required in production (${why})` });
@@ -206,6 +251,10 @@ const schema = z
           path: ['METRICS_TOKEN'],
           message: 'METRICS_TOKEN or METRICS_PORT is required in production (metrics are not public)',
         });
+      }
+      for (const name of PLATFORM_SECRETS) {
+        const problem = env[name] === undefined ? undefined : weakSecretProblem(env[name]);
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
       }
     }
     if (env.NODE_ENV !== 'production' && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
@@ -263,10 +312,6 @@ function signingJwkProblem(value: string): string | undefined {
 /** RS256 keys shorter than this are refused (NIST SP 800-57: 2048-bit RSA for signatures). */
 export const MIN_RSA_BITS = 2048;
 
-/** The development secret is only ever used outside production (the schema refuses production without one). */
-const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
-const DEVELOPMENT_SESSION_SECRET = 'credential-marketplace-development-session-secret-not-for-production';
-
 export type Config = ReturnType<typeof loadConfig>;
 
 /** A configuration the process must not start with; `message` names each bad or missing variable. */
@@ -312,7 +357,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         maxEagerActivityReservationsPerWorkflowTask: e.WORKER_EAGER_ACTIVITIES,
       },
     },
-    jwt: { secret: e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET, jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    jwt: {
+      // Production never falls back to the development secret (with JWT_JWKS_URL alone, no HS256 key at all).
+      secret: e.JWT_SECRET ?? (e.NODE_ENV === 'production' ? undefined : DEVELOPMENT_JWT_SECRET),
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxLifetimeMs: e.JWT_MAX_LIFETIME,
+    },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE },
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
@@ -356,7 +408,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
      */
     outbound: { policy: outboundPolicy(e.NODE_ENV) },
     trustProxy: e.TRUST_PROXY,
-    rateLimit: { windowMs: e.RATE_LIMIT_WINDOW, client: e.RATE_LIMIT_CLIENT, partner: e.RATE_LIMIT_PARTNER },
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW,
+      client: e.RATE_LIMIT_CLIENT,
+      partner: e.RATE_LIMIT_PARTNER,
+      authFailures: e.RATE_LIMIT_AUTH_FAILURES,
+    },
     dataDir,
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,

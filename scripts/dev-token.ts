@@ -28,7 +28,7 @@ async function main() {
   }
   const d = DEMO_USERS[role];
   const token = await signDevelopmentToken(
-    config.jwt.secret,
+    config.jwt,
     {
       id: values.sub ?? (values.new ? randomUUID() : d.id),
       role,

@@ -297,7 +297,7 @@ describe('authentication and roles', () => {
 
   test('a garbage, wrongly signed, expired, unsigned or role-less token, or a non-Bearer header → 401', async () => {
     const actor = { id: randomUUID(), role: 'student' as const, email: 'mallory@example.com', name: 'Mallory' };
-    const wrongSecret = await signDevelopmentToken('not-the-secret-of-this-system', actor);
+    const wrongSecret = await signDevelopmentToken({ secret: 'not-the-secret-of-this-system' }, actor);
     const expired = await new SignJWT({ role: 'student', email: actor.email })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(actor.id)

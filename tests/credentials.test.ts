@@ -84,7 +84,7 @@ interface Revocation {
 /** The JSON of `GET /verify/:code` for a valid certificate, with the fields these tests read beyond `Verification`. */
 type PublicVerification = Verification & { linkedInAddToProfileUrl: string; issuedAt: string };
 
-const token = (role: 'student' | 'program_holder' | 'admin', id: string) => signDevelopmentToken(SECRET, { id, role });
+const token = (role: 'student' | 'program_holder' | 'admin', id: string) => signDevelopmentToken({ secret: SECRET }, { id, role });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -96,13 +96,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = loadConfig({ NODE_ENV: 'test', PUBLIC_BASE_URL: baseUrl, DATA_DIR: dataDir, CREDENTIAL_ISSUER_NAME: 'Test Marketplace' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: SECRET,
+    PUBLIC_BASE_URL: baseUrl,
+    DATA_DIR: dataDir,
+    CREDENTIAL_ISSUER_NAME: 'Test Marketplace',
+  });
   const app = createApp({
     config,
     db,
     files,
     enrollments: {} as EnrollmentClient,
-    authenticate: createAuthenticator({ secret: SECRET }),
+    authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => Promise.resolve({}),
   });
   const certificates = createCertificateActivities({ db, files, publicBaseUrl: baseUrl } as ActivityDeps);
@@ -508,7 +514,6 @@ describe('signing keys', () => {
     const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
     const config = loadConfig({
       ...PRODUCTION_STAND_INS,
-      JWT_SECRET: 's',
       PUBLIC_BASE_URL: baseUrl,
       CREDENTIAL_SIGNING_JWK: JSON.stringify(jwk),
       DATA_DIR: dataDir,
@@ -518,7 +523,7 @@ describe('signing keys', () => {
       db,
       files,
       enrollments: {} as EnrollmentClient,
-      authenticate: createAuthenticator({ secret: 's' }),
+      authenticate: createAuthenticator(config.jwt),
       temporalHealth: () => Promise.resolve({}),
     });
     const other = await new Promise<http.Server>((resolve) => {
@@ -529,7 +534,7 @@ describe('signing keys', () => {
       const c = await completedEnrollment();
       const jws = await (
         await fetch(`${otherBase}/api/certificates/${c.certificateId}/credential`, {
-          headers: { authorization: `Bearer ${await signDevelopmentToken('s', { id: 'a', role: 'admin' })}` },
+          headers: { authorization: `Bearer ${await signDevelopmentToken(config.jwt, { id: 'a', role: 'admin' })}` },
         })
       ).text();
       const [h, p, s] = jws.split('.');

@@ -16,7 +16,7 @@
  * parser is there whenever that version is.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,8 @@ function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** Production secrets compose must refuse to run without (the `${VAR:?…}` of the file; a test keeps the two equal). */
 const REQUIRED_SECRETS = [
   'JWT_SECRET',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
   'CREDENTIAL_SIGNING_JWK',
   'PUBLIC_BASE_URL',
   'STRIPE_SECRET_KEY',
@@ -95,20 +97,32 @@ const REQUIRED_SECRETS = [
   'OIDC_CLIENT_SECRET',
   'SESSION_SECRET',
 ] as const;
+/** The platform's own secrets as production wants them: random (the app refuses any value written in the repository). */
+const randomSecret = () => randomBytes(32).toString('base64url');
 const SECRETS = {
-  JWT_SECRET: 'dummy-secret-for-config-test',
+  JWT_SECRET: randomSecret(),
+  JWT_ISSUER: 'https://id.marketplace.example',
+  JWT_AUDIENCE: 'credential-marketplace-api',
   // A real key: the configuration imports it at start.
   CREDENTIAL_SIGNING_JWK: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
   PUBLIC_BASE_URL: 'https://marketplace.example',
   STRIPE_SECRET_KEY: 'sk_live_dummy',
   STRIPE_WEBHOOK_SECRET: 'whsec_dummy',
   SMTP_URL: 'smtp://user:pass@smtp.example:587',
-  METRICS_TOKEN: 'dummy-metrics-token-for-config-test',
+  METRICS_TOKEN: randomSecret(),
   OIDC_ISSUER: 'https://id.marketplace.example',
   OIDC_CLIENT_ID: 'credential-marketplace',
   OIDC_CLIENT_SECRET: 'dummy-oidc-client-secret',
-  SESSION_SECRET: 'dummy-session-secret-for-config-test-0123456789',
+  SESSION_SECRET: randomSecret(),
+  // The Temporal Web UI's (not the app's).
+  TEMPORAL_UI_PUBLIC_URL: 'https://temporal.marketplace.example',
+  TEMPORAL_UI_OIDC_CLIENT_ID: 'temporal-ui',
+  TEMPORAL_UI_OIDC_CLIENT_SECRET: 'dummy-temporal-ui-client-secret',
 };
+/** What the Temporal Web UI cannot start without: its public https address and its own client at the OpenID provider. */
+const UI_REQUIRED = ['TEMPORAL_UI_PUBLIC_URL', 'TEMPORAL_UI_OIDC_CLIENT_ID', 'TEMPORAL_UI_OIDC_CLIENT_SECRET'] as const;
+/** Host addresses that only the host itself reaches. */
+const LOOPBACK = ['127.0.0.1', '::1', '[::1]'];
 
 /** The app's three services, which run the one image with the one environment. */
 const APP_SERVICES = ['api', 'worker', 'migrate'];
@@ -152,9 +166,11 @@ interface Port {
   /** A port, or a range "3000-3001" from which Docker gives each container a free one. */
   published: string;
   target: number;
+  /** The host address it is published on; undefined: every interface. */
+  hostIp?: string;
 }
 
-/** Short ("[ip:]published:target[/proto]") and long ({published, target}) port syntax, as v1 and v2 print them. */
+/** Short ("[ip:]published:target[/proto]") and long ({published, target, host_ip}) port syntax, as v1 and v2 print them. */
 function ports(service: Json): Port[] {
   const list = (service.ports ?? []) as unknown[];
   return list.map((p) => {
@@ -162,10 +178,11 @@ function ports(service: Json): Port[] {
       const parts = String(p)
         .replace(/\/\w+$/, '')
         .split(':');
-      return { published: parts[parts.length - 2], target: Number(parts[parts.length - 1]) };
+      const hostIp = parts.length > 2 ? parts.slice(0, -2).join(':') : undefined;
+      return { published: parts[parts.length - 2], target: Number(parts[parts.length - 1]), ...(hostIp && { hostIp }) };
     }
-    const o = p as { published?: string | number; target?: string | number };
-    return { published: String(o.published), target: Number(o.target) };
+    const o = p as { published?: string | number; target?: string | number; host_ip?: string };
+    return { published: String(o.published), target: Number(o.target), ...(o.host_ip && { hostIp: o.host_ip }) };
   });
 }
 
@@ -281,11 +298,49 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the API on 3000 (a port per replica) and the Temporal UI on 8233', () => {
+  it('publishes the API on 3000 (a port per replica) and the Temporal UI on 8233 of the loopback interface', () => {
     const api = ports(services.api).find((p) => p.target === 3000);
     expect(api?.published.split('-')[0]).toBe('3000');
     expect(portCount(api!.published)).toBeGreaterThanOrEqual(Number((services.api.deploy as { replicas?: number }).replicas));
-    expect(ports(services['temporal-ui'])).toContainEqual({ published: '8233', target: 8080 });
+    expect(ports(services['temporal-ui'])).toContainEqual({ published: '8233', target: 8080, hostIp: '127.0.0.1' });
+  });
+
+  it('publishes nothing but the API beyond the host: the Temporal Web UI and the frontend gRPC on loopback only', () => {
+    // Whoever reaches the UI's or the frontend's port reads workflow payloads, and may terminate, reset or signal.
+    const open = Object.entries(services)
+      .filter(([name]) => name !== 'api')
+      .flatMap(([name, service]) => ports(service).map((port) => ({ name, ...port })))
+      .filter((port) => !LOOPBACK.includes(port.hostIp ?? ''));
+    expect(open).toEqual([]);
+    expect(ports(services.temporal)).toEqual([{ published: '7233', target: 7233, hostIp: '127.0.0.1' }]);
+  });
+
+  it("signs the Temporal Web UI's users in at the console's OpenID provider, read-only, with a Secure CSRF cookie", () => {
+    const ui = environment(services['temporal-ui']);
+    const app = environment(services.api);
+    expect(ui).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: 'true',
+      TEMPORAL_AUTH_TYPE: 'oidc',
+      TEMPORAL_AUTH_PROVIDER_URL: app.OIDC_ISSUER,
+      TEMPORAL_AUTH_ISSUER_URL: app.OIDC_ISSUER,
+      TEMPORAL_AUTH_CLIENT_ID: SECRETS.TEMPORAL_UI_OIDC_CLIENT_ID,
+      TEMPORAL_AUTH_CLIENT_SECRET: SECRETS.TEMPORAL_UI_OIDC_CLIENT_SECRET,
+      // Behind the TLS entry point: the provider sends people back to its https address.
+      TEMPORAL_AUTH_CALLBACK_URL: `${SECRETS.TEMPORAL_UI_PUBLIC_URL}/auth/sso/callback`,
+      // No terminate, reset, signal or batch action from the UI: operators use the `temporal` CLI on the host.
+      TEMPORAL_DISABLE_WRITE_ACTIONS: 'true',
+    });
+    expect(ui.TEMPORAL_AUTH_SCOPES.split(',')).toContain('openid');
+    expect(ui.TEMPORAL_CSRF_COOKIE_INSECURE ?? 'false').toBe('false');
+    // Its own client, not the console's: the provider grants it to operators only.
+    expect(ui.TEMPORAL_AUTH_CLIENT_ID).not.toBe(app.OIDC_CLIENT_ID);
+  });
+
+  it.each(UI_REQUIRED)('refuses the configuration when %s (for the Temporal Web UI) is not set', (name) => {
+    const { [name]: _left, ...others } = SECRETS;
+    const result = config(others, false);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(name);
   });
 
   it('builds api, worker and migrate from the one app image, each with its own command', () => {
@@ -465,7 +520,7 @@ describe('docker-compose.yml', () => {
 
   it('passes JWT_SECRET through to the app containers', () => {
     for (const name of APP_SERVICES) {
-      expect(environment(services[name]).JWT_SECRET).toBe('dummy-secret-for-config-test');
+      expect(environment(services[name]).JWT_SECRET).toBe(SECRETS.JWT_SECRET);
       expect(environment(services[name]).NODE_ENV).toBe('production');
     }
   });

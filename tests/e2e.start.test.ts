@@ -76,8 +76,11 @@ afterAll(async () => {
 test('start, Ctrl-C, start again with two workers: the enrollment is where it was and goes on to closed', async () => {
   const baseUrl = env.PUBLIC_BASE_URL!;
   const request = httpClient(baseUrl);
-  const student = await signDevelopmentToken(secret, { id: randomUUID(), role: 'student', email: 's@example.com', name: 'Mary Jackson' });
-  const holder = await signDevelopmentToken(secret, { id: DEMO_HOLDER_ID, role: 'program_holder' });
+  const student = await signDevelopmentToken(
+    { secret },
+    { id: randomUUID(), role: 'student', email: 's@example.com', name: 'Mary Jackson' },
+  );
+  const holder = await signDevelopmentToken({ secret }, { id: DEMO_HOLDER_ID, role: 'program_holder' });
   const program = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 
   let system = start();
@@ -213,7 +216,7 @@ test('the README\'s "Try it", pasted as it is, works against npm start; the toke
     expect(run.stdout).toMatch(/^HTTP\/1\.1 302 Found/m);
     expect(run.stdout).toContain(`{"enrollmentId":"${id}","status":"completed"`);
     expect(run.stdout).toContain(`"enrollmentId":"${id}"`);
-    const student = await signDevelopmentToken(secret, { id: DEMO_STUDENT_ID, role: 'student' });
+    const student = await signDevelopmentToken({ secret }, { id: DEMO_STUDENT_ID, role: 'student' });
     await waitForStatus({ baseUrl }, student, id!, 'closed');
   } finally {
     expect(await stopWithCtrlC(system)).toBe(0);

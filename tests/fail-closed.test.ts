@@ -13,11 +13,14 @@ import { DEMO_HOLDER_ID } from '../db/seed';
 import type { ApiKey, EnrollmentState, OpenedEnrollment } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { expectProblem } from './helpers/problems';
-import { httpClient, JWT_SECRET, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
+import { productionSecret } from './helpers/production-env';
+import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 
 const ISSUER = 'https://id.example/';
 const AUDIENCE = 'credential-marketplace-api';
-const METRICS_TOKEN = 'metrics-token-for-the-fail-closed-test';
+// Production refuses secrets written in the repository: these are generated for the run.
+const JWT_SECRET = productionSecret();
+const METRICS_TOKEN = productionSecret();
 const DEMO_PROGRAM_ID = '8a6f0d5e-2b1c-4e7a-9c3d-1f2e3d4c5b04';
 const NUL = '\u0000';
 
@@ -29,6 +32,7 @@ beforeAll(async () => {
     env: {
       NODE_ENV: 'production',
       CREDENTIAL_SIGNING_JWK: JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })),
+      JWT_SECRET,
       METRICS_TOKEN,
       JWT_ISSUER: ISSUER,
       JWT_AUDIENCE: AUDIENCE,
@@ -36,7 +40,7 @@ beforeAll(async () => {
       OIDC_ISSUER: 'https://id.example/',
       OIDC_CLIENT_ID: 'credential-marketplace',
       OIDC_CLIENT_SECRET: 'a-client-secret',
-      SESSION_SECRET: 'a-production-session-secret-0123456789',
+      SESSION_SECRET: productionSecret(),
     },
   });
   request = httpClient(system.baseUrl);

@@ -2,15 +2,16 @@
  * Production fails closed at start: `loadConfig` names every development stand-in that production lacks, and the
  * API and the worker, started bare (no NODE_ENV: production), refuse to start with that message.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
-import { loadConfig, MAX_WORKERS } from '../lib/config';
+import fs from 'node:fs';
+import { DEVELOPMENT_JWT_SECRET, loadConfig, MAX_WORKERS, PUBLISHED_SECRETS } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
-import { PRODUCTION_STAND_INS } from './helpers/production-env';
+import { PRODUCTION_STAND_INS, productionSecret } from './helpers/production-env';
 
 const SIGNING_JWK = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
-const COMPLETE = { ...PRODUCTION_STAND_INS, JWT_SECRET: 'a-production-secret', CREDENTIAL_SIGNING_JWK: SIGNING_JWK };
+const COMPLETE = { ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: SIGNING_JWK };
 const REQUIRED = [
   'DATABASE_URL',
   'TEMPORAL_ADDRESS',
@@ -19,6 +20,8 @@ const REQUIRED = [
   'STRIPE_WEBHOOK_SECRET',
   'SMTP_URL',
   'JWT_SECRET',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
   'METRICS_TOKEN',
   'CREDENTIAL_SIGNING_JWK',
   'OIDC_ISSUER',
@@ -63,22 +66,86 @@ describe('loadConfig in production', () => {
 
   test('a complete production configuration loads; a short metrics token does not', () => {
     expect(loadConfig(COMPLETE).stripe.secretKey).toBe('sk_test_stand_in');
-    expect(errorOf({ ...COMPLETE, METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN: at least 16 characters');
+    expect(errorOf({ ...COMPLETE, METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN: at least 32 bytes in production, this one has 5');
   });
 
   test('an OpenID provider needs its client; a session secret is long', () => {
     const message = errorOf({ ...COMPLETE, OIDC_CLIENT_ID: '', OIDC_CLIENT_SECRET: undefined, SESSION_SECRET: 'short' });
     expect(message).toContain('OIDC_CLIENT_ID: required when OIDC_ISSUER is set');
     expect(message).toContain('OIDC_CLIENT_SECRET: required when OIDC_ISSUER is set');
-    expect(message).toContain('SESSION_SECRET: at least 32 characters');
+    expect(message).toContain('SESSION_SECRET: at least 32 bytes in production');
     expect(loadConfig(COMPLETE).console.oidc).toMatchObject({ issuer: 'https://id.marketplace.example', roleClaim: 'role' });
   });
 
   test('development and test keep their local stand-ins and defaults', () => {
     const config = loadConfig({ NODE_ENV: 'development' });
     expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/credential_marketplace');
-    expect(config.rateLimit).toEqual({ windowMs: 60_000, client: 600, partner: 1_200 });
+    expect(config.rateLimit).toEqual({ windowMs: 60_000, client: 600, partner: 1_200, authFailures: 20 });
     expect(loadConfig({ NODE_ENV: 'test' }).metrics).toEqual({ token: undefined, port: undefined });
+  });
+});
+
+/** The platform's own secrets: production wants each random and at least 32 bytes, and never a published value. */
+const PLATFORM_SECRETS = ['JWT_SECRET', 'SESSION_SECRET', 'METRICS_TOKEN'] as const;
+
+/**
+ * Every literal the repository gives one of those variables (`NAME: '…'`, `NAME = '…'`, `NAME=…`, in code, tests,
+ * docs and deployment files): each is published, so production must refuse it.
+ */
+function secretLiteralsInRepository(): { file: string; value: string }[] {
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => /\.(ts|js|cjs|mjs|md|ya?ml|sh|json|env)$|(^|\/)\.env[^/]*$|Dockerfile$/.test(f) && !f.startsWith('node_modules'));
+  const found: { file: string; value: string }[] = [];
+  const quoted = /\w*(?:JWT_SECRET|SESSION_SECRET|METRICS_TOKEN)\w*['"]?\s*[:=]\s*(['"`])([^'"`$\n]+)\1/g;
+  const unquoted = /\b(?:JWT_SECRET|SESSION_SECRET|METRICS_TOKEN)=([^\s'"`$]+)/g;
+  for (const file of files) {
+    const full = path.join(PROJECT_ROOT, file);
+    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) continue;
+    const text = fs.readFileSync(full, 'utf8');
+    for (const m of text.matchAll(quoted)) found.push({ file, value: m[2] });
+    for (const m of text.matchAll(unquoted)) found.push({ file, value: m[1] });
+  }
+  return found;
+}
+
+describe('weak and published secrets', () => {
+  test.each(PLATFORM_SECRETS)('%s: "x", 31 bytes and the development secret are refused in production, naming it', (name) => {
+    for (const value of ['x', 'a'.repeat(31), DEVELOPMENT_JWT_SECRET, ...PUBLISHED_SECRETS]) {
+      const message = errorOf({ ...COMPLETE, [name]: value });
+      expect({ value, message }).toEqual({ value, message: expect.stringMatching(new RegExp(`: ${name}: `)) as string });
+      expect(message.split('; ')).toHaveLength(1);
+    }
+    expect(errorOf({ ...COMPLETE, [name]: 'x' })).toContain(`${name}: at least 32 bytes in production, this one has 1`);
+    expect(errorOf({ ...COMPLETE, [name]: DEVELOPMENT_JWT_SECRET })).toContain(`${name}: a published development or test value`);
+    expect(loadConfig({ ...COMPLETE, [name]: productionSecret() }).env).toBe('production');
+  });
+
+  test('every secret literal in the repository (tests, docs, compose, the development defaults) is refused in production', () => {
+    const literals = secretLiteralsInRepository();
+    expect(literals.map((l) => l.value)).toEqual(expect.arrayContaining([DEVELOPMENT_JWT_SECRET, 'api-level-test-secret']));
+    for (const { file, value } of literals) {
+      for (const name of PLATFORM_SECRETS) {
+        expect({ file, value, name, refused: errorOf({ ...COMPLETE, [name]: value }) }).toEqual({
+          file,
+          value,
+          name,
+          refused: expect.stringContaining(`${name}: `) as string,
+        });
+      }
+    }
+  });
+
+  test('development and tests keep short and development secrets', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).jwt.secret).toBe(DEVELOPMENT_JWT_SECRET);
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x' }).jwt.secret).toBe('x');
+  });
+
+  test('JWT_MAX_LIFETIME: 24 h unless set, a duration of at least a minute', () => {
+    expect(loadConfig(COMPLETE).jwt.maxLifetimeMs).toBe(24 * 3_600_000);
+    expect(loadConfig({ ...COMPLETE, JWT_MAX_LIFETIME: '15m' }).jwt.maxLifetimeMs).toBe(900_000);
+    expect(errorOf({ ...COMPLETE, JWT_MAX_LIFETIME: '100y' })).toContain('JWT_MAX_LIFETIME: ');
+    expect(errorOf({ ...COMPLETE, JWT_MAX_LIFETIME: '10s' })).toContain('JWT_MAX_LIFETIME: at least 1m');
   });
 });
 

@@ -150,9 +150,9 @@ beforeAll(async () => {
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  adminToken = await signDevelopmentToken(config.jwt.secret, { id: 'admin-1', role: 'admin' });
-  studentToken = await signDevelopmentToken(config.jwt.secret, { id: 'student-1', role: 'student' });
-  holderToken = await signDevelopmentToken(config.jwt.secret, { id: 'holder-1', role: 'program_holder' });
+  adminToken = await signDevelopmentToken(config.jwt, { id: 'admin-1', role: 'admin' });
+  studentToken = await signDevelopmentToken(config.jwt, { id: 'student-1', role: 'student' });
+  holderToken = await signDevelopmentToken(config.jwt, { id: 'holder-1', role: 'program_holder' });
 
   // The records the activities write: a completion, a self-paid withdrawal after launch, an expiry before launch.
   const wioa = createWioaActivities({ db: tdb.db } as unknown as ActivityDeps);

@@ -54,12 +54,13 @@ beforeAll(async () => {
     title: 'Other holder, Inc. course',
   });
   euroProgramId = await insertProgram({ holderId: DEMO_HOLDER_ID, bps: [3333, 3333, 3334], currency: 'eur', title: 'Euro course' });
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET, DATA_DIR: filesRoot });
   const app = createApp({
-    config: loadConfig({ NODE_ENV: 'test', JWT_SECRET, DATA_DIR: filesRoot }),
+    config,
     db,
     files: createLocalFileStore(filesRoot),
     enrollments: {} as EnrollmentClient,
-    authenticate: createAuthenticator({ secret: JWT_SECRET }),
+    authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => Promise.resolve({}),
   });
   server = await new Promise<http.Server>((resolve) => {
@@ -121,7 +122,7 @@ async function paidEnrollment(
 const tokens = new Map<string, string>();
 async function token(role: Role, id: string = `${role}-1`) {
   const key = `${role}:${id}`;
-  if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, { id, role }));
+  if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken({ secret: JWT_SECRET }, { id, role }));
   return tokens.get(key)!;
 }
 

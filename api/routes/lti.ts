@@ -12,8 +12,8 @@ import {
 import { type ApiDeps, outboundGuard } from '../deps';
 import { escapeHtml } from '../html';
 import { publishedLtiKeys } from '../lti/keys';
-import { parse, problems } from '../problems';
-import { clientRateLimit } from '../rate-limit';
+import { HttpProblem, parse, problems } from '../problems';
+import { authFailureLimits, clientRateLimit, failureGuard } from '../rate-limit';
 import { ltiAuthorizeRequest, ltiEnrollmentParams, ltiScoreBody, ltiTokenRequest, ltiToolBody, partnerParams } from '../schemas';
 import { refuseUnstorableText } from '../unstorable-text';
 
@@ -35,6 +35,19 @@ export function ltiRoutes(deps: ApiDeps): Router {
   const forms = [express.urlencoded({ extended: false, limit: '16kb' }), refuseUnstorableText];
   // Per address (a tool's calls carry no user): the same budget as any client's.
   router.use('/lti', clientRateLimit(deps));
+  // A tool's refused client assertion or access token counts as a failed authentication of its address.
+  const failures = authFailureLimits(deps);
+  const countingFailures =
+    (handler: express.RequestHandler): express.RequestHandler =>
+    async (req, res, next) => {
+      const blocked = await failureGuard(failures, req, res);
+      if (blocked) return next(blocked);
+      try {
+        await handler(req, res, next);
+      } catch (err) {
+        throw err instanceof HttpProblem && err.status === 401 ? await failures.refused(req, undefined, err) : err;
+      }
+    };
 
   router.get('/lti/jwks', async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(await publishedLtiKeys(db));
@@ -68,35 +81,45 @@ export function ltiRoutes(deps: ApiDeps): Router {
   router.get('/lti/authorize', authorize);
   router.post('/lti/authorize', ...forms, authorize);
 
-  router.post('/lti/token', ...forms, async (req, res) => {
-    const r = parse(ltiTokenRequest, req.body, 'body');
-    res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken({ db, outbound }, base, r));
-  });
+  router.post(
+    '/lti/token',
+    ...forms,
+    countingFailures(async (req, res) => {
+      const r = parse(ltiTokenRequest, req.body, 'body');
+      res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken({ db, outbound }, base, r));
+    }),
+  );
 
-  router.get('/lti/lineitems/:enrollmentId', async (req, res) => {
-    const caller = await agsCaller(db, base, req.get('authorization'));
-    const { enrollmentId } = parse(ltiEnrollmentParams, req.params, 'path');
-    res.type('application/vnd.ims.lis.v2.lineitem+json').send(JSON.stringify(await ltiLineItem(db, base, caller, enrollmentId)));
-  });
+  router.get(
+    '/lti/lineitems/:enrollmentId',
+    countingFailures(async (req, res) => {
+      const caller = await agsCaller(db, base, req.get('authorization'));
+      const { enrollmentId } = parse(ltiEnrollmentParams, req.params, 'path');
+      res.type('application/vnd.ims.lis.v2.lineitem+json').send(JSON.stringify(await ltiLineItem(db, base, caller, enrollmentId)));
+    }),
+  );
 
   router.post(
     '/lti/lineitems/:enrollmentId/scores',
     express.json({ type: SCORE_TYPE, limit: '16kb' }),
     refuseUnstorableText,
-    async (req, res) => {
+    countingFailures(async (req, res) => {
       const caller = await agsCaller(db, base, req.get('authorization'));
       if (!req.is(SCORE_TYPE)) throw problems.unsupportedType(`a score is ${SCORE_TYPE}`);
       const { enrollmentId } = parse(ltiEnrollmentParams, req.params, 'path');
       const score = parse(ltiScoreBody, req.body, 'body');
       res.json(await receiveLtiScore(deps, caller, enrollmentId, score));
-    },
+    }),
   );
 
-  router.get('/lti/lineitems/:enrollmentId/results', async (req, res) => {
-    const caller = await agsCaller(db, base, req.get('authorization'));
-    const { enrollmentId } = parse(ltiEnrollmentParams, req.params, 'path');
-    res.type('application/vnd.ims.lis.v2.resultcontainer+json').send(JSON.stringify(await ltiResults(db, base, caller, enrollmentId)));
-  });
+  router.get(
+    '/lti/lineitems/:enrollmentId/results',
+    countingFailures(async (req, res) => {
+      const caller = await agsCaller(db, base, req.get('authorization'));
+      const { enrollmentId } = parse(ltiEnrollmentParams, req.params, 'path');
+      res.type('application/vnd.ims.lis.v2.resultcontainer+json').send(JSON.stringify(await ltiResults(db, base, caller, enrollmentId)));
+    }),
+  );
 
   return router;
 }

@@ -4,7 +4,7 @@ import { type AttachmentContent, recordStatements } from '../commands/xapi-state
 import type { ApiDeps } from '../deps';
 import { basicAuth, partnerOf } from '../partner-auth';
 import { HttpProblem, problems } from '../problems';
-import { partnerRateLimit } from '../rate-limit';
+import { authFailureLimits, partnerRateLimit } from '../rate-limit';
 import { attachmentContents, findStatement, queryStatements, statementsMentioning, type StoredStatement } from '../read-model/xapi';
 import {
   xapiActivitiesQuery,
@@ -255,7 +255,7 @@ export function xapiRoutes(deps: ApiDeps): Router {
     },
   ];
 
-  const guards = [basicAuth(db), partnerRateLimit(deps), requireVersion];
+  const guards = [basicAuth(db, authFailureLimits(deps)), partnerRateLimit(deps), requireVersion];
   const raw = express.raw({ type: () => true, limit: bodyLimit });
   const readBody: RequestHandler = (req, res, next) => {
     const input = inputOf(res);

@@ -76,7 +76,7 @@ describe('authentication', () => {
     const sub = randomUUID();
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const refused = [
-      await signDevelopmentToken('not-this-apps-secret', { id: sub, role: 'admin' }),
+      await signDevelopmentToken({ secret: 'not-this-apps-secret' }, { id: sub, role: 'admin' }),
       await new SignJWT({ role: 'admin' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(sub)

@@ -18,7 +18,7 @@ let baseUrl: string;
 beforeAll(async () => {
   database = await createTestDatabase();
   const signingJwk = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
-  const config = loadConfig({ ...PRODUCTION_STAND_INS, JWT_SECRET: 'a-production-secret', CREDENTIAL_SIGNING_JWK: signingJwk });
+  const config = loadConfig({ ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: signingJwk });
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.use(consoleSessions(config, database.db));

@@ -49,6 +49,7 @@ export async function startApiApp(
     // Tests send many requests a second from one address; a test of the limits sets its own.
     RATE_LIMIT_CLIENT: '1000000',
     RATE_LIMIT_PARTNER: '1000000',
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
     ...(typeof env === 'function' ? await env(baseUrl) : env),
   });
   const files = createLocalFileStore(config.filesDir);
@@ -102,10 +103,10 @@ export async function startApiApp(
         name: user.name ?? `Test ${role}`,
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
-      return { token: await signDevelopmentToken(JWT_SECRET, actor), actor };
+      return { token: await signDevelopmentToken(config.jwt, actor), actor };
     },
     /** Signs any claims with this app's secret (for tokens `token` would not make). */
-    jwtSecret: JWT_SECRET,
+    jwtSecret: config.jwt.secret,
     /** Projects the workflow's next status change into the read model (the real activity, the next `seq`). */
     async advance(
       enrollmentId: string,

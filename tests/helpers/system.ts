@@ -73,6 +73,7 @@ export async function startSystem(
     // Tests and benchmarks drive hundreds of requests a second from one address; a test of the limits sets its own.
     RATE_LIMIT_CLIENT: '1000000',
     RATE_LIMIT_PARTNER: '1000000',
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
     ...options.env,
   };
   const processes = new Map<string, ChildProcess>();
@@ -187,7 +188,7 @@ export async function startSystem(
         ...(role === 'funder' && { organizationId: user.organizationId ?? 'test-workforce-board' }),
       };
       const key = JSON.stringify(actor);
-      if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken(JWT_SECRET, actor));
+      if (!tokens.has(key)) tokens.set(key, await signDevelopmentToken({ secret: JWT_SECRET }, actor));
       return { token: tokens.get(key)!, actor };
     },
     /** The worker processes' names (`worker`, or worker-1 … worker-N). */
