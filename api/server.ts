@@ -14,7 +14,12 @@ import { metricsHandler } from './routes/ops';
 
 async function main() {
   const config = loadConfig();
-  const db = createPool(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeoutMs);
+  const db = createPool(
+    config.databaseUrl,
+    config.databasePoolSize,
+    config.databaseConnectTimeoutMs,
+    `credential-marketplace api ${process.pid}`,
+  );
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const app = createApp({

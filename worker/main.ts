@@ -12,7 +12,14 @@ import { ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
 
 async function main() {
   const config = loadConfig();
-  const db = createPool(config.databaseUrl, config.databasePoolSize, config.databaseConnectTimeoutMs);
+  // Named with the process id, so an operator (and tests/e2e.database-connection-loss.test.ts) can tell this process's
+  // backends apart in pg_stat_activity.
+  const db = createPool(
+    config.databaseUrl,
+    config.databasePoolSize,
+    config.databaseConnectTimeoutMs,
+    `credential-marketplace worker ${process.pid}`,
+  );
   // A client for the Schedules and for waking webhook deliveries from the activities that record their events.
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });

@@ -4,7 +4,8 @@ import { ensureDatabase, migrate } from '../../db/migrate';
 import { createPool, type Db } from '../../db/pool';
 import { seed } from '../../db/seed';
 
-const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/** The shared PostgreSQL server the tests make their databases on. */
+export const SERVER_URL = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 export interface TestDatabase {
   url: string;
