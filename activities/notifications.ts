@@ -1,4 +1,4 @@
-import type { Db } from '../db/pool';
+import { type Db, writeAfterEffect } from '../db/pool';
 import type { Email, Mailer } from '../services/mailer';
 import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
 import { moneyInWords } from '../lib/money';
@@ -11,7 +11,7 @@ import { loadEnrollmentContext } from './deps';
 
 /**
  * Sends an email at most once per fact (its dedupe key). The row is claimed before sending and marked after;
- * only a crash between the SMTP hand-off and the mark (or a database out of reach for all of markSent's tries) can
+ * only a crash between the SMTP hand-off and the mark (or a database out of reach for all of writeAfterEffect's tries) can
  * resend, and then with the same Message-ID.
  */
 async function sendOnce(
@@ -29,28 +29,8 @@ async function sendOnce(
   const { rows } = await db.query<{ status: 'sending' | 'sent' }>('SELECT status FROM emails_sent WHERE dedupe_key = $1', [fact.dedupeKey]);
   if (rows[0]?.status === 'sent') return 'already_sent';
   await mailer.send({ ...email, messageId });
-  await markSent(db, fact.dedupeKey);
+  await writeAfterEffect(db, `UPDATE emails_sent SET status = 'sent', sent_at = now() WHERE dedupe_key = $1`, [fact.dedupeKey]);
   return 'sent';
-}
-
-/** Tries of the mark after the hand-off: 0.25 + 0.5 + 1 + 2 + 4 s between them, well inside the activity's 30 s. */
-const MARK_ATTEMPTS = 6;
-
-/**
- * After the SMTP hand-off only the mark is left. A lost database connection there (terminated, a restart; the pool
- * connects anew) must not fail the activity, whose retry would send the email again: the mark is tried again first.
- */
-async function markSent(db: Db, dedupeKey: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await db.query(`UPDATE emails_sent SET status = 'sent', sent_at = now() WHERE dedupe_key = $1`, [dedupeKey]);
-      return;
-    } catch (err) {
-      if (attempt === MARK_ATTEMPTS) throw err;
-      console.warn(`[worker] email ${dedupeKey} handed over, its mark failed (try ${attempt}): ${(err as Error).message}`);
-      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
-    }
-  }
 }
 
 /**

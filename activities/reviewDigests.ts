@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { writeAfterEffect } from '../db/pool';
 import type { ActivityDeps } from './deps';
 
 /** The least time between two digests to one holder. */
@@ -132,7 +133,8 @@ export function createReviewDigestActivities({ db, mailer, publicBaseUrl }: Acti
     const d = digest.rows[0];
     const email = reviewDigestEmail(d.holder_name, items.rows, `${publicBaseUrl}/holder/review`);
     await mailer.send({ to: d.to_address, messageId: d.message_id, ...email });
-    await client.query(`UPDATE review_digests SET status = 'sent', sent_at = now() WHERE id = $1`, [digestId]);
+    // Over the pool, tried again: the held connection may be the one that was lost, and a failed mark would resend.
+    await writeAfterEffect(db, `UPDATE review_digests SET status = 'sent', sent_at = now() WHERE id = $1`, [digestId]);
   }
 
   /**

@@ -46,3 +46,23 @@ export async function inTransaction<T>(db: Db, work: (client: PoolClient) => Pro
     client.release(broken);
   }
 }
+
+/** Tries of a write after an outside effect: 0.25 + 0.5 + 1 + 2 + 4 s between them, well inside an activity's 30 s. */
+const AFTER_EFFECT_ATTEMPTS = 6;
+
+/**
+ * The write that records an outside effect already done (an email handed to SMTP). A lost connection there must not
+ * fail the activity, whose retry would repeat the effect: the write is tried again, each time on a fresh connection.
+ */
+export async function writeAfterEffect(db: Db, sql: string, params: unknown[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.query(sql, params);
+      return;
+    } catch (err) {
+      if (attempt === AFTER_EFFECT_ATTEMPTS) throw err;
+      console.warn(`[db] the record of an effect already done failed (try ${attempt}); trying again: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
