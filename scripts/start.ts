@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole system on one machine. Starts the Temporal dev server (unless TEMPORAL_ADDRESS is set),
  * migrates and seeds PostgreSQL, then runs the worker (WORKERS of them: replicas on the same task queues) and the API
- * until Ctrl-C, which stops everything.
+ * until Ctrl-C, which stops everything. A worker or the API that dies is started again; the dev server's exit stops all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,26 +32,51 @@ const NAME_WIDTH = Math.max(8, ...workerNames.map((n) => n.length + 1));
 const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 
-function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
-    let rest = '';
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString()).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) out.write(`${name.padEnd(NAME_WIDTH)}| ${line}\n`);
+/** How long a restarted process must run to count as recovered; one that dies sooner waits twice as long next time. */
+const HEALTHY_AFTER_MS = 60_000;
+const RESTART_DELAY_MS = { first: 1_000, longest: 30_000 };
+
+/**
+ * Runs one process of the system, its output prefixed with its name. With `restart`, a process that dies on its own
+ * (a crash, a SIGKILL, the OOM killer) is started again, as a container platform would, after a pause that doubles
+ * while it keeps dying young; any other process's exit stops everything.
+ */
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}, options: { restart?: boolean } = {}) {
+  let delayMs = RESTART_DELAY_MS.first;
+  const launch = () => {
+    const startedAt = Date.now();
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+      let rest = '';
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) out.write(`${name.padEnd(NAME_WIDTH)}| ${line}\n`);
+      });
+    };
+    prefix(child.stdout, process.stdout);
+    prefix(child.stderr, process.stderr);
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      children.splice(
+        children.findIndex((c) => c.child === child),
+        1,
+      );
+      if (!options.restart) {
+        console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
+        void stop(1);
+        return;
+      }
+      delayMs = Date.now() - startedAt >= HEALTHY_AFTER_MS ? RESTART_DELAY_MS.first : delayMs;
+      console.error(`[start] ${name} exited (${signal ?? code}); starting it again in ${delayMs / 1000} s`);
+      setTimeout(() => {
+        if (!stopping) launch();
+      }, delayMs).unref();
+      delayMs = Math.min(delayMs * 2, RESTART_DELAY_MS.longest);
     });
+    children.push({ name, child });
   };
-  prefix(child.stdout, process.stdout);
-  prefix(child.stderr, process.stderr);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`[start] ${name} exited (${signal ?? code}); stopping everything`);
-      void stop(1);
-    }
-  });
-  children.push({ name, child });
-  return child;
+  launch();
 }
 
 async function stop(exitCode = 0) {
@@ -113,8 +138,9 @@ async function main() {
   const env = { TEMPORAL_ADDRESS: config.temporal.address };
   // Replicas started together: each makes sure of the Schedules (one creates them, the others find them made; see
   // worker/schedules.ts), and the Temporal server hands each task to one poller of whichever replica asks.
-  for (const name of workerNames) run(name, process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env);
-  run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env);
+  for (const name of workerNames)
+    run(name, process.execPath, [path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], env, { restart: true });
+  run('api', process.execPath, [path.join(PROJECT_ROOT, 'dist', 'api', 'server.js')], env, { restart: true });
 
   await waitForHttp(`http://127.0.0.1:${config.port}/readyz`, 60_000, () => !stopping);
   console.log(

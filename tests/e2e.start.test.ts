@@ -1,6 +1,6 @@
 /**
- * `npm start`'s program (dist/scripts/start.js) as a user runs it: it starts everything, Ctrl-C (SIGINT) stops
- * everything, and a second start finds the enrollment where it was, with its workflow still able to go on.
+ * `npm start`'s program (dist/scripts/start.js) as a user runs it: it starts everything, a worker that dies is
+ * started again, Ctrl-C (SIGINT) stops everything, and a second start finds the enrollment where it was, with its workflow still able to go on.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -105,6 +105,15 @@ test('start, Ctrl-C, start again with two workers: the enrollment is where it wa
   expect(checkoutPage.body).toContain('SIMULATED CHECKOUT');
   expect((await request('POST', `/checkout/simulated/${enrollmentId}/pay`, { headers: { accept: 'application/json' } })).status).toBe(202);
   await waitForStatus({ baseUrl }, student, enrollmentId, 'ready_to_launch');
+
+  // A worker that dies (here SIGKILL) is started again and takes the next task: the launch waits on a worker.
+  const killed = await workerPid();
+  process.kill(killed, 'SIGKILL');
+  await waitFor(
+    'the worker started again',
+    async () => output.includes(`[start] worker exited (SIGKILL); starting it again`) && (await workerPid().catch(() => killed)) !== killed,
+    60_000,
+  );
   expect((await request('GET', `/api/enrollments/${enrollmentId}/launch`, { token: student })).status).toBe(302);
 
   expect(await stopWithCtrlC(system)).toBe(0);
@@ -141,6 +150,21 @@ test('start, Ctrl-C, start again with two workers: the enrollment is where it wa
   expect(outbox()).toEqual(emails);
   expect(await stopWithCtrlC(system)).toBe(0);
 }, 240_000);
+
+/** The PID of the (one) worker process, from the name its database connections carry. */
+async function workerPid(): Promise<number> {
+  const db = new Client({ connectionString: `${SERVER_URL}/${dbName}` });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ application_name: string }>(
+      `SELECT DISTINCT application_name FROM pg_stat_activity WHERE application_name LIKE 'credential-marketplace worker %'`,
+    );
+    if (rows.length !== 1) throw new Error(`${rows.length} worker processes connected`);
+    return Number(rows[0].application_name.split(' ').pop());
+  } finally {
+    await db.end();
+  }
+}
 
 /** Runs `npm start`'s program with some settings changed until it exits; its exit code and everything it printed. */
 function startUntilExit(changes: NodeJS.ProcessEnv): Promise<{ code: number | null; printed: string }> {
