@@ -2,6 +2,7 @@ import express from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { idempotency } from './idempotency';
+import { methodNotAllowed } from './method-not-allowed';
 import { partnerAuthentication } from './partner-auth';
 import { problemHandler, problems } from './problems';
 import { catalogRoutes } from './routes/catalog';
@@ -96,6 +97,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(webhookRoutes(deps));
   app.use(consoleRoutes(deps));
 
+  app.use(methodNotAllowed(app));
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);
   return app;

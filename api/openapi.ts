@@ -78,6 +78,7 @@ const USER: Partial<Record<ProblemStatus, true>> = { 401: true, 403: true, 429: 
 const REFUSED_TOKEN = 'A malformed or refused Authorization header (send none)';
 const PUBLIC: Partial<Record<ProblemStatus, string | true>> = { 401: REFUSED_TOKEN, 429: true, 503: true };
 const withId = { 400: true, 404: true } as const;
+const IDEMPOTENCY_KEY_REUSED = 'The Idempotency-Key was used before for a different request';
 
 const json = (description: string, schema: z.ZodType, headers?: Record<string, object>): Reply => ({
   description,
@@ -104,10 +105,6 @@ const verificationCodeParam = z.object({
     .describe('The code printed on the certificate (any case)'),
 });
 const problemTypeParam = z.object({ type: z.enum(Object.keys(PROBLEM_TYPES) as [ProblemSlug, ...ProblemSlug[]]) });
-const checkoutReturnQuery = z.object({
-  enrollmentId: s.id.optional(),
-  result: z.enum(['paid', 'cancelled']).optional(),
-});
 
 const componentRef = (schema: z.ZodType) => {
   const id = s.responseComponents.get(schema)?.id;
@@ -942,9 +939,9 @@ const OPERATIONS: Operation[] = [
     tag: 'Payments',
     summary: 'Where the checkout sends the student back (HTML)',
     access: 'public',
-    query: checkoutReturnQuery,
+    query: s.checkoutReturnQuery,
     responses: { 200: text('A page linking to the enrollment', 'text/html', html) },
-    problems: {},
+    problems: { 400: true },
   },
 
   // Certificates
@@ -1276,7 +1273,18 @@ const override = ({ jsonSchema: j }: { jsonSchema: Record<string, unknown> }) =>
   if (j.minimum === Number.MIN_SAFE_INTEGER) delete j.minimum;
   if (j.maximum === Number.MAX_SAFE_INTEGER) delete j.maximum;
 };
-const options = (io: 'input' | 'output') => ({ io, unrepresentable: 'any' as const, override });
+/**
+ * What a request may hold, as the API reads it: no string and no object key with NUL (U+0000), which PostgreSQL cannot
+ * store (api/unstorable-text.ts refuses them with a 400 before any route).
+ */
+const STORABLE_TEXT = '^[^\\u0000]*$';
+const overrideInput = (ctx: { jsonSchema: Record<string, unknown> }) => {
+  override(ctx);
+  const j = ctx.jsonSchema;
+  if (j.type === 'string' && !('pattern' in j || 'format' in j || 'enum' in j || 'const' in j)) j.pattern = STORABLE_TEXT;
+  if (j.type === 'object' && j.additionalProperties !== false) j.propertyNames = { pattern: STORABLE_TEXT };
+};
+const options = (io: 'input' | 'output') => ({ io, unrepresentable: 'any' as const, override: io === 'input' ? overrideInput : override });
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, options(io)) as Record<string, unknown>;
   return rest;
@@ -1355,8 +1363,12 @@ function reply(r: Reply): object {
 function operationObject(op: Operation): object {
   const params = parameters(op);
   // Every body has a size limit (JSON: 256 KB, unless the operation names its own).
-  // An Idempotency-Key whose first request is still running answers 409 with Retry-After.
-  const problems = Object.entries({ ...(op.body && { 413: true }), ...(op.idempotent && { 409: true }), ...op.problems }).map(
+  // An Idempotency-Key whose first request is still running answers 409 with Retry-After (its own 409 description
+  // stays); one reused for another request, 422.
+  const own422 = op.problems[422];
+  const reused = typeof own422 === 'string' ? `${own422}; or the Idempotency-Key was used before for another request` : IDEMPOTENCY_KEY_REUSED;
+  const idempotencyProblems = op.idempotent && { 409: op.problems[409] ?? true, 422: reused };
+  const problems = Object.entries({ ...(op.body && { 413: true }), ...op.problems, ...idempotencyProblems }).map(
     ([status, text]): [string, object] => {
       const ref = { $ref: `#/components/responses/${PROBLEM_RESPONSES[Number(status) as ProblemStatus].name}` };
       return [status, typeof text === 'string' ? { ...ref, description: text } : ref];
