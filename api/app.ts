@@ -48,6 +48,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(securityHeaders(deps.config));
   // The URL (path and query) now; bodies again below, once parsed.
   app.use(refuseUnstorableText);
+  // Before any route's own checks (credentials, xAPI version, Idempotency-Key): a method the path does not take.
+  app.use(methodNotAllowed(app));
   // Before the bearer-token reader: a scraper sends METRICS_TOKEN, not a JWT.
   app.use(metricsRoutes(deps));
 
@@ -97,7 +99,6 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(webhookRoutes(deps));
   app.use(consoleRoutes(deps));
 
-  app.use(methodNotAllowed(app));
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);
   return app;

@@ -23,9 +23,10 @@ function methodsFor(stack: Layer[], path: string, found = new Set<string>()): Se
 }
 
 /**
- * After every route: a path some route serves, asked with a method none of them takes, is a 405 with `Allow`
- * (RFC 9110 §15.5.6) rather than a 404; OPTIONS answers 204 with the same `Allow`. Read from the app's own router,
- * so it cannot disagree with the routes.
+ * Before the routes: a path some route serves, asked with a method none of them takes, is a 405 with `Allow`
+ * (RFC 9110 §15.5.6) rather than a 404 or whatever a route's own checks would answer first; OPTIONS answers 204 with
+ * the same `Allow`. Read from the app's own router when asked (every route is registered by then), so it cannot
+ * disagree with the routes. Paths served only by a route of every method (the xAPI resources) dispatch themselves.
  */
 export function methodNotAllowed(app: express.Express): express.RequestHandler {
   const { stack } = (app as unknown as { router: { stack: Layer[] } }).router;

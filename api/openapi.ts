@@ -1283,6 +1283,18 @@ const overrideInput = (ctx: { jsonSchema: Record<string, unknown> }) => {
   const j = ctx.jsonSchema;
   if (j.type === 'string' && !('pattern' in j || 'format' in j || 'enum' in j || 'const' in j)) j.pattern = STORABLE_TEXT;
   if (j.type === 'object' && j.additionalProperties !== false) j.propertyNames = { pattern: STORABLE_TEXT };
+  // Fields a body may carry beyond the named ones are ignored, but are held to the same rule.
+  if (j.type === 'object' && !('additionalProperties' in j)) j.additionalProperties = { $ref: '#/components/schemas/StorableJson' };
+};
+/** Any JSON value without NUL in a string or a key (see STORABLE_TEXT). */
+const STORABLE_JSON = {
+  description: 'Any JSON value without NUL (U+0000) in a string or a key',
+  anyOf: [
+    { type: ['null', 'boolean', 'number'] },
+    { type: 'string', pattern: STORABLE_TEXT },
+    { type: 'array', items: { $ref: '#/components/schemas/StorableJson' } },
+    { type: 'object', propertyNames: { pattern: STORABLE_TEXT }, additionalProperties: { $ref: '#/components/schemas/StorableJson' } },
+  ],
 };
 const options = (io: 'input' | 'output') => ({ io, unrepresentable: 'any' as const, override: io === 'input' ? overrideInput : override });
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -1347,7 +1359,8 @@ function parameters(op: Operation): object[] {
 function requestBody(body: NonNullable<Operation['body']>): object {
   if ('json' in body) {
     const content = { [body.mediaType ?? 'application/json']: { schema: schemaOf(body.json, 'input') }, ...body.or };
-    return { required: true, content };
+    // A request without a body is read as `{}` (problems.ts `parse`): a body of optional fields may be left out.
+    return { required: !body.json.safeParse({}).success, content };
   }
   if ('form' in body) return { required: true, content: { 'application/x-www-form-urlencoded': { schema: schemaOf(body.form, 'input') } } };
   if ('multipart' in body) return { required: true, content: { 'multipart/form-data': { schema: body.multipart } } };
@@ -1366,7 +1379,8 @@ function operationObject(op: Operation): object {
   // An Idempotency-Key whose first request is still running answers 409 with Retry-After (its own 409 description
   // stays); one reused for another request, 422.
   const own422 = op.problems[422];
-  const reused = typeof own422 === 'string' ? `${own422}; or the Idempotency-Key was used before for another request` : IDEMPOTENCY_KEY_REUSED;
+  const reused =
+    typeof own422 === 'string' ? `${own422}; or the Idempotency-Key was used before for another request` : IDEMPOTENCY_KEY_REUSED;
   const idempotencyProblems = op.idempotent && { 409: op.problems[409] ?? true, 422: reused };
   const problems = Object.entries({ ...(op.body && { 413: true }), ...op.problems, ...idempotencyProblems }).map(
     ([status, text]): [string, object] => {
@@ -1409,12 +1423,15 @@ export function openApiDocument(serverUrl: string) {
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: Object.fromEntries(
-        Object.entries(schemas).map(([id, schema]) => {
-          const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
-          return [id, rest];
-        }),
-      ),
+      schemas: {
+        ...Object.fromEntries(
+          Object.entries(schemas).map(([id, schema]) => {
+            const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
+            return [id, rest];
+          }),
+        ),
+        StorableJson: STORABLE_JSON,
+      },
       responses: Object.fromEntries(
         Object.values(PROBLEM_RESPONSES).map(({ name, description, headers }) => [
           name,

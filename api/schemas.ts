@@ -133,9 +133,9 @@ export const createEnrollmentBody = z
 
 /**
  * A whole number in a query string: digits only, so `offset=` or `limit=1e2` is a 400 rather than read as 0 or 100
- * (what `z.coerce.number()` alone would do).
+ * (what `z.coerce.number()` alone would do); at most PostgreSQL's largest integer unless `max` says less.
  */
-function queryInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
+function queryInteger(min: number, max = 2_147_483_647) {
   return z.preprocess(
     (v) => (typeof v === 'string' && !/^\d+$/.test(v) ? Number.NaN : v),
     z.coerce
