@@ -9,6 +9,7 @@ export default tseslint.config(
       'node_modules/**',
       '.data/**',
       '.venv-temporal/**',
+      '.venv-schemathesis/**',
       'coverage/**',
       'bench/results/**',
       'api/widget/**',

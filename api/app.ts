@@ -2,6 +2,7 @@ import express from 'express';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { idempotency } from './idempotency';
+import { methodNotAllowed } from './method-not-allowed';
 import { partnerAuthentication } from './partner-auth';
 import { problemHandler, problems } from './problems';
 import { catalogRoutes } from './routes/catalog';
@@ -47,6 +48,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(securityHeaders(deps.config));
   // The URL (path and query) now; bodies again below, once parsed.
   app.use(refuseUnstorableText);
+  // Before any route's own checks (credentials, xAPI version, Idempotency-Key): a method the path does not take.
+  app.use(methodNotAllowed(app));
   // Before the bearer-token reader: a scraper sends METRICS_TOKEN, not a JWT.
   app.use(metricsRoutes(deps));
 

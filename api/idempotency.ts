@@ -26,7 +26,8 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export function idempotency(db: Db, leaseMs: number): RequestHandler {
   return async (req, res, next) => {
     const key = req.get('idempotency-key');
-    if (!key || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
+    // An empty header is a bad key, not an absent one.
+    if (key === undefined || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method)) return next();
     if (!KEY.test(key)) return next(problems.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters'));
     const actorId = req.actor?.id ?? `anonymous:${req.ip}`;
     const hash = createHash('sha256')

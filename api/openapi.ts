@@ -80,6 +80,7 @@ const PUBLIC: Partial<Record<ProblemStatus, string | true>> = { 401: REFUSED_TOK
 /** Public and never rate limited (api/rate-limit.ts, UNLIMITED_PATHS): the documentation, problem pages and static files. */
 const UNLIMITED: Partial<Record<ProblemStatus, string | true>> = { 401: REFUSED_TOKEN, 503: true };
 const withId = { 400: true, 404: true } as const;
+const IDEMPOTENCY_KEY_REUSED = 'The Idempotency-Key was used before for a different request';
 
 const json = (description: string, schema: z.ZodType, headers?: Record<string, object>): Reply => ({
   description,
@@ -106,10 +107,6 @@ const verificationCodeParam = z.object({
     .describe('The code printed on the certificate (any case)'),
 });
 const problemTypeParam = z.object({ type: z.enum(Object.keys(PROBLEM_TYPES) as [ProblemSlug, ...ProblemSlug[]]) });
-const checkoutReturnQuery = z.object({
-  enrollmentId: s.id.optional(),
-  result: z.enum(['paid', 'cancelled']).optional(),
-});
 
 const componentRef = (schema: z.ZodType) => {
   const id = s.responseComponents.get(schema)?.id;
@@ -945,9 +942,9 @@ const OPERATIONS: Operation[] = [
     tag: 'Payments',
     summary: 'Where the checkout sends the student back (HTML)',
     access: 'public',
-    query: checkoutReturnQuery,
+    query: s.checkoutReturnQuery,
     responses: { 200: text('A page linking to the enrollment', 'text/html', html) },
-    problems: {},
+    problems: { 400: true },
   },
 
   // Certificates
@@ -1279,7 +1276,30 @@ const override = ({ jsonSchema: j }: { jsonSchema: Record<string, unknown> }) =>
   if (j.minimum === Number.MIN_SAFE_INTEGER) delete j.minimum;
   if (j.maximum === Number.MAX_SAFE_INTEGER) delete j.maximum;
 };
-const options = (io: 'input' | 'output') => ({ io, unrepresentable: 'any' as const, override });
+/**
+ * What a request may hold, as the API reads it: no string and no object key with NUL (U+0000), which PostgreSQL cannot
+ * store (api/unstorable-text.ts refuses them with a 400 before any route).
+ */
+const STORABLE_TEXT = '^[^\\u0000]*$';
+const overrideInput = (ctx: { jsonSchema: Record<string, unknown> }) => {
+  override(ctx);
+  const j = ctx.jsonSchema;
+  if (j.type === 'string' && !('pattern' in j || 'format' in j || 'enum' in j || 'const' in j)) j.pattern = STORABLE_TEXT;
+  if (j.type === 'object' && j.additionalProperties !== false) j.propertyNames = { pattern: STORABLE_TEXT };
+  // Fields a body may carry beyond the named ones are ignored, but are held to the same rule.
+  if (j.type === 'object' && !('additionalProperties' in j)) j.additionalProperties = { $ref: '#/components/schemas/StorableJson' };
+};
+/** Any JSON value without NUL in a string or a key (see STORABLE_TEXT). */
+const STORABLE_JSON = {
+  description: 'Any JSON value without NUL (U+0000) in a string or a key',
+  anyOf: [
+    { type: ['null', 'boolean', 'number'] },
+    { type: 'string', pattern: STORABLE_TEXT },
+    { type: 'array', items: { $ref: '#/components/schemas/StorableJson' } },
+    { type: 'object', propertyNames: { pattern: STORABLE_TEXT }, additionalProperties: { $ref: '#/components/schemas/StorableJson' } },
+  ],
+};
+const options = (io: 'input' | 'output') => ({ io, unrepresentable: 'any' as const, override: io === 'input' ? overrideInput : override });
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, options(io)) as Record<string, unknown>;
   return rest;
@@ -1342,7 +1362,8 @@ function parameters(op: Operation): object[] {
 function requestBody(body: NonNullable<Operation['body']>): object {
   if ('json' in body) {
     const content = { [body.mediaType ?? 'application/json']: { schema: schemaOf(body.json, 'input') }, ...body.or };
-    return { required: true, content };
+    // A request without a body is read as `{}` (problems.ts `parse`): a body of optional fields may be left out.
+    return { required: !body.json.safeParse({}).success, content };
   }
   if ('form' in body) return { required: true, content: { 'application/x-www-form-urlencoded': { schema: schemaOf(body.form, 'input') } } };
   if ('multipart' in body) return { required: true, content: { 'multipart/form-data': { schema: body.multipart } } };
@@ -1358,8 +1379,13 @@ function reply(r: Reply): object {
 function operationObject(op: Operation): object {
   const params = parameters(op);
   // Every body has a size limit (JSON: 256 KB, unless the operation names its own).
-  // An Idempotency-Key whose first request is still running answers 409 with Retry-After.
-  const problems = Object.entries({ ...(op.body && { 413: true }), ...(op.idempotent && { 409: true }), ...op.problems }).map(
+  // An Idempotency-Key whose first request is still running answers 409 with Retry-After (its own 409 description
+  // stays); one reused for another request, 422.
+  const own422 = op.problems[422];
+  const reused =
+    typeof own422 === 'string' ? `${own422}; or the Idempotency-Key was used before for another request` : IDEMPOTENCY_KEY_REUSED;
+  const idempotencyProblems = op.idempotent && { 409: op.problems[409] ?? true, 422: reused };
+  const problems = Object.entries({ ...(op.body && { 413: true }), ...op.problems, ...idempotencyProblems }).map(
     ([status, text]): [string, object] => {
       const ref = { $ref: `#/components/responses/${PROBLEM_RESPONSES[Number(status) as ProblemStatus].name}` };
       return [status, typeof text === 'string' ? { ...ref, description: text } : ref];
@@ -1400,12 +1426,15 @@ export function openApiDocument(serverUrl: string) {
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: Object.fromEntries(
-        Object.entries(schemas).map(([id, schema]) => {
-          const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
-          return [id, rest];
-        }),
-      ),
+      schemas: {
+        ...Object.fromEntries(
+          Object.entries(schemas).map(([id, schema]) => {
+            const { $schema: _dialect, $id: _id, ...rest } = schema as Record<string, unknown>;
+            return [id, rest];
+          }),
+        ),
+        StorableJson: STORABLE_JSON,
+      },
       responses: Object.fromEntries(
         Object.values(PROBLEM_RESPONSES).map(({ name, description, headers }) => [
           name,

@@ -166,6 +166,15 @@ export const problems = {
       {},
       retryAfterSeconds ? { 'retry-after': String(retryAfterSeconds) } : {},
     ),
+  methodNotAllowed: (allow: string[]) =>
+    new HttpProblem(
+      405,
+      'method-not-allowed',
+      'Method not allowed',
+      `this path answers ${allow.join(', ')}`,
+      {},
+      { allow: allow.join(', ') },
+    ),
   tooLarge: (detail: string) => new HttpProblem(413, 'too-large', 'Payload too large', detail),
   unsupportedType: (detail: string) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported file type', detail),
   unprocessable: (detail: string) => new HttpProblem(422, 'unprocessable', 'Request cannot be processed', detail),

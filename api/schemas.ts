@@ -131,21 +131,36 @@ export const createEnrollmentBody = z
     message: 'required when the enrollment is funded',
   });
 
+/**
+ * A whole number in a query string: digits only, so `offset=` or `limit=1e2` is a 400 rather than read as 0 or 100
+ * (what `z.coerce.number()` alone would do); at most PostgreSQL's largest integer unless `max` says less.
+ */
+function queryInteger(min: number, max = 2_147_483_647) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && !/^\d+$/.test(v) ? Number.NaN : v),
+    z.coerce
+      .number({ error: (issue) => (issue.code === 'invalid_type' ? 'a whole number (digits only)' : undefined) })
+      .int()
+      .min(min)
+      .max(max),
+  );
+}
+
 export const listEnrollmentsQuery = z.object({
   status: z.enum(ENROLLMENT_STATUSES).optional(),
   programId: id.optional(),
   /** Part of the student's name or email, any case. */
   q: z.string().trim().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInteger(1, 200).default(50),
+  offset: queryInteger(0).default(0),
 });
 
 export const submissionFields = z.object({ completedAt });
 
 export const reviewQueueQuery = z.object({
   status: z.enum(['pending', 'approved', 'rejected'] as const satisfies readonly SubmissionView['status'][]).default('pending'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInteger(1, 200).default(50),
+  offset: queryInteger(0).default(0),
 });
 
 export const rejectBody = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(2000) });
@@ -273,8 +288,8 @@ export const voucherForm = z.preprocess(
 );
 
 export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInteger(1, 500).default(100),
+  offset: queryInteger(0).default(0),
   /** An admin may narrow to one organization. */
   organizationId: z.string().trim().min(1).max(200).optional(),
 });
@@ -284,6 +299,12 @@ export const exportFormat = z.enum(['json', 'csv']).optional();
 
 /** The funded enrollments: a page of them as JSON, or (`format=csv`) all of them as a CSV download. */
 export const fundedEnrollmentsQuery = listQuery.extend({ format: exportFormat });
+
+/** Where a checkout sends the student back: Stripe's success and cancel URLs carry both. */
+export const checkoutReturnQuery = z.object({
+  enrollmentId: id.optional(),
+  result: z.enum(['paid', 'cancelled']).optional(),
+});
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
@@ -335,7 +356,7 @@ function isCalendarDate(s: string): boolean {
   const d = new Date(`${s}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
-const calendarDate = z.string().refine(isCalendarDate, 'a calendar date YYYY-MM-DD');
+const calendarDate = z.iso.date('a calendar date YYYY-MM-DD');
 /** Before any enrollment: a report without `from` covers everything. */
 const EARLIEST_DAY = '1900-01-01';
 
@@ -360,7 +381,7 @@ export const wioaReportQuery = reportPeriodQuery;
 export const etpReportQuery = z.object({
   year: z
     .string()
-    .regex(/^\d{4}$/, 'a year YYYY')
+    .regex(/^(20\d\d|2100)$/, 'a year YYYY from 2000 to 2100')
     .transform(Number)
     .pipe(z.number().int().min(2000).max(2100)),
   /** JSON (the default) or CSV, one line per program. */
@@ -401,8 +422,8 @@ export const rotateWebhookSecretBody = z.object({
 export const webhookDeliveriesQuery = z.object({
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
   enrollmentId: id.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: queryInteger(1, 200).default(50),
+  offset: queryInteger(0).default(0),
 });
 
 // ── LTI 1.3 platform (1EdTech LTI Core 1.3, AGS 2.0) ─────────────────────────────────────────────────

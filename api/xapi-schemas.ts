@@ -16,9 +16,17 @@ import { isLanguageTag } from '../lib/language-tag';
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`\p{Cc}]+$/u;
 export const isIri = (v: string) => v.length <= 2048 && ABSOLUTE_IRI.test(v) && URL.canParse(v);
 
-export const iri = z.string().refine(isIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed');
+/** ABSOLUTE_IRI as the document states it (JSON Schema patterns have no `\\p{…}`; Cc is C0, DEL and C1). */
+const IRI_PATTERN = '^[A-Za-z][A-Za-z0-9+.-]*:[^\\s<>"{}|\\\\^`\\x00-\\x1f\\x7f-\\x9f]+$';
+export const iri = z
+  .string()
+  .refine(isIri, 'must be an absolute IRI such as http://adlnet.gov/expapi/verbs/completed')
+  .meta({ format: 'iri', pattern: IRI_PATTERN, maxLength: 2048 });
 /** An IRL is an IRI that can be looked up (moreInfo, homePage, fileUrl): the same syntax. */
-const irl = z.string().refine(isIri, 'must be an absolute IRL such as https://example.com/page');
+const irl = z
+  .string()
+  .refine(isIri, 'must be an absolute IRL such as https://example.com/page')
+  .meta({ format: 'iri', pattern: IRI_PATTERN, maxLength: 2048 });
 
 /** Any 8-4-4-4-12 hexadecimal UUID (RFC 4122 layout; the version is not checked). */
 export const xapiUuid = z.guid({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a UUID') });
@@ -46,7 +54,8 @@ export function timestampMs(v: string): number | undefined {
 }
 export const timestamp = z
   .string()
-  .refine((v) => timestampMs(v) !== undefined, 'must be an ISO 8601 date-time such as 2026-11-30T10:15:00.000Z');
+  .refine((v) => timestampMs(v) !== undefined, 'must be an ISO 8601 date-time such as 2026-11-30T10:15:00.000Z')
+  .meta({ format: 'date-time' });
 
 /** ISO 8601 duration: PnW alone, or PnYnMnDTnHnMnS with any part present (seconds may have a fraction). */
 const DURATION =

