@@ -1401,6 +1401,7 @@ function operationObject(op: Operation): object {
     responses: Object.fromEntries([
       ...Object.entries(op.responses).map(([status, r]): [string, object] => [status, reply(r)]),
       ...problems,
+      ['431', { $ref: '#/components/responses/HeadersTooLarge' }],
     ]),
     security: op.access === 'ltiAccessToken' ? [{ ltiAccessToken: op.scopes ?? [] }] : SECURITY[op.access],
   };
@@ -1435,16 +1436,20 @@ export function openApiDocument(serverUrl: string) {
         ),
         StorableJson: STORABLE_JSON,
       },
-      responses: Object.fromEntries(
-        Object.values(PROBLEM_RESPONSES).map(({ name, description, headers }) => [
-          name,
-          {
-            description,
-            ...(headers && { headers }),
-            content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-          },
-        ]),
-      ),
+      responses: {
+        ...Object.fromEntries(
+          Object.values(PROBLEM_RESPONSES).map(({ name, description, headers }) => [
+            name,
+            {
+              description,
+              ...(headers && { headers }),
+              content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
+          ]),
+        ),
+        // Node's HTTP parser refuses a request line and headers over 16 KB before any route sees them (no body).
+        HeadersTooLarge: { description: 'The URL and headers together are larger than 16 KB' },
+      },
       parameters: {
         IdempotencyKey: {
           name: 'Idempotency-Key',
