@@ -301,9 +301,16 @@ export const exportFormat = z.enum(['json', 'csv']).optional();
 export const fundedEnrollmentsQuery = listQuery.extend({ format: exportFormat });
 
 /** Where a checkout sends the student back: Stripe's success and cancel URLs carry both. */
+/** Where a checkout sends the student back: any query answers the page (a mangled id links to My enrollments instead). */
 export const checkoutReturnQuery = z.object({
-  enrollmentId: id.optional(),
-  result: z.enum(['paid', 'cancelled']).optional(),
+  enrollmentId: z
+    .string()
+    .optional()
+    .transform((v) => (id.safeParse(v).success ? v : undefined)),
+  result: z
+    .string()
+    .optional()
+    .transform((v) => (v === 'paid' ? ('paid' as const) : ('cancelled' as const))),
 });
 
 export const withdrawBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });

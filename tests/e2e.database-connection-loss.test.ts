@@ -13,7 +13,8 @@ import { createPool, type Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS, seed } from '../db/seed';
 import { waitFor } from '../lib/wait';
 import type { OpenedEnrollment } from './helpers/contract';
-import { sleep } from './helpers/eventually';
+import { enrollmentOutcomes } from './helpers/db';
+import { inFlight, sleep } from './helpers/eventually';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres';
 import { type HttpResponse, httpClient, type Session, startSystem, type System } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -212,16 +213,7 @@ test('the worker survives its connections terminated (idle, mid-activity, mid-tr
   await Promise.race([lockTaken, faults]);
 
   const t0 = Date.now();
-  let next = 0;
-  const errors: string[] = [];
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < N) {
-        const i = next++;
-        await enrollment(i).catch((err: Error) => errors.push(err.message));
-      }
-    }),
-  );
+  const errors = await inFlight(N, IN_FLIGHT, enrollment);
   driving = false;
   await Promise.all([faults, watcher]);
   const log = fs.readFileSync(`${system.logPrefix}-worker.log`, 'utf8');
@@ -249,26 +241,9 @@ test('the worker survives its connections terminated (idle, mid-activity, mid-tr
   // Every enrollment closed, each outcome exactly once.
   expect(created).toHaveLength(N);
   expect(closed.size).toBe(N);
-  const { rows } = await db.query<{
-    id: string;
-    certificates: number;
-    wioa: number;
-    ledger: string[];
-    ledger_sum: number;
-    history: string[];
-    emails: string[];
-    unsent: number;
-  }>(
-    `SELECT e.id,
-            (SELECT count(*)::int FROM certificates c WHERE c.enrollment_id = e.id) AS certificates,
-            (SELECT count(*)::int FROM wioa_outcomes w WHERE w.enrollment_id = e.id) AS wioa,
-            (SELECT array_agg(party ORDER BY party) FROM ledger_entries l WHERE l.enrollment_id = e.id) AS ledger,
-            (SELECT sum(amount_cents)::int FROM ledger_entries l WHERE l.enrollment_id = e.id) AS ledger_sum,
-            (SELECT array_agg(status ORDER BY seq) FROM enrollment_status_history h WHERE h.enrollment_id = e.id) AS history,
-            (SELECT array_agg(kind ORDER BY kind) FROM emails_sent m WHERE m.enrollment_id = e.id) AS emails,
-            (SELECT count(*)::int FROM emails_sent m WHERE m.enrollment_id = e.id AND m.status <> 'sent') AS unsent
-       FROM enrollments e WHERE e.id = ANY($1::uuid[])`,
-    [created.map((e) => e.id)],
+  const rows = await enrollmentOutcomes(
+    db,
+    created.map((e) => e.id),
   );
   expect(rows).toHaveLength(N);
   for (const e of created) {
@@ -279,9 +254,11 @@ test('the worker survives its connections terminated (idle, mid-activity, mid-tr
       wioa: 1,
       ledger: ['holder', 'partner', 'platform'],
       ledger_sum: PROGRAM.priceCents,
+      payments: 1,
       history: ['ready_to_launch', 'in_progress', 'completed', 'closed'],
       emails: ['completion', 'enrolled'],
       unsent: 0,
+      transfers: 0,
     });
     const subjects = system.smtp
       .to(e.student.actor.email!)

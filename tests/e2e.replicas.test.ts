@@ -12,6 +12,8 @@ import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { waitFor } from '../lib/wait';
 import { enrollmentWorkflowId } from '../workflows/messages';
 import type { OpenedEnrollment } from './helpers/contract';
+import { enrollmentOutcomes } from './helpers/db';
+import { inFlight } from './helpers/eventually';
 import { signedCheckoutCompleted, webhookDelivery } from './helpers/stripe-stand-in';
 import { type HttpResponse, httpClient, type Session, startSystem, STRIPE_WEBHOOK_SECRET, type System } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -244,16 +246,7 @@ test('two APIs, two workers, one SIGKILLed under load and not restarted: every e
   kill.catch(() => undefined); // awaited below, after the load; a failure is reported there
 
   const t0 = Date.now();
-  let next = 0;
-  const errors: string[] = [];
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next < N) {
-        const i = next++;
-        await enrollment(i).catch((err: Error) => errors.push(err.message));
-      }
-    }),
-  );
+  const errors = await inFlight(N, IN_FLIGHT, enrollment);
   driving = false;
   const atKill = await kill;
   await watcher;
@@ -308,31 +301,7 @@ test('two APIs, two workers, one SIGKILLed under load and not restarted: every e
 
   // Exactly once, per enrollment: one certificate, one WIOA outcome row, the three ledger rows summing to the price,
   // one accepted payment, the status history without a repeat, each email recorded once and sent.
-  const { rows } = await system.db.query<{
-    id: string;
-    certificates: number;
-    wioa: number;
-    ledger: string[];
-    ledger_sum: number;
-    payments: number;
-    history: string[];
-    emails: string[];
-    unsent: number;
-    transfers: number;
-  }>(
-    `SELECT e.id,
-            (SELECT count(*)::int FROM certificates c WHERE c.enrollment_id = e.id) AS certificates,
-            (SELECT count(*)::int FROM wioa_outcomes w WHERE w.enrollment_id = e.id) AS wioa,
-            (SELECT array_agg(party ORDER BY party) FROM ledger_entries l WHERE l.enrollment_id = e.id) AS ledger,
-            (SELECT sum(amount_cents)::int FROM ledger_entries l WHERE l.enrollment_id = e.id) AS ledger_sum,
-            (SELECT count(*)::int FROM payments p WHERE p.enrollment_id = e.id AND p.status = 'accepted') AS payments,
-            (SELECT array_agg(status ORDER BY seq) FROM enrollment_status_history h WHERE h.enrollment_id = e.id) AS history,
-            (SELECT array_agg(kind ORDER BY kind) FROM emails_sent m WHERE m.enrollment_id = e.id) AS emails,
-            (SELECT count(*)::int FROM emails_sent m WHERE m.enrollment_id = e.id AND m.status <> 'sent') AS unsent,
-            (SELECT count(*)::int FROM transfers t WHERE t.enrollment_id = e.id) AS transfers
-       FROM enrollments e WHERE e.id = ANY($1::uuid[])`,
-    [ids],
-  );
+  const rows = await enrollmentOutcomes(system.db, ids);
   expect(rows).toHaveLength(N);
   const closing = ['ready_to_launch', 'in_progress', 'completed', 'closed'];
   for (const e of created) {

@@ -165,9 +165,11 @@ describe('roles and ownership', () => {
 });
 
 describe('every answer', () => {
-  test('errors are problem details: an unknown path 404, malformed JSON 400, a body too large 413, never HTML', async () => {
+  test('errors are problem details: an unknown path 404, an unserved method 405, malformed JSON 400, a body too large 413, never HTML', async () => {
     expectProblem(await app.request('GET', '/api/no-such-thing', { token: admin.token }), 404);
-    expectProblem(await app.request('DELETE', '/api/programs'), 404);
+    const unserved = await app.request('DELETE', '/api/programs');
+    expectProblem(unserved, 405);
+    expect(unserved.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
     const malformed = await app.request<Problem>('POST', '/api/programs', {
       token: admin.token,
       body: '{"title": ',

@@ -17,6 +17,7 @@ import { mappedByRealClient, refusedUpdate } from '../helpers/fake-enrollment-cl
 import { createTestProgram } from '../helpers/programs';
 import { expectProblem } from '../helpers/problems';
 import { evidenceForm } from '../helpers/system';
+import { fundedEnrollmentBody } from '../helpers/vouchers';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
@@ -126,20 +127,7 @@ describe('POST /api/enrollments', () => {
 
   test('a voucher that covers the price: 201 ready_to_launch with nothing due and no checkout', async () => {
     const student = await app.token('student');
-    const number = `ITA-${randomUUID().slice(0, 8)}`;
-    const issued = await app.request('POST', '/api/vouchers', {
-      token: admin.token,
-      json: {
-        number,
-        fundingSource: 'wioa_ita',
-        studentId: student.actor.id,
-        amountCents: 1_000_000,
-        currency: 'usd',
-        expiresOn: '2099-12-31',
-        organizationId: 'board-a',
-      },
-    });
-    expect(issued.status).toBe(201);
+    const { voucherNumber: number } = await fundedEnrollmentBody(app, student.actor, IC3.id);
     const res = await enroll(student, { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: number.toLowerCase() });
     expect({ status: res.status, body: res.body }).toEqual<{ status: number; body: Record<string, unknown> }>({
       status: 201,
@@ -269,20 +257,7 @@ describe('POST /api/enrollments', () => {
 
   test('a retried create whose first answer was lost is not refused by its own record: it reaches its workflow again', async () => {
     const student = await app.token('student');
-    const number = `ITA-${randomUUID().slice(0, 8)}`;
-    const issued = await app.request('POST', '/api/vouchers', {
-      token: admin.token,
-      json: {
-        number,
-        fundingSource: 'wioa_ita',
-        studentId: student.actor.id,
-        amountCents: 1_000_000,
-        currency: 'usd',
-        expiresOn: '2099-12-31',
-        organizationId: 'board-a',
-      },
-    });
-    expect(issued.status).toBe(201);
+    const { voucherNumber: number } = await fundedEnrollmentBody(app, student.actor, DEMO.id);
     const key = `create-${randomUUID()}`;
     const json = { programId: DEMO.id, fundingSource: 'wioa_ita', voucherNumber: number };
     const first = await enroll<OpenedEnrollment>(student, json, { 'idempotency-key': key });

@@ -17,3 +17,18 @@ export function gate() {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
 }
+
+/** Runs `work(0)` … `work(count - 1)`, `atOnce` at a time; answers the message of each that failed. */
+export async function inFlight(count: number, atOnce: number, work: (i: number) => Promise<unknown>): Promise<string[]> {
+  let next = 0;
+  const errors: string[] = [];
+  await Promise.all(
+    Array.from({ length: atOnce }, async () => {
+      while (next < count) {
+        const i = next++;
+        await work(i).catch((err: Error) => errors.push(err.message));
+      }
+    }),
+  );
+  return errors;
+}
