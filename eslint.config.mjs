@@ -31,7 +31,7 @@ export default tseslint.config(
   // 21: SSRF). Clients of services the operator configures (Stripe, OpenAI, SMTP, the OpenID provider, JWT_JWKS_URL)
   // are the named exceptions, each with a disable comment saying so. Tests and the benchmarks are stand-ins' clients.
   {
-    files: ['{activities,api,console,db,demo,lib,scripts,services,worker,workflows}/**/*.ts'],
+    files: ['{activities,api,console,core,db,demo,lib,scripts,services,worker,workflows}/**/*.ts'],
     ignores: ['lib/outbound-guard.ts'],
     rules: {
       'no-restricted-globals': [

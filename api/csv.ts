@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { refuse } from '../core/refusals';
 import { problems } from './problems';
 
 /**
@@ -142,21 +143,20 @@ export interface CsvTable<C extends string> {
  * `columns` by their letters alone (case, spaces, `_` and `-` ignored); other columns are allowed and ignored.
  */
 export function readCsvTable<C extends string>(data: Buffer, columns: Record<string, C>, maxRows: number): CsvTable<C> {
-  if (data.length === 0)
-    throw problems.badRequest('the CSV is empty', { errors: [{ field: 'body', message: 'a header row and data rows are required' }] });
+  if (data.length === 0) throw refuse.invalid('the CSV is empty', [{ field: 'body', message: 'a header row and data rows are required' }]);
   const text = decodeText(data);
-  if (text === undefined) throw problems.unsupportedType('the body is not text: a CSV is UTF-8 text without control characters');
+  if (text === undefined) throw refuse.unsupportedType('the body is not text: a CSV is UTF-8 text without control characters');
   let records;
   try {
     records = parseCsv(text, { maxRecords: maxRows + 1 });
   } catch (err) {
-    if (err instanceof CsvTooManyRecordsError) throw problems.tooLarge(`at most ${maxRows} rows per import`);
+    if (err instanceof CsvTooManyRecordsError) throw refuse.tooLarge(`at most ${maxRows} rows per import`);
     if (err instanceof CsvSyntaxError)
-      throw problems.badRequest(`not a valid CSV (RFC 4180): ${err.message}`, { errors: [{ field: 'body', message: err.message }] });
+      throw refuse.invalid(`not a valid CSV (RFC 4180): ${err.message}`, [{ field: 'body', message: err.message }]);
     throw err;
   }
   const [first, ...rest] = records;
-  if (!first) throw problems.badRequest('the CSV has no header row', { errors: [{ field: 'body', message: 'a header row is required' }] });
+  if (!first) throw refuse.invalid('the CSV has no header row', [{ field: 'body', message: 'a header row is required' }]);
   const header: Partial<Record<C, number>> = {};
   first.fields.forEach((name, index) => {
     const column =
@@ -168,9 +168,7 @@ export function readCsvTable<C extends string>(data: Buffer, columns: Record<str
       ];
     if (!column) return;
     if (header[column] !== undefined) {
-      throw problems.badRequest(`line 1: column ${column} appears twice`, {
-        errors: [{ field: `body.header.${column}`, message: 'appears twice' }],
-      });
+      throw refuse.invalid(`line 1: column ${column} appears twice`, [{ field: `body.header.${column}`, message: 'appears twice' }]);
     }
     header[column] = index;
   });

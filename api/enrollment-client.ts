@@ -30,7 +30,7 @@ import {
   withdrawUpdate,
   type WithdrawRequest,
 } from '../workflows/messages';
-import { type HttpProblem, problems } from './problems';
+import { type Refusal, refuse } from '../core/refusals';
 
 // gRPC codes of a Temporal service that is down, overloaded or did not answer before the call's deadline.
 const GRPC_OUTAGE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
@@ -51,34 +51,34 @@ function failureDetail(details: unknown[] | null | undefined, key: 'field' | 'it
 }
 
 /**
- * The problem the caller gets for a refusal of the workflow (its ApplicationFailure's type, message and details), or
+ * The Refusal the caller gets for a refusal of the workflow (its ApplicationFailure's type, message and details), or
  * for the same refusal found before any workflow starts (openingRefusal): one mapping, so both answer alike.
  */
-export function refusalProblem(type: string | null | undefined, message: string, details?: unknown[] | null): HttpProblem | undefined {
-  if (type === FailureType.conflict) return problems.conflict(message);
-  if (type === FailureType.notFound) return problems.notFound(failureDetail(details, 'item') ?? 'the item');
+export function refusalProblem(type: string | null | undefined, message: string, details?: unknown[] | null): Refusal | undefined {
+  if (type === FailureType.conflict) return refuse.conflict(message);
+  if (type === FailureType.notFound) return refuse.notFound(failureDetail(details, 'item') ?? 'the item');
   if (type === FailureType.invalid) {
     // The workflow names the bad field (e.g. completedAt), so the 400 names it as a validation failure does.
     const field = failureDetail(details, 'field');
-    return problems.badRequest(message, field ? { errors: [{ field: `body.${field}`, message }] } : undefined);
+    return refuse.invalid(message, field ? [{ field: `body.${field}`, message }] : undefined);
   }
-  if (type === FailureType.voucherUnusable) return problems.unprocessable(message);
-  if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return problems.unavailable(message);
+  if (type === FailureType.voucherUnusable) return refuse.unprocessable(message);
+  if (type === FailureType.partnerUnavailable || type === FailureType.paymentProviderUnavailable) return refuse.unavailable(message);
   return undefined;
 }
 
-/** Maps a workflow's refusal (an update validator, a closed workflow) to the problem the caller gets. */
+/** Maps a workflow's refusal (an update validator, a closed workflow) to the Refusal the caller gets. */
 function toProblem(err: unknown): unknown {
   if (temporalOutage(err)) {
     console.error('[api] Temporal unavailable or no worker answered in time:', (err as Error).message);
-    return problems.unavailable('the enrollment service did not answer in time; try again shortly');
+    return refuse.unavailable('the enrollment service did not answer in time; try again shortly');
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const problem = refusalProblem(err.cause.type, err.cause.message, err.cause.details);
     if (problem) return problem;
   }
-  if (err instanceof WorkflowNotFoundError) return problems.conflict('the enrollment is no longer open for changes');
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return problems.conflict('this enrollment was opened and has ended since');
+  if (err instanceof WorkflowNotFoundError) return refuse.conflict('the enrollment is no longer open for changes');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return refuse.conflict('this enrollment was opened and has ended since');
   return err;
 }
 

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { z } from 'zod';
-import type { OutboundGuard } from '../lib/outbound-guard';
+import { Refusal, type RefusalKind, RETRY_AFTER_SECONDS } from '../core/refusals';
+
+export { RETRY_AFTER_SECONDS, refuseUrls } from '../core/refusals';
 
 /** One problem type: its page at `/problems/<slug>` says what it means and what to do. */
 export interface ProblemType {
@@ -149,9 +150,6 @@ export class HttpProblem extends Error {
   }
 }
 
-/** How soon a client may try again after a dependency outage (the `Retry-After` of a 503). */
-export const RETRY_AFTER_SECONDS = 5;
-
 export const problems = {
   badRequest: (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'bad-request', 'Bad request', detail, extra),
   unauthorized: (detail: string) => new HttpProblem(401, 'unauthorized', 'Authentication required', detail),
@@ -182,18 +180,43 @@ export const problems = {
     new HttpProblem(503, 'unavailable', 'Service unavailable', detail, {}, { 'retry-after': String(retryAfterSeconds) }),
 };
 
+/** The problem type each kind of the core's Refusal is answered with. */
+const PROBLEM_OF_KIND: Record<RefusalKind, ProblemSlug> = {
+  invalid: 'bad-request',
+  'url-refused': 'url-refused',
+  unauthenticated: 'unauthorized',
+  forbidden: 'forbidden',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  'too-large': 'too-large',
+  'unsupported-media-type': 'unsupported-media-type',
+  unprocessable: 'unprocessable',
+  'too-many-requests': 'too-many-requests',
+  unavailable: 'unavailable',
+};
+
 /**
- * The registration-time half of the outbound guard: bad input (400, as the contract answers bad input) naming every field (as `body.x`) whose URL the policy
- * refuses. The guard checks again at every connection.
+ * The one place a Refusal of the core becomes the API's problem: its type's status and title, the message as
+ * `detail`, the bad fields as `errors`, an OAuth error code as `error` + `error_description`, and `Retry-After`.
  */
-export async function refuseUrls(outbound: Pick<OutboundGuard, 'urlProblem'>, urls: Record<string, string | undefined>): Promise<void> {
-  const checked = await Promise.all(
-    Object.entries(urls).map(async ([field, url]) => ({ field, message: url === undefined ? undefined : await outbound.urlProblem(url) })),
-  );
-  const errors = checked.filter((c): c is { field: string; message: string } => c.message !== undefined);
-  if (errors.length)
-    throw new HttpProblem(400, 'url-refused', 'URL refused', errors.map((e) => `${e.field} ${e.message}`).join('; '), { errors });
+export function problemOf(refusal: Refusal): HttpProblem {
+  const slug = PROBLEM_OF_KIND[refusal.kind];
+  const { status, title } = PROBLEM_TYPES[slug];
+  const extra = {
+    ...(refusal.errors && { errors: refusal.errors }),
+    ...(refusal.oauthError !== undefined && { error: refusal.oauthError, error_description: refusal.message }),
+  };
+  const retryAfter = refusal.retryAfterSeconds;
+  // A 409 without a wait (0 or none) has no Retry-After; the tutor's 429 has always spelt the header name in capitals.
+  const headers: Record<string, string> = retryAfter
+    ? { [slug === 'too-many-requests' ? 'Retry-After' : 'retry-after']: String(retryAfter) }
+    : {};
+  return new HttpProblem(status, slug, title, refusal.message, extra, headers);
 }
+
+/** What a handler threw, as a problem when it is one (a Refusal of the core, or an HttpProblem of the API's own). */
+export const asProblem = (err: unknown): HttpProblem | undefined =>
+  err instanceof HttpProblem ? err : err instanceof Refusal ? problemOf(err) : undefined;
 
 export function sendProblem(res: Response, p: HttpProblem): void {
   // Every 401 names how to authenticate (RFC 9110); the auth middlewares set a more specific challenge first.
@@ -211,20 +234,11 @@ export function sendProblem(res: Response, p: HttpProblem): void {
     });
 }
 
-/** zod issues as the `errors` array of a 400 problem: one entry per bad field. */
-export function validationProblem(error: z.ZodError, where: 'body' | 'query' | 'path'): HttpProblem {
-  const errors = error.issues.map((i) => ({ field: [where, ...i.path].join('.'), message: i.message }));
-  return problems.badRequest(`${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.field).join(', ')}`, {
-    errors,
-  });
-}
-
-export function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
-  // A request without a body is read as an empty object, so `errors` names each missing field.
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw validationProblem(result.error, where);
-  return result.data;
-}
+/**
+ * The core's `parse` (one rule for naming bad fields: `body.x`, `query.x`, `path.x`), whose invalid Refusal the
+ * problem handler answers as a 400 with `errors`.
+ */
+export { parse } from '../core/refusals';
 
 // Node's network errors, and PostgreSQL's: admin shutdown, crash shutdown, cannot connect now, too many connections.
 const NETWORK_CODES = new Set([
@@ -256,7 +270,8 @@ export function networkOutage(err: unknown): HttpProblem | undefined {
 /** Maps what route handlers throw to problems; anything unexpected is a logged 500 without internals. */
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
-  if (err instanceof HttpProblem) return sendProblem(res, err);
+  const problem = asProblem(err);
+  if (problem) return sendProblem(res, problem);
   const outage = networkOutage(err);
   if (outage) {
     console.error(`[api] ${req.method} ${req.originalUrl}: a dependency is down: ${(err as Error).message}`);

@@ -1,8 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { HttpProblem } from '../api/problems';
 import { readMultipart } from '../api/uploads';
 import { redirectWithFlash } from './flash';
+import { refusalOf } from './refusals';
 
 /**
  * What a console form needs around the shared schemas and commands: the typed values kept as they were typed, each
@@ -50,15 +50,12 @@ export function parseForm<S extends z.ZodType>(
  * its detail; anything else (403, 404, an outage) is thrown on, for the error page.
  */
 export function refusalErrors(err: unknown, names: Record<string, string> = {}): { status: number; errors: FieldErrors } {
-  if (!(err instanceof HttpProblem) || ![400, 409, 413, 415, 422].includes(err.status)) throw err;
+  const refused = refusalOf(err);
+  if (!refused || ![400, 409, 413, 415, 422].includes(refused.status)) throw err;
   const errors: FieldErrors = {};
-  const listed = Array.isArray(err.extra.errors) ? (err.extra.errors as { field?: unknown; message?: unknown }[]) : [];
-  for (const e of listed) {
-    if (typeof e.field !== 'string' || typeof e.message !== 'string') continue;
-    errors[fieldName(e.field.replace(/^body\.?/, '').split('.'), names)] ??= e.message;
-  }
-  errors.form = err.detail ?? err.title;
-  return { status: err.status, errors };
+  for (const e of refused.errors ?? []) errors[fieldName(e.field.replace(/^body\.?/, '').split('.'), names)] ??= e.message;
+  errors.form = refused.detail;
+  return { status: refused.status, errors };
 }
 
 /**

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type ErrorRequestHandler } from 'express';
 import type { ApiDeps } from '../api/deps';
-import { HttpProblem } from '../api/problems';
 import { PROJECT_ROOT } from '../lib/paths';
 import { adminPages } from './pages/admin';
 import { funderPages } from './pages/funder';
 import { holderPages } from './pages/holder';
 import { studentPages } from './pages/student';
+import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
 import { signInRoutes } from './sign-in';
 
@@ -41,7 +41,8 @@ export function consoleRoutes(deps: ApiDeps): Router {
 function consoleErrors(render: Render): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    if (!(err instanceof HttpProblem)) {
+    const refused = refusalOf(err);
+    if (!refused) {
       console.error('[console]', req.method, req.path, err);
       return render(
         req,
@@ -51,9 +52,9 @@ function consoleErrors(render: Render): ErrorRequestHandler {
         500,
       );
     }
-    res.set(err.headers);
+    res.set(refused.headers);
     const actor = req.session?.actor;
-    const back = err.status === 401 || !actor ? '/login' : HOME[actor.role];
-    render(req, res, 'error', { title: err.title, detail: err.detail ?? err.title, back }, err.status);
+    const back = refused.status === 401 || !actor ? '/login' : HOME[actor.role];
+    render(req, res, 'error', { title: refused.title, detail: refused.detail, back }, refused.status);
   };
 }

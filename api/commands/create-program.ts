@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { Db } from '../../db/pool';
 import type { Actor } from '../auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { partnerExists, type ProgramRow, programView } from '../read-model/catalog';
 import { audit } from '../audit';
 import type { createProgramBody } from '../schemas';
@@ -10,7 +10,7 @@ import type { createProgramBody } from '../schemas';
 /** Adds a program to the catalog (an admin's act, audited); 400 for a partner that does not exist. */
 export async function createProgram(db: Db, actor: Actor, p: z.output<typeof createProgramBody>) {
   if (!(await partnerExists(db, p.partnerId))) {
-    throw problems.badRequest(`unknown partner ${p.partnerId}`, { errors: [{ field: 'body.partnerId', message: 'unknown partner' }] });
+    throw refuse.invalid(`unknown partner ${p.partnerId}`, [{ field: 'body.partnerId', message: 'unknown partner' }]);
   }
   const {
     rows: [program],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileStore } from '../../services/file-store';
 import type { ProofFile } from '../../workflows/messages';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 
 /** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
 const EVIDENCE_TYPES = [
@@ -17,7 +17,7 @@ const sniffEvidenceType = (data: Buffer) => EVIDENCE_TYPES.find((t) => data.suba
  */
 export async function storeEvidenceFile(files: FileStore, keyBase: string, data: Buffer): Promise<ProofFile> {
   const type = sniffEvidenceType(data);
-  if (!type) throw problems.unsupportedType('the file must be a PDF, PNG or JPEG (checked by its content, not its name)');
+  if (!type) throw refuse.unsupportedType('the file must be a PDF, PNG or JPEG (checked by its content, not its name)');
   const fileKey = `${keyBase}.${type.ext}`;
   await files.put(fileKey, data);
   return { fileKey, contentType: type.contentType, sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };

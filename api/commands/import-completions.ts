@@ -4,7 +4,7 @@ import { REPORTABLE_STATUSES } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import { type CsvTable as Table, readCsvTable } from '../csv';
 import type { EnrollmentClient } from '../enrollment-client';
-import { HttpProblem, problems } from '../problems';
+import { Refusal, refuse } from '../../core/refusals';
 import { audit } from '../audit';
 import { findCompletionCandidates, requireKnownPartner } from '../read-model/partners';
 import {
@@ -72,7 +72,7 @@ function readCompletionReport(data: Buffer): CsvTable {
   if (table.header.completedAt === undefined)
     errors.push({ field: 'body.header.completedAt', message: 'the header needs a completedAt column' });
   if (errors.length) {
-    throw problems.badRequest(`line 1 is not a completion report header: ${errors.map((e) => e.message).join('; ')}`, { errors });
+    throw refuse.invalid(`line 1 is not a completion report header: ${errors.map((e) => e.message).join('; ')}`, errors);
   }
   return table;
 }
@@ -230,9 +230,9 @@ async function applyImport(deps: Deps, partnerId: string, reportedBy: string, ro
                 : 'the enrollment was completed by another report first; the row is kept as evidence';
           }
         } catch (err) {
-          if (!(err instanceof HttpProblem) || err.status >= 500) throw err;
-          row.outcome = err.status === 404 ? 'unknown' : 'invalid';
-          row.message = err.detail ?? err.title;
+          if (!(err instanceof Refusal) || err.kind === 'unavailable') throw err;
+          row.outcome = err.kind === 'not-found' ? 'unknown' : 'invalid';
+          row.message = err.message;
         }
       }
     }

@@ -22,7 +22,7 @@ import type { Actor } from '../auth';
 import { audit } from '../audit';
 import type { EnrollmentClient } from '../enrollment-client';
 import { signWithPlatformKey, verifyPlatformToken } from '../lti/keys';
-import { HttpProblem, problems, refuseUrls } from '../problems';
+import { Refusal, REFUSAL_STATUS, refuse, refuseUrls } from '../../core/refusals';
 import type { ltiAuthorizeRequest, ltiScoreBody, ltiTokenRequest, ltiToolBody } from '../schemas';
 import { reportCompletion } from './report-completion';
 
@@ -91,7 +91,7 @@ export async function registerLtiTool(
   body: z.output<typeof ltiToolBody>,
 ) {
   const { rowCount } = await db.query('SELECT 1 FROM partners WHERE id = $1', [partnerId]);
-  if (!rowCount) throw problems.notFound(`partner ${partnerId}`);
+  if (!rowCount) throw refuse.notFound(`partner ${partnerId}`);
   await refuseUrls(outbound, {
     'body.jwksUrl': body.jwksUrl,
     'body.oidcLoginUrl': body.oidcLoginUrl,
@@ -114,7 +114,7 @@ export async function registerLtiTool(
       admin.id,
     ],
   );
-  if (!rows[0]) throw problems.conflict(`partner ${partnerId} already has an LTI tool, or client id ${body.clientId} is taken`);
+  if (!rows[0]) throw refuse.conflict(`partner ${partnerId} already has an LTI tool, or client id ${body.clientId} is taken`);
   await audit(db, admin, 'lti.tool.register', { type: 'partner', id: partnerId }, { toolId: rows[0].id, clientId: body.clientId });
   return toolView(rows[0]);
 }
@@ -177,7 +177,7 @@ async function useOnce(db: Db, kind: 'message_hint' | 'nonce' | 'client_assertio
   return rowCount === 1;
 }
 
-const refusedHint = (why: string) => new HttpProblem(401, 'unauthorized', 'Authentication required', `lti_message_hint refused: ${why}`);
+const refusedHint = (why: string) => refuse.unauthenticated(`lti_message_hint refused: ${why}`);
 
 interface AuthorizeFacts {
   enrollment_id: string;
@@ -195,11 +195,9 @@ interface AuthorizeFacts {
 export async function authorizeLtiLaunch(db: Db, publicBaseUrl: string, r: z.output<typeof ltiAuthorizeRequest>) {
   const { rows: tools } = await db.query<ToolRow>('SELECT * FROM lti_tools WHERE client_id = $1', [r.client_id]);
   const tool = tools[0];
-  if (!tool) throw problems.badRequest(`client_id ${r.client_id} is not a registered LTI tool`);
+  if (!tool) throw refuse.invalid(`client_id ${r.client_id} is not a registered LTI tool`);
   if (!tool.redirect_uris.includes(r.redirect_uri))
-    throw problems.badRequest('redirect_uri is not one this tool registered', {
-      errors: [{ field: 'redirect_uri', message: 'not registered' }],
-    });
+    throw refuse.invalid('redirect_uri is not one this tool registered', [{ field: 'redirect_uri', message: 'not registered' }]);
   let hint;
   try {
     hint = await verifyPlatformToken(db, r.lti_message_hint, {
@@ -223,7 +221,7 @@ export async function authorizeLtiLaunch(db: Db, publicBaseUrl: string, r: z.out
   if (!e || ltiSubject(e.student_id) !== r.login_hint) throw refusedHint('its enrollment is not this tool’s');
   const expires = new Date((hint.exp ?? 0) * 1000);
   if (!(await useOnce(db, 'nonce', `${tool.client_id}\n${r.nonce}`, new Date(Date.now() + ID_TOKEN_SECONDS * 1000))))
-    throw problems.badRequest('nonce was already used', { errors: [{ field: 'nonce', message: 'already used' }] });
+    throw refuse.invalid('nonce was already used', [{ field: 'nonce', message: 'already used' }]);
   if (!(await useOnce(db, 'message_hint', hint.jti ?? r.lti_message_hint, expires))) throw refusedHint('already used');
 
   const c = LTI.claim;
@@ -302,18 +300,9 @@ const jwksOf =
     }
   };
 
-/** RFC 6749 §5.2's errors, as problems with the OAuth `error` member too. */
+/** RFC 6749 §5.2's errors: refusals that carry the OAuth `error` code too. */
 const oauthError = (status: 400 | 401, error: string, detail: string) =>
-  new HttpProblem(
-    status,
-    status === 401 ? 'unauthorized' : 'bad-request',
-    status === 401 ? 'Authentication required' : 'Bad request',
-    detail,
-    {
-      error,
-      error_description: detail,
-    },
-  );
+  new Refusal(status === 401 ? 'unauthenticated' : 'invalid', detail, { oauthError: error });
 
 /**
  * The AGS token endpoint: the tool authenticates with a JWT client assertion (RFC 7523) signed with a key of its JWKS,
@@ -354,7 +343,7 @@ export async function issueLtiAccessToken(
         'client_assertion refused: the tool’s registered JWKS URL is not one this platform connects to',
       );
     }
-    if (!(err instanceof joseErrors.JOSEError)) throw problems.unavailable('the tool’s JWKS could not be read; try again shortly');
+    if (!(err instanceof joseErrors.JOSEError)) throw refuse.unavailable('the tool’s JWKS could not be read; try again shortly');
     throw oauthError(401, 'invalid_client', `client_assertion refused: ${(err as Error).message}`);
   }
   if ((payload.exp ?? 0) - Math.floor(Date.now() / 1000) > CLIENT_ASSERTION_MAX_SECONDS)
@@ -387,23 +376,23 @@ export interface AgsCaller {
 /** The tool behind an AGS request's bearer token (401 for a missing, forged or expired one). */
 export async function agsCaller(db: Db, publicBaseUrl: string, authorization: string | undefined): Promise<AgsCaller> {
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (!token) throw problems.unauthorized('AGS needs a bearer access token from /lti/token');
+  if (!token) throw refuse.unauthenticated('AGS needs a bearer access token from /lti/token');
   try {
     const p = await verifyPlatformToken(db, token, {
       issuer: publicBaseUrl,
       audience: selfAudience(publicBaseUrl, 'ags'),
       typ: ACCESS_TOKEN_TYP,
     });
-    if (typeof p.toolId !== 'string' || typeof p.scope !== 'string' || !p.sub) throw problems.unauthorized('the access token is refused');
+    if (typeof p.toolId !== 'string' || typeof p.scope !== 'string' || !p.sub) throw refuse.unauthenticated('the access token is refused');
     return { toolId: p.toolId, clientId: p.sub, scopes: p.scope.split(' ') };
   } catch (err) {
-    if (err instanceof joseErrors.JOSEError) throw problems.unauthorized(`the access token is refused: ${err.message}`);
+    if (err instanceof joseErrors.JOSEError) throw refuse.unauthenticated(`the access token is refused: ${err.message}`);
     throw err;
   }
 }
 
 const needScope = (caller: AgsCaller, ...any: string[]) => {
-  if (!any.some((s) => caller.scopes.includes(s))) throw problems.forbidden(`the access token lacks the scope ${any.join(' or ')}`);
+  if (!any.some((s) => caller.scopes.includes(s))) throw refuse.forbidden(`the access token lacks the scope ${any.join(' or ')}`);
 };
 
 interface LineItemRow {
@@ -422,7 +411,7 @@ async function lineItemOf(db: Db, caller: AgsCaller, enrollmentId: string): Prom
       WHERE e.id = $1 AND t.id = $2`,
     [enrollmentId, caller.toolId],
   );
-  if (!rows[0]) throw problems.notFound(`line item ${enrollmentId}`);
+  if (!rows[0]) throw refuse.notFound(`line item ${enrollmentId}`);
   return rows[0];
 }
 
@@ -490,7 +479,7 @@ export async function receiveLtiScore(
   const { db } = deps;
   const li = await lineItemOf(db, caller, enrollmentId);
   if (s.userId !== ltiSubject(li.student_id))
-    throw problems.unprocessable('userId is not the learner of this line item (the id_token’s sub)');
+    throw refuse.unprocessable('userId is not the learner of this line item (the id_token’s sub)');
   const id = randomUUID();
   const verdict = scoreVerdict(s, li.passing_score_percent);
   await db.query(
@@ -550,7 +539,7 @@ export async function receiveLtiScore(
     await auditScore(result.outcome);
     return result;
   } catch (err) {
-    await auditScore(`refused: ${err instanceof HttpProblem ? err.status : 'error'}`);
+    await auditScore(`refused: ${err instanceof Refusal ? REFUSAL_STATUS[err.kind] : 'error'}`);
     throw err;
   }
 }

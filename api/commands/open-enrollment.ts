@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config';
 import { type EnrollmentWorkflowInput, type FundingSource, partnerTaskQueue } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import { type EnrollmentClient, refusalProblem } from '../enrollment-client';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { audit } from '../audit';
 
 /** What a program's row says that an enrollment's workflow needs. */
@@ -80,9 +80,9 @@ export async function openEnrollment(
   request: { programId: string; fundingSource: FundingSource; voucherNumber?: string },
   idempotencyKey?: string,
 ) {
-  if (!student.email) throw problems.badRequest('your account has no email address (no email claim); the certificate and emails need one');
+  if (!student.email) throw refuse.invalid('your account has no email address (no email claim); the certificate and emails need one');
   const program = await programTerms(deps.db, request.programId);
-  if (!program) throw problems.notFound(`program ${request.programId}`);
+  if (!program) throw refuse.notFound(`program ${request.programId}`);
   await deps.db.query(
     `INSERT INTO students (id, email, name) VALUES ($1, $2, $3)
      ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()`,

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/pool';
 import type { Actor } from '../auth';
 import { createApiKey } from '../partner-auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { audit } from '../audit';
 import { findApiKey, requireKnownPartner } from '../read-model/partners';
 
@@ -16,7 +16,7 @@ export async function createPartnerApiKey(db: Db, admin: Actor, partnerId: strin
 /** Revokes the partner's key; revoking it again changes nothing (and is audited once). */
 export async function revokePartnerApiKey(db: Db, admin: Actor, partnerId: string, id: string): Promise<void> {
   const key = await findApiKey(db, partnerId, id);
-  if (!key) throw problems.notFound(`API key ${id} of partner ${partnerId}`);
+  if (!key) throw refuse.notFound(`API key ${id} of partner ${partnerId}`);
   if (key.revoked_at) return;
   const revoked = await db.query('UPDATE partner_api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
   if (revoked.rowCount) await audit(db, admin, 'partner.api_key.revoke', { type: 'partner_api_key', id }, { partnerId });

@@ -5,7 +5,7 @@ import { completionDateProblem } from '../../workflows/completion-date';
 import { type CompletionReport, type EnrollmentStatus, REPORTABLE_STATUSES, type ReportOutcome } from '../../workflows/messages';
 import type { EnrollmentClient } from '../enrollment-client';
 import { partnerAuditActor, type PartnerCaller } from '../partner-auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { completionDates, enrollmentStatus, evidenceOutcome } from '../read-model/completions';
 import { audit } from '../audit';
 import { findByExternalId, findPartnerEnrollment } from '../read-model/partners';
@@ -48,7 +48,7 @@ async function keepAsEvidence(db: Db, enrollmentId: string, r: CompletionReport)
   // The workflow would refuse an impossible date even now that the enrollment is complete; so does this answer.
   const e = await completionDates(db, enrollmentId);
   const problem = e && completionDateProblemOf(e, r.completedAt);
-  if (problem) throw problems.badRequest(problem, { errors: [{ field: 'body.completedAt', message: problem }] });
+  if (problem) throw refuse.invalid(problem, [{ field: 'body.completedAt', message: problem }]);
   await insertCompletionEvidence(db, { enrollmentId, ...r, outcome: 'already_complete' });
   const outcome = await evidenceOutcome(db, enrollmentId, r.method, r.reportId);
   return { outcome: outcome === 'applied' ? 'applied' : 'already_complete', status: 'closed' };
@@ -72,7 +72,7 @@ export async function reportPartnerCompletion(deps: Deps, partner: PartnerCaller
     ? await findPartnerEnrollment(deps.db, partner.partnerId, body.enrollmentId)
     : await onlyByExternalId(deps.db, partner.partnerId, body.externalId!);
   if (!enrollment)
-    throw problems.notFound(body.enrollmentId ? `enrollment ${body.enrollmentId}` : `enrollment with externalId ${body.externalId}`);
+    throw refuse.notFound(body.enrollmentId ? `enrollment ${body.enrollmentId}` : `enrollment with externalId ${body.externalId}`);
   const enrollmentId = enrollment.id;
   const reportId = body.reportId ?? derivedReportId(partner.partnerId, enrollmentId, body.completedAt);
   const actor = partnerAuditActor(partner);
@@ -97,6 +97,6 @@ export async function reportPartnerCompletion(deps: Deps, partner: PartnerCaller
 async function onlyByExternalId(db: Db, partnerId: string, externalId: string) {
   const rows = await findByExternalId(db, partnerId, externalId);
   if (rows.length > 1)
-    throw problems.conflict(`externalId ${externalId} matches enrollments in more than one of your programs; report by enrollmentId`);
+    throw refuse.conflict(`externalId ${externalId} matches enrollments in more than one of your programs; report by enrollmentId`);
   return rows[0];
 }

@@ -3,7 +3,7 @@ import { type Queryable, recordWithWebhookEvents, type WebhookDispatcher } from 
 import { iso } from '../../lib/dates';
 import { credentialStatusOf, statusPosition } from '../../services/credentials';
 import type { Actor } from '../auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { certificateEnrollment, revokedAt } from '../read-model/certificates';
 import { audit } from '../audit';
 
@@ -61,8 +61,8 @@ export async function revokeCertificate(
     : { rows: [] };
   if (!revoked) {
     const at = await revokedAt(db, certificateId);
-    if (at === undefined) throw problems.notFound(`certificate ${certificateId}`);
-    throw problems.conflict(`certificate ${certificateId} was revoked on ${iso(at)}`);
+    if (at === undefined) throw refuse.notFound(`certificate ${certificateId}`);
+    throw refuse.conflict(`certificate ${certificateId} was revoked on ${iso(at)}`);
   }
   const { listId, index } = statusPosition(Number(revoked.status_index));
   await audit(

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import type { Db } from '../../db/pool';
 import { insertPayment } from '../../db/records';
 import type { EnrollmentClient } from '../enrollment-client';
-import { HttpProblem, problems } from '../problems';
+import { Refusal, refuse } from '../../core/refusals';
 import { enrollmentStatus } from '../read-model/completions';
 import { audit } from '../audit';
 import { findEnrollment } from '../read-model/enrollments';
@@ -25,7 +25,7 @@ export async function handleStripeEvent(
 ): Promise<Handled> {
   if (!PAID_EVENTS.has(event.type)) return ignored(`${event.type} is not handled`);
   const session = event.data?.object as Stripe.Checkout.Session | undefined;
-  if (!session || typeof session !== 'object') throw problems.badRequest(`event ${event.id} carries no Checkout Session`);
+  if (!session || typeof session !== 'object') throw refuse.invalid(`event ${event.id} carries no Checkout Session`);
   if (session.payment_status !== 'paid') return ignored('the session is not paid yet');
   const enrollmentId = id.safeParse(session.client_reference_id ?? session.metadata?.enrollmentId);
   const enrollment = enrollmentId.success ? await findEnrollment(db, enrollmentId.data) : undefined;
@@ -68,7 +68,7 @@ export async function handleStripeEvent(
   try {
     await enrollments.confirmPayment(enrollment.id, payment);
   } catch (err) {
-    if (!(err instanceof HttpProblem && err.status === 409)) throw err;
+    if (!(err instanceof Refusal && err.kind === 'conflict')) throw err;
     // The workflow has ended, so it cannot keep this payment for a refund as it does while it runs: kept here,
     // through the same function its activity uses, once per session.
     const ended = await enrollmentStatus(db, enrollment.id);

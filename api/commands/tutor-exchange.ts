@@ -5,7 +5,7 @@ import { type EnrollmentFacts, systemPrompt, trimHistory } from '../../services/
 import type { EnrollmentState } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
-import { HttpProblem, problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { findEnrollment } from '../read-model/enrollments';
 import {
   conversationMessages,
@@ -20,12 +20,11 @@ import {
 type Deps = { db: Db; enrollments: EnrollmentClient };
 type Limits = { ratePerMinute: number; dailyTokens: number; historyTokens: number };
 
-const tooMany = (detail: string, retryAfter: number) =>
-  new HttpProblem(429, 'too-many-requests', 'Too many requests', detail, {}, { 'Retry-After': String(retryAfter) });
+const tooMany = (detail: string, retryAfter: number) => refuse.tooManyRequests(detail, retryAfter);
 
-/** A model that cannot answer now is a 503 (the caller may ask again); anything else is left as it is. */
+/** A model that cannot answer now is an unavailable Refusal (the caller may ask again); anything else is left as it is. */
 export const unavailableAsProblem = (err: unknown) =>
-  err instanceof TutorUnavailableError ? problems.unavailable(`${err.message}; please try again in a moment`) : err;
+  err instanceof TutorUnavailableError ? refuse.unavailable(`${err.message}; please try again in a moment`) : err;
 
 /** For a promise's `catch`: rejects with `unavailableAsProblem(err)`. */
 export const rethrowUnavailableAsProblem = (err: unknown): never => {
@@ -58,9 +57,9 @@ export async function beginExchange(
 
   const moderation = await tutor.moderate(body.message).catch(rethrowUnavailableAsProblem);
   if (moderation?.flagged) {
-    throw problems.badRequest('your message was flagged by moderation and was not sent to the tutor; please rephrase it', {
-      errors: [{ field: 'body.message', message: `flagged: ${moderation.categories.join(', ') || 'unsafe content'}` }],
-    });
+    throw refuse.invalid('your message was flagged by moderation and was not sent to the tutor; please rephrase it', [
+      { field: 'body.message', message: `flagged: ${moderation.categories.join(', ') || 'unsafe content'}` },
+    ]);
   }
 
   const [program, facts, history] = await Promise.all([
@@ -68,7 +67,7 @@ export async function beginExchange(
     conversation.enrollmentId ? loadEnrollmentFacts(deps, conversation.enrollmentId) : undefined,
     conversation.isNew ? [] : conversationMessages(db, conversation.id),
   ]);
-  if (!program) throw problems.notFound('course');
+  if (!program) throw refuse.notFound('course');
   const messages: TutorMessage[] = [
     { role: 'system', content: systemPrompt(program, facts) },
     ...trimHistory(
@@ -90,26 +89,24 @@ async function resolveConversation(
   let enrollmentId: string | null;
   if (body.enrollmentId) {
     const e = await findEnrollment(db, body.enrollmentId);
-    if (!e || e.student_id !== studentId) throw problems.notFound('enrollment');
+    if (!e || e.student_id !== studentId) throw refuse.notFound('enrollment');
     if (body.courseId && body.courseId !== e.program_id)
-      throw problems.badRequest('the enrollment is not in this course', {
-        errors: [{ field: 'body.courseId', message: 'does not match the enrollment' }],
-      });
+      throw refuse.invalid('the enrollment is not in this course', [{ field: 'body.courseId', message: 'does not match the enrollment' }]);
     programId = e.program_id;
     enrollmentId = e.id;
   } else {
-    if (!(await programExists(db, body.courseId!))) throw problems.notFound(`course ${body.courseId}`);
+    if (!(await programExists(db, body.courseId!))) throw refuse.notFound(`course ${body.courseId}`);
     programId = body.courseId!;
     // The student's newest enrollment in the course, if any, gives the tutor its state.
     enrollmentId = await newestEnrollmentIn(db, studentId, programId);
   }
   if (!body.conversationId) return { id: randomUUID(), programId, enrollmentId, isNew: true };
   const c = await findConversation(db, body.conversationId);
-  if (!c || c.student_id !== studentId) throw problems.notFound('conversation');
+  if (!c || c.student_id !== studentId) throw refuse.notFound('conversation');
   if (c.program_id !== programId || (body.enrollmentId && c.enrollment_id && c.enrollment_id !== body.enrollmentId)) {
-    throw problems.badRequest('this conversation is about another course or enrollment; start a new one', {
-      errors: [{ field: 'body.conversationId', message: 'belongs to another course or enrollment' }],
-    });
+    throw refuse.invalid('this conversation is about another course or enrollment; start a new one', [
+      { field: 'body.conversationId', message: 'belongs to another course or enrollment' },
+    ]);
   }
   return { id: c.id, programId, enrollmentId: c.enrollment_id ?? enrollmentId, isNew: false };
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/pool';
 import { inTransaction } from '../../db/pool';
 import type { Actor } from '../auth';
 import { readCsvTable } from '../csv';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { audit } from '../audit';
 import { type VoucherFields, voucherFields } from '../schemas';
 
@@ -65,20 +65,18 @@ export async function issueVoucher(db: Db, actor: Actor, v: VoucherFields): Prom
   const org = issuingOrganization(actor, v.organizationId);
   if ('refused' in org) {
     throw actor.role === 'funder'
-      ? problems.forbidden(org.refused)
-      : problems.badRequest(org.refused, { errors: [{ field: 'body.organizationId', message: 'required' }] });
+      ? refuse.forbidden(org.refused)
+      : refuse.invalid(org.refused, [{ field: 'body.organizationId', message: 'required' }]);
   }
   if (v.programId && !(await knownPrograms(db, [v.programId])).has(v.programId)) {
-    throw problems.badRequest(`program ${v.programId} does not exist`, {
-      errors: [{ field: 'body.programId', message: 'no such program' }],
-    });
+    throw refuse.invalid(`program ${v.programId} does not exist`, [{ field: 'body.programId', message: 'no such program' }]);
   }
   const id = randomUUID();
   try {
     await db.query(INSERT, insertValues(id, org.organizationId, v, actor.id));
   } catch (err) {
     if ((err as { code?: string }).code === '23505')
-      throw problems.conflict(`voucher ${v.number} was already issued by ${org.organizationId}`);
+      throw refuse.conflict(`voucher ${v.number} was already issued by ${org.organizationId}`);
     throw err;
   }
   await audit(
@@ -109,9 +107,10 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
   const missing = (['number', 'fundingSource', 'amountCents', 'currency', 'expiresOn'] as const).filter((c) => header[c] === undefined);
   if (header.studentEmail === undefined && header.studentId === undefined) missing.push('studentEmail or studentId' as never);
   if (missing.length) {
-    throw problems.badRequest(`line 1 is not a voucher header: missing ${missing.join(', ')}`, {
-      errors: missing.map((c) => ({ field: `body.header.${c}`, message: 'required' })),
-    });
+    throw refuse.invalid(
+      `line 1 is not a voucher header: missing ${missing.join(', ')}`,
+      missing.map((c) => ({ field: `body.header.${c}`, message: 'required' })),
+    );
   }
   const cell = (fields: string[], c: Column) => (header[c] === undefined ? undefined : fields[header[c]]?.trim() || undefined);
   type Planned = VoucherImportRow & { voucher?: VoucherFields; organizationId?: string };

@@ -10,7 +10,7 @@ import { ALL_WEBHOOK_EVENTS } from '../../lib/webhook-events';
 import { audit } from '../audit';
 import type { Actor } from '../auth';
 import { type ApiDeps, outboundGuard } from '../deps';
-import { problems, refuseUrls } from '../problems';
+import { refuse, refuseUrls } from '../../core/refusals';
 import { endpointView, findDelivery, findVisibleEndpoint, visiblePrograms } from '../read-model/webhooks';
 import type { webhookEndpointBody } from '../schemas';
 import type { z } from 'zod';
@@ -23,13 +23,13 @@ export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString(
 export async function createWebhookEndpoint(deps: Deps, actor: Actor, body: z.output<typeof webhookEndpointBody>) {
   const { db } = deps;
   if (actor.role !== 'admin' && body.events.includes(ALL_WEBHOOK_EVENTS)) {
-    throw problems.forbidden('only an admin may subscribe to every event type ("*"); name the event types');
+    throw refuse.forbidden('only an admin may subscribe to every event type ("*"); name the event types');
   }
   if (body.programIds) {
     const visible = await visiblePrograms(db, actor, body.programIds);
     const other = body.programIds.find((p) => !visible.has(p));
     // Another holder's program is not there for this caller, like an unknown one.
-    if (other) throw problems.notFound(`program ${other}`);
+    if (other) throw refuse.notFound(`program ${other}`);
   }
   await refuseUrls(outboundGuard(deps), { 'body.url': body.url });
 
@@ -103,15 +103,15 @@ export async function replayWebhookDelivery(deps: Deps, actor: Actor, endpointId
   const { db } = deps;
   const endpoint = await findVisibleEndpoint(db, actor, endpointId);
   const delivery = await findDelivery(db, endpointId, deliveryId);
-  if (!delivery) throw problems.notFound(`delivery ${deliveryId} of webhook endpoint ${endpointId}`);
-  if (!endpoint.enabled) throw problems.conflict('the endpoint is disabled; enable it first');
+  if (!delivery) throw refuse.notFound(`delivery ${deliveryId} of webhook endpoint ${endpointId}`);
+  if (!endpoint.enabled) throw refuse.conflict('the endpoint is disabled; enable it first');
   const { rows } = await db.query<{ enrollment_id: string }>(
     `UPDATE webhook_deliveries
         SET status = 'pending', pending_since = now(), dispatched_at = NULL, delivered_at = NULL, failed_at = NULL, replays = replays + 1
       WHERE id = $1 AND endpoint_id = $2 AND status <> 'pending' RETURNING enrollment_id`,
     [deliveryId, endpointId],
   );
-  if (!rows[0]) throw problems.conflict(`delivery ${deliveryId} is still being delivered`);
+  if (!rows[0]) throw refuse.conflict(`delivery ${deliveryId} is still being delivered`);
   await audit(db, actor, 'webhook_delivery.replay', { type: 'webhook_delivery', id: deliveryId }, { endpointId, was: delivery.status });
   await wakeDeliveries(db, deps.webhooks?.dispatcher, [{ id: deliveryId, endpointId, enrollmentId: rows[0].enrollment_id }]);
   return { deliveryId, endpointId, status: 'pending' as const };

@@ -2,7 +2,7 @@ import type { Db } from '../../db/pool';
 import { WITHDRAWABLE_STATUSES } from '../../workflows/messages';
 import type { Actor } from '../auth';
 import type { EnrollmentClient } from '../enrollment-client';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import { audit } from '../audit';
 import { type EnrollmentRow, refundedCents } from '../read-model/enrollments';
 
@@ -27,7 +27,7 @@ export async function withdrawEnrollment(
       currency: enrollment.currency,
     };
   }
-  if (!WITHDRAWABLE_STATUSES.includes(enrollment.status)) throw problems.conflict(`the enrollment is already ${enrollment.status}`);
+  if (!WITHDRAWABLE_STATUSES.includes(enrollment.status)) throw refuse.conflict(`the enrollment is already ${enrollment.status}`);
   const { reason } = request;
   const result = await deps.enrollments.withdraw(enrollmentId, { requestedBy: actor.id, reason }, request.idempotencyKey);
   await audit(

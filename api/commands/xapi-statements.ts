@@ -6,7 +6,7 @@ import { COUNTING_VERBS, satisfyingStatement, XAPI_VERBS } from '../../lib/progr
 import { audit } from '../audit';
 import type { EnrollmentClient } from '../enrollment-client';
 import { partnerActorId, partnerAuditActor, type PartnerCaller } from '../partner-auth';
-import { HttpProblem, problems } from '../problems';
+import { Refusal, REFUSAL_STATUS, refuse } from '../../core/refusals';
 import type { EnrollmentDatesRow } from '../read-model/completions';
 import { findRegistrations } from '../read-model/partners';
 import { countingStatements, programMoveOn } from '../read-model/xapi';
@@ -56,9 +56,9 @@ export async function recordStatements(
   prepared.forEach((p, i) => {
     const first = seen.get(p.id);
     if (first !== undefined)
-      throw problems.badRequest(`statement id ${p.id} appears twice in this request`, {
-        errors: [{ field: `${p.field}.id`, message: `same id as statement ${first}` }],
-      });
+      throw refuse.invalid(`statement id ${p.id} appears twice in this request`, [
+        { field: `${p.field}.id`, message: `same id as statement ${first}` },
+      ]);
     seen.set(p.id, i);
   });
 
@@ -79,9 +79,7 @@ export async function recordStatements(
     return problem ? [{ field: `${p.field}.timestamp`, message: problem.replace(/^completedAt /, 'timestamp ') }] : [];
   });
   if (errors.length)
-    throw problems.badRequest(errors.length === 1 ? errors[0].message : `${errors.length} statements have impossible completion dates`, {
-      errors,
-    });
+    throw refuse.invalid(errors.length === 1 ? errors[0].message : `${errors.length} statements have impossible completion dates`, errors);
 
   const stored = new Date();
   const inserted = await inTransaction(deps.db, async (client) => {
@@ -167,11 +165,11 @@ async function requireSame(client: PoolClient, partnerId: string, p: Prepared): 
   } = await client.query<{ partner_id: string; statement: JsonObject }>('SELECT partner_id, statement FROM xapi_statements WHERE id = $1', [
     p.id,
   ]);
-  if (!existing || existing.partner_id !== partnerId) throw problems.conflict(`statement ${p.id} exists already with different content`);
+  if (!existing || existing.partner_id !== partnerId) throw refuse.conflict(`statement ${p.id} exists already with different content`);
   // A timestamp the LRS assigned (this statement comes without one) is not compared (Data 2.3.1).
   const { timestamp: _timestamp, ...withoutTimestamp } = existing.statement;
   if (comparable(p.timestamp === undefined ? withoutTimestamp : existing.statement) !== comparable(p.kept))
-    throw problems.conflict(`statement ${p.id} exists already with different content`);
+    throw refuse.conflict(`statement ${p.id} exists already with different content`);
 }
 
 /**
@@ -206,14 +204,14 @@ async function applyMoveOn(deps: Deps, partner: PartnerCaller, registrations: st
         { reportId: report.reportId, outcome: result.outcome, moveOn },
       );
     } catch (err) {
-      if (!(err instanceof HttpProblem) || err.status >= 500) throw err;
-      console.warn(`[api] xAPI completion of enrollment ${enrollmentId} refused: ${err.detail ?? err.title}`);
+      if (!(err instanceof Refusal) || err.kind === 'unavailable') throw err;
+      console.warn(`[api] xAPI completion of enrollment ${enrollmentId} refused: ${err.message}`);
       await audit(
         db,
         partnerAuditActor(partner),
         'completion.xapi_refused',
         { type: 'enrollment', id: enrollmentId },
-        { reportId: report.reportId, status: err.status, reason: err.detail ?? err.title },
+        { reportId: report.reportId, status: REFUSAL_STATUS[err.kind], reason: err.message },
       );
     }
   }

@@ -4,7 +4,7 @@ import { certificatePdfUrl, verificationUrl } from '../../lib/certificate-links'
 import { iso } from '../../lib/dates';
 import type { EnrollmentStatus, FundingSource, SubmissionView } from '../../workflows/messages';
 import type { Actor } from '../auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 
 export interface EnrollmentRow {
   id: string;
@@ -32,10 +32,10 @@ export async function findEnrollment(db: Db, enrollmentId: string): Promise<Enro
  * that someone else's enrollment exists (404); a holder is told it is not theirs (403).
  */
 export function authorizeEnrollment(actor: Actor, e: EnrollmentRow | undefined, allowed: readonly Actor['role'][]): EnrollmentRow {
-  if (!e || (actor.role === 'student' && e.student_id !== actor.id)) throw problems.notFound(`enrollment`);
-  if (!allowed.includes(actor.role)) throw problems.forbidden(`a ${actor.role} cannot do this`);
+  if (!e || (actor.role === 'student' && e.student_id !== actor.id)) throw refuse.notFound(`enrollment`);
+  if (!allowed.includes(actor.role)) throw refuse.forbidden(`a ${actor.role} cannot do this`);
   if (actor.role === 'program_holder' && e.holder_id !== actor.id)
-    throw problems.forbidden('this enrollment belongs to another program holder');
+    throw refuse.forbidden('this enrollment belongs to another program holder');
   return e;
 }
 
@@ -49,7 +49,7 @@ export const REVIEWERS = ['program_holder', 'admin'] as const;
 /** A submission and its enrollment, once `actor` is shown to be that program's holder (or an admin); 404 for none. */
 export async function loadReviewableSubmission(db: Db, actor: Actor, submissionId: string) {
   const submission = await findSubmission(db, submissionId);
-  if (!submission) throw problems.notFound(`submission ${submissionId}`);
+  if (!submission) throw refuse.notFound(`submission ${submissionId}`);
   await loadAuthorizedEnrollment(db, actor, submission.enrollment_id, REVIEWERS);
   return { submissionId, enrollmentId: submission.enrollment_id };
 }
@@ -337,7 +337,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     ltiScoresOf(db, enrollmentId),
   ]);
   const e = enrollment.rows[0];
-  if (!e) throw problems.notFound('enrollment');
+  if (!e) throw refuse.notFound('enrollment');
   const cert = certificate.rows[0];
   return {
     enrollmentId: e.id,

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/pool';
 import type { EnrollmentStatus } from '../../workflows/messages';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 import type { EnrollmentDatesRow } from './completions';
 
 /** What the partner-facing channels (push, CSV import, xAPI, API keys) read: always limited to the partner's programs. */
@@ -8,7 +8,7 @@ import type { EnrollmentDatesRow } from './completions';
 /** 404 for a partner that does not exist. */
 export async function requireKnownPartner(db: Db, partnerId: string): Promise<void> {
   const { rowCount } = await db.query('SELECT 1 FROM partners WHERE id = $1', [partnerId]);
-  if (!rowCount) throw problems.notFound(`partner ${partnerId}`);
+  if (!rowCount) throw refuse.notFound(`partner ${partnerId}`);
 }
 
 /** A partner's API key as an admin sees it: never the key itself (only its hash is stored). */

@@ -2,7 +2,7 @@ import type { Db } from '../../db/pool';
 import { iso } from '../../lib/dates';
 import { webhookMessageId } from '../../lib/webhook-events';
 import type { Actor } from '../auth';
-import { problems } from '../problems';
+import { refuse } from '../../core/refusals';
 
 /** Webhook endpoints and their deliveries as their owners see them: never a secret (shown once, at creation or rotation). */
 
@@ -48,7 +48,7 @@ export async function findVisibleEndpoint(db: Db, actor: Actor, id: string): Pro
     `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints w WHERE w.id = $1 AND ${visibleTo('$2', '$3')}`,
     [id, actor.role, actor.id],
   );
-  if (!rows[0]) throw problems.notFound(`webhook endpoint ${id}`);
+  if (!rows[0]) throw refuse.notFound(`webhook endpoint ${id}`);
   return rows[0];
 }
 

@@ -12,7 +12,7 @@ import {
 import { type ApiDeps, outboundGuard } from '../deps';
 import { escapeHtml } from '../html';
 import { publishedLtiKeys } from '../lti/keys';
-import { HttpProblem, parse, problems } from '../problems';
+import { asProblem, parse, problems } from '../problems';
 import { authFailureLimits, clientRateLimit, failureGuard } from '../rate-limit';
 import { ltiAuthorizeRequest, ltiEnrollmentParams, ltiScoreBody, ltiTokenRequest, ltiToolBody, partnerParams } from '../schemas';
 import { refuseUnstorableText } from '../unstorable-text';
@@ -45,7 +45,8 @@ export function ltiRoutes(deps: ApiDeps): Router {
       try {
         await handler(req, res, next);
       } catch (err) {
-        throw err instanceof HttpProblem && err.status === 401 ? await failures.refused(req, undefined, err) : err;
+        const problem = asProblem(err);
+        throw problem?.status === 401 ? await failures.refused(req, undefined, problem) : err;
       }
     };
 

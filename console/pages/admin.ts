@@ -4,7 +4,6 @@ import { createProgram } from '../../api/commands/create-program';
 import { createPartnerApiKey, revokePartnerApiKey } from '../../api/commands/partner-api-keys';
 import { revokeCertificate } from '../../api/commands/revoke-certificate';
 import type { ApiDeps } from '../../api/deps';
-import { parse, problems } from '../../api/problems';
 import { auditActions, listAuditEntries } from '../../api/read-model/audit';
 import { listPartners, listPrograms } from '../../api/read-model/catalog';
 import { findCertificate, recentCertificates } from '../../api/read-model/certificates';
@@ -20,6 +19,7 @@ import {
   wioaReportQuery,
   withoutBlanks,
 } from '../../api/schemas';
+import { parse, refuse } from '../../core/refusals';
 import { DEMO_USERS } from '../../db/seed';
 import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
 import {
@@ -124,7 +124,7 @@ export function adminPages({ db, config, webhooks }: ApiDeps, render: Render): R
   router.get('/reports/:report', (req, res) => {
     const name = req.params.report as ReportName;
     const report = Object.hasOwn(REPORTS, name) ? REPORTS[name] : undefined;
-    if (!report) throw problems.notFound(`the report ${req.params.report}`);
+    if (!report) throw refuse.notFound(`the report ${req.params.report}`);
     const values = typedValues(req.query);
     const given = { from: values.from, to: values.to, year: values.year, format: values.format };
     const form = parseForm(report.query, withoutBlanks(given));
@@ -155,7 +155,7 @@ export function adminPages({ db, config, webhooks }: ApiDeps, render: Render): R
   router.get('/partners/:partnerId/api-keys/:id/revoke', async (req, res) => {
     const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
     const key = await findApiKey(db, partnerId, keyId);
-    if (!key) throw problems.notFound(`API key ${keyId} of partner ${partnerId}`);
+    if (!key) throw refuse.notFound(`API key ${keyId} of partner ${partnerId}`);
     const partner = (await listPartners(db)).find((p) => p.id === partnerId);
     render(req, res, 'admin/revoke-key', { title: 'Revoke API key', fmt, key, partnerName: partner?.name ?? partnerId });
   });

@@ -1,10 +1,10 @@
 import { type Request, type Response, Router } from 'express';
 import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../../api/commands/vouchers';
 import type { ApiDeps } from '../../api/deps';
-import { parse } from '../../api/problems';
 import { listPrograms } from '../../api/read-model/catalog';
 import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from '../../api/read-model/funding';
 import { listQuery, voucherForm } from '../../api/schemas';
+import { parse } from '../../core/refusals';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
 import { type FieldErrors, multipartForm, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';

@@ -10,7 +10,6 @@ import { markComplete } from '../../api/commands/mark-complete';
 import { rememberProgramHolder } from '../../api/commands/program-holder-contact';
 import { type Review, reviewSubmission } from '../../api/commands/review-submission';
 import type { ApiDeps } from '../../api/deps';
-import { HttpProblem, parse } from '../../api/problems';
 import {
   enrollmentView,
   listEnrollments,
@@ -23,11 +22,13 @@ import { emailsAboutEnrollment, holderDashboard, holderPrograms, startOfMonth } 
 import { revenueShareParams, revenueShareReportPage } from '../../api/read-model/revenue-share';
 import { id, idParam, markCompleteForm, rejectBody, revenueShareQuery } from '../../api/schemas';
 import { multipartFile } from '../../api/uploads';
+import { parse } from '../../core/refusals';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, MARKABLE_STATUSES } from '../../workflows/messages';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
 import { redirectWithFlash } from '../flash';
 import { COMPLETION_METHOD_WORDS, fmt, STATUS_WORDS } from '../format';
+import { type PageRefusal, refusalOf } from '../refusals';
 import type { Render } from '../render';
 
 declare module 'express-session' {
@@ -196,8 +197,8 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
     const values: MarkValues = { completedAt: text('completedAt'), certificateUrl: text('certificateUrl'), notes: text('notes') };
     const refuse = (errors: Record<string, string>, status: number) => enrollmentPage(req, res, enrollmentId, { values, errors }, status);
 
-    const uploadProblem = res.locals.uploadProblem as HttpProblem | undefined;
-    if (uploadProblem) return refuse({ proof: uploadProblem.detail ?? uploadProblem.title }, uploadProblem.status);
+    const uploadProblem = res.locals.uploadProblem as PageRefusal | undefined;
+    if (uploadProblem) return refuse({ proof: uploadProblem.detail }, uploadProblem.status);
     const parsed = markCompleteForm.safeParse(body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
@@ -208,10 +209,11 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
     try {
       await markComplete({ db, files, enrollments }, actor, { enrollmentId, ...parsed.data, proof: proof?.buffer });
     } catch (err) {
-      if (!(err instanceof HttpProblem) || ![400, 409, 413, 415, 422].includes(err.status)) throw err;
-      const detail = err.detail ?? err.title;
-      const field = err.status === 415 ? 'proof' : err.extra.errors ? 'completedAt' : 'form';
-      return refuse({ [field]: err.status === 409 ? `This enrollment cannot be marked complete: ${detail}.` : detail }, err.status);
+      const refused = refusalOf(err);
+      if (!refused || ![400, 409, 413, 415, 422].includes(refused.status)) throw err;
+      const { detail, status } = refused;
+      const field = status === 415 ? 'proof' : refused.errors ? 'completedAt' : 'form';
+      return refuse({ [field]: status === 409 ? `This enrollment cannot be marked complete: ${detail}.` : detail }, status);
     }
     const done = 'Marked complete. The certificate and the student’s email follow shortly.';
     await redirectWithFlash(req, res, { kind: 'success', text: done }, `/holder/enrollments/${enrollmentId}`);
@@ -263,8 +265,9 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
       try {
         await reviewSubmission({ db, enrollments }, actor, submission, decided);
       } catch (err) {
-        if (!(err instanceof HttpProblem) || err.status !== 409) throw err;
-        const text = `That evidence could not be ${decision}d: ${err.detail ?? err.title}.`;
+        const refused = refusalOf(err);
+        if (refused?.status !== 409) throw err;
+        const text = `That evidence could not be ${decision}d: ${refused.detail}.`;
         return redirectWithFlash(req, res, { kind: 'error', text }, '/holder/review');
       }
       const { studentName, studentEmail } = await enrollmentView(db, submission.enrollmentId, config.publicBaseUrl);
@@ -338,8 +341,9 @@ function readProofForm(maxBytes: number): RequestHandler {
     try {
       res.locals.proof = await multipartFile(req, res, 'proof', maxBytes);
     } catch (err) {
-      if (!(err instanceof HttpProblem)) throw err;
-      res.locals.uploadProblem = err;
+      const refused = refusalOf(err);
+      if (!refused) throw err;
+      res.locals.uploadProblem = refused;
     }
     next();
   };

@@ -5,18 +5,19 @@ import { launchEnrollment } from '../../api/commands/launch-enrollment';
 import { openEnrollment } from '../../api/commands/open-enrollment';
 import { submitEvidence } from '../../api/commands/submit-evidence';
 import type { ApiDeps } from '../../api/deps';
-import { HttpProblem, parse, problems } from '../../api/problems';
 import { listPrograms } from '../../api/read-model/catalog';
 import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from '../../api/read-model/enrollments';
 import { loadProgramFacts } from '../../api/read-model/tutor';
 import { createEnrollmentBody, idParam, submissionFields } from '../../api/schemas';
 import { readMultipart } from '../../api/uploads';
+import { parse, refuse } from '../../core/refusals';
 import { STATUS_WORDS } from '../../lib/status-words';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath } from '../../lib/student-links';
 import { type EnrollmentStatus, type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
 import { redirectWithFlash } from '../flash';
+import { type PageRefusal, refusalOf } from '../refusals';
 import type { Render } from '../render';
 
 /** The AI tutor widget, on every student page (it signs in with the console session and its CSRF token). */
@@ -77,14 +78,9 @@ const uploadForm = z.object({ completedAt: z.string().max(40).optional(), idempo
 /** The form's key when it is one (a UUID the page made), else none: a new submit then opens its own enrollment. */
 const formKey = (key: string | undefined) => (key && z.uuid().safeParse(key).success ? `console:${key}` : undefined);
 
-/** A problem's per-field messages (`errors` of a validation problem), keyed by the form field's name. */
-function fieldErrors(p: HttpProblem): Record<string, string> {
-  const errors = Array.isArray(p.extra.errors) ? (p.extra.errors as { field?: unknown; message?: unknown }[]) : [];
-  return Object.fromEntries(
-    errors
-      .filter((e) => typeof e.field === 'string' && typeof e.message === 'string')
-      .map((e) => [(e.field as string).replace(/^body\./, ''), sentence(e.message as string)]),
-  );
+/** A refusal's per-field messages (`errors` of an invalid input), keyed by the form field's name. */
+function fieldErrors(p: PageRefusal): Record<string, string> {
+  return Object.fromEntries((p.errors ?? []).map((e) => [e.field.replace(/^body\./, ''), sentence(e.message)]));
 }
 
 /** `requireCsrf` for a form this handler parsed itself (multipart, read after the route matched): throws its 403. */
@@ -93,7 +89,7 @@ function checkCsrf(req: Request, res: Response): void {
   // requireCsrf answers at once (the token is in the session), so its verdict is known when it returns.
   requireCsrf(req, res, (err?: unknown) => void (refusal = err));
   if (refusal instanceof Error) throw refusal;
-  if (refusal !== undefined) throw problems.forbidden('the form did not come from this site');
+  if (refusal !== undefined) throw refuse.forbidden('the form did not come from this site');
 }
 
 /** The enrollment id of a console path: anything that is not one is as unknown as another student's. */
@@ -101,7 +97,7 @@ function enrollmentIdOf(req: Request): string {
   try {
     return parse(idParam('enrollmentId'), req.params, 'path').enrollmentId;
   } catch {
-    throw problems.notFound('enrollment');
+    throw refuse.notFound('enrollment');
   }
 }
 
@@ -189,10 +185,11 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
         studentEnrollmentPath(opened.enrollmentId),
       );
     } catch (err) {
-      if (!(err instanceof HttpProblem) || err.status >= 500 || err.status === 401) throw err;
-      const errors = Object.fromEntries(Object.keys(fieldErrors(err)).map((field) => [field, ENROLL_FIELD_MESSAGES[field] ?? '']));
-      const error = Object.keys(errors).length ? 'Check the highlighted fields.' : sentence(err.detail ?? err.title);
-      await enrollmentsPage(req, res, { values: { ...values, voucherNumber }, errors, error, status: err.status });
+      const refused = refusalOf(err);
+      if (!refused || refused.status >= 500 || refused.status === 401) throw err;
+      const errors = Object.fromEntries(Object.keys(fieldErrors(refused)).map((field) => [field, ENROLL_FIELD_MESSAGES[field] ?? '']));
+      const error = Object.keys(errors).length ? 'Check the highlighted fields.' : sentence(refused.detail);
+      await enrollmentsPage(req, res, { values: { ...values, voucherNumber }, errors, error, status: refused.status });
     }
   });
 
@@ -280,13 +277,9 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
       );
       res.redirect(303, launchUrl);
     } catch (err) {
-      if (!(err instanceof HttpProblem) || err.status === 404) throw err;
-      await redirectWithFlash(
-        req,
-        res,
-        { kind: 'error', text: `The course could not be launched: ${sentence(err.detail ?? err.title)}` },
-        page,
-      );
+      const refused = refusalOf(err);
+      if (!refused || refused.status === 404) throw err;
+      await redirectWithFlash(req, res, { kind: 'error', text: `The course could not be launched: ${sentence(refused.detail)}` }, page);
     }
   });
 
@@ -294,12 +287,12 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
   router.post('/enrollments/:enrollmentId/proof', async (req, res) => {
     const enrollmentId = enrollmentIdOf(req);
     let file: Express.Multer.File | undefined;
-    let parseProblem: HttpProblem | undefined;
+    let parseProblem: PageRefusal | undefined;
     try {
       file = await readMultipart(req, res, config.uploadMaxBytes);
     } catch (err) {
-      if (!(err instanceof HttpProblem)) throw err;
-      parseProblem = err;
+      parseProblem = refusalOf(err);
+      if (!parseProblem) throw err;
     }
     // A body the parser refused carries no token to check: nothing is done, the form says why.
     if (!parseProblem) checkCsrf(req, res);
@@ -331,12 +324,13 @@ export function studentPages(deps: ApiDeps, render: Render): Router {
         formKey(values.success ? values.data.idempotencyKey : undefined),
       );
     } catch (err) {
-      if (!(err instanceof HttpProblem) || err.status >= 500 || err.status === 404) throw err;
-      const detail = sentence(err.detail ?? err.title);
-      if (err.status === 415) return again(415, { file: detail });
-      const byField = fieldErrors(err);
-      if (byField.completedAt) return again(err.status, { completedAt: byField.completedAt });
-      return again(err.status, {}, detail);
+      const refused = refusalOf(err);
+      if (!refused || refused.status >= 500 || refused.status === 404) throw err;
+      const detail = sentence(refused.detail);
+      if (refused.status === 415) return again(415, { file: detail });
+      const byField = fieldErrors(refused);
+      if (byField.completedAt) return again(refused.status, { completedAt: byField.completedAt });
+      return again(refused.status, {}, detail);
     }
     await redirectWithFlash(
       req,

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { HttpProblem } from '../../api/problems';
+import { problemOf } from '../../api/problems';
+import type { Refusal } from '../../core/refusals';
 import { VOUCHER_UNUSABLE } from '../../db/opening-rules';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type EnrollmentWorkflowInput, FailureType } from '../../workflows/messages';
@@ -245,7 +246,7 @@ describe('POST /api/enrollments', () => {
           (err: unknown) => err as Error,
         );
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      const problem = (await mappedByRealClient(new WorkflowUpdateFailedError('Workflow Update failed', failure))) as HttpProblem;
+      const problem = problemOf((await mappedByRealClient(new WorkflowUpdateFailedError('Workflow Update failed', failure))) as Refusal);
       expect({ what, body: res.body }).toEqual({
         what,
         body: { type: `/problems/${problem.slug}`, title: problem.title, status: problem.status, detail: problem.detail },
