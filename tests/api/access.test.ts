@@ -170,6 +170,12 @@ describe('every answer', () => {
     const unserved = await app.request('DELETE', '/api/programs');
     expectProblem(unserved, 405);
     expect(unserved.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
+    // Paths that differ only in their ids answer alike (the methods of a path are remembered per shape).
+    for (const id of [randomUUID(), randomUUID().toUpperCase()]) {
+      const res = await app.request('DELETE', `/api/enrollments/${id}`, { token: admin.token });
+      expectProblem(res, 405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    }
     const malformed = await app.request<Problem>('POST', '/api/programs', {
       token: admin.token,
       body: '{"title": ',
