@@ -33,7 +33,7 @@ COPY --from=build /app/dist ./dist
 # The migration runner reads its SQL files from db/migrations under the project root.
 COPY --from=build /app/db/migrations ./db/migrations
 # The tutor widget is served as written, not compiled; so are the console's templates and stylesheet.
-COPY --from=build /app/api/widget ./api/widget
+COPY --from=build /app/capabilities/tutor/widget ./capabilities/tutor/widget
 COPY --from=build /app/console/views ./console/views
 COPY --from=build /app/console/assets ./console/assets
 

@@ -12,7 +12,7 @@ export default tseslint.config(
       '.venv-schemathesis/**',
       'coverage/**',
       'bench/results/**',
-      'api/widget/**',
+      'capabilities/tutor/widget/**',
       '*.config.js',
       '*.mjs',
       // Plain Node that runs before the build (npm start's configuration check).
@@ -49,7 +49,7 @@ export default tseslint.config(
             {
               name: 'jose',
               importNames: ['createRemoteJWKSet'],
-              message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see api/commands/lti.ts).',
+              message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see capabilities/completion/lti/lti.ts).',
             },
           ],
         },

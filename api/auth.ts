@@ -3,33 +3,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 // eslint-disable-next-line no-restricted-imports
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { actorFromClaims, type Actor, type Role } from '../core/actor';
 import { type HttpProblem, problems } from './problems';
 import { type AuthFailureLimits, failureGuard } from './rate-limit';
-
-export const ROLES = ['student', 'program_holder', 'funder', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-// An identity provider may let users pick their own name; PostgreSQL text cannot hold NUL.
-const claimText = () =>
-  z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((v) => !v.includes('\u0000'), 'must not contain NUL');
-const claimsSchema = z
-  .object({
-    sub: claimText(),
-    role: z.enum(ROLES),
-    email: z.email().optional(),
-    name: claimText().optional(),
-    /** The funding organization (a local workforce board or a sponsor) a funder works for. */
-    organizationId: claimText().optional(),
-  })
-  .refine((c) => c.role !== 'funder' || c.organizationId !== undefined, {
-    message: 'a funder token needs an organizationId claim',
-    path: ['organizationId'],
-  });
-export type Actor = { id: string; role: Role; email?: string; name?: string; organizationId?: string };
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -100,12 +76,6 @@ export function createAuthenticator({
       throw invalidToken(err);
     }
   };
-}
-
-/** Who the claims of a verified token say the caller is (a bearer token, or the console's OpenID Connect sign-in); throws a ZodError. */
-export function actorFromClaims(claims: unknown): Actor {
-  const c = claimsSchema.parse(claims);
-  return { id: c.sub, role: c.role, email: c.email, name: c.name, organizationId: c.organizationId };
 }
 
 /** A token as the identity provider would issue one, for `npm run token` and tests: HS256, with `iss` / `aud` when given. */

@@ -5,9 +5,105 @@
  * two, lints this document with Redocly and checks answers against it.
  */
 import { z } from 'zod';
-import { LTI } from './commands/lti';
+import { LTI } from '../capabilities/completion/lti/lti';
 import { PROBLEM_TYPES, type ProblemSlug } from './problems';
-import * as s from './schemas';
+import { responseComponents, idParam, csvImportQuery, listQuery } from '../core/schemas';
+import { programListResponse, createProgramBody, programResponse, partnerListResponse } from '../capabilities/programs/schemas';
+import {
+  createEnrollmentBody,
+  openedEnrollmentResponse,
+  listEnrollmentsQuery,
+  enrollmentListResponse,
+  enrollmentResponse,
+  withdrawBody,
+  withdrawnResponse,
+  stripeEventReceiptResponse,
+  checkoutReturnQuery,
+} from '../capabilities/enrollments/schemas';
+import {
+  submissionFields,
+  submissionAcceptedResponse,
+  reviewQueueQuery,
+  reviewQueueResponse,
+  reviewedResponse,
+  rejectBody,
+  markCompleteBody,
+  markedCompleteResponse,
+} from '../capabilities/completion/evidence/schemas';
+import {
+  voucherFields,
+  issuedVoucherResponse,
+  voucherImportResponse,
+  voucherListResponse,
+  fundedEnrollmentsQuery,
+  fundedEnrollmentListResponse,
+} from '../capabilities/funding/schemas';
+import {
+  partnerParams,
+  createdApiKeyResponse,
+  apiKeyParams,
+  partnerCompletionBody,
+  completionReceiptResponse,
+  completionImportResponse,
+} from '../capabilities/completion/partners/schemas';
+import {
+  xapiStatement,
+  xapiStatementBatch,
+  xapiPutQuery,
+  xapiGetQuery,
+  xapiActivitiesQuery,
+  xapiAgentsQuery,
+} from '../capabilities/completion/xapi/schemas';
+import {
+  xapiStatementsAnswerResponse,
+  xapiActivityResponse,
+  xapiPersonResponse,
+  xapiAboutResponse,
+} from '../capabilities/completion/xapi/responses';
+import {
+  ltiToolBody,
+  ltiToolResponse,
+  ltiAuthorizeRequest,
+  ltiTokenRequest,
+  ltiAccessTokenResponse,
+  ltiEnrollmentParams,
+  ltiLineItemResponse,
+  ltiScoreBody,
+  ltiScoreReceiptResponse,
+  ltiResultsResponse,
+} from '../capabilities/completion/lti/schemas';
+import {
+  jwksResponse,
+  revokeBody,
+  revokedCertificateResponse,
+  verificationResponse,
+  keyThumbprintParam,
+  publicJwkResponse,
+  listIdParam,
+  revocationListResponse,
+} from '../capabilities/credentials/schemas';
+import {
+  webhookEndpointBody,
+  createdWebhookEndpointResponse,
+  webhookEndpointListResponse,
+  webhookEndpointParams,
+  webhookEndpointResponse,
+  rotateWebhookSecretBody,
+  rotatedWebhookSecretResponse,
+  webhookDeliveriesQuery,
+  webhookDeliveryListResponse,
+  webhookDeliveryParams,
+  replayedWebhookDeliveryResponse,
+} from '../capabilities/webhooks/schemas';
+import {
+  wioaReportQuery,
+  etpReportQuery,
+  etpReportResponse,
+  revenueShareQuery,
+  revenueShareReportResponse,
+} from '../capabilities/reports/schemas';
+import { tutorChatBody, tutorReplyResponse, conversationResponse } from '../capabilities/tutor/schemas';
+import { healthResponse, readinessResponse, problemTypeListResponse, problemTypeResponse } from './schemas';
 import { SESSION_COOKIE } from '../console/session';
 
 // ── What an operation says ──────────────────────────────────────────────────────────────────────────────
@@ -109,7 +205,7 @@ const verificationCodeParam = z.object({
 const problemTypeParam = z.object({ type: z.enum(Object.keys(PROBLEM_TYPES) as [ProblemSlug, ...ProblemSlug[]]) });
 
 const componentRef = (schema: z.ZodType) => {
-  const id = s.responseComponents.get(schema)?.id;
+  const id = responseComponents.get(schema)?.id;
   if (!id) throw new Error('a response schema must be registered in responseComponents (api/schemas.ts)');
   return { $ref: `#/components/schemas/${id}` };
 };
@@ -155,7 +251,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Catalog',
     summary: 'The catalog',
     access: 'public',
-    responses: { 200: json('Every program', s.programListResponse) },
+    responses: { 200: json('Every program', programListResponse) },
     problems: PUBLIC,
   },
   {
@@ -166,9 +262,9 @@ const OPERATIONS: Operation[] = [
     summary: 'Create a program',
     access: 'user',
     who: 'admin',
-    body: { json: s.createProgramBody },
+    body: { json: createProgramBody },
     idempotent: true,
-    responses: { 201: json('The program', s.programResponse, location) },
+    responses: { 201: json('The program', programResponse, location) },
     problems: { 400: true, ...USER },
   },
   {
@@ -178,7 +274,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Catalog',
     summary: 'Partner platforms',
     access: 'public',
-    responses: { 200: json('Every partner', s.partnerListResponse) },
+    responses: { 200: json('Every partner', partnerListResponse) },
     problems: PUBLIC,
   },
 
@@ -195,9 +291,9 @@ const OPERATIONS: Operation[] = [
       'enrollment.',
     access: 'user',
     who: 'student',
-    body: { json: s.createEnrollmentBody },
+    body: { json: createEnrollmentBody },
     idempotent: true,
-    responses: { 201: json('The enrollment, opened', s.openedEnrollmentResponse, location) },
+    responses: { 201: json('The enrollment, opened', openedEnrollmentResponse, location) },
     problems: {
       400: true,
       ...USER,
@@ -215,8 +311,8 @@ const OPERATIONS: Operation[] = [
     summary: 'List enrollments',
     access: 'user',
     who: 'program holder (own programs), admin',
-    query: s.listEnrollmentsQuery,
-    responses: { 200: json('A page of enrollments, newest first', s.enrollmentListResponse) },
+    query: listEnrollmentsQuery,
+    responses: { 200: json('A page of enrollments, newest first', enrollmentListResponse) },
     problems: { 400: true, ...USER },
   },
   {
@@ -227,8 +323,8 @@ const OPERATIONS: Operation[] = [
     summary: 'One enrollment with its submissions, history and evidence',
     access: 'user',
     who: 'its student, its program’s holder, admin',
-    params: s.idParam('enrollmentId'),
-    responses: { 200: json('The enrollment', s.enrollmentResponse) },
+    params: idParam('enrollmentId'),
+    responses: { 200: json('The enrollment', enrollmentResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -239,7 +335,7 @@ const OPERATIONS: Operation[] = [
     summary: 'Launch the course at the partner',
     access: 'user',
     who: 'its student',
-    params: s.idParam('enrollmentId'),
+    params: idParam('enrollmentId'),
     responses: {
       302: {
         description: 'To the partner’s launch URL',
@@ -256,19 +352,19 @@ const OPERATIONS: Operation[] = [
     summary: 'Upload completion evidence',
     access: 'user',
     who: 'its student',
-    params: s.idParam('enrollmentId'),
+    params: idParam('enrollmentId'),
     body: {
       multipart: {
         type: 'object',
         required: ['file', 'completedAt'],
         properties: {
           file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'PDF, PNG or JPEG, at most 10 MB' },
-          completedAt: z.toJSONSchema(s.submissionFields, { io: 'input' }).properties?.completedAt ?? { type: 'string' },
+          completedAt: z.toJSONSchema(submissionFields, { io: 'input' }).properties?.completedAt ?? { type: 'string' },
         },
       },
     },
     idempotent: true,
-    responses: { 202: json('Awaiting review', s.submissionAcceptedResponse) },
+    responses: { 202: json('Awaiting review', submissionAcceptedResponse) },
     problems: { ...withId, ...USER, 409: true, 413: 'More than 10 MB', 415: 'Not a PDF, PNG or JPEG' },
   },
   {
@@ -279,10 +375,10 @@ const OPERATIONS: Operation[] = [
     summary: 'Withdraw, with the refund the program’s policy gives',
     access: 'user',
     who: 'its student, admin',
-    params: s.idParam('enrollmentId'),
-    body: { json: s.withdrawBody },
+    params: idParam('enrollmentId'),
+    body: { json: withdrawBody },
     idempotent: true,
-    responses: { 200: json('Withdrawn', s.withdrawnResponse) },
+    responses: { 200: json('Withdrawn', withdrawnResponse) },
     problems: { ...withId, ...USER, 409: 'Completed, closed, withdrawn, expired or never paid' },
   },
   {
@@ -293,7 +389,7 @@ const OPERATIONS: Operation[] = [
     summary: 'A submission’s evidence file',
     access: 'user',
     who: 'its student, its program’s holder, admin',
-    params: s.idParam('submissionId'),
+    params: idParam('submissionId'),
     responses: { 200: evidenceFile },
     problems: { ...withId, ...USER },
   },
@@ -305,7 +401,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The certificate proof a holder uploaded when marking complete',
     access: 'user',
     who: 'its student, its program’s holder, admin',
-    params: s.idParam('evidenceId'),
+    params: idParam('evidenceId'),
     responses: { 200: evidenceFile },
     problems: { ...withId, ...USER },
   },
@@ -319,8 +415,8 @@ const OPERATIONS: Operation[] = [
     summary: 'The review queue',
     access: 'user',
     who: 'program holder (own programs), admin',
-    query: s.reviewQueueQuery,
-    responses: { 200: json('A page of submissions, oldest first', s.reviewQueueResponse) },
+    query: reviewQueueQuery,
+    responses: { 200: json('A page of submissions, oldest first', reviewQueueResponse) },
     problems: { 400: true, ...USER },
   },
   {
@@ -331,9 +427,9 @@ const OPERATIONS: Operation[] = [
     summary: 'Approve evidence: the enrollment completes',
     access: 'user',
     who: 'the program’s holder, admin',
-    params: s.idParam('submissionId'),
+    params: idParam('submissionId'),
     idempotent: true,
-    responses: { 200: json('Approved', s.reviewedResponse) },
+    responses: { 200: json('Approved', reviewedResponse) },
     problems: { ...withId, ...USER, 409: 'Reviewed already, or the enrollment no longer awaits review' },
   },
   {
@@ -344,10 +440,10 @@ const OPERATIONS: Operation[] = [
     summary: 'Reject evidence with a reason',
     access: 'user',
     who: 'the program’s holder, admin',
-    params: s.idParam('submissionId'),
-    body: { json: s.rejectBody },
+    params: idParam('submissionId'),
+    body: { json: rejectBody },
     idempotent: true,
-    responses: { 200: json('Rejected: the enrollment is in progress again', s.reviewedResponse) },
+    responses: { 200: json('Rejected: the enrollment is in progress again', reviewedResponse) },
     problems: { ...withId, ...USER, 409: 'Reviewed already, or the enrollment no longer awaits review' },
   },
   {
@@ -358,9 +454,9 @@ const OPERATIONS: Operation[] = [
     summary: 'Mark an enrollment complete',
     access: 'user',
     who: 'the program’s holder, admin',
-    body: { json: s.markCompleteBody },
+    body: { json: markCompleteBody },
     idempotent: true,
-    responses: { 200: json('Completed', s.markedCompleteResponse) },
+    responses: { 200: json('Completed', markedCompleteResponse) },
     problems: { ...withId, ...USER, 409: 'Not paid, withdrawn or expired' },
   },
 
@@ -374,9 +470,9 @@ const OPERATIONS: Operation[] = [
     description: 'A funder issues for its own organization; an admin names `organizationId`.',
     access: 'user',
     who: 'funder, admin',
-    body: { json: s.voucherFields },
+    body: { json: voucherFields },
     idempotent: true,
-    responses: { 201: json('Issued', s.issuedVoucherResponse, location) },
+    responses: { 201: json('Issued', issuedVoucherResponse, location) },
     problems: { 400: true, ...USER, 409: 'The organization issued this number already' },
   },
   {
@@ -388,10 +484,10 @@ const OPERATIONS: Operation[] = [
     description: 'The columns of POST /api/vouchers. The valid rows are issued together; importing twice changes nothing.',
     access: 'user',
     who: 'funder, admin',
-    query: s.csvImportQuery,
+    query: csvImportQuery,
     body: { csv: 'A header row naming the columns of POST /api/vouchers; at most 5000 rows and 1 MB' },
     idempotent: true,
-    responses: { 200: json('Each row’s outcome', s.voucherImportResponse) },
+    responses: { 200: json('Each row’s outcome', voucherImportResponse) },
     problems: { 400: 'Not a CSV, or no header with the needed columns', ...USER, 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv' },
   },
   {
@@ -402,8 +498,8 @@ const OPERATIONS: Operation[] = [
     summary: 'Vouchers, with their status and the enrollment each funds',
     access: 'user',
     who: 'funder (own organization), admin',
-    query: s.listQuery,
-    responses: { 200: json('A page of vouchers, newest first', s.voucherListResponse) },
+    query: listQuery,
+    responses: { 200: json('A page of vouchers, newest first', voucherListResponse) },
     problems: { 400: true, ...USER },
   },
   {
@@ -415,11 +511,11 @@ const OPERATIONS: Operation[] = [
     description: 'With `format=csv`: all of them as a CSV attachment.',
     access: 'user',
     who: 'funder (own organization), admin',
-    query: s.fundedEnrollmentsQuery,
+    query: fundedEnrollmentsQuery,
     responses: {
       200: {
         description: 'A page of funded enrollments, or the CSV export',
-        json: s.fundedEnrollmentListResponse,
+        json: fundedEnrollmentListResponse,
         content: { 'text/csv': { schema: csvText } },
       },
     },
@@ -436,9 +532,9 @@ const OPERATIONS: Operation[] = [
     description: 'A retry with the same Idempotency-Key answers 201 with the key’s Location and no body.',
     access: 'user',
     who: 'admin',
-    params: s.partnerParams,
+    params: partnerParams,
     idempotent: true,
-    responses: { 201: json('The key, once', s.createdApiKeyResponse, location) },
+    responses: { 201: json('The key, once', createdApiKeyResponse, location) },
     problems: { ...withId, ...USER, 404: 'Unknown partner' },
   },
   {
@@ -449,7 +545,7 @@ const OPERATIONS: Operation[] = [
     summary: 'Revoke a partner API key',
     access: 'user',
     who: 'admin',
-    params: s.apiKeyParams,
+    params: apiKeyParams,
     idempotent: true,
     responses: { 204: { description: 'Revoked (again: unchanged)' } },
     problems: { ...withId, ...USER, 404: 'Unknown key, or another partner’s' },
@@ -463,10 +559,10 @@ const OPERATIONS: Operation[] = [
     description: 'By `enrollmentId` or the partner’s `externalId`. The first completion wins; later ones are kept as evidence.',
     access: 'partnerKey',
     who: 'the partner',
-    params: s.partnerParams,
-    body: { json: s.partnerCompletionBody },
+    params: partnerParams,
+    body: { json: partnerCompletionBody },
     idempotent: true,
-    responses: { 202: json('Applied, or kept as evidence', s.completionReceiptResponse) },
+    responses: { 202: json('Applied, or kept as evidence', completionReceiptResponse) },
     problems: {
       400: true,
       401: 'No X-Api-Key, or an unknown or revoked one',
@@ -487,11 +583,11 @@ const OPERATIONS: Operation[] = [
       'Columns `enrollmentId` or `externalId`, and `completedAt` (optional `score`, `evidenceUrl`). Applying twice changes nothing.',
     access: 'user',
     who: 'program holder (own programs), admin',
-    params: s.partnerParams,
-    query: s.csvImportQuery,
+    params: partnerParams,
+    query: csvImportQuery,
     body: { csv: 'UTF-8, RFC 4180, a header row first; at most 5000 rows and 1 MB' },
     idempotent: true,
-    responses: { 200: json('Each row’s outcome', s.completionImportResponse) },
+    responses: { 200: json('Each row’s outcome', completionImportResponse) },
     problems: { ...withId, ...USER, 404: 'Unknown partner', 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv, or binary content' },
   },
 
@@ -513,7 +609,7 @@ const OPERATIONS: Operation[] = [
     access: 'xapiBasic',
     who: 'the partner',
     body: {
-      json: z.union([s.xapiStatement, s.xapiStatementBatch]),
+      json: z.union([xapiStatement, xapiStatementBatch]),
       or: {
         'multipart/mixed': { schema: { type: 'string', description: 'The statements (application/json), then the attachments' } },
         'application/x-www-form-urlencoded': { schema: { type: 'object', description: 'The alternate request syntax' } },
@@ -522,7 +618,7 @@ const OPERATIONS: Operation[] = [
     responses: {
       200: {
         description: 'The statement ids, in order (the alternate syntax’s GET: a statement or a StatementResult)',
-        json: s.xapiStatementsAnswerResponse,
+        json: xapiStatementsAnswerResponse,
         content: { 'multipart/mixed': { schema: { type: 'string' } } },
       },
       204: { description: 'The alternate syntax’s PUT: stored' },
@@ -546,9 +642,9 @@ const OPERATIONS: Operation[] = [
     description: 'The body’s `id`, when present, must match; otherwise as POST (JSON or multipart/mixed).',
     access: 'xapiBasic',
     who: 'the partner',
-    query: s.xapiPutQuery,
+    query: xapiPutQuery,
     body: {
-      json: s.xapiStatement,
+      json: xapiStatement,
       or: { 'multipart/mixed': { schema: { type: 'string', description: 'The statement (application/json), then the attachments' } } },
     },
     responses: { 204: { description: 'Stored (or stored before with the same content)' } },
@@ -575,11 +671,11 @@ const OPERATIONS: Operation[] = [
       'multipart/mixed with the attachments’ content. HEAD answers the same without a body.',
     access: 'xapiBasic',
     who: 'the partner',
-    query: s.xapiGetQuery,
+    query: xapiGetQuery,
     responses: {
       200: {
         description: 'A statement, or a StatementResult',
-        json: s.xapiStatementsAnswerResponse,
+        json: xapiStatementsAnswerResponse,
         content: { 'multipart/mixed': { schema: { type: 'string', description: 'The JSON answer, then the attachments' } } },
         headers: XAPI_READ_HEADERS,
       },
@@ -604,7 +700,7 @@ const OPERATIONS: Operation[] = [
     responses: {
       200: {
         description: 'A StatementResult',
-        json: s.xapiStatementsAnswerResponse,
+        json: xapiStatementsAnswerResponse,
         content: { 'multipart/mixed': { schema: { type: 'string' } } },
         headers: XAPI_READ_HEADERS,
       },
@@ -627,8 +723,8 @@ const OPERATIONS: Operation[] = [
       'profiles) are not provided.',
     access: 'xapiBasic',
     who: 'the partner',
-    query: s.xapiActivitiesQuery,
-    responses: { 200: json('The Activity Object', s.xapiActivityResponse) },
+    query: xapiActivitiesQuery,
+    responses: { 200: json('The Activity Object', xapiActivityResponse) },
     problems: {
       400: 'No version header, no or a bad activityId',
       401: 'No Basic credentials, or a partner id and key that do not match a live key',
@@ -646,8 +742,8 @@ const OPERATIONS: Operation[] = [
     description: 'Its identifier and the names the partner’s statements gave it.',
     access: 'xapiBasic',
     who: 'the partner',
-    query: s.xapiAgentsQuery,
-    responses: { 200: json('The Person Object', s.xapiPersonResponse) },
+    query: xapiAgentsQuery,
+    responses: { 200: json('The Person Object', xapiPersonResponse) },
     problems: {
       400: 'No version header, no agent, or not an Agent with one identifier',
       401: 'No Basic credentials, or a partner id and key that do not match a live key',
@@ -663,7 +759,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The xAPI versions this LRS accepts',
     description: 'No credentials or version header needed.',
     access: 'public',
-    responses: { 200: json('The versions', s.xapiAboutResponse) },
+    responses: { 200: json('The versions', xapiAboutResponse) },
     problems: { 400: 'A parameter (it takes none)', ...PUBLIC },
   },
 
@@ -680,10 +776,10 @@ const OPERATIONS: Operation[] = [
       'platform fetches `jwksUrl` through the same outbound guard on every read).',
     access: 'user',
     who: 'admin',
-    params: s.partnerParams,
-    body: { json: s.ltiToolBody },
+    params: partnerParams,
+    body: { json: ltiToolBody },
     idempotent: true,
-    responses: { 201: json('The registered tool', s.ltiToolResponse, location) },
+    responses: { 201: json('The registered tool', ltiToolResponse, location) },
     problems: {
       ...withId,
       ...USER,
@@ -699,7 +795,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The LTI platform’s public signing keys',
     description: 'RS256, each with its `kid`; a rotated key stays published for a day.',
     access: 'public',
-    responses: { 200: json('A JWK Set', s.jwksResponse) },
+    responses: { 200: json('A JWK Set', jwksResponse) },
     problems: { 429: true, 503: true },
   },
   {
@@ -715,7 +811,7 @@ const OPERATIONS: Operation[] = [
       'and `state` to `redirect_uri`.',
     access: 'public',
     who: 'the tool (a browser redirect)',
-    query: s.ltiAuthorizeRequest,
+    query: ltiAuthorizeRequest,
     responses: { 200: text('The auto-posting form (a visible button without script)', 'text/html', html) },
     problems: LTI_AUTHORIZE_PROBLEMS,
   },
@@ -727,7 +823,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The same as GET, with the parameters form-encoded',
     access: 'public',
     who: 'the tool (a browser redirect)',
-    body: { form: s.ltiAuthorizeRequest },
+    body: { form: ltiAuthorizeRequest },
     responses: { 200: text('The auto-posting form', 'text/html', html) },
     problems: LTI_AUTHORIZE_PROBLEMS,
   },
@@ -742,8 +838,8 @@ const OPERATIONS: Operation[] = [
       'a new `jti`, at most 10 minutes. Problems carry the OAuth `error` too.',
     access: 'public',
     who: 'the tool',
-    body: { form: s.ltiTokenRequest },
-    responses: { 200: json('An access token (15 minutes)', s.ltiAccessTokenResponse) },
+    body: { form: ltiTokenRequest },
+    responses: { 200: json('An access token (15 minutes)', ltiAccessTokenResponse) },
     problems: {
       400: 'A missing or wrong parameter, or no AGS scope (`error: "invalid_scope"`)',
       401: 'A client assertion not from a registered tool, forged, expired, too long-lived, for another audience, or replayed (`error: "invalid_client"`)',
@@ -760,8 +856,8 @@ const OPERATIONS: Operation[] = [
     access: 'ltiAccessToken',
     scopes: [LTI_SCOPES.lineitem],
     who: 'the tool',
-    params: s.ltiEnrollmentParams,
-    responses: { 200: { description: 'The line item', content: { [LINE_ITEM_TYPE]: { schema: componentRef(s.ltiLineItemResponse) } } } },
+    params: ltiEnrollmentParams,
+    responses: { 200: { description: 'The line item', content: { [LINE_ITEM_TYPE]: { schema: componentRef(ltiLineItemResponse) } } } },
     problems: { ...LTI_AGS_PROBLEMS, 403: 'The token lacks the lineitem scope' },
   },
   {
@@ -776,9 +872,9 @@ const OPERATIONS: Operation[] = [
     access: 'ltiAccessToken',
     scopes: [LTI_SCOPES.score],
     who: 'the tool',
-    params: s.ltiEnrollmentParams,
-    body: { json: s.ltiScoreBody, mediaType: 'application/vnd.ims.lis.v1.score+json' },
-    responses: { 200: json('Kept, and what it did', s.ltiScoreReceiptResponse) },
+    params: ltiEnrollmentParams,
+    body: { json: ltiScoreBody, mediaType: 'application/vnd.ims.lis.v1.score+json' },
+    responses: { 200: json('Kept, and what it did', ltiScoreReceiptResponse) },
     problems: {
       ...LTI_AGS_PROBLEMS,
       400: 'A malformed score (`errors`), or an impossible completion date',
@@ -798,8 +894,8 @@ const OPERATIONS: Operation[] = [
     access: 'ltiAccessToken',
     scopes: [LTI_SCOPES.resultReadonly],
     who: 'the tool',
-    params: s.ltiEnrollmentParams,
-    responses: { 200: { description: 'The results', content: { [RESULTS_TYPE]: { schema: componentRef(s.ltiResultsResponse) } } } },
+    params: ltiEnrollmentParams,
+    responses: { 200: { description: 'The results', content: { [RESULTS_TYPE]: { schema: componentRef(ltiResultsResponse) } } } },
     problems: { ...LTI_AGS_PROBLEMS, 403: 'The token lacks the result.readonly scope' },
   },
 
@@ -816,9 +912,9 @@ const OPERATIONS: Operation[] = [
       '`secret` (`whsec_…`) is in this answer only: a retry with the same Idempotency-Key answers 201 with no body.',
     access: 'user',
     who: 'admin, program holder',
-    body: { json: s.webhookEndpointBody },
+    body: { json: webhookEndpointBody },
     idempotent: true,
-    responses: { 201: json('The endpoint and its secret', s.createdWebhookEndpointResponse, location) },
+    responses: { 201: json('The endpoint and its secret', createdWebhookEndpointResponse, location) },
     problems: {
       400: 'A bad field, or a URL the outbound policy refuses (each named in `errors`)',
       ...USER,
@@ -834,7 +930,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The caller’s endpoints (an admin: every one), without their secrets',
     access: 'user',
     who: 'admin, program holder',
-    responses: { 200: json('The endpoints, newest first', s.webhookEndpointListResponse) },
+    responses: { 200: json('The endpoints, newest first', webhookEndpointListResponse) },
     problems: USER,
   },
   {
@@ -845,8 +941,8 @@ const OPERATIONS: Operation[] = [
     summary: 'One endpoint, with when its live secrets were made and expire (never their values)',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookEndpointParams,
-    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    params: webhookEndpointParams,
+    responses: { 200: json('The endpoint', webhookEndpointResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -857,9 +953,9 @@ const OPERATIONS: Operation[] = [
     summary: 'Stop sending: the endpoint hears no new event; its pending deliveries wait',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookEndpointParams,
+    params: webhookEndpointParams,
     idempotent: true,
-    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    responses: { 200: json('The endpoint', webhookEndpointResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -870,9 +966,9 @@ const OPERATIONS: Operation[] = [
     summary: 'Send again: pending deliveries go out in order, each with a fresh retry window',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookEndpointParams,
+    params: webhookEndpointParams,
     idempotent: true,
-    responses: { 200: json('The endpoint', s.webhookEndpointResponse) },
+    responses: { 200: json('The endpoint', webhookEndpointResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -886,10 +982,10 @@ const OPERATIONS: Operation[] = [
       'signature per live secret. A retry with the same Idempotency-Key answers 200 with no body.',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookEndpointParams,
-    body: { json: s.rotateWebhookSecretBody },
+    params: webhookEndpointParams,
+    body: { json: rotateWebhookSecretBody },
     idempotent: true,
-    responses: { 200: json('The new secret', s.rotatedWebhookSecretResponse) },
+    responses: { 200: json('The new secret', rotatedWebhookSecretResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -901,9 +997,9 @@ const OPERATIONS: Operation[] = [
     description: 'A delivery is `failed` after 3 days of exponential back-off.',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookEndpointParams,
-    query: s.webhookDeliveriesQuery,
-    responses: { 200: json('A page of deliveries', s.webhookDeliveryListResponse) },
+    params: webhookEndpointParams,
+    query: webhookDeliveriesQuery,
+    responses: { 200: json('A page of deliveries', webhookDeliveryListResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -915,9 +1011,9 @@ const OPERATIONS: Operation[] = [
     description: 'The same body and `webhook-id`, a fresh retry window; its attempts stay on record.',
     access: 'user',
     who: 'its owner, admin',
-    params: s.webhookDeliveryParams,
+    params: webhookDeliveryParams,
     idempotent: true,
-    responses: { 202: json('Pending again', s.replayedWebhookDeliveryResponse) },
+    responses: { 202: json('Pending again', replayedWebhookDeliveryResponse) },
     problems: { ...withId, ...USER, 409: 'Still pending, or the endpoint is disabled' },
   },
 
@@ -932,7 +1028,7 @@ const OPERATIONS: Operation[] = [
     access: 'stripe',
     who: 'Stripe',
     body: { raw: 'The event exactly as Stripe signed it' },
-    responses: { 200: json('Received (applied or not)', s.stripeEventReceiptResponse) },
+    responses: { 200: json('Received (applied or not)', stripeEventReceiptResponse) },
     problems: { 400: 'No Stripe-Signature, or one that does not match', 413: true, 429: 'Too many refused events', 503: 'Not configured' },
   },
   {
@@ -942,7 +1038,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Payments',
     summary: 'Where the checkout sends the student back (HTML)',
     access: 'public',
-    query: s.checkoutReturnQuery,
+    query: checkoutReturnQuery,
     responses: { 200: text('A page linking to the enrollment', 'text/html', html) },
     problems: { 400: true },
   },
@@ -956,7 +1052,7 @@ const OPERATIONS: Operation[] = [
     summary: 'The certificate PDF',
     access: 'user',
     who: 'its student, its program’s holder, admin',
-    params: s.idParam('certificateId'),
+    params: idParam('certificateId'),
     responses: { 200: text('The PDF', 'application/pdf', binary) },
     problems: { ...withId, ...USER },
   },
@@ -971,7 +1067,7 @@ const OPERATIONS: Operation[] = [
       '`sub`, `jti`, `nbf` (validFrom) and `exp` (validUntil) from the credential.',
     access: 'user',
     who: 'its student, its program’s holder, admin',
-    params: s.idParam('certificateId'),
+    params: idParam('certificateId'),
     responses: { 200: text('A compact JWS; its `kid` serves the public key', 'application/vc+jwt') },
     problems: { ...withId, ...USER },
   },
@@ -984,10 +1080,10 @@ const OPERATIONS: Operation[] = [
     description: 'Its verification page, its 1EdTech Revocation List and its Bitstring Status List bit show it; audited.',
     access: 'user',
     who: 'admin',
-    params: s.idParam('certificateId'),
-    body: { json: s.revokeBody },
+    params: idParam('certificateId'),
+    body: { json: revokeBody },
     idempotent: true,
-    responses: { 200: json('Revoked', s.revokedCertificateResponse) },
+    responses: { 200: json('Revoked', revokedCertificateResponse) },
     problems: { ...withId, ...USER, 409: 'Revoked already' },
   },
   {
@@ -1002,7 +1098,7 @@ const OPERATIONS: Operation[] = [
     responses: {
       200: {
         description: 'Valid or revoked',
-        json: s.verificationResponse,
+        json: verificationResponse,
         content: { 'text/html': { schema: html } },
       },
     },
@@ -1015,7 +1111,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Certificates',
     summary: 'The platform’s public credential signing keys',
     access: 'public',
-    responses: { 200: json('The keys', s.jwksResponse) },
+    responses: { 200: json('The keys', jwksResponse) },
     problems: PUBLIC,
   },
   {
@@ -1025,9 +1121,9 @@ const OPERATIONS: Operation[] = [
     tag: 'Certificates',
     summary: 'The credential signing key a credential’s `kid` names',
     access: 'public',
-    params: s.keyThumbprintParam,
+    params: keyThumbprintParam,
     responses: {
-      200: { description: 'A bare public JWK', content: { 'application/jwk+json': { schema: componentRef(s.publicJwkResponse) } } },
+      200: { description: 'A bare public JWK', content: { 'application/jwk+json': { schema: componentRef(publicJwkResponse) } } },
     },
     problems: { 400: 'Not a key thumbprint', 404: 'No such key', ...PUBLIC },
   },
@@ -1039,8 +1135,8 @@ const OPERATIONS: Operation[] = [
     summary: 'A 1EdTech Revocation List (VCRL 1.0)',
     description: 'The `credentialStatus.id` of the credentials in status list `listId`.',
     access: 'public',
-    params: s.listIdParam,
-    responses: { 200: json('The list', s.revocationListResponse) },
+    params: listIdParam,
+    responses: { 200: json('The list', revocationListResponse) },
     problems: { 400: 'Not a list number', 404: 'No such list', ...PUBLIC },
   },
   {
@@ -1050,7 +1146,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Certificates',
     summary: 'A Bitstring Status List credential (VC-JWT)',
     access: 'public',
-    params: s.listIdParam,
+    params: listIdParam,
     responses: { 200: text('The status list credential, a compact JWS', 'application/vc+jwt') },
     problems: { ...withId, 404: 'No such list', ...PUBLIC },
   },
@@ -1065,7 +1161,7 @@ const OPERATIONS: Operation[] = [
     description: 'A funder sees its own participants. Header cells carry the PIRL number and name; dates YYYYMMDD.',
     access: 'user',
     who: 'admin, funder (own participants)',
-    query: s.wioaReportQuery,
+    query: wioaReportQuery,
     responses: { 200: text('The records, streamed', 'text/csv', csvText) },
     problems: { 400: true, ...USER },
   },
@@ -1078,8 +1174,8 @@ const OPERATIONS: Operation[] = [
     description: 'With `format=csv`, one CSV line per program; with `format` given, an attachment.',
     access: 'user',
     who: 'admin',
-    query: s.etpReportQuery,
-    responses: { 200: { description: 'The counts', json: s.etpReportResponse, content: { 'text/csv': { schema: csvText } } } },
+    query: etpReportQuery,
+    responses: { 200: { description: 'The counts', json: etpReportResponse, content: { 'text/csv': { schema: csvText } } } },
     problems: { 400: true, ...USER },
   },
   {
@@ -1091,11 +1187,11 @@ const OPERATIONS: Operation[] = [
     description: 'CSV with `Accept: text/csv` or `format=csv`. A program holder sees only its own programs.',
     access: 'user',
     who: 'admin, program holder (own programs)',
-    query: s.revenueShareQuery,
+    query: revenueShareQuery,
     responses: {
       200: {
         description: 'The report',
-        json: s.revenueShareReportResponse,
+        json: revenueShareReportResponse,
         content: { 'text/csv': { schema: csvText } },
         headers: {
           'Revenue-Share-Reconciled': { description: 'Whether the shares equal what was collected', schema: { type: 'boolean' } },
@@ -1117,12 +1213,12 @@ const OPERATIONS: Operation[] = [
       '`Accept: text/event-stream`, server-sent events: `delta` … then `done` (or `error`).',
     access: 'user',
     who: 'student',
-    body: { json: s.tutorChatBody },
+    body: { json: tutorChatBody },
     idempotent: true,
     responses: {
       200: {
         description: 'The reply',
-        json: s.tutorReplyResponse,
+        json: tutorReplyResponse,
         content: { 'text/event-stream': { schema: { type: 'string', description: 'data: {"type":"delta","text":…} events' } } },
       },
     },
@@ -1141,8 +1237,8 @@ const OPERATIONS: Operation[] = [
     summary: 'A saved conversation',
     access: 'user',
     who: 'its student, admin',
-    params: s.idParam('conversationId'),
-    responses: { 200: json('The conversation', s.conversationResponse) },
+    params: idParam('conversationId'),
+    responses: { 200: json('The conversation', conversationResponse) },
     problems: { ...withId, ...USER },
   },
   {
@@ -1165,7 +1261,7 @@ const OPERATIONS: Operation[] = [
     tag: 'Operations',
     summary: 'Alive',
     access: 'public',
-    responses: { 200: json('Alive', s.healthResponse) },
+    responses: { 200: json('Alive', healthResponse) },
     problems: { 401: REFUSED_TOKEN },
   },
   {
@@ -1176,8 +1272,8 @@ const OPERATIONS: Operation[] = [
     summary: 'Temporal and PostgreSQL reachable',
     access: 'public',
     responses: {
-      200: json('Ready', s.readinessResponse),
-      503: json('Not ready; `checks` says which is down', s.readinessResponse, {
+      200: json('Ready', readinessResponse),
+      503: json('Not ready; `checks` says which is down', readinessResponse, {
         'Retry-After': { description: 'Seconds', schema: { type: 'integer' } },
       }),
     },
@@ -1224,7 +1320,7 @@ const OPERATIONS: Operation[] = [
     summary: 'Every problem type the API answers with',
     description: 'HTML, or JSON with `Accept: application/json`.',
     access: 'public',
-    responses: { 200: { description: 'The problem types', json: s.problemTypeListResponse, content: { 'text/html': { schema: html } } } },
+    responses: { 200: { description: 'The problem types', json: problemTypeListResponse, content: { 'text/html': { schema: html } } } },
     problems: UNLIMITED,
   },
   {
@@ -1236,7 +1332,7 @@ const OPERATIONS: Operation[] = [
     description: 'The page a problem’s `type` leads to. HTML, or JSON with `Accept: application/json`.',
     access: 'public',
     params: problemTypeParam,
-    responses: { 200: { description: 'The problem type', json: s.problemTypeResponse, content: { 'text/html': { schema: html } } } },
+    responses: { 200: { description: 'The problem type', json: problemTypeResponse, content: { 'text/html': { schema: html } } } },
     problems: { 404: 'Not a problem type', ...UNLIMITED },
   },
 ];
@@ -1411,7 +1507,7 @@ function operationObject(op: Operation): object {
 export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, object>> = {};
   for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationObject(op);
-  const { schemas } = z.toJSONSchema(s.responseComponents, { ...options('output'), uri: (id) => `#/components/schemas/${id}` });
+  const { schemas } = z.toJSONSchema(responseComponents, { ...options('output'), uri: (id) => `#/components/schemas/${id}` });
   return {
     openapi: '3.1.0',
     info: {

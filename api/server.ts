@@ -8,9 +8,9 @@ import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
-import { createEnrollmentClient } from './enrollment-client';
+import { createEnrollmentClient } from '../core/enrollment-client';
 import { problemHandler } from './problems';
-import { metricsHandler } from './routes/ops';
+import { metricsHandler } from './ops.routes';
 
 async function main() {
   const config = loadConfig();

@@ -1,7 +1,7 @@
 /**
  * Streaming a large report from PostgreSQL to an HTTP response in flat memory: a server-side cursor in one read-only
  * snapshot, FETCHed a batch at a time, each batch written only once the socket has taken the previous one.
- * Used by the WIOA export (api/routes/reports-wioa.ts) and the revenue-share report (api/routes/reports-revenue.ts).
+ * Used by the WIOA export (capabilities/reports/wioa.routes.ts) and the revenue-share report (capabilities/reports/revenue-share.routes.ts).
  */
 import type { Response } from 'express';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';

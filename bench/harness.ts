@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Client, type Pool } from 'pg';
 import { createApp } from '../api/app';
 import { createAuthenticator, signDevelopmentToken } from '../api/auth';
-import type { EnrollmentClient } from '../api/enrollment-client';
+import type { EnrollmentClient } from '../core/enrollment-client';
 import { ensureDatabase, migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { seed } from '../db/seed';

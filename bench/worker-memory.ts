@@ -23,7 +23,7 @@ import { SEEDED_PROGRAMS } from '../db/seed';
 import { startSystem } from '../tests/helpers/system';
 import { forEachBounded, machine, type Machine, rssMbOf, sleep, writeResult } from './harness';
 import { enrollmentWorkflowId, type EnrollmentWorkflowInput, searchAttributes } from '../workflows/messages';
-import { enrollmentWorkflowInput, programTerms } from '../api/commands/open-enrollment';
+import { enrollmentWorkflowInput, programTerms } from '../capabilities/enrollments/open-enrollment';
 
 const STEPS = (process.env.BENCH_MEMORY_STEPS ?? '0,1000,10000').split(',').map(Number);
 const BUDGET_MS = Number(process.env.BENCH_MEMORY_BUDGET_S ?? 200) * 1000;

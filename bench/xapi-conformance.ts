@@ -29,7 +29,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createApiKey } from '../api/partner-auth';
+import { createApiKey } from '../capabilities/completion/partners/partner-keys';
 import { machine, withApp, withBenchDatabase, writeResult } from './harness';
 
 const SUITE_DIR = process.env.LRS_SUITE_DIR ?? '/tmp/lrs-suite';

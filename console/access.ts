@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import type { Actor, Role } from '../api/auth';
-import { problems } from '../api/problems';
+import type { Actor, Role } from '../core/actor';
+import { refuse } from '../core/refusals';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -18,9 +18,9 @@ export function signedIn(...roles: Role[]): RequestHandler {
     const actor = req.session?.actor;
     if (!actor) {
       if (req.method === 'GET') return res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
-      return next(problems.unauthorized('your session has ended; sign in again'));
+      return next(refuse.unauthenticated('your session has ended; sign in again'));
     }
-    if (!roles.includes(actor.role)) return next(problems.forbidden(`this page is for ${roles.join(' or ').replace(/_/g, ' ')} accounts`));
+    if (!roles.includes(actor.role)) return next(refuse.forbidden(`this page is for ${roles.join(' or ').replace(/_/g, ' ')} accounts`));
     req.consoleActor = actor;
     next();
   };

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { csrfSync } from 'csrf-sync';
-import { problems } from '../api/problems';
+import { refuse } from '../core/refusals';
 
 /**
  * CSRF protection for everything a console session may do (csrf-sync's synchronizer token, kept in the session):
@@ -22,5 +22,5 @@ export const csrfToken = (req: Request): string => csrf.generateToken(req);
 /** Refuses a state-changing request of a session whose token is missing or wrong (after the body is parsed). */
 export const requireCsrf: RequestHandler = (req, _res, next) => {
   if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || csrf.isRequestValid(req)) return next();
-  next(problems.forbidden('the form has expired or did not come from this site; reload the page and try again'));
+  next(refuse.forbidden('the form has expired or did not come from this site; reload the page and try again'));
 };

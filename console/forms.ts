@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { readMultipart } from '../api/uploads';
+import { readMultipart } from '../lib/web/uploads';
 import { redirectWithFlash } from './flash';
 import { refusalOf } from './refusals';
 

@@ -1,5 +1,4 @@
 import { type FieldError, Refusal, type RefusalKind } from '../core/refusals';
-import { HttpProblem } from '../api/problems';
 
 /** What a console page shows for a refusal: the status it answers with, its heading and message, the bad fields. */
 export interface PageRefusal {
@@ -26,31 +25,15 @@ export const PAGE_OF_KIND: Record<RefusalKind, { status: number; title: string }
   unavailable: { status: 503, title: 'Service unavailable' },
 };
 
-const fieldErrorsIn = (list: unknown): FieldError[] | undefined =>
-  Array.isArray(list)
-    ? (list as { field?: unknown; message?: unknown }[]).filter(
-        (e): e is FieldError => typeof e.field === 'string' && typeof e.message === 'string',
-      )
-    : undefined;
-
 /**
- * A refusal as a page sees it: a Refusal of a command or query, or a problem of the shared middleware (sessions,
- * CSRF, uploads); undefined for anything else (a fault, shown as the 500 page).
+ * A refusal as a page sees it: a Refusal of a command, a query or the shared middleware (sessions, CSRF, uploads);
+ * undefined for anything else (a fault, shown as the 500 page).
  */
 export function refusalOf(err: unknown): PageRefusal | undefined {
   if (err instanceof Refusal) {
     const { status, title } = PAGE_OF_KIND[err.kind];
     const headers: Record<string, string> = err.retryAfterSeconds ? { 'Retry-After': String(err.retryAfterSeconds) } : {};
     return { status, title, detail: err.message || title, errors: err.errors, headers };
-  }
-  if (err instanceof HttpProblem) {
-    return {
-      status: err.status,
-      title: err.title,
-      detail: err.detail ?? err.title,
-      errors: fieldErrorsIn(err.extra.errors),
-      headers: err.headers,
-    };
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
-import type { Actor, Role } from '../api/auth';
+import type { Actor, Role } from '../core/actor';
 import type { Config } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
 import { csrfToken } from './csrf';

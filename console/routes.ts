@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type ErrorRequestHandler } from 'express';
-import type { ApiDeps } from '../api/deps';
+import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
 import { adminPages } from './pages/admin';
 import { funderPages } from './pages/funder';
@@ -17,7 +17,7 @@ const CONSOLE_CSS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets',
  * The web console: server-rendered pages for program holders, funders, admins and students, signed in with a
  * session. Pages only parse, authorize, call the same commands and read-model queries as the JSON API, and render.
  */
-export function consoleRoutes(deps: ApiDeps): Router {
+export function consoleRoutes(deps: CoreDeps): Router {
   const render = createRenderer(deps.config);
   const router = Router();
   router.get(

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import session from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
-import type { Actor } from '../api/auth';
+import type { Actor } from '../core/actor';
 import type { Db } from '../db/pool';
 import type { Config } from '../lib/config';
 

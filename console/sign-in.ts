@@ -1,7 +1,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { actorFromClaims, ROLES, type Actor } from '../api/auth';
-import { problems } from '../api/problems';
+import { actorFromClaims, ROLES, type Actor } from '../core/actor';
+import { refuse } from '../core/refusals';
 import { DEMO_USERS } from '../db/seed';
 import type { Config } from '../lib/config';
 import { requireCsrf } from './csrf';
@@ -51,7 +51,7 @@ export function signInRoutes(config: Config, render: Render): Router {
     discovered ??= discover(oidc!, config.env !== 'production').catch((err: unknown) => {
       discovered = undefined;
       console.error('[console] OpenID Connect discovery failed:', err);
-      throw problems.unavailable('the identity provider cannot be reached; try signing in again in a moment');
+      throw refuse.unavailable('the identity provider cannot be reached; try signing in again in a moment');
     });
     return discovered;
   };
@@ -99,7 +99,7 @@ export function signInRoutes(config: Config, render: Render): Router {
 
   /** The development sign-in's form: never with an identity provider, never in production. */
   const developmentOnly: RequestHandler = (_req, _res, next) =>
-    next(oidc || config.env === 'production' ? problems.notFound('the development sign-in') : undefined);
+    next(oidc || config.env === 'production' ? refuse.notFound('the development sign-in') : undefined);
   router.post('/login', developmentOnly, requireCsrf, async (req, res) => {
     const body: unknown = req.body;
     const form = devSignIn.safeParse(body);
@@ -123,7 +123,7 @@ export function signInRoutes(config: Config, render: Render): Router {
 
   router.get('/auth/callback', async (req, res) => {
     const pending = req.session.oidc;
-    if (!oidc || !pending) throw problems.badRequest('no sign-in is under way in this browser; start again from the sign-in page');
+    if (!oidc || !pending) throw refuse.invalid('no sign-in is under way in this browser; start again from the sign-in page');
     const { client, configuration } = await provider();
     // One try per flow: a replayed or forged callback finds nothing pending.
     delete req.session.oidc;
@@ -137,9 +137,7 @@ export function signInRoutes(config: Config, render: Render): Router {
       });
     } catch (err) {
       console.warn('[console] OpenID Connect sign-in refused:', err instanceof Error ? err.message : err);
-      throw problems.badRequest(
-        'the sign-in could not be completed (it was cancelled, expired or not meant for this browser); start again',
-      );
+      throw refuse.invalid('the sign-in could not be completed (it was cancelled, expired or not meant for this browser); start again');
     }
     let claims: Record<string, unknown> = { ...tokens.claims() };
     if (claims[oidc.roleClaim] === undefined) {
@@ -156,7 +154,7 @@ export function signInRoutes(config: Config, render: Render): Router {
         organizationId: claims[oidc.organizationClaim],
       });
     } catch {
-      throw problems.forbidden(`your account has no console role (the "${oidc.roleClaim}" claim must be one of ${ROLES.join(', ')})`);
+      throw refuse.forbidden(`your account has no console role (the "${oidc.roleClaim}" claim must be one of ${ROLES.join(', ')})`);
     }
     await signIn(req, actor);
     res.redirect(303, pending.returnTo || HOME[actor.role]);

@@ -1,4 +1,4 @@
-import type { Actor, Role } from '../api/auth';
+import type { Actor, Role } from '../core/actor';
 import { loadConfig } from '../lib/config';
 import { createPool, type Db } from './pool';
 

@@ -2,9 +2,9 @@ import { Router } from 'express';
 import type { ApiDeps } from '../api/deps';
 import { escapeHtml, page } from '../api/html';
 import { parse, problems } from '../api/problems';
-import { audit } from '../api/audit';
-import { findEnrollment } from '../api/read-model/enrollments';
-import { idParam } from '../api/schemas';
+import { audit } from '../core/audit';
+import { findEnrollment } from '../capabilities/enrollments/queries';
+import { idParam } from '../core/schemas';
 
 /** The local checkout used when no Stripe key is configured; never in production (see `demoRoutes`). */
 export function simulatedCheckoutRoutes({ db, enrollments }: ApiDeps): Router {

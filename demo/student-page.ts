@@ -1,10 +1,10 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import type { Actor } from '../api/auth';
+import type { Actor } from '../core/actor';
 import type { ApiDeps } from '../api/deps';
 import { escapeHtml } from '../api/html';
-import { enrollmentView, loadAuthorizedEnrollment } from '../api/read-model/enrollments';
-import { loadProgramFacts } from '../api/read-model/tutor';
+import { enrollmentView, loadAuthorizedEnrollment } from '../capabilities/enrollments/queries';
+import { loadProgramFacts } from '../capabilities/tutor/queries';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

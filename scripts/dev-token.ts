@@ -1,7 +1,8 @@
 /** Prints a development JWT: `npm run token -- <student|program_holder|admin> [--sub ID] [--email E] [--name N] [--ttl 12h]`. */
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { ROLES, type Role, signDevelopmentToken } from '../api/auth';
+import { ROLES, type Role } from '../core/actor';
+import { signDevelopmentToken } from '../api/auth';
 import { DEMO_USERS } from '../db/seed';
 import { loadConfig } from '../lib/config';
 

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { csvHeaders, eventually, expectProblem, statement, VERBS, xapiHeaders } from './helpers/channels';
 import { httpClient, startSystem, type System, waitForStatus, type Session } from './helpers/system';
 import type { ApiKey, CompletionReceipt, ImportReport, OpenedEnrollment, Problem } from './helpers/contract';
-import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../api/csv';
+import { CsvSyntaxError, CsvTooManyRecordsError, decodeText, parseCsv } from '../core/csv';
 import { satisfyingStatement } from '../lib/program-rules';
 import { createTestProgram } from './helpers/programs';
 import { launchEnrollment, openFundedEnrollment } from './helpers/vouchers';

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import { createApp } from '../api/app';
-import type { EnrollmentClient } from '../api/enrollment-client';
+import type { EnrollmentClient } from '../core/enrollment-client';
 import { networkOutage } from '../api/problems';
 import { createPool, type Db } from '../db/pool';
 import { loadConfig } from '../lib/config';

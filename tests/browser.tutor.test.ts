@@ -14,7 +14,7 @@ import path from 'node:path';
 import express from 'express';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import type { ApiDeps } from '../api/deps';
-import { widgetRoutes } from '../api/routes/widget';
+import { widgetRoutes } from '../capabilities/tutor/widget.routes';
 import { PROJECT_ROOT } from '../lib/paths';
 import { SEEDED_PROGRAMS } from '../db/seed';
 import type { Conversation, OpenedEnrollment } from './helpers/contract';

@@ -19,7 +19,7 @@ import { createCertificateActivities } from '../activities/certificates';
 import type { ActivityDeps } from '../activities/deps';
 import { createApp } from '../api/app';
 import { createAuthenticator, signDevelopmentToken } from '../api/auth';
-import type { EnrollmentClient } from '../api/enrollment-client';
+import type { EnrollmentClient } from '../core/enrollment-client';
 import type { Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';

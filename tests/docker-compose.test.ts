@@ -563,7 +563,7 @@ describe('the image', () => {
     });
     // A new module reading a project file at run time must be looked at here (and its folder copied above).
     expect(sources.trim().split('\n').sort()).toEqual(
-      ['api/routes/widget.ts', 'console/render.ts', 'console/routes.ts', 'lib/paths.ts', 'lib/temporal-binaries.ts'].sort(),
+      ['capabilities/tutor/widget.routes.ts', 'console/render.ts', 'console/routes.ts', 'lib/paths.ts', 'lib/temporal-binaries.ts'].sort(),
     );
   });
 });

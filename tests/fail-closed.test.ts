@@ -7,7 +7,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import Stripe from 'stripe';
-import type { Role } from '../api/auth';
+import type { Role } from '../core/actor';
 import { XAPI_VERBS } from '../lib/program-rules';
 import { DEMO_HOLDER_ID } from '../db/seed';
 import type { ApiKey, EnrollmentState, OpenedEnrollment } from './helpers/contract';

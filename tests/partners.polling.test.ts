@@ -12,7 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createPartnerActivities, listPolledPartners } from '../activities/partners';
 import type { ActivityDeps } from '../activities';
 import { createApp } from '../api/app';
-import type { EnrollmentClient } from '../api/enrollment-client';
+import type { EnrollmentClient } from '../core/enrollment-client';
 import type { Db } from '../db/pool';
 import { SEEDED_PROGRAMS, seed } from '../db/seed';
 import { loadConfig } from '../lib/config';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createEnrollmentClient } from '../api/enrollment-client';
+import { createEnrollmentClient } from '../core/enrollment-client';
 import { enrollmentWorkflow } from '../workflows/enrollment';
 import {
   approveSubmissionUpdate,

@@ -1,24 +1,18 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { createProgram } from '../../api/commands/create-program';
-import { createPartnerApiKey, revokePartnerApiKey } from '../../api/commands/partner-api-keys';
-import { revokeCertificate } from '../../api/commands/revoke-certificate';
-import type { ApiDeps } from '../../api/deps';
-import { auditActions, listAuditEntries } from '../../api/read-model/audit';
-import { listPartners, listPrograms } from '../../api/read-model/catalog';
-import { findCertificate, recentCertificates } from '../../api/read-model/certificates';
-import { findApiKey, listApiKeys } from '../../api/read-model/partners';
-import {
-  apiKeyParams,
-  createProgramForm,
-  etpReportQuery,
-  id,
-  partnerParams,
-  revenueShareQuery,
-  revokeBody,
-  wioaReportQuery,
-  withoutBlanks,
-} from '../../api/schemas';
+import { createProgram } from '../../capabilities/programs/create-program';
+import { createPartnerApiKey, revokePartnerApiKey } from '../../capabilities/completion/partners/partner-api-keys';
+import { revokeCertificate } from '../../capabilities/credentials/revoke-certificate';
+import type { CoreDeps } from '../../core/deps';
+import { auditActions, listAuditEntries } from '../../capabilities/audit/queries';
+import { listPartners, listPrograms } from '../../capabilities/programs/queries';
+import { findCertificate, recentCertificates } from '../../capabilities/credentials/queries';
+import { findApiKey, listApiKeys } from '../../capabilities/completion/partners/queries';
+import { apiKeyParams, partnerParams } from '../../capabilities/completion/partners/schemas';
+import { createProgramForm } from '../../capabilities/programs/schemas';
+import { etpReportQuery, revenueShareQuery, wioaReportQuery } from '../../capabilities/reports/schemas';
+import { id, withoutBlanks } from '../../core/schemas';
+import { revokeBody } from '../../capabilities/credentials/schemas';
 import { parse, refuse } from '../../core/refusals';
 import { DEMO_USERS } from '../../db/seed';
 import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
@@ -88,7 +82,7 @@ const auditQuery = z.preprocess(
  * The admin's console: report downloads, partners and their API keys, programs, certificate revocation and the audit
  * log; the same commands, read-model queries and report endpoints as the JSON API.
  */
-export function adminPages({ db, config, webhooks }: ApiDeps, render: Render): Router {
+export function adminPages({ db, config, webhooks }: CoreDeps, render: Render): Router {
   const router = Router();
   router.use(signedIn('admin'));
 

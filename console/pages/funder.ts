@@ -1,9 +1,10 @@
 import { type Request, type Response, Router } from 'express';
-import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../../api/commands/vouchers';
-import type { ApiDeps } from '../../api/deps';
-import { listPrograms } from '../../api/read-model/catalog';
-import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from '../../api/read-model/funding';
-import { listQuery, voucherForm } from '../../api/schemas';
+import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../../capabilities/funding/vouchers';
+import type { CoreDeps } from '../../core/deps';
+import { listPrograms } from '../../capabilities/programs/queries';
+import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from '../../capabilities/funding/queries';
+import { listQuery } from '../../core/schemas';
+import { voucherForm } from '../../capabilities/funding/schemas';
 import { parse } from '../../core/refusals';
 import { consoleActor, signedIn } from '../access';
 import { requireCsrf } from '../csrf';
@@ -20,7 +21,7 @@ const VOUCHER_FIELDS = { amountCents: 'amount' };
  * (a dry run first), and the enrollments they fund with their outcomes. The same commands and read-model queries as
  * /api/vouchers and /api/funded-enrollments.
  */
-export function funderPages({ db }: ApiDeps, render: Render): Router {
+export function funderPages({ db }: CoreDeps, render: Render): Router {
   const router = Router();
   router.use(signedIn('funder', 'admin'));
 

@@ -5,11 +5,11 @@
  */
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
-import type { Actor } from '../../api/auth';
-import { markComplete } from '../../api/commands/mark-complete';
-import { rememberProgramHolder } from '../../api/commands/program-holder-contact';
-import { type Review, reviewSubmission } from '../../api/commands/review-submission';
-import type { ApiDeps } from '../../api/deps';
+import type { Actor } from '../../core/actor';
+import { markComplete } from '../../capabilities/completion/evidence/mark-complete';
+import { rememberProgramHolder } from '../../capabilities/programs/program-holder-contact';
+import { type Review, reviewSubmission } from '../../capabilities/completion/evidence/review-submission';
+import type { CoreDeps } from '../../core/deps';
 import {
   enrollmentView,
   listEnrollments,
@@ -17,11 +17,13 @@ import {
   loadReviewableSubmission,
   REVIEWERS,
   reviewQueue,
-} from '../../api/read-model/enrollments';
-import { emailsAboutEnrollment, holderDashboard, holderPrograms, startOfMonth } from '../../api/read-model/program-holder';
-import { revenueShareParams, revenueShareReportPage } from '../../api/read-model/revenue-share';
-import { id, idParam, markCompleteForm, rejectBody, revenueShareQuery } from '../../api/schemas';
-import { multipartFile } from '../../api/uploads';
+} from '../../capabilities/enrollments/queries';
+import { emailsAboutEnrollment, holderDashboard, holderPrograms, startOfMonth } from '../../capabilities/completion/evidence/queries';
+import { revenueShareParams, revenueShareReportPage } from '../../capabilities/reports/revenue-share';
+import { id, idParam } from '../../core/schemas';
+import { markCompleteForm, rejectBody } from '../../capabilities/completion/evidence/schemas';
+import { revenueShareQuery } from '../../capabilities/reports/schemas';
+import { multipartFile } from '../../lib/web/uploads';
 import { parse } from '../../core/refusals';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, MARKABLE_STATUSES } from '../../workflows/messages';
 import { consoleActor, signedIn } from '../access';
@@ -77,7 +79,7 @@ interface MarkValues {
   notes: string;
 }
 
-export function holderPages(deps: ApiDeps, render: Render): Router {
+export function holderPages(deps: CoreDeps, render: Render): Router {
   const { db, enrollments, files, config } = deps;
   const router = Router();
   router.use(signedIn(...REVIEWERS));
@@ -321,7 +323,7 @@ export function holderPages(deps: ApiDeps, render: Render): Router {
  * Keeps the signed-in holder's name and email (once per session) for the review digest: the console is where the
  * platform learns a holder's address from their sign-in.
  */
-function keepHolderContact({ db }: ApiDeps): RequestHandler {
+function keepHolderContact({ db }: CoreDeps): RequestHandler {
   return async (req, _res, next) => {
     const actor = consoleActor(req);
     if (actor.role === 'program_holder' && !req.session.holderContactKept) {

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { launchEnrollment } from '../../api/commands/launch-enrollment';
-import { openEnrollment } from '../../api/commands/open-enrollment';
-import { submitEvidence } from '../../api/commands/submit-evidence';
-import type { ApiDeps } from '../../api/deps';
-import { listPrograms } from '../../api/read-model/catalog';
-import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from '../../api/read-model/enrollments';
-import { loadProgramFacts } from '../../api/read-model/tutor';
-import { createEnrollmentBody, idParam, submissionFields } from '../../api/schemas';
-import { readMultipart } from '../../api/uploads';
+import { launchEnrollment } from '../../capabilities/enrollments/launch-enrollment';
+import { openEnrollment } from '../../capabilities/enrollments/open-enrollment';
+import { submitEvidence } from '../../capabilities/completion/evidence/submit-evidence';
+import type { CoreDeps } from '../../core/deps';
+import { listPrograms } from '../../capabilities/programs/queries';
+import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from '../../capabilities/enrollments/queries';
+import { loadProgramFacts } from '../../capabilities/tutor/queries';
+import { createEnrollmentBody } from '../../capabilities/enrollments/schemas';
+import { idParam } from '../../core/schemas';
+import { submissionFields } from '../../capabilities/completion/evidence/schemas';
+import { readMultipart } from '../../lib/web/uploads';
 import { parse, refuse } from '../../core/refusals';
 import { STATUS_WORDS } from '../../lib/status-words';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath } from '../../lib/student-links';
@@ -106,7 +108,7 @@ function enrollmentIdOf(req: Request): string {
  * words, pay, launch, upload proof, the certificate), with the AI tutor on every page. Each action calls the same
  * command as the JSON API.
  */
-export function studentPages(deps: ApiDeps, render: Render): Router {
+export function studentPages(deps: CoreDeps, render: Render): Router {
   const { db, enrollments, files, config } = deps;
   const router = Router();
   router.use(signedIn('student'));

@@ -3,7 +3,7 @@
  * issued one by one and by CSV, what each funder may see, and who may read the WIOA and revenue-share reports.
  */
 import { randomUUID } from 'node:crypto';
-import { parseCsv } from '../../api/csv';
+import { parseCsv } from '../../core/csv';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import type {

@@ -148,7 +148,7 @@ describe('tool registration and the platform keys', () => {
   });
 
   it('publishes its signing key with a key id; after a rotation the new key signs and the previous one is still published', async () => {
-    const { rotateLtiSigningKey } = await import('../../api/lti/keys');
+    const { rotateLtiSigningKey } = await import('../../capabilities/completion/lti/keys');
     const before = await app.request<{ keys: { kid: string; kty: string; d?: string }[] }>('GET', '/lti/jwks');
     expect(before.status).toBe(200);
     expect(before.body.keys.length).toBeGreaterThanOrEqual(1);

@@ -4,7 +4,7 @@
  * a reason, the audit log; CSRF on every form, and nobody else comes in.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { parseCsv } from '../../api/csv';
+import { parseCsv } from '../../core/csv';
 import { DEMO_ADMIN_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
 import { type ConsoleClient, consoleClient } from '../helpers/console-client';

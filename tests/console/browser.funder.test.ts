@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { parseCsv } from '../../api/csv';
+import { parseCsv } from '../../core/csv';
 import { DEMO_USERS, SEEDED_PROGRAMS } from '../../db/seed';
 import type { ApiApp } from '../helpers/api-app';
 import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';

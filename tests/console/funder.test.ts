@@ -4,7 +4,7 @@
  * enrollments and their export, CSRF on every form, one organization's records only, and who may not come in.
  */
 import { randomUUID } from 'node:crypto';
-import { parseCsv } from '../../api/csv';
+import { parseCsv } from '../../core/csv';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import { type ConsoleClient, consoleClient } from '../helpers/console-client';

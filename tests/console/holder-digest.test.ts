@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createActivities, type EnrollmentActivities } from '../../activities';
-import { rememberProgramHolder } from '../../api/commands/program-holder-contact';
+import { rememberProgramHolder } from '../../capabilities/programs/program-holder-contact';
 import type { Db } from '../../db/pool';
 import { createLocalFileStore } from '../../services/file-store';
 import type { Email, Mailer } from '../../services/mailer';

@@ -8,7 +8,7 @@ import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { VOUCHER_UNUSABLE } from '../../db/opening-rules';
-import type { Actor } from '../../api/auth';
+import type { Actor } from '../../core/actor';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { FailureType } from '../../workflows/messages';
 import { type ApiApp, startApiApp } from '../helpers/api-app';

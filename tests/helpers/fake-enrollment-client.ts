@@ -8,7 +8,7 @@
 import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EnrollmentActivities } from '../../activities';
-import { createEnrollmentClient, type EnrollmentClient } from '../../api/enrollment-client';
+import { createEnrollmentClient, type EnrollmentClient } from '../../core/enrollment-client';
 import type { EnrollmentState } from '../../workflows/messages';
 
 export type EnrollmentMethod = keyof EnrollmentClient;

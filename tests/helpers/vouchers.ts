@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../../api/auth';
+import type { Actor } from '../../core/actor';
 import type { OpenedEnrollment } from './contract';
 import { httpClient, type Session, type System, waitForStatus } from './system';
 

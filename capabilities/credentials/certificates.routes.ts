@@ -1,0 +1,122 @@
+import { type Request, Router } from 'express';
+import { certificatePdfFilename } from '../../lib/certificate-links';
+import {
+  type CredentialSigner,
+  loadCredentialSigner,
+  openBadgeCredential,
+  revocationList,
+  statusListCredential,
+  VC_JWT_MEDIA_TYPE,
+} from '../../services/credentials';
+import { actorOf, requireRole } from '../../api/auth';
+import { revokeCertificate } from './revoke-certificate';
+import type { ApiDeps } from '../../api/deps';
+import { createRenderer } from '../../console/render';
+import { parse, problems } from '../../api/problems';
+import { certificateFacts, certificateVerification, findCertificate, revokedCertificates, revokedPositions } from './queries';
+import { loadAuthorizedEnrollment } from '../enrollments/queries';
+import { idParam } from '../../core/schemas';
+import { keyThumbprintParam, listIdParam, revokeBody } from './schemas';
+
+const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+
+export function certificateRoutes({ db, files, config, webhooks }: ApiDeps): Router {
+  const render = createRenderer(config);
+  const router = Router();
+  const issuer = { publicBaseUrl: config.publicBaseUrl, issuerName: config.credentials.issuerName };
+  // The key is read (or, in development, generated) on first use; a failure is retried on the next request.
+  let signer: Promise<CredentialSigner> | undefined;
+  const getSigner = () => {
+    signer ??= loadCredentialSigner(config).catch((err) => {
+      signer = undefined;
+      throw err;
+    });
+    return signer;
+  };
+
+  /** The certificate of the path, once the caller is shown to be its student, its program's holder or an admin. */
+  async function authorizedCertificate(req: Request) {
+    const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
+    const c = await findCertificate(db, { id: certificateId });
+    if (!c) throw problems.notFound(`certificate ${certificateId}`);
+    await loadAuthorizedEnrollment(db, actorOf(req), c.enrollment_id, ['student', 'program_holder', 'admin']);
+    return c;
+  }
+
+  router.get('/api/certificates/:certificateId.pdf', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const c = await authorizedCertificate(req);
+    const pdf = await files.get(c.file_key);
+    if (!pdf) throw problems.notFound(`the PDF of certificate ${c.id}`);
+    res
+      .type('application/pdf')
+      .set('Content-Disposition', `inline; filename="${certificatePdfFilename(c.verification_code)}"`)
+      .send(pdf);
+  });
+
+  /**
+   * The certificate's Open Badges 3.0 credential in OB 3.0's JSON Web Token Proof Format (header `typ: JWT`), signed
+   * with the platform's key. The contract's media type, application/vc+jwt, is kept.
+   */
+  router.get('/api/certificates/:certificateId/credential', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const c = await authorizedCertificate(req);
+    const jwt = await (await getSigner()).sign(openBadgeCredential(certificateFacts(c), issuer), 'JWT');
+    res
+      .set('Content-Type', VC_JWT_MEDIA_TYPE)
+      .set('Content-Disposition', `inline; filename="credential-${c.verification_code}.jwt"`)
+      .send(jwt);
+  });
+
+  router.post('/api/certificates/:certificateId/revoke', requireRole('admin'), async (req, res) => {
+    const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
+    const { reason } = parse(revokeBody, req.body, 'body');
+    res.json(await revokeCertificate(db, actorOf(req), certificateId, reason, config.publicBaseUrl, webhooks?.dispatcher));
+  });
+
+  /** Public: the platform's credential signing keys. */
+  router.get('/.well-known/jwks.json', async (_req, res) => {
+    const { publicJwk } = await getSigner();
+    res.set('Cache-Control', 'public, max-age=300').json({ keys: [publicJwk] });
+  });
+
+  /** Public: the signing key a credential's `kid` names, as a bare JWK (what OB 3.0 verifiers dereference `kid` to). */
+  router.get('/credentials/keys/:thumbprint', async (req, res) => {
+    const { thumbprint } = parse(keyThumbprintParam, req.params, 'path');
+    const signing = await getSigner();
+    if (thumbprint !== signing.thumbprint) throw problems.notFound(`signing key ${thumbprint}`);
+    res.set('Cache-Control', 'public, max-age=300').type('application/jwk+json').send(JSON.stringify(signing.publicJwk));
+  });
+
+  /** Public: a Bitstring Status List credential (VC-JWT); a certificate's bit is 1 once it is revoked. */
+  router.get('/credentials/status/:listId', async (req, res) => {
+    const { listId } = parse(listIdParam, req.params, 'path');
+    const revoked = await revokedPositions(db, listId);
+    if (!revoked) throw problems.notFound(`status list ${listId}`);
+    const jwt = await (await getSigner()).sign(statusListCredential(listId, revoked, issuer), 'vc+jwt');
+    // Verifiers should see a revocation promptly; a short cache keeps a busy list cheap.
+    res.set('Content-Type', VC_JWT_MEDIA_TYPE).set('Cache-Control', 'public, max-age=60').send(jwt);
+  });
+
+  /**
+   * Public: a 1EdTech Revocation List (VCRL 1.0, plain JSON) of the certificates in status list `listId`: the
+   * `credentialStatus.id` of each of their credentials. It changes together with the bitstring above.
+   */
+  router.get('/credentials/revocations/:listId', async (req, res) => {
+    const { listId } = parse(listIdParam, req.params, 'path');
+    const revoked = await revokedCertificates(db, listId);
+    if (!revoked) throw problems.notFound(`revocation list ${listId}`);
+    res.set('Cache-Control', 'public, max-age=60').json(revocationList(listId, revoked, issuer));
+  });
+
+  /** Public: anyone holding a certificate can check it. Shows what the certificate itself shows, nothing more. */
+  router.get('/verify/:code', async (req, res) => {
+    const code = String(req.params.code).toUpperCase();
+    const c = CODE.test(code) ? await findCertificate(db, { verificationCode: code }) : undefined;
+    if (!c) throw problems.notFound(`certificate with verification code ${req.params.code}`);
+    const result = certificateVerification(c, issuer);
+    res.set('Cache-Control', 'no-cache').vary('Accept');
+    if (req.accepts(['html', 'json']) === 'json') return res.json(result);
+    render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });
+  });
+
+  return router;
+}

@@ -1,0 +1,50 @@
+import express, { Router } from 'express';
+import Stripe from 'stripe';
+import { handleStripeEvent } from './stripe-event';
+import type { ApiDeps } from '../../api/deps';
+import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/student-links';
+import { createRenderer } from '../../console/render';
+import { parse, problems } from '../../api/problems';
+import { webhookFailureRateLimit } from '../../api/rate-limit';
+import { checkoutReturnQuery } from './schemas';
+
+export function paymentRoutes(deps: ApiDeps): Router {
+  const { config } = deps;
+  const render = createRenderer(config);
+  const router = Router();
+
+  /** Stripe's events, verified on the raw body; a paid Checkout Session confirms its enrollment's payment. */
+  router.post(
+    '/api/webhooks/stripe',
+    webhookFailureRateLimit(deps),
+    express.raw({ type: () => true, limit: '512kb' }),
+    async (req, res) => {
+      const secret = config.stripe.webhookSecret;
+      if (!secret) throw problems.unavailable('Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+      const signature = req.get('stripe-signature');
+      if (!signature) throw problems.badRequest('the Stripe-Signature header is missing');
+      let event: Stripe.Event;
+      try {
+        event = Stripe.webhooks.constructEvent(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), signature, secret);
+      } catch {
+        throw problems.badRequest('the Stripe signature does not match this body');
+      }
+      res.json(await handleStripeEvent(deps, event));
+    },
+  );
+
+  /** Where the checkout sends the student back (Stripe's success and cancel URLs): on to their enrollment's page. */
+  router.get('/checkout/return', (req, res) => {
+    const { enrollmentId, result } = parse(checkoutReturnQuery, req.query, 'query');
+    const paid = result === 'paid';
+    const back = enrollmentId ? studentEnrollmentUrl(config.publicBaseUrl, enrollmentId) : STUDENT_ENROLLMENTS_PATH;
+    render(req, res, 'public/checkout-return', {
+      title: paid ? 'Payment received' : 'Payment cancelled',
+      paid,
+      back,
+      backLabel: enrollmentId ? 'Go to your enrollment' : 'Go to My enrollments',
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import { Router } from 'express';
+import { TutorUnavailableError } from '../../services/tutor-model';
+import { actorOf, requireRole } from '../../api/auth';
+import { beginExchange, saveExchange, rethrowUnavailableAsProblem } from './tutor-exchange';
+import type { ApiDeps } from '../../api/deps';
+import { parse, problems } from '../../api/problems';
+import { conversationMessages, findConversation } from './queries';
+import { idParam } from '../../core/schemas';
+import { tutorChatBody } from './schemas';
+
+export function tutorRoutes(deps: ApiDeps): Router {
+  const { db, config, tutor } = deps;
+  const router = Router();
+
+  router.post('/api/ai-tutor/chat', requireRole('student'), async (req, res) => {
+    const student = actorOf(req);
+    const body = parse(tutorChatBody, req.body, 'body');
+    if (!tutor) throw problems.unavailable('the AI tutor is not configured on this server (no model)');
+    const { conversation, messages } = await beginExchange(deps, tutor, config.tutor, student, body);
+
+    // A caller that goes away cancels the model request; nothing is saved then.
+    const cancel = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) cancel.abort(new Error('the client went away'));
+    });
+
+    if (!/text\/event-stream/i.test(req.get('accept') ?? '')) {
+      const answer = await tutor.complete(messages, { signal: cancel.signal }).catch(rethrowUnavailableAsProblem);
+      await saveExchange(db, student.id, conversation, body.message, answer.text, answer.usage);
+      res.json({ conversationId: conversation.id, reply: answer.text, usage: answer.usage });
+      return;
+    }
+
+    // Server-sent events: the first chunk is awaited before the 200, so a model that fails at once is still a 503.
+    const stream = tutor.stream(messages, { signal: cancel.signal });
+    const chunks = stream[Symbol.asyncIterator]();
+    const first = await chunks.next().catch(rethrowUnavailableAsProblem);
+    res.status(200).set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    res.flushHeaders();
+    const send = (event: object) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+    let reply = '';
+    try {
+      for (let next = first; !next.done; next = await chunks.next()) {
+        reply += next.value;
+        send({ type: 'delta', text: next.value });
+      }
+      await saveExchange(db, student.id, conversation, body.message, reply, stream.usage ?? { promptTokens: 0, completionTokens: 0 });
+      send({ type: 'done', conversationId: conversation.id, reply, usage: stream.usage });
+    } catch (err) {
+      if (!(err instanceof TutorUnavailableError)) console.error('[api] tutor stream failed:', err);
+      send({
+        type: 'error',
+        detail:
+          err instanceof TutorUnavailableError
+            ? `${err.message}; nothing was saved, please ask again`
+            : 'the answer could not be completed; nothing was saved, please ask again',
+      });
+    }
+    res.end();
+  });
+
+  router.get('/api/ai-tutor/conversations/:conversationId', requireRole('student', 'admin'), async (req, res) => {
+    const actor = actorOf(req);
+    const { conversationId } = parse(idParam('conversationId'), req.params, 'path');
+    const c = await findConversation(db, conversationId);
+    if (!c || (actor.role === 'student' && c.student_id !== actor.id)) throw problems.notFound('conversation');
+    const messages = await conversationMessages(db, c.id);
+    res.json({
+      conversationId: c.id,
+      courseId: c.program_id,
+      enrollmentId: c.enrollment_id,
+      messages: messages.map((m) => ({ role: m.role, content: m.content, createdAt: m.created_at.toISOString() })),
+    });
+  });
+
+  return router;
+}

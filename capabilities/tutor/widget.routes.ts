@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import { PROJECT_ROOT } from '../../lib/paths';
+import type { ApiDeps } from '../../api/deps';
+
+/** The widget's source, served as is (plain JS, no build step); read from the project, not from dist/. */
+export const WIDGET_FILE = path.join(PROJECT_ROOT, 'capabilities', 'tutor', 'widget', 'ai-tutor.js');
+
+/**
+ * GET /widget/ai-tutor.js: the <ai-tutor> web component (any origin may embed it; it calls the API with the
+ * student's own bearer token).
+ */
+export function widgetRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  let widget: { body: Buffer; etag: string } | undefined;
+  const loadWidget = () => {
+    if (widget && deps.config.env === 'production') return widget;
+    // Outside production the file is read again when it changes, so editing the widget needs no restart.
+    const body = fs.readFileSync(WIDGET_FILE);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    return (widget = { body, etag });
+  };
+
+  router.get('/widget/ai-tutor.js', (req, res) => {
+    const { body, etag } = loadWidget();
+    res.set({
+      'Content-Type': 'application/javascript; charset=utf-8',
+      // An hour of freshness, then a cheap revalidation by ETag; the tag is its content's hash.
+      'Cache-Control': 'public, max-age=3600, must-revalidate',
+      ETag: etag,
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    if (req.fresh) return void res.status(304).end();
+    res.send(body);
+  });
+
+  return router;
+}
