@@ -2,6 +2,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Every application source file (not the tests, not the benchmarks). */
+const APPLICATION = '{activities,api,capabilities,console,core,db,demo,lib,scripts,services,worker,workflows}/**/*.ts';
+/** A capability's door files: its JSON API routes and its console pages. */
+const DOOR_FILES = ['capabilities/**/*.routes.ts', 'capabilities/**/*.pages.ts'];
+
+/** Outbound HTTP only through the outbound guard, plus the import rules (`patterns`) of a part of the house. */
+const restrictedImports = (...patterns) => [
+  'error',
+  {
+    paths: [
+      ...['https', 'node:https', 'undici', 'axios', 'node-fetch', 'got'].map((name) => ({
+        name,
+        message: 'Outbound HTTP goes through lib/outbound-guard.ts.',
+      })),
+      {
+        name: 'jose',
+        importNames: ['createRemoteJWKSet'],
+        message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see capabilities/completion/lti/lti.ts).',
+      },
+    ],
+    patterns,
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -31,29 +55,14 @@ export default tseslint.config(
   // 21: SSRF). Clients of services the operator configures (Stripe, OpenAI, SMTP, the OpenID provider, JWT_JWKS_URL)
   // are the named exceptions, each with a disable comment saying so. Tests and the benchmarks are stand-ins' clients.
   {
-    files: ['{activities,api,console,core,db,demo,lib,scripts,services,worker,workflows}/**/*.ts'],
+    files: [APPLICATION],
     ignores: ['lib/outbound-guard.ts'],
     rules: {
       'no-restricted-globals': [
         'error',
         { name: 'fetch', message: 'A URL someone supplied goes through lib/outbound-guard.ts (createOutboundGuard().fetch).' },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...['https', 'node:https', 'undici', 'axios', 'node-fetch', 'got'].map((name) => ({
-              name,
-              message: 'Outbound HTTP goes through lib/outbound-guard.ts.',
-            })),
-            {
-              name: 'jose',
-              importNames: ['createRemoteJWKSet'],
-              message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see capabilities/completion/lti/lti.ts).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictedImports(),
       'no-restricted-syntax': [
         'error',
         {
@@ -63,5 +72,41 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  // One core, three doors (issue 22). The core (core/ and each capability's operations, queries and schemas) imports
+  // no door and no Express; the JSON API (api/, *.routes.ts) and the console (console/, *.pages.ts) never import each
+  // other; api/app.ts composes the two.
+  {
+    files: ['core/**/*.ts', 'capabilities/**/*.ts'],
+    ignores: DOOR_FILES,
+    rules: {
+      'no-restricted-imports': restrictedImports(
+        { regex: '^express(/|$)', message: 'The core knows no HTTP: a door parses the request and calls the core.' },
+        { regex: '(^|/)(api|console|worker)/', message: 'The core imports no door; throw a Refusal (core/refusals.ts) instead.' },
+        { regex: '\\.(routes|pages)$', message: 'The core imports no door file.' },
+      ),
+    },
+  },
+  {
+    files: ['api/**/*.ts', 'capabilities/**/*.routes.ts'],
+    ignores: ['api/app.ts'],
+    rules: {
+      'no-restricted-imports': restrictedImports(
+        { regex: '(^|/)console/|\\.pages$', message: 'The JSON API imports nothing from the console (api/app.ts composes the two).' },
+      ),
+    },
+  },
+  {
+    files: ['console/**/*.ts', 'capabilities/**/*.pages.ts'],
+    rules: {
+      'no-restricted-imports': restrictedImports(
+        { regex: '(^|/)api/|\\.routes$', message: 'The console imports nothing from the JSON API: both call the core.' },
+      ),
+    },
+  },
+  // A file a newcomer can read: none over 500 lines outside the tests (issue 22).
+  {
+    files: [APPLICATION, 'bench/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 500, skipBlankLines: false, skipComments: false }] },
   },
 );

@@ -25,6 +25,7 @@ import { webhookRoutes } from '../capabilities/webhooks/webhooks.routes';
 import { authFailureLimits, clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
+import { createRenderer } from '../console/render';
 import { consoleRoutes } from '../console/routes';
 import { sessionActor } from '../console/session-actor';
 import { consoleSessions } from '../console/session';
@@ -37,6 +38,8 @@ function routePath(req: express.Request): string | undefined {
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
+  // The console's page renderer, for the few JSON API routes that also answer a browser (composition: doors never import each other).
+  const renderPage = createRenderer(deps.config);
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
 
@@ -54,7 +57,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(metricsRoutes(deps));
 
   // The Stripe webhook reads its raw body for the signature, so it is mounted before the JSON parser.
-  app.use(paymentRoutes(deps));
+  app.use(paymentRoutes(deps, renderPage));
   // xAPI authenticates with HTTP Basic and parses its own JSON (answers carry X-Experience-API-Version), so it
   // comes before the JSON parser and the bearer-token reader.
   app.use(xapiRoutes(deps));
@@ -84,12 +87,12 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(opsRoutes(deps));
   app.use(docsRoutes(deps));
-  app.use(problemRoutes(deps));
+  app.use(problemRoutes(renderPage));
   app.use(catalogRoutes(deps));
   app.use(enrollmentRoutes(deps));
   app.use(fundingRoutes(deps));
   app.use(programHolderRoutes(deps));
-  app.use(certificateRoutes(deps));
+  app.use(certificateRoutes(deps, renderPage));
   app.use(partnerRoutes(deps));
   app.use(ltiAdminRoutes(deps));
   app.use(revenueReportRoutes(deps));
@@ -98,7 +101,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));
   app.use(webhookRoutes(deps));
-  app.use(consoleRoutes(deps));
+  app.use(consoleRoutes(deps, renderPage));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
   app.use(problemHandler);

@@ -104,7 +104,7 @@ import {
 } from '../capabilities/reports/schemas';
 import { tutorChatBody, tutorReplyResponse, conversationResponse } from '../capabilities/tutor/schemas';
 import { healthResponse, readinessResponse, problemTypeListResponse, problemTypeResponse } from './schemas';
-import { SESSION_COOKIE } from '../console/session';
+import { SESSION_COOKIE } from '../lib/web/pages';
 
 // ── What an operation says ──────────────────────────────────────────────────────────────────────────────
 

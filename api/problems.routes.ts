@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import { createRenderer } from '../console/render';
-import type { ApiDeps } from './deps';
+import type { RenderPage } from '../lib/web/pages';
 import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri, problems } from './problems';
 
 /** A problem type as its page shows it (and as JSON). */
@@ -11,8 +10,7 @@ const isProblemSlug = (slug: string): slug is ProblemSlug => Object.hasOwn(PROBL
  * GET /problems and /problems/:type: where the `type` of every problem the API answers with leads (RFC 9457: a page
  * for people that says what the problem means and what to do). HTML for a browser, JSON with `Accept: application/json`.
  */
-export function problemRoutes({ config }: Pick<ApiDeps, 'config'>): Router {
-  const render = createRenderer(config);
+export function problemRoutes(render: RenderPage): Router {
   const router = Router();
 
   router.get('/problems', (req, res) => {

@@ -4,13 +4,14 @@ import { Eta } from 'eta';
 import type { Actor, Role } from '../core/actor';
 import type { Config } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
+import type { RenderPage } from '../lib/web/pages';
 import { csrfToken } from './csrf';
 
 /**
  * The console's templates (Eta, `console/views/*.eta`): `<%= %>` escapes every value for HTML, so a page cannot
  * inject what a student typed; `<%~ %>` (unescaped) is used only for markup that templates make themselves.
  */
-export function createRenderer(config: Config) {
+export function createRenderer(config: Config): RenderPage {
   const eta = new Eta({
     views: path.join(PROJECT_ROOT, 'console', 'views'),
     autoEscape: true,
@@ -45,7 +46,7 @@ export function createRenderer(config: Config) {
   };
 }
 
-export type Render = ReturnType<typeof createRenderer>;
+export type Render = RenderPage;
 
 /** Each role's links in the header; the accessible names in `api.md` ("Web console") are fixed. */
 export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {

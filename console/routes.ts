@@ -17,8 +17,7 @@ const CONSOLE_CSS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets',
  * The web console: server-rendered pages for program holders, funders, admins and students, signed in with a
  * session. Pages only parse, authorize, call the same commands and read-model queries as the JSON API, and render.
  */
-export function consoleRoutes(deps: CoreDeps): Router {
-  const render = createRenderer(deps.config);
+export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(deps.config)): Router {
   const router = Router();
   router.get(
     '/assets/console.css',

@@ -4,6 +4,7 @@ import connectPgSimple from 'connect-pg-simple';
 import type { Actor } from '../core/actor';
 import type { Db } from '../db/pool';
 import type { Config } from '../lib/config';
+import { SESSION_COOKIE } from '../lib/web/pages';
 
 /** What a console session holds: who signed in, and the sign-in flow's state while it is under way. */
 declare module 'express-session' {
@@ -16,7 +17,6 @@ declare module 'express-session' {
   }
 }
 
-export const SESSION_COOKIE = 'cm_session';
 
 /**
  * Console sessions in PostgreSQL (every API replica sees them; a restart signs nobody out) behind an httpOnly,

@@ -6,7 +6,7 @@ import { DEMO_USERS } from '../db/seed';
 import type { Config } from '../lib/config';
 import { requireCsrf } from './csrf';
 import { HOME, ROLE_LABELS, type Render } from './render';
-import { SESSION_COOKIE } from './session';
+import { SESSION_COOKIE } from '../lib/web/pages';
 
 type OidcSettings = NonNullable<Config['console']['oidc']>;
 type OpenIdClient = typeof import('openid-client');

@@ -11,7 +11,7 @@ import {
 import { actorOf, requireRole } from '../../api/auth';
 import { revokeCertificate } from './revoke-certificate';
 import type { ApiDeps } from '../../api/deps';
-import { createRenderer } from '../../console/render';
+import type { RenderPage } from '../../lib/web/pages';
 import { parse, problems } from '../../api/problems';
 import { certificateFacts, certificateVerification, findCertificate, revokedCertificates, revokedPositions } from './queries';
 import { loadAuthorizedEnrollment } from '../enrollments/queries';
@@ -20,8 +20,7 @@ import { keyThumbprintParam, listIdParam, revokeBody } from './schemas';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
-export function certificateRoutes({ db, files, config, webhooks }: ApiDeps): Router {
-  const render = createRenderer(config);
+export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, render: RenderPage): Router {
   const router = Router();
   const issuer = { publicBaseUrl: config.publicBaseUrl, issuerName: config.credentials.issuerName };
   // The key is read (or, in development, generated) on first use; a failure is retried on the next request.

@@ -3,14 +3,13 @@ import Stripe from 'stripe';
 import { handleStripeEvent } from './stripe-event';
 import type { ApiDeps } from '../../api/deps';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/student-links';
-import { createRenderer } from '../../console/render';
+import type { RenderPage } from '../../lib/web/pages';
 import { parse, problems } from '../../api/problems';
 import { webhookFailureRateLimit } from '../../api/rate-limit';
 import { checkoutReturnQuery } from './schemas';
 
-export function paymentRoutes(deps: ApiDeps): Router {
+export function paymentRoutes(deps: ApiDeps, render: RenderPage): Router {
   const { config } = deps;
-  const render = createRenderer(config);
   const router = Router();
 
   /** Stripe's events, verified on the raw body; a paid Checkout Session confirms its enrollment's payment. */
