@@ -91,17 +91,19 @@ export default tseslint.config(
     files: ['api/**/*.ts', 'capabilities/**/*.routes.ts'],
     ignores: ['api/app.ts'],
     rules: {
-      'no-restricted-imports': restrictedImports(
-        { regex: '(^|/)console/|\\.pages$', message: 'The JSON API imports nothing from the console (api/app.ts composes the two).' },
-      ),
+      'no-restricted-imports': restrictedImports({
+        regex: '(^|/)console/|\\.pages$',
+        message: 'The JSON API imports nothing from the console (api/app.ts composes the two).',
+      }),
     },
   },
   {
     files: ['console/**/*.ts', 'capabilities/**/*.pages.ts'],
     rules: {
-      'no-restricted-imports': restrictedImports(
-        { regex: '(^|/)api/|\\.routes$', message: 'The console imports nothing from the JSON API: both call the core.' },
-      ),
+      'no-restricted-imports': restrictedImports({
+        regex: '(^|/)api/|\\.routes$',
+        message: 'The console imports nothing from the JSON API: both call the core.',
+      }),
     },
   },
   // A file a newcomer can read: none over 500 lines outside the tests (issue 22).
