@@ -31,3 +31,6 @@ export function consoleActor(req: Request): Actor {
   if (!req.consoleActor) throw new Error('consoleActor used on a route without signedIn');
   return req.consoleActor;
 }
+
+/** Whose programs a console page shows: a program holder's own, or (an admin) every one. */
+export const holderScope = (actor: Actor): string | undefined => (actor.role === 'program_holder' ? actor.id : undefined);

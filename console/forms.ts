@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readMultipart } from '../lib/web/uploads';
 import { redirectWithFlash } from './flash';
 import { refusalOf } from './refusals';
@@ -66,6 +66,16 @@ export function multipartForm(maxBytes: number): RequestHandler {
   return (req: Request, res: Response, next) =>
     void readMultipart(req, res, maxBytes, 'file', { fieldSize: maxBytes, fields: 20 }).then(() => next(), next);
 }
+
+/** A blank field as an absent one (for a query's fields one by one; `withoutBlanks` does a whole form). */
+export const blankAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** A list page's number, from its `page` query parameter (1 when absent). */
+export const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(100_000).default(1) });
+
+/** A form's zod issues as one message per top-level field (`form` when the issue names none). */
+export const issueMessages = (error: z.ZodError): FieldErrors =>
+  Object.fromEntries(error.issues.map((i) => [String(i.path[0] ?? 'form'), i.message]));
 
 /** A path with those query parameters that are set. */
 export function withQuery(path: string, params: Record<string, string | number | undefined>): string {

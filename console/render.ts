@@ -9,7 +9,9 @@ import { csrfToken } from './csrf';
 
 /**
  * The console's templates (Eta, `console/views/*.eta`): `<%= %>` escapes every value for HTML, so a page cannot
- * inject what a student typed; `<%~ %>` (unescaped) is used only for markup that templates make themselves.
+ * inject what a student typed; `<%~ %>` (unescaped) is used only for markup that templates make themselves. The
+ * pages live beside their capabilities (`capabilities/<capability>/*.pages.ts`); their views stay in this one views
+ * root, with the layout and partials they all include, under the role that sees them (`holder/review`).
  */
 export function createRenderer(config: Config): RenderPage {
   const eta = new Eta({

@@ -1,21 +1,38 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Router, type ErrorRequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { auditPages } from '../capabilities/audit/audit.pages';
+import { reviewPages } from '../capabilities/completion/evidence/review.pages';
+import { partnerPages } from '../capabilities/completion/partners/partners.pages';
+import { certificatePages } from '../capabilities/credentials/certificates.pages';
+import { holderEnrollmentPages } from '../capabilities/enrollments/holder-enrollments.pages';
+import { REVIEWERS } from '../capabilities/enrollments/queries';
+import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
+import { fundingPages } from '../capabilities/funding/funding.pages';
+import { rememberProgramHolder } from '../capabilities/programs/program-holder-contact';
+import { programPages } from '../capabilities/programs/programs.pages';
+import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
-import { adminPages } from './pages/admin';
-import { funderPages } from './pages/funder';
-import { holderPages } from './pages/holder';
-import { studentPages } from './pages/student';
+import { consoleActor, signedIn } from './access';
 import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
 import { signInRoutes } from './sign-in';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The holder's name and email are kept for the review digest once per session (rememberProgramHolder). */
+    holderContactKept?: boolean;
+  }
+}
 
 const CONSOLE_CSS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', 'console.css'));
 
 /**
  * The web console: server-rendered pages for program holders, funders, admins and students, signed in with a
  * session. Pages only parse, authorize, call the same commands and read-model queries as the JSON API, and render.
+ * Each capability's pages sit beside it (`capabilities/<capability>/*.pages.ts`); here each role's part of the
+ * console mounts the ones it shows, behind its role check.
  */
 export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(deps.config)): Router {
   const router = Router();
@@ -28,12 +45,37 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
     render(req, res, 'landing', { title: 'Welcome', home: actor ? HOME[actor.role] : '/login' });
   });
   router.use(signInRoutes(deps.config, render));
-  router.use('/holder', holderPages(deps, render));
-  router.use('/funder', funderPages(deps, render));
-  router.use('/admin', adminPages(deps, render));
-  router.use('/student', studentPages(deps, render));
+  const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
+  // An admin may use the holder's and the funder's pages too, seeing every program and organization.
+  const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages);
+  router.use('/holder', signedIn(...REVIEWERS), keepHolderContact(deps), ...holder);
+  router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
+  const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages);
+  router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
+  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages));
   router.use(consoleErrors(render));
   return router;
+}
+
+/** A capability's console pages: a router of paths under a role's (`/reports` under `/admin`). */
+type CapabilityPages = (deps: CoreDeps, render: Render) => Router;
+
+/** A role's bare path (`/funder`, `/admin`) goes on to its first page. */
+const roleHome = (home: string) => Router().get('/', (_req, res) => res.redirect(303, home));
+
+/**
+ * Keeps the signed-in holder's name and email (once per session) for the review digest: the console is where the
+ * platform learns a holder's address from their sign-in.
+ */
+function keepHolderContact({ db }: CoreDeps): RequestHandler {
+  return async (req, _res, next) => {
+    const actor = consoleActor(req);
+    if (actor.role === 'program_holder' && !req.session.holderContactKept) {
+      await rememberProgramHolder(db, actor);
+      req.session.holderContactKept = true;
+    }
+    next();
+  };
 }
 
 /** A console page's error as a page (the JSON API answers problems instead): what went wrong and a way back. */

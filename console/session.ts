@@ -17,7 +17,6 @@ declare module 'express-session' {
   }
 }
 
-
 /**
  * Console sessions in PostgreSQL (every API replica sees them; a restart signs nobody out) behind an httpOnly,
  * SameSite=Lax cookie, Secure in production. Only requests that sign in get a session (API clients with bearer

@@ -1,26 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { launchEnrollment } from '../../capabilities/enrollments/launch-enrollment';
-import { openEnrollment } from '../../capabilities/enrollments/open-enrollment';
-import { submitEvidence } from '../../capabilities/completion/evidence/submit-evidence';
+import { consoleActor } from '../../console/access';
+import { requireCsrf } from '../../console/csrf';
+import { redirectWithFlash } from '../../console/flash';
+import { type PageRefusal, refusalOf } from '../../console/refusals';
+import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
-import { listPrograms } from '../../capabilities/programs/queries';
-import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from '../../capabilities/enrollments/queries';
-import { loadProgramFacts } from '../../capabilities/tutor/queries';
-import { createEnrollmentBody } from '../../capabilities/enrollments/schemas';
-import { idParam } from '../../core/schemas';
-import { submissionFields } from '../../capabilities/completion/evidence/schemas';
-import { readMultipart } from '../../lib/web/uploads';
 import { parse, refuse } from '../../core/refusals';
+import { idParam } from '../../core/schemas';
 import { STATUS_WORDS } from '../../lib/status-words';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath } from '../../lib/student-links';
+import { readMultipart } from '../../lib/web/uploads';
 import { type EnrollmentStatus, type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
-import { consoleActor, signedIn } from '../access';
-import { requireCsrf } from '../csrf';
-import { redirectWithFlash } from '../flash';
-import { type PageRefusal, refusalOf } from '../refusals';
-import type { Render } from '../render';
+import { submissionFields } from '../completion/evidence/schemas';
+import { submitEvidence } from '../completion/evidence/submit-evidence';
+import { listPrograms } from '../programs/queries';
+import { loadProgramFacts } from '../tutor/queries';
+import { launchEnrollment } from './launch-enrollment';
+import { openEnrollment } from './open-enrollment';
+import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from './queries';
+import { createEnrollmentBody } from './schemas';
 
 /** The AI tutor widget, on every student page (it signs in with the console session and its CSRF token). */
 const TUTOR_SCRIPT = '/widget/ai-tutor.js';
@@ -104,14 +104,13 @@ function enrollmentIdOf(req: Request): string {
 }
 
 /**
- * The student's console: "My enrollments" (with the catalog to enroll from) and one page per enrollment (status in
- * words, pay, launch, upload proof, the certificate), with the AI tutor on every page. Each action calls the same
- * command as the JSON API.
+ * The student's pages (/student): "My enrollments" (with the catalog to enroll from) and one page per enrollment
+ * (status in words, pay, launch, upload proof, the certificate), with the AI tutor on every page. Each action calls
+ * the same command as the JSON API (POST /api/enrollments, its launch and its completion submissions).
  */
-export function studentPages(deps: CoreDeps, render: Render): Router {
+export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
   const { db, enrollments, files, config } = deps;
   const router = Router();
-  router.use(signedIn('student'));
 
   /** My enrollments, and the form to enroll in a program; re-rendered with the form's errors when enrolling fails. */
   async function enrollmentsPage(

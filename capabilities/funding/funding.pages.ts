@@ -1,29 +1,36 @@
 import { type Request, type Response, Router } from 'express';
-import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from '../../capabilities/funding/vouchers';
+import { consoleActor } from '../../console/access';
+import { requireCsrf } from '../../console/csrf';
+import {
+  type FieldErrors,
+  multipartForm,
+  parseForm,
+  redirectWithSuccess,
+  refusalErrors,
+  typedValues,
+  withQuery,
+} from '../../console/forms';
+import { fmt } from '../../console/format';
+import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
-import { listPrograms } from '../../capabilities/programs/queries';
-import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from '../../capabilities/funding/queries';
-import { listQuery } from '../../core/schemas';
-import { voucherForm } from '../../capabilities/funding/schemas';
 import { parse } from '../../core/refusals';
-import { consoleActor, signedIn } from '../access';
-import { requireCsrf } from '../csrf';
-import { type FieldErrors, multipartForm, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../forms';
-import { fmt } from '../format';
-import type { Render } from '../render';
+import { listQuery } from '../../core/schemas';
+import { listPrograms } from '../programs/queries';
+import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from './queries';
+import { voucherForm } from './schemas';
+import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from './vouchers';
 
 const PAGE_SIZE = 50;
 /** The Issue voucher form names the JSON body's `amountCents` `amount` (in dollars). */
 const VOUCHER_FIELDS = { amountCents: 'amount' };
 
 /**
- * The funder's console (an admin may use it too, choosing the organization): vouchers, issued one by one or by a CSV
- * (a dry run first), and the enrollments they fund with their outcomes. The same commands and read-model queries as
- * /api/vouchers and /api/funded-enrollments.
+ * The funder's pages (/funder; an admin may use them too, choosing the organization): vouchers, issued one by one or
+ * by a CSV (a dry run first), and the enrollments they fund with their outcomes. The same commands and read-model
+ * queries as /api/vouchers and /api/funded-enrollments.
  */
-export function funderPages({ db }: CoreDeps, render: Render): Router {
+export function fundingPages({ db }: CoreDeps, render: Render): Router {
   const router = Router();
-  router.use(signedIn('funder', 'admin'));
 
   /** Whose records a page shows (a funder's own organization; an admin's choice, or all) and which page of them. */
   async function scope(req: Request) {
@@ -77,8 +84,6 @@ export function funderPages({ db }: CoreDeps, render: Render): Router {
       form?.status,
     );
   }
-
-  router.get('/', (_req, res) => res.redirect(303, '/funder/vouchers'));
 
   router.get('/vouchers', (req, res) => vouchersPage(req, res));
 

@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { consoleActor } from '../../../console/access';
+import { requireCsrf } from '../../../console/csrf';
+import { redirectWithSuccess } from '../../../console/forms';
+import { fmt } from '../../../console/format';
+import type { Render } from '../../../console/render';
+import type { CoreDeps } from '../../../core/deps';
+import { parse, refuse } from '../../../core/refusals';
+import { listPartners } from '../../programs/queries';
+import { createPartnerApiKey, revokePartnerApiKey } from './partner-api-keys';
+import { findApiKey, listApiKeys } from './queries';
+import { apiKeyParams, partnerParams } from './schemas';
+
+/** The admin's Partners page (/admin/partners): each partner with its API keys, a key made (shown once) or revoked. */
+export function partnerPages({ db }: CoreDeps, render: Render): Router {
+  const router = Router();
+
+  router.get('/partners', async (req, res) => {
+    const [partners, keys] = await Promise.all([listPartners(db), listApiKeys(db)]);
+    render(req, res, 'admin/partners', {
+      title: 'Partners',
+      fmt,
+      partners: partners.map((p) => ({ ...p, keys: keys.filter((k) => k.partner_id === p.id) })),
+    });
+  });
+
+  /** Creates a key and shows it on this one answer: it is stored hashed, never in the session, and not shown again. */
+  router.post('/partners/api-keys', requireCsrf, async (req, res) => {
+    const { partnerId } = parse(partnerParams, req.body, 'body');
+    const key = await createPartnerApiKey(db, consoleActor(req), partnerId);
+    const partner = (await listPartners(db)).find((p) => p.id === partnerId);
+    render(req, res, 'admin/api-key-created', { title: 'API key created', fmt, key, partnerName: partner?.name ?? partnerId }, 201);
+  });
+
+  /** The confirmation before a key is revoked: which key, of which partner, and that its partner's calls will fail. */
+  router.get('/partners/:partnerId/api-keys/:id/revoke', async (req, res) => {
+    const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
+    const key = await findApiKey(db, partnerId, keyId);
+    if (!key) throw refuse.notFound(`API key ${keyId} of partner ${partnerId}`);
+    const partner = (await listPartners(db)).find((p) => p.id === partnerId);
+    render(req, res, 'admin/revoke-key', { title: 'Revoke API key', fmt, key, partnerName: partner?.name ?? partnerId });
+  });
+
+  router.post('/partners/:partnerId/api-keys/:id/revoke', requireCsrf, async (req, res) => {
+    const { partnerId, id: keyId } = parse(apiKeyParams, req.params, 'path');
+    await revokePartnerApiKey(db, consoleActor(req), partnerId, keyId);
+    await redirectWithSuccess(
+      req,
+      res,
+      '/admin/partners',
+      `API key ${keyId.slice(0, 8)}… of ${partnerId} is revoked: calls with it are refused.`,
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,75 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { consoleActor } from '../../console/access';
+import { requireCsrf } from '../../console/csrf';
+import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../../console/forms';
+import { fmt } from '../../console/format';
+import type { Render } from '../../console/render';
+import type { CoreDeps } from '../../core/deps';
+import { parse } from '../../core/refusals';
+import { id } from '../../core/schemas';
+import { findCertificate, recentCertificates } from './queries';
+import { revokeCertificate } from './revoke-certificate';
+import { revokeBody } from './schemas';
+
+const RECENT_CERTIFICATES = 10;
+
+/** A certificate is looked for by its verification code (any case) or its id. */
+const certificateSearch = z.object({ q: z.string().trim().max(100).optional() });
+
+/** The admin's Certificates page (/admin/certificates): the latest issued, one found by code or id, and its revocation. */
+export function certificatePages({ db, config, webhooks }: CoreDeps, render: Render): Router {
+  const router = Router();
+
+  async function certificatesPage(
+    req: Request,
+    res: Response,
+    q: string | undefined,
+    form?: { values: Record<string, string>; errors: FieldErrors; status: number },
+  ) {
+    const byId = q && id.safeParse(q).success;
+    const [certificate, recent] = await Promise.all([
+      q ? findCertificate(db, byId ? { id: q } : { verificationCode: q.toUpperCase() }) : undefined,
+      recentCertificates(db, RECENT_CERTIFICATES),
+    ]);
+    render(
+      req,
+      res,
+      'admin/certificates',
+      {
+        title: 'Certificates',
+        fmt,
+        q: q ?? '',
+        certificate,
+        verifyUrl: certificate && `${config.publicBaseUrl}/verify/${certificate.verification_code}`,
+        recent,
+        values: form?.values ?? {},
+        errors: form?.errors ?? {},
+      },
+      form?.status ?? (q && !certificate ? 404 : 200),
+    );
+  }
+
+  router.get('/certificates', (req, res) => certificatesPage(req, res, parse(certificateSearch, req.query, 'query').q || undefined));
+
+  router.post('/certificates/:certificateId/revoke', requireCsrf, async (req, res) => {
+    const { certificateId } = parse(z.object({ certificateId: id }), req.params, 'path');
+    const values = typedValues(req.body);
+    const form = parseForm(revokeBody, values);
+    if (form.errors) return certificatesPage(req, res, certificateId, { values, errors: form.errors, status: 400 });
+    let revoked;
+    try {
+      revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl, webhooks?.dispatcher);
+    } catch (err) {
+      return certificatesPage(req, res, certificateId, { values, ...refusalErrors(err) });
+    }
+    await redirectWithSuccess(
+      req,
+      res,
+      withQuery('/admin/certificates', { q: revoked.verificationCode }),
+      `Certificate ${revoked.verificationCode} is revoked; its verification page and status list say so from now on.`,
+    );
+  });
+
+  return router;
+}
