@@ -19,7 +19,7 @@ const restrictedImports = (...patterns) => [
       {
         name: 'jose',
         importNames: ['createRemoteJWKSet'],
-        message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see capabilities/completion/lti/lti.ts).',
+        message: 'A JWKS URL someone supplied is read through lib/outbound-guard.ts (see capabilities/completion/lti/token.ts).',
       },
     ],
     patterns,

@@ -5,6 +5,7 @@
  */
 import { condition, workflowInfo } from '@temporalio/workflow';
 import { partnerApi, viaTaskQueue } from './activity-proxies';
+import { applyReport, completionDateProblemNow } from './enrollment-completion';
 import type { Enrollment } from './enrollment-entity';
 import type { EnrollmentStatus } from './messages';
 
@@ -110,11 +111,11 @@ class CompletionWait {
     try {
       const check = await this.partner!.checkPartnerCompletion({ enrollmentId: enrollment.enrollmentId });
       // A date the enrollment cannot have is an unreadable answer: never applied, asked again later.
-      const dateProblem = check.completed ? enrollment.completionDateProblemNow(check.completedAt) : undefined;
+      const dateProblem = check.completed ? completionDateProblemNow(enrollment, check.completedAt) : undefined;
       if (dateProblem) throw new Error(`the partner's answer is unreadable: ${dateProblem}`);
       enrollment.pollIntervalMs = polling.intervalMs;
       if (check.completed && !enrollment.completion && !enrollment.withdrawal) {
-        await enrollment.applyReport({
+        await applyReport(enrollment, {
           method: 'partner_api',
           reportId: `poll:${check.completedAt}`,
           completedAt: check.completedAt,

@@ -2,7 +2,7 @@ import type { Db } from '../../db/pool';
 import type { Actor } from '../../core/actor';
 import type { EnrollmentClient } from '../../core/enrollment-client';
 import { loadAuthorizedEnrollment } from './queries';
-import { ltiLoginRedirect } from '../completion/lti/lti';
+import { ltiLoginRedirect } from '../completion/lti/launch';
 
 /**
  * The student opens the course at the partner: only their own enrollment (404 for anyone else's); the workflow

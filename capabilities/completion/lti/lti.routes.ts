@@ -1,6 +1,9 @@
 import express, { Router } from 'express';
 import { actorOf, requireRole } from '../../../api/auth';
-import { agsCaller, authorizeLtiLaunch, issueLtiAccessToken, ltiLineItem, ltiResults, receiveLtiScore, registerLtiTool } from './lti';
+import { ltiLineItem, ltiResults, receiveLtiScore } from './ags';
+import { authorizeLtiLaunch } from './launch';
+import { agsCaller, issueLtiAccessToken } from './token';
+import { registerLtiTool } from './tools';
 import { type ApiDeps } from '../../../api/deps';
 import { outboundGuard } from '../../../core/deps';
 import { escapeHtml } from '../../../api/html';
