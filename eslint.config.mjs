@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 /** Every application source file (not the tests, not the benchmarks). */
 const APPLICATION = '{activities,api,capabilities,console,core,db,demo,lib,scripts,services,worker,workflows}/**/*.ts';
-/** A capability's door files: its JSON API routes and its console pages. */
-const DOOR_FILES = ['capabilities/**/*.routes.ts', 'capabilities/**/*.pages.ts'];
+/** A capability's door files: its JSON API routes (and what /openapi.json says of them) and its console pages. */
+const DOOR_FILES = ['capabilities/**/*.routes.ts', 'capabilities/**/*.openapi.ts', 'capabilities/**/*.pages.ts'];
 
 /** Outbound HTTP only through the outbound guard, plus the import rules (`patterns`) of a part of the house. */
 const restrictedImports = (...patterns) => [
@@ -83,25 +83,27 @@ export default tseslint.config(
       'no-restricted-imports': restrictedImports(
         { regex: '^express(/|$)', message: 'The core knows no HTTP: a door parses the request and calls the core.' },
         { regex: '(^|/)(api|console|worker)/', message: 'The core imports no door; throw a Refusal (core/refusals.ts) instead.' },
-        { regex: '\\.(routes|pages)$', message: 'The core imports no door file.' },
+        { regex: '\\.(routes|openapi|pages)$', message: 'The core imports no door file.' },
       ),
     },
   },
   {
-    files: ['api/**/*.ts', 'capabilities/**/*.routes.ts'],
+    files: ['api/**/*.ts', 'capabilities/**/*.routes.ts', 'capabilities/**/*.openapi.ts'],
     ignores: ['api/app.ts'],
     rules: {
-      'no-restricted-imports': restrictedImports(
-        { regex: '(^|/)console/|\\.pages$', message: 'The JSON API imports nothing from the console (api/app.ts composes the two).' },
-      ),
+      'no-restricted-imports': restrictedImports({
+        regex: '(^|/)console/|\\.pages$',
+        message: 'The JSON API imports nothing from the console (api/app.ts composes the two).',
+      }),
     },
   },
   {
     files: ['console/**/*.ts', 'capabilities/**/*.pages.ts'],
     rules: {
-      'no-restricted-imports': restrictedImports(
-        { regex: '(^|/)api/|\\.routes$', message: 'The console imports nothing from the JSON API: both call the core.' },
-      ),
+      'no-restricted-imports': restrictedImports({
+        regex: '(^|/)api/|\\.(routes|openapi)$',
+        message: 'The console imports nothing from the JSON API: both call the core.',
+      }),
     },
   },
   // A file a newcomer can read: none over 500 lines outside the tests (issue 22).
