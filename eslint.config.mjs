@@ -4,8 +4,8 @@ import tseslint from 'typescript-eslint';
 
 /** Every application source file (not the tests, not the benchmarks). */
 const APPLICATION = '{activities,api,capabilities,console,core,db,demo,lib,scripts,services,worker,workflows}/**/*.ts';
-/** A capability's door files: its JSON API routes and its console pages. */
-const DOOR_FILES = ['capabilities/**/*.routes.ts', 'capabilities/**/*.pages.ts'];
+/** A capability's door files: its JSON API routes (and what /openapi.json says of them) and its console pages. */
+const DOOR_FILES = ['capabilities/**/*.routes.ts', 'capabilities/**/*.openapi.ts', 'capabilities/**/*.pages.ts'];
 
 /** Outbound HTTP only through the outbound guard, plus the import rules (`patterns`) of a part of the house. */
 const restrictedImports = (...patterns) => [
@@ -83,12 +83,12 @@ export default tseslint.config(
       'no-restricted-imports': restrictedImports(
         { regex: '^express(/|$)', message: 'The core knows no HTTP: a door parses the request and calls the core.' },
         { regex: '(^|/)(api|console|worker)/', message: 'The core imports no door; throw a Refusal (core/refusals.ts) instead.' },
-        { regex: '\\.(routes|pages)$', message: 'The core imports no door file.' },
+        { regex: '\\.(routes|openapi|pages)$', message: 'The core imports no door file.' },
       ),
     },
   },
   {
-    files: ['api/**/*.ts', 'capabilities/**/*.routes.ts'],
+    files: ['api/**/*.ts', 'capabilities/**/*.routes.ts', 'capabilities/**/*.openapi.ts'],
     ignores: ['api/app.ts'],
     rules: {
       'no-restricted-imports': restrictedImports({
@@ -101,7 +101,7 @@ export default tseslint.config(
     files: ['console/**/*.ts', 'capabilities/**/*.pages.ts'],
     rules: {
       'no-restricted-imports': restrictedImports({
-        regex: '(^|/)api/|\\.routes$',
+        regex: '(^|/)api/|\\.(routes|openapi)$',
         message: 'The console imports nothing from the JSON API: both call the core.',
       }),
     },

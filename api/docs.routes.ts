@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import type { ApiDeps } from './deps';
+import { UNLIMITED, html, text, type Operation } from './openapi-operation';
 
 /** Swagger UI's standalone bundle and stylesheet, served from its npm package (no CDN). */
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -100,3 +101,18 @@ export function docsRoutes(deps: Pick<ApiDeps, 'config'>): Router {
   }
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const docsOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/docs',
+    operationId: 'getDocs',
+    tag: 'Documentation',
+    summary: 'The API’s documentation page',
+    access: 'public',
+    responses: { 200: text('Swagger UI on this document', 'text/html', html) },
+    problems: UNLIMITED,
+  },
+];

@@ -1,6 +1,9 @@
 import { Router } from 'express';
 import type { RenderPage } from '../lib/web/pages';
 import { PROBLEM_TYPES, type ProblemSlug, problemTypeUri, problems } from './problems';
+import { UNLIMITED, html, type Operation } from './openapi-operation';
+import { problemTypeListResponse, problemTypeResponse } from './schemas';
+import { z } from 'zod';
 
 /** A problem type as its page shows it (and as JSON). */
 const problemTypeView = (slug: ProblemSlug) => ({ type: problemTypeUri(slug), ...PROBLEM_TYPES[slug] });
@@ -31,3 +34,43 @@ export function problemRoutes(render: RenderPage): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+const problemTypeParam = z.object({ type: z.enum(Object.keys(PROBLEM_TYPES) as [ProblemSlug, ...ProblemSlug[]]) });
+
+export const problemsOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/problems',
+    operationId: 'listProblemTypes',
+    tag: 'Documentation',
+    summary: 'Every problem type the API answers with',
+    description: 'HTML, or JSON with `Accept: application/json`.',
+    access: 'public',
+    responses: {
+      200: {
+        description: 'The problem types',
+        content: { 'application/json': { schema: problemTypeListResponse }, 'text/html': { schema: html } },
+      },
+    },
+    problems: UNLIMITED,
+  },
+  {
+    method: 'get',
+    path: '/problems/{type}',
+    operationId: 'getProblemType',
+    tag: 'Documentation',
+    summary: 'A problem type: what it means and what to do',
+    description: 'The page a problem’s `type` leads to. HTML, or JSON with `Accept: application/json`.',
+    access: 'public',
+    requestParams: { path: problemTypeParam },
+    responses: {
+      200: {
+        description: 'The problem type',
+        content: { 'application/json': { schema: problemTypeResponse }, 'text/html': { schema: html } },
+      },
+    },
+    problems: { 404: 'Not a problem type', ...UNLIMITED },
+  },
+];

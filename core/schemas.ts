@@ -89,13 +89,12 @@ export const exportFormat = z.enum(['json', 'csv']).optional();
 
 // ── Responses: what each operation answers (documented in /openapi.json, checked against answers in the tests) ──
 
-/** The named response schemas: /openapi.json lists each under components.schemas and refers to it by this id. */
-export const responseComponents = z.registry<{ id: string }>();
-export const named = <S extends z.ZodType>(id: string, schema: S, description?: string): S => {
-  const described = description ? schema.describe(description) : schema;
-  responseComponents.add(described, { id });
-  return described;
-};
+/**
+ * A named response schema: /openapi.json lists it under components.schemas by this id and refers to it there (zod's
+ * own metadata, which zod-openapi reads).
+ */
+export const named = <S extends z.ZodType>(id: string, schema: S, description?: string): S =>
+  schema.meta({ id, ...(description && { description }) });
 
 export const uuid = z.guid();
 export const instant = z.iso.datetime();

@@ -16,7 +16,18 @@ import { parse, problems } from '../../api/problems';
 import { certificateFacts, certificateVerification, findCertificate, revokedCertificates, revokedPositions } from './queries';
 import { loadAuthorizedEnrollment } from '../enrollments/queries';
 import { idParam } from '../../core/schemas';
-import { keyThumbprintParam, listIdParam, revokeBody } from './schemas';
+import {
+  keyThumbprintParam,
+  listIdParam,
+  revokeBody,
+  jwksResponse,
+  publicJwkResponse,
+  revocationListResponse,
+  revokedCertificateResponse,
+  verificationResponse,
+} from './schemas';
+import { PUBLIC, USER, binary, html, json, jsonBody, text, withId, type Operation } from '../../api/openapi-operation';
+import { z } from 'zod';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
@@ -119,3 +130,120 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+const verificationCodeParam = z.object({
+  code: z
+    .string()
+    .regex(/^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{4}-[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{4}-[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{4}$/)
+    .describe('The code printed on the certificate (any case)'),
+});
+
+export const certificatesOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/certificates/{certificateId}.pdf',
+    operationId: 'getCertificatePdf',
+    tag: 'Certificates',
+    summary: 'The certificate PDF',
+    access: 'user',
+    who: 'its student, its program’s holder, admin',
+    requestParams: { path: idParam('certificateId') },
+    responses: { 200: text('The PDF', 'application/pdf', binary) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/certificates/{certificateId}/credential',
+    operationId: 'getCredential',
+    tag: 'Certificates',
+    summary: 'The certificate as a signed Open Badges 3.0 credential (OB 3.0’s JSON Web Token Proof Format)',
+    description:
+      'A compact JWS: header `alg` RS256, ES256 or EdDSA, `kid` a URL serving the public JWK, `typ: JWT`; claims `iss`, ' +
+      '`sub`, `jti`, `nbf` (validFrom) and `exp` (validUntil) from the credential.',
+    access: 'user',
+    who: 'its student, its program’s holder, admin',
+    requestParams: { path: idParam('certificateId') },
+    responses: { 200: text('A compact JWS; its `kid` serves the public key', 'application/vc+jwt') },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/certificates/{certificateId}/revoke',
+    operationId: 'revokeCertificate',
+    tag: 'Certificates',
+    summary: 'Revoke a certificate',
+    description: 'Its verification page, its 1EdTech Revocation List and its Bitstring Status List bit show it; audited.',
+    access: 'user',
+    who: 'admin',
+    requestParams: { path: idParam('certificateId') },
+    requestBody: jsonBody(revokeBody),
+    idempotent: true,
+    responses: { 200: json('Revoked', revokedCertificateResponse) },
+    problems: { ...withId, ...USER, 409: 'Revoked already' },
+  },
+  {
+    method: 'get',
+    path: '/verify/{code}',
+    operationId: 'verifyCertificate',
+    tag: 'Certificates',
+    summary: 'Public certificate verification',
+    description: 'HTML, or JSON with `Accept: application/json`.',
+    access: 'public',
+    requestParams: { path: verificationCodeParam },
+    responses: {
+      200: {
+        description: 'Valid or revoked',
+        content: { 'application/json': { schema: verificationResponse }, 'text/html': { schema: html } },
+      },
+    },
+    problems: { 404: 'Unknown code', ...PUBLIC },
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
+    tag: 'Certificates',
+    summary: 'The platform’s public credential signing keys',
+    access: 'public',
+    responses: { 200: json('The keys', jwksResponse) },
+    problems: PUBLIC,
+  },
+  {
+    method: 'get',
+    path: '/credentials/keys/{thumbprint}',
+    operationId: 'getCredentialKey',
+    tag: 'Certificates',
+    summary: 'The credential signing key a credential’s `kid` names',
+    access: 'public',
+    requestParams: { path: keyThumbprintParam },
+    responses: {
+      200: { description: 'A bare public JWK', content: { 'application/jwk+json': { schema: publicJwkResponse } } },
+    },
+    problems: { 400: 'Not a key thumbprint', 404: 'No such key', ...PUBLIC },
+  },
+  {
+    method: 'get',
+    path: '/credentials/revocations/{listId}',
+    operationId: 'getRevocationList',
+    tag: 'Certificates',
+    summary: 'A 1EdTech Revocation List (VCRL 1.0)',
+    description: 'The `credentialStatus.id` of the credentials in status list `listId`.',
+    access: 'public',
+    requestParams: { path: listIdParam },
+    responses: { 200: json('The list', revocationListResponse) },
+    problems: { 400: 'Not a list number', 404: 'No such list', ...PUBLIC },
+  },
+  {
+    method: 'get',
+    path: '/credentials/status/{listId}',
+    operationId: 'getStatusList',
+    tag: 'Certificates',
+    summary: 'A Bitstring Status List credential (VC-JWT)',
+    access: 'public',
+    requestParams: { path: listIdParam },
+    responses: { 200: text('The status list credential, a compact JWS', 'application/vc+jwt') },
+    problems: { ...withId, 404: 'No such list', ...PUBLIC },
+  },
+];

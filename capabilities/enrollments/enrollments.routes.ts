@@ -7,10 +7,21 @@ import { withdrawEnrollment } from './withdraw-enrollment';
 import type { ApiDeps } from '../../api/deps';
 import { parse, problems } from '../../api/problems';
 import { enrollmentView, findCompletionProof, findSubmission, listEnrollments, loadAuthorizedEnrollment } from './queries';
-import { createEnrollmentBody, listEnrollmentsQuery, withdrawBody } from './schemas';
+import {
+  createEnrollmentBody,
+  listEnrollmentsQuery,
+  withdrawBody,
+  enrollmentListResponse,
+  enrollmentResponse,
+  openedEnrollmentResponse,
+  withdrawnResponse,
+} from './schemas';
 import { idParam } from '../../core/schemas';
-import { submissionFields } from '../completion/evidence/schemas';
+import { submissionFields, submissionAcceptedResponse } from '../completion/evidence/schemas';
 import { uploadedFile } from '../../lib/web/uploads';
+import { USER, binary, json, jsonBody, location, withId, type Operation } from '../../api/openapi-operation';
+import type { ZodOpenApiResponseObject, oas31 } from 'zod-openapi';
+import { z } from 'zod';
 
 /**
  * An evidence file (PDF, PNG or JPEG, its type checked by content when stored) shown in the browser, not downloaded:
@@ -111,3 +122,144 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+const evidenceFile: ZodOpenApiResponseObject = {
+  description: 'The file, inline (its type was checked by content when stored)',
+  content: { 'application/pdf': { schema: binary }, 'image/png': { schema: binary }, 'image/jpeg': { schema: binary } },
+};
+
+export const enrollmentsOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/enrollments',
+    operationId: 'openEnrollment',
+    tag: 'Enrollments',
+    summary: 'Enroll in a program',
+    description:
+      'Self-paid: `pending_payment` with a `checkoutUrl`. Funded: a voucher registered for the student; `ready_to_launch` ' +
+      'when it covers the price, else `pending_payment` for the rest. A retry with the same Idempotency-Key reaches the same ' +
+      'enrollment.',
+    access: 'user',
+    who: 'student',
+    requestBody: jsonBody(createEnrollmentBody),
+    idempotent: true,
+    responses: { 201: json('The enrollment, opened', openedEnrollmentResponse, location) },
+    problems: {
+      400: true,
+      ...USER,
+      404: 'Unknown program',
+      409: 'A second open enrollment in the program, or a used voucher',
+      422: 'No usable voucher with this number for the student (unknown, another student’s or expired: one answer)',
+      503: 'The payment provider or Temporal did not answer',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments',
+    operationId: 'listEnrollments',
+    tag: 'Enrollments',
+    summary: 'List enrollments',
+    access: 'user',
+    who: 'program holder (own programs), admin',
+    requestParams: { query: listEnrollmentsQuery },
+    responses: { 200: json('A page of enrollments, newest first', enrollmentListResponse) },
+    problems: { 400: true, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments/{enrollmentId}',
+    operationId: 'getEnrollment',
+    tag: 'Enrollments',
+    summary: 'One enrollment with its submissions, history and evidence',
+    access: 'user',
+    who: 'its student, its program’s holder, admin',
+    requestParams: { path: idParam('enrollmentId') },
+    responses: { 200: json('The enrollment', enrollmentResponse) },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/enrollments/{enrollmentId}/launch',
+    operationId: 'launchEnrollment',
+    tag: 'Enrollments',
+    summary: 'Launch the course at the partner',
+    access: 'user',
+    who: 'its student',
+    requestParams: { path: idParam('enrollmentId') },
+    responses: {
+      302: {
+        description: 'To the partner’s launch URL',
+        headers: { Location: { description: 'The launch URL', schema: { type: 'string' } } },
+      },
+    },
+    problems: { ...withId, ...USER, 409: 'Not paid yet, or ended', 503: 'The partner or Temporal did not answer' },
+  },
+  {
+    method: 'post',
+    path: '/api/enrollments/{enrollmentId}/completion-submissions',
+    operationId: 'submitEvidence',
+    tag: 'Enrollments',
+    summary: 'Upload completion evidence',
+    access: 'user',
+    who: 'its student',
+    requestParams: { path: idParam('enrollmentId') },
+    requestBody: {
+      required: true,
+      content: {
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['file', 'completedAt'],
+            properties: {
+              file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'PDF, PNG or JPEG, at most 10 MB' },
+              completedAt: z.toJSONSchema(submissionFields, { io: 'input' }).properties?.completedAt as oas31.SchemaObject,
+            },
+          },
+        },
+      },
+    },
+    idempotent: true,
+    responses: { 202: json('Awaiting review', submissionAcceptedResponse) },
+    problems: { ...withId, ...USER, 409: true, 413: 'More than 10 MB', 415: 'Not a PDF, PNG or JPEG' },
+  },
+  {
+    method: 'post',
+    path: '/api/enrollments/{enrollmentId}/withdraw',
+    operationId: 'withdrawEnrollment',
+    tag: 'Enrollments',
+    summary: 'Withdraw, with the refund the program’s policy gives',
+    access: 'user',
+    who: 'its student, admin',
+    requestParams: { path: idParam('enrollmentId') },
+    requestBody: jsonBody(withdrawBody),
+    idempotent: true,
+    responses: { 200: json('Withdrawn', withdrawnResponse) },
+    problems: { ...withId, ...USER, 409: 'Completed, closed, withdrawn, expired or never paid' },
+  },
+  {
+    method: 'get',
+    path: '/api/submissions/{submissionId}/file',
+    operationId: 'getSubmissionFile',
+    tag: 'Enrollments',
+    summary: 'A submission’s evidence file',
+    access: 'user',
+    who: 'its student, its program’s holder, admin',
+    requestParams: { path: idParam('submissionId') },
+    responses: { 200: evidenceFile },
+    problems: { ...withId, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/completion-evidence/{evidenceId}/proof',
+    operationId: 'getCompletionProof',
+    tag: 'Enrollments',
+    summary: 'The certificate proof a holder uploaded when marking complete',
+    access: 'user',
+    who: 'its student, its program’s holder, admin',
+    requestParams: { path: idParam('evidenceId') },
+    responses: { 200: evidenceFile },
+    problems: { ...withId, ...USER },
+  },
+];

@@ -6,7 +6,8 @@ import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentUrl } from '../../lib/studen
 import type { RenderPage } from '../../lib/web/pages';
 import { parse, problems } from '../../api/problems';
 import { webhookFailureRateLimit } from '../../api/rate-limit';
-import { checkoutReturnQuery } from './schemas';
+import { checkoutReturnQuery, stripeEventReceiptResponse } from './schemas';
+import { html, json, text, type Operation } from '../../api/openapi-operation';
 
 export function paymentRoutes(deps: ApiDeps, render: RenderPage): Router {
   const { config } = deps;
@@ -47,3 +48,36 @@ export function paymentRoutes(deps: ApiDeps, render: RenderPage): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const paymentsOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/webhooks/stripe',
+    operationId: 'stripeWebhook',
+    tag: 'Payments',
+    summary: 'Stripe events, signed',
+    description: 'A paid `checkout.session.completed` confirms its enrollment’s payment when amount and currency match.',
+    access: 'stripe',
+    who: 'Stripe',
+    requestBody: {
+      required: true,
+      description: 'The event exactly as Stripe signed it',
+      content: { 'application/json': { schema: { type: 'object' } } },
+    },
+    responses: { 200: json('Received (applied or not)', stripeEventReceiptResponse) },
+    problems: { 400: 'No Stripe-Signature, or one that does not match', 413: true, 429: 'Too many refused events', 503: 'Not configured' },
+  },
+  {
+    method: 'get',
+    path: '/checkout/return',
+    operationId: 'checkoutReturn',
+    tag: 'Payments',
+    summary: 'Where the checkout sends the student back (HTML)',
+    access: 'public',
+    requestParams: { query: checkoutReturnQuery },
+    responses: { 200: text('A page linking to the enrollment', 'text/html', html) },
+    problems: { 400: true },
+  },
+];

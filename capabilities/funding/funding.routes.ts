@@ -16,8 +16,16 @@ import {
   visibleOrganization,
 } from './queries';
 import { csvImportQuery, listQuery } from '../../core/schemas';
-import { fundedEnrollmentsQuery, voucherFields } from './schemas';
+import {
+  fundedEnrollmentsQuery,
+  voucherFields,
+  fundedEnrollmentListResponse,
+  issuedVoucherResponse,
+  voucherImportResponse,
+  voucherListResponse,
+} from './schemas';
 import { streamCursor } from '../../api/stream';
+import { USER, csvBody, csvText, json, jsonBody, location, type Operation } from '../../api/openapi-operation';
 
 /** Funders (a workforce board's or a sponsor's staff) and admins: vouchers, and the enrollments they fund. */
 export function fundingRoutes({ db }: ApiDeps): Router {
@@ -69,3 +77,67 @@ export function fundingRoutes({ db }: ApiDeps): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const fundingOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/vouchers',
+    operationId: 'issueVoucher',
+    tag: 'Funding',
+    summary: 'Issue a voucher to a student',
+    description: 'A funder issues for its own organization; an admin names `organizationId`.',
+    access: 'user',
+    who: 'funder, admin',
+    requestBody: jsonBody(voucherFields),
+    idempotent: true,
+    responses: { 201: json('Issued', issuedVoucherResponse, location) },
+    problems: { 400: true, ...USER, 409: 'The organization issued this number already' },
+  },
+  {
+    method: 'post',
+    path: '/api/vouchers/import',
+    operationId: 'importVouchers',
+    tag: 'Funding',
+    summary: 'Issue vouchers from a CSV',
+    description: 'The columns of POST /api/vouchers. The valid rows are issued together; importing twice changes nothing.',
+    access: 'user',
+    who: 'funder, admin',
+    requestParams: { query: csvImportQuery },
+    requestBody: csvBody('A header row naming the columns of POST /api/vouchers; at most 5000 rows and 1 MB'),
+    idempotent: true,
+    responses: { 200: json('Each row’s outcome', voucherImportResponse) },
+    problems: { 400: 'Not a CSV, or no header with the needed columns', ...USER, 413: 'More than 1 MB or 5000 rows', 415: 'Not text/csv' },
+  },
+  {
+    method: 'get',
+    path: '/api/vouchers',
+    operationId: 'listVouchers',
+    tag: 'Funding',
+    summary: 'Vouchers, with their status and the enrollment each funds',
+    access: 'user',
+    who: 'funder (own organization), admin',
+    requestParams: { query: listQuery },
+    responses: { 200: json('A page of vouchers, newest first', voucherListResponse) },
+    problems: { 400: true, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/funded-enrollments',
+    operationId: 'listFundedEnrollments',
+    tag: 'Funding',
+    summary: 'The enrollments the organization’s vouchers fund',
+    description: 'With `format=csv`: all of them as a CSV attachment.',
+    access: 'user',
+    who: 'funder (own organization), admin',
+    requestParams: { query: fundedEnrollmentsQuery },
+    responses: {
+      200: {
+        description: 'A page of funded enrollments, or the CSV export',
+        content: { 'application/json': { schema: fundedEnrollmentListResponse }, 'text/csv': { schema: csvText } },
+      },
+    },
+    problems: { 400: true, ...USER },
+  },
+];

@@ -11,8 +11,9 @@ import {
   revenueShareSummary,
   toEntry,
 } from './revenue-share';
-import { revenueShareQuery } from './schemas';
+import { revenueShareQuery, revenueShareReportResponse } from './schemas';
 import { streamCursor } from '../../api/stream';
+import { USER, csvText, type Operation } from '../../api/openapi-operation';
 
 /**
  * The revenue-share ledger for a period, reconciled against what was collected. The report covers every
@@ -74,3 +75,29 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const revenueShareOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/reports/revenue-share',
+    operationId: 'revenueShareReport',
+    tag: 'Reports',
+    summary: 'The revenue-share ledger, reconciled against what was collected',
+    description: 'CSV with `Accept: text/csv` or `format=csv`. A program holder sees only its own programs.',
+    access: 'user',
+    who: 'admin, program holder (own programs)',
+    requestParams: { query: revenueShareQuery },
+    responses: {
+      200: {
+        description: 'The report',
+        content: { 'application/json': { schema: revenueShareReportResponse }, 'text/csv': { schema: csvText } },
+        headers: {
+          'Revenue-Share-Reconciled': { description: 'Whether the shares equal what was collected', schema: { type: 'boolean' } },
+        },
+      },
+    },
+    problems: { 400: true, ...USER },
+  },
+];

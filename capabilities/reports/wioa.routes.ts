@@ -5,8 +5,9 @@ import { csvLine } from '../../core/csv';
 import type { ApiDeps } from '../../api/deps';
 import { parse } from '../../api/problems';
 import { etpCounts, type OutcomeRow, PARTICIPANTS_SQL, toPirlRecord } from './wioa';
-import { etpReportQuery, wioaReportQuery } from './schemas';
+import { etpReportQuery, wioaReportQuery, etpReportResponse } from './schemas';
 import { streamCursor } from '../../api/stream';
+import { USER, csvText, text, type Operation } from '../../api/openapi-operation';
 
 /** The platform's own columns after the PIRL ones, then the outcome of the edit checks. */
 export const WIOA_TRAILING_COLUMNS = ['enrollment_id', 'program_id', 'funding_source', 'edit_check_status', 'edit_check_errors'] as const;
@@ -87,3 +88,36 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const wioaOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/reports/wioa',
+    operationId: 'wioaReport',
+    tag: 'Reports',
+    summary: 'WIOA participant records shaped after the PIRL (CSV)',
+    description: 'A funder sees its own participants. Header cells carry the PIRL number and name; dates YYYYMMDD.',
+    access: 'user',
+    who: 'admin, funder (own participants)',
+    requestParams: { query: wioaReportQuery },
+    responses: { 200: text('The records, streamed', 'text/csv', csvText) },
+    problems: { 400: true, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/reports/etp',
+    operationId: 'etpReport',
+    tag: 'Reports',
+    summary: 'ETA-9171-style counts per program',
+    description: 'With `format=csv`, one CSV line per program; with `format` given, an attachment.',
+    access: 'user',
+    who: 'admin',
+    requestParams: { query: etpReportQuery },
+    responses: {
+      200: { description: 'The counts', content: { 'application/json': { schema: etpReportResponse }, 'text/csv': { schema: csvText } } },
+    },
+    problems: { 400: true, ...USER },
+  },
+];

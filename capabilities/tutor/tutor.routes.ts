@@ -6,7 +6,8 @@ import type { ApiDeps } from '../../api/deps';
 import { parse, problems } from '../../api/problems';
 import { conversationMessages, findConversation } from './queries';
 import { idParam } from '../../core/schemas';
-import { tutorChatBody } from './schemas';
+import { tutorChatBody, conversationResponse, tutorReplyResponse } from './schemas';
+import { USER, json, jsonBody, withId, type Operation } from '../../api/openapi-operation';
 
 export function tutorRoutes(deps: ApiDeps): Router {
   const { db, config, tutor } = deps;
@@ -80,3 +81,49 @@ export function tutorRoutes(deps: ApiDeps): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const tutorOperations: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/ai-tutor/chat',
+    operationId: 'tutorChat',
+    tag: 'AI tutor',
+    summary: 'Ask the AI tutor',
+    description:
+      'About a program (`courseId`) or one of your enrollments (`enrollmentId`); continue with `conversationId`. With ' +
+      '`Accept: text/event-stream`, server-sent events: `delta` … then `done` (or `error`).',
+    access: 'user',
+    who: 'student',
+    requestBody: jsonBody(tutorChatBody),
+    idempotent: true,
+    responses: {
+      200: {
+        description: 'The reply',
+        content: {
+          'application/json': { schema: tutorReplyResponse },
+          'text/event-stream': { schema: { type: 'string', description: 'data: {"type":"delta","text":…} events' } },
+        },
+      },
+    },
+    problems: {
+      ...withId,
+      ...USER,
+      429: 'Rate limit or daily token budget reached',
+      503: 'No model configured, or the model failed (nothing saved)',
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/ai-tutor/conversations/{conversationId}',
+    operationId: 'getConversation',
+    tag: 'AI tutor',
+    summary: 'A saved conversation',
+    access: 'user',
+    who: 'its student, admin',
+    requestParams: { path: idParam('conversationId') },
+    responses: { 200: json('The conversation', conversationResponse) },
+    problems: { ...withId, ...USER },
+  },
+];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import { PROJECT_ROOT } from '../../lib/paths';
 import type { ApiDeps } from '../../api/deps';
+import { UNLIMITED, text, type Operation } from '../../api/openapi-operation';
 
 /** The widget's source, served as is (plain JS, no build step); read from the project, not from dist/. */
 export const WIDGET_FILE = path.join(PROJECT_ROOT, 'capabilities', 'tutor', 'widget', 'ai-tutor.js');
@@ -40,3 +41,19 @@ export function widgetRoutes(deps: ApiDeps): Router {
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const widgetOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/widget/ai-tutor.js',
+    operationId: 'getTutorWidget',
+    tag: 'AI tutor',
+    summary: 'The `<ai-tutor>` web component',
+    description: 'Plain JavaScript, no dependencies; embeddable from any origin. Cacheable for an hour, with an ETag.',
+    access: 'public',
+    responses: { 200: text('The script', 'application/javascript'), 304: { description: 'Not modified' } },
+    problems: UNLIMITED,
+  },
+];

@@ -319,8 +319,11 @@ const sources = (dir: string): string[] =>
 const importsOf = (file: string) =>
   [...fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8').matchAll(/(?:from|import|require\()\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
 
-/** A door's file inside a capability: its HTTP routes (`*.routes.ts`, the JSON API) or its pages (`*.pages.ts`, the console). */
-const isDoorFile = (file: string) => /\.(routes|pages)\.ts$/.test(file);
+/**
+ * A door's file inside a capability: its HTTP routes (`*.routes.ts`, the JSON API, and `*.openapi.ts`, what /openapi.json
+ * says of them when they would not fit one file) or its pages (`*.pages.ts`, the console).
+ */
+const isDoorFile = (file: string) => /\.(routes|openapi|pages)\.ts$/.test(file);
 /** The core: core/ and every capability's operations, queries and schemas (not its routes or pages). */
 const coreFiles = () => [...sources('core'), ...sources('capabilities').filter((file) => !isDoorFile(file))];
 
@@ -334,7 +337,7 @@ test('the core imports no door: nothing from api/, console/, worker/, a routes o
         (spec) =>
           /^express($|\/)/.test(spec) ||
           /(^|\/)(api|console|worker)(\/|$)/.test(path.join(path.dirname(file), spec)) ||
-          /\.(routes|pages)$/.test(spec),
+          /\.(routes|openapi|pages)$/.test(spec),
       )
       .map((spec) => `${file}: ${spec}`),
   );

@@ -6,7 +6,8 @@ import type { ApiDeps } from '../../../api/deps';
 import { parse } from '../../../api/problems';
 import { loadAuthorizedEnrollment, loadReviewableSubmission, REVIEWERS, reviewQueue } from '../../enrollments/queries';
 import { idParam } from '../../../core/schemas';
-import { markCompleteBody, rejectBody, reviewQueueQuery } from './schemas';
+import { markCompleteBody, rejectBody, reviewQueueQuery, markedCompleteResponse, reviewQueueResponse, reviewedResponse } from './schemas';
+import { USER, json, jsonBody, withId, type Operation } from '../../../api/openapi-operation';
 
 export function programHolderRoutes({ db, enrollments, files, config }: ApiDeps): Router {
   const router = Router();
@@ -42,3 +43,60 @@ export function programHolderRoutes({ db, enrollments, files, config }: ApiDeps)
 
   return router;
 }
+
+// ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
+
+export const reviewOperations: Operation[] = [
+  {
+    method: 'get',
+    path: '/api/program-holder/submissions',
+    operationId: 'reviewQueue',
+    tag: 'Review',
+    summary: 'The review queue',
+    access: 'user',
+    who: 'program holder (own programs), admin',
+    requestParams: { query: reviewQueueQuery },
+    responses: { 200: json('A page of submissions, oldest first', reviewQueueResponse) },
+    problems: { 400: true, ...USER },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/submissions/{submissionId}/approve',
+    operationId: 'approveSubmission',
+    tag: 'Review',
+    summary: 'Approve evidence: the enrollment completes',
+    access: 'user',
+    who: 'the program’s holder, admin',
+    requestParams: { path: idParam('submissionId') },
+    idempotent: true,
+    responses: { 200: json('Approved', reviewedResponse) },
+    problems: { ...withId, ...USER, 409: 'Reviewed already, or the enrollment no longer awaits review' },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/submissions/{submissionId}/reject',
+    operationId: 'rejectSubmission',
+    tag: 'Review',
+    summary: 'Reject evidence with a reason',
+    access: 'user',
+    who: 'the program’s holder, admin',
+    requestParams: { path: idParam('submissionId') },
+    requestBody: jsonBody(rejectBody),
+    idempotent: true,
+    responses: { 200: json('Rejected: the enrollment is in progress again', reviewedResponse) },
+    problems: { ...withId, ...USER, 409: 'Reviewed already, or the enrollment no longer awaits review' },
+  },
+  {
+    method: 'post',
+    path: '/api/program-holder/mark-complete',
+    operationId: 'markComplete',
+    tag: 'Review',
+    summary: 'Mark an enrollment complete',
+    access: 'user',
+    who: 'the program’s holder, admin',
+    requestBody: jsonBody(markCompleteBody),
+    idempotent: true,
+    responses: { 200: json('Completed', markedCompleteResponse) },
+    problems: { ...withId, ...USER, 409: 'Not paid, withdrawn or expired' },
+  },
+];
