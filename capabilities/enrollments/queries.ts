@@ -235,7 +235,27 @@ export async function reviewQueue(
 }
 
 /** The enrollment row as its view shows it. */
-interface EnrollmentViewRow {
+/** When an enrollment reached each milestone, as its row has them (null until it has). */
+export interface EnrollmentMilestoneRows {
+  launched_at: Date | null;
+  completed_at: Date | null;
+  completion_method: string | null;
+  closed_at: Date | null;
+  withdrawn_at: Date | null;
+  expired_at: Date | null;
+}
+
+/** The milestones as an answer says them: instants in ISO 8601, null until reached. */
+export const milestonesView = (e: EnrollmentMilestoneRows) => ({
+  launchedAt: iso(e.launched_at),
+  completedAt: iso(e.completed_at),
+  completionMethod: e.completion_method,
+  closedAt: iso(e.closed_at),
+  withdrawnAt: iso(e.withdrawn_at),
+  expiredAt: iso(e.expired_at),
+});
+
+interface EnrollmentViewRow extends EnrollmentMilestoneRows {
   id: string;
   program_id: string;
   program_title: string;
@@ -249,12 +269,6 @@ interface EnrollmentViewRow {
   currency: string;
   checkout_url: string | null;
   paid_at: Date | null;
-  launched_at: Date | null;
-  completed_at: Date | null;
-  completion_method: string | null;
-  closed_at: Date | null;
-  withdrawn_at: Date | null;
-  expired_at: Date | null;
   created_at: Date;
   voucher_cents: number;
   amount_due_cents: number | null;
@@ -354,12 +368,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     amountDueCents: e.amount_due_cents,
     checkoutUrl: e.status === 'pending_payment' ? e.checkout_url : null,
     paidAt: iso(e.paid_at),
-    launchedAt: iso(e.launched_at),
-    completedAt: iso(e.completed_at),
-    completionMethod: e.completion_method,
-    closedAt: iso(e.closed_at),
-    withdrawnAt: iso(e.withdrawn_at),
-    expiredAt: iso(e.expired_at),
+    ...milestonesView(e),
     /** When the wait for completion ends without one (the program's deadline from the payment); null before payment. */
     deadlineAt: iso(e.deadline_at),
     refund: refund.rows[0]

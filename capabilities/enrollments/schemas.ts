@@ -17,6 +17,16 @@ import {
   uuid,
 } from '../../core/schemas';
 
+/** When an enrollment reached each of its milestones (null until it has), as every answer about an enrollment says it. */
+export const enrollmentMilestones = {
+  launchedAt: instant.nullable(),
+  completedAt: instant.nullable(),
+  completionMethod: z.enum(COMPLETION_METHODS).nullable(),
+  closedAt: instant.nullable(),
+  withdrawnAt: instant.nullable(),
+  expiredAt: instant.nullable(),
+};
+
 export const createEnrollmentBody = z
   .object({
     programId: id,
@@ -91,12 +101,7 @@ export const enrollmentResponse = named(
     amountDueCents: cents.nullable(),
     checkoutUrl: httpUrl.nullable(),
     paidAt: instant.nullable(),
-    launchedAt: instant.nullable(),
-    completedAt: instant.nullable(),
-    completionMethod: z.enum(COMPLETION_METHODS).nullable(),
-    closedAt: instant.nullable(),
-    withdrawnAt: instant.nullable(),
-    expiredAt: instant.nullable(),
+    ...enrollmentMilestones,
     deadlineAt: instant.nullable(),
     refund: z.object({ amountCents: cents, currency: currencyCode, at: instant }).nullable(),
     createdAt: instant,

@@ -4,6 +4,7 @@ import type { Db } from '../../db/pool';
 import { day, iso } from '../../lib/dates';
 import type { EnrollmentStatus, FundingSource } from '../../workflows/messages';
 import type { Actor } from '../../core/actor';
+import { type EnrollmentMilestoneRows, milestonesView } from '../enrollments/queries';
 
 /** The organization whose records a caller sees: a funder's own; an admin's choice, or all (undefined). */
 export function visibleOrganization(actor: Actor, requested: string | undefined): string | undefined {
@@ -89,7 +90,7 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
 export const fundingOrganizations = (db: Db): Promise<string[]> => distinctValues(db, 'vouchers');
 
 /** A voucher-funded enrollment with its program, voucher, certificate and WIOA outcome (those last two when there are). */
-export interface FundedEnrollmentRow {
+export interface FundedEnrollmentRow extends EnrollmentMilestoneRows {
   id: string;
   status: EnrollmentStatus;
   funding_source: FundingSource;
@@ -106,12 +107,6 @@ export interface FundedEnrollmentRow {
   price_cents: number;
   currency: string;
   created_at: Date;
-  launched_at: Date | null;
-  completed_at: Date | null;
-  completion_method: string | null;
-  closed_at: Date | null;
-  withdrawn_at: Date | null;
-  expired_at: Date | null;
   voucher_released_at: Date | null;
   certificate_id: string | null;
   verification_code: string | null;
@@ -168,12 +163,7 @@ export const fundedEnrollmentView = (e: FundedEnrollmentRow) => ({
   price: { amountCents: e.price_cents, currency: e.currency },
   coPayCents: e.amount_due_cents,
   enrolledAt: iso(e.created_at),
-  launchedAt: iso(e.launched_at),
-  completedAt: iso(e.completed_at),
-  completionMethod: e.completion_method,
-  closedAt: iso(e.closed_at),
-  withdrawnAt: iso(e.withdrawn_at),
-  expiredAt: iso(e.expired_at),
+  ...milestonesView(e),
   credential: e.certificate_id
     ? {
         certificateId: e.certificate_id,

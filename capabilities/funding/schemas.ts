@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { COMPLETION_METHODS, FUNDING_SOURCES } from '../../workflows/messages';
+import { FUNDING_SOURCES } from '../../workflows/messages';
+import { enrollmentMilestones } from '../enrollments/schemas';
 import {
   calendarDay,
   cents,
@@ -135,12 +136,7 @@ export const fundedEnrollmentListResponse = named(
         price: money,
         coPayCents: cents.nullable(),
         enrolledAt: instant,
-        launchedAt: instant.nullable(),
-        completedAt: instant.nullable(),
-        completionMethod: z.enum(COMPLETION_METHODS).nullable(),
-        closedAt: instant.nullable(),
-        withdrawnAt: instant.nullable(),
-        expiredAt: instant.nullable(),
+        ...enrollmentMilestones,
         credential: z.object({ certificateId: uuid, verificationCode: z.string(), issuedAt: instant, revoked: z.boolean() }).nullable(),
         wioa: z.object({
           exitDate: z.iso.date().nullable(),
