@@ -555,12 +555,16 @@ describe('the image', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) /gm)].map((m) => m[1]);
     // What the code reads through PROJECT_ROOT at run time: migrations, the widget, the console's templates and styles.
-    const read = ['db/migrations', 'api/widget', 'console/views', 'console/assets', 'package.json', 'node_modules', 'dist'];
+    const read = ['db/migrations', 'capabilities/tutor/widget', 'console/views', 'console/assets', 'package.json', 'node_modules', 'dist'];
     for (const dir of read) expect(copied.some((c) => c === dir || c.startsWith(`${dir} `) || c.split(' ').includes(dir))).toBe(true);
-    const sources = execFileSync('git', ['grep', '-l', 'PROJECT_ROOT', '--', 'api', 'console', 'lib', 'services', 'activities', 'worker'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const sources = execFileSync(
+      'git',
+      ['grep', '-l', 'PROJECT_ROOT', '--', 'api', 'capabilities', 'core', 'console', 'lib', 'services', 'activities', 'worker'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     // A new module reading a project file at run time must be looked at here (and its folder copied above).
     expect(sources.trim().split('\n').sort()).toEqual(
       ['capabilities/tutor/widget.routes.ts', 'console/render.ts', 'console/routes.ts', 'lib/paths.ts', 'lib/temporal-binaries.ts'].sort(),
