@@ -274,11 +274,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     const page = studentEnrollmentPath(enrollmentId);
     if (req.get('sec-fetch-site') === 'cross-site') return res.redirect(303, page);
     try {
-      const { launchUrl } = await launchEnrollment(
-        { db, enrollments, publicBaseUrl: config.publicBaseUrl },
-        consoleActor(req),
-        enrollmentId,
-      );
+      const { launchUrl } = await launchEnrollment(deps, consoleActor(req), enrollmentId);
       res.redirect(303, launchUrl);
     } catch (err) {
       const refused = refusalOf(err);
