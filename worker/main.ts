@@ -8,7 +8,7 @@ import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createWebhookSender } from '../services/webhook-sender';
 import { createWorkers, runWorkers } from './create-worker';
-import { ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
+import { ensureRetentionSchedule, ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
 
 async function main() {
   const config = loadConfig();
@@ -37,6 +37,7 @@ async function main() {
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
       outbound: createOutboundGuard({ policy: config.outbound.policy }),
       secretsAtRest: config.secretsAtRest,
+      retention: config.retention,
       webhooks: {
         dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }),
         sender: createWebhookSender({ policy: config.outbound.policy, timeoutMs: config.webhooks.timeoutMs }),
@@ -44,9 +45,10 @@ async function main() {
       },
     },
   });
-  // The Schedules (the review digests, the webhook sweep) live in Temporal; each worker makes sure they exist and are current.
+  // The Schedules (the review digests, the webhook sweep, retention) live in Temporal; each worker makes sure they exist and are current.
   await ensureSchedules(client, config.temporal.taskQueue);
   await ensureWebhookSweepSchedule(client, config.temporal.taskQueue);
+  await ensureRetentionSchedule(client, config.temporal.taskQueue);
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }
