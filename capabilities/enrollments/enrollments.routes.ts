@@ -3,6 +3,7 @@ import { actorOf, requireRole } from '../../api/auth';
 import { launchEnrollment } from './launch-enrollment';
 import { openEnrollment } from './open-enrollment';
 import { submitEvidence } from '../completion/evidence/submit-evidence';
+import { deletedEvidenceFile } from '../completion/evidence/evidence-file';
 import { withdrawEnrollment } from './withdraw-enrollment';
 import type { ApiDeps } from '../../api/deps';
 import { parse, problems } from '../../api/problems';
@@ -104,6 +105,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const submission = await findSubmission(db, submissionId);
     if (!submission) throw problems.notFound(`submission ${submissionId}`);
     await loadAuthorizedEnrollment(db, actorOf(req), submission.enrollment_id, ['student', 'program_holder', 'admin']);
+    if (submission.file_deleted_at) throw deletedEvidenceFile(`the file of submission ${submissionId}`, submission.file_deleted_at);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
     sendEvidenceFile(res, data, submission.content_type, submissionId, submission.file_key);
@@ -115,6 +117,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const proof = await findCompletionProof(db, evidenceId);
     if (!proof) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
     await loadAuthorizedEnrollment(db, actorOf(req), proof.enrollment_id, ['student', 'program_holder', 'admin']);
+    if (proof.proof_deleted_at) throw deletedEvidenceFile(`the proof of completion evidence ${evidenceId}`, proof.proof_deleted_at);
     const data = await files.get(proof.proof_file_key);
     if (!data) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
     sendEvidenceFile(res, data, proof.proof_content_type, evidenceId, proof.proof_file_key);

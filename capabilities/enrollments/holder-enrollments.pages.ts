@@ -145,6 +145,9 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
   return router;
 }
 
+/** Said where a file was: the retention policy deleted it (README, Privacy: Retention). */
+const deletedWords = (at: string | null) => (at ? `File deleted on ${fmt.day(at)} under the retention policy` : '');
+
 /** One moment of an enrollment's timeline. */
 interface TimelineEntry {
   at: string;
@@ -163,8 +166,8 @@ function timeline(view: Awaited<ReturnType<typeof enrollmentView>>, emails: Awai
   for (const s of view.submissions) {
     add(s.submittedAt, {
       title: 'Evidence uploaded by the student',
-      detail: `Completed on ${fmt.day(s.completedAt)}`,
-      links: [{ href: s.fileUrl, label: 'View uploaded evidence' }],
+      detail: [`Completed on ${fmt.day(s.completedAt)}`, deletedWords(s.fileDeletedAt)].filter(Boolean).join('. '),
+      links: s.fileDeletedAt ? [] : [{ href: s.fileUrl, label: 'View uploaded evidence' }],
     });
     if (s.status !== 'pending') {
       add(s.reviewedAt, { title: `Evidence ${s.status}`, detail: s.reason ? `Reason: ${s.reason}` : undefined });
@@ -178,7 +181,9 @@ function timeline(view: Awaited<ReturnType<typeof enrollmentView>>, emails: Awai
     ];
     add(c.receivedAt, {
       title: c.outcome === 'applied' ? `Completion recorded: ${how}` : `Completion reported again (kept as evidence): ${how}`,
-      detail: [`Completed on ${fmt.day(c.completedAt)}`, c.notes ? `Notes: ${c.notes}` : ''].filter(Boolean).join('. '),
+      detail: [`Completed on ${fmt.day(c.completedAt)}`, c.notes ? `Notes: ${c.notes}` : '', deletedWords(c.proofDeletedAt)]
+        .filter(Boolean)
+        .join('. '),
       links,
     });
   }
