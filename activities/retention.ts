@@ -12,7 +12,7 @@ import type { ActivityDeps } from './deps';
 /** Who the audit log names for a retention run. */
 export const RETENTION_ACTOR = { id: 'system:retention', role: 'system' } as const;
 
-export function createRetentionActivities({ db, files, retention = retentionFromEnv() }: ActivityDeps) {
+export function createRetentionActivities({ db, files, retention = retentionFromEnv() }: Pick<ActivityDeps, 'db' | 'files' | 'retention'>) {
   return {
     /** One batch of `rule`: at most RETENTION_BATCH_SIZE records, one transaction. */
     async applyRetentionBatch({ rule, now }: { rule: RetentionBatchRule; now: string }): Promise<RetentionBatch> {
