@@ -3,7 +3,7 @@
  * (the temporal-setup job) runs here with the `temporal` CLI against the CLI's dev server, given what
  * docker-compose.yml gives it (tests/docker-compose.test.ts shows TEMPORAL_NAMESPACE_RETENTION is the app's
  * RETENTION_WORKFLOW_HISTORIES), and the namespace it creates, then the existing one it updates, keeps closed workflows
- * for exactly the configured period.
+ * for exactly the configured period; the worker's check at start agrees, and names a namespace that differs.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
 import { temporalCli } from '../lib/temporal-binaries';
+import { namespaceRetentionProblem } from '../worker/namespace-retention';
 import { searchAttributes } from '../workflows/messages';
 import { createDevServerEnv } from './helpers/temporal';
 
@@ -59,9 +60,15 @@ test('the namespace the setup job creates, or updates, keeps closed workflows fo
   const namespace = `retention-${randomUUID().slice(0, 8)}`;
   expect(await setupJob(namespace, configured.text)).toContain(`created namespace ${namespace}; retention ${configured.text}`);
   expect(await retentionDays(namespace)).toBe(configured.days);
+  expect(await namespaceRetentionProblem(env.client, namespace, configured.days)).toBeUndefined();
 
   // An operator raises the period (a state asks longer): the next `up` sets the existing namespace to it.
   const raised = loadConfig({ NODE_ENV: 'test', RETENTION_WORKFLOW_HISTORIES: '90d' }).retention.workflowHistories;
   expect(await setupJob(namespace, raised.text)).toContain(`namespace ${namespace} exists; retention ${raised.text}`);
   expect(await retentionDays(namespace)).toBe(90);
+  // A worker configured with the old period says so at start.
+  expect(await namespaceRetentionProblem(env.client, namespace, configured.days)).toBe(
+    `namespace ${namespace} keeps closed workflows for 90 days, the retention policy says ${configured.days} (RETENTION_WORKFLOW_HISTORIES): ` +
+      `set it with temporal operator namespace update --namespace ${namespace} --retention ${configured.days}d`,
+  );
 });

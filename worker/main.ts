@@ -8,6 +8,7 @@ import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createWebhookSender } from '../services/webhook-sender';
 import { createWorkers, runWorkers } from './create-worker';
+import { namespaceRetentionProblem } from './namespace-retention';
 import { ensureRetentionSchedule, ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
 
 async function main() {
@@ -49,6 +50,13 @@ async function main() {
   await ensureSchedules(client, config.temporal.taskQueue);
   await ensureWebhookSweepSchedule(client, config.temporal.taskQueue);
   await ensureRetentionSchedule(client, config.temporal.taskQueue);
+  // The dev server `npm start` runs keeps its own default; a real cluster's namespace should match the policy.
+  if (!config.temporal.embedded) {
+    const problem = await namespaceRetentionProblem(client, config.temporal.namespace, config.retention.workflowHistories.days).catch(
+      (err: Error) => `could not read the retention of namespace ${config.temporal.namespace}: ${err.message}`,
+    );
+    if (problem) console.warn(`[worker] ${problem}`);
+  }
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }
