@@ -132,11 +132,14 @@ const WORK: Record<RetentionBatchRule, (w: Work) => Promise<number>> = {
     return uploads + proofs;
   },
 
-  /** Export ZIPs still in the file store past their period (the export job's own expiry did not run): removed, expired. */
+  /**
+   * Export ZIPs still in the file store past the expiry the student was told (RETENTION_EXPORTS after it was ready, set
+   * when it was built): removed and marked expired. The export job does this at that time; this is its backstop.
+   */
   async exports(w) {
     const { rows } = await w.q.query<{ id: string; file_key: string | null }>(
       `SELECT id, file_key FROM data_exports
-        WHERE status = 'ready' AND ready_at < $1::timestamptz - $2::interval
+        WHERE status = 'ready' AND COALESCE(expires_at, ready_at + $2::interval) < $1::timestamptz
         LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [w.now, w.periods.exports.interval, w.limit],
     );
