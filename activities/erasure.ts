@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PoolClient } from 'pg';
 import { audit } from '../core/audit';
 import { inTransaction } from '../db/pool';
-import { OPEN_STATUSES } from '../workflows/messages';
+import { openEnrollmentsOf } from '../capabilities/privacy/erasure-queries';
 import { ERASURE_STEPS, type ErasureOutcome, type ErasureStep } from '../workflows/privacy-messages';
 import type { ActivityDeps } from './deps';
 import type { ErasureSubject } from './erasure-scrub';
@@ -73,16 +73,6 @@ async function collectSubject(q: PoolClient, studentId: string) {
     [studentId],
   );
   return rows[0];
-}
-
-/** The student's enrollments still open, named (an erasure waits until each is closed). */
-export async function openEnrollmentsOf(q: Pick<PoolClient, 'query'>, studentId: string) {
-  const { rows } = await q.query<{ id: string; title: string; status: string }>(
-    `SELECT e.id, p.title, e.status FROM enrollments e JOIN programs p ON p.id = e.program_id
-      WHERE e.student_id = $1 AND e.status = ANY($2::text[]) ORDER BY e.created_at, e.id`,
-    [studentId, OPEN_STATUSES],
-  );
-  return rows;
 }
 
 const plusYears = (d: Date, years: number) => {
