@@ -1,6 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
 import type { OutboundGuard } from '../lib/outbound-guard';
+import type { SecretsAtRest } from '../lib/secrets-at-rest';
 import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
@@ -30,6 +31,8 @@ export interface ActivityDeps {
   credentials?: { signer: () => Promise<CredentialSigner>; issuerName: string };
   /** Removes the closed workflows of an erased student from Temporal (absent: their histories stay until retention). */
   workflowHistories?: WorkflowHistories;
+  /** Opens the webhook signing secrets (DATA_ENCRYPTION_KEY); without it, no webhook attempt can be signed. */
+  secretsAtRest?: SecretsAtRest;
 }
 
 /** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */

@@ -120,7 +120,7 @@ export const ERASURE_STEP_WORK = {
     return { 'certificate PDFs': pdfs, 'revocation reasons': reasons };
   },
 
-  /** The tutor's conversations, messages and usage counts: all of it. */
+  /** The tutor's conversations, messages and usage counts: all of it (the consent records stay, pseudonymized). */
   async eraseTutor(c) {
     const ids = [c.s.studentId, c.s.pseudonym];
     const messages = await count(
@@ -132,6 +132,8 @@ export const ERASURE_STEP_WORK = {
     const usage =
       (await count(c, 'DELETE FROM tutor_usage WHERE student_id = ANY($1)', [ids])) +
       (await count(c, 'DELETE FROM tutor_rate_windows WHERE student_id = ANY($1)', [ids]));
+    // The consent records stay, pseudonymized: they show each message sent had consent (kept, GDPR Art. 7(1)).
+    await c.q.query('UPDATE tutor_consents SET student_id = $2 WHERE student_id = $1', [c.s.studentId, c.s.pseudonym]);
     return { 'tutor conversations': conversations, 'tutor messages': messages, 'tutor usage counts': usage };
   },
 

@@ -26,6 +26,8 @@ export const RETENTION_BASES = {
   award: { years: 3, basis: '2 CFR 200.334 (adopted by the Department of Labor in 2 CFR 2900; state policy may ask longer)' },
   /** That the erasure was asked for, decided and done, and the pseudonymized trail of who did what. */
   accountability: { years: 3, basis: 'GDPR Art. 5(2) and 17 (accountability: showing the erasure was done)' },
+  /** That each tutor message sent to the model provider had the student's consent. */
+  consent: { years: 3, basis: 'GDPR Art. 7(1) (the controller shows that consent was given)' },
 } as const;
 
 export interface KeptRecord {
@@ -91,6 +93,7 @@ interface KeptFacts {
   vouchers: number;
   certificates: number;
   audit: number;
+  consents: number;
 }
 
 /** What stays of the student, tied to the pseudonym, with the basis and the last day of each. */
@@ -108,7 +111,8 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
             (SELECT max(COALESCE(exit_date, program_entry_date))::timestamptz FROM wioa_outcomes WHERE enrollment_id IN (SELECT id FROM e)) AS last_exit,
             (SELECT count(*) FROM vouchers WHERE student_id = $1)::int AS vouchers,
             (SELECT count(*) FROM certificates WHERE enrollment_id IN (SELECT id FROM e))::int AS certificates,
-            (SELECT count(*) FROM audit_log WHERE actor_id = $1 OR target_id = $1)::int AS audit`,
+            (SELECT count(*) FROM audit_log WHERE actor_id = $1 OR target_id = $1)::int AS audit,
+            (SELECT count(*) FROM tutor_consents WHERE student_id = $1)::int AS consents`,
     [pseudonym],
   );
   const f = rows[0];
@@ -132,6 +136,12 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
     f.certificates,
     'Verification of the issued credential (its page, Open Badges 3.0 status list); it names no one',
     null,
+  );
+  keep(
+    'tutor consent records (when consent was given and withdrawn, the notice shown)',
+    f.consents,
+    RETENTION_BASES.consent.basis,
+    plusYears(now, RETENTION_BASES.consent.years),
   );
   keep('audit log entries, pseudonymized', f.audit, RETENTION_BASES.accountability.basis, plusYears(now, RETENTION_BASES.accountability.years));
   keep('this erasure request (who asked, who decided, what was done)', 1, RETENTION_BASES.accountability.basis, plusYears(now, RETENTION_BASES.accountability.years));

@@ -1,4 +1,5 @@
 import { type Db, writeAfterEffect } from '../db/pool';
+import { hasTutorConsent } from '../db/tutor-consent';
 import type { Email, Mailer } from '../services/mailer';
 import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
 import { moneyInWords } from '../lib/money';
@@ -255,7 +256,11 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       // A nudge sent before is not written again (nor is the model asked).
       const earlier = await db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [dedupeKey]);
       if (earlier.rowCount) return 'already_sent' as const;
-      const written = tutor ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day) : undefined;
+      // The model writes the paragraph only for a student who consented to the tutor sending their enrollment facts.
+      const written =
+        tutor && (await hasTutorConsent(db, ctx.studentId))
+          ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day)
+          : undefined;
       const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
       return sendOnce(
         db,

@@ -3,6 +3,7 @@
  * giving a delivery up, and the sweep that wakes deliveries no workflow was woken for (db/webhook-outbox.ts).
  */
 import { Webhook } from 'standardwebhooks';
+import { sealedPlace, WEBHOOK_SECRETS } from '../db/sealed-columns';
 import { type WebhookDispatcher, wakeDeliveries } from '../db/webhook-outbox';
 import { webhookMessageId } from '../lib/webhook-events';
 import { outboundPolicy } from '../lib/outbound-guard';
@@ -46,7 +47,8 @@ interface AttemptTargetRow {
   enabled: boolean;
   event_id: string;
   body: string;
-  secrets: string[];
+  /** The live secrets, newest first, each sealed for its row. */
+  secrets: { id: number; sealed: string }[];
 }
 
 const STALE_AFTER_MS = 4 * 3_600_000 + 10 * 60_000;
@@ -54,7 +56,11 @@ const STALE_AFTER_MS = 4 * 3_600_000 + 10 * 60_000;
 const UNDISPATCHED_GRACE = '10 seconds';
 const SWEEP_BATCH = 500;
 
-export function createWebhookActivities({ db, webhooks }: Pick<ActivityDeps, 'db' | 'webhooks'>) {
+export function createWebhookActivities({ db, webhooks, secretsAtRest }: Pick<ActivityDeps, 'db' | 'webhooks' | 'secretsAtRest'>) {
+  const openSecret = ({ id, sealed }: { id: number; sealed: string }) => {
+    if (!secretsAtRest) throw new Error('the worker was given no DATA_ENCRYPTION_KEY keys: it cannot open webhook secrets');
+    return secretsAtRest.open(sealed, sealedPlace(WEBHOOK_SECRETS, id));
+  };
   const send = webhooks?.sender ?? createWebhookSender({ policy: outboundPolicy('production'), timeoutMs: 10_000 });
   return {
     /** The endpoint's oldest pending delivery of the enrollment's events, or undefined. */
@@ -89,7 +95,7 @@ export function createWebhookActivities({ db, webhooks }: Pick<ActivityDeps, 'db
         rows: [t],
       } = await db.query<AttemptTargetRow>(
         `SELECT d.status, w.url, w.enabled, ev.id AS event_id, ev.body,
-                ARRAY(SELECT s.secret FROM webhook_endpoint_secrets s
+                ARRAY(SELECT json_build_object('id', s.id, 'sealed', s.secret) FROM webhook_endpoint_secrets s
                        WHERE s.endpoint_id = w.id AND (s.expires_at IS NULL OR s.expires_at > now()) ORDER BY s.id DESC) AS secrets
            FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id JOIN webhook_events ev ON ev.seq = d.event_seq
           WHERE d.id = $1`,
@@ -104,7 +110,7 @@ export function createWebhookActivities({ db, webhooks }: Pick<ActivityDeps, 'db
         headers: {
           'webhook-id': id,
           'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-          'webhook-signature': t.secrets.map((secret) => new Webhook(secret).sign(id, at, t.body)).join(' '),
+          'webhook-signature': t.secrets.map((s) => new Webhook(openSecret(s)).sign(id, at, t.body)).join(' '),
           'user-agent': 'credential-marketplace-webhooks/1',
         },
         body: t.body,

@@ -5,6 +5,7 @@ import { auditPages } from '../capabilities/audit/audit.pages';
 import { reviewPages } from '../capabilities/completion/evidence/review.pages';
 import { partnerPages } from '../capabilities/completion/partners/partners.pages';
 import { certificatePages } from '../capabilities/credentials/certificates.pages';
+import { publicNamePages } from '../capabilities/credentials/public-name.pages';
 import { holderEnrollmentPages } from '../capabilities/enrollments/holder-enrollments.pages';
 import { REVIEWERS } from '../capabilities/enrollments/queries';
 import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
@@ -52,7 +53,7 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
   const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages);
   router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
-  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages));
+  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages));
   router.use(consoleErrors(render));
   return router;
 }

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
+import type { SecretsAtRest } from '../lib/secrets-at-rest';
+import { createPool } from './pool';
+import { describeReencryption, reencryptSecrets } from './sealed-columns';
 
 // Compiled code runs from dist/db; the SQL files stay in the source tree.
 const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'db', 'migrations');
@@ -59,11 +62,27 @@ export async function migrate(databaseUrl: string): Promise<string[]> {
   }
 }
 
+/**
+ * Seals what the migrations left in clear and moves values sealed under an older key to the current one
+ * (db/sealed-columns.ts): run after migrating, so an upgrade leaves no clear secret. Answers the lines of what changed.
+ */
+export async function sealSecretsAfterMigrating(databaseUrl: string, secrets: SecretsAtRest): Promise<string[]> {
+  const db = createPool(databaseUrl, 1);
+  try {
+    const report = await reencryptSecrets(db, secrets);
+    return describeReencryption(Object.fromEntries(Object.entries(report).filter(([, n]) => n.sealed + n.resealed > 0)));
+  } finally {
+    await db.end();
+  }
+}
+
 if (require.main === module) {
-  const { databaseUrl } = loadConfig();
+  const { databaseUrl, secretsAtRest } = loadConfig();
   ensureDatabase(databaseUrl)
     .then(() => migrate(databaseUrl))
     .then((done) => console.log(done.length ? `[db] applied ${done.join(', ')}` : '[db] schema up to date'))
+    .then(() => sealSecretsAfterMigrating(databaseUrl, secretsAtRest))
+    .then((lines) => lines.forEach((line) => console.log(`[db] ${line}`)))
     .catch((err) => {
       console.error(`[db] ${(err as Error).message}`);
       process.exit(1);

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { outboundPolicy } from './outbound-guard';
+import { DEVELOPMENT_DATA_ENCRYPTION_KEY, parseDataEncryptionKeys, secretsAtRest, weakDataKeyProblem } from './secrets-at-rest';
 
 /** The development secrets (`npm start`, `npm run token`) when none is set: never in production. */
 export const DEVELOPMENT_JWT_SECRET = 'credential-marketplace-development-secret-do-not-use-in-production';
@@ -186,6 +187,18 @@ const schema = z
     OIDC_ORGANIZATION_CLAIM: z.string().default('organizationId'),
     /** Signs the console's session cookie (sessions themselves are kept in PostgreSQL). */
     SESSION_SECRET: optionalString,
+    /**
+     * The keys that seal the secrets the platform keeps (lib/secrets-at-rest.ts): base64 of 32 random bytes each,
+     * comma-separated, the newest first. The first seals; the others only open, while `npm run reencrypt` moves what
+     * they sealed to the first. Unset (never in production): the published development key.
+     */
+    DATA_ENCRYPTION_KEY: optionalString.transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const keys = parseDataEncryptionKeys(value);
+      if (typeof keys !== 'string') return keys;
+      ctx.addIssue({ code: 'custom', message: keys });
+      return z.NEVER;
+    }),
     /** How long a console session lasts without use. */
     SESSION_IDLE: durationMs.default(8 * 3_600_000),
     /**
@@ -232,6 +245,7 @@ const schema = z
         ['SMTP_URL', 'no .eml outbox in production'],
         ['OIDC_ISSUER', 'the console signs people in through the identity provider, not the development sign-in'],
         ['SESSION_SECRET', 'signs the console session cookie, never with the development secret'],
+        ['DATA_ENCRYPTION_KEY', 'seals the secrets kept in the database: 32 random bytes in base64 (openssl rand -base64 32)'],
         ['JWT_ISSUER', 'a bearer token must come from the identity provider this API trusts'],
         ['JWT_AUDIENCE', 'a bearer token must be meant for this API, not another client of the same provider'],
       ];
@@ -255,6 +269,17 @@ const schema = z
       for (const name of PLATFORM_SECRETS) {
         const problem = env[name] === undefined ? undefined : weakSecretProblem(env[name]);
         if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+      // Every listed key, older ones too: what a weak key sealed is as good as clear.
+      const keys = env.DATA_ENCRYPTION_KEY ?? [];
+      for (const [i, key] of keys.entries()) {
+        const problem = weakDataKeyProblem(key);
+        if (problem)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['DATA_ENCRYPTION_KEY'],
+            message: keys.length > 1 ? `key ${i + 1} of the list: ${problem}` : problem,
+          });
       }
     }
     if (env.NODE_ENV !== 'production' && env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET) {
@@ -414,6 +439,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       partner: e.RATE_LIMIT_PARTNER,
       authFailures: e.RATE_LIMIT_AUTH_FAILURES,
     },
+    /** Seals and opens the secrets the platform keeps (production never falls back to the development key). */
+    secretsAtRest: secretsAtRest(e.DATA_ENCRYPTION_KEY ?? [Buffer.from(DEVELOPMENT_DATA_ENCRYPTION_KEY, 'base64')]),
     dataDir,
     filesDir: path.join(dataDir, 'files'),
     paymentWindowMs: e.PAYMENT_WINDOW,

@@ -6,3 +6,5 @@ export const STUDENT_ENROLLMENTS_PATH = '/student/enrollments';
 export const studentEnrollmentPath = (enrollmentId: string) => `${STUDENT_ENROLLMENTS_PATH}/${encodeURIComponent(enrollmentId)}`;
 export const studentEnrollmentUrl = (publicBaseUrl: string, enrollmentId: string) =>
   `${publicBaseUrl.replace(/\/+$/, '')}${studentEnrollmentPath(enrollmentId)}`;
+/** The form where a student chooses the name a certificate's public verification page shows. */
+export const studentPublicNamePath = (certificateId: string) => `/student/certificates/${encodeURIComponent(certificateId)}/public-name`;

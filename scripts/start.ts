@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureDatabase, migrate } from '../db/migrate';
+import { ensureDatabase, migrate, sealSecretsAfterMigrating } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEMO_HOLDER_ID, seed } from '../db/seed';
 import { ConfigError, loadConfig } from '../lib/config';
@@ -131,6 +131,7 @@ async function main() {
   await ensureDatabase(config.databaseUrl);
   const applied = await migrate(config.databaseUrl);
   console.log(`[start] database ${applied.length ? `migrated (${applied.join(', ')})` : 'schema up to date'}`);
+  for (const line of await sealSecretsAfterMigrating(config.databaseUrl, config.secretsAtRest)) console.log(`[start] ${line}`);
   const db = createPool(config.databaseUrl, 1);
   await seed(db);
   await db.end();

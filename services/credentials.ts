@@ -24,6 +24,7 @@ import { calculateJwkThumbprint, CompactSign, type JWK } from 'jose';
 import { z } from 'zod';
 import { revocationListUrl, signingKeyUrl, statusListUrl, verificationUrl } from '../lib/certificate-links';
 import { MIN_RSA_BITS } from '../lib/config';
+import { isSealed, type SecretsAtRest } from '../lib/secrets-at-rest';
 import type { CredentialType } from '../lib/program-rules';
 
 export const VC_CONTEXT_V2 = 'https://www.w3.org/ns/credentials/v2';
@@ -56,6 +57,7 @@ export interface SigningKeyConfig {
   env: 'development' | 'test' | 'production';
   publicBaseUrl: string;
   credentials: { signingJwk?: Record<string, unknown>; devKeyFile: string };
+  secretsAtRest: SecretsAtRest;
 }
 
 function algOf(jwk: Record<string, unknown>): SigningAlg {
@@ -72,27 +74,63 @@ function publicMembers(jwk: Record<string, unknown>): JWK {
   return y === undefined ? { kty, crv, x } : { kty, crv, x, y };
 }
 
-/** The development key file's content: the private JWK this module wrote there. */
+/** The development key file's content, once opened: the private JWK this module wrote there. */
 const storedJwk = z.record(z.string(), z.unknown());
 
+/** What the development key is sealed for: a file of its own, not a database row. */
+export const DEVELOPMENT_KEY_PLACE = 'DATA_DIR/keys/credential-signing.jwk';
+
+/** Writes the key sealed under the current key, replacing the file at once (a reader never sees half of it). */
+async function writeSealedKey(file: string, jwk: Record<string, unknown>, secrets: SecretsAtRest): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, secrets.seal(JSON.stringify(jwk), DEVELOPMENT_KEY_PLACE), { mode: 0o600 });
+  await fs.rename(temporary, file);
+}
+
 /**
- * Development's key: generated once (ES256) and kept in DATA_DIR with mode 0600, so credentials issued earlier
+ * The key a development key file holds. A file kept in clear (before secrets at rest) or sealed under an older key is
+ * sealed again under the current key in place: accepted once, as only development generates this key.
+ */
+async function openDevelopmentKey(
+  file: string,
+  secrets: SecretsAtRest,
+): Promise<{ jwk: Record<string, unknown>; was: 'current' | 'clear' | 'older key' }> {
+  const stored = (await fs.readFile(file, 'utf8')).trim();
+  const sealed = isSealed(stored);
+  const jwk = storedJwk.parse(JSON.parse(sealed ? secrets.open(stored, DEVELOPMENT_KEY_PLACE) : stored));
+  if (secrets.isCurrent(stored)) return { jwk, was: 'current' };
+  await writeSealedKey(file, jwk, secrets);
+  return { jwk, was: sealed ? 'older key' : 'clear' };
+}
+
+/** `npm run reencrypt`'s part for the development key file: what it held, or absent when there is none. */
+export async function reencryptDevelopmentKey(file: string, secrets: SecretsAtRest): Promise<'absent' | 'current' | 'clear' | 'older key'> {
+  try {
+    return (await openDevelopmentKey(file, secrets)).was;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw err;
+  }
+}
+
+/**
+ * Development's key: generated once (ES256) and kept sealed in DATA_DIR with mode 0600, so credentials issued earlier
  * keep verifying across restarts. Two processes racing to create it both end up with the one that was written.
  */
-async function developmentKey(file: string): Promise<Record<string, unknown>> {
+async function developmentKey(file: string, secrets: SecretsAtRest): Promise<Record<string, unknown>> {
   try {
-    return storedJwk.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+    return (await openDevelopmentKey(file, secrets)).jwk;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
-    await fs.writeFile(file, JSON.stringify(jwk), { flag: 'wx', mode: 0o600 });
+    await fs.writeFile(file, secrets.seal(JSON.stringify(jwk), DEVELOPMENT_KEY_PLACE), { flag: 'wx', mode: 0o600 });
     return jwk;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return storedJwk.parse(JSON.parse(await fs.readFile(file, 'utf8')));
+    return (await openDevelopmentKey(file, secrets)).jwk;
   }
 }
 
@@ -100,7 +138,7 @@ export async function loadCredentialSigner(config: SigningKeyConfig): Promise<Cr
   let privateJwk = config.credentials.signingJwk;
   if (!privateJwk) {
     if (config.env === 'production') throw new Error('Invalid configuration: CREDENTIAL_SIGNING_JWK is required in production');
-    privateJwk = await developmentKey(config.credentials.devKeyFile);
+    privateJwk = await developmentKey(config.credentials.devKeyFile, config.secretsAtRest);
   }
   const alg = algOf(privateJwk);
   const key: KeyObject = createPrivateKey({ key: privateJwk as never, format: 'jwk' });

@@ -105,3 +105,20 @@ export function trimHistory(history: TutorMessage[], budgetTokens: number): Tuto
   while (kept.length && kept[0].role !== 'user') kept.shift();
   return kept;
 }
+
+/**
+ * What a student is told, before their first question, that the tutor sends to the model provider: the facts the
+ * system prompt above and `trimHistory` put in a request, and what they leave out. Change it (and its version, which
+ * each consent record keeps) whenever the prompt sends something else.
+ */
+export const TUTOR_DATA_NOTICE = {
+  version: '2026-05-1',
+  sent: [
+    'Your question; it is first checked by the provider’s moderation service.',
+    'The earlier questions and answers of the same conversation (the newest that fit).',
+    'The course: its title, its training partner and the kind of credential it leads to.',
+    'Your enrollment in it: its status, when you launched and completed the course, your deadline, whether proof you uploaded waits for review, and the program holder’s reason if your last proof was not accepted.',
+    'With your consent, the same course and enrollment facts and how many days ago you started (never your questions) also go to the provider to write the encouraging paragraph of your reminder emails.',
+  ],
+  notSent: ['Your name, your email address or any id', 'Your uploaded files, payments and vouchers'],
+} as const;

@@ -3,7 +3,9 @@
  * an OpenAI-compatible stand-in on loopback in place of the provider: the context the model gets (program, live
  * enrollment state, the last rejection reason; never the student's email, name or ids), history saved and replayed,
  * plain and streamed answers, the guardrails (rate limit, daily budget, moderation, provider errors and timeouts
- * that save nothing) and bad input. A second system without OPENAI_API_KEY answers 503.
+ * that save nothing) and bad input. A second system without OPENAI_API_KEY answers 503. Nothing reaches the model
+ * without the student's recorded consent (issue 23): every student here consents first, and the consent tests check
+ * that a question without it is refused and the stand-in receives nothing.
  */
 import { createNotificationActivities } from '../activities/notifications';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
@@ -11,7 +13,7 @@ import { createLocalFileStore } from '../services/file-store';
 import { createSmtpMailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
 import { createOpenAiTutorModel } from '../services/tutor-model';
-import type { OpenedEnrollment, Problem, SubmissionAccepted, TutorReply } from './helpers/contract';
+import type { OpenedEnrollment, Problem, SubmissionAccepted, TutorConsent, TutorReply } from './helpers/contract';
 import { startOpenAiStandIn, type OpenAiStandIn } from './helpers/openai-stand-in';
 import { sleep } from './helpers/eventually';
 import { expectProblem } from './helpers/problems';
@@ -67,6 +69,14 @@ interface SentModeration {
   input: string;
 }
 
+/** Records the student's consent to sending their tutor messages to the model provider (the widget's button). */
+async function consent(session: Session): Promise<Session> {
+  expect((await request('PUT', '/api/me/tutor-consent', { token: session.token })).status).toBe(204);
+  return session;
+}
+/** A new student who has consented. */
+const consentingStudent = async () => consent(await system.token('student'));
+
 const countMessages = async () => Number((await system.db.query<{ n: number }>('SELECT count(*) AS n FROM tutor_messages')).rows[0].n);
 
 /** A chat request; with `stream`, the server-sent events parsed. The body is what the caller names (JSON or text). */
@@ -102,7 +112,7 @@ beforeAll(async () => {
   request = httpClient(system.baseUrl);
 
   // A sponsored enrollment, launched, evidence uploaded and rejected with a reason: back to in_progress.
-  student = await system.token('student', { name: 'Rosalind Quimby', email: 'rosalind.quimby@example.com' });
+  student = await consent(await system.token('student', { name: 'Rosalind Quimby', email: 'rosalind.quimby@example.com' }));
   const holder = await system.token('program_holder', { id: DEMO_HOLDER_ID });
   const created = await request<OpenedEnrollment>('POST', '/api/enrollments', {
     token: student.token,
@@ -216,12 +226,12 @@ test('a streamed second turn: deltas then done, the history replayed to the mode
     403,
   );
   // Another student cannot continue it either, and it cannot move to another course.
-  expectProblem(await chat((await system.token('student')).token, { courseId: DEMO.id, conversationId, message: 'hi' }), 404);
+  expectProblem(await chat((await consentingStudent()).token, { courseId: DEMO.id, conversationId, message: 'hi' }), 404);
   expectProblem(await chat(student.token, { courseId: OTHER.id, conversationId, message: 'hi' }), 400, ['body.conversationId']);
 });
 
 test('long histories are trimmed to the newest turns that fit the budget', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   model.state.reply = () => 'x'.repeat(4000); // ≈ 1000 tokens an answer
   let conversationId: string | undefined;
   for (let i = 1; i <= 4; i++) {
@@ -243,7 +253,7 @@ test('long histories are trimmed to the newest turns that fit the budget', async
 });
 
 test('provider failures and timeouts answer 503 and save nothing, plain or streamed', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   const before = await countMessages();
 
   model.state.failWith500 = true;
@@ -275,7 +285,7 @@ test('provider failures and timeouts answer 503 and save nothing, plain or strea
 });
 
 test('moderation: a flagged question is refused with 400 and never reaches the model; a server without moderation still answers', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   model.state.moderation = 'flagged';
   const chatsBefore = model.chats().length;
   const flagged = await chat<Problem>(other.token, { courseId: DEMO.id, message: 'something nasty' });
@@ -288,7 +298,7 @@ test('moderation: a flagged question is refused with 400 and never reaches the m
 });
 
 test('the rate limit per student per minute: the 11th request is a 429 with Retry-After', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   // Stay inside one minute window.
   if (new Date().getSeconds() > 45) await sleep((61 - new Date().getSeconds()) * 1000);
   for (let i = 0; i < 10; i++) expect((await chat(other.token, { courseId: DEMO.id, message: `q${i}` })).status).toBe(200);
@@ -297,11 +307,11 @@ test('the rate limit per student per minute: the 11th request is a 429 with Retr
   expect(limited.body.detail).toMatch(/10 questions a minute/);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   // Another student is not affected.
-  expect((await chat((await system.token('student')).token, { courseId: DEMO.id, message: 'hi' })).status).toBe(200);
+  expect((await chat((await consentingStudent()).token, { courseId: DEMO.id, message: 'hi' })).status).toBe(200);
 }, 120_000);
 
 test('the daily token budget: once used up, 429 until tomorrow', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   model.state.usage = { prompt_tokens: 15_000, completion_tokens: 6_000 };
   expect((await chat(other.token, { courseId: DEMO.id, message: 'a long one' })).status).toBe(200);
   const usage = await system.db.query('SELECT requests, tokens FROM tutor_usage WHERE student_id = $1', [other.actor.id]);
@@ -313,7 +323,7 @@ test('the daily token budget: once used up, 429 until tomorrow', async () => {
 });
 
 test('bad input: clear 4xx problems', async () => {
-  const other = await system.token('student');
+  const other = await consentingStudent();
   expectProblem(await chat(student.token, { enrollmentId, message: '   ' }), 400, ['body.message']);
   expectProblem(await chat(student.token, { enrollmentId, message: 'x'.repeat(4001) }), 400, ['body.message']);
   expectProblem(await chat(student.token, { message: 'hello' }), 400, ['body.courseId']);
@@ -328,6 +338,76 @@ test('bad input: clear 4xx problems', async () => {
   expectProblem(await request('POST', '/api/ai-tutor/chat', { json: { courseId: DEMO.id, message: 'hello' } }), 401);
   expectProblem(await request('GET', '/api/ai-tutor/conversations/not-a-uuid', { token: student.token }), 400);
   expectProblem(await request('GET', '/api/ai-tutor/conversations/00000000-0000-4000-8000-000000000000', { token: student.token }), 404);
+});
+
+describe('consent: nothing reaches the model provider without it', () => {
+  const consentOf = async (token: string) => (await request<TutorConsent>('GET', '/api/me/tutor-consent', { token })).body;
+
+  test('without consent, a question is a 409 naming the consent, and the stand-in receives nothing (not even moderation)', async () => {
+    const asked = model.requests.length;
+    const before = await countMessages();
+    const fresh = await system.token('student');
+    expect((await consentOf(fresh.token)).consented).toBe(false);
+
+    const plain = await chat<Problem>(fresh.token, { courseId: DEMO.id, message: 'May I ask something?' });
+    expectProblem(plain, 409);
+    expect(plain.body.detail).toMatch(/not consented to the AI tutor sending your messages to its model provider/);
+    expect(plain.body.detail).toMatch(/nothing was sent/);
+    expectProblem(await chat(fresh.token, { courseId: DEMO.id, message: 'And streamed?' }, true), 409);
+    // Refused before anything is looked up (here, another student's enrollment).
+    expectProblem(await chat(fresh.token, { enrollmentId, message: 'whose?' }), 409);
+
+    expect(model.requests.length).toBe(asked);
+    expect(await countMessages()).toBe(before);
+    for (const table of ['tutor_conversations', 'tutor_usage', 'tutor_rate_windows'])
+      expect((await system.db.query(`SELECT 1 FROM ${table} WHERE student_id = $1`, [fresh.actor.id])).rowCount).toBe(0);
+  });
+
+  test('consent, then the tutor answers; withdrawn, then 409 again and nothing sent; given again, it answers', async () => {
+    const learner = await system.token('student');
+    await consent(learner);
+    const given = await consentOf(learner.token);
+    expect(given).toEqual(expect.objectContaining({ consented: true, givenAt: expect.any(String) as unknown }));
+    const first = await chat<TutorReply>(learner.token, { courseId: DEMO.id, message: 'What does this course lead to?' });
+    expect(first.status).toBe(200);
+    expect((model.chats().at(-1) as SentChat).messages.at(-1)).toEqual({ role: 'user', content: 'What does this course lead to?' });
+
+    expect((await request('DELETE', '/api/me/tutor-consent', { token: learner.token })).status).toBe(204);
+    const asked = model.requests.length;
+    const withdrawn = await chat<Problem>(learner.token, {
+      courseId: DEMO.id,
+      conversationId: first.body.conversationId,
+      message: 'One more thing?',
+    });
+    expectProblem(withdrawn, 409);
+    expect(withdrawn.body.detail).toMatch(/consent/);
+    expect(model.requests.length).toBe(asked);
+    expect(await consentOf(learner.token)).toEqual(
+      expect.objectContaining({ consented: false, withdrawnAt: expect.any(String) as unknown }),
+    );
+
+    await consent(learner);
+    const again = await chat<TutorReply>(learner.token, {
+      courseId: DEMO.id,
+      conversationId: first.body.conversationId,
+      message: 'One more thing?',
+    });
+    expect(again.status).toBe(200);
+    // The history of consent is kept: the withdrawn record and the one in force.
+    const { rows } = await system.db.query<{ withdrawn: boolean }>(
+      'SELECT withdrawn_at IS NOT NULL AS withdrawn FROM tutor_consents WHERE student_id = $1 ORDER BY id',
+      [learner.actor.id],
+    );
+    expect(rows).toEqual([{ withdrawn: true }, { withdrawn: false }]);
+  });
+
+  test('only students: program holders and admins may neither consent nor chat', async () => {
+    for (const role of ['program_holder', 'admin'] as const) {
+      const { token } = await system.token(role);
+      expectProblem(await request('PUT', '/api/me/tutor-consent', { token }), 403);
+      expectProblem(await chat(token, { courseId: DEMO.id, message: 'hello' }), 403);
+    }
+  });
 });
 
 describe('proactive nudges (the activity, against the same database, SMTP server and model stand-in)', () => {
@@ -369,6 +449,18 @@ describe('proactive nudges (the activity, against the same database, SMTP server
     const asked = model.chats().length;
     expect(await nudges(tutor()).sendNudgeEmail({ enrollmentId, day: 901 })).toBe('already_sent');
     expect(model.chats().length).toBe(asked);
+  });
+
+  test('without the student’s consent, the fixed template: the model is not asked', async () => {
+    expect((await request('DELETE', '/api/me/tutor-consent', { token: student.token })).status).toBe(204);
+    try {
+      const asked = model.requests.length;
+      expect(await nudges(tutor()).sendNudgeEmail({ enrollmentId, day: 905 })).toBe('sent');
+      expect(model.requests.length).toBe(asked);
+      expect((await mailFor(905)).text).toContain(`It has been 905 days since you started ${DEMO.title}`);
+    } finally {
+      await consent(student);
+    }
   });
 
   test('the fixed template when the model fails, times out or is not configured', async () => {

@@ -1,11 +1,13 @@
 /**
  * The <ai-tutor> widget in headless Chromium (Debian's `chromium`, driven by playwright-core).
  *
- * 1. Against a small in-test fake of the two tutor endpoints: streaming across chunk boundaries, Enter and
- *    Shift+Enter, problem details (429, 503) shown in the panel, model text never parsed as HTML, and the
- *    conversation restored after a reload.
+ * 1. Against a small in-test fake of the tutor endpoints: consent asked before the first question (what is sent,
+ *    agree, withdraw, a 409 when it was withdrawn elsewhere; axe-core finds nothing serious), streaming across chunk
+ *    boundaries, Enter and Shift+Enter, problem details (429, 503) shown in the panel, model text never parsed as
+ *    HTML, and the conversation restored after a reload.
  * 2. Against the real system (Temporal, worker and API from dist/) with the OpenAI stand-in: the demo student page
- *    for a real enrollment, a streamed answer, and the history after a reload; a screenshot goes to tests/artifacts/.
+ *    for a real enrollment, consent (the stand-in receives nothing before it), a streamed answer, the history after a
+ *    reload, and consent withdrawn; a screenshot goes to tests/artifacts/.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -17,7 +19,8 @@ import type { ApiDeps } from '../api/deps';
 import { widgetRoutes } from '../capabilities/tutor/widget.routes';
 import { PROJECT_ROOT } from '../lib/paths';
 import { SEEDED_PROGRAMS } from '../db/seed';
-import type { Conversation, OpenedEnrollment } from './helpers/contract';
+import { accessibilityViolations } from './helpers/browser';
+import type { Conversation, OpenedEnrollment, TutorConsent } from './helpers/contract';
 import { type OpenAiStandIn, startOpenAiStandIn } from './helpers/openai-stand-in';
 import { type System, httpClient, samplePdf, startSystem, waitForStatus } from './helpers/system';
 import { fundedEnrollmentBody } from './helpers/vouchers';
@@ -92,12 +95,42 @@ async function openPanel(page: Page) {
   await page.getByRole('dialog', { name: 'AI tutor chat' }).waitFor({ state: 'visible' });
 }
 
+/** The notice the panel shows before the first question, and its button. */
+const consentRegion = (page: Page) => page.getByRole('region', { name: 'What the tutor sends' });
+const agreeButton = (page: Page) => page.getByRole('button', { name: 'I agree, start the tutor' });
+const questionBox = (page: Page) => page.getByLabel('Your question (Enter sends, Shift+Enter adds a line)');
+
+/** The accessible name or text of the element focused inside the widget. */
+const focusedInWidget = (page: Page) =>
+  page.evaluate(() => {
+    const root = (globalThis as unknown as PageGlobals).document.querySelector('ai-tutor')!.shadowRoot as unknown as {
+      activeElement: PageElement | null;
+    };
+    return root.activeElement?.getAttribute('id') ?? root.activeElement?.textContent ?? null;
+  });
+
+/** Agrees in the panel (already open, asking) and waits for the question box. */
+async function agree(page: Page) {
+  await consentRegion(page).waitFor();
+  await agreeButton(page).click();
+  await questionBox(page).waitFor({ state: 'visible' });
+}
+
 // A fake ai-tutor API (the contract, not the implementation) next to the real widget route.
 describe('the <ai-tutor> widget against a fake tutor API', () => {
   const TOKEN = 'header.eyJzdWIiOiJzdHVkZW50LTEifQ.signature'; // only `sub` is read by the widget
   const ENROLLMENT = '11111111-2222-4333-8444-555555555555';
   const conversations = new Map<string, { role: string; content: string; createdAt: string }[]>();
   const requests: { auth?: string; accept?: string; body: unknown }[] = [];
+  /** The student's consent as the fake API keeps it, and the consent requests the widget made. */
+  let consented = false;
+  const consentCalls: string[] = [];
+  const NOTICE = {
+    version: 'test-1',
+    provider: 'models.example',
+    sent: ['Your question.', 'The course and your enrollment in it.'],
+    notSent: ['Your name, your email address or any id'],
+  };
   let server: http.Server;
   let base: string;
 
@@ -106,8 +139,30 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     app.use(widgetRoutes({ config: { env: 'test' } } as unknown as ApiDeps));
     app.use(express.json());
     app.get('/page', (_req, res) => {
-      res.type('html').send(`<!doctype html><html><head><title>widget</title><script src="/widget/ai-tutor.js" defer></script></head>
+      res.type('html')
+        .send(`<!doctype html><html lang="en"><head><title>widget</title><script src="/widget/ai-tutor.js" defer></script></head>
 <body><h1>Course page</h1><ai-tutor token="${TOKEN}" course-id="course-1" enrollment-id="${ENROLLMENT}"></ai-tutor></body></html>`);
+    });
+    app.get('/api/me/tutor-consent', (req, res) => {
+      if (req.get('authorization') !== `Bearer ${TOKEN}`) return res.status(401).json({ status: 401, detail: 'no token' });
+      const consent: TutorConsent = {
+        consented,
+        givenAt: consented ? new Date().toISOString() : null,
+        noticeVersion: consented ? NOTICE.version : null,
+        withdrawnAt: null,
+        notice: NOTICE,
+      };
+      res.json(consent);
+    });
+    app.put('/api/me/tutor-consent', (req, res) => {
+      consentCalls.push(`PUT ${req.get('authorization')}`);
+      consented = true;
+      res.status(204).end();
+    });
+    app.delete('/api/me/tutor-consent', (req, res) => {
+      consentCalls.push(`DELETE ${req.get('authorization')}`);
+      consented = false;
+      res.status(204).end();
     });
     app.post('/api/ai-tutor/chat', async (req, res) => {
       requests.push({ auth: req.get('authorization'), accept: req.get('accept'), body: req.body });
@@ -118,6 +173,7 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
           .type('application/problem+json')
           .send(JSON.stringify({ type: 'about:blank', title: 'x', status, detail }));
       if (req.get('authorization') !== `Bearer ${TOKEN}`) return problem(401, 'no token');
+      if (!consented) return problem(409, 'you have not consented to the AI tutor sending your messages; nothing was sent');
       const body = req.body as ChatRequestBody;
       const message: string = body.message;
       if (message.includes('too many'))
@@ -177,7 +233,52 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     expect(status).toBe(304);
   });
 
+  test('asks before the first question: what is sent, nothing before the student agrees, and consent withdrawn', async () => {
+    consented = false;
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/page`);
+    await openPanel(page);
+    await consentRegion(page).waitFor();
+    expect(await consentRegion(page).textContent()).toContain(
+      'To answer you, the tutor sends the following to its AI model provider (models.example):',
+    );
+    expect(await consentRegion(page).getByRole('listitem').allTextContents()).toEqual([...NOTICE.sent, ...NOTICE.notSent]);
+    expect(await consentRegion(page).textContent()).toContain('It never sends:Your name, your email address or any id');
+    expect(await questionBox(page).isVisible()).toBe(false);
+    expect(await focusedInWidget(page)).toBe('I agree, start the tutor');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(requests).toHaveLength(0);
+
+    // I agree: PUT, then the question box.
+    await agreeButton(page).click();
+    await questionBox(page).waitFor({ state: 'visible' });
+    expect(consentCalls).toEqual([`PUT Bearer ${TOKEN}`]);
+    expect(await consentRegion(page).isVisible()).toBe(false);
+    expect(await focusedInWidget(page)).toBe('message');
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // Withdraw consent: DELETE, and the panel asks again.
+    await page.getByRole('button', { name: 'Withdraw consent' }).click();
+    await consentRegion(page).waitFor();
+    expect(consentCalls.at(-1)).toBe(`DELETE Bearer ${TOKEN}`);
+    expect(await questionBox(page).isVisible()).toBe(false);
+
+    // Withdrawn elsewhere (another tab): the question is refused (409), the panel asks again, the question is kept.
+    await agree(page);
+    consented = false;
+    await questionBox(page).fill('Am I still allowed?');
+    await questionBox(page).press('Enter');
+    await consentRegion(page).waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/not consented/);
+    await agree(page);
+    expect(await questionBox(page).inputValue()).toBe('Am I still allowed?');
+    requests.length = 0;
+    await context.close();
+  });
+
   test('streams a reply, keeps it across a reload, and shows problem details', async () => {
+    consented = false;
     const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
     const page = await context.newPage();
     await page.goto(`${base}/page`);
@@ -189,6 +290,7 @@ describe('the <ai-tutor> widget against a fake tutor API', () => {
     expect(box.y + box.height).toBeGreaterThan(760 - 40);
     await openPanel(page);
     expect(await launcher.getAttribute('aria-expanded')).toBe('true');
+    await agree(page);
 
     // Shift+Enter is a new line; Enter sends.
     const input = page.getByLabel('Your question (Enter sends, Shift+Enter adds a line)');
@@ -339,8 +441,22 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     expect(await page.locator('ai-tutor').getAttribute('enrollment-id')).toBe(enrollmentId);
     expect(await page.locator('ai-tutor').getAttribute('course-id')).toBe(program.id);
 
-    // Ask: every change of the answer's text is recorded, to see that it arrived in pieces.
+    // Before the first question, the panel says what is sent and asks; nothing has reached the provider.
     await openPanel(page);
+    await consentRegion(page).waitFor();
+    expect(await consentRegion(page).textContent()).toContain(`its AI model provider (${new URL(openai.baseUrl).host})`);
+    expect(await consentRegion(page).textContent()).toContain('It never sends:Your name, your email address or any id');
+    expect(await questionBox(page).isVisible()).toBe(false);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ai-tutor-consent.png') });
+    await agree(page);
+    const consent = await request<TutorConsent>('GET', '/api/me/tutor-consent', { token });
+    expect(consent.body).toEqual(expect.objectContaining({ consented: true, givenAt: expect.any(String) as unknown }));
+    expect(openai.requests).toHaveLength(0);
+    expect(await accessibilityViolations(page)).toEqual([]);
+
+    // Ask: every change of the answer's text is recorded, to see that it arrived in pieces.
     await page.evaluate(() => {
       const g = globalThis as unknown as PageGlobals;
       const root = g.document.querySelector('ai-tutor')!.shadowRoot!;
@@ -368,7 +484,6 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
     const lastChat = openai.chats().at(-1) as SentChat;
     expect(JSON.stringify(lastChat.messages)).toContain('marked complete?');
 
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'ai-tutor-widget.png') });
 
     // The conversation id is kept; a reload shows the history from the server.
@@ -388,6 +503,12 @@ describe('the demo student page with the real system and the OpenAI stand-in', (
       { role: 'user', text: 'Why isn\u2019t my course marked complete?' },
       { role: 'assistant', text: REPLY },
     ]);
+    // Consent is remembered by the server: the question box, and a way to withdraw it.
+    expect(await questionBox(page).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Withdraw consent' }).click();
+    await consentRegion(page).waitFor();
+    expect((await request<TutorConsent>('GET', '/api/me/tutor-consent', { token })).body.consented).toBe(false);
+    await agree(page);
     await page.getByRole('button', { name: 'Close the AI tutor' }).click();
 
     // Launch: the page fetches the launch with the token and follows it to the demo partner.

@@ -23,6 +23,7 @@ import type { EnrollmentClient } from '../core/enrollment-client';
 import type { Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';
+import { DEVELOPMENT_KEY_PLACE } from '../services/credentials';
 import { createLocalFileStore, type FileStore } from '../services/file-store';
 import type { Problem, Verification } from './helpers/contract';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -502,10 +503,14 @@ describe('signing keys', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', CREDENTIAL_SIGNING_JWK: JSON.stringify(publicOnly) })).toThrow(/private key/);
   });
 
-  test('development keeps its generated key under DATA_DIR with mode 0600', () => {
+  // Issue 23 (secrets at rest): the file holds the key sealed under DATA_ENCRYPTION_KEY, no longer its JSON in clear.
+  test('development keeps its generated key under DATA_DIR, sealed, with mode 0600', () => {
     const file = path.join(dataDir, 'keys', 'credential-signing.jwk');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual(
+    const stored = fs.readFileSync(file, 'utf8');
+    expect(stored).toMatch(/^v1\./);
+    expect(stored).not.toContain('"d"');
+    expect(JSON.parse(loadConfig({ NODE_ENV: 'test' }).secretsAtRest.open(stored, DEVELOPMENT_KEY_PLACE))).toEqual(
       expect.objectContaining({ kty: 'EC', crv: 'P-256', d: expect.any(String) as unknown }),
     );
   });

@@ -96,6 +96,7 @@ const REQUIRED_SECRETS = [
   'OIDC_CLIENT_ID',
   'OIDC_CLIENT_SECRET',
   'SESSION_SECRET',
+  'DATA_ENCRYPTION_KEY',
 ] as const;
 /** The platform's own secrets as production wants them: random (the app refuses any value written in the repository). */
 const randomSecret = () => randomBytes(32).toString('base64url');
@@ -114,6 +115,8 @@ const SECRETS = {
   OIDC_CLIENT_ID: 'credential-marketplace',
   OIDC_CLIENT_SECRET: 'dummy-oidc-client-secret',
   SESSION_SECRET: randomSecret(),
+  // 32 random bytes in base64, as `openssl rand -base64 32` prints them.
+  DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   // The Temporal Web UI's (not the app's).
   TEMPORAL_UI_PUBLIC_URL: 'https://temporal.marketplace.example',
   TEMPORAL_UI_OIDC_CLIENT_ID: 'temporal-ui',

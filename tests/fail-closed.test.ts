@@ -13,7 +13,7 @@ import { DEMO_HOLDER_ID } from '../db/seed';
 import type { ApiKey, EnrollmentState, OpenedEnrollment } from './helpers/contract';
 import { freePorts } from './helpers/ports';
 import { expectProblem } from './helpers/problems';
-import { productionSecret } from './helpers/production-env';
+import { productionDataKey, productionSecret } from './helpers/production-env';
 import { httpClient, startSystem, STRIPE_WEBHOOK_SECRET, type System, waitForStatus } from './helpers/system';
 
 const ISSUER = 'https://id.example/';
@@ -41,6 +41,7 @@ beforeAll(async () => {
       OIDC_CLIENT_ID: 'credential-marketplace',
       OIDC_CLIENT_SECRET: 'a-client-secret',
       SESSION_SECRET: productionSecret(),
+      DATA_ENCRYPTION_KEY: productionDataKey(),
     },
   });
   request = httpClient(system.baseUrl);

@@ -3,12 +3,13 @@
  * API and the worker, started bare (no NODE_ENV: production), refuse to start with that message.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs';
 import { DEVELOPMENT_JWT_SECRET, loadConfig, MAX_WORKERS, PUBLISHED_SECRETS } from '../lib/config';
 import { PROJECT_ROOT } from '../lib/paths';
-import { PRODUCTION_STAND_INS, productionSecret } from './helpers/production-env';
+import { dataKeyId, DEVELOPMENT_DATA_ENCRYPTION_KEY } from '../lib/secrets-at-rest';
+import { PRODUCTION_STAND_INS, productionDataKey, productionSecret } from './helpers/production-env';
 
 const SIGNING_JWK = JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }));
 const COMPLETE = { ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: SIGNING_JWK };
@@ -26,6 +27,7 @@ const REQUIRED = [
   'CREDENTIAL_SIGNING_JWK',
   'OIDC_ISSUER',
   'SESSION_SECRET',
+  'DATA_ENCRYPTION_KEY',
 ];
 
 const errorOf = (env: NodeJS.ProcessEnv) => {
@@ -92,13 +94,13 @@ const PLATFORM_SECRETS = ['JWT_SECRET', 'SESSION_SECRET', 'METRICS_TOKEN'] as co
  * Every literal the repository gives one of those variables (`NAME: '…'`, `NAME = '…'`, `NAME=…`, in code, tests,
  * docs and deployment files): each is published, so production must refuse it.
  */
-function secretLiteralsInRepository(): { file: string; value: string }[] {
+function secretLiteralsInRepository(names: readonly string[] = PLATFORM_SECRETS): { file: string; value: string }[] {
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
     .split('\n')
     .filter((f) => /\.(ts|js|cjs|mjs|md|ya?ml|sh|json|env)$|(^|\/)\.env[^/]*$|Dockerfile$/.test(f) && !f.startsWith('node_modules'));
   const found: { file: string; value: string }[] = [];
-  const quoted = /\w*(?:JWT_SECRET|SESSION_SECRET|METRICS_TOKEN)\w*['"]?\s*[:=]\s*(['"`])([^'"`$\n]+)\1/g;
-  const unquoted = /\b(?:JWT_SECRET|SESSION_SECRET|METRICS_TOKEN)=([^\s'"`$]+)/g;
+  const quoted = new RegExp(`\\w*(?:${names.join('|')})\\w*['"]?\\s*[:=]\\s*(['"\`])([^'"\`$\\n]+)\\1`, 'g');
+  const unquoted = new RegExp(`\\b(?:${names.join('|')})=([^\\s'"\`$]+)`, 'g');
   for (const file of files) {
     const full = path.join(PROJECT_ROOT, file);
     if (!fs.existsSync(full) || !fs.statSync(full).isFile()) continue;
@@ -146,6 +148,64 @@ describe('weak and published secrets', () => {
     expect(loadConfig({ ...COMPLETE, JWT_MAX_LIFETIME: '15m' }).jwt.maxLifetimeMs).toBe(900_000);
     expect(errorOf({ ...COMPLETE, JWT_MAX_LIFETIME: '100y' })).toContain('JWT_MAX_LIFETIME: ');
     expect(errorOf({ ...COMPLETE, JWT_MAX_LIFETIME: '10s' })).toContain('JWT_MAX_LIFETIME: at least 1m');
+  });
+});
+
+/** The key that seals the secrets kept in PostgreSQL: 32 random bytes in base64, older keys after it while rotating. */
+describe('DATA_ENCRYPTION_KEY', () => {
+  const base64 = (bytes: Buffer) => bytes.toString('base64');
+  const refusal = (value: string, env: NodeJS.ProcessEnv = COMPLETE) => {
+    const message = errorOf({ ...env, DATA_ENCRYPTION_KEY: value });
+    // Named, and the only problem.
+    expect(message.split('; ')).toHaveLength(1);
+    return message.slice(message.indexOf('DATA_ENCRYPTION_KEY: '));
+  };
+
+  test('production refuses a key that is not 32 bytes of base64, all one byte, text, or the development key', () => {
+    expect(refusal('x')).toBe('DATA_ENCRYPTION_KEY: not 32 bytes in base64 (generate one with: openssl rand -base64 32)');
+    expect(refusal(base64(randomBytes(16)))).toContain('not 32 bytes in base64');
+    expect(refusal(base64(randomBytes(33)))).toContain('not 32 bytes in base64');
+    expect(refusal(base64(Buffer.alloc(32)))).toContain('not random: every byte is the same');
+    expect(refusal(base64(Buffer.from('0123456789abcdef'.repeat(2))))).toMatch(/not random: (only 16|it is text)/);
+    expect(refusal(base64(Buffer.from('The quick brown fox jumps over!!')))).toContain('not random: it is text');
+    expect(refusal(DEVELOPMENT_DATA_ENCRYPTION_KEY)).toContain('the published development key, refused in production');
+  });
+
+  test('an older key listed after the current one is judged too; a key listed twice is refused anywhere', () => {
+    const current = productionDataKey();
+    expect(refusal(`${current}, ${DEVELOPMENT_DATA_ENCRYPTION_KEY}`)).toContain('key 2 of the list: the published development key');
+    expect(refusal(`${current},nope`)).toContain('key 2 of the list: not 32 bytes in base64');
+    expect(refusal(`${current},${current}`, { NODE_ENV: 'development' })).toBe('DATA_ENCRYPTION_KEY: lists one key twice');
+  });
+
+  test('a random key loads; with older keys listed, the first seals and every one opens', () => {
+    const [older, newer] = [randomBytes(32), randomBytes(32)];
+    const sealedBefore = loadConfig({ ...COMPLETE, DATA_ENCRYPTION_KEY: base64(older) }).secretsAtRest.seal('s3cret', 'place');
+    const rotating = loadConfig({ ...COMPLETE, DATA_ENCRYPTION_KEY: `${base64(newer)},${older.toString('base64url')}` }).secretsAtRest;
+    expect(rotating.keyId).toBe(dataKeyId(newer));
+    expect(rotating.open(sealedBefore, 'place')).toBe('s3cret');
+    expect(rotating.isCurrent(sealedBefore)).toBe(false);
+    expect(rotating.isCurrent(rotating.seal('s3cret', 'place'))).toBe(true);
+  });
+
+  test('development and tests use the development key when it is unset; a malformed key is refused there too', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).secretsAtRest.keyId).toBe(
+      dataKeyId(Buffer.from(DEVELOPMENT_DATA_ENCRYPTION_KEY, 'base64')),
+    );
+    expect(loadConfig({ NODE_ENV: 'test', DATA_ENCRYPTION_KEY: DEVELOPMENT_DATA_ENCRYPTION_KEY }).env).toBe('test');
+    expect(refusal('short', { NODE_ENV: 'test' })).toContain('not 32 bytes in base64');
+  });
+
+  test('every DATA_ENCRYPTION_KEY literal in the repository (the development key among them) is refused in production', () => {
+    const literals = secretLiteralsInRepository(['DATA_ENCRYPTION_KEY']);
+    expect(literals.map((l) => l.value)).toContain(DEVELOPMENT_DATA_ENCRYPTION_KEY);
+    for (const { file, value } of literals) {
+      expect({ file, value, refused: errorOf({ ...COMPLETE, DATA_ENCRYPTION_KEY: value }) }).toEqual({
+        file,
+        value,
+        refused: expect.stringContaining('DATA_ENCRYPTION_KEY: ') as string,
+      });
+    }
   });
 });
 

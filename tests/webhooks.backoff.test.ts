@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
+import { insertWebhookSecret } from '../capabilities/webhooks/webhook-endpoints';
 import { SEEDED_PROGRAMS } from '../db/seed';
 import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
@@ -61,7 +62,7 @@ test('a receiver that always fails is tried with exponential back-off for 3 days
     receiver.url,
   ]);
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-  await db.query('INSERT INTO webhook_endpoint_secrets (endpoint_id, secret) VALUES ($1, $2)', [endpointId, secret]);
+  await insertWebhookSecret(db, loadConfig({ NODE_ENV: 'test' }).secretsAtRest, endpointId, secret);
   receiver.secrets.push(secret);
   receiver.behave({ kind: 'status', status: 500 });
 

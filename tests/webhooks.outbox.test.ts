@@ -11,6 +11,8 @@ import { createWebhookActivities } from '../activities/webhooks';
 import type { Db } from '../db/pool';
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../db/seed';
 import type { WebhookDispatcher, WebhookTarget } from '../db/webhook-outbox';
+import { insertWebhookSecret } from '../capabilities/webhooks/webhook-endpoints';
+import { loadConfig } from '../lib/config';
 import { createLocalFileStore } from '../services/file-store';
 import { createOutboxMailer } from '../services/mailer';
 import { createSimulatedPaymentProvider } from '../services/payment-provider';
@@ -61,10 +63,7 @@ async function endpoint(o: { role?: 'admin' | 'program_holder'; owner?: string; 
     `INSERT INTO webhook_endpoints (id, owner_role, owner_id, url, event_types, program_ids) VALUES ($1, $2, $3, $4, $5, $6)`,
     [id, o.role ?? 'admin', o.owner ?? 'admin-1', 'http://127.0.0.1:9/hooks', o.events ?? ['*'], o.programIds ?? null],
   );
-  await db.query(
-    `INSERT INTO webhook_endpoint_secrets (endpoint_id, secret) VALUES ($1, 'whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==')`,
-    [id],
-  );
+  await insertWebhookSecret(db, loadConfig({ NODE_ENV: 'test' }).secretsAtRest, id, 'whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdA==');
   return id;
 }
 

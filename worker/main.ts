@@ -48,6 +48,7 @@ async function main() {
       tutorTimeoutMs: config.tutor.nudgeTimeoutMs,
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
       outbound: createOutboundGuard({ policy: config.outbound.policy }),
+      secretsAtRest: config.secretsAtRest,
       webhooks: {
         dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }),
         sender: createWebhookSender({ policy: config.outbound.policy, timeoutMs: config.webhooks.timeoutMs }),

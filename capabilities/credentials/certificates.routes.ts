@@ -10,6 +10,7 @@ import {
 } from '../../services/credentials';
 import { actorOf, requireRole } from '../../api/auth';
 import { revokeCertificate } from './revoke-certificate';
+import { publicNameSetting, setPublicName } from './public-name';
 import type { ApiDeps } from '../../api/deps';
 import type { RenderPage } from '../../lib/web/pages';
 import { parse, problems } from '../../api/problems';
@@ -19,6 +20,8 @@ import { idParam } from '../../core/schemas';
 import {
   keyThumbprintParam,
   listIdParam,
+  publicNameBody,
+  publicNameResponse,
   revokeBody,
   jwksResponse,
   publicJwkResponse,
@@ -74,6 +77,18 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
       .set('Content-Type', VC_JWT_MEDIA_TYPE)
       .set('Content-Disposition', `inline; filename="credential-${c.verification_code}.jwt"`)
       .send(jwt);
+  });
+
+  /** The name the public verification shows: the certificate's own student reads and sets it (full name or initials). */
+  router.get('/api/certificates/:certificateId/public-name', requireRole('student'), async (req, res) => {
+    const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
+    res.json(await publicNameSetting(db, actorOf(req), certificateId, config.publicBaseUrl));
+  });
+
+  router.put('/api/certificates/:certificateId/public-name', requireRole('student'), async (req, res) => {
+    const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
+    const { show } = parse(publicNameBody, req.body, 'body');
+    res.json(await setPublicName(db, actorOf(req), certificateId, show, config.publicBaseUrl));
   });
 
   router.post('/api/certificates/:certificateId/revoke', requireRole('admin'), async (req, res) => {
@@ -167,6 +182,38 @@ export const certificatesOperations: Operation[] = [
     requestParams: { path: idParam('certificateId') },
     responses: { 200: text('A compact JWS; its `kid` serves the public key', 'application/vc+jwt') },
     problems: { ...withId, ...USER },
+  },
+  {
+    method: 'get',
+    path: '/api/certificates/{certificateId}/public-name',
+    operationId: 'getCertificatePublicName',
+    tag: 'Certificates',
+    summary: 'The name the public verification page shows',
+    description: 'The certificate’s own student’s choice: `full` (the default) or `initials`, and what the page shows now.',
+    access: 'user',
+    who: 'its student',
+    requestParams: { path: idParam('certificateId') },
+    responses: { 200: json('The choice', publicNameResponse) },
+    problems: { ...withId, ...USER, 403: 'Not a student', 404: 'Unknown certificate, or another student’s' },
+  },
+  {
+    method: 'put',
+    path: '/api/certificates/{certificateId}/public-name',
+    operationId: 'setCertificatePublicName',
+    tag: 'Certificates',
+    summary: 'Choose the name the public verification page shows',
+    description:
+      '`full` or `initials` (the first letter of each word of the name, upper-cased, each followed by a full stop: ' +
+      '"J. D." for "Jane Doe"). With `initials`, `/verify/{code}` (HTML and JSON) names the holder by the initials ' +
+      'only and leaves out `partnerCertificateUrl`; the signed credential, the PDF and what the program holder sees ' +
+      'are unchanged. Audited.',
+    access: 'user',
+    who: 'its student',
+    requestParams: { path: idParam('certificateId') },
+    requestBody: jsonBody(publicNameBody),
+    idempotent: true,
+    responses: { 200: json('The choice, recorded', publicNameResponse) },
+    problems: { ...withId, ...USER, 403: 'Not a student', 404: 'Unknown certificate, or another student’s' },
   },
   {
     method: 'post',

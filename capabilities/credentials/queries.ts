@@ -3,6 +3,7 @@ import { verificationUrl } from '../../lib/certificate-links';
 import type { CredentialType } from '../../lib/program-rules';
 import { iso } from '../../lib/dates';
 import { type CertificateFacts, type IssuerFacts, linkedInAddToProfileUrl, STATUS_LIST_BITS } from '../../services/credentials';
+import { type PublicName, publicHolderName } from './public-name';
 
 /** Everything a certificate shows, and what the routes need to authorize and serve it. */
 export interface CertificateRow {
@@ -20,6 +21,8 @@ export interface CertificateRow {
   student_id: string;
   student_email: string | null;
   student_name: string | null;
+  /** The student's choice of the name the public verification shows. */
+  public_name: PublicName;
   program_id: string;
   title: string;
   credential_type: CredentialType;
@@ -32,7 +35,7 @@ export async function findCertificate(db: Db, by: { id: string } | { verificatio
   const { rows } = await db.query<CertificateRow>(
     `SELECT c.id, c.enrollment_id, c.verification_code, c.file_key, c.completed_at, c.issued_at, c.revoked_at, c.revoked_reason,
             c.partner_certificate_url, c.status_index, c.identity_salt, e.student_id, e.student_email, e.student_name,
-            p.id AS program_id, p.title, p.credential_type,
+            c.public_name, p.id AS program_id, p.title, p.credential_type,
             pa.name AS partner_name
        FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
        JOIN partners pa ON pa.id = p.partner_id
@@ -58,17 +61,21 @@ export const certificateFacts = (c: CertificateRow): CertificateFacts => ({
   statusIndex: Number(c.status_index),
 });
 
-/** The public verification answer: what the certificate shows, its status, and the LinkedIn link. */
+/**
+ * The public verification answer: what the certificate shows, its status, and the LinkedIn link. The holder is named
+ * as the student chose (full name or initials); with initials, the link to the partner's own certificate is left out
+ * too, as the page behind it names the student in full.
+ */
 export const certificateVerification = (c: CertificateRow, issuer: IssuerFacts) => ({
   status: c.revoked_at ? ('revoked' as const) : ('valid' as const),
   verificationCode: c.verification_code,
-  holder: c.student_name ?? 'Student',
+  holder: publicHolderName(c.student_name, c.public_name),
   program: c.title,
   partner: c.partner_name,
   credentialType: c.credential_type as string,
   completedAt: c.completed_at.toISOString().slice(0, 10),
   issuedAt: c.issued_at.toISOString(),
-  ...(c.partner_certificate_url && { partnerCertificateUrl: c.partner_certificate_url }),
+  ...(c.partner_certificate_url && c.public_name === 'full' && { partnerCertificateUrl: c.partner_certificate_url }),
   ...(c.revoked_at && { revokedAt: iso(c.revoked_at)!, revocationReason: c.revoked_reason as string }),
   verifyUrl: verificationUrl(issuer.publicBaseUrl, c.verification_code),
   // Offered while the certificate is valid: a revoked one should not be added to a profile.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl, instant, named, uuid } from '../../core/schemas';
+import { publicNameChoice } from './public-name';
 
 // ── Certificates: revocation, verification, the signing keys and the revocation list ──────────────────────────────────────────────────────────────────────────
 
@@ -78,4 +79,19 @@ export const revocationListResponse = named(
     ),
   }),
   '1EdTech Revocation List (VCRL 1.0)',
+);
+
+// The student's choice of the name the public verification shows.
+
+export const publicNameBody = z.object({ show: publicNameChoice.describe('`full` (the default) or `initials` ("J. D." for "Jane Doe")') });
+export const publicNameResponse = named(
+  'CertificatePublicName',
+  z.object({
+    certificateId: uuid,
+    show: publicNameChoice,
+    holder: z.string().describe('What the verification page and its JSON show now'),
+    options: z.object({ full: z.string(), initials: z.string() }).describe('What each choice shows'),
+    setAt: instant.nullable().describe('When the student last chose; null while the default stands'),
+    verifyUrl: httpUrl,
+  }),
 );

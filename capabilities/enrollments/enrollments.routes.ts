@@ -66,7 +66,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
 
   router.get('/api/enrollments/:enrollmentId/launch', requireRole('student'), async (req, res) => {
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
-    const { launchUrl } = await launchEnrollment({ db, enrollments, publicBaseUrl: config.publicBaseUrl }, actorOf(req), enrollmentId);
+    const { launchUrl } = await launchEnrollment({ db, enrollments, config }, actorOf(req), enrollmentId);
     res.redirect(302, launchUrl);
   });
 

@@ -1,6 +1,5 @@
-import type { Db } from '../../db/pool';
 import type { Actor } from '../../core/actor';
-import type { EnrollmentClient } from '../../core/enrollment-client';
+import type { CoreDeps } from '../../core/deps';
 import { loadAuthorizedEnrollment } from './queries';
 import { ltiLoginRedirect } from '../completion/lti/launch';
 
@@ -9,13 +8,9 @@ import { ltiLoginRedirect } from '../completion/lti/launch';
  * records the first launch and answers where the partner's course is (409 before payment). When the program's partner
  * is an LTI tool, the launch goes to the tool's OIDC login initiation URL instead (LTI 1.3 third-party initiated login).
  */
-export async function launchEnrollment(
-  deps: { db: Db; enrollments: EnrollmentClient; publicBaseUrl?: string },
-  student: Actor,
-  enrollmentId: string,
-) {
+export async function launchEnrollment(deps: Pick<CoreDeps, 'db' | 'enrollments' | 'config'>, student: Actor, enrollmentId: string) {
   await loadAuthorizedEnrollment(deps.db, student, enrollmentId, ['student']);
   const launched = await deps.enrollments.launch(enrollmentId);
-  const lti = deps.publicBaseUrl === undefined ? undefined : await ltiLoginRedirect(deps.db, deps.publicBaseUrl, enrollmentId);
+  const lti = await ltiLoginRedirect(deps, enrollmentId);
   return lti ? { ...launched, launchUrl: lti } : launched;
 }

@@ -10,11 +10,12 @@ import type { CoreDeps } from '../../core/deps';
 import { parse, refuse } from '../../core/refusals';
 import { idParam } from '../../core/schemas';
 import { STATUS_WORDS } from '../../lib/status-words';
-import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath } from '../../lib/student-links';
+import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath, studentPublicNamePath } from '../../lib/student-links';
 import { readMultipart } from '../../lib/web/uploads';
 import { type EnrollmentStatus, type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
 import { submissionFields } from '../completion/evidence/schemas';
 import { submitEvidence } from '../completion/evidence/submit-evidence';
+import { publicNameSetting } from '../credentials/public-name';
 import { listPrograms } from '../programs/queries';
 import { loadProgramFacts } from '../tutor/queries';
 import { launchEnrollment } from './launch-enrollment';
@@ -207,6 +208,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     const program = await loadProgramFacts(db, view.programId);
     const finished = view.status === 'completed' || view.status === 'closed';
     const certificate = view.certificate;
+    const publicName = certificate && (await publicNameSetting(db, student, certificate.id, config.publicBaseUrl));
     render(
       req,
       res,
@@ -240,6 +242,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
           idempotencyKey: randomUUID(),
         },
         certificate: certificate && { ...certificate, issued: dateText(view.completedAt) },
+        publicName: publicName && { ...publicName, action: studentPublicNamePath(publicName.certificateId) },
         milestones: [
           { label: 'Enrolled', at: dateText(view.createdAt) },
           { label: 'Paid', at: dateText(view.paidAt) },
@@ -271,11 +274,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     const page = studentEnrollmentPath(enrollmentId);
     if (req.get('sec-fetch-site') === 'cross-site') return res.redirect(303, page);
     try {
-      const { launchUrl } = await launchEnrollment(
-        { db, enrollments, publicBaseUrl: config.publicBaseUrl },
-        consoleActor(req),
-        enrollmentId,
-      );
+      const { launchUrl } = await launchEnrollment(deps, consoleActor(req), enrollmentId);
       res.redirect(303, launchUrl);
     } catch (err) {
       const refused = refusalOf(err);

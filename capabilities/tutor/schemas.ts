@@ -27,3 +27,22 @@ export const conversationResponse = named(
     messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string(), createdAt: instant })),
   }),
 );
+
+/** The student's consent to sending tutor messages to the model provider, and the notice of what is sent. */
+export const tutorConsentResponse = named(
+  'TutorConsent',
+  z.object({
+    consented: z.boolean(),
+    givenAt: instant.nullable().describe('When the consent in force was given'),
+    noticeVersion: z.string().nullable().describe('The version of the notice the consent in force was given under'),
+    withdrawnAt: instant.nullable().describe('When the newest consent was withdrawn'),
+    notice: z
+      .object({
+        version: z.string(),
+        provider: z.string().describe('Where the model provider is (its host)'),
+        sent: z.array(z.string()).describe('What a question sends'),
+        notSent: z.array(z.string()).describe('What is never sent'),
+      })
+      .describe('What the tutor sends to the model provider: shown before asking for consent'),
+  }),
+);

@@ -7,6 +7,7 @@ import type { Actor } from '../../core/actor';
 import type { EnrollmentClient } from '../../core/enrollment-client';
 import { refuse } from '../../core/refusals';
 import { findEnrollment } from '../enrollments/queries';
+import { requireTutorConsent } from './tutor-consent';
 import {
   conversationMessages,
   enrollmentFactsFromReadModel,
@@ -39,7 +40,8 @@ export interface Conversation {
 }
 
 /**
- * The start of a tutor exchange, before the model is asked: the conversation (404 for anything not the student's),
+ * The start of a tutor exchange, before the model is asked: the student's consent (409 without it, before anything
+ * else: not even moderation may see the message), the conversation (404 for anything not the student's),
  * the student's rate limit and daily token budget (429), moderation (400 when flagged), and the prompt: what the
  * tutor knows of the course and the enrollment, the conversation so far, and the question.
  */
@@ -51,6 +53,7 @@ export async function beginExchange(
   body: { message: string; courseId?: string; enrollmentId?: string; conversationId?: string },
 ) {
   const { db } = deps;
+  await requireTutorConsent(db, student.id);
   const conversation = await resolveConversation(db, student.id, body);
   await checkRate(db, student.id, limits.ratePerMinute);
   await checkBudget(db, student.id, limits.dailyTokens);

@@ -6,7 +6,8 @@ import type { ApiDeps } from '../../api/deps';
 import { parse, problems } from '../../api/problems';
 import { conversationMessages, findConversation } from './queries';
 import { idParam } from '../../core/schemas';
-import { tutorChatBody, conversationResponse, tutorReplyResponse } from './schemas';
+import { tutorChatBody, conversationResponse, tutorConsentResponse, tutorReplyResponse } from './schemas';
+import { giveTutorConsent, tutorConsentState, tutorProvider, withdrawTutorConsent } from './tutor-consent';
 import { USER, json, jsonBody, withId, type Operation } from '../../api/openapi-operation';
 
 export function tutorRoutes(deps: ApiDeps): Router {
@@ -65,6 +66,19 @@ export function tutorRoutes(deps: ApiDeps): Router {
     res.end();
   });
 
+  // The student's consent to sending their tutor messages to the model provider: read (with what is sent), given, withdrawn.
+  router.get('/api/me/tutor-consent', requireRole('student'), async (req, res) => {
+    res.json(await tutorConsentState(db, actorOf(req).id, tutorProvider(config.openai.baseUrl)));
+  });
+  router.put('/api/me/tutor-consent', requireRole('student'), async (req, res) => {
+    await giveTutorConsent(db, actorOf(req).id);
+    res.status(204).end();
+  });
+  router.delete('/api/me/tutor-consent', requireRole('student'), async (req, res) => {
+    await withdrawTutorConsent(db, actorOf(req).id);
+    res.status(204).end();
+  });
+
   router.get('/api/ai-tutor/conversations/:conversationId', requireRole('student', 'admin'), async (req, res) => {
     const actor = actorOf(req);
     const { conversationId } = parse(idParam('conversationId'), req.params, 'path');
@@ -93,7 +107,8 @@ export const tutorOperations: Operation[] = [
     summary: 'Ask the AI tutor',
     description:
       'About a program (`courseId`) or one of your enrollments (`enrollmentId`); continue with `conversationId`. With ' +
-      '`Accept: text/event-stream`, server-sent events: `delta` … then `done` (or `error`).',
+      '`Accept: text/event-stream`, server-sent events: `delta` … then `done` (or `error`). Only with the student’s ' +
+      'consent (`PUT /api/me/tutor-consent`): without it, 409 and nothing reaches the model provider.',
     access: 'user',
     who: 'student',
     requestBody: jsonBody(tutorChatBody),
@@ -110,9 +125,48 @@ export const tutorOperations: Operation[] = [
     problems: {
       ...withId,
       ...USER,
+      409: 'No consent to sending tutor messages to the model provider (PUT /api/me/tutor-consent first): nothing was sent; or a request with the same Idempotency-Key still runs',
       429: 'Rate limit or daily token budget reached',
       503: 'No model configured, or the model failed (nothing saved)',
     },
+  },
+  {
+    method: 'get',
+    path: '/api/me/tutor-consent',
+    operationId: 'getTutorConsent',
+    tag: 'AI tutor',
+    summary: 'Your consent to sending tutor messages to the model provider',
+    description: 'Whether it is given, and the notice of what a question sends (what the widget shows before asking).',
+    access: 'user',
+    who: 'the student',
+    responses: { 200: json('The consent and the notice', tutorConsentResponse) },
+    problems: USER,
+  },
+  {
+    method: 'put',
+    path: '/api/me/tutor-consent',
+    operationId: 'giveTutorConsent',
+    tag: 'AI tutor',
+    summary: 'Consent to sending tutor messages to the model provider',
+    description: 'Recorded with the time and the notice’s version; consent already given is left as it is.',
+    access: 'user',
+    who: 'the student',
+    idempotent: true,
+    responses: { 204: { description: 'Consent recorded' } },
+    problems: { 400: 'A malformed Idempotency-Key', ...USER },
+  },
+  {
+    method: 'delete',
+    path: '/api/me/tutor-consent',
+    operationId: 'withdrawTutorConsent',
+    tag: 'AI tutor',
+    summary: 'Withdraw consent: the tutor sends nothing more',
+    description: 'The consent record is kept, with when it was withdrawn; without consent, a question answers 409.',
+    access: 'user',
+    who: 'the student',
+    idempotent: true,
+    responses: { 204: { description: 'Withdrawn (or none was given)' } },
+    problems: { 400: 'A malformed Idempotency-Key', ...USER },
   },
   {
     method: 'get',

@@ -4,9 +4,11 @@
  * Every change is audited.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { inTransaction } from '../../db/pool';
+import { type Db, inTransaction } from '../../db/pool';
+import { sealedPlace, WEBHOOK_SECRETS } from '../../db/sealed-columns';
 import { wakeDeliveries } from '../../db/webhook-outbox';
 import { ALL_WEBHOOK_EVENTS } from '../../lib/webhook-events';
+import type { SecretsAtRest } from '../../lib/secrets-at-rest';
 import { audit } from '../../core/audit';
 import type { Actor } from '../../core/actor';
 import { type CoreDeps, outboundGuard } from '../../core/deps';
@@ -19,6 +21,18 @@ type Deps = Pick<CoreDeps, 'db' | 'config' | 'webhooks' | 'outbound'>;
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
+
+/** Keeps an endpoint's signing secret, sealed for its row (so the row's id is drawn first). */
+export async function insertWebhookSecret(client: Pick<Db, 'query'>, secrets: SecretsAtRest, endpointId: string, secret: string) {
+  const {
+    rows: [{ id }],
+  } = await client.query<{ id: string }>(`SELECT nextval(pg_get_serial_sequence('webhook_endpoint_secrets', 'id'))::text AS id`);
+  await client.query('INSERT INTO webhook_endpoint_secrets (id, endpoint_id, secret) VALUES ($1, $2, $3)', [
+    id,
+    endpointId,
+    secrets.seal(secret, sealedPlace(WEBHOOK_SECRETS, id)),
+  ]);
+}
 
 export async function createWebhookEndpoint(deps: Deps, actor: Actor, body: z.output<typeof webhookEndpointBody>) {
   const { db } = deps;
@@ -41,7 +55,7 @@ export async function createWebhookEndpoint(deps: Deps, actor: Actor, body: z.ou
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [id, actor.role, actor.id, body.url, body.description ?? null, body.events, body.programIds ?? null],
     );
-    await client.query('INSERT INTO webhook_endpoint_secrets (endpoint_id, secret) VALUES ($1, $2)', [id, secret]);
+    await insertWebhookSecret(client, deps.config.secretsAtRest, id, secret);
   });
   await audit(db, actor, 'webhook_endpoint.create', { type: 'webhook_endpoint', id }, { url: body.url, events: body.events });
   return { ...endpointView(await findVisibleEndpoint(db, actor, id)), secret };
@@ -86,7 +100,7 @@ export async function rotateWebhookSecret(deps: Deps, actor: Actor, id: string, 
         WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > now()) RETURNING expires_at`,
       [id, overlapSeconds],
     );
-    await client.query('INSERT INTO webhook_endpoint_secrets (endpoint_id, secret) VALUES ($1, $2)', [id, secret]);
+    await insertWebhookSecret(client, deps.config.secretsAtRest, id, secret);
     await client.query('UPDATE webhook_endpoints SET updated_at = now() WHERE id = $1', [id]);
     return rows.reduce<Date | undefined>((latest, r) => (!latest || r.expires_at > latest ? r.expires_at : latest), undefined);
   });

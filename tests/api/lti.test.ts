@@ -154,7 +154,7 @@ describe('tool registration and the platform keys', () => {
     expect(before.body.keys.length).toBeGreaterThanOrEqual(1);
     expect(before.body.keys.every((k) => k.kty === 'RSA' && k.d === undefined)).toBe(true);
     const oldKid = before.body.keys[0].kid;
-    const newKid = await rotateLtiSigningKey(app.db);
+    const newKid = await rotateLtiSigningKey(app);
     const after = await app.request<{ keys: { kid: string }[] }>('GET', '/lti/jwks');
     expect(after.body.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
     // The next launch's hint and id_token are signed by the new key, and the tool (reading the JWKS) accepts them.

@@ -179,6 +179,14 @@ test('a student’s enrollment, evidence, review, certificate and withdrawal: ev
   expect((await call('GET', '/.well-known/jwks.json')).status).toBe(200);
   const verified = await call('GET', `/verify/${certificate.verificationCode}`, { headers: { accept: 'application/json' } });
   expect(verified.status).toBe(200);
+  // The student's choice of the name the verification shows.
+  expect((await call('GET', `/api/certificates/${certificate.id}/public-name`, { token: student.token })).status).toBe(200);
+  const initials = await call('PUT', `/api/certificates/${certificate.id}/public-name`, {
+    token: student.token,
+    json: { show: 'initials' },
+  });
+  expect(initials.status).toBe(200);
+  expect((await call('GET', `/verify/${certificate.verificationCode}`, { headers: { accept: 'application/json' } })).status).toBe(200);
   expect((await call('GET', `/verify/${certificate.verificationCode.toLowerCase()}`)).status).toBe(200);
   const revoked = await call<{ credentialStatus: { statusListCredential: string } }>('POST', `/api/certificates/${certificate.id}/revoke`, {
     token: admin.token,
@@ -283,9 +291,13 @@ test('funding, partners, xAPI, Stripe, reports, the tutor and operations: every 
   const revenueCsv = await call('GET', '/api/reports/revenue-share', { token: holder.token, headers: { accept: 'text/csv' } });
   expect(revenueCsv.status).toBe(200);
 
-  // The tutor (no model configured here: a 503 problem), a conversation that does not exist, the widget.
+  // The tutor (no model configured here: a 503 problem), a conversation that does not exist, the widget; the consent
+  // to sending tutor messages to the model provider, read, given and withdrawn.
   const tutor = await call('POST', '/api/ai-tutor/chat', { token: student.token, json: { message: 'Hello', courseId: DEMO.id } });
   expect(tutor.status).toBe(503);
+  expect((await call('GET', '/api/me/tutor-consent', { token: student.token })).status).toBe(200);
+  expect((await call('PUT', '/api/me/tutor-consent', { token: student.token })).status).toBe(204);
+  expect((await call('DELETE', '/api/me/tutor-consent', { token: student.token })).status).toBe(204);
   expect((await call('GET', `/api/ai-tutor/conversations/${randomUUID()}`, { token: student.token })).status).toBe(404);
   expect((await call('GET', '/widget/ai-tutor.js')).status).toBe(200);
 

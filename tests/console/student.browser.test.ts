@@ -2,7 +2,8 @@
  * A student's journey through the console in headless Chromium (the app in-process, the fake enrollment client; the
  * workflow's status changes projected with `app.advance`): sign in, enroll (self-pay), pay at the checkout and come
  * back, launch, upload proof, download the certificate. Every control is found by its accessible name (api.md, "Web
- * console"); axe-core checks every page; the AI tutor widget is on each one and talks to the API with the session.
+ * console"); axe-core checks every page; the AI tutor widget is on each one and talks to the API with the session
+ * (consent first, issue 23). Once certified, the student chooses initials for the public verification page.
  */
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -104,9 +105,13 @@ test('a student enrolls, pays, launches, uploads proof and downloads the certifi
   await studentPage(page, 'student-enrollment');
 
   // The tutor talks to the API with the session: the request carries the page's CSRF token and no bearer token,
-  // and gets past both (this app has no model, so the answer is the tutor's 503, shown in the panel).
+  // and gets past both (this app has no model, so the answer is the tutor's 503, shown in the panel). Before the
+  // first question, it asks for consent (recorded with the session and its CSRF token).
   const chat = page.waitForRequest((r) => r.url().endsWith('/api/ai-tutor/chat'));
   await page.getByRole('button', { name: 'Ask the AI tutor' }).click();
+  await page.getByRole('region', { name: 'What the tutor sends' }).waitFor();
+  await checkPage(page);
+  await page.getByRole('button', { name: 'I agree, start the tutor' }).click();
   const question = page.getByLabel('Your question (Enter sends, Shift+Enter adds a line)');
   await question.fill('What do I do after the course?');
   await question.press('Enter');
@@ -161,6 +166,21 @@ test('a student enrolls, pays, launches, uploads proof and downloads the certifi
     page.getByRole('link', { name: 'the certificate’s verification page' }).click(),
   ]);
   await expect(page.getByText('Ada Lovelace').first().isVisible()).resolves.toBe(true);
+
+  // The name on the verification page: initials, chosen on the enrollment page.
+  await page.goBack();
+  await page.getByRole('radio', { name: 'Initials only (A. L.)' }).check();
+  await Promise.all([page.waitForURL(enrollmentUrl), page.getByRole('button', { name: 'Save name choice' }).click()]);
+  await expect(page.getByRole('status').textContent()).resolves.toContain('now shows your initials only (A. L.)');
+  await expect(page.getByRole('radio', { name: 'Initials only (A. L.)' }).isChecked()).resolves.toBe(true);
+  await studentPage(page);
+  await Promise.all([
+    page.waitForURL(`${app.baseUrl}/verify/${certificate.verificationCode}`),
+    page.getByRole('link', { name: 'the certificate’s verification page' }).click(),
+  ]);
+  // (The page's header still names whoever is signed in: the student, in their own browser.)
+  await expect(page.locator('.card').getByText('A. L.', { exact: true }).isVisible()).resolves.toBe(true);
+  expect(await page.locator('.card').getByText('Ada Lovelace').count()).toBe(0);
 
   expect(problems).toEqual([]);
   await context.close();

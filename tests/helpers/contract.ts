@@ -228,9 +228,30 @@ export interface Conversation {
 
 export interface Verification {
   status: 'valid' | 'revoked';
+  holder: string;
+  partnerCertificateUrl?: string;
   revocationReason?: string;
   revokedAt?: string;
   [field: string]: unknown;
+}
+
+/** The name a certificate's public verification shows, as its student chose (GET/PUT /api/certificates/:id/public-name). */
+export interface CertificatePublicName {
+  certificateId: string;
+  show: 'full' | 'initials';
+  holder: string;
+  options: { full: string; initials: string };
+  setAt: string | null;
+  verifyUrl: string;
+}
+
+/** A student's consent to sending tutor messages to the model provider (GET /api/me/tutor-consent). */
+export interface TutorConsent {
+  consented: boolean;
+  givenAt: string | null;
+  noticeVersion: string | null;
+  withdrawnAt: string | null;
+  notice: { version: string; provider: string; sent: string[]; notSent: string[] };
 }
 
 export interface Readiness {

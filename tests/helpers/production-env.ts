@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 /** A secret as production wants one: random, 32 bytes, never written in the repository (which would publish it). */
 export const productionSecret = () => randomBytes(32).toString('base64url');
 
+/** A DATA_ENCRYPTION_KEY as production wants one: 32 random bytes in base64 (what `openssl rand -base64 32` prints). */
+export const productionDataKey = () => randomBytes(32).toString('base64');
+
 /**
  * What production requires besides the signing key, as stand-in values for tests that load a production
  * configuration (nothing here is contacted unless a test points it at a running stand-in). The platform's own
@@ -24,4 +27,5 @@ export const PRODUCTION_STAND_INS = {
   OIDC_CLIENT_ID: 'credential-marketplace',
   OIDC_CLIENT_SECRET: 'oidc-client-secret-stand-in',
   SESSION_SECRET: productionSecret(),
+  DATA_ENCRYPTION_KEY: productionDataKey(),
 } as const;

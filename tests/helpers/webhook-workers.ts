@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createWebhookActivities } from '../../activities/webhooks';
 import type { Db } from '../../db/pool';
+import { loadConfig } from '../../lib/config';
 import { outboundPolicy } from '../../lib/outbound-guard';
 import { createWebhookDispatcher } from '../../services/webhook-dispatch';
 import { createWebhookSender, type WebhookSender } from '../../services/webhook-sender';
@@ -28,7 +29,12 @@ export function webhookDelivery(
     dispatcher,
     /** Runs the workflow worker and the attempts' worker against `db` until `stop`. */
     async start(db: Db) {
-      const activities = createWebhookActivities({ db, webhooks: { dispatcher, sender } });
+      // The secrets are sealed under the test configuration's key (the development one), as the API wrote them.
+      const activities = createWebhookActivities({
+        db,
+        webhooks: { dispatcher, sender },
+        secretsAtRest: loadConfig({ NODE_ENV: 'test' }).secretsAtRest,
+      });
       const main = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
       const attempts = await Worker.create({ connection: env.nativeConnection, taskQueue: webhookTaskQueue(taskQueue), activities });
       const running = Promise.all([main.run(), attempts.run()]);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Db } from '../../../db/pool';
 import type { EnrollmentStatus } from '../../../workflows/messages';
 import { audit } from '../../../core/audit';
+import type { CoreDeps } from '../../../core/deps';
 import { refuse } from '../../../core/refusals';
 import { signWithPlatformKey, verifyPlatformToken } from './keys';
 import { AGS_SCOPES, LTI, ltiLineItemUrl, ltiSubject, selfAudience, useOnce } from './lti';
@@ -40,13 +41,14 @@ async function launchFacts(db: Db, enrollmentId: string): Promise<LaunchRow | un
  * (third-party initiated login) with a short-lived, signed, single-use `lti_message_hint` naming the enrollment.
  * Undefined when the partner has no LTI tool.
  */
-export async function ltiLoginRedirect(db: Db, publicBaseUrl: string, enrollmentId: string): Promise<string | undefined> {
-  const facts = await launchFacts(db, enrollmentId);
+export async function ltiLoginRedirect(deps: Pick<CoreDeps, 'db' | 'config'>, enrollmentId: string): Promise<string | undefined> {
+  const { publicBaseUrl } = deps.config;
+  const facts = await launchFacts(deps.db, enrollmentId);
   const tool = facts?.tool;
   if (!facts || !tool) return undefined;
   const sub = ltiSubject(facts.student_id);
   const hint = await signWithPlatformKey(
-    db,
+    deps,
     { enrollmentId, clientId: tool.client_id },
     {
       issuer: publicBaseUrl,
@@ -81,7 +83,12 @@ interface AuthorizeFacts {
  * platform issued (signed, unexpired, for this tool and student, used once), and answers the signed id_token to post
  * to the tool's redirect URI. Errors are problems (never a redirect to a URL that was not checked).
  */
-export async function authorizeLtiLaunch(db: Db, publicBaseUrl: string, r: z.output<typeof ltiAuthorizeRequest>) {
+export async function authorizeLtiLaunch(
+  deps: Pick<CoreDeps, 'db' | 'config'>,
+  publicBaseUrl: string,
+  r: z.output<typeof ltiAuthorizeRequest>,
+) {
+  const { db } = deps;
   const { rows: tools } = await db.query<ToolRow>('SELECT * FROM lti_tools WHERE client_id = $1', [r.client_id]);
   const tool = tools[0];
   if (!tool) throw refuse.invalid(`client_id ${r.client_id} is not a registered LTI tool`);
@@ -115,7 +122,7 @@ export async function authorizeLtiLaunch(db: Db, publicBaseUrl: string, r: z.out
 
   const c = LTI.claim;
   const idToken = await signWithPlatformKey(
-    db,
+    deps,
     {
       nonce: r.nonce,
       azp: tool.client_id,

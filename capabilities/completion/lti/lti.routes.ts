@@ -75,7 +75,7 @@ export function ltiRoutes(deps: ApiDeps): Router {
     };
 
   router.get('/lti/jwks', async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(await publishedLtiKeys(db));
+    res.set('Cache-Control', 'public, max-age=300').json(await publishedLtiKeys(deps));
   });
 
   router.get('/lti/autopost.js', (_req, res) => {
@@ -85,7 +85,7 @@ export function ltiRoutes(deps: ApiDeps): Router {
   const authorize: express.RequestHandler = async (req, res) => {
     const input: unknown = req.method === 'POST' ? req.body : req.query;
     const r = parse(ltiAuthorizeRequest, input, req.method === 'POST' ? 'body' : 'query');
-    const { redirectUri, idToken, state } = await authorizeLtiLaunch(db, base, r);
+    const { redirectUri, idToken, state } = await authorizeLtiLaunch(deps, base, r);
     // The form posts to the tool: this answer's CSP allows that one origin as a form action.
     res
       .set('Cache-Control', 'no-store')
@@ -111,7 +111,7 @@ export function ltiRoutes(deps: ApiDeps): Router {
     ...forms,
     countingFailures(async (req, res) => {
       const r = parse(ltiTokenRequest, req.body, 'body');
-      res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken({ db, outbound }, base, r));
+      res.set('Cache-Control', 'no-store').json(await issueLtiAccessToken({ ...deps, outbound }, base, r));
     }),
   );
 

@@ -17,6 +17,7 @@ import type { Db } from '../../../db/pool';
 import { ResponseTooLargeError } from '../../../lib/bounded-fetch';
 import { type OutboundGuard, OutboundRefusedError } from '../../../lib/outbound-guard';
 import { Refusal, refuse } from '../../../core/refusals';
+import type { CoreDeps } from '../../../core/deps';
 import { signWithPlatformKey, verifyPlatformToken } from './keys';
 import { AGS_SCOPES, ltiTokenEndpoint, selfAudience, useOnce } from './lti';
 import type { ltiTokenRequest } from './schemas';
@@ -92,10 +93,11 @@ const oauthError = (status: 400 | 401, error: string, detail: string) =>
  * access token for the AGS scopes it asked for.
  */
 export async function issueLtiAccessToken(
-  { db, outbound }: { db: Db; outbound: OutboundGuard },
+  deps: Pick<CoreDeps, 'db' | 'config'> & { outbound: OutboundGuard },
   publicBaseUrl: string,
   r: z.output<typeof ltiTokenRequest>,
 ) {
+  const { db, outbound } = deps;
   let clientId: unknown;
   try {
     clientId = decodeJwt(r.client_assertion).iss;
@@ -136,7 +138,7 @@ export async function issueLtiAccessToken(
   if (granted.length === 0) throw oauthError(400, 'invalid_scope', `none of the scopes asked for is one of ${AGS_SCOPES.join(' ')}`);
   const scope = [...new Set(granted)].join(' ');
   const accessToken = await signWithPlatformKey(
-    db,
+    deps,
     { scope, toolId: tool.id },
     {
       issuer: publicBaseUrl,

@@ -10,6 +10,10 @@
  *
  *   <ai-tutor csrf-token="<the page's CSRF token>" student-id="<user id>" enrollment-id="<enrollment id>"></ai-tutor>
  *
+ * Before the first question, the panel says what the tutor sends to its model provider (the notice of
+ * GET /api/me/tutor-consent) and asks: nothing is sent until the student agrees (PUT /api/me/tutor-consent), and
+ * the consent can be withdrawn from the panel at any time (DELETE). The server refuses a question without it (409).
+ *
  * A round button at the bottom right opens a chat panel. Replies stream from POST /api/ai-tutor/chat
  * (server-sent events read with fetch + ReadableStream, since EventSource cannot POST). The conversation id is
  * kept in localStorage per student and course/enrollment, and the history is fetched again on the next page load.
@@ -22,11 +26,12 @@
   const STYLE = `
 :host { all: initial; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 15px; color: #1b1b1b; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 .launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%; border: none;
   background: #2353c7; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); cursor: pointer; z-index: 2147483000;
   display: flex; align-items: center; justify-content: center; }
 .launcher:hover { background: #1a43a8; }
-.launcher:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #f0b429; outline-offset: 2px; }
+.launcher:focus-visible, button:focus-visible, textarea:focus-visible, .consent-text:focus-visible { outline: 3px solid #f0b429; outline-offset: 2px; }
 .launcher svg { width: 28px; height: 28px; }
 .panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(520px, calc(100vh - 120px));
   background: #fff; border: 1px solid #d0d4dc; border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.2);
@@ -41,13 +46,23 @@ header button { background: transparent; border: none; color: #fff; font-size: 2
 .msg.assistant { align-self: flex-start; background: #eef1f6; border-bottom-left-radius: 3px; }
 .msg.assistant.pending::after { content: "▍"; animation: blink 1s steps(2) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
-.empty { color: #5f6673; font-size: 14px; text-align: center; margin: auto 0; }
+.empty { color: #5f6673; font-size: 14px; text-align: center; margin: 16px 12px 0; }
 .error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #8a1c12; font-size: 14px; }
 .error[hidden] { display: none; }
 form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e3e6ec; }
 textarea { flex: 1; resize: none; font: inherit; padding: 8px; border: 1px solid #c3c8d2; border-radius: 8px; min-height: 42px; max-height: 120px; }
 form button { background: #2353c7; color: #fff; border: none; border-radius: 8px; padding: 0 14px; font: inherit; cursor: pointer; }
 form button:disabled { background: #9aa6c4; cursor: default; }
+.consent { flex: 1; min-height: 0; display: flex; flex-direction: column; font-size: 14px; line-height: 1.45; }
+.consent-text { flex: 1; overflow-y: auto; padding: 12px 14px 4px; }
+.consent-actions { padding: 8px 14px 12px; border-top: 1px solid #e3e6ec; }
+.consent h3 { margin: 0 0 8px; font-size: 15px; }
+.consent p { margin: 0 0 8px; }
+.consent ul { margin: 0 0 10px; padding-left: 20px; }
+.consent li { margin-bottom: 4px; }
+.consent button { background: #2353c7; color: #fff; border: none; border-radius: 8px; padding: 9px 14px; font: inherit; cursor: pointer; }
+.consent-bar { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 0 10px 8px; font-size: 12px; color: #4a505c; }
+.consent-bar button { background: transparent; border: none; color: #1a43a8; text-decoration: underline; font: inherit; cursor: pointer; padding: 2px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
@@ -131,10 +146,40 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       this.sendButton = el('button', { type: 'submit' }, 'Send');
       this.form.append(label, this.input, this.sendButton);
 
-      this.panel.append(header, this.list, this.errorBox, this.status, this.form);
+      // Asked before the first question: what is sent to the model provider, and a button that records consent.
+      // The notice scrolls; the button stays in view below it.
+      this.consentBox = el('section', { class: 'consent', 'aria-labelledby': 'consent-title' });
+      // Focusable, so a keyboard can scroll it.
+      const consentText = el('div', { class: 'consent-text', tabindex: '0' });
+      this.consentIntro = el('p');
+      this.consentSent = el('ul');
+      this.consentNotSent = el('ul');
+      consentText.append(
+        el('h3', { id: 'consent-title' }, 'What the tutor sends'),
+        this.consentIntro,
+        this.consentSent,
+        el('p', {}, 'It never sends:'),
+        this.consentNotSent,
+        el(
+          'p',
+          {},
+          'Nothing is sent before you agree. You can withdraw your consent at any time from this panel; the tutor then sends nothing more.',
+        ),
+      );
+      this.agreeButton = el('button', { type: 'button' }, 'I agree, start the tutor');
+      const consentActions = el('div', { class: 'consent-actions' });
+      consentActions.append(this.agreeButton);
+      this.consentBox.append(consentText, consentActions);
+      this.consentBar = el('div', { class: 'consent-bar' });
+      this.withdrawButton = el('button', { type: 'button' }, 'Withdraw consent');
+      this.consentBar.append(el('span', {}, 'Your questions go to the tutor’s AI model provider.'), this.withdrawButton);
+      this.consentBox.hidden = true;
+      this.consentBar.hidden = true;
+
+      // The note stands before the list (a list holds only its items) until the first message.
+      this.panel.append(header, this.emptyNote, this.list, this.errorBox, this.status, this.consentBox, this.form, this.consentBar);
       if (style) root.append(style);
       root.append(this.launcher, this.panel);
-      this.list.append(this.emptyNote);
 
       this.launcher.addEventListener('click', () => this.toggle());
       this.closeButton.addEventListener('click', () => this.toggle(false));
@@ -151,13 +196,19 @@ form button:disabled { background: #9aa6c4; cursor: default; }
         e.preventDefault();
         this.send(this.input.value);
       });
+      this.agreeButton.addEventListener('click', () => this.setConsent(true));
+      this.withdrawButton.addEventListener('click', () => this.setConsent(false));
     }
 
     connectedCallback() {
       this.loadHistory();
+      this.loadConsent();
     }
     attributeChangedCallback() {
-      if (this.isConnected) this.loadHistory();
+      if (this.isConnected) {
+        this.loadHistory();
+        this.loadConsent();
+      }
     }
 
     get token() {
@@ -202,7 +253,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       this.panel.hidden = !open;
       this.launcher.setAttribute('aria-expanded', String(open));
       if (open) {
-        this.input.focus();
+        if (this.signedIn && !this.consent) this.loadConsent();
+        (this.consentBox.hidden ? this.input : this.agreeButton).focus();
         this.scrollToEnd();
       } else {
         this.launcher.focus();
@@ -261,6 +313,88 @@ form button:disabled { background: #9aa6c4; cursor: default; }
       return detail || `The tutor could not answer (HTTP ${res.status}).`;
     }
 
+    /**
+     * Whether the student consented to sending their questions to the model provider, and the notice of what is sent;
+     * fetched once per student. Until it is known (or when it cannot be read), neither the question form nor the
+     * consent button is shown.
+     */
+    loadConsent(force = false) {
+      if (!this.signedIn) return this.showConsent();
+      const key = this.token ? subjectOf(this.token) : this.getAttribute('student-id') || '';
+      // Once per student: read already, or on its way.
+      if (!force && this.consentFor === key) return;
+      this.consentFor = key;
+      this.consent = undefined;
+      this.showConsent();
+      this.fetchConsent(key);
+    }
+
+    async fetchConsent(key) {
+      let failed = '';
+      try {
+        const res = await fetch(
+          `${this.apiBase}/api/me/tutor-consent`,
+          this.requestInit({ headers: this.headers({ Accept: 'application/json' }) }),
+        );
+        if (this.consentFor !== key) return;
+        if (res.ok) {
+          this.consent = await res.json();
+          this.showConsent();
+          return;
+        }
+        failed = await this.problemMessage(res);
+      } catch {
+        failed = 'The tutor could not be reached. Check your connection and try again.';
+      }
+      if (this.consentFor !== key) return;
+      // Read again when the panel opens next.
+      this.consentFor = null;
+      this.showError(failed);
+    }
+
+    /** The question form once the student consented; before that, the notice of what is sent and the button. */
+    showConsent() {
+      const consent = this.consent;
+      const known = !this.signedIn || Boolean(consent);
+      const consented = !this.signedIn || Boolean(consent && consent.consented);
+      this.consentBox.hidden = !known || consented;
+      this.list.hidden = known && !consented;
+      this.emptyNote.hidden = this.list.hidden;
+      this.form.hidden = !known || !consented;
+      this.consentBar.hidden = !this.signedIn || !consented;
+      if (!consent || consented) return;
+      const notice = consent.notice || {};
+      this.consentIntro.textContent = `To answer you, the tutor sends the following to its AI model provider (${notice.provider || 'an external service'}):`;
+      this.consentSent.replaceChildren(...(notice.sent || []).map((item) => el('li', {}, item)));
+      this.consentNotSent.replaceChildren(...(notice.notSent || []).map((item) => el('li', {}, item)));
+    }
+
+    /** Gives (PUT) or withdraws (DELETE) consent; the panel follows the answer. */
+    async setConsent(give) {
+      if (!this.signedIn || this.busy) return;
+      this.showError('');
+      this.setBusy(true);
+      try {
+        const res = await fetch(
+          `${this.apiBase}/api/me/tutor-consent`,
+          this.requestInit({ method: give ? 'PUT' : 'DELETE', headers: this.headers({ Accept: 'application/json' }) }),
+        );
+        if (!res.ok) {
+          this.showError(await this.problemMessage(res));
+        } else {
+          this.consent = { ...(this.consent || {}), consented: give };
+          this.showConsent();
+          this.status.textContent = give
+            ? 'Consent recorded: you can ask the tutor now.'
+            : 'Consent withdrawn: the tutor sends nothing more.';
+        }
+      } catch {
+        this.showError('The tutor could not be reached. Check your connection and try again.');
+      }
+      this.setBusy(false);
+      (this.form.hidden ? this.agreeButton : this.input).focus();
+    }
+
     async loadHistory() {
       const key = this.storageKey;
       if (!this.signedIn || this.loadedFor === key) return;
@@ -304,6 +438,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
         this.showError('The tutor needs you to be signed in.');
         return;
       }
+      // Nothing leaves without the student's consent (the server refuses it too).
+      if (!this.consent || !this.consent.consented) return this.showConsent();
       this.showError('');
       this.setBusy(true);
       this.input.value = '';
@@ -330,6 +466,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
         const type = res.headers.get('Content-Type') || '';
         if (!res.ok) {
           failed = await this.problemMessage(res);
+          // Consent withdrawn elsewhere (another tab): read it again, so the panel asks before anything is sent.
+          if (res.status === 409) this.loadConsent(true);
         } else if (type.includes('text/event-stream') && res.body) {
           await this.readEvents(res.body, (event) => {
             if (event.type === 'delta' && typeof event.text === 'string') {
