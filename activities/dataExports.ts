@@ -32,7 +32,7 @@ data.json holds every record the platform keeps about you, in JSON:
   certificates   your certificates (files/certificates/: the PDF and the signed Open Badges 3.0 credential, a VC-JWT)
   payments       payments and refunds of your enrollments
   vouchers       the vouchers funders issued to you
-  tutor          your conversations with the AI tutor
+  tutor          your consent to the AI tutor (given, withdrawn) and your conversations with it
   emails         the emails the platform sent you
   disclosures    who else read or received your personal data, when and why
 

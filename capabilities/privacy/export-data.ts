@@ -102,7 +102,11 @@ const VOUCHERS_SQL = `
    WHERE v.student_id = $1 OR (v.student_email IS NOT NULL AND v.student_email = lower($2))`;
 
 const TUTOR_SQL = `
-  SELECT jsonb_build_object('conversations', COALESCE(jsonb_agg(jsonb_build_object(
+  SELECT jsonb_build_object(
+           'consents', (SELECT COALESCE(jsonb_agg(jsonb_build_object('noticeVersion', t.notice_version, 'givenAt', t.given_at,
+                                                                     'withdrawnAt', t.withdrawn_at) ORDER BY t.given_at, t.id), '[]')
+                          FROM tutor_consents t WHERE t.student_id = $1),
+           'conversations', COALESCE(jsonb_agg(jsonb_build_object(
            'id', c.id, 'programId', c.program_id, 'enrollmentId', c.enrollment_id, 'startedAt', c.created_at,
            'messages', (SELECT COALESCE(jsonb_agg(jsonb_build_object('role', m.role, 'content', m.content, 'at', m.created_at)
                                                   ORDER BY m.id), '[]')

@@ -89,7 +89,7 @@ describe('data export', () => {
       certificates: { id: string; pdf: string; credential: string; verificationCode: string }[];
       payments: { type: string; amountCents: number }[];
       vouchers: { number: string }[];
-      tutor: { conversations: { messages: { content: string }[] }[] };
+      tutor: { consents: { noticeVersion: string }[]; conversations: { messages: { content: string }[] }[] };
       emails: { kind: string; to: string }[];
       disclosures: unknown[];
     };
@@ -113,6 +113,7 @@ describe('data export', () => {
     expect(payload).toEqual(expect.objectContaining({ type: ['VerifiableCredential', 'OpenBadgeCredential'], jti: `urn:uuid:${cert.id}` }));
     expect(data.payments).toEqual([expect.objectContaining({ type: 'payment', amountCents: DEMO.priceCents })]);
     expect(data.vouchers).toEqual([expect.objectContaining({ number: s.voucherNumber })]);
+    expect(data.tutor.consents).toEqual([expect.objectContaining({ noticeVersion: expect.any(String), withdrawnAt: null })]);
     expect(data.tutor.conversations[0].messages.map((m) => m.content)).toEqual([expect.stringContaining(s.name), expect.any(String)]);
     expect(data.emails.map((e) => e.kind)).toEqual(expect.arrayContaining(['completion', 'submission_rejected']));
     expect(data.emails.every((e) => e.to === s.email)).toBe(true);

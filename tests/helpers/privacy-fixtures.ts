@@ -102,7 +102,9 @@ export async function studentWithRecords(app: ApiApp, label = 'Quixote'): Promis
   await app.activities.sendSubmissionRejectedEmail({ enrollmentId, submissionId, reason });
   await app.advance(enrollmentId, 'in_progress');
 
-  // The tutor (its model is not configured in API tests: the rows as the exchange writes them).
+  // The tutor: consent over the API; the exchange's rows as it writes them (no model is configured in API tests).
+  const consent = await app.request('PUT', '/api/me/tutor-consent', { token: student.token });
+  if (consent.status !== 204) throw new Error(`tutor consent: ${consent.status} ${JSON.stringify(consent.body)}`);
   const conversationId = randomUUID();
   await app.db.query('INSERT INTO tutor_conversations (id, student_id, program_id, enrollment_id) VALUES ($1, $2, $3, $4)', [
     conversationId,
