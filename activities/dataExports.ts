@@ -60,9 +60,7 @@ interface ExportRow {
 }
 
 async function exportRow(db: Db, exportId: string): Promise<ExportRow | undefined> {
-  const { rows } = await db.query<ExportRow>('SELECT student_id, status, expires_at, file_key FROM data_exports WHERE id = $1', [
-    exportId,
-  ]);
+  const { rows } = await db.query<ExportRow>('SELECT student_id, status, expires_at, file_key FROM data_exports WHERE id = $1', [exportId]);
   return rows[0];
 }
 
@@ -163,9 +161,10 @@ export function createDataExportActivities(
       const row = await exportRow(db, exportId);
       if (!row) return { removed: false };
       await files.delete(dataExportFileKey(exportId));
-      await db.query(`UPDATE data_exports SET status = 'expired', expired_at = COALESCE(expired_at, now()), file_key = NULL WHERE id = $1`, [
-        exportId,
-      ]);
+      await db.query(
+        `UPDATE data_exports SET status = 'expired', expired_at = COALESCE(expired_at, now()), file_key = NULL WHERE id = $1`,
+        [exportId],
+      );
       return { removed: row.file_key !== null };
     },
   };

@@ -111,7 +111,9 @@ export const ERASURE_STEP_WORK = {
   /** Each certificate's PDF (it prints the name) is deleted; its registry entry stays for verification, without a name. */
   async eraseCertificateFiles(c) {
     const ids = await enrollmentIds(c);
-    const { rows } = await c.q.query<{ file_key: string }>('SELECT file_key FROM certificates WHERE enrollment_id = ANY($1::uuid[])', [ids]);
+    const { rows } = await c.q.query<{ file_key: string }>('SELECT file_key FROM certificates WHERE enrollment_id = ANY($1::uuid[])', [
+      ids,
+    ]);
     const pdfs = await deleteFiles(
       c.files,
       rows.map((r) => r.file_key),
@@ -215,7 +217,13 @@ export const ERASURE_STEP_WORK = {
     const ids = await enrollmentIds(c);
     const [from, to] = [ltiSubject(c.s.studentId), ltiSubject(c.s.pseudonym)];
     const scores = await count(c, 'UPDATE lti_scores SET user_id = $2 WHERE enrollment_id = ANY($1::uuid[]) AND user_id <> $2', [ids, to]);
-    const body = await scrubColumn(c.q, c.s, { table: 'lti_scores', column: 'body', kind: 'jsonb', extra: [[from, to]], ...ofEnrollments(ids) });
+    const body = await scrubColumn(c.q, c.s, {
+      table: 'lti_scores',
+      column: 'body',
+      kind: 'jsonb',
+      extra: [[from, to]],
+      ...ofEnrollments(ids),
+    });
     const comments = await scrubColumn(c.q, c.s, { table: 'lti_scores', column: 'comment', kind: 'text', ...ofEnrollments(ids) });
     return { 'LTI scores (learner id)': Math.max(scores, body) + comments };
   },

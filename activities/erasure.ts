@@ -143,8 +143,18 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
     RETENTION_BASES.consent.basis,
     plusYears(now, RETENTION_BASES.consent.years),
   );
-  keep('audit log entries, pseudonymized', f.audit, RETENTION_BASES.accountability.basis, plusYears(now, RETENTION_BASES.accountability.years));
-  keep('this erasure request (who asked, who decided, what was done)', 1, RETENTION_BASES.accountability.basis, plusYears(now, RETENTION_BASES.accountability.years));
+  keep(
+    'audit log entries, pseudonymized',
+    f.audit,
+    RETENTION_BASES.accountability.basis,
+    plusYears(now, RETENTION_BASES.accountability.years),
+  );
+  keep(
+    'this erasure request (who asked, who decided, what was done)',
+    1,
+    RETENTION_BASES.accountability.basis,
+    plusYears(now, RETENTION_BASES.accountability.years),
+  );
   return kept;
 }
 
@@ -169,10 +179,7 @@ export function createErasureActivities({ db, files, mailer, workflowHistories }
       });
       return { step, records: Object.values(result).reduce((a, b) => a + b, 0) };
     };
-  const steps = Object.fromEntries(ERASURE_STEPS.map((step) => [step, runStep(step)])) as Record<
-    ErasureStep,
-    ReturnType<typeof runStep>
-  >;
+  const steps = Object.fromEntries(ERASURE_STEPS.map((step) => [step, runStep(step)])) as Record<ErasureStep, ReturnType<typeof runStep>>;
 
   return {
     /**
@@ -189,7 +196,9 @@ export function createErasureActivities({ db, files, mailer, workflowHistories }
         }
         const enrollments = await openEnrollmentsOf(q, r.student_id);
         if (enrollments.length) {
-          await q.query(`UPDATE erasure_requests SET status = 'requested', decided_by = NULL, decided_at = NULL WHERE id = $1`, [requestId]);
+          await q.query(`UPDATE erasure_requests SET status = 'requested', decided_by = NULL, decided_at = NULL WHERE id = $1`, [
+            requestId,
+          ]);
           return enrollments;
         }
         const subject = await collectSubject(q, r.student_id);

@@ -8,8 +8,8 @@ import type { ActivityDeps } from './deps';
 import { createErasureActivities } from './erasure';
 
 /** The student's entries of the access and disclosure log, for the export's `disclosures`. */
-async function disclosuresOf(_db: Db, _studentId: string): Promise<unknown[]> {
-  return [];
+function disclosuresOf(_db: Db, _studentId: string): Promise<unknown[]> {
+  return Promise.resolve([]);
 }
 
 export function createPrivacyActivities(deps: ActivityDeps) {

@@ -17,7 +17,11 @@ export function createPrivacyJobs(client: Client, options: { taskQueue: string; 
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
-  const common = { taskQueue: options.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+  const common = {
+    taskQueue: options.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+  } as const;
   return {
     startExport: (exportId) =>
       start(() =>

@@ -31,7 +31,7 @@ export function createWorkflowHistories(client: Client, namespace: string): Work
       await client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
     } catch (err) {
       // Deleted already (a retried activity; visibility lists a deleted run for a moment longer).
-      if (!(isGrpcServiceError(err) && err.code === NOT_FOUND)) throw err;
+      if (!(isGrpcServiceError(err) && Number(err.code) === NOT_FOUND)) throw err;
     }
   }
 

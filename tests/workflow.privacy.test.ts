@@ -13,6 +13,7 @@ import type { ActivityDeps } from '../activities/deps';
 import { createPrivacyJobs } from '../services/privacy-jobs';
 import { createWorkflowHistories } from '../services/workflow-histories';
 import { enrollmentWorkflowId } from '../workflows/messages';
+import type { erasureWorkflow } from '../workflows/privacy';
 import { dataExportWorkflowId, ERASURE_STEPS, erasureWorkflowId } from '../workflows/privacy-messages';
 import { type ApiApp, type Session, startApiApp } from './helpers/api-app';
 import { eventually } from './helpers/eventually';
@@ -49,12 +50,17 @@ test('the export: built and emailed, downloadable until its 7 days pass, then re
     const { id } = await requestDataExport({ db: app.db, files: app.files, privacyJobs }, s.student.actor);
     exportId = id;
     const ready = await eventually(async () => {
-      const { rows } = await app.db.query<{ status: string; file_key: string | null }>('SELECT status, file_key FROM data_exports WHERE id = $1', [id]);
+      const { rows } = await app.db.query<{ status: string; file_key: string | null }>(
+        'SELECT status, file_key FROM data_exports WHERE id = $1',
+        [id],
+      );
       return rows[0]?.status === 'ready' && rows[0];
     }, 'the export to be ready');
     expect(await app.files.get(ready.file_key!)).toBeDefined();
     await eventually(async () => {
-      const { rows } = await app.db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [`data-export-ready:${id}`]);
+      const { rows } = await app.db.query(`SELECT 1 FROM emails_sent WHERE dedupe_key = $1 AND status = 'sent'`, [
+        `data-export-ready:${id}`,
+      ]);
       return rows.length > 0;
     }, 'the ready email');
 
@@ -67,7 +73,10 @@ test('the export: built and emailed, downloadable until its 7 days pass, then re
     // The workflow's 7-day timer fires: the file goes and the export says expired.
     const handle = env.client.workflow.getHandle(dataExportWorkflowId(id));
     expect(await handle.result()).toEqual({ status: 'expired' });
-    const { rows: after } = await app.db.query<{ status: string; file_key: string | null }>('SELECT status, file_key FROM data_exports WHERE id = $1', [id]);
+    const { rows: after } = await app.db.query<{ status: string; file_key: string | null }>(
+      'SELECT status, file_key FROM data_exports WHERE id = $1',
+      [id],
+    );
     expect(after[0]).toEqual({ status: 'expired', file_key: null });
     expect(await app.files.get(ready.file_key!)).toBeUndefined();
     // Asking twice started one workflow: the second start is the same id, left alone.
@@ -87,12 +96,15 @@ test('the erasure: every step once, completed with what was erased and kept; not
   const { id } = await requestErasure(deps, s.student.actor);
   await worker.runUntil(async () => {
     await approveErasure(deps, admin.actor, id);
-    const result = await env.client.workflow.getHandle(erasureWorkflowId(id)).result();
-    expect(result).toEqual({ requestId: id, erased: expect.any(Number), kept: expect.any(Number) });
+    const result = await env.client.workflow.getHandle<typeof erasureWorkflow>(erasureWorkflowId(id)).result();
+    expect(result).toEqual<Record<string, unknown>>({ requestId: id, erased: expect.any(Number), kept: expect.any(Number) });
     // Approving again (a lost start, a double click) starts nothing new: the workflow id is the request's.
     await expect(approveErasure(deps, admin.actor, id)).rejects.toThrow(/completed already/);
   });
-  const { rows } = await app.db.query<{ status: string; steps: Record<string, unknown> }>('SELECT status, steps FROM erasure_requests WHERE id = $1', [id]);
+  const { rows } = await app.db.query<{ status: string; steps: Record<string, unknown> }>(
+    'SELECT status, steps FROM erasure_requests WHERE id = $1',
+    [id],
+  );
   expect(rows[0].status).toBe('completed');
   expect(Object.keys(rows[0].steps).sort()).toEqual([...ERASURE_STEPS].sort());
   expect(await columnsMentioning(app.db, [s.name, s.email])).toEqual([]);
@@ -137,7 +149,14 @@ test('the erasure deletes the student’s closed enrollment workflows, every run
     // Temporal deletes asynchronously (the dev server takes about half a minute).
     for (const run of runs) {
       await eventually(
-        () => dev.client.workflow.getHandle(workflowId, run).fetchHistory().then(() => false, (err: Error) => /not found/i.test(err.message)),
+        () =>
+          dev.client.workflow
+            .getHandle(workflowId, run)
+            .fetchHistory()
+            .then(
+              () => false,
+              (err: Error) => /not found/i.test(err.message),
+            ),
         `run ${run} to be deleted`,
         120_000,
       );

@@ -153,12 +153,7 @@ const extension = (fileKey: string) => fileKey.slice(fileKey.lastIndexOf('.') + 
  * Everything about `studentId`, except `disclosures` (the access and disclosure log, read by the caller through its
  * own query), with the files to copy and the credentials to sign.
  */
-export async function studentExport(
-  db: Db,
-  studentId: string,
-  publicBaseUrl: string,
-  disclosures: unknown[],
-): Promise<StudentExport> {
+export async function studentExport(db: Db, studentId: string, publicBaseUrl: string, disclosures: unknown[]): Promise<StudentExport> {
   const {
     rows: [student],
   } = await db.query<{ id: string; name: string | null; email: string | null; updated_at: Date }>(

@@ -66,7 +66,11 @@ export function privacyRequestStudentPages(deps: CoreDeps, render: Render): Rout
   router.get('/my-data/exports/:id', async (req, res) => {
     const { id } = parse(exportParams, req.params, 'path');
     const { data, filename } = await downloadDataExport(deps, consoleActor(req), id);
-    res.type('application/zip').set('Content-Disposition', `attachment; filename="${filename}"`).set('Cache-Control', 'no-store').send(data);
+    res
+      .type('application/zip')
+      .set('Content-Disposition', `attachment; filename="${filename}"`)
+      .set('Cache-Control', 'no-store')
+      .send(data);
   });
 
   router.post('/my-data/erasure-requests', requireCsrf, (req, res) =>
@@ -102,7 +106,10 @@ export function erasureRequestAdminPages(deps: CoreDeps, render: Render): Router
         requests: list.requests,
         total: list.total,
         refused,
-        next: q.offset + list.requests.length < list.total ? withQuery(ERASURE_REQUESTS, { status: q.status, offset: q.offset + q.limit }) : null,
+        next:
+          q.offset + list.requests.length < list.total
+            ? withQuery(ERASURE_REQUESTS, { status: q.status, offset: q.offset + q.limit })
+            : null,
       },
       refused ? 400 : 200,
     );

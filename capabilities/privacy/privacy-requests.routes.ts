@@ -37,7 +37,11 @@ export function privacyRequestRoutes(deps: ApiDeps): Router {
   router.get('/api/me/exports/:id/download', student, async (req, res) => {
     const { id } = parse(exportParams, req.params, 'path');
     const { data, filename } = await downloadDataExport(deps, actorOf(req), id);
-    res.type('application/zip').set('Content-Disposition', `attachment; filename="${filename}"`).set('Cache-Control', 'no-store').send(data);
+    res
+      .type('application/zip')
+      .set('Content-Disposition', `attachment; filename="${filename}"`)
+      .set('Cache-Control', 'no-store')
+      .send(data);
   });
 
   router.post('/api/me/erasure-requests', student, async (req, res) => {

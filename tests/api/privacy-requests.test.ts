@@ -53,7 +53,7 @@ const download = (url: string, token?: string) => fetch(url, { headers: token ? 
 async function readyExport(student: Session): Promise<DataExport> {
   const asked = await app.request<DataExport>('POST', '/api/me/exports', { token: student.token });
   expect(asked.status).toBe(202);
-  expect(asked.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending' });
+  expect(asked.body).toEqual<Record<string, unknown>>({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'pending' });
   expect(asked.headers.get('location')).toBe(`/api/me/exports/${asked.body.id}`);
   await app.privacyJobs.idle();
   const got = await app.request<DataExport>('GET', `/api/me/exports/${asked.body.id}`, { token: student.token });
@@ -67,7 +67,7 @@ describe('data export', () => {
     const cert = await completeAndClose(app, s.enrollmentId);
     const x = await readyExport(s.student);
     expect(x).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         status: 'ready',
         downloadUrl: `${app.baseUrl}/api/me/exports/${x.id}/download`,
         expiresAt: expect.any(String),
@@ -113,7 +113,9 @@ describe('data export', () => {
     expect(payload).toEqual(expect.objectContaining({ type: ['VerifiableCredential', 'OpenBadgeCredential'], jti: `urn:uuid:${cert.id}` }));
     expect(data.payments).toEqual([expect.objectContaining({ type: 'payment', amountCents: DEMO.priceCents })]);
     expect(data.vouchers).toEqual([expect.objectContaining({ number: s.voucherNumber })]);
-    expect(data.tutor.consents).toEqual([expect.objectContaining({ noticeVersion: expect.any(String), withdrawnAt: null })]);
+    expect(data.tutor.consents).toEqual([
+      expect.objectContaining<Record<string, unknown>>({ noticeVersion: expect.any(String), withdrawnAt: null }),
+    ]);
     expect(data.tutor.conversations[0].messages.map((m) => m.content)).toEqual([expect.stringContaining(s.name), expect.any(String)]);
     expect(data.emails.map((e) => e.kind)).toEqual(expect.arrayContaining(['completion', 'submission_rejected']));
     expect(data.emails.every((e) => e.to === s.email)).toBe(true);
@@ -155,7 +157,7 @@ describe('data export', () => {
     // The clock moved past the expiry: the answer says so before the job has run.
     await app.db.query(`UPDATE data_exports SET expires_at = now() - interval '1 second' WHERE id = $1`, [x.id]);
     const lapsed = await app.request<DataExport>('GET', `/api/me/exports/${x.id}`, { token: student.token });
-    expect(lapsed.body).toEqual({ id: x.id, status: 'expired', requestedAt: expect.any(String) });
+    expect(lapsed.body).toEqual<Record<string, unknown>>({ id: x.id, status: 'expired', requestedAt: expect.any(String) });
     expect((await download(x.downloadUrl!, student.token)).status).toBe(409);
     await app.activities.expireDataExport({ exportId: x.id });
     expect(await app.files.get(rows[0].file_key)).toBeUndefined();
@@ -181,7 +183,7 @@ describe('erasure requests', () => {
     await completeAndClose(app, s.enrollmentId);
     const asked = await app.request<ErasureRequest>('POST', '/api/me/erasure-requests', { token: s.student.token });
     expect(asked.status).toBe(202);
-    expect(asked.body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'requested' });
+    expect(asked.body).toEqual<Record<string, unknown>>({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'requested' });
     expect(asked.headers.get('location')).toBe(`/api/erasure-requests/${asked.body.id}`);
     expectProblem(await app.request('POST', '/api/me/erasure-requests', { token: s.student.token }), 409);
 
@@ -196,13 +198,17 @@ describe('erasure requests', () => {
 
     // Only an admin decides; a rejection needs a reason, and a rejected request cannot be approved.
     expectProblem(await app.request('POST', `/api/erasure-requests/${asked.body.id}/approve`, { token: s.student.token }), 403);
-    expectProblem(await app.request('POST', `/api/erasure-requests/${asked.body.id}/reject`, { token: admin.token, json: {} }), 400, ['body.reason']);
+    expectProblem(await app.request('POST', `/api/erasure-requests/${asked.body.id}/reject`, { token: admin.token, json: {} }), 400, [
+      'body.reason',
+    ]);
     const rejected = await app.request<ErasureRequest>('POST', `/api/erasure-requests/${asked.body.id}/reject`, {
       token: admin.token,
       json: { reason: 'An open complaint about this enrollment must be settled first' },
     });
     expect(rejected.status).toBe(200);
-    expect(rejected.body).toEqual(expect.objectContaining({ status: 'rejected', reason: 'An open complaint about this enrollment must be settled first' }));
+    expect(rejected.body).toEqual(
+      expect.objectContaining({ status: 'rejected', reason: 'An open complaint about this enrollment must be settled first' }),
+    );
     expectProblem(await app.request('POST', `/api/erasure-requests/${asked.body.id}/approve`, { token: admin.token }), 409);
     expectProblem(await app.request('POST', `/api/erasure-requests/${randomUUID()}/approve`, { token: admin.token }), 404);
     // After a rejection the student may ask again.
@@ -286,7 +292,9 @@ describe('erasure requests', () => {
     // Kept: the ledger, the WIOA records, the certificate (verified, without a name); the bystander untouched.
     expect(await ledgerOf(s.enrollmentId)).toEqual(ledgerBefore);
     expect(await countOf('wioa_outcomes')).toBe(wioaBefore);
-    const verified = await app.request<Verification>('GET', `/verify/${cert.verificationCode}`, { headers: { accept: 'application/json' } });
+    const verified = await app.request<Verification>('GET', `/verify/${cert.verificationCode}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(verified.status).toBe(200);
     expect(verified.body).toEqual(expect.objectContaining({ status: 'valid', holder: 'Student' }));
     expect((await columnsMentioning(app.db, [bystander.name, bystander.email])).length).toBeGreaterThan(5);
@@ -296,9 +304,10 @@ describe('erasure requests', () => {
     expectProblem(await app.request('GET', `/api/enrollments/${s.enrollmentId}`, { token: s.student.token }), 404);
     const theirs = await app.request<ErasureRequest>('GET', `/api/erasure-requests/${asked.body.id}`, { token: s.student.token });
     expect(theirs.body.status).toBe('completed');
-    const { rows } = await app.db.query<{ pseudonym: string; subject: unknown }>('SELECT pseudonym, subject FROM erasure_requests WHERE id = $1', [
-      asked.body.id,
-    ]);
+    const { rows } = await app.db.query<{ pseudonym: string; subject: unknown }>(
+      'SELECT pseudonym, subject FROM erasure_requests WHERE id = $1',
+      [asked.body.id],
+    );
     expect(rows[0].subject).toBeNull();
     const { rows: enrollment } = await app.db.query('SELECT student_id FROM enrollments WHERE id = $1', [s.enrollmentId]);
     expect(enrollment).toEqual([{ student_id: rows[0].pseudonym }]);
@@ -309,11 +318,10 @@ describe('erasure requests', () => {
     await completeAndClose(app, s.enrollmentId);
     const requestId = randomUUID();
     // Approved by hand (no job started), to run the workflow's activities twice over.
-    await app.db.query(`INSERT INTO erasure_requests (id, student_id, status, pseudonym, decided_by, decided_at) VALUES ($1, $2, 'approved', $3, 'admin', now())`, [
-      requestId,
-      s.student.actor.id,
-      `erased-${randomUUID()}`,
-    ]);
+    await app.db.query(
+      `INSERT INTO erasure_requests (id, student_id, status, pseudonym, decided_by, decided_at) VALUES ($1, $2, 'approved', $3, 'admin', now())`,
+      [requestId, s.student.actor.id, `erased-${randomUUID()}`],
+    );
     await app.activities.beginErasure({ requestId });
     const first = [];
     for (const step of ERASURE_STEPS) first.push(await app.activities[step]({ requestId }));
@@ -344,7 +352,16 @@ async function countOf(table: string) {
 
 /** The tables an erasure writes, as text (to compare before and after a second run). */
 async function dump() {
-  const tables = ['enrollments', 'completion_submissions', 'emails_sent', 'vouchers', 'xapi_statements', 'lti_scores', 'audit_log', 'students'];
+  const tables = [
+    'enrollments',
+    'completion_submissions',
+    'emails_sent',
+    'vouchers',
+    'xapi_statements',
+    'lti_scores',
+    'audit_log',
+    'students',
+  ];
   const out: Record<string, unknown> = {};
   for (const t of tables) out[t] = (await app.db.query(`SELECT * FROM ${t} ORDER BY 1`)).rows;
   return JSON.stringify(out);

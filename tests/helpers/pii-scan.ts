@@ -41,7 +41,8 @@ export async function columnsMentioning(db: Db, needles: string[]): Promise<Ment
 export function filesMentioning(dir: string, needles: string[]): string[] {
   if (!fs.existsSync(dir)) return [];
   const lower = needles.map((n) => n.toLowerCase());
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .filter((file) => {

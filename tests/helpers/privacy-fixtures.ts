@@ -112,10 +112,11 @@ export async function studentWithRecords(app: ApiApp, label = 'Quixote'): Promis
     DEMO.id,
     enrollmentId,
   ]);
-  await app.db.query(
-    `INSERT INTO tutor_messages (conversation_id, role, content) VALUES ($1, 'user', $2), ($1, 'assistant', $3)`,
-    [conversationId, `Hi, I am ${name}; my email is ${email}. How do I finish module 3?`, `Hello ${name}! Open module 3 and...`],
-  );
+  await app.db.query(`INSERT INTO tutor_messages (conversation_id, role, content) VALUES ($1, 'user', $2), ($1, 'assistant', $3)`, [
+    conversationId,
+    `Hi, I am ${name}; my email is ${email}. How do I finish module 3?`,
+    `Hello ${name}! Open module 3 and...`,
+  ]);
   await app.db.query(`INSERT INTO tutor_usage (student_id, day, requests, tokens) VALUES ($1, current_date, 1, 50)`, [student.actor.id]);
 
   // xAPI: a statement about the student's registration whose actor is them by name and mbox.
