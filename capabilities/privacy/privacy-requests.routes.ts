@@ -74,6 +74,7 @@ export function privacyRequestRoutes(deps: ApiDeps): Router {
 
 // ── What /openapi.json says of these routes (api/openapi-operation.ts) ──────────────────────────────────
 
+const BAD_KEY = 'A malformed Idempotency-Key';
 const OPEN_ENROLLMENTS = 'An enrollment of the student is still open (the problem names each), or a request of theirs is open already';
 
 export const privacyRequestsOperations: Operation[] = [
@@ -92,7 +93,7 @@ export const privacyRequestsOperations: Operation[] = [
     who: 'the student',
     idempotent: true,
     responses: { 202: json('Being built', dataExportResponse, location) },
-    problems: USER,
+    problems: { 400: BAD_KEY, ...USER },
   },
   {
     method: 'get',
@@ -129,7 +130,7 @@ export const privacyRequestsOperations: Operation[] = [
     who: 'the student',
     idempotent: true,
     responses: { 202: json('Requested', acceptedErasureRequestResponse, location) },
-    problems: { ...USER, 409: OPEN_ENROLLMENTS },
+    problems: { 400: BAD_KEY, ...USER, 409: OPEN_ENROLLMENTS },
   },
   {
     method: 'get',
