@@ -121,9 +121,12 @@ export function createDataExportActivities(
           WHERE id = $1 AND status = 'pending' RETURNING expires_at`,
         [exportId, fileKey, zip.length, DATA_EXPORT_TTL_DAYS],
       );
-      const expiresAt = rows[0]?.expires_at ?? (await exportRow(db, exportId))?.expires_at;
-      if (!expiresAt) return { status: 'gone' as const };
-      return { status: 'ready' as const, expiresAt: expiresAt.toISOString() };
+      if (rows[0]) return { status: 'ready' as const, expiresAt: rows[0].expires_at.toISOString() };
+      // Not pending any more: built by an earlier try (its answer stands), or erased meanwhile (this ZIP must go).
+      const now = await exportRow(db, exportId);
+      if (now?.status === 'ready' && now.expires_at) return { status: 'ready' as const, expiresAt: now.expires_at.toISOString() };
+      await files.delete(fileKey);
+      return { status: 'gone' as const };
     },
 
     /** "Your data is ready": once per export, with the link to download it (the student signs in for it). */
