@@ -236,6 +236,15 @@ export const ERASURE_STEP_WORK = {
     return { 'audit entries (student id)': actor + target, 'audit entry details': details };
   },
 
+  /**
+   * The access and disclosure log holds ids and short words, never the name or email (db/migrations/022): its entries
+   * stay, as FERPA keeps the record of disclosures with the records (34 CFR 99.32(a)(2)), under the pseudonym.
+   */
+  async eraseDisclosures(c) {
+    const entries = await count(c, 'UPDATE disclosure_log SET student_id = $2 WHERE student_id = $1', [c.s.studentId, c.s.pseudonym]);
+    return { 'disclosure log entries (student id)': entries };
+  },
+
   /** Webhook bodies hold ids only (lib/webhook-events.ts); any that named the student, and attempts' errors, are rewritten. */
   async eraseWebhookBodies(c) {
     const ids = await enrollmentIds(c);

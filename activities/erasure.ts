@@ -26,6 +26,8 @@ export const RETENTION_BASES = {
   award: { years: 3, basis: '2 CFR 200.334 (adopted by the Department of Labor in 2 CFR 2900; state policy may ask longer)' },
   /** That the erasure was asked for, decided and done, and the pseudonymized trail of who did what. */
   accountability: { years: 3, basis: 'GDPR Art. 5(2) and 17 (accountability: showing the erasure was done)' },
+  /** The record of each disclosure is kept with the education records, as long as they are (FERPA). */
+  disclosures: { basis: '34 CFR 99.32(a)(2) (the record of disclosures is kept as long as the education records are)' },
   /** That each tutor message sent to the model provider had the student's consent. */
   consent: { years: 3, basis: 'GDPR Art. 7(1) (the controller shows that consent was given)' },
 } as const;
@@ -94,6 +96,7 @@ interface KeptFacts {
   certificates: number;
   audit: number;
   consents: number;
+  disclosures: number;
 }
 
 /** What stays of the student, tied to the pseudonym, with the basis and the last day of each. */
@@ -112,7 +115,8 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
             (SELECT count(*) FROM vouchers WHERE student_id = $1)::int AS vouchers,
             (SELECT count(*) FROM certificates WHERE enrollment_id IN (SELECT id FROM e))::int AS certificates,
             (SELECT count(*) FROM audit_log WHERE actor_id = $1 OR target_id = $1)::int AS audit,
-            (SELECT count(*) FROM tutor_consents WHERE student_id = $1)::int AS consents`,
+            (SELECT count(*) FROM tutor_consents WHERE student_id = $1)::int AS consents,
+            (SELECT count(*) FROM disclosure_log WHERE student_id = $1)::int AS disclosures`,
     [pseudonym],
   );
   const f = rows[0];
@@ -120,13 +124,20 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
   const financialUntil = plusYears(f.last_money ?? closed, RETENTION_BASES.financial.years);
   const awardUntil = plusYears(f.last_exit && f.last_exit > closed ? f.last_exit : closed, RETENTION_BASES.award.years);
   const later = (a: string, b: string) => (a > b ? a : b);
+  const recordsUntil = f.wioa ? later(financialUntil, awardUntil) : financialUntil;
   const kept: KeptRecord[] = [];
   const keep = (what: string, count: number, basis: string, until: string | null) => count && kept.push({ what, count, basis, until });
   keep(
     'enrollment records: program, dates, amounts, status history and completion evidence (no name, email, files or student id)',
     f.enrollments,
     `${RETENTION_BASES.financial.basis}; ${RETENTION_BASES.award.basis}`,
-    f.wioa ? later(financialUntil, awardUntil) : financialUntil,
+    recordsUntil,
+  );
+  keep(
+    'access and disclosure log entries (who read or received the record, when, why)',
+    f.disclosures,
+    RETENTION_BASES.disclosures.basis,
+    recordsUntil,
   );
   keep('payments, refunds, transfers and revenue-share ledger entries', f.money, RETENTION_BASES.financial.basis, financialUntil);
   keep('WIOA participant records (PIRL; PIRL 100 is the platform’s own number)', f.wioa, RETENTION_BASES.award.basis, awardUntil);

@@ -11,6 +11,7 @@ import {
 } from '../services/partner-adapter';
 import { FailureType, type PartnerCompletionCheck } from '../workflows/messages';
 import { type ActivityDeps, selectEnrollmentJoined } from './deps';
+import { partnerReader, READS, recordReads } from '../capabilities/privacy/disclosures';
 
 /** A partner's row with its API settings, as the worker and the partner activities read it. */
 export interface PartnerRow extends PartnerRecord {
@@ -114,6 +115,8 @@ export function createPartnerActivities(
   /** Registers the learner with a partner that has an API and keeps the partner's learner id (same id: no change). */
   async function register(e: PartnerEnrollment, adapter: PartnerAdapter) {
     if (!adapter.register) throw new Error(`partner ${e.partner.id} has no registration API`);
+    // The partner receives the enrollment id: recorded before it is sent (a retried registration is sent, and recorded, again).
+    await recordReads(db, partnerReader(e.partner), READS.partnerRegistration, [{ enrollmentId: e.enrollmentId }]);
     const { externalId } = await adapter.register({ enrollmentId: e.enrollmentId, courseId: e.courseId }, activitySignal());
     if (externalId !== e.externalId) {
       try {

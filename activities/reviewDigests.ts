@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { writeAfterEffect } from '../db/pool';
 import type { ActivityDeps } from './deps';
+import { READS, recordReads } from '../capabilities/privacy/disclosures';
 
 /** The least time between two digests to one holder. */
 export const REVIEW_DIGEST_INTERVAL = '1 hour';
@@ -83,15 +84,18 @@ export function createReviewDigestActivities({ db, mailer, publicBaseUrl }: Acti
       REVIEW_DIGEST_INTERVAL,
     ]);
     if (recent.rowCount) return undefined;
-    const holder = await client.query<{ email: string | null }>('SELECT email FROM program_holders WHERE id = $1', [holderId]);
+    const holder = await client.query<{ email: string | null; name: string | null }>(
+      'SELECT email, name FROM program_holders WHERE id = $1',
+      [holderId],
+    );
     const to = holder.rows[0]?.email;
     // A holder who never signed in to the console has no known address; their uploads wait for the next run.
     if (!to) return undefined;
     const id = randomUUID();
     await client.query('BEGIN');
     try {
-      const fresh = await client.query<{ id: string }>(
-        `SELECT s.id FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
+      const fresh = await client.query<{ id: string; enrollment_id: string }>(
+        `SELECT s.id, s.enrollment_id FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
           WHERE p.holder_id = $1 AND ${WAITING} AND ${NOT_ANNOUNCED}`,
         [holderId],
       );
@@ -109,6 +113,13 @@ export function createReviewDigestActivities({ db, mailer, publicBaseUrl }: Acti
         fresh.rows.map((r) => r.id),
         id,
       ]);
+      // The email names the students: recorded with the claim, so a digest is never sent unrecorded (a resend is the same read).
+      await recordReads(
+        client,
+        { id: holderId, role: 'program_holder', name: holder.rows[0].name ?? undefined, email: to },
+        READS.reviewDigest,
+        fresh.rows.map((r) => ({ enrollmentId: r.enrollment_id, recordId: r.id })),
+      );
       await client.query('COMMIT');
       return id;
     } catch (err) {

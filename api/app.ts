@@ -22,6 +22,7 @@ import { tutorRoutes } from '../capabilities/tutor/tutor.routes';
 import { wioaReportRoutes } from '../capabilities/reports/wioa.routes';
 import { xapiRoutes } from '../capabilities/completion/xapi/xapi.routes';
 import { webhookRoutes } from '../capabilities/webhooks/webhooks.routes';
+import { privacyRoutes } from '../capabilities/privacy/privacy.routes';
 import { privacyRequestRoutes } from '../capabilities/privacy/privacy-requests.routes';
 import { authFailureLimits, clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
@@ -102,6 +103,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(tutorRoutes(deps));
   app.use(wioaReportRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(privacyRoutes(deps));
   app.use(privacyRequestRoutes(deps));
   app.use(consoleRoutes(deps, renderPage));
 

@@ -33,6 +33,7 @@ import { wioaOperations } from '../capabilities/reports/wioa.routes';
 import { revenueShareOperations } from '../capabilities/reports/revenue-share.routes';
 import { tutorOperations } from '../capabilities/tutor/tutor.routes';
 import { widgetOperations } from '../capabilities/tutor/widget.routes';
+import { privacyOperations } from '../capabilities/privacy/privacy.routes';
 import { opsOperations } from './ops.openapi';
 import { docsOperations } from './docs.routes';
 import { problemsOperations } from './problems.routes';
@@ -53,6 +54,7 @@ const OPERATIONS: Operation[] = [
   ...revenueShareOperations,
   ...tutorOperations,
   ...widgetOperations,
+  ...privacyOperations,
   ...privacyRequestsOperations,
   ...opsOperations,
   ...docsOperations,

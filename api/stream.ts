@@ -30,6 +30,12 @@ export interface CursorExport<R extends QueryResultRow> {
   sql: string;
   params: unknown[];
   /**
+   * Records who receives the rows (the access and disclosure log), given the query and the name of its snapshot
+   * (pg_export_snapshot) so it reads exactly the rows that will be streamed; awaited before the first byte, and what it
+   * throws is the route's error answer.
+   */
+  record?(exported: { snapshot: string; sql: string; params: unknown[] }): Promise<void>;
+  /**
    * Runs in the same snapshot, after the cursor is declared and before the first byte: may query the client (small
    * results, such as totals that go in a header), sets the status and headers, and answers the text that opens the
    * body and the text that closes it. What it throws is the route's error answer, as if nothing were streamed.
@@ -65,6 +71,11 @@ export async function streamCursor<R extends QueryResultRow>(db: Pool, res: Resp
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (report.record) {
+      // The transaction's first statement fixes its snapshot: the cursor below reads in this same one.
+      const { rows } = await client.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
+      await report.record({ snapshot: rows[0].snapshot, sql: report.sql, params: report.params });
+    }
     await client.query(`DECLARE report_export NO SCROLL CURSOR FOR ${report.sql}`, report.params);
     const { head, tail = '' } = await report.open(client);
     res.write(head);

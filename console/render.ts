@@ -72,7 +72,10 @@ export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
     // An admin may use the funder's pages for any organization.
     { href: '/funder/vouchers', label: 'Vouchers' },
   ],
-  student: [{ href: '/student/enrollments', label: 'My enrollments' }],
+  student: [
+    { href: '/student/enrollments', label: 'My enrollments' },
+    { href: '/student/my-data', label: 'My data' },
+  ],
 };
 
 /** Each role as people say it. */

@@ -11,6 +11,7 @@ import { REVIEWERS } from '../capabilities/enrollments/queries';
 import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
 import { fundingPages } from '../capabilities/funding/funding.pages';
 import { rememberProgramHolder } from '../capabilities/programs/program-holder-contact';
+import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
@@ -54,7 +55,7 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
   const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
   router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
-  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyRequestStudentPages));
+  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
   router.use(consoleErrors(render));
   return router;
 }

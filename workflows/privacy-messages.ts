@@ -47,6 +47,7 @@ export const ERASURE_STEPS = [
   'eraseXapi',
   'eraseLti',
   'eraseAuditDetails',
+  'eraseDisclosures',
   'eraseWebhookBodies',
   'eraseRequestTraces',
   'eraseExports',

@@ -11,6 +11,7 @@ import { id } from '../../core/schemas';
 import { findCertificate, recentCertificates } from './queries';
 import { revokeCertificate } from './revoke-certificate';
 import { revokeBody } from './schemas';
+import { READS, recordReads } from '../privacy/disclosures';
 
 const RECENT_CERTIFICATES = 10;
 
@@ -32,6 +33,11 @@ export function certificatePages({ db, config, webhooks }: CoreDeps, render: Ren
       q ? findCertificate(db, byId ? { id: q } : { verificationCode: q.toUpperCase() }) : undefined,
       recentCertificates(db, RECENT_CERTIFICATES),
     ]);
+    const shown = [
+      ...(certificate ? [{ enrollmentId: certificate.enrollment_id, recordId: certificate.id }] : []),
+      ...recent.map((c) => ({ enrollmentId: c.enrollmentId, recordId: c.id })),
+    ];
+    await recordReads(db, consoleActor(req), READS.certificatesPage, shown);
     render(
       req,
       res,

@@ -17,6 +17,7 @@ import { parse, problems } from '../../api/problems';
 import { certificateFacts, certificateVerification, findCertificate, revokedCertificates, revokedPositions } from './queries';
 import { loadAuthorizedEnrollment } from '../enrollments/queries';
 import { idParam } from '../../core/schemas';
+import { PUBLIC_READER, type ReadPath, READS, recordReads } from '../privacy/disclosures';
 import {
   keyThumbprintParam,
   listIdParam,
@@ -47,17 +48,21 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
     return signer;
   };
 
-  /** The certificate of the path, once the caller is shown to be its student, its program's holder or an admin. */
-  async function authorizedCertificate(req: Request) {
+  /**
+   * The certificate of the path, once the caller is shown to be its student, its program's holder or an admin; what
+   * the answer shows of it (`read`) is recorded for anyone but the student.
+   */
+  async function authorizedCertificate(req: Request, read: ReadPath) {
     const { certificateId } = parse(idParam('certificateId'), req.params, 'path');
     const c = await findCertificate(db, { id: certificateId });
     if (!c) throw problems.notFound(`certificate ${certificateId}`);
     await loadAuthorizedEnrollment(db, actorOf(req), c.enrollment_id, ['student', 'program_holder', 'admin']);
+    await recordReads(db, actorOf(req), read, [{ enrollmentId: c.enrollment_id, recordId: c.id }]);
     return c;
   }
 
   router.get('/api/certificates/:certificateId.pdf', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
-    const c = await authorizedCertificate(req);
+    const c = await authorizedCertificate(req, READS.certificatePdf);
     const pdf = await files.get(c.file_key);
     if (!pdf) throw problems.notFound(`the PDF of certificate ${c.id}`);
     res
@@ -71,7 +76,7 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
    * with the platform's key. The contract's media type, application/vc+jwt, is kept.
    */
   router.get('/api/certificates/:certificateId/credential', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
-    const c = await authorizedCertificate(req);
+    const c = await authorizedCertificate(req, READS.credential);
     const jwt = await (await getSigner()).sign(openBadgeCredential(certificateFacts(c), issuer), 'JWT');
     res
       .set('Content-Type', VC_JWT_MEDIA_TYPE)
@@ -138,6 +143,8 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
     const c = CODE.test(code) ? await findCertificate(db, { verificationCode: code }) : undefined;
     if (!c) throw problems.notFound(`certificate with verification code ${req.params.code}`);
     const result = certificateVerification(c, issuer);
+    const read = c.public_name === 'initials' ? READS.verificationByInitials : READS.verification;
+    await recordReads(db, PUBLIC_READER, read, [{ enrollmentId: c.enrollment_id, recordId: c.id }]);
     res.set('Cache-Control', 'no-cache').vary('Accept');
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
     render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });

@@ -148,19 +148,21 @@ export async function revokedCertificates(
 export async function recentCertificates(db: Db, limit: number) {
   const { rows } = await db.query<{
     id: string;
+    enrollment_id: string;
     verification_code: string;
     issued_at: Date;
     revoked_at: Date | null;
     student_name: string | null;
     title: string;
   }>(
-    `SELECT c.id, c.verification_code, c.issued_at, c.revoked_at, e.student_name, p.title
+    `SELECT c.id, c.enrollment_id, c.verification_code, c.issued_at, c.revoked_at, e.student_name, p.title
        FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
       ORDER BY c.issued_at DESC, c.id LIMIT $1`,
     [limit],
   );
   return rows.map((c) => ({
     id: c.id,
+    enrollmentId: c.enrollment_id,
     verificationCode: c.verification_code,
     issuedAt: iso(c.issued_at),
     revoked: c.revoked_at !== null,

@@ -17,6 +17,7 @@ import {
   withdrawnResponse,
 } from './schemas';
 import { idParam } from '../../core/schemas';
+import { READS, recordReads } from '../privacy/disclosures';
 import { submissionFields, submissionAcceptedResponse } from '../completion/evidence/schemas';
 import { uploadedFile } from '../../lib/web/uploads';
 import { USER, binary, json, jsonBody, location, withId, type Operation } from '../../api/openapi-operation';
@@ -55,13 +56,19 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const q = parse(listEnrollmentsQuery, req.query, 'query');
     const holderId = actor.role === 'program_holder' ? actor.id : undefined;
     const { enrollments: page, total } = await listEnrollments(db, { ...q, search: q.q, holderId });
+    await recordReads(db, actor, READS.enrollmentList, page);
     res.json({ enrollments: page, total, limit: q.limit, offset: q.offset });
   });
 
   router.get('/api/enrollments/:enrollmentId', requireRole('student', 'program_holder', 'admin'), async (req, res) => {
+    const actor = actorOf(req);
     const { enrollmentId } = parse(idParam('enrollmentId'), req.params, 'path');
-    await loadAuthorizedEnrollment(db, actorOf(req), enrollmentId, ['student', 'program_holder', 'admin']);
-    res.json(await enrollmentView(db, enrollmentId, config.publicBaseUrl));
+    await loadAuthorizedEnrollment(db, actor, enrollmentId, ['student', 'program_holder', 'admin']);
+    const [view] = await Promise.all([
+      enrollmentView(db, enrollmentId, config.publicBaseUrl),
+      recordReads(db, actor, READS.enrollment, [{ enrollmentId }]),
+    ]);
+    res.json(view);
   });
 
   router.get('/api/enrollments/:enrollmentId/launch', requireRole('student'), async (req, res) => {
@@ -103,9 +110,11 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const { submissionId } = parse(idParam('submissionId'), req.params, 'path');
     const submission = await findSubmission(db, submissionId);
     if (!submission) throw problems.notFound(`submission ${submissionId}`);
-    await loadAuthorizedEnrollment(db, actorOf(req), submission.enrollment_id, ['student', 'program_holder', 'admin']);
+    const actor = actorOf(req);
+    await loadAuthorizedEnrollment(db, actor, submission.enrollment_id, ['student', 'program_holder', 'admin']);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
+    await recordReads(db, actor, READS.evidenceFile, [{ enrollmentId: submission.enrollment_id, recordId: submissionId }]);
     sendEvidenceFile(res, data, submission.content_type, submissionId, submission.file_key);
   });
 
@@ -114,9 +123,11 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     const { evidenceId } = parse(idParam('evidenceId'), req.params, 'path');
     const proof = await findCompletionProof(db, evidenceId);
     if (!proof) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
-    await loadAuthorizedEnrollment(db, actorOf(req), proof.enrollment_id, ['student', 'program_holder', 'admin']);
+    const actor = actorOf(req);
+    await loadAuthorizedEnrollment(db, actor, proof.enrollment_id, ['student', 'program_holder', 'admin']);
     const data = await files.get(proof.proof_file_key);
     if (!data) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
+    await recordReads(db, actor, READS.completionProof, [{ enrollmentId: proof.enrollment_id, recordId: evidenceId }]);
     sendEvidenceFile(res, data, proof.proof_content_type, evidenceId, proof.proof_file_key);
   });
 

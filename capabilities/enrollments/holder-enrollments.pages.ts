@@ -10,6 +10,7 @@ import { id, idParam } from '../../core/schemas';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, MARKABLE_STATUSES } from '../../workflows/messages';
 import { emailsAboutEnrollment, holderDashboard, holderPrograms, startOfMonth } from '../completion/evidence/queries';
 import { enrollmentView, listEnrollments, loadAuthorizedEnrollment, REVIEWERS } from './queries';
+import { READS, recordReads } from '../privacy/disclosures';
 
 const PAGE_SIZE = 25;
 
@@ -46,6 +47,7 @@ export function holderEnrollmentPage({ db, config }: CoreDeps, render: Render) {
     const [view, emails] = await Promise.all([
       enrollmentView(db, enrollmentId, config.publicBaseUrl),
       emailsAboutEnrollment(db, enrollmentId),
+      recordReads(db, consoleActor(req), READS.enrollmentPage, [{ enrollmentId }]),
     ]);
     const student = view.studentName ?? view.studentEmail ?? 'Student';
     render(
@@ -117,6 +119,7 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
         offset: (q.page - 1) * PAGE_SIZE,
       }),
     ]);
+    await recordReads(db, actor, READS.enrollmentListPage, rows);
     const filters = { status: q.status, programId: q.programId, q: q.q };
     const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
     render(req, res, 'holder/enrollments', {

@@ -234,7 +234,10 @@ export async function reviewQueue(
   }));
 }
 
-/** The enrollment row as its view shows it. */
+/** The students a page of the review queue shows, each by their submission (for the access log). */
+export const studentsInQueue = (items: readonly { id: string; enrollmentId: string }[]) =>
+  items.map((s) => ({ enrollmentId: s.enrollmentId, recordId: s.id }));
+
 /** When an enrollment reached each milestone, as its row has them (null until it has). */
 export interface EnrollmentMilestoneRows {
   launched_at: Date | null;

@@ -16,7 +16,8 @@ import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
 import { listQuery } from '../../core/schemas';
 import { listPrograms } from '../programs/queries';
-import { fundingOrganizations, listFundedEnrollments, listVouchers, visibleOrganization } from './queries';
+import { fundingOrganizations, listFundedEnrollments, listVouchers, studentsNamedBy, visibleOrganization } from './queries';
+import { READS, recordReads } from '../privacy/disclosures';
 import { voucherForm } from './schemas';
 import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from './vouchers';
 
@@ -62,6 +63,8 @@ export function fundingPages({ db }: CoreDeps, render: Render): Router {
       listVouchers(db, s.organizationId, { limit: PAGE_SIZE + 1, offset: s.offset }),
       listPrograms(db),
     ]);
+    const shown = vouchers.slice(0, PAGE_SIZE);
+    await recordReads(db, s.actor, READS.vouchersPage, studentsNamedBy(shown));
     render(
       req,
       res,
@@ -72,7 +75,7 @@ export function fundingPages({ db }: CoreDeps, render: Render): Router {
         admin: s.admin,
         organizationId: s.organizationId,
         organizations: s.organizations,
-        vouchers: vouchers.slice(0, PAGE_SIZE),
+        vouchers: shown,
         offset: s.offset,
         pager: s.pager('/funder/vouchers', vouchers.length),
         programs,
@@ -145,13 +148,15 @@ export function fundingPages({ db }: CoreDeps, render: Render): Router {
   router.get('/enrollments', async (req, res) => {
     const s = await scope(req);
     const enrollments = await listFundedEnrollments(db, s.organizationId, { limit: PAGE_SIZE + 1, offset: s.offset });
+    const shown = enrollments.slice(0, PAGE_SIZE);
+    await recordReads(db, s.actor, READS.fundedEnrollmentsPage, shown);
     render(req, res, 'funder/enrollments', {
       title: 'Funded enrollments',
       fmt,
       admin: s.admin,
       organizationId: s.organizationId,
       organizations: s.organizations,
-      enrollments: enrollments.slice(0, PAGE_SIZE),
+      enrollments: shown,
       offset: s.offset,
       pager: s.pager('/funder/enrollments', enrollments.length),
       // The JSON API's export: the same read model, every row, as a CSV attachment.

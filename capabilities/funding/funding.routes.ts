@@ -13,8 +13,10 @@ import {
   fundedEnrollmentView,
   listFundedEnrollments,
   listVouchers,
+  studentsNamedBy,
   visibleOrganization,
 } from './queries';
+import { READS, recordExportReads, recordReads } from '../privacy/disclosures';
 import { csvImportQuery, listQuery } from '../../core/schemas';
 import {
   fundedEnrollmentsQuery,
@@ -48,7 +50,9 @@ export function fundingRoutes({ db }: ApiDeps): Router {
   router.get('/api/vouchers', requireRole('funder', 'admin'), async (req, res) => {
     const actor = actorOf(req);
     const q = parse(listQuery, req.query, 'query');
-    res.json({ vouchers: await listVouchers(db, visibleOrganization(actor, q.organizationId), q), limit: q.limit, offset: q.offset });
+    const vouchers = await listVouchers(db, visibleOrganization(actor, q.organizationId), q);
+    await recordReads(db, actor, READS.vouchers, studentsNamedBy(vouchers));
+    res.json({ vouchers, limit: q.limit, offset: q.offset });
   });
 
   router.get('/api/funded-enrollments', requireRole('funder', 'admin'), async (req, res) => {
@@ -61,6 +65,7 @@ export function fundingRoutes({ db }: ApiDeps): Router {
         label: 'funded-enrollments export',
         sql: FUNDED_ENROLLMENTS_SQL,
         params: [organizationId ?? null],
+        record: (exported) => recordExportReads(db, actor, READS.fundedEnrollmentsCsv, exported, 'id'),
         open: () => {
           res
             .status(200)
@@ -72,7 +77,9 @@ export function fundingRoutes({ db }: ApiDeps): Router {
         rows: (rows) => rows.map((row) => csvLine(fundedEnrollmentCsvCells(fundedEnrollmentView(row)))).join(''),
       });
     }
-    res.json({ enrollments: await listFundedEnrollments(db, organizationId, q), limit: q.limit, offset: q.offset });
+    const enrollments = await listFundedEnrollments(db, organizationId, q);
+    await recordReads(db, actor, READS.fundedEnrollments, enrollments);
+    res.json({ enrollments, limit: q.limit, offset: q.offset });
   });
 
   return router;

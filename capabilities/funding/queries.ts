@@ -86,6 +86,11 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
   });
 }
 
+/** The students a list of vouchers names: those of the enrollments the used ones fund (for the access log). */
+export const studentsNamedBy = (vouchers: readonly Voucher[]) =>
+  vouchers.flatMap((v) => (v.fundedEnrollment ? [{ enrollmentId: v.fundedEnrollment.id, recordId: v.id }] : []));
+type Voucher = Awaited<ReturnType<typeof listVouchers>>[number];
+
 /** The funding organizations that issued vouchers (an admin picks one). */
 export const fundingOrganizations = (db: Db): Promise<string[]> => distinctValues(db, 'vouchers');
 

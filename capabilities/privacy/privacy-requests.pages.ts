@@ -19,8 +19,8 @@ const MY_DATA = '/student/my-data';
 const ERASURE_REQUESTS = '/admin/erasure-requests';
 
 /**
- * What the My data page shows of the student's export and erasure request, beside the buttons **Download my data**
- * and **Request erasure** (console/views/student/_privacy-requests.eta).
+ * What the My data page (privacy.pages.ts) shows of the student's export and erasure request, beside the buttons
+ * **Download my data** and **Request erasure** (console/views/student/_privacy-requests.eta).
  */
 export async function privacyRequestsPanel(db: Db, student: Actor, publicBaseUrl: string) {
   const [latest, erasure] = await Promise.all([latestStudentExport(db, student), latestStudentErasureRequest(db, student)]);
@@ -42,14 +42,8 @@ async function withRefusalShown(req: Request, res: Response, back: string, comma
  * The student's side (under /student): ask for an export, download it (the email's link), ask to be forgotten. Plain
  * forms with the CSRF token; each answers with the My data page and a message.
  */
-export function privacyRequestStudentPages(deps: CoreDeps, render: Render): Router {
+export function privacyRequestStudentPages(deps: CoreDeps, _render: Render): Router {
   const router = Router();
-
-  /** The My data page's part for exports and erasure, until the page of the access log shows it (capabilities/privacy). */
-  router.get('/my-data', async (req, res) => {
-    const panel = await privacyRequestsPanel(deps.db, consoleActor(req), deps.config.publicBaseUrl);
-    render(req, res, 'student/my-data-requests', { title: 'My data', fmt, privacy: panel });
-  });
 
   router.post('/my-data/exports', requireCsrf, (req, res) =>
     withRefusalShown(req, res, MY_DATA, async () => {

@@ -8,6 +8,7 @@ import { parse, refuse } from '../../core/refusals';
 import { withoutBlanks } from '../../core/schemas';
 import { revenueShareParams, revenueShareReportPage } from './revenue-share';
 import { etpReportQuery, revenueShareQuery, wioaReportQuery } from './schemas';
+import { READS, recordReads } from '../privacy/disclosures';
 
 const REVENUE_PAGE_SIZE = 100;
 
@@ -80,6 +81,7 @@ export function revenueSharePages({ db }: CoreDeps, render: Render): Router {
       limit: REVENUE_PAGE_SIZE,
       offset: (page - 1) * REVENUE_PAGE_SIZE,
     });
+    await recordReads(db, actor, READS.revenueSharePage, report.entries);
     const titles = new Map(Object.values(report.totals).flatMap((t) => t.byProgram.map((p) => [p.programId, p.title] as const)));
     const range = { from: shown.from || undefined, to };
     render(req, res, 'holder/revenue', {

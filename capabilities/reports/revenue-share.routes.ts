@@ -13,6 +13,7 @@ import {
 } from './revenue-share';
 import { revenueShareQuery, revenueShareReportResponse } from './schemas';
 import { streamCursor } from '../../api/stream';
+import { READS, recordExportReads } from '../privacy/disclosures';
 import { USER, csvText, type Operation } from '../../api/openapi-operation';
 
 /**
@@ -41,6 +42,7 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
       label: 'revenue-share report',
       sql: REVENUE_SHARE_ENTRIES_SQL,
       params,
+      record: (exported) => recordExportReads(db, actor, READS.revenueShareReport, exported, 'enrollment_id'),
       open: async (client) => {
         const summary = await revenueShareSummary(client, params);
         res.vary('Accept').status(200).set('Revenue-Share-Reconciled', String(summary.reconciled)).set('Cache-Control', 'no-store');

@@ -7,6 +7,7 @@ import { parse } from '../../api/problems';
 import { etpCounts, type OutcomeRow, PARTICIPANTS_SQL, toPirlRecord } from './wioa';
 import { etpReportQuery, wioaReportQuery, etpReportResponse } from './schemas';
 import { streamCursor } from '../../api/stream';
+import { READS, recordExportReads } from '../privacy/disclosures';
 import { USER, csvText, text, type Operation } from '../../api/openapi-operation';
 
 /** The platform's own columns after the PIRL ones, then the outcome of the edit checks. */
@@ -38,6 +39,8 @@ export function wioaReportRoutes({ db }: ApiDeps): Router {
       label: 'WIOA export',
       sql: PARTICIPANTS_SQL,
       params: [from, to, actor.role === 'funder' ? actor.organizationId : null],
+      // The PIRL names no one (ids, dates and outcomes), yet each record is a participant's: a state report's disclosure.
+      record: (exported) => recordExportReads(db, actor, READS.pirlExport, exported, 'enrollment_id'),
       open: () => {
         res
           .status(200)

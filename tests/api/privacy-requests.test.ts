@@ -119,7 +119,14 @@ describe('data export', () => {
     expect(data.tutor.conversations[0].messages.map((m) => m.content)).toEqual([expect.stringContaining(s.name), expect.any(String)]);
     expect(data.emails.map((e) => e.kind)).toEqual(expect.arrayContaining(['completion', 'submission_rejected']));
     expect(data.emails.every((e) => e.to === s.email)).toBe(true);
-    expect(Array.isArray(data.disclosures)).toBe(true);
+    // The access and disclosure log, as GET /api/me/disclosures lists it: the holder who opened the enrollment.
+    const listed = await app.request<{ items: unknown[] }>('GET', '/api/me/disclosures?limit=100', { token: s.student.token });
+    expect(data.disclosures).toEqual(listed.body.items);
+    expect(data.disclosures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining<Record<string, unknown>>({ actor: expect.objectContaining({ role: 'program_holder' }) }),
+      ]),
+    );
     expect(entries.has('README.txt')).toBe(true);
 
     // The ready email names the link.
@@ -266,6 +273,7 @@ describe('erasure requests', () => {
         'student record (name, email)': 1,
         'data export files': 1,
         'console sessions of the student': 1,
+        'disclosure log entries (student id)': expect.any(Number),
       }),
     );
     expect(erased['outbox copies (.eml)']).toBeGreaterThanOrEqual(4);
@@ -276,6 +284,7 @@ describe('erasure requests', () => {
         expect.stringMatching(/^payments, refunds, transfers and revenue-share ledger/),
         expect.stringMatching(/^WIOA participant records/),
         expect.stringMatching(/^certificate registry entries/),
+        expect.stringMatching(/^access and disclosure log entries/),
       ]),
     );
     for (const k of kept) {

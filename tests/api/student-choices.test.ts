@@ -104,6 +104,12 @@ describe('the name on the public verification page', () => {
       [certificateId],
     );
     expect(rows).toEqual([{ actor_id: student.actor.id, details: { show: 'initials' } }]);
+    // The disclosure log says what the public saw: the name before, the initials after.
+    const seen = await app.db.query<{ fields: string[] }>(
+      `SELECT fields FROM disclosure_log WHERE record_kind = 'certificate' AND $1 = ANY (record_ids) AND actor_role = 'public' ORDER BY id`,
+      [certificateId],
+    );
+    expect(seen.rows.map((r) => r.fields[0])).toEqual(['name', 'name', 'initials', 'initials']);
 
     // Back to the full name.
     const full = await app.request<CertificatePublicName>('PUT', `/api/certificates/${certificateId}/public-name`, {

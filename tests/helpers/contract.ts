@@ -322,6 +322,24 @@ export interface WebhookDeliveryList {
   }[];
 }
 
+/** One entry of `GET /api/me/disclosures` and `GET /api/students/:studentId/disclosures` (api.md, "Privacy"). */
+export interface Disclosure {
+  at: string;
+  actor: { id: string; role: string; name: string; organizationId?: string };
+  /** What was read. */
+  record: unknown;
+  purpose: string;
+  /** True when it left the platform. */
+  disclosure: boolean;
+}
+
+/** A page of a student's access and disclosure log, newest first (paged with `limit` and `offset`). */
+export interface DisclosureList {
+  items: Disclosure[];
+  limit: number;
+  offset: number;
+}
+
 /** api.md, Privacy: a student's data export. */
 export interface DataExport {
   id: string;

@@ -88,6 +88,9 @@ export async function studentWithRecords(app: ApiApp, label = 'Quixote'): Promis
     submittedAt: iso(),
   });
   await app.advance(enrollmentId, 'awaiting_review');
+  // The holder opens the enrollment to review it: an entry of the access and disclosure log.
+  const reviewed = await app.request('GET', `/api/enrollments/${enrollmentId}`, { token: holder.token });
+  if (reviewed.status !== 200) throw new Error(`the holder's read: ${reviewed.status} ${JSON.stringify(reviewed.body)}`);
   await rememberProgramHolder(app.db, holder.actor);
   // The holder's last digest an hour older, so this upload gets one of its own.
   await app.db.query(`UPDATE review_digests SET created_at = created_at - interval '1 hour' WHERE holder_id = $1`, [DEMO_HOLDER_ID]);

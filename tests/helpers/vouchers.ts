@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../core/actor';
+import type { ApiApp, Session as ApiSession } from './api-app';
 import type { OpenedEnrollment } from './contract';
 import { httpClient, type Session, type System, waitForStatus } from './system';
 
@@ -52,4 +53,31 @@ export async function openFundedEnrollment(
 export async function launchEnrollment(system: Pick<System, 'baseUrl'>, student: Pick<Session, 'token'>, id: string) {
   expect((await httpClient(system.baseUrl)('GET', `/api/enrollments/${id}/launch`, { token: student.token })).status).toBe(302);
   return waitForStatus(system, student.token, id, 'in_progress');
+}
+
+/**
+ * In the in-process API: a WIOA voucher `funder` issues `student` (an admin's, for the test workforce board), and the
+ * student's enrollment in `programId` it pays for in full.
+ */
+export async function voucherFundedEnrollment(app: Pick<ApiApp, 'request'>, funder: ApiSession, student: ApiSession, programId: string) {
+  const number = `ITA-${randomUUID().slice(0, 8)}`;
+  const voucher = await app.request<{ id: string }>('POST', '/api/vouchers', {
+    token: funder.token,
+    json: {
+      number,
+      fundingSource: 'wioa_ita',
+      studentId: student.actor.id,
+      amountCents: 1_000_000,
+      currency: 'usd',
+      expiresOn: '2099-12-31',
+      ...(funder.actor.role === 'admin' && { organizationId: 'test-workforce-board' }),
+    },
+  });
+  expect(voucher.status).toBe(201);
+  const opened = await app.request<OpenedEnrollment>('POST', '/api/enrollments', {
+    token: student.token,
+    json: { programId, fundingSource: 'wioa_ita', voucherNumber: number },
+  });
+  expect(opened.status).toBe(201);
+  return { voucherId: voucher.body.id, enrollmentId: opened.body.enrollmentId };
 }

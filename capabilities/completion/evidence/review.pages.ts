@@ -9,9 +9,17 @@ import type { Render } from '../../../console/render';
 import type { CoreDeps } from '../../../core/deps';
 import { parse } from '../../../core/refusals';
 import { idParam } from '../../../core/schemas';
+import { READS, recordReads } from '../../privacy/disclosures';
 import { multipartFile } from '../../../lib/web/uploads';
 import { holderEnrollmentPage, type MarkValues } from '../../enrollments/holder-enrollments.pages';
-import { enrollmentView, loadAuthorizedEnrollment, loadReviewableSubmission, REVIEWERS, reviewQueue } from '../../enrollments/queries';
+import {
+  enrollmentView,
+  loadAuthorizedEnrollment,
+  loadReviewableSubmission,
+  REVIEWERS,
+  reviewQueue,
+  studentsInQueue,
+} from '../../enrollments/queries';
 import { markComplete } from './mark-complete';
 import { type Review, reviewSubmission } from './review-submission';
 import { markCompleteForm, rejectBody } from './schemas';
@@ -70,13 +78,15 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
       { holderId: holderScope(actor), status: 'pending', limit: REVIEW_PAGE_SIZE + 1, offset: (page - 1) * REVIEW_PAGE_SIZE },
       config.publicBaseUrl,
     );
+    const shown = items.slice(0, REVIEW_PAGE_SIZE);
+    await recordReads(db, actor, READS.reviewQueuePage, studentsInQueue(shown));
     render(
       req,
       res,
       'holder/review',
       {
         title: 'Review queue',
-        items: items.slice(0, REVIEW_PAGE_SIZE),
+        items: shown,
         refused,
         previous: page > 1 ? `/holder/review?page=${page - 1}` : undefined,
         next: items.length > REVIEW_PAGE_SIZE ? `/holder/review?page=${page + 1}` : undefined,

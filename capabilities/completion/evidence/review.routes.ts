@@ -4,8 +4,9 @@ import { markComplete } from './mark-complete';
 import { reviewSubmission } from './review-submission';
 import type { ApiDeps } from '../../../api/deps';
 import { parse } from '../../../api/problems';
-import { loadAuthorizedEnrollment, loadReviewableSubmission, REVIEWERS, reviewQueue } from '../../enrollments/queries';
+import { loadAuthorizedEnrollment, loadReviewableSubmission, REVIEWERS, reviewQueue, studentsInQueue } from '../../enrollments/queries';
 import { idParam } from '../../../core/schemas';
+import { READS, recordReads } from '../../privacy/disclosures';
 import { markCompleteBody, rejectBody, reviewQueueQuery, markedCompleteResponse, reviewQueueResponse, reviewedResponse } from './schemas';
 import { USER, json, jsonBody, withId, type Operation } from '../../../api/openapi-operation';
 
@@ -16,7 +17,9 @@ export function programHolderRoutes({ db, enrollments, files, config }: ApiDeps)
     const actor = actorOf(req);
     const q = parse(reviewQueueQuery, req.query, 'query');
     const holderId = actor.role === 'program_holder' ? actor.id : undefined;
-    res.json({ items: await reviewQueue(db, { ...q, holderId }, config.publicBaseUrl), limit: q.limit, offset: q.offset });
+    const items = await reviewQueue(db, { ...q, holderId }, config.publicBaseUrl);
+    await recordReads(db, actor, READS.reviewQueue, studentsInQueue(items));
+    res.json({ items, limit: q.limit, offset: q.offset });
   });
 
   router.post('/api/program-holder/submissions/:submissionId/approve', requireRole(...REVIEWERS), async (req, res) => {

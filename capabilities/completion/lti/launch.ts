@@ -38,10 +38,13 @@ async function launchFacts(db: Db, enrollmentId: string): Promise<LaunchRow | un
 
 /**
  * Where the student's launch goes when the program's partner is an LTI tool: the tool's OIDC login initiation URL
- * (third-party initiated login) with a short-lived, signed, single-use `lti_message_hint` naming the enrollment.
- * Undefined when the partner has no LTI tool.
+ * (third-party initiated login) with a short-lived, signed, single-use `lti_message_hint` naming the enrollment, and
+ * the tool it goes to. Undefined when the partner has no LTI tool.
  */
-export async function ltiLoginRedirect(deps: Pick<CoreDeps, 'db' | 'config'>, enrollmentId: string): Promise<string | undefined> {
+export async function ltiLoginRedirect(
+  deps: Pick<CoreDeps, 'db' | 'config'>,
+  enrollmentId: string,
+): Promise<{ url: string; tool: { clientId: string; partnerId: string } } | undefined> {
   const { publicBaseUrl } = deps.config;
   const facts = await launchFacts(deps.db, enrollmentId);
   const tool = facts?.tool;
@@ -65,7 +68,7 @@ export async function ltiLoginRedirect(deps: Pick<CoreDeps, 'db' | 'config'>, en
   url.searchParams.set('lti_message_hint', hint);
   url.searchParams.set('client_id', tool.client_id);
   url.searchParams.set('lti_deployment_id', tool.deployment_id);
-  return url.toString();
+  return { url: url.toString(), tool: { clientId: tool.client_id, partnerId: tool.partner_id } };
 }
 
 const refusedHint = (why: string) => refuse.unauthenticated(`lti_message_hint refused: ${why}`);
