@@ -263,7 +263,7 @@ describe('erasure requests', () => {
     console.log(`kept:\n${done.body.kept!.map((k) => `  ${k.count} × ${k.what} — ${k.basis}, until ${k.until ?? 'no end'}`).join('\n')}`);
     const erased = Object.fromEntries(done.body.erased!.map((e) => [e.what, e.count]));
     expect(erased).toEqual(
-      expect.objectContaining({
+      expect.objectContaining<Record<string, unknown>>({
         'enrollment records (name, email, student id)': 1,
         'evidence and proof files': 1,
         'certificate PDFs': 1,
@@ -273,9 +273,9 @@ describe('erasure requests', () => {
         'student record (name, email)': 1,
         'data export files': 1,
         'console sessions of the student': 1,
-        'disclosure log entries (student id)': expect.any(Number),
       }),
     );
+    expect(erased['disclosure log entries (student id)']).toBeGreaterThan(0);
     expect(erased['outbox copies (.eml)']).toBeGreaterThanOrEqual(4);
     const kept = done.body.kept!;
     expect(kept.map((k) => k.what)).toEqual(
