@@ -28,7 +28,7 @@ async function signedInStudent(): Promise<{ page: Page; id: string; token: strin
 test('a student downloads their data from My data, and asks to be forgotten once their enrollment is closed', async () => {
   const { page, id, token } = await signedInStudent();
   await page.goto(`${app.baseUrl}/student/my-data`);
-  await checkPage(page, 'student-my-data');
+  await checkPage(page, 'student-my-data-requests');
 
   await submitAndWait(page, () => page.getByRole('button', { name: 'Download my data' }).click());
   await expect(page.getByRole('status').first().textContent()).resolves.toContain('You will get an email when it is ready');
