@@ -24,22 +24,32 @@ export async function startJob(deps: Pick<CoreDeps, 'privacyJobs'>, start: (jobs
 }
 
 /**
+ * The student's export being built, or a new one: the unique index keeps one pending per student, and one that became
+ * ready between the insert and the read leaves room for a new one, so the insert is tried again.
+ */
+async function pendingExport(db: Deps['db'], studentId: string): Promise<{ id: string; inserted: boolean }> {
+  for (;;) {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO data_exports (id, student_id) VALUES ($1, $2)
+       ON CONFLICT (student_id) WHERE status = 'pending' DO NOTHING RETURNING id`,
+      [randomUUID(), studentId],
+    );
+    if (rows[0]) return { id: rows[0].id, inserted: true };
+    const pending = await db.query<{ id: string }>(`SELECT id FROM data_exports WHERE student_id = $1 AND status = 'pending'`, [studentId]);
+    if (pending.rows[0]) return { id: pending.rows[0].id, inserted: false };
+  }
+}
+
+/**
  * Asks for an export of everything about the student: a new one, or the one being built already (one at a time).
  * The student's name and email as their sign-in gives them are kept first: the ready email is addressed from them.
  */
 export async function requestDataExport(deps: Deps, student: Actor): Promise<{ id: string; status: 'pending' }> {
   const { db } = deps;
   await rememberStudent(db, student);
-  const inserted = await db.query<{ id: string }>(
-    `INSERT INTO data_exports (id, student_id) VALUES ($1, $2)
-     ON CONFLICT (student_id) WHERE status = 'pending' DO NOTHING RETURNING id`,
-    [randomUUID(), student.id],
-  );
-  const id =
-    inserted.rows[0]?.id ??
-    (await db.query<{ id: string }>(`SELECT id FROM data_exports WHERE student_id = $1 AND status = 'pending'`, [student.id])).rows[0].id;
+  const { id, inserted } = await pendingExport(db, student.id);
   await startJob(deps, (jobs) => jobs.startExport(id));
-  if (inserted.rowCount) await audit(db, student, 'data_export.request', { type: 'data_export', id });
+  if (inserted) await audit(db, student, 'data_export.request', { type: 'data_export', id });
   return { id, status: 'pending' };
 }
 
