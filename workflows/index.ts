@@ -1,3 +1,4 @@
 export { enrollmentWorkflow } from './enrollment';
 export { reviewDigestsWorkflow } from './review-digests';
 export { webhookDeliveryWorkflow, webhookSweepWorkflow } from './webhook-delivery';
+export { dataExportWorkflow, erasureWorkflow } from './privacy';
