@@ -7,6 +7,8 @@ import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
 import type { PaymentProvider } from '../services/payment-provider';
 import type { TutorModel } from '../services/tutor-model';
+import type { CredentialSigner } from '../services/credentials';
+import type { WorkflowHistories } from '../services/workflow-histories';
 import type { WebhookActivityDeps } from './webhooks';
 
 /** What activities reach the outside world through; tests pass fakes or stand-ins to the same factory. */
@@ -26,6 +28,10 @@ export interface ActivityDeps {
   partnerAnswerMaxBytes?: number;
   /** Webhook delivery: how facts wake their deliveries, and how attempts are sent (activities/webhooks.ts). */
   webhooks?: WebhookActivityDeps;
+  /** The platform's credential signing key, for the signed credentials in a student's data export (absent: none). */
+  credentials?: { signer: () => Promise<CredentialSigner>; issuerName: string };
+  /** Removes the closed workflows of an erased student from Temporal (absent: their histories stay until retention). */
+  workflowHistories?: WorkflowHistories;
   /** Opens the webhook signing secrets (DATA_ENCRYPTION_KEY); without it, no webhook attempt can be signed. */
   secretsAtRest?: SecretsAtRest;
   /** The retention policy's periods and batch size (RETENTION_*); without it, their defaults. */

@@ -6,6 +6,7 @@ import { createFundingActivities } from './funding';
 import { createNotificationActivities } from './notifications';
 import { createPartnerActivities } from './partners';
 import { createPaymentActivities } from './payments';
+import { createPrivacyActivities } from './privacy';
 import { createRevenueShareActivities } from './revenueShare';
 import { createReviewDigestActivities } from './reviewDigests';
 import { createSubmissionActivities } from './submissions';
@@ -13,7 +14,7 @@ import { createWioaActivities } from './wioa';
 
 export type { ActivityDeps } from './deps';
 
-/** Every activity of the enrollment workflow (and of the review digests), bound to its dependencies. The workflows proxy this type. */
+/** Every activity of the enrollment workflow (and of the review digests, the data exports and erasures), bound to its dependencies. The workflows proxy this type. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createEnrollmentActivities(deps),
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWioaActivities(deps),
     ...createRevenueShareActivities(deps),
     ...createReviewDigestActivities(deps),
+    ...createPrivacyActivities(deps),
   };
 }
 

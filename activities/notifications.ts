@@ -15,10 +15,10 @@ import { loadEnrollmentContext } from './deps';
  * only a crash between the SMTP hand-off and the mark (or a database out of reach for all of writeAfterEffect's tries) can
  * resend, and then with the same Message-ID.
  */
-async function sendOnce(
+export async function sendOnce(
   db: Db,
   mailer: Mailer,
-  fact: { dedupeKey: string; kind: string; enrollmentId: string },
+  fact: { dedupeKey: string; kind: string; enrollmentId: string | null },
   email: Omit<Email, 'messageId'>,
 ): Promise<'sent' | 'already_sent'> {
   const messageId = `<${fact.dedupeKey.replace(/[^a-zA-Z0-9.-]/g, '.')}@credential-marketplace>`;

@@ -23,6 +23,7 @@ import { wioaReportRoutes } from '../capabilities/reports/wioa.routes';
 import { xapiRoutes } from '../capabilities/completion/xapi/xapi.routes';
 import { webhookRoutes } from '../capabilities/webhooks/webhooks.routes';
 import { privacyRoutes } from '../capabilities/privacy/privacy.routes';
+import { privacyRequestRoutes } from '../capabilities/privacy/privacy-requests.routes';
 import { authFailureLimits, clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
@@ -103,6 +104,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(wioaReportRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(privacyRoutes(deps));
+  app.use(privacyRequestRoutes(deps));
   app.use(consoleRoutes(deps, renderPage));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));

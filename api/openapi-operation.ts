@@ -26,7 +26,7 @@ export const TAGS = {
   Certificates: 'Certificates, their verification and signed credentials',
   Reports: 'WIOA, ETP and revenue-share reports',
   'AI tutor': 'The course tutor',
-  Privacy: 'A student’s personal data: who read or received it',
+  Privacy: 'A student’s personal data: who read or received it, a copy of it, its erasure',
   Operations: 'Health, readiness and metrics',
   Documentation: 'This document, its page and the problem types',
 } as const;

@@ -26,6 +26,7 @@ import { partnersOperations } from '../capabilities/completion/partners/partners
 import { xapiOperations } from '../capabilities/completion/xapi/xapi.openapi';
 import { ltiOperations } from '../capabilities/completion/lti/lti.routes';
 import { webhooksOperations } from '../capabilities/webhooks/webhooks.routes';
+import { privacyRequestsOperations } from '../capabilities/privacy/privacy-requests.routes';
 import { paymentsOperations } from '../capabilities/enrollments/payments.routes';
 import { certificatesOperations } from '../capabilities/credentials/certificates.routes';
 import { wioaOperations } from '../capabilities/reports/wioa.routes';
@@ -54,6 +55,7 @@ const OPERATIONS: Operation[] = [
   ...tutorOperations,
   ...widgetOperations,
   ...privacyOperations,
+  ...privacyRequestsOperations,
   ...opsOperations,
   ...docsOperations,
   ...problemsOperations,

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../lib/config';
 import { explainListenError } from '../lib/preflight';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
+import { createPrivacyJobs } from '../services/privacy-jobs';
 import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createApp } from './app';
 import { createAuthenticator } from './auth';
@@ -31,6 +32,7 @@ async function main() {
     temporalHealth: () => connection.healthService.check({}),
     tutor: tutorModelFromConfig(config.openai, config.tutor, config.responseMaxBytes.openai),
     webhooks: { dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }) },
+    privacyJobs: createPrivacyJobs(client, { taskQueue: config.temporal.taskQueue, callTimeoutMs: config.temporal.callTimeoutMs }),
   });
   const server = app.listen(config.port, () => {
     console.log(`[api] listening on ${config.publicBaseUrl} (port ${config.port})`);

@@ -68,6 +68,7 @@ export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
     { href: '/admin/programs', label: 'Programs' },
     { href: '/admin/certificates', label: 'Certificates' },
     { href: '/admin/audit', label: 'Audit log' },
+    { href: '/admin/erasure-requests', label: 'Erasure requests' },
     // An admin may use the funder's pages for any organization.
     { href: '/funder/vouchers', label: 'Vouchers' },
   ],

@@ -12,6 +12,7 @@ import { studentEnrollmentPages } from '../capabilities/enrollments/student-enro
 import { fundingPages } from '../capabilities/funding/funding.pages';
 import { rememberProgramHolder } from '../capabilities/programs/program-holder-contact';
 import { privacyPages } from '../capabilities/privacy/privacy.pages';
+import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
@@ -52,9 +53,9 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages);
   router.use('/holder', signedIn(...REVIEWERS), keepHolderContact(deps), ...holder);
   router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
-  const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages);
+  const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
   router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
-  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages));
+  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
   router.use(consoleErrors(render));
   return router;
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/pool';
 
 /** Appends one entry to the audit log: who did what to which object; a write, so it lives beside the commands, not in the read model. */
 export async function audit(
-  db: Db,
+  db: Pick<Db, 'query'>,
   actor: { id: string; role: string },
   action: string,
   target: { type: string; id: string },

@@ -5,6 +5,7 @@ import { createOutboundGuard, type OutboundGuard, type ResolveHost } from '../li
 import type { FileStore } from '../services/file-store';
 import type { TutorModel } from '../services/tutor-model';
 import type { EnrollmentClient } from './enrollment-client';
+import type { PrivacyJobs } from '../workflows/privacy-messages';
 
 /** What the core's operations and queries are given, by whichever door calls them (the JSON API, the console). */
 export interface CoreDeps {
@@ -16,6 +17,8 @@ export interface CoreDeps {
   tutor?: TutorModel;
   /** Outbound webhooks: wakes delivery workflows (absent: the sweep does). */
   webhooks?: { dispatcher?: WebhookDispatcher };
+  /** Starts the data export and erasure workflows (absent: those requests answer 503). */
+  privacyJobs?: PrivacyJobs;
   /** How the outbound guard resolves host names (tests answer what they need); the system resolver by default. */
   outbound?: { resolve?: ResolveHost };
 }

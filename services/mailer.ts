@@ -14,6 +14,11 @@ export interface Email {
 
 export interface Mailer {
   send(email: Email): Promise<void>;
+  /**
+   * Removes the copy of a sent message this mailer keeps (the development outbox's .eml file), for an erasure; true
+   * when there was one. SMTP keeps none: what was handed over is the receiving server's.
+   */
+  forget?(messageId: string): Promise<boolean>;
 }
 
 /** SMTP from a URL such as smtp://user:pass@host:587. */
@@ -29,12 +34,21 @@ export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
 /** Without SMTP: each message is written as an .eml file to an outbox folder that any mail client opens. */
 export function createOutboxMailer(outboxDir: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const file = (messageId: string) => path.join(outboxDir, `${messageId.replace(/^<|>$/g, '').replace(/[^a-zA-Z0-9.@_-]/g, '_')}.eml`);
   return {
     async send(email) {
       const info = await transport.sendMail({ from, ...email });
       await fs.mkdir(outboxDir, { recursive: true });
-      const name = email.messageId.replace(/^<|>$/g, '').replace(/[^a-zA-Z0-9.@_-]/g, '_');
-      await fs.writeFile(path.join(outboxDir, `${name}.eml`), info.message as Buffer);
+      await fs.writeFile(file(email.messageId), info.message as Buffer);
+    },
+    async forget(messageId) {
+      try {
+        await fs.unlink(file(messageId));
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
     },
   };
 }

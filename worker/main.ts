@@ -1,15 +1,27 @@
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../db/pool';
-import { ConfigError, loadConfig } from '../lib/config';
+import { type Config, ConfigError, loadConfig } from '../lib/config';
 import { createOutboundGuard } from '../lib/outbound-guard';
 import { createMailer, createPaymentProvider } from '../lib/providers';
+import { type CredentialSigner, loadCredentialSigner } from '../services/credentials';
 import { createLocalFileStore } from '../services/file-store';
 import { tutorModelFromConfig } from '../services/tutor-model';
 import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createWebhookSender } from '../services/webhook-sender';
+import { createWorkflowHistories } from '../services/workflow-histories';
 import { createWorkers, runWorkers } from './create-worker';
 import { namespaceRetentionProblem } from './namespace-retention';
 import { ensureRetentionSchedule, ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
+
+/** The credential signing key, read (or in development generated) on first use; a failure is tried again next time. */
+function lazySigner(config: Config): () => Promise<CredentialSigner> {
+  let signer: Promise<CredentialSigner> | undefined;
+  return () =>
+    (signer ??= loadCredentialSigner(config).catch((err: unknown) => {
+      signer = undefined;
+      throw err;
+    }));
+}
 
 async function main() {
   const config = loadConfig();
@@ -44,6 +56,8 @@ async function main() {
         sender: createWebhookSender({ policy: config.outbound.policy, timeoutMs: config.webhooks.timeoutMs }),
         staleAfterMs: config.webhooks.retry.maximumIntervalMs + 10 * 60_000,
       },
+      credentials: { signer: lazySigner(config), issuerName: config.credentials.issuerName },
+      workflowHistories: createWorkflowHistories(client, config.temporal.namespace),
     },
   });
   // The Schedules (the review digests, the webhook sweep, retention) live in Temporal; each worker makes sure they exist and are current.

@@ -7,6 +7,7 @@ import type { Actor } from '../../core/actor';
 import { type EnrollmentClient, refusalProblem } from '../../core/enrollment-client';
 import { refuse } from '../../core/refusals';
 import { audit } from '../../core/audit';
+import { rememberStudent } from './student-contact';
 
 /** What a program's row says that an enrollment's workflow needs. */
 export interface ProgramTerms {
@@ -83,11 +84,7 @@ export async function openEnrollment(
   if (!student.email) throw refuse.invalid('your account has no email address (no email claim); the certificate and emails need one');
   const program = await programTerms(deps.db, request.programId);
   if (!program) throw refuse.notFound(`program ${request.programId}`);
-  await deps.db.query(
-    `INSERT INTO students (id, email, name) VALUES ($1, $2, $3)
-     ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, updated_at = now()`,
-    [student.id, student.email, student.name ?? student.email],
-  );
+  await rememberStudent(deps.db, student);
   const enrollmentId = enrollmentIdFor(student.id, idempotencyKey);
   const input = enrollmentWorkflowInput(program, {
     enrollmentId,

@@ -6,6 +6,7 @@ import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
 import type { Purpose, ReaderRole } from './disclosures';
+import { privacyRequestsPanel } from './privacy-requests.pages';
 import { listDisclosures } from './queries';
 import { disclosuresQuery } from './schemas';
 
@@ -36,7 +37,7 @@ const PURPOSE_WORDS: Record<Purpose, string> = {
  * The student's My data page (/student/my-data): who has seen their record, newest first, a page at a time (the same
  * read model as GET /api/me/disclosures).
  */
-export function privacyPages({ db }: CoreDeps, render: Render): Router {
+export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
   const router = Router();
 
   router.get('/my-data', async (req, res) => {
@@ -45,6 +46,7 @@ export function privacyPages({ db }: CoreDeps, render: Render): Router {
     render(req, res, 'student/my-data', {
       title: 'My data',
       fmt,
+      privacy: await privacyRequestsPanel(db, consoleActor(req), config.publicBaseUrl),
       total,
       from: items.length ? q.offset + 1 : 0,
       to: q.offset + items.length,

@@ -14,6 +14,7 @@ import { type Actor, type Role } from '../../core/actor';
 import { createAuthenticator, signDevelopmentToken } from '../../api/auth';
 import type { ApiDeps } from '../../api/deps';
 import { loadConfig } from '../../lib/config';
+import { loadCredentialSigner } from '../../services/credentials';
 import { createLocalFileStore } from '../../services/file-store';
 import { createOutboxMailer } from '../../services/mailer';
 import { createSimulatedPaymentProvider } from '../../services/payment-provider';
@@ -22,6 +23,7 @@ import { createTestDatabase } from './db';
 import { createFakeEnrollmentClient } from './fake-enrollment-client';
 import { checkedClient, type OpenApi, openApiChecker } from './openapi';
 import { listenOnFreePort } from './ports';
+import { inProcessPrivacyJobs } from './privacy-jobs';
 import { httpClient } from './system';
 
 const JWT_SECRET = 'api-level-test-secret';
@@ -63,8 +65,11 @@ export async function startApiApp(
     mailer: createOutboxMailer(config.mail.outboxDir, config.mail.from),
     publicBaseUrl: baseUrl,
     webhooks: { dispatcher: webhooks?.dispatcher },
+    credentials: { signer: () => loadCredentialSigner(config), issuerName: config.credentials.issuerName },
   });
   const enrollments = createFakeEnrollmentClient(activities);
+  // Data exports and erasures: their workflows' activities, run in process in the background.
+  const privacyJobs = inProcessPrivacyJobs(activities);
   const app = createApp({
     config,
     db,
@@ -75,6 +80,7 @@ export async function startApiApp(
     tutor: undefined,
     webhooks,
     outbound,
+    privacyJobs,
   });
   server.on('request', app);
   // Every answer of an operation of /openapi.json is checked against the document (tests/helpers/openapi.ts): the one
@@ -93,6 +99,7 @@ export async function startApiApp(
     files,
     enrollments,
     activities,
+    privacyJobs,
     request,
     /** A signed token for a role: a new user unless `user.id` says who; a student has a name and an email, a funder an organization. */
     async token(role: Role, user: Partial<Actor> = {}): Promise<Session> {
@@ -120,6 +127,7 @@ export async function startApiApp(
       await activities.recordEnrollmentStatus({ enrollmentId, seq: e.status_seq + 1, status, at: new Date().toISOString(), ...facts });
     },
     async close() {
+      await privacyJobs.idle().catch(() => undefined);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await database.drop();

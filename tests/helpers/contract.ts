@@ -339,3 +339,26 @@ export interface DisclosureList {
   limit: number;
   offset: number;
 }
+
+/** api.md, Privacy: a student's data export. */
+export interface DataExport {
+  id: string;
+  status: 'pending' | 'ready' | 'expired';
+  downloadUrl?: string;
+  expiresAt?: string;
+}
+
+/** api.md, Privacy: an erasure request; once completed, what was erased and what is kept (basis, until). */
+export interface ErasureRequest {
+  id: string;
+  studentId: string;
+  status: 'requested' | 'rejected' | 'approved' | 'completed';
+  reason?: string;
+  erased?: { what: string; count: number }[];
+  kept?: { what: string; count: number; basis: string; until: string | null }[];
+}
+
+export interface ErasureRequestList {
+  requests: ErasureRequest[];
+  total: number;
+}

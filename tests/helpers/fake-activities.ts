@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { EnrollmentActivities } from '../../activities';
 import { FailureType } from '../../workflows/messages';
+import { ERASURE_STEPS, type ErasureStep } from '../../workflows/privacy-messages';
 
 export interface Call {
   name: keyof EnrollmentActivities;
@@ -46,6 +47,15 @@ export function fakeActivities(overrides: Partial<EnrollmentActivities> = {}) {
     recordWioaExit: () => Promise.resolve(undefined),
     refundPayment: ({ amountCents }) => Promise.resolve({ refundRef: 'refund-test', amountCents }),
     sendReviewDigests: () => Promise.resolve({ sent: 0, failed: 0 }),
+    buildDataExport: () => Promise.resolve({ status: 'ready' as const, expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString() }),
+    sendDataExportReadyEmail: () => Promise.resolve('sent' as const),
+    expireDataExport: () => Promise.resolve({ removed: true }),
+    beginErasure: () => Promise.resolve({ status: 'under_way' }),
+    ...(Object.fromEntries(ERASURE_STEPS.map((step) => [step, () => Promise.resolve({ step, records: 0 })])) as Record<
+      ErasureStep,
+      () => Promise<{ step: ErasureStep; records: number }>
+    >),
+    completeErasure: ({ requestId }) => Promise.resolve({ requestId, erased: 0, kept: 0 }),
     ...overrides,
   };
   const recorded = Object.fromEntries(
