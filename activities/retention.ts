@@ -5,6 +5,7 @@
  */
 import { audit } from '../core/audit';
 import { applyRetentionBatch, type RetentionBatch, type RetentionBatchRule } from '../capabilities/privacy/retention';
+import { fileRetentionErasures, type RetentionErasures } from '../capabilities/privacy/retention-erasure';
 import type { RetentionRuleId } from '../capabilities/privacy/retention-policy';
 import { retentionFromEnv } from '../lib/retention-config';
 import type { ActivityDeps } from './deps';
@@ -13,10 +14,16 @@ import type { ActivityDeps } from './deps';
 export const RETENTION_ACTOR = { id: 'system:retention', role: 'system' } as const;
 
 export function createRetentionActivities({ db, files, retention = retentionFromEnv() }: Pick<ActivityDeps, 'db' | 'files' | 'retention'>) {
+  const context = (now: string) => ({ db, files, periods: retention.periods, now: new Date(now), limit: retention.batchSize });
   return {
     /** One batch of `rule`: at most RETENTION_BATCH_SIZE records, one transaction. */
     async applyRetentionBatch({ rule, now }: { rule: RetentionBatchRule; now: string }): Promise<RetentionBatch> {
-      return applyRetentionBatch({ db, files, periods: retention.periods, now: new Date(now), limit: retention.batchSize }, rule);
+      return applyRetentionBatch(context(now), rule);
+    },
+
+    /** Files the erasure requests of a batch of students past RETENTION_PERSONAL_DATA; the workflow runs each erasure. */
+    async fileRetentionErasures({ now }: { now: string }): Promise<RetentionErasures> {
+      return fileRetentionErasures(context(now));
     },
 
     /** The run's counts per rule, with the periods it applied, in the audit log (GDPR Art. 5(2): shown, not just done). */

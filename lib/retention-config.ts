@@ -74,3 +74,12 @@ export type RetentionPeriods = RetentionSettings['periods'];
 export function retentionFromEnv(env: Record<string, string | undefined> = {}): RetentionSettings {
   return retentionSettings(z.object(retentionVariables).parse(env));
 }
+
+/** `at` plus the period, as PostgreSQL adds it (calendar years; days and hours as elapsed time). */
+export function afterPeriod(at: Date, period: RetentionPeriod): Date {
+  const amount = Number(period.text.slice(0, -1));
+  const d = new Date(at);
+  if (period.text.endsWith('y')) d.setUTCFullYear(d.getUTCFullYear() + amount);
+  else d.setTime(d.getTime() + amount * (period.text.endsWith('d') ? 86_400_000 : 3_600_000));
+  return d;
+}

@@ -1,7 +1,8 @@
 /**
  * The retention run on the Temporal CLI's dev server, over a real PostgreSQL: the workflow applies every rule in
  * batches until nothing is due, a batch that fails is retried and nothing is done twice, a continued run picks up
- * where it stopped, and the run is recorded in the audit log. The `retention` Schedule is made once by every worker
+ * where it stopped, and the run is recorded in the audit log; a student past RETENTION_PERSONAL_DATA is pseudonymized by
+ * the erasure workflow, run as the retention run's child, once. The `retention` Schedule is made once by every worker
  * (a second one brings it up to date), runs daily and starts this workflow.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,14 +12,19 @@ import path from 'node:path';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
 import { createRetentionActivities, type RetentionActivities } from '../activities/retention';
 import { RETENTION_RULES } from '../capabilities/privacy/retention-policy';
 import { retentionFromEnv } from '../lib/retention-config';
-import { createLocalFileStore } from '../services/file-store';
+import { SEEDED_PROGRAMS } from '../db/seed';
+import { createLocalFileStore, type FileStore } from '../services/file-store';
+import { createOutboxMailer } from '../services/mailer';
+import { createSimulatedPaymentProvider } from '../services/payment-provider';
 import { ensureRetentionSchedule, RETENTION_AT, RETENTION_SCHEDULE_ID } from '../worker/schedules';
 import { retentionWorkflow } from '../workflows/retention';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { eventually } from './helpers/eventually';
+import { columnsMentioning } from './helpers/pii-scan';
 import { createDevServerEnv, workflowBundle } from './helpers/temporal';
 
 const NOW = '2031-06-01T12:00:00.000Z';
@@ -27,9 +33,11 @@ const zero = Object.fromEntries(RETENTION_RULES.map((rule) => [rule, 0]));
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
 let root: string;
+let files: FileStore;
 beforeAll(async () => {
   [env, database] = await Promise.all([createDevServerEnv(), createTestDatabase()]);
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'cm-retention-wf-'));
+  files = createLocalFileStore(path.join(root, 'files'));
 });
 afterAll(async () => {
   await Promise.allSettled([env?.teardown(), database?.drop()]);
@@ -50,7 +58,7 @@ async function auditEntries(actor: string) {
 function activities(wrap: (real: RetentionActivities['applyRetentionBatch']) => RetentionActivities['applyRetentionBatch']) {
   const real = createRetentionActivities({
     db: database.db,
-    files: createLocalFileStore(root),
+    files,
     retention: retentionFromEnv({ RETENTION_BATCH_SIZE: '2' }),
   });
   return { ...real, applyRetentionBatch: wrap((input) => real.applyRetentionBatch(input)) };
@@ -112,7 +120,69 @@ test('a continued run picks up at its rule with its counts so far', async () => 
     }),
   );
   expect(report.counts).toEqual({ ...zero, sessions: 3, evidenceFiles: 4, auditLog: 5 });
-  expect(new Set(calls)).toEqual(new Set(['auditLog', 'disclosureLog']));
+  // Every rule from the audit log on; the pseudonymization files its requests through an activity of its own.
+  expect(new Set(calls)).toEqual(new Set(RETENTION_RULES.slice(RETENTION_RULES.indexOf('auditLog')).filter((r) => r !== 'personalData')));
+});
+
+test('pseudonymizes a student past RETENTION_PERSONAL_DATA through the erasure workflow, once', async () => {
+  const name = `Quill Retention ${randomUUID().slice(0, 8)}`;
+  const email = `quill.${randomUUID().slice(0, 8)}@example.com`;
+  const studentId = `student-${randomUUID()}`;
+  const enrollmentId = randomUUID();
+  const uploadKey = `evidence/${enrollmentId}/upload.pdf`;
+  // A self-paid enrollment closed seven years before the run, with its student's row and an uploaded file.
+  await database.db.query(
+    `INSERT INTO enrollments (id, program_id, student_id, student_email, student_name, funding_source, price_cents, currency,
+                              status, closed_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, 'self_pay', 1000, 'usd', 'closed', $6::timestamptz - interval '7 years', $6::timestamptz - interval '8 years')`,
+    [enrollmentId, SEEDED_PROGRAMS[0].id, studentId, email, name, NOW],
+  );
+  await database.db.query('INSERT INTO students (id, email, name) VALUES ($1, $2, $3)', [studentId, email, name]);
+  await files.put(uploadKey, Buffer.from('%PDF-upload'));
+  await database.db.query(
+    `INSERT INTO completion_submissions (id, enrollment_id, student_id, file_key, content_type, size_bytes, sha256, completed_at, status)
+     VALUES ($1, $2, $3, $4, 'application/pdf', 11, 'sha', now(), 'approved')`,
+    [randomUUID(), enrollmentId, studentId, uploadKey],
+  );
+  const deps = {
+    db: database.db,
+    files,
+    payments: createSimulatedPaymentProvider('http://127.0.0.1:1'),
+    mailer: createOutboxMailer(path.join(root, 'outbox'), 'test@marketplace.test'),
+    publicBaseUrl: 'https://marketplace.test',
+    retention: retentionFromEnv(),
+  };
+  const taskQueue = `retention-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle,
+    activities: { ...createActivities(deps), ...createRetentionActivities(deps) },
+  });
+  const run = () =>
+    env.client.workflow.execute(retentionWorkflow, { taskQueue, workflowId: `retention-${randomUUID()}`, args: [{ now: NOW }] });
+  // A worker runs once: both runs inside it.
+  const [first, second] = await worker.runUntil(async () => {
+    const one = await run();
+    return [one, await run()] as const;
+  });
+  expect(first.counts.personalData).toBe(1);
+  expect(await columnsMentioning(database.db, [name, email])).toEqual([]);
+  expect(await files.get(uploadKey)).toBeUndefined();
+  const { rows } = await database.db.query<{ status: string; origin: string; kept: { what: string }[] }>(
+    `SELECT r.status, r.origin, r.kept FROM erasure_requests r JOIN enrollments e ON e.student_id = r.pseudonym WHERE e.id = $1`,
+    [enrollmentId],
+  );
+  expect(rows).toEqual([
+    {
+      status: 'completed',
+      origin: 'retention',
+      kept: expect.arrayContaining([expect.objectContaining({ what: expect.stringContaining('enrollment records') as string })]) as unknown,
+    },
+  ]);
+  expect((await database.db.query('SELECT count(*)::int AS n FROM enrollments WHERE id = $1', [enrollmentId])).rows).toEqual([{ n: 1 }]);
+
+  expect(second.counts.personalData).toBe(0);
 });
 
 test('the retention Schedule: made once by every worker, daily, skipping a run still going, and it starts the retention run', async () => {
@@ -123,6 +193,7 @@ test('the retention Schedule: made once by every worker, daily, skipping a run s
     workflowBundle,
     activities: {
       applyRetentionBatch: () => Promise.resolve({ done: 0, more: false }),
+      fileRetentionErasures: () => Promise.resolve({ requestIds: [], filed: 0, more: false }),
       recordRetentionRun: () => Promise.resolve(undefined),
     } satisfies RetentionActivities,
   });

@@ -1,15 +1,20 @@
 /**
  * The retention run: started daily by the `retention` Schedule (worker/schedules.ts), it applies each rule of the
  * policy (capabilities/privacy/retention-policy.ts) in bounded batches, one activity and one transaction each, until
- * a batch finds nothing more, then records the run's counts. Its history holds rule names and counts only.
+ * a batch finds nothing more, then records the run's counts. Personal data past its period is pseudonymized by the
+ * erasure itself: a batch files the students' erasure requests and runs their erasure workflows as children. The
+ * history holds rule names, counts and request ids only.
  *
  * The run's clock is fixed at its start (`now`, carried across continue-as-new), so every batch of a run applies the
  * same cutoffs. A batch that fails is retried; a run that dies is resumed by the next one, since each batch takes only
  * what is still past its period.
  */
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ChildWorkflowFailure, continueAsNew, executeChild, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RetentionActivities } from '../activities/retention';
 import { RETENTION_RULES, type RetentionRuleId } from '../capabilities/privacy/retention-policy';
+import { erasureWorkflow } from './privacy';
+import { erasureWorkflowId } from './privacy-messages';
 
 const retention = proxyActivities<RetentionActivities>({
   startToCloseTimeout: '10m',
@@ -32,6 +37,33 @@ export interface RetentionReport {
   counts: Record<RetentionRuleId, number>;
 }
 
+/**
+ * Carries out one erasure request the policy filed; answers whether it completed. One still running (a previous run
+ * was cut short) finishes on its own; one the erasure sent back (the student enrolled again) is withdrawn by the next
+ * batch. Either way the run goes on.
+ */
+async function erase(requestId: string): Promise<boolean> {
+  try {
+    await executeChild(erasureWorkflow, {
+      workflowId: erasureWorkflowId(requestId),
+      args: [{ requestId }],
+      // A retention run that ends (its day is over) leaves an erasure under way to finish.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof ChildWorkflowFailure) return false;
+    throw err;
+  }
+}
+
+/** One batch of the personal-data rule: the erasures of up to a batch of students, side by side. */
+async function pseudonymizeBatch(now: string): Promise<{ done: number; more: boolean }> {
+  const { requestIds, more } = await retention.fileRetentionErasures({ now });
+  const completed = await Promise.all(requestIds.map(erase));
+  return { done: completed.filter(Boolean).length, more };
+}
+
 export async function retentionWorkflow(input: RetentionRunInput = {}): Promise<RetentionReport> {
   const now = input.now ?? new Date().toISOString();
   const counts = Object.fromEntries(RETENTION_RULES.map((rule) => [rule, input.counts?.[rule] ?? 0])) as Record<RetentionRuleId, number>;
@@ -40,8 +72,7 @@ export async function retentionWorkflow(input: RetentionRunInput = {}): Promise<
       if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
         return continueAsNew<typeof retentionWorkflow>({ now, from: rule, counts });
       }
-      if (rule === 'personalData') break;
-      const batch = await retention.applyRetentionBatch({ rule, now });
+      const batch = rule === 'personalData' ? await pseudonymizeBatch(now) : await retention.applyRetentionBatch({ rule, now });
       counts[rule] += batch.done;
       more = batch.more;
     }

@@ -148,8 +148,8 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
   return router;
 }
 
-/** Said where a file was: the retention policy deleted it (README, Privacy: Retention). */
-const deletedWords = (at: string | null) => (at ? `File deleted on ${fmt.day(at)} under the retention policy` : '');
+/** Said where a file was: the retention policy or the student's erasure deleted it (README, Privacy). */
+const deletedWords = (at: string | null) => (at ? `File deleted on ${fmt.day(at)} (retention policy or erasure)` : '');
 
 /** One moment of an enrollment's timeline. */
 interface TimelineEntry {

@@ -62,7 +62,7 @@ interface CompletionProofRow {
   enrollment_id: string;
   proof_file_key: string;
   proof_content_type: string;
-  /** Set once the retention policy deleted the file (the row stays). */
+  /** Set once the retention policy or an erasure deleted the file (the row stays). */
   proof_deleted_at: Date | null;
 }
 
@@ -179,7 +179,7 @@ export interface SubmissionFile {
   enrollment_id: string;
   file_key: string;
   content_type: string;
-  /** Set once the retention policy deleted the file (the row stays). */
+  /** Set once the retention policy or an erasure deleted the file (the row stays). */
   file_deleted_at: Date | null;
 }
 
@@ -416,7 +416,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       score: c.score,
       evidenceUrl: c.evidence_url,
       notes: c.notes,
-      /** The certificate proof a holder uploaded with the mark, until the retention policy deleted it. */
+      /** The certificate proof a holder uploaded with the mark, until the retention policy or an erasure deleted it. */
       proofUrl: c.has_proof && !c.proof_deleted_at ? completionProofUrl(publicBaseUrl, c.id) : null,
       proofDeletedAt: iso(c.proof_deleted_at),
       receivedAt: iso(c.received_at),

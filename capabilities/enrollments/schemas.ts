@@ -84,7 +84,7 @@ const submissionResponse = named(
     fileUrl: httpUrl,
     fileDeletedAt: instant
       .nullable()
-      .describe('When the retention policy deleted the file (its link then answers 404); null while it is kept'),
+      .describe('When the retention policy or an erasure deleted the file (its link then answers 404); null while it is kept'),
   }),
 );
 
@@ -123,7 +123,7 @@ export const enrollmentResponse = named(
         proofUrl: httpUrl.nullable(),
         proofDeletedAt: instant
           .nullable()
-          .describe('When the retention policy deleted the proof file; null while it is kept or there is none'),
+          .describe('When the retention policy or an erasure deleted the proof file; null while it is kept or there is none'),
         receivedAt: instant,
       }),
     ),

@@ -21,6 +21,7 @@ export const RETENTION_RULES = [
   'exports',
   'auditLog',
   'disclosureLog',
+  'erasureRequests',
   'personalData',
 ] as const;
 export type RetentionRuleId = (typeof RETENTION_RULES)[number];
@@ -92,6 +93,14 @@ export const RETENTION_POLICY: Record<RetentionRuleId | 'workflowHistories', Ret
     action: 'delete',
     basis:
       'FERPA 34 CFR 99.32(a)(2): the record of disclosures is kept with the student’s education records as long as those are kept; an entry about a student whose records still name them stays however old',
+  },
+  erasureRequests: {
+    what: 'finished erasure requests: a rejected one, and a completed one’s tie to the student’s id, with the tutor consent records kept under its pseudonym',
+    variable: 'RETENTION_AUDIT_LOG',
+    after: 'the request was rejected or completed',
+    action: 'delete',
+    basis:
+      'GDPR Art. 5(2), 7(1) and 17: showing that the erasure was asked, decided and done, and that each tutor message had consent, for as long as the audit trail. A completed request then keeps only its pseudonym (its student id becomes it), so what the erasure kept is tied to no one',
   },
   personalData: {
     what: 'personal data of a student whose enrollments have all closed: names, emails, uploads, certificate PDFs, tutor, emails sent, sessions (the erasure’s steps)',

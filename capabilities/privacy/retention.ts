@@ -166,7 +166,31 @@ const WORK: Record<RetentionBatchRule, (w: Work) => Promise<number>> = {
                     OR EXISTS (SELECT 1 FROM students s WHERE s.id = d.student_id)))`,
       [w.now, w.periods.disclosureLog.interval],
     ),
+
+  erasureRequests,
 };
+
+/**
+ * Finished erasure requests past the accountability period: a rejected one is deleted; a completed one forgets the
+ * student's id (it becomes the pseudonym) and the tutor consent records kept under the pseudonym are deleted.
+ */
+async function erasureRequests(w: Work): Promise<number> {
+  const cutoff = [w.now, w.periods.auditLog.interval];
+  const rejected = await deleteBatch(w, 'erasure_requests', `status = 'rejected' AND decided_at < $1::timestamptz - $2::interval`, cutoff);
+  const { rows } = await w.q.query<{ id: string; pseudonym: string }>(
+    `SELECT id, pseudonym FROM erasure_requests
+      WHERE status = 'completed' AND unlinked_at IS NULL AND completed_at < $1::timestamptz - $2::interval
+      LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [...cutoff, Math.max(w.limit - rejected, 0)],
+  );
+  if (rows.length) {
+    await w.q.query('DELETE FROM tutor_consents WHERE student_id = ANY($1::text[])', [rows.map((r) => r.pseudonym)]);
+    await w.q.query('UPDATE erasure_requests SET student_id = pseudonym, unlinked_at = now() WHERE id = ANY($1::uuid[])', [
+      rows.map((r) => r.id),
+    ]);
+  }
+  return rejected + rows.length;
+}
 
 /** One batch of one rule, in a transaction of its own. */
 export function applyRetentionBatch(c: RetentionBatchContext, rule: RetentionBatchRule): Promise<RetentionBatch> {

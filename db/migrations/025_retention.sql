@@ -17,3 +17,12 @@ CREATE INDEX lti_used_values_expires_idx ON lti_used_values (expires_at);
 CREATE INDEX completion_submissions_file_kept_idx ON completion_submissions (enrollment_id) WHERE file_deleted_at IS NULL;
 CREATE INDEX completion_evidence_proof_kept_idx ON completion_evidence (enrollment_id)
   WHERE proof_file_key IS NOT NULL AND proof_deleted_at IS NULL;
+
+-- Personal data past RETENTION_PERSONAL_DATA is pseudonymized by the erasure itself: the retention run files an
+-- erasure request on the policy's behalf (`origin` retention), which is then the record of what was erased and kept.
+ALTER TABLE erasure_requests ADD COLUMN origin text NOT NULL DEFAULT 'student' CHECK (origin IN ('student', 'retention'));
+CREATE INDEX erasure_requests_retention_idx ON erasure_requests (status) WHERE origin = 'retention';
+-- After the accountability period (RETENTION_AUDIT_LOG) a completed request no longer ties its pseudonym to the
+-- student's id (student_id becomes the pseudonym): what was kept is then tied to no one.
+ALTER TABLE erasure_requests ADD COLUMN unlinked_at timestamptz;
+CREATE INDEX erasure_requests_finished_idx ON erasure_requests (completed_at) WHERE status = 'completed' AND unlinked_at IS NULL;

@@ -41,14 +41,14 @@ test('the answer, the file link and both pages say the file was deleted under th
   const file = await app.request<Problem>('GET', `/api/submissions/${submissionId}/file`, { token: holder.token });
   expect(file.status).toBe(404);
   expect(file.body.detail).toBe(
-    `the file of submission ${submissionId} was deleted on ${deletedAt!.slice(0, 10)} under the retention policy; the record of it stays`,
+    `the file of submission ${submissionId} was deleted on ${deletedAt!.slice(0, 10)} (retention policy or erasure); the record of it stays`,
   );
 
   const holderBrowser = consoleClient(app.baseUrl);
   await holderBrowser.signIn('program_holder', { userId: holder.actor.id, name: holder.actor.name!, email: holder.actor.email! });
   const timeline = (await holderBrowser.get(`/holder/enrollments/${enrollmentId}`)).html;
   expect(timeline).toContain('File deleted on');
-  expect(timeline).toContain('under the retention policy');
+  expect(timeline).toContain('(retention policy or erasure)');
   expect(timeline).not.toContain('View uploaded evidence');
 
   const studentBrowser = consoleClient(app.baseUrl);

@@ -23,9 +23,9 @@ export async function storeEvidenceFile(files: FileStore, keyBase: string, data:
   return { fileKey, contentType: type.contentType, sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-/** A file the retention policy deleted: its row stays (the decision, the file's SHA-256), the bytes are gone. */
+/** A file the retention policy (or the student's erasure) deleted: its row stays (the decision, the file's SHA-256). */
 export const deletedEvidenceFile = (what: string, deletedAt: Date) =>
   new Refusal(
     'not-found',
-    `${what} was deleted on ${deletedAt.toISOString().slice(0, 10)} under the retention policy; the record of it stays`,
+    `${what} was deleted on ${deletedAt.toISOString().slice(0, 10)} (retention policy or erasure); the record of it stays`,
   );
