@@ -12,7 +12,7 @@ import { certificateFacts, findCertificate } from '../capabilities/credentials/q
 import { EXPORT_KEYS, studentExport } from '../capabilities/privacy/export-data';
 import type { Db } from '../db/pool';
 import { openBadgeCredential } from '../services/credentials';
-import { DATA_EXPORT_TTL_DAYS } from '../workflows/privacy-messages';
+import { retentionFromEnv } from '../lib/retention-config';
 import type { ActivityDeps } from './deps';
 import { sendOnce } from './notifications';
 
@@ -68,7 +68,7 @@ async function exportRow(db: Db, exportId: string): Promise<ExportRow | undefine
 type DisclosureReader = (db: Db, studentId: string) => Promise<unknown[]>;
 
 export function createDataExportActivities(
-  { db, files, mailer, publicBaseUrl, credentials }: ActivityDeps,
+  { db, files, mailer, publicBaseUrl, credentials, retention = retentionFromEnv() }: ActivityDeps,
   readDisclosures: DisclosureReader,
 ) {
   /** The certificate's credential as its student downloads it: signed now with the platform's key. */
@@ -117,9 +117,10 @@ export function createDataExportActivities(
       await files.put(fileKey, zip);
       const { rows } = await db.query<{ expires_at: Date }>(
         `UPDATE data_exports SET status = 'ready', file_key = $2, size_bytes = $3, ready_at = now(),
-                expires_at = now() + make_interval(days => $4)
+                expires_at = now() + $4::interval
           WHERE id = $1 AND status = 'pending' RETURNING expires_at`,
-        [exportId, fileKey, zip.length, DATA_EXPORT_TTL_DAYS],
+        // How long it can be downloaded: RETENTION_EXPORTS (7 days, as api.md says, unless configured otherwise).
+        [exportId, fileKey, zip.length, retention.periods.exports.interval],
       );
       if (rows[0]) return { status: 'ready' as const, expiresAt: rows[0].expires_at.toISOString() };
       // Not pending any more: built by an earlier try (its answer stands), or erased meanwhile (this ZIP must go).

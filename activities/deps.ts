@@ -1,6 +1,7 @@
 import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
 import type { OutboundGuard } from '../lib/outbound-guard';
+import type { RetentionSettings } from '../lib/retention-config';
 import type { SecretsAtRest } from '../lib/secrets-at-rest';
 import type { FileStore } from '../services/file-store';
 import type { Mailer } from '../services/mailer';
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   workflowHistories?: WorkflowHistories;
   /** Opens the webhook signing secrets (DATA_ENCRYPTION_KEY); without it, no webhook attempt can be signed. */
   secretsAtRest?: SecretsAtRest;
+  /** The retention policy's periods and batch size (RETENTION_*); without it, their defaults. */
+  retention?: RetentionSettings;
 }
 
 /** The facts about one enrollment that outcomes need: who, what program, which partner. Read once per activity. */

@@ -96,10 +96,17 @@ export const ERASURE_STEP_WORK = {
         c.files,
         proofs.rows.map((r) => r.proof_file_key),
       ));
+    // The rows say their file is gone (migration 025), so pages and answers say so instead of failing to find it.
     const rows = await count(
       c,
-      'UPDATE completion_submissions SET student_id = $3 WHERE enrollment_id = ANY($1::uuid[]) OR student_id = $2',
+      `UPDATE completion_submissions SET student_id = $3, file_deleted_at = COALESCE(file_deleted_at, now())
+        WHERE enrollment_id = ANY($1::uuid[]) OR student_id = $2`,
       [ids, c.s.studentId, c.s.pseudonym],
+    );
+    await c.q.query(
+      `UPDATE completion_evidence SET proof_deleted_at = now()
+        WHERE enrollment_id = ANY($1::uuid[]) AND proof_file_key IS NOT NULL AND proof_deleted_at IS NULL`,
+      [ids],
     );
     const text =
       (await scrubColumn(c.q, c.s, { table: 'completion_submissions', column: 'reason', kind: 'text', ...ofEnrollments(ids) })) +

@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PoolClient } from 'pg';
 import { audit } from '../core/audit';
 import { inTransaction } from '../db/pool';
+import { afterPeriod, retentionFromEnv, type RetentionPeriods } from '../lib/retention-config';
 import { openEnrollmentsOf } from '../capabilities/privacy/erasure-queries';
 import { ERASURE_STEPS, type ErasureOutcome, type ErasureStep } from '../workflows/privacy-messages';
 import type { ActivityDeps } from './deps';
@@ -25,11 +26,13 @@ export const RETENTION_BASES = {
   /** Records of a federal award (WIOA individual training accounts): three years from the final expenditure report. */
   award: { years: 3, basis: '2 CFR 200.334 (adopted by the Department of Labor in 2 CFR 2900; state policy may ask longer)' },
   /** That the erasure was asked for, decided and done, and the pseudonymized trail of who did what. */
-  accountability: { years: 3, basis: 'GDPR Art. 5(2) and 17 (accountability: showing the erasure was done)' },
+  /** For RETENTION_AUDIT_LOG, as the audit log (capabilities/privacy/retention-policy.ts). */
+  accountability: { basis: 'GDPR Art. 5(2) and 17 (accountability: showing the erasure was done)' },
   /** The record of each disclosure is kept with the education records, as long as they are (FERPA). */
   disclosures: { basis: '34 CFR 99.32(a)(2) (the record of disclosures is kept as long as the education records are)' },
   /** That each tutor message sent to the model provider had the student's consent. */
-  consent: { years: 3, basis: 'GDPR Art. 7(1) (the controller shows that consent was given)' },
+  /** For RETENTION_AUDIT_LOG after the erasure, with the request. */
+  consent: { basis: 'GDPR Art. 7(1) (the controller shows that consent was given)' },
 } as const;
 
 export interface KeptRecord {
@@ -79,10 +82,11 @@ async function collectSubject(q: PoolClient, studentId: string) {
   return rows[0];
 }
 
+const day = (d: Date) => d.toISOString().slice(0, 10);
 const plusYears = (d: Date, years: number) => {
   const r = new Date(d);
   r.setUTCFullYear(r.getUTCFullYear() + years);
-  return r.toISOString().slice(0, 10);
+  return day(r);
 };
 
 interface KeptFacts {
@@ -100,7 +104,7 @@ interface KeptFacts {
 }
 
 /** What stays of the student, tied to the pseudonym, with the basis and the last day of each. */
-async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise<KeptRecord[]> {
+async function keptRecords(q: PoolClient, pseudonym: string, now: Date, periods: RetentionPeriods): Promise<KeptRecord[]> {
   const { rows } = await q.query<KeptFacts>(
     `WITH e AS (SELECT id, COALESCE(closed_at, withdrawn_at, expired_at, updated_at) AS closed FROM enrollments WHERE student_id = $1)
      SELECT (SELECT count(*) FROM e)::int AS enrollments,
@@ -137,7 +141,7 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
     'access and disclosure log entries (who read or received the record, when, why)',
     f.disclosures,
     RETENTION_BASES.disclosures.basis,
-    recordsUntil,
+    day(afterPeriod(now, periods.disclosureLog)),
   );
   keep('payments, refunds, transfers and revenue-share ledger entries', f.money, RETENTION_BASES.financial.basis, financialUntil);
   keep('WIOA participant records (PIRL; PIRL 100 is the platform’s own number)', f.wioa, RETENTION_BASES.award.basis, awardUntil);
@@ -152,24 +156,19 @@ async function keptRecords(q: PoolClient, pseudonym: string, now: Date): Promise
     'tutor consent records (when consent was given and withdrawn, the notice shown)',
     f.consents,
     RETENTION_BASES.consent.basis,
-    plusYears(now, RETENTION_BASES.consent.years),
+    day(afterPeriod(now, periods.auditLog)),
   );
-  keep(
-    'audit log entries, pseudonymized',
-    f.audit,
-    RETENTION_BASES.accountability.basis,
-    plusYears(now, RETENTION_BASES.accountability.years),
-  );
+  keep('audit log entries, pseudonymized', f.audit, RETENTION_BASES.accountability.basis, day(afterPeriod(now, periods.auditLog)));
   keep(
     'this erasure request (who asked, who decided, what was done)',
     1,
     RETENTION_BASES.accountability.basis,
-    plusYears(now, RETENTION_BASES.accountability.years),
+    day(afterPeriod(now, periods.auditLog)),
   );
   return kept;
 }
 
-export function createErasureActivities({ db, files, mailer, workflowHistories }: ActivityDeps) {
+export function createErasureActivities({ db, files, mailer, workflowHistories, retention = retentionFromEnv() }: ActivityDeps) {
   /** Runs one step once: its recorded result, or the step's work and its result recorded in the same transaction. */
   const runStep = (step: ErasureStep) =>
     async function ({ requestId }: { requestId: string }): Promise<{ step: ErasureStep; records: number }> {
@@ -238,7 +237,7 @@ export function createErasureActivities({ db, files, mailer, workflowHistories }
         const erased: ErasedRecord[] = ERASURE_STEPS.flatMap((step) =>
           Object.entries(r.steps[step] ?? {}).map(([what, count]) => ({ what, count })),
         );
-        const kept = await keptRecords(q, r.pseudonym, new Date());
+        const kept = await keptRecords(q, r.pseudonym, new Date(), retention.periods);
         await q.query(
           `UPDATE erasure_requests SET status = 'completed', completed_at = now(), subject = NULL, erased = $2, kept = $3 WHERE id = $1`,
           [requestId, JSON.stringify(erased), JSON.stringify(kept)],

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { outboundPolicy } from './outbound-guard';
+import { retentionSettings, retentionVariables } from './retention-config';
 import { DEVELOPMENT_DATA_ENCRYPTION_KEY, parseDataEncryptionKeys, secretsAtRest, weakDataKeyProblem } from './secrets-at-rest';
 
 /** The development secrets (`npm start`, `npm run token`) when none is set: never in production. */
@@ -209,6 +210,8 @@ const schema = z
     WEBHOOK_RETRY_INITIAL: durationMs.default(5_000).refine((ms) => ms >= 10, 'at least 10ms'),
     WEBHOOK_RETRY_MAX_INTERVAL: durationMs.default(4 * 3_600_000),
     WEBHOOK_RETRY_FOR: durationMs.default(3 * 86_400_000),
+    /** How long each kind of record is kept (lib/retention-config.ts; README, Privacy: Retention). */
+    ...retentionVariables,
     /**
      * Which proxies' X-Forwarded-For names the client (per-address rate limits, logs): a hop count, or addresses,
      * subnets and the names loopback / linklocal / uniquelocal, comma-separated. Never "all": anyone could pose as anyone.
@@ -433,6 +436,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
      */
     outbound: { policy: outboundPolicy(e.NODE_ENV) },
     trustProxy: e.TRUST_PROXY,
+    /** The retention policy's periods, applied daily by the `retention` Schedule (capabilities/privacy/retention-policy.ts). */
+    retention: retentionSettings(e),
     rateLimit: {
       windowMs: e.RATE_LIMIT_WINDOW,
       client: e.RATE_LIMIT_CLIENT,

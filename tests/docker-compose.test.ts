@@ -451,6 +451,20 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) expect(environment(services[name])).toEqual(app);
   });
 
+  it("sets the namespace's retention to the retention policy's period for workflow histories, and the app's periods to the code's defaults", () => {
+    const retentionOf = (service: Json) => environment(service).TEMPORAL_NAMESPACE_RETENTION;
+    const app = loadAppConfig(environment(services.api)).retention;
+    const defaults = loadAppConfig({ NODE_ENV: 'test' }).retention;
+    expect(app).toEqual(defaults);
+    expect(retentionOf(services['temporal-setup'])).toBe(defaults.workflowHistories.text);
+    // Set by the operator, both follow the one variable.
+    const result = config({ ...SECRETS, RETENTION_WORKFLOW_HISTORIES: '90d' }, majorVersion >= 2);
+    expect(result.status).toBe(0);
+    const set = (majorVersion >= 2 ? JSON.parse(result.stdout) : yaml(result.stdout)) as { services: Record<string, Json> };
+    expect(retentionOf(set.services['temporal-setup'])).toBe('90d');
+    expect(loadAppConfig(environment(set.services.worker)).retention.workflowHistories).toEqual({ text: '90d', days: 90 });
+  });
+
   it('passes the app only variables lib/config.ts reads', () => {
     const unknown = Object.keys(environment(services.api)).filter((name) => !CONFIG_VARIABLES.includes(name));
     expect(unknown).toEqual([]);

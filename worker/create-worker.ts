@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createRetentionActivities } from '../activities/retention';
 import { createWebhookActivities } from '../activities/webhooks';
 import { createPartnerActivities, listPolledPartners, type PartnerActivityOptions, type PartnerRow } from '../activities/partners';
 import type { Config } from '../lib/config';
@@ -23,7 +24,7 @@ export interface EnrollmentWorkerOptions {
 export async function createEnrollmentWorker({ config, deps, connection, workflowBundle }: EnrollmentWorkerOptions) {
   const conn = connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const code = workflowBundle ? { option: { workflowBundle }, reason: 'the bundle given' } : workflowCodeOption();
-  const activities = { ...createActivities(deps), ...createWebhookActivities(deps) };
+  const activities = { ...createActivities(deps), ...createWebhookActivities(deps), ...createRetentionActivities(deps) };
   // The tuning the configuration sets (WORKER_*); unset ones are left to the SDK's defaults.
   const tuning = Object.fromEntries(Object.entries(config.temporal.worker).filter(([, v]) => v !== undefined));
   const worker = await Worker.create({

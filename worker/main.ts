@@ -10,7 +10,8 @@ import { createWebhookDispatcher } from '../services/webhook-dispatch';
 import { createWebhookSender } from '../services/webhook-sender';
 import { createWorkflowHistories } from '../services/workflow-histories';
 import { createWorkers, runWorkers } from './create-worker';
-import { ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
+import { namespaceRetentionProblem } from './namespace-retention';
+import { ensureRetentionSchedule, ensureSchedules, ensureWebhookSweepSchedule } from './schedules';
 
 /** The credential signing key, read (or in development generated) on first use; a failure is tried again next time. */
 function lazySigner(config: Config): () => Promise<CredentialSigner> {
@@ -49,6 +50,7 @@ async function main() {
       partnerAnswerMaxBytes: config.responseMaxBytes.partner,
       outbound: createOutboundGuard({ policy: config.outbound.policy }),
       secretsAtRest: config.secretsAtRest,
+      retention: config.retention,
       webhooks: {
         dispatcher: createWebhookDispatcher(client, { taskQueue: config.temporal.taskQueue, retry: config.webhooks.retry }),
         sender: createWebhookSender({ policy: config.outbound.policy, timeoutMs: config.webhooks.timeoutMs }),
@@ -58,9 +60,17 @@ async function main() {
       workflowHistories: createWorkflowHistories(client, config.temporal.namespace),
     },
   });
-  // The Schedules (the review digests, the webhook sweep) live in Temporal; each worker makes sure they exist and are current.
+  // The Schedules (the review digests, the webhook sweep, retention) live in Temporal; each worker makes sure they exist and are current.
   await ensureSchedules(client, config.temporal.taskQueue);
   await ensureWebhookSweepSchedule(client, config.temporal.taskQueue);
+  await ensureRetentionSchedule(client, config.temporal.taskQueue);
+  // The dev server `npm start` runs keeps its own default; a real cluster's namespace should match the policy.
+  if (!config.temporal.embedded) {
+    const problem = await namespaceRetentionProblem(client, config.temporal.namespace, config.retention.workflowHistories.days).catch(
+      (err: Error) => `could not read the retention of namespace ${config.temporal.namespace}: ${err.message}`,
+    );
+    if (problem) console.warn(`[worker] ${problem}`);
+  }
   for (const { name, taskQueue } of workers) {
     console.log(`[worker] ${name}: polling task queue "${taskQueue}" on ${config.temporal.address}`);
   }

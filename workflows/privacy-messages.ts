@@ -14,14 +14,11 @@ export const erasureWorkflowId = (requestId: string): string => `erasure:${reque
  * Starting one again is harmless: each workflow's id is its row's.
  */
 export interface PrivacyJobs {
-  /** Builds the export (data_exports row `exportId`), emails the student, and expires it after 7 days. */
+  /** Builds the export (data_exports row `exportId`), emails the student, and expires it after RETENTION_EXPORTS (7 days). */
   startExport(exportId: string): Promise<void>;
   /** Carries out the approved erasure request `requestId`. */
   startErasure(requestId: string): Promise<void>;
 }
-
-/** How long a built export can be downloaded (api.md: 7 days). */
-export const DATA_EXPORT_TTL_DAYS = 7;
 
 export interface DataExportInput {
   exportId: string;

@@ -13,8 +13,8 @@ const RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '
 const privacy = proxyActivities<PrivacyActivities>({ startToCloseTimeout: '10m', retry: RETRY });
 
 /**
- * Builds the export, emails the student that it is ready, and removes it once it expires (7 days after it was
- * ready): the durable timer is the expiry, so the link stops working even if no one looks again.
+ * Builds the export, emails the student that it is ready, and removes it once it expires (RETENTION_EXPORTS, 7 days,
+ * after it was ready): the durable timer is the expiry, so the link stops working even if no one looks again.
  */
 export async function dataExportWorkflow(input: DataExportInput): Promise<{ status: 'expired' | 'gone' }> {
   const built = await privacy.buildDataExport(input);

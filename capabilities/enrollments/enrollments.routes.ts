@@ -3,6 +3,7 @@ import { actorOf, requireRole } from '../../api/auth';
 import { launchEnrollment } from './launch-enrollment';
 import { openEnrollment } from './open-enrollment';
 import { submitEvidence } from '../completion/evidence/submit-evidence';
+import { deletedEvidenceFile } from '../completion/evidence/evidence-file';
 import { withdrawEnrollment } from './withdraw-enrollment';
 import type { ApiDeps } from '../../api/deps';
 import { parse, problems } from '../../api/problems';
@@ -112,6 +113,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     if (!submission) throw problems.notFound(`submission ${submissionId}`);
     const actor = actorOf(req);
     await loadAuthorizedEnrollment(db, actor, submission.enrollment_id, ['student', 'program_holder', 'admin']);
+    if (submission.file_deleted_at) throw deletedEvidenceFile(`the file of submission ${submissionId}`, submission.file_deleted_at);
     const data = await files.get(submission.file_key);
     if (!data) throw problems.notFound(`the file of submission ${submissionId}`);
     await recordReads(db, actor, READS.evidenceFile, [{ enrollmentId: submission.enrollment_id, recordId: submissionId }]);
@@ -125,6 +127,7 @@ export function enrollmentRoutes({ db, enrollments, files, config }: ApiDeps): R
     if (!proof) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
     const actor = actorOf(req);
     await loadAuthorizedEnrollment(db, actor, proof.enrollment_id, ['student', 'program_holder', 'admin']);
+    if (proof.proof_deleted_at) throw deletedEvidenceFile(`the proof of completion evidence ${evidenceId}`, proof.proof_deleted_at);
     const data = await files.get(proof.proof_file_key);
     if (!data) throw problems.notFound(`the proof of completion evidence ${evidenceId}`);
     await recordReads(db, actor, READS.completionProof, [{ enrollmentId: proof.enrollment_id, recordId: evidenceId }]);

@@ -148,6 +148,9 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
   return router;
 }
 
+/** Said where a file was: the retention policy or the student's erasure deleted it (README, Privacy). */
+const deletedWords = (at: string | null) => (at ? `File deleted on ${fmt.day(at)} (retention policy or erasure)` : '');
+
 /** One moment of an enrollment's timeline. */
 interface TimelineEntry {
   at: string;
@@ -166,8 +169,8 @@ function timeline(view: Awaited<ReturnType<typeof enrollmentView>>, emails: Awai
   for (const s of view.submissions) {
     add(s.submittedAt, {
       title: 'Evidence uploaded by the student',
-      detail: `Completed on ${fmt.day(s.completedAt)}`,
-      links: [{ href: s.fileUrl, label: 'View uploaded evidence' }],
+      detail: [`Completed on ${fmt.day(s.completedAt)}`, deletedWords(s.fileDeletedAt)].filter(Boolean).join('. '),
+      links: s.fileDeletedAt ? [] : [{ href: s.fileUrl, label: 'View uploaded evidence' }],
     });
     if (s.status !== 'pending') {
       add(s.reviewedAt, { title: `Evidence ${s.status}`, detail: s.reason ? `Reason: ${s.reason}` : undefined });
@@ -181,7 +184,9 @@ function timeline(view: Awaited<ReturnType<typeof enrollmentView>>, emails: Awai
     ];
     add(c.receivedAt, {
       title: c.outcome === 'applied' ? `Completion recorded: ${how}` : `Completion reported again (kept as evidence): ${how}`,
-      detail: [`Completed on ${fmt.day(c.completedAt)}`, c.notes ? `Notes: ${c.notes}` : ''].filter(Boolean).join('. '),
+      detail: [`Completed on ${fmt.day(c.completedAt)}`, c.notes ? `Notes: ${c.notes}` : '', deletedWords(c.proofDeletedAt)]
+        .filter(Boolean)
+        .join('. '),
       links,
     });
   }

@@ -62,11 +62,14 @@ interface CompletionProofRow {
   enrollment_id: string;
   proof_file_key: string;
   proof_content_type: string;
+  /** Set once the retention policy or an erasure deleted the file (the row stays). */
+  proof_deleted_at: Date | null;
 }
 
 export async function findCompletionProof(db: Db, evidenceId: string): Promise<CompletionProofRow | undefined> {
   const { rows } = await db.query<CompletionProofRow>(
-    'SELECT enrollment_id, proof_file_key, proof_content_type FROM completion_evidence WHERE id = $1 AND proof_file_key IS NOT NULL',
+    `SELECT enrollment_id, proof_file_key, proof_content_type, proof_deleted_at
+       FROM completion_evidence WHERE id = $1 AND proof_file_key IS NOT NULL`,
     [evidenceId],
   );
   return rows[0];
@@ -176,11 +179,13 @@ export interface SubmissionFile {
   enrollment_id: string;
   file_key: string;
   content_type: string;
+  /** Set once the retention policy or an erasure deleted the file (the row stays). */
+  file_deleted_at: Date | null;
 }
 
 export async function findSubmission(db: Db, submissionId: string): Promise<SubmissionFile | undefined> {
   const { rows } = await db.query<SubmissionFile>(
-    'SELECT enrollment_id, file_key, content_type FROM completion_submissions WHERE id = $1',
+    'SELECT enrollment_id, file_key, content_type, file_deleted_at FROM completion_submissions WHERE id = $1',
     [submissionId],
   );
   return rows[0];
@@ -198,6 +203,7 @@ interface ReviewQueueRow {
   submitted_at: Date;
   reason: string | null;
   content_type: string;
+  file_deleted_at: Date | null;
   program_id: string;
 }
 
@@ -209,7 +215,7 @@ export async function reviewQueue(
 ) {
   const awaitingReview: EnrollmentStatus = 'awaiting_review';
   const { rows } = await db.query<ReviewQueueRow>(
-    `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, e.program_id,
+    `SELECT s.id, s.enrollment_id, s.status, s.completed_at, s.submitted_at, s.reason, s.content_type, s.file_deleted_at, e.program_id,
             e.student_name, e.student_email, p.title AS program_title
        FROM completion_submissions s JOIN enrollments e ON e.id = s.enrollment_id JOIN programs p ON p.id = e.program_id
       WHERE s.status = $1 AND ($2::text IS NULL OR p.holder_id = $2)
@@ -231,6 +237,7 @@ export async function reviewQueue(
     reason: s.reason,
     contentType: s.content_type,
     fileUrl: submissionFileUrl(publicBaseUrl, s.id),
+    fileDeletedAt: iso(s.file_deleted_at),
   }));
 }
 
@@ -285,6 +292,7 @@ interface SubmissionRow {
   submitted_at: Date;
   reason: string | null;
   reviewed_at: Date | null;
+  file_deleted_at: Date | null;
 }
 
 /** One step of the enrollment's status history. */
@@ -312,6 +320,7 @@ interface CompletionEvidenceRow {
   received_at: Date;
   notes: string | null;
   has_proof: boolean;
+  proof_deleted_at: Date | null;
 }
 
 /** What was refunded on the enrollment, all providers together. */
@@ -334,7 +343,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
   );
   const [submissions, history, certificate, evidence, refund, ltiScores] = await Promise.all([
     db.query<SubmissionRow>(
-      `SELECT id, status, completed_at, submitted_at, reason, reviewed_at FROM completion_submissions
+      `SELECT id, status, completed_at, submitted_at, reason, reviewed_at, file_deleted_at FROM completion_submissions
         WHERE enrollment_id = $1 ORDER BY submitted_at, id`,
       [enrollmentId],
     ),
@@ -342,7 +351,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
     db.query<CertificateRefRow>('SELECT id, verification_code, revoked_at FROM certificates WHERE enrollment_id = $1', [enrollmentId]),
     db.query<CompletionEvidenceRow>(
       `SELECT id, method, completed_at, reported_by, score, evidence_url, outcome, received_at, notes,
-              proof_file_key IS NOT NULL AS has_proof
+              proof_file_key IS NOT NULL AS has_proof, proof_deleted_at
          FROM completion_evidence WHERE enrollment_id = $1 ORDER BY received_at, id`,
       [enrollmentId],
     ),
@@ -395,6 +404,7 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       reviewedAt: iso(s.reviewed_at),
       reason: s.reason,
       fileUrl: submissionFileUrl(publicBaseUrl, s.id),
+      fileDeletedAt: iso(s.file_deleted_at),
     })),
     history: history.rows.map((h) => ({ status: h.status, at: iso(h.at) })),
     /** Every completion report from every channel: the one applied, and those kept after it. */
@@ -406,8 +416,9 @@ export async function enrollmentView(db: Db, enrollmentId: string, publicBaseUrl
       score: c.score,
       evidenceUrl: c.evidence_url,
       notes: c.notes,
-      /** The certificate proof a holder uploaded with the mark. */
-      proofUrl: c.has_proof ? completionProofUrl(publicBaseUrl, c.id) : null,
+      /** The certificate proof a holder uploaded with the mark, until the retention policy or an erasure deleted it. */
+      proofUrl: c.has_proof && !c.proof_deleted_at ? completionProofUrl(publicBaseUrl, c.id) : null,
+      proofDeletedAt: iso(c.proof_deleted_at),
       receivedAt: iso(c.received_at),
     })),
     /** Every LTI AGS score the partner's tool posted (kept whether or not it completed the enrollment). */

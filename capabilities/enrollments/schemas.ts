@@ -82,6 +82,9 @@ const submissionResponse = named(
     reviewedAt: instant.nullable(),
     reason: z.string().nullable(),
     fileUrl: httpUrl,
+    fileDeletedAt: instant
+      .nullable()
+      .describe('When the retention policy or an erasure deleted the file (its link then answers 404); null while it is kept'),
   }),
 );
 
@@ -118,6 +121,9 @@ export const enrollmentResponse = named(
         evidenceUrl: z.string().nullable(),
         notes: z.string().nullable(),
         proofUrl: httpUrl.nullable(),
+        proofDeletedAt: instant
+          .nullable()
+          .describe('When the retention policy or an erasure deleted the proof file; null while it is kept or there is none'),
         receivedAt: instant,
       }),
     ),

@@ -253,6 +253,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
           ...s,
           submitted: dateText(s.submittedAt),
           completed: dateText(s.completedAt),
+          deleted: dateText(s.fileDeletedAt),
           words: s.status === 'pending' ? 'Waiting for review' : s.status === 'approved' ? 'Accepted' : 'Not accepted',
         })),
         history: view.history.map((h) => ({ words: STATUS_WORDS[h.status], at: dateTimeText(h.at) })),

@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { ensureSchedules, ensureWebhookSweepSchedule, REVIEW_DIGEST_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID } from '../../worker/schedules';
+import {
+  ensureRetentionSchedule,
+  ensureSchedules,
+  ensureWebhookSweepSchedule,
+  RETENTION_SCHEDULE_ID,
+  REVIEW_DIGEST_SCHEDULE_ID,
+  WEBHOOK_SWEEP_SCHEDULE_ID,
+} from '../../worker/schedules';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 import { eventually } from '../helpers/eventually';
 
@@ -56,7 +63,7 @@ test('one Schedule, made by every worker at start, runs the digest activity ever
 });
 
 test('worker replicas starting at once (WORKERS=2, or several containers): none fails, and there is one Schedule of each', async () => {
-  const ids = [REVIEW_DIGEST_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID].sort();
+  const ids = [REVIEW_DIGEST_SCHEDULE_ID, WEBHOOK_SWEEP_SCHEDULE_ID, RETENTION_SCHEDULE_ID].sort();
   // Counts the creates that found the Schedule made by another replica (and went on to update it).
   let foundMade = 0;
   const create = env.client.schedule.create.bind(env.client.schedule);
@@ -74,6 +81,7 @@ test('worker replicas starting at once (WORKERS=2, or several containers): none 
       Array.from({ length: replicas }, async () => {
         await ensureSchedules(env.client, taskQueue);
         await ensureWebhookSweepSchedule(env.client, taskQueue);
+        await ensureRetentionSchedule(env.client, taskQueue);
       }),
     );
   try {

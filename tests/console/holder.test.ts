@@ -1,15 +1,17 @@
 /**
  * The program holder's console at the HTTP level (the app in-process, a real PostgreSQL, the fake enrollment client
  * writing the read model as the workflow would): the dashboard's counts, the enrollment list's search and filters,
- * an enrollment's timeline and its Mark complete form with a proof file, the review queue, the revenue share.
+ * an enrollment's timeline and its Mark complete form with a proof file, the review queue, the revenue share; an
+ * evidence file the retention policy deleted, as the answer, its link, the timeline and the student's page say it.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { applyRetentionBatch } from '../../capabilities/privacy/retention';
 import { FailureType } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import { type ConsoleClient, consoleClient } from '../helpers/console-client';
-import type { EnrollmentList, ReviewQueue } from '../helpers/contract';
+import type { EnrollmentList, Problem, ReviewQueue } from '../helpers/contract';
 import { refusedUpdate } from '../helpers/fake-enrollment-client';
 import { holderFixtures, PDF, PNG } from './holder-fixtures';
 
@@ -508,5 +510,46 @@ describe('revenue share', () => {
     const bad = await browser.get('/holder/revenue?from=2021-02-30&to=2020-01-01');
     expect(bad.status).toBe(400);
     expect(bad.html).toContain('id="from-error"');
+  });
+});
+
+describe('an evidence file the retention policy deleted', () => {
+  test('the answer, the file link and both pages say the file was deleted', async () => {
+    const { holder, browser } = await signedInHolder('Rita Review');
+    const program = await fx.programOf(holder, 'Records Management');
+    const { enrollmentId, submissionId, student } = await fx.uploaded(program, 'Olga Oldfile');
+    expect((await app.request('POST', `/api/program-holder/submissions/${submissionId}/approve`, { token: holder.token })).status).toBe(
+      200,
+    );
+    await fx.project(enrollmentId, 'closed');
+    // The enrollment closed four years ago: its self-paid evidence is past RETENTION_EVIDENCE_FILES (3y).
+    await app.db.query(`UPDATE enrollments SET closed_at = now() - interval '4 years' WHERE id = $1`, [enrollmentId]);
+    const batch = await applyRetentionBatch(
+      { db: app.db, files: app.files, periods: app.config.retention.periods, now: new Date(), limit: 10 },
+      'evidenceFiles',
+    );
+    expect(batch).toEqual({ done: 1, more: false });
+
+    const view = await app.request<{ submissions: { fileDeletedAt: string | null }[] }>('GET', `/api/enrollments/${enrollmentId}`, {
+      token: holder.token,
+    });
+    const deletedAt = view.body.submissions[0].fileDeletedAt;
+    expect(deletedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+    const file = await app.request<Problem>('GET', `/api/submissions/${submissionId}/file`, { token: holder.token });
+    expect(file.status).toBe(404);
+    expect(file.body.detail).toBe(
+      `the file of submission ${submissionId} was deleted on ${deletedAt!.slice(0, 10)} (retention policy or erasure); the record of it stays`,
+    );
+
+    const timeline = (await browser.get(`/holder/enrollments/${enrollmentId}`)).html;
+    expect(timeline).toContain('File deleted on');
+    expect(timeline).toContain('(retention policy or erasure)');
+    expect(timeline).not.toContain('View uploaded evidence');
+
+    const studentBrowser = consoleClient(app.baseUrl);
+    await studentBrowser.signIn('student', { userId: student.actor.id, name: student.actor.name!, email: student.actor.email! });
+    const page = (await studentBrowser.get(`/student/enrollments/${enrollmentId}`)).html;
+    expect(page).toContain('(file deleted on');
+    expect(page).not.toContain(`/api/submissions/${submissionId}/file`);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FileStore } from '../../../services/file-store';
 import type { ProofFile } from '../../../workflows/messages';
-import { refuse } from '../../../core/refusals';
+import { Refusal, refuse } from '../../../core/refusals';
 
 /** Evidence types, recognised by their first bytes: a file's name and declared type are not trusted. */
 const EVIDENCE_TYPES = [
@@ -22,3 +22,10 @@ export async function storeEvidenceFile(files: FileStore, keyBase: string, data:
   await files.put(fileKey, data);
   return { fileKey, contentType: type.contentType, sizeBytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
+
+/** A file the retention policy (or the student's erasure) deleted: its row stays (the decision, the file's SHA-256). */
+export const deletedEvidenceFile = (what: string, deletedAt: Date) =>
+  new Refusal(
+    'not-found',
+    `${what} was deleted on ${deletedAt.toISOString().slice(0, 10)} (retention policy or erasure); the record of it stays`,
+  );

@@ -67,6 +67,7 @@ export const reviewQueueResponse = named(
         reason: z.string().nullable(),
         contentType: z.enum(['application/pdf', 'image/png', 'image/jpeg']),
         fileUrl: httpUrl,
+        fileDeletedAt: instant.nullable().describe('When the retention policy or an erasure deleted the file; null while it is kept'),
       }),
     ),
     ...page,
