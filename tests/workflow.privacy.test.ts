@@ -17,7 +17,7 @@ import type { erasureWorkflow } from '../workflows/privacy';
 import { dataExportWorkflowId, ERASURE_STEPS, erasureWorkflowId } from '../workflows/privacy-messages';
 import { type ApiApp, type Session, startApiApp } from './helpers/api-app';
 import { eventually } from './helpers/eventually';
-import { columnsMentioning, filesMentioning } from './helpers/pii-scan';
+import { columnsMentioning, filesMentioning, historyText as historyTextOf } from './helpers/pii-scan';
 import { completeAndClose, studentWithRecords } from './helpers/privacy-fixtures';
 import { fakeActivities } from './helpers/fake-activities';
 import { createDevServerEnv, createTestWorker, createTimeSkippingEnv } from './helpers/temporal';
@@ -34,12 +34,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** The whole history of a workflow as text, each payload decoded: inputs, results, activity arguments and answers, failures. */
-async function historyText(workflowId: string): Promise<string> {
-  const raw = JSON.stringify(await env.client.workflow.getHandle(workflowId).fetchHistory());
-  const payloads = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map(([, b64]) => Buffer.from(b64, 'base64').toString('utf8'));
-  return [raw, ...payloads].join('\n');
-}
+const historyText = (workflowId: string) => historyTextOf(env.client, workflowId);
 
 test('the export: built and emailed, downloadable until its 7 days pass, then removed by the workflow', async () => {
   const { worker, taskQueue } = await createTestWorker(env, app.activities);

@@ -7,7 +7,6 @@
  * the law keeps is there under a pseudonym.
  */
 import { randomUUID } from 'node:crypto';
-import yauzl from 'yauzl';
 import { EXPORT_KEYS } from '../../capabilities/privacy/export-data';
 import { ERASURE_STEPS } from '../../workflows/privacy-messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
@@ -15,6 +14,7 @@ import type { DataExport, ErasureRequest, ErasureRequestList, Verification } fro
 import { completeAndClose, DEMO, studentWithRecords } from '../helpers/privacy-fixtures';
 import { columnsMentioning, filesMentioning } from '../helpers/pii-scan';
 import { expectProblem } from '../helpers/problems';
+import { unzip } from '../helpers/zip';
 
 let app: ApiApp;
 let admin: Session;
@@ -23,30 +23,6 @@ beforeAll(async () => {
   admin = await app.token('admin');
 });
 afterAll(() => app?.close());
-
-/** Every entry of a ZIP, by name. */
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    const entries = new Map<string, Buffer>();
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
-      if (err) return reject(err);
-      file.on('error', reject);
-      file.on('end', () => resolve(entries));
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (e, stream) => {
-          if (e) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks));
-            file.readEntry();
-          });
-        });
-      });
-      file.readEntry();
-    });
-  });
-}
 
 const download = (url: string, token?: string) => fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 

@@ -3,8 +3,10 @@
  * (from information_schema, so a table added later is scanned too), and every file under some folders (the file
  * store, the development outbox). Case-insensitive; bytea is searched for the UTF-8 bytes.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/pool';
 
 export interface Mention {
@@ -37,7 +39,22 @@ export async function columnsMentioning(db: Db, needles: string[]): Promise<Ment
   return found;
 }
 
-/** The files under `dir` (recursively) whose bytes hold any needle (case-insensitive). */
+/**
+ * The text of a file as a search must see it: its bytes, and for a PDF (whose text streams are compressed) the text
+ * pdftotext extracts.
+ */
+function searchableText(file: string): string {
+  const bytes = fs.readFileSync(file);
+  const text = bytes.toString('latin1');
+  if (!text.startsWith('%PDF-')) return text;
+  try {
+    return `${text}\n${execFileSync('pdftotext', [file, '-'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })}`;
+  } catch {
+    return text;
+  }
+}
+
+/** The files under `dir` (recursively) whose bytes, or whose text when a PDF, hold any needle (case-insensitive). */
 export function filesMentioning(dir: string, needles: string[]): string[] {
   if (!fs.existsSync(dir)) return [];
   const lower = needles.map((n) => n.toLowerCase());
@@ -46,7 +63,17 @@ export function filesMentioning(dir: string, needles: string[]): string[] {
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
     .filter((file) => {
-      const text = fs.readFileSync(file).toString('latin1').toLowerCase();
+      const text = searchableText(file).toLowerCase();
       return lower.some((n) => text.includes(n));
     });
+}
+
+/**
+ * The whole history of a workflow as text, each payload decoded (inputs, results, activity arguments and answers,
+ * signal and update payloads, memos, search attributes, failures): what a search for a name must look through.
+ */
+export async function historyText(client: Client, workflowId: string, runId?: string): Promise<string> {
+  const raw = JSON.stringify(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+  const payloads = [...raw.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map(([, b64]) => Buffer.from(b64, 'base64').toString('utf8'));
+  return [raw, ...payloads].join('\n');
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { freePorts } from './ports';
 
 /** The newest PostgreSQL server binaries installed from the distribution (initdb, pg_ctl). */
-function postgresBin(): string {
+export function postgresBin(): string {
   const root = '/usr/lib/postgresql';
   const versions = fs
     .readdirSync(root)

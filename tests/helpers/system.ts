@@ -172,6 +172,8 @@ export async function startSystem(
   return {
     baseUrl,
     db: database.db,
+    /** The system's database, for tools that connect on their own (pg_dump). */
+    databaseUrl: database.url,
     smtp,
     stripe,
     dataDir,
