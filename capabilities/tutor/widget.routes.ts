@@ -6,8 +6,19 @@ import { PROJECT_ROOT } from '../../lib/paths';
 import type { ApiDeps } from '../../api/deps';
 import { UNLIMITED, text, type Operation } from '../../api/openapi-operation';
 
-/** The widget's source, served as is (plain JS, no build step); read from the project, not from dist/. */
+/** The widget's source, served as written (plain JS, no build step); read from the project, not from dist/. */
 export const WIDGET_FILE = path.join(PROJECT_ROOT, 'capabilities', 'tutor', 'widget', 'ai-tutor.js');
+/** Its stylesheet, kept apart to be read as CSS; the served script carries it as a string where the marker is. */
+const STYLE_FILE = path.join(path.dirname(WIDGET_FILE), 'ai-tutor.css');
+const STYLE_MARKER = "'/* ai-tutor.css */'";
+
+/** The script as served: the widget's source with its stylesheet in place of the marker. */
+function widgetSource(): Buffer {
+  const script = fs.readFileSync(WIDGET_FILE, 'utf8');
+  if (!script.includes(STYLE_MARKER)) throw new Error(`${WIDGET_FILE} has no ${STYLE_MARKER} for its stylesheet`);
+  const css = fs.readFileSync(STYLE_FILE, 'utf8').replace(/^\/\*[^]*?\*\/\n/, '');
+  return Buffer.from(script.replace(STYLE_MARKER, () => JSON.stringify(css)));
+}
 
 /**
  * GET /widget/ai-tutor.js: the <ai-tutor> web component (any origin may embed it; it calls the API with the
@@ -18,8 +29,8 @@ export function widgetRoutes(deps: ApiDeps): Router {
   let widget: { body: Buffer; etag: string } | undefined;
   const loadWidget = () => {
     if (widget && deps.config.env === 'production') return widget;
-    // Outside production the file is read again when it changes, so editing the widget needs no restart.
-    const body = fs.readFileSync(WIDGET_FILE);
+    // Outside production the files are read again on each request, so editing the widget needs no restart.
+    const body = widgetSource();
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     return (widget = { body, etag });
   };

@@ -10,61 +10,18 @@
  *
  *   <ai-tutor csrf-token="<the page's CSRF token>" student-id="<user id>" enrollment-id="<enrollment id>"></ai-tutor>
  *
- * Before the first question, the panel says what the tutor sends to its model provider (the notice of
- * GET /api/me/tutor-consent) and asks: nothing is sent until the student agrees (PUT /api/me/tutor-consent), and
- * the consent can be withdrawn from the panel at any time (DELETE). The server refuses a question without it (409).
- *
- * A round button at the bottom right opens a chat panel. Replies stream from POST /api/ai-tutor/chat
- * (server-sent events read with fetch + ReadableStream, since EventSource cannot POST). The conversation id is
- * kept in localStorage per student and course/enrollment, and the history is fetched again on the next page load.
- * Text from the student or the model is only ever set with textContent.
+ * First the panel shows what is sent to the model provider (GET /api/me/tutor-consent) and asks; nothing is sent
+ * before the student agrees (PUT), who may withdraw (DELETE); the server refuses a question without it (409).
+ * Replies stream from POST /api/ai-tutor/chat (server-sent events read with fetch, since EventSource cannot POST);
+ * the conversation id is kept in localStorage per student and course/enrollment. Text from the student or the
+ * model is only ever set with textContent.
  */
 (() => {
   'use strict';
   if (typeof customElements === 'undefined' || customElements.get('ai-tutor')) return;
 
-  const STYLE = `
-:host { all: initial; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; font-size: 15px; color: #1b1b1b; }
-* { box-sizing: border-box; }
-[hidden] { display: none !important; }
-.launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%; border: none;
-  background: #2353c7; color: #fff; box-shadow: 0 4px 14px rgba(0,0,0,.25); cursor: pointer; z-index: 2147483000;
-  display: flex; align-items: center; justify-content: center; }
-.launcher:hover { background: #1a43a8; }
-.launcher:focus-visible, button:focus-visible, textarea:focus-visible, .consent-text:focus-visible { outline: 3px solid #f0b429; outline-offset: 2px; }
-.launcher svg { width: 28px; height: 28px; }
-.panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(520px, calc(100vh - 120px));
-  background: #fff; border: 1px solid #d0d4dc; border-radius: 12px; box-shadow: 0 10px 30px rgba(0,0,0,.2);
-  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483000; }
-.panel[hidden] { display: none; }
-header { display: flex; align-items: center; justify-content: space-between; padding: 10px 14px; background: #2353c7; color: #fff; }
-header h2 { margin: 0; font-size: 16px; font-weight: 600; }
-header button { background: transparent; border: none; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 2px 6px; }
-.messages { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; margin: 0; list-style: none; }
-.msg { max-width: 85%; padding: 8px 11px; border-radius: 10px; white-space: pre-wrap; word-wrap: break-word; line-height: 1.4; }
-.msg.user { align-self: flex-end; background: #2353c7; color: #fff; border-bottom-right-radius: 3px; }
-.msg.assistant { align-self: flex-start; background: #eef1f6; border-bottom-left-radius: 3px; }
-.msg.assistant.pending::after { content: "▍"; animation: blink 1s steps(2) infinite; }
-@keyframes blink { 50% { opacity: 0; } }
-.empty { color: #5f6673; font-size: 14px; text-align: center; margin: 16px 12px 0; }
-.error { margin: 0 12px 8px; padding: 8px 10px; border-radius: 8px; background: #fdecea; color: #8a1c12; font-size: 14px; }
-.error[hidden] { display: none; }
-form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e3e6ec; }
-textarea { flex: 1; resize: none; font: inherit; padding: 8px; border: 1px solid #c3c8d2; border-radius: 8px; min-height: 42px; max-height: 120px; }
-form button { background: #2353c7; color: #fff; border: none; border-radius: 8px; padding: 0 14px; font: inherit; cursor: pointer; }
-form button:disabled { background: #9aa6c4; cursor: default; }
-.consent { flex: 1; min-height: 0; display: flex; flex-direction: column; font-size: 14px; line-height: 1.45; }
-.consent-text { flex: 1; overflow-y: auto; padding: 12px 14px 4px; }
-.consent-actions { padding: 8px 14px 12px; border-top: 1px solid #e3e6ec; }
-.consent h3 { margin: 0 0 8px; font-size: 15px; }
-.consent p { margin: 0 0 8px; }
-.consent ul { margin: 0 0 10px; padding-left: 20px; }
-.consent li { margin-bottom: 4px; }
-.consent button { background: #2353c7; color: #fff; border: none; border-radius: 8px; padding: 9px 14px; font: inherit; cursor: pointer; }
-.consent-bar { display: flex; align-items: center; justify-content: space-between; gap: 8px; padding: 0 10px 8px; font-size: 12px; color: #4a505c; }
-.consent-bar button { background: transparent; border: none; color: #1a43a8; text-decoration: underline; font: inherit; cursor: pointer; padding: 2px; }
-.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-`;
+  // The stylesheet is ai-tutor.css beside this file; the route that serves the widget puts it here as a string.
+  const STYLE = '/* ai-tutor.css */';
 
   const ICON =
     '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
@@ -135,14 +92,8 @@ form button:disabled { background: #9aa6c4; cursor: default; }
 
       this.form = el('form', { 'aria-label': 'Ask the tutor' });
       const label = el('label', { class: 'sr-only', for: 'message' }, 'Your question (Enter sends, Shift+Enter adds a line)');
-      this.input = el('textarea', {
-        id: 'message',
-        name: 'message',
-        rows: '2',
-        maxlength: '4000',
-        placeholder: 'Ask the tutor…',
-        autocomplete: 'off',
-      });
+      const field = { id: 'message', name: 'message', rows: '2', maxlength: '4000', placeholder: 'Ask the tutor…', autocomplete: 'off' };
+      this.input = el('textarea', field);
       this.sendButton = el('button', { type: 'submit' }, 'Send');
       this.form.append(label, this.input, this.sendButton);
 
