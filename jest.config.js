@@ -5,11 +5,14 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
-    // openid-client (and what it uses) ships ES modules only; Node ≥ 20.19 requires them as they are, Jest's own
-    // module system does not, so they are compiled to CommonJS for the tests that load the console's sign-in.
-    '/node_modules/(openid-client|oauth4webapi|jose)/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    // openid-client and FormatJS (and what they use) ship ES modules only; Node ≥ 20.19 requires them as they are,
+    // Jest's own module system does not, so they are compiled to CommonJS for the tests.
+    '/node_modules/(openid-client|oauth4webapi|jose|@formatjs/[^/]+|intl-messageformat)/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose|@formatjs/[^/]+|intl-messageformat)/)'],
   globalSetup: '<rootDir>/tests/helpers/global-setup.ts',
   setupFiles: ['<rootDir>/tests/helpers/quiet-runtime.ts'],
   testTimeout: 120_000,

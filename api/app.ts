@@ -28,6 +28,7 @@ import { authFailureLimits, clientRateLimit } from './rate-limit';
 import { securityHeaders } from './security-headers';
 import { refuseUnstorableText } from './unstorable-text';
 import { createRenderer } from '../console/render';
+import { languageSwitch } from '../console/locale';
 import { consoleRoutes } from '../console/routes';
 import { sessionActor } from '../console/session-actor';
 import { consoleSessions } from '../console/session';
@@ -74,6 +75,8 @@ export function createApp(deps: ApiDeps): express.Express {
   }
   // The console's sessions (a cookie only for people who signed in there).
   app.use(consoleSessions(deps.config, deps.db));
+  // The language switch of the student's and the public pages (`?lang=es`).
+  app.use(languageSwitch(deps.config.env === 'production'));
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(refuseUnstorableText);

@@ -3,9 +3,11 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Actor, Role } from '../core/actor';
 import type { Config } from '../lib/config';
+import { LOCALE_NAMES, LOCALES, type MessageId, translator } from '../lib/i18n';
 import { PROJECT_ROOT } from '../lib/paths';
 import type { RenderPage } from '../lib/web/pages';
 import { csrfToken } from './csrf';
+import { localeOf, switchHref } from './locale';
 
 /**
  * The console's templates (Eta, `console/views/*.eta`): `<%= %>` escapes every value for HTML, so a page cannot
@@ -26,7 +28,8 @@ export function createRenderer(config: Config): RenderPage {
     const actor = req.session?.actor;
     const flash = req.session?.flash;
     if (flash) delete req.session.flash;
-    const nav = actor ? NAVIGATION[actor.role] : [];
+    const i18n = translator(localeOf(req));
+    const nav = (actor ? NAVIGATION[actor.role] : []).map((link) => ({ href: link.href, label: i18n.t(link.label) }));
     // The full path (a role's router sees only its part), and the one link it is under: the longest that matches.
     const path = req.originalUrl.split('?')[0];
     const current = nav
@@ -37,8 +40,17 @@ export function createRenderer(config: Config): RenderPage {
       actor,
       nav,
       currentNav: current?.href,
-      roleLabel: actor ? ROLE_LABELS[actor.role] : '',
+      roleLabel: actor ? i18n.t(`role.${actor.role}`) : '',
       path,
+      // The catalog's words in the page's language (`it.t('…')`, `it.i18n.date(…)`), and the switch to the others.
+      t: i18n.t,
+      i18n,
+      lang: i18n.locale,
+      languages:
+        // Staff pages stay English: no switch there.
+        actor && actor.role !== 'student'
+          ? []
+          : LOCALES.filter((l) => l !== i18n.locale).map((l) => ({ lang: l, name: LOCALE_NAMES[l], href: switchHref(path, req.query, l) })),
       csrf: req.session ? csrfToken(req) : '',
       flash,
       development: config.env !== 'production',
@@ -50,40 +62,40 @@ export function createRenderer(config: Config): RenderPage {
 
 export type Render = RenderPage;
 
-/** Each role's links in the header; the accessible names in `api.md` ("Web console") are fixed. */
-export const NAVIGATION: Record<Role, { href: string; label: string }[]> = {
+/** Each role's links in the header (their words are the catalog's); the accessible names in `api.md` ("Web console") are fixed. */
+export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
   program_holder: [
-    { href: '/holder', label: 'Dashboard' },
-    { href: '/holder/enrollments', label: 'Enrollments' },
-    { href: '/holder/review', label: 'Review queue' },
-    { href: '/holder/revenue', label: 'Revenue share' },
+    { href: '/holder', label: 'staff.nav.dashboard' },
+    { href: '/holder/enrollments', label: 'staff.nav.enrollments' },
+    { href: '/holder/review', label: 'staff.nav.review' },
+    { href: '/holder/revenue', label: 'staff.nav.revenue' },
   ],
   funder: [
-    { href: '/funder/vouchers', label: 'Vouchers' },
-    { href: '/funder/enrollments', label: 'Funded enrollments' },
+    { href: '/funder/vouchers', label: 'staff.nav.vouchers' },
+    { href: '/funder/enrollments', label: 'staff.nav.fundedEnrollments' },
   ],
   admin: [
-    { href: '/admin/reports', label: 'Reports' },
-    { href: '/admin/partners', label: 'Partners' },
-    { href: '/admin/programs', label: 'Programs' },
-    { href: '/admin/certificates', label: 'Certificates' },
-    { href: '/admin/audit', label: 'Audit log' },
-    { href: '/admin/erasure-requests', label: 'Erasure requests' },
+    { href: '/admin/reports', label: 'staff.nav.reports' },
+    { href: '/admin/partners', label: 'staff.nav.partners' },
+    { href: '/admin/programs', label: 'staff.nav.programs' },
+    { href: '/admin/certificates', label: 'staff.nav.certificates' },
+    { href: '/admin/audit', label: 'staff.nav.audit' },
+    { href: '/admin/erasure-requests', label: 'staff.nav.erasureRequests' },
     // An admin may use the funder's pages for any organization.
-    { href: '/funder/vouchers', label: 'Vouchers' },
+    { href: '/funder/vouchers', label: 'staff.nav.vouchers' },
   ],
   student: [
-    { href: '/student/enrollments', label: 'My enrollments' },
-    { href: '/student/my-data', label: 'My data' },
+    { href: '/student/enrollments', label: 'nav.student.enrollments' },
+    { href: '/student/my-data', label: 'nav.student.myData' },
   ],
 };
 
-/** Each role as people say it. */
+/** Each role as people say it (the sign-in form's choices). */
 export const ROLE_LABELS: Record<Role, string> = {
-  student: 'Student',
-  program_holder: 'Program holder',
-  funder: 'Funder',
-  admin: 'Admin',
+  student: translator().t('role.student'),
+  program_holder: translator().t('role.program_holder'),
+  funder: translator().t('role.funder'),
+  admin: translator().t('role.admin'),
 };
 
 /** Where each role lands after signing in. */

@@ -1,0 +1,18 @@
+import type { TranslatedId } from './messages.en';
+
+/** The Spanish catalog: every key of the English one but the staff pages' (the compiler checks), in ICU MessageFormat. */
+export const es: Record<TranslatedId, string> = {
+  'layout.brand': 'Credential Marketplace',
+  'layout.title': '{title} · Credential Marketplace',
+  'layout.skip': 'Ir al contenido',
+  'layout.nav': 'Principal',
+  'layout.signOut': 'Cerrar sesión',
+  'layout.language': 'Idioma',
+  'layout.devBanner': 'Desarrollo: pagos simulados, socio de demostración e inicio de sesión de desarrollo. No es para estudiantes reales.',
+  'role.student': 'Estudiante',
+  'role.program_holder': 'Titular del programa',
+  'role.funder': 'Financiador',
+  'role.admin': 'Administrador',
+  'nav.student.enrollments': 'Mis inscripciones',
+  'nav.student.myData': 'Mis datos',
+};
