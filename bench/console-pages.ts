@@ -149,13 +149,14 @@ async function main(): Promise<void> {
               `/holder/enrollments/${sample.enrollmentId}`,
               '/holder/review',
               '/holder/revenue',
+              '/holder/outcomes',
             ],
           ],
-          ['funder', await signedIn('funder'), ['/funder/vouchers', '/funder/enrollments']],
+          ['funder', await signedIn('funder'), ['/funder/vouchers', '/funder/enrollments', '/funder/outcomes']],
           [
             'admin',
             await signedIn('admin'),
-            ['/admin/reports', '/admin/partners', '/admin/programs', '/admin/certificates', '/admin/audit'],
+            ['/admin/reports', '/admin/outcomes', '/admin/partners', '/admin/programs', '/admin/certificates', '/admin/audit'],
           ],
           [
             'student',

@@ -69,13 +69,16 @@ export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
     { href: '/holder/enrollments', label: 'staff.nav.enrollments' },
     { href: '/holder/review', label: 'staff.nav.review' },
     { href: '/holder/revenue', label: 'staff.nav.revenue' },
+    { href: '/holder/outcomes', label: 'staff.nav.outcomes' },
   ],
   funder: [
     { href: '/funder/vouchers', label: 'staff.nav.vouchers' },
     { href: '/funder/enrollments', label: 'staff.nav.fundedEnrollments' },
+    { href: '/funder/outcomes', label: 'staff.nav.outcomes' },
   ],
   admin: [
     { href: '/admin/reports', label: 'staff.nav.reports' },
+    { href: '/admin/outcomes', label: 'staff.nav.outcomes' },
     { href: '/admin/partners', label: 'staff.nav.partners' },
     { href: '/admin/programs', label: 'staff.nav.programs' },
     { href: '/admin/certificates', label: 'staff.nav.certificates' },

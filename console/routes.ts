@@ -14,6 +14,7 @@ import { rememberProgramHolder } from '../capabilities/programs/program-holder-c
 import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
+import { outcomePages } from '../capabilities/reports/outcomes.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
@@ -50,10 +51,10 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use(signInRoutes(deps.config, render));
   const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
   // An admin may use the holder's and the funder's pages too, seeing every program and organization.
-  const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages);
+  const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages, outcomePages);
   router.use('/holder', signedIn(...REVIEWERS), keepHolderContact(deps), ...holder);
-  router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
-  const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
+  router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages, outcomePages));
+  const admin = pages(reportPages, outcomePages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
   router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
   router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
   router.use(consoleErrors(render));

@@ -29,6 +29,29 @@ export const en = {
   'staff.nav.certificates': 'Certificates',
   'staff.nav.audit': 'Audit log',
   'staff.nav.erasureRequests': 'Erasure requests',
+  'staff.nav.outcomes': 'Outcomes',
+  'staff.outcomes.title': 'Outcomes',
+  'staff.outcomes.intro':
+    'Per program, how the enrollments that began in the period went: enrolled, launched, completed and credential attained, with the rates a workforce board and the state’s training provider list judge a program by.',
+  'staff.outcomes.period': 'Period',
+  'staff.outcomes.from': 'From',
+  'staff.outcomes.to': 'To',
+  'staff.outcomes.show': 'Show outcomes',
+  'staff.outcomes.none': 'No enrollment began between {from} and {to}.',
+  'staff.outcomes.chartTitle': 'Enrollments that began from {from} to {to}',
+  'staff.outcomes.chartDesc':
+    'For each program, four bars: enrolled, launched, completed and credential attained. The table below gives the same numbers.',
+  'staff.outcomes.tableTitle': 'Counts and rates',
+  'staff.outcomes.program': 'Program',
+  'staff.outcomes.stage.enrolled': 'Enrolled',
+  'staff.outcomes.stage.launched': 'Launched',
+  'staff.outcomes.stage.completed': 'Completed',
+  'staff.outcomes.stage.credential': 'Credential attained',
+  'staff.outcomes.completionRate': 'Completion rate',
+  'staff.outcomes.credentialRate': 'Credential rate',
+  'staff.outcomes.total': 'All programs',
+  'staff.outcomes.definitions':
+    'Enrolled: paid or funded enrollments opened in the period (an abandoned checkout is not counted). Launched, completed and credential attained count those same enrollments; a revoked certificate is not a credential. Both rates divide by enrolled.',
 } as const satisfies Record<string, string>;
 
 /** The keys every language has (the staff pages' words are English only). */
