@@ -108,7 +108,7 @@ export const DEMO_VOUCHERS = [
 ] as const;
 
 /**
- * Partners, demo programs and the demo vouchers; safe to run at every start. Existing rows are left as they are, except that a seeded
+ * Partners, demo programs (and their holder) and the demo vouchers; safe to run at every start. Existing rows are left as they are, except that a seeded
  * partner's API settings are filled in once on a row that has none yet (a database seeded before partner APIs).
  */
 export async function seed(db: Db): Promise<void> {
@@ -132,6 +132,13 @@ export async function seed(db: Db): Promise<void> {
       ],
     );
   }
+  // The demo programs' holder, by name and email (as the console learns a holder from their first sign-in).
+  const holder = DEMO_USERS.program_holder;
+  await db.query('INSERT INTO program_holders (id, email, name) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [
+    holder.id,
+    holder.email,
+    holder.name,
+  ]);
   for (const p of SEEDED_PROGRAMS) {
     await db.query(
       `INSERT INTO programs (id, title, partner_id, partner_course_id, price_cents, currency, holder_id,

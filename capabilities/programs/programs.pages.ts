@@ -5,7 +5,6 @@ import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedV
 import { fmt } from '../../console/format';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
-import { DEMO_USERS } from '../../db/seed';
 import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
 import {
   CREDENTIAL_TYPES,
@@ -16,7 +15,7 @@ import {
   type TrainingServiceType,
 } from '../../lib/program-rules';
 import { createProgram } from './create-program';
-import { listPartners, listPrograms } from './queries';
+import { listPartners, listPrograms, programHolderChoices } from './queries';
 import { createProgramForm } from './schemas';
 
 /** The program form's fields under the JSON body's names (price in dollars, shares in percent). */
@@ -49,7 +48,10 @@ export function programPages({ db }: CoreDeps, render: Render): Router {
   const router = Router();
 
   async function programsPage(req: Request, res: Response, form?: { values: Record<string, string>; errors: FieldErrors; status: number }) {
-    const [programs, partners] = await Promise.all([listPrograms(db), listPartners(db)]);
+    const [programs, partners, holders] = await Promise.all([listPrograms(db), listPartners(db), programHolderChoices(db)]);
+    /** A holder as staff know them: name and email, or (one who never signed in) their user id. */
+    const holderLabel = (h: { id: string; name: string | null; email: string | null }) =>
+      h.name || h.email ? [h.name, h.email && `<${h.email}>`].filter(Boolean).join(' ') : `${h.id} (has not signed in yet)`;
     render(
       req,
       res,
@@ -59,7 +61,8 @@ export function programPages({ db }: CoreDeps, render: Render): Router {
         fmt,
         programs,
         partners,
-        holders: [...new Set([DEMO_USERS.program_holder.id, ...programs.map((p) => p.holderId)])],
+        holders: holders.map((h) => ({ value: h.id, label: holderLabel(h) })),
+        holderNames: Object.fromEntries(holders.map((h) => [h.id, h.name ?? h.email ?? h.id])),
         credentialTypes: CREDENTIAL_TYPES,
         moveOnRules: MOVE_ON_RULES,
         moveOnLabels: MOVE_ON_LABELS,

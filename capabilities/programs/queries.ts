@@ -39,6 +39,20 @@ export async function listPrograms(db: Db) {
   return rows.map(programView);
 }
 
+/**
+ * The program holders an admin may give a program to, by name and email: every holder who has signed in to the
+ * console (their sign-in told the platform who they are), and every holder who owns a program already.
+ */
+export async function programHolderChoices(db: Db): Promise<{ id: string; name: string | null; email: string | null }[]> {
+  const { rows } = await db.query<{ id: string; name: string | null; email: string | null }>(
+    `SELECT id, name, email FROM program_holders
+     UNION
+     SELECT DISTINCT p.holder_id, NULL, NULL FROM programs p WHERE NOT EXISTS (SELECT 1 FROM program_holders h WHERE h.id = p.holder_id)
+     ORDER BY 2 NULLS LAST, 3, 1`,
+  );
+  return rows;
+}
+
 export async function listPartners(db: Db) {
   const { rows } = await db.query<{ id: string; name: string }>('SELECT id, name FROM partners ORDER BY id');
   return rows;

@@ -4,6 +4,7 @@
  * a reason, the audit log; CSRF on every form, and nobody else comes in.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { rememberProgramHolder } from '../../capabilities/programs/program-holder-contact';
 import { parseCsv } from '../../core/csv';
 import { DEMO_ADMIN_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
@@ -189,6 +190,26 @@ describe('Programs', () => {
     holderShare: '50.5',
     partnerShare: '29.5',
     ...o,
+  });
+
+  test('the holder is chosen by name and email, and the catalog names each program’s holder (no user id to type or read)', async () => {
+    const holder = {
+      id: `holder-${randomUUID().slice(0, 8)}`,
+      role: 'program_holder' as const,
+      name: 'Hana Okafor',
+      email: 'hana.okafor@college.example',
+    };
+    await rememberProgramHolder(app.db, holder);
+    const page = await admin.get('/admin/programs');
+    expect(page.html).toMatch(/<label for="holderId">Program holder<\/label>/);
+    expect(page.html).toMatch(/<select id="holderId" name="holderId" required/);
+    expect(page.html).toContain(`<option value="${holder.id}">Hana Okafor &lt;hana.okafor@college.example&gt;</option>`);
+    expect(page.html).toContain('Demo Program Holder &lt;holder@example.com&gt;');
+    const form = programForm({ holderId: holder.id });
+    expect((await admin.post('/admin/programs', form)).status).toBe(303);
+    const row = new RegExp(`<td>${form.title}</td>[\\s\\S]*?</tr>`).exec((await admin.get('/admin/programs')).html)![0];
+    expect(row).toContain('<td>Hana Okafor</td>');
+    expect(row).not.toContain(holder.id);
   });
 
   test('a program is created with the price in exact cents and the shares in basis points, the same as POST /api/programs', async () => {

@@ -183,7 +183,8 @@ test('an admin creates a program, and uses the funder pages for any organization
   await form.getByRole('textbox', { name: 'Title' }).fill('Forklift Operator Safety');
   await form.getByRole('combobox', { name: 'Partner', exact: true }).selectOption('nrf');
   await form.getByRole('textbox', { name: 'Price' }).fill('249.90');
-  await form.getByRole('combobox', { name: 'Program holder ID' }).fill('holder-forklift');
+  // The holder by name and email (the demo holder signed in once, so the platform knows them).
+  await form.getByRole('combobox', { name: 'Program holder' }).selectOption({ label: 'Demo Program Holder <holder@example.com>' });
   await form.getByRole('textbox', { name: 'Deadline (days)' }).fill('60');
   await form.getByRole('textbox', { name: 'Platform share' }).fill('20');
   await form.getByRole('textbox', { name: 'Holder share' }).fill('50');
