@@ -18,12 +18,28 @@ export function signedIn(...roles: Role[]): RequestHandler {
     const actor = req.session?.actor;
     if (!actor) {
       if (req.method === 'GET') return res.redirect(303, `/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
-      return next(refuse.unauthenticated('your session has ended; sign in again'));
+      // A form sent after the session ended is not lost silently: the sign-in says so, then leads back to its page.
+      const from = formPage(req);
+      return res.redirect(303, `/login?expired=1${from ? `&returnTo=${encodeURIComponent(from)}` : ''}`);
     }
     if (!roles.includes(actor.role)) return next(refuse.forbidden(`this page is for ${roles.join(' or ').replace(/_/g, ' ')} accounts`));
     req.consoleActor = actor;
     next();
   };
+}
+
+/** The page a form was sent from (its Referer), when it is a page of this site; else undefined. */
+function formPage(req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer);
+    if (url.host !== req.get('host')) return undefined;
+    const path = `${url.pathname}${url.search}`;
+    return /^\/(?![/\\])/.test(path) && path.length <= 500 ? path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The signed-in console user of a request that `signedIn` let through. */

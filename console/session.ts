@@ -14,6 +14,8 @@ declare module 'express-session' {
     oidc?: { codeVerifier: string; state: string; nonce: string; returnTo: string };
     /** One message for the next page (post/redirect/get). */
     flash?: { kind: 'success' | 'error'; text: string };
+    /** A form was sent after the session had ended (and not saved): said again once the person has signed in. */
+    formLost?: boolean;
   }
 }
 

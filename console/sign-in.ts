@@ -5,6 +5,8 @@ import { refuse } from '../core/refusals';
 import { DEMO_USERS } from '../db/seed';
 import type { Config } from '../lib/config';
 import { requireCsrf } from './csrf';
+import { translator } from '../lib/i18n';
+import { localeOf } from './locale';
 import { HOME, ROLE_LABELS, type Render } from './render';
 import { SESSION_COOKIE } from '../lib/web/pages';
 
@@ -16,12 +18,17 @@ export function safeReturnTo(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])[^\s]*$/.test(value) && value.length <= 500 ? value : undefined;
 }
 
-/** Starts a fresh session for `actor` (a new id, so a session fixed before sign-in is worth nothing). */
+/**
+ * Starts a fresh session for `actor` (a new id, so a session fixed before sign-in is worth nothing). A form lost to
+ * the ended session is said again on the first page.
+ */
 function signIn(req: Request, actor: Actor): Promise<void> {
+  const formLost = req.session.formLost;
   return new Promise((resolve, reject) =>
     req.session.regenerate((err) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       req.session.actor = actor;
+      if (formLost) req.session.flash = { kind: 'error', text: translator(localeOf(req)).t('signIn.formLostAfter') };
       req.session.save((saveErr) => (saveErr ? reject(saveErr instanceof Error ? saveErr : new Error(String(saveErr))) : resolve()));
     }),
   );
@@ -74,10 +81,13 @@ export function signInRoutes(config: Config, render: Render): Router {
 
   router.get('/login', async (req, res) => {
     if (req.session.actor) return res.redirect(303, safeReturnTo(req.query.returnTo) ?? HOME[req.session.actor.role]);
+    // Sent here by a form posted after the session ended (console/access.ts).
+    if (req.query.expired === '1') req.session.formLost = true;
     if (!oidc) {
       return loginPage(req, res, {
         selectedRole: typeof req.query.role === 'string' ? req.query.role : undefined,
         returnTo: req.query.returnTo,
+        error: req.session.formLost ? translator(localeOf(req)).t('signIn.formLost') : undefined,
       });
     }
     // Straight to the identity provider (a redirect, not a form: the CSP's form-action would stop a form there).

@@ -16,6 +16,9 @@ export const en = {
   'role.funder': 'Funder',
   'role.admin': 'Admin',
   'nav.student.enrollments': 'My enrollments',
+  'signIn.formLost':
+    'Your session ended before your form was sent, so nothing was saved. Sign in, and you will be back on that page to send it again.',
+  'signIn.formLostAfter': 'You are signed in again. The form you sent while signed out was not saved: please send it again.',
   'nav.student.myData': 'My data',
   'staff.nav.dashboard': 'Dashboard',
   'staff.nav.enrollments': 'Enrollments',

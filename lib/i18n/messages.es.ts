@@ -14,5 +14,8 @@ export const es: Record<TranslatedId, string> = {
   'role.funder': 'Financiador',
   'role.admin': 'Administrador',
   'nav.student.enrollments': 'Mis inscripciones',
+  'signIn.formLost':
+    'Su sesión terminó antes de enviar el formulario, así que no se guardó nada. Inicie sesión y volverá a esa página para enviarlo de nuevo.',
+  'signIn.formLostAfter': 'Ya inició sesión otra vez. El formulario que envió sin sesión no se guardó: envíelo de nuevo.',
   'nav.student.myData': 'Mis datos',
 };

@@ -139,3 +139,34 @@ test('a request another site started does not carry the session into the JSON AP
   const typed = await fetch(`${app.baseUrl}/api/enrollments`, { headers: { cookie, 'sec-fetch-site': 'none' } });
   expect(typed.status).toBe(200);
 });
+
+test('a form sent after the session ended is not lost silently: the sign-in says so and leads back to its page', async () => {
+  const browser = consoleClient(app.baseUrl);
+  await browser.signIn('admin');
+  const page = await browser.get('/admin/programs');
+  expect(page.status).toBe(200);
+  const csrf = browser.csrfToken();
+  // The session ends (idle limit, another tab signing out): its row is gone.
+  await app.db.query('DELETE FROM console_sessions');
+  const sent = await browser.post(
+    '/admin/programs',
+    { _csrf: csrf, title: 'Lost program' },
+    { referer: `${app.baseUrl}/admin/programs?x=1` },
+  );
+  expect(sent.status).toBe(303);
+  expect(sent.location).toBe('/login?expired=1&returnTo=%2Fadmin%2Fprograms%3Fx%3D1');
+  expect((await app.db.query(`SELECT 1 FROM programs WHERE title = 'Lost program'`)).rowCount).toBe(0);
+
+  const login = await browser.get(sent.location!);
+  expect(login.html).toMatch(/role="alert">Your session ended before your form was sent, so nothing was saved\./);
+  expect(login.html).toContain('name="returnTo" value="/admin/programs?x=1"');
+  const back = await browser.post('/login', { role: 'admin', returnTo: '/admin/programs?x=1' });
+  expect(back.location).toBe('/admin/programs?x=1');
+  const again = await browser.get(back.location!);
+  expect(again.html).toContain('The form you sent while signed out was not saved: please send it again.');
+
+  // A Referer from another site is not followed: the sign-in then leads to the role's home.
+  const other = consoleClient(app.baseUrl);
+  const elsewhere = await other.post('/admin/programs', { title: 'x' }, { referer: 'https://evil.example/admin/programs' });
+  expect(elsewhere.location).toBe('/login?expired=1');
+});
