@@ -286,11 +286,30 @@ describe('GET /api/reports/revenue-share', () => {
     expect(r.headers.get('content-disposition')).toContain(`revenue-share-${day}-${day}.csv`);
     expect(r.headers.get('revenue-share-reconciled')).toBe('true');
     const [header, ...rows] = parseCsv(r.text).map((rec) => rec.fields);
-    expect(header).toEqual(['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt']);
+    expect(header).toEqual([
+      'enrollmentId',
+      'programId',
+      'party',
+      'partyId',
+      'entryType',
+      'amountCents',
+      'currency',
+      'createdAt',
+      'program',
+      'student',
+      'partyName',
+      'amount',
+    ]);
     expect(rows.map((f) => [f[0], f[2], f[4], Number(f[5]), f[6]])).toEqual([
       [id, 'platform', 'share', 1_000, 'usd'],
       [id, 'holder', 'share', 1_000, 'usd'],
       [id, 'partner', 'share', 999, 'usd'],
+    ]);
+    // What a business office reads in a spreadsheet: the program, the parties by name, the amount in dollars.
+    expect(rows.map((f) => [f[8], f[10], f[11]])).toEqual([
+      [DEMO.title, 'Credential Marketplace', '10.00'],
+      [DEMO.title, 'Demo Program Holder', '10.00'],
+      [DEMO.title, 'Demo Partner (local stand-in)', '9.99'],
     ]);
   });
 
@@ -462,7 +481,8 @@ describe('GET /api/reports/revenue-share, streamed over many rows', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('revenue-share-reconciled')).toBe('false');
     const [header, ...rows] = parseCsv(csv.text).map((r) => r.fields);
-    expect(rows).toEqual(entries.map((e) => header.map((h) => String(e[h as keyof Entry]))));
+    const systemColumns = header.slice(0, 8);
+    expect(rows.map((r) => r.slice(0, 8))).toEqual(entries.map((e) => systemColumns.map((h) => String(e[h as keyof Entry]))));
   });
 
   test("a program holder sees only its own programs' entries, and totals of those alone", async () => {

@@ -5,6 +5,7 @@ import type { ApiDeps } from '../../api/deps';
 import { parse } from '../../api/problems';
 import {
   REVENUE_SHARE_CSV_HEADER,
+  revenueShareCsvRow,
   REVENUE_SHARE_ENTRIES_SQL,
   type RevenueShareEntryRow,
   revenueShareParams,
@@ -62,11 +63,10 @@ export function revenueReportRoutes({ db }: ApiDeps): Router {
       rows: (rows) => {
         let chunk = '';
         for (const row of rows) {
-          const entry = toEntry(row);
           if (csv) {
-            chunk += csvLine(REVENUE_SHARE_CSV_HEADER.map((h) => entry[h]));
+            chunk += csvLine(revenueShareCsvRow(row));
           } else {
-            chunk += separator + JSON.stringify(entry);
+            chunk += separator + JSON.stringify(toEntry(row));
             separator = ',';
           }
         }

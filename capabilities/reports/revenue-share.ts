@@ -4,6 +4,7 @@
  */
 import type { PoolClient } from 'pg';
 import { type Db, inTransaction } from '../../db/pool';
+import { translator } from '../../lib/i18n';
 
 const PARTIES = ['platform', 'holder', 'partner'] as const;
 type Party = (typeof PARTIES)[number];
@@ -140,8 +141,14 @@ const SCOPE = `
 
 /** All the ledger entries (shares and reversals, whenever recorded) of the enrollments in scope: the streamed part. */
 export const REVENUE_SHARE_ENTRIES_SQL = `${SCOPE}
-  SELECT l.enrollment_id, l.program_id, l.party, l.party_id, l.entry_type, l.amount_cents, l.currency, l.created_at
+  SELECT l.enrollment_id, l.program_id, l.party, l.party_id, l.entry_type, l.amount_cents, l.currency, l.created_at,
+         p.title AS program_title, e.student_name,
+         CASE l.party WHEN 'holder' THEN COALESCE(h.name, h.email) WHEN 'partner' THEN pa.name END AS party_name
     FROM ledger_entries l
+    JOIN programs p ON p.id = l.program_id
+    JOIN enrollments e ON e.id = l.enrollment_id
+    LEFT JOIN program_holders h ON l.party = 'holder' AND h.id = l.party_id
+    LEFT JOIN partners pa ON l.party = 'partner' AND pa.id = l.party_id
    WHERE l.enrollment_id IN (SELECT enrollment_id FROM scope)
    ORDER BY l.created_at, l.enrollment_id, l.entry_type DESC, array_position(ARRAY[${PARTIES.map((p) => `'${p}'`).join(', ')}], l.party)`;
 
@@ -171,6 +178,10 @@ export interface RevenueShareEntryRow {
   amount_cents: number;
   currency: string;
   created_at: Date;
+  /** For people reading the CSV: the program's title, the student's name, the party's name. */
+  program_title: string;
+  student_name: string | null;
+  party_name: string | null;
 }
 
 export const toEntry = (l: RevenueShareEntryRow): RevenueShareEntry => ({
@@ -193,7 +204,35 @@ export const REVENUE_SHARE_CSV_HEADER = [
   'amountCents',
   'currency',
   'createdAt',
+  'program',
+  'student',
+  'partyName',
+  'amount',
 ] as const;
+
+
+/**
+ * A ledger entry as a CSV line: the entry's fields (ids and integer cents, for systems), then what a business office
+ * reads in a spreadsheet: the program's title, the student, the party by name and the amount in the currency's units.
+ */
+export function revenueShareCsvRow(l: RevenueShareEntryRow): (string | number)[] {
+  const e = toEntry(l);
+  const amount = `${e.amountCents < 0 ? '-' : ''}${Math.floor(Math.abs(e.amountCents) / 100)}.${String(Math.abs(e.amountCents) % 100).padStart(2, '0')}`;
+  return [
+    e.enrollmentId,
+    e.programId,
+    e.party,
+    e.partyId,
+    e.entryType,
+    e.amountCents,
+    e.currency,
+    e.createdAt,
+    l.program_title,
+    l.student_name ?? '',
+    l.party === 'platform' ? translator().t('layout.brand') : (l.party_name ?? l.party_id),
+    amount,
+  ];
+}
 
 /** The report's parameters: the period's days as instants ($1 ≤ created_at < $2), and the holder it is narrowed to ($3). */
 export function revenueShareParams(period: { from: string; to: string }, holderId: string | undefined): unknown[] {
