@@ -10,7 +10,7 @@ import { holderEnrollmentPages } from '../capabilities/enrollments/holder-enroll
 import { REVIEWERS } from '../capabilities/enrollments/queries';
 import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
 import { fundingPages } from '../capabilities/funding/funding.pages';
-import { rememberProgramHolder } from '../capabilities/programs/program-holder-contact';
+import { rememberStaffMember } from '../capabilities/audit/staff-directory';
 import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
@@ -25,8 +25,8 @@ import { signInRoutes } from './sign-in';
 
 declare module 'express-session' {
   interface SessionData {
-    /** The holder's name and email are kept for the review digest once per session (rememberProgramHolder). */
-    holderContactKept?: boolean;
+    /** The staff member's name and email are kept once per session (rememberStaffMember). */
+    staffContactKept?: boolean;
   }
 }
 
@@ -52,10 +52,10 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
   // An admin may use the holder's and the funder's pages too, seeing every program and organization.
   const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages, outcomePages);
-  router.use('/holder', signedIn(...REVIEWERS), keepHolderContact(deps), ...holder);
-  router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages, outcomePages));
+  router.use('/holder', signedIn(...REVIEWERS), keepStaffContact(deps), ...holder);
+  router.use('/funder', signedIn('funder', 'admin'), keepStaffContact(deps), roleHome(HOME.funder), ...pages(fundingPages, outcomePages));
   const admin = pages(reportPages, outcomePages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
-  router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
+  router.use('/admin', signedIn('admin'), keepStaffContact(deps), roleHome(HOME.admin), ...admin);
   router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
   router.use(consoleErrors(render));
   return router;
@@ -68,15 +68,15 @@ type CapabilityPages = (deps: CoreDeps, render: Render) => Router;
 const roleHome = (home: string) => Router().get('/', (_req, res) => res.redirect(303, home));
 
 /**
- * Keeps the signed-in holder's name and email (once per session) for the review digest: the console is where the
- * platform learns a holder's address from their sign-in.
+ * Keeps the signed-in staff member's name and email (once per session): the console is where the platform learns
+ * them from their sign-in, for the holder's review digest and for pages that name people (the audit log, API keys).
  */
-function keepHolderContact({ db }: CoreDeps): RequestHandler {
+function keepStaffContact({ db }: CoreDeps): RequestHandler {
   return async (req, _res, next) => {
     const actor = consoleActor(req);
-    if (actor.role === 'program_holder' && !req.session.holderContactKept) {
-      await rememberProgramHolder(db, actor);
-      req.session.holderContactKept = true;
+    if (actor.role !== 'student' && !req.session.staffContactKept) {
+      await rememberStaffMember(db, actor);
+      req.session.staffContactKept = true;
     }
     next();
   };

@@ -340,7 +340,9 @@ describe('Audit log', () => {
     const revocations = await admin.get('/admin/audit?action=certificate.revoked');
     expect(revocations.html).toContain('<code>certificate.revoked</code>');
     expect(revocations.html).toContain(cert.id);
-    expect(revocations.html).toContain(`>${DEMO_ADMIN_ID}</a>`);
+    // The admin by name (their sign-in told the console), the certificate by its code.
+    expect(revocations.html).toContain(`<a href="/admin/audit?actor=${DEMO_ADMIN_ID}">Demo Admin</a>`);
+    expect(revocations.html).toContain(`Certificate ${cert.verificationCode}`);
     expect(revocations.html).toContain('reason: audited');
     expect(revocations.html).not.toContain('bulk-');
     expect(revocations.html).toContain('<option value="certificate.revoked" selected>');
@@ -355,6 +357,37 @@ describe('Audit log', () => {
     expect(byActor.html).not.toContain('certificate.revoked</code>');
     expect((await admin.get('/admin/audit?actor=nobody')).html).toContain('No entries match');
     expect((await admin.get('/admin/audit?before=abc')).status).toBe(400);
+  });
+
+  test('people and things by name, never a student’s; filtered by days', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const funderId = `funder-${tag}`;
+    const funder = consoleClient(app.baseUrl);
+    await funder.signIn('funder', { userId: funderId, name: 'Fatima Funder', email: `fatima.${tag}@board.example` });
+    // The funder's page keeps their name (once per session); an entry of theirs, one of a student, one long ago.
+    expect((await funder.get('/funder/vouchers')).status).toBe(200);
+    const { rows } = await app.db.query<{ id: string; title: string }>('SELECT id, title FROM programs ORDER BY title LIMIT 1');
+    await app.db.query(
+      `INSERT INTO audit_log (at, actor_id, actor_role, action, target_type, target_id) VALUES
+         (now(), $1, 'funder', 'program.looked_at', 'program', $2),
+         (now(), $3, 'student', 'erasure.request', 'erasure_request', $4),
+         ('2020-02-02T12:00:00Z', $1, 'funder', 'voucher.issue', 'voucher', $5)`,
+      [funderId, rows[0].id, `student-${tag}`, randomUUID(), `old-${tag}`],
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    const page = await admin.get(`/admin/audit?from=${today}&to=${today}`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`<a href="/admin/audit?actor=${funderId}">Fatima Funder</a>`);
+    expect(page.html).toContain(`<td>${rows[0].title}`);
+    expect(page.html).toContain(`<a href="/admin/audit?actor=student-${tag}">A student</a>`);
+    expect(page.html).not.toContain(`old-${tag}`);
+    expect(page.html).toContain(`id="audit-from" name="from" type="date" value="${today}"`);
+    const long = await admin.get('/admin/audit?from=2020-02-01&to=2020-02-03');
+    expect(long.html).toContain(`old-${tag}`);
+    expect(long.html).not.toContain('<code>program.looked_at</code>');
+    const backwards = await admin.get('/admin/audit?from=2020-02-03&to=2020-02-01');
+    expect(backwards.status).toBe(400);
+    expect(backwards.html).toContain('must be on or after From');
   });
 });
 

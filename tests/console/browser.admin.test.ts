@@ -70,7 +70,7 @@ test('an admin downloads each report from its form; a bad period is explained on
   const revenueCsv = await download(page, 'Download revenue-share report', /^text\/csv/);
   expect(revenueCsv.url.search).toBe(`?from=${today}&to=${today}&format=csv`);
   const [header, ...entries] = revenueCsv.text.trim().split('\r\n');
-  expect(header).toBe('enrollmentId,programId,party,partyId,entryType,amountCents,currency,createdAt');
+  expect(header).toBe('enrollmentId,programId,party,partyId,entryType,amountCents,currency,createdAt,program,student,partyName,amount');
   expect(entries).toHaveLength(3);
   await revenueForm.getByRole('combobox', { name: 'Format' }).selectOption('json');
   const revenueJson = await download(page, 'Download revenue-share report', /^application\/json/);
@@ -165,7 +165,7 @@ test('an admin finds a certificate by its code and revokes it with a reason; the
   await page.getByRole('combobox', { name: 'Action' }).selectOption('certificate.revoked');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.waitForURL(/action=certificate\.revoked/);
-  const entry = page.getByRole('row').filter({ hasText: cert.id });
+  const entry = page.getByRole('row').filter({ hasText: `Certificate ${cert.verificationCode}` });
   await expect(entry.getByText('reason: Exam taken by someone else').isVisible()).resolves.toBe(true);
   await page.getByRole('link', { name: 'Show all' }).click();
   await page.waitForURL(`${app.baseUrl}/admin/audit`);

@@ -494,7 +494,7 @@ describe('revenue share', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = csv.html.trim().split(/\r?\n/);
-    expect(lines[0]).toBe('enrollmentId,programId,party,partyId,entryType,amountCents,currency,createdAt');
+    expect(lines[0]).toBe('enrollmentId,programId,party,partyId,entryType,amountCents,currency,createdAt,program,student,partyName,amount');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3))).toEqual(
       ['platform', 'holder', 'partner'].map((party) => [enrollmentId, program, party]),
     );

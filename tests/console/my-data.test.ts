@@ -106,7 +106,7 @@ describe('console pages that show students to others', () => {
     expect(found.filter((e) => e.student_id === student.actor.id).map(summary)).toEqual([
       expect.objectContaining({ via: 'certificates page', record: ['certificate', cert.id], purpose: 'support', disclosure: false }),
     ]);
-    // The audit log names actors and targets by id only.
+    // The audit log names staff and things, never a student (a student acting is "A student").
     expect(await recorded(() => admin.get('/admin/audit'))).toEqual([]);
   });
 
