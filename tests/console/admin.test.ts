@@ -138,6 +138,8 @@ describe('Partners and API keys', () => {
     const listed = await admin.get('/admin/partners');
     expect(listed.html).not.toContain(apiKey);
     expect(listed.html).toContain(`<code>${keyId.slice(0, 8)}…</code>`);
+    // Who made it, by name (the admin's sign-in told the console).
+    expect(listed.html).toContain('<td>Demo Admin (you)</td>');
     const { rows } = await app.db.query<{ n: string }>(
       "SELECT count(*) AS n FROM console_sessions WHERE sess::text LIKE '%' || $1 || '%'",
       [apiKey],

@@ -7,6 +7,7 @@ import type { Render } from '../../../console/render';
 import type { CoreDeps } from '../../../core/deps';
 import { parse, refuse } from '../../../core/refusals';
 import { listPartners } from '../../programs/queries';
+import { staffNames } from '../../audit/staff-directory';
 import { createPartnerApiKey, revokePartnerApiKey } from './partner-api-keys';
 import { findApiKey, listApiKeys } from './queries';
 import { apiKeyParams, partnerParams } from './schemas';
@@ -17,10 +18,17 @@ export function partnerPages({ db }: CoreDeps, render: Render): Router {
 
   router.get('/partners', async (req, res) => {
     const [partners, keys] = await Promise.all([listPartners(db), listApiKeys(db)]);
+    const creators = await staffNames(
+      db,
+      keys.map((k) => k.created_by),
+    );
     render(req, res, 'admin/partners', {
       title: 'Partners',
       fmt,
-      partners: partners.map((p) => ({ ...p, keys: keys.filter((k) => k.partner_id === p.id) })),
+      partners: partners.map((p) => ({
+        ...p,
+        keys: keys.filter((k) => k.partner_id === p.id).map((k) => ({ ...k, createdByName: creators.get(k.created_by) ?? k.created_by })),
+      })),
     });
   });
 
