@@ -5,11 +5,12 @@ import { blankAsUndefined, pageQuery, withQuery } from '../../console/forms';
 import { COMPLETION_METHOD_WORDS, fmt, STATUS_WORDS } from '../../console/format';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
+import { csvLine } from '../../core/csv';
 import { parse } from '../../core/refusals';
 import { id, idParam } from '../../core/schemas';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, MARKABLE_STATUSES } from '../../workflows/messages';
 import { emailsAboutEnrollment, holderDashboard, holderPrograms, startOfMonth } from '../completion/evidence/queries';
-import { enrollmentView, listEnrollments, loadAuthorizedEnrollment, REVIEWERS } from './queries';
+import { ENROLLMENT_SORTS, type EnrollmentSort, enrollmentView, listEnrollments, loadAuthorizedEnrollment, REVIEWERS } from './queries';
 import { READS, recordReads } from '../privacy/disclosures';
 
 const PAGE_SIZE = 25;
@@ -18,12 +19,41 @@ const PAGE_SIZE = 25;
 const LIST_VIEWS = { overdue: 'Overdue (deadline passed, not completed)', completed_this_month: 'Completed this month' } as const;
 type ListView = keyof typeof LIST_VIEWS;
 
+/** The list's orders, as the Sort by select offers them. */
+const SORT_LABELS: Record<EnrollmentSort, string> = {
+  newest: 'Newest first',
+  deadline: 'Deadline, soonest first',
+  name: 'Student name',
+  status: 'Status',
+};
+
 const enrollmentsQuery = z.object({
   status: z.preprocess(blankAsUndefined, z.enum([...ENROLLMENT_STATUSES, 'overdue', 'completed_this_month']).optional()),
   programId: z.preprocess(blankAsUndefined, id.optional()),
   q: z.preprocess(blankAsUndefined, z.string().trim().max(200).optional()),
+  sort: z.preprocess(blankAsUndefined, z.enum(Object.keys(ENROLLMENT_SORTS) as [EnrollmentSort, ...EnrollmentSort[]]).optional()),
   page: pageQuery.shape.page,
 });
+type EnrollmentsQuery = z.infer<typeof enrollmentsQuery>;
+
+/** The most rows a CSV of the list holds (a holder's whole roster; narrow the filter for more). */
+const CSV_MAX_ROWS = 10_000;
+const CSV_HEADER = ['Student', 'Email', 'Program', 'Status', 'Funding', 'Enrolled on', 'Launched on', 'Deadline', 'Completed on'];
+const csvDay = (at: string | null) => (at ? at.slice(0, 10) : '');
+
+/** The list's filter as listEnrollments takes it. */
+function listFilter(q: EnrollmentsQuery, holderId: string | undefined) {
+  const view = q.status === 'overdue' || q.status === 'completed_this_month' ? q.status : undefined;
+  return {
+    holderId,
+    status: view ? undefined : (q.status as EnrollmentStatus | undefined),
+    programId: q.programId,
+    search: q.q,
+    overdue: view === 'overdue',
+    completedSince: view === 'completed_this_month' ? startOfMonth() : undefined,
+    sort: q.sort,
+  };
+}
 
 /** A Mark complete form's values as the enrollment page shows them back (the form posts to review.pages.ts). */
 export interface MarkValues {
@@ -101,26 +131,44 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
     });
   });
 
+  /** The list as a spreadsheet: every enrollment the filter finds (up to CSV_MAX_ROWS), in its order, dates as days. */
+  router.get('/enrollments.csv', async (req, res) => {
+    const actor = consoleActor(req);
+    const q = parse(enrollmentsQuery, req.query, 'query');
+    const { enrollments } = await listEnrollments(db, { ...listFilter(q, holderScope(actor)), limit: CSV_MAX_ROWS, offset: 0 });
+    await recordReads(db, actor, READS.enrollmentListCsv, enrollments);
+    const lines = enrollments.map((e) =>
+      csvLine([
+        e.studentName ?? '',
+        e.studentEmail ?? '',
+        e.programTitle,
+        STATUS_WORDS[e.status],
+        fmt.words(e.fundingSource),
+        csvDay(e.createdAt),
+        csvDay(e.launchedAt),
+        csvDay(e.deadlineAt),
+        csvDay(e.completedAt),
+      ]),
+    );
+    res
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .attachment(`enrollments-${new Date().toISOString().slice(0, 10)}.csv`)
+      // A byte-order mark, so that a spreadsheet opens the names' accents as UTF-8.
+      .send(`\ufeff${csvLine(CSV_HEADER)}${lines.join('')}`);
+  });
+
   router.get('/enrollments', async (req, res) => {
     const actor = consoleActor(req);
     const q = parse(enrollmentsQuery, req.query, 'query');
     const holderId = holderScope(actor);
-    const view = q.status === 'overdue' || q.status === 'completed_this_month' ? q.status : undefined;
     const [programs, { enrollments: rows, total }] = await Promise.all([
       holderPrograms(db, holderId),
-      listEnrollments(db, {
-        holderId,
-        status: view ? undefined : (q.status as EnrollmentStatus | undefined),
-        programId: q.programId,
-        search: q.q,
-        overdue: view === 'overdue',
-        completedSince: view === 'completed_this_month' ? startOfMonth() : undefined,
-        limit: PAGE_SIZE,
-        offset: (q.page - 1) * PAGE_SIZE,
-      }),
+      listEnrollments(db, { ...listFilter(q, holderId), limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE }),
     ]);
     await recordReads(db, actor, READS.enrollmentListPage, rows);
-    const filters = { status: q.status, programId: q.programId, q: q.q };
+    const filters = { status: q.status, programId: q.programId, q: q.q, sort: q.sort };
     const lastPage = Math.max(1, Math.ceil(total / PAGE_SIZE));
     render(req, res, 'holder/enrollments', {
       title: 'Enrollments',
@@ -130,6 +178,8 @@ export function holderEnrollmentPages(deps: CoreDeps, render: Render): Router {
       programs,
       statuses: ENROLLMENT_STATUSES.map((s) => ({ value: s, label: STATUS_WORDS[s] })),
       views: Object.entries(LIST_VIEWS).map(([value, label]) => ({ value, label })),
+      sorts: Object.entries(SORT_LABELS).map(([value, label]) => ({ value, label })),
+      csvUrl: withQuery('/holder/enrollments.csv', { status: q.status, programId: q.programId, q: q.q, sort: q.sort }),
       page: q.page,
       from: total ? (q.page - 1) * PAGE_SIZE + 1 : 0,
       to: Math.min(q.page * PAGE_SIZE, total),

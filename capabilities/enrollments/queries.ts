@@ -116,11 +116,22 @@ export interface EnrollmentFilter {
   overdue?: boolean;
   /** Only those completed on or after this instant. */
   completedSince?: string;
+  /** The order (newest first unless told). */
+  sort?: EnrollmentSort;
   limit: number;
   offset: number;
 }
 
-/** Enrollments newest first: a holder's own programs' (`holderId`), or all; narrowed by the filter's other fields. */
+/** The orders a list of enrollments can take, each an ORDER BY of this query alone (never built from input). */
+export const ENROLLMENT_SORTS = {
+  newest: 'e.created_at DESC, e.id',
+  deadline: `${DEADLINE_SQL} ASC NULLS LAST, e.created_at DESC, e.id`,
+  name: 'lower(COALESCE(e.student_name, e.student_email)) ASC NULLS LAST, e.created_at DESC, e.id',
+  status: 'e.status, e.created_at DESC, e.id',
+} as const;
+export type EnrollmentSort = keyof typeof ENROLLMENT_SORTS;
+
+/** Enrollments, newest first unless sorted otherwise: a holder's own programs' (`holderId`), or all; narrowed by the filter's other fields. */
 export async function listEnrollments(db: Db, filter: EnrollmentFilter) {
   const { rows } = await db.query<EnrollmentListRow>(
     `SELECT e.id, e.program_id, p.title AS program_title, e.student_name, e.student_email, e.funding_source, e.status,
@@ -131,7 +142,7 @@ export async function listEnrollments(db: Db, filter: EnrollmentFilter) {
         AND ($6::text IS NULL OR strpos(lower(e.student_name), $6) > 0 OR strpos(lower(e.student_email), $6) > 0)
         AND (NOT $7::boolean OR ${OVERDUE_SQL})
         AND ($8::timestamptz IS NULL OR (e.status = ANY($9::text[]) AND e.completed_at >= $8))
-      ORDER BY e.created_at DESC, e.id LIMIT $4 OFFSET $5`,
+      ORDER BY ${ENROLLMENT_SORTS[filter.sort ?? 'newest']} LIMIT $4 OFFSET $5`,
     [
       filter.holderId ?? null,
       filter.status ?? null,

@@ -54,6 +54,7 @@ export const READS = {
   enrollmentPage: { via: 'enrollment page', record: 'enrollment', fields: ENROLLMENT_DETAIL_FIELDS, purpose: 'review' },
   enrollmentList: { via: 'enrollment list', record: 'enrollment', fields: ENROLLMENT_FIELDS, purpose: 'review' },
   enrollmentListPage: { via: 'enrollment list page', record: 'enrollment', fields: ENROLLMENT_FIELDS, purpose: 'review' },
+  enrollmentListCsv: { via: 'enrollment list CSV', record: 'enrollment', fields: ENROLLMENT_FIELDS, purpose: 'review' },
   reviewQueue: { via: 'review queue', record: 'submission', fields: QUEUE_FIELDS, purpose: 'review' },
   reviewQueuePage: { via: 'review queue page', record: 'submission', fields: QUEUE_FIELDS, purpose: 'review' },
   reviewDigest: { via: 'review digest email', record: 'submission', fields: QUEUE_FIELDS, purpose: 'review' },

@@ -152,6 +152,49 @@ describe('enrollments', () => {
     expect(second.html).toContain('rel="prev">Previous page</a>');
     expect(second.html).not.toContain('Next page');
   });
+
+  test('sorted by deadline, name or status; the same list as a CSV a spreadsheet opens, each student’s read recorded', async () => {
+    const { holder, browser } = await signedInHolder();
+    const program = await fx.programOf(holder, 'Sorting Safety', 30);
+    const zoe = await fx.inProgress(program, 'Zoë Zimmer', 25); // deadline in 5 days
+    const abe = await fx.inProgress(program, 'Abe Archer', 2); // in 28 days
+    const mia = await fx.inProgress(program, 'Mia Moreno', 10); // in 20 days
+    await fx.project(mia.enrollmentId, 'expired');
+    const ids = { zoe: zoe.enrollmentId, abe: abe.enrollmentId, mia: mia.enrollmentId };
+
+    const byName = await browser.get(`/holder/enrollments?programId=${program}&sort=name`);
+    expect(linkedEnrollments(byName.html)).toEqual([ids.abe, ids.mia, ids.zoe]);
+    expect(byName.html).toContain('<option value="name" selected>Student name</option>');
+    const byDeadline = await browser.get(`/holder/enrollments?programId=${program}&sort=deadline`);
+    expect(linkedEnrollments(byDeadline.html)).toEqual([ids.zoe, ids.mia, ids.abe]);
+    const byStatus = await browser.get(`/holder/enrollments?programId=${program}&sort=status`);
+    expect(linkedEnrollments(byStatus.html)).toEqual([ids.mia, ids.abe, ids.zoe]);
+    expect((await browser.get(`/holder/enrollments?sort=height`)).status).toBe(400);
+
+    const link = /<a href="([^"]+)" download>Download these enrollments \(CSV\)<\/a>/.exec(byDeadline.html)![1].replace(/&amp;/g, '&');
+    expect(link).toBe(`/holder/enrollments.csv?programId=${program}&sort=deadline`);
+    const before = await app.db.query('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', ['enrollment list CSV']);
+    const csv = await browser.get(link);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="?enrollments-\d{4}-\d{2}-\d{2}\.csv"?$/);
+    const lines = csv.html
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n');
+    expect(lines[0]).toBe('Student,Email,Program,Status,Funding,Enrolled on,Launched on,Deadline,Completed on');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4))).toEqual([
+      ['Zoë Zimmer', expect.any(String), 'Sorting Safety', 'In progress'],
+      ['Mia Moreno', expect.any(String), 'Sorting Safety', 'Deadline passed'],
+      ['Abe Archer', expect.any(String), 'Sorting Safety', 'In progress'],
+    ]);
+    expect(lines[1].split(',')[7]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const after = await app.db.query('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', ['enrollment list CSV']);
+    expect(after.rows[0].n - before.rows[0].n).toBe(3);
+    // Another holder's CSV holds none of these students.
+    const other = await signedInHolder('Other Holder');
+    expect((await other.browser.get(`/holder/enrollments.csv?programId=${program}`)).html).not.toContain('Zimmer');
+  });
 });
 
 describe('an enrollment’s page', () => {
