@@ -173,7 +173,9 @@ describe('enrollments', () => {
 
     const link = /<a href="([^"]+)" download>Download these enrollments \(CSV\)<\/a>/.exec(byDeadline.html)![1].replace(/&amp;/g, '&');
     expect(link).toBe(`/holder/enrollments.csv?programId=${program}&sort=deadline`);
-    const before = await app.db.query('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', ['enrollment list CSV']);
+    const before = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', [
+      'enrollment list CSV',
+    ]);
     const csv = await browser.get(link);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
@@ -189,7 +191,9 @@ describe('enrollments', () => {
       ['Abe Archer', expect.any(String), 'Sorting Safety', 'In progress'],
     ]);
     expect(lines[1].split(',')[7]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const after = await app.db.query('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', ['enrollment list CSV']);
+    const after = await app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM disclosure_log WHERE via = $1', [
+      'enrollment list CSV',
+    ]);
     expect(after.rows[0].n - before.rows[0].n).toBe(3);
     // Another holder's CSV holds none of these students.
     const other = await signedInHolder('Other Holder');
