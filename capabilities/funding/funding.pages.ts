@@ -19,7 +19,7 @@ import { listPrograms } from '../programs/queries';
 import { fundingOrganizations, listFundedEnrollments, listVouchers, studentsNamedBy, visibleOrganization } from './queries';
 import { READS, recordReads } from '../privacy/disclosures';
 import { voucherForm } from './schemas';
-import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES } from './vouchers';
+import { importVouchers, issueVoucher, VOUCHER_CSV_MAX_BYTES, VOUCHER_CSV_TEMPLATE } from './vouchers';
 
 const PAGE_SIZE = 50;
 /** The Issue voucher form names the JSON body's `amountCents` `amount` (in dollars). */
@@ -122,16 +122,19 @@ export function fundingPages({ db }: CoreDeps, render: Render): Router {
     const values = typedValues(req.body);
     const csv = req.file?.size ? req.file.buffer : Buffer.from(values.csv ?? '', 'utf8');
     const dryRun = values.apply !== 'true';
+    // The form again where the file needs correcting: with what was pasted, the template link and the limit.
+    const formAgain = { admin: actor.role === 'admin', csvMaxKb: Math.floor(VOUCHER_CSV_MAX_BYTES / 1024), pasted: csv.toString('utf8') };
     try {
-      const { rows, summary } = await importVouchers(db, actor, csv, dryRun);
+      const { rows, summary, previews } = await importVouchers(db, actor, csv, dryRun);
       render(req, res, 'funder/import', {
         title: dryRun ? 'Check the voucher import' : 'Vouchers imported',
         fmt,
         dryRun,
         rows,
         summary,
+        previews: Object.fromEntries(previews.map((p) => [p.line, p])),
         csv: csv.toString('utf8'),
-        admin: actor.role === 'admin',
+        ...formAgain,
       });
     } catch (err) {
       const refused = refusalErrors(err);
@@ -139,10 +142,15 @@ export function fundingPages({ db }: CoreDeps, render: Render): Router {
         req,
         res,
         'funder/import',
-        { title: 'Import vouchers', fmt, dryRun, rows: [], errors: refused.errors, csv: values.csv ?? '', admin: actor.role === 'admin' },
+        { title: 'Import vouchers', fmt, dryRun, rows: [], previews: {}, errors: refused.errors, csv: values.csv ?? '', ...formAgain },
         refused.status,
       );
     }
+  });
+
+  /** A template of the import file: its header and an example row, to fill in a spreadsheet. */
+  router.get('/vouchers/import-template.csv', (_req, res) => {
+    res.type('text/csv; charset=utf-8').attachment('voucher-import-template.csv').send(VOUCHER_CSV_TEMPLATE);
   });
 
   router.get('/enrollments', async (req, res) => {

@@ -5,6 +5,7 @@ import type { Actor } from '../../core/actor';
 import { readCsvTable } from '../../core/csv';
 import { refuse } from '../../core/refusals';
 import { audit } from '../../core/audit';
+import { dollarsAsCents } from '../../core/schemas';
 import { type VoucherFields, voucherFields } from './schemas';
 
 export const VOUCHER_CSV_MAX_ROWS = 5000;
@@ -16,6 +17,7 @@ const COLUMNS = {
   studentemail: 'studentEmail',
   studentid: 'studentId',
   amountcents: 'amountCents',
+  amount: 'amount',
   currency: 'currency',
   expireson: 'expiresOn',
   programid: 'programId',
@@ -97,31 +99,64 @@ export interface VoucherImportRow {
   voucherId?: string;
 }
 
+/** What a row of the file says, for people checking it (the console's dry run shows it beside each outcome). */
+export interface VoucherRowPreview {
+  line: number;
+  number?: string;
+  student?: string;
+  amountCents?: number;
+  currency?: string;
+  expiresOn?: string;
+}
+
+/** The columns of an import file with an example row: what the console offers to download as a template. */
+export const VOUCHER_CSV_TEMPLATE =
+  'number,fundingSource,studentEmail,amount,currency,expiresOn,programId\r\n' +
+  'ITA-2027-0001,wioa_ita,student@example.org,1250.00,usd,2027-06-30,\r\n';
+
 /**
- * A funder's CSV of vouchers (the columns of POST /api/vouchers): each row `issued` (in a dry run: would be),
+ * A funder's CSV of vouchers (the columns of POST /api/vouchers; the amount as `amountCents`, or as `amount` in
+ * dollars such as 1250.00, as the console's form takes it): each row `issued` (in a dry run: would be),
  * `already_issued` (the organization has this number, or an earlier row of the file issues it) or `invalid`. The
  * valid rows are issued together in one transaction (the import audited); importing the same file again changes nothing.
  */
 export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun: boolean) {
   const { header, width, records } = readCsvTable(data, COLUMNS, VOUCHER_CSV_MAX_ROWS);
-  const missing = (['number', 'fundingSource', 'amountCents', 'currency', 'expiresOn'] as const).filter((c) => header[c] === undefined);
-  if (header.studentEmail === undefined && header.studentId === undefined) missing.push('studentEmail or studentId' as never);
+  const missing: string[] = (['number', 'fundingSource', 'currency', 'expiresOn'] as const).filter((c) => header[c] === undefined);
+  if (header.amountCents === undefined && header.amount === undefined) missing.push('amount (or amountCents)');
+  if (header.studentEmail === undefined && header.studentId === undefined) missing.push('studentEmail (or studentId)');
   if (missing.length) {
     throw refuse.invalid(
       `line 1 is not a voucher header: missing ${missing.join(', ')}`,
-      missing.map((c) => ({ field: `body.header.${c}`, message: 'required' })),
+      missing.map((c) => ({ field: `body.header.${c.split(' ')[0]}`, message: 'required' })),
     );
   }
   const cell = (fields: string[], c: Column) => (header[c] === undefined ? undefined : fields[header[c]]?.trim() || undefined);
   type Planned = VoucherImportRow & { voucher?: VoucherFields; organizationId?: string };
+  const previews: VoucherRowPreview[] = [];
   const planned: Planned[] = records.map(({ line, fields }) => {
     const invalid = (message: string): Planned => ({ line, outcome: 'invalid', message });
-    if (fields.length !== width) return invalid(`expected ${width} fields like the header, found ${fields.length}`);
-    const amount = cell(fields, 'amountCents');
-    const parsed = voucherFields.safeParse({
-      ...Object.fromEntries(Object.values(COLUMNS).map((c) => [c, cell(fields, c)])),
-      amountCents: amount !== undefined && /^\d+$/.test(amount) ? Number(amount) : amount,
+    const cents = cell(fields, 'amountCents');
+    const dollars = header.amountCents === undefined ? dollarsAsCents.safeParse(cell(fields, 'amount') ?? '') : undefined;
+    const amountCents = dollars
+      ? dollars.success
+        ? dollars.data
+        : cell(fields, 'amount')
+      : cents !== undefined && /^\d+$/.test(cents)
+        ? Number(cents)
+        : cents;
+    previews.push({
+      line,
+      number: cell(fields, 'number'),
+      student: cell(fields, 'studentEmail') ?? cell(fields, 'studentId'),
+      amountCents: typeof amountCents === 'number' ? amountCents : undefined,
+      currency: cell(fields, 'currency'),
+      expiresOn: cell(fields, 'expiresOn'),
     });
+    if (fields.length !== width) return invalid(`expected ${width} fields like the header, found ${fields.length}`);
+    if (dollars && !dollars.success) return invalid(`amount: ${dollars.error.issues[0]?.message ?? 'not an amount'}`);
+    const { amount: _dollars, ...row } = Object.fromEntries(Object.values(COLUMNS).map((c) => [c, cell(fields, c)]));
+    const parsed = voucherFields.safeParse({ ...row, amountCents });
     if (!parsed.success) return invalid(parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
     const org = issuingOrganization(actor, parsed.data.organizationId);
     if ('refused' in org) return invalid(org.refused);
@@ -181,5 +216,5 @@ export async function importVouchers(db: Db, actor: Actor, data: Buffer, dryRun:
   const summary: Record<VoucherRowOutcome, number> = { issued: 0, already_issued: 0, invalid: 0 };
   for (const r of rows) summary[r.outcome] += 1;
   if (!dryRun) await audit(db, actor, 'voucher.import', { type: 'organization', id: actor.organizationId ?? 'admin' }, summary);
-  return { rows, summary };
+  return { rows, summary, previews };
 }

@@ -190,15 +190,20 @@ describe('CSV import', () => {
     expect(dry.status).toBe(200);
     expect(dry.html).toContain('<h1>Check the voucher import</h1>');
     expect(dry.html).toContain('Nothing has been issued yet');
-    const rows = [...dry.html.matchAll(/<td class="num">(\d+)<\/td>\s*<td><span class="status status-(\w+)">([^<]+)<\/span><\/td>/g)].map(
-      ([, line, outcome, label]) => [Number(line), outcome, label],
-    );
+    const rows = [
+      ...dry.html.matchAll(
+        /<td class="num">(\d+)<\/td>\s*<td>([^<]*)<\/td>\s*<td>([^<]*)<\/td>\s*<td class="num">([^<]*)<\/td>\s*<td>[^<]*<\/td>\s*<td><span class="status status-(\w+)">([^<]+)<\/span><\/td>/g,
+      ),
+    ].map(([, line, number, student, amount, outcome, label]) => [Number(line), number, student, amount, outcome, label]);
+    // Each row as the file says it (number, student, amount), beside its outcome.
     expect(rows).toEqual([
-      [2, 'issued', 'Would be issued'],
-      [3, 'issued', 'Would be issued'],
-      [4, 'already_issued', 'Already issued'],
-      [5, 'invalid', 'Invalid'],
+      [2, 'CSV-1', 'a@example.com', '$2,500.00', 'issued', 'Would be issued'],
+      [3, 'CSV-2', 'b@example.com', '$10.00', 'issued', 'Would be issued'],
+      [4, 'csv-1', 'a@example.com', '$2,500.00', 'already_issued', 'Already issued'],
+      [5, 'CSV-3', 'not-an-email', '$0.10', 'invalid', 'Invalid'],
     ]);
+    // An invalid row: the form is there again to correct the file, with the rows as they were.
+    expect(dry.html).toContain('<h2 id="again-heading">Correct the file and check it again</h2>');
     expect(dry.html).toContain('line 2 issues this number already');
     expect(dry.html).toContain('<button type="submit">Issue 2 vouchers</button>');
     expect(await vouchersOf(organizationId)).toEqual([]);
@@ -241,11 +246,41 @@ describe('CSV import', () => {
     expect(refused.status).toBe(400);
     expect(refused.html).toContain('role="alert"');
     expect(refused.html).toContain('missing fundingSource');
+    // Not a dead end: the form again, with what was pasted, and the template.
+    expect(refused.html).toMatch(/<textarea id="import-text" name="csv" rows="5">number\r?\nX-1<\/textarea>/);
+    expect(refused.html).toContain('href="/funder/vouchers/import-template.csv"');
 
     await browser.get('/funder/vouchers');
     const binary = new FormData();
     binary.set('file', new Blob([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2])], { type: 'image/png' }), 'x.png');
     expect((await browser.post('/funder/vouchers/import', binary)).status).toBe(415);
+  });
+});
+
+describe('CSV import in dollars, from the template', () => {
+  test('the template downloads; filled in with amounts in dollars, as the form takes them, it imports', async () => {
+    const { browser, organizationId } = await funderConsole();
+    const template = await browser.get('/funder/vouchers/import-template.csv');
+    expect(template.status).toBe(200);
+    expect(template.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [head, example] = parseCsv(template.html).map((r) => r.fields);
+    expect(head).toEqual(['number', 'fundingSource', 'studentEmail', 'amount', 'currency', 'expiresOn', 'programId']);
+    expect(example[3]).toBe('1250.00');
+
+    await browser.get('/funder/vouchers');
+    const csv = [
+      head.join(','),
+      `DOL-1,wioa_ita,d@example.com,1250.50,usd,${nextYear},`,
+      `DOL-2,wioa_ita,e@example.com,12.345,usd,${nextYear},`,
+    ].join('\r\n');
+    const apply = new FormData();
+    apply.set('apply', 'true');
+    apply.set('csv', csv);
+    const applied = await browser.post('/funder/vouchers/import', apply);
+    expect(applied.html).toContain('<strong>1</strong> voucher issued');
+    expect((await vouchersOf(organizationId)).map((v) => [v.number, v.amount_cents])).toEqual([['DOL-1', 125_050]]);
+    // A third decimal is refused in the words of the form.
+    expect(applied.html).toContain('amount: an amount such as 1250.00');
   });
 });
 
