@@ -70,6 +70,7 @@ export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
     { href: '/holder/review', label: 'staff.nav.review' },
     { href: '/holder/revenue', label: 'staff.nav.revenue' },
     { href: '/holder/outcomes', label: 'staff.nav.outcomes' },
+    { href: '/holder/webhooks', label: 'staff.nav.webhooks' },
   ],
   funder: [
     { href: '/funder/vouchers', label: 'staff.nav.vouchers' },
@@ -84,6 +85,7 @@ export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
     { href: '/admin/certificates', label: 'staff.nav.certificates' },
     { href: '/admin/audit', label: 'staff.nav.audit' },
     { href: '/admin/erasure-requests', label: 'staff.nav.erasureRequests' },
+    { href: '/holder/webhooks', label: 'staff.nav.webhooks' },
     // An admin may use the funder's pages for any organization.
     { href: '/funder/vouchers', label: 'staff.nav.vouchers' },
   ],

@@ -15,6 +15,7 @@ import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
 import { outcomePages } from '../capabilities/reports/outcomes.pages';
+import { webhookPages } from '../capabilities/webhooks/webhooks.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
@@ -51,7 +52,7 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use(signInRoutes(deps.config, render));
   const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
   // An admin may use the holder's and the funder's pages too, seeing every program and organization.
-  const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages, outcomePages);
+  const holder = pages(holderEnrollmentPages, reviewPages, revenueSharePages, outcomePages, webhookPages);
   router.use('/holder', signedIn(...REVIEWERS), keepStaffContact(deps), ...holder);
   router.use('/funder', signedIn('funder', 'admin'), keepStaffContact(deps), roleHome(HOME.funder), ...pages(fundingPages, outcomePages));
   const admin = pages(reportPages, outcomePages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);

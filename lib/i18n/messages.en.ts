@@ -33,6 +33,7 @@ export const en = {
   'staff.nav.audit': 'Audit log',
   'staff.nav.erasureRequests': 'Erasure requests',
   'staff.nav.outcomes': 'Outcomes',
+  'staff.nav.webhooks': 'Webhooks',
   'staff.outcomes.title': 'Outcomes',
   'staff.outcomes.intro':
     'Per program, how the enrollments that began in the period went: enrolled, launched, completed and credential attained, with the rates a workforce board and the state’s training provider list judge a program by.',
