@@ -20,12 +20,13 @@ export interface ProgramTerms {
   refund_after_launch_bps: number;
   api_base_url: string | null;
   poll_interval_seconds: number;
+  archived: boolean;
 }
 
 export async function programTerms(db: Db, programId: string): Promise<ProgramTerms | undefined> {
   const { rows } = await db.query<ProgramTerms>(
     `SELECT p.id, p.partner_id, p.price_cents, p.currency, p.deadline_days, p.nudge_days, p.refund_after_launch_bps,
-            pa.api_base_url, pa.poll_interval_seconds
+            pa.api_base_url, pa.poll_interval_seconds, p.archived_at IS NOT NULL AS archived
        FROM programs p JOIN partners pa ON pa.id = p.partner_id WHERE p.id = $1`,
     [programId],
   );
@@ -84,6 +85,7 @@ export async function openEnrollment(
   if (!student.email) throw refuse.invalid('your account has no email address (no email claim); the certificate and emails need one');
   const program = await programTerms(deps.db, request.programId);
   if (!program) throw refuse.notFound(`program ${request.programId}`);
+  if (program.archived) throw refuse.conflict('this program is closed to new enrollments (archived); choose another from the catalog');
   await rememberStudent(deps.db, student);
   const enrollmentId = enrollmentIdFor(student.id, idempotencyKey);
   const input = enrollmentWorkflowInput(program, {

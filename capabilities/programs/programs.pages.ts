@@ -5,6 +5,8 @@ import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedV
 import { fmt } from '../../console/format';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
+import { parse, refuse } from '../../core/refusals';
+import { idParam } from '../../core/schemas';
 import { TRAINING_SERVICE_CODES, TRAINING_SERVICE_TYPE_TO_PIRL } from '../../lib/pirl';
 import {
   CREDENTIAL_TYPES,
@@ -15,8 +17,9 @@ import {
   type TrainingServiceType,
 } from '../../lib/program-rules';
 import { createProgram } from './create-program';
-import { listPartners, listPrograms, programHolderChoices } from './queries';
-import { createProgramForm } from './schemas';
+import { archivedProgramIds, findProgram, listPartners, listPrograms, programHolderChoices } from './queries';
+import { setProgramArchived, updateProgram } from './update-program';
+import { createProgramForm, editProgramForm } from './schemas';
 
 /** The program form's fields under the JSON body's names (price in dollars, shares in percent). */
 const PROGRAM_FIELDS = {
@@ -48,7 +51,12 @@ export function programPages({ db }: CoreDeps, render: Render): Router {
   const router = Router();
 
   async function programsPage(req: Request, res: Response, form?: { values: Record<string, string>; errors: FieldErrors; status: number }) {
-    const [programs, partners, holders] = await Promise.all([listPrograms(db), listPartners(db), programHolderChoices(db)]);
+    const [programs, partners, holders, archived] = await Promise.all([
+      listPrograms(db, { archived: true }),
+      listPartners(db),
+      programHolderChoices(db),
+      archivedProgramIds(db),
+    ]);
     /** A holder as staff know them: name and email, or (one who never signed in) their user id. */
     const holderLabel = (h: { id: string; name: string | null; email: string | null }) =>
       h.name || h.email ? [h.name, h.email && `<${h.email}>`].filter(Boolean).join(' ') : `${h.id} (has not signed in yet)`;
@@ -63,6 +71,7 @@ export function programPages({ db }: CoreDeps, render: Render): Router {
         partners,
         holders: holders.map((h) => ({ value: h.id, label: holderLabel(h) })),
         holderNames: Object.fromEntries(holders.map((h) => [h.id, h.name ?? h.email ?? h.id])),
+        archived: [...archived],
         credentialTypes: CREDENTIAL_TYPES,
         moveOnRules: MOVE_ON_RULES,
         moveOnLabels: MOVE_ON_LABELS,
@@ -99,6 +108,63 @@ export function programPages({ db }: CoreDeps, render: Render): Router {
     }
     await redirectWithSuccess(req, res, '/admin/programs', `Program “${program.title}” created; students can enroll in it now.`);
   });
+
+  /** A program's page: what may change of it (editProgramForm), and Archive or Restore. */
+  async function programPage(req: Request, res: Response, id: string, form?: { values: Record<string, string>; errors: FieldErrors }) {
+    const program = await findProgram(db, id);
+    if (!program) throw refuse.notFound(`program ${id}`);
+    const values = form?.values ?? {
+      title: program.title,
+      partnerCourseId: program.partnerCourseId ?? '',
+      price: (program.priceCents / 100).toFixed(2),
+      credentialType: program.credentialType,
+      trainingServiceType: program.trainingServiceType,
+    };
+    render(
+      req,
+      res,
+      'admin/program',
+      {
+        title: program.title,
+        fmt,
+        program,
+        values,
+        errors: form?.errors ?? {},
+        credentialTypes: CREDENTIAL_TYPES,
+        trainingServiceTypes: TRAINING_SERVICE_TYPES,
+        trainingServiceLabels: TRAINING_SERVICE_LABELS,
+      },
+      form ? 400 : 200,
+    );
+  }
+
+  router.get('/programs/:id', async (req, res) => {
+    const { id } = parse(idParam('id'), req.params, 'path');
+    await programPage(req, res, id);
+  });
+
+  router.post('/programs/:id', requireCsrf, async (req, res) => {
+    const { id } = parse(idParam('id'), req.params, 'path');
+    const values = typedValues(req.body);
+    const form = parseForm(editProgramForm, values, { priceCents: 'price' });
+    if (form.errors) return programPage(req, res, id, { values, errors: form.errors });
+    await updateProgram(db, consoleActor(req), id, form.data);
+    await redirectWithSuccess(req, res, `/admin/programs/${id}`, `Program “${form.data.title}” saved; new enrollments get these terms.`);
+  });
+
+  for (const [verb, archived] of [
+    ['archive', true],
+    ['restore', false],
+  ] as const) {
+    router.post(`/programs/:id/${verb}`, requireCsrf, async (req, res) => {
+      const { id } = parse(idParam('id'), req.params, 'path');
+      await setProgramArchived(db, consoleActor(req), id, archived);
+      const text = archived
+        ? 'Program archived: it is out of the catalog and takes no new enrollment; its students carry on.'
+        : 'Program restored: students can enroll in it again.';
+      await redirectWithSuccess(req, res, `/admin/programs/${id}`, text);
+    });
+  }
 
   return router;
 }

@@ -16,6 +16,7 @@ export interface ProgramRow {
   deadline_days: number;
   move_on: string;
   training_service_type: TrainingServiceType;
+  archived_at: Date | null;
 }
 
 /** A program as the catalog shows it. */
@@ -34,9 +35,24 @@ export const programView = (p: ProgramRow) => ({
   trainingServiceType: p.training_service_type,
 });
 
-export async function listPrograms(db: Db) {
-  const { rows } = await db.query<ProgramRow>('SELECT * FROM programs ORDER BY title, id');
+/** The catalog: the programs open to enrollment; with `archived`, the archived ones too (an admin's list). */
+export async function listPrograms(db: Db, o: { archived?: boolean } = {}) {
+  const { rows } = await db.query<ProgramRow>('SELECT * FROM programs WHERE $1 OR archived_at IS NULL ORDER BY title, id', [
+    o.archived ?? false,
+  ]);
   return rows.map(programView);
+}
+
+/** The ids of the archived programs (the admin's list marks them). */
+export async function archivedProgramIds(db: Db): Promise<Set<string>> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM programs WHERE archived_at IS NOT NULL');
+  return new Set(rows.map((r) => r.id));
+}
+
+/** One program as its admin page shows it, archived or not (404 for none). */
+export async function findProgram(db: Db, id: string) {
+  const { rows } = await db.query<ProgramRow>('SELECT * FROM programs WHERE id = $1', [id]);
+  return rows[0] && { ...programView(rows[0]), archivedAt: rows[0].archived_at?.toISOString() ?? null };
 }
 
 /**

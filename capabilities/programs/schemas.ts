@@ -72,6 +72,28 @@ export const createProgramForm = z.preprocess(
     .pipe(createProgramBody),
 );
 
+/**
+ * What an admin may change of a program once students enroll: its title, the partner's course id, the price of new
+ * enrollments (each enrollment keeps the price it opened at), and how it is reported (credential, training service).
+ * Its holder, shares, deadline and partner stay: open enrollments run on them.
+ */
+export const editProgramForm = z.preprocess(
+  withoutBlanks,
+  z
+    .looseObject({ price: dollarsAsCents.optional() })
+    .transform((f): unknown => ({
+      title: f.title,
+      partnerCourseId: f.partnerCourseId,
+      priceCents: f.price,
+      credentialType: f.credentialType,
+      trainingServiceType: f.trainingServiceType,
+    }))
+    .pipe(
+      createProgramBody.pick({ title: true, partnerCourseId: true, priceCents: true, credentialType: true, trainingServiceType: true }),
+    ),
+);
+export type ProgramEdit = z.output<typeof editProgramForm>;
+
 export const programResponse = named(
   'Program',
   z.object({

@@ -209,9 +209,58 @@ describe('Programs', () => {
     expect(page.html).toContain('Demo Program Holder &lt;holder@example.com&gt;');
     const form = programForm({ holderId: holder.id });
     expect((await admin.post('/admin/programs', form)).status).toBe(303);
-    const row = new RegExp(`<td>${form.title}</td>[\\s\\S]*?</tr>`).exec((await admin.get('/admin/programs')).html)![0];
+    const row = new RegExp(`>${form.title}</a>[\\s\\S]*?</tr>`).exec((await admin.get('/admin/programs')).html)![0];
     expect(row).toContain('<td>Hana Okafor</td>');
     expect(row).not.toContain(holder.id);
+  });
+
+  test('a program is edited (new enrollments get the new price) and archived: out of the catalog, closed to new enrollments, restorable', async () => {
+    const form = programForm({ holderId: 'holder-of-an-edited-program' });
+    await admin.post('/admin/programs', form);
+    const { rows } = await app.db.query<{ id: string }>('SELECT id FROM programs WHERE title = $1', [form.title]);
+    const id = rows[0].id;
+    const list = await admin.get('/admin/programs');
+    expect(list.html).toContain(`<a href="/admin/programs/${id}">${form.title}</a>`);
+    const page = await admin.get(`/admin/programs/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('id="price" name="price" type="text" value="149.99"');
+
+    const wrong = await admin.post(`/admin/programs/${id}`, {
+      title: '',
+      price: '12.345',
+      credentialType: 'other',
+      trainingServiceType: 'occupational_skills_training',
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain('value="12.345"');
+    const saved = await admin.post(`/admin/programs/${id}`, {
+      title: `${form.title} (2027)`,
+      partnerCourseId: 'FORK-2027',
+      price: '199.00',
+      credentialType: 'other',
+      trainingServiceType: 'occupational_skills_training',
+    });
+    expect(saved.status).toBe(303);
+    const { rows: after } = await app.db.query(
+      'SELECT title, partner_course_id, price_cents, credential_type, holder_bps FROM programs WHERE id = $1',
+      [id],
+    );
+    expect(after).toEqual([
+      { title: `${form.title} (2027)`, partner_course_id: 'FORK-2027', price_cents: 19_900, credential_type: 'other', holder_bps: 5050 },
+    ]);
+
+    const student = await app.token('student');
+    const open = () =>
+      app.request('POST', '/api/enrollments', { token: student.token, json: { programId: id, fundingSource: 'self_pay' } });
+    expect((await admin.post(`/admin/programs/${id}/archive`)).status).toBe(303);
+    expect((await app.request<{ programs: { id: string }[] }>('GET', '/api/programs')).body.programs.map((p) => p.id)).not.toContain(id);
+    const refused = await open();
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain('closed to new enrollments');
+    expect((await admin.get('/admin/programs')).html).toContain('Archived');
+    expect((await admin.post(`/admin/programs/${id}/restore`)).status).toBe(303);
+    expect((await open()).status).toBe(201);
+    expect((await admin.get(`/admin/programs/${randomUUID()}`)).status).toBe(404);
   });
 
   test('a program is created with the price in exact cents and the shares in basis points, the same as POST /api/programs', async () => {
