@@ -73,7 +73,8 @@ export const voucherForm = z.preprocess(
           .max(VOUCHER_MAX_CENTS, `at most ${(VOUCHER_MAX_CENTS / 100).toLocaleString('en-US')}.00`),
       ),
     })
-    .refine(namesItsStudent, studentRequired)
+    // The form has one field for the student: say what to type there.
+    .refine(namesItsStudent, { ...studentRequired, message: 'enter the email address of the student the voucher is for' })
     .transform(({ amount, ...v }): VoucherFields => ({ ...v, amountCents: amount })),
 );
 

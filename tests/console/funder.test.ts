@@ -128,6 +128,9 @@ describe('Issue voucher', () => {
     });
     expect(missing.status).toBe(400);
     for (const field of ['number', 'amount', 'expiresOn', 'studentEmail']) expect(missing.html).toContain(`id="${field}-error"`);
+    // In words for the person filling the form, not the JSON API's field names.
+    expect(missing.html).toContain('id="studentEmail-error">enter the email address of the student the voucher is for');
+    expect(missing.html).not.toContain('studentId');
     expect(await vouchersOf(organizationId)).toEqual([]);
   });
 
