@@ -17,6 +17,7 @@ import { programPages } from '../capabilities/programs/programs.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
+import { renderErrorPage } from '../lib/web/pages';
 import { consoleActor, signedIn } from './access';
 import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
@@ -81,24 +82,24 @@ function keepHolderContact({ db }: CoreDeps): RequestHandler {
   };
 }
 
-/** A console page's error as a page (the JSON API answers problems instead): what went wrong and a way back. */
+/**
+ * A console page's error as a page (the JSON API answers problems instead): what went wrong in the person's words and
+ * a way back. A refusal's own sentence is shown where it tells the person something (why they may not, what state
+ * the thing is in); otherwise the catalog's words for its status.
+ */
 function consoleErrors(render: Render): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const refused = refusalOf(err);
     if (!refused) {
       console.error('[console]', req.method, req.path, err);
-      return render(
-        req,
-        res,
-        'error',
-        { title: 'Something went wrong', detail: 'The page could not be shown; try again in a moment.', back: '/' },
-        500,
-      );
+      return renderErrorPage(render, req, res, 500);
     }
     res.set(refused.headers);
-    const actor = req.session?.actor;
-    const back = refused.status === 401 || !actor ? '/login' : HOME[actor.role];
-    render(req, res, 'error', { title: refused.title, detail: refused.detail, back }, refused.status);
+    const told = [401, 403, 409].includes(refused.status) ? asSentence(refused.detail) : undefined;
+    renderErrorPage(render, req, res, refused.status, { detail: told });
   };
 }
+
+/** A refusal's message as a sentence: a capital first, a full stop last. */
+const asSentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
