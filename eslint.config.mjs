@@ -37,6 +37,8 @@ export default tseslint.config(
       'coverage/**',
       'bench/results/**',
       'capabilities/tutor/widget/**',
+      // Browser scripts the console serves as files (progressive enhancement), like the widget.
+      'console/assets/**',
       '*.config.js',
       '*.mjs',
       // Plain Node that runs before the build (npm start's configuration check).

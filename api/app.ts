@@ -4,7 +4,7 @@ import type { ApiDeps } from './deps';
 import { idempotency } from './idempotency';
 import { methodNotAllowed } from './method-not-allowed';
 import { partnerAuthentication } from './partner-auth';
-import { problemHandler, problems } from './problems';
+import { createProblemHandler, problems } from './problems';
 import { catalogRoutes } from '../capabilities/programs/programs.routes';
 import { docsRoutes } from './docs.routes';
 import { certificateRoutes } from '../capabilities/credentials/certificates.routes';
@@ -111,6 +111,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(consoleRoutes(deps, renderPage));
 
   app.use((req, _res, next) => next(problems.notFound(`${req.method} ${req.path}`)));
-  app.use(problemHandler);
+  // Problem documents for API clients; a browser's navigation gets a page with the same status and a way back.
+  app.use(createProblemHandler(renderPage));
   return app;
 }

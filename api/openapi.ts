@@ -70,7 +70,10 @@ export const UNDOCUMENTED_ROUTES: { pattern: RegExp; why: string }[] = [
     pattern: /^(GET|POST) \/(|login|logout|auth\/callback|(holder|funder|admin|student)(\/.*)?)$/,
     why: 'the web console: HTML pages and their forms (session, CSRF), a browser UI rather than an API',
   },
-  { pattern: /^GET \/(assets\/(page|console)\.css|docs\/(docs|swagger-ui-bundle)\.js|docs\/(docs|swagger-ui)\.css)$/, why: 'static files' },
+  {
+    pattern: /^GET \/(assets\/((page|console)\.css|review-select\.js)|docs\/(docs|swagger-ui-bundle)\.js|docs\/(docs|swagger-ui)\.css)$/,
+    why: 'static files',
+  },
   {
     pattern: /^(GET|POST) \/(checkout\/simulated\/.*|partners\/demo\/launch|demo\/student(\.js|\.css)?|demo-partner\/.*)$/,
     why: 'development stand-ins (demo/), never served in production',

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { prefersPage, type RenderPage, renderErrorPage } from '../lib/web/pages';
 import { Refusal, type RefusalKind, RETRY_AFTER_SECONDS } from '../core/refusals';
 
 export { RETRY_AFTER_SECONDS, refuseUrls } from '../core/refusals';
@@ -267,28 +268,42 @@ export function networkOutage(err: unknown): HttpProblem | undefined {
     : undefined;
 }
 
-/** Maps what route handlers throw to problems; anything unexpected is a logged 500 without internals. */
-export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (res.headersSent) return;
+/** What a handler threw, as the problem it is answered with: a known one, an outage (503), a parser's 4xx, else a logged 500. */
+function problemFor(err: unknown, req: Request): HttpProblem {
   const problem = asProblem(err);
-  if (problem) return sendProblem(res, problem);
+  if (problem) return problem;
   const outage = networkOutage(err);
   if (outage) {
     console.error(`[api] ${req.method} ${req.originalUrl}: a dependency is down: ${(err as Error).message}`);
-    return sendProblem(res, outage);
+    return outage;
   }
   const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
   const type = (err as { type?: string }).type;
   // Body-parser failures: malformed JSON, too large a body, an unsupported charset.
-  if (type === 'entity.parse.failed') return sendProblem(res, problems.badRequest('the body is not valid JSON'));
-  if (type === 'entity.too.large') return sendProblem(res, problems.tooLarge('the request body is too large'));
+  if (type === 'entity.parse.failed') return problems.badRequest('the body is not valid JSON');
+  if (type === 'entity.too.large') return problems.tooLarge('the request body is too large');
   if (status && status >= 400 && status < 500) {
     const known = { 413: problems.tooLarge, 415: problems.unsupportedType }[status as 413 | 415];
-    return sendProblem(
-      res,
-      known ? known((err as Error).message) : new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message),
-    );
+    return known ? known((err as Error).message) : new HttpProblem(status, 'bad-request', 'Bad request', (err as Error).message);
   }
   console.error(`[api] ${req.method} ${req.originalUrl} failed:`, err);
-  sendProblem(res, new HttpProblem(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged'));
-};
+  return new HttpProblem(500, 'internal', 'Internal error', 'something went wrong on our side; it has been logged');
+}
+
+/**
+ * Maps what route handlers throw to problems; anything unexpected is a logged 500 without internals. With `render`
+ * (the app's), a browser's navigation (it prefers HTML) gets the problem as a page for people instead, with the same
+ * status and headers; API clients get the `application/problem+json` document either way.
+ */
+export function createProblemHandler(render?: RenderPage): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (res.headersSent) return;
+    const problem = problemFor(err, req);
+    if (!render || !prefersPage(req)) return sendProblem(res, problem);
+    res.set(problem.headers);
+    if (problem.status === 401 && !res.get('WWW-Authenticate')) res.set('WWW-Authenticate', 'Bearer realm="credential-marketplace"');
+    renderErrorPage(render, req, res, problem.status);
+  };
+}
+
+export const problemHandler: ErrorRequestHandler = createProblemHandler();

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Actor, Role } from '../core/actor';
 import type { Config } from '../lib/config';
-import { LOCALE_NAMES, LOCALES, type MessageId, translator } from '../lib/i18n';
+import { LOCALE_NAMES, LOCALES, type MessageId, type MessageValues, translator } from '../lib/i18n';
 import { PROJECT_ROOT } from '../lib/paths';
 import type { RenderPage } from '../lib/web/pages';
 import { csrfToken } from './csrf';
@@ -24,7 +23,7 @@ export function createRenderer(config: Config): RenderPage {
   });
 
   /** Renders `view` inside the layout with what every page needs: who is signed in, the navigation, the CSRF token. */
-  return function render(req: Request, res: Response, view: string, data: Record<string, unknown> & { title: string }, status = 200) {
+  return function render(req, res, view, data, status = 200) {
     const actor = req.session?.actor;
     const flash = req.session?.flash;
     if (flash) delete req.session.flash;
@@ -35,8 +34,12 @@ export function createRenderer(config: Config): RenderPage {
     const current = nav
       .filter((link) => path === link.href || path.startsWith(`${link.href}/`))
       .sort((a, b) => b.href.length - a.href.length)[0];
+    const title = 'titleKey' in data ? i18n.t(data.titleKey as MessageId, data.titleValues as MessageValues | undefined) : data.title;
     const html = eta.render(view, {
+      // Where "back" goes when a page names no other place: the role's start page, or the home page.
+      home: actor ? HOME[actor.role] : '/',
       ...data,
+      title,
       actor,
       nav,
       currentNav: current?.href,

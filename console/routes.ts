@@ -19,6 +19,7 @@ import { webhookPages } from '../capabilities/webhooks/webhooks.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
 import { PROJECT_ROOT } from '../lib/paths';
+import { renderErrorPage } from '../lib/web/pages';
 import { consoleActor, signedIn } from './access';
 import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
@@ -32,6 +33,8 @@ declare module 'express-session' {
 }
 
 const CONSOLE_CSS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', 'console.css'));
+/** The Review queue's Select all, as a file (the Content-Security-Policy allows no inline script). */
+const REVIEW_SELECT_JS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', 'review-select.js'));
 
 /**
  * The web console: server-rendered pages for program holders, funders, admins and students, signed in with a
@@ -44,6 +47,10 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.get(
     '/assets/console.css',
     (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(CONSOLE_CSS),
+  );
+  router.get(
+    '/assets/review-select.js',
+    (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/javascript').send(REVIEW_SELECT_JS),
   );
   router.get('/', (req, res) => {
     const actor = req.session?.actor;
@@ -83,24 +90,24 @@ function keepStaffContact({ db }: CoreDeps): RequestHandler {
   };
 }
 
-/** A console page's error as a page (the JSON API answers problems instead): what went wrong and a way back. */
+/**
+ * A console page's error as a page (the JSON API answers problems instead): what went wrong in the person's words and
+ * a way back. A refusal's own sentence is shown where it tells the person something (why they may not, what state
+ * the thing is in); otherwise the catalog's words for its status.
+ */
 function consoleErrors(render: Render): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     const refused = refusalOf(err);
     if (!refused) {
       console.error('[console]', req.method, req.path, err);
-      return render(
-        req,
-        res,
-        'error',
-        { title: 'Something went wrong', detail: 'The page could not be shown; try again in a moment.', back: '/' },
-        500,
-      );
+      return renderErrorPage(render, req, res, 500);
     }
     res.set(refused.headers);
-    const actor = req.session?.actor;
-    const back = refused.status === 401 || !actor ? '/login' : HOME[actor.role];
-    render(req, res, 'error', { title: refused.title, detail: refused.detail, back }, refused.status);
+    const told = [401, 403, 409].includes(refused.status) ? asSentence(refused.detail) : undefined;
+    renderErrorPage(render, req, res, refused.status, { detail: told });
   };
 }
+
+/** A refusal's message as a sentence: a capital first, a full stop last. */
+const asSentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;

@@ -1,12 +1,13 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { consoleActor } from '../../console/access';
+import { askToConfirm, confirmationOf } from '../../console/confirm';
 import { requireCsrf } from '../../console/csrf';
 import { type FieldErrors, parseForm, redirectWithSuccess, refusalErrors, typedValues, withQuery } from '../../console/forms';
 import { fmt } from '../../console/format';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
-import { parse } from '../../core/refusals';
+import { parse, refuse } from '../../core/refusals';
 import { id } from '../../core/schemas';
 import { findCertificate, recentCertificates } from './queries';
 import { revokeCertificate } from './revoke-certificate';
@@ -63,6 +64,24 @@ export function certificatePages({ db, config, webhooks }: CoreDeps, render: Ren
     const values = typedValues(req.body);
     const form = parseForm(revokeBody, values);
     if (form.errors) return certificatesPage(req, res, certificateId, { values, errors: form.errors, status: 400 });
+    const c = confirmationOf(req) ? undefined : await findCertificate(db, { id: certificateId });
+    if (c === null) throw refuse.notFound(`certificate ${certificateId}`);
+    // First the confirmation; a certificate revoked already goes straight to the command, which says so.
+    if (c && !c.revoked_at) {
+      const code = c.verification_code;
+      return askToConfirm(render, req, res, {
+        title: { key: 'staff.confirm.revoke.title', values: { code } },
+        consequences: [
+          { key: 'staff.confirm.revoke.revokes', values: { code, student: c.student_name ?? 'the student', program: c.title } },
+          { key: 'staff.confirm.revoke.public', values: { reason: form.data.reason } },
+          { key: 'staff.confirm.revoke.webhooks' },
+        ],
+        action: `/admin/certificates/${certificateId}/revoke`,
+        fields: { reason: form.data.reason },
+        cancel: withQuery('/admin/certificates', { q: code }),
+        danger: true,
+      });
+    }
     let revoked;
     try {
       revoked = await revokeCertificate(db, consoleActor(req), certificateId, form.data.reason, config.publicBaseUrl, webhooks?.dispatcher);

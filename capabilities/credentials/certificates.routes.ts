@@ -12,7 +12,7 @@ import { actorOf, requireRole } from '../../api/auth';
 import { revokeCertificate } from './revoke-certificate';
 import { publicNameSetting, setPublicName } from './public-name';
 import type { ApiDeps } from '../../api/deps';
-import type { RenderPage } from '../../lib/web/pages';
+import { prefersPage, type RenderPage } from '../../lib/web/pages';
 import { parse, problems } from '../../api/problems';
 import { certificateFacts, certificateVerification, findCertificate, revokedCertificates, revokedPositions } from './queries';
 import { loadAuthorizedEnrollment } from '../enrollments/queries';
@@ -34,6 +34,14 @@ import { PUBLIC, USER, binary, html, json, jsonBody, text, withId, type Operatio
 import { z } from 'zod';
 
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
+
+const verifyLookupQuery = z.object({ code: z.string().max(100).optional().describe('The code printed on the certificate, as typed') });
+
+/** A code as typed by hand, as printed: upper case, no spaces, O as zero and I or L as one (the code never uses them), dashed. */
+export function typedCode(typed: string): string {
+  const bare = typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  return /^[0-9A-HJKMNP-TV-Z]{12}$/.test(bare) ? `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}` : typed.trim();
+}
 
 export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, render: RenderPage): Router {
   const router = Router();
@@ -137,15 +145,29 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
     res.set('Cache-Control', 'public, max-age=60').json(revocationList(listId, revoked, issuer));
   });
 
+  /**
+   * Public: the verification's form, for a code typed by hand. With `code`, on to that code's page (the typing
+   * forgiven: any case, spaces, O for zero, I or L for one, no dashes).
+   */
+  router.get('/verify', (req, res) => {
+    const { code } = parse(verifyLookupQuery, req.query, 'query');
+    if (code?.trim()) return res.redirect(303, `/verify/${encodeURIComponent(typedCode(code))}`);
+    render(req, res, 'public/verify-lookup', { titleKey: 'error.verify.formTitle' });
+  });
+
   /** Public: anyone holding a certificate can check it. Shows what the certificate itself shows, nothing more. */
   router.get('/verify/:code', async (req, res) => {
     const code = String(req.params.code).toUpperCase();
     const c = CODE.test(code) ? await findCertificate(db, { verificationCode: code }) : undefined;
-    if (!c) throw problems.notFound(`certificate with verification code ${req.params.code}`);
+    res.set('Cache-Control', 'no-cache').vary('Accept');
+    if (!c) {
+      // A person who mistyped the code gets a page saying so, with the form to type it again; API clients the problem.
+      if (!prefersPage(req)) throw problems.notFound(`certificate with verification code ${req.params.code}`);
+      return render(req, res, 'public/verify-lookup', { titleKey: 'error.verify.title', code: String(req.params.code).slice(0, 40) }, 404);
+    }
     const result = certificateVerification(c, issuer);
     const read = c.public_name === 'initials' ? READS.verificationByInitials : READS.verification;
     await recordReads(db, PUBLIC_READER, read, [{ enrollmentId: c.enrollment_id, recordId: c.id }]);
-    res.set('Cache-Control', 'no-cache').vary('Accept');
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
     render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });
   });
@@ -239,11 +261,33 @@ export const certificatesOperations: Operation[] = [
   },
   {
     method: 'get',
+    path: '/verify',
+    operationId: 'verifyCertificateForm',
+    tag: 'Certificates',
+    summary: 'Public certificate verification: the form for a code typed by hand',
+    description:
+      'An HTML page with a form; with `code`, 303 to `/verify/{code}` (any case, spaces and dashes forgiven, O read as zero, ' +
+      'I and L as one).',
+    access: 'public',
+    requestParams: { query: verifyLookupQuery },
+    responses: {
+      200: { description: 'The form', content: { 'text/html': { schema: html } } },
+      303: {
+        description: 'On to the code’s verification',
+        headers: { Location: { description: '`/verify/{code}`', schema: { type: 'string' } } },
+      },
+    },
+    problems: { 400: 'A code longer than 100 characters', ...PUBLIC },
+  },
+  {
+    method: 'get',
     path: '/verify/{code}',
     operationId: 'verifyCertificate',
     tag: 'Certificates',
     summary: 'Public certificate verification',
-    description: 'HTML, or JSON with `Accept: application/json`.',
+    description:
+      'HTML, or JSON with `Accept: application/json`. An unknown code is a 404: a problem document, or for a browser (it ' +
+      'prefers HTML) a page saying so with the form to type the code again.',
     access: 'public',
     requestParams: { path: verificationCodeParam },
     responses: {

@@ -74,7 +74,11 @@ export const voucherForm = z.preprocess(
       ),
     })
     // The form has one field for the student: say what to type there.
-    .refine(namesItsStudent, { ...studentRequired, message: 'enter the email address of the student the voucher is for' })
+    .refine(namesItsStudent, {
+      path: studentRequired.path,
+      message: 'enter the email address of the student the voucher is for',
+      when: studentRequired.when,
+    })
     .transform(({ amount, ...v }): VoucherFields => ({ ...v, amountCents: amount })),
 );
 

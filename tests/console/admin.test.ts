@@ -8,7 +8,7 @@ import { rememberProgramHolder } from '../../capabilities/programs/program-holde
 import { parseCsv } from '../../core/csv';
 import { DEMO_ADMIN_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
-import { type ConsoleClient, consoleClient } from '../helpers/console-client';
+import { confirmOn, type ConsoleClient, consoleClient } from '../helpers/console-client';
 
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
 
@@ -148,10 +148,14 @@ describe('Partners and API keys', () => {
 
     const confirm = await admin.get(`/admin/partners/demo/api-keys/${keyId}/revoke`);
     expect(confirm.status).toBe(200);
-    expect(confirm.html).toContain('<button type="submit" class="danger">Revoke key</button>');
+    expect(confirm.html).toContain('<button type="submit" class="danger">Confirm</button>');
+    expect(confirm.html).toContain('<button type="submit" class="secondary">Cancel</button>');
     expect(confirm.html).not.toContain(apiKey);
     expect((await keyHash(keyId)).revoked_at).toBeNull();
-    const revoked = await admin.post(`/admin/partners/demo/api-keys/${keyId}/revoke`);
+    // A POST without Confirm's token only asks again.
+    expect((await admin.post(`/admin/partners/demo/api-keys/${keyId}/revoke`)).html).toContain('aria-label="Confirm or cancel"');
+    expect((await keyHash(keyId)).revoked_at).toBeNull();
+    const revoked = await confirmOn(admin, confirm);
     expect({ status: revoked.status, location: revoked.location }).toEqual({ status: 303, location: '/admin/partners' });
     expect((await keyHash(keyId)).revoked_at).toBeInstanceOf(Date);
     expect(await pushWith(apiKey)).toBe(401);
@@ -342,7 +346,18 @@ describe('Certificates', () => {
     expect(verifyBefore.body.status).toBe('valid');
 
     await admin.get(`/admin/certificates?q=${cert.verificationCode}`);
-    const revoked = await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'Issued in error <script>' });
+    // First the confirmation: what will happen, and nothing before Confirm.
+    const asked = await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'Issued in error <script>' });
+    expect(asked.status).toBe(200);
+    expect(asked.html).toContain(`<h1 id="confirm-heading">Revoke certificate ${cert.verificationCode}?</h1>`);
+    expect(asked.html).toContain(`The certificate ${cert.verificationCode} of Grace Hopper`);
+    expect(asked.html).toContain('with your reason: “Issued in error &lt;script&gt;”');
+    expect(asked.html).toContain('<button type="submit" class="danger">Confirm</button>');
+    const stillValid = await app.request<{ status: string }>('GET', `/verify/${cert.verificationCode}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(stillValid.body.status).toBe('valid');
+    const revoked = await confirmOn(admin, asked);
     expect({ status: revoked.status, location: revoked.location }).toEqual({
       status: 303,
       location: `/admin/certificates?q=${cert.verificationCode}`,
@@ -366,7 +381,7 @@ describe('Audit log', () => {
   test('entries newest first with who, what, when and target; filtered by action and by actor; a page at a time', async () => {
     const cert = await certified();
     await admin.get(`/admin/certificates?q=${cert.verificationCode}`);
-    await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'audited' });
+    await confirmOn(admin, await admin.post(`/admin/certificates/${cert.id}/revoke`, { reason: 'audited' }));
     for (let i = 0; i < 55; i += 1) {
       await app.db.query(
         "INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, details) VALUES ('bulk-actor', 'funder', 'voucher.issue', 'voucher', $1, '{}')",

@@ -114,9 +114,9 @@ test('an admin creates an API key (shown once), revokes another after confirming
   const { rows } = await app.db.query<{ id: string }>("SELECT id FROM partner_api_keys WHERE partner_id = 'demo' ORDER BY created_at");
   const revokeLink = page.getByRole('link', { name: `Revoke key ${rows[0].id.slice(0, 8)} of Demo Partner (local stand-in)` });
   await revokeLink.click();
-  await page.getByRole('heading', { name: 'Revoke API key' }).waitFor();
+  await page.getByRole('heading', { name: /^Revoke API key [0-9a-f]{8}… of Demo Partner/ }).waitFor();
   await checkPage(page);
-  await page.getByRole('button', { name: 'Revoke key' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
   await page.waitForURL(`${app.baseUrl}/admin/partners`);
   await page.getByRole('status').filter({ hasText: 'is revoked' }).waitFor();
   await expect(revokeLink.count()).resolves.toBe(0);
@@ -149,6 +149,11 @@ test('an admin finds a certificate by its code and revokes it with a reason; the
   await checkPage(page);
   await page.getByRole('textbox', { name: 'Reason' }).fill('Exam taken by someone else');
   await page.getByRole('button', { name: 'Revoke certificate' }).click();
+  // The confirmation states what will happen; Confirm revokes.
+  await page.getByRole('heading', { name: `Revoke certificate ${cert.verificationCode}?` }).waitFor();
+  await expect(page.getByText('with your reason: “Exam taken by someone else”').isVisible()).resolves.toBe(true);
+  await checkPage(page, 'admin-certificate-revoke-confirm');
+  await page.getByRole('button', { name: 'Confirm' }).click();
   await page
     .getByRole('status')
     .filter({ hasText: `Certificate ${cert.verificationCode} is revoked` })

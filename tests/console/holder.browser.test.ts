@@ -72,6 +72,12 @@ test('holder: dashboard → search → mark complete with a proof file → appro
   await form.getByRole('textbox', { name: 'Certificate URL' }).fill('https://partner.example/certificates/ada');
   await form.getByRole('textbox', { name: 'Notes' }).fill('Passed the practical test on site.');
   await submitAndWait(page, () => form.getByRole('button', { name: 'Mark complete' }).click());
+  // The confirmation: what will happen (the certificate, the student's email); Cancel goes back, Confirm marks.
+  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Mark Ada Lovelace’s enrollment complete?');
+  await expect(page.getByText('A certificate is issued in Ada Lovelace’s name').isVisible()).resolves.toBe(true);
+  await checkPage(page, 'holder-mark-complete-confirm');
+  expect(app.enrollments.callsOf('markComplete')).toEqual([]);
+  await submitAndWait(page, () => page.getByRole('button', { name: 'Confirm' }).click());
   await expect(page.getByRole('status').first().textContent()).resolves.toContain('Marked complete.');
   await expect(page.locator('.facts').textContent()).resolves.toContain('Completed');
   const proof = await page.getByRole('link', { name: 'View certificate proof' }).getAttribute('href');
@@ -118,7 +124,15 @@ test('holder: dashboard → search → mark complete with a proof file → appro
   expect(pdfEvidence.headers()['content-type']).toBe('application/pdf');
   expect(pdfEvidence.headers()['content-disposition']).toBe(`inline; filename="${quinn.submissionId}.pdf"`);
 
+  // Approve asks first; Cancel leaves the evidence pending; Approve again and Confirm approves it.
   await submitAndWait(page, () => item('Quinn Approve').getByRole('button', { name: 'Approve' }).click());
+  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Approve Quinn Approve’s evidence?');
+  await checkPage(page, 'holder-approve-confirm');
+  await submitAndWait(page, () => page.getByRole('button', { name: 'Cancel' }).click());
+  expect(new URL(page.url()).pathname).toBe('/holder/review');
+  expect(app.enrollments.callsOf('approve')).toEqual([]);
+  await submitAndWait(page, () => item('Quinn Approve').getByRole('button', { name: 'Approve' }).click());
+  await submitAndWait(page, () => page.getByRole('button', { name: 'Confirm' }).click());
   await expect(page.getByRole('status').first().textContent()).resolves.toContain('Approved Quinn Approve’s evidence');
   await expect(item('Quinn Approve').count()).resolves.toBe(0);
   await checkPage(page);
@@ -129,16 +143,23 @@ test('holder: dashboard → search → mark complete with a proof file → appro
   await checkPage(page);
   await item('Rita Reject').getByRole('textbox', { name: 'Reason' }).fill('The certificate shows another name.');
   await submitAndWait(page, () => item('Rita Reject').getByRole('button', { name: 'Reject' }).click());
+  await expect(page.getByText('Rita Reject is emailed your reason').isVisible()).resolves.toBe(true);
+  await submitAndWait(page, () => page.getByRole('button', { name: 'Confirm' }).click());
   await expect(page.getByRole('status').first().textContent()).resolves.toContain('Rejected Rita Reject’s evidence');
   await expect(page.getByText('Nothing is waiting for review.').isVisible()).resolves.toBe(true);
   await checkPage(page);
-  expect(app.enrollments.callsOf('approve')).toContainEqual([quinn.enrollmentId, quinn.submissionId, holder.actor.id, undefined]);
+  expect(app.enrollments.callsOf('approve')).toContainEqual([
+    quinn.enrollmentId,
+    quinn.submissionId,
+    holder.actor.id,
+    expect.stringMatching(/^confirm:[0-9a-f-]{36}:/),
+  ]);
   expect(app.enrollments.callsOf('reject')).toContainEqual([
     rita.enrollmentId,
     rita.submissionId,
     holder.actor.id,
     'The certificate shows another name.',
-    undefined,
+    expect.stringMatching(/^confirm:[0-9a-f-]{36}:/),
   ]);
 
   // Revenue share (the workflow records the shares once the certificate is out), then back to the dashboard.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { applyRetentionBatch } from '../../capabilities/privacy/retention';
 import { FailureType } from '../../workflows/messages';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
-import { type ConsoleClient, consoleClient } from '../helpers/console-client';
+import { confirmOn, type ConsoleClient, consoleClient } from '../helpers/console-client';
 import type { EnrollmentList, Problem, ReviewQueue } from '../helpers/contract';
 import { refusedUpdate } from '../helpers/fake-enrollment-client';
 import { holderFixtures, PDF, PNG } from './holder-fixtures';
@@ -276,17 +276,32 @@ describe('Mark complete', () => {
     }
     expect(page.html).toContain('<button type="submit">Mark complete</button>');
 
-    const done = await browser.post(
+    const asked = await browser.post(
       `/holder/enrollments/${enrollmentId}/mark-complete`,
       markForm(
         { completedAt: '2024-06-01', certificateUrl: 'https://partner.example/cert/42', notes: 'Passed the exam on site' },
         { data: PNG, name: 'cert.png' },
       ),
     );
+    // First the confirmation, stating what will happen; nothing is marked before Confirm.
+    expect(asked.status).toBe(200);
+    expect(text(asked.html)).toContain('Mark Pru Proof’s enrollment complete?');
+    expect(text(asked.html)).toContain('Pru Proof’s enrollment in Proof Program is completed as of Jun 1, 2024.');
+    expect(text(asked.html)).toContain('A certificate is issued in Pru Proof’s name');
+    expect(text(asked.html)).toContain('The certificate proof you attached is kept');
+    expect(app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId)).toEqual([]);
+    const done = await confirmOn(browser, asked);
     expect(done.status).toBe(303);
     expect(done.location).toBe(`/holder/enrollments/${enrollmentId}`);
-    const [[id, mark]] = app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId) as [[string, Record<string, unknown>]];
+    const [[id, mark, key]] = app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId) as [
+      [string, Record<string, unknown>, string],
+    ];
     expect(id).toBe(enrollmentId);
+    expect(key).toMatch(/^confirm:[0-9a-f-]{36}:/);
+    // The proof waited aside for Confirm, and is gone from there.
+    expect(
+      fs.readdirSync(path.join(app.config.filesDir, 'completion-proofs', enrollmentId)).filter((f) => f.startsWith('staged-')),
+    ).toEqual([]);
     const { fileKey, sha256 } = mark.proof as { fileKey: string; sha256: string };
     expect(fileKey).toMatch(new RegExp(`^completion-proofs/${enrollmentId}/[0-9a-f-]{36}\\.png$`));
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -337,10 +352,12 @@ describe('Mark complete', () => {
     const { holder, browser } = await signedInHolder();
     const { enrollmentId } = await fx.inProgress(await fx.programOf(holder, 'No Proof'), 'Nat Noproof');
     await browser.get(`/holder/enrollments/${enrollmentId}`);
-    const done = await browser.post(
+    const asked = await browser.post(
       `/holder/enrollments/${enrollmentId}/mark-complete`,
       markForm({ completedAt: '2024-06-02', certificateUrl: '', notes: '' }),
     );
+    expect(text(asked.html)).not.toContain('The certificate proof you attached');
+    const done = await confirmOn(browser, asked);
     expect(done.status).toBe(303);
     const [[, mark]] = app.enrollments.callsOf('markComplete').filter(([e]) => e === enrollmentId) as [[string, Record<string, unknown>]];
     expect(mark).toEqual({ completedAt: '2024-06-02T00:00:00.000Z', markedBy: holder.actor.id });
@@ -376,7 +393,8 @@ describe('Mark complete', () => {
 
     app.enrollments.refuse('markComplete', refusedUpdate('the enrollment is already completed', FailureType.conflict));
     try {
-      const refused = await browser.post(url, markForm({ completedAt: '2024-06-01', notes: 'late' }, { data: PDF, name: 'cert.pdf' }));
+      const asked = await browser.post(url, markForm({ completedAt: '2024-06-01', notes: 'late' }, { data: PDF, name: 'cert.pdf' }));
+      const refused = await confirmOn(browser, asked);
       expect(refused.status).toBe(409);
       expect(text(refused.html)).toContain('This enrollment cannot be marked complete: the enrollment is already completed.');
       expect(refused.html).toContain('role="alert"');
@@ -448,10 +466,26 @@ describe('review queue', () => {
     expect(file.headers.get('content-disposition')).toBe(`inline; filename="${second.submissionId}.png"`);
     expect(Buffer.from(await file.arrayBuffer())).toEqual(PNG);
 
-    const approved = await browser.post(`/holder/review/${first.submissionId}/approve`);
+    // Approve: first the confirmation (the certificate, the student's email); the submission is still pending after it.
+    const askedApprove = await browser.post(`/holder/review/${first.submissionId}/approve`);
+    expect(askedApprove.status).toBe(200);
+    expect(text(askedApprove.html)).toContain('Approve Quinn Approve’s evidence?');
+    expect(text(askedApprove.html)).toContain('A certificate is issued in Quinn Approve’s name');
+    expect(text(askedApprove.html)).toMatch(/Quinn Approve is emailed the certificate at \S+@/);
+    expect(askedApprove.html).toContain('<button type="submit">Confirm</button>');
+    expect(askedApprove.html).toContain('<button type="submit" class="secondary">Cancel</button>');
+    expect(app.enrollments.callsOf('approve').map(([id]) => id)).not.toContain(first.enrollmentId);
+    const pending = await app.db.query<{ status: string }>('SELECT status FROM completion_submissions WHERE id = $1', [first.submissionId]);
+    expect(pending.rows).toEqual([{ status: 'pending' }]);
+    const approved = await confirmOn(browser, askedApprove);
     expect(approved.status).toBe(303);
     expect(approved.location).toBe('/holder/review');
-    expect(app.enrollments.callsOf('approve')).toContainEqual([first.enrollmentId, first.submissionId, holder.actor.id, undefined]);
+    expect(app.enrollments.callsOf('approve')).toContainEqual([
+      first.enrollmentId,
+      first.submissionId,
+      holder.actor.id,
+      expect.stringMatching(/^confirm:[0-9a-f-]{36}:/),
+    ]);
 
     const noReason = await browser.post(`/holder/review/${second.submissionId}/reject`, { reason: '   ' });
     expect(noReason.status).toBe(400);
@@ -461,14 +495,18 @@ describe('review queue', () => {
     );
     expect(app.enrollments.callsOf('reject').map(([id]) => id)).not.toContain(second.enrollmentId);
 
-    const rejected = await browser.post(`/holder/review/${second.submissionId}/reject`, { reason: 'The date on it is unreadable' });
+    const askedReject = await browser.post(`/holder/review/${second.submissionId}/reject`, { reason: 'The date on it is unreadable' });
+    expect(text(askedReject.html)).toContain('Reject Rita Reject’s evidence?');
+    expect(text(askedReject.html)).toMatch(/Rita Reject is emailed your reason at \S+: “The date on it is unreadable”/);
+    expect(app.enrollments.callsOf('reject').map(([id]) => id)).not.toContain(second.enrollmentId);
+    const rejected = await confirmOn(browser, askedReject);
     expect(rejected.status).toBe(303);
     expect(app.enrollments.callsOf('reject')).toContainEqual([
       second.enrollmentId,
       second.submissionId,
       holder.actor.id,
       'The date on it is unreadable',
-      undefined,
+      expect.stringMatching(/^confirm:[0-9a-f-]{36}:/),
     ]);
     const after = await browser.get('/holder/review');
     expect(text(after.html)).toContain('Rejected Rita Reject’s evidence; they are emailed your reason and may upload again.');
@@ -494,10 +532,10 @@ describe('review queue', () => {
     const mine = await fx.uploaded(await fx.programOf(holder, 'Raced'), 'Uma Raced');
     app.enrollments.refuse('approve', refusedUpdate('the enrollment is already completed', FailureType.conflict));
     try {
-      const refused = await browser.post(`/holder/review/${mine.submissionId}/approve`);
+      const refused = await confirmOn(browser, await browser.post(`/holder/review/${mine.submissionId}/approve`));
       expect(refused.status).toBe(303);
       expect(text((await browser.get('/holder/review')).html)).toContain(
-        'That evidence could not be approved: the enrollment is already completed.',
+        'Uma Raced’s evidence could not be approved: the enrollment is already completed.',
       );
     } finally {
       app.enrollments.reset();

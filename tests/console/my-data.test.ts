@@ -46,7 +46,7 @@ const textOf = (html: string) =>
 /** The rows of the My data table, as text. */
 const logRows = (html: string) =>
   [
-    ...(/<caption class="title">Who has seen my record<\/caption>[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '').matchAll(
+    ...(/<caption[^>]* class="title">Who has seen my record<\/caption>[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '').matchAll(
       /<tr>([\s\S]*?)<\/tr>/g,
     ),
   ].map((m) => textOf(m[1]).trim());

@@ -112,7 +112,8 @@ describe('My enrollments', () => {
 
     const page = await browser.get(`/student/enrollments/${theirs}`);
     expect(page.status).toBe(404);
-    expect(page.html).toContain('does not exist or is not visible to you');
+    // A page for people (issue 24): no ids or stack words, a way back.
+    expect(page.html).toContain('<h1>Page not found</h1>');
     expect((await browser.get(`/student/enrollments/${theirs}/launch`)).status).toBe(404);
     const upload = evidenceForm(PDF, 'proof.pdf', today());
     expect((await browser.post(`/student/enrollments/${theirs}/proof`, upload)).status).toBe(404);

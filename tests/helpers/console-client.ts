@@ -44,8 +44,8 @@ export function consoleClient(baseUrl: string) {
   return {
     get: (path: string, headers?: Record<string, string>) => send('GET', path, undefined, headers),
     /** Posts a form with the last page's CSRF token (unless the fields name their own `_csrf`). */
-    post: (path: string, fields: Record<string, string> | FormData = {}, headers?: Record<string, string>) => {
-      if (fields instanceof FormData) {
+    post: (path: string, fields: Record<string, string> | FormData | URLSearchParams = {}, headers?: Record<string, string>) => {
+      if (fields instanceof FormData || fields instanceof URLSearchParams) {
         if (!fields.has('_csrf')) fields.set('_csrf', csrf);
         return send('POST', path, fields, headers);
       }
@@ -69,3 +69,27 @@ export function consoleClient(baseUrl: string) {
 }
 
 export type ConsoleClient = ReturnType<typeof consoleClient>;
+
+const unescapeHtml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+
+/**
+ * Presses **Confirm** on a confirmation page (console/confirm.ts) as a browser does: posts its form's hidden fields
+ * (the CSRF token, the confirmation token, what the first form carried) to its action, multipart when it is.
+ */
+export function confirmOn(client: ConsoleClient, page: Page): Promise<Page> {
+  const form =
+    /<form method="post" action="([^"]+)"( enctype="multipart\/form-data")? aria-label="Confirm or cancel">([\s\S]*?)<\/form>/.exec(
+      page.html,
+    );
+  if (!form) throw new Error(`not a confirmation page (${page.status}): ${page.html.slice(0, 300)}`);
+  const fields = [...form[3].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
+    ([, name, value]) => [name, unescapeHtml(value)] as [string, string],
+  );
+  if (form[2]) {
+    const data = new FormData();
+    for (const [name, value] of fields) data.append(name, value);
+    return client.post(unescapeHtml(form[1]), data);
+  }
+  return client.post(unescapeHtml(form[1]), new URLSearchParams(fields));
+}

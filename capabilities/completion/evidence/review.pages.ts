@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { z } from 'zod';
 import { consoleActor, holderScope } from '../../../console/access';
+import { askToConfirm, confirmationKey, confirmationOf } from '../../../console/confirm';
 import { requireCsrf } from '../../../console/csrf';
 import { redirectWithFlash } from '../../../console/flash';
 import { issueMessages, pageQuery } from '../../../console/forms';
@@ -20,11 +23,46 @@ import {
   reviewQueue,
   studentsInQueue,
 } from '../../enrollments/queries';
+import { storeEvidenceFile } from './evidence-file';
 import { markComplete } from './mark-complete';
 import { type Review, reviewSubmission } from './review-submission';
 import { markCompleteForm, rejectBody } from './schemas';
 
 const REVIEW_PAGE_SIZE = 50;
+
+declare module 'express-session' {
+  interface SessionData {
+    /** What Approve selected did, student by student, for the next Review queue page. */
+    bulkReview?: BulkOutcome[];
+  }
+}
+
+type BulkOutcome = { student: string; approved: boolean; why?: string };
+
+/** A field posted once or several times (`submissionId`), as a list. */
+const many = z.preprocess(
+  (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]),
+  z.array(z.uuid()).max(REVIEW_PAGE_SIZE),
+);
+/** Approve selected: the boxes ticked, Select all, and the items the page listed (what Select all means). */
+const bulkForm = z.object({ submissionId: many, listed: many, all: z.literal('yes').optional() });
+
+/** A student as staff name them: their name, else their email. */
+const nameOf = (e: { studentName: string | null; studentEmail: string | null }) => e.studentName ?? e.studentEmail ?? 'the student';
+const plural = (n: number) => `${n} student${n === 1 ? '' : 's'}`;
+const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/** What completing an enrollment sets going: the certificate, the student's email, the payouts. */
+const issues = (student: string, email: string | null) => [
+  { key: 'staff.confirm.issue.certificate' as const, values: { student } },
+  { key: 'staff.confirm.issue.email' as const, values: { student, email: email ?? 'none' } },
+  { key: 'staff.confirm.issue.payouts' as const },
+];
+
+/** Where a Mark complete's proof waits for Confirm (`<uuid>.<ext>` names it in the confirmation's fields). */
+const stagedProofKey = (enrollmentId: string, name: string) => `completion-proofs/${enrollmentId}/staged-${name}`;
+const stagedProofOf = (posted: unknown, enrollmentId: string) =>
+  typeof posted === 'string' && /^[0-9a-f-]{36}\.(pdf|png|jpg)$/.test(posted) ? stagedProofKey(enrollmentId, posted) : undefined;
 
 /**
  * The program holder's decisions on completion (an admin may make them too): the Review queue (/holder/review) with
@@ -57,14 +95,52 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
       return refuse(errors, 400);
     }
     const proof = res.locals.proof as Express.Multer.File | undefined;
+    const token = confirmationOf(req);
+    if (!token) {
+      // Nothing is marked yet: the proof is kept aside (its type checked now) until Confirm, which carries its name.
+      let stagedProof: string | undefined;
+      if (proof) {
+        try {
+          const staged = await storeEvidenceFile(files, stagedProofKey(enrollmentId, randomUUID()), proof.buffer);
+          stagedProof = staged.fileKey.slice(staged.fileKey.lastIndexOf('/staged-') + '/staged-'.length);
+        } catch (err) {
+          const refused = refusalOf(err);
+          if (refused?.status !== 415) throw err;
+          return refuse({ proof: refused.detail }, 415);
+        }
+      }
+      const e = await enrollmentView(db, enrollmentId, config.publicBaseUrl);
+      const student = nameOf(e);
+      return askToConfirm(render, req, res, {
+        title: { key: 'staff.confirm.mark.title', values: { student } },
+        consequences: [
+          { key: 'staff.confirm.mark.completes', values: { student, program: e.programTitle, date: fmt.day(parsed.data.completedAt) } },
+          ...(stagedProof ? [{ key: 'staff.confirm.mark.proof' as const }] : []),
+          ...issues(student, e.studentEmail),
+        ],
+        action: `/holder/enrollments/${enrollmentId}/mark-complete`,
+        fields: { ...values, ...(stagedProof && { stagedProof }) },
+        cancel: `/holder/enrollments/${enrollmentId}`,
+        multipart: true,
+      });
+    }
+    const staged = stagedProofOf(body.stagedProof, enrollmentId);
+    const stagedFile = staged ? await files.get(staged) : undefined;
     try {
-      await markComplete({ db, files, enrollments }, actor, { enrollmentId, ...parsed.data, proof: proof?.buffer });
+      await markComplete(
+        { db, files, enrollments },
+        actor,
+        { enrollmentId, ...parsed.data, proof: stagedFile ?? proof?.buffer },
+        confirmationKey(token, enrollmentId),
+      );
     } catch (err) {
       const refused = refusalOf(err);
       if (!refused || ![400, 409, 413, 415, 422].includes(refused.status)) throw err;
       const { detail, status } = refused;
       const field = status === 415 ? 'proof' : refused.errors ? 'completedAt' : 'form';
       return refuse({ [field]: status === 409 ? `This enrollment cannot be marked complete: ${detail}.` : detail }, status);
+    } finally {
+      if (stagedFile && staged) await files.delete(staged);
     }
     const done = 'Marked complete. The certificate and the student’s email follow shortly.';
     await redirectWithFlash(req, res, { kind: 'success', text: done }, `/holder/enrollments/${enrollmentId}`);
@@ -80,6 +156,8 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
     );
     const shown = items.slice(0, REVIEW_PAGE_SIZE);
     await recordReads(db, actor, READS.reviewQueuePage, studentsInQueue(shown));
+    const bulkResult = req.session.bulkReview;
+    if (bulkResult) delete req.session.bulkReview;
     render(
       req,
       res,
@@ -88,6 +166,9 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
         title: 'Review queue',
         items: shown,
         refused,
+        bulkResult,
+        // Select all ticks the boxes where script runs; without it, the form's `all` means every item listed.
+        scripts: ['/assets/review-select.js'],
         previous: page > 1 ? `/holder/review?page=${page - 1}` : undefined,
         next: items.length > REVIEW_PAGE_SIZE ? `/holder/review?page=${page + 1}` : undefined,
         fmt,
@@ -98,7 +179,10 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
 
   router.get('/review', (req, res) => reviewPage(req, res));
 
-  /** Approve or reject: the same lookup and command as the JSON API; a refusal comes back as a message. */
+  /**
+   * Approve or reject: the same lookup and command as the JSON API, after a confirmation stating what will happen (the
+   * certificate, the student's email); Confirm's token is the command's idempotency key. A refusal comes back as a message.
+   */
   const review =
     (decision: 'approve' | 'reject'): RequestHandler =>
     async (req, res) => {
@@ -113,24 +197,102 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
         }
         decided = { decision, reason: reason.data.reason };
       }
+      const e = await enrollmentView(db, submission.enrollmentId, config.publicBaseUrl);
+      const student = nameOf(e);
+      const token = confirmationOf(req);
+      if (!token) {
+        const facts = { student, program: e.programTitle };
+        const email = e.studentEmail ?? 'none';
+        return askToConfirm(render, req, res, {
+          title: { key: `staff.confirm.${decision}.title`, values: { student } },
+          consequences:
+            decided.decision === 'approve'
+              ? [{ key: 'staff.confirm.approve.completes', values: facts }, ...issues(student, e.studentEmail)]
+              : [
+                  { key: 'staff.confirm.reject.back', values: facts },
+                  { key: 'staff.confirm.reject.email', values: { student, email, reason: decided.reason } },
+                  { key: 'staff.confirm.reject.again', values: { student } },
+                ],
+          action: `/holder/review/${submissionId}/${decision}`,
+          fields: decided.decision === 'reject' ? { reason: decided.reason } : {},
+          cancel: '/holder/review',
+          danger: decision === 'reject',
+        });
+      }
       try {
-        await reviewSubmission({ db, enrollments }, actor, submission, decided);
+        await reviewSubmission({ db, enrollments }, actor, submission, decided, confirmationKey(token, submissionId));
       } catch (err) {
         const refused = refusalOf(err);
         if (refused?.status !== 409) throw err;
-        const text = `That evidence could not be ${decision}d: ${refused.detail}.`;
+        const text = `${student}’s evidence could not be ${decision === 'approve' ? 'approved' : 'rejected'}: ${refused.detail}.`;
         return redirectWithFlash(req, res, { kind: 'error', text }, '/holder/review');
       }
-      const { studentName, studentEmail } = await enrollmentView(db, submission.enrollmentId, config.publicBaseUrl);
-      const who = studentName ?? studentEmail ?? 'the student';
       const text =
         decision === 'approve'
-          ? `Approved ${who}’s evidence: the enrollment is completed.`
-          : `Rejected ${who}’s evidence; they are emailed your reason and may upload again.`;
+          ? `Approved ${student}’s evidence: the enrollment is completed.`
+          : `Rejected ${student}’s evidence; they are emailed your reason and may upload again.`;
       await redirectWithFlash(req, res, { kind: 'success', text }, '/holder/review');
     };
   router.post('/review/:submissionId/approve', requireCsrf, review('approve'));
   router.post('/review/:submissionId/reject', requireCsrf, review('reject'));
+
+  /**
+   * Approve selected: the students ticked (or, with Select all, every one the page listed), confirmed once, then each
+   * approved through the same command as Approve, with its own idempotency key from the confirmation. Each student's
+   * outcome is reported (one refused does not stop the others).
+   */
+  router.post('/review/approve-selected', requireCsrf, async (req, res) => {
+    const actor = consoleActor(req);
+    const form = parse(bulkForm, req.body, 'body');
+    const chosen = [...new Set(form.all ? form.listed : form.submissionId)];
+    if (!chosen.length) {
+      const text = 'Select the students whose evidence to approve (or Select all), then Approve selected.';
+      return redirectWithFlash(req, res, { kind: 'error', text }, '/holder/review');
+    }
+    const token = confirmationOf(req);
+    if (!token) {
+      const students = await Promise.all(
+        chosen.map(async (submissionId) => {
+          const { enrollmentId } = await loadReviewableSubmission(db, actor, submissionId);
+          const e = await enrollmentView(db, enrollmentId, config.publicBaseUrl);
+          return `${nameOf(e)}${e.studentEmail && e.studentName ? ` (${e.studentEmail})` : ''}: ${e.programTitle}`;
+        }),
+      );
+      return askToConfirm(render, req, res, {
+        title: { key: 'staff.confirm.bulk.title', values: { count: chosen.length } },
+        consequences: [
+          { key: 'staff.confirm.bulk.completes' },
+          { key: 'staff.confirm.bulk.certificates' },
+          { key: 'staff.confirm.issue.payouts' },
+        ],
+        items: { heading: { key: 'staff.confirm.bulk.students' }, lines: students },
+        action: '/holder/review/approve-selected',
+        fields: { submissionId: chosen },
+        cancel: '/holder/review',
+      });
+    }
+    const outcomes: BulkOutcome[] = [];
+    for (const submissionId of chosen) {
+      let student = 'A student';
+      try {
+        const submission = await loadReviewableSubmission(db, actor, submissionId);
+        student = nameOf(await enrollmentView(db, submission.enrollmentId, config.publicBaseUrl));
+        await reviewSubmission({ db, enrollments }, actor, submission, { decision: 'approve' }, confirmationKey(token, submissionId));
+        outcomes.push({ student, approved: true });
+      } catch (err) {
+        const refused = refusalOf(err);
+        if (!refused || refused.status >= 500) throw err;
+        outcomes.push({ student, approved: false, why: sentence(refused.detail) });
+      }
+    }
+    req.session.bulkReview = outcomes;
+    const approved = outcomes.filter((o) => o.approved).length;
+    const text =
+      approved === outcomes.length
+        ? `Approved the evidence of ${plural(approved)}: their enrollments are completed.`
+        : `Approved ${plural(approved)} of ${outcomes.length}; see below for the ones not approved.`;
+    await redirectWithFlash(req, res, { kind: approved === outcomes.length ? 'success' : 'error', text }, '/holder/review');
+  });
 
   return router;
 }
