@@ -26,7 +26,15 @@ export interface Confirmation {
   danger?: boolean;
   /** The action's route reads a multipart body (Mark complete). */
   multipart?: boolean;
+  /**
+   * Cancel posts `cancel=yes` with the fields to the action (which drops what it kept aside, such as a proof file) and
+   * the action sends the browser back to `cancel`; otherwise Cancel simply goes to `cancel`.
+   */
+  cancelByPost?: boolean;
 }
+
+/** Whether the post is a confirmation's Cancel (`cancelByPost`). */
+export const cancelledOf = (req: Request): boolean => (req.body as { cancel?: unknown } | undefined)?.cancel === 'yes';
 
 /** A catalog message with its values (staff pages are English: `staff.confirm.*`). */
 export type Line = { key: MessageId; values?: MessageValues };

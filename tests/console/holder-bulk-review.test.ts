@@ -3,11 +3,14 @@
  * all**, **Approve selected**), the one confirmation listing the students, nothing approved before **Confirm**, then
  * each approved through the same command as Approve with its own idempotency key, each student's outcome reported.
  * Select all works without script (its box means every item listed); the script that ticks the boxes is a file.
+ * Mark complete's Cancel deletes the proof kept aside for its confirmation.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { type ApiApp, type Session, startApiApp } from '../helpers/api-app';
 import { confirmOn, type ConsoleClient, consoleClient } from '../helpers/console-client';
-import { holderFixtures } from './holder-fixtures';
+import { holderFixtures, PNG } from './holder-fixtures';
 
 let app: ApiApp;
 let fx: ReturnType<typeof holderFixtures>;
@@ -142,4 +145,33 @@ test('nothing selected goes back with a message; CSRF is required; another holde
   expect(refused.status).toBe(403);
   expect(refused.html).not.toContain('Confirm');
   expect(await statusOf(theirs.submissionId)).toBe('pending');
+});
+
+test('Mark complete’s Cancel: nothing is marked, and the proof kept aside for the confirmation is deleted', async () => {
+  const { holder, browser } = await signedInHolder();
+  const { enrollmentId } = await fx.inProgress(await fx.programOf(holder, 'Cancelled Mark'), 'Cal Cancel');
+  await browser.get(`/holder/enrollments/${enrollmentId}`);
+  const form = new FormData();
+  form.set('completedAt', '2024-06-01');
+  form.set('proof', new Blob([new Uint8Array(PNG)]), 'cert.png');
+  const asked = await browser.post(`/holder/enrollments/${enrollmentId}/mark-complete`, form);
+  expect(asked.status).toBe(200);
+  const dir = path.join(app.config.filesDir, 'completion-proofs', enrollmentId);
+  expect(fs.readdirSync(dir).filter((f) => f.startsWith('staged-'))).toHaveLength(1);
+  // The Cancel form: its hidden fields, with cancel=yes, posted as the button does.
+  const cancelForm =
+    /<form method="post" action="[^"]+" enctype="multipart\/form-data">\s*((?:<input[^>]*>\s*)+)<button type="submit" class="secondary">Cancel<\/button>/.exec(
+      asked.html,
+    );
+  expect(cancelForm).not.toBeNull();
+  const fields = new FormData();
+  for (const [, name, value] of cancelForm![1].matchAll(/name="([^"]+)" value="([^"]*)"/g)) fields.append(name, value);
+  expect(fields.get('cancel')).toBe('yes');
+  const cancelled = await browser.post(`/holder/enrollments/${enrollmentId}/mark-complete`, fields);
+  expect({ status: cancelled.status, location: cancelled.location }).toEqual({
+    status: 303,
+    location: `/holder/enrollments/${enrollmentId}`,
+  });
+  expect(fs.readdirSync(dir)).toEqual([]);
+  expect(app.enrollments.callsOf('markComplete').map(([id]) => id)).not.toContain(enrollmentId);
 });

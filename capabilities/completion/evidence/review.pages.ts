@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { consoleActor, holderScope } from '../../../console/access';
-import { askToConfirm, confirmationKey, confirmationOf } from '../../../console/confirm';
+import { askToConfirm, cancelledOf, confirmationKey, confirmationOf } from '../../../console/confirm';
 import { requireCsrf } from '../../../console/csrf';
 import { redirectWithFlash } from '../../../console/flash';
 import { issueMessages, pageQuery } from '../../../console/forms';
@@ -86,6 +86,12 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
     const values: MarkValues = { completedAt: text('completedAt'), certificateUrl: text('certificateUrl'), notes: text('notes') };
     const refuse = (errors: Record<string, string>, status: number) => enrollmentPage(req, res, enrollmentId, { values, errors }, status);
 
+    if (cancelledOf(req)) {
+      // Cancel on the confirmation: the proof kept aside for it is deleted, nothing else was done.
+      const staged = stagedProofOf(body.stagedProof, enrollmentId);
+      if (staged) await files.delete(staged);
+      return res.redirect(303, `/holder/enrollments/${enrollmentId}`);
+    }
     const uploadProblem = res.locals.uploadProblem as PageRefusal | undefined;
     if (uploadProblem) return refuse({ proof: uploadProblem.detail }, uploadProblem.status);
     const parsed = markCompleteForm.safeParse(body);
@@ -122,6 +128,7 @@ export function reviewPages(deps: CoreDeps, render: Render): Router {
         fields: { ...values, ...(stagedProof && { stagedProof }) },
         cancel: `/holder/enrollments/${enrollmentId}`,
         multipart: true,
+        cancelByPost: true,
       });
     }
     const staged = stagedProofOf(body.stagedProof, enrollmentId);
