@@ -32,9 +32,19 @@ declare module 'express-session' {
   }
 }
 
-const CONSOLE_CSS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', 'console.css'));
-/** The Review queue's Select all, as a file (the Content-Security-Policy allows no inline script). */
-const REVIEW_SELECT_JS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', 'review-select.js'));
+/**
+ * The console's static files, read once: its stylesheet, and its few scripts as files (the Content-Security-Policy
+ * allows no inline script): the Review queue's Select all, and the live status of a page that waits for a change.
+ */
+const ASSETS = new Map<string, { type: string; body: Buffer }>(
+  (
+    [
+      ['console.css', 'text/css'],
+      ['review-select.js', 'text/javascript'],
+      ['live-status.js', 'text/javascript'],
+    ] as const
+  ).map(([file, type]) => [file, { type, body: fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'assets', file)) }]),
+);
 
 /**
  * The web console: server-rendered pages for program holders, funders, admins and students, signed in with a
@@ -44,14 +54,11 @@ const REVIEW_SELECT_JS = fs.readFileSync(path.join(PROJECT_ROOT, 'console', 'ass
  */
 export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(deps.config)): Router {
   const router = Router();
-  router.get(
-    '/assets/console.css',
-    (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(CONSOLE_CSS),
-  );
-  router.get(
-    '/assets/review-select.js',
-    (_req, res) => void res.set('Cache-Control', 'public, max-age=3600').type('text/javascript').send(REVIEW_SELECT_JS),
-  );
+  router.get('/assets/:file', (req, res, next) => {
+    const asset = ASSETS.get(req.params.file);
+    if (!asset) return next();
+    res.set('Cache-Control', 'public, max-age=3600').type(asset.type).send(asset.body);
+  });
   router.get('/', (req, res) => {
     const actor = req.session?.actor;
     render(req, res, 'landing', { title: 'Welcome', home: actor ? HOME[actor.role] : '/login' });
