@@ -15,11 +15,15 @@ import { revokeBody } from './schemas';
 import { READS, recordReads } from '../privacy/disclosures';
 
 const RECENT_CERTIFICATES = 10;
+/** The most certificates a search by student lists. */
+const STUDENT_MATCHES = 25;
+/** A verification code as printed (any case). */
+const CODE = /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/i;
 
-/** A certificate is looked for by its verification code (any case) or its id. */
+/** A certificate is looked for by its verification code (any case), its id, or its student's name or email. */
 const certificateSearch = z.object({ q: z.string().trim().max(100).optional() });
 
-/** The admin's Certificates page (/admin/certificates): the latest issued, one found by code or id, and its revocation. */
+/** The admin's Certificates page (/admin/certificates): the latest issued, one found by code or id or a student's by name, and its revocation. */
 export function certificatePages({ db, config, webhooks }: CoreDeps, render: Render): Router {
   const router = Router();
 
@@ -30,9 +34,10 @@ export function certificatePages({ db, config, webhooks }: CoreDeps, render: Ren
     form?: { values: Record<string, string>; errors: FieldErrors; status: number },
   ) {
     const byId = q && id.safeParse(q).success;
+    const byStudent = q && !byId && !CODE.test(q) ? q : undefined;
     const [certificate, recent] = await Promise.all([
-      q ? findCertificate(db, byId ? { id: q } : { verificationCode: q.toUpperCase() }) : undefined,
-      recentCertificates(db, RECENT_CERTIFICATES),
+      q && !byStudent ? findCertificate(db, byId ? { id: q } : { verificationCode: q.toUpperCase() }) : undefined,
+      byStudent ? recentCertificates(db, STUDENT_MATCHES, byStudent) : recentCertificates(db, RECENT_CERTIFICATES),
     ]);
     const shown = [
       ...(certificate ? [{ enrollmentId: certificate.enrollment_id, recordId: certificate.id }] : []),
@@ -50,10 +55,11 @@ export function certificatePages({ db, config, webhooks }: CoreDeps, render: Ren
         certificate,
         verifyUrl: certificate && `${config.publicBaseUrl}/verify/${certificate.verification_code}`,
         recent,
+        byStudent,
         values: form?.values ?? {},
         errors: form?.errors ?? {},
       },
-      form?.status ?? (q && !certificate ? 404 : 200),
+      form?.status ?? (q && !certificate && !(byStudent && recent.length) ? 404 : 200),
     );
   }
 

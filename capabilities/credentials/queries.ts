@@ -144,8 +144,11 @@ export async function revokedCertificates(
   return rows.map((r) => ({ certificateId: r.id, reason: r.revoked_reason }));
 }
 
-/** The certificates issued last, newest first, for an admin looking for one. */
-export async function recentCertificates(db: Db, limit: number) {
+/**
+ * The certificates issued last, newest first, for an admin looking for one; with `student`, those of the students
+ * whose name or email holds it (any case).
+ */
+export async function recentCertificates(db: Db, limit: number, student?: string) {
   const { rows } = await db.query<{
     id: string;
     enrollment_id: string;
@@ -157,8 +160,9 @@ export async function recentCertificates(db: Db, limit: number) {
   }>(
     `SELECT c.id, c.enrollment_id, c.verification_code, c.issued_at, c.revoked_at, e.student_name, p.title
        FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id JOIN programs p ON p.id = e.program_id
+      WHERE $2::text IS NULL OR strpos(lower(e.student_name), $2) > 0 OR strpos(lower(e.student_email), $2) > 0
       ORDER BY c.issued_at DESC, c.id LIMIT $1`,
-    [limit],
+    [limit, student?.toLowerCase() ?? null],
   );
   return rows.map((c) => ({
     id: c.id,

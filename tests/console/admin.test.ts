@@ -327,6 +327,25 @@ describe('Programs', () => {
 });
 
 describe('Certificates', () => {
+  test('found by the student’s name or email (part of it, any case), each read recorded; none found is 404', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const cert = await certified(`Octavia Quillfeather${tag}`);
+    const found = await admin.get(`/admin/certificates?q=${encodeURIComponent(`quillfeather${tag}`)}`);
+    expect(found.status).toBe(200);
+    expect(found.html).toContain(`Certificates of students matching “quillfeather${tag}”`);
+    expect(found.html).toContain(
+      `<a href="/admin/certificates?q=${cert.verificationCode}">${cert.verificationCode}</a> · Octavia Quillfeather${tag}`,
+    );
+    const { rows } = await app.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM disclosure_log WHERE via = 'certificates page' AND $1 = ANY(record_ids)`,
+      [cert.id],
+    );
+    expect(rows[0].n).toBeGreaterThan(0);
+    const none = await admin.get(`/admin/certificates?q=nobody-${tag}`);
+    expect(none.status).toBe(404);
+    expect(none.html).toContain('No certificate of a student whose name or email holds this.');
+  });
+
   test('found by verification code (any case) or id; revoked with a required reason, the same as the JSON API', async () => {
     const cert = await certified('Grace Hopper');
     const found = await admin.get(`/admin/certificates?q=${cert.verificationCode.toLowerCase()}`);

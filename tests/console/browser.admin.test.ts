@@ -136,7 +136,7 @@ test('an admin finds a certificate by its code and revokes it with a reason; the
   await page.getByRole('link', { name: 'Certificates' }).click();
   await page.waitForURL(`${app.baseUrl}/admin/certificates`);
   await checkPage(page);
-  await page.getByRole('textbox', { name: 'Verification code or certificate ID' }).fill(cert.verificationCode.toLowerCase());
+  await page.getByRole('textbox', { name: 'Verification code, certificate ID or student' }).fill(cert.verificationCode.toLowerCase());
   await page.getByRole('button', { name: 'Find certificate' }).click();
   await page.getByRole('heading', { name: `Certificate ${cert.verificationCode}` }).waitFor();
   await checkPage(page);
