@@ -24,7 +24,7 @@ export function createRenderer(config: Config): RenderPage {
   });
 
   /** Renders `view` inside the layout with what every page needs: who is signed in, the navigation, the CSRF token. */
-  return function render(req: Request, res: Response, view: string, data: Record<string, unknown> & { title: string }, status = 200) {
+  return function render(req: Request, res: Response, view: string, data: Parameters<RenderPage>[3], status = 200) {
     const actor = req.session?.actor;
     const flash = req.session?.flash;
     if (flash) delete req.session.flash;
@@ -37,6 +37,7 @@ export function createRenderer(config: Config): RenderPage {
       .sort((a, b) => b.href.length - a.href.length)[0];
     const html = eta.render(view, {
       ...data,
+      title: typeof data.title === 'string' ? data.title : i18n.t(data.title.id, data.title.values),
       actor,
       nav,
       currentNav: current?.href,
@@ -86,6 +87,7 @@ export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
   ],
   student: [
     { href: '/student/enrollments', label: 'nav.student.enrollments' },
+    { href: '/student/vouchers', label: 'nav.student.vouchers' },
     { href: '/student/my-data', label: 'nav.student.myData' },
   ],
 };

@@ -9,15 +9,19 @@ import { publicNamePages } from '../capabilities/credentials/public-name.pages';
 import { holderEnrollmentPages } from '../capabilities/enrollments/holder-enrollments.pages';
 import { REVIEWERS } from '../capabilities/enrollments/queries';
 import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
+import { keepStudentLocale } from '../capabilities/enrollments/student-locale.pages';
 import { fundingPages } from '../capabilities/funding/funding.pages';
+import { studentVoucherPages } from '../capabilities/funding/student-vouchers.pages';
 import { rememberProgramHolder } from '../capabilities/programs/program-holder-contact';
 import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
+import { translator } from '../lib/i18n';
 import { PROJECT_ROOT } from '../lib/paths';
 import { consoleActor, signedIn } from './access';
+import { localeOf } from './locale';
 import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
 import { signInRoutes } from './sign-in';
@@ -45,7 +49,7 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   );
   router.get('/', (req, res) => {
     const actor = req.session?.actor;
-    render(req, res, 'landing', { title: 'Welcome', home: actor ? HOME[actor.role] : '/login' });
+    render(req, res, 'landing', { title: translator(localeOf(req)).t('public.landing.title'), home: actor ? HOME[actor.role] : '/login' });
   });
   router.use(signInRoutes(deps.config, render));
   const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
@@ -55,7 +59,12 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use('/funder', signedIn('funder', 'admin'), roleHome(HOME.funder), ...pages(fundingPages));
   const admin = pages(reportPages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
   router.use('/admin', signedIn('admin'), roleHome(HOME.admin), ...admin);
-  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
+  router.use(
+    '/student',
+    signedIn('student'),
+    keepStudentLocale(deps),
+    ...pages(studentEnrollmentPages, studentVoucherPages, publicNamePages, privacyPages, privacyRequestStudentPages),
+  );
   router.use(consoleErrors(render));
   return router;
 }

@@ -1,5 +1,6 @@
 import { type Request, Router } from 'express';
 import { certificatePdfFilename } from '../../lib/certificate-links';
+import { CREDENTIAL_TYPES } from '../../lib/program-rules';
 import {
   type CredentialSigner,
   loadCredentialSigner,
@@ -147,7 +148,12 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
     await recordReads(db, PUBLIC_READER, read, [{ enrollmentId: c.enrollment_id, recordId: c.id }]);
     res.set('Cache-Control', 'no-cache').vary('Accept');
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
-    render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });
+    render(req, res, 'public/verify', {
+      title: { id: 'public.verify.title', values: { code: result.verificationCode } },
+      result,
+      // The credential type in words (the catalog's `credential.*`); an unknown one as its code.
+      credentialKey: (CREDENTIAL_TYPES as readonly string[]).includes(result.credentialType) ? `credential.${result.credentialType}` : undefined,
+    });
   });
 
   return router;

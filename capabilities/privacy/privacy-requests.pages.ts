@@ -4,11 +4,13 @@ import { requireCsrf } from '../../console/csrf';
 import { redirectWithFlash } from '../../console/flash';
 import { type FieldErrors, parseForm, redirectWithSuccess, typedValues, withQuery } from '../../console/forms';
 import { fmt } from '../../console/format';
+import { localeOf } from '../../console/locale';
 import { refusalOf } from '../../console/refusals';
 import type { Render } from '../../console/render';
 import type { Actor } from '../../core/actor';
 import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
+import { translator } from '../../lib/i18n';
 import type { Db } from '../../db/pool';
 import { approveErasure, rejectErasure, requestErasure } from './erasure';
 import { dataExportView, latestStudentErasureRequest, latestStudentExport, listErasureRequests } from './erasure-queries';
@@ -52,7 +54,7 @@ export function privacyRequestStudentPages(deps: CoreDeps, _render: Render): Rou
         req,
         res,
         MY_DATA,
-        'We are putting your data together. You will get an email when it is ready, and it can be downloaded from this page.',
+        translator(localeOf(req)).t('student.export.requested'),
       );
     }),
   );
@@ -74,7 +76,7 @@ export function privacyRequestStudentPages(deps: CoreDeps, _render: Render): Rou
         req,
         res,
         MY_DATA,
-        'Your request to be forgotten is with the platform’s staff. This page shows what they decide, and why.',
+        translator(localeOf(req)).t('student.erasure.done'),
       );
     }),
   );

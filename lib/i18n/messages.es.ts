@@ -1,7 +1,11 @@
+import { mailEs } from './mail.es';
 import type { TranslatedId } from './messages.en';
+import { studentEs } from './student.es';
 
 /** The Spanish catalog: every key of the English one but the staff pages' (the compiler checks), in ICU MessageFormat. */
 export const es: Record<TranslatedId, string> = {
+  ...studentEs,
+  ...mailEs,
   'layout.brand': 'Credential Marketplace',
   'layout.title': '{title} · Credential Marketplace',
   'layout.skip': 'Ir al contenido',
