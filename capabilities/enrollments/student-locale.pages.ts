@@ -13,14 +13,14 @@ declare module 'express-session' {
 
 /**
  * Keeps the language a signed-in student reads their pages in (the switch, else their browser's), so that the emails
- * and the certificate sent to them speak it too: written when it differs from the one this session last kept, which
- * is at most once per session and switch, not once per page.
+ * and the certificate sent to them speak it too: written when it differs from the one this session last kept (once
+ * per session and switch, not once per page).
  */
 export function keepStudentLocale({ db }: CoreDeps): RequestHandler {
   return async (req, _res, next) => {
     const locale = localeOf(req);
-    if (req.session.studentLocaleKept !== locale) {
-      await rememberStudentLocale(db, consoleActor(req).id, locale);
+    // A student the platform keeps no row for yet (not enrolled) is tried again on the next page.
+    if (req.session.studentLocaleKept !== locale && (await rememberStudentLocale(db, consoleActor(req).id, locale))) {
       req.session.studentLocaleKept = locale;
     }
     next();

@@ -19,7 +19,7 @@ export const mailEn = {
   'email.enrolled.pageWhat': 'It shows where your enrollment stands and every step from here to your certificate.',
   'email.paid.subject': 'Payment received for {program}',
   'email.paid.thanks': 'We received your payment of {amount} for {program}. Thank you!',
-  'email.paid.withVoucher': 'With your voucher’s {voucher}, the price of {price} is paid in full.',
+  'email.paid.withVoucher': "With your voucher's {voucher}, the price of {price} is paid in full.",
   'email.paid.next': 'Next, launch the course at {partner} from your enrollment page whenever you are ready: {url}',
   'email.completion.subject': 'Congratulations: you completed {program}',
   'email.completion.text': 'You completed {program} with {partner}. Your certificate is attached.',
