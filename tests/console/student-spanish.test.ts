@@ -68,14 +68,14 @@ async function student(name = 'Rosa Estudiante'): Promise<{ browser: ConsoleClie
   return { browser, id, email };
 }
 
-async function openedFor(studentId: string, programId = DEMO.id, body: Record<string, string> = { fundingSource: 'self_pay' }) {
+async function openedFor(studentId: string, programId: string = DEMO.id, body: Record<string, string> = { fundingSource: 'self_pay' }) {
   const { token } = await app.token('student', { id: studentId });
   const res = await app.request<{ enrollmentId: string }>('POST', '/api/enrollments', { token, json: { programId, ...body } });
   expect(res.status).toBe(201);
   return res.body.enrollmentId;
 }
 
-async function inProgressFor(studentId: string, programId = DEMO.id) {
+async function inProgressFor(studentId: string, programId: string = DEMO.id) {
   const id = await openedFor(studentId, programId);
   await app.advance(id, 'ready_to_launch', { paidAt: now() });
   await app.advance(id, 'in_progress', { launchedAt: now() });
