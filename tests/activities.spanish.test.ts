@@ -137,3 +137,19 @@ test('a nudge in Spanish counts its days in Spanish; a student with no language 
   expect(mail.subject).toBe(`How is ${IC3.title} going?`);
   expect(mail.text).toContain(`It has been 7 days since you started ${IC3.title}`);
 });
+
+test('the data export’s email in Spanish', async () => {
+  const studentId = `student-${randomUUID().slice(0, 8)}`;
+  const email = `${studentId}@example.com`;
+  await db.query('INSERT INTO students (id, email, name, locale) VALUES ($1, $2, $3, $4)', [studentId, email, 'Rosa Martínez', 'es']);
+  const exportId = randomUUID();
+  await db.query(
+    `INSERT INTO data_exports (id, student_id, status, file_key, ready_at, expires_at) VALUES ($1, $2, 'ready', 'x', now(), $3)`,
+    [exportId, studentId, new Date('2030-01-08T10:30:00Z')],
+  );
+  expect(await acts.sendDataExportReadyEmail({ exportId })).toBe('sent');
+  const [mail] = smtp.to(email);
+  expect(mail.subject).toBe('Sus datos están listos para descargar');
+  expect(mail.text).toContain('Hola, Rosa Martínez:');
+  expect(mail.text).toContain('hasta el 2030-01-08 10:30 UTC:');
+});

@@ -34,6 +34,13 @@ export const mailEn = {
   'email.rejected.text': 'Your program holder reviewed the completion evidence you uploaded for {program} and could not accept it:',
   'email.rejected.again': 'You can upload new evidence from your enrollment page at any time: {url}',
 
+  'email.helloThere': 'Hello there,',
+  'email.export.subject': 'Your data is ready to download',
+  'email.export.ready': 'The copy of your data you asked for is ready: one ZIP file with everything the platform keeps about you',
+  'email.export.what': '(data.json, your uploaded evidence and your certificates).',
+  'email.export.download': 'Download it, signed in as yourself, until {until} UTC: {url}',
+  'email.export.alone': 'The link works for you alone; after that date the file is deleted and you can ask for a new one on your My data page.',
+
   'certificate.title': 'Certificate of Completion',
   'certificate.certifies': 'This certifies that',
   'certificate.hasCompleted': 'has completed',
