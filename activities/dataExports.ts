@@ -133,7 +133,13 @@ export function createDataExportActivities(
 
     /** "Your data is ready": once per export, with the link to download it (the student signs in for it). */
     async sendDataExportReadyEmail({ exportId }: { exportId: string }) {
-      const { rows } = await db.query<{ email: string | null; name: string | null; locale: string | null; expires_at: Date | null; status: string }>(
+      const { rows } = await db.query<{
+        email: string | null;
+        name: string | null;
+        locale: string | null;
+        expires_at: Date | null;
+        status: string;
+      }>(
         `SELECT s.email, s.name, s.locale, x.expires_at, x.status FROM data_exports x LEFT JOIN students s ON s.id = x.student_id WHERE x.id = $1`,
         [exportId],
       );

@@ -167,7 +167,9 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const next =
         e.status === 'pending_payment'
           ? [
-              e.checkout_url ? t('email.enrolled.payAt', { amount: due, url: e.checkout_url }) : t('email.enrolled.payFromPage', { amount: due }),
+              e.checkout_url
+                ? t('email.enrolled.payAt', { amount: due, url: e.checkout_url })
+                : t('email.enrolled.payFromPage', { amount: due }),
               t('email.enrolled.afterPay'),
             ]
           : e.status === 'ready_to_launch'
@@ -286,9 +288,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
           text: [
             t('email.hello', { name: ctx.studentName }),
             '',
-            ...(written
-              ? [written, '']
-              : [t('email.nudge.days', { days: r.day, program: ctx.programTitle, partner: ctx.partnerName })]),
+            ...(written ? [written, ''] : [t('email.nudge.days', { days: r.day, program: ctx.programTitle, partner: ctx.partnerName })]),
             t('email.nudge.pickUp', { url: page }),
             t('email.nudge.finish'),
           ].join('\n'),

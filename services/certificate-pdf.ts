@@ -67,7 +67,12 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
     size: 'LETTER',
     layout: 'landscape',
     margin: 54,
-    info: { Title: t('public.verify.title', { code: c.verificationCode }), Author: 'Credential Marketplace', CreationDate: c.issuedAt, ModDate: c.issuedAt },
+    info: {
+      Title: t('public.verify.title', { code: c.verificationCode }),
+      Author: 'Credential Marketplace',
+      CreationDate: c.issuedAt,
+      ModDate: c.issuedAt,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -106,7 +111,12 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
     .text(t('certificate.verifyAt', { url: c.verifyUrl }), { width: textWidth, link: c.verifyUrl })
     .text(t('certificate.issued', { date: formatDate(c.issuedAt, locale) }), { width: textWidth });
   if (c.partnerCertificateUrl) {
-    doc.fontSize(10).text(t('certificate.partnerCertificate', { partner: c.partnerName, url: c.partnerCertificateUrl }), { width: textWidth, link: c.partnerCertificateUrl });
+    doc
+      .fontSize(10)
+      .text(t('certificate.partnerCertificate', { partner: c.partnerName, url: c.partnerCertificateUrl }), {
+        width: textWidth,
+        link: c.partnerCertificateUrl,
+      });
   }
   drawQrCode(doc, c.verifyUrl, qrX, qrY, QR_SIZE);
   doc.link(qrX, qrY, QR_SIZE, QR_SIZE, c.verifyUrl);

@@ -72,7 +72,14 @@ test('the certificate PDF in Spanish: every line from the catalog, the day in Sp
   expect(text).toContain('Terminado el 4 de julio de 2026');
   expect(text).toContain(`Código de verificación: ${cert.verificationCode}`);
   expect(text).toContain('Escanee para verificar');
-  for (const english of ['Certificate of Completion', 'This certifies', 'has completed', 'Completed on', 'Verification code', 'Scan to verify']) {
+  for (const english of [
+    'Certificate of Completion',
+    'This certifies',
+    'has completed',
+    'Completed on',
+    'Verification code',
+    'Scan to verify',
+  ]) {
     expect(text).not.toContain(english);
   }
 });

@@ -152,7 +152,9 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
       title: { id: 'public.verify.title', values: { code: result.verificationCode } },
       result,
       // The credential type in words (the catalog's `credential.*`); an unknown one as its code.
-      credentialKey: (CREDENTIAL_TYPES as readonly string[]).includes(result.credentialType) ? `credential.${result.credentialType}` : undefined,
+      credentialKey: (CREDENTIAL_TYPES as readonly string[]).includes(result.credentialType)
+        ? `credential.${result.credentialType}`
+        : undefined,
     });
   });
 

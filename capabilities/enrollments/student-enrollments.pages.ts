@@ -141,7 +141,8 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
         errors: form.errors ?? {},
         error: form.error,
         openInProgram: openInProgram && { href: studentEnrollmentPath(openInProgram.enrollmentId), title: openInProgram.programTitle },
-        tutor: tutorOn && (mine[0] ? { enrollmentId: mine[0].enrollmentId, courseId: mine[0].programId } : { courseId: programs[0]?.id ?? '' }),
+        tutor:
+          tutorOn && (mine[0] ? { enrollmentId: mine[0].enrollmentId, courseId: mine[0].programId } : { courseId: programs[0]?.id ?? '' }),
         scripts: tutorOn ? [TUTOR_SCRIPT] : [],
       },
       form.status,
@@ -241,7 +242,11 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
           completed: i18n.date(s.completedAt),
           deleted: i18n.date(s.fileDeletedAt),
           words: i18n.t(
-            s.status === 'pending' ? 'student.uploads.pending' : s.status === 'approved' ? 'student.uploads.approved' : 'student.uploads.rejected',
+            s.status === 'pending'
+              ? 'student.uploads.pending'
+              : s.status === 'approved'
+                ? 'student.uploads.approved'
+                : 'student.uploads.rejected',
           ),
         })),
         history: view.history.map((h) => ({ words: statusWordsIn(i18n, h.status), at: i18n.dateTime(h.at) })),
@@ -270,7 +275,9 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
       if (!refused || refused.status === 404) throw err;
       const i18n = translator(localeOf(req));
       const text =
-        i18n.locale === 'en' ? i18n.t('student.launch.failed', { reason: sentence(refused.detail) }) : i18n.t('student.launch.failedGeneric');
+        i18n.locale === 'en'
+          ? i18n.t('student.launch.failed', { reason: sentence(refused.detail) })
+          : i18n.t('student.launch.failedGeneric');
       await redirectWithFlash(req, res, { kind: 'error', text }, page);
     }
   });
@@ -328,12 +335,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
         told(i18n, refused.detail, refused.status === 409 ? 'student.upload.error.pending' : 'student.upload.error.refused'),
       );
     }
-    await redirectWithFlash(
-      req,
-      res,
-      { kind: 'success', text: i18n.t('student.upload.done') },
-      studentEnrollmentPath(enrollmentId),
-    );
+    await redirectWithFlash(req, res, { kind: 'success', text: i18n.t('student.upload.done') }, studentEnrollmentPath(enrollmentId));
   });
 
   return router;

@@ -5,12 +5,13 @@ import { localeOf } from '../../console/locale';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
-import { translator } from '../../lib/i18n';
+import { CATALOGS, type MessageId, translator } from '../../lib/i18n';
 import { privacyRequestsPanel } from './privacy-requests.pages';
 import { listDisclosures } from './queries';
 import { disclosuresQuery } from './schemas';
 
 const PAGE_SIZE = 50;
+const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 /**
  * The student's My data page (/student/my-data): who has seen their record, newest first, a page at a time (the same
@@ -23,6 +24,8 @@ export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
     const q = parse(disclosuresQuery, { offset: req.query.offset, limit: PAGE_SIZE }, 'query');
     const { items, total } = await listDisclosures(db, consoleActor(req).id, q);
     const i18n = translator(localeOf(req));
+    // The log keeps its read paths and fields in English words; each is said in the page's language when known.
+    const read = (words: string) => (`read.${words}` in CATALOGS.en ? i18n.t(`read.${words}` as MessageId) : words);
     render(req, res, 'student/my-data', {
       title: i18n.t('student.myData.title'),
       privacy: await privacyRequestsPanel(db, consoleActor(req), config.publicBaseUrl),
@@ -34,8 +37,8 @@ export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
         who: d.actor.name,
         whoRole: i18n.t(`student.reader.${d.actor.role}`),
         organization: d.actor.organizationId,
-        what: `${d.record.via.charAt(0).toUpperCase()}${d.record.via.slice(1)}`,
-        fields: d.record.fields.join(', '),
+        what: capitalized(read(d.record.via)),
+        fields: d.record.fields.map(read).join(', '),
         why: i18n.t(`student.purpose.${d.purpose}`),
         disclosure: d.disclosure,
       })),

@@ -29,7 +29,8 @@ export const mailEn = {
   'email.nudge.subject': 'How is {program} going?',
   'email.nudge.days': 'It has been {days, plural, one {# day} other {# days}} since you started {program} with {partner}.',
   'email.nudge.pickUp': 'Pick up where you left off from your enrollment page, {url}',
-  'email.nudge.finish': 'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
+  'email.nudge.finish':
+    'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
   'email.rejected.subject': 'Your completion evidence for {program} needs another look',
   'email.rejected.text': 'Your program holder reviewed the completion evidence you uploaded for {program} and could not accept it:',
   'email.rejected.again': 'You can upload new evidence from your enrollment page at any time: {url}',
@@ -39,7 +40,8 @@ export const mailEn = {
   'email.export.ready': 'The copy of your data you asked for is ready: one ZIP file with everything the platform keeps about you',
   'email.export.what': '(data.json, your uploaded evidence and your certificates).',
   'email.export.download': 'Download it, signed in as yourself, until {until} UTC: {url}',
-  'email.export.alone': 'The link works for you alone; after that date the file is deleted and you can ask for a new one on your My data page.',
+  'email.export.alone':
+    'The link works for you alone; after that date the file is deleted and you can ask for a new one on your My data page.',
 
   'certificate.title': 'Certificate of Completion',
   'certificate.certifies': 'This certifies that',

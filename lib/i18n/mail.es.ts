@@ -39,7 +39,8 @@ export const mailEs: Record<keyof typeof mailEn, string> = {
   'email.export.ready': 'La copia de sus datos que pidió está lista: un archivo ZIP con todo lo que la plataforma guarda sobre usted',
   'email.export.what': '(data.json, los comprobantes que subió y sus certificados).',
   'email.export.download': 'Descárguela, con su propia sesión iniciada, hasta el {until} UTC: {url}',
-  'email.export.alone': 'Solo usted puede usar el enlace; después de esa fecha el archivo se borra y puede pedir uno nuevo en su página Mis datos.',
+  'email.export.alone':
+    'Solo usted puede usar el enlace; después de esa fecha el archivo se borra y puede pedir uno nuevo en su página Mis datos.',
 
   'certificate.title': 'Certificado de Finalización',
   'certificate.certifies': 'Se certifica que',

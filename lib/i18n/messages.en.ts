@@ -1,4 +1,5 @@
 import { mailEn } from './mail.en';
+import { readsEn } from './reads.en';
 import { studentEn } from './student.en';
 
 /**
@@ -9,6 +10,7 @@ import { studentEn } from './student.en';
 export const en = {
   ...studentEn,
   ...mailEn,
+  ...readsEn,
   'layout.brand': 'Credential Marketplace',
   'layout.title': '{title} · Credential Marketplace',
   'layout.skip': 'Skip to content',

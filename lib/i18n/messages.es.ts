@@ -1,11 +1,13 @@
 import { mailEs } from './mail.es';
 import type { TranslatedId } from './messages.en';
+import { readsEs } from './reads.es';
 import { studentEs } from './student.es';
 
 /** The Spanish catalog: every key of the English one but the staff pages' (the compiler checks), in ICU MessageFormat. */
 export const es: Record<TranslatedId, string> = {
   ...studentEs,
   ...mailEs,
+  ...readsEs,
   'layout.brand': 'Credential Marketplace',
   'layout.title': '{title} · Credential Marketplace',
   'layout.skip': 'Ir al contenido',

@@ -56,7 +56,8 @@ export const studentEn = {
   'student.next.pending_payment': 'Pay for the course to start. Your enrollment moves on as soon as the payment is confirmed.',
   'student.next.payment_expired': 'The payment window closed before a payment arrived. You can enroll again from My enrollments.',
   'student.next.ready_to_launch': 'You are all set: launch the course to start it at {partner}.',
-  'student.next.ready_to_launch.voucher': 'Your voucher covers the course, so there is nothing to pay: launch the course to start it at {partner}.',
+  'student.next.ready_to_launch.voucher':
+    'Your voucher covers the course, so there is nothing to pay: launch the course to start it at {partner}.',
   'student.next.in_progress':
     'Take the course at {partner}. When you finish, upload your proof of completion below (some partners also tell us directly).',
   'student.next.rejected': 'Your program holder could not accept the proof you uploaded on {date}. Their reason:',
@@ -66,7 +67,8 @@ export const studentEn = {
   'student.next.completed': 'Congratulations, you completed the course! Your certificate is being issued; it appears here in a moment.',
   'student.next.closed': 'Congratulations, you completed the course! Your certificate is below.',
   'student.next.withdrawn': 'You withdrew from this enrollment. You can enroll in the program again from My enrollments.',
-  'student.next.expired': 'The program’s deadline passed before a completion was recorded. Talk to your program holder if you finished the course.',
+  'student.next.expired':
+    'The program’s deadline passed before a completion was recorded. Talk to your program holder if you finished the course.',
   'student.next.certificate': 'Congratulations, you completed the course! Download your certificate below, or share its verification link.',
   'student.next.revoked': 'You completed the course, but its certificate was revoked. Contact your program holder.',
   'student.next.pay': 'Pay {amount}',
@@ -189,7 +191,12 @@ export const studentEn = {
   'student.export.readyUntil': '(until {at}).',
   'student.export.expired': 'Your last copy has expired and was deleted.',
   'student.export.button': 'Download my data',
-  'student.export.requested': 'We are putting your data together. You will get an email when it is ready, and it can be downloaded from this page.',
+  'student.export.requested':
+    'We are putting your data together. You will get an email when it is ready, and it can be downloaded from this page.',
+  'student.export.refused': 'We could not start a copy of your data now. Try again in a few minutes.',
+  'student.erasure.refusedOpen':
+    'We cannot erase your data while an enrollment of yours is open, or while an earlier request is waiting: finish, withdraw or let each enrollment expire first.',
+  'student.erasure.refused': 'Your request could not be sent now. Try again in a few minutes.',
   'student.erasure.title': 'Being forgotten',
   'student.erasure.text':
     'You can ask us to erase your personal data. While an enrollment of yours is open we cannot: finish, withdraw or let it expire first. After approval your name, email, uploads, tutor conversations and the emails we sent you are erased everywhere; what the law requires us to keep (payments, the funder’s WIOA records, your certificate’s registry entry so employers can still verify it, without your name) stays under a pseudonym, and we tell you what and until when.',

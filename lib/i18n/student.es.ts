@@ -52,7 +52,8 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.enrollment.status': 'Estado:',
   'student.next.title': 'Qué hacer ahora',
   'student.next.pending_payment': 'Pague el curso para empezar. Su inscripción avanza en cuanto se confirme el pago.',
-  'student.next.payment_expired': 'El plazo para pagar se cerró antes de recibir el pago. Puede inscribirse otra vez desde Mis inscripciones.',
+  'student.next.payment_expired':
+    'El plazo para pagar se cerró antes de recibir el pago. Puede inscribirse otra vez desde Mis inscripciones.',
   'student.next.ready_to_launch': 'Todo está listo: empiece el curso en {partner}.',
   'student.next.ready_to_launch.voucher': 'Su cupón cubre el curso, así que no tiene que pagar nada: empiece el curso en {partner}.',
   'student.next.in_progress':
@@ -188,7 +189,12 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.export.readyUntil': '(hasta el {at}).',
   'student.export.expired': 'Su última copia venció y se borró.',
   'student.export.button': 'Descargar mis datos',
-  'student.export.requested': 'Estamos preparando sus datos. Recibirá un correo cuando estén listos, y podrá descargarlos desde esta página.',
+  'student.export.requested':
+    'Estamos preparando sus datos. Recibirá un correo cuando estén listos, y podrá descargarlos desde esta página.',
+  'student.export.refused': 'No pudimos empezar la copia de sus datos ahora. Inténtelo otra vez en unos minutos.',
+  'student.erasure.refusedOpen':
+    'No podemos borrar sus datos mientras tenga una inscripción abierta, o mientras espere una solicitud anterior: primero termine, retírese o deje que venza cada inscripción.',
+  'student.erasure.refused': 'No se pudo enviar su solicitud ahora. Inténtelo otra vez en unos minutos.',
   'student.erasure.title': 'Que le olviden',
   'student.erasure.text':
     'Puede pedirnos que borremos sus datos personales. Mientras tenga una inscripción abierta no podemos hacerlo: primero termínela, retírese o deje que venza. Después de aprobarlo, se borran en todas partes su nombre, su correo, sus archivos, sus conversaciones con el tutor y los correos que le enviamos; lo que la ley nos obliga a guardar (pagos, los registros WIOA de quien financia y el registro de su certificado para que los empleadores puedan verificarlo, sin su nombre) se queda con un seudónimo, y le decimos qué se guarda y hasta cuándo.',
@@ -219,7 +225,8 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'public.landing.temporal': 'el historial del flujo de trabajo de cada inscripción (desarrollo)',
   'public.login.title': 'Iniciar sesión',
   'public.login.devNotice': 'Inicio de sesión de desarrollo.',
-  'public.login.devText': 'No hay un proveedor de identidad configurado ({setting}), así que usted elige quién es. En producción esto nunca se ofrece.',
+  'public.login.devText':
+    'No hay un proveedor de identidad configurado ({setting}), así que usted elige quién es. En producción esto nunca se ofrece.',
   'public.login.role': 'Función',
   'public.login.userId': 'ID de usuario',
   'public.login.userIdHint': 'Vacío: el usuario de demostración de esa función (el mismo con el que inicia sesión {command}).',

@@ -77,13 +77,21 @@ async function studentWithHistory(studentId: string, email: string) {
 /** axe-core on the page, and nothing wider than the window (no sideways scrolling). */
 async function checkBoth(page: Page, width: number) {
   await checkPage(page);
-  const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+  const scrollWidth = await page.evaluate(
+    () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+  );
   // The elements that stick out, named, when any does.
   const wide =
     scrollWidth <= width
       ? []
       : await page.evaluate((w) => {
-          type El = { tagName: string; id: string; className: string; closest(s: string): unknown; getBoundingClientRect(): { right: number } };
+          type El = {
+            tagName: string;
+            id: string;
+            className: string;
+            closest(s: string): unknown;
+            getBoundingClientRect(): { right: number };
+          };
           const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
           // A table that scrolls inside its own box (.table-wrap) is not the page scrolling sideways.
           return Array.from(doc.querySelectorAll('body *'))
@@ -97,62 +105,68 @@ async function checkBoth(page: Page, width: number) {
 test.each([
   ['desktop', 1200],
   ['phone', 390],
-])('the student’s pages in both languages at %s width: axe-core, the switch, What to do next, My vouchers', async (name, width) => {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const studentId = `student-${randomUUID()}`;
-  const email = `${studentId}@example.com`;
-  const { enrollmentId, voucherNumber } = await studentWithHistory(studentId, email);
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  await signInAsDeveloper(page, app.baseUrl, 'student', { userId: studentId, name: 'Ada Lovelace', email });
-  const pages = ['/student/enrollments', `/student/enrollments/${enrollmentId}`, '/student/vouchers', '/student/my-data'];
+])(
+  'the student’s pages in both languages at %s width: axe-core, the switch, What to do next, My vouchers',
+  async (name, width) => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    const studentId = `student-${randomUUID()}`;
+    const email = `${studentId}@example.com`;
+    const { enrollmentId, voucherNumber } = await studentWithHistory(studentId, email);
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await signInAsDeveloper(page, app.baseUrl, 'student', { userId: studentId, name: 'Ada Lovelace', email });
+    const pages = ['/student/enrollments', `/student/enrollments/${enrollmentId}`, '/student/vouchers', '/student/my-data'];
 
-  // English: the region names the rejection's reason and holds the upload form.
-  await page.goto(`${app.baseUrl}/student/enrollments/${enrollmentId}`);
-  const next = page.getByRole('region', { name: 'What to do next' });
-  await expect(next.getByText('The certificate shows a different name (page 2).').isVisible()).resolves.toBe(true);
-  await expect(next.getByLabel('Proof of completion').isVisible()).resolves.toBe(true);
-  await expect(next.getByLabel('Completion date').isVisible()).resolves.toBe(true);
-  await expect(next.getByRole('button', { name: 'Upload' }).isVisible()).resolves.toBe(true);
-  await page.screenshot({ path: path.join(SCREENSHOTS, `enrollment-en-${name}.png`), fullPage: true });
-  for (const p of pages) {
-    await page.goto(`${app.baseUrl}${p}`);
-    await checkBoth(page, width);
-  }
+    // English: the region names the rejection's reason and holds the upload form.
+    await page.goto(`${app.baseUrl}/student/enrollments/${enrollmentId}`);
+    const next = page.getByRole('region', { name: 'What to do next' });
+    await expect(next.getByText('The certificate shows a different name (page 2).').isVisible()).resolves.toBe(true);
+    await expect(next.getByLabel('Proof of completion').isVisible()).resolves.toBe(true);
+    await expect(next.getByLabel('Completion date').isVisible()).resolves.toBe(true);
+    await expect(next.getByRole('button', { name: 'Upload' }).isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `enrollment-en-${name}.png`), fullPage: true });
+    for (const p of pages) {
+      await page.goto(`${app.baseUrl}${p}`);
+      await checkBoth(page, width);
+    }
 
-  // The switch: Español, then every page in Spanish.
-  await page.goto(`${app.baseUrl}/student/enrollments/${enrollmentId}`);
-  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Español' }).click()]);
-  await page.getByRole('heading', { name: 'Qué hacer ahora' }).waitFor();
-  await expect(page.locator('html').getAttribute('lang')).resolves.toBe('es');
-  const siguiente = page.getByRole('region', { name: 'Qué hacer ahora' });
-  await expect(siguiente.getByText('The certificate shows a different name (page 2).').isVisible()).resolves.toBe(true);
-  await expect(siguiente.getByLabel('Comprobante de que terminó').isVisible()).resolves.toBe(true);
-  await page.screenshot({ path: path.join(SCREENSHOTS, `enrollment-es-${name}.png`), fullPage: true });
-  for (const p of pages) {
-    await page.goto(`${app.baseUrl}${p}`);
+    // The switch: Español, then every page in Spanish.
+    await page.goto(`${app.baseUrl}/student/enrollments/${enrollmentId}`);
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Español' }).click()]);
+    await page.getByRole('heading', { name: 'Qué hacer ahora' }).waitFor();
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('es');
+    const siguiente = page.getByRole('region', { name: 'Qué hacer ahora' });
+    await expect(siguiente.getByText('The certificate shows a different name (page 2).').isVisible()).resolves.toBe(true);
+    await expect(siguiente.getByLabel('Comprobante de que terminó').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `enrollment-es-${name}.png`), fullPage: true });
+    for (const p of pages) {
+      await page.goto(`${app.baseUrl}${p}`);
+      await expect(page.locator('html').getAttribute('lang')).resolves.toBe('es');
+      await checkBoth(page, width);
+    }
+
+    // My vouchers (Mis cupones): enroll with the voucher, its number filled in.
+    await page.goto(`${app.baseUrl}/student/enrollments`);
+    await Promise.all([page.waitForURL(/\/student\/vouchers$/), page.getByRole('link', { name: 'Mis cupones' }).click()]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `vouchers-es-${name}.png`), fullPage: true });
+    await Promise.all([
+      page.waitForURL(/\/student\/enrollments\?/),
+      page.getByRole('link', { name: `Inscribirme con el cupón ${voucherNumber}` }).click(),
+    ]);
+    await expect(page.getByRole('textbox', { name: 'Número de cupón' }).inputValue()).resolves.toBe(voucherNumber);
     await checkBoth(page, width);
-  }
+    await Promise.all([page.waitForURL(/\/student\/enrollments\/[0-9a-f-]+$/), page.getByRole('button', { name: 'Inscribirme' }).click()]);
+    await expect(page.getByRole('region', { name: 'Qué hacer ahora' }).getByText('Su cupón cubre el curso').isVisible()).resolves.toBe(
+      true,
+    );
+    await checkBoth(page, width);
 
-  // My vouchers (Mis cupones): enroll with the voucher, its number filled in.
-  await page.goto(`${app.baseUrl}/student/enrollments`);
-  await Promise.all([page.waitForURL(/\/student\/vouchers$/), page.getByRole('link', { name: 'Mis cupones' }).click()]);
-  await page.screenshot({ path: path.join(SCREENSHOTS, `vouchers-es-${name}.png`), fullPage: true });
-  await Promise.all([
-    page.waitForURL(/\/student\/enrollments\?/),
-    page.getByRole('link', { name: `Inscribirme con el cupón ${voucherNumber}` }).click(),
-  ]);
-  await expect(page.getByRole('textbox', { name: 'Número de cupón' }).inputValue()).resolves.toBe(voucherNumber);
-  await checkBoth(page, width);
-  await Promise.all([page.waitForURL(/\/student\/enrollments\/[0-9a-f-]+$/), page.getByRole('button', { name: 'Inscribirme' }).click()]);
-  await expect(page.getByRole('region', { name: 'Qué hacer ahora' }).getByText('Su cupón cubre el curso').isVisible()).resolves.toBe(true);
-  await checkBoth(page, width);
-
-  // And back to English.
-  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'English' }).click()]);
-  await page.getByRole('heading', { name: 'What to do next' }).waitFor();
-  await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
-  await expect(page.getByRole('link', { name: 'My vouchers' }).isVisible()).resolves.toBe(true);
-  await context.close();
-}, 180_000);
+    // And back to English.
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'English' }).click()]);
+    await page.getByRole('heading', { name: 'What to do next' }).waitFor();
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+    await expect(page.getByRole('link', { name: 'My vouchers' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  },
+  180_000,
+);

@@ -102,7 +102,10 @@ async function rejectedProof(enrollmentId: string, studentId: string, reason: st
   await app.advance(enrollmentId, 'in_progress');
 }
 
-async function issueVoucher(to: { studentId?: string; studentEmail?: string }, o: { number?: string; amountCents?: number; programId?: string } = {}) {
+async function issueVoucher(
+  to: { studentId?: string; studentEmail?: string },
+  o: { number?: string; amountCents?: number; programId?: string } = {},
+) {
   const admin = await app.token('admin');
   const number = o.number ?? `ITA-${randomUUID().slice(0, 8)}`;
   const res = await app.request('POST', '/api/vouchers', {
@@ -158,7 +161,8 @@ describe('the student’s pages in Spanish', () => {
   test('the language is kept for the student’s emails: set by the switch, changed by switching back', async () => {
     const { browser, id } = await student();
     await openedFor(id);
-    const localeOf = async () => (await app.db.query<{ locale: string | null }>('SELECT locale FROM students WHERE id = $1', [id])).rows[0]?.locale;
+    const localeOf = async () =>
+      (await app.db.query<{ locale: string | null }>('SELECT locale FROM students WHERE id = $1', [id])).rows[0]?.locale;
     // Signed in with an English browser: the first page kept English.
     await browser.get('/student/enrollments');
     expect(await localeOf()).toBe('en');
@@ -270,7 +274,12 @@ describe('My vouchers', () => {
     expect(form.html).toMatch(/id="funding-wioa_ita" name="fundingSource" value="wioa_ita" checked/);
     expect(form.html).toContain(`<option value="${IC3.id}" selected>`);
     const key = /name="idempotencyKey" value="([^"]+)"/.exec(form.html)![1];
-    const enrolled = await browser.post('/student/enrollments', { programId: IC3.id, fundingSource: 'wioa_ita', voucherNumber: byId, idempotencyKey: key });
+    const enrolled = await browser.post('/student/enrollments', {
+      programId: IC3.id,
+      fundingSource: 'wioa_ita',
+      voucherNumber: byId,
+      idempotencyKey: key,
+    });
     expect(enrolled.status).toBe(303);
 
     // Now used, linking to its enrollment; no longer offered.
