@@ -158,6 +158,38 @@ describe('the student’s pages in Spanish', () => {
     }
   });
 
+  test('a certified enrollment, its public verification and the checkout’s return in Spanish', async () => {
+    const { browser, id } = await student('Rosa Martínez');
+    const enrollmentId = await inProgressFor(id, IC3.id);
+    const completedAt = '2026-07-04T15:00:00.000Z';
+    await app.advance(enrollmentId, 'completed', { completedAt, completionMethod: 'manual' });
+    const certificate = await app.activities.issueCertificate({ enrollmentId, completedAt });
+    await browser.get('/student/enrollments?lang=es');
+    const page = await browser.get(`/student/enrollments/${enrollmentId}`);
+    expect(nextRegion(page.html)).toContain('Descargar el certificado');
+    expect(ENGLISH.filter((f) => textOf(page.html).includes(f))).toEqual([]);
+
+    const employer = consoleClient(app.baseUrl);
+    const verify = await employer.get(`/verify/${certificate.verificationCode}`, { 'accept-language': 'es' });
+    expect(langOf(verify.html)).toBe('es');
+    expect(verify.html).toContain(`<title>Certificado ${certificate.verificationCode} · Credential Marketplace</title>`);
+    expect(textOf(verify.html)).toContain(`Certificado válido`);
+    expect(textOf(verify.html)).toContain(`terminó ${IC3.title} con`);
+    expect(textOf(verify.html)).toContain('el 4 jul 2026.');
+    expect(textOf(verify.html)).toContain('Credencial: Certificación ocupacional');
+    expect(ENGLISH.filter((f) => textOf(verify.html).includes(f))).toEqual([]);
+    // In English: the credential and the day in words, no code or timestamp, nothing about Accept headers.
+    const english = textOf((await employer.get(`/verify/${certificate.verificationCode}`)).html);
+    expect(english).toContain('Credential: Occupational certification');
+    expect(english).toContain('on Jul 4, 2026.');
+    expect(english).not.toMatch(/occupational_certification|2026-07-04|Accept/);
+
+    const back = await browser.get(`/checkout/return?enrollmentId=${enrollmentId}&result=cancelled`);
+    expect(langOf(back.html)).toBe('es');
+    expect(back.html).toContain('<h1>Pago cancelado</h1>');
+    expect(back.html).toContain('>Ir a su inscripción</a>');
+  });
+
   test('the language is kept for the student’s emails: set by the switch, changed by switching back', async () => {
     const { browser, id } = await student();
     await openedFor(id);
