@@ -54,8 +54,8 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.next.pending_payment': 'Pague el curso para empezar. Su inscripción avanza en cuanto se confirme el pago.',
   'student.next.payment_expired':
     'El plazo para pagar se cerró antes de recibir el pago. Puede inscribirse otra vez desde Mis inscripciones.',
-  'student.next.ready_to_launch': 'Todo está listo: empiece el curso en {partner}.',
-  'student.next.ready_to_launch.voucher': 'Su cupón cubre el curso, así que no tiene que pagar nada: empiece el curso en {partner}.',
+  'student.next.ready_to_launch': 'Todo está listo: abra el curso para empezarlo en {partner}.',
+  'student.next.ready_to_launch.voucher': 'Su cupón cubre el curso, así que no tiene que pagar nada: abra el curso para empezarlo en {partner}.',
   'student.next.in_progress':
     'Haga el curso en {partner}. Cuando termine, suba abajo su comprobante de que terminó (algunos centros también nos avisan directamente).',
   'student.next.rejected': 'El responsable de su programa no pudo aceptar el comprobante que usted subió el {date}. Su motivo:',
@@ -71,7 +71,7 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.next.revoked': 'Usted terminó el curso, pero su certificado fue anulado. Comuníquese con el responsable de su programa.',
   'student.next.pay': 'Pagar {amount}',
   'student.next.launchHint': 'abre el curso en {partner}',
-  'student.launch': 'Empezar el curso',
+  'student.launch': 'Abrir el curso',
   'student.certificate.revoked': 'Este certificado fue anulado.',
   'student.certificate.download': 'Descargar el certificado',
   'student.certificate.code': 'Código de verificación',
@@ -195,7 +195,7 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.erasure.refusedOpen':
     'No podemos borrar sus datos mientras tenga una inscripción abierta, o mientras espere una solicitud anterior: primero termine, retírese o deje que venza cada inscripción.',
   'student.erasure.refused': 'No se pudo enviar su solicitud ahora. Inténtelo otra vez en unos minutos.',
-  'student.erasure.title': 'Que le olviden',
+  'student.erasure.title': 'Borrar sus datos',
   'student.erasure.text':
     'Puede pedirnos que borremos sus datos personales. Mientras tenga una inscripción abierta no podemos hacerlo: primero termínela, retírese o deje que venza. Después de aprobarlo, se borran en todas partes su nombre, su correo, sus archivos, sus conversaciones con el tutor y los correos que le enviamos; lo que la ley nos obliga a guardar (pagos, los registros WIOA de quien financia y el registro de su certificado para que los empleadores puedan verificarlo, sin su nombre) se queda con un seudónimo, y le decimos qué se guarda y hasta cuándo.',
   'student.erasure.request': 'Su solicitud del {at}:',
@@ -203,7 +203,7 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.erasure.approved': 'aprobada; el borrado está en marcha.',
   'student.erasure.rejected': 'rechazada: {reason}',
   'student.erasure.completed': 'terminada el {at}.',
-  'student.erasure.button': 'Pedir el borrado',
+  'student.erasure.button': 'Pedir que borren mis datos',
   'student.erasure.done': 'Su solicitud de borrado está con el personal de la plataforma. Esta página muestra lo que decidan, y por qué.',
 
   'public.landing.title': 'Bienvenida',
@@ -227,9 +227,9 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'public.login.devNotice': 'Inicio de sesión de desarrollo.',
   'public.login.devText':
     'No hay un proveedor de identidad configurado ({setting}), así que usted elige quién es. En producción esto nunca se ofrece.',
-  'public.login.role': 'Función',
+  'public.login.role': 'Rol',
   'public.login.userId': 'ID de usuario',
-  'public.login.userIdHint': 'Vacío: el usuario de demostración de esa función (el mismo con el que inicia sesión {command}).',
+  'public.login.userIdHint': 'Vacío: el usuario de demostración de ese rol (el mismo con el que inicia sesión {command}).',
   'public.login.name': 'Nombre',
   'public.login.email': 'Correo electrónico',
   'public.verify.title': 'Certificado {code}',
