@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 beforeEach(() => app.enrollments.reset());
 
-/** The literal words of every English message a student or the public reads (no staff words), 12 characters or more. */
+/** The literal words of every English message a student or the public reads (no staff words), six characters or more, that no Spanish message also has. */
 function englishFragments(): string[] {
   const spanish = Object.values(es).join('\n');
   const literals = (elements: MessageFormatElement[]): string[] =>
@@ -43,7 +43,7 @@ function englishFragments(): string[] {
     .flatMap(([, message]) => literals(parse(message)))
     .flatMap((literal) => literal.split(/[():]/))
     .map((s) => s.trim())
-    .filter((s) => s.length >= 12 && !spanish.includes(s));
+    .filter((s) => s.length >= 6 && !spanish.includes(s));
   return [...new Set(fragments)];
 }
 const ENGLISH = englishFragments();
