@@ -16,10 +16,9 @@ export async function rememberStudent(db: Db, student: Actor, locale?: Locale): 
 }
 
 /**
- * Keeps the language the student reads their pages in, for the emails and certificate sent to them (only for a student
- * the platform already keeps: one who enrolled or asked for their data); false when it keeps none yet.
+ * Keeps the language the student reads their pages in, for the emails and certificate sent to them, when it differs
+ * from the one stored (only for a student the platform already keeps: one who enrolled or asked for their data).
  */
-export async function rememberStudentLocale(db: Db, studentId: string, locale: Locale): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE students SET locale = $2 WHERE id = $1', [studentId, locale]);
-  return rowCount === 1;
+export async function rememberStudentLocale(db: Db, studentId: string, locale: Locale): Promise<void> {
+  await db.query('UPDATE students SET locale = $2 WHERE id = $1 AND locale IS DISTINCT FROM $2', [studentId, locale]);
 }

@@ -204,6 +204,10 @@ describe('the student’s pages in Spanish', () => {
     await browser.get('/student/enrollments?lang=en');
     await browser.get('/student/my-data');
     expect(await localeOf()).toBe('en');
+    // Another device stored Spanish: the next page this one shows in English stores English again.
+    await app.db.query(`UPDATE students SET locale = 'es' WHERE id = $1`, [id]);
+    await browser.get('/student/vouchers');
+    expect(await localeOf()).toBe('en');
   });
 
   test('a student enrolling from a Spanish page is kept as reading Spanish', async () => {
