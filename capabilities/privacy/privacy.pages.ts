@@ -25,7 +25,13 @@ export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
     const { items, total } = await listDisclosures(db, consoleActor(req).id, q);
     const i18n = translator(localeOf(req));
     // The log keeps its read paths and fields in English words; each is said in the page's language when known.
-    const read = (words: string) => (`read.${words}` in CATALOGS.en ? i18n.t(`read.${words}` as MessageId) : words);
+    // (Said once per page: a page of 50 entries names the same few.)
+    const said = new Map<string, string>();
+    const read = (words: string) => {
+      let text = said.get(words);
+      if (text === undefined) said.set(words, (text = `read.${words}` in CATALOGS.en ? i18n.t(`read.${words}` as MessageId) : words));
+      return text;
+    };
     render(req, res, 'student/my-data', {
       title: i18n.t('student.myData.title'),
       privacy: await privacyRequestsPanel(db, consoleActor(req), config.publicBaseUrl),
