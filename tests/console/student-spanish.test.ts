@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
-import { SEEDED_PROGRAMS } from '../../db/seed';
+import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { en } from '../../lib/i18n/messages.en';
 import { es } from '../../lib/i18n/messages.es';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
@@ -132,6 +132,9 @@ describe('the student’s pages in Spanish', () => {
     const enrollmentId = await inProgressFor(id);
     await rejectedProof(enrollmentId, id, 'El nombre del certificado no coincide.');
     await issueVoucher({ studentEmail: email });
+    // Their program holder reads the enrollment: an entry of My data.
+    const holder = await app.token('program_holder', { id: DEMO_HOLDER_ID, name: 'Hana Holder' });
+    expect((await app.request('GET', `/api/enrollments/${enrollmentId}`, { token: holder.token })).status).toBe(200);
 
     const switched = await browser.get('/student/enrollments?lang=es');
     expect(switched.status).toBe(303);
@@ -148,6 +151,10 @@ describe('the student’s pages in Spanish', () => {
     expect(nextRegion(enrollment.html)).toContain('El nombre del certificado no coincide.');
     expect(enrollment.html).toContain('<label for="file">Comprobante de que terminó</label>');
     expect(enrollment.html).toMatch(/Estado: <strong[^>]*>En curso<\/strong>/);
+    const myData = textOf((await browser.get('/student/my-data')).html);
+    expect(myData).toContain('Hana Holder Responsable del programa');
+    expect(myData).toContain('Inscripción nombre, correo electrónico, estado, programa, fechas');
+    expect(myData).toContain('Revisar su inscripción y sus comprobantes');
 
     // Public pages follow the browser's language without a session.
     const visitor = consoleClient(app.baseUrl);
