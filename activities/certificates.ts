@@ -81,6 +81,7 @@ export function createCertificateActivities({ db, files, publicBaseUrl, webhooks
         verificationCode: cert.verification_code,
         verifyUrl: verificationUrl(publicBaseUrl, cert.verification_code),
         partnerCertificateUrl: cert.partner_certificate_url,
+        locale: ctx.locale,
       });
       await files.put(cert.file_key, pdf);
       return { id: cert.id, verificationCode: cert.verification_code };

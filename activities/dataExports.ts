@@ -14,6 +14,7 @@ import type { Db } from '../db/pool';
 import { openBadgeCredential } from '../services/credentials';
 import { retentionFromEnv } from '../lib/retention-config';
 import type { ActivityDeps } from './deps';
+import { DEFAULT_LOCALE, isLocale, translator } from '../lib/i18n';
 import { sendOnce } from './notifications';
 
 /** Where a built export is kept in the file store. */
@@ -132,29 +133,37 @@ export function createDataExportActivities(
 
     /** "Your data is ready": once per export, with the link to download it (the student signs in for it). */
     async sendDataExportReadyEmail({ exportId }: { exportId: string }) {
-      const { rows } = await db.query<{ email: string | null; name: string | null; expires_at: Date | null; status: string }>(
-        `SELECT s.email, s.name, x.expires_at, x.status FROM data_exports x LEFT JOIN students s ON s.id = x.student_id WHERE x.id = $1`,
+      const { rows } = await db.query<{
+        email: string | null;
+        name: string | null;
+        locale: string | null;
+        expires_at: Date | null;
+        status: string;
+      }>(
+        `SELECT s.email, s.name, s.locale, x.expires_at, x.status FROM data_exports x LEFT JOIN students s ON s.id = x.student_id WHERE x.id = $1`,
         [exportId],
       );
       const r = rows[0];
       if (!r || r.status !== 'ready' || !r.expires_at) return 'not_ready' as const;
       if (!r.email) return 'no_address' as const;
       const until = r.expires_at.toISOString().slice(0, 16).replace('T', ' ');
+      // In the language kept for the student (their pages'), English when none.
+      const { t } = translator(isLocale(r.locale) ? r.locale : DEFAULT_LOCALE);
       return sendOnce(
         db,
         mailer,
         { dedupeKey: `data-export-ready:${exportId}`, kind: 'data_export_ready', enrollmentId: null },
         {
           to: r.email,
-          subject: 'Your data is ready to download',
+          subject: t('email.export.subject'),
           text: [
-            `Hello ${r.name ?? 'there'},`,
+            r.name ? t('email.hello', { name: r.name }) : t('email.helloThere'),
             '',
-            'The copy of your data you asked for is ready: one ZIP file with everything the platform keeps about you',
-            '(data.json, your uploaded evidence and your certificates).',
+            t('email.export.ready'),
+            t('email.export.what'),
             '',
-            `Download it, signed in as yourself, until ${until} UTC: ${dataExportPageUrl(publicBaseUrl, exportId)}`,
-            'The link works for you alone; after that date the file is deleted and you can ask for a new one on your My data page.',
+            t('email.export.download', { until, url: dataExportPageUrl(publicBaseUrl, exportId) }),
+            t('email.export.alone'),
           ].join('\n'),
         },
       );

@@ -1,5 +1,6 @@
 import type { QueryResultRow } from 'pg';
 import type { Db } from '../db/pool';
+import { DEFAULT_LOCALE, isLocale, type Locale, translator } from '../lib/i18n';
 import type { OutboundGuard } from '../lib/outbound-guard';
 import type { RetentionSettings } from '../lib/retention-config';
 import type { SecretsAtRest } from '../lib/secrets-at-rest';
@@ -56,6 +57,8 @@ export interface EnrollmentContext {
   partnerName: string;
   partnerCourseId: string;
   launchUrlTemplate: string;
+  /** The language the student reads (their pages' last): their emails and certificate are written in it. */
+  locale: Locale;
 }
 
 /** One enrollment joined with its program and the program's partner, as `loadEnrollmentContext` selects it. */
@@ -78,6 +81,7 @@ interface EnrollmentContextRow {
   partner_id: string;
   partner_name: string;
   launch_url_template: string;
+  locale: string | null;
 }
 
 /**
@@ -101,13 +105,15 @@ export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promi
     db,
     `e.id, e.student_id, e.student_name, e.student_email, e.funding_source, e.created_at, e.launched_at,
      p.id AS program_id, p.title, p.credential_type, p.holder_id, p.platform_bps, p.holder_bps, p.partner_bps,
-     p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template`,
+     p.partner_course_id, pa.id AS partner_id, pa.name AS partner_name, pa.launch_url_template,
+     (SELECT s.locale FROM students s WHERE s.id = e.student_id) AS locale`,
     enrollmentId,
   );
+  const locale = isLocale(r.locale) ? r.locale : DEFAULT_LOCALE;
   return {
     enrollmentId: r.id,
     studentId: r.student_id,
-    studentName: r.student_name ?? 'Student',
+    studentName: r.student_name ?? translator(locale).t('email.studentFallback'),
     studentEmail: r.student_email,
     fundingSource: r.funding_source,
     createdAt: r.created_at,
@@ -121,5 +127,6 @@ export async function loadEnrollmentContext(db: Db, enrollmentId: string): Promi
     partnerName: r.partner_name,
     partnerCourseId: r.partner_course_id ?? r.program_id,
     launchUrlTemplate: r.launch_url_template,
+    locale,
   };
 }

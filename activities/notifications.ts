@@ -2,6 +2,7 @@ import { type Db, writeAfterEffect } from '../db/pool';
 import { hasTutorConsent } from '../db/tutor-consent';
 import type { Email, Mailer } from '../services/mailer';
 import { certificatePdfFilename, verificationUrl } from '../lib/certificate-links';
+import { translator } from '../lib/i18n';
 import { moneyInWords } from '../lib/money';
 import { studentEnrollmentUrl } from '../lib/student-links';
 import { certificateFileKey } from './certificates';
@@ -67,6 +68,15 @@ async function enrollmentMoney(db: Db, enrollmentId: string): Promise<Enrollment
   return rows[0];
 }
 
+/**
+ * An email's words in the student's language (the one kept from their pages): the catalog's `email.*`, and money
+ * with its currency spelled out. The same stored language always gives the same email.
+ */
+function speak(ctx: EnrollmentContext) {
+  const { t } = translator(ctx.locale);
+  return { t, words: (cents: number, currency: string) => moneyInWords(cents, currency, ctx.locale) };
+}
+
 /** Statuses in which the course has been launched and is being taken. */
 const TAKING = new Set(['in_progress', 'awaiting_review']);
 
@@ -111,7 +121,8 @@ async function tutorNudge(
           content:
             'You are the AI tutor of a workforce-training marketplace. Write one short, warm, encouraging paragraph (at most 90 words) ' +
             'for a reminder email to a student who has not finished their course yet, suited to where they stand. Plain text only: ' +
-            'no greeting, no sign-off, no links, no placeholders. Do not invent dates, grades or decisions.',
+            'no greeting, no sign-off, no links, no placeholders. Do not invent dates, grades or decisions.' +
+            (ctx.locale === 'es' ? ' Write it in Spanish, plain and warm, addressing the student as "usted".' : ''),
         },
         {
           role: 'user',
@@ -144,41 +155,45 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
       if (!ctx.studentEmail) return noAddress('enrollment', r.enrollmentId);
       const e = await enrollmentMoney(db, r.enrollmentId);
+      const { t, words } = speak(ctx);
       const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
+      const partner = ctx.partnerName;
       const voucher = e.voucher_cents
         ? e.voucher_cents >= e.price_cents
-          ? `Your voucher covers the whole price, ${moneyInWords(e.price_cents, e.currency)}: there is nothing for you to pay.`
-          : `Your voucher covers ${moneyInWords(e.voucher_cents, e.currency)} of the price of ${moneyInWords(e.price_cents, e.currency)}.`
+          ? t('email.enrolled.voucherAll', { price: words(e.price_cents, e.currency) })
+          : t('email.enrolled.voucherPart', { voucher: words(e.voucher_cents, e.currency), price: words(e.price_cents, e.currency) })
         : undefined;
-      const due = e.amount_due_cents ?? e.price_cents;
+      const due = words(e.amount_due_cents ?? e.price_cents, e.currency);
       const next =
         e.status === 'pending_payment'
           ? [
-              `Next, pay ${moneyInWords(due, e.currency)} at checkout${e.checkout_url ? `: ${e.checkout_url}` : ' from your enrollment page'}`,
-              'As soon as the payment is confirmed you can launch the course.',
+              e.checkout_url
+                ? t('email.enrolled.payAt', { amount: due, url: e.checkout_url })
+                : t('email.enrolled.payFromPage', { amount: due }),
+              t('email.enrolled.afterPay'),
             ]
           : e.status === 'ready_to_launch'
-            ? [`Next, launch the course at ${ctx.partnerName} from your enrollment page whenever you are ready.`]
+            ? [t('email.enrolled.launch', { partner })]
             : TAKING.has(e.status)
-              ? [`You have launched the course at ${ctx.partnerName}; pick it up again from your enrollment page.`]
-              : ['Your enrollment page shows where your enrollment stands.'];
+              ? [t('email.enrolled.taking', { partner })]
+              : [t('email.enrolled.other')];
       return sendOnce(
         db,
         mailer,
         { dedupeKey: `enrolled:${r.enrollmentId}`, kind: 'enrolled', enrollmentId: r.enrollmentId },
         {
           to: ctx.studentEmail,
-          subject: `You are enrolled in ${ctx.programTitle}`,
+          subject: t('email.enrolled.subject', { program: ctx.programTitle }),
           text: [
-            `Hello ${ctx.studentName},`,
+            t('email.hello', { name: ctx.studentName }),
             '',
-            `You are enrolled in ${ctx.programTitle}, a course with ${ctx.partnerName}.`,
+            t('email.enrolled.intro', { program: ctx.programTitle, partner }),
             ...(voucher ? [voucher] : []),
             '',
             ...next,
             '',
-            `Your enrollment page: ${page}`,
-            'It shows where your enrollment stands and every step from here to your certificate.',
+            t('email.enrolled.page', { url: page }),
+            t('email.enrolled.pageWhat'),
           ].join('\n'),
         },
       );
@@ -198,6 +213,7 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       ]);
       const payment = paid.rows[0];
       if (!payment) throw new Error(`enrollment ${r.enrollmentId} has no accepted checkout payment yet`);
+      const { t, words } = speak(ctx);
       const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
       return sendOnce(
         db,
@@ -205,18 +221,16 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
         { dedupeKey: `payment-received:${r.enrollmentId}`, kind: 'payment_received', enrollmentId: r.enrollmentId },
         {
           to: ctx.studentEmail,
-          subject: `Payment received for ${ctx.programTitle}`,
+          subject: t('email.paid.subject', { program: ctx.programTitle }),
           text: [
-            `Hello ${ctx.studentName},`,
+            t('email.hello', { name: ctx.studentName }),
             '',
-            `We received your payment of ${moneyInWords(payment.amount_cents, payment.currency)} for ${ctx.programTitle}. Thank you!`,
+            t('email.paid.thanks', { amount: words(payment.amount_cents, payment.currency), program: ctx.programTitle }),
             ...(e.voucher_cents
-              ? [
-                  `With your voucher's ${moneyInWords(e.voucher_cents, e.currency)}, the price of ${moneyInWords(e.price_cents, e.currency)} is paid in full.`,
-                ]
+              ? [t('email.paid.withVoucher', { voucher: words(e.voucher_cents, e.currency), price: words(e.price_cents, e.currency) })]
               : []),
             '',
-            `Next, launch the course at ${ctx.partnerName} from your enrollment page whenever you are ready: ${page}`,
+            t('email.paid.next', { partner: ctx.partnerName, url: page }),
           ].join('\n'),
         },
       );
@@ -228,21 +242,22 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
       if (!pdf) throw new Error(`certificate ${r.certificateId} has no PDF yet`);
       const link = verificationUrl(publicBaseUrl, r.verificationCode);
       const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
+      const { t } = speak(ctx);
       return sendOnce(
         db,
         mailer,
         { dedupeKey: `completion:${r.enrollmentId}`, kind: 'completion', enrollmentId: r.enrollmentId },
         {
           to: recipient(ctx),
-          subject: `Congratulations: you completed ${ctx.programTitle}`,
+          subject: t('email.completion.subject', { program: ctx.programTitle }),
           text: [
-            `Hello ${ctx.studentName},`,
+            t('email.hello', { name: ctx.studentName }),
             '',
-            `You completed ${ctx.programTitle} with ${ctx.partnerName}. Your certificate is attached.`,
-            `Anyone can verify it at ${link} (code ${r.verificationCode}).`,
-            `Your enrollment page keeps the certificate for you to download again: ${page}`,
+            t('email.completion.text', { program: ctx.programTitle, partner: ctx.partnerName }),
+            t('email.completion.verify', { url: link, code: r.verificationCode }),
+            t('email.completion.page', { url: page }),
             '',
-            'Well done!',
+            t('email.completion.wellDone'),
           ].join('\n'),
           attachments: [{ filename: certificatePdfFilename(r.verificationCode), content: pdf, contentType: 'application/pdf' }],
         },
@@ -262,50 +277,43 @@ export function createNotificationActivities({ db, mailer, files, publicBaseUrl,
           ? await tutorNudge(tutor, tutorTimeoutMs, ctx, await nudgeFacts(db, r.enrollmentId), r.day)
           : undefined;
       const page = studentEnrollmentUrl(publicBaseUrl, r.enrollmentId);
+      const { t } = speak(ctx);
       return sendOnce(
         db,
         mailer,
         { dedupeKey, kind: 'nudge', enrollmentId: r.enrollmentId },
         {
           to: recipient(ctx),
-          subject: `How is ${ctx.programTitle} going?`,
-          text: written
-            ? [
-                `Hello ${ctx.studentName},`,
-                '',
-                written,
-                '',
-                `Pick up where you left off from your enrollment page, ${page}`,
-                'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
-              ].join('\n')
-            : [
-                `Hello ${ctx.studentName},`,
-                '',
-                `It has been ${r.day} days since you started ${ctx.programTitle} with ${ctx.partnerName}.`,
-                `Pick up where you left off from your enrollment page, ${page}`,
-                'When you finish, upload your certificate there, or your program holder will confirm your completion with the partner.',
-              ].join('\n'),
+          subject: t('email.nudge.subject', { program: ctx.programTitle }),
+          text: [
+            t('email.hello', { name: ctx.studentName }),
+            '',
+            ...(written ? [written, ''] : [t('email.nudge.days', { days: r.day, program: ctx.programTitle, partner: ctx.partnerName })]),
+            t('email.nudge.pickUp', { url: page }),
+            t('email.nudge.finish'),
+          ].join('\n'),
         },
       );
     },
 
     async sendSubmissionRejectedEmail(r: { enrollmentId: string; submissionId: string; reason: string }) {
       const ctx = await loadEnrollmentContext(db, r.enrollmentId);
+      const { t } = speak(ctx);
       return sendOnce(
         db,
         mailer,
         { dedupeKey: `submission-rejected:${r.submissionId}`, kind: 'submission_rejected', enrollmentId: r.enrollmentId },
         {
           to: recipient(ctx),
-          subject: `Your completion evidence for ${ctx.programTitle} needs another look`,
+          subject: t('email.rejected.subject', { program: ctx.programTitle }),
           text: [
-            `Hello ${ctx.studentName},`,
+            t('email.hello', { name: ctx.studentName }),
             '',
-            `Your program holder reviewed the completion evidence you uploaded for ${ctx.programTitle} and could not accept it:`,
+            t('email.rejected.text', { program: ctx.programTitle }),
             '',
             `  ${r.reason}`,
             '',
-            `You can upload new evidence from your enrollment page at any time: ${studentEnrollmentUrl(publicBaseUrl, r.enrollmentId)}`,
+            t('email.rejected.again', { url: studentEnrollmentUrl(publicBaseUrl, r.enrollmentId) }),
           ].join('\n'),
         },
       );

@@ -137,6 +137,11 @@ async function main(): Promise<void> {
           await browser.signIn(role, fields);
           return browser;
         };
+        const spanish = async (studentId: string) => {
+          const browser = await signedIn('student', { userId: studentId, email: 'bench@example.com' });
+          await browser.get('/student/enrollments?lang=es');
+          return browser;
+        };
         const pages: [string, ConsoleClient, string[]][] = [
           [
             'program_holder',
@@ -161,8 +166,10 @@ async function main(): Promise<void> {
           [
             'student',
             await signedIn('student', { userId: sample.studentId, email: 'bench@example.com' }),
-            ['/student/enrollments', `/student/enrollments/${sample.enrollmentId}`],
+            ['/student/enrollments', `/student/enrollments/${sample.enrollmentId}`, '/student/vouchers', '/student/my-data'],
           ],
+          // The same student's pages in Spanish (the switch's cookie): the catalog's words, dates and money.
+          ['student (es)', await spanish(sample.studentId), ['/student/enrollments', `/student/enrollments/${sample.enrollmentId}`]],
         ];
         const timings: PageTiming[] = [];
         for (const [role, browser, paths] of pages) for (const page of paths) timings.push(await timePage(browser, role, page));

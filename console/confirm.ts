@@ -57,8 +57,7 @@ export function askToConfirm(render: Render, req: Request, res: Response, confir
     (Array.isArray(value) ? value : [value]).map((v) => ({ name, value: v })),
   );
   render(req, res, 'confirm', {
-    titleKey: confirmation.title.key,
-    titleValues: confirmation.title.values as Record<string, string> | undefined,
+    title: { id: confirmation.title.key, values: confirmation.title.values },
     confirmation: { ...confirmation, fields, cancel: cancel.pathname, cancelFields, token: randomUUID() },
   });
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
+import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Actor, Role } from '../core/actor';
 import type { Config } from '../lib/config';
-import { LOCALE_NAMES, LOCALES, type MessageId, type MessageValues, translator } from '../lib/i18n';
+import { LOCALE_NAMES, LOCALES, type MessageId, translator } from '../lib/i18n';
 import { PROJECT_ROOT } from '../lib/paths';
 import type { RenderPage } from '../lib/web/pages';
 import { csrfToken } from './csrf';
@@ -23,7 +24,7 @@ export function createRenderer(config: Config): RenderPage {
   });
 
   /** Renders `view` inside the layout with what every page needs: who is signed in, the navigation, the CSRF token. */
-  return function render(req, res, view, data, status = 200) {
+  return function render(req: Request, res: Response, view: string, data: Parameters<RenderPage>[3], status = 200) {
     const actor = req.session?.actor;
     const flash = req.session?.flash;
     if (flash) delete req.session.flash;
@@ -34,12 +35,11 @@ export function createRenderer(config: Config): RenderPage {
     const current = nav
       .filter((link) => path === link.href || path.startsWith(`${link.href}/`))
       .sort((a, b) => b.href.length - a.href.length)[0];
-    const title = 'titleKey' in data ? i18n.t(data.titleKey as MessageId, data.titleValues as MessageValues | undefined) : data.title;
     const html = eta.render(view, {
       // Where "back" goes when a page names no other place: the role's start page, or the home page.
       home: actor ? HOME[actor.role] : '/',
       ...data,
-      title,
+      title: typeof data.title === 'string' ? data.title : i18n.t(data.title.id, data.title.values),
       actor,
       nav,
       currentNav: current?.href,
@@ -94,6 +94,7 @@ export const NAVIGATION: Record<Role, { href: string; label: MessageId }[]> = {
   ],
   student: [
     { href: '/student/enrollments', label: 'nav.student.enrollments' },
+    { href: '/student/vouchers', label: 'nav.student.vouchers' },
     { href: '/student/my-data', label: 'nav.student.myData' },
   ],
 };

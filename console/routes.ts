@@ -9,8 +9,10 @@ import { publicNamePages } from '../capabilities/credentials/public-name.pages';
 import { holderEnrollmentPages } from '../capabilities/enrollments/holder-enrollments.pages';
 import { REVIEWERS } from '../capabilities/enrollments/queries';
 import { studentEnrollmentPages } from '../capabilities/enrollments/student-enrollments.pages';
+import { keepStudentLocale } from '../capabilities/enrollments/student-locale.pages';
 import { fundingPages } from '../capabilities/funding/funding.pages';
 import { rememberStaffMember } from '../capabilities/audit/staff-directory';
+import { studentVoucherPages } from '../capabilities/funding/student-vouchers.pages';
 import { privacyPages } from '../capabilities/privacy/privacy.pages';
 import { erasureRequestAdminPages, privacyRequestStudentPages } from '../capabilities/privacy/privacy-requests.pages';
 import { programPages } from '../capabilities/programs/programs.pages';
@@ -18,9 +20,11 @@ import { outcomePages } from '../capabilities/reports/outcomes.pages';
 import { webhookPages } from '../capabilities/webhooks/webhooks.pages';
 import { reportPages, revenueSharePages } from '../capabilities/reports/reports.pages';
 import type { CoreDeps } from '../core/deps';
+import { translator } from '../lib/i18n';
 import { PROJECT_ROOT } from '../lib/paths';
 import { renderErrorPage } from '../lib/web/pages';
 import { consoleActor, signedIn } from './access';
+import { localeOf } from './locale';
 import { refusalOf } from './refusals';
 import { createRenderer, HOME, type Render } from './render';
 import { signInRoutes } from './sign-in';
@@ -61,7 +65,7 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   });
   router.get('/', (req, res) => {
     const actor = req.session?.actor;
-    render(req, res, 'landing', { title: 'Welcome', home: actor ? HOME[actor.role] : '/login' });
+    render(req, res, 'landing', { title: translator(localeOf(req)).t('public.landing.title'), home: actor ? HOME[actor.role] : '/login' });
   });
   router.use(signInRoutes(deps.config, render));
   const pages = (...capabilities: CapabilityPages[]) => capabilities.map((capability) => capability(deps, render));
@@ -71,7 +75,12 @@ export function consoleRoutes(deps: CoreDeps, render: Render = createRenderer(de
   router.use('/funder', signedIn('funder', 'admin'), keepStaffContact(deps), roleHome(HOME.funder), ...pages(fundingPages, outcomePages));
   const admin = pages(reportPages, outcomePages, partnerPages, programPages, certificatePages, auditPages, erasureRequestAdminPages);
   router.use('/admin', signedIn('admin'), keepStaffContact(deps), roleHome(HOME.admin), ...admin);
-  router.use('/student', signedIn('student'), ...pages(studentEnrollmentPages, publicNamePages, privacyPages, privacyRequestStudentPages));
+  router.use(
+    '/student',
+    signedIn('student'),
+    keepStudentLocale(deps),
+    ...pages(studentEnrollmentPages, studentVoucherPages, publicNamePages, privacyPages, privacyRequestStudentPages),
+  );
   router.use(consoleErrors(render));
   return router;
 }

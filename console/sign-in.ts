@@ -4,8 +4,8 @@ import { actorFromClaims, ROLES, type Actor } from '../core/actor';
 import { refuse } from '../core/refusals';
 import { DEMO_USERS } from '../db/seed';
 import type { Config } from '../lib/config';
-import { requireCsrf } from './csrf';
 import { translator } from '../lib/i18n';
+import { requireCsrf } from './csrf';
 import { localeOf } from './locale';
 import { HOME, ROLE_LABELS, type Render } from './render';
 import { SESSION_COOKIE } from '../lib/web/pages';
@@ -69,7 +69,7 @@ export function signInRoutes(config: Config, render: Render): Router {
       res,
       'login',
       {
-        title: 'Sign in',
+        title: translator(localeOf(req)).t('public.login.title'),
         roles: ROLES,
         roleLabels: ROLE_LABELS,
         selectedRole: o.selectedRole ?? 'program_holder',

@@ -30,11 +30,12 @@ export function splitByBasisPoints<K extends string>(amountCents: number, bps: R
 
 /**
  * An amount of integer minor units (cents) as people read it, the currency spelled out: 14900 usd → "149.00 US dollars",
- * 2999 eur → "29.99 euros", 500 jpy → "500 Japanese yen". The currency's own number of decimals says where the point goes.
+ * 2999 eur → "29.99 euros", 500 jpy → "500 Japanese yen"; in `locale`'s words (es: "149,00 dólares estadounidenses"). The
+ * currency's own number of decimals says where the point goes.
  */
-export function moneyInWords(amountCents: number, currency: string): string {
+export function moneyInWords(amountCents: number, currency: string, locale = 'en-US'): string {
   if (!Number.isSafeInteger(amountCents)) throw new RangeError(`amount must be integer minor units, got ${amountCents}`);
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase(), currencyDisplay: 'name' });
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase(), currencyDisplay: 'name' });
   const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
   return format.format(amountCents / 10 ** decimals);
 }

@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import type { CredentialType } from '../lib/program-rules';
+import { DEFAULT_LOCALE, type Locale, translator } from '../lib/i18n';
+import { CREDENTIAL_TYPES, type CredentialType } from '../lib/program-rules';
 
 export interface CertificateContent {
   studentName: string;
@@ -13,16 +14,13 @@ export interface CertificateContent {
   verifyUrl: string;
   /** The partner's own certificate, when the program holder gave its link. */
   partnerCertificateUrl?: string | null;
+  /** The language the student reads (the catalog's `certificate.*`); English when absent. */
+  locale?: Locale;
 }
 
-const CREDENTIAL_LABELS: Record<CredentialType, string> = {
-  occupational_certification: 'Occupational certification',
-  occupational_certificate: 'Occupational certificate',
-  occupational_licensure: 'Occupational licensure',
-  other: 'Certificate of completion',
-};
-
-const formatDate = (d: Date) => d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
+/** A day in words in the certificate's language (`December 8, 2026`, `8 de diciembre de 2026`), in UTC. */
+const formatDate = (d: Date, locale: Locale) =>
+  new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : locale, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 
 const QR_SIZE = 96;
 /** White modules around the symbol, inside the QR_SIZE box. */
@@ -59,11 +57,22 @@ function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number,
  * deterministic QR code) keep the same content rendering to the same bytes.
  */
 export async function renderCertificatePdf(c: CertificateContent): Promise<Buffer> {
+  const locale = c.locale ?? DEFAULT_LOCALE;
+  const { t } = translator(locale);
+  const credential = (CREDENTIAL_TYPES as readonly string[]).includes(c.credentialType)
+    ? t(`credential.${c.credentialType as CredentialType}`)
+    : c.credentialType;
   const doc = new PDFDocument({
+    lang: locale,
     size: 'LETTER',
     layout: 'landscape',
     margin: 54,
-    info: { Title: `Certificate ${c.verificationCode}`, Author: 'Credential Marketplace', CreationDate: c.issuedAt, ModDate: c.issuedAt },
+    info: {
+      Title: t('public.verify.title', { code: c.verificationCode }),
+      Author: 'Credential Marketplace',
+      CreationDate: c.issuedAt,
+      ModDate: c.issuedAt,
+    },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -77,19 +86,19 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
     .lineWidth(3)
     .rect(30, 30, doc.page.width - 60, doc.page.height - 60)
     .stroke('#1f3a5f');
-  doc.moveDown(1).font('Helvetica-Bold').fontSize(30).fillColor('#1f3a5f').text('Certificate of Completion', { align: 'center', width });
-  doc.moveDown(0.8).font('Helvetica').fontSize(14).fillColor('#333333').text('This certifies that', { align: 'center', width });
+  doc.moveDown(1).font('Helvetica-Bold').fontSize(30).fillColor('#1f3a5f').text(t('certificate.title'), { align: 'center', width });
+  doc.moveDown(0.8).font('Helvetica').fontSize(14).fillColor('#333333').text(t('certificate.certifies'), { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica-Bold').fontSize(26).fillColor('#000000').text(c.studentName, { align: 'center', width });
-  doc.moveDown(0.4).font('Helvetica').fontSize(14).fillColor('#333333').text('has completed', { align: 'center', width });
+  doc.moveDown(0.4).font('Helvetica').fontSize(14).fillColor('#333333').text(t('certificate.hasCompleted'), { align: 'center', width });
   doc.moveDown(0.4).font('Helvetica-Bold').fontSize(20).fillColor('#000000').text(c.programTitle, { align: 'center', width });
   doc
     .moveDown(0.4)
     .font('Helvetica')
     .fontSize(13)
     .fillColor('#333333')
-    .text(`offered with ${c.partnerName}`, { align: 'center', width })
-    .text(`Credential: ${CREDENTIAL_LABELS[c.credentialType as CredentialType] ?? c.credentialType}`, { align: 'center', width })
-    .text(`Completed on ${formatDate(c.completedAt)}`, { align: 'center', width });
+    .text(t('certificate.offeredWith', { partner: c.partnerName }), { align: 'center', width })
+    .text(t('certificate.credential', { type: credential }), { align: 'center', width })
+    .text(t('certificate.completedOn', { date: formatDate(c.completedAt, locale) }), { align: 'center', width });
 
   // The verification block sits at the bottom, left of the QR code and level with it, so the two never overlap.
   const textWidth = width - QR_SIZE - 24;
@@ -98,18 +107,21 @@ export async function renderCertificatePdf(c: CertificateContent): Promise<Buffe
   doc
     .fontSize(11)
     .fillColor('#555555')
-    .text(`Verification code: ${c.verificationCode}`, 54, Math.max(doc.y + 18, qrY + 8), { width: textWidth })
-    .text(`Verify at ${c.verifyUrl}`, { width: textWidth, link: c.verifyUrl })
-    .text(`Issued ${formatDate(c.issuedAt)}`, { width: textWidth });
+    .text(t('certificate.code', { code: c.verificationCode }), 54, Math.max(doc.y + 18, qrY + 8), { width: textWidth })
+    .text(t('certificate.verifyAt', { url: c.verifyUrl }), { width: textWidth, link: c.verifyUrl })
+    .text(t('certificate.issued', { date: formatDate(c.issuedAt, locale) }), { width: textWidth });
   if (c.partnerCertificateUrl) {
-    doc.fontSize(10).text(`${c.partnerName} certificate: ${c.partnerCertificateUrl}`, { width: textWidth, link: c.partnerCertificateUrl });
+    doc.fontSize(10).text(t('certificate.partnerCertificate', { partner: c.partnerName, url: c.partnerCertificateUrl }), {
+      width: textWidth,
+      link: c.partnerCertificateUrl,
+    });
   }
   drawQrCode(doc, c.verifyUrl, qrX, qrY, QR_SIZE);
   doc.link(qrX, qrY, QR_SIZE, QR_SIZE, c.verifyUrl);
   doc
     .fontSize(7)
     .fillColor('#555555')
-    .text('Scan to verify', qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
+    .text(t('certificate.scan'), qrX, qrY + QR_SIZE + 2, { width: QR_SIZE, align: 'center', lineBreak: false });
   doc.end();
   return done;
 }

@@ -5,6 +5,7 @@
  * services/credentials), the Bitstring Status List flipping a bit on revocation, the public verification page, and
  * the error cases. tests/api/open-badges.test.ts checks the credential against OB 3.0 with outside libraries.
  */
+import { translator } from '../lib/i18n';
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, randomUUID, verify as cryptoVerify } from 'node:crypto';
 import fs from 'node:fs';
@@ -404,7 +405,9 @@ describe('revocation and the Bitstring Status List', () => {
     const html = await (await fetch(`${baseUrl}/verify/${c.code}`, { headers: { accept: 'text/html' } })).text();
     expect(html).toContain('Revoked certificate');
     expect(html).toContain('Issued in error');
-    expect(html).toContain(body.revokedAt);
+    // The day in words, not a raw timestamp (issue 24, item 5).
+    expect(html).toContain(`Revoked on ${translator('en').date(body.revokedAt)}: Issued in error`);
+    expect(html).not.toContain(body.revokedAt);
 
     const { rows } = await db.query(
       `SELECT actor_id, action, details FROM audit_log WHERE target_type = 'certificate' AND target_id = $1`,

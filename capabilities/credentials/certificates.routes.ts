@@ -1,5 +1,6 @@
 import { type Request, Router } from 'express';
 import { certificatePdfFilename } from '../../lib/certificate-links';
+import { CREDENTIAL_TYPES } from '../../lib/program-rules';
 import {
   type CredentialSigner,
   loadCredentialSigner,
@@ -152,7 +153,7 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
   router.get('/verify', (req, res) => {
     const { code } = parse(verifyLookupQuery, req.query, 'query');
     if (code?.trim()) return res.redirect(303, `/verify/${encodeURIComponent(typedCode(code))}`);
-    render(req, res, 'public/verify-lookup', { titleKey: 'error.verify.formTitle' });
+    render(req, res, 'public/verify-lookup', { title: { id: 'error.verify.formTitle' } });
   });
 
   /** Public: anyone holding a certificate can check it. Shows what the certificate itself shows, nothing more. */
@@ -163,13 +164,26 @@ export function certificateRoutes({ db, files, config, webhooks }: ApiDeps, rend
     if (!c) {
       // A person who mistyped the code gets a page saying so, with the form to type it again; API clients the problem.
       if (!prefersPage(req)) throw problems.notFound(`certificate with verification code ${req.params.code}`);
-      return render(req, res, 'public/verify-lookup', { titleKey: 'error.verify.title', code: String(req.params.code).slice(0, 40) }, 404);
+      return render(
+        req,
+        res,
+        'public/verify-lookup',
+        { title: { id: 'error.verify.title' }, code: String(req.params.code).slice(0, 40) },
+        404,
+      );
     }
     const result = certificateVerification(c, issuer);
     const read = c.public_name === 'initials' ? READS.verificationByInitials : READS.verification;
     await recordReads(db, PUBLIC_READER, read, [{ enrollmentId: c.enrollment_id, recordId: c.id }]);
     if (req.accepts(['html', 'json']) === 'json') return res.json(result);
-    render(req, res, 'public/verify', { title: `Certificate ${result.verificationCode}`, result });
+    render(req, res, 'public/verify', {
+      title: { id: 'public.verify.title', values: { code: result.verificationCode } },
+      result,
+      // The credential type in words (the catalog's `credential.*`); an unknown one as its code.
+      credentialKey: (CREDENTIAL_TYPES as readonly string[]).includes(result.credentialType)
+        ? `credential.${result.credentialType}`
+        : undefined,
+    });
   });
 
   return router;

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { consoleActor } from '../../console/access';
 import { requireCsrf } from '../../console/csrf';
 import { redirectWithFlash } from '../../console/flash';
+import { localeOf } from '../../console/locale';
 import type { CoreDeps } from '../../core/deps';
 import { parse, refuse } from '../../core/refusals';
 import { id } from '../../core/schemas';
+import { translator } from '../../lib/i18n';
 import { studentEnrollmentPath } from '../../lib/student-links';
 import { setPublicName } from './public-name';
 import { certificateEnrollment } from './queries';
@@ -28,10 +30,10 @@ export function publicNamePages({ db, config }: CoreDeps): Router {
     const { show } = parse(publicNameBody, req.body, 'body');
     const setting = await setPublicName(db, consoleActor(req), certificateId, show, config.publicBaseUrl);
     const enrollmentId = (await certificateEnrollment(db, certificateId))!;
-    const text =
-      setting.show === 'initials'
-        ? `Your certificate’s verification page now shows your initials only (${setting.holder}).`
-        : `Your certificate’s verification page now shows your full name (${setting.holder}).`;
+    const text = translator(localeOf(req)).t(
+      setting.show === 'initials' ? 'student.publicName.savedInitials' : 'student.publicName.savedFull',
+      { name: setting.holder },
+    );
     await redirectWithFlash(req, res, { kind: 'success', text }, studentEnrollmentPath(enrollmentId));
   });
 

@@ -1,3 +1,4 @@
+import type { Locale } from '../../lib/i18n';
 import { createHash, randomUUID } from 'node:crypto';
 import { openingRefusal } from '../../db/opening-rules';
 import type { Db } from '../../db/pool';
@@ -81,12 +82,14 @@ export async function openEnrollment(
   student: Actor,
   request: { programId: string; fundingSource: FundingSource; voucherNumber?: string },
   idempotencyKey?: string,
+  /** The language of the page the student enrolled from (the API's clients leave the one kept). */
+  locale?: Locale,
 ) {
   if (!student.email) throw refuse.invalid('your account has no email address (no email claim); the certificate and emails need one');
   const program = await programTerms(deps.db, request.programId);
   if (!program) throw refuse.notFound(`program ${request.programId}`);
   if (program.archived) throw refuse.conflict('this program is closed to new enrollments (archived); choose another from the catalog');
-  await rememberStudent(deps.db, student);
+  await rememberStudent(deps.db, student, locale);
   const enrollmentId = enrollmentIdFor(student.id, idempotencyKey);
   const input = enrollmentWorkflowInput(program, {
     enrollmentId,

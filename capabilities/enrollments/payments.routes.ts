@@ -39,10 +39,10 @@ export function paymentRoutes(deps: ApiDeps, render: RenderPage): Router {
     const paid = result === 'paid';
     const back = enrollmentId ? studentEnrollmentUrl(config.publicBaseUrl, enrollmentId) : STUDENT_ENROLLMENTS_PATH;
     render(req, res, 'public/checkout-return', {
-      title: paid ? 'Payment received' : 'Payment cancelled',
+      title: { id: paid ? 'public.checkout.paidTitle' : 'public.checkout.cancelled' },
       paid,
       back,
-      backLabel: enrollmentId ? 'Go to your enrollment' : 'Go to My enrollments',
+      backKey: enrollmentId ? 'public.checkout.back' : 'public.checkout.backAll',
     });
   });
 

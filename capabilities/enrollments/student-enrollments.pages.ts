@@ -4,15 +4,17 @@ import { z } from 'zod';
 import { consoleActor } from '../../console/access';
 import { requireCsrf } from '../../console/csrf';
 import { redirectWithFlash } from '../../console/flash';
+import { localeOf } from '../../console/locale';
 import { type PageRefusal, refusalOf } from '../../console/refusals';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
 import { parse, refuse } from '../../core/refusals';
 import { idParam } from '../../core/schemas';
-import { STATUS_WORDS } from '../../lib/status-words';
+import { type MessageId, type Translator, translator } from '../../lib/i18n';
+import { statusWordsIn } from '../../lib/status-words';
 import { STUDENT_ENROLLMENTS_PATH, studentEnrollmentPath, studentPublicNamePath } from '../../lib/student-links';
 import { readMultipart } from '../../lib/web/uploads';
-import { type EnrollmentStatus, type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
+import { type FundingSource, LAUNCHABLE_STATUSES } from '../../workflows/messages';
 import { submissionFields } from '../completion/evidence/schemas';
 import { submitEvidence } from '../completion/evidence/submit-evidence';
 import { publicNameSetting } from '../credentials/public-name';
@@ -21,44 +23,24 @@ import { loadProgramFacts } from '../tutor/queries';
 import { launchEnrollment } from './launch-enrollment';
 import { openEnrollment } from './open-enrollment';
 import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from './queries';
+import { coveredByVoucher, nextStep } from './next-step';
 import { createEnrollmentBody } from './schemas';
 
-/** The AI tutor widget, on every student page (it signs in with the console session and its CSRF token). */
+/** The AI tutor widget, on every student page when a model is configured (it signs in with the session and its CSRF token). */
 const TUTOR_SCRIPT = '/widget/ai-tutor.js';
 
-/** How a student pays, as the enroll form offers it. */
-const FUNDING_CHOICES: { value: FundingSource; label: string; hint: string }[] = [
-  { value: 'self_pay', label: 'I pay myself', hint: 'by card, at a secure checkout' },
-  { value: 'wioa_ita', label: 'WIOA training voucher (ITA)', hint: 'from your local workforce board' },
-  { value: 'sponsor', label: 'Sponsor voucher', hint: 'from an employer or another sponsor' },
-];
-const FUNDING_WORDS = Object.fromEntries(FUNDING_CHOICES.map((c) => [c.value, c.label])) as Record<FundingSource, string>;
+/** How a student pays, as the enroll form offers it (the words are the catalog's `funding.*`). */
+const FUNDING_SOURCES: FundingSource[] = ['self_pay', 'wioa_ita', 'sponsor'];
+const fundingChoices = (i18n: Translator) =>
+  FUNDING_SOURCES.map((value) => ({ value, label: i18n.t(`funding.${value}`), hint: i18n.t(`funding.${value}.hint`) }));
 
-/** What the student does next, for each status (the enrollment page's first paragraph). */
-const NEXT_STEP: Record<EnrollmentStatus, string> = {
-  pending_payment: 'Pay for the course to start. Your enrollment moves on as soon as the payment is confirmed.',
-  payment_expired: 'The payment window closed before a payment arrived. You can enroll again from My enrollments.',
-  ready_to_launch: 'You are all set: launch the course to start it at the training partner.',
-  in_progress:
-    'Take the course at the training partner. When you finish, upload your proof of completion below (some partners also tell us directly).',
-  awaiting_review: 'Your proof of completion is with your program holder for review. You get an email as soon as it is decided.',
-  completed: 'Congratulations, you completed the course! Your certificate is being issued; it appears here in a moment.',
-  closed: 'Congratulations, you completed the course! Your certificate is below.',
-  withdrawn: 'You withdrew from this enrollment. You can enroll in the program again from My enrollments.',
-  expired: 'The program’s deadline passed before a completion was recorded. Talk to your program holder if you finished the course.',
-};
-
-const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
-const dateText = (iso: string | null) => (iso ? dateFormat.format(new Date(iso)) : '');
-const dateTimeFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-const dateTimeText = (iso: string | null) => (iso ? `${dateTimeFormat.format(new Date(iso))} UTC` : '');
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
 /** A problem's detail as a sentence on a page. */
 const sentence = (text: string) => {
   const t = text.trim();
   return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
 };
+/** A refusal's detail for the student: the command's own sentence in English, the catalog's `fallback` otherwise. */
+const told = (i18n: Translator, detail: string, fallback: MessageId) => (i18n.locale === 'en' ? sentence(detail) : i18n.t(fallback));
 
 /** The enroll form as a browser posts it: the rules are createEnrollmentBody's; the key makes a double submit harmless. */
 const enrollForm = z.object({
@@ -70,10 +52,10 @@ const enrollForm = z.object({
 type EnrollForm = z.infer<typeof enrollForm>;
 
 /** What each field of the enroll form says when createEnrollmentBody refuses it. */
-const ENROLL_FIELD_MESSAGES: Record<string, string> = {
-  programId: 'Choose a program.',
-  fundingSource: 'Choose how you pay.',
-  voucherNumber: 'Enter your voucher number: it is on the voucher your funder gave you.',
+const ENROLL_FIELD_MESSAGES: Record<string, MessageId> = {
+  programId: 'student.enroll.error.programId',
+  fundingSource: 'student.enroll.error.fundingSource',
+  voucherNumber: 'student.enroll.error.voucherNumber',
 };
 
 const uploadForm = z.object({ completedAt: z.string().max(40).optional(), idempotencyKey: z.string().optional() });
@@ -112,6 +94,8 @@ function enrollmentIdOf(req: Request): string {
 export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
   const { db, enrollments, files, config } = deps;
   const router = Router();
+  /** The tutor is offered only where it can answer: with a model configured (without one its API answers 503). */
+  const tutorOn = deps.tutor !== undefined;
 
   /** My enrollments, and the form to enroll in a program; re-rendered with the form's errors when enrolling fails. */
   async function enrollmentsPage(
@@ -120,8 +104,11 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     form: { values?: EnrollForm; errors?: Record<string, string>; error?: string; status?: number } = {},
   ) {
     const student = consoleActor(req);
+    const i18n = translator(localeOf(req));
     const [mine, programs] = await Promise.all([studentEnrollments(db, student.id), listPrograms(db)]);
-    const values = form.values ?? {};
+    // A link from My vouchers fills the form in (`?voucherNumber=…&fundingSource=…&programId=…`): nothing to type.
+    const prefill = form.values ? {} : parse(enrollForm, req.query, 'query');
+    const values = form.values ?? prefill;
     // An enrollment that is already open in the chosen program (a 409) is linked, so the student finds it.
     const openInProgram =
       form.status === 409 && values.programId
@@ -132,17 +119,17 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
       res,
       'student/enrollments',
       {
-        title: 'My enrollments',
+        title: i18n.t('student.enrollments.title'),
         enrollmentsHref: STUDENT_ENROLLMENTS_PATH,
         enrollments: mine.map((e) => ({
           ...e,
           href: studentEnrollmentPath(e.enrollmentId),
-          statusWords: STATUS_WORDS[e.status],
-          started: dateText(e.createdAt),
-          funding: FUNDING_WORDS[e.fundingSource],
+          statusWords: statusWordsIn(i18n, e.status),
+          started: i18n.date(e.createdAt),
+          funding: i18n.t(`funding.${e.fundingSource}`),
         })),
-        programs: programs.map((p) => ({ id: p.id, title: p.title, price: money(p.priceCents, p.currency) })),
-        fundingChoices: FUNDING_CHOICES,
+        programs: programs.map((p) => ({ id: p.id, title: p.title, price: i18n.money(p.priceCents, p.currency) })),
+        fundingChoices: fundingChoices(i18n),
         form: {
           programId: values.programId ?? '',
           fundingSource: values.fundingSource ?? 'self_pay',
@@ -150,11 +137,13 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
           // A fresh key for every rendering: a retry after an error is a new request, a double submit is the same one.
           idempotencyKey: randomUUID(),
         },
+        prefilledVoucher: !form.values && prefill.voucherNumber ? prefill.voucherNumber : undefined,
         errors: form.errors ?? {},
         error: form.error,
         openInProgram: openInProgram && { href: studentEnrollmentPath(openInProgram.enrollmentId), title: openInProgram.programTitle },
-        tutor: mine[0] ? { enrollmentId: mine[0].enrollmentId, courseId: mine[0].programId } : { courseId: programs[0]?.id ?? '' },
-        scripts: [TUTOR_SCRIPT],
+        tutor:
+          tutorOn && (mine[0] ? { enrollmentId: mine[0].enrollmentId, courseId: mine[0].programId } : { courseId: programs[0]?.id ?? '' }),
+        scripts: tutorOn ? [TUTOR_SCRIPT] : [],
       },
       form.status,
     );
@@ -165,6 +154,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
 
   router.post('/enrollments', requireCsrf, async (req, res) => {
     const student = consoleActor(req);
+    const i18n = translator(localeOf(req));
     const values = parse(enrollForm, req.body, 'body');
     const voucherNumber = values.voucherNumber?.trim() || undefined;
     try {
@@ -173,24 +163,22 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
         { programId: values.programId || undefined, fundingSource: values.fundingSource || undefined, voucherNumber },
         'body',
       );
-      const opened = await openEnrollment({ db, enrollments, config }, student, body, formKey(values.idempotencyKey));
+      const opened = await openEnrollment({ db, enrollments, config }, student, body, formKey(values.idempotencyKey), i18n.locale);
       await redirectWithFlash(
         req,
         res,
-        {
-          kind: 'success',
-          text:
-            opened.status === 'pending_payment'
-              ? 'You are enrolled. Pay for the course to start it.'
-              : 'You are enrolled and your voucher covers the course: launch it when you are ready.',
-        },
+        { kind: 'success', text: i18n.t(opened.status === 'pending_payment' ? 'student.enroll.done.pay' : 'student.enroll.done.covered') },
         studentEnrollmentPath(opened.enrollmentId),
       );
     } catch (err) {
       const refused = refusalOf(err);
       if (!refused || refused.status >= 500 || refused.status === 401) throw err;
-      const errors = Object.fromEntries(Object.keys(fieldErrors(refused)).map((field) => [field, ENROLL_FIELD_MESSAGES[field] ?? '']));
-      const error = Object.keys(errors).length ? 'Check the highlighted fields.' : sentence(refused.detail);
+      const errors = Object.fromEntries(
+        Object.keys(fieldErrors(refused)).map((field) => [field, ENROLL_FIELD_MESSAGES[field] ? i18n.t(ENROLL_FIELD_MESSAGES[field]) : '']),
+      );
+      const error = Object.keys(errors).length
+        ? i18n.t('student.form.checkFields')
+        : told(i18n, refused.detail, refused.status === 409 ? 'student.enroll.error.alreadyOpen' : 'student.enroll.error.refused');
       await enrollmentsPage(req, res, { values: { ...values, voucherNumber }, errors, error, status: refused.status });
     }
   });
@@ -203,33 +191,31 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     upload: { completedAt?: string; errors?: Record<string, string>; error?: string; status?: number } = {},
   ) {
     const student = consoleActor(req);
+    const i18n = translator(localeOf(req));
     await loadAuthorizedEnrollment(db, student, enrollmentId, ['student']);
     const view = await enrollmentView(db, enrollmentId, config.publicBaseUrl);
     const program = await loadProgramFacts(db, view.programId);
-    const finished = view.status === 'completed' || view.status === 'closed';
     const certificate = view.certificate;
     const publicName = certificate && (await publicNameSetting(db, student, certificate.id, config.publicBaseUrl));
+    const partnerName = program?.partnerName ?? i18n.t('student.enrollment.fallbackPartner');
+    const money = { priceCents: view.price.amountCents, voucherCents: view.voucherCents };
+    const next = nextStep(i18n, { status: view.status, ...money, certificate, submissions: view.submissions }, partnerName);
     render(
       req,
       res,
       'student/enrollment',
       {
-        title: program?.title ?? 'Your enrollment',
-        partnerName: program?.partnerName ?? 'the training partner',
+        title: program?.title ?? i18n.t('student.enrollment.fallbackTitle'),
+        partnerName,
         enrollment: view,
-        statusWords: STATUS_WORDS[view.status],
-        nextStep:
-          finished && certificate
-            ? certificate.revoked
-              ? 'You completed the course, but its certificate was revoked. Contact your program holder.'
-              : 'Congratulations, you completed the course! Download your certificate below, or share its verification link.'
-            : NEXT_STEP[view.status],
-        funding: FUNDING_WORDS[view.fundingSource],
-        price: money(view.price.amountCents, view.price.currency),
-        voucher: view.voucherCents ? money(view.voucherCents, view.price.currency) : '',
+        statusWords: statusWordsIn(i18n, view.status),
+        next,
+        funding: i18n.t(`funding.${view.fundingSource}`),
+        price: i18n.money(view.price.amountCents, view.price.currency),
+        voucher: view.voucherCents ? i18n.money(view.voucherCents, view.price.currency) : '',
         pay:
           view.status === 'pending_payment' && view.checkoutUrl
-            ? { href: view.checkoutUrl, amount: money(view.amountDueCents ?? view.price.amountCents, view.price.currency) }
+            ? { href: view.checkoutUrl, amount: i18n.money(view.amountDueCents ?? view.price.amountCents, view.price.currency) }
             : undefined,
         launchHref: LAUNCHABLE_STATUSES.includes(view.status) ? `${studentEnrollmentPath(view.enrollmentId)}/launch` : undefined,
         canUpload: view.status === 'in_progress',
@@ -241,24 +227,31 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
           today: new Date().toISOString().slice(0, 10),
           idempotencyKey: randomUUID(),
         },
-        certificate: certificate && { ...certificate, issued: dateText(view.completedAt) },
+        certificate,
         publicName: publicName && { ...publicName, action: studentPublicNamePath(publicName.certificateId) },
         milestones: [
-          { label: 'Enrolled', at: dateText(view.createdAt) },
-          { label: 'Paid', at: dateText(view.paidAt) },
-          { label: 'Launched', at: dateText(view.launchedAt) },
-          { label: 'Completed', at: dateText(view.completedAt) },
+          { label: i18n.t('student.milestone.enrolled'), at: i18n.date(view.createdAt) },
+          // A voucher that paid the whole price: the student paid nothing, and the page never says they did.
+          { label: i18n.t(coveredByVoucher(money) ? 'student.milestone.covered' : 'student.milestone.paid'), at: i18n.date(view.paidAt) },
+          { label: i18n.t('student.milestone.launched'), at: i18n.date(view.launchedAt) },
+          { label: i18n.t('student.milestone.completed'), at: i18n.date(view.completedAt) },
         ],
         submissions: view.submissions.map((s) => ({
           ...s,
-          submitted: dateText(s.submittedAt),
-          completed: dateText(s.completedAt),
-          deleted: dateText(s.fileDeletedAt),
-          words: s.status === 'pending' ? 'Waiting for review' : s.status === 'approved' ? 'Accepted' : 'Not accepted',
+          submitted: i18n.date(s.submittedAt),
+          completed: i18n.date(s.completedAt),
+          deleted: i18n.date(s.fileDeletedAt),
+          words: i18n.t(
+            s.status === 'pending'
+              ? 'student.uploads.pending'
+              : s.status === 'approved'
+                ? 'student.uploads.approved'
+                : 'student.uploads.rejected',
+          ),
         })),
-        history: view.history.map((h) => ({ words: STATUS_WORDS[h.status], at: dateTimeText(h.at) })),
-        tutor: { enrollmentId: view.enrollmentId, courseId: view.programId },
-        scripts: [TUTOR_SCRIPT],
+        history: view.history.map((h) => ({ words: statusWordsIn(i18n, h.status), at: i18n.dateTime(h.at) })),
+        tutor: tutorOn && { enrollmentId: view.enrollmentId, courseId: view.programId },
+        scripts: tutorOn ? [TUTOR_SCRIPT] : [],
       },
       upload.status,
     );
@@ -280,7 +273,12 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     } catch (err) {
       const refused = refusalOf(err);
       if (!refused || refused.status === 404) throw err;
-      await redirectWithFlash(req, res, { kind: 'error', text: `The course could not be launched: ${sentence(refused.detail)}` }, page);
+      const i18n = translator(localeOf(req));
+      const text =
+        i18n.locale === 'en'
+          ? i18n.t('student.launch.failed', { reason: sentence(refused.detail) })
+          : i18n.t('student.launch.failedGeneric');
+      await redirectWithFlash(req, res, { kind: 'error', text }, page);
     }
   });
 
@@ -301,20 +299,21 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     await loadAuthorizedEnrollment(db, student, enrollmentId, ['student']);
     const values = uploadForm.safeParse(req.body ?? {});
     const completedAt = values.success ? (values.data.completedAt ?? '') : '';
+    const i18n = translator(localeOf(req));
     const again = (status: number, errors: Record<string, string>, error?: string) =>
-      enrollmentPage(req, res, enrollmentId, { completedAt, errors, error: error ?? 'Check the highlighted fields.', status });
+      enrollmentPage(req, res, enrollmentId, { completedAt, errors, error: error ?? i18n.t('student.form.checkFields'), status });
 
     if (parseProblem) {
       return again(
         parseProblem.status,
         parseProblem.status === 413
-          ? { file: `The file is too large: at most ${Math.floor(config.uploadMaxBytes / 1_048_576)} MB.` }
-          : { file: 'The file could not be read; choose it again.' },
+          ? { file: i18n.t('student.upload.error.tooLarge', { megabytes: Math.floor(config.uploadMaxBytes / 1_048_576) }) }
+          : { file: i18n.t('student.upload.error.unreadable') },
       );
     }
     const errors: Record<string, string> = {};
-    if (!file || file.size === 0) errors.file = 'Choose the file that proves you completed the course (PDF, PNG or JPEG).';
-    if (!completedAt) errors.completedAt = 'Enter the day you completed the course.';
+    if (!file || file.size === 0) errors.file = i18n.t('student.upload.error.noFile');
+    if (!completedAt) errors.completedAt = i18n.t('student.upload.error.noDate');
     if (Object.keys(errors).length) return again(400, errors);
     try {
       const fields = parse(submissionFields, { completedAt }, 'body');
@@ -327,18 +326,16 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
     } catch (err) {
       const refused = refusalOf(err);
       if (!refused || refused.status >= 500 || refused.status === 404) throw err;
-      const detail = sentence(refused.detail);
-      if (refused.status === 415) return again(415, { file: detail });
-      const byField = fieldErrors(refused);
-      if (byField.completedAt) return again(refused.status, { completedAt: byField.completedAt });
-      return again(refused.status, {}, detail);
+      if (refused.status === 415) return again(415, { file: told(i18n, refused.detail, 'student.upload.error.type') });
+      // A date refused (in the future, before the enrollment, not a day) is said as the task's rule, not the field's.
+      if (fieldErrors(refused).completedAt) return again(refused.status, { completedAt: i18n.t('student.upload.error.date') });
+      return again(
+        refused.status,
+        {},
+        told(i18n, refused.detail, refused.status === 409 ? 'student.upload.error.pending' : 'student.upload.error.refused'),
+      );
     }
-    await redirectWithFlash(
-      req,
-      res,
-      { kind: 'success', text: 'Your proof of completion was uploaded. Your program holder reviews it next.' },
-      studentEnrollmentPath(enrollmentId),
-    );
+    await redirectWithFlash(req, res, { kind: 'success', text: i18n.t('student.upload.done') }, studentEnrollmentPath(enrollmentId));
   });
 
   return router;

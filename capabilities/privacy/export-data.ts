@@ -156,8 +156,8 @@ const extension = (fileKey: string) => fileKey.slice(fileKey.lastIndexOf('.') + 
 export async function studentExport(db: Db, studentId: string, publicBaseUrl: string, disclosures: unknown[]): Promise<StudentExport> {
   const {
     rows: [student],
-  } = await db.query<{ id: string; name: string | null; email: string | null; updated_at: Date }>(
-    'SELECT id, name, email, updated_at FROM students WHERE id = $1',
+  } = await db.query<{ id: string; name: string | null; email: string | null; locale: string | null; updated_at: Date }>(
+    'SELECT id, name, email, locale, updated_at FROM students WHERE id = $1',
     [studentId],
   );
   const email = student?.email ?? null;
@@ -212,7 +212,14 @@ export async function studentExport(db: Db, studentId: string, publicBaseUrl: st
   return {
     data: {
       student: student
-        ? { id: student.id, name: student.name, email: student.email, updatedAt: student.updated_at.toISOString() }
+        ? {
+            id: student.id,
+            name: student.name,
+            email: student.email,
+            // The language their emails and certificate are written in (their pages' last).
+            language: student.locale,
+            updatedAt: student.updated_at.toISOString(),
+          }
         : { id: studentId, name: null, email: null },
       enrollments,
       submissions: submissionItems,

@@ -4,11 +4,13 @@ import { requireCsrf } from '../../console/csrf';
 import { redirectWithFlash } from '../../console/flash';
 import { type FieldErrors, parseForm, redirectWithSuccess, typedValues, withQuery } from '../../console/forms';
 import { fmt } from '../../console/format';
+import { localeOf } from '../../console/locale';
 import { refusalOf } from '../../console/refusals';
 import type { Render } from '../../console/render';
 import type { Actor } from '../../core/actor';
 import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
+import { type MessageId, translator } from '../../lib/i18n';
 import type { Db } from '../../db/pool';
 import { approveErasure, rejectErasure, requestErasure } from './erasure';
 import { dataExportView, latestStudentErasureRequest, latestStudentExport, listErasureRequests } from './erasure-queries';
@@ -28,13 +30,22 @@ export async function privacyRequestsPanel(db: Db, student: Actor, publicBaseUrl
 }
 
 /** A command's refusal as the next page's message (the My data page belongs to no single form). */
-async function withRefusalShown(req: Request, res: Response, back: string, command: () => Promise<void>) {
+async function withRefusalShown(
+  req: Request,
+  res: Response,
+  back: string,
+  command: () => Promise<void>,
+  /** For the student's pages: the refusal in the page's language when it is not English (the command speaks English). */
+  inTheirWords?: (status: number) => MessageId,
+) {
   try {
     await command();
   } catch (err) {
     const refused = refusalOf(err);
     if (!refused || refused.status >= 500) throw err;
-    await redirectWithFlash(req, res, { kind: 'error', text: refused.detail }, back);
+    const i18n = translator(localeOf(req));
+    const text = inTheirWords && i18n.locale !== 'en' ? i18n.t(inTheirWords(refused.status)) : refused.detail;
+    await redirectWithFlash(req, res, { kind: 'error', text }, back);
   }
 }
 
@@ -46,15 +57,16 @@ export function privacyRequestStudentPages(deps: CoreDeps, _render: Render): Rou
   const router = Router();
 
   router.post('/my-data/exports', requireCsrf, (req, res) =>
-    withRefusalShown(req, res, MY_DATA, async () => {
-      await requestDataExport(deps, consoleActor(req));
-      await redirectWithSuccess(
-        req,
-        res,
-        MY_DATA,
-        'We are putting your data together. You will get an email when it is ready, and it can be downloaded from this page.',
-      );
-    }),
+    withRefusalShown(
+      req,
+      res,
+      MY_DATA,
+      async () => {
+        await requestDataExport(deps, consoleActor(req));
+        await redirectWithSuccess(req, res, MY_DATA, translator(localeOf(req)).t('student.export.requested'));
+      },
+      () => 'student.export.refused',
+    ),
   );
 
   router.get('/my-data/exports/:id', async (req, res) => {
@@ -68,15 +80,16 @@ export function privacyRequestStudentPages(deps: CoreDeps, _render: Render): Rou
   });
 
   router.post('/my-data/erasure-requests', requireCsrf, (req, res) =>
-    withRefusalShown(req, res, MY_DATA, async () => {
-      await requestErasure(deps, consoleActor(req));
-      await redirectWithSuccess(
-        req,
-        res,
-        MY_DATA,
-        'Your request to be forgotten is with the platform’s staff. This page shows what they decide, and why.',
-      );
-    }),
+    withRefusalShown(
+      req,
+      res,
+      MY_DATA,
+      async () => {
+        await requestErasure(deps, consoleActor(req));
+        await redirectWithSuccess(req, res, MY_DATA, translator(localeOf(req)).t('student.erasure.done'));
+      },
+      (status) => (status === 409 ? 'student.erasure.refusedOpen' : 'student.erasure.refused'),
+    ),
   );
 
   return router;

@@ -1,37 +1,17 @@
 import { Router } from 'express';
 import { consoleActor } from '../../console/access';
 import { withQuery } from '../../console/forms';
-import { fmt } from '../../console/format';
+import { localeOf } from '../../console/locale';
 import type { Render } from '../../console/render';
 import type { CoreDeps } from '../../core/deps';
 import { parse } from '../../core/refusals';
-import type { Purpose, ReaderRole } from './disclosures';
+import { CATALOGS, type MessageId, translator } from '../../lib/i18n';
 import { privacyRequestsPanel } from './privacy-requests.pages';
 import { listDisclosures } from './queries';
 import { disclosuresQuery } from './schemas';
 
 const PAGE_SIZE = 50;
-
-/** Who read the record, as the student reads it. */
-const READER_WORDS: Record<ReaderRole, string> = {
-  program_holder: 'Program holder',
-  funder: 'Funder',
-  admin: 'Platform staff',
-  partner: 'Training partner',
-  lti_tool: 'Training partner’s course tool (LTI)',
-  public: 'Public verification page',
-};
-
-/** Why, as the student reads it. */
-const PURPOSE_WORDS: Record<Purpose, string> = {
-  review: 'Reviewing your enrollment and evidence',
-  support: 'Support from the platform’s staff',
-  funding_oversight: 'Overseeing the funding of your training',
-  state_reporting: 'WIOA report to the state',
-  verification: 'Verifying your certificate',
-  course_delivery: 'Delivering your course',
-  revenue_reconciliation: 'Accounting for your payment',
-};
+const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
 
 /**
  * The student's My data page (/student/my-data): who has seen their record, newest first, a page at a time (the same
@@ -43,9 +23,17 @@ export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
   router.get('/my-data', async (req, res) => {
     const q = parse(disclosuresQuery, { offset: req.query.offset, limit: PAGE_SIZE }, 'query');
     const { items, total } = await listDisclosures(db, consoleActor(req).id, q);
+    const i18n = translator(localeOf(req));
+    // The log keeps its read paths and fields in English words; each is said in the page's language when known.
+    // (Said once per page: a page of 50 entries names the same few.)
+    const said = new Map<string, string>();
+    const read = (words: string) => {
+      let text = said.get(words);
+      if (text === undefined) said.set(words, (text = `read.${words}` in CATALOGS.en ? i18n.t(`read.${words}` as MessageId) : words));
+      return text;
+    };
     render(req, res, 'student/my-data', {
-      title: 'My data',
-      fmt,
+      title: i18n.t('student.myData.title'),
       privacy: await privacyRequestsPanel(db, consoleActor(req), config.publicBaseUrl),
       total,
       from: items.length ? q.offset + 1 : 0,
@@ -53,11 +41,11 @@ export function privacyPages({ db, config }: CoreDeps, render: Render): Router {
       entries: items.map((d) => ({
         at: d.at,
         who: d.actor.name,
-        whoRole: READER_WORDS[d.actor.role],
+        whoRole: i18n.t(`student.reader.${d.actor.role}`),
         organization: d.actor.organizationId,
-        what: `${d.record.via.charAt(0).toUpperCase()}${d.record.via.slice(1)}`,
-        fields: d.record.fields.join(', '),
-        why: PURPOSE_WORDS[d.purpose],
+        what: capitalized(read(d.record.via)),
+        fields: d.record.fields.map(read).join(', '),
+        why: i18n.t(`student.purpose.${d.purpose}`),
         disclosure: d.disclosure,
       })),
       pager: {

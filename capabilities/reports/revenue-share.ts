@@ -210,7 +210,6 @@ export const REVENUE_SHARE_CSV_HEADER = [
   'amount',
 ] as const;
 
-
 /**
  * A ledger entry as a CSV line: the entry's fields (ids and integer cents, for systems), then what a business office
  * reads in a spreadsheet: the program's title, the student, the party by name and the amount in the currency's units.

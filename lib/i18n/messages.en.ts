@@ -1,9 +1,16 @@
+import { mailEn } from './mail.en';
+import { readsEn } from './reads.en';
+import { studentEn } from './student.en';
+
 /**
  * The English catalog, the source of every message (ICU MessageFormat). Keys name where a text is read:
  * `layout.*` on every page, `student.*` on the student's pages, `staff.*` on the pages of program holders, funders
  * and admins, which stay English (the other catalogs have every key but those).
  */
 export const en = {
+  ...studentEn,
+  ...mailEn,
+  ...readsEn,
   'layout.brand': 'Credential Marketplace',
   'layout.title': '{title} · Credential Marketplace',
   'layout.skip': 'Skip to content',

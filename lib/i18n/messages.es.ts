@@ -1,7 +1,13 @@
+import { mailEs } from './mail.es';
 import type { TranslatedId } from './messages.en';
+import { readsEs } from './reads.es';
+import { studentEs } from './student.es';
 
 /** The Spanish catalog: every key of the English one but the staff pages' (the compiler checks), in ICU MessageFormat. */
 export const es: Record<TranslatedId, string> = {
+  ...studentEs,
+  ...mailEs,
+  ...readsEs,
   'layout.brand': 'Credential Marketplace',
   'layout.title': '{title} · Credential Marketplace',
   'layout.skip': 'Ir al contenido',
@@ -50,8 +56,8 @@ export const es: Record<TranslatedId, string> = {
   'error.verify.formTitle': 'Revisar un certificado',
   'error.verify.formIntro': 'Escriba el código de verificación impreso en el certificado para ver si es válido.',
   'role.student': 'Estudiante',
-  'role.program_holder': 'Titular del programa',
-  'role.funder': 'Financiador',
+  'role.program_holder': 'Responsable del programa',
+  'role.funder': 'Entidad que financia',
   'role.admin': 'Administrador',
   'nav.student.enrollments': 'Mis inscripciones',
   'signIn.formLost':

@@ -1,18 +1,25 @@
 import type { Request, Response } from 'express';
+import type { MessageId, MessageValues } from '../i18n';
 
 /**
  * Renders a page for people: `view` (a console template) inside the console's layout. The console builds it; the app's
  * composition hands it to the few JSON API routes that also answer a browser (a certificate's verification, the
  * problem types, the checkout's return, the error pages), so that no door imports another. The page's `<title>` is
- * `title`, or the catalog's message `titleKey` in the page's language.
+ * `title`: a string, or a catalog message said in the page's language.
  */
 export type RenderPage = (
   req: Request,
   res: Response,
   view: string,
-  data: Record<string, unknown> & ({ title: string } | { titleKey: string; titleValues?: Record<string, string> }),
+  data: Record<string, unknown> & { title: string | PageTitle },
   status?: number,
 ) => void;
+
+/** A page's title as a catalog message, said in the page's language by the renderer (for a door that cannot know it). */
+export interface PageTitle {
+  id: MessageId;
+  values?: MessageValues;
+}
 
 /** The console's session cookie: the console sets it; the JSON API reads a session from it and documents it. */
 export const SESSION_COOKIE = 'cm_session';
@@ -58,5 +65,5 @@ export function renderErrorPage(
   const kind = errorKind(status);
   // Signing in comes back to the page asked for (a GET only: a form's POST cannot be replayed by a link).
   const signIn = req.method === 'GET' ? `/login?returnTo=${encodeURIComponent(req.originalUrl)}` : '/login';
-  render(req, res, 'error', { titleKey: `error.${kind}.title`, kind, detail: options.detail, back: options.back, signIn }, status);
+  render(req, res, 'error', { title: { id: `error.${kind}.title` }, kind, detail: options.detail, back: options.back, signIn }, status);
 }

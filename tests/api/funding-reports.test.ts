@@ -316,7 +316,16 @@ describe('GET /api/reports/revenue-share', () => {
     const csv = await report<string>(h2, undefined, 'text/csv');
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const [header, ...rows] = parseCsv(csv.body).map((r) => r.fields);
-    expect(header.slice(0, 8)).toEqual(['enrollmentId', 'programId', 'party', 'partyId', 'entryType', 'amountCents', 'currency', 'createdAt']);
+    expect(header.slice(0, 8)).toEqual([
+      'enrollmentId',
+      'programId',
+      'party',
+      'partyId',
+      'entryType',
+      'amountCents',
+      'currency',
+      'createdAt',
+    ]);
     expect([...new Set(rows.map((r) => r[0]))]).toEqual([theirs]);
   });
 

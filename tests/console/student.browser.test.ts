@@ -11,13 +11,15 @@ import type { Browser, Page } from 'playwright-core';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import type { ApiApp } from '../helpers/api-app';
 import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
+import { downTutor } from '../helpers/down-tutor';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const PDF = Buffer.from('%PDF-1.4\n% proof of completion from the partner\n');
 
 let app: ApiApp;
 let browser: Browser;
-withAppAndBrowser((started) => ({ app, browser } = started));
+// A model is configured (its provider down): the tutor is offered on every student page.
+withAppAndBrowser((started) => ({ app, browser } = started), { tutor: downTutor() });
 
 /** The tutor widget is on the page, its launcher reachable by name, signed in by the session (no token). */
 async function expectTutor(page: Page) {
@@ -105,7 +107,7 @@ test('a student enrolls, pays, launches, uploads proof and downloads the certifi
   await studentPage(page, 'student-enrollment');
 
   // The tutor talks to the API with the session: the request carries the page's CSRF token and no bearer token,
-  // and gets past both (this app has no model, so the answer is the tutor's 503, shown in the panel). Before the
+  // and gets past both (this app's model provider is down, so the answer is the tutor's 503, shown in the panel). Before the
   // first question, it asks for consent (recorded with the session and its CSRF token).
   const chat = page.waitForRequest((r) => r.url().endsWith('/api/ai-tutor/chat'));
   await page.getByRole('button', { name: 'Ask the AI tutor' }).click();
@@ -122,7 +124,7 @@ test('a student enrolls, pays, launches, uploads proof and downloads the certifi
   expect(sent.postDataJSON()).toEqual({ message: 'What do I do after the course?', enrollmentId });
   const alert = page.getByRole('dialog', { name: 'AI tutor chat' }).getByRole('alert');
   await alert.waitFor();
-  await expect(alert.textContent()).resolves.toContain('not configured');
+  await expect(alert.textContent()).resolves.toContain('not answering');
   await page.getByRole('button', { name: 'Close the AI tutor' }).click();
 
   // Upload proof: a mistake first (no file), shown on the form, then the file.

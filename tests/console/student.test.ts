@@ -12,6 +12,7 @@ import type { Actor } from '../../core/actor';
 import { SEEDED_PROGRAMS } from '../../db/seed';
 import { FailureType } from '../../workflows/messages';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
+import { downTutor } from '../helpers/down-tutor';
 import { type ConsoleClient, consoleClient } from '../helpers/console-client';
 import { refusedUpdate } from '../helpers/fake-enrollment-client';
 import { PRODUCTION_STAND_INS } from '../helpers/production-env';
@@ -25,7 +26,8 @@ const now = () => new Date().toISOString();
 
 let app: ApiApp;
 beforeAll(async () => {
-  app = await startApiApp();
+  // A model is configured (its provider down): the pages offer the tutor.
+  app = await startApiApp({}, { tutor: downTutor() });
 });
 afterAll(() => app?.close());
 beforeEach(() => app.enrollments.reset());
@@ -458,7 +460,7 @@ describe('in production', () => {
   let prod: ApiApp;
   beforeAll(async () => {
     const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-    prod = await startApiApp({ ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: JSON.stringify(signingKey) });
+    prod = await startApiApp({ ...PRODUCTION_STAND_INS, CREDENTIAL_SIGNING_JWK: JSON.stringify(signingKey) }, { tutor: downTutor() });
   });
   afterAll(() => prod?.close());
 

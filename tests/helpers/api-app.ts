@@ -18,6 +18,7 @@ import { loadCredentialSigner } from '../../services/credentials';
 import { createLocalFileStore } from '../../services/file-store';
 import { createOutboxMailer } from '../../services/mailer';
 import { createSimulatedPaymentProvider } from '../../services/payment-provider';
+import type { TutorModel } from '../../services/tutor-model';
 import type { EnrollmentStatus } from '../../workflows/messages';
 import { createTestDatabase } from './db';
 import { createFakeEnrollmentClient } from './fake-enrollment-client';
@@ -33,11 +34,11 @@ export type Session = { token: string; actor: Actor };
 /**
  * `env` adds to or overrides the test configuration; as a function, it is given the app's address first. `webhooks`
  * wakes webhook deliveries (the app's commands and the activities the test records facts with); `outbound` resolves
- * host names for the outbound guard.
+ * host names for the outbound guard; `tutor` is the AI tutor's model (none: the tutor answers 503 and is not offered).
  */
 export async function startApiApp(
   env: NodeJS.ProcessEnv | ((baseUrl: string) => Promise<NodeJS.ProcessEnv>) = {},
-  { webhooks, outbound }: { webhooks?: ApiDeps['webhooks']; outbound?: ApiDeps['outbound'] } = {},
+  { webhooks, outbound, tutor }: { webhooks?: ApiDeps['webhooks']; outbound?: ApiDeps['outbound']; tutor?: TutorModel } = {},
 ) {
   const database = await createTestDatabase();
   const db = database.db;
@@ -77,7 +78,7 @@ export async function startApiApp(
     enrollments,
     authenticate: createAuthenticator(config.jwt),
     temporalHealth: () => Promise.resolve({}),
-    tutor: undefined,
+    tutor,
     webhooks,
     outbound,
     privacyJobs,

@@ -71,10 +71,13 @@ export async function signInAsDeveloper(
 }
 
 /** The app in process and Chromium for one test file: both started before its tests (handed to `use`), stopped after. */
-export function withAppAndBrowser(use: (started: { app: ApiApp; browser: Browser }) => void): void {
+export function withAppAndBrowser(
+  use: (started: { app: ApiApp; browser: Browser }) => void,
+  options: Parameters<typeof startApiApp>[1] = {},
+): void {
   let started: { app: ApiApp; browser: Browser } | undefined;
   beforeAll(async () => {
-    const [app, browser] = await Promise.all([startApiApp(), launchBrowser()]);
+    const [app, browser] = await Promise.all([startApiApp({}, options), launchBrowser()]);
     started = { app, browser };
     use(started);
   });
