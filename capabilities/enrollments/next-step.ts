@@ -36,8 +36,14 @@ export function nextStep(i18n: Translator, e: NextStepFacts, partner: string) {
     return { text: i18n.t(covered ? 'student.next.ready_to_launch.voucher' : 'student.next.ready_to_launch', { partner }) };
   }
   if (e.status === 'in_progress') return { text: i18n.t('student.next.in_progress', { partner }) };
+  // What changes in seconds (a payment being confirmed, a certificate being issued): the page says it waits, and updates itself.
+  if (e.status === 'pending_payment') return { text: i18n.t('student.next.pending_payment'), waiting: i18n.t('student.live.payment') };
+  if (e.status === 'completed') return { text: i18n.t('student.next.completed'), waiting: i18n.t('student.live.certificate') };
   return { text: i18n.t(`student.next.${e.status}`) };
 }
+
+/** The script a waiting page updates itself with (console/assets/live-status.js). */
+export const LIVE_STATUS_SCRIPT = '/assets/live-status.js';
 
 /** Whether the voucher paid the whole price (the page then never says "Paid"). */
 export const coveredByVoucher = (e: { priceCents: number; voucherCents: number }) => e.voucherCents > 0 && e.voucherCents >= e.priceCents;

@@ -23,7 +23,7 @@ import { loadProgramFacts } from '../tutor/queries';
 import { launchEnrollment } from './launch-enrollment';
 import { openEnrollment } from './open-enrollment';
 import { enrollmentView, loadAuthorizedEnrollment, studentEnrollments } from './queries';
-import { coveredByVoucher, nextStep } from './next-step';
+import { coveredByVoucher, LIVE_STATUS_SCRIPT, nextStep } from './next-step';
 import { createEnrollmentBody } from './schemas';
 
 /** The AI tutor widget, on every student page when a model is configured (it signs in with the session and its CSRF token). */
@@ -251,7 +251,7 @@ export function studentEnrollmentPages(deps: CoreDeps, render: Render): Router {
         })),
         history: view.history.map((h) => ({ words: statusWordsIn(i18n, h.status), at: i18n.dateTime(h.at) })),
         tutor: tutorOn && { enrollmentId: view.enrollmentId, courseId: view.programId },
-        scripts: tutorOn ? [TUTOR_SCRIPT] : [],
+        scripts: [...(tutorOn ? [TUTOR_SCRIPT] : []), ...(next.waiting ? [LIVE_STATUS_SCRIPT] : [])],
       },
       upload.status,
     );

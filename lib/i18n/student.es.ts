@@ -51,6 +51,9 @@ export const studentEs: Record<keyof typeof studentEn, string> = {
   'student.enrollment.fallbackPartner': 'el centro de capacitación',
   'student.enrollment.status': 'Estado:',
   'student.next.title': 'Qué hacer ahora',
+  'student.live.payment': 'Esta página se actualiza sola en cuanto se confirme el pago (normalmente en menos de un minuto).',
+  'student.live.certificate': 'Esta página se actualiza sola en cuanto el certificado esté listo.',
+  'student.live.reload': 'Volver a cargar la página',
   'student.next.pending_payment': 'Pague el curso para empezar. Su inscripción avanza en cuanto se confirme el pago.',
   'student.next.payment_expired':
     'El plazo para pagar se cerró antes de recibir el pago. Puede inscribirse otra vez desde Mis inscripciones.',
