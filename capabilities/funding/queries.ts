@@ -34,6 +34,16 @@ interface VoucherRow {
 }
 
 /**
+ * A voucher's status, from its enrollment `e` (the latest, the one holding it first) and its expiry: used while an
+ * enrollment holds it, released once that enrollment gave it back, expired past its day, else issued. The one home of
+ * this rule, for the funder's list and the student's.
+ */
+export const VOUCHER_STATUS_SQL = `CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
+                 WHEN v.expires_on < current_date THEN 'expired'
+                 WHEN e.id IS NOT NULL THEN 'released'
+                 ELSE 'issued' END`;
+
+/**
  * Vouchers with their status, derived from the enrollments that used them: `used` while one funds an enrollment,
  * `expired` past its last day, `released` when given back and still valid, `issued` otherwise. A used voucher names
  * the enrollment it funds (its status, program and student).
@@ -44,10 +54,7 @@ export async function listVouchers(db: Db, organizationId: string | undefined, p
             to_char(v.expires_on, 'YYYY-MM-DD') AS expires_on, v.program_id, vp.title AS program_title, v.created_at,
             e.id AS enrollment_id, e.status AS enrollment_status, ep.title AS enrollment_program_title,
             e.student_name AS enrollment_student_name,
-            CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
-                 WHEN v.expires_on < current_date THEN 'expired'
-                 WHEN e.id IS NOT NULL THEN 'released'
-                 ELSE 'issued' END AS status
+            ${VOUCHER_STATUS_SQL} AS status
        FROM vouchers v
        LEFT JOIN programs vp ON vp.id = v.program_id
        LEFT JOIN LATERAL (SELECT id, status, program_id, student_name, voucher_released_at FROM enrollments WHERE voucher_id = v.id

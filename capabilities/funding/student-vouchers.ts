@@ -1,3 +1,4 @@
+import { VOUCHER_STATUS_SQL } from './queries';
 import type { Db } from '../../db/pool';
 import type { FundingSource } from '../../workflows/messages';
 
@@ -27,10 +28,7 @@ export async function studentVouchers(db: Db, student: { id: string; email?: str
   const { rows } = await db.query<StudentVoucherRow>(
     `SELECT v.id, v.number, v.funding_source, v.amount_cents, v.currency, to_char(v.expires_on, 'YYYY-MM-DD') AS expires_on,
             v.program_id, vp.title AS program_title, e.id AS enrollment_id, ep.title AS enrollment_program_title,
-            CASE WHEN e.id IS NOT NULL AND e.voucher_released_at IS NULL THEN 'used'
-                 WHEN v.expires_on < current_date THEN 'expired'
-                 WHEN e.id IS NOT NULL THEN 'released'
-                 ELSE 'issued' END AS status
+            ${VOUCHER_STATUS_SQL} AS status
        FROM vouchers v
        LEFT JOIN programs vp ON vp.id = v.program_id
        LEFT JOIN LATERAL (SELECT id, program_id, voucher_released_at FROM enrollments
