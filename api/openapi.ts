@@ -71,7 +71,7 @@ export const UNDOCUMENTED_ROUTES: { pattern: RegExp; why: string }[] = [
     why: 'the web console: HTML pages and their forms (session, CSRF), a browser UI rather than an API',
   },
   {
-    pattern: /^GET \/(assets\/((page|console)\.css|review-select\.js)|docs\/(docs|swagger-ui-bundle)\.js|docs\/(docs|swagger-ui)\.css)$/,
+    pattern: /^GET \/(assets\/(\{file\}|page\.css)|docs\/(docs|swagger-ui-bundle)\.js|docs\/(docs|swagger-ui)\.css)$/,
     why: 'static files',
   },
   {
