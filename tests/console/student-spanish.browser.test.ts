@@ -13,6 +13,7 @@ import { SEEDED_PROGRAMS } from '../../db/seed';
 import { PROJECT_ROOT } from '../../lib/paths';
 import type { ApiApp } from '../helpers/api-app';
 import { checkPage, signInAsDeveloper, withAppAndBrowser } from '../helpers/browser';
+import { rejectedProof } from '../helpers/rejected-proof';
 
 const DEMO = SEEDED_PROGRAMS.find((p) => p.partnerId === 'demo')!;
 const IC3 = SEEDED_PROGRAMS.find((p) => p.partnerId === 'certiport')!;
@@ -33,27 +34,7 @@ async function studentWithHistory(studentId: string, email: string) {
   const enrollmentId = opened.body.enrollmentId;
   await app.advance(enrollmentId, 'ready_to_launch', { paidAt: now() });
   await app.advance(enrollmentId, 'in_progress', { launchedAt: now() });
-  const submissionId = randomUUID();
-  await app.activities.recordSubmission({
-    submissionId,
-    enrollmentId,
-    studentId,
-    fileKey: `submissions/${submissionId}`,
-    contentType: 'application/pdf',
-    sizeBytes: 10,
-    sha256: 'a'.repeat(64),
-    completedAt: now(),
-    submittedAt: now(),
-  });
-  await app.advance(enrollmentId, 'awaiting_review');
-  await app.activities.recordSubmissionReview({
-    submissionId,
-    status: 'rejected',
-    reviewerId: 'holder-1',
-    reviewedAt: now(),
-    reason: 'The certificate shows a different name (page 2).',
-  });
-  await app.advance(enrollmentId, 'in_progress');
+  await rejectedProof(app, enrollmentId, studentId, 'The certificate shows a different name (page 2).');
   const admin = await app.token('admin');
   const voucherNumber = `ITA-${randomUUID().slice(0, 8)}`;
   const issued = await app.request('POST', '/api/vouchers', {

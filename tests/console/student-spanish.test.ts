@@ -11,6 +11,7 @@ import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messagefor
 import { DEMO_HOLDER_ID, SEEDED_PROGRAMS } from '../../db/seed';
 import { en } from '../../lib/i18n/messages.en';
 import { es } from '../../lib/i18n/messages.es';
+import { rejectedProof } from '../helpers/rejected-proof';
 import { type ApiApp, startApiApp } from '../helpers/api-app';
 import { type ConsoleClient, consoleClient } from '../helpers/console-client';
 
@@ -83,25 +84,6 @@ async function inProgressFor(studentId: string, programId: string = DEMO.id) {
   return id;
 }
 
-/** Proof uploaded, then rejected by the holder with `reason`: the enrollment is in progress again. */
-async function rejectedProof(enrollmentId: string, studentId: string, reason: string) {
-  const submissionId = randomUUID();
-  await app.activities.recordSubmission({
-    submissionId,
-    enrollmentId,
-    studentId,
-    fileKey: `submissions/${submissionId}`,
-    contentType: 'application/pdf',
-    sizeBytes: 10,
-    sha256: 'a'.repeat(64),
-    completedAt: now(),
-    submittedAt: now(),
-  });
-  await app.advance(enrollmentId, 'awaiting_review');
-  await app.activities.recordSubmissionReview({ submissionId, status: 'rejected', reviewerId: 'holder-1', reviewedAt: now(), reason });
-  await app.advance(enrollmentId, 'in_progress');
-}
-
 async function issueVoucher(
   to: { studentId?: string; studentEmail?: string },
   o: { number?: string; amountCents?: number; programId?: string } = {},
@@ -130,7 +112,7 @@ describe('the student’s pages in Spanish', () => {
     expect(ENGLISH.length).toBeGreaterThan(100);
     const { browser, id, email } = await student();
     const enrollmentId = await inProgressFor(id);
-    await rejectedProof(enrollmentId, id, 'El nombre del certificado no coincide.');
+    await rejectedProof(app, enrollmentId, id, 'El nombre del certificado no coincide.');
     await issueVoucher({ studentEmail: email });
     // Their program holder reads the enrollment: an entry of My data.
     const holder = await app.token('program_holder', { id: DEMO_HOLDER_ID, name: 'Hana Holder' });
@@ -236,7 +218,7 @@ describe('What to do next', () => {
   test('after a rejection: the reviewer’s reason and the upload form, inside the region', async () => {
     const { browser, id } = await student();
     const enrollmentId = await inProgressFor(id);
-    await rejectedProof(enrollmentId, id, 'The certificate shows a different name (page 2).');
+    await rejectedProof(app, enrollmentId, id, 'The certificate shows a different name (page 2).');
     const page = await browser.get(`/student/enrollments/${enrollmentId}`);
     const region = nextRegion(page.html);
     expect(region).toContain('<h2 id="next-title">What to do next</h2>');
